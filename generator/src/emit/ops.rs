@@ -1,0 +1,322 @@
+//! `api/`: one module per tag, one method and one request builder per operation.
+
+use super::{docs, ty};
+use crate::model::{Api, BodyKind, Operation, Param, ParamIn, Prim, Response, Style, Tag, TypeRef};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub fn mod_rs(api: &Api) -> TokenStream {
+    let mods = api.tags.values().map(|t| {
+        let m = format_ident!("{}", t.module);
+        let h = format_ident!("{}", t.handle);
+        let doc = docs::line_attr(&format!("Operations tagged `{}`.", t.api_name));
+        quote!(#doc pub mod #m; pub use #m::#h;)
+    });
+    quote! {
+        //! Operations, one module per tag of the spec. Each operation is a method on its
+        //! tag's handle (`client.contact().get_contact(id)`) returning a request builder:
+        //! set optional parameters, then `.send().await`.
+        #(#mods)*
+    }
+}
+
+pub fn tag_rs(tag: &Tag) -> TokenStream {
+    let handle = format_ident!("{}", tag.handle);
+    let module_doc: TokenStream = {
+        let intro = format!("Operations tagged `{}`.", tag.api_name);
+        docs::lines(&intro)
+            .into_iter()
+            .chain(tag.doc.iter().flat_map(|d| std::iter::once(String::new()).chain(docs::lines(d))))
+            .map(|l| {
+                let l = if l.is_empty() { l } else { format!(" {l}") };
+                quote!(#![doc = #l])
+            })
+            .collect()
+    };
+    let handle_doc = docs::line_attr(&format!(
+        "Operations tagged `{}`: get one with [`Client::{}`](crate::Client::{}).",
+        tag.api_name, tag.module, tag.module
+    ));
+    let methods = tag.operations.iter().map(method);
+    let builders = tag.operations.iter().map(|op| builder(tag, op));
+    quote! {
+        #module_doc
+        #handle_doc
+        #[derive(Clone, Debug)]
+        pub struct #handle {
+            client: crate::Client,
+        }
+        impl #handle {
+            pub(crate) fn new(client: crate::Client) -> Self {
+                Self { client }
+            }
+            #(#methods)*
+        }
+        #(#builders)*
+    }
+}
+
+/// The type a parameter's value is stored as (element type for lists).
+fn param_elem(p: &Param) -> TokenStream {
+    if p.location == ParamIn::Part && p.ty == TypeRef::Prim(Prim::Binary) {
+        quote!(crate::runtime::FilePart)
+    } else {
+        ty(&p.ty, false)
+    }
+}
+
+fn is_list(p: &Param) -> bool {
+    matches!(p.style, Style::Csv | Style::Repeat)
+}
+
+/// The builder field's type.
+fn param_field_ty(p: &Param) -> TokenStream {
+    let elem = param_elem(p);
+    let t = if is_list(p) { quote!(Vec<#elem>) } else { elem };
+    if p.required {
+        t
+    } else {
+        quote!(Option<#t>)
+    }
+}
+
+/// The argument type a constructor or setter accepts, and the expression storing it.
+fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
+    let elem = param_elem(p);
+    let name = format_ident!("{}", p.name);
+    if is_list(p) {
+        (quote!(impl IntoIterator<Item = impl Into<#elem>>), quote!(#name.into_iter().map(Into::into).collect()))
+    } else {
+        (quote!(impl Into<#elem>), quote!(#name.into()))
+    }
+}
+
+fn body_ty(op: &Operation) -> Option<TokenStream> {
+    let b = op.body.as_ref()?;
+    Some(match &b.kind {
+        BodyKind::Bytes(_) => quote!(Vec<u8>),
+        _ => ty(&b.ty, false),
+    })
+}
+
+fn method(op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.method_name);
+    let builder = format_ident!("{}", op.builder);
+    let sends = format!("Sends `{} {}`.", op.http_method, op.path);
+    let mut doc_parts = vec![op.summary.as_deref().unwrap_or(""), op.description.as_deref().unwrap_or("")];
+    if op.summary.is_none() && op.description.is_none() {
+        doc_parts.push(&op.api_name);
+    }
+    doc_parts.push(&sends);
+    let doc = docs::paragraphs(doc_parts);
+    let deprecated = op.deprecated.then(|| quote!(#[deprecated = "deprecated in the spec"]));
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let mut args: Vec<TokenStream> = required
+        .iter()
+        .map(|p| {
+            let n = format_ident!("{}", p.name);
+            let (t, _) = param_arg(p);
+            quote!(#n: #t)
+        })
+        .collect();
+    let mut inits: Vec<TokenStream> = op
+        .params
+        .iter()
+        .map(|p| {
+            let n = format_ident!("{}", p.name);
+            if p.required {
+                let (_, store) = param_arg(p);
+                quote!(#n: #store)
+            } else {
+                quote!(#n: None)
+            }
+        })
+        .collect();
+    if let (Some(b), Some(t)) = (&op.body, body_ty(op)) {
+        if b.required {
+            args.push(quote!(body: #t));
+            inits.push(quote!(body));
+        } else {
+            inits.push(quote!(body: None));
+        }
+    }
+    quote! {
+        #doc
+        #deprecated
+        pub fn #name(&self, #(#args),*) -> #builder {
+            #builder { client: self.client.clone(), #(#inits,)* }
+        }
+    }
+}
+
+fn builder(tag: &Tag, op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.builder);
+    let doc = docs::line_attr(&format!(
+        "Request for [`{}::{}`]: set optional parameters, then `send`.",
+        tag.handle, op.method_name
+    ));
+    let mut fields: Vec<TokenStream> = op
+        .params
+        .iter()
+        .map(|p| {
+            let n = format_ident!("{}", p.name);
+            let t = param_field_ty(p);
+            quote!(#n: #t)
+        })
+        .collect();
+    let body_t = body_ty(op);
+    if let (Some(b), Some(t)) = (&op.body, &body_t) {
+        fields.push(if b.required { quote!(body: #t) } else { quote!(body: Option<#t>) });
+    }
+    let setters = op.params.iter().filter(|p| !p.required).map(setter);
+    let body_setter = match (&op.body, &body_t) {
+        (Some(b), Some(t)) if !b.required => {
+            let d = docs::paragraphs([b.doc.as_deref().unwrap_or(""), "Sets the request body."]);
+            Some(quote! {
+                #d
+                pub fn body(mut self, body: impl Into<#t>) -> Self {
+                    self.body = Some(body.into());
+                    self
+                }
+            })
+        }
+        _ => None,
+    };
+    let send = send(op);
+    quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        #[must_use = "a request does nothing until you `.send().await` it"]
+        pub struct #name {
+            client: crate::Client,
+            #(#fields,)*
+        }
+        impl #name {
+            #(#setters)*
+            #body_setter
+            #send
+        }
+    }
+}
+
+fn setter(p: &Param) -> TokenStream {
+    let n = format_ident!("{}", p.name);
+    let (t, store) = param_arg(p);
+    let place = match p.location {
+        ParamIn::Path => "path parameter",
+        ParamIn::Query => "query parameter",
+        ParamIn::Header => "header",
+        ParamIn::Part => "multipart field",
+        ParamIn::Form => "form field",
+    };
+    let deprecated = if p.deprecated { "Deprecated in the spec." } else { "" };
+    let doc =
+        docs::paragraphs([p.doc.as_deref().unwrap_or(""), deprecated, &format!("Sets the {place} `{}`.", p.api_name)]);
+    quote! {
+        #doc
+        pub fn #n(mut self, #n: #t) -> Self {
+            self.#n = Some(#store);
+            self
+        }
+    }
+}
+
+fn send(op: &Operation) -> TokenStream {
+    let method = format_ident!("{}", op.http_method);
+    let api_name = &op.api_name;
+    let template = &op.path;
+    let path = path_expr(op);
+    let stmts = op.params.iter().filter(|p| p.location != ParamIn::Path).map(|p| {
+        let n = format_ident!("{}", p.name);
+        let wire = &p.api_name;
+        // Required values are plain fields; the request methods take options.
+        let opt = if p.required { quote!(&Some(&self.#n)) } else { quote!(&self.#n) };
+        let value = quote!(&self.#n);
+        match (p.location, p.style) {
+            (ParamIn::Query, Style::Csv) => quote!(req.query_csv(#wire, #value);),
+            (ParamIn::Query, Style::Repeat) => quote!(req.query_repeat(#wire, #value);),
+            (ParamIn::Query, Style::Flatten) => quote!(req.query_object(#wire, #opt, false);),
+            (ParamIn::Query, Style::Deep) => quote!(req.query_object(#wire, #opt, true);),
+            (ParamIn::Query, _) if !p.scalar => quote!(req.query_json(#wire, #opt);),
+            (ParamIn::Query, _) => quote!(req.query(#wire, #value);),
+            (ParamIn::Header, Style::Csv | Style::Repeat) => quote!(req.header_csv(#wire, #value);),
+            (ParamIn::Header, _) => quote!(req.header(#wire, #value);),
+            (ParamIn::Part, _) if p.ty == TypeRef::Prim(Prim::Binary) => {
+                let file = if p.required { quote!(Some(self.#n)) } else { quote!(self.#n) };
+                quote!(req.part_file(#wire, #file);)
+            }
+            (ParamIn::Part, Style::Repeat) => quote!(req.part_repeat(#wire, #value);),
+            (ParamIn::Part, _) if !p.scalar => quote!(req.part_json(#wire, #opt);),
+            (ParamIn::Part, _) => quote!(req.part(#wire, #value);),
+            (ParamIn::Form, Style::Repeat) => quote!(req.form_repeat(#wire, #value);),
+            (ParamIn::Form, _) => quote!(req.form(#wire, #value);),
+            (ParamIn::Path, _) => unreachable!("filtered above"),
+        }
+    });
+    let stmts: Vec<TokenStream> = stmts.collect();
+    let body = op.body.as_ref().map(|b| {
+        let set = match &b.kind {
+            BodyKind::Bytes(ct) => quote!(req.bytes(#ct, body);),
+            _ => quote!(req.json(&body);),
+        };
+        if b.required {
+            quote!(let body = self.body; #set)
+        } else {
+            quote!(if let Some(body) = self.body { #set })
+        }
+    });
+    let (ret, call) = match &op.response {
+        Response::Empty => (quote!(()), quote!(send_empty)),
+        Response::Json(t) => (ty(t, false), quote!(send_json)),
+        Response::Text => (quote!(String), quote!(send_text)),
+        Response::Bytes => (quote!(Vec<u8>), quote!(send_bytes)),
+    };
+    let errors = if op.error_statuses.is_empty() {
+        String::new()
+    } else {
+        format!(" The spec lists error statuses {}.", op.error_statuses.join(", "))
+    };
+    let doc =
+        docs::line_attr(&format!("Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).{errors}"));
+    let mutability = if stmts.is_empty() && body.is_none() { quote!() } else { quote!(mut) };
+    quote! {
+        #doc
+        pub async fn send(self) -> Result<#ret, crate::Error> {
+            let #mutability req = crate::runtime::Request::new(crate::runtime::Method::#method, #api_name, #template, #path);
+            #(#stmts)*
+            #body
+            self.client.transport().#call(req).await
+        }
+    }
+}
+
+/// `format!` of the path template with encoded parameters, or a plain string.
+fn path_expr(op: &Operation) -> TokenStream {
+    let path_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamIn::Path).collect();
+    if path_params.is_empty() {
+        let p = &op.path;
+        return quote!(#p.to_owned());
+    }
+    let mut fmt = String::new();
+    let mut args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| c + open) else { break };
+        fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
+        let wire = &rest[open + 1..close];
+        if let Some(p) = path_params.iter().find(|p| p.api_name == wire) {
+            let n = format_ident!("{}", p.name);
+            fmt.push_str("{}");
+            args.push(if is_list(p) {
+                quote!(self.#n.iter().map(crate::runtime::encode_path).collect::<Vec<_>>().join(","))
+            } else {
+                quote!(crate::runtime::encode_path(&self.#n))
+            });
+        } else {
+            fmt.push_str(&rest[open..=close].replace('{', "{{").replace('}', "}}"));
+        }
+        rest = &rest[close + 1..];
+    }
+    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    quote!(format!(#fmt, #(#args),*))
+}

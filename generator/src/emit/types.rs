@@ -1,0 +1,189 @@
+//! `types.rs`: one item per component and inline schema.
+
+use super::{docs, ty};
+use crate::model::{Api, Field, TypeDef, TypeKind, TypeRef};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub fn types_rs(api: &Api) -> TokenStream {
+    let items = api.types.values().map(|t| type_def(api, t));
+    quote! {
+        //! Types from the spec's schemas: components by their own names, inline schemas
+        //! named after the place they appear (`ContactAddress`, `ListContactsResponse`).
+        //!
+        //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
+        //! ignored, enums keep values they do not know in `Unknown`, and a missing or `null`
+        //! required field decodes as its default.
+        #(#items)*
+    }
+}
+
+fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
+    let name = format_ident!("{}", t.name);
+    let doc = docs::paragraphs([t.doc.as_deref().unwrap_or(""), &format!("Spec: `{}`", t.origin)]);
+    match &t.kind {
+        TypeKind::Alias(target) => {
+            let target = ty(target, true);
+            quote!(#doc pub type #name = #target;)
+        }
+        TypeKind::Enum { variants } => {
+            let vs = variants.iter().map(|v| {
+                let vname = format_ident!("{}", v.name);
+                let value = &v.api_name;
+                let vdoc = docs::line_attr(&format!("`{}`", value.replace('`', "'")));
+                quote!(#vdoc #vname = #value,)
+            });
+            quote! {
+                crate::runtime::string_enum! {
+                    #doc
+                    #name { #(#vs)* }
+                }
+            }
+        }
+        TypeKind::Union { variants, discriminator } => {
+            let vs = variants.iter().map(|v| {
+                let vname = format_ident!("{}", v.name);
+                let vty = ty(&v.ty, true);
+                quote!(#vname(#vty),)
+            });
+            let de = match discriminator {
+                Some(prop) => {
+                    let arms = variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
+                        let vname = format_ident!("{}", v.name);
+                        let tags = &v.tags;
+                        quote! {
+                            Some(#(#tags)|*) => serde_json::from_value(value.clone()).map(Self::#vname).unwrap_or(Self::Other(value)),
+                        }
+                    });
+                    quote! {
+                        impl<'de> serde::Deserialize<'de> for #name {
+                            // Dispatch on the discriminator; anything unexpected is kept as `Other`.
+                            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                                Ok(match value.get(#prop).and_then(serde_json::Value::as_str) {
+                                    #(#arms)*
+                                    _ => Self::Other(value),
+                                })
+                            }
+                        }
+                    }
+                }
+                None => quote!(),
+            };
+            let derive_de = if discriminator.is_some() { quote!() } else { quote!(serde::Deserialize,) };
+            quote! {
+                #doc
+                #[derive(Clone, Debug, PartialEq, serde::Serialize, #derive_de)]
+                #[serde(untagged)]
+                pub enum #name {
+                    #(#vs)*
+                    /// A value matching none of the variants above, kept as it came.
+                    Other(serde_json::Value),
+                }
+                impl Default for #name {
+                    fn default() -> Self {
+                        Self::Other(serde_json::Value::Null)
+                    }
+                }
+                #de
+            }
+        }
+        TypeKind::Struct { fields, additional } => {
+            let fs = fields.iter().map(|f| field(api, f));
+            let extra_name = extra_field(fields);
+            let extra = additional.as_ref().map(|t| {
+                let t = ty(t, true);
+                quote! {
+                    /// Properties beyond the ones named above.
+                    #[serde(flatten)]
+                    pub #extra_name: std::collections::BTreeMap<String, #t>,
+                }
+            });
+            let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
+            let default = if required.is_empty() { quote!(Default,) } else { quote!() };
+            let ctor = (!required.is_empty()).then(|| {
+                let args = required.iter().map(|f| {
+                    let n = format_ident!("{}", f.name);
+                    let t = ty(&f.ty, true);
+                    quote!(#n: impl Into<#t>)
+                });
+                let inits = fields.iter().map(|f| {
+                    let n = format_ident!("{}", f.name);
+                    match (f.required && !f.nullable, f.boxed) {
+                        (true, true) => quote!(#n: Box::new(#n.into())),
+                        (true, false) => quote!(#n: #n.into()),
+                        (false, _) => quote!(#n: None),
+                    }
+                });
+                let extra_init = additional.as_ref().map(|_| quote!(#extra_name: Default::default(),));
+                quote! {
+                    impl #name {
+                        /// A value with the required fields set and the others empty.
+                        pub fn new(#(#args),*) -> Self {
+                            Self { #(#inits,)* #extra_init }
+                        }
+                    }
+                }
+            });
+            quote! {
+                #doc
+                #[derive(Clone, Debug, #default PartialEq, serde::Serialize, serde::Deserialize)]
+                pub struct #name {
+                    #(#fs)*
+                    #extra
+                }
+                #ctor
+            }
+        }
+    }
+}
+
+/// The map field's name, clear of the struct's own fields.
+fn extra_field(fields: &[Field]) -> proc_macro2::Ident {
+    let mut name = "additional_properties".to_string();
+    while fields.iter().any(|f| f.name == name) {
+        name.push('_');
+    }
+    format_ident!("{}", name)
+}
+
+fn field(api: &Api, f: &Field) -> TokenStream {
+    let name = format_ident!("{}", f.name);
+    let mut inner = ty(&f.ty, true);
+    if f.boxed {
+        inner = quote!(Box<#inner>);
+    }
+    let deprecated = if f.deprecated { "Deprecated." } else { "" };
+    let doc = docs::paragraphs([f.doc.as_deref().unwrap_or(""), deprecated]);
+    let rename = (f.api_name != f.name).then(|| {
+        let api_name = &f.api_name;
+        quote!(rename = #api_name,)
+    });
+    if f.required && !f.nullable {
+        let tolerant =
+            defaultable(api, &f.ty).then(|| quote!(default, deserialize_with = "crate::runtime::null_as_default",));
+        let attrs = match (&rename, &tolerant) {
+            (None, None) => quote!(),
+            _ => quote!(#[serde(#rename #tolerant)]),
+        };
+        quote!(#doc #attrs pub #name: #inner,)
+    } else if f.required {
+        // Required but nullable: always sent, as `null` when empty.
+        let attrs = rename.map(|r| quote!(#[serde(#r)]));
+        quote!(#doc #attrs pub #name: Option<#inner>,)
+    } else {
+        quote!(#doc #[serde(#rename skip_serializing_if = "Option::is_none")] pub #name: Option<#inner>,)
+    }
+}
+
+/// Whether a type implements `Default` (structs do unless they have required fields).
+pub(crate) fn defaultable(api: &Api, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Named(n) => match api.types.get(n).map(|t| &t.kind) {
+            Some(TypeKind::Struct { fields, .. }) => fields.iter().all(|f| !f.required || f.nullable),
+            Some(TypeKind::Alias(t)) => defaultable(api, t),
+            _ => true,
+        },
+        _ => true,
+    }
+}

@@ -1,0 +1,338 @@
+//! Reading a spec: YAML or JSON text → JSON value → 3.1 constructs rewritten to their 3.0
+//! equivalents (with warnings for real defects) → `openapiv3::OpenAPI`.
+
+use crate::diag::{escape, Error, Result, Source, Warning};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// A parsed spec with its text (for line numbers) and its raw JSON (for lookups the typed
+/// model drops).
+pub struct Spec {
+    /// The typed document.
+    pub doc: openapiv3::OpenAPI,
+    /// The normalised JSON the typed document was read from.
+    pub raw: Value,
+    /// The text, for turning pointers into lines.
+    pub source: Source,
+    /// What was odd in the spec and how it was handled.
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads and parses the spec at `path`.
+pub fn load_file(path: &Path) -> Result<Spec> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error {
+        file: Some(path.to_path_buf()),
+        ..Error::msg(format!("cannot read the spec: {e}"))
+            .hint("check the path, or run `keapgen pull` to fetch the pinned spec")
+    })?;
+    parse(Source::new(Some(path.to_path_buf()), text))
+}
+
+/// Parses a spec from its text.
+pub fn parse(source: Source) -> Result<Spec> {
+    let mut raw = to_json(&source)?;
+    let mut warnings = Vec::new();
+    check_version(&raw).map_err(|e| e.in_source(&source))?;
+    normalise(&mut raw, &mut warnings);
+    let doc: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
+        let pointer = path_to_pointer(e.path());
+        Error::at(pointer, format!("not a valid OpenAPI document: {}", e.inner()))
+            .hint("fix the spec at that place; keapgen reads OpenAPI 3.0 and 3.1")
+            .in_source(&source)
+    })?;
+    for w in &mut warnings {
+        w.line = source.line_of(&w.pointer);
+    }
+    Ok(Spec { doc, raw, source, warnings })
+}
+
+fn to_json(source: &Source) -> Result<Value> {
+    let text = &source.text;
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| Error {
+            file: source.path.clone(),
+            line: Some(e.line()),
+            ..Error::msg(format!("not valid JSON: {e}"))
+        });
+    }
+    let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| Error {
+        file: source.path.clone(),
+        line: e.location().map(|l| l.line()),
+        ..Error::msg(format!("not valid YAML: {e}"))
+    })?;
+    yaml.apply_merge().map_err(|e| Error::msg(format!("bad YAML merge key: {e}")).in_source(source))?;
+    yaml_to_json(yaml, "").map_err(|e| e.in_source(source))
+}
+
+/// Converts YAML to JSON, turning non-string keys (`200:` unquoted) into strings.
+fn yaml_to_json(v: serde_yaml::Value, at: &str) -> Result<Value> {
+    use serde_yaml::Value as Y;
+    Ok(match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into()
+            } else if let Some(u) = n.as_u64() {
+                u.into()
+            } else {
+                serde_json::Number::from_f64(n.as_f64().unwrap_or(0.0)).map_or(Value::Null, Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items.into_iter().enumerate().map(|(i, x)| yaml_to_json(x, &format!("{at}/{i}"))).collect::<Result<_>>()?,
+        ),
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, x) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => return Err(Error::at(at, format!("a mapping key must be a scalar, found {other:?}"))),
+                };
+                let x = yaml_to_json(x, &format!("{at}/{}", escape(&key)))?;
+                out.insert(key, x);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value, at)?,
+    })
+}
+
+fn check_version(raw: &Value) -> Result<()> {
+    if raw.get("swagger").is_some() {
+        return Err(Error::at("/swagger", "this is a Swagger 2.0 document")
+            .hint("convert it to OpenAPI 3 first (keapgen reads OpenAPI 3.0 and 3.1)"));
+    }
+    match raw.get("openapi").and_then(Value::as_str) {
+        Some(v) if v.starts_with("3.0") || v.starts_with("3.1") => Ok(()),
+        Some(v) => Err(Error::at("/openapi", format!("unsupported OpenAPI version `{v}`"))
+            .hint("keapgen reads OpenAPI 3.0 and 3.1")),
+        None => Err(Error::at("", "no `openapi` version field: this does not look like an OpenAPI document")
+            .hint("pass an OpenAPI 3.0 or 3.1 spec")),
+    }
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut p = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => p.push_str(&format!("/{index}")),
+            Segment::Map { key } => p.push_str(&format!("/{}", escape(key))),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    p
+}
+
+/// Rewrites what `openapiv3` (a 3.0 reader) cannot take: 3.1 constructs become their 3.0
+/// spelling silently; defects whose meaning is clear are fixed with a warning.
+fn normalise(root: &mut Value, warnings: &mut Vec<Warning>) {
+    if let Some(obj) = root.as_object_mut() {
+        obj.entry("paths").or_insert_with(|| Value::Object(Map::new()));
+        obj.remove("webhooks");
+    }
+    if let Some(schemes) = root.pointer_mut("/components/securitySchemes").and_then(Value::as_object_mut) {
+        for (name, scheme) in schemes.iter_mut() {
+            let Some(flows) = scheme.get_mut("flows").and_then(Value::as_object_mut) else { continue };
+            for (flow, body) in flows.iter_mut() {
+                if let Some(b) = body.as_object_mut() {
+                    if !b.contains_key("scopes") {
+                        b.insert("scopes".into(), Value::Object(Map::new()));
+                        warnings.push(warn(
+                            format!("/components/securitySchemes/{}/flows/{flow}", escape(name)),
+                            "oauth2 flow has no `scopes` map; treating it as empty",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    walk(root, &mut String::new(), warnings);
+}
+
+fn warn(pointer: String, message: impl Into<String>) -> Warning {
+    Warning { pointer, line: None, message: message.into() }
+}
+
+/// Keys whose values are data (examples, defaults), not schemas: never rewritten.
+const DATA_KEYS: &[&str] = &["example", "examples", "default", "enum", "const", "x-examples"];
+
+fn walk(v: &mut Value, at: &mut String, warnings: &mut Vec<Warning>) {
+    match v {
+        Value::Object(obj) => {
+            fix_schema(obj, at, warnings);
+            for (k, child) in obj.iter_mut() {
+                if DATA_KEYS.contains(&k.as_str()) && !child.is_object() {
+                    continue;
+                }
+                if k == "example" || k.starts_with("x-") {
+                    continue;
+                }
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape(k));
+                walk(child, at, warnings);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                walk(child, at, warnings);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Fixes one object if it looks like a schema.
+fn fix_schema(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>) {
+    // 3.1: `type: [string, "null"]`.
+    if let Some(Value::Array(types)) = obj.get("type") {
+        let non_null: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
+        let nullable = non_null.len() != types.len();
+        obj.remove("type");
+        match non_null.len() {
+            0 => {}
+            1 => {
+                obj.insert("type".into(), non_null[0].clone());
+            }
+            _ => warnings
+                .push(warn(format!("{at}/type"), "several types in one schema; generating an untyped JSON value")),
+        }
+        if nullable {
+            obj.insert("nullable".into(), Value::Bool(true));
+        }
+    }
+    if obj.get("type").and_then(Value::as_str) == Some("null") {
+        obj.remove("type");
+        obj.insert("nullable".into(), Value::Bool(true));
+    }
+    // 3.1: `examples: [..]` in a schema (3.0 has a map there, in parameters and media types).
+    if let Some(Value::Array(ex)) = obj.get("examples") {
+        let first = ex.first().cloned();
+        obj.remove("examples");
+        if let Some(first) = first {
+            obj.entry("example").or_insert(first);
+        }
+    }
+    // 3.1: `const`.
+    if let Some(c) = obj.remove("const") {
+        obj.insert("enum".into(), Value::Array(vec![c]));
+    }
+    // 3.1: numeric exclusive bounds.
+    for (ex, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+        if let Some(n) = obj.get(ex).filter(|n| n.is_number()).cloned() {
+            obj.insert(bound.into(), n);
+            obj.insert(ex.into(), Value::Bool(true));
+        }
+    }
+    // 3.1: content keywords for binary strings.
+    if obj.get("type").and_then(Value::as_str) == Some("string") && !obj.contains_key("format") {
+        if obj.get("contentEncoding").and_then(Value::as_str) == Some("base64") {
+            obj.insert("format".into(), "byte".into());
+        } else if obj.get("contentMediaType").and_then(Value::as_str) == Some("application/octet-stream") {
+            obj.insert("format".into(), "binary".into());
+        }
+    }
+    // 3.1: `$ref` with siblings; 3.0 ignores siblings, so keep them by wrapping in `allOf`.
+    if obj.len() > 1 && obj.get("$ref").and_then(Value::as_str).is_some_and(|r| r.starts_with("#/components/schemas/"))
+    {
+        let r = obj.remove("$ref").unwrap_or_default();
+        let mut inner = Map::new();
+        inner.insert("$ref".into(), r);
+        obj.insert("allOf".into(), Value::Array(vec![Value::Object(inner)]));
+    }
+    fix_enum(obj, at, warnings);
+}
+
+/// Enum values whose JSON type disagrees with the schema's `type` (Keap's `remind_time_mins`
+/// is an integer with string values).
+fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>) {
+    let Some(ty) = obj.get("type").and_then(Value::as_str) else { return };
+    let Some(Value::Array(values)) = obj.get("enum") else { return };
+    let fits = |v: &Value| match ty {
+        "integer" => v.is_i64() || v.is_u64() || v.is_null(),
+        "number" => v.is_number() || v.is_null(),
+        "string" => v.is_string() || v.is_null(),
+        "boolean" => v.is_boolean() || v.is_null(),
+        _ => true,
+    };
+    if values.iter().all(fits) {
+        return;
+    }
+    let converted: Option<Vec<Value>> = values
+        .iter()
+        .map(|v| match (ty, v) {
+            (_, v) if fits(v) => Some(v.clone()),
+            ("integer", Value::String(s)) => s.trim().parse::<i64>().ok().map(Value::from),
+            ("number", Value::String(s)) => {
+                s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+            }
+            ("string", Value::Number(n)) => Some(Value::String(n.to_string())),
+            ("string", Value::Bool(b)) => Some(Value::String(b.to_string())),
+            _ => None,
+        })
+        .collect();
+    let pointer = format!("{at}/enum");
+    match converted {
+        Some(c) => {
+            warnings.push(warn(
+                pointer,
+                format!("`{ty}` schema lists enum values of another type; reading them as {ty} values"),
+            ));
+            obj.insert("enum".into(), Value::Array(c));
+        }
+        None => {
+            warnings.push(warn(
+                pointer,
+                format!("`{ty}` schema lists enum values that are not {ty} values; ignoring the enum"),
+            ));
+            obj.remove("enum");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Spec> {
+        parse(Source::new(None, text.to_string()))
+    }
+
+    #[test]
+    fn rewrites_31_constructs() {
+        let spec = parse_str(
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: [string, 'null']\n      examples: [x]\n    B:\n      $ref: '#/components/schemas/A'\n      description: d\n    C:\n      type: integer\n      enum: ['5', '10']\n",
+        )
+        .unwrap();
+        let a = &spec.raw["components"]["schemas"]["A"];
+        assert_eq!(a["type"], "string");
+        assert_eq!(a["nullable"], true);
+        assert_eq!(a["example"], "x");
+        assert_eq!(spec.raw["components"]["schemas"]["B"]["allOf"][0]["$ref"], "#/components/schemas/A");
+        assert_eq!(spec.raw["components"]["schemas"]["C"]["enum"], serde_json::json!([5, 10]));
+        assert_eq!(spec.warnings.len(), 1);
+        assert_eq!(spec.warnings[0].pointer, "/components/schemas/C/enum");
+        assert_eq!(spec.warnings[0].line, Some(14));
+    }
+
+    #[test]
+    fn bad_yaml_names_the_line() {
+        let e = parse_str("openapi: 3.0.0\ninfo: [unclosed\n").err().unwrap();
+        assert!(e.line.is_some(), "{e}");
+    }
+
+    #[test]
+    fn swagger_2_is_refused_with_advice() {
+        let e = parse_str("swagger: '2.0'\n").err().unwrap();
+        assert!(e.to_string().contains("Convert it to OpenAPI 3"), "{e}");
+    }
+}

@@ -1,0 +1,280 @@
+//! The plain model between the spec and the emitted Rust: every name already decided, every
+//! `$ref` resolved, nothing left that needs the spec to interpret.
+
+use std::collections::BTreeMap;
+
+/// Everything a generated crate is made of.
+#[derive(Debug, Clone, Default)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The first server URL: the client's default base URL.
+    pub base_url: String,
+    /// Types by Rust name.
+    pub types: BTreeMap<String, TypeDef>,
+    /// Operation groups by module name.
+    pub tags: BTreeMap<String, Tag>,
+}
+
+/// A group of operations sharing the spec's first tag: one module and one accessor.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    /// The spec's tag.
+    pub api_name: String,
+    /// Module and accessor name (`contact`).
+    pub module: String,
+    /// The handle struct (`ContactApi`).
+    pub handle: String,
+    /// The tag's description.
+    pub doc: Option<String>,
+    /// Operations in (path, method) order.
+    pub operations: Vec<Operation>,
+}
+
+/// One HTTP operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `operationId` as written (or derived from method and path when absent).
+    pub api_name: String,
+    /// Method name (`list_contacts`).
+    pub method_name: String,
+    /// Builder type name (`ListContacts`).
+    pub builder: String,
+    /// Upper-case HTTP method.
+    pub http_method: String,
+    /// Path template as in the spec.
+    pub path: String,
+    /// Summary line.
+    pub summary: Option<String>,
+    /// Longer description.
+    pub description: Option<String>,
+    /// Whether the spec marks it deprecated.
+    pub deprecated: bool,
+    /// Parameters: path ones in template order, then the rest in spec order.
+    pub params: Vec<Param>,
+    /// The request body, if any.
+    pub body: Option<Body>,
+    /// What a success returns.
+    pub response: Response,
+    /// Declared error statuses.
+    pub error_statuses: Vec<String>,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamIn {
+    /// In the path template.
+    Path,
+    /// In the query string.
+    Query,
+    /// A request header.
+    Header,
+    /// A part of a `multipart/form-data` body.
+    Part,
+    /// A field of an `application/x-www-form-urlencoded` body.
+    Form,
+}
+
+/// How an array or object parameter is written into the query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// One value.
+    Single,
+    /// `a,b,c` (form, explode false).
+    Csv,
+    /// `k=a&k=b` (form, explode true).
+    Repeat,
+    /// An object's properties as `prop=value` pairs (form, explode true).
+    Flatten,
+    /// `k[prop]=value` (deepObject).
+    Deep,
+}
+
+/// One parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The name on the wire.
+    pub api_name: String,
+    /// Rust name of the argument or setter.
+    pub name: String,
+    /// Location.
+    pub location: ParamIn,
+    /// Serialisation.
+    pub style: Style,
+    /// Value type (element type for `Csv`/`Repeat`, which hold a `Vec`).
+    pub ty: TypeRef,
+    /// Required parameters are constructor arguments; the rest are setters.
+    pub required: bool,
+    /// Whether the value has a plain text form (scalars and enums); others travel as JSON.
+    pub scalar: bool,
+    /// Description.
+    pub doc: Option<String>,
+    /// Whether the spec marks it deprecated.
+    pub deprecated: bool,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// Media type kind.
+    pub kind: BodyKind,
+    /// The body's type.
+    pub ty: TypeRef,
+    /// Whether the spec requires it.
+    pub required: bool,
+    /// Description.
+    pub doc: Option<String>,
+}
+
+/// How a body is encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/json` (and `+json`).
+    Json,
+    /// `multipart/form-data`: the type is a struct whose fields become parts.
+    Multipart,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// Anything else, sent as bytes with this content type.
+    Bytes(String),
+}
+
+/// What the success response decodes to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// No body (204, 202, or a 2xx without content).
+    Empty,
+    /// JSON into a type.
+    Json(TypeRef),
+    /// Text (`text/html`, `text/plain`).
+    Text,
+    /// Raw bytes (`application/octet-stream` and other binary types).
+    Bytes,
+}
+
+/// A type as used in a field or parameter.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// A generated type, by Rust name.
+    Named(String),
+    /// A scalar.
+    Prim(Prim),
+    /// `Vec<T>`.
+    Vec(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+    /// Any JSON.
+    Json,
+}
+
+/// Scalars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Prim {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `runtime::DateTime` (format date-time).
+    DateTime,
+    /// `runtime::Date` (format date).
+    Date,
+    /// `runtime::FilePart` in multipart bodies; base64 string elsewhere.
+    Binary,
+}
+
+/// A generated type.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// Rust name.
+    pub name: String,
+    /// Where it comes from in the spec (JSON pointer).
+    pub origin: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// What it is.
+    pub kind: TypeKind,
+}
+
+/// The shapes a generated type takes.
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    /// A struct with named fields.
+    Struct {
+        /// Fields in spec order.
+        fields: Vec<Field>,
+        /// Type of extra properties (`additionalProperties`), collected in a map.
+        additional: Option<TypeRef>,
+    },
+    /// A string enum with an `Unknown(String)` fallback.
+    Enum {
+        /// Known values.
+        variants: Vec<Variant>,
+    },
+    /// `oneOf`/`anyOf`: the first variant that decodes wins; `Other(Value)` catches the rest.
+    Union {
+        /// Alternatives.
+        variants: Vec<UnionVariant>,
+        /// The property naming the variant, if the spec gives one.
+        discriminator: Option<String>,
+    },
+    /// `pub type Name = ...;`
+    Alias(TypeRef),
+}
+
+/// A struct field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Name on the wire.
+    pub api_name: String,
+    /// Rust name.
+    pub name: String,
+    /// Value type.
+    pub ty: TypeRef,
+    /// Required and not nullable: a plain `T`; otherwise `Option<T>`.
+    pub required: bool,
+    /// Whether `null` is a legal value.
+    pub nullable: bool,
+    /// Boxed to break a cycle.
+    pub boxed: bool,
+    /// Description.
+    pub doc: Option<String>,
+    /// Whether the spec marks it deprecated.
+    pub deprecated: bool,
+}
+
+/// An enum value.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Value on the wire.
+    pub api_name: String,
+    /// Rust variant name.
+    pub name: String,
+}
+
+/// A `oneOf` alternative.
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    /// Rust variant name.
+    pub name: String,
+    /// Discriminator values that select it.
+    pub tags: Vec<String>,
+    /// Its type.
+    pub ty: TypeRef,
+}
+
+impl Api {
+    /// All operations, in module order.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.tags.values().flat_map(|t| t.operations.iter())
+    }
+}

@@ -1,0 +1,114 @@
+//! Every Rust name the generator writes is decided here, by one function and one collision rule.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use std::collections::BTreeSet;
+
+/// The two cases Rust items use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// Functions, fields, modules.
+    Snake,
+    /// Types and variants.
+    Pascal,
+}
+
+/// Keywords that cannot be identifiers (strict and reserved, 2021 edition), plus names that
+/// would shadow what generated code relies on.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+    "true", "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Turns any spec name into a Rust identifier in `case`: invalid characters become word
+/// breaks, a leading digit gets a prefix, keywords get a trailing `_`. Never empty.
+pub fn sanitize(name: &str, case: Case) -> String {
+    // Word breaks for characters heck keeps (`+`, `.` ...) and a marker for leading `-`/`+`.
+    let mut cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+    if let Some(sign) = name.trim_start().chars().next().filter(|c| *c == '-' || *c == '+') {
+        cleaned = format!("{} {cleaned}", if sign == '-' { "minus" } else { "plus" });
+    }
+    let mut out = match case {
+        Case::Snake => cleaned.to_snake_case(),
+        Case::Pascal => cleaned.to_upper_camel_case(),
+    };
+    if out.is_empty() {
+        out = match case {
+            Case::Snake => "value".into(),
+            Case::Pascal => "Empty".into(),
+        };
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out = match case {
+            Case::Snake => format!("n{out}"),
+            Case::Pascal => format!("V{out}"),
+        };
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+/// Resolves collisions in one namespace by a fixed rule: the first claimant keeps the name,
+/// later ones get `2`, `3`, ... (`_2` in snake case). Callers claim in sorted spec order so
+/// the result does not depend on file order.
+#[derive(Debug, Default, Clone)]
+pub struct Namespace {
+    taken: BTreeSet<String>,
+}
+
+impl Namespace {
+    /// A namespace with some names already taken.
+    pub fn with_reserved(names: &[&str]) -> Self {
+        Namespace { taken: names.iter().map(|s| s.to_string()).collect() }
+    }
+
+    /// Claims `base` or the first free numbered form of it.
+    pub fn claim(&mut self, base: String) -> String {
+        if self.taken.insert(base.clone()) {
+            return base;
+        }
+        let sep = if base.contains(|c: char| c.is_ascii_uppercase()) { "" } else { "_" };
+        let base = base.trim_end_matches('_');
+        (2..).map(|n| format!("{base}{sep}{n}")).find(|cand| self.taken.insert(cand.clone())).unwrap_or_default()
+    }
+
+    /// Whether `name` is taken.
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitizes_odd_names() {
+        assert_eq!(sanitize("type", Case::Snake), "type_");
+        assert_eq!(sanitize("self", Case::Pascal), "Self_");
+        assert_eq!(sanitize("listContacts", Case::Snake), "list_contacts");
+        assert_eq!(sanitize("getFileData_1", Case::Snake), "get_file_data_1");
+        assert_eq!(sanitize("contacts:applyTags", Case::Pascal), "ContactsApplyTags");
+        assert_eq!(sanitize("5", Case::Pascal), "V5");
+        assert_eq!(sanitize("2fa", Case::Snake), "n2fa");
+        assert_eq!(sanitize("", Case::Pascal), "Empty");
+        assert_eq!(sanitize("-1", Case::Pascal), "Minus1");
+        assert_eq!(sanitize("SOCIAL_ACCOUNT_TYPE_UNSPECIFIED", Case::Pascal), "SocialAccountTypeUnspecified");
+        assert_eq!(sanitize("e-mail address", Case::Snake), "e_mail_address");
+        assert_eq!(sanitize("Ünïcode", Case::Snake), "n_code");
+    }
+
+    #[test]
+    fn collisions_get_numbers_in_claim_order() {
+        let mut ns = Namespace::with_reserved(&["Unknown"]);
+        assert_eq!(ns.claim("Email".into()), "Email");
+        assert_eq!(ns.claim("Email".into()), "Email2");
+        assert_eq!(ns.claim("Unknown".into()), "Unknown2");
+        let mut snake = Namespace::default();
+        assert_eq!(snake.claim("type_".into()), "type_");
+        assert_eq!(snake.claim("type_".into()), "type_2");
+    }
+}

@@ -1,0 +1,110 @@
+//! The hand-written runtime of this crate: the transport that sends requests, the error
+//! type, and the value types generated code is made of.
+//!
+//! Generated operations only describe requests ([`Request`]); this module sends them.
+//! Everything here refers to its siblings with `super::`, so it works both as a module
+//! of a generated crate and as the root of keapgen's runtime crate.
+
+mod client;
+mod error;
+mod request;
+mod values;
+
+pub use client::{ClientBuilder, Transport};
+pub use error::{ApiError, ApiErrorBody, Error};
+pub use request::{encode_path, Method, Request};
+pub use values::{null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
+
+/// Re-exports used by generated code and macros; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::values::deserialize_scalar_string;
+    pub use serde;
+    pub use serde_json;
+}
+
+/// Defines a string enum that never fails to decode: values it does not know are kept
+/// in `Unknown(String)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __keap_string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version of the crate does not know. Do not send it back unless
+            /// you know the server accepts it.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The value as it travels on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $value,)*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl ::core::convert::From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $($value => Self::$variant,)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::core::convert::From<String> for $name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    $($value => Self::$variant,)*
+                    _ => Self::Unknown(value),
+                }
+            }
+        }
+
+        impl ::core::str::FromStr for $name {
+            type Err = ::core::convert::Infallible;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::core::default::Default for $name {
+            /// An empty `Unknown`: what a missing or `null` required value decodes to.
+            fn default() -> Self {
+                Self::Unknown(String::new())
+            }
+        }
+
+        impl $crate::runtime::ToParam for $name {
+            fn to_param(&self) -> Option<::std::borrow::Cow<'_, str>> {
+                Some(::std::borrow::Cow::Borrowed(self.as_str()))
+            }
+        }
+
+        impl $crate::runtime::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::runtime::__private::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::runtime::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::runtime::__private::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::runtime::__private::deserialize_scalar_string(d).map(Self::from)
+            }
+        }
+    };
+}
+
+#[doc(inline)]
+pub use crate::__keap_string_enum as string_enum;

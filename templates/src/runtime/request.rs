@@ -1,0 +1,386 @@
+//! A request as data: generated operations fill one in, the transport sends it.
+
+use super::error::Error;
+use super::values::{FilePart, ToParam, ToParams};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use serde::Serialize;
+use std::borrow::Cow;
+
+pub use reqwest::Method;
+
+/// Characters escaped in a path segment: everything but RFC 3986 unreserved characters,
+/// so an id can never add a segment (`/`) or a custom verb (`:`).
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b':')
+    .add(b';')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b'!')
+    .add(b'$')
+    .add(b'&')
+    .add(b'\'')
+    .add(b'(')
+    .add(b')')
+    .add(b'*')
+    .add(b'+')
+    .add(b',')
+    .add(b'=');
+
+/// Percent-encodes a path parameter.
+pub fn encode_path(value: &impl ToParam) -> String {
+    match value.to_param() {
+        Some(v) => utf8_percent_encode(&v, SEGMENT).to_string(),
+        None => String::new(),
+    }
+}
+
+/// The body of a request.
+#[derive(Debug, Default)]
+pub(crate) enum Body {
+    #[default]
+    None,
+    Json(Vec<u8>),
+    Multipart(Vec<(&'static str, Part)>),
+    Form(Vec<(&'static str, String)>),
+    Bytes(String, Vec<u8>),
+}
+
+#[derive(Debug)]
+pub(crate) enum Part {
+    Text(String),
+    File(FilePart),
+}
+
+/// One request, described: what generated operations build and the transport sends.
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) method: Method,
+    pub(crate) operation: &'static str,
+    pub(crate) template: &'static str,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(Cow<'static, str>, String)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Body,
+    /// A problem found while building, reported when sent (keeps generated code free of `?`).
+    pub(crate) error: Option<Error>,
+}
+
+impl Request {
+    /// A request for `operation` (its operationId) to `path`, expanded from `template`.
+    pub fn new(method: Method, operation: &'static str, template: &'static str, path: String) -> Self {
+        Request {
+            method,
+            operation,
+            template,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+            error: None,
+        }
+    }
+
+    /// The operationId.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path template from the spec (`/rest/v2/contacts/{contact_id}`).
+    pub fn template(&self) -> &'static str {
+        self.template
+    }
+
+    /// The expanded, encoded path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The query pairs, unencoded.
+    pub fn query_pairs(&self) -> &[(Cow<'static, str>, String)] {
+        &self.query
+    }
+
+    /// Adds `name=value` to the query string, unless the value is absent.
+    pub fn query(&mut self, name: &'static str, value: &impl ToParam) {
+        if let Some(v) = value.to_param() {
+            self.query.push((Cow::Borrowed(name), v.into_owned()));
+        }
+    }
+
+    /// Adds `name=a,b,c` (form style, not exploded), unless the list is empty.
+    pub fn query_csv(&mut self, name: &'static str, values: &impl ToParams) {
+        let values = values.to_params();
+        if !values.is_empty() {
+            self.query.push((Cow::Borrowed(name), values.join(",")));
+        }
+    }
+
+    /// Adds `name=a&name=b` (form style, exploded).
+    pub fn query_repeat(&mut self, name: &'static str, values: &impl ToParams) {
+        for v in values.to_params() {
+            self.query.push((Cow::Borrowed(name), v.into_owned()));
+        }
+    }
+
+    /// Adds an object's properties as query pairs: `prop=value` (form, exploded), or
+    /// `name[prop]=value` when `deep` (deepObject). Nested values are sent as JSON text.
+    pub fn query_object(&mut self, name: &'static str, value: &Option<impl Serialize>, deep: bool) {
+        let Some(value) = value else { return };
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::Object(map)) => {
+                for (k, v) in map {
+                    let Some(text) = v.to_param().map(Cow::into_owned) else { continue };
+                    let key = if deep { format!("{name}[{k}]") } else { k };
+                    self.query.push((Cow::Owned(key), text));
+                }
+            }
+            Ok(_) => self.error = Some(Error::invalid(format!("query parameter `{name}` must be an object"))),
+            Err(e) => self.error = Some(Error::invalid(format!("cannot encode query parameter `{name}`: {e}"))),
+        }
+    }
+
+    /// Adds a header, unless the value is absent.
+    pub fn header(&mut self, name: &'static str, value: &impl ToParam) {
+        if let Some(v) = value.to_param() {
+            self.headers.push((name, v.into_owned()));
+        }
+    }
+
+    /// Adds a header with comma-joined values.
+    pub fn header_csv(&mut self, name: &'static str, values: &impl ToParams) {
+        let values = values.to_params();
+        if !values.is_empty() {
+            self.headers.push((name, values.join(",")));
+        }
+    }
+
+    /// Sets a JSON body.
+    pub fn json(&mut self, body: &impl Serialize) {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Body::Json(bytes),
+            Err(e) => self.error = Some(Error::invalid(format!("cannot encode the request body: {e}"))),
+        }
+    }
+
+    /// Sets a raw body with its content type.
+    pub fn bytes(&mut self, content_type: &str, body: Vec<u8>) {
+        self.body = Body::Bytes(content_type.to_owned(), body);
+    }
+
+    /// Adds a text part to a `multipart/form-data` body, unless the value is absent.
+    pub fn part(&mut self, name: &'static str, value: &impl ToParam) {
+        if let Some(v) = value.to_param() {
+            self.parts().push((name, Part::Text(v.into_owned())));
+        }
+    }
+
+    /// Adds one text part per value.
+    pub fn part_repeat(&mut self, name: &'static str, values: &impl ToParams) {
+        for v in values.to_params() {
+            self.parts().push((name, Part::Text(v.into_owned())));
+        }
+    }
+
+    /// Adds a file part, unless absent.
+    pub fn part_file(&mut self, name: &'static str, file: Option<FilePart>) {
+        if let Some(f) = file {
+            self.parts().push((name, Part::File(f)));
+        }
+    }
+
+    /// Adds a part holding a value as JSON text, unless absent.
+    pub fn part_json(&mut self, name: &'static str, value: &Option<impl Serialize>) {
+        if let Some(v) = value {
+            match serde_json::to_string(v) {
+                Ok(text) => self.parts().push((name, Part::Text(text))),
+                Err(e) => self.error = Some(Error::invalid(format!("cannot encode part `{name}`: {e}"))),
+            }
+        }
+    }
+
+    /// Adds `name=<value as JSON>` to the query string, unless absent (for parameters
+    /// whose schema has no plain text form).
+    pub fn query_json(&mut self, name: &'static str, value: &Option<impl Serialize>) {
+        if let Some(v) = value {
+            match serde_json::to_string(v) {
+                Ok(text) => self.query.push((Cow::Borrowed(name), text)),
+                Err(e) => self.error = Some(Error::invalid(format!("cannot encode query parameter `{name}`: {e}"))),
+            }
+        }
+    }
+
+    fn parts(&mut self) -> &mut Vec<(&'static str, Part)> {
+        if !matches!(self.body, Body::Multipart(_)) {
+            self.body = Body::Multipart(Vec::new());
+        }
+        match &mut self.body {
+            Body::Multipart(parts) => parts,
+            _ => unreachable!("set just above"),
+        }
+    }
+
+    /// Adds a field to an `application/x-www-form-urlencoded` body, unless absent.
+    pub fn form(&mut self, name: &'static str, value: &impl ToParam) {
+        if let Some(v) = value.to_param() {
+            if !matches!(self.body, Body::Form(_)) {
+                self.body = Body::Form(Vec::new());
+            }
+            if let Body::Form(fields) = &mut self.body {
+                fields.push((name, v.into_owned()));
+            }
+        }
+    }
+
+    /// Adds one form field per value.
+    pub fn form_repeat(&mut self, name: &'static str, values: &impl ToParams) {
+        for v in values.to_params() {
+            self.form(name, &v.as_ref());
+        }
+    }
+
+    /// The query string, encoded (`a=1&b=x%20y`), without the `?`.
+    pub fn query_string(&self) -> String {
+        let mut out = String::new();
+        for (k, v) in &self.query {
+            if !out.is_empty() {
+                out.push('&');
+            }
+            out.push_str(&encode_query(k));
+            out.push('=');
+            out.push_str(&encode_query(v));
+        }
+        out
+    }
+}
+
+/// Encodes a query key or value (`application/x-www-form-urlencoded` minus `+` for space).
+pub(crate) fn encode_query(s: &str) -> Cow<'_, str> {
+    const QUERY: &AsciiSet = &SEGMENT
+        .remove(b':')
+        .remove(b'@')
+        .remove(b'/')
+        .remove(b'$')
+        .remove(b'!')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')')
+        .remove(b'*')
+        .remove(b';');
+    utf8_percent_encode(s, QUERY).into()
+}
+
+/// Encodes parts as `multipart/form-data`; returns the content type and the body.
+pub(crate) fn encode_multipart(parts: &[(&'static str, Part)]) -> (String, Vec<u8>) {
+    use std::hash::{BuildHasher, Hasher};
+    // A random boundary, redrawn until no part contains it.
+    let boundary = loop {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(parts.len());
+        let b = format!(
+            "keap-{:016x}{:016x}",
+            h.finish(),
+            std::collections::hash_map::RandomState::new().build_hasher().finish()
+        );
+        let clash = parts.iter().any(|(_, p)| match p {
+            Part::Text(t) => t.contains(&b),
+            Part::File(f) => f.bytes.windows(b.len()).any(|w| w == b.as_bytes()),
+        });
+        if !clash {
+            break b;
+        }
+    };
+    let mut body = Vec::new();
+    for (name, part) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match part {
+            Part::Text(t) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{}\"\r\n\r\n", quote(name)).as_bytes(),
+                );
+                body.extend_from_slice(t.as_bytes());
+            }
+            Part::File(f) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                        quote(name),
+                        quote(&f.file_name),
+                        f.content_type.replace(['\r', '\n'], "")
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(&f.bytes);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Escapes a header parameter value (RFC 7578: `"` and line breaks percent-encoded).
+fn quote(s: &str) -> String {
+    s.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_cannot_escape() {
+        assert_eq!(encode_path(&"a/b:c d"), "a%2Fb%3Ac%20d");
+        assert_eq!(encode_path(&42i64), "42");
+    }
+
+    #[test]
+    fn query_styles() {
+        let mut r = Request::new(Method::GET, "op", "/x", "/x".into());
+        r.query("page_size", &Some(10));
+        r.query("absent", &None::<String>);
+        r.query_csv("fields", &Some(vec!["id".to_string(), "given_name".to_string()]));
+        r.query_repeat("update_mask", &vec!["a".to_string(), "b c".to_string()]);
+        r.query_object("report", &Some(serde_json::json!({"from": "2024-01-01", "n": 2})), false);
+        assert_eq!(
+            r.query_string(),
+            "page_size=10&fields=id%2Cgiven_name&update_mask=a&update_mask=b%20c&from=2024-01-01&n=2"
+        );
+        assert!(r.error.is_none());
+    }
+
+    #[test]
+    fn multipart_encodes_text_and_files() {
+        let parts = vec![
+            ("file_name", Part::Text("a.txt".into())),
+            ("file", Part::File(FilePart::new("a\".txt", b"hello".to_vec()))),
+        ];
+        let (ct, body) = encode_multipart(&parts);
+        let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let text = String::from_utf8(body).unwrap();
+        assert!(text.starts_with(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file_name\"\r\n\r\na.txt\r\n"
+        )));
+        assert!(text.contains("filename=\"a%22.txt\"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n"));
+        assert!(text.ends_with(&format!("--{boundary}--\r\n")));
+    }
+}

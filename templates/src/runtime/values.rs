@@ -1,0 +1,233 @@
+//! Value types and conversions shared by all generated types and operations.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A `date-time` string as the server sent it. Kept verbatim: Keap sends several formats,
+/// and a response must never fail to decode because of one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DateTime(pub String);
+
+/// A `date` string (`YYYY-MM-DD`) as the server sent it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Date(pub String);
+
+macro_rules! string_newtype {
+    ($($t:ident),*) => {$(
+        impl $t {
+            /// The text as sent or received.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl From<&str> for $t {
+            fn from(s: &str) -> Self {
+                $t(s.to_owned())
+            }
+        }
+        impl From<String> for $t {
+            fn from(s: String) -> Self {
+                $t(s)
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl ToParam for $t {
+            fn to_param(&self) -> Option<Cow<'_, str>> {
+                Some(Cow::Borrowed(&self.0))
+            }
+        }
+    )*};
+}
+string_newtype!(DateTime, Date);
+
+/// A file to upload in a `multipart/form-data` request.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FilePart {
+    /// The file name sent to the server.
+    pub file_name: String,
+    /// The MIME type; `application/octet-stream` unless set.
+    pub content_type: String,
+    /// The contents.
+    pub bytes: Vec<u8>,
+}
+
+impl FilePart {
+    /// A file with a name and contents.
+    pub fn new(file_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        FilePart { file_name: file_name.into(), content_type: "application/octet-stream".into(), bytes: bytes.into() }
+    }
+
+    /// Sets the MIME type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = content_type.into();
+        self
+    }
+}
+
+impl fmt::Debug for FilePart {
+    // The contents may be large or private: show their size only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FilePart")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// A value that can be written into a path, query string, header or form field.
+/// `None` means "leave the parameter out".
+pub trait ToParam {
+    /// The text form of the value, or `None` to omit it.
+    fn to_param(&self) -> Option<Cow<'_, str>>;
+}
+
+impl ToParam for str {
+    fn to_param(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(self))
+    }
+}
+
+impl ToParam for String {
+    fn to_param(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(self))
+    }
+}
+
+macro_rules! display_param {
+    ($($t:ty),*) => {$(
+        impl ToParam for $t {
+            fn to_param(&self) -> Option<Cow<'_, str>> {
+                Some(Cow::Owned(self.to_string()))
+            }
+        }
+    )*};
+}
+display_param!(bool, i32, i64, u32, u64, f32, f64);
+
+impl ToParam for serde_json::Value {
+    fn to_param(&self) -> Option<Cow<'_, str>> {
+        match self {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(Cow::Borrowed(s)),
+            other => Some(Cow::Owned(other.to_string())),
+        }
+    }
+}
+
+impl<T: ToParam + ?Sized> ToParam for &T {
+    fn to_param(&self) -> Option<Cow<'_, str>> {
+        (**self).to_param()
+    }
+}
+
+impl<T: ToParam> ToParam for Option<T> {
+    fn to_param(&self) -> Option<Cow<'_, str>> {
+        self.as_ref().and_then(ToParam::to_param)
+    }
+}
+
+/// A list of values for a parameter sent comma-joined or repeated.
+pub trait ToParams {
+    /// The text forms of the values; empty to omit the parameter.
+    fn to_params(&self) -> Vec<Cow<'_, str>>;
+}
+
+impl<T: ToParam> ToParams for [T] {
+    fn to_params(&self) -> Vec<Cow<'_, str>> {
+        self.iter().filter_map(ToParam::to_param).collect()
+    }
+}
+
+impl<T: ToParam> ToParams for Vec<T> {
+    fn to_params(&self) -> Vec<Cow<'_, str>> {
+        self.as_slice().to_params()
+    }
+}
+
+impl<T: ToParam> ToParams for Option<Vec<T>> {
+    fn to_params(&self) -> Vec<Cow<'_, str>> {
+        self.as_deref().map(<[T]>::to_params).unwrap_or_default()
+    }
+}
+
+/// Decodes a required field so that `null` reads as the type's default instead of failing.
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Reads any JSON scalar as a string: enum values sometimes arrive as numbers or booleans.
+pub fn deserialize_scalar_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct Scalar;
+    impl serde::de::Visitor<'_> for Scalar {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, number or boolean")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_unit<E>(self) -> Result<String, E> {
+            Ok(String::new())
+        }
+    }
+    d.deserialize_any(Scalar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_skip_none_and_join_lists() {
+        assert_eq!(None::<i32>.to_param(), None);
+        assert_eq!(Some(5).to_param().as_deref(), Some("5"));
+        let v: Option<Vec<String>> = Some(vec!["a".into(), "b".into()]);
+        assert_eq!(v.to_params(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn null_reads_as_default() {
+        #[derive(Deserialize)]
+        struct S {
+            #[serde(default, deserialize_with = "null_as_default")]
+            n: i64,
+        }
+        let s: S = serde_json::from_str(r#"{"n":null}"#).unwrap();
+        assert_eq!(s.n, 0);
+        let s: S = serde_json::from_str("{}").unwrap();
+        assert_eq!(s.n, 0);
+    }
+
+    #[test]
+    fn file_part_debug_hides_contents() {
+        let f = FilePart::new("a.txt", b"secret".to_vec());
+        assert!(!format!("{f:?}").contains("secret"));
+    }
+}

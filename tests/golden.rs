@@ -1,0 +1,124 @@
+//! The golden-file suite: each folder in `tests/golden/` holds a tiny fixture spec
+//! (`spec.yaml` or `spec.json`) and either the crate it generates (`expected/`, a workspace
+//! member, so it must compile and pass clippy) or the error it must produce (`error.txt`).
+//! Warnings, when any, are in `warnings.txt`. `KEAPGEN_BLESS=1` rewrites the expected files.
+
+use keapgen::{load, output, Options, Runtime};
+use std::path::{Path, PathBuf};
+
+fn cases() -> Vec<PathBuf> {
+    let dir = keapgen_tests::root().join("tests/golden");
+    let mut cases: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    cases.sort();
+    cases
+}
+
+fn spec_file(case: &Path) -> PathBuf {
+    ["spec.yaml", "spec.json"]
+        .iter()
+        .map(|f| case.join(f))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{} has no spec.yaml or spec.json", case.display()))
+}
+
+fn options(case: &Path) -> Options {
+    let name = case.file_name().unwrap().to_string_lossy().replace('_', "-");
+    Options {
+        crate_name: format!("golden-{name}"),
+        crate_version: "0.0.0".into(),
+        spec_label: format!("fixture {name}"),
+        // Relative to tests/golden/<case>/expected.
+        runtime: Runtime::Path("../../../../templates".into()),
+    }
+}
+
+/// What generating a case gives: its files, or the error text (paths relative to the case).
+fn run(case: &Path) -> (Result<keapgen::Files, String>, String) {
+    let spec_path = spec_file(case);
+    let relative = |text: String| text.replace(&format!("{}/", case.display()), "");
+    let result = load::load_file(&spec_path).and_then(|spec| keapgen::generate(&spec, &options(case)));
+    match result {
+        Ok(g) => {
+            let warnings: String = g.warnings.iter().map(|w| format!("{w}\n")).collect();
+            (Ok(g.files), warnings)
+        }
+        Err(e) => (Err(relative(e.to_string()) + "\n"), String::new()),
+    }
+}
+
+fn check_text(path: &Path, actual: &str, failures: &mut Vec<String>) {
+    if keapgen_tests::blessing() {
+        if actual.is_empty() {
+            let _ = std::fs::remove_file(path);
+        } else {
+            std::fs::write(path, actual).unwrap();
+        }
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected != actual {
+        let diff = similar::TextDiff::from_lines(&expected, &actual.to_string())
+            .unified_diff()
+            .header("expected", "actual")
+            .to_string();
+        failures.push(format!("{}:\n{diff}", path.display()));
+    }
+}
+
+#[test]
+fn golden_cases() {
+    let mut failures = Vec::new();
+    let cases = cases();
+    assert!(cases.len() >= 10, "the golden suite is missing cases");
+    for case in &cases {
+        let (result, warnings) = run(case);
+        check_text(&case.join("warnings.txt"), &warnings, &mut failures);
+        let expected_dir = case.join("expected");
+        match result {
+            Ok(files) => {
+                if keapgen_tests::blessing() {
+                    output::write_tree(&files, &expected_dir).unwrap();
+                    let _ = std::fs::remove_file(case.join("error.txt"));
+                    continue;
+                }
+                if case.join("error.txt").exists() {
+                    failures.push(format!("{}: expected an error, but generation succeeded", case.display()));
+                }
+                let diffs = output::diff_tree(&files, &expected_dir);
+                if !diffs.is_empty() {
+                    failures.push(format!("{}:\n{}", case.display(), diffs.concat()));
+                }
+            }
+            Err(error) => {
+                if keapgen_tests::blessing() && expected_dir.exists() {
+                    std::fs::remove_dir_all(&expected_dir).unwrap();
+                }
+                if expected_dir.exists() {
+                    failures.push(format!("{}: generation failed: {error}", case.display()));
+                }
+                check_text(&case.join("error.txt"), &error, &mut failures);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n{} golden case(s) differ; if the change is intended, run `KEAPGEN_BLESS=1 cargo test -p keapgen-tests --test golden` and review `git diff`",
+        failures.join("\n"),
+        failures.len()
+    );
+}
+
+#[test]
+fn error_cases_name_a_place() {
+    for case in cases() {
+        let (result, _) = run(&case);
+        if let Err(e) = result {
+            assert!(
+                e.contains("spec.") && (e.contains(" at /") || e.contains(":")),
+                "{}: error without a place: {e}",
+                case.display()
+            );
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! `generated/keap` must be exactly what the generator writes for the pinned spec, and
+//! generation must be deterministic.
+
+use keapgen::{load, pin, Options, Runtime};
+
+fn pinned_options(version: &str, title: &str) -> Options {
+    Options {
+        crate_name: "keap".into(),
+        crate_version: "0.1.0".into(),
+        spec_label: format!("{title} {version}"),
+        runtime: Runtime::Baked,
+    }
+}
+
+fn generate_pinned() -> keapgen::Files {
+    let root = keapgen_tests::root();
+    let pinned = pin::Pin::load(&root).unwrap();
+    let path = pin::ensure(&root).unwrap_or_else(|e| {
+        panic!(
+            "{e}\n(pull the spec first: cargo run -p keapgen -- pull --from ../shared/keap-specs/keap-v2-{}.yaml)",
+            pinned.version
+        )
+    });
+    let spec = load::load_file(&path).unwrap();
+    let opts = pinned_options(&pinned.version, &spec.doc.info.title);
+    keapgen::generate(&spec, &opts).unwrap().files
+}
+
+#[test]
+fn generated_crate_is_up_to_date() {
+    let files = generate_pinned();
+    keapgen_tests::assert_tree(
+        &files,
+        &keapgen_tests::root().join("generated/keap"),
+        "run `cargo run -p keapgen -- generate` and commit the result",
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    assert_eq!(generate_pinned(), generate_pinned());
+}
+
+#[test]
+fn every_shared_spec_generates() {
+    let dir = keapgen_tests::specs_dir();
+    let mut specs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "json"))
+        .collect();
+    specs.sort();
+    assert!(specs.len() >= 4, "expected the four Keap specs in {}", dir.display());
+    for path in specs {
+        let spec = load::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let generated = keapgen::generate(&spec, &pinned_options("x", "Keap API")).unwrap_or_else(|e| panic!("{e}"));
+        let ops = generated.api.operations().count();
+        let declared = spec.doc.paths.iter().map(|(_, item)| match item {
+            keapgen::openapiv3::ReferenceOr::Item(i) => i.iter().count(),
+            keapgen::openapiv3::ReferenceOr::Reference { .. } => 0,
+        });
+        assert_eq!(ops, declared.sum::<usize>(), "{}: every operation becomes a method", path.display());
+    }
+}
