@@ -51,6 +51,7 @@ struct GenArgs {
 
 enum Failure {
     Drift,
+    Usage(String),
     Spec(keapgen::Error),
     Pull(keapgen::Error),
     Io(keapgen::Error),
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         Err(f) => {
             let (code, e) = match f {
                 Failure::Drift => return ExitCode::from(1),
+                Failure::Usage(m) => (2, keapgen::Error::msg(m)),
                 Failure::Spec(e) => (3, e),
                 Failure::Pull(e) => (4, e),
                 Failure::Io(e) => (5, e),
@@ -120,6 +122,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
+    let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if args.name.is_empty() || !args.name.chars().all(valid) || args.name.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(Failure::Usage(format!(
+            "`{}` is not a valid crate name: use letters, digits, `-` and `_`, not starting with a digit",
+            args.name
+        )));
+    }
     let (spec_path, pinned_version, out) = match (&args.spec, &args.out) {
         (Some(spec), Some(out)) => (spec.clone(), None, out.clone()),
         _ => {
