@@ -33,7 +33,9 @@ fn main() {
         lines = out.files.values().map(|t| t.lines().count()).sum::<usize>();
     }
     println!("keapgen generate, spec {} ({}), {RUNS} runs", pinned.version, path.display());
-    for (name, mut times) in [("parse (YAML → openapiv3)", parse), ("lower + emit + format", generate), ("total", total)] {
+    for (name, mut times) in
+        [("parse (YAML → openapiv3)", parse), ("lower + emit + format", generate), ("total", total)]
+    {
         times.sort();
         println!("  {name:<26} median {:>8.1} ms   min {:>8.1} ms", ms(times[RUNS / 2]), ms(times[0]));
     }

@@ -35,8 +35,8 @@ pub fn parse(source: Source) -> Result<Spec> {
     check_version(&raw).map_err(|e| e.in_source(&source))?;
     normalise(&mut raw, &mut warnings);
     let doc: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
-        let pointer = path_to_pointer(e.path());
-        Error::at(pointer, format!("not a valid OpenAPI document: {}", e.inner()))
+        let (pointer, message) = narrow(&raw).unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
+        Error::at(pointer, format!("not a valid OpenAPI document: {message}"))
             .hint("fix the spec at that place; keapgen reads OpenAPI 3.0 and 3.1")
             .in_source(&source)
     })?;
@@ -55,13 +55,32 @@ fn to_json(source: &Source) -> Result<Value> {
             ..Error::msg(format!("not valid JSON: {e}"))
         });
     }
-    let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| Error {
-        file: source.path.clone(),
-        line: e.location().map(|l| l.line()),
-        ..Error::msg(format!("not valid YAML: {e}"))
+    let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let line = duplicate_key_line(text, &message).or(e.location().map(|l| l.line()));
+        Error { file: source.path.clone(), line, ..Error::msg(format!("not valid YAML: {message}")) }
     })?;
     yaml.apply_merge().map_err(|e| Error::msg(format!("bad YAML merge key: {e}")).in_source(source))?;
     yaml_to_json(yaml, "").map_err(|e| e.in_source(source))
+}
+
+/// serde_yaml reports a duplicate key at its mapping's start; find the repeated key itself:
+/// the second line with that key at the indentation where it repeats first.
+fn duplicate_key_line(text: &str, message: &str) -> Option<usize> {
+    let key = message.split("duplicate entry with key \"").nth(1)?.split('"').next()?;
+    let mut seen = std::collections::HashSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let bare = trimmed.trim_start_matches("- ");
+        let is_key = [format!("{key}:"), format!("'{key}':"), format!("\"{key}\":")]
+            .iter()
+            .any(|k| bare.starts_with(k.as_str()));
+        if is_key && !seen.insert(indent) {
+            return Some(n + 1);
+        }
+    }
+    None
 }
 
 /// Converts YAML to JSON, turning non-string keys (`200:` unquoted) into strings.
@@ -126,6 +145,109 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
         }
     }
     p
+}
+
+/// Finds the innermost node that fails to parse. `openapiv3` reads parameters and schemas
+/// through tagged, untagged and flattened enums, where serde loses the path; parsing the
+/// parts one by one gets it back.
+fn narrow(raw: &Value) -> Option<(String, String)> {
+    use openapiv3::{Operation, Parameter, ReferenceOr, RequestBody, Response, SecurityScheme};
+    fn each(v: Option<&Value>) -> Vec<(String, &Value)> {
+        match v {
+            Some(Value::Object(m)) => m.iter().map(|(k, v)| (escape(k), v)).collect(),
+            Some(Value::Array(a)) => a.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+            _ => Vec::new(),
+        }
+    }
+    let first = |items: Vec<Option<(String, String)>>| items.into_iter().flatten().next();
+    const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    for (path, item) in each(raw.get("paths")) {
+        let at = format!("/paths/{path}");
+        for (i, p) in each(item.get("parameters")) {
+            if let Some(found) = try_at::<ReferenceOr<Parameter>>(p, &format!("{at}/parameters/{i}")) {
+                return Some(found);
+            }
+        }
+        for method in METHODS {
+            let Some(op) = item.get(*method) else { continue };
+            let at = format!("{at}/{method}");
+            let mut found: Vec<Option<(String, String)>> = each(op.get("parameters"))
+                .into_iter()
+                .map(|(i, p)| try_at::<ReferenceOr<Parameter>>(p, &format!("{at}/parameters/{i}")))
+                .collect();
+            found.extend(
+                op.get("requestBody").map(|b| try_at::<ReferenceOr<RequestBody>>(b, &format!("{at}/requestBody"))),
+            );
+            found.extend(
+                each(op.get("responses"))
+                    .into_iter()
+                    .map(|(c, r)| try_at::<ReferenceOr<Response>>(r, &format!("{at}/responses/{c}"))),
+            );
+            found.push(try_at::<Operation>(op, &at));
+            if let Some(f) = first(found) {
+                return Some(f);
+            }
+        }
+    }
+    let components = raw.get("components");
+    for (name, schema) in each(components.and_then(|c| c.get("schemas"))) {
+        if let Some(found) = narrow_schema(schema, &format!("/components/schemas/{name}")) {
+            return Some(found);
+        }
+    }
+    type Parse = fn(&Value, &str) -> Option<(String, String)>;
+    let kinds: [(&str, Parse); 4] = [
+        ("parameters", |v, at| try_at::<ReferenceOr<Parameter>>(v, at)),
+        ("requestBodies", |v, at| try_at::<ReferenceOr<RequestBody>>(v, at)),
+        ("responses", |v, at| try_at::<ReferenceOr<Response>>(v, at)),
+        ("securitySchemes", |v, at| try_at::<ReferenceOr<SecurityScheme>>(v, at)),
+    ];
+    for (kind, parse) in kinds {
+        for (name, v) in each(components.and_then(|c| c.get(kind))) {
+            if let Some(found) = parse(v, &format!("/components/{kind}/{name}")) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+/// The innermost failing schema under `v`, children first.
+fn narrow_schema(v: &Value, at: &str) -> Option<(String, String)> {
+    if let Value::Object(m) = v {
+        for key in ["properties", "patternProperties"] {
+            if let Some(Value::Object(props)) = m.get(key) {
+                for (name, child) in props {
+                    if let Some(found) = narrow_schema(child, &format!("{at}/{key}/{}", escape(name))) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        for key in ["items", "additionalProperties", "not"] {
+            if let Some(child @ Value::Object(_)) = m.get(key) {
+                if let Some(found) = narrow_schema(child, &format!("{at}/{key}")) {
+                    return Some(found);
+                }
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(Value::Array(items)) = m.get(key) {
+                for (i, child) in items.iter().enumerate() {
+                    if let Some(found) = narrow_schema(child, &format!("{at}/{key}/{i}")) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+    }
+    try_at::<openapiv3::ReferenceOr<openapiv3::Schema>>(v, at)
+}
+
+fn try_at<T: serde::de::DeserializeOwned>(v: &Value, at: &str) -> Option<(String, String)> {
+    serde_path_to_error::deserialize::<_, T>(v)
+        .err()
+        .map(|e| (format!("{at}{}", path_to_pointer(e.path())), e.inner().to_string()))
 }
 
 /// Rewrites what `openapiv3` (a 3.0 reader) cannot take: 3.1 constructs become their 3.0

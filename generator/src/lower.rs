@@ -536,7 +536,8 @@ impl<'a> Lowerer<'a> {
                     let at = format!("{pointer}/{method}/operationId");
                     // Keap's 2.0.18 spec has duplicates: keep going, the namer numbers them.
                     if let Some(first) = ids.get(id) {
-                        let message = format!("operationId `{id}` is also used at {first}; this one gets a numbered name");
+                        let message =
+                            format!("operationId `{id}` is also used at {first}; this one gets a numbered name");
                         self.warn(at, message);
                     } else {
                         ids.insert(id, at);

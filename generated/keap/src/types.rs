@@ -88,14 +88,31 @@ pub struct AddContactsToSequenceResponse {
         >,
     >,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/components/schemas/AddContactsToSequenceResponse/properties/add_to_sequence_results/additionalProperties`"]
-    AddContactsToSequenceResponseAddToSequenceResultsValue { #[doc = " `SUCCESS`"]
-    Success = "SUCCESS", #[doc = " `ALREADY_IN_SEQUENCE`"] AlreadyInSequence =
-    "ALREADY_IN_SEQUENCE", #[doc = " `CONTACT_DOES_NOT_EXIST`"] ContactDoesNotExist =
-    "CONTACT_DOES_NOT_EXIST", #[doc = " `FAILED`"] Failed = "FAILED", }
+/// Spec: `/components/schemas/AddContactsToSequenceResponse/properties/add_to_sequence_results/additionalProperties`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AddContactsToSequenceResponseAddToSequenceResultsValue {
+    /// `SUCCESS`
+    Success,
+    /// `ALREADY_IN_SEQUENCE`
+    AlreadyInSequence,
+    /// `CONTACT_DOES_NOT_EXIST`
+    ContactDoesNotExist,
+    /// `FAILED`
+    Failed,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl AddContactsToSequenceResponseAddToSequenceResultsValue {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Success, "SUCCESS"),
+        (Self::AlreadyInSequence, "ALREADY_IN_SEQUENCE"),
+        (Self::ContactDoesNotExist, "CONTACT_DOES_NOT_EXIST"),
+        (Self::Failed, "FAILED"),
+    ];
+}
+crate::runtime::string_enum!(AddContactsToSequenceResponseAddToSequenceResultsValue);
 /// Spec: `/components/schemas/AddProductInterestRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddProductInterestRequest {
@@ -136,12 +153,27 @@ impl AddProductInterestRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The product interest type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/AddProductInterestRequest/properties/type`"]
-    AddProductInterestRequestType { #[doc = " `PRODUCT`"] Product = "PRODUCT", #[doc =
-    " `SUBSCRIPTION_PLAN`"] SubscriptionPlan = "SUBSCRIPTION_PLAN", }
+/// The product interest type.
+///
+/// Spec: `/components/schemas/AddProductInterestRequest/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AddProductInterestRequestType {
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl AddProductInterestRequestType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+    ];
+}
+crate::runtime::string_enum!(AddProductInterestRequestType);
 /// Spec: `/components/schemas/AddToAutomationSequenceRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddToAutomationSequenceRequest {
@@ -169,15 +201,33 @@ pub struct AddToAutomationSequenceResponse {
         >,
     >,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/components/schemas/AddToAutomationSequenceResponse/properties/add_to_automation_sequence_results/additionalProperties`"]
-    AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue { #[doc =
-    " `SUCCESS`"] Success = "SUCCESS", #[doc = " `ALREADY_IN_SEQUENCE`"]
-    AlreadyInSequence = "ALREADY_IN_SEQUENCE", #[doc = " `CONTACT_DOES_NOT_EXIST`"]
-    ContactDoesNotExist = "CONTACT_DOES_NOT_EXIST", #[doc = " `FAILED`"] Failed =
-    "FAILED", }
+/// Spec: `/components/schemas/AddToAutomationSequenceResponse/properties/add_to_automation_sequence_results/additionalProperties`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
+    /// `SUCCESS`
+    Success,
+    /// `ALREADY_IN_SEQUENCE`
+    AlreadyInSequence,
+    /// `CONTACT_DOES_NOT_EXIST`
+    ContactDoesNotExist,
+    /// `FAILED`
+    Failed,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Success, "SUCCESS"),
+        (Self::AlreadyInSequence, "ALREADY_IN_SEQUENCE"),
+        (Self::ContactDoesNotExist, "CONTACT_DOES_NOT_EXIST"),
+        (Self::Failed, "FAILED"),
+    ];
+}
+crate::runtime::string_enum!(
+    AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue
+);
 /// Spec: `/components/schemas/Address`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Address {
@@ -219,13 +269,33 @@ pub struct Address {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_four: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Address type field"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Address/properties/field`"] AddressField { #[doc =
-    " `ADDRESS_FIELD_UNSPECIFIED`"] AddressFieldUnspecified =
-    "ADDRESS_FIELD_UNSPECIFIED", #[doc = " `BILLING`"] Billing = "BILLING", #[doc =
-    " `SHIPPING`"] Shipping = "SHIPPING", #[doc = " `OTHER`"] Other = "OTHER", }
+/// Address type field
+///
+/// Spec: `/components/schemas/Address/properties/field`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AddressField {
+    /// `ADDRESS_FIELD_UNSPECIFIED`
+    AddressFieldUnspecified,
+    /// `BILLING`
+    Billing,
+    /// `SHIPPING`
+    Shipping,
+    /// `OTHER`
+    Other,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl AddressField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::AddressFieldUnspecified, "ADDRESS_FIELD_UNSPECIFIED"),
+        (Self::Billing, "BILLING"),
+        (Self::Shipping, "SHIPPING"),
+        (Self::Other, "OTHER"),
+    ];
+}
+crate::runtime::string_enum!(AddressField);
 /// Spec: `/components/schemas/AddressInformation`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressInformation {
@@ -278,13 +348,33 @@ pub struct AddressRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Address type field"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/AddressRequest/properties/field`"] AddressRequestField {
-    #[doc = " `ADDRESS_FIELD_UNSPECIFIED`"] AddressFieldUnspecified =
-    "ADDRESS_FIELD_UNSPECIFIED", #[doc = " `BILLING`"] Billing = "BILLING", #[doc =
-    " `SHIPPING`"] Shipping = "SHIPPING", #[doc = " `OTHER`"] Other = "OTHER", }
+/// Address type field
+///
+/// Spec: `/components/schemas/AddressRequest/properties/field`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AddressRequestField {
+    /// `ADDRESS_FIELD_UNSPECIFIED`
+    AddressFieldUnspecified,
+    /// `BILLING`
+    Billing,
+    /// `SHIPPING`
+    Shipping,
+    /// `OTHER`
+    Other,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl AddressRequestField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::AddressFieldUnspecified, "ADDRESS_FIELD_UNSPECIFIED"),
+        (Self::Billing, "BILLING"),
+        (Self::Shipping, "SHIPPING"),
+        (Self::Other, "OTHER"),
+    ];
+}
+crate::runtime::string_enum!(AddressRequestField);
 /// Spec: `/components/schemas/AffiliateAddToProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateAddToProgramRequest {
@@ -420,12 +510,30 @@ pub struct AffiliateProgramResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of resource"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/AffiliateProgramResource/properties/type`"]
-    AffiliateProgramResourceType { #[doc = " `EMAIL`"] Email = "EMAIL", #[doc =
-    " `BANNER`"] Banner = "BANNER", #[doc = " `PAGE`"] Page = "PAGE", }
+/// The type of resource
+///
+/// Spec: `/components/schemas/AffiliateProgramResource/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AffiliateProgramResourceType {
+    /// `EMAIL`
+    Email,
+    /// `BANNER`
+    Banner,
+    /// `PAGE`
+    Page,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl AffiliateProgramResourceType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Email, "EMAIL"),
+        (Self::Banner, "BANNER"),
+        (Self::Page, "PAGE"),
+    ];
+}
+crate::runtime::string_enum!(AffiliateProgramResourceType);
 /// Spec: `/components/schemas/AffiliateProgramV2`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateProgramV2 {
@@ -760,12 +868,27 @@ impl ApplyCommissionRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ApplyCommissionRequest/properties/payout_type`"]
-    ApplyCommissionRequestPayoutType { #[doc = " `UPFRONT`"] Upfront = "UPFRONT", #[doc =
-    " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type
+///
+/// Spec: `/components/schemas/ApplyCommissionRequest/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ApplyCommissionRequestPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ApplyCommissionRequestPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
+}
+crate::runtime::string_enum!(ApplyCommissionRequestPayoutType);
 /// Spec: `/components/schemas/ApplyRemoveTagRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyRemoveTagRequest {
@@ -894,11 +1017,27 @@ pub struct AutomationLockStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The publication status of the automation"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Automation/properties/status`"] AutomationStatus { #[doc
-    = " `PUBLISHED`"] Published = "PUBLISHED", #[doc = " `DRAFT`"] Draft = "DRAFT", }
+/// The publication status of the automation
+///
+/// Spec: `/components/schemas/Automation/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AutomationStatus {
+    /// `PUBLISHED`
+    Published,
+    /// `DRAFT`
+    Draft,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl AutomationStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Published, "PUBLISHED"),
+        (Self::Draft, "DRAFT"),
+    ];
+}
+crate::runtime::string_enum!(AutomationStatus);
 /// Spec: `/components/schemas/BasicCompany`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicCompany {
@@ -1083,13 +1222,33 @@ pub struct CardInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_four: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The card type. Valid values are: CREDIT, DEBIT, PREPAID."] #[doc = ""]
-    #[doc = " Spec: `/components/schemas/CardInfo/properties/card_type`"]
-    CardInfoCardType { #[doc = " `CREDIT`"] Credit = "CREDIT", #[doc = " `DEBIT`"] Debit
-    = "DEBIT", #[doc = " `PREPAID`"] Prepaid = "PREPAID", #[doc = " `ACH`"] Ach = "ACH",
-    }
+/// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
+///
+/// Spec: `/components/schemas/CardInfo/properties/card_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CardInfoCardType {
+    /// `CREDIT`
+    Credit,
+    /// `DEBIT`
+    Debit,
+    /// `PREPAID`
+    Prepaid,
+    /// `ACH`
+    Ach,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CardInfoCardType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Credit, "CREDIT"),
+        (Self::Debit, "DEBIT"),
+        (Self::Prepaid, "PREPAID"),
+        (Self::Ach, "ACH"),
+    ];
+}
+crate::runtime::string_enum!(CardInfoCardType);
 /// Spec: `/components/schemas/CategoryDiscount`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscount {
@@ -1131,12 +1290,27 @@ pub struct CategoryDiscountCriteriaRequest {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CategoryDiscountCriteriaRequestType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of criteria: DATE_RANGE or PROMO_CODE"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CategoryDiscountCriteriaRequest/properties/type`"]
-    CategoryDiscountCriteriaRequestType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", }
+/// Type of criteria: DATE_RANGE or PROMO_CODE
+///
+/// Spec: `/components/schemas/CategoryDiscountCriteriaRequest/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CategoryDiscountCriteriaRequestType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CategoryDiscountCriteriaRequestType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+    ];
+}
+crate::runtime::string_enum!(CategoryDiscountCriteriaRequestType);
 /// Spec: `/components/schemas/CategoryDiscountCriteriaResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscountCriteriaResponse {
@@ -1156,12 +1330,27 @@ pub struct CategoryDiscountCriteriaResponse {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CategoryDiscountCriteriaResponseType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of criteria: DATE_RANGE or PROMO_CODE"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CategoryDiscountCriteriaResponse/properties/type`"]
-    CategoryDiscountCriteriaResponseType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", }
+/// Type of criteria: DATE_RANGE or PROMO_CODE
+///
+/// Spec: `/components/schemas/CategoryDiscountCriteriaResponse/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CategoryDiscountCriteriaResponseType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CategoryDiscountCriteriaResponseType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+    ];
+}
+crate::runtime::string_enum!(CategoryDiscountCriteriaResponseType);
 /// Spec: `/components/schemas/CategoryReference`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryReference {
@@ -1470,18 +1659,55 @@ pub struct ContactLinkType {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/components/schemas/Contact/properties/source_type`"]
-    ContactSourceType { #[doc = " `SOURCE_TYPE_UNSPECIFIED`"] SourceTypeUnspecified =
-    "SOURCE_TYPE_UNSPECIFIED", #[doc = " `API`"] Api = "API", #[doc = " `APPOINTMENT`"]
-    Appointment = "APPOINTMENT", #[doc = " `FORM_API_HOSTED`"] FormApiHosted =
-    "FORM_API_HOSTED", #[doc = " `FORM_API_INTERNAL`"] FormApiInternal =
-    "FORM_API_INTERNAL", #[doc = " `IMPORT`"] Import = "IMPORT", #[doc =
-    " `INTERNAL_FORM`"] InternalForm = "INTERNAL_FORM", #[doc = " `LANDING_PAGE`"]
-    LandingPage = "LANDING_PAGE", #[doc = " `MANUAL`"] Manual = "MANUAL", #[doc =
-    " `OTHER`"] Other = "OTHER", #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN", #[doc =
-    " `WEBFORM`"] Webform = "WEBFORM", }
+/// Spec: `/components/schemas/Contact/properties/source_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContactSourceType {
+    /// `SOURCE_TYPE_UNSPECIFIED`
+    SourceTypeUnspecified,
+    /// `API`
+    Api,
+    /// `APPOINTMENT`
+    Appointment,
+    /// `FORM_API_HOSTED`
+    FormApiHosted,
+    /// `FORM_API_INTERNAL`
+    FormApiInternal,
+    /// `IMPORT`
+    Import,
+    /// `INTERNAL_FORM`
+    InternalForm,
+    /// `LANDING_PAGE`
+    LandingPage,
+    /// `MANUAL`
+    Manual,
+    /// `OTHER`
+    Other,
+    /// `UNKNOWN`
+    Unknown2,
+    /// `WEBFORM`
+    Webform,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ContactSourceType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::SourceTypeUnspecified, "SOURCE_TYPE_UNSPECIFIED"),
+        (Self::Api, "API"),
+        (Self::Appointment, "APPOINTMENT"),
+        (Self::FormApiHosted, "FORM_API_HOSTED"),
+        (Self::FormApiInternal, "FORM_API_INTERNAL"),
+        (Self::Import, "IMPORT"),
+        (Self::InternalForm, "INTERNAL_FORM"),
+        (Self::LandingPage, "LANDING_PAGE"),
+        (Self::Manual, "MANUAL"),
+        (Self::Other, "OTHER"),
+        (Self::Unknown2, "UNKNOWN"),
+        (Self::Webform, "WEBFORM"),
+    ];
+}
+crate::runtime::string_enum!(ContactSourceType);
 /// Spec: `/components/schemas/ContactUtmResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContactUtmResponse {
@@ -1577,12 +1803,27 @@ impl CreateAffiliateRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The Affiliate Status"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateAffiliateRequest/properties/status`"]
-    CreateAffiliateRequestStatus { #[doc = " `ACTIVE`"] Active = "ACTIVE", #[doc =
-    " `INACTIVE`"] Inactive = "INACTIVE", }
+/// The Affiliate Status
+///
+/// Spec: `/components/schemas/CreateAffiliateRequest/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateAffiliateRequestStatus {
+    /// `ACTIVE`
+    Active,
+    /// `INACTIVE`
+    Inactive,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateAffiliateRequestStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Active, "ACTIVE"),
+        (Self::Inactive, "INACTIVE"),
+    ];
+}
+crate::runtime::string_enum!(CreateAffiliateRequestStatus);
 /// Request to create an automation category
 ///
 /// Spec: `/components/schemas/CreateAutomationCategoryRequest`
@@ -1614,12 +1855,27 @@ pub struct CreateCategoryDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateCategoryDiscountCriteriaType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of criteria: DATE_RANGE or PROMO_CODE"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateCategoryDiscountCriteria/properties/type`"]
-    CreateCategoryDiscountCriteriaType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", }
+/// Type of criteria: DATE_RANGE or PROMO_CODE
+///
+/// Spec: `/components/schemas/CreateCategoryDiscountCriteria/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateCategoryDiscountCriteriaType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateCategoryDiscountCriteriaType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+    ];
+}
+crate::runtime::string_enum!(CreateCategoryDiscountCriteriaType);
 /// Spec: `/components/schemas/CreateCategoryDiscountRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCategoryDiscountRequest {
@@ -1757,12 +2013,28 @@ pub struct CreateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/paths/~1rest~1v2~1contacts/post/parameters/1/schema`"]
-    CreateContactDuplicateOption { #[doc = " `Email`"] Email = "Email", #[doc =
-    " `EmailAndName`"] EmailAndName = "EmailAndName", #[doc =
-    " `EmailAndNameAndCompany`"] EmailAndNameAndCompany = "EmailAndNameAndCompany", }
+/// Spec: `/paths/~1rest~1v2~1contacts/post/parameters/1/schema`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateContactDuplicateOption {
+    /// `Email`
+    Email,
+    /// `EmailAndName`
+    EmailAndName,
+    /// `EmailAndNameAndCompany`
+    EmailAndNameAndCompany,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateContactDuplicateOption {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Email, "Email"),
+        (Self::EmailAndName, "EmailAndName"),
+        (Self::EmailAndNameAndCompany, "EmailAndNameAndCompany"),
+    ];
+}
+crate::runtime::string_enum!(CreateContactDuplicateOption);
 /// Spec: `/components/schemas/CreateContactLinkTypeRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContactLinkTypeRequest {
@@ -1853,24 +2125,91 @@ impl CreateCustomFieldRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/components/schemas/CreateCustomFieldRequest/properties/field_type`"]
-    CreateCustomFieldRequestFieldType { #[doc = " `CURRENCY`"] Currency = "CURRENCY",
-    #[doc = " `DATE`"] Date = "DATE", #[doc = " `DATE_TIME`"] DateTime = "DATE_TIME",
-    #[doc = " `DAY_OF_WEEK`"] DayOfWeek = "DAY_OF_WEEK", #[doc = " `DECIMAL_NUMBER`"]
-    DecimalNumber = "DECIMAL_NUMBER", #[doc = " `DRILLDOWN`"] Drilldown = "DRILLDOWN",
-    #[doc = " `DROPDOWN`"] Dropdown = "DROPDOWN", #[doc = " `EMAIL`"] Email = "EMAIL",
-    #[doc = " `LIST_BOX`"] ListBox = "LIST_BOX", #[doc = " `MONTH`"] Month = "MONTH",
-    #[doc = " `NAME`"] Name = "NAME", #[doc = " `PERCENT`"] Percent = "PERCENT", #[doc =
-    " `PHONE_NUMBER`"] PhoneNumber = "PHONE_NUMBER", #[doc = " `RADIO`"] Radio = "RADIO",
-    #[doc = " `SOCIAL_SECURITY_NUMBER`"] SocialSecurityNumber = "SOCIAL_SECURITY_NUMBER",
-    #[doc = " `STATE`"] State = "STATE", #[doc = " `TEXT`"] Text = "TEXT", #[doc =
-    " `TEXT_AREA`"] TextArea = "TEXT_AREA", #[doc = " `USER`"] User = "USER", #[doc =
-    " `USER_LIST_BOX`"] UserListBox = "USER_LIST_BOX", #[doc = " `WEBSITE`"] Website =
-    "WEBSITE", #[doc = " `WHOLE_NUMBER`"] WholeNumber = "WHOLE_NUMBER", #[doc =
-    " `YEAR`"] Year = "YEAR", #[doc = " `YES_NO`"] YesNo = "YES_NO", }
+/// Spec: `/components/schemas/CreateCustomFieldRequest/properties/field_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateCustomFieldRequestFieldType {
+    /// `CURRENCY`
+    Currency,
+    /// `DATE`
+    Date,
+    /// `DATE_TIME`
+    DateTime,
+    /// `DAY_OF_WEEK`
+    DayOfWeek,
+    /// `DECIMAL_NUMBER`
+    DecimalNumber,
+    /// `DRILLDOWN`
+    Drilldown,
+    /// `DROPDOWN`
+    Dropdown,
+    /// `EMAIL`
+    Email,
+    /// `LIST_BOX`
+    ListBox,
+    /// `MONTH`
+    Month,
+    /// `NAME`
+    Name,
+    /// `PERCENT`
+    Percent,
+    /// `PHONE_NUMBER`
+    PhoneNumber,
+    /// `RADIO`
+    Radio,
+    /// `SOCIAL_SECURITY_NUMBER`
+    SocialSecurityNumber,
+    /// `STATE`
+    State,
+    /// `TEXT`
+    Text,
+    /// `TEXT_AREA`
+    TextArea,
+    /// `USER`
+    User,
+    /// `USER_LIST_BOX`
+    UserListBox,
+    /// `WEBSITE`
+    Website,
+    /// `WHOLE_NUMBER`
+    WholeNumber,
+    /// `YEAR`
+    Year,
+    /// `YES_NO`
+    YesNo,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateCustomFieldRequestFieldType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Currency, "CURRENCY"),
+        (Self::Date, "DATE"),
+        (Self::DateTime, "DATE_TIME"),
+        (Self::DayOfWeek, "DAY_OF_WEEK"),
+        (Self::DecimalNumber, "DECIMAL_NUMBER"),
+        (Self::Drilldown, "DRILLDOWN"),
+        (Self::Dropdown, "DROPDOWN"),
+        (Self::Email, "EMAIL"),
+        (Self::ListBox, "LIST_BOX"),
+        (Self::Month, "MONTH"),
+        (Self::Name, "NAME"),
+        (Self::Percent, "PERCENT"),
+        (Self::PhoneNumber, "PHONE_NUMBER"),
+        (Self::Radio, "RADIO"),
+        (Self::SocialSecurityNumber, "SOCIAL_SECURITY_NUMBER"),
+        (Self::State, "STATE"),
+        (Self::Text, "TEXT"),
+        (Self::TextArea, "TEXT_AREA"),
+        (Self::User, "USER"),
+        (Self::UserListBox, "USER_LIST_BOX"),
+        (Self::Website, "WEBSITE"),
+        (Self::WholeNumber, "WHOLE_NUMBER"),
+        (Self::Year, "YEAR"),
+        (Self::YesNo, "YES_NO"),
+    ];
+}
+crate::runtime::string_enum!(CreateCustomFieldRequestFieldType);
 /// Spec: `/components/schemas/CreateCustomFieldResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldResponse {
@@ -1909,12 +2248,27 @@ pub struct CreateDefaultCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateDefaultCommissionProgramRequest/properties/payout_type`"]
-    CreateDefaultCommissionProgramRequestPayoutType { #[doc = " `UPFRONT`"] Upfront =
-    "UPFRONT", #[doc = " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/CreateDefaultCommissionProgramRequest/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateDefaultCommissionProgramRequestPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateDefaultCommissionProgramRequestPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
+}
+crate::runtime::string_enum!(CreateDefaultCommissionProgramRequestPayoutType);
 /// Request to create an email record
 ///
 /// Spec: `/components/schemas/CreateEmailSentRequest`
@@ -1996,13 +2350,33 @@ impl CreateEmailSentRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Provider that sent the email, defaults to UNKNOWN"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateEmailSentRequest/properties/original_provider`"]
-    CreateEmailSentRequestOriginalProvider { #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN",
-    #[doc = " `INFUSIONSOFT`"] Infusionsoft = "INFUSIONSOFT", #[doc = " `MICROSOFT`"]
-    Microsoft = "MICROSOFT", #[doc = " `GOOGLE`"] Google = "GOOGLE", }
+/// Provider that sent the email, defaults to UNKNOWN
+///
+/// Spec: `/components/schemas/CreateEmailSentRequest/properties/original_provider`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateEmailSentRequestOriginalProvider {
+    /// `UNKNOWN`
+    Unknown2,
+    /// `INFUSIONSOFT`
+    Infusionsoft,
+    /// `MICROSOFT`
+    Microsoft,
+    /// `GOOGLE`
+    Google,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateEmailSentRequestOriginalProvider {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Unknown2, "UNKNOWN"),
+        (Self::Infusionsoft, "INFUSIONSOFT"),
+        (Self::Microsoft, "MICROSOFT"),
+        (Self::Google, "GOOGLE"),
+    ];
+}
+crate::runtime::string_enum!(CreateEmailSentRequestOriginalProvider);
 /// Email records to persist, with content.
 ///
 /// Spec: `/components/schemas/CreateEmailsSentRequest`
@@ -2055,23 +2429,57 @@ pub struct CreateFreeTrialDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateFreeTrialDiscountCriteriaType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateFreeTrialDiscountCriteria/properties/operator`"]
-    CreateFreeTrialDiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/CreateFreeTrialDiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateFreeTrialDiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateFreeTrialDiscountCriteria/properties/type`"]
-    CreateFreeTrialDiscountCriteriaType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", #[doc =
-    " `PRODUCT`"] Product = "PRODUCT", #[doc = " `SUBSCRIPTION_PLAN`"] SubscriptionPlan =
-    "SUBSCRIPTION_PLAN", #[doc = " `ORDER_TOTAL`"] OrderTotal = "ORDER_TOTAL", }
+impl CreateFreeTrialDiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
 }
+crate::runtime::string_enum!(CreateFreeTrialDiscountCriteriaOperator);
+/// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
+///
+/// Spec: `/components/schemas/CreateFreeTrialDiscountCriteria/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateFreeTrialDiscountCriteriaType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// `ORDER_TOTAL`
+    OrderTotal,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl CreateFreeTrialDiscountCriteriaType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+        (Self::OrderTotal, "ORDER_TOTAL"),
+    ];
+}
+crate::runtime::string_enum!(CreateFreeTrialDiscountCriteriaType);
 /// Spec: `/components/schemas/CreateFreeTrialDiscountRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFreeTrialDiscountRequest {
@@ -2209,12 +2617,27 @@ pub struct CreateLeadSourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The status of the lead source"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateLeadSourceRequest/properties/status`"]
-    CreateLeadSourceRequestStatus { #[doc = " `ACTIVE`"] Active = "ACTIVE", #[doc =
-    " `INACTIVE`"] Inactive = "INACTIVE", }
+/// The status of the lead source
+///
+/// Spec: `/components/schemas/CreateLeadSourceRequest/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateLeadSourceRequestStatus {
+    /// `ACTIVE`
+    Active,
+    /// `INACTIVE`
+    Inactive,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateLeadSourceRequestStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Active, "ACTIVE"),
+        (Self::Inactive, "INACTIVE"),
+    ];
+}
+crate::runtime::string_enum!(CreateLeadSourceRequestStatus);
 /// Spec: `/components/schemas/CreateNoteRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateNoteRequest {
@@ -2250,16 +2673,46 @@ impl CreateNoteRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/paths/~1rest~1v2~1opportunities/post/parameters/0/schema/items`"]
-    CreateOpportunityFieldsItem { #[doc = " `custom_fields`"] CustomFields =
-    "custom_fields", #[doc = " `created_by`"] CreatedBy = "created_by", #[doc =
-    " `last_updated_by`"] LastUpdatedBy = "last_updated_by", #[doc = " `status_id`"]
-    StatusId = "status_id", #[doc = " `monthly_revenue`"] MonthlyRevenue =
-    "monthly_revenue", #[doc = " `order_revenue`"] OrderRevenue = "order_revenue", #[doc
-    = " `objection`"] Objection = "objection", #[doc = " `status`"] Status = "status",
-    #[doc = " `stage_entrance_time`"] StageEntranceTime = "stage_entrance_time", }
+/// Spec: `/paths/~1rest~1v2~1opportunities/post/parameters/0/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateOpportunityFieldsItem {
+    /// `custom_fields`
+    CustomFields,
+    /// `created_by`
+    CreatedBy,
+    /// `last_updated_by`
+    LastUpdatedBy,
+    /// `status_id`
+    StatusId,
+    /// `monthly_revenue`
+    MonthlyRevenue,
+    /// `order_revenue`
+    OrderRevenue,
+    /// `objection`
+    Objection,
+    /// `status`
+    Status,
+    /// `stage_entrance_time`
+    StageEntranceTime,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateOpportunityFieldsItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::CustomFields, "custom_fields"),
+        (Self::CreatedBy, "created_by"),
+        (Self::LastUpdatedBy, "last_updated_by"),
+        (Self::StatusId, "status_id"),
+        (Self::MonthlyRevenue, "monthly_revenue"),
+        (Self::OrderRevenue, "order_revenue"),
+        (Self::Objection, "objection"),
+        (Self::Status, "status"),
+        (Self::StageEntranceTime, "stage_entrance_time"),
+    ];
+}
+crate::runtime::string_enum!(CreateOpportunityFieldsItem);
 /// opportunity
 ///
 /// Spec: `/components/schemas/CreateOpportunityRequest`
@@ -2472,22 +2925,60 @@ impl CreateOrderItemRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of this order item. Will default to \\[PRODUCT\\] if omitted."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateOrderItemRequest/properties/item_type`"]
-    CreateOrderItemRequestItemType { #[doc = " `PRODUCT`"] Product = "PRODUCT", #[doc =
-    " `SHIPPING`"] Shipping = "SHIPPING", #[doc = " `TAX`"] Tax = "TAX", #[doc =
-    " `FINANCE_CHARGE`"] FinanceCharge = "FINANCE_CHARGE", #[doc = " `SUBSCRIPTION`"]
-    Subscription = "SUBSCRIPTION", #[doc = " `DISCOUNT`"] Discount = "DISCOUNT", #[doc =
-    " `DISCOUNT_FREE_TRIAL`"] DiscountFreeTrial = "DISCOUNT_FREE_TRIAL", #[doc =
-    " `DISCOUNT_ORDER_TOTAL`"] DiscountOrderTotal = "DISCOUNT_ORDER_TOTAL", #[doc =
-    " `DISCOUNT_PRODUCT`"] DiscountProduct = "DISCOUNT_PRODUCT", #[doc =
-    " `DISCOUNT_PRODUCT_CATEGORY`"] DiscountProductCategory =
-    "DISCOUNT_PRODUCT_CATEGORY", #[doc = " `DISCOUNT_SHIPPING`"] DiscountShipping =
-    "DISCOUNT_SHIPPING", #[doc = " `OTHER`"] Other = "OTHER", #[doc = " `FEE`"] Fee =
-    "FEE", }
+/// The type of this order item. Will default to \[PRODUCT\] if omitted.
+///
+/// Spec: `/components/schemas/CreateOrderItemRequest/properties/item_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateOrderItemRequestItemType {
+    /// `PRODUCT`
+    Product,
+    /// `SHIPPING`
+    Shipping,
+    /// `TAX`
+    Tax,
+    /// `FINANCE_CHARGE`
+    FinanceCharge,
+    /// `SUBSCRIPTION`
+    Subscription,
+    /// `DISCOUNT`
+    Discount,
+    /// `DISCOUNT_FREE_TRIAL`
+    DiscountFreeTrial,
+    /// `DISCOUNT_ORDER_TOTAL`
+    DiscountOrderTotal,
+    /// `DISCOUNT_PRODUCT`
+    DiscountProduct,
+    /// `DISCOUNT_PRODUCT_CATEGORY`
+    DiscountProductCategory,
+    /// `DISCOUNT_SHIPPING`
+    DiscountShipping,
+    /// `OTHER`
+    Other,
+    /// `FEE`
+    Fee,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateOrderItemRequestItemType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Product, "PRODUCT"),
+        (Self::Shipping, "SHIPPING"),
+        (Self::Tax, "TAX"),
+        (Self::FinanceCharge, "FINANCE_CHARGE"),
+        (Self::Subscription, "SUBSCRIPTION"),
+        (Self::Discount, "DISCOUNT"),
+        (Self::DiscountFreeTrial, "DISCOUNT_FREE_TRIAL"),
+        (Self::DiscountOrderTotal, "DISCOUNT_ORDER_TOTAL"),
+        (Self::DiscountProduct, "DISCOUNT_PRODUCT"),
+        (Self::DiscountProductCategory, "DISCOUNT_PRODUCT_CATEGORY"),
+        (Self::DiscountShipping, "DISCOUNT_SHIPPING"),
+        (Self::Other, "OTHER"),
+        (Self::Fee, "FEE"),
+    ];
+}
+crate::runtime::string_enum!(CreateOrderItemRequestItemType);
 /// Spec: `/components/schemas/CreateOrderTotalDiscountCriteria`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrderTotalDiscountCriteria {
@@ -2525,23 +3016,57 @@ pub struct CreateOrderTotalDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateOrderTotalDiscountCriteriaType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateOrderTotalDiscountCriteria/properties/operator`"]
-    CreateOrderTotalDiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/CreateOrderTotalDiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateOrderTotalDiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateOrderTotalDiscountCriteria/properties/type`"]
-    CreateOrderTotalDiscountCriteriaType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", #[doc =
-    " `PRODUCT`"] Product = "PRODUCT", #[doc = " `SUBSCRIPTION_PLAN`"] SubscriptionPlan =
-    "SUBSCRIPTION_PLAN", #[doc = " `ORDER_TOTAL`"] OrderTotal = "ORDER_TOTAL", }
+impl CreateOrderTotalDiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
 }
+crate::runtime::string_enum!(CreateOrderTotalDiscountCriteriaOperator);
+/// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
+///
+/// Spec: `/components/schemas/CreateOrderTotalDiscountCriteria/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateOrderTotalDiscountCriteriaType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// `ORDER_TOTAL`
+    OrderTotal,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl CreateOrderTotalDiscountCriteriaType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+        (Self::OrderTotal, "ORDER_TOTAL"),
+    ];
+}
+crate::runtime::string_enum!(CreateOrderTotalDiscountCriteriaType);
 /// Spec: `/components/schemas/CreateOrderTotalDiscountRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrderTotalDiscountRequest {
@@ -2585,20 +3110,45 @@ impl CreateOrderTotalDiscountRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Strategy for applying discount: GROSS (before tax) or NET (after tax)"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateOrderTotalDiscountRequest/properties/discount_strategy`"]
-    CreateOrderTotalDiscountRequestDiscountStrategy { #[doc = " `GROSS`"] Gross =
-    "GROSS", #[doc = " `NET`"] Net = "NET", }
+/// Strategy for applying discount: GROSS (before tax) or NET (after tax)
+///
+/// Spec: `/components/schemas/CreateOrderTotalDiscountRequest/properties/discount_strategy`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateOrderTotalDiscountRequestDiscountStrategy {
+    /// `GROSS`
+    Gross,
+    /// `NET`
+    Net,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc =
-    " Spec: `/components/schemas/CreateOrderTotalDiscountRequest/properties/discount_type`"]
-    CreateOrderTotalDiscountRequestDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT",
-    #[doc = " `PERCENT`"] Percent = "PERCENT", }
+impl CreateOrderTotalDiscountRequestDiscountStrategy {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Gross, "GROSS"), (Self::Net, "NET")];
 }
+crate::runtime::string_enum!(CreateOrderTotalDiscountRequestDiscountStrategy);
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/CreateOrderTotalDiscountRequest/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateOrderTotalDiscountRequestDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl CreateOrderTotalDiscountRequestDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
+}
+crate::runtime::string_enum!(CreateOrderTotalDiscountRequestDiscountType);
 /// Spec: `/components/schemas/CreatePaymentMethodConfigRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePaymentMethodConfigRequest {
@@ -2659,12 +3209,27 @@ pub struct CreateProductCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateProductCommissionProgramRequest/properties/payout_type`"]
-    CreateProductCommissionProgramRequestPayoutType { #[doc = " `UPFRONT`"] Upfront =
-    "UPFRONT", #[doc = " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/CreateProductCommissionProgramRequest/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProductCommissionProgramRequestPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateProductCommissionProgramRequestPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
+}
+crate::runtime::string_enum!(CreateProductCommissionProgramRequestPayoutType);
 /// Spec: `/components/schemas/CreateProductDiscountCriteria`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductDiscountCriteria {
@@ -2702,23 +3267,57 @@ pub struct CreateProductDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateProductDiscountCriteriaType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateProductDiscountCriteria/properties/operator`"]
-    CreateProductDiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/CreateProductDiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProductDiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateProductDiscountCriteria/properties/type`"]
-    CreateProductDiscountCriteriaType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", #[doc =
-    " `PRODUCT`"] Product = "PRODUCT", #[doc = " `SUBSCRIPTION_PLAN`"] SubscriptionPlan =
-    "SUBSCRIPTION_PLAN", #[doc = " `ORDER_TOTAL`"] OrderTotal = "ORDER_TOTAL", }
+impl CreateProductDiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
 }
+crate::runtime::string_enum!(CreateProductDiscountCriteriaOperator);
+/// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
+///
+/// Spec: `/components/schemas/CreateProductDiscountCriteria/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProductDiscountCriteriaType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// `ORDER_TOTAL`
+    OrderTotal,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl CreateProductDiscountCriteriaType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+        (Self::OrderTotal, "ORDER_TOTAL"),
+    ];
+}
+crate::runtime::string_enum!(CreateProductDiscountCriteriaType);
 /// Spec: `/components/schemas/CreateProductDiscountRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductDiscountRequest {
@@ -2763,13 +3362,27 @@ impl CreateProductDiscountRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc =
-    " Spec: `/components/schemas/CreateProductDiscountRequest/properties/discount_type`"]
-    CreateProductDiscountRequestDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT",
-    #[doc = " `PERCENT`"] Percent = "PERCENT", }
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/CreateProductDiscountRequest/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProductDiscountRequestDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateProductDiscountRequestDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
+}
+crate::runtime::string_enum!(CreateProductDiscountRequestDiscountType);
 /// Spec: `/components/schemas/CreateProductInterestBundleRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductInterestBundleRequest {
@@ -2840,13 +3453,24 @@ impl CreateProductOptionRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of option. Possible valid values are LIST and TEXT."] #[doc = ""]
-    #[doc =
-    " Spec: `/components/schemas/CreateProductOptionRequest/properties/option_type`"]
-    CreateProductOptionRequestOptionType { #[doc = " `LIST`"] List = "LIST", #[doc =
-    " `TEXT`"] Text = "TEXT", }
+/// The type of option. Possible valid values are LIST and TEXT.
+///
+/// Spec: `/components/schemas/CreateProductOptionRequest/properties/option_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProductOptionRequestOptionType {
+    /// `LIST`
+    List,
+    /// `TEXT`
+    Text,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateProductOptionRequestOptionType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::List, "LIST"), (Self::Text, "TEXT")];
+}
+crate::runtime::string_enum!(CreateProductOptionRequestOptionType);
 /// Spec: `/components/schemas/CreateProductOptionTextOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductOptionTextOption {
@@ -2872,33 +3496,87 @@ pub struct CreateProductOptionTextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<CreateProductOptionTextOptionOnlyStartsWith>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_contains`"]
-    CreateProductOptionTextOptionOnlyContains { #[doc = " `NONE`"] None = "NONE", #[doc =
-    " `LETTER`"] Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc =
-    " `BOTH`"] Both = "BOTH", }
+/// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_contains`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProductOptionTextOptionOnlyContains {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_ends_with`"]
-    CreateProductOptionTextOptionOnlyEndsWith { #[doc = " `NONE`"] None = "NONE", #[doc =
-    " `LETTER`"] Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc =
-    " `BOTH`"] Both = "BOTH", }
+impl CreateProductOptionTextOptionOnlyContains {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_starts_with`"]
-    CreateProductOptionTextOptionOnlyStartsWith { #[doc = " `NONE`"] None = "NONE", #[doc
-    = " `LETTER`"] Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc =
-    " `BOTH`"] Both = "BOTH", }
+crate::runtime::string_enum!(CreateProductOptionTextOptionOnlyContains);
+/// Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_ends_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProductOptionTextOptionOnlyEndsWith {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateProductOptionTextOptionOnlyEndsWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(CreateProductOptionTextOptionOnlyEndsWith);
+/// Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_starts_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProductOptionTextOptionOnlyStartsWith {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl CreateProductOptionTextOptionOnlyStartsWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(CreateProductOptionTextOptionOnlyStartsWith);
 /// Spec: `/components/schemas/CreateProductRequest_Detail`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductRequestDetail {
@@ -3044,12 +3722,30 @@ impl CreateProgramResourceRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of resource"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateProgramResourceRequest/properties/type`"]
-    CreateProgramResourceRequestType { #[doc = " `EMAIL`"] Email = "EMAIL", #[doc =
-    " `BANNER`"] Banner = "BANNER", #[doc = " `PAGE`"] Page = "PAGE", }
+/// The type of resource
+///
+/// Spec: `/components/schemas/CreateProgramResourceRequest/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateProgramResourceRequestType {
+    /// `EMAIL`
+    Email,
+    /// `BANNER`
+    Banner,
+    /// `PAGE`
+    Page,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateProgramResourceRequestType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Email, "EMAIL"),
+        (Self::Banner, "BANNER"),
+        (Self::Page, "PAGE"),
+    ];
+}
+crate::runtime::string_enum!(CreateProgramResourceRequestType);
 /// Spec: `/components/schemas/CreateReferralRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateReferralRequest {
@@ -3093,12 +3789,30 @@ impl CreateReferralRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The referral type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateReferralRequest/properties/referral_type`"]
-    CreateReferralRequestReferralType { #[doc = " `COOKIE`"] Cookie = "COOKIE", #[doc =
-    " `MANUAL`"] Manual = "MANUAL", #[doc = " `PERMANENT`"] Permanent = "PERMANENT", }
+/// The referral type.
+///
+/// Spec: `/components/schemas/CreateReferralRequest/properties/referral_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateReferralRequestReferralType {
+    /// `COOKIE`
+    Cookie,
+    /// `MANUAL`
+    Manual,
+    /// `PERMANENT`
+    Permanent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateReferralRequestReferralType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Cookie, "COOKIE"),
+        (Self::Manual, "MANUAL"),
+        (Self::Permanent, "PERMANENT"),
+    ];
+}
+crate::runtime::string_enum!(CreateReferralRequestReferralType);
 /// Spec: `/components/schemas/CreateShippingDiscountCriteria`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateShippingDiscountCriteria {
@@ -3136,23 +3850,57 @@ pub struct CreateShippingDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateShippingDiscountCriteriaType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateShippingDiscountCriteria/properties/operator`"]
-    CreateShippingDiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/CreateShippingDiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateShippingDiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateShippingDiscountCriteria/properties/type`"]
-    CreateShippingDiscountCriteriaType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", #[doc =
-    " `PRODUCT`"] Product = "PRODUCT", #[doc = " `SUBSCRIPTION_PLAN`"] SubscriptionPlan =
-    "SUBSCRIPTION_PLAN", #[doc = " `ORDER_TOTAL`"] OrderTotal = "ORDER_TOTAL", }
+impl CreateShippingDiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
 }
+crate::runtime::string_enum!(CreateShippingDiscountCriteriaOperator);
+/// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
+///
+/// Spec: `/components/schemas/CreateShippingDiscountCriteria/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateShippingDiscountCriteriaType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// `ORDER_TOTAL`
+    OrderTotal,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl CreateShippingDiscountCriteriaType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+        (Self::OrderTotal, "ORDER_TOTAL"),
+    ];
+}
+crate::runtime::string_enum!(CreateShippingDiscountCriteriaType);
 /// Spec: `/components/schemas/CreateShippingDiscountRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateShippingDiscountRequest {
@@ -3188,13 +3936,27 @@ impl CreateShippingDiscountRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc =
-    " Spec: `/components/schemas/CreateShippingDiscountRequest/properties/discount_type`"]
-    CreateShippingDiscountRequestDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT",
-    #[doc = " `PERCENT`"] Percent = "PERCENT", }
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/CreateShippingDiscountRequest/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateShippingDiscountRequestDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateShippingDiscountRequestDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
+}
+crate::runtime::string_enum!(CreateShippingDiscountRequestDiscountType);
 /// Spec: `/components/schemas/CreateSubscriptionCommissionProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateSubscriptionCommissionProgramRequest {
@@ -3224,12 +3986,27 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateSubscriptionCommissionProgramRequest/properties/payout_type`"]
-    CreateSubscriptionCommissionProgramRequestPayoutType { #[doc = " `UPFRONT`"] Upfront
-    = "UPFRONT", #[doc = " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/CreateSubscriptionCommissionProgramRequest/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateSubscriptionCommissionProgramRequestPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateSubscriptionCommissionProgramRequestPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
+}
+crate::runtime::string_enum!(CreateSubscriptionCommissionProgramRequestPayoutType);
 /// Spec: `/components/schemas/CreateSubscriptionPlanRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateSubscriptionPlanRequest {
@@ -3272,13 +4049,33 @@ impl CreateSubscriptionPlanRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The cycle type of the subscription plan."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateSubscriptionPlanRequest/properties/cycle_type`"]
-    CreateSubscriptionPlanRequestCycleType { #[doc = " `DAILY`"] Daily = "DAILY", #[doc =
-    " `WEEKLY`"] Weekly = "WEEKLY", #[doc = " `MONTHLY`"] Monthly = "MONTHLY", #[doc =
-    " `YEARLY`"] Yearly = "YEARLY", }
+/// The cycle type of the subscription plan.
+///
+/// Spec: `/components/schemas/CreateSubscriptionPlanRequest/properties/cycle_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateSubscriptionPlanRequestCycleType {
+    /// `DAILY`
+    Daily,
+    /// `WEEKLY`
+    Weekly,
+    /// `MONTHLY`
+    Monthly,
+    /// `YEARLY`
+    Yearly,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateSubscriptionPlanRequestCycleType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Daily, "DAILY"),
+        (Self::Weekly, "WEEKLY"),
+        (Self::Monthly, "MONTHLY"),
+        (Self::Yearly, "YEARLY"),
+    ];
+}
+crate::runtime::string_enum!(CreateSubscriptionPlanRequestCycleType);
 /// Spec: `/components/schemas/CreateSubscriptionRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateSubscriptionRequest {
@@ -3434,13 +4231,30 @@ impl CreateTaskRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Task priority"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateTaskRequest/properties/priority`"]
-    CreateTaskRequestPriority { #[doc = " `CRITICAL`"] Critical = "CRITICAL", #[doc =
-    " `ESSENTIAL`"] Essential = "ESSENTIAL", #[doc = " `NONESSENTIAL`"] Nonessential =
-    "NONESSENTIAL", }
+/// Task priority
+///
+/// Spec: `/components/schemas/CreateTaskRequest/properties/priority`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateTaskRequestPriority {
+    /// `CRITICAL`
+    Critical,
+    /// `ESSENTIAL`
+    Essential,
+    /// `NONESSENTIAL`
+    Nonessential,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateTaskRequestPriority {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Critical, "CRITICAL"),
+        (Self::Essential, "ESSENTIAL"),
+        (Self::Nonessential, "NONESSENTIAL"),
+    ];
+}
+crate::runtime::string_enum!(CreateTaskRequestPriority);
 /// contact
 ///
 /// Spec: `/components/schemas/CreateUpdateContactRequest`
@@ -3533,19 +4347,55 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/components/schemas/CreateUpdateContactRequest/properties/source_type`"]
-    CreateUpdateContactRequestSourceType { #[doc = " `SOURCE_TYPE_UNSPECIFIED`"]
-    SourceTypeUnspecified = "SOURCE_TYPE_UNSPECIFIED", #[doc = " `API`"] Api = "API",
-    #[doc = " `APPOINTMENT`"] Appointment = "APPOINTMENT", #[doc = " `FORM_API_HOSTED`"]
-    FormApiHosted = "FORM_API_HOSTED", #[doc = " `FORM_API_INTERNAL`"] FormApiInternal =
-    "FORM_API_INTERNAL", #[doc = " `IMPORT`"] Import = "IMPORT", #[doc =
-    " `INTERNAL_FORM`"] InternalForm = "INTERNAL_FORM", #[doc = " `LANDING_PAGE`"]
-    LandingPage = "LANDING_PAGE", #[doc = " `MANUAL`"] Manual = "MANUAL", #[doc =
-    " `OTHER`"] Other = "OTHER", #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN", #[doc =
-    " `WEBFORM`"] Webform = "WEBFORM", }
+/// Spec: `/components/schemas/CreateUpdateContactRequest/properties/source_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateUpdateContactRequestSourceType {
+    /// `SOURCE_TYPE_UNSPECIFIED`
+    SourceTypeUnspecified,
+    /// `API`
+    Api,
+    /// `APPOINTMENT`
+    Appointment,
+    /// `FORM_API_HOSTED`
+    FormApiHosted,
+    /// `FORM_API_INTERNAL`
+    FormApiInternal,
+    /// `IMPORT`
+    Import,
+    /// `INTERNAL_FORM`
+    InternalForm,
+    /// `LANDING_PAGE`
+    LandingPage,
+    /// `MANUAL`
+    Manual,
+    /// `OTHER`
+    Other,
+    /// `UNKNOWN`
+    Unknown2,
+    /// `WEBFORM`
+    Webform,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateUpdateContactRequestSourceType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::SourceTypeUnspecified, "SOURCE_TYPE_UNSPECIFIED"),
+        (Self::Api, "API"),
+        (Self::Appointment, "APPOINTMENT"),
+        (Self::FormApiHosted, "FORM_API_HOSTED"),
+        (Self::FormApiInternal, "FORM_API_INTERNAL"),
+        (Self::Import, "IMPORT"),
+        (Self::InternalForm, "INTERNAL_FORM"),
+        (Self::LandingPage, "LANDING_PAGE"),
+        (Self::Manual, "MANUAL"),
+        (Self::Other, "OTHER"),
+        (Self::Unknown2, "UNKNOWN"),
+        (Self::Webform, "WEBFORM"),
+    ];
+}
+crate::runtime::string_enum!(CreateUpdateContactRequestSourceType);
 /// Spec: `/components/schemas/CreateUpdateLeadSourceCategoryRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUpdateLeadSourceCategoryRequest {
@@ -3628,13 +4478,30 @@ pub struct CreateUpdateTaskRequest {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Task priority"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CreateUpdateTaskRequest/properties/priority`"]
-    CreateUpdateTaskRequestPriority { #[doc = " `CRITICAL`"] Critical = "CRITICAL", #[doc
-    = " `ESSENTIAL`"] Essential = "ESSENTIAL", #[doc = " `NONESSENTIAL`"] Nonessential =
-    "NONESSENTIAL", }
+/// Task priority
+///
+/// Spec: `/components/schemas/CreateUpdateTaskRequest/properties/priority`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateUpdateTaskRequestPriority {
+    /// `CRITICAL`
+    Critical,
+    /// `ESSENTIAL`
+    Essential,
+    /// `NONESSENTIAL`
+    Nonessential,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CreateUpdateTaskRequestPriority {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Critical, "CRITICAL"),
+        (Self::Essential, "ESSENTIAL"),
+        (Self::Nonessential, "NONESSENTIAL"),
+    ];
+}
+crate::runtime::string_enum!(CreateUpdateTaskRequestPriority);
 /// Spec: `/components/schemas/CurrencyValue`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrencyValue {
@@ -3696,15 +4563,40 @@ pub struct CustomFieldGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tab_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/components/schemas/CustomFieldGroup/properties/record_type`"]
-    CustomFieldGroupRecordType { #[doc = " `CONTACT`"] Contact = "CONTACT", #[doc =
-    " `REFERRAL_PARTNER`"] ReferralPartner = "REFERRAL_PARTNER", #[doc =
-    " `OPPORTUNITY`"] Opportunity = "OPPORTUNITY", #[doc = " `TASK_NOTE_APPOINTMENT`"]
-    TaskNoteAppointment = "TASK_NOTE_APPOINTMENT", #[doc = " `COMPANY`"] Company =
-    "COMPANY", #[doc = " `ORDER`"] Order = "ORDER", #[doc = " `SUBSCRIPTION`"]
-    Subscription = "SUBSCRIPTION", }
+/// Spec: `/components/schemas/CustomFieldGroup/properties/record_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomFieldGroupRecordType {
+    /// `CONTACT`
+    Contact,
+    /// `REFERRAL_PARTNER`
+    ReferralPartner,
+    /// `OPPORTUNITY`
+    Opportunity,
+    /// `TASK_NOTE_APPOINTMENT`
+    TaskNoteAppointment,
+    /// `COMPANY`
+    Company,
+    /// `ORDER`
+    Order,
+    /// `SUBSCRIPTION`
+    Subscription,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CustomFieldGroupRecordType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Contact, "CONTACT"),
+        (Self::ReferralPartner, "REFERRAL_PARTNER"),
+        (Self::Opportunity, "OPPORTUNITY"),
+        (Self::TaskNoteAppointment, "TASK_NOTE_APPOINTMENT"),
+        (Self::Company, "COMPANY"),
+        (Self::Order, "ORDER"),
+        (Self::Subscription, "SUBSCRIPTION"),
+    ];
+}
+crate::runtime::string_enum!(CustomFieldGroupRecordType);
 /// Metadata describing a custom field, including its type and options
 ///
 /// Spec: `/components/schemas/CustomFieldMetaData`
@@ -3738,36 +4630,129 @@ pub struct CustomFieldMetaData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldMetaDataRecordType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The data type of the custom field (e.g. Text, Number, Date, Select)"] #[doc
-    = ""] #[doc =
-    " Spec: `/components/schemas/CustomFieldMetaData/properties/field_type`"]
-    CustomFieldMetaDataFieldType { #[doc = " `CURRENCY`"] Currency = "CURRENCY", #[doc =
-    " `DATE`"] Date = "DATE", #[doc = " `DATE_TIME`"] DateTime = "DATE_TIME", #[doc =
-    " `DAY_OF_WEEK`"] DayOfWeek = "DAY_OF_WEEK", #[doc = " `DECIMAL_NUMBER`"]
-    DecimalNumber = "DECIMAL_NUMBER", #[doc = " `DRILLDOWN`"] Drilldown = "DRILLDOWN",
-    #[doc = " `DROPDOWN`"] Dropdown = "DROPDOWN", #[doc = " `EMAIL`"] Email = "EMAIL",
-    #[doc = " `LIST_BOX`"] ListBox = "LIST_BOX", #[doc = " `MONTH`"] Month = "MONTH",
-    #[doc = " `NAME`"] Name = "NAME", #[doc = " `PERCENT`"] Percent = "PERCENT", #[doc =
-    " `PHONE_NUMBER`"] PhoneNumber = "PHONE_NUMBER", #[doc = " `RADIO`"] Radio = "RADIO",
-    #[doc = " `SOCIAL_SECURITY_NUMBER`"] SocialSecurityNumber = "SOCIAL_SECURITY_NUMBER",
-    #[doc = " `STATE`"] State = "STATE", #[doc = " `TEXT`"] Text = "TEXT", #[doc =
-    " `TEXT_AREA`"] TextArea = "TEXT_AREA", #[doc = " `USER`"] User = "USER", #[doc =
-    " `USER_LIST_BOX`"] UserListBox = "USER_LIST_BOX", #[doc = " `WEBSITE`"] Website =
-    "WEBSITE", #[doc = " `WHOLE_NUMBER`"] WholeNumber = "WHOLE_NUMBER", #[doc =
-    " `YEAR`"] Year = "YEAR", #[doc = " `YES_NO`"] YesNo = "YES_NO", }
+/// The data type of the custom field (e.g. Text, Number, Date, Select)
+///
+/// Spec: `/components/schemas/CustomFieldMetaData/properties/field_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomFieldMetaDataFieldType {
+    /// `CURRENCY`
+    Currency,
+    /// `DATE`
+    Date,
+    /// `DATE_TIME`
+    DateTime,
+    /// `DAY_OF_WEEK`
+    DayOfWeek,
+    /// `DECIMAL_NUMBER`
+    DecimalNumber,
+    /// `DRILLDOWN`
+    Drilldown,
+    /// `DROPDOWN`
+    Dropdown,
+    /// `EMAIL`
+    Email,
+    /// `LIST_BOX`
+    ListBox,
+    /// `MONTH`
+    Month,
+    /// `NAME`
+    Name,
+    /// `PERCENT`
+    Percent,
+    /// `PHONE_NUMBER`
+    PhoneNumber,
+    /// `RADIO`
+    Radio,
+    /// `SOCIAL_SECURITY_NUMBER`
+    SocialSecurityNumber,
+    /// `STATE`
+    State,
+    /// `TEXT`
+    Text,
+    /// `TEXT_AREA`
+    TextArea,
+    /// `USER`
+    User,
+    /// `USER_LIST_BOX`
+    UserListBox,
+    /// `WEBSITE`
+    Website,
+    /// `WHOLE_NUMBER`
+    WholeNumber,
+    /// `YEAR`
+    Year,
+    /// `YES_NO`
+    YesNo,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " The entity type this custom field belongs to (e.g. CONTACT, COMPANY)"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CustomFieldMetaData/properties/record_type`"]
-    CustomFieldMetaDataRecordType { #[doc = " `CONTACT`"] Contact = "CONTACT", #[doc =
-    " `REFERRAL_PARTNER`"] ReferralPartner = "REFERRAL_PARTNER", #[doc =
-    " `OPPORTUNITY`"] Opportunity = "OPPORTUNITY", #[doc = " `TASK_NOTE_APPOINTMENT`"]
-    TaskNoteAppointment = "TASK_NOTE_APPOINTMENT", #[doc = " `COMPANY`"] Company =
-    "COMPANY", #[doc = " `ORDER`"] Order = "ORDER", #[doc = " `SUBSCRIPTION`"]
-    Subscription = "SUBSCRIPTION", }
+impl CustomFieldMetaDataFieldType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Currency, "CURRENCY"),
+        (Self::Date, "DATE"),
+        (Self::DateTime, "DATE_TIME"),
+        (Self::DayOfWeek, "DAY_OF_WEEK"),
+        (Self::DecimalNumber, "DECIMAL_NUMBER"),
+        (Self::Drilldown, "DRILLDOWN"),
+        (Self::Dropdown, "DROPDOWN"),
+        (Self::Email, "EMAIL"),
+        (Self::ListBox, "LIST_BOX"),
+        (Self::Month, "MONTH"),
+        (Self::Name, "NAME"),
+        (Self::Percent, "PERCENT"),
+        (Self::PhoneNumber, "PHONE_NUMBER"),
+        (Self::Radio, "RADIO"),
+        (Self::SocialSecurityNumber, "SOCIAL_SECURITY_NUMBER"),
+        (Self::State, "STATE"),
+        (Self::Text, "TEXT"),
+        (Self::TextArea, "TEXT_AREA"),
+        (Self::User, "USER"),
+        (Self::UserListBox, "USER_LIST_BOX"),
+        (Self::Website, "WEBSITE"),
+        (Self::WholeNumber, "WHOLE_NUMBER"),
+        (Self::Year, "YEAR"),
+        (Self::YesNo, "YES_NO"),
+    ];
 }
+crate::runtime::string_enum!(CustomFieldMetaDataFieldType);
+/// The entity type this custom field belongs to (e.g. CONTACT, COMPANY)
+///
+/// Spec: `/components/schemas/CustomFieldMetaData/properties/record_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomFieldMetaDataRecordType {
+    /// `CONTACT`
+    Contact,
+    /// `REFERRAL_PARTNER`
+    ReferralPartner,
+    /// `OPPORTUNITY`
+    Opportunity,
+    /// `TASK_NOTE_APPOINTMENT`
+    TaskNoteAppointment,
+    /// `COMPANY`
+    Company,
+    /// `ORDER`
+    Order,
+    /// `SUBSCRIPTION`
+    Subscription,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl CustomFieldMetaDataRecordType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Contact, "CONTACT"),
+        (Self::ReferralPartner, "REFERRAL_PARTNER"),
+        (Self::Opportunity, "OPPORTUNITY"),
+        (Self::TaskNoteAppointment, "TASK_NOTE_APPOINTMENT"),
+        (Self::Company, "COMPANY"),
+        (Self::Order, "ORDER"),
+        (Self::Subscription, "SUBSCRIPTION"),
+    ];
+}
+crate::runtime::string_enum!(CustomFieldMetaDataRecordType);
 /// Spec: `/components/schemas/CustomFieldOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldOption {
@@ -3792,18 +4777,42 @@ pub struct CustomFieldTab {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldTabRecordType>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " The record type this tab belongs to (e.g., CONTACT, COMPANY, OPPORTUNITY, REFERRAL_PARTNER, ORDER, SUBSCRIPTION, TASK_NOTE_APPOINTMENT)"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/CustomFieldTab/properties/record_type`"]
-    CustomFieldTabRecordType { #[doc = " `CONTACT`"] Contact = "CONTACT", #[doc =
-    " `REFERRAL_PARTNER`"] ReferralPartner = "REFERRAL_PARTNER", #[doc =
-    " `OPPORTUNITY`"] Opportunity = "OPPORTUNITY", #[doc = " `TASK_NOTE_APPOINTMENT`"]
-    TaskNoteAppointment = "TASK_NOTE_APPOINTMENT", #[doc = " `COMPANY`"] Company =
-    "COMPANY", #[doc = " `ORDER`"] Order = "ORDER", #[doc = " `SUBSCRIPTION`"]
-    Subscription = "SUBSCRIPTION", }
+/// The record type this tab belongs to (e.g., CONTACT, COMPANY, OPPORTUNITY, REFERRAL_PARTNER, ORDER, SUBSCRIPTION, TASK_NOTE_APPOINTMENT)
+///
+/// Spec: `/components/schemas/CustomFieldTab/properties/record_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomFieldTabRecordType {
+    /// `CONTACT`
+    Contact,
+    /// `REFERRAL_PARTNER`
+    ReferralPartner,
+    /// `OPPORTUNITY`
+    Opportunity,
+    /// `TASK_NOTE_APPOINTMENT`
+    TaskNoteAppointment,
+    /// `COMPANY`
+    Company,
+    /// `ORDER`
+    Order,
+    /// `SUBSCRIPTION`
+    Subscription,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl CustomFieldTabRecordType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Contact, "CONTACT"),
+        (Self::ReferralPartner, "REFERRAL_PARTNER"),
+        (Self::Opportunity, "OPPORTUNITY"),
+        (Self::TaskNoteAppointment, "TASK_NOTE_APPOINTMENT"),
+        (Self::Company, "COMPANY"),
+        (Self::Order, "ORDER"),
+        (Self::Subscription, "SUBSCRIPTION"),
+    ];
+}
+crate::runtime::string_enum!(CustomFieldTabRecordType);
 /// Spec: `/components/schemas/CustomFieldValue`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldValue {
@@ -3844,12 +4853,27 @@ pub struct DefaultCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/DefaultCommission/properties/payout_type`"]
-    DefaultCommissionPayoutType { #[doc = " `UPFRONT`"] Upfront = "UPFRONT", #[doc =
-    " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/DefaultCommission/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefaultCommissionPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl DefaultCommissionPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
+}
+crate::runtime::string_enum!(DefaultCommissionPayoutType);
 /// Request to delete multiple email records
 ///
 /// Spec: `/components/schemas/DeleteEmailsRequest`
@@ -3943,28 +4967,78 @@ pub struct DiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<DiscountCriteriaType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/DiscountCriteria/properties/operator`"]
-    DiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan = "LESS_THAN", #[doc =
-    " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/DiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL"]
-    #[doc = ""] #[doc = " Spec: `/components/schemas/DiscountCriteria/properties/type`"]
-    DiscountCriteriaType { #[doc = " `DATE_RANGE`"] DateRange = "DATE_RANGE", #[doc =
-    " `PROMO_CODE`"] PromoCode = "PROMO_CODE", #[doc = " `PRODUCT`"] Product = "PRODUCT",
-    #[doc = " `SUBSCRIPTION_PLAN`"] SubscriptionPlan = "SUBSCRIPTION_PLAN", #[doc =
-    " `ORDER_TOTAL`"] OrderTotal = "ORDER_TOTAL", }
+impl DiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc = " Discount method"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Discount/properties/discount_method`"]
-    DiscountDiscountMethod { #[doc = " `AMOUNT`"] Amount = "AMOUNT", #[doc =
-    " `PERCENT`"] Percent = "PERCENT", }
+crate::runtime::string_enum!(DiscountCriteriaOperator);
+/// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
+///
+/// Spec: `/components/schemas/DiscountCriteria/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DiscountCriteriaType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// `ORDER_TOTAL`
+    OrderTotal,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl DiscountCriteriaType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+        (Self::OrderTotal, "ORDER_TOTAL"),
+    ];
+}
+crate::runtime::string_enum!(DiscountCriteriaType);
+/// Discount method
+///
+/// Spec: `/components/schemas/Discount/properties/discount_method`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DiscountDiscountMethod {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl DiscountDiscountMethod {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
+}
+crate::runtime::string_enum!(DiscountDiscountMethod);
 /// Spec: `/components/schemas/EmailAddress`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddress {
@@ -3982,28 +5056,97 @@ pub struct EmailAddress {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opt_in_reason: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/components/schemas/EmailAddress/properties/email_opt_status`"]
-    EmailAddressEmailOptStatus { #[doc = " `UNENGAGED_MARKETABLE`"] UnengagedMarketable =
-    "UNENGAGED_MARKETABLE", #[doc = " `SINGLE_OPT_IN`"] SingleOptIn = "SINGLE_OPT_IN",
-    #[doc = " `DOUBLE_OPT_IN`"] DoubleOptIn = "DOUBLE_OPT_IN", #[doc = " `CONFIRMED`"]
-    Confirmed = "CONFIRMED", #[doc = " `UNENGAGED_NON_MARKETABLE`"]
-    UnengagedNonMarketable = "UNENGAGED_NON_MARKETABLE", #[doc = " `NON_MARKETABLE`"]
-    NonMarketable = "NON_MARKETABLE", #[doc = " `LOCKDOWN`"] Lockdown = "LOCKDOWN", #[doc
-    = " `BOUNCE`"] Bounce = "BOUNCE", #[doc = " `HARD_BOUNCE`"] HardBounce =
-    "HARD_BOUNCE", #[doc = " `MANUAL`"] Manual = "MANUAL", #[doc = " `ADMIN`"] Admin =
-    "ADMIN", #[doc = " `SYSTEM`"] System = "SYSTEM", #[doc = " `LIST_UNSUBSCRIBE`"]
-    ListUnsubscribe = "LIST_UNSUBSCRIBE", #[doc = " `FEEDBACK`"] Feedback = "FEEDBACK",
-    #[doc = " `SPAM`"] Spam = "SPAM", #[doc = " `INVALID`"] Invalid = "INVALID", #[doc =
-    " `DEACTIVATED`"] Deactivated = "DEACTIVATED", }
+/// Spec: `/components/schemas/EmailAddress/properties/email_opt_status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailAddressEmailOptStatus {
+    /// `UNENGAGED_MARKETABLE`
+    UnengagedMarketable,
+    /// `SINGLE_OPT_IN`
+    SingleOptIn,
+    /// `DOUBLE_OPT_IN`
+    DoubleOptIn,
+    /// `CONFIRMED`
+    Confirmed,
+    /// `UNENGAGED_NON_MARKETABLE`
+    UnengagedNonMarketable,
+    /// `NON_MARKETABLE`
+    NonMarketable,
+    /// `LOCKDOWN`
+    Lockdown,
+    /// `BOUNCE`
+    Bounce,
+    /// `HARD_BOUNCE`
+    HardBounce,
+    /// `MANUAL`
+    Manual,
+    /// `ADMIN`
+    Admin,
+    /// `SYSTEM`
+    System,
+    /// `LIST_UNSUBSCRIBE`
+    ListUnsubscribe,
+    /// `FEEDBACK`
+    Feedback,
+    /// `SPAM`
+    Spam,
+    /// `INVALID`
+    Invalid,
+    /// `DEACTIVATED`
+    Deactivated,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " Email address slot"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/EmailAddress/properties/field`"] EmailAddressField {
-    #[doc = " `EMAIL_FIELD_UNSPECIFIED`"] EmailFieldUnspecified =
-    "EMAIL_FIELD_UNSPECIFIED", #[doc = " `EMAIL1`"] Email1 = "EMAIL1", #[doc =
-    " `EMAIL2`"] Email2 = "EMAIL2", #[doc = " `EMAIL3`"] Email3 = "EMAIL3", }
+impl EmailAddressEmailOptStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::UnengagedMarketable, "UNENGAGED_MARKETABLE"),
+        (Self::SingleOptIn, "SINGLE_OPT_IN"),
+        (Self::DoubleOptIn, "DOUBLE_OPT_IN"),
+        (Self::Confirmed, "CONFIRMED"),
+        (Self::UnengagedNonMarketable, "UNENGAGED_NON_MARKETABLE"),
+        (Self::NonMarketable, "NON_MARKETABLE"),
+        (Self::Lockdown, "LOCKDOWN"),
+        (Self::Bounce, "BOUNCE"),
+        (Self::HardBounce, "HARD_BOUNCE"),
+        (Self::Manual, "MANUAL"),
+        (Self::Admin, "ADMIN"),
+        (Self::System, "SYSTEM"),
+        (Self::ListUnsubscribe, "LIST_UNSUBSCRIBE"),
+        (Self::Feedback, "FEEDBACK"),
+        (Self::Spam, "SPAM"),
+        (Self::Invalid, "INVALID"),
+        (Self::Deactivated, "DEACTIVATED"),
+    ];
 }
+crate::runtime::string_enum!(EmailAddressEmailOptStatus);
+/// Email address slot
+///
+/// Spec: `/components/schemas/EmailAddress/properties/field`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailAddressField {
+    /// `EMAIL_FIELD_UNSPECIFIED`
+    EmailFieldUnspecified,
+    /// `EMAIL1`
+    Email1,
+    /// `EMAIL2`
+    Email2,
+    /// `EMAIL3`
+    Email3,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl EmailAddressField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::EmailFieldUnspecified, "EMAIL_FIELD_UNSPECIFIED"),
+        (Self::Email1, "EMAIL1"),
+        (Self::Email2, "EMAIL2"),
+        (Self::Email3, "EMAIL3"),
+    ];
+}
+crate::runtime::string_enum!(EmailAddressField);
 /// Spec: `/components/schemas/EmailAddressRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddressRequest {
@@ -4017,14 +5160,33 @@ pub struct EmailAddressRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opt_in_reason: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Email address slot"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/EmailAddressRequest/properties/field`"]
-    EmailAddressRequestField { #[doc = " `EMAIL_FIELD_UNSPECIFIED`"]
-    EmailFieldUnspecified = "EMAIL_FIELD_UNSPECIFIED", #[doc = " `EMAIL1`"] Email1 =
-    "EMAIL1", #[doc = " `EMAIL2`"] Email2 = "EMAIL2", #[doc = " `EMAIL3`"] Email3 =
-    "EMAIL3", }
+/// Email address slot
+///
+/// Spec: `/components/schemas/EmailAddressRequest/properties/field`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailAddressRequestField {
+    /// `EMAIL_FIELD_UNSPECIFIED`
+    EmailFieldUnspecified,
+    /// `EMAIL1`
+    Email1,
+    /// `EMAIL2`
+    Email2,
+    /// `EMAIL3`
+    Email3,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl EmailAddressRequestField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::EmailFieldUnspecified, "EMAIL_FIELD_UNSPECIFIED"),
+        (Self::Email1, "EMAIL1"),
+        (Self::Email2, "EMAIL2"),
+        (Self::Email3, "EMAIL3"),
+    ];
+}
+crate::runtime::string_enum!(EmailAddressRequestField);
 /// Request to send an email to contacts
 ///
 /// Spec: `/components/schemas/EmailSendRequest`
@@ -4197,13 +5359,33 @@ pub struct EmailSentCreateError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The email provider that sent the email"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/EmailSent/properties/original_provider`"]
-    EmailSentOriginalProvider { #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN", #[doc =
-    " `INFUSIONSOFT`"] Infusionsoft = "INFUSIONSOFT", #[doc = " `MICROSOFT`"] Microsoft =
-    "MICROSOFT", #[doc = " `GOOGLE`"] Google = "GOOGLE", }
+/// The email provider that sent the email
+///
+/// Spec: `/components/schemas/EmailSent/properties/original_provider`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailSentOriginalProvider {
+    /// `UNKNOWN`
+    Unknown2,
+    /// `INFUSIONSOFT`
+    Infusionsoft,
+    /// `MICROSOFT`
+    Microsoft,
+    /// `GOOGLE`
+    Google,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl EmailSentOriginalProvider {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Unknown2, "UNKNOWN"),
+        (Self::Infusionsoft, "INFUSIONSOFT"),
+        (Self::Microsoft, "MICROSOFT"),
+        (Self::Google, "GOOGLE"),
+    ];
+}
+crate::runtime::string_enum!(EmailSentOriginalProvider);
 /// A sent email record with full content
 ///
 /// Spec: `/components/schemas/EmailSentWithContent`
@@ -4264,13 +5446,33 @@ pub struct EmailSentWithContent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The email provider that sent the email"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/EmailSentWithContent/properties/original_provider`"]
-    EmailSentWithContentOriginalProvider { #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN",
-    #[doc = " `INFUSIONSOFT`"] Infusionsoft = "INFUSIONSOFT", #[doc = " `MICROSOFT`"]
-    Microsoft = "MICROSOFT", #[doc = " `GOOGLE`"] Google = "GOOGLE", }
+/// The email provider that sent the email
+///
+/// Spec: `/components/schemas/EmailSentWithContent/properties/original_provider`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailSentWithContentOriginalProvider {
+    /// `UNKNOWN`
+    Unknown2,
+    /// `INFUSIONSOFT`
+    Infusionsoft,
+    /// `MICROSOFT`
+    Microsoft,
+    /// `GOOGLE`
+    Google,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl EmailSentWithContentOriginalProvider {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Unknown2, "UNKNOWN"),
+        (Self::Infusionsoft, "INFUSIONSOFT"),
+        (Self::Microsoft, "MICROSOFT"),
+        (Self::Google, "GOOGLE"),
+    ];
+}
+crate::runtime::string_enum!(EmailSentWithContentOriginalProvider);
 /// An email template
 ///
 /// Spec: `/components/schemas/EmailTemplate`
@@ -4313,12 +5515,30 @@ pub struct EmailTemplate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to_address: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The content type of the email"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/EmailTemplate/properties/content_type`"]
-    EmailTemplateContentType { #[doc = " `TEXT`"] Text = "TEXT", #[doc = " `HTML`"] Html
-    = "HTML", #[doc = " `MULTIPART`"] Multipart = "MULTIPART", }
+/// The content type of the email
+///
+/// Spec: `/components/schemas/EmailTemplate/properties/content_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailTemplateContentType {
+    /// `TEXT`
+    Text,
+    /// `HTML`
+    Html,
+    /// `MULTIPART`
+    Multipart,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl EmailTemplateContentType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Html, "HTML"),
+        (Self::Multipart, "MULTIPART"),
+    ];
+}
+crate::runtime::string_enum!(EmailTemplateContentType);
 /// Email template metadata returned by the list endpoint. Does not include body content; use GET /v2/emails/templates/{id} for full detail.
 ///
 /// Spec: `/components/schemas/EmailTemplateSummary`
@@ -4355,12 +5575,30 @@ pub struct EmailTemplateSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to_address: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The content type of the email"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/EmailTemplateSummary/properties/content_type`"]
-    EmailTemplateSummaryContentType { #[doc = " `TEXT`"] Text = "TEXT", #[doc =
-    " `HTML`"] Html = "HTML", #[doc = " `MULTIPART`"] Multipart = "MULTIPART", }
+/// The content type of the email
+///
+/// Spec: `/components/schemas/EmailTemplateSummary/properties/content_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailTemplateSummaryContentType {
+    /// `TEXT`
+    Text,
+    /// `HTML`
+    Html,
+    /// `MULTIPART`
+    Multipart,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl EmailTemplateSummaryContentType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Html, "HTML"),
+        (Self::Multipart, "MULTIPART"),
+    ];
+}
+crate::runtime::string_enum!(EmailTemplateSummaryContentType);
 /// Response containing created emails and any errors
 ///
 /// Spec: `/components/schemas/EmailsSentList`
@@ -4406,13 +5644,30 @@ pub struct FaxNumber {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Fax number slot"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/FaxNumber/properties/field`"] FaxNumberField { #[doc =
-    " `FAX_NUMBER_FIELD_UNSPECIFIED`"] FaxNumberFieldUnspecified =
-    "FAX_NUMBER_FIELD_UNSPECIFIED", #[doc = " `FAX1`"] Fax1 = "FAX1", #[doc = " `FAX2`"]
-    Fax2 = "FAX2", }
+/// Fax number slot
+///
+/// Spec: `/components/schemas/FaxNumber/properties/field`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxNumberField {
+    /// `FAX_NUMBER_FIELD_UNSPECIFIED`
+    FaxNumberFieldUnspecified,
+    /// `FAX1`
+    Fax1,
+    /// `FAX2`
+    Fax2,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl FaxNumberField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::FaxNumberFieldUnspecified, "FAX_NUMBER_FIELD_UNSPECIFIED"),
+        (Self::Fax1, "FAX1"),
+        (Self::Fax2, "FAX2"),
+    ];
+}
+crate::runtime::string_enum!(FaxNumberField);
 /// Spec: `/components/schemas/FileMetadata`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileMetadata {
@@ -4450,31 +5705,114 @@ pub struct FileMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_time: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " File category"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/FileMetadata/properties/category`"] FileMetadataCategory
-    { #[doc = " `ATTACHMENTS`"] Attachments = "ATTACHMENTS", #[doc = " `CART`"] Cart =
-    "CART", #[doc = " `DOCUMENTS`"] Documents = "DOCUMENTS", #[doc = " `HIDDEN`"] Hidden
-    = "HIDDEN", #[doc = " `INVOICE`"] Invoice = "INVOICE", #[doc = " `LOGO`"] Logo =
-    "LOGO", #[doc = " `TICKETS`"] Tickets = "TICKETS", #[doc = " `WEB_FORM`"] WebForm =
-    "WEB_FORM", #[doc = " `FUNNEL`"] Funnel = "FUNNEL", }
+/// File category
+///
+/// Spec: `/components/schemas/FileMetadata/properties/category`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileMetadataCategory {
+    /// `ATTACHMENTS`
+    Attachments,
+    /// `CART`
+    Cart,
+    /// `DOCUMENTS`
+    Documents,
+    /// `HIDDEN`
+    Hidden,
+    /// `INVOICE`
+    Invoice,
+    /// `LOGO`
+    Logo,
+    /// `TICKETS`
+    Tickets,
+    /// `WEB_FORM`
+    WebForm,
+    /// `FUNNEL`
+    Funnel,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " File box type"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/FileMetadata/properties/file_box_type`"]
-    FileMetadataFileBoxType { #[doc = " `APPLICATION`"] Application = "APPLICATION",
-    #[doc = " `IMAGE`"] Image = "IMAGE", #[doc = " `FAX`"] Fax = "FAX", #[doc =
-    " `ATTACHMENT`"] Attachment = "ATTACHMENT", #[doc = " `TICKET`"] Ticket = "TICKET",
-    #[doc = " `CONTACT`"] Contact = "CONTACT", #[doc = " `DIGITAL_PRODUCT`"]
-    DigitalProduct = "DIGITAL_PRODUCT", #[doc = " `IMPORT`"] Import = "IMPORT", #[doc =
-    " `HIDDEN`"] Hidden = "HIDDEN", #[doc = " `WEB_FORM`"] WebForm = "WEB_FORM", #[doc =
-    " `STYLED_CART`"] StyledCart = "STYLED_CART", #[doc = " `RESAMPLED_IMAGE`"]
-    ResampledImage = "RESAMPLED_IMAGE", #[doc = " `TEMPLATE_THUMBNAIL`"]
-    TemplateThumbnail = "TEMPLATE_THUMBNAIL", #[doc = " `FUNNEL`"] Funnel = "FUNNEL",
-    #[doc = " `LOGO_THUMBNAIL`"] LogoThumbnail = "LOGO_THUMBNAIL", #[doc = " `UNLAYER`"]
-    Unlayer = "UNLAYER", #[doc = " `BRANDING_CENTER_LOGO`"] BrandingCenterLogo =
-    "BRANDING_CENTER_LOGO", }
+impl FileMetadataCategory {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Attachments, "ATTACHMENTS"),
+        (Self::Cart, "CART"),
+        (Self::Documents, "DOCUMENTS"),
+        (Self::Hidden, "HIDDEN"),
+        (Self::Invoice, "INVOICE"),
+        (Self::Logo, "LOGO"),
+        (Self::Tickets, "TICKETS"),
+        (Self::WebForm, "WEB_FORM"),
+        (Self::Funnel, "FUNNEL"),
+    ];
 }
+crate::runtime::string_enum!(FileMetadataCategory);
+/// File box type
+///
+/// Spec: `/components/schemas/FileMetadata/properties/file_box_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileMetadataFileBoxType {
+    /// `APPLICATION`
+    Application,
+    /// `IMAGE`
+    Image,
+    /// `FAX`
+    Fax,
+    /// `ATTACHMENT`
+    Attachment,
+    /// `TICKET`
+    Ticket,
+    /// `CONTACT`
+    Contact,
+    /// `DIGITAL_PRODUCT`
+    DigitalProduct,
+    /// `IMPORT`
+    Import,
+    /// `HIDDEN`
+    Hidden,
+    /// `WEB_FORM`
+    WebForm,
+    /// `STYLED_CART`
+    StyledCart,
+    /// `RESAMPLED_IMAGE`
+    ResampledImage,
+    /// `TEMPLATE_THUMBNAIL`
+    TemplateThumbnail,
+    /// `FUNNEL`
+    Funnel,
+    /// `LOGO_THUMBNAIL`
+    LogoThumbnail,
+    /// `UNLAYER`
+    Unlayer,
+    /// `BRANDING_CENTER_LOGO`
+    BrandingCenterLogo,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl FileMetadataFileBoxType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Application, "APPLICATION"),
+        (Self::Image, "IMAGE"),
+        (Self::Fax, "FAX"),
+        (Self::Attachment, "ATTACHMENT"),
+        (Self::Ticket, "TICKET"),
+        (Self::Contact, "CONTACT"),
+        (Self::DigitalProduct, "DIGITAL_PRODUCT"),
+        (Self::Import, "IMPORT"),
+        (Self::Hidden, "HIDDEN"),
+        (Self::WebForm, "WEB_FORM"),
+        (Self::StyledCart, "STYLED_CART"),
+        (Self::ResampledImage, "RESAMPLED_IMAGE"),
+        (Self::TemplateThumbnail, "TEMPLATE_THUMBNAIL"),
+        (Self::Funnel, "FUNNEL"),
+        (Self::LogoThumbnail, "LOGO_THUMBNAIL"),
+        (Self::Unlayer, "UNLAYER"),
+        (Self::BrandingCenterLogo, "BRANDING_CENTER_LOGO"),
+    ];
+}
+crate::runtime::string_enum!(FileMetadataFileBoxType);
 /// File name
 ///
 /// Spec: `/components/schemas/FileOperationRequest`
@@ -4569,35 +5907,106 @@ pub struct FreeTrialDiscountCriteriaResponse {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<FreeTrialDiscountCriteriaResponseType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse/properties/operator`"]
-    FreeTrialDiscountCriteriaResponseOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FreeTrialDiscountCriteriaResponseOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse/properties/type`"]
-    FreeTrialDiscountCriteriaResponseType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", #[doc =
-    " `PRODUCT`"] Product = "PRODUCT", #[doc = " `SUBSCRIPTION_PLAN`"] SubscriptionPlan =
-    "SUBSCRIPTION_PLAN", #[doc = " `ORDER_TOTAL`"] OrderTotal = "ORDER_TOTAL", }
+impl FreeTrialDiscountCriteriaResponseOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1settings~1applications:getConfiguration/get/parameters/0/schema/items`"]
-    GetApplicationConfigurationsFieldsItem { #[doc = " `AFFILIATE`"] Affiliate =
-    "AFFILIATE", #[doc = " `APPOINTMENT`"] Appointment = "APPOINTMENT", #[doc =
-    " `CONTACT`"] Contact = "CONTACT", #[doc = " `ECOMMERCE`"] Ecommerce = "ECOMMERCE",
-    #[doc = " `EMAIL`"] Email = "EMAIL", #[doc = " `FORMS`"] Forms = "FORMS", #[doc =
-    " `FULFILLMENT`"] Fulfillment = "FULFILLMENT", #[doc = " `INVOICE`"] Invoice =
-    "INVOICE", #[doc = " `NOTE`"] Note = "NOTE", #[doc = " `OPPORTUNITY`"] Opportunity =
-    "OPPORTUNITY", #[doc = " `TASK`"] Task = "TASK", #[doc = " `TEMPLATE`"] Template =
-    "TEMPLATE", }
+crate::runtime::string_enum!(FreeTrialDiscountCriteriaResponseOperator);
+/// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
+///
+/// Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FreeTrialDiscountCriteriaResponseType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// `ORDER_TOTAL`
+    OrderTotal,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl FreeTrialDiscountCriteriaResponseType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+        (Self::OrderTotal, "ORDER_TOTAL"),
+    ];
+}
+crate::runtime::string_enum!(FreeTrialDiscountCriteriaResponseType);
+/// Spec: `/paths/~1rest~1v2~1settings~1applications:getConfiguration/get/parameters/0/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetApplicationConfigurationsFieldsItem {
+    /// `AFFILIATE`
+    Affiliate,
+    /// `APPOINTMENT`
+    Appointment,
+    /// `CONTACT`
+    Contact,
+    /// `ECOMMERCE`
+    Ecommerce,
+    /// `EMAIL`
+    Email,
+    /// `FORMS`
+    Forms,
+    /// `FULFILLMENT`
+    Fulfillment,
+    /// `INVOICE`
+    Invoice,
+    /// `NOTE`
+    Note,
+    /// `OPPORTUNITY`
+    Opportunity,
+    /// `TASK`
+    Task,
+    /// `TEMPLATE`
+    Template,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl GetApplicationConfigurationsFieldsItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Affiliate, "AFFILIATE"),
+        (Self::Appointment, "APPOINTMENT"),
+        (Self::Contact, "CONTACT"),
+        (Self::Ecommerce, "ECOMMERCE"),
+        (Self::Email, "EMAIL"),
+        (Self::Forms, "FORMS"),
+        (Self::Fulfillment, "FULFILLMENT"),
+        (Self::Invoice, "INVOICE"),
+        (Self::Note, "NOTE"),
+        (Self::Opportunity, "OPPORTUNITY"),
+        (Self::Task, "TASK"),
+        (Self::Template, "TEMPLATE"),
+    ];
+}
+crate::runtime::string_enum!(GetApplicationConfigurationsFieldsItem);
 /// Spec: `/components/schemas/GetApplicationEnabledStatusResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetApplicationEnabledStatusResponse {
@@ -4685,17 +6094,46 @@ pub struct GetNoteResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/get/parameters/1/schema/items`"]
-    GetOpportunityFieldsItem { #[doc = " `custom_fields`"] CustomFields =
-    "custom_fields", #[doc = " `created_by`"] CreatedBy = "created_by", #[doc =
-    " `last_updated_by`"] LastUpdatedBy = "last_updated_by", #[doc = " `status_id`"]
-    StatusId = "status_id", #[doc = " `monthly_revenue`"] MonthlyRevenue =
-    "monthly_revenue", #[doc = " `order_revenue`"] OrderRevenue = "order_revenue", #[doc
-    = " `objection`"] Objection = "objection", #[doc = " `status`"] Status = "status",
-    #[doc = " `stage_entrance_time`"] StageEntranceTime = "stage_entrance_time", }
+/// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/get/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetOpportunityFieldsItem {
+    /// `custom_fields`
+    CustomFields,
+    /// `created_by`
+    CreatedBy,
+    /// `last_updated_by`
+    LastUpdatedBy,
+    /// `status_id`
+    StatusId,
+    /// `monthly_revenue`
+    MonthlyRevenue,
+    /// `order_revenue`
+    OrderRevenue,
+    /// `objection`
+    Objection,
+    /// `status`
+    Status,
+    /// `stage_entrance_time`
+    StageEntranceTime,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl GetOpportunityFieldsItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::CustomFields, "custom_fields"),
+        (Self::CreatedBy, "created_by"),
+        (Self::LastUpdatedBy, "last_updated_by"),
+        (Self::StatusId, "status_id"),
+        (Self::MonthlyRevenue, "monthly_revenue"),
+        (Self::OrderRevenue, "order_revenue"),
+        (Self::Objection, "objection"),
+        (Self::Status, "status"),
+        (Self::StageEntranceTime, "stage_entrance_time"),
+    ];
+}
+crate::runtime::string_enum!(GetOpportunityFieldsItem);
 /// Spec: `/components/schemas/GetRestCommissionProgram`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetRestCommissionProgram {
@@ -4855,26 +6293,96 @@ pub struct GoalEventResultDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of goal"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Goal/properties/type`"] GoalType { #[doc = " `WebForm`"]
-    WebForm = "WebForm", #[doc = " `LandingPage`"] LandingPage = "LandingPage", #[doc =
-    " `Survey`"] Survey = "Survey", #[doc = " `LinkClick`"] LinkClick = "LinkClick",
-    #[doc = " `EmailOpened`"] EmailOpened = "EmailOpened", #[doc = " `Score`"] Score =
-    "Score", #[doc = " `Purchase`"] Purchase = "Purchase", #[doc = " `FailedPurchase`"]
-    FailedPurchase = "FailedPurchase", #[doc = " `Quote`"] Quote = "Quote", #[doc =
-    " `WebsiteTrigger`"] WebsiteTrigger = "WebsiteTrigger", #[doc = " `InternalForm`"]
-    InternalForm = "InternalForm", #[doc = " `SmartForm`"] SmartForm = "SmartForm", #[doc
-    = " `AppointmentEvent`"] AppointmentEvent = "AppointmentEvent", #[doc = " `Task`"]
-    Task = "Task", #[doc = " `StageMove`"] StageMove = "StageMove", #[doc = " `Note`"]
-    Note = "Note", #[doc = " `Tag`"] Tag = "Tag", #[doc = " `PipelineStageMove`"]
-    PipelineStageMove = "PipelineStageMove", #[doc = " `UnlayerLandingPage`"]
-    UnlayerLandingPage = "UnlayerLandingPage", #[doc = " `GroSocial`"] GroSocial =
-    "GroSocial", #[doc = " `TwitterForm`"] TwitterForm = "TwitterForm", #[doc = " `API`"]
-    Api = "API", #[doc = " `WordPress`"] WordPress = "WordPress", #[doc =
-    " `NewLandingPage`"] NewLandingPage = "NewLandingPage", #[doc =
-    " `IntegrationTrigger`"] IntegrationTrigger = "IntegrationTrigger", }
+/// The type of goal
+///
+/// Spec: `/components/schemas/Goal/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GoalType {
+    /// `WebForm`
+    WebForm,
+    /// `LandingPage`
+    LandingPage,
+    /// `Survey`
+    Survey,
+    /// `LinkClick`
+    LinkClick,
+    /// `EmailOpened`
+    EmailOpened,
+    /// `Score`
+    Score,
+    /// `Purchase`
+    Purchase,
+    /// `FailedPurchase`
+    FailedPurchase,
+    /// `Quote`
+    Quote,
+    /// `WebsiteTrigger`
+    WebsiteTrigger,
+    /// `InternalForm`
+    InternalForm,
+    /// `SmartForm`
+    SmartForm,
+    /// `AppointmentEvent`
+    AppointmentEvent,
+    /// `Task`
+    Task,
+    /// `StageMove`
+    StageMove,
+    /// `Note`
+    Note,
+    /// `Tag`
+    Tag,
+    /// `PipelineStageMove`
+    PipelineStageMove,
+    /// `UnlayerLandingPage`
+    UnlayerLandingPage,
+    /// `GroSocial`
+    GroSocial,
+    /// `TwitterForm`
+    TwitterForm,
+    /// `API`
+    Api,
+    /// `WordPress`
+    WordPress,
+    /// `NewLandingPage`
+    NewLandingPage,
+    /// `IntegrationTrigger`
+    IntegrationTrigger,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl GoalType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::WebForm, "WebForm"),
+        (Self::LandingPage, "LandingPage"),
+        (Self::Survey, "Survey"),
+        (Self::LinkClick, "LinkClick"),
+        (Self::EmailOpened, "EmailOpened"),
+        (Self::Score, "Score"),
+        (Self::Purchase, "Purchase"),
+        (Self::FailedPurchase, "FailedPurchase"),
+        (Self::Quote, "Quote"),
+        (Self::WebsiteTrigger, "WebsiteTrigger"),
+        (Self::InternalForm, "InternalForm"),
+        (Self::SmartForm, "SmartForm"),
+        (Self::AppointmentEvent, "AppointmentEvent"),
+        (Self::Task, "Task"),
+        (Self::StageMove, "StageMove"),
+        (Self::Note, "Note"),
+        (Self::Tag, "Tag"),
+        (Self::PipelineStageMove, "PipelineStageMove"),
+        (Self::UnlayerLandingPage, "UnlayerLandingPage"),
+        (Self::GroSocial, "GroSocial"),
+        (Self::TwitterForm, "TwitterForm"),
+        (Self::Api, "API"),
+        (Self::WordPress, "WordPress"),
+        (Self::NewLandingPage, "NewLandingPage"),
+        (Self::IntegrationTrigger, "IntegrationTrigger"),
+    ];
+}
+crate::runtime::string_enum!(GoalType);
 /// Spec: `/components/schemas/HistoricalCounts`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HistoricalCounts {
@@ -4925,15 +6433,45 @@ pub struct InvoiceOrderPayment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_commission: Option<bool>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payment status."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/InvoiceOrderPayment/properties/pay_status`"]
-    InvoiceOrderPaymentPayStatus { #[doc = " `MANUAL_PAID`"] ManualPaid = "MANUAL_PAID",
-    #[doc = " `REFUNDED`"] Refunded = "REFUNDED", #[doc = " `VOIDED`"] Voided = "VOIDED",
-    #[doc = " `PAYPAL_PAID`"] PaypalPaid = "PAYPAL_PAID", #[doc = " `APPROVED`"] Approved
-    = "APPROVED", #[doc = " `FAILED`"] Failed = "FAILED", #[doc = " `ERROR`"] Error =
-    "ERROR", #[doc = " `PENDING`"] Pending = "PENDING", }
+/// The payment status.
+///
+/// Spec: `/components/schemas/InvoiceOrderPayment/properties/pay_status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InvoiceOrderPaymentPayStatus {
+    /// `MANUAL_PAID`
+    ManualPaid,
+    /// `REFUNDED`
+    Refunded,
+    /// `VOIDED`
+    Voided,
+    /// `PAYPAL_PAID`
+    PaypalPaid,
+    /// `APPROVED`
+    Approved,
+    /// `FAILED`
+    Failed,
+    /// `ERROR`
+    Error,
+    /// `PENDING`
+    Pending,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl InvoiceOrderPaymentPayStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::ManualPaid, "MANUAL_PAID"),
+        (Self::Refunded, "REFUNDED"),
+        (Self::Voided, "VOIDED"),
+        (Self::PaypalPaid, "PAYPAL_PAID"),
+        (Self::Approved, "APPROVED"),
+        (Self::Failed, "FAILED"),
+        (Self::Error, "ERROR"),
+        (Self::Pending, "PENDING"),
+    ];
+}
+crate::runtime::string_enum!(InvoiceOrderPaymentPayStatus);
 /// Spec: `/components/schemas/Item`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
@@ -4953,32 +6491,123 @@ pub struct Item {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ItemType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of flow item"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Item/properties/type`"] ItemType { #[doc = " `Start`"]
-    Start = "Start", #[doc = " `Wait`"] Wait = "Wait", #[doc = " `DelayTimer`"]
-    DelayTimer = "DelayTimer", #[doc = " `ContactTimer`"] ContactTimer = "ContactTimer",
-    #[doc = " `DateTimer`"] DateTimer = "DateTimer", #[doc = " `AppointmentTimer`"]
-    AppointmentTimer = "AppointmentTimer", #[doc = " `Email`"] Email = "Email", #[doc =
-    " `BardEmail`"] BardEmail = "BardEmail", #[doc = " `UnlayerEmail`"] UnlayerEmail =
-    "UnlayerEmail", #[doc = " `EmailConfirm`"] EmailConfirm = "EmailConfirm", #[doc =
-    " `Voice`"] Voice = "Voice", #[doc = " `Fax`"] Fax = "Fax", #[doc = " `Letter`"]
-    Letter = "Letter", #[doc = " `AutomatedSms`"] AutomatedSms = "AutomatedSms", #[doc =
-    " `UnlayerEmailConfirm`"] UnlayerEmailConfirm = "UnlayerEmailConfirm", #[doc =
-    " `Tag`"] Tag = "Tag", #[doc = " `Opportunity`"] Opportunity = "Opportunity", #[doc =
-    " `Note`"] Note = "Note", #[doc = " `Task`"] Task = "Task", #[doc =
-    " `CompleteTasks`"] CompleteTasks = "CompleteTasks", #[doc = " `Appointment`"]
-    Appointment = "Appointment", #[doc = " `AssignOwner`"] AssignOwner = "AssignOwner",
-    #[doc = " `FieldValue`"] FieldValue = "FieldValue", #[doc = " `Fulfillment`"]
-    Fulfillment = "Fulfillment", #[doc = " `CreateOrder`"] CreateOrder = "CreateOrder",
-    #[doc = " `Deal`"] Deal = "Deal", #[doc = " `AddToSequence`"] AddToSequence =
-    "AddToSequence", #[doc = " `CancelSubscription`"] CancelSubscription =
-    "CancelSubscription", #[doc = " `MoveOpportunity`"] MoveOpportunity =
-    "MoveOpportunity", #[doc = " `Http`"] Http = "Http", #[doc = " `CustomerHub`"]
-    CustomerHub = "CustomerHub", #[doc = " `HttpRequest`"] HttpRequest = "HttpRequest",
-    #[doc = " `IntegrationAction`"] IntegrationAction = "IntegrationAction", #[doc =
-    " `ActionSet`"] ActionSet = "ActionSet", }
+/// The type of flow item
+///
+/// Spec: `/components/schemas/Item/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemType {
+    /// `Start`
+    Start,
+    /// `Wait`
+    Wait,
+    /// `DelayTimer`
+    DelayTimer,
+    /// `ContactTimer`
+    ContactTimer,
+    /// `DateTimer`
+    DateTimer,
+    /// `AppointmentTimer`
+    AppointmentTimer,
+    /// `Email`
+    Email,
+    /// `BardEmail`
+    BardEmail,
+    /// `UnlayerEmail`
+    UnlayerEmail,
+    /// `EmailConfirm`
+    EmailConfirm,
+    /// `Voice`
+    Voice,
+    /// `Fax`
+    Fax,
+    /// `Letter`
+    Letter,
+    /// `AutomatedSms`
+    AutomatedSms,
+    /// `UnlayerEmailConfirm`
+    UnlayerEmailConfirm,
+    /// `Tag`
+    Tag,
+    /// `Opportunity`
+    Opportunity,
+    /// `Note`
+    Note,
+    /// `Task`
+    Task,
+    /// `CompleteTasks`
+    CompleteTasks,
+    /// `Appointment`
+    Appointment,
+    /// `AssignOwner`
+    AssignOwner,
+    /// `FieldValue`
+    FieldValue,
+    /// `Fulfillment`
+    Fulfillment,
+    /// `CreateOrder`
+    CreateOrder,
+    /// `Deal`
+    Deal,
+    /// `AddToSequence`
+    AddToSequence,
+    /// `CancelSubscription`
+    CancelSubscription,
+    /// `MoveOpportunity`
+    MoveOpportunity,
+    /// `Http`
+    Http,
+    /// `CustomerHub`
+    CustomerHub,
+    /// `HttpRequest`
+    HttpRequest,
+    /// `IntegrationAction`
+    IntegrationAction,
+    /// `ActionSet`
+    ActionSet,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ItemType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Start, "Start"),
+        (Self::Wait, "Wait"),
+        (Self::DelayTimer, "DelayTimer"),
+        (Self::ContactTimer, "ContactTimer"),
+        (Self::DateTimer, "DateTimer"),
+        (Self::AppointmentTimer, "AppointmentTimer"),
+        (Self::Email, "Email"),
+        (Self::BardEmail, "BardEmail"),
+        (Self::UnlayerEmail, "UnlayerEmail"),
+        (Self::EmailConfirm, "EmailConfirm"),
+        (Self::Voice, "Voice"),
+        (Self::Fax, "Fax"),
+        (Self::Letter, "Letter"),
+        (Self::AutomatedSms, "AutomatedSms"),
+        (Self::UnlayerEmailConfirm, "UnlayerEmailConfirm"),
+        (Self::Tag, "Tag"),
+        (Self::Opportunity, "Opportunity"),
+        (Self::Note, "Note"),
+        (Self::Task, "Task"),
+        (Self::CompleteTasks, "CompleteTasks"),
+        (Self::Appointment, "Appointment"),
+        (Self::AssignOwner, "AssignOwner"),
+        (Self::FieldValue, "FieldValue"),
+        (Self::Fulfillment, "Fulfillment"),
+        (Self::CreateOrder, "CreateOrder"),
+        (Self::Deal, "Deal"),
+        (Self::AddToSequence, "AddToSequence"),
+        (Self::CancelSubscription, "CancelSubscription"),
+        (Self::MoveOpportunity, "MoveOpportunity"),
+        (Self::Http, "Http"),
+        (Self::CustomerHub, "CustomerHub"),
+        (Self::HttpRequest, "HttpRequest"),
+        (Self::IntegrationAction, "IntegrationAction"),
+        (Self::ActionSet, "ActionSet"),
+    ];
+}
+crate::runtime::string_enum!(ItemType);
 /// Spec: `/components/schemas/LeadScore`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadScore {
@@ -5135,11 +6764,27 @@ pub struct LeadSourceRecurringExpenseUpdateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The status of the lead source"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/LeadSource/properties/status`"] LeadSourceStatus { #[doc
-    = " `ACTIVE`"] Active = "ACTIVE", #[doc = " `INACTIVE`"] Inactive = "INACTIVE", }
+/// The status of the lead source
+///
+/// Spec: `/components/schemas/LeadSource/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LeadSourceStatus {
+    /// `ACTIVE`
+    Active,
+    /// `INACTIVE`
+    Inactive,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl LeadSourceStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Active, "ACTIVE"),
+        (Self::Inactive, "INACTIVE"),
+    ];
+}
+crate::runtime::string_enum!(LeadSourceStatus);
 /// Spec: `/components/schemas/Link`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Link {
@@ -5495,14 +7140,40 @@ pub struct ListMerchantAccountResponse {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ListMerchantAccountResponseType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/components/schemas/ListMerchantAccountResponse/properties/type`"]
-    ListMerchantAccountResponseType { #[doc = " `PAYPAL`"] Paypal = "PAYPAL", #[doc =
-    " `UNSUPPORTED`"] Unsupported = "UNSUPPORTED", #[doc = " `AUTHORIZE`"] Authorize =
-    "AUTHORIZE", #[doc = " `EWAY`"] Eway = "EWAY", #[doc = " `WEPAY`"] Wepay = "WEPAY",
-    #[doc = " `STRIPE`"] Stripe = "STRIPE", #[doc = " `KEAP_PAY`"] KeapPay = "KEAP_PAY",
-    }
+/// Spec: `/components/schemas/ListMerchantAccountResponse/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListMerchantAccountResponseType {
+    /// `PAYPAL`
+    Paypal,
+    /// `UNSUPPORTED`
+    Unsupported,
+    /// `AUTHORIZE`
+    Authorize,
+    /// `EWAY`
+    Eway,
+    /// `WEPAY`
+    Wepay,
+    /// `STRIPE`
+    Stripe,
+    /// `KEAP_PAY`
+    KeapPay,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ListMerchantAccountResponseType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Paypal, "PAYPAL"),
+        (Self::Unsupported, "UNSUPPORTED"),
+        (Self::Authorize, "AUTHORIZE"),
+        (Self::Eway, "EWAY"),
+        (Self::Wepay, "WEPAY"),
+        (Self::Stripe, "STRIPE"),
+        (Self::KeapPay, "KEAP_PAY"),
+    ];
+}
+crate::runtime::string_enum!(ListMerchantAccountResponseType);
 /// Spec: `/components/schemas/ListMerchantsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListMerchantsResponse {
@@ -5529,16 +7200,46 @@ pub struct ListNotesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<Note>>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/paths/~1rest~1v2~1opportunities/get/parameters/0/schema/items`"]
-    ListOpportunitiesFieldsItem { #[doc = " `custom_fields`"] CustomFields =
-    "custom_fields", #[doc = " `created_by`"] CreatedBy = "created_by", #[doc =
-    " `last_updated_by`"] LastUpdatedBy = "last_updated_by", #[doc = " `status_id`"]
-    StatusId = "status_id", #[doc = " `monthly_revenue`"] MonthlyRevenue =
-    "monthly_revenue", #[doc = " `order_revenue`"] OrderRevenue = "order_revenue", #[doc
-    = " `objection`"] Objection = "objection", #[doc = " `status`"] Status = "status",
-    #[doc = " `stage_entrance_time`"] StageEntranceTime = "stage_entrance_time", }
+/// Spec: `/paths/~1rest~1v2~1opportunities/get/parameters/0/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListOpportunitiesFieldsItem {
+    /// `custom_fields`
+    CustomFields,
+    /// `created_by`
+    CreatedBy,
+    /// `last_updated_by`
+    LastUpdatedBy,
+    /// `status_id`
+    StatusId,
+    /// `monthly_revenue`
+    MonthlyRevenue,
+    /// `order_revenue`
+    OrderRevenue,
+    /// `objection`
+    Objection,
+    /// `status`
+    Status,
+    /// `stage_entrance_time`
+    StageEntranceTime,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ListOpportunitiesFieldsItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::CustomFields, "custom_fields"),
+        (Self::CreatedBy, "created_by"),
+        (Self::LastUpdatedBy, "last_updated_by"),
+        (Self::StatusId, "status_id"),
+        (Self::MonthlyRevenue, "monthly_revenue"),
+        (Self::OrderRevenue, "order_revenue"),
+        (Self::Objection, "objection"),
+        (Self::Status, "status"),
+        (Self::StageEntranceTime, "stage_entrance_time"),
+    ];
+}
+crate::runtime::string_enum!(ListOpportunitiesFieldsItem);
 /// Spec: `/components/schemas/ListOpportunitiesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunitiesResponse {
@@ -6062,22 +7763,75 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan: Option<SubscriptionPlan>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of order item."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/OrderItem/properties/item_type`"] OrderItemItemType {
-    #[doc = " `PRODUCT`"] Product = "PRODUCT", #[doc = " `SHIPPING`"] Shipping =
-    "SHIPPING", #[doc = " `TAX`"] Tax = "TAX", #[doc = " `SERVICE`"] Service = "SERVICE",
-    #[doc = " `UPSELL`"] Upsell = "UPSELL", #[doc = " `FINANCE_CHARGE`"] FinanceCharge =
-    "FINANCE_CHARGE", #[doc = " `DISCOUNT`"] Discount = "DISCOUNT", #[doc = " `PROGRAM`"]
-    Program = "PROGRAM", #[doc = " `SUBSCRIPTION`"] Subscription = "SUBSCRIPTION", #[doc
-    = " `DISCOUNT_FREE_TRIAL`"] DiscountFreeTrial = "DISCOUNT_FREE_TRIAL", #[doc =
-    " `DISCOUNT_ORDER_TOTAL`"] DiscountOrderTotal = "DISCOUNT_ORDER_TOTAL", #[doc =
-    " `DISCOUNT_PRODUCT`"] DiscountProduct = "DISCOUNT_PRODUCT", #[doc =
-    " `DISCOUNT_PRODUCT_CATEGORY`"] DiscountProductCategory =
-    "DISCOUNT_PRODUCT_CATEGORY", #[doc = " `DISCOUNT_SHIPPING`"] DiscountShipping =
-    "DISCOUNT_SHIPPING", #[doc = " `TIP`"] Tip = "TIP", #[doc = " `OTHER`"] Other =
-    "OTHER", #[doc = " `FEE`"] Fee = "FEE", #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN", }
+/// The type of order item.
+///
+/// Spec: `/components/schemas/OrderItem/properties/item_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderItemItemType {
+    /// `PRODUCT`
+    Product,
+    /// `SHIPPING`
+    Shipping,
+    /// `TAX`
+    Tax,
+    /// `SERVICE`
+    Service,
+    /// `UPSELL`
+    Upsell,
+    /// `FINANCE_CHARGE`
+    FinanceCharge,
+    /// `DISCOUNT`
+    Discount,
+    /// `PROGRAM`
+    Program,
+    /// `SUBSCRIPTION`
+    Subscription,
+    /// `DISCOUNT_FREE_TRIAL`
+    DiscountFreeTrial,
+    /// `DISCOUNT_ORDER_TOTAL`
+    DiscountOrderTotal,
+    /// `DISCOUNT_PRODUCT`
+    DiscountProduct,
+    /// `DISCOUNT_PRODUCT_CATEGORY`
+    DiscountProductCategory,
+    /// `DISCOUNT_SHIPPING`
+    DiscountShipping,
+    /// `TIP`
+    Tip,
+    /// `OTHER`
+    Other,
+    /// `FEE`
+    Fee,
+    /// `UNKNOWN`
+    Unknown2,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl OrderItemItemType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Product, "PRODUCT"),
+        (Self::Shipping, "SHIPPING"),
+        (Self::Tax, "TAX"),
+        (Self::Service, "SERVICE"),
+        (Self::Upsell, "UPSELL"),
+        (Self::FinanceCharge, "FINANCE_CHARGE"),
+        (Self::Discount, "DISCOUNT"),
+        (Self::Program, "PROGRAM"),
+        (Self::Subscription, "SUBSCRIPTION"),
+        (Self::DiscountFreeTrial, "DISCOUNT_FREE_TRIAL"),
+        (Self::DiscountOrderTotal, "DISCOUNT_ORDER_TOTAL"),
+        (Self::DiscountProduct, "DISCOUNT_PRODUCT"),
+        (Self::DiscountProductCategory, "DISCOUNT_PRODUCT_CATEGORY"),
+        (Self::DiscountShipping, "DISCOUNT_SHIPPING"),
+        (Self::Tip, "TIP"),
+        (Self::Other, "OTHER"),
+        (Self::Fee, "FEE"),
+        (Self::Unknown2, "UNKNOWN"),
+    ];
+}
+crate::runtime::string_enum!(OrderItemItemType);
 /// Spec: `/components/schemas/OrderItemProduct`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderItemProduct {
@@ -6128,20 +7882,45 @@ pub struct OrderTotalDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Strategy for applying discount: GROSS (before tax) or NET (after tax)"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/OrderTotalDiscount/properties/discount_strategy`"]
-    OrderTotalDiscountDiscountStrategy { #[doc = " `GROSS`"] Gross = "GROSS", #[doc =
-    " `NET`"] Net = "NET", }
+/// Strategy for applying discount: GROSS (before tax) or NET (after tax)
+///
+/// Spec: `/components/schemas/OrderTotalDiscount/properties/discount_strategy`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderTotalDiscountDiscountStrategy {
+    /// `GROSS`
+    Gross,
+    /// `NET`
+    Net,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc =
-    " Spec: `/components/schemas/OrderTotalDiscount/properties/discount_type`"]
-    OrderTotalDiscountDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT", #[doc =
-    " `PERCENT`"] Percent = "PERCENT", }
+impl OrderTotalDiscountDiscountStrategy {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Gross, "GROSS"), (Self::Net, "NET")];
 }
+crate::runtime::string_enum!(OrderTotalDiscountDiscountStrategy);
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/OrderTotalDiscount/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderTotalDiscountDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl OrderTotalDiscountDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
+}
+crate::runtime::string_enum!(OrderTotalDiscountDiscountType);
 /// Spec: `/components/schemas/OrderV2`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderV2 {
@@ -6251,25 +8030,87 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_paid: Option<CurrencyValue>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The order type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/OrderV2/properties/order_type`"] OrderV2OrderType {
-    #[doc = " `ONLINE`"] Online = "ONLINE", #[doc = " `OFFLINE`"] Offline = "OFFLINE", }
+/// The order type.
+///
+/// Spec: `/components/schemas/OrderV2/properties/order_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderV2OrderType {
+    /// `ONLINE`
+    Online,
+    /// `OFFLINE`
+    Offline,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " The source where the order was created."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/OrderV2/properties/source_type`"] OrderV2SourceType {
-    #[doc = " `API`"] Api = "API", #[doc = " `CHECKOUT_FORM`"] CheckoutForm =
-    "CHECKOUT_FORM", #[doc = " `INVOICE`"] Invoice = "INVOICE", #[doc =
-    " `MANUAL_PAYMENT`"] ManualPayment = "MANUAL_PAYMENT", #[doc = " `QUICKBOOKS`"]
-    Quickbooks = "QUICKBOOKS", #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN", }
+impl OrderV2OrderType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Online, "ONLINE"),
+        (Self::Offline, "OFFLINE"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc = " The order status."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/OrderV2/properties/status`"] OrderV2Status { #[doc =
-    " `DRAFT`"] Draft = "DRAFT", #[doc = " `SENT`"] Sent = "SENT", #[doc = " `VIEWED`"]
-    Viewed = "VIEWED", #[doc = " `PAID`"] Paid = "PAID", }
+crate::runtime::string_enum!(OrderV2OrderType);
+/// The source where the order was created.
+///
+/// Spec: `/components/schemas/OrderV2/properties/source_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderV2SourceType {
+    /// `API`
+    Api,
+    /// `CHECKOUT_FORM`
+    CheckoutForm,
+    /// `INVOICE`
+    Invoice,
+    /// `MANUAL_PAYMENT`
+    ManualPayment,
+    /// `QUICKBOOKS`
+    Quickbooks,
+    /// `UNKNOWN`
+    Unknown2,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl OrderV2SourceType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Api, "API"),
+        (Self::CheckoutForm, "CHECKOUT_FORM"),
+        (Self::Invoice, "INVOICE"),
+        (Self::ManualPayment, "MANUAL_PAYMENT"),
+        (Self::Quickbooks, "QUICKBOOKS"),
+        (Self::Unknown2, "UNKNOWN"),
+    ];
+}
+crate::runtime::string_enum!(OrderV2SourceType);
+/// The order status.
+///
+/// Spec: `/components/schemas/OrderV2/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderV2Status {
+    /// `DRAFT`
+    Draft,
+    /// `SENT`
+    Sent,
+    /// `VIEWED`
+    Viewed,
+    /// `PAID`
+    Paid,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl OrderV2Status {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Draft, "DRAFT"),
+        (Self::Sent, "SENT"),
+        (Self::Viewed, "VIEWED"),
+        (Self::Paid, "PAID"),
+    ];
+}
+crate::runtime::string_enum!(OrderV2Status);
 /// Spec: `/components/schemas/Origin`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
@@ -6343,15 +8184,42 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The merchant account type through which the transaction was made."] #[doc =
-    ""] #[doc = " Spec: `/components/schemas/Payment/properties/merchant_account_type`"]
-    PaymentMerchantAccountType { #[doc = " `PAYPAL`"] Paypal = "PAYPAL", #[doc =
-    " `UNSUPPORTED`"] Unsupported = "UNSUPPORTED", #[doc = " `AUTHORIZE`"] Authorize =
-    "AUTHORIZE", #[doc = " `EWAY`"] Eway = "EWAY", #[doc = " `WEPAY`"] Wepay = "WEPAY",
-    #[doc = " `STRIPE`"] Stripe = "STRIPE", #[doc = " `KEAP_PAY`"] KeapPay = "KEAP_PAY",
-    }
+/// The merchant account type through which the transaction was made.
+///
+/// Spec: `/components/schemas/Payment/properties/merchant_account_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaymentMerchantAccountType {
+    /// `PAYPAL`
+    Paypal,
+    /// `UNSUPPORTED`
+    Unsupported,
+    /// `AUTHORIZE`
+    Authorize,
+    /// `EWAY`
+    Eway,
+    /// `WEPAY`
+    Wepay,
+    /// `STRIPE`
+    Stripe,
+    /// `KEAP_PAY`
+    KeapPay,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl PaymentMerchantAccountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Paypal, "PAYPAL"),
+        (Self::Unsupported, "UNSUPPORTED"),
+        (Self::Authorize, "AUTHORIZE"),
+        (Self::Eway, "EWAY"),
+        (Self::Wepay, "WEPAY"),
+        (Self::Stripe, "STRIPE"),
+        (Self::KeapPay, "KEAP_PAY"),
+    ];
+}
+crate::runtime::string_enum!(PaymentMerchantAccountType);
 /// Spec: `/components/schemas/PaymentMethod`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentMethod {
@@ -6390,26 +8258,74 @@ pub struct PaymentMethodConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The merchant account type through which the payment method was tokenized."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/PaymentMethod/properties/merchant_account_type`"]
-    PaymentMethodMerchantAccountType { #[doc = " `PAYPAL`"] Paypal = "PAYPAL", #[doc =
-    " `UNSUPPORTED`"] Unsupported = "UNSUPPORTED", #[doc = " `AUTHORIZE`"] Authorize =
-    "AUTHORIZE", #[doc = " `EWAY`"] Eway = "EWAY", #[doc = " `WEPAY`"] Wepay = "WEPAY",
-    #[doc = " `STRIPE`"] Stripe = "STRIPE", #[doc = " `KEAP_PAY`"] KeapPay = "KEAP_PAY",
-    }
+/// The merchant account type through which the payment method was tokenized.
+///
+/// Spec: `/components/schemas/PaymentMethod/properties/merchant_account_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaymentMethodMerchantAccountType {
+    /// `PAYPAL`
+    Paypal,
+    /// `UNSUPPORTED`
+    Unsupported,
+    /// `AUTHORIZE`
+    Authorize,
+    /// `EWAY`
+    Eway,
+    /// `WEPAY`
+    Wepay,
+    /// `STRIPE`
+    Stripe,
+    /// `KEAP_PAY`
+    KeapPay,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of payment method. For now, only CARD is supported."] #[doc = ""]
-    #[doc = " Spec: `/components/schemas/PaymentMethod/properties/payment_method_type`"]
-    PaymentMethodPaymentMethodType { #[doc = " `CARD`"] Card = "CARD", }
+impl PaymentMethodMerchantAccountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Paypal, "PAYPAL"),
+        (Self::Unsupported, "UNSUPPORTED"),
+        (Self::Authorize, "AUTHORIZE"),
+        (Self::Eway, "EWAY"),
+        (Self::Wepay, "WEPAY"),
+        (Self::Stripe, "STRIPE"),
+        (Self::KeapPay, "KEAP_PAY"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc = " Status of the payment method. Fow now, only EXPIRED is supported."] #[doc =
-    ""] #[doc = " Spec: `/components/schemas/PaymentMethod/properties/status`"]
-    PaymentMethodStatus { #[doc = " `EXPIRED`"] Expired = "EXPIRED", }
+crate::runtime::string_enum!(PaymentMethodMerchantAccountType);
+/// The type of payment method. For now, only CARD is supported.
+///
+/// Spec: `/components/schemas/PaymentMethod/properties/payment_method_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaymentMethodPaymentMethodType {
+    /// `CARD`
+    Card,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl PaymentMethodPaymentMethodType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Card, "CARD")];
+}
+crate::runtime::string_enum!(PaymentMethodPaymentMethodType);
+/// Status of the payment method. Fow now, only EXPIRED is supported.
+///
+/// Spec: `/components/schemas/PaymentMethod/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaymentMethodStatus {
+    /// `EXPIRED`
+    Expired,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl PaymentMethodStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Expired, "EXPIRED")];
+}
+crate::runtime::string_enum!(PaymentMethodStatus);
 /// Spec: `/components/schemas/PaymentPlan`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentPlan {
@@ -6487,18 +8403,37 @@ pub struct PaymentPlanItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentPlanItemStatus>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The status of the payment plan item. Possible values are:"] #[doc =
-    " - `UNPAID_MANUAL` - The item is set for manual charge, and its `amount_due` has not been completely paid."]
-    #[doc =
-    " - `UNPAID_AUTOCHARGE` - The item is set for auto-charge, and its `amount_due` has not been completely paid."]
-    #[doc = " - `PAID` - The item has been completely paid."] #[doc =
-    " - `FAILED` - The item `amount_due` has not been completely paid, and there was a failure. (*Note: This status is deprecated and not currently used.*)"]
-    #[doc = ""] #[doc = " Spec: `/components/schemas/PaymentPlanItem/properties/status`"]
-    PaymentPlanItemStatus { #[doc = " `UNPAID_MANUAL`"] UnpaidManual = "UNPAID_MANUAL",
-    #[doc = " `UNPAID_AUTOCHARGE`"] UnpaidAutocharge = "UNPAID_AUTOCHARGE", #[doc =
-    " `PAID`"] Paid = "PAID", #[doc = " `FAILED`"] Failed = "FAILED", }
+/// The status of the payment plan item. Possible values are:
+/// - `UNPAID_MANUAL` - The item is set for manual charge, and its `amount_due` has not been completely paid.
+/// - `UNPAID_AUTOCHARGE` - The item is set for auto-charge, and its `amount_due` has not been completely paid.
+/// - `PAID` - The item has been completely paid.
+/// - `FAILED` - The item `amount_due` has not been completely paid, and there was a failure. (*Note: This status is deprecated and not currently used.*)
+///
+/// Spec: `/components/schemas/PaymentPlanItem/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaymentPlanItemStatus {
+    /// `UNPAID_MANUAL`
+    UnpaidManual,
+    /// `UNPAID_AUTOCHARGE`
+    UnpaidAutocharge,
+    /// `PAID`
+    Paid,
+    /// `FAILED`
+    Failed,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl PaymentPlanItemStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::UnpaidManual, "UNPAID_MANUAL"),
+        (Self::UnpaidAutocharge, "UNPAID_AUTOCHARGE"),
+        (Self::Paid, "PAID"),
+        (Self::Failed, "FAILED"),
+    ];
+}
+crate::runtime::string_enum!(PaymentPlanItemStatus);
 /// Spec: `/components/schemas/PaymentResult`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentResult {
@@ -6518,13 +8453,33 @@ pub struct PaymentResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Provides the current status of the payment, if available."] #[doc = ""]
-    #[doc = " Spec: `/components/schemas/Payment/properties/status`"] PaymentStatus {
-    #[doc = " `PENDING`"] Pending = "PENDING", #[doc = " `APPROVED`"] Approved =
-    "APPROVED", #[doc = " `COMPLETED`"] Completed = "COMPLETED", #[doc = " `NONE`"] None
-    = "NONE", }
+/// Provides the current status of the payment, if available.
+///
+/// Spec: `/components/schemas/Payment/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaymentStatus {
+    /// `PENDING`
+    Pending,
+    /// `APPROVED`
+    Approved,
+    /// `COMPLETED`
+    Completed,
+    /// `NONE`
+    None,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl PaymentStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Pending, "PENDING"),
+        (Self::Approved, "APPROVED"),
+        (Self::Completed, "COMPLETED"),
+        (Self::None, "NONE"),
+    ];
+}
+crate::runtime::string_enum!(PaymentStatus);
 /// Spec: `/components/schemas/PhoneNumber`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumber {
@@ -6544,14 +8499,39 @@ pub struct PhoneNumber {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Phone number slot"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/PhoneNumber/properties/field`"] PhoneNumberField { #[doc
-    = " `PHONE_NUMBER_FIELD_UNSPECIFIED`"] PhoneNumberFieldUnspecified =
-    "PHONE_NUMBER_FIELD_UNSPECIFIED", #[doc = " `PHONE1`"] Phone1 = "PHONE1", #[doc =
-    " `PHONE2`"] Phone2 = "PHONE2", #[doc = " `PHONE3`"] Phone3 = "PHONE3", #[doc =
-    " `PHONE4`"] Phone4 = "PHONE4", #[doc = " `PHONE5`"] Phone5 = "PHONE5", }
+/// Phone number slot
+///
+/// Spec: `/components/schemas/PhoneNumber/properties/field`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberField {
+    /// `PHONE_NUMBER_FIELD_UNSPECIFIED`
+    PhoneNumberFieldUnspecified,
+    /// `PHONE1`
+    Phone1,
+    /// `PHONE2`
+    Phone2,
+    /// `PHONE3`
+    Phone3,
+    /// `PHONE4`
+    Phone4,
+    /// `PHONE5`
+    Phone5,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl PhoneNumberField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::PhoneNumberFieldUnspecified, "PHONE_NUMBER_FIELD_UNSPECIFIED"),
+        (Self::Phone1, "PHONE1"),
+        (Self::Phone2, "PHONE2"),
+        (Self::Phone3, "PHONE3"),
+        (Self::Phone4, "PHONE4"),
+        (Self::Phone5, "PHONE5"),
+    ];
+}
+crate::runtime::string_enum!(PhoneNumberField);
 /// Spec: `/components/schemas/ProductCategory`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductCategory {
@@ -6599,12 +8579,27 @@ pub struct ProductCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ProductCommission/properties/payout_type`"]
-    ProductCommissionPayoutType { #[doc = " `UPFRONT`"] Upfront = "UPFRONT", #[doc =
-    " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/ProductCommission/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductCommissionPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ProductCommissionPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
+}
+crate::runtime::string_enum!(ProductCommissionPayoutType);
 /// Spec: `/components/schemas/ProductDiscount`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductDiscount {
@@ -6633,12 +8628,27 @@ pub struct ProductDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc = " Spec: `/components/schemas/ProductDiscount/properties/discount_type`"]
-    ProductDiscountDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT", #[doc =
-    " `PERCENT`"] Percent = "PERCENT", }
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/ProductDiscount/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductDiscountDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ProductDiscountDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
+}
+crate::runtime::string_enum!(ProductDiscountDiscountType);
 /// Spec: `/components/schemas/ProductFixedOption_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFixedOptionDetail {
@@ -6706,12 +8716,27 @@ pub struct ProductInterestBundle {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan_interests: Option<Vec<ProductInterest>>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The product interest type"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ProductInterest/properties/type`"] ProductInterestType {
-    #[doc = " `PRODUCT`"] Product = "PRODUCT", #[doc = " `SUBSCRIPTION_PLAN`"]
-    SubscriptionPlan = "SUBSCRIPTION_PLAN", }
+/// The product interest type
+///
+/// Spec: `/components/schemas/ProductInterest/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductInterestType {
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ProductInterestType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+    ];
+}
+crate::runtime::string_enum!(ProductInterestType);
 /// Spec: `/components/schemas/ProductInventory_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInventoryDetail {
@@ -6769,12 +8794,24 @@ pub struct ProductOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_rules: Option<TextOption>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of option. Possible valid values are LIST and TEXT."] #[doc = ""]
-    #[doc = " Spec: `/components/schemas/ProductOption/properties/option_type`"]
-    ProductOptionOptionType { #[doc = " `LIST`"] List = "LIST", #[doc = " `TEXT`"] Text =
-    "TEXT", }
+/// The type of option. Possible valid values are LIST and TEXT.
+///
+/// Spec: `/components/schemas/ProductOption/properties/option_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductOptionOptionType {
+    /// `LIST`
+    List,
+    /// `TEXT`
+    Text,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ProductOptionOptionType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::List, "LIST"), (Self::Text, "TEXT")];
+}
+crate::runtime::string_enum!(ProductOptionOptionType);
 /// Spec: `/components/schemas/ProductOptions_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductOptionsDetail {
@@ -6794,14 +8831,27 @@ pub struct ProductOptionsDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variable_setting: Option<ProductVariableSettingDetail>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ProductOptions_Detail/properties/type`"]
-    ProductOptionsDetailType { #[doc = " `FIXED`"] Fixed = "FIXED", #[doc =
-    " `VARIABLE`"] Variable = "VARIABLE", }
+/// The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned.
+///
+/// Spec: `/components/schemas/ProductOptions_Detail/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductOptionsDetailType {
+    /// `FIXED`
+    Fixed,
+    /// `VARIABLE`
+    Variable,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ProductOptionsDetailType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Fixed, "FIXED"),
+        (Self::Variable, "VARIABLE"),
+    ];
+}
+crate::runtime::string_enum!(ProductOptionsDetailType);
 /// Spec: `/components/schemas/ProductOptions_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductOptionsList {
@@ -6821,14 +8871,27 @@ pub struct ProductOptionsList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variable_setting: Option<ProductVariableSettingList>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ProductOptions_List/properties/type`"]
-    ProductOptionsListType { #[doc = " `FIXED`"] Fixed = "FIXED", #[doc = " `VARIABLE`"]
-    Variable = "VARIABLE", }
+/// The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned.
+///
+/// Spec: `/components/schemas/ProductOptions_List/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductOptionsListType {
+    /// `FIXED`
+    Fixed,
+    /// `VARIABLE`
+    Variable,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ProductOptionsListType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Fixed, "FIXED"),
+        (Self::Variable, "VARIABLE"),
+    ];
+}
+crate::runtime::string_enum!(ProductOptionsListType);
 /// Spec: `/components/schemas/ProductVariableSetting_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductVariableSettingDetail {
@@ -6854,25 +8917,78 @@ pub struct ProductVariableSettingDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validation_msg: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Requires the value (excluding start and end) to contain given type."] #[doc
-    = ""] #[doc =
-    " Spec: `/components/schemas/ProductVariableSetting_Detail/properties/contains`"]
-    ProductVariableSettingDetailContains { #[doc = " `LETTER`"] Letter = "LETTER", #[doc
-    = " `NUMBER`"] Number = "NUMBER", #[doc = " `BOTH`"] Both = "BOTH", }
+/// Requires the value (excluding start and end) to contain given type.
+///
+/// Spec: `/components/schemas/ProductVariableSetting_Detail/properties/contains`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductVariableSettingDetailContains {
+    /// `LETTER`
+    Letter,
+    /// `NUMBER`
+    Number,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " Requires the value to end with the given type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ProductVariableSetting_Detail/properties/end_with`"]
-    ProductVariableSettingDetailEndWith { #[doc = " `LETTER`"] Letter = "LETTER", #[doc =
-    " `NUMBER`"] Number = "NUMBER", #[doc = " `BOTH`"] Both = "BOTH", }
+impl ProductVariableSettingDetailContains {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Letter, "LETTER"),
+        (Self::Number, "NUMBER"),
+        (Self::Both, "BOTH"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc = " Requires the value to start with the given type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ProductVariableSetting_Detail/properties/start_with`"]
-    ProductVariableSettingDetailStartWith { #[doc = " `LETTER`"] Letter = "LETTER", #[doc
-    = " `NUMBER`"] Number = "NUMBER", #[doc = " `BOTH`"] Both = "BOTH", }
+crate::runtime::string_enum!(ProductVariableSettingDetailContains);
+/// Requires the value to end with the given type.
+///
+/// Spec: `/components/schemas/ProductVariableSetting_Detail/properties/end_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductVariableSettingDetailEndWith {
+    /// `LETTER`
+    Letter,
+    /// `NUMBER`
+    Number,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ProductVariableSettingDetailEndWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Letter, "LETTER"),
+        (Self::Number, "NUMBER"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(ProductVariableSettingDetailEndWith);
+/// Requires the value to start with the given type.
+///
+/// Spec: `/components/schemas/ProductVariableSetting_Detail/properties/start_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductVariableSettingDetailStartWith {
+    /// `LETTER`
+    Letter,
+    /// `NUMBER`
+    Number,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl ProductVariableSettingDetailStartWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Letter, "LETTER"),
+        (Self::Number, "NUMBER"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(ProductVariableSettingDetailStartWith);
 /// Spec: `/components/schemas/ProductVariableSetting_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductVariableSettingList {
@@ -6898,25 +9014,78 @@ pub struct ProductVariableSettingList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validation_msg: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Requires the value (excluding start and end) to contain given type."] #[doc
-    = ""] #[doc =
-    " Spec: `/components/schemas/ProductVariableSetting_List/properties/contains`"]
-    ProductVariableSettingListContains { #[doc = " `LETTER`"] Letter = "LETTER", #[doc =
-    " `NUMBER`"] Number = "NUMBER", #[doc = " `BOTH`"] Both = "BOTH", }
+/// Requires the value (excluding start and end) to contain given type.
+///
+/// Spec: `/components/schemas/ProductVariableSetting_List/properties/contains`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductVariableSettingListContains {
+    /// `LETTER`
+    Letter,
+    /// `NUMBER`
+    Number,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " Requires the value to end with the given type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ProductVariableSetting_List/properties/end_with`"]
-    ProductVariableSettingListEndWith { #[doc = " `LETTER`"] Letter = "LETTER", #[doc =
-    " `NUMBER`"] Number = "NUMBER", #[doc = " `BOTH`"] Both = "BOTH", }
+impl ProductVariableSettingListContains {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Letter, "LETTER"),
+        (Self::Number, "NUMBER"),
+        (Self::Both, "BOTH"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc = " Requires the value to start with the given type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/ProductVariableSetting_List/properties/start_with`"]
-    ProductVariableSettingListStartWith { #[doc = " `LETTER`"] Letter = "LETTER", #[doc =
-    " `NUMBER`"] Number = "NUMBER", #[doc = " `BOTH`"] Both = "BOTH", }
+crate::runtime::string_enum!(ProductVariableSettingListContains);
+/// Requires the value to end with the given type.
+///
+/// Spec: `/components/schemas/ProductVariableSetting_List/properties/end_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductVariableSettingListEndWith {
+    /// `LETTER`
+    Letter,
+    /// `NUMBER`
+    Number,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ProductVariableSettingListEndWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Letter, "LETTER"),
+        (Self::Number, "NUMBER"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(ProductVariableSettingListEndWith);
+/// Requires the value to start with the given type.
+///
+/// Spec: `/components/schemas/ProductVariableSetting_List/properties/start_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProductVariableSettingListStartWith {
+    /// `LETTER`
+    Letter,
+    /// `NUMBER`
+    Number,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl ProductVariableSettingListStartWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Letter, "LETTER"),
+        (Self::Number, "NUMBER"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(ProductVariableSettingListStartWith);
 /// Spec: `/components/schemas/Province`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Province {
@@ -6958,12 +9127,30 @@ pub struct Referral {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The referral type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Referral/properties/referral_type`"]
-    ReferralReferralType { #[doc = " `COOKIE`"] Cookie = "COOKIE", #[doc = " `MANUAL`"]
-    Manual = "MANUAL", #[doc = " `PERMANENT`"] Permanent = "PERMANENT", }
+/// The referral type.
+///
+/// Spec: `/components/schemas/Referral/properties/referral_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReferralReferralType {
+    /// `COOKIE`
+    Cookie,
+    /// `MANUAL`
+    Manual,
+    /// `PERMANENT`
+    Permanent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ReferralReferralType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Cookie, "COOKIE"),
+        (Self::Manual, "MANUAL"),
+        (Self::Permanent, "PERMANENT"),
+    ];
+}
+crate::runtime::string_enum!(ReferralReferralType);
 /// Spec: `/components/schemas/RemoveContactsFromSequenceRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemoveContactsFromSequenceRequest {
@@ -6991,14 +9178,30 @@ pub struct RemoveContactsFromSequenceResponse {
         >,
     >,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/components/schemas/RemoveContactsFromSequenceResponse/properties/remove_from_sequence_results/additionalProperties`"]
-    RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue { #[doc =
-    " `SUCCESS`"] Success = "SUCCESS", #[doc = " `CONTACT_DOES_NOT_EXIST`"]
-    ContactDoesNotExist = "CONTACT_DOES_NOT_EXIST", #[doc = " `FAILED`"] Failed =
-    "FAILED", }
+/// Spec: `/components/schemas/RemoveContactsFromSequenceResponse/properties/remove_from_sequence_results/additionalProperties`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
+    /// `SUCCESS`
+    Success,
+    /// `CONTACT_DOES_NOT_EXIST`
+    ContactDoesNotExist,
+    /// `FAILED`
+    Failed,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Success, "SUCCESS"),
+        (Self::ContactDoesNotExist, "CONTACT_DOES_NOT_EXIST"),
+        (Self::Failed, "FAILED"),
+    ];
+}
+crate::runtime::string_enum!(
+    RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue
+);
 /// An object used to rename an automation.
 ///
 /// Spec: `/components/schemas/RenameEasyAutomationCommand`
@@ -7146,22 +9349,66 @@ pub struct RestAffiliatePayment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_type: Option<RestAffiliatePaymentPayType>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Payment type"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/RestAffiliatePayment/properties/pay_type`"]
-    RestAffiliatePaymentPayType { #[doc = " `CASH`"] Cash = "CASH", #[doc = " `CHECK`"]
-    Check = "CHECK", #[doc = " `CREDIT_CARD`"] CreditCard = "CREDIT_CARD", #[doc =
-    " `CREDIT_CARD_MANUAL`"] CreditCardManual = "CREDIT_CARD_MANUAL", #[doc =
-    " `MONEY_ORDER`"] MoneyOrder = "MONEY_ORDER", #[doc = " `ADJUSTMENT`"] Adjustment =
-    "ADJUSTMENT", #[doc = " `CREDIT`"] Credit = "CREDIT", #[doc = " `REFUND`"] Refund =
-    "REFUND", }
+/// Payment type
+///
+/// Spec: `/components/schemas/RestAffiliatePayment/properties/pay_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RestAffiliatePaymentPayType {
+    /// `CASH`
+    Cash,
+    /// `CHECK`
+    Check,
+    /// `CREDIT_CARD`
+    CreditCard,
+    /// `CREDIT_CARD_MANUAL`
+    CreditCardManual,
+    /// `MONEY_ORDER`
+    MoneyOrder,
+    /// `ADJUSTMENT`
+    Adjustment,
+    /// `CREDIT`
+    Credit,
+    /// `REFUND`
+    Refund,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " The Affiliate Status"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/RestAffiliate/properties/status`"] RestAffiliateStatus {
-    #[doc = " `ACTIVE`"] Active = "ACTIVE", #[doc = " `INACTIVE`"] Inactive = "INACTIVE",
-    }
+impl RestAffiliatePaymentPayType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Cash, "CASH"),
+        (Self::Check, "CHECK"),
+        (Self::CreditCard, "CREDIT_CARD"),
+        (Self::CreditCardManual, "CREDIT_CARD_MANUAL"),
+        (Self::MoneyOrder, "MONEY_ORDER"),
+        (Self::Adjustment, "ADJUSTMENT"),
+        (Self::Credit, "CREDIT"),
+        (Self::Refund, "REFUND"),
+    ];
 }
+crate::runtime::string_enum!(RestAffiliatePaymentPayType);
+/// The Affiliate Status
+///
+/// Spec: `/components/schemas/RestAffiliate/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RestAffiliateStatus {
+    /// `ACTIVE`
+    Active,
+    /// `INACTIVE`
+    Inactive,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl RestAffiliateStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Active, "ACTIVE"),
+        (Self::Inactive, "INACTIVE"),
+    ];
+}
+crate::runtime::string_enum!(RestAffiliateStatus);
 /// Spec: `/components/schemas/RestCreateOrderRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestCreateOrderRequest {
@@ -7254,12 +9501,27 @@ impl RestCreateOrderRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The order type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/RestCreateOrderRequest/properties/order_type`"]
-    RestCreateOrderRequestOrderType { #[doc = " `ONLINE`"] Online = "ONLINE", #[doc =
-    " `OFFLINE`"] Offline = "OFFLINE", }
+/// The order type.
+///
+/// Spec: `/components/schemas/RestCreateOrderRequest/properties/order_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RestCreateOrderRequestOrderType {
+    /// `ONLINE`
+    Online,
+    /// `OFFLINE`
+    Offline,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl RestCreateOrderRequestOrderType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Online, "ONLINE"),
+        (Self::Offline, "OFFLINE"),
+    ];
+}
+crate::runtime::string_enum!(RestCreateOrderRequestOrderType);
 /// Spec: `/components/schemas/RestCreatePaymentRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestCreatePaymentRequest {
@@ -7368,22 +9630,72 @@ impl RestEmailAddressStatus {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The opt-in status of the email address"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/RestEmailAddressStatus/properties/status`"]
-    RestEmailAddressStatusStatus { #[doc = " `UNENGAGED_MARKETABLE`"] UnengagedMarketable
-    = "UNENGAGED_MARKETABLE", #[doc = " `SINGLE_OPT_IN`"] SingleOptIn = "SINGLE_OPT_IN",
-    #[doc = " `DOUBLE_OPT_IN`"] DoubleOptIn = "DOUBLE_OPT_IN", #[doc = " `CONFIRMED`"]
-    Confirmed = "CONFIRMED", #[doc = " `UNENGAGED_NON_MARKETABLE`"]
-    UnengagedNonMarketable = "UNENGAGED_NON_MARKETABLE", #[doc = " `NON_MARKETABLE`"]
-    NonMarketable = "NON_MARKETABLE", #[doc = " `LOCKDOWN`"] Lockdown = "LOCKDOWN", #[doc
-    = " `BOUNCE`"] Bounce = "BOUNCE", #[doc = " `HARD_BOUNCE`"] HardBounce =
-    "HARD_BOUNCE", #[doc = " `MANUAL`"] Manual = "MANUAL", #[doc = " `ADMIN`"] Admin =
-    "ADMIN", #[doc = " `SYSTEM`"] System = "SYSTEM", #[doc = " `LIST_UNSUBSCRIBE`"]
-    ListUnsubscribe = "LIST_UNSUBSCRIBE", #[doc = " `FEEDBACK`"] Feedback = "FEEDBACK",
-    #[doc = " `SPAM`"] Spam = "SPAM", #[doc = " `INVALID`"] Invalid = "INVALID", #[doc =
-    " `DEACTIVATED`"] Deactivated = "DEACTIVATED", }
+/// The opt-in status of the email address
+///
+/// Spec: `/components/schemas/RestEmailAddressStatus/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RestEmailAddressStatusStatus {
+    /// `UNENGAGED_MARKETABLE`
+    UnengagedMarketable,
+    /// `SINGLE_OPT_IN`
+    SingleOptIn,
+    /// `DOUBLE_OPT_IN`
+    DoubleOptIn,
+    /// `CONFIRMED`
+    Confirmed,
+    /// `UNENGAGED_NON_MARKETABLE`
+    UnengagedNonMarketable,
+    /// `NON_MARKETABLE`
+    NonMarketable,
+    /// `LOCKDOWN`
+    Lockdown,
+    /// `BOUNCE`
+    Bounce,
+    /// `HARD_BOUNCE`
+    HardBounce,
+    /// `MANUAL`
+    Manual,
+    /// `ADMIN`
+    Admin,
+    /// `SYSTEM`
+    System,
+    /// `LIST_UNSUBSCRIBE`
+    ListUnsubscribe,
+    /// `FEEDBACK`
+    Feedback,
+    /// `SPAM`
+    Spam,
+    /// `INVALID`
+    Invalid,
+    /// `DEACTIVATED`
+    Deactivated,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl RestEmailAddressStatusStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::UnengagedMarketable, "UNENGAGED_MARKETABLE"),
+        (Self::SingleOptIn, "SINGLE_OPT_IN"),
+        (Self::DoubleOptIn, "DOUBLE_OPT_IN"),
+        (Self::Confirmed, "CONFIRMED"),
+        (Self::UnengagedNonMarketable, "UNENGAGED_NON_MARKETABLE"),
+        (Self::NonMarketable, "NON_MARKETABLE"),
+        (Self::Lockdown, "LOCKDOWN"),
+        (Self::Bounce, "BOUNCE"),
+        (Self::HardBounce, "HARD_BOUNCE"),
+        (Self::Manual, "MANUAL"),
+        (Self::Admin, "ADMIN"),
+        (Self::System, "SYSTEM"),
+        (Self::ListUnsubscribe, "LIST_UNSUBSCRIBE"),
+        (Self::Feedback, "FEEDBACK"),
+        (Self::Spam, "SPAM"),
+        (Self::Invalid, "INVALID"),
+        (Self::Deactivated, "DEACTIVATED"),
+    ];
+}
+crate::runtime::string_enum!(RestEmailAddressStatusStatus);
 /// Spec: `/components/schemas/RestOpportunityStage`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestOpportunityStage {
@@ -7418,7 +9730,9 @@ pub struct RestV2Opportunity {
     /// Affiliate ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_id: Option<String>,
-    pub contact: OpportunityContact,
+    /// Required by the spec; `None` only when the server leaves it out.
+    #[serde(default)]
+    pub contact: Option<OpportunityContact>,
     /// User who created the opportunity record
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -7472,7 +9786,9 @@ pub struct RestV2Opportunity {
     /// Low revenue estimate
     #[serde(skip_serializing_if = "Option::is_none")]
     pub projected_revenue_low: Option<f64>,
-    pub stage: OpportunityStage,
+    /// Required by the spec; `None` only when the server leaves it out.
+    #[serde(default)]
+    pub stage: Option<OpportunityStage>,
     /// Timestamp when the opportunity entered its current stage (ISO-8601)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage_entrance_time: Option<String>,
@@ -7494,7 +9810,7 @@ impl RestV2Opportunity {
     ) -> Self {
         Self {
             affiliate_id: None,
-            contact: contact.into(),
+            contact: Some(contact.into()),
             created_by: None,
             created_time: None,
             custom_fields: None,
@@ -7513,7 +9829,7 @@ impl RestV2Opportunity {
             order_revenue: None,
             projected_revenue_high: None,
             projected_revenue_low: None,
-            stage: stage.into(),
+            stage: Some(stage.into()),
             stage_entrance_time: None,
             status: None,
             status_id: None,
@@ -7754,12 +10070,27 @@ pub struct ShippingDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc = " Spec: `/components/schemas/ShippingDiscount/properties/discount_type`"]
-    ShippingDiscountDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT", #[doc =
-    " `PERCENT`"] Percent = "PERCENT", }
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/ShippingDiscount/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ShippingDiscountDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ShippingDiscountDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
+}
+crate::runtime::string_enum!(ShippingDiscountDiscountType);
 /// Spec: `/components/schemas/ShippingInformation`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShippingInformation {
@@ -7828,16 +10159,45 @@ impl SocialAccount {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Social account type"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/SocialAccount/properties/type`"] SocialAccountType {
-    #[doc = " `SOCIAL_ACCOUNT_TYPE_UNSPECIFIED`"] SocialAccountTypeUnspecified =
-    "SOCIAL_ACCOUNT_TYPE_UNSPECIFIED", #[doc = " `FACEBOOK`"] Facebook = "FACEBOOK",
-    #[doc = " `LINKED_IN`"] LinkedIn = "LINKED_IN", #[doc = " `TWITTER`"] Twitter =
-    "TWITTER", #[doc = " `INSTAGRAM`"] Instagram = "INSTAGRAM", #[doc = " `SNAPCHAT`"]
-    Snapchat = "SNAPCHAT", #[doc = " `YOUTUBE`"] Youtube = "YOUTUBE", #[doc =
-    " `PINTEREST`"] Pinterest = "PINTEREST", }
+/// Social account type
+///
+/// Spec: `/components/schemas/SocialAccount/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SocialAccountType {
+    /// `SOCIAL_ACCOUNT_TYPE_UNSPECIFIED`
+    SocialAccountTypeUnspecified,
+    /// `FACEBOOK`
+    Facebook,
+    /// `LINKED_IN`
+    LinkedIn,
+    /// `TWITTER`
+    Twitter,
+    /// `INSTAGRAM`
+    Instagram,
+    /// `SNAPCHAT`
+    Snapchat,
+    /// `YOUTUBE`
+    Youtube,
+    /// `PINTEREST`
+    Pinterest,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl SocialAccountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::SocialAccountTypeUnspecified, "SOCIAL_ACCOUNT_TYPE_UNSPECIFIED"),
+        (Self::Facebook, "FACEBOOK"),
+        (Self::LinkedIn, "LINKED_IN"),
+        (Self::Twitter, "TWITTER"),
+        (Self::Instagram, "INSTAGRAM"),
+        (Self::Snapchat, "SNAPCHAT"),
+        (Self::Youtube, "YOUTUBE"),
+        (Self::Pinterest, "PINTEREST"),
+    ];
+}
+crate::runtime::string_enum!(SocialAccountType);
 /// Spec: `/components/schemas/StageDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StageDetails {
@@ -7939,12 +10299,33 @@ pub struct Subscription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The billing cycle of the subscription."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Subscription/properties/billing_cycle`"]
-    SubscriptionBillingCycle { #[doc = " `YEAR`"] Year = "YEAR", #[doc = " `MONTH`"]
-    Month = "MONTH", #[doc = " `WEEK`"] Week = "WEEK", #[doc = " `DAY`"] Day = "DAY", }
+/// The billing cycle of the subscription.
+///
+/// Spec: `/components/schemas/Subscription/properties/billing_cycle`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubscriptionBillingCycle {
+    /// `YEAR`
+    Year,
+    /// `MONTH`
+    Month,
+    /// `WEEK`
+    Week,
+    /// `DAY`
+    Day,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl SubscriptionBillingCycle {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Year, "YEAR"),
+        (Self::Month, "MONTH"),
+        (Self::Week, "WEEK"),
+        (Self::Day, "DAY"),
+    ];
+}
+crate::runtime::string_enum!(SubscriptionBillingCycle);
 /// Spec: `/components/schemas/SubscriptionCommission`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionCommission {
@@ -7976,12 +10357,27 @@ pub struct SubscriptionCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/SubscriptionCommission/properties/payout_type`"]
-    SubscriptionCommissionPayoutType { #[doc = " `UPFRONT`"] Upfront = "UPFRONT", #[doc =
-    " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/SubscriptionCommission/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubscriptionCommissionPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl SubscriptionCommissionPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
+}
+crate::runtime::string_enum!(SubscriptionCommissionPayoutType);
 /// Spec: `/components/schemas/SubscriptionPlan`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionPlan {
@@ -8010,13 +10406,33 @@ pub struct SubscriptionPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cycles: Option<i32>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The cycle type of the subscription plan."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/SubscriptionPlan/properties/cycle_type`"]
-    SubscriptionPlanCycleType { #[doc = " `YEARLY`"] Yearly = "YEARLY", #[doc =
-    " `MONTHLY`"] Monthly = "MONTHLY", #[doc = " `WEEKLY`"] Weekly = "WEEKLY", #[doc =
-    " `DAILY`"] Daily = "DAILY", }
+/// The cycle type of the subscription plan.
+///
+/// Spec: `/components/schemas/SubscriptionPlan/properties/cycle_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubscriptionPlanCycleType {
+    /// `YEARLY`
+    Yearly,
+    /// `MONTHLY`
+    Monthly,
+    /// `WEEKLY`
+    Weekly,
+    /// `DAILY`
+    Daily,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl SubscriptionPlanCycleType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Yearly, "YEARLY"),
+        (Self::Monthly, "MONTHLY"),
+        (Self::Weekly, "WEEKLY"),
+        (Self::Daily, "DAILY"),
+    ];
+}
+crate::runtime::string_enum!(SubscriptionPlanCycleType);
 /// Spec: `/components/schemas/SubscriptionPlan_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionPlanDetail {
@@ -8045,13 +10461,33 @@ pub struct SubscriptionPlanDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prorate: Option<bool>,
 }
-crate::runtime::string_enum! {
-    #[doc = " How frequent to bill."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/SubscriptionPlan_Detail/properties/billing_cycle`"]
-    SubscriptionPlanDetailBillingCycle { #[doc = " `DAILY`"] Daily = "DAILY", #[doc =
-    " `WEEKLY`"] Weekly = "WEEKLY", #[doc = " `MONTHLY`"] Monthly = "MONTHLY", #[doc =
-    " `YEARLY`"] Yearly = "YEARLY", }
+/// How frequent to bill.
+///
+/// Spec: `/components/schemas/SubscriptionPlan_Detail/properties/billing_cycle`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubscriptionPlanDetailBillingCycle {
+    /// `DAILY`
+    Daily,
+    /// `WEEKLY`
+    Weekly,
+    /// `MONTHLY`
+    Monthly,
+    /// `YEARLY`
+    Yearly,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl SubscriptionPlanDetailBillingCycle {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Daily, "DAILY"),
+        (Self::Weekly, "WEEKLY"),
+        (Self::Monthly, "MONTHLY"),
+        (Self::Yearly, "YEARLY"),
+    ];
+}
+crate::runtime::string_enum!(SubscriptionPlanDetailBillingCycle);
 /// Spec: `/components/schemas/SubscriptionPlan_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionPlanList {
@@ -8080,13 +10516,33 @@ pub struct SubscriptionPlanList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prorate: Option<bool>,
 }
-crate::runtime::string_enum! {
-    #[doc = " How frequent to bill."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/SubscriptionPlan_List/properties/billing_cycle`"]
-    SubscriptionPlanListBillingCycle { #[doc = " `DAILY`"] Daily = "DAILY", #[doc =
-    " `WEEKLY`"] Weekly = "WEEKLY", #[doc = " `MONTHLY`"] Monthly = "MONTHLY", #[doc =
-    " `YEARLY`"] Yearly = "YEARLY", }
+/// How frequent to bill.
+///
+/// Spec: `/components/schemas/SubscriptionPlan_List/properties/billing_cycle`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubscriptionPlanListBillingCycle {
+    /// `DAILY`
+    Daily,
+    /// `WEEKLY`
+    Weekly,
+    /// `MONTHLY`
+    Monthly,
+    /// `YEARLY`
+    Yearly,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl SubscriptionPlanListBillingCycle {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Daily, "DAILY"),
+        (Self::Weekly, "WEEKLY"),
+        (Self::Monthly, "MONTHLY"),
+        (Self::Yearly, "YEARLY"),
+    ];
+}
+crate::runtime::string_enum!(SubscriptionPlanListBillingCycle);
 /// Spec: `/components/schemas/Tag`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
@@ -8211,12 +10667,30 @@ pub struct Task {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Task priority"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Task/properties/priority`"] TaskPriority { #[doc =
-    " `CRITICAL`"] Critical = "CRITICAL", #[doc = " `ESSENTIAL`"] Essential =
-    "ESSENTIAL", #[doc = " `NONESSENTIAL`"] Nonessential = "NONESSENTIAL", }
+/// Task priority
+///
+/// Spec: `/components/schemas/Task/properties/priority`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TaskPriority {
+    /// `CRITICAL`
+    Critical,
+    /// `ESSENTIAL`
+    Essential,
+    /// `NONESSENTIAL`
+    Nonessential,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl TaskPriority {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Critical, "CRITICAL"),
+        (Self::Essential, "ESSENTIAL"),
+        (Self::Nonessential, "NONESSENTIAL"),
+    ];
+}
+crate::runtime::string_enum!(TaskPriority);
 /// Spec: `/components/schemas/TextOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextOption {
@@ -8242,33 +10716,87 @@ pub struct TextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<TextOptionOnlyStartsWith>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/TextOption/properties/only_contains`"]
-    TextOptionOnlyContains { #[doc = " `NONE`"] None = "NONE", #[doc = " `LETTER`"]
-    Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc = " `BOTH`"] Both =
-    "BOTH", }
+/// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/TextOption/properties/only_contains`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TextOptionOnlyContains {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/TextOption/properties/only_ends_with`"]
-    TextOptionOnlyEndsWith { #[doc = " `NONE`"] None = "NONE", #[doc = " `LETTER`"]
-    Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc = " `BOTH`"] Both =
-    "BOTH", }
+impl TextOptionOnlyContains {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/TextOption/properties/only_starts_with`"]
-    TextOptionOnlyStartsWith { #[doc = " `NONE`"] None = "NONE", #[doc = " `LETTER`"]
-    Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc = " `BOTH`"] Both =
-    "BOTH", }
+crate::runtime::string_enum!(TextOptionOnlyContains);
+/// Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/TextOption/properties/only_ends_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TextOptionOnlyEndsWith {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl TextOptionOnlyEndsWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(TextOptionOnlyEndsWith);
+/// Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/TextOption/properties/only_starts_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TextOptionOnlyStartsWith {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl TextOptionOnlyStartsWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(TextOptionOnlyStartsWith);
 /// Spec: `/components/schemas/TransactionV2`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TransactionV2 {
@@ -8321,30 +10849,99 @@ pub struct TransactionV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_time: Option<crate::runtime::DateTime>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The merchant account id through which the transaction was made."] #[doc =
-    ""] #[doc =
-    " Spec: `/components/schemas/TransactionV2/properties/merchant_account_type`"]
-    TransactionV2MerchantAccountType { #[doc = " `PAYPAL`"] Paypal = "PAYPAL", #[doc =
-    " `UNSUPPORTED`"] Unsupported = "UNSUPPORTED", #[doc = " `AUTHORIZE`"] Authorize =
-    "AUTHORIZE", #[doc = " `EWAY`"] Eway = "EWAY", #[doc = " `WEPAY`"] Wepay = "WEPAY",
-    #[doc = " `STRIPE`"] Stripe = "STRIPE", #[doc = " `KEAP_PAY`"] KeapPay = "KEAP_PAY",
-    }
+/// The merchant account id through which the transaction was made.
+///
+/// Spec: `/components/schemas/TransactionV2/properties/merchant_account_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransactionV2MerchantAccountType {
+    /// `PAYPAL`
+    Paypal,
+    /// `UNSUPPORTED`
+    Unsupported,
+    /// `AUTHORIZE`
+    Authorize,
+    /// `EWAY`
+    Eway,
+    /// `WEPAY`
+    Wepay,
+    /// `STRIPE`
+    Stripe,
+    /// `KEAP_PAY`
+    KeapPay,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " The resulting status of the transaction."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/TransactionV2/properties/status`"] TransactionV2Status {
-    #[doc = " `APPROVED`"] Approved = "APPROVED", #[doc = " `PENDING`"] Pending =
-    "PENDING", #[doc = " `ERROR`"] Error = "ERROR", #[doc = " `FAILED`"] Failed =
-    "FAILED", #[doc = " `NONE`"] None = "NONE", }
+impl TransactionV2MerchantAccountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Paypal, "PAYPAL"),
+        (Self::Unsupported, "UNSUPPORTED"),
+        (Self::Authorize, "AUTHORIZE"),
+        (Self::Eway, "EWAY"),
+        (Self::Wepay, "WEPAY"),
+        (Self::Stripe, "STRIPE"),
+        (Self::KeapPay, "KEAP_PAY"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc = " The method of transaction."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/TransactionV2/properties/transaction_method`"]
-    TransactionV2TransactionMethod { #[doc = " `CAPTURE`"] Capture = "CAPTURE", #[doc =
-    " `REFUND`"] Refund = "REFUND", #[doc = " `VOID`"] Void = "VOID", #[doc =
-    " `MANUAL`"] Manual = "MANUAL", }
+crate::runtime::string_enum!(TransactionV2MerchantAccountType);
+/// The resulting status of the transaction.
+///
+/// Spec: `/components/schemas/TransactionV2/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransactionV2Status {
+    /// `APPROVED`
+    Approved,
+    /// `PENDING`
+    Pending,
+    /// `ERROR`
+    Error,
+    /// `FAILED`
+    Failed,
+    /// `NONE`
+    None,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl TransactionV2Status {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Approved, "APPROVED"),
+        (Self::Pending, "PENDING"),
+        (Self::Error, "ERROR"),
+        (Self::Failed, "FAILED"),
+        (Self::None, "NONE"),
+    ];
+}
+crate::runtime::string_enum!(TransactionV2Status);
+/// The method of transaction.
+///
+/// Spec: `/components/schemas/TransactionV2/properties/transaction_method`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransactionV2TransactionMethod {
+    /// `CAPTURE`
+    Capture,
+    /// `REFUND`
+    Refund,
+    /// `VOID`
+    Void,
+    /// `MANUAL`
+    Manual,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl TransactionV2TransactionMethod {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Capture, "CAPTURE"),
+        (Self::Refund, "REFUND"),
+        (Self::Void, "VOID"),
+        (Self::Manual, "MANUAL"),
+    ];
+}
+crate::runtime::string_enum!(TransactionV2TransactionMethod);
 /// Request to unpublish a single automation
 ///
 /// Spec: `/components/schemas/UnpublishAutomationRequest`
@@ -8354,25 +10951,66 @@ pub struct UnpublishAutomationRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unpublished_form_message: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`"]
-    UpdateAffiliateCustomFieldGroupUpdateMaskItem { #[doc = " `name`"] Name = "name",
-    #[doc = " `tab_id`"] TabId = "tab_id", #[doc = " `order`"] Order = "order", }
+/// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateAffiliateCustomFieldGroupUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `tab_id`
+    TabId,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`"]
-    UpdateAffiliateCustomFieldTabUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc
-    = " `order`"] Order = "order", }
+impl UpdateAffiliateCustomFieldGroupUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::TabId, "tab_id"),
+        (Self::Order, "order"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`"]
-    UpdateAffiliateCustomFieldUpdateMaskItem { #[doc = " `group_id`"] GroupId =
-    "group_id", #[doc = " `label`"] Label = "label", #[doc = " `options`"] Options =
-    "options", }
+crate::runtime::string_enum!(UpdateAffiliateCustomFieldGroupUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateAffiliateCustomFieldTabUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateAffiliateCustomFieldTabUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
+}
+crate::runtime::string_enum!(UpdateAffiliateCustomFieldTabUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateAffiliateCustomFieldUpdateMaskItem {
+    /// `group_id`
+    GroupId,
+    /// `label`
+    Label,
+    /// `options`
+    Options,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateAffiliateCustomFieldUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::GroupId, "group_id"),
+        (Self::Label, "label"),
+        (Self::Options, "options"),
+    ];
+}
+crate::runtime::string_enum!(UpdateAffiliateCustomFieldUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateAffiliateRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateAffiliateRequest {
@@ -8410,23 +11048,70 @@ pub struct UpdateAffiliateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_leads_days: Option<i32>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The Affiliate Status"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateAffiliateRequest/properties/status`"]
-    UpdateAffiliateRequestStatus { #[doc = " `ACTIVE`"] Active = "ACTIVE", #[doc =
-    " `INACTIVE`"] Inactive = "INACTIVE", }
+/// The Affiliate Status
+///
+/// Spec: `/components/schemas/UpdateAffiliateRequest/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateAffiliateRequestStatus {
+    /// `ACTIVE`
+    Active,
+    /// `INACTIVE`
+    Inactive,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1{id}/patch/parameters/1/schema/items`"]
-    UpdateAffiliateUpdateMaskItem { #[doc = " `contact_id`"] ContactId = "contact_id",
-    #[doc = " `code`"] Code = "code", #[doc = " `name`"] Name = "name", #[doc =
-    " `status`"] Status = "status", #[doc = " `parent_affiliate_id`"] ParentAffiliateId =
-    "parent_affiliate_id", #[doc = " `notify_on_sale`"] NotifyOnSale = "notify_on_sale",
-    #[doc = " `notify_on_lead`"] NotifyOnLead = "notify_on_lead", #[doc =
-    " `track_leads_days`"] TrackLeadsDays = "track_leads_days", #[doc = " `password`"]
-    Password = "password", #[doc = " `custom_fields`"] CustomFields = "custom_fields", }
+impl UpdateAffiliateRequestStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Active, "ACTIVE"),
+        (Self::Inactive, "INACTIVE"),
+    ];
 }
+crate::runtime::string_enum!(UpdateAffiliateRequestStatus);
+/// Spec: `/paths/~1rest~1v2~1affiliates~1{id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateAffiliateUpdateMaskItem {
+    /// `contact_id`
+    ContactId,
+    /// `code`
+    Code,
+    /// `name`
+    Name,
+    /// `status`
+    Status,
+    /// `parent_affiliate_id`
+    ParentAffiliateId,
+    /// `notify_on_sale`
+    NotifyOnSale,
+    /// `notify_on_lead`
+    NotifyOnLead,
+    /// `track_leads_days`
+    TrackLeadsDays,
+    /// `password`
+    Password,
+    /// `custom_fields`
+    CustomFields,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateAffiliateUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::ContactId, "contact_id"),
+        (Self::Code, "code"),
+        (Self::Name, "name"),
+        (Self::Status, "status"),
+        (Self::ParentAffiliateId, "parent_affiliate_id"),
+        (Self::NotifyOnSale, "notify_on_sale"),
+        (Self::NotifyOnLead, "notify_on_lead"),
+        (Self::TrackLeadsDays, "track_leads_days"),
+        (Self::Password, "password"),
+        (Self::CustomFields, "custom_fields"),
+    ];
+}
+crate::runtime::string_enum!(UpdateAffiliateUpdateMaskItem);
 /// businessProfile
 ///
 /// Spec: `/components/schemas/UpdateBusinessProfileRequest`
@@ -8453,17 +11138,46 @@ pub struct UpdateBusinessProfileRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1businessProfile/patch/parameters/0/schema/items`"]
-    UpdateBusinessProfileUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `email`"] Email = "email", #[doc = " `website`"] Website = "website", #[doc =
-    " `phone`"] Phone = "phone", #[doc = " `address`"] Address = "address", #[doc =
-    " `currency_code`"] CurrencyCode = "currency_code", #[doc = " `business_goals`"]
-    BusinessGoals = "business_goals", #[doc = " `business_primary_color`"]
-    BusinessPrimaryColor = "business_primary_color", #[doc =
-    " `business_secondary_color`"] BusinessSecondaryColor = "business_secondary_color", }
+/// Spec: `/paths/~1rest~1v2~1businessProfile/patch/parameters/0/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateBusinessProfileUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `email`
+    Email,
+    /// `website`
+    Website,
+    /// `phone`
+    Phone,
+    /// `address`
+    Address,
+    /// `currency_code`
+    CurrencyCode,
+    /// `business_goals`
+    BusinessGoals,
+    /// `business_primary_color`
+    BusinessPrimaryColor,
+    /// `business_secondary_color`
+    BusinessSecondaryColor,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateBusinessProfileUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Email, "email"),
+        (Self::Website, "website"),
+        (Self::Phone, "phone"),
+        (Self::Address, "address"),
+        (Self::CurrencyCode, "currency_code"),
+        (Self::BusinessGoals, "business_goals"),
+        (Self::BusinessPrimaryColor, "business_primary_color"),
+        (Self::BusinessSecondaryColor, "business_secondary_color"),
+    ];
+}
+crate::runtime::string_enum!(UpdateBusinessProfileUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateCategoryDiscountRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCategoryDiscountRequest {
@@ -8486,16 +11200,37 @@ pub struct UpdateCategoryDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_category_ids: Option<Vec<String>>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1discounts~1productCategories~1{discount_id}/patch/parameters/1/schema/items`"]
-    UpdateCategoryDiscountUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", #[doc = " `discount_percent`"]
-    DiscountPercent = "discount_percent", #[doc = " `apply_to_commissions`"]
-    ApplyToCommissions = "apply_to_commissions", #[doc = " `criteria`"] Criteria =
-    "criteria", #[doc = " `product_category_ids`"] ProductCategoryIds =
-    "product_category_ids", }
+/// Spec: `/paths/~1rest~1v2~1discounts~1productCategories~1{discount_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateCategoryDiscountUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `discount_percent`
+    DiscountPercent,
+    /// `apply_to_commissions`
+    ApplyToCommissions,
+    /// `criteria`
+    Criteria,
+    /// `product_category_ids`
+    ProductCategoryIds,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateCategoryDiscountUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::DiscountPercent, "discount_percent"),
+        (Self::ApplyToCommissions, "apply_to_commissions"),
+        (Self::Criteria, "criteria"),
+        (Self::ProductCategoryIds, "product_category_ids"),
+    ];
+}
+crate::runtime::string_enum!(UpdateCategoryDiscountUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateCommissionProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCommissionProgramRequest {
@@ -8509,40 +11244,125 @@ pub struct UpdateCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1resources~1{resource_id}/patch/parameters/1/schema/items`"]
-    UpdateCommissionProgramResourceUpdateMaskItem { #[doc = " `title`"] Title = "title",
-    #[doc = " `notes`"] Notes = "notes", #[doc = " `url`"] Url = "url", #[doc =
-    " `order`"] Order = "order", #[doc = " `content_html`"] ContentHtml = "content_html",
-    #[doc = " `page_width`"] PageWidth = "page_width", #[doc = " `page_height`"]
-    PageHeight = "page_height", #[doc = " `commission_program_ids`"] CommissionProgramIds
-    = "commission_program_ids", }
+/// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1resources~1{resource_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateCommissionProgramResourceUpdateMaskItem {
+    /// `title`
+    Title,
+    /// `notes`
+    Notes,
+    /// `url`
+    Url,
+    /// `order`
+    Order,
+    /// `content_html`
+    ContentHtml,
+    /// `page_width`
+    PageWidth,
+    /// `page_height`
+    PageHeight,
+    /// `commission_program_ids`
+    CommissionProgramIds,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`"]
-    UpdateCommissionProgramUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `notes`"] Notes = "notes", #[doc = " `priority`"] Priority = "priority", }
+impl UpdateCommissionProgramResourceUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Title, "title"),
+        (Self::Notes, "notes"),
+        (Self::Url, "url"),
+        (Self::Order, "order"),
+        (Self::ContentHtml, "content_html"),
+        (Self::PageWidth, "page_width"),
+        (Self::PageHeight, "page_height"),
+        (Self::CommissionProgramIds, "commission_program_ids"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`"]
-    UpdateCompanyCustomFieldGroupUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc
-    = " `tab_id`"] TabId = "tab_id", #[doc = " `order`"] Order = "order", }
+crate::runtime::string_enum!(UpdateCommissionProgramResourceUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateCommissionProgramUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `notes`
+    Notes,
+    /// `priority`
+    Priority,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`"]
-    UpdateCompanyCustomFieldTabUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `order`"] Order = "order", }
+impl UpdateCommissionProgramUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Notes, "notes"),
+        (Self::Priority, "priority"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`"]
-    UpdateCompanyCustomFieldUpdateMaskItem { #[doc = " `group_id`"] GroupId = "group_id",
-    #[doc = " `label`"] Label = "label", #[doc = " `options`"] Options = "options", }
+crate::runtime::string_enum!(UpdateCommissionProgramUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateCompanyCustomFieldGroupUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `tab_id`
+    TabId,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateCompanyCustomFieldGroupUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::TabId, "tab_id"),
+        (Self::Order, "order"),
+    ];
+}
+crate::runtime::string_enum!(UpdateCompanyCustomFieldGroupUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateCompanyCustomFieldTabUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateCompanyCustomFieldTabUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
+}
+crate::runtime::string_enum!(UpdateCompanyCustomFieldTabUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateCompanyCustomFieldUpdateMaskItem {
+    /// `group_id`
+    GroupId,
+    /// `label`
+    Label,
+    /// `options`
+    Options,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateCompanyCustomFieldUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::GroupId, "group_id"),
+        (Self::Label, "label"),
+        (Self::Options, "options"),
+    ];
+}
+crate::runtime::string_enum!(UpdateCompanyCustomFieldUpdateMaskItem);
 /// company
 ///
 /// Spec: `/components/schemas/UpdateCompanyRequest`
@@ -8617,43 +11437,150 @@ pub struct UpdateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1companies~1{company_id}/patch/parameters/1/schema/items`"]
-    UpdateCompanyUpdateMaskItem { #[doc = " `id`"] Id = "id", #[doc = " `company_name`"]
-    CompanyName = "company_name", #[doc = " `address`"] Address = "address", #[doc =
-    " `phone_number`"] PhoneNumber = "phone_number", #[doc = " `fax_number`"] FaxNumber =
-    "fax_number", #[doc = " `email_address`"] EmailAddress = "email_address", #[doc =
-    " `notes`"] Notes = "notes", #[doc = " `website`"] Website = "website", #[doc =
-    " `custom_fields`"] CustomFields = "custom_fields", #[doc = " `create_time`"]
-    CreateTime = "create_time", #[doc = " `update_time`"] UpdateTime = "update_time",
-    #[doc = " `anniversary_date`"] AnniversaryDate = "anniversary_date", #[doc =
-    " `assistant_name`"] AssistantName = "assistant_name", #[doc = " `assistant_phone`"]
-    AssistantPhone = "assistant_phone", #[doc = " `billing_information`"]
-    BillingInformation = "billing_information", #[doc = " `birth_date`"] BirthDate =
-    "birth_date", #[doc = " `contact_type`"] ContactType = "contact_type", #[doc =
-    " `first_name`"] FirstName = "first_name", #[doc = " `job_title`"] JobTitle =
-    "job_title", #[doc = " `last_name`"] LastName = "last_name", #[doc =
-    " `middle_name`"] MiddleName = "middle_name", #[doc = " `preferred_name`"]
-    PreferredName = "preferred_name", #[doc = " `owner_id`"] OwnerId = "owner_id", #[doc
-    = " `referral_code`"] ReferralCode = "referral_code", #[doc = " `spouse_name`"]
-    SpouseName = "spouse_name", #[doc = " `suffix`"] Suffix = "suffix", #[doc =
-    " `title`"] Title = "title", #[doc = " `account_id`"] AccountId = "account_id", #[doc
-    = " `created_by`"] CreatedBy = "created_by", #[doc = " `groups`"] Groups = "groups",
-    #[doc = " `last_updated_by`"] LastUpdatedBy = "last_updated_by", }
+/// Spec: `/paths/~1rest~1v2~1companies~1{company_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateCompanyUpdateMaskItem {
+    /// `id`
+    Id,
+    /// `company_name`
+    CompanyName,
+    /// `address`
+    Address,
+    /// `phone_number`
+    PhoneNumber,
+    /// `fax_number`
+    FaxNumber,
+    /// `email_address`
+    EmailAddress,
+    /// `notes`
+    Notes,
+    /// `website`
+    Website,
+    /// `custom_fields`
+    CustomFields,
+    /// `create_time`
+    CreateTime,
+    /// `update_time`
+    UpdateTime,
+    /// `anniversary_date`
+    AnniversaryDate,
+    /// `assistant_name`
+    AssistantName,
+    /// `assistant_phone`
+    AssistantPhone,
+    /// `billing_information`
+    BillingInformation,
+    /// `birth_date`
+    BirthDate,
+    /// `contact_type`
+    ContactType,
+    /// `first_name`
+    FirstName,
+    /// `job_title`
+    JobTitle,
+    /// `last_name`
+    LastName,
+    /// `middle_name`
+    MiddleName,
+    /// `preferred_name`
+    PreferredName,
+    /// `owner_id`
+    OwnerId,
+    /// `referral_code`
+    ReferralCode,
+    /// `spouse_name`
+    SpouseName,
+    /// `suffix`
+    Suffix,
+    /// `title`
+    Title,
+    /// `account_id`
+    AccountId,
+    /// `created_by`
+    CreatedBy,
+    /// `groups`
+    Groups,
+    /// `last_updated_by`
+    LastUpdatedBy,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1contacts~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`"]
-    UpdateContactCustomFieldGroupUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc
-    = " `tab_id`"] TabId = "tab_id", #[doc = " `order`"] Order = "order", }
+impl UpdateCompanyUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Id, "id"),
+        (Self::CompanyName, "company_name"),
+        (Self::Address, "address"),
+        (Self::PhoneNumber, "phone_number"),
+        (Self::FaxNumber, "fax_number"),
+        (Self::EmailAddress, "email_address"),
+        (Self::Notes, "notes"),
+        (Self::Website, "website"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::CreateTime, "create_time"),
+        (Self::UpdateTime, "update_time"),
+        (Self::AnniversaryDate, "anniversary_date"),
+        (Self::AssistantName, "assistant_name"),
+        (Self::AssistantPhone, "assistant_phone"),
+        (Self::BillingInformation, "billing_information"),
+        (Self::BirthDate, "birth_date"),
+        (Self::ContactType, "contact_type"),
+        (Self::FirstName, "first_name"),
+        (Self::JobTitle, "job_title"),
+        (Self::LastName, "last_name"),
+        (Self::MiddleName, "middle_name"),
+        (Self::PreferredName, "preferred_name"),
+        (Self::OwnerId, "owner_id"),
+        (Self::ReferralCode, "referral_code"),
+        (Self::SpouseName, "spouse_name"),
+        (Self::Suffix, "suffix"),
+        (Self::Title, "title"),
+        (Self::AccountId, "account_id"),
+        (Self::CreatedBy, "created_by"),
+        (Self::Groups, "groups"),
+        (Self::LastUpdatedBy, "last_updated_by"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1contacts~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`"]
-    UpdateContactCustomFieldTabUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `order`"] Order = "order", }
+crate::runtime::string_enum!(UpdateCompanyUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1contacts~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateContactCustomFieldGroupUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `tab_id`
+    TabId,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateContactCustomFieldGroupUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::TabId, "tab_id"),
+        (Self::Order, "order"),
+    ];
+}
+crate::runtime::string_enum!(UpdateContactCustomFieldGroupUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1contacts~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateContactCustomFieldTabUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateContactCustomFieldTabUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
+}
+crate::runtime::string_enum!(UpdateContactCustomFieldTabUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateContactLinkTypeRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContactLinkTypeRequest {
@@ -8664,44 +11591,161 @@ pub struct UpdateContactLinkTypeRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1contacts~1links~1types~1{link_type_id}/patch/parameters/1/schema/items`"]
-    UpdateContactLinkTypeUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `max_links`"] MaxLinks = "max_links", }
+/// Spec: `/paths/~1rest~1v2~1contacts~1links~1types~1{link_type_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateContactLinkTypeUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `max_links`
+    MaxLinks,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}/patch/parameters/1/schema/items`"]
-    UpdateContactUpdateMaskItem { #[doc = " `addresses`"] Addresses = "addresses", #[doc
-    = " `anniversary_date`"] AnniversaryDate = "anniversary_date", #[doc =
-    " `birth_date`"] BirthDate = "birth_date", #[doc = " `company`"] Company = "company",
-    #[doc = " `contact_type`"] ContactType = "contact_type", #[doc = " `create_time`"]
-    CreateTime = "create_time", #[doc = " `custom_fields`"] CustomFields =
-    "custom_fields", #[doc = " `email_addresses`"] EmailAddresses = "email_addresses",
-    #[doc = " `family_name`"] FamilyName = "family_name", #[doc = " `fax_numbers`"]
-    FaxNumbers = "fax_numbers", #[doc = " `given_name`"] GivenName = "given_name", #[doc
-    = " `id`"] Id = "id", #[doc = " `job_title`"] JobTitle = "job_title", #[doc =
-    " `leadsource_id`"] LeadsourceId = "leadsource_id", #[doc = " `links`"] Links =
-    "links", #[doc = " `middle_name`"] MiddleName = "middle_name", #[doc = " `notes`"]
-    Notes = "notes", #[doc = " `origin`"] Origin = "origin", #[doc = " `owner_id`"]
-    OwnerId = "owner_id", #[doc = " `phone_numbers`"] PhoneNumbers = "phone_numbers",
-    #[doc = " `preferred_locale`"] PreferredLocale = "preferred_locale", #[doc =
-    " `preferred_name`"] PreferredName = "preferred_name", #[doc = " `prefix`"] Prefix =
-    "prefix", #[doc = " `referral_code`"] ReferralCode = "referral_code", #[doc =
-    " `score_value`"] ScoreValue = "score_value", #[doc = " `social_accounts`"]
-    SocialAccounts = "social_accounts", #[doc = " `source_type`"] SourceType =
-    "source_type", #[doc = " `spouse_name`"] SpouseName = "spouse_name", #[doc =
-    " `suffix`"] Suffix = "suffix", #[doc = " `tag_ids`"] TagIds = "tag_ids", #[doc =
-    " `time_zone`"] TimeZone = "time_zone", #[doc = " `update_time`"] UpdateTime =
-    "update_time", #[doc = " `utm_parameters`"] UtmParameters = "utm_parameters", #[doc =
-    " `website`"] Website = "website", #[doc = " `account_id`"] AccountId = "account_id",
-    #[doc = " `assistant_name`"] AssistantName = "assistant_name", #[doc =
-    " `assistant_phone`"] AssistantPhone = "assistant_phone", #[doc =
-    " `billing_information`"] BillingInformation = "billing_information", #[doc =
-    " `created_by`"] CreatedBy = "created_by", #[doc = " `groups`"] Groups = "groups",
-    #[doc = " `last_updated_by`"] LastUpdatedBy = "last_updated_by", }
+impl UpdateContactLinkTypeUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::MaxLinks, "max_links"),
+    ];
 }
+crate::runtime::string_enum!(UpdateContactLinkTypeUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateContactUpdateMaskItem {
+    /// `addresses`
+    Addresses,
+    /// `anniversary_date`
+    AnniversaryDate,
+    /// `birth_date`
+    BirthDate,
+    /// `company`
+    Company,
+    /// `contact_type`
+    ContactType,
+    /// `create_time`
+    CreateTime,
+    /// `custom_fields`
+    CustomFields,
+    /// `email_addresses`
+    EmailAddresses,
+    /// `family_name`
+    FamilyName,
+    /// `fax_numbers`
+    FaxNumbers,
+    /// `given_name`
+    GivenName,
+    /// `id`
+    Id,
+    /// `job_title`
+    JobTitle,
+    /// `leadsource_id`
+    LeadsourceId,
+    /// `links`
+    Links,
+    /// `middle_name`
+    MiddleName,
+    /// `notes`
+    Notes,
+    /// `origin`
+    Origin,
+    /// `owner_id`
+    OwnerId,
+    /// `phone_numbers`
+    PhoneNumbers,
+    /// `preferred_locale`
+    PreferredLocale,
+    /// `preferred_name`
+    PreferredName,
+    /// `prefix`
+    Prefix,
+    /// `referral_code`
+    ReferralCode,
+    /// `score_value`
+    ScoreValue,
+    /// `social_accounts`
+    SocialAccounts,
+    /// `source_type`
+    SourceType,
+    /// `spouse_name`
+    SpouseName,
+    /// `suffix`
+    Suffix,
+    /// `tag_ids`
+    TagIds,
+    /// `time_zone`
+    TimeZone,
+    /// `update_time`
+    UpdateTime,
+    /// `utm_parameters`
+    UtmParameters,
+    /// `website`
+    Website,
+    /// `account_id`
+    AccountId,
+    /// `assistant_name`
+    AssistantName,
+    /// `assistant_phone`
+    AssistantPhone,
+    /// `billing_information`
+    BillingInformation,
+    /// `created_by`
+    CreatedBy,
+    /// `groups`
+    Groups,
+    /// `last_updated_by`
+    LastUpdatedBy,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateContactUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Addresses, "addresses"),
+        (Self::AnniversaryDate, "anniversary_date"),
+        (Self::BirthDate, "birth_date"),
+        (Self::Company, "company"),
+        (Self::ContactType, "contact_type"),
+        (Self::CreateTime, "create_time"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::EmailAddresses, "email_addresses"),
+        (Self::FamilyName, "family_name"),
+        (Self::FaxNumbers, "fax_numbers"),
+        (Self::GivenName, "given_name"),
+        (Self::Id, "id"),
+        (Self::JobTitle, "job_title"),
+        (Self::LeadsourceId, "leadsource_id"),
+        (Self::Links, "links"),
+        (Self::MiddleName, "middle_name"),
+        (Self::Notes, "notes"),
+        (Self::Origin, "origin"),
+        (Self::OwnerId, "owner_id"),
+        (Self::PhoneNumbers, "phone_numbers"),
+        (Self::PreferredLocale, "preferred_locale"),
+        (Self::PreferredName, "preferred_name"),
+        (Self::Prefix, "prefix"),
+        (Self::ReferralCode, "referral_code"),
+        (Self::ScoreValue, "score_value"),
+        (Self::SocialAccounts, "social_accounts"),
+        (Self::SourceType, "source_type"),
+        (Self::SpouseName, "spouse_name"),
+        (Self::Suffix, "suffix"),
+        (Self::TagIds, "tag_ids"),
+        (Self::TimeZone, "time_zone"),
+        (Self::UpdateTime, "update_time"),
+        (Self::UtmParameters, "utm_parameters"),
+        (Self::Website, "website"),
+        (Self::AccountId, "account_id"),
+        (Self::AssistantName, "assistant_name"),
+        (Self::AssistantPhone, "assistant_phone"),
+        (Self::BillingInformation, "billing_information"),
+        (Self::CreatedBy, "created_by"),
+        (Self::Groups, "groups"),
+        (Self::LastUpdatedBy, "last_updated_by"),
+    ];
+}
+crate::runtime::string_enum!(UpdateContactUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateCustomFieldGroupRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldGroupRequest {
@@ -8766,21 +11810,58 @@ pub struct UpdateDefaultCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateDefaultCommissionProgramRequest/properties/payout_type`"]
-    UpdateDefaultCommissionProgramRequestPayoutType { #[doc = " `UPFRONT`"] Upfront =
-    "UPFRONT", #[doc = " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/UpdateDefaultCommissionProgramRequest/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateDefaultCommissionProgramRequestPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1defaultCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`"]
-    UpdateDefaultCommissionProgramUpdateMaskItem { #[doc = " `percentage`"] Percentage =
-    "percentage", #[doc = " `dollar_amount`"] DollarAmount = "dollar_amount", #[doc =
-    " `payout_type`"] PayoutType = "payout_type", #[doc = " `level_1`"] Level1 =
-    "level_1", #[doc = " `level_2`"] Level2 = "level_2", #[doc = " `unused`"] Unused =
-    "unused", }
+impl UpdateDefaultCommissionProgramRequestPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
 }
+crate::runtime::string_enum!(UpdateDefaultCommissionProgramRequestPayoutType);
+/// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1defaultCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateDefaultCommissionProgramUpdateMaskItem {
+    /// `percentage`
+    Percentage,
+    /// `dollar_amount`
+    DollarAmount,
+    /// `payout_type`
+    PayoutType,
+    /// `level_1`
+    Level1,
+    /// `level_2`
+    Level2,
+    /// `unused`
+    Unused,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateDefaultCommissionProgramUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Percentage, "percentage"),
+        (Self::DollarAmount, "dollar_amount"),
+        (Self::PayoutType, "payout_type"),
+        (Self::Level1, "level_1"),
+        (Self::Level2, "level_2"),
+        (Self::Unused, "unused"),
+    ];
+}
+crate::runtime::string_enum!(UpdateDefaultCommissionProgramUpdateMaskItem);
 /// Request to update email address opt-in status
 ///
 /// Spec: `/components/schemas/UpdateEmailAddress`
@@ -8802,12 +11883,28 @@ impl UpdateEmailAddress {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1files~1{file_id}/post/parameters/1/schema/items`"]
-    UpdateFileUpdateMaskItem { #[doc = " `file`"] File = "file", #[doc = " `file_name`"]
-    FileName = "file_name", #[doc = " `is_public`"] IsPublic = "is_public", }
+/// Spec: `/paths/~1rest~1v2~1files~1{file_id}/post/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateFileUpdateMaskItem {
+    /// `file`
+    File,
+    /// `file_name`
+    FileName,
+    /// `is_public`
+    IsPublic,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateFileUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::File, "file"),
+        (Self::FileName, "file_name"),
+        (Self::IsPublic, "is_public"),
+    ];
+}
+crate::runtime::string_enum!(UpdateFileUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateFreeTrialDiscountCriteria {
@@ -8867,23 +11964,57 @@ impl UpdateFreeTrialDiscountCriteria {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria/properties/operator`"]
-    UpdateFreeTrialDiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateFreeTrialDiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria/properties/type`"]
-    UpdateFreeTrialDiscountCriteriaType { #[doc = " `DATE_RANGE`"] DateRange =
-    "DATE_RANGE", #[doc = " `PROMO_CODE`"] PromoCode = "PROMO_CODE", #[doc =
-    " `PRODUCT`"] Product = "PRODUCT", #[doc = " `SUBSCRIPTION_PLAN`"] SubscriptionPlan =
-    "SUBSCRIPTION_PLAN", #[doc = " `ORDER_TOTAL`"] OrderTotal = "ORDER_TOTAL", }
+impl UpdateFreeTrialDiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
 }
+crate::runtime::string_enum!(UpdateFreeTrialDiscountCriteriaOperator);
+/// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
+///
+/// Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateFreeTrialDiscountCriteriaType {
+    /// `DATE_RANGE`
+    DateRange,
+    /// `PROMO_CODE`
+    PromoCode,
+    /// `PRODUCT`
+    Product,
+    /// `SUBSCRIPTION_PLAN`
+    SubscriptionPlan,
+    /// `ORDER_TOTAL`
+    OrderTotal,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateFreeTrialDiscountCriteriaType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::DateRange, "DATE_RANGE"),
+        (Self::PromoCode, "PROMO_CODE"),
+        (Self::Product, "PRODUCT"),
+        (Self::SubscriptionPlan, "SUBSCRIPTION_PLAN"),
+        (Self::OrderTotal, "ORDER_TOTAL"),
+    ];
+}
+crate::runtime::string_enum!(UpdateFreeTrialDiscountCriteriaType);
 /// Spec: `/components/schemas/UpdateFreeTrialDiscountRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateFreeTrialDiscountRequest {
@@ -8906,21 +12037,56 @@ pub struct UpdateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1discounts~1freeTrials~1{discount_id}/patch/parameters/1/schema/items`"]
-    UpdateFreeTrialDiscountUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", #[doc = " `free_trial_days`"]
-    FreeTrialDays = "free_trial_days", #[doc = " `hide_price`"] HidePrice = "hide_price",
-    #[doc = " `subscription_plan_id`"] SubscriptionPlanId = "subscription_plan_id", #[doc
-    = " `criteria`"] Criteria = "criteria", }
+/// Spec: `/paths/~1rest~1v2~1discounts~1freeTrials~1{discount_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateFreeTrialDiscountUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `free_trial_days`
+    FreeTrialDays,
+    /// `hide_price`
+    HidePrice,
+    /// `subscription_plan_id`
+    SubscriptionPlanId,
+    /// `criteria`
+    Criteria,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1leadSourceCategories~1{lead_source_category_id}/patch/parameters/1/schema/items`"]
-    UpdateLeadSourceCategoryUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", }
+impl UpdateFreeTrialDiscountUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::FreeTrialDays, "free_trial_days"),
+        (Self::HidePrice, "hide_price"),
+        (Self::SubscriptionPlanId, "subscription_plan_id"),
+        (Self::Criteria, "criteria"),
+    ];
 }
+crate::runtime::string_enum!(UpdateFreeTrialDiscountUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1leadSourceCategories~1{lead_source_category_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateLeadSourceCategoryUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateLeadSourceCategoryUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+    ];
+}
+crate::runtime::string_enum!(UpdateLeadSourceCategoryUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateLeadSourceExpenseRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateLeadSourceExpenseRequest {
@@ -8937,43 +12103,137 @@ pub struct UpdateLeadSourceExpenseRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1expenses~1{lead_source_expense_id}/patch/parameters/2/schema/items`"]
-    UpdateLeadSourceExpenseUpdateMaskItem { #[doc = " `title`"] Title = "title", #[doc =
-    " `notes`"] Notes = "notes", #[doc = " `amount`"] Amount = "amount", #[doc =
-    " `incurred_time`"] IncurredTime = "incurred_time", }
+/// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1expenses~1{lead_source_expense_id}/patch/parameters/2/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateLeadSourceExpenseUpdateMaskItem {
+    /// `title`
+    Title,
+    /// `notes`
+    Notes,
+    /// `amount`
+    Amount,
+    /// `incurred_time`
+    IncurredTime,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1recurringExpenses~1{lead_source_recurring_expense_id}/patch/parameters/2/schema/items`"]
-    UpdateLeadSourceRecurringExpenseUpdateMaskItem { #[doc = " `title`"] Title = "title",
-    #[doc = " `notes`"] Notes = "notes", #[doc = " `amount`"] Amount = "amount", #[doc =
-    " `start_time`"] StartTime = "start_time", #[doc = " `end_time`"] EndTime =
-    "end_time", }
+impl UpdateLeadSourceExpenseUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Title, "title"),
+        (Self::Notes, "notes"),
+        (Self::Amount, "amount"),
+        (Self::IncurredTime, "incurred_time"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}/patch/parameters/1/schema/items`"]
-    UpdateLeadSourceUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", #[doc = " `vendor`"] Vendor =
-    "vendor", #[doc = " `medium`"] Medium = "medium", #[doc = " `message`"] Message =
-    "message", #[doc = " `start_time`"] StartTime = "start_time", #[doc = " `end_time`"]
-    EndTime = "end_time", #[doc = " `status`"] Status = "status", #[doc =
-    " `lead_source_category_id`"] LeadSourceCategoryId = "lead_source_category_id", }
+crate::runtime::string_enum!(UpdateLeadSourceExpenseUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1recurringExpenses~1{lead_source_recurring_expense_id}/patch/parameters/2/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateLeadSourceRecurringExpenseUpdateMaskItem {
+    /// `title`
+    Title,
+    /// `notes`
+    Notes,
+    /// `amount`
+    Amount,
+    /// `start_time`
+    StartTime,
+    /// `end_time`
+    EndTime,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`"]
-    UpdateNoteCustomFieldGroupUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `tab_id`"] TabId = "tab_id", #[doc = " `order`"] Order = "order", }
+impl UpdateLeadSourceRecurringExpenseUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Title, "title"),
+        (Self::Notes, "notes"),
+        (Self::Amount, "amount"),
+        (Self::StartTime, "start_time"),
+        (Self::EndTime, "end_time"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`"]
-    UpdateNoteCustomFieldTabUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `order`"] Order = "order", }
+crate::runtime::string_enum!(UpdateLeadSourceRecurringExpenseUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateLeadSourceUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `vendor`
+    Vendor,
+    /// `medium`
+    Medium,
+    /// `message`
+    Message,
+    /// `start_time`
+    StartTime,
+    /// `end_time`
+    EndTime,
+    /// `status`
+    Status,
+    /// `lead_source_category_id`
+    LeadSourceCategoryId,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateLeadSourceUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::Vendor, "vendor"),
+        (Self::Medium, "medium"),
+        (Self::Message, "message"),
+        (Self::StartTime, "start_time"),
+        (Self::EndTime, "end_time"),
+        (Self::Status, "status"),
+        (Self::LeadSourceCategoryId, "lead_source_category_id"),
+    ];
+}
+crate::runtime::string_enum!(UpdateLeadSourceUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateNoteCustomFieldGroupUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `tab_id`
+    TabId,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateNoteCustomFieldGroupUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::TabId, "tab_id"),
+        (Self::Order, "order"),
+    ];
+}
+crate::runtime::string_enum!(UpdateNoteCustomFieldGroupUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateNoteCustomFieldTabUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateNoteCustomFieldTabUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
+}
+crate::runtime::string_enum!(UpdateNoteCustomFieldTabUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateNoteRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateNoteRequest {
@@ -9053,50 +12313,162 @@ pub struct UpdateNoteResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/2/schema/items`"]
-    UpdateNoteUpdateMaskItem { #[doc = " `contact_id`"] ContactId = "contact_id", #[doc =
-    " `title`"] Title = "title", #[doc = " `text`"] Text = "text", #[doc = " `type`"]
-    Type = "type", #[doc = " `user_id`"] UserId = "user_id", #[doc = " `is_pinned`"]
-    IsPinned = "is_pinned", #[doc = " `custom_fields`"] CustomFields = "custom_fields", }
+/// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/2/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateNoteUpdateMaskItem {
+    /// `contact_id`
+    ContactId,
+    /// `title`
+    Title,
+    /// `text`
+    Text,
+    /// `type`
+    Type,
+    /// `user_id`
+    UserId,
+    /// `is_pinned`
+    IsPinned,
+    /// `custom_fields`
+    CustomFields,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`"]
-    UpdateNotesCustomFieldUpdateMaskItem { #[doc = " `group_id`"] GroupId = "group_id",
-    #[doc = " `label`"] Label = "label", #[doc = " `options`"] Options = "options", }
+impl UpdateNoteUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::ContactId, "contact_id"),
+        (Self::Title, "title"),
+        (Self::Text, "text"),
+        (Self::Type, "type"),
+        (Self::UserId, "user_id"),
+        (Self::IsPinned, "is_pinned"),
+        (Self::CustomFields, "custom_fields"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`"]
-    UpdateOpportunityCustomFieldGroupUpdateMaskItem { #[doc = " `name`"] Name = "name",
-    #[doc = " `tab_id`"] TabId = "tab_id", #[doc = " `order`"] Order = "order", }
+crate::runtime::string_enum!(UpdateNoteUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateNotesCustomFieldUpdateMaskItem {
+    /// `group_id`
+    GroupId,
+    /// `label`
+    Label,
+    /// `options`
+    Options,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`"]
-    UpdateOpportunityCustomFieldTabUpdateMaskItem { #[doc = " `name`"] Name = "name",
-    #[doc = " `order`"] Order = "order", }
+impl UpdateNotesCustomFieldUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::GroupId, "group_id"),
+        (Self::Label, "label"),
+        (Self::Options, "options"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`"]
-    UpdateOpportunityCustomFieldUpdateMaskItem { #[doc = " `group_id`"] GroupId =
-    "group_id", #[doc = " `label`"] Label = "label", #[doc = " `options`"] Options =
-    "options", }
+crate::runtime::string_enum!(UpdateNotesCustomFieldUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOpportunityCustomFieldGroupUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `tab_id`
+    TabId,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/patch/parameters/2/schema/items`"]
-    UpdateOpportunityFieldsItem { #[doc = " `custom_fields`"] CustomFields =
-    "custom_fields", #[doc = " `created_by`"] CreatedBy = "created_by", #[doc =
-    " `last_updated_by`"] LastUpdatedBy = "last_updated_by", #[doc = " `status_id`"]
-    StatusId = "status_id", #[doc = " `monthly_revenue`"] MonthlyRevenue =
-    "monthly_revenue", #[doc = " `order_revenue`"] OrderRevenue = "order_revenue", #[doc
-    = " `objection`"] Objection = "objection", #[doc = " `status`"] Status = "status",
-    #[doc = " `stage_entrance_time`"] StageEntranceTime = "stage_entrance_time", }
+impl UpdateOpportunityCustomFieldGroupUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::TabId, "tab_id"),
+        (Self::Order, "order"),
+    ];
 }
+crate::runtime::string_enum!(UpdateOpportunityCustomFieldGroupUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOpportunityCustomFieldTabUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateOpportunityCustomFieldTabUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
+}
+crate::runtime::string_enum!(UpdateOpportunityCustomFieldTabUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOpportunityCustomFieldUpdateMaskItem {
+    /// `group_id`
+    GroupId,
+    /// `label`
+    Label,
+    /// `options`
+    Options,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateOpportunityCustomFieldUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::GroupId, "group_id"),
+        (Self::Label, "label"),
+        (Self::Options, "options"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOpportunityCustomFieldUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/patch/parameters/2/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOpportunityFieldsItem {
+    /// `custom_fields`
+    CustomFields,
+    /// `created_by`
+    CreatedBy,
+    /// `last_updated_by`
+    LastUpdatedBy,
+    /// `status_id`
+    StatusId,
+    /// `monthly_revenue`
+    MonthlyRevenue,
+    /// `order_revenue`
+    OrderRevenue,
+    /// `objection`
+    Objection,
+    /// `status`
+    Status,
+    /// `stage_entrance_time`
+    StageEntranceTime,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateOpportunityFieldsItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::CustomFields, "custom_fields"),
+        (Self::CreatedBy, "created_by"),
+        (Self::LastUpdatedBy, "last_updated_by"),
+        (Self::StatusId, "status_id"),
+        (Self::MonthlyRevenue, "monthly_revenue"),
+        (Self::OrderRevenue, "order_revenue"),
+        (Self::Objection, "objection"),
+        (Self::Status, "status"),
+        (Self::StageEntranceTime, "stage_entrance_time"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOpportunityFieldsItem);
 /// Spec: `/components/schemas/UpdateOpportunityRequestV2`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOpportunityRequestV2 {
@@ -9186,48 +12558,146 @@ pub struct UpdateOpportunityStageRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_number_days: Option<i32>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1opportunities~1stages~1{stage_id}/patch/parameters/1/schema/items`"]
-    UpdateOpportunityStageUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `order`"] Order = "order", #[doc = " `target_number_days`"] TargetNumberDays =
-    "target_number_days", #[doc = " `probability`"] Probability = "probability", #[doc =
-    " `checklist_items`"] ChecklistItems = "checklist_items", }
+/// Spec: `/paths/~1rest~1v2~1opportunities~1stages~1{stage_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOpportunityStageUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// `target_number_days`
+    TargetNumberDays,
+    /// `probability`
+    Probability,
+    /// `checklist_items`
+    ChecklistItems,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/patch/parameters/1/schema/items`"]
-    UpdateOpportunityUpdateMaskItem { #[doc = " `opportunity_title`"] OpportunityTitle =
-    "opportunity_title", #[doc = " `next_action_time`"] NextActionTime =
-    "next_action_time", #[doc = " `next_action_notes`"] NextActionNotes =
-    "next_action_notes", #[doc = " `opportunity_notes`"] OpportunityNotes =
-    "opportunity_notes", #[doc = " `estimated_close_time`"] EstimatedCloseTime =
-    "estimated_close_time", #[doc = " `include_in_forecast`"] IncludeInForecast =
-    "include_in_forecast", #[doc = " `projected_revenue_low`"] ProjectedRevenueLow =
-    "projected_revenue_low", #[doc = " `projected_revenue_high`"] ProjectedRevenueHigh =
-    "projected_revenue_high", #[doc = " `contact_id`"] ContactId = "contact_id", #[doc =
-    " `stage_id`"] StageId = "stage_id", #[doc = " `user_id`"] UserId = "user_id", #[doc
-    = " `custom_fields`"] CustomFields = "custom_fields", #[doc = " `affiliate_id`"]
-    AffiliateId = "affiliate_id", }
+impl UpdateOpportunityStageUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Order, "order"),
+        (Self::TargetNumberDays, "target_number_days"),
+        (Self::Probability, "probability"),
+        (Self::ChecklistItems, "checklist_items"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`"]
-    UpdateOrderCustomFieldGroupUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `tab_id`"] TabId = "tab_id", #[doc = " `order`"] Order = "order", }
+crate::runtime::string_enum!(UpdateOpportunityStageUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOpportunityUpdateMaskItem {
+    /// `opportunity_title`
+    OpportunityTitle,
+    /// `next_action_time`
+    NextActionTime,
+    /// `next_action_notes`
+    NextActionNotes,
+    /// `opportunity_notes`
+    OpportunityNotes,
+    /// `estimated_close_time`
+    EstimatedCloseTime,
+    /// `include_in_forecast`
+    IncludeInForecast,
+    /// `projected_revenue_low`
+    ProjectedRevenueLow,
+    /// `projected_revenue_high`
+    ProjectedRevenueHigh,
+    /// `contact_id`
+    ContactId,
+    /// `stage_id`
+    StageId,
+    /// `user_id`
+    UserId,
+    /// `custom_fields`
+    CustomFields,
+    /// `affiliate_id`
+    AffiliateId,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`"]
-    UpdateOrderCustomFieldTabUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `order`"] Order = "order", }
+impl UpdateOpportunityUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::OpportunityTitle, "opportunity_title"),
+        (Self::NextActionTime, "next_action_time"),
+        (Self::NextActionNotes, "next_action_notes"),
+        (Self::OpportunityNotes, "opportunity_notes"),
+        (Self::EstimatedCloseTime, "estimated_close_time"),
+        (Self::IncludeInForecast, "include_in_forecast"),
+        (Self::ProjectedRevenueLow, "projected_revenue_low"),
+        (Self::ProjectedRevenueHigh, "projected_revenue_high"),
+        (Self::ContactId, "contact_id"),
+        (Self::StageId, "stage_id"),
+        (Self::UserId, "user_id"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::AffiliateId, "affiliate_id"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`"]
-    UpdateOrderCustomFieldUpdateMaskItem { #[doc = " `group_id`"] GroupId = "group_id",
-    #[doc = " `label`"] Label = "label", #[doc = " `options`"] Options = "options", }
+crate::runtime::string_enum!(UpdateOpportunityUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderCustomFieldGroupUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `tab_id`
+    TabId,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateOrderCustomFieldGroupUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::TabId, "tab_id"),
+        (Self::Order, "order"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOrderCustomFieldGroupUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderCustomFieldTabUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateOrderCustomFieldTabUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
+}
+crate::runtime::string_enum!(UpdateOrderCustomFieldTabUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderCustomFieldUpdateMaskItem {
+    /// `group_id`
+    GroupId,
+    /// `label`
+    Label,
+    /// `options`
+    Options,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateOrderCustomFieldUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::GroupId, "group_id"),
+        (Self::Label, "label"),
+        (Self::Options, "options"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOrderCustomFieldUpdateMaskItem);
 /// order
 ///
 /// Spec: `/components/schemas/UpdateOrderItemRequest`
@@ -9261,18 +12731,46 @@ pub struct UpdateOrderItemRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1orders~1{order_id}~1items~1{order_item_id}/patch/parameters/2/schema/items`"]
-    UpdateOrderItemUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", #[doc = " `notes`"] Notes = "notes",
-    #[doc = " `quantity`"] Quantity = "quantity", #[doc = " `price_per_unit`"]
-    PricePerUnit = "price_per_unit", #[doc = " `cost_per_unit`"] CostPerUnit =
-    "cost_per_unit", #[doc = " `product_id`"] ProductId = "product_id", #[doc =
-    " `subscription_plan_id`"] SubscriptionPlanId = "subscription_plan_id", #[doc =
-    " `subscription_plan_description`"] SubscriptionPlanDescription =
-    "subscription_plan_description", }
+/// Spec: `/paths/~1rest~1v2~1orders~1{order_id}~1items~1{order_item_id}/patch/parameters/2/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderItemUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `notes`
+    Notes,
+    /// `quantity`
+    Quantity,
+    /// `price_per_unit`
+    PricePerUnit,
+    /// `cost_per_unit`
+    CostPerUnit,
+    /// `product_id`
+    ProductId,
+    /// `subscription_plan_id`
+    SubscriptionPlanId,
+    /// `subscription_plan_description`
+    SubscriptionPlanDescription,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateOrderItemUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::Notes, "notes"),
+        (Self::Quantity, "quantity"),
+        (Self::PricePerUnit, "price_per_unit"),
+        (Self::CostPerUnit, "cost_per_unit"),
+        (Self::ProductId, "product_id"),
+        (Self::SubscriptionPlanId, "subscription_plan_id"),
+        (Self::SubscriptionPlanDescription, "subscription_plan_description"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOrderItemUpdateMaskItem);
 /// order
 ///
 /// Spec: `/components/schemas/UpdateOrderRequest`
@@ -9336,12 +12834,27 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The order type."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateOrderRequest/properties/order_type`"]
-    UpdateOrderRequestOrderType { #[doc = " `ONLINE`"] Online = "ONLINE", #[doc =
-    " `OFFLINE`"] Offline = "OFFLINE", }
+/// The order type.
+///
+/// Spec: `/components/schemas/UpdateOrderRequest/properties/order_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderRequestOrderType {
+    /// `ONLINE`
+    Online,
+    /// `OFFLINE`
+    Offline,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateOrderRequestOrderType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Online, "ONLINE"),
+        (Self::Offline, "OFFLINE"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOrderRequestOrderType);
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountCriteria`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrderTotalDiscountCriteria {
@@ -9397,13 +12910,27 @@ impl UpdateOrderTotalDiscountCriteria {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateOrderTotalDiscountCriteria/properties/operator`"]
-    UpdateOrderTotalDiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/UpdateOrderTotalDiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderTotalDiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateOrderTotalDiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOrderTotalDiscountCriteriaOperator);
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrderTotalDiscountRequest {
@@ -9429,49 +12956,152 @@ pub struct UpdateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Strategy for applying discount: GROSS (before tax) or NET (after tax)"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateOrderTotalDiscountRequest/properties/discount_strategy`"]
-    UpdateOrderTotalDiscountRequestDiscountStrategy { #[doc = " `GROSS`"] Gross =
-    "GROSS", #[doc = " `NET`"] Net = "NET", }
+/// Strategy for applying discount: GROSS (before tax) or NET (after tax)
+///
+/// Spec: `/components/schemas/UpdateOrderTotalDiscountRequest/properties/discount_strategy`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderTotalDiscountRequestDiscountStrategy {
+    /// `GROSS`
+    Gross,
+    /// `NET`
+    Net,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc =
-    " Spec: `/components/schemas/UpdateOrderTotalDiscountRequest/properties/discount_type`"]
-    UpdateOrderTotalDiscountRequestDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT",
-    #[doc = " `PERCENT`"] Percent = "PERCENT", }
+impl UpdateOrderTotalDiscountRequestDiscountStrategy {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Gross, "GROSS"), (Self::Net, "NET")];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1discounts~1orderTotals~1{discount_id}/patch/parameters/1/schema/items`"]
-    UpdateOrderTotalDiscountUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", #[doc = " `apply_to_commissions`"]
-    ApplyToCommissions = "apply_to_commissions", #[doc = " `discount_type`"] DiscountType
-    = "discount_type", #[doc = " `discount_value`"] DiscountValue = "discount_value",
-    #[doc = " `discount_strategy`"] DiscountStrategy = "discount_strategy", #[doc =
-    " `criteria`"] Criteria = "criteria", }
+crate::runtime::string_enum!(UpdateOrderTotalDiscountRequestDiscountStrategy);
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/UpdateOrderTotalDiscountRequest/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderTotalDiscountRequestDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1orders~1{order_id}/patch/parameters/1/schema/items`"]
-    UpdateOrderUpdateMaskItem { #[doc = " `contact_id`"] ContactId = "contact_id", #[doc
-    = " `order_items`"] OrderItems = "order_items", #[doc = " `order_title`"] OrderTitle
-    = "order_title", #[doc = " `order_time`"] OrderTime = "order_time", #[doc =
-    " `order_type`"] OrderType = "order_type", #[doc = " `promo_codes`"] PromoCodes =
-    "promo_codes", #[doc = " `lead_affiliate_id`"] LeadAffiliateId = "lead_affiliate_id",
-    #[doc = " `sales_affiliate_id`"] SalesAffiliateId = "sales_affiliate_id", #[doc =
-    " `shipping_address`"] ShippingAddress = "shipping_address", #[doc = " `notes`"]
-    Notes = "notes", #[doc = " `terms`"] Terms = "terms", #[doc = " `payment_plan`"]
-    PaymentPlan = "payment_plan", #[doc = " `custom_fields`"] CustomFields =
-    "custom_fields", #[doc = " `sent_time`"] SentTime = "sent_time", #[doc = " `title`"]
-    Title = "title", #[doc = " `due_time`"] DueTime = "due_time", #[doc =
-    " `invoice_number`"] InvoiceNumber = "invoice_number", #[doc =
-    " `external_create_user`"] ExternalCreateUser = "external_create_user", #[doc =
-    " `external_create_time`"] ExternalCreateTime = "external_create_time", #[doc =
-    " `external_update_time`"] ExternalUpdateTime = "external_update_time", }
+impl UpdateOrderTotalDiscountRequestDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
 }
+crate::runtime::string_enum!(UpdateOrderTotalDiscountRequestDiscountType);
+/// Spec: `/paths/~1rest~1v2~1discounts~1orderTotals~1{discount_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderTotalDiscountUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `apply_to_commissions`
+    ApplyToCommissions,
+    /// `discount_type`
+    DiscountType,
+    /// `discount_value`
+    DiscountValue,
+    /// `discount_strategy`
+    DiscountStrategy,
+    /// `criteria`
+    Criteria,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateOrderTotalDiscountUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::ApplyToCommissions, "apply_to_commissions"),
+        (Self::DiscountType, "discount_type"),
+        (Self::DiscountValue, "discount_value"),
+        (Self::DiscountStrategy, "discount_strategy"),
+        (Self::Criteria, "criteria"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOrderTotalDiscountUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1orders~1{order_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateOrderUpdateMaskItem {
+    /// `contact_id`
+    ContactId,
+    /// `order_items`
+    OrderItems,
+    /// `order_title`
+    OrderTitle,
+    /// `order_time`
+    OrderTime,
+    /// `order_type`
+    OrderType,
+    /// `promo_codes`
+    PromoCodes,
+    /// `lead_affiliate_id`
+    LeadAffiliateId,
+    /// `sales_affiliate_id`
+    SalesAffiliateId,
+    /// `shipping_address`
+    ShippingAddress,
+    /// `notes`
+    Notes,
+    /// `terms`
+    Terms,
+    /// `payment_plan`
+    PaymentPlan,
+    /// `custom_fields`
+    CustomFields,
+    /// `sent_time`
+    SentTime,
+    /// `title`
+    Title,
+    /// `due_time`
+    DueTime,
+    /// `invoice_number`
+    InvoiceNumber,
+    /// `external_create_user`
+    ExternalCreateUser,
+    /// `external_create_time`
+    ExternalCreateTime,
+    /// `external_update_time`
+    ExternalUpdateTime,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateOrderUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::ContactId, "contact_id"),
+        (Self::OrderItems, "order_items"),
+        (Self::OrderTitle, "order_title"),
+        (Self::OrderTime, "order_time"),
+        (Self::OrderType, "order_type"),
+        (Self::PromoCodes, "promo_codes"),
+        (Self::LeadAffiliateId, "lead_affiliate_id"),
+        (Self::SalesAffiliateId, "sales_affiliate_id"),
+        (Self::ShippingAddress, "shipping_address"),
+        (Self::Notes, "notes"),
+        (Self::Terms, "terms"),
+        (Self::PaymentPlan, "payment_plan"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::SentTime, "sent_time"),
+        (Self::Title, "title"),
+        (Self::DueTime, "due_time"),
+        (Self::InvoiceNumber, "invoice_number"),
+        (Self::ExternalCreateUser, "external_create_user"),
+        (Self::ExternalCreateTime, "external_create_time"),
+        (Self::ExternalUpdateTime, "external_update_time"),
+    ];
+}
+crate::runtime::string_enum!(UpdateOrderUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductCategoryRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductCategoryRequest {
@@ -9485,13 +13115,28 @@ pub struct UpdateProductCategoryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_category_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1productCategories~1{category_id}/patch/parameters/1/schema/items`"]
-    UpdateProductCategoryUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `display_order_index`"] DisplayOrderIndex = "display_order_index", #[doc =
-    " `parent_category_id`"] ParentCategoryId = "parent_category_id", }
+/// Spec: `/paths/~1rest~1v2~1productCategories~1{category_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductCategoryUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `display_order_index`
+    DisplayOrderIndex,
+    /// `parent_category_id`
+    ParentCategoryId,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateProductCategoryUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::DisplayOrderIndex, "display_order_index"),
+        (Self::ParentCategoryId, "parent_category_id"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductCategoryUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductCommissionProgramRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductCommissionProgramRequest {
@@ -9535,21 +13180,58 @@ impl UpdateProductCommissionProgramRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateProductCommissionProgramRequest/properties/payout_type`"]
-    UpdateProductCommissionProgramRequestPayoutType { #[doc = " `UPFRONT`"] Upfront =
-    "UPFRONT", #[doc = " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/UpdateProductCommissionProgramRequest/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductCommissionProgramRequestPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1productCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`"]
-    UpdateProductCommissionProgramUpdateMaskItem { #[doc = " `percentage`"] Percentage =
-    "percentage", #[doc = " `dollar_amount`"] DollarAmount = "dollar_amount", #[doc =
-    " `payout_type`"] PayoutType = "payout_type", #[doc = " `level_1`"] Level1 =
-    "level_1", #[doc = " `level_2`"] Level2 = "level_2", #[doc = " `unused`"] Unused =
-    "unused", }
+impl UpdateProductCommissionProgramRequestPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
 }
+crate::runtime::string_enum!(UpdateProductCommissionProgramRequestPayoutType);
+/// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1productCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductCommissionProgramUpdateMaskItem {
+    /// `percentage`
+    Percentage,
+    /// `dollar_amount`
+    DollarAmount,
+    /// `payout_type`
+    PayoutType,
+    /// `level_1`
+    Level1,
+    /// `level_2`
+    Level2,
+    /// `unused`
+    Unused,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateProductCommissionProgramUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Percentage, "percentage"),
+        (Self::DollarAmount, "dollar_amount"),
+        (Self::PayoutType, "payout_type"),
+        (Self::Level1, "level_1"),
+        (Self::Level2, "level_2"),
+        (Self::Unused, "unused"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductCommissionProgramUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductDiscountCriteria`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductDiscountCriteria {
@@ -9605,13 +13287,27 @@ impl UpdateProductDiscountCriteria {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateProductDiscountCriteria/properties/operator`"]
-    UpdateProductDiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/UpdateProductDiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductDiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateProductDiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductDiscountCriteriaOperator);
 /// Spec: `/components/schemas/UpdateProductDiscountRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductDiscountRequest {
@@ -9637,23 +13333,61 @@ pub struct UpdateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc =
-    " Spec: `/components/schemas/UpdateProductDiscountRequest/properties/discount_type`"]
-    UpdateProductDiscountRequestDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT",
-    #[doc = " `PERCENT`"] Percent = "PERCENT", }
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/UpdateProductDiscountRequest/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductDiscountRequestDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1discounts~1products~1{discount_id}/patch/parameters/1/schema/items`"]
-    UpdateProductDiscountUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", #[doc = " `apply_to_commissions`"]
-    ApplyToCommissions = "apply_to_commissions", #[doc = " `discount_type`"] DiscountType
-    = "discount_type", #[doc = " `discount_value`"] DiscountValue = "discount_value",
-    #[doc = " `product_id`"] ProductId = "product_id", #[doc = " `criteria`"] Criteria =
-    "criteria", }
+impl UpdateProductDiscountRequestDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
 }
+crate::runtime::string_enum!(UpdateProductDiscountRequestDiscountType);
+/// Spec: `/paths/~1rest~1v2~1discounts~1products~1{discount_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductDiscountUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `apply_to_commissions`
+    ApplyToCommissions,
+    /// `discount_type`
+    DiscountType,
+    /// `discount_value`
+    DiscountValue,
+    /// `product_id`
+    ProductId,
+    /// `criteria`
+    Criteria,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateProductDiscountUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::ApplyToCommissions, "apply_to_commissions"),
+        (Self::DiscountType, "discount_type"),
+        (Self::DiscountValue, "discount_value"),
+        (Self::ProductId, "product_id"),
+        (Self::Criteria, "criteria"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductDiscountUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductInterestBundleRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductInterestBundleRequest {
@@ -9664,12 +13398,25 @@ pub struct UpdateProductInterestBundleRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}/patch/parameters/1/schema/items`"]
-    UpdateProductInterestBundleUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", }
+/// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductInterestBundleUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateProductInterestBundleUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductInterestBundleUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductInterestRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductInterestRequest {
@@ -9683,13 +13430,28 @@ pub struct UpdateProductInterestRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i32>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}~1interests~1{interest_id}/patch/parameters/2/schema/items`"]
-    UpdateProductInterestUpdateMaskItem { #[doc = " `quantity`"] Quantity = "quantity",
-    #[doc = " `price`"] Price = "price", #[doc = " `discount_percent`"] DiscountPercent =
-    "discount_percent", }
+/// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}~1interests~1{interest_id}/patch/parameters/2/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductInterestUpdateMaskItem {
+    /// `quantity`
+    Quantity,
+    /// `price`
+    Price,
+    /// `discount_percent`
+    DiscountPercent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateProductInterestUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Quantity, "quantity"),
+        (Self::Price, "price"),
+        (Self::DiscountPercent, "discount_percent"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductInterestUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductInventoryRequest_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductInventoryRequestDetail {
@@ -9698,12 +13460,25 @@ pub struct UpdateProductInventoryRequestDetail {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<UpdateProductInventoryRequestDetailType>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/components/schemas/UpdateProductInventoryRequest_Detail/properties/type`"]
-    UpdateProductInventoryRequestDetailType { #[doc = " `INCREASE`"] Increase =
-    "INCREASE", #[doc = " `DECREASE`"] Decrease = "DECREASE", }
+/// Spec: `/components/schemas/UpdateProductInventoryRequest_Detail/properties/type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductInventoryRequestDetailType {
+    /// `INCREASE`
+    Increase,
+    /// `DECREASE`
+    Decrease,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateProductInventoryRequestDetailType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Increase, "INCREASE"),
+        (Self::Decrease, "DECREASE"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductInventoryRequestDetailType);
 /// Spec: `/components/schemas/UpdateProductOptionListOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductOptionListOption {
@@ -9720,14 +13495,31 @@ pub struct UpdateProductOptionListOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_adjustment: Option<f64>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}~1listItems~1{item_id}/patch/parameters/3/schema/items`"]
-    UpdateProductOptionListOptionValueUpdateMaskItem { #[doc = " `item_label`"] ItemLabel
-    = "item_label", #[doc = " `item_code`"] ItemCode = "item_code", #[doc =
-    " `item_display_order`"] ItemDisplayOrder = "item_display_order", #[doc =
-    " `price_adjustment`"] PriceAdjustment = "price_adjustment", }
+/// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}~1listItems~1{item_id}/patch/parameters/3/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductOptionListOptionValueUpdateMaskItem {
+    /// `item_label`
+    ItemLabel,
+    /// `item_code`
+    ItemCode,
+    /// `item_display_order`
+    ItemDisplayOrder,
+    /// `price_adjustment`
+    PriceAdjustment,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateProductOptionListOptionValueUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::ItemLabel, "item_label"),
+        (Self::ItemCode, "item_code"),
+        (Self::ItemDisplayOrder, "item_display_order"),
+        (Self::PriceAdjustment, "price_adjustment"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductOptionListOptionValueUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductOptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductOptionRequest {
@@ -9762,46 +13554,130 @@ pub struct UpdateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Used only for option_type of `TEXT`. Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_contains`"]
-    UpdateProductOptionRequestOnlyContains { #[doc = " `NONE`"] None = "NONE", #[doc =
-    " `LETTER`"] Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc =
-    " `BOTH`"] Both = "BOTH", }
+/// Used only for option_type of `TEXT`. Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_contains`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductOptionRequestOnlyContains {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Used only for option_type of `TEXT`. Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_ends_with`"]
-    UpdateProductOptionRequestOnlyEndsWith { #[doc = " `NONE`"] None = "NONE", #[doc =
-    " `LETTER`"] Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc =
-    " `BOTH`"] Both = "BOTH", }
+impl UpdateProductOptionRequestOnlyContains {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Used only for option_type of `TEXT`.  Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH."]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_starts_with`"]
-    UpdateProductOptionRequestOnlyStartsWith { #[doc = " `NONE`"] None = "NONE", #[doc =
-    " `LETTER`"] Letter = "LETTER", #[doc = " `DIGIT`"] Digit = "DIGIT", #[doc =
-    " `BOTH`"] Both = "BOTH", }
+crate::runtime::string_enum!(UpdateProductOptionRequestOnlyContains);
+/// Used only for option_type of `TEXT`. Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_ends_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductOptionRequestOnlyEndsWith {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}/patch/parameters/2/schema/items`"]
-    UpdateProductOptionUpdateMaskItem { #[doc = " `option_label`"] OptionLabel =
-    "option_label", #[doc = " `display_order`"] DisplayOrder = "display_order", #[doc =
-    " `required`"] Required = "required", #[doc = " `minimum_characters`"]
-    MinimumCharacters = "minimum_characters", #[doc = " `maximum_characters`"]
-    MaximumCharacters = "maximum_characters", #[doc = " `allow_spaces`"] AllowSpaces =
-    "allow_spaces", #[doc = " `only_starts_with`"] OnlyStartsWith = "only_starts_with",
-    #[doc = " `only_ends_with`"] OnlyEndsWith = "only_ends_with", #[doc =
-    " `only_contains`"] OnlyContains = "only_contains", #[doc = " `error_message`"]
-    ErrorMessage = "error_message", }
+impl UpdateProductOptionRequestOnlyEndsWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
 }
+crate::runtime::string_enum!(UpdateProductOptionRequestOnlyEndsWith);
+/// Used only for option_type of `TEXT`.  Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
+///
+/// Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_starts_with`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductOptionRequestOnlyStartsWith {
+    /// `NONE`
+    None,
+    /// `LETTER`
+    Letter,
+    /// `DIGIT`
+    Digit,
+    /// `BOTH`
+    Both,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateProductOptionRequestOnlyStartsWith {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::None, "NONE"),
+        (Self::Letter, "LETTER"),
+        (Self::Digit, "DIGIT"),
+        (Self::Both, "BOTH"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductOptionRequestOnlyStartsWith);
+/// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}/patch/parameters/2/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductOptionUpdateMaskItem {
+    /// `option_label`
+    OptionLabel,
+    /// `display_order`
+    DisplayOrder,
+    /// `required`
+    Required,
+    /// `minimum_characters`
+    MinimumCharacters,
+    /// `maximum_characters`
+    MaximumCharacters,
+    /// `allow_spaces`
+    AllowSpaces,
+    /// `only_starts_with`
+    OnlyStartsWith,
+    /// `only_ends_with`
+    OnlyEndsWith,
+    /// `only_contains`
+    OnlyContains,
+    /// `error_message`
+    ErrorMessage,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateProductOptionUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::OptionLabel, "option_label"),
+        (Self::DisplayOrder, "display_order"),
+        (Self::Required, "required"),
+        (Self::MinimumCharacters, "minimum_characters"),
+        (Self::MaximumCharacters, "maximum_characters"),
+        (Self::AllowSpaces, "allow_spaces"),
+        (Self::OnlyStartsWith, "only_starts_with"),
+        (Self::OnlyEndsWith, "only_ends_with"),
+        (Self::OnlyContains, "only_contains"),
+        (Self::ErrorMessage, "error_message"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductOptionUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductRequest_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductRequestDetail {
@@ -9867,28 +13743,85 @@ pub struct UpdateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1products~1{product_id}/patch/parameters/1/schema/items`"]
-    UpdateProductUpdateMaskItem { #[doc = " `active`"] Active = "active", #[doc =
-    " `name`"] Name = "name", #[doc = " `description`"] Description = "description",
-    #[doc = " `price`"] Price = "price", #[doc = " `sku`"] Sku = "sku", #[doc =
-    " `shippable`"] Shippable = "shippable", #[doc = " `short_description`"]
-    ShortDescription = "short_description", #[doc = " `subscription_only`"]
-    SubscriptionOnly = "subscription_only", #[doc = " `storefront_hidden`"]
-    StorefrontHidden = "storefront_hidden", #[doc = " `weight`"] Weight = "weight", #[doc
-    = " `taxable`"] Taxable = "taxable", #[doc = " `country_taxable`"] CountryTaxable =
-    "country_taxable", #[doc = " `city_taxable`"] CityTaxable = "city_taxable", #[doc =
-    " `state_taxable`"] StateTaxable = "state_taxable", #[doc = " `inventory_limit`"]
-    InventoryLimit = "inventory_limit", #[doc = " `out_of_stock_enabled`"]
-    OutOfStockEnabled = "out_of_stock_enabled", #[doc =
-    " `email_for_inventory_notifications`"] EmailForInventoryNotifications =
-    "email_for_inventory_notifications", #[doc = " `top_html`"] TopHtml = "top_html",
-    #[doc = " `bottom_html`"] BottomHtml = "bottom_html", #[doc = " `is_package`"]
-    IsPackage = "is_package", #[doc = " `needs_digital_delivery`"] NeedsDigitalDelivery =
-    "needs_digital_delivery", #[doc = " `delivery_description`"] DeliveryDescription =
-    "delivery_description", }
+/// Spec: `/paths/~1rest~1v2~1products~1{product_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateProductUpdateMaskItem {
+    /// `active`
+    Active,
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `price`
+    Price,
+    /// `sku`
+    Sku,
+    /// `shippable`
+    Shippable,
+    /// `short_description`
+    ShortDescription,
+    /// `subscription_only`
+    SubscriptionOnly,
+    /// `storefront_hidden`
+    StorefrontHidden,
+    /// `weight`
+    Weight,
+    /// `taxable`
+    Taxable,
+    /// `country_taxable`
+    CountryTaxable,
+    /// `city_taxable`
+    CityTaxable,
+    /// `state_taxable`
+    StateTaxable,
+    /// `inventory_limit`
+    InventoryLimit,
+    /// `out_of_stock_enabled`
+    OutOfStockEnabled,
+    /// `email_for_inventory_notifications`
+    EmailForInventoryNotifications,
+    /// `top_html`
+    TopHtml,
+    /// `bottom_html`
+    BottomHtml,
+    /// `is_package`
+    IsPackage,
+    /// `needs_digital_delivery`
+    NeedsDigitalDelivery,
+    /// `delivery_description`
+    DeliveryDescription,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateProductUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Active, "active"),
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::Price, "price"),
+        (Self::Sku, "sku"),
+        (Self::Shippable, "shippable"),
+        (Self::ShortDescription, "short_description"),
+        (Self::SubscriptionOnly, "subscription_only"),
+        (Self::StorefrontHidden, "storefront_hidden"),
+        (Self::Weight, "weight"),
+        (Self::Taxable, "taxable"),
+        (Self::CountryTaxable, "country_taxable"),
+        (Self::CityTaxable, "city_taxable"),
+        (Self::StateTaxable, "state_taxable"),
+        (Self::InventoryLimit, "inventory_limit"),
+        (Self::OutOfStockEnabled, "out_of_stock_enabled"),
+        (Self::EmailForInventoryNotifications, "email_for_inventory_notifications"),
+        (Self::TopHtml, "top_html"),
+        (Self::BottomHtml, "bottom_html"),
+        (Self::IsPackage, "is_package"),
+        (Self::NeedsDigitalDelivery, "needs_digital_delivery"),
+        (Self::DeliveryDescription, "delivery_description"),
+    ];
+}
+crate::runtime::string_enum!(UpdateProductUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProgramResourceRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProgramResourceRequest {
@@ -9972,13 +13905,27 @@ impl UpdateShippingDiscountCriteria {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateShippingDiscountCriteria/properties/operator`"]
-    UpdateShippingDiscountCriteriaOperator { #[doc = " `LESS_THAN`"] LessThan =
-    "LESS_THAN", #[doc = " `GREATER_THAN`"] GreaterThan = "GREATER_THAN", }
+/// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
+///
+/// Spec: `/components/schemas/UpdateShippingDiscountCriteria/properties/operator`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateShippingDiscountCriteriaOperator {
+    /// `LESS_THAN`
+    LessThan,
+    /// `GREATER_THAN`
+    GreaterThan,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateShippingDiscountCriteriaOperator {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::LessThan, "LESS_THAN"),
+        (Self::GreaterThan, "GREATER_THAN"),
+    ];
+}
+crate::runtime::string_enum!(UpdateShippingDiscountCriteriaOperator);
 /// Spec: `/components/schemas/UpdateShippingDiscountRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShippingDiscountRequest {
@@ -9998,21 +13945,55 @@ pub struct UpdateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)"] #[doc =
-    ""] #[doc =
-    " Spec: `/components/schemas/UpdateShippingDiscountRequest/properties/discount_type`"]
-    UpdateShippingDiscountRequestDiscountType { #[doc = " `AMOUNT`"] Amount = "AMOUNT",
-    #[doc = " `PERCENT`"] Percent = "PERCENT", }
+/// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
+///
+/// Spec: `/components/schemas/UpdateShippingDiscountRequest/properties/discount_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateShippingDiscountRequestDiscountType {
+    /// `AMOUNT`
+    Amount,
+    /// `PERCENT`
+    Percent,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1discounts~1shipping~1{discount_id}/patch/parameters/1/schema/items`"]
-    UpdateShippingDiscountUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", #[doc = " `discount_type`"]
-    DiscountType = "discount_type", #[doc = " `discount_value`"] DiscountValue =
-    "discount_value", #[doc = " `criteria`"] Criteria = "criteria", }
+impl UpdateShippingDiscountRequestDiscountType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Amount, "AMOUNT"),
+        (Self::Percent, "PERCENT"),
+    ];
 }
+crate::runtime::string_enum!(UpdateShippingDiscountRequestDiscountType);
+/// Spec: `/paths/~1rest~1v2~1discounts~1shipping~1{discount_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateShippingDiscountUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `discount_type`
+    DiscountType,
+    /// `discount_value`
+    DiscountValue,
+    /// `criteria`
+    Criteria,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateShippingDiscountUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::DiscountType, "discount_type"),
+        (Self::DiscountValue, "discount_value"),
+        (Self::Criteria, "criteria"),
+    ];
+}
+crate::runtime::string_enum!(UpdateShippingDiscountUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateSubscriptionCommissionProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateSubscriptionCommissionProgramRequest {
@@ -10042,40 +14023,118 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The payout type for this commission."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateSubscriptionCommissionProgramRequest/properties/payout_type`"]
-    UpdateSubscriptionCommissionProgramRequestPayoutType { #[doc = " `UPFRONT`"] Upfront
-    = "UPFRONT", #[doc = " `PAYMENT_RECEIVED`"] PaymentReceived = "PAYMENT_RECEIVED", }
+/// The payout type for this commission.
+///
+/// Spec: `/components/schemas/UpdateSubscriptionCommissionProgramRequest/properties/payout_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionCommissionProgramRequestPayoutType {
+    /// `UPFRONT`
+    Upfront,
+    /// `PAYMENT_RECEIVED`
+    PaymentReceived,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1subscriptionCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`"]
-    UpdateSubscriptionCommissionProgramUpdateMaskItem { #[doc = " `percentage`"]
-    Percentage = "percentage", #[doc = " `dollar_amount`"] DollarAmount =
-    "dollar_amount", #[doc = " `payout_type`"] PayoutType = "payout_type", #[doc =
-    " `level_1`"] Level1 = "level_1", #[doc = " `level_2`"] Level2 = "level_2", #[doc =
-    " `unused`"] Unused = "unused", }
+impl UpdateSubscriptionCommissionProgramRequestPayoutType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Upfront, "UPFRONT"),
+        (Self::PaymentReceived, "PAYMENT_RECEIVED"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`"]
-    UpdateSubscriptionCustomFieldGroupUpdateMaskItem { #[doc = " `name`"] Name = "name",
-    #[doc = " `tab_id`"] TabId = "tab_id", #[doc = " `order`"] Order = "order", }
+crate::runtime::string_enum!(UpdateSubscriptionCommissionProgramRequestPayoutType);
+/// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1subscriptionCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionCommissionProgramUpdateMaskItem {
+    /// `percentage`
+    Percentage,
+    /// `dollar_amount`
+    DollarAmount,
+    /// `payout_type`
+    PayoutType,
+    /// `level_1`
+    Level1,
+    /// `level_2`
+    Level2,
+    /// `unused`
+    Unused,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`"]
-    UpdateSubscriptionCustomFieldTabUpdateMaskItem { #[doc = " `name`"] Name = "name",
-    #[doc = " `order`"] Order = "order", }
+impl UpdateSubscriptionCommissionProgramUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Percentage, "percentage"),
+        (Self::DollarAmount, "dollar_amount"),
+        (Self::PayoutType, "payout_type"),
+        (Self::Level1, "level_1"),
+        (Self::Level2, "level_2"),
+        (Self::Unused, "unused"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`"]
-    UpdateSubscriptionCustomFieldUpdateMaskItem { #[doc = " `group_id`"] GroupId =
-    "group_id", #[doc = " `label`"] Label = "label", #[doc = " `options`"] Options =
-    "options", }
+crate::runtime::string_enum!(UpdateSubscriptionCommissionProgramUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `tab_id`
+    TabId,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::TabId, "tab_id"),
+        (Self::Order, "order"),
+    ];
+}
+crate::runtime::string_enum!(UpdateSubscriptionCustomFieldGroupUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionCustomFieldTabUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateSubscriptionCustomFieldTabUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
+}
+crate::runtime::string_enum!(UpdateSubscriptionCustomFieldTabUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionCustomFieldUpdateMaskItem {
+    /// `group_id`
+    GroupId,
+    /// `label`
+    Label,
+    /// `options`
+    Options,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateSubscriptionCustomFieldUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::GroupId, "group_id"),
+        (Self::Label, "label"),
+        (Self::Options, "options"),
+    ];
+}
+crate::runtime::string_enum!(UpdateSubscriptionCustomFieldUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateSubscriptionPlanRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateSubscriptionPlanRequest {
@@ -10118,23 +14177,67 @@ impl UpdateSubscriptionPlanRequest {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " The cycle type of the subscription plan."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateSubscriptionPlanRequest/properties/cycle_type`"]
-    UpdateSubscriptionPlanRequestCycleType { #[doc = " `DAILY`"] Daily = "DAILY", #[doc =
-    " `WEEKLY`"] Weekly = "WEEKLY", #[doc = " `MONTHLY`"] Monthly = "MONTHLY", #[doc =
-    " `YEARLY`"] Yearly = "YEARLY", }
+/// The cycle type of the subscription plan.
+///
+/// Spec: `/components/schemas/UpdateSubscriptionPlanRequest/properties/cycle_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionPlanRequestCycleType {
+    /// `DAILY`
+    Daily,
+    /// `WEEKLY`
+    Weekly,
+    /// `MONTHLY`
+    Monthly,
+    /// `YEARLY`
+    Yearly,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1products~1{product_id}~1subscriptions~1{subscription_plan_id}/patch/parameters/2/schema/items`"]
-    UpdateSubscriptionPlanUpdateMaskItem { #[doc = " `active`"] Active = "active", #[doc
-    = " `allow_prorating`"] AllowProrating = "allow_prorating", #[doc = " `cycle_type`"]
-    CycleType = "cycle_type", #[doc = " `display_order_index`"] DisplayOrderIndex =
-    "display_order_index", #[doc = " `frequency`"] Frequency = "frequency", #[doc =
-    " `plan_price`"] PlanPrice = "plan_price", #[doc = " `total_cycles`"] TotalCycles =
-    "total_cycles", }
+impl UpdateSubscriptionPlanRequestCycleType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Daily, "DAILY"),
+        (Self::Weekly, "WEEKLY"),
+        (Self::Monthly, "MONTHLY"),
+        (Self::Yearly, "YEARLY"),
+    ];
 }
+crate::runtime::string_enum!(UpdateSubscriptionPlanRequestCycleType);
+/// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1subscriptions~1{subscription_plan_id}/patch/parameters/2/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionPlanUpdateMaskItem {
+    /// `active`
+    Active,
+    /// `allow_prorating`
+    AllowProrating,
+    /// `cycle_type`
+    CycleType,
+    /// `display_order_index`
+    DisplayOrderIndex,
+    /// `frequency`
+    Frequency,
+    /// `plan_price`
+    PlanPrice,
+    /// `total_cycles`
+    TotalCycles,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateSubscriptionPlanUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Active, "active"),
+        (Self::AllowProrating, "allow_prorating"),
+        (Self::CycleType, "cycle_type"),
+        (Self::DisplayOrderIndex, "display_order_index"),
+        (Self::Frequency, "frequency"),
+        (Self::PlanPrice, "plan_price"),
+        (Self::TotalCycles, "total_cycles"),
+    ];
+}
+crate::runtime::string_enum!(UpdateSubscriptionPlanUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateSubscriptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateSubscriptionRequest {
@@ -10202,34 +14305,109 @@ pub struct UpdateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan_id: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The billing cycle for the subscription."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateSubscriptionRequest/properties/billing_cycle`"]
-    UpdateSubscriptionRequestBillingCycle { #[doc = " `YEAR`"] Year = "YEAR", #[doc =
-    " `MONTH`"] Month = "MONTH", #[doc = " `WEEK`"] Week = "WEEK", #[doc = " `DAY`"] Day
-    = "DAY", }
+/// The billing cycle for the subscription.
+///
+/// Spec: `/components/schemas/UpdateSubscriptionRequest/properties/billing_cycle`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionRequestBillingCycle {
+    /// `YEAR`
+    Year,
+    /// `MONTH`
+    Month,
+    /// `WEEK`
+    Week,
+    /// `DAY`
+    Day,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1subscriptions~1{subscription_id}/patch/parameters/1/schema/items`"]
-    UpdateSubscriptionUpdateMaskItem { #[doc = " `contact_id`"] ContactId = "contact_id",
-    #[doc = " `subscription_plan_id`"] SubscriptionPlanId = "subscription_plan_id", #[doc
-    = " `quantity`"] Quantity = "quantity", #[doc = " `billing_amount`"] BillingAmount =
-    "billing_amount", #[doc = " `auto_charge`"] AutoCharge = "auto_charge", #[doc =
-    " `max_charge_attempts`"] MaxChargeAttempts = "max_charge_attempts", #[doc =
-    " `days_between_retries`"] DaysBetweenRetries = "days_between_retries", #[doc =
-    " `active`"] Active = "active", #[doc = " `billing_frequency`"] BillingFrequency =
-    "billing_frequency", #[doc = " `billing_cycle`"] BillingCycle = "billing_cycle",
-    #[doc = " `next_bill_date`"] NextBillDate = "next_bill_date", #[doc = " `end_date`"]
-    EndDate = "end_date", #[doc = " `payment_method_id`"] PaymentMethodId =
-    "payment_method_id", #[doc = " `allow_tax`"] AllowTax = "allow_tax", #[doc =
-    " `lead_affiliate_id`"] LeadAffiliateId = "lead_affiliate_id", #[doc =
-    " `sale_affiliate_id`"] SaleAffiliateId = "sale_affiliate_id", #[doc =
-    " `promo_code`"] PromoCode = "promo_code", #[doc = " `shipping_option_id`"]
-    ShippingOptionId = "shipping_option_id", #[doc = " `reason_stopped`"] ReasonStopped =
-    "reason_stopped", #[doc = " `shipping_address`"] ShippingAddress =
-    "shipping_address", #[doc = " `custom_fields`"] CustomFields = "custom_fields", }
+impl UpdateSubscriptionRequestBillingCycle {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Year, "YEAR"),
+        (Self::Month, "MONTH"),
+        (Self::Week, "WEEK"),
+        (Self::Day, "DAY"),
+    ];
 }
+crate::runtime::string_enum!(UpdateSubscriptionRequestBillingCycle);
+/// Spec: `/paths/~1rest~1v2~1subscriptions~1{subscription_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateSubscriptionUpdateMaskItem {
+    /// `contact_id`
+    ContactId,
+    /// `subscription_plan_id`
+    SubscriptionPlanId,
+    /// `quantity`
+    Quantity,
+    /// `billing_amount`
+    BillingAmount,
+    /// `auto_charge`
+    AutoCharge,
+    /// `max_charge_attempts`
+    MaxChargeAttempts,
+    /// `days_between_retries`
+    DaysBetweenRetries,
+    /// `active`
+    Active,
+    /// `billing_frequency`
+    BillingFrequency,
+    /// `billing_cycle`
+    BillingCycle,
+    /// `next_bill_date`
+    NextBillDate,
+    /// `end_date`
+    EndDate,
+    /// `payment_method_id`
+    PaymentMethodId,
+    /// `allow_tax`
+    AllowTax,
+    /// `lead_affiliate_id`
+    LeadAffiliateId,
+    /// `sale_affiliate_id`
+    SaleAffiliateId,
+    /// `promo_code`
+    PromoCode,
+    /// `shipping_option_id`
+    ShippingOptionId,
+    /// `reason_stopped`
+    ReasonStopped,
+    /// `shipping_address`
+    ShippingAddress,
+    /// `custom_fields`
+    CustomFields,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateSubscriptionUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::ContactId, "contact_id"),
+        (Self::SubscriptionPlanId, "subscription_plan_id"),
+        (Self::Quantity, "quantity"),
+        (Self::BillingAmount, "billing_amount"),
+        (Self::AutoCharge, "auto_charge"),
+        (Self::MaxChargeAttempts, "max_charge_attempts"),
+        (Self::DaysBetweenRetries, "days_between_retries"),
+        (Self::Active, "active"),
+        (Self::BillingFrequency, "billing_frequency"),
+        (Self::BillingCycle, "billing_cycle"),
+        (Self::NextBillDate, "next_bill_date"),
+        (Self::EndDate, "end_date"),
+        (Self::PaymentMethodId, "payment_method_id"),
+        (Self::AllowTax, "allow_tax"),
+        (Self::LeadAffiliateId, "lead_affiliate_id"),
+        (Self::SaleAffiliateId, "sale_affiliate_id"),
+        (Self::PromoCode, "promo_code"),
+        (Self::ShippingOptionId, "shipping_option_id"),
+        (Self::ReasonStopped, "reason_stopped"),
+        (Self::ShippingAddress, "shipping_address"),
+        (Self::CustomFields, "custom_fields"),
+    ];
+}
+crate::runtime::string_enum!(UpdateSubscriptionUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateTagCategoryResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateTagCategoryResponse {
@@ -10249,12 +14427,25 @@ pub struct UpdateTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1tags~1categories~1{tag_category_id}/patch/parameters/1/schema/items`"]
-    UpdateTagCategoryUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `description`"] Description = "description", }
+/// Spec: `/paths/~1rest~1v2~1tags~1categories~1{tag_category_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTagCategoryUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateTagCategoryUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+    ];
+}
+crate::runtime::string_enum!(UpdateTagCategoryUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateTagResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateTagResponse {
@@ -10277,29 +14468,88 @@ pub struct UpdateTagResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/paths/~1rest~1v2~1tags~1{tag_id}/patch/parameters/1/schema/items`"]
-    UpdateTagUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc = " `description`"]
-    Description = "description", #[doc = " `category`"] Category = "category", }
+/// Spec: `/paths/~1rest~1v2~1tags~1{tag_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTagUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `description`
+    Description,
+    /// `category`
+    Category,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`"]
-    UpdateTaskCustomFieldGroupUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `tab_id`"] TabId = "tab_id", #[doc = " `order`"] Order = "order", }
+impl UpdateTagUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::Category, "category"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`"]
-    UpdateTaskCustomFieldTabUpdateMaskItem { #[doc = " `name`"] Name = "name", #[doc =
-    " `order`"] Order = "order", }
+crate::runtime::string_enum!(UpdateTagUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTaskCustomFieldGroupUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `tab_id`
+    TabId,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`"]
-    UpdateTaskCustomFieldUpdateMaskItem { #[doc = " `group_id`"] GroupId = "group_id",
-    #[doc = " `label`"] Label = "label", #[doc = " `options`"] Options = "options", }
+impl UpdateTaskCustomFieldGroupUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Name, "name"),
+        (Self::TabId, "tab_id"),
+        (Self::Order, "order"),
+    ];
 }
+crate::runtime::string_enum!(UpdateTaskCustomFieldGroupUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTaskCustomFieldTabUpdateMaskItem {
+    /// `name`
+    Name,
+    /// `order`
+    Order,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateTaskCustomFieldTabUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
+}
+crate::runtime::string_enum!(UpdateTaskCustomFieldTabUpdateMaskItem);
+/// Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTaskCustomFieldUpdateMaskItem {
+    /// `group_id`
+    GroupId,
+    /// `label`
+    Label,
+    /// `options`
+    Options,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateTaskCustomFieldUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::GroupId, "group_id"),
+        (Self::Label, "label"),
+        (Self::Options, "options"),
+    ];
+}
+crate::runtime::string_enum!(UpdateTaskCustomFieldUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateTaskResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateTaskResponse {
@@ -10358,28 +14608,88 @@ pub struct UpdateTaskResponse {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " Task priority"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/UpdateTaskResponse/properties/priority`"]
-    UpdateTaskResponsePriority { #[doc = " `CRITICAL`"] Critical = "CRITICAL", #[doc =
-    " `ESSENTIAL`"] Essential = "ESSENTIAL", #[doc = " `NONESSENTIAL`"] Nonessential =
-    "NONESSENTIAL", }
+/// Task priority
+///
+/// Spec: `/components/schemas/UpdateTaskResponse/properties/priority`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTaskResponsePriority {
+    /// `CRITICAL`
+    Critical,
+    /// `ESSENTIAL`
+    Essential,
+    /// `NONESSENTIAL`
+    Nonessential,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1tasks~1{task_id}/patch/parameters/1/schema/items`"]
-    UpdateTaskUpdateMaskItem { #[doc = " `id`"] Id = "id", #[doc = " `title`"] Title =
-    "title", #[doc = " `description`"] Description = "description", #[doc = " `type`"]
-    Type = "type", #[doc = " `priority`"] Priority = "priority", #[doc =
-    " `completion_time`"] CompletionTime = "completion_time", #[doc = " `due_time`"]
-    DueTime = "due_time", #[doc = " `remind_time_mins`"] RemindTimeMins =
-    "remind_time_mins", #[doc = " `assigned_to_user_id`"] AssignedToUserId =
-    "assigned_to_user_id", #[doc = " `last_updated_by_user_id`"] LastUpdatedByUserId =
-    "last_updated_by_user_id", #[doc = " `contact_id`"] ContactId = "contact_id", #[doc =
-    " `opportunity_id`"] OpportunityId = "opportunity_id", #[doc = " `accepted`"]
-    Accepted = "accepted", #[doc = " `completed`"] Completed = "completed", #[doc =
-    " `custom_fields`"] CustomFields = "custom_fields", }
+impl UpdateTaskResponsePriority {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Critical, "CRITICAL"),
+        (Self::Essential, "ESSENTIAL"),
+        (Self::Nonessential, "NONESSENTIAL"),
+    ];
 }
+crate::runtime::string_enum!(UpdateTaskResponsePriority);
+/// Spec: `/paths/~1rest~1v2~1tasks~1{task_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTaskUpdateMaskItem {
+    /// `id`
+    Id,
+    /// `title`
+    Title,
+    /// `description`
+    Description,
+    /// `type`
+    Type,
+    /// `priority`
+    Priority,
+    /// `completion_time`
+    CompletionTime,
+    /// `due_time`
+    DueTime,
+    /// `remind_time_mins`
+    RemindTimeMins,
+    /// `assigned_to_user_id`
+    AssignedToUserId,
+    /// `last_updated_by_user_id`
+    LastUpdatedByUserId,
+    /// `contact_id`
+    ContactId,
+    /// `opportunity_id`
+    OpportunityId,
+    /// `accepted`
+    Accepted,
+    /// `completed`
+    Completed,
+    /// `custom_fields`
+    CustomFields,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl UpdateTaskUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Id, "id"),
+        (Self::Title, "title"),
+        (Self::Description, "description"),
+        (Self::Type, "type"),
+        (Self::Priority, "priority"),
+        (Self::CompletionTime, "completion_time"),
+        (Self::DueTime, "due_time"),
+        (Self::RemindTimeMins, "remind_time_mins"),
+        (Self::AssignedToUserId, "assigned_to_user_id"),
+        (Self::LastUpdatedByUserId, "last_updated_by_user_id"),
+        (Self::ContactId, "contact_id"),
+        (Self::OpportunityId, "opportunity_id"),
+        (Self::Accepted, "accepted"),
+        (Self::Completed, "completed"),
+        (Self::CustomFields, "custom_fields"),
+    ];
+}
+crate::runtime::string_enum!(UpdateTaskUpdateMaskItem);
 /// user
 ///
 /// Spec: `/components/schemas/UpdateUserRequest`
@@ -10416,17 +14726,49 @@ pub struct UpdateUserRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1rest~1v2~1users~1{user_id}/patch/parameters/0/schema/items`"]
-    UpdateUserUpdateMaskItem { #[doc = " `address`"] Address = "address", #[doc =
-    " `company_name`"] CompanyName = "company_name", #[doc = " `email_address`"]
-    EmailAddress = "email_address", #[doc = " `family_name`"] FamilyName = "family_name",
-    #[doc = " `fax_numbers`"] FaxNumbers = "fax_numbers", #[doc = " `given_name`"]
-    GivenName = "given_name", #[doc = " `job_title`"] JobTitle = "job_title", #[doc =
-    " `phone_numbers`"] PhoneNumbers = "phone_numbers", #[doc = " `time_zone`"] TimeZone
-    = "time_zone", #[doc = " `website`"] Website = "website", }
+/// Spec: `/paths/~1rest~1v2~1users~1{user_id}/patch/parameters/0/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateUserUpdateMaskItem {
+    /// `address`
+    Address,
+    /// `company_name`
+    CompanyName,
+    /// `email_address`
+    EmailAddress,
+    /// `family_name`
+    FamilyName,
+    /// `fax_numbers`
+    FaxNumbers,
+    /// `given_name`
+    GivenName,
+    /// `job_title`
+    JobTitle,
+    /// `phone_numbers`
+    PhoneNumbers,
+    /// `time_zone`
+    TimeZone,
+    /// `website`
+    Website,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateUserUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Address, "address"),
+        (Self::CompanyName, "company_name"),
+        (Self::EmailAddress, "email_address"),
+        (Self::FamilyName, "family_name"),
+        (Self::FaxNumbers, "fax_numbers"),
+        (Self::GivenName, "given_name"),
+        (Self::JobTitle, "job_title"),
+        (Self::PhoneNumbers, "phone_numbers"),
+        (Self::TimeZone, "time_zone"),
+        (Self::Website, "website"),
+    ];
+}
+crate::runtime::string_enum!(UpdateUserUpdateMaskItem);
 /// Spec: `/components/schemas/UpdatedPaymentPlan`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdatedPaymentPlan {
@@ -10548,13 +14890,33 @@ pub struct UserGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc = " The user's status"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/User/properties/status`"] UserStatus { #[doc =
-    " `ACTIVE`"] Active = "ACTIVE", #[doc = " `INVITED`"] Invited = "INVITED", #[doc =
-    " `INACTIVE`"] Inactive = "INACTIVE", #[doc = " `NOT_A_USER`"] NotAUser =
-    "NOT_A_USER", }
+/// The user's status
+///
+/// Spec: `/components/schemas/User/properties/status`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserStatus {
+    /// `ACTIVE`
+    Active,
+    /// `INVITED`
+    Invited,
+    /// `INACTIVE`
+    Inactive,
+    /// `NOT_A_USER`
+    NotAUser,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UserStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Active, "ACTIVE"),
+        (Self::Invited, "INVITED"),
+        (Self::Inactive, "INACTIVE"),
+        (Self::NotAUser, "NOT_A_USER"),
+    ];
+}
+crate::runtime::string_enum!(UserStatus);
 /// Spec: `/components/schemas/Webform`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Webform {
@@ -10598,40 +14960,138 @@ pub struct Webform {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub xid: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record"]
-    #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Webform/properties/duplicate_check_option`"]
-    WebformDuplicateCheckOption { #[doc = " `EMAIL`"] Email = "EMAIL", #[doc =
-    " `EMAIL_AND_NAME`"] EmailAndName = "EMAIL_AND_NAME", #[doc =
-    " `EMAIL_AND_NAME_AND_COMPANY`"] EmailAndNameAndCompany =
-    "EMAIL_AND_NAME_AND_COMPANY", #[doc = " `NO_CHECK`"] NoCheck = "NO_CHECK", }
+/// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
+///
+/// Spec: `/components/schemas/Webform/properties/duplicate_check_option`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebformDuplicateCheckOption {
+    /// `EMAIL`
+    Email,
+    /// `EMAIL_AND_NAME`
+    EmailAndName,
+    /// `EMAIL_AND_NAME_AND_COMPANY`
+    EmailAndNameAndCompany,
+    /// `NO_CHECK`
+    NoCheck,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " The option that determines what happens after the form is submitted"] #[doc
-    = ""] #[doc = " Spec: `/components/schemas/Webform/properties/exit_option`"]
-    WebformExitOption { #[doc = " `REDIRECT`"] Redirect = "REDIRECT", #[doc =
-    " `FUNNEL_LINK`"] FunnelLink = "FUNNEL_LINK", #[doc = " `HOSTED`"] Hosted = "HOSTED",
-    #[doc = " `LANDING_PAGE`"] LandingPage = "LANDING_PAGE", #[doc = " `WEB_FORM`"]
-    WebForm = "WEB_FORM", #[doc = " `SURVEY`"] Survey = "SURVEY", #[doc = " `UPDATE`"]
-    Update = "UPDATE", #[doc = " `UPDATE_OPT_OUT`"] UpdateOptOut = "UPDATE_OPT_OUT",
-    #[doc = " `OPT_OUT`"] OptOut = "OPT_OUT", #[doc = " `CONFIRM`"] Confirm = "CONFIRM",
-    #[doc = " `MESSAGE`"] Message = "MESSAGE", #[doc = " `AUTHORING_MESSAGE`"]
-    AuthoringMessage = "AUTHORING_MESSAGE", #[doc = " `MANUAL`"] Manual = "MANUAL", #[doc
-    = " `CLOSE`"] Close = "CLOSE", #[doc = " `DISPLAY_TEXT_AND_BUTTON`"]
-    DisplayTextAndButton = "DISPLAY_TEXT_AND_BUTTON", #[doc = " `ERROR`"] Error =
-    "ERROR", #[doc = " `HOSTED_PAGE`"] HostedPage = "HOSTED_PAGE", }
+impl WebformDuplicateCheckOption {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Email, "EMAIL"),
+        (Self::EmailAndName, "EMAIL_AND_NAME"),
+        (Self::EmailAndNameAndCompany, "EMAIL_AND_NAME_AND_COMPANY"),
+        (Self::NoCheck, "NO_CHECK"),
+    ];
 }
-crate::runtime::string_enum! {
-    #[doc = " The type of webform this is"] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/Webform/properties/webform_type`"] WebformWebformType {
-    #[doc = " `LEGACY`"] Legacy = "LEGACY", #[doc = " `STANDALONE`"] Standalone =
-    "STANDALONE", #[doc = " `FUNNEL`"] Funnel = "FUNNEL", #[doc = " `LANDING_PAGE`"]
-    LandingPage = "LANDING_PAGE", #[doc = " `SURVEY`"] Survey = "SURVEY", #[doc =
-    " `INTERNAL`"] Internal = "INTERNAL", #[doc = " `TWITTER`"] Twitter = "TWITTER",
-    #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN", }
+crate::runtime::string_enum!(WebformDuplicateCheckOption);
+/// The option that determines what happens after the form is submitted
+///
+/// Spec: `/components/schemas/Webform/properties/exit_option`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebformExitOption {
+    /// `REDIRECT`
+    Redirect,
+    /// `FUNNEL_LINK`
+    FunnelLink,
+    /// `HOSTED`
+    Hosted,
+    /// `LANDING_PAGE`
+    LandingPage,
+    /// `WEB_FORM`
+    WebForm,
+    /// `SURVEY`
+    Survey,
+    /// `UPDATE`
+    Update,
+    /// `UPDATE_OPT_OUT`
+    UpdateOptOut,
+    /// `OPT_OUT`
+    OptOut,
+    /// `CONFIRM`
+    Confirm,
+    /// `MESSAGE`
+    Message,
+    /// `AUTHORING_MESSAGE`
+    AuthoringMessage,
+    /// `MANUAL`
+    Manual,
+    /// `CLOSE`
+    Close,
+    /// `DISPLAY_TEXT_AND_BUTTON`
+    DisplayTextAndButton,
+    /// `ERROR`
+    Error,
+    /// `HOSTED_PAGE`
+    HostedPage,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl WebformExitOption {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Redirect, "REDIRECT"),
+        (Self::FunnelLink, "FUNNEL_LINK"),
+        (Self::Hosted, "HOSTED"),
+        (Self::LandingPage, "LANDING_PAGE"),
+        (Self::WebForm, "WEB_FORM"),
+        (Self::Survey, "SURVEY"),
+        (Self::Update, "UPDATE"),
+        (Self::UpdateOptOut, "UPDATE_OPT_OUT"),
+        (Self::OptOut, "OPT_OUT"),
+        (Self::Confirm, "CONFIRM"),
+        (Self::Message, "MESSAGE"),
+        (Self::AuthoringMessage, "AUTHORING_MESSAGE"),
+        (Self::Manual, "MANUAL"),
+        (Self::Close, "CLOSE"),
+        (Self::DisplayTextAndButton, "DISPLAY_TEXT_AND_BUTTON"),
+        (Self::Error, "ERROR"),
+        (Self::HostedPage, "HOSTED_PAGE"),
+    ];
+}
+crate::runtime::string_enum!(WebformExitOption);
+/// The type of webform this is
+///
+/// Spec: `/components/schemas/Webform/properties/webform_type`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebformWebformType {
+    /// `LEGACY`
+    Legacy,
+    /// `STANDALONE`
+    Standalone,
+    /// `FUNNEL`
+    Funnel,
+    /// `LANDING_PAGE`
+    LandingPage,
+    /// `SURVEY`
+    Survey,
+    /// `INTERNAL`
+    Internal,
+    /// `TWITTER`
+    Twitter,
+    /// `UNKNOWN`
+    Unknown2,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl WebformWebformType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Legacy, "LEGACY"),
+        (Self::Standalone, "STANDALONE"),
+        (Self::Funnel, "FUNNEL"),
+        (Self::LandingPage, "LANDING_PAGE"),
+        (Self::Survey, "SURVEY"),
+        (Self::Internal, "INTERNAL"),
+        (Self::Twitter, "TWITTER"),
+        (Self::Unknown2, "UNKNOWN"),
+    ];
+}
+crate::runtime::string_enum!(WebformWebformType);
 /// Spec: `/components/schemas/WordPressOptInOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WordPressOptInOption {

@@ -58,11 +58,11 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
     quote! {
         #crate_doc
         #![forbid(unsafe_code)]
-        // Spec-shaped code: constructors take every required field, and a few operations
-        // take more than seven required parameters.
-        #![allow(clippy::too_many_arguments)]
-        // Large and small variants side by side are what the spec describes.
-        #![allow(clippy::large_enum_variant)]
+        #![allow(
+            clippy::too_many_arguments,
+            reason = "constructors take every required field; some operations take more than seven"
+        )]
+        #![allow(clippy::large_enum_variant, reason = "oneOf variants are as large as the spec makes them")]
 
         pub mod api;
         #runtime

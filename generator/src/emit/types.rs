@@ -29,15 +29,28 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
         TypeKind::Enum { variants } => {
             let vs = variants.iter().map(|v| {
                 let vname = format_ident!("{}", v.name);
+                let vdoc = docs::line_attr(&format!("`{}`", v.api_name.replace('`', "'")));
+                quote!(#vdoc #vname,)
+            });
+            let table = variants.iter().map(|v| {
+                let vname = format_ident!("{}", v.name);
                 let value = &v.api_name;
-                let vdoc = docs::line_attr(&format!("`{}`", value.replace('`', "'")));
-                quote!(#vdoc #vname = #value,)
+                quote!((Self::#vname, #value))
             });
             quote! {
-                crate::runtime::string_enum! {
-                    #doc
-                    #name { #(#vs)* }
+                #doc
+                #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                pub enum #name {
+                    #(#vs)*
+                    /// A value this version of the crate does not know. Do not send it back
+                    /// unless you know the server accepts it.
+                    Unknown(String),
                 }
+                impl #name {
+                    /// Every value this version knows, with its wire form.
+                    pub const VALUES: &[(Self, &str)] = &[#(#table),*];
+                }
+                crate::runtime::string_enum!(#name);
             }
         }
         TypeKind::Union { variants, discriminator } => {
@@ -109,10 +122,11 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                 });
                 let inits = fields.iter().map(|f| {
                     let n = format_ident!("{}", f.name);
-                    match (f.required && !f.nullable, f.boxed) {
-                        (true, true) => quote!(#n: Box::new(#n.into())),
-                        (true, false) => quote!(#n: #n.into()),
-                        (false, _) => quote!(#n: None),
+                    let value = if f.boxed { quote!(Box::new(#n.into())) } else { quote!(#n.into()) };
+                    match shape(api, f) {
+                        Shape::Plain => quote!(#n: #value),
+                        Shape::RequiredOption => quote!(#n: Some(#value)),
+                        Shape::Nullable | Shape::Optional => quote!(#n: None),
                     }
                 });
                 let extra_init = additional.as_ref().map(|_| quote!(#extra_name: Default::default(),));
@@ -147,32 +161,65 @@ fn extra_field(fields: &[Field]) -> proc_macro2::Ident {
     format_ident!("{}", name)
 }
 
+/// How a field is declared.
+enum Shape {
+    /// Required: `T`, missing or `null` decodes as the default.
+    Plain,
+    /// Required, but its type has no default to fall back on: `Option<T>`, always sent,
+    /// and a required argument of `new()`.
+    RequiredOption,
+    /// Required and nullable: `Option<T>`, always sent (`null` when empty).
+    Nullable,
+    /// Optional: `Option<T>`, left out when `None`.
+    Optional,
+}
+
+fn shape(api: &Api, f: &Field) -> Shape {
+    match (f.required, f.nullable) {
+        (true, false) if defaultable(api, &f.ty) => Shape::Plain,
+        (true, false) => Shape::RequiredOption,
+        (true, true) => Shape::Nullable,
+        (false, _) => Shape::Optional,
+    }
+}
+
 fn field(api: &Api, f: &Field) -> TokenStream {
     let name = format_ident!("{}", f.name);
     let mut inner = ty(&f.ty, true);
     if f.boxed {
         inner = quote!(Box<#inner>);
     }
-    let deprecated = if f.deprecated { "Deprecated." } else { "" };
-    let doc = docs::paragraphs([f.doc.as_deref().unwrap_or(""), deprecated]);
+    let shape = shape(api, f);
+    let note = match (&shape, f.deprecated) {
+        (Shape::RequiredOption, _) => "Required by the spec; `None` only when the server leaves it out.",
+        (_, true) => "Deprecated.",
+        _ => "",
+    };
+    let doc = docs::paragraphs([f.doc.as_deref().unwrap_or(""), note]);
     let rename = (f.api_name != f.name).then(|| {
         let api_name = &f.api_name;
         quote!(rename = #api_name,)
     });
-    if f.required && !f.nullable {
-        let tolerant =
-            defaultable(api, &f.ty).then(|| quote!(default, deserialize_with = "crate::runtime::null_as_default",));
-        let attrs = match (&rename, &tolerant) {
-            (None, None) => quote!(),
-            _ => quote!(#[serde(#rename #tolerant)]),
-        };
-        quote!(#doc #attrs pub #name: #inner,)
-    } else if f.required {
-        // Required but nullable: always sent, as `null` when empty.
-        let attrs = rename.map(|r| quote!(#[serde(#r)]));
-        quote!(#doc #attrs pub #name: Option<#inner>,)
-    } else {
-        quote!(#doc #[serde(#rename skip_serializing_if = "Option::is_none")] pub #name: Option<#inner>,)
+    let attrs = |extra: TokenStream| {
+        if rename.is_none() && extra.is_empty() {
+            quote!()
+        } else {
+            quote!(#[serde(#rename #extra)])
+        }
+    };
+    match shape {
+        Shape::Plain => {
+            let a = attrs(quote!(default, deserialize_with = "crate::runtime::null_as_default",));
+            quote!(#doc #a pub #name: #inner,)
+        }
+        Shape::RequiredOption | Shape::Nullable => {
+            let a = attrs(quote!(default,));
+            quote!(#doc #a pub #name: Option<#inner>,)
+        }
+        Shape::Optional => {
+            let a = attrs(quote!(skip_serializing_if = "Option::is_none",));
+            quote!(#doc #a pub #name: Option<#inner>,)
+        }
     }
 }
 

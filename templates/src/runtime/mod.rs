@@ -23,45 +23,36 @@ pub mod __private {
     pub use serde_json;
 }
 
-/// Defines a string enum that never fails to decode: values it does not know are kept
-/// in `Unknown(String)`.
+/// Implements the string-enum traits for a generated enum that has a `VALUES` table and an
+/// `Unknown(String)` variant: decoding never fails, values it does not know are kept.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __keap_string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-            /// A value this version of the crate does not know. Do not send it back unless
-            /// you know the server accepts it.
-            Unknown(String),
-        }
-
+    ($name:ident) => {
         impl $name {
             /// The value as it travels on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
-                    $(Self::$variant => $value,)*
                     Self::Unknown(other) => other,
+                    known => Self::VALUES.iter().find(|(v, _)| v == known).map_or("", |(_, s)| s),
                 }
             }
         }
 
         impl ::core::convert::From<&str> for $name {
             fn from(value: &str) -> Self {
-                match value {
-                    $($value => Self::$variant,)*
-                    other => Self::Unknown(other.to_owned()),
+                match Self::VALUES.iter().find(|(_, s)| *s == value) {
+                    Some((known, _)) => known.clone(),
+                    None => Self::Unknown(value.to_owned()),
                 }
             }
         }
 
         impl ::core::convert::From<String> for $name {
             fn from(value: String) -> Self {
-                match value.as_str() {
-                    $($value => Self::$variant,)*
-                    _ => Self::Unknown(value),
+                match Self::VALUES.iter().find(|(_, s)| *s == value) {
+                    Some((known, _)) => known.clone(),
+                    None => Self::Unknown(value),
                 }
             }
         }

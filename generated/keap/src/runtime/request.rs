@@ -275,9 +275,11 @@ impl Request {
     }
 }
 
-/// Encodes a query key or value (`application/x-www-form-urlencoded` minus `+` for space).
+/// Encodes a query key or value. `,` stays literal so comma-joined lists arrive as the
+/// spec's `form` style describes; `&`, `=`, `;`, `+` and `#` are always escaped.
 pub(crate) fn encode_query(s: &str) -> Cow<'_, str> {
     const QUERY: &AsciiSet = &SEGMENT
+        .remove(b',')
         .remove(b':')
         .remove(b'@')
         .remove(b'/')
@@ -286,8 +288,7 @@ pub(crate) fn encode_query(s: &str) -> Cow<'_, str> {
         .remove(b'\'')
         .remove(b'(')
         .remove(b')')
-        .remove(b'*')
-        .remove(b';');
+        .remove(b'*');
     utf8_percent_encode(s, QUERY).into()
 }
 
@@ -365,7 +366,7 @@ mod tests {
         r.query_object("report", &Some(serde_json::json!({"from": "2024-01-01", "n": 2})), false);
         assert_eq!(
             r.query_string(),
-            "page_size=10&fields=id%2Cgiven_name&update_mask=a&update_mask=b%20c&from=2024-01-01&n=2"
+            "page_size=10&fields=id,given_name&update_mask=a&update_mask=b%20c&from=2024-01-01&n=2"
         );
         assert!(r.error.is_none());
     }

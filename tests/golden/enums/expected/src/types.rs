@@ -6,10 +6,22 @@
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, and a missing or `null`
 //! required field decodes as its default.
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/paths/~1tasks/get/parameters/0/schema`"] ListTasksStatus { #[doc =
-    " `OPEN`"] Open = "OPEN", #[doc = " `DONE`"] Done = "DONE", }
+/// Spec: `/paths/~1tasks/get/parameters/0/schema`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListTasksStatus {
+    /// `OPEN`
+    Open,
+    /// `DONE`
+    Done,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl ListTasksStatus {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Open, "OPEN"), (Self::Done, "DONE")];
+}
+crate::runtime::string_enum!(ListTasksStatus);
 /// Spec: `/components/schemas/Task`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Task {
@@ -34,15 +46,55 @@ impl Task {
         }
     }
 }
-crate::runtime::string_enum! {
-    #[doc = " Spec: `/components/schemas/Task/properties/priority`"] TaskPriority { #[doc
-    = " `LOW`"] Low = "LOW", #[doc = " `HIGH`"] High = "HIGH", }
+/// Spec: `/components/schemas/Task/properties/priority`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TaskPriority {
+    /// `LOW`
+    Low,
+    /// `HIGH`
+    High,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
-crate::runtime::string_enum! {
-    #[doc = " What kind of task."] #[doc = ""] #[doc =
-    " Spec: `/components/schemas/TaskType`"] TaskType { #[doc = " `EMAIL`"] Email =
-    "EMAIL", #[doc = " `Email`"] Email2 = "Email", #[doc = " `CALL`"] Call = "CALL",
-    #[doc = " `UNKNOWN`"] Unknown2 = "UNKNOWN", #[doc = " `5`"] V5 = "5", #[doc = " ``"]
-    Empty = "", #[doc = " `social-account.type`"] SocialAccountType =
-    "social-account.type", }
+impl TaskPriority {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Low, "LOW"), (Self::High, "HIGH")];
 }
+crate::runtime::string_enum!(TaskPriority);
+/// What kind of task.
+///
+/// Spec: `/components/schemas/TaskType`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TaskType {
+    /// `EMAIL`
+    Email,
+    /// `Email`
+    Email2,
+    /// `CALL`
+    Call,
+    /// `UNKNOWN`
+    Unknown2,
+    /// `5`
+    V5,
+    /// ``
+    Empty,
+    /// `social-account.type`
+    SocialAccountType,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
+}
+impl TaskType {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Email, "EMAIL"),
+        (Self::Email2, "Email"),
+        (Self::Call, "CALL"),
+        (Self::Unknown2, "UNKNOWN"),
+        (Self::V5, "5"),
+        (Self::Empty, ""),
+        (Self::SocialAccountType, "social-account.type"),
+    ];
+}
+crate::runtime::string_enum!(TaskType);

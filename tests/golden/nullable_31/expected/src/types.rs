@@ -30,6 +30,7 @@ pub struct Contact {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<serde_json::Value>,
+    #[serde(default)]
     pub nickname: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<crate::runtime::DateTime>,

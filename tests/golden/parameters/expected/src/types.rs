@@ -28,9 +28,19 @@ pub struct UpdateNoteFilter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-crate::runtime::string_enum! {
-    #[doc =
-    " Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/1/schema/items`"]
-    UpdateNoteUpdateMaskItem { #[doc = " `title`"] Title = "title", #[doc = " `body`"]
-    Body = "body", }
+/// Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/1/schema/items`
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateNoteUpdateMaskItem {
+    /// `title`
+    Title,
+    /// `body`
+    Body,
+    /// A value this version of the crate does not know. Do not send it back
+    /// unless you know the server accepts it.
+    Unknown(String),
 }
+impl UpdateNoteUpdateMaskItem {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Title, "title"), (Self::Body, "body")];
+}
+crate::runtime::string_enum!(UpdateNoteUpdateMaskItem);

@@ -1,0 +1,205 @@
+//! Generated crates against a real HTTP server on 127.0.0.1: what goes on the wire and what
+//! comes back, for the golden fixtures' operations.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+
+/// A request as the server saw it.
+#[derive(Debug)]
+struct Seen {
+    /// `PATCH /path?query HTTP/1.1`
+    line: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Serves one canned response per connection, in order, and reports each request.
+fn serve(responses: Vec<(u16, &'static str, Vec<u8>)>) -> (String, mpsc::Receiver<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for (status, content_type, body) in responses {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let mut headers = Vec::new();
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                let h = h.trim_end();
+                if h.is_empty() {
+                    break;
+                }
+                let (k, v) = h.split_once(':').unwrap();
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+            let len = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .map_or(0, |(_, v)| v.parse().unwrap());
+            let mut req_body = vec![0; len];
+            reader.read_exact(&mut req_body).unwrap();
+            tx.send(Seen { line: line.trim_end().to_string(), headers, body: req_body }).unwrap();
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&body).unwrap();
+        }
+    });
+    (base, rx)
+}
+
+fn json(status: u16, body: &str) -> (u16, &'static str, Vec<u8>) {
+    (status, "application/json", body.as_bytes().to_vec())
+}
+
+#[tokio::test]
+async fn parameters_travel_as_their_styles_say() {
+    use golden_parameters::types::{Report, UpdateNoteBody, UpdateNoteFilter, UpdateNoteUpdateMaskItem};
+    let (base, seen) = serve(vec![json(200, "")]);
+    let client = golden_parameters::Client::builder().base_url(&base).build().unwrap();
+    let report = Report { from: Some("2024-01-01".into()), to: None };
+    client
+        .notes()
+        .update_note(5, "n/1:x", report)
+        .update_mask([UpdateNoteUpdateMaskItem::Title, UpdateNoteUpdateMaskItem::Body])
+        .fields(["id", "title"])
+        .page_size(10)
+        .since("2024-01-01T00:00:00Z")
+        .filter(UpdateNoteFilter { status: Some("open now".into()) })
+        .x_trace("trace-1")
+        .body(UpdateNoteBody { title: Some("T".into()), body: None })
+        .send()
+        .await
+        .unwrap();
+    let r = seen.recv().unwrap();
+    assert_eq!(
+        r.line,
+        "PATCH /contacts/5/notes/n%2F1%3Ax?update_mask=title&update_mask=body&fields=id,title&page_size=10\
+         &since=2024-01-01T00:00:00Z&from=2024-01-01&filter%5Bstatus%5D=open%20now HTTP/1.1"
+    );
+    assert_eq!(r.header("x-trace"), Some("trace-1"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(String::from_utf8(r.body).unwrap(), r#"{"title":"T"}"#);
+}
+
+#[tokio::test]
+async fn custom_verbs_stay_in_the_path() {
+    let (base, seen) = serve(vec![(204, "text/plain", Vec::new()), json(200, "")]);
+    let client = golden_custom_verbs::Client::builder().base_url(format!("{base}/")).build().unwrap();
+    let body = golden_custom_verbs::types::LinkContactsBody::new("1", "2");
+    client.contact().link_contacts(body).send().await.unwrap();
+    client.tags().apply_tags("a:b").send().await.unwrap();
+    assert_eq!(seen.recv().unwrap().line, "POST /rest/v2/contacts:link HTTP/1.1");
+    assert_eq!(seen.recv().unwrap().line, "POST /rest/v2/tags/a%3Ab/contacts:applyTags HTTP/1.1");
+    assert_eq!(golden_custom_verbs::DEFAULT_BASE_URL, "https://api.example.com/crm");
+}
+
+#[tokio::test]
+async fn multipart_uploads_files_and_fields() {
+    let (base, seen) = serve(vec![json(201, r#"{"id":"77"}"#)]);
+    let client = golden_multipart::Client::builder().base_url(&base).build().unwrap();
+    let file = golden_multipart::runtime::FilePart::new("a.txt", b"hello".to_vec()).content_type("text/plain");
+    let created = client.files().create_file(file, "a.txt").is_public(true).tags(["x", "y"]).send().await.unwrap();
+    assert_eq!(created.id.as_deref(), Some("77"));
+    let r = seen.recv().unwrap();
+    let ct = r.header("content-type").unwrap();
+    let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
+    let body = String::from_utf8(r.body.clone()).unwrap();
+    let part = |name: &str, value: &str| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    assert!(body.contains("filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n"), "{body}");
+    for (name, value) in [("file_name", "a.txt"), ("is_public", "true"), ("tags", "x"), ("tags", "y")] {
+        assert!(body.contains(&part(name, value)), "missing {name}={value} in {body}");
+    }
+}
+
+#[tokio::test]
+async fn responses_decode_by_kind_and_errors_keep_their_body() {
+    let (base, seen) = serve(vec![
+        (204, "text/plain", Vec::new()),
+        (202, "text/plain", Vec::new()),
+        (200, "text/html", b"<html>form</html>".to_vec()),
+        (200, "application/octet-stream", vec![0, 1, 2]),
+        json(404, r#"{"code":"404","message":"Not found","details":null}"#),
+        json(200, r#"{"things":["a", 5]}"#),
+        (503, "text/html", b"<html>gateway</html>".to_vec()),
+    ]);
+    let client = golden_responses::Client::builder().base_url(&base).build().unwrap();
+    let things = client.things();
+    things.delete_thing("1").send().await.unwrap();
+    things.publish_thing("1").send().await.unwrap();
+    assert_eq!(things.get_webform_html("1").send().await.unwrap(), "<html>form</html>");
+    assert_eq!(things.download_file("1").send().await.unwrap(), vec![0, 1, 2]);
+    match things.delete_thing("2").send().await {
+        Err(golden_responses::Error::Api(e)) => {
+            assert_eq!(
+                (e.status, e.body.code.as_deref(), e.body.message.as_deref()),
+                (404, Some("404"), Some("Not found"))
+            );
+            let typed: golden_responses::types::Error = e.decode_body().unwrap();
+            assert_eq!(typed.message.as_deref(), Some("Not found"));
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+    match things.list_things().send().await {
+        Err(e @ golden_responses::Error::Decode { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("things[1]") && text.contains("listThings"), "{text}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    match things.list_things().send().await {
+        Err(golden_responses::Error::Api(e)) => assert_eq!((e.status, e.raw.as_str()), (503, "<html>gateway</html>")),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+    let lines: Vec<String> = seen.try_iter().map(|s| s.line).collect();
+    assert_eq!(lines[1], "POST /things/1:publish HTTP/1.1");
+    assert_eq!(lines[2], "GET /webforms/1:data HTTP/1.1");
+}
+
+#[test]
+fn enums_keep_unknown_values_and_round_trip() {
+    use golden_enums::types::{Task, TaskType};
+    let task: Task = serde_json::from_str(r#"{"type":"NEW_KIND","priority":"LOW","extra":1}"#).unwrap();
+    assert_eq!(task.type_, TaskType::Unknown("NEW_KIND".into()));
+    assert_eq!(serde_json::to_string(&task).unwrap(), r#"{"priority":"LOW","type":"NEW_KIND"}"#);
+    let task: Task = serde_json::from_str(r#"{"type":null}"#).unwrap();
+    assert_eq!(task.type_, TaskType::default());
+    let task: Task = serde_json::from_str(r#"{"type":5}"#).unwrap();
+    assert_eq!(task.type_, TaskType::V5);
+    assert_eq!(TaskType::from("Email"), TaskType::Email2);
+    assert_eq!(TaskType::Unknown2.as_str(), "UNKNOWN");
+}
+
+#[test]
+fn unions_dispatch_on_the_discriminator() {
+    use golden_one_of::types::{IdOrName, Pet};
+    let pet: Pet = serde_json::from_str(r#"{"kind":"dog","barks":true}"#).unwrap();
+    assert!(matches!(pet, Pet::Dog(ref d) if d.barks == Some(true)));
+    let pet: Pet = serde_json::from_str(r#"{"kind":"fish"}"#).unwrap();
+    assert!(matches!(pet, Pet::Other(_)));
+    assert_eq!(serde_json::from_str::<IdOrName>("7").unwrap(), IdOrName::I64(7));
+    assert_eq!(serde_json::from_str::<IdOrName>(r#""x""#).unwrap(), IdOrName::String("x".into()));
+    assert!(matches!(serde_json::from_str::<IdOrName>("[1]").unwrap(), IdOrName::Other(_)));
+}
+
+#[test]
+fn recursive_types_nest() {
+    use golden_recursion::types::Node;
+    let node: Node = serde_json::from_str(r#"{"name":"a","parent":{"name":"p"},"children":[{"name":"c"}]}"#).unwrap();
+    assert_eq!(node.parent.as_ref().unwrap().name, "p");
+    assert_eq!(node.children.unwrap()[0].name, "c");
+}
