@@ -124,10 +124,23 @@ pub fn cargo_toml(opts: &Options, header: &str) -> String {
 }
 
 pub fn readme(api: &Api, opts: &Options) -> String {
-    let first_tag = api.tags.values().next();
-    let example = first_tag
-        .and_then(|t| t.operations.iter().find(|o| o.http_method == "GET").map(|o| (t, o)))
-        .map(|(t, o)| format!("client.{}().{}(", t.module, o.method_name))
+    // The example: a GET without arguments, from the contact group when there is one.
+    let example = api
+        .tags
+        .values()
+        .flat_map(|t| t.operations.iter().map(move |o| (t, o)))
+        .min_by_key(|(t, o)| {
+            let needs_args = o.body.as_ref().is_some_and(|b| b.required) || o.params.iter().any(|p| p.required);
+            (o.http_method != "GET", needs_args, !t.module.starts_with("contact"), o.path.len())
+        })
+        .map(|(t, o)| {
+            let needs_args = o.body.as_ref().is_some_and(|b| b.required) || o.params.iter().any(|p| p.required);
+            let args = if needs_args { "/* required arguments */" } else { "" };
+            format!(
+                "    let answer = client.{}().{}({args}).send().await?;\n    println!(\"{{answer:?}}\");\n",
+                t.module, o.method_name
+            )
+        })
         .unwrap_or_default();
     let body = strip_template_comment(README_TEMPLATE)
         .replace("{name}", &opts.crate_name)

@@ -15,6 +15,9 @@ pub use error::{ApiError, ApiErrorBody, Error};
 pub use request::{encode_path, Method, Request};
 pub use values::{null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
 
+/// The HTTP client crate underneath, for [`ClientBuilder::http_client`].
+pub use reqwest;
+
 /// Re-exports used by generated code and macros; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
