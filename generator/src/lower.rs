@@ -131,6 +131,10 @@ impl<'a> Lowerer<'a> {
         let pointer = format!("/components/schemas/{}", escape(name));
         let hint = Hint { name: rust.clone(), claimed: true };
         let ty = self.schema(schema, &hint, &pointer)?;
+        if ty == TypeRef::Named(rust.clone()) && !self.types.contains_key(&rust) {
+            return Err(Error::at(pointer, format!("schema `{name}` is only a reference to itself"))
+                .hint("give it a type or properties"));
+        }
         if ty != TypeRef::Named(rust.clone()) {
             let doc = match schema {
                 ReferenceOr::Item(s) => s.schema_data.description.clone(),
@@ -553,7 +557,8 @@ impl<'a> Lowerer<'a> {
         let mut builder_names = BTreeMap::<String, Namespace>::new();
         for (tag, ops) in by_tag {
             let module = modules.claim(sanitize(&tag, Case::Snake));
-            let handle = format!("{}Api", sanitize(&tag, Case::Pascal));
+            // From the module name, so two tags that sanitize alike get distinct handles too.
+            let handle = format!("{}Api", sanitize(&module, Case::Pascal));
             let builders = builder_names.entry(module.clone()).or_insert_with(|| Namespace::with_reserved(&[&handle]));
             let mut methods = Namespace::default();
             let mut operations = Vec::new();
@@ -939,6 +944,19 @@ fn variant_name(ty: &TypeRef) -> String {
 
 /// Boxes fields that would make a type contain itself, and refuses cycles that no value
 /// could ever satisfy (every link a required field).
+/// Whether `ty` names `name`, looking through aliases.
+fn mentions(api: &Api, ty: &TypeRef, name: &str, seen: &mut BTreeSet<String>) -> bool {
+    match ty {
+        TypeRef::Named(n) if n == name => true,
+        TypeRef::Named(n) => {
+            seen.insert(n.clone())
+                && matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Alias(t)) if mentions(api, t, name, seen))
+        }
+        TypeRef::Vec(inner) | TypeRef::Map(inner) => mentions(api, inner, name, seen),
+        TypeRef::Prim(_) | TypeRef::Json => false,
+    }
+}
+
 fn resolve_cycles(api: &mut Api) -> Result<()> {
     fn direct(ty: &TypeRef) -> Option<&str> {
         match ty {
@@ -958,7 +976,9 @@ fn resolve_cycles(api: &mut Api) -> Result<()> {
                 TypeKind::Union { variants, .. } => {
                     variants.iter().filter_map(|v| direct(&v.ty).map(|n| (n.to_string(), false))).collect()
                 }
-                TypeKind::Alias(ty) => direct(ty).map(|n| vec![(n.to_string(), true)]).unwrap_or_default(),
+                TypeKind::Alias(ty) | TypeKind::Newtype(ty) => {
+                    direct(ty).map(|n| vec![(n.to_string(), true)]).unwrap_or_default()
+                }
                 TypeKind::Enum { .. } => Vec::new(),
             };
             (name.clone(), out)
@@ -989,6 +1009,22 @@ fn resolve_cycles(api: &mut Api) -> Result<()> {
                     format!("`{name}` contains itself through required fields (via `{target}`): no value can be built"),
                 )
                 .hint("make one field on the cycle optional or nullable"));
+            }
+        }
+    }
+    // `pub type A = Vec<A>;` is not Rust: an alias that contains itself becomes a newtype.
+    let aliases: Vec<String> = api
+        .types
+        .iter()
+        .filter(
+            |(name, t)| matches!(&t.kind, TypeKind::Alias(target) if mentions(api, target, name, &mut BTreeSet::new())),
+        )
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in aliases {
+        if let Some(t) = api.types.get_mut(&name) {
+            if let TypeKind::Alias(target) = &t.kind {
+                t.kind = TypeKind::Newtype(target.clone());
             }
         }
     }

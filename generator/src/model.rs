@@ -229,6 +229,8 @@ pub enum TypeKind {
     },
     /// `pub type Name = ...;`
     Alias(TypeRef),
+    /// `pub struct Name(pub ...);`, for a schema that contains itself (`type: array` of itself).
+    Newtype(TypeRef),
 }
 
 /// A struct field.

@@ -26,6 +26,15 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
             let target = ty(target, true);
             quote!(#doc pub type #name = #target;)
         }
+        TypeKind::Newtype(target) => {
+            let target = ty(target, true);
+            quote! {
+                #doc
+                #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #target);
+            }
+        }
         TypeKind::Enum { variants } => {
             let vs = variants.iter().map(|v| {
                 let vname = format_ident!("{}", v.name);

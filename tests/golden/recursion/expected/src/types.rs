@@ -24,6 +24,10 @@ impl B {
         Self { a: Box::new(a.into()) }
     }
 }
+/// Spec: `/components/schemas/Forest`
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Forest(pub std::collections::BTreeMap<String, Forest>);
 /// Spec: `/components/schemas/Node`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Node {
@@ -44,3 +48,9 @@ impl Node {
         }
     }
 }
+/// A list of trees; an alias would be infinite, so this is a newtype.
+///
+/// Spec: `/components/schemas/Tree`
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Tree(pub Vec<Tree>);

@@ -3,10 +3,10 @@
 //! Operations tagged `new`.
 /// Operations tagged `new`: get one with [`Client::new_2`](crate::Client::new_2).
 #[derive(Clone, Debug)]
-pub struct NewApi {
+pub struct New2Api {
     client: crate::Client,
 }
-impl NewApi {
+impl New2Api {
     pub(crate) fn new(client: crate::Client) -> Self {
         Self { client }
     }
@@ -31,7 +31,7 @@ impl NewApi {
         }
     }
 }
-/// Request for [`NewApi::get_thing_by_type`]: set optional parameters, then `send`.
+/// Request for [`New2Api::get_thing_by_type`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetThingByType {
@@ -49,7 +49,7 @@ impl GetThingByType {
         self.client.transport().send_json(req).await
     }
 }
-/// Request for [`NewApi::get_thing_by_type_2`]: set optional parameters, then `send`.
+/// Request for [`New2Api::get_thing_by_type_2`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetThingByType2 {
