@@ -30,7 +30,7 @@ const RESERVED_TYPES: &[&str] = &[
 ];
 
 /// Methods of the generated `Client`; a tag with one of these names gets a number.
-const RESERVED_ACCESSORS: &[&str] = &["new", "builder", "transport", "from", "clone", "fmt"];
+const RESERVED_ACCESSORS: &[&str] = &["new", "builder", "transport", "quota", "from", "clone", "fmt"];
 
 /// Lowers a parsed spec to the model.
 pub fn lower(doc: &OpenAPI, warnings: &mut Vec<Warning>) -> Result<Api> {

@@ -7,9 +7,12 @@ use quote::{format_ident, quote};
 
 /// The runtime sources, copied verbatim into `src/runtime/`.
 pub const RUNTIME: &[(&str, &str)] = &[
+    ("auth.rs", include_str!("../../../templates/src/runtime/auth.rs")),
     ("client.rs", include_str!("../../../templates/src/runtime/client.rs")),
+    ("clock.rs", include_str!("../../../templates/src/runtime/clock.rs")),
     ("error.rs", include_str!("../../../templates/src/runtime/error.rs")),
     ("mod.rs", include_str!("../../../templates/src/runtime/mod.rs")),
+    ("quota.rs", include_str!("../../../templates/src/runtime/quota.rs")),
     ("request.rs", include_str!("../../../templates/src/runtime/request.rs")),
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
 ];
@@ -68,7 +71,7 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         #runtime
         pub mod types;
 
-        pub use runtime::{Error, ClientBuilder};
+        pub use runtime::{Auth, ClientBuilder, Error, Quota, RetryPolicy, Tokens};
 
         /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
         pub const DEFAULT_BASE_URL: &str = #base_url;
@@ -93,6 +96,11 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
             /// The transport every operation sends through.
             pub fn transport(&self) -> &runtime::Transport {
                 &self.transport
+            }
+
+            /// What each quota window (second, minute, day) has left.
+            pub fn quota(&self) -> Vec<runtime::Budget> {
+                self.transport.quota()
             }
 
             #(#accessors)*
@@ -184,9 +192,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_runtime_file_is_baked_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../templates/src/runtime");
+        let mut on_disk: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        on_disk.sort();
+        let listed: Vec<&str> = RUNTIME.iter().map(|(name, _)| *name).collect();
+        assert_eq!(on_disk, listed, "list every file of templates/src/runtime in RUNTIME");
+    }
+
+    #[test]
     fn runtime_dependencies_come_from_the_runtime_manifest() {
         let deps = manifest_section(RUNTIME_MANIFEST, "dependencies");
         assert!(deps.contains("reqwest"), "{deps}");
-        assert!(!deps.contains("tokio"), "dev-dependencies leaked: {deps}");
+        assert!(!deps.contains("rt-multi-thread"), "dev-dependencies leaked: {deps}");
     }
 }

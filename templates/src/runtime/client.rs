@@ -1,12 +1,89 @@
-//! The transport: one place where every request is sent and every response read. Auth,
-//! quota and retries slot in around `execute` as layers.
+//! The transport: the one place every request is sent and every response read. Around each
+//! attempt: wait for quota, add credentials, send, learn from the quota headers, and decide
+//! in one place whether to retry.
 
+use super::auth::{Auth, Kind};
+use super::clock::{jitter, Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
+use super::quota::{observations, retry_after, Budget, LocalQuota, Quota, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
+use bytes::Bytes;
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
+
+/// How failed attempts are retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (default 3).
+    pub max_retries: u32,
+    /// First backoff delay, doubled each retry, with jitter (default 500 ms).
+    pub base_delay: Duration,
+    /// Longest backoff delay (default 30 s).
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_retries: 3, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30) }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy { max_retries: 0, ..Self::default() }
+    }
+
+    /// Exponential backoff with "equal jitter": half fixed, half random.
+    fn backoff(&self, retry: u32) -> Duration {
+        let exp = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(16)).min(self.max_delay);
+        let half = exp / 2;
+        half + Duration::from_millis(jitter(half.as_millis() as u64 + 1))
+    }
+}
+
+/// Something the client did that an application may want to see (metrics, logs).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A request waits for room in a quota window.
+    QuotaWait {
+        /// The operationId.
+        operation: &'static str,
+        /// The full window.
+        window: Window,
+        /// How long it waits.
+        wait: Duration,
+    },
+    /// The server answered 429.
+    Throttled {
+        /// The operationId.
+        operation: &'static str,
+        /// The server's `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// A failed attempt is retried.
+    Retry {
+        /// The operationId.
+        operation: &'static str,
+        /// The attempt that failed (1 is the first).
+        attempt: u32,
+        /// Why.
+        reason: &'static str,
+        /// The wait before the next attempt (quota waits come on top).
+        delay: Duration,
+    },
+    /// The OAuth2 access token was refreshed.
+    TokenRefreshed,
+}
+
+/// A function that receives [`Event`]s.
+pub type EventHook = Arc<dyn Fn(&Event) + Send + Sync>;
 
 /// Builds a client. `C` is the client type handed back: the generated crate's `Client`.
 pub struct ClientBuilder<C = Transport> {
@@ -14,6 +91,12 @@ pub struct ClientBuilder<C = Transport> {
     http: Option<reqwest::Client>,
     timeout: Duration,
     user_agent: String,
+    auth: Auth,
+    quota: Quota,
+    store: Option<Arc<dyn QuotaStore>>,
+    retry: RetryPolicy,
+    clock: Option<Arc<dyn Clock>>,
+    on_event: Option<EventHook>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -25,18 +108,64 @@ impl<C: From<Transport>> ClientBuilder<C> {
             http: None,
             timeout: Duration::from_secs(60),
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
+            auth: Auth::none(),
+            quota: Quota::default(),
+            store: None,
+            retry: RetryPolicy::default(),
+            clock: None,
+            on_event: None,
             client: PhantomData,
         }
     }
 
-    /// Sends requests to another base URL (a proxy, a mock server).
+    /// Sends requests to another base URL (a proxy, a mock server). Credentials go to this
+    /// host only.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
     }
 
-    /// Uses a preconfigured `reqwest::Client` (its own timeouts and proxies apply; the
-    /// builder's timeout and user agent do not).
+    /// How requests authenticate: [`Auth::api_key`], [`Auth::bearer`] or [`Auth::oauth2`].
+    pub fn auth(mut self, auth: impl Into<Auth>) -> Self {
+        self.auth = auth.into();
+        self
+    }
+
+    /// The quota limits (default: 5/s, 120/min, 15,000/day).
+    pub fn quota(mut self, quota: Quota) -> Self {
+        self.quota = quota;
+        self
+    }
+
+    /// Keeps quota state in `store` instead of this process (to share it between
+    /// processes). The store enforces its own limits; [`quota`](Self::quota) still sets
+    /// how long requests may wait.
+    pub fn quota_store(mut self, store: Arc<dyn QuotaStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// How failures are retried (default: 3 retries, backoff from 500 ms).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The clock quota and backoff use (default: tokio's).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Calls `f` on every [`Event`]: quota waits, throttling, retries, token refreshes.
+    pub fn on_event(mut self, f: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        self.on_event = Some(Arc::new(f));
+        self
+    }
+
+    /// Uses a preconfigured `reqwest::Client`: its own timeouts, proxies and redirect
+    /// policy apply (the builder's stops credentials from following a redirect to another
+    /// host; keep that in yours).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -57,23 +186,47 @@ impl<C: From<Transport>> ClientBuilder<C> {
     /// Builds the client.
     pub fn build(self) -> Result<C, Error> {
         let base = self.base_url.trim_end_matches('/').to_owned();
-        match reqwest::Url::parse(&base) {
-            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+        let origin = match reqwest::Url::parse(&base) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => u.origin(),
             _ => return Err(Error::Config(format!("base URL `{base}` is not an http(s) URL"))),
-        }
+        };
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .timeout(self.timeout)
                 .user_agent(self.user_agent)
+                // Credentials stay with the configured host: a redirect elsewhere is not
+                // followed, it comes back as an error.
+                .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                    if attempt.url().origin() == origin && attempt.previous().len() < 5 {
+                        attempt.follow()
+                    } else {
+                        attempt.stop()
+                    }
+                }))
                 .build()
                 .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?,
         };
-        Ok(C::from(Transport { inner: Arc::new(Inner { http, base_url: base }) }))
+        let clock = self.clock.unwrap_or_else(|| Arc::new(TokioClock::new()));
+        let store = self.store.unwrap_or_else(|| Arc::new(LocalQuota::new(self.quota.clone())));
+        Ok(C::from(Transport {
+            inner: Arc::new(Inner {
+                http,
+                base_url: base,
+                auth: self.auth,
+                quota: self.quota,
+                store,
+                gate: tokio::sync::Mutex::new(()),
+                retry: self.retry,
+                clock,
+                on_event: self.on_event,
+            }),
+        }))
     }
 }
 
-/// Sends requests. Cheap to clone: clones share one connection pool.
+/// Sends requests. Cheap to clone: clones share one connection pool, one quota and one
+/// token.
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
@@ -82,27 +235,49 @@ pub struct Transport {
 struct Inner {
     http: reqwest::Client,
     base_url: String,
+    auth: Auth,
+    quota: Quota,
+    store: Arc<dyn QuotaStore>,
+    /// Taken in turn (tokio's mutex is fair) by requests waiting for quota.
+    gate: tokio::sync::Mutex<()>,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    on_event: Option<EventHook>,
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport").field("base_url", &self.inner.base_url).finish_non_exhaustive()
+        f.debug_struct("Transport")
+            .field("base_url", &self.inner.base_url)
+            .field("auth", &self.inner.auth)
+            .field("quota", &self.inner.quota)
+            .finish_non_exhaustive()
     }
 }
 
 /// A response with a 2xx status.
 struct Success {
     status: u16,
-    body: Vec<u8>,
+    body: Bytes,
 }
 
 /// Largest error body kept in [`ApiError::raw`].
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// Methods a retry cannot repeat the effect of.
+fn idempotent(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE)
+}
+
 impl Transport {
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// What each quota window has left.
+    pub fn quota(&self) -> Vec<Budget> {
+        self.inner.store.budget(self.inner.clock.now())
     }
 
     /// Sends and decodes a JSON response.
@@ -138,61 +313,194 @@ impl Transport {
 
     /// Sends and returns the body as bytes.
     pub async fn send_bytes(&self, req: Request) -> Result<Vec<u8>, Error> {
-        Ok(self.execute(req).await?.body)
+        Ok(self.execute(req).await?.body.to_vec())
+    }
+
+    fn emit(&self, event: Event) {
+        if let Some(f) = &self.inner.on_event {
+            f(&event);
+        }
+    }
+
+    /// Waits, in turn, until every quota window has room.
+    async fn acquire(&self, operation: &'static str) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let _turn = inner.gate.lock().await;
+        loop {
+            let now = inner.clock.now();
+            let Err(wait) = inner.store.try_acquire(now) else { return Ok(()) };
+            let delay = wait.until.duration_since(now).unwrap_or_default();
+            if delay > inner.quota.max_wait_for(wait.window) {
+                tracing::warn!(operation, window = %wait.window, "keap: quota exhausted, not sending");
+                return Err(Error::QuotaExhausted { window: wait.window, resets_at: wait.until });
+            }
+            tracing::debug!(operation, window = %wait.window, wait_ms = delay.as_millis() as u64, "keap: waiting for quota");
+            self.emit(Event::QuotaWait { operation, window: wait.window, wait: delay });
+            inner.clock.sleep(delay).await;
+        }
+    }
+
+    /// The credentials header for the next attempt, refreshing an expiring OAuth2 token.
+    async fn credentials(&self) -> Result<Option<(u64, HeaderName, HeaderValue)>, Error> {
+        match &self.inner.auth.kind {
+            Kind::None => Ok(None),
+            Kind::Static(name, value) => Ok(Some((0, name.clone(), value.clone()))),
+            Kind::OAuth2(o) => {
+                let now = self.inner.clock.now();
+                let (generation, value) = match o.current(now) {
+                    Some(current) => current,
+                    None => {
+                        let fresh = o.refresh(&self.inner.http, None, now).await?;
+                        self.emit(Event::TokenRefreshed);
+                        fresh
+                    }
+                };
+                Ok(Some((generation, reqwest::header::AUTHORIZATION, value)))
+            }
+        }
     }
 
     async fn execute(&self, req: Request) -> Result<Success, Error> {
         if let Some(e) = req.error {
             return Err(e);
         }
+        let span = tracing::debug_span!(
+            "keap.request",
+            operation = req.operation,
+            method = %req.method,
+            path = req.template,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+        );
+        self.attempts(req).instrument(span).await
+    }
+
+    async fn attempts(&self, req: Request) -> Result<Success, Error> {
+        let inner = &*self.inner;
         let operation = req.operation;
-        let transport = |source| Error::Transport { operation, source };
-        let mut url = format!("{}{}", self.inner.base_url, req.path);
+        let mut url = format!("{}{}", inner.base_url, req.path);
         let query = req.query_string();
         if !query.is_empty() {
             url.push('?');
             url.push_str(&query);
         }
-        let mut builder = self.inner.http.request(req.method, url);
-        for (name, value) in &req.headers {
-            builder = builder.header(*name, value.as_str());
-        }
-        builder = match req.body {
-            Body::None => builder,
-            Body::Json(bytes) => builder.header("content-type", "application/json").body(bytes),
-            Body::Bytes(content_type, bytes) => builder.header("content-type", content_type).body(bytes),
+        // Encoded once; each attempt shares the bytes.
+        let (content_type, body): (Option<HeaderValue>, Option<Bytes>) = match req.body {
+            Body::None => (None, None),
+            Body::Json(bytes) => (Some(HeaderValue::from_static("application/json")), Some(bytes.into())),
+            Body::Bytes(ct, bytes) => (HeaderValue::from_str(&ct).ok(), Some(bytes.into())),
             Body::Multipart(parts) => {
-                let (content_type, bytes) = encode_multipart(&parts);
-                builder.header("content-type", content_type).body(bytes)
+                let (ct, bytes) = encode_multipart(&parts);
+                (HeaderValue::from_str(&ct).ok(), Some(bytes.into()))
             }
             Body::Form(fields) => {
-                let body = fields
+                let text = fields
                     .iter()
                     .map(|(k, v)| format!("{}={}", super::request::encode_query(k), super::request::encode_query(v)))
                     .collect::<Vec<_>>()
                     .join("&");
-                builder.header("content-type", "application/x-www-form-urlencoded").body(body)
+                (Some(HeaderValue::from_static("application/x-www-form-urlencoded")), Some(text.into()))
             }
         };
-        let response = builder.header("accept", "application/json").send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = if response.status().is_success() {
-            Vec::new()
-        } else {
-            response
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect()
-        };
-        let body = response.bytes().await.map_err(transport)?.to_vec();
-        if (200..300).contains(&status) {
-            return Ok(Success { status, body });
+        let safe_to_repeat = idempotent(&req.method);
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempt", attempt);
+            self.acquire(operation).await?;
+            let credentials = self.credentials().await?;
+            let mut builder = inner.http.request(req.method.clone(), &url).header(ACCEPT, "application/json");
+            for (name, value) in &req.headers {
+                builder = builder.header(*name, value.as_str());
+            }
+            if let Some((_, name, value)) = &credentials {
+                builder = builder.header(name.clone(), value.clone());
+            }
+            if let Some(ct) = &content_type {
+                builder = builder.header(CONTENT_TYPE, ct.clone());
+            }
+            if let Some(b) = &body {
+                builder = builder.body(b.clone());
+            }
+            let retries_left = attempt <= inner.retry.max_retries;
+            let response = match builder.send().await {
+                Ok(r) => r,
+                Err(source) => {
+                    // A failed connect never reached the server; anything later might have.
+                    let unsent = source.is_connect();
+                    if retries_left && (safe_to_repeat || unsent) {
+                        let delay = inner.retry.backoff(attempt);
+                        let reason = if unsent { "connect failed" } else { "connection failed" };
+                        tracing::debug!(operation, attempt, reason, "keap: retrying");
+                        self.emit(Event::Retry { operation, attempt, reason, delay });
+                        inner.clock.sleep(delay).await;
+                        continue;
+                    }
+                    return Err(Error::Transport { operation, source });
+                }
+            };
+            let status = response.status().as_u16();
+            tracing::Span::current().record("status", status);
+            let now = inner.clock.now();
+            let mut exhausted = false;
+            observations(response.headers(), |o| {
+                exhausted |= o.available == 0;
+                inner.store.observe(now, o);
+            });
+            if (200..300).contains(&status) {
+                let body = response.bytes().await.map_err(|source| Error::Transport { operation, source })?;
+                return Ok(Success { status, body });
+            }
+            if status == 401 && !refreshed {
+                if let (Kind::OAuth2(o), Some((generation, ..))) = (&inner.auth.kind, &credentials) {
+                    // Rejected before it was processed: refresh once (single flight) and resend.
+                    refreshed = true;
+                    o.refresh(&inner.http, Some(*generation), now).await?;
+                    self.emit(Event::TokenRefreshed);
+                    attempt -= 1;
+                    continue;
+                }
+            }
+            if status == 429 && retries_left {
+                // A rejection, so any method may be resent. Wait as the server says: its
+                // Retry-After, else the window its headers show empty (the quota gate now
+                // waits for it, or fails fast for the day), else back off.
+                let after = retry_after(response.headers(), now);
+                self.emit(Event::Throttled {
+                    operation,
+                    retry_after: after.map(|t| t.duration_since(now).unwrap_or_default()),
+                });
+                tracing::warn!(operation, attempt, "keap: throttled (429)");
+                if let Some(until) = after {
+                    inner.store.pause_until(until);
+                } else if !exhausted {
+                    let delay = inner.retry.backoff(attempt);
+                    self.emit(Event::Retry { operation, attempt, reason: "throttled", delay });
+                    inner.clock.sleep(delay).await;
+                }
+                continue;
+            }
+            if matches!(status, 502..=504) && retries_left && safe_to_repeat {
+                let delay = inner.retry.backoff(attempt);
+                self.emit(Event::Retry { operation, attempt, reason: "server unavailable", delay });
+                inner.clock.sleep(delay).await;
+                continue;
+            }
+            return Err(api_error(operation, status, response).await);
         }
-        let mut raw = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
-        raw.shrink_to_fit();
-        Err(Error::Api(Box::new(ApiError { operation, status, body: ApiErrorBody::parse(&raw), raw, headers })))
     }
+}
+
+async fn api_error(operation: &'static str, status: u16, response: reqwest::Response) -> Error {
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let body = response.bytes().await.unwrap_or_default();
+    let raw = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
+    Error::Api(Box::new(ApiError { operation, status, body: ApiErrorBody::parse(&raw), raw, headers }))
 }
 
 /// Byte offset of a 1-based line and column.
@@ -222,5 +530,21 @@ mod tests {
     fn base_url_must_be_http() {
         let e = ClientBuilder::<Transport>::new("ftp://x").build().err().unwrap();
         assert!(e.to_string().contains("not an http(s) URL"));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy::default();
+        for retry in 1..10 {
+            let d = p.backoff(retry);
+            let exp = (p.base_delay * (1 << (retry - 1))).min(p.max_delay);
+            assert!(d >= exp / 2 && d <= exp, "retry {retry}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn only_idempotent_methods_repeat() {
+        assert!(idempotent(&Method::GET) && idempotent(&Method::PUT) && idempotent(&Method::DELETE));
+        assert!(!idempotent(&Method::POST) && !idempotent(&Method::PATCH));
     }
 }

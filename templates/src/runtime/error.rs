@@ -29,6 +29,17 @@ pub enum Error {
         /// The body around the failure.
         snippet: String,
     },
+    /// A quota window has no room, and waiting for it would take longer than allowed
+    /// ([`Quota::max_wait`](super::Quota::max_wait)); nothing was sent.
+    QuotaExhausted {
+        /// The full window.
+        window: super::Window,
+        /// When it has room again.
+        resets_at: std::time::SystemTime,
+    },
+    /// Authentication failed: the OAuth2 token could not be refreshed. The message says
+    /// what to do.
+    Auth(String),
     /// The request built by the caller cannot be sent as it is.
     InvalidRequest(String),
     /// The client is misconfigured (bad base URL, TLS setup).
@@ -59,6 +70,11 @@ impl fmt::Display for Error {
                 f,
                 "{operation}: HTTP {status} response did not decode at `{path}`: {message} (near `{snippet}`)"
             ),
+            Error::QuotaExhausted { window, resets_at } => {
+                let secs = resets_at.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                write!(f, "the {window} quota is used up until {secs} (Unix time); nothing was sent")
+            }
+            Error::Auth(m) => write!(f, "authentication: {m}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(m) => write!(f, "client configuration: {m}"),
         }

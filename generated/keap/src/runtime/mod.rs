@@ -7,13 +7,19 @@
 //! Everything here refers to its siblings with `super::`, so it works both as a module
 //! of a generated crate and as the root of keapgen's runtime crate.
 
+mod auth;
 mod client;
+mod clock;
 mod error;
+mod quota;
 mod request;
 mod values;
 
-pub use client::{ClientBuilder, Transport};
+pub use auth::{Auth, OAuth2Builder, OnRefresh, Secret, Tokens, API_KEY_HEADER, DEFAULT_TOKEN_URL};
+pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
+pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
+pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window};
 pub use request::{encode_path, Method, Request};
 pub use values::{null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
 

@@ -15,7 +15,7 @@
 pub mod api;
 pub use keapgen_runtime::runtime;
 pub mod types;
-pub use runtime::{Error, ClientBuilder};
+pub use runtime::{Auth, ClientBuilder, Error, Quota, RetryPolicy, Tokens};
 /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
 pub const DEFAULT_BASE_URL: &str = "";
 /// The API client. Cheap to clone: clones share one connection pool.
@@ -35,6 +35,10 @@ impl Client {
     /// The transport every operation sends through.
     pub fn transport(&self) -> &runtime::Transport {
         &self.transport
+    }
+    /// What each quota window (second, minute, day) has left.
+    pub fn quota(&self) -> Vec<runtime::Budget> {
+        self.transport.quota()
     }
     /// Operations tagged `Pets`.
     pub fn pets(&self) -> api::PetsApi {

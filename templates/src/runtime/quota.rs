@@ -1,0 +1,455 @@
+//! Keap's quotas: requests per second, per minute and per day. The client waits for room
+//! before sending (first come, first served), learns from the quota headers Keap returns,
+//! and fails fast rather than wait for the next day.
+
+use super::clock::{epoch_ms, from_epoch_ms};
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+/// A quota window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Window {
+    /// Any one-second span.
+    Second,
+    /// Any one-minute span.
+    Minute,
+    /// The calendar day, 00:00 to 24:00 UTC.
+    Day,
+}
+
+impl Window {
+    const ALL: [Window; 3] = [Window::Second, Window::Minute, Window::Day];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn span_ms(self) -> u64 {
+        match self {
+            Window::Second => 1_000,
+            Window::Minute => 60_000,
+            Window::Day => 86_400_000,
+        }
+    }
+
+    /// Reads Keap's `time-unit` header values (`second`, `Minute`, `days`, ...).
+    fn parse(unit: &str) -> Option<Window> {
+        let u = unit.trim().trim_end_matches(['s', 'S']);
+        [("second", Window::Second), ("minute", Window::Minute), ("day", Window::Day)]
+            .into_iter()
+            .find(|(name, _)| u.eq_ignore_ascii_case(name))
+            .map(|(_, w)| w)
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Window::Second => "second",
+            Window::Minute => "minute",
+            Window::Day => "day",
+        })
+    }
+}
+
+/// Limits per window and how long a request may wait for each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quota {
+    limits: [Option<u32>; 3],
+    max_wait: [Duration; 3],
+}
+
+impl Default for Quota {
+    /// The project brief's limits for a key: 5 per second, 120 per minute, 15,000 per day.
+    fn default() -> Self {
+        Quota::custom(Some(5), Some(120), Some(15_000))
+    }
+}
+
+impl Quota {
+    /// Keap's published limits for a Personal Access Token or Service Account Key:
+    /// 10 per second, 240 per minute, 30,000 per day.
+    pub fn keap_key() -> Self {
+        Quota::custom(Some(10), Some(240), Some(30_000))
+    }
+
+    /// Keap's published limits for an OAuth2 app: 1,500 per minute, 150,000 per day.
+    pub fn keap_oauth_app() -> Self {
+        Quota::custom(None, Some(1_500), Some(150_000))
+    }
+
+    /// Your own limits; `None` leaves a window unlimited.
+    pub fn custom(per_second: Option<u32>, per_minute: Option<u32>, per_day: Option<u32>) -> Self {
+        Quota {
+            limits: [per_second, per_minute, per_day],
+            // Wait for the short windows; a full day is better reported than slept through.
+            max_wait: [Duration::MAX, Duration::MAX, Duration::ZERO],
+        }
+    }
+
+    /// No local limits (the server's headers still apply).
+    pub fn unlimited() -> Self {
+        Quota::custom(None, None, None)
+    }
+
+    /// The longest a request may wait for room in `window` before failing with
+    /// [`Error::QuotaExhausted`](super::Error::QuotaExhausted). Defaults: no limit for the
+    /// second and minute windows, zero (fail fast) for the day.
+    pub fn max_wait(mut self, window: Window, wait: Duration) -> Self {
+        self.max_wait[window.index()] = wait;
+        self
+    }
+
+    /// The limit of a window, if any.
+    pub fn limit(&self, window: Window) -> Option<u32> {
+        self.limits[window.index()]
+    }
+
+    pub(crate) fn max_wait_for(&self, window: Window) -> Duration {
+        self.max_wait[window.index()]
+    }
+}
+
+/// What a window has left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// The window.
+    pub window: Window,
+    /// The configured limit, if any.
+    pub limit: Option<u32>,
+    /// Requests that may be sent now without waiting (the smaller of the local count and
+    /// what the server last reported).
+    pub remaining: u32,
+    /// When the window next frees room.
+    pub resets_at: SystemTime,
+}
+
+/// No room yet: wait until `until` for `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait {
+    /// The window that is full.
+    pub window: Window,
+    /// When it has room again.
+    pub until: SystemTime,
+}
+
+/// What the server said about one window in a response's headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observation {
+    /// The window.
+    pub window: Window,
+    /// Requests it still allows.
+    pub available: u32,
+    /// When it resets (Keap's `expiry-time`), if given.
+    pub expires: Option<SystemTime>,
+}
+
+/// Where quota state lives. The in-process [`LocalQuota`] is the default; a store shared by
+/// several processes (Redis, say) implements the same three calls.
+pub trait QuotaStore: Send + Sync + 'static {
+    /// Records a request at `now` if every window has room, or says how long to wait.
+    fn try_acquire(&self, now: SystemTime) -> Result<(), Wait>;
+    /// Takes in what the server reported.
+    fn observe(&self, now: SystemTime, observation: Observation);
+    /// Sends nothing before `until` (a `Retry-After`).
+    fn pause_until(&self, until: SystemTime);
+    /// Every window's budget.
+    fn budget(&self, now: SystemTime) -> Vec<Budget>;
+}
+
+/// Quota state for one process: sliding logs for the second and minute windows (so no
+/// span of that length ever holds more than the limit, whatever the server's alignment), a
+/// counter for the UTC day, and caps learned from the server.
+pub struct LocalQuota {
+    quota: Quota,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Send times (epoch ms) within the last second and minute.
+    logs: [VecDeque<u64>; 2],
+    /// (day number, requests that day).
+    day: (u64, u32),
+    /// Server-reported caps per window.
+    caps: [Option<Cap>; 3],
+    paused_until: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Cap {
+    available: u32,
+    sent: u32,
+    expires: u64,
+}
+
+impl LocalQuota {
+    /// State for these limits.
+    pub fn new(quota: Quota) -> Self {
+        let mut state = State::default();
+        for (i, w) in [Window::Second, Window::Minute].into_iter().enumerate() {
+            state.logs[i] = VecDeque::with_capacity(quota.limit(w).unwrap_or(0).min(100_000) as usize);
+        }
+        LocalQuota { quota, state: Mutex::new(state) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock leaves consistent counters; keep going.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn next_midnight(now: u64) -> u64 {
+    (now / Window::Day.span_ms() + 1) * Window::Day.span_ms()
+}
+
+impl State {
+    fn expire(&mut self, now: u64) {
+        for (i, w) in [Window::Second, Window::Minute].into_iter().enumerate() {
+            let log = &mut self.logs[i];
+            while log.front().is_some_and(|t| t + w.span_ms() <= now) {
+                log.pop_front();
+            }
+        }
+        let today = now / Window::Day.span_ms();
+        if self.day.0 != today {
+            self.day = (today, 0);
+        }
+        for cap in &mut self.caps {
+            if cap.is_some_and(|c| c.expires <= now) {
+                *cap = None;
+            }
+        }
+    }
+
+    /// Requests `window` allows now, and when it next frees room.
+    fn room(&self, quota: &Quota, window: Window, now: u64) -> (u32, u64) {
+        let (mut room, mut reset) = match (window, quota.limit(window)) {
+            (_, None) => (u32::MAX, now),
+            (Window::Day, Some(limit)) => (limit.saturating_sub(self.day.1), next_midnight(now)),
+            (w, Some(limit)) => {
+                let log = &self.logs[w.index()];
+                let used = log.len() as u32;
+                (limit.saturating_sub(used), log.front().map_or(now, |t| t + w.span_ms()))
+            }
+        };
+        if let Some(cap) = self.caps[window.index()] {
+            let left = cap.available.saturating_sub(cap.sent);
+            if left < room {
+                room = left;
+                reset = cap.expires;
+            }
+        }
+        (room, reset.max(now))
+    }
+}
+
+impl QuotaStore for LocalQuota {
+    fn try_acquire(&self, now: SystemTime) -> Result<(), Wait> {
+        let now = epoch_ms(now);
+        let mut s = self.lock();
+        s.expire(now);
+        if s.paused_until > now {
+            return Err(Wait { window: Window::Second, until: from_epoch_ms(s.paused_until) });
+        }
+        // The window that frees up last decides the wait.
+        let mut wait: Option<Wait> = None;
+        for w in Window::ALL {
+            let (room, reset) = s.room(&self.quota, w, now);
+            if room == 0 && wait.is_none_or(|x| epoch_ms(x.until) < reset) {
+                wait = Some(Wait { window: w, until: from_epoch_ms(reset) });
+            }
+        }
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        for (i, w) in [Window::Second, Window::Minute].into_iter().enumerate() {
+            if self.quota.limit(w).is_some() {
+                s.logs[i].push_back(now);
+            }
+        }
+        s.day.1 += 1;
+        for cap in s.caps.iter_mut().flatten() {
+            cap.sent += 1;
+        }
+        Ok(())
+    }
+
+    fn observe(&self, now: SystemTime, o: Observation) {
+        let now = epoch_ms(now);
+        let mut s = self.lock();
+        s.expire(now);
+        let (room, _) = s.room(&self.quota, o.window, now);
+        // Only ever lower the budget: the configured limits stay a ceiling.
+        if o.available < room {
+            let expires = o.expires.map(epoch_ms).filter(|e| *e > now).unwrap_or(match o.window {
+                Window::Day => next_midnight(now),
+                w => now + w.span_ms(),
+            });
+            s.caps[o.window.index()] = Some(Cap { available: o.available, sent: 0, expires });
+        }
+    }
+
+    fn pause_until(&self, until: SystemTime) {
+        let mut s = self.lock();
+        s.paused_until = s.paused_until.max(epoch_ms(until));
+    }
+
+    fn budget(&self, now: SystemTime) -> Vec<Budget> {
+        let now = epoch_ms(now);
+        let mut s = self.lock();
+        s.expire(now);
+        Window::ALL
+            .into_iter()
+            .map(|w| {
+                let (room, reset) = s.room(&self.quota, w, now);
+                Budget { window: w, limit: self.quota.limit(w), remaining: room, resets_at: from_epoch_ms(reset) }
+            })
+            .collect()
+    }
+}
+
+/// Header name prefixes Keap reports quotas under, with the window each means when its
+/// `time-unit` is missing.
+const QUOTA_HEADERS: [(&str, Window); 3] = [
+    ("x-keap-product-quota-", Window::Day),
+    ("x-keap-product-throttle-", Window::Minute),
+    ("x-keap-tenant-throttle-", Window::Minute),
+];
+
+/// Reads Keap's quota headers. Values may be blank or pipe-separated (`minute|day` with
+/// `120|15000`); whatever does not parse is skipped.
+pub fn observations(headers: &reqwest::header::HeaderMap, mut each: impl FnMut(Observation)) {
+    for (prefix, default_window) in QUOTA_HEADERS {
+        let get = |suffix: &str| {
+            // HeaderMap lookups are case-insensitive; names are built on the stack.
+            let mut name = [0u8; 64];
+            let len = prefix.len() + suffix.len();
+            name[..prefix.len()].copy_from_slice(prefix.as_bytes());
+            name[prefix.len()..len].copy_from_slice(suffix.as_bytes());
+            let name = std::str::from_utf8(&name[..len]).ok()?;
+            headers.get(name).and_then(|v| v.to_str().ok())
+        };
+        let Some(available) = get("available") else { continue };
+        let units = get("time-unit").unwrap_or("");
+        let expiry = get("expiry-time").unwrap_or("");
+        let mut units = units.split('|');
+        let mut expiry = expiry.split('|');
+        for value in available.split('|') {
+            let unit = units.next().unwrap_or("");
+            let exp = expiry.next().unwrap_or("");
+            let Ok(available) = value.trim().parse::<i64>() else { continue };
+            let window = if unit.trim().is_empty() { Some(default_window) } else { Window::parse(unit) };
+            let Some(window) = window else { continue };
+            let expires = exp.trim().parse::<u64>().ok().filter(|ms| *ms > 0).map(from_epoch_ms);
+            each(Observation { window, available: available.clamp(0, u32::MAX as i64) as u32, expires });
+        }
+    }
+}
+
+/// Parses `Retry-After`: seconds or an HTTP date.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<SystemTime> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(now + Duration::from_secs(secs));
+    }
+    parse_http_date(value)
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (the only form servers must send).
+fn parse_http_date(s: &str) -> Option<SystemTime> {
+    let mut parts = s.split_whitespace().skip(1);
+    let day: u64 = parts.next()?.parse().ok()?;
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| Some(*m) == parts.clone().next())? as u64
+        + 1;
+    parts.next();
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':').map(|x| x.parse::<u64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = (y - era * 400) as u64;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe as i64 - 719_468;
+    let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + sec;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderMap;
+
+    fn at(ms: u64) -> SystemTime {
+        from_epoch_ms(ms)
+    }
+
+    #[test]
+    fn sliding_windows_never_exceed_their_limit() {
+        let q = LocalQuota::new(Quota::custom(Some(2), Some(3), None));
+        assert!(q.try_acquire(at(0)).is_ok());
+        assert!(q.try_acquire(at(10)).is_ok());
+        assert_eq!(q.try_acquire(at(20)), Err(Wait { window: Window::Second, until: at(1000) }));
+        assert!(q.try_acquire(at(1000)).is_ok());
+        // The minute window is now full until the first request is a minute old.
+        assert_eq!(q.try_acquire(at(1500)), Err(Wait { window: Window::Minute, until: at(60_000) }));
+    }
+
+    #[test]
+    fn the_day_resets_at_utc_midnight() {
+        let q = LocalQuota::new(Quota::custom(None, None, Some(1)));
+        let late = 86_400_000 * 3 - 5;
+        assert!(q.try_acquire(at(late)).is_ok());
+        assert_eq!(q.try_acquire(at(late + 1)), Err(Wait { window: Window::Day, until: at(86_400_000 * 3) }));
+        assert!(q.try_acquire(at(86_400_000 * 3)).is_ok());
+    }
+
+    #[test]
+    fn server_reports_only_lower_the_budget() {
+        let q = LocalQuota::new(Quota::custom(None, Some(100), None));
+        q.observe(at(0), Observation { window: Window::Minute, available: 1, expires: Some(at(30_000)) });
+        assert!(q.try_acquire(at(1)).is_ok());
+        assert_eq!(q.try_acquire(at(2)), Err(Wait { window: Window::Minute, until: at(30_000) }));
+        assert!(q.try_acquire(at(30_000)).is_ok());
+        q.observe(at(30_001), Observation { window: Window::Minute, available: 5000, expires: None });
+        let minute = q.budget(at(30_002))[1];
+        assert_eq!(minute.remaining, 98);
+    }
+
+    #[test]
+    fn reads_keap_headers_blank_and_piped() {
+        let mut h = HeaderMap::new();
+        h.insert("X-Keap-Product-Quota-Available", "14000".parse().unwrap());
+        h.insert("x-keap-product-quota-time-unit", "Day".parse().unwrap());
+        h.insert("x-keap-product-quota-expiry-time", "1700000000000".parse().unwrap());
+        h.insert("x-keap-product-throttle-available", "".parse().unwrap());
+        h.insert("x-keap-tenant-throttle-available", "9|240000".parse().unwrap());
+        h.insert("x-keap-tenant-throttle-time-unit", "minute|day".parse().unwrap());
+        let mut seen = Vec::new();
+        observations(&h, |o| seen.push(o));
+        assert_eq!(
+            seen,
+            vec![
+                Observation { window: Window::Day, available: 14000, expires: Some(at(1_700_000_000_000)) },
+                Observation { window: Window::Minute, available: 9, expires: None },
+                Observation { window: Window::Day, available: 240000, expires: None },
+            ]
+        );
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&h, at(1000)), Some(at(8000)));
+        h.insert("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+        assert_eq!(retry_after(&h, at(0)), Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777)));
+    }
+}
