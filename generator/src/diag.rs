@@ -56,8 +56,10 @@ impl fmt::Display for Error {
             (None, Some(line)) => write!(f, "line {line}: ",)?,
             (None, None) => {}
         }
-        if let Some(p) = &self.pointer {
-            write!(f, "at {p}: ")?;
+        match self.pointer.as_deref() {
+            Some("") => f.write_str("at the document root: ")?,
+            Some(p) => write!(f, "at {p}: ")?,
+            None => {}
         }
         f.write_str(&self.message)?;
         if let Some(h) = &self.hint {

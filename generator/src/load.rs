@@ -32,6 +32,11 @@ pub fn load_file(path: &Path) -> Result<Spec> {
 pub fn parse(source: Source) -> Result<Spec> {
     let mut raw = to_json(&source)?;
     let mut warnings = Vec::new();
+    // `openapi: 3.0` unquoted is a YAML number; its meaning is clear.
+    if let Some(n) = raw.get("openapi").filter(|v| v.is_number()).map(|v| v.to_string()) {
+        warnings.push(warn("/openapi".into(), format!("the version is a number; reading it as \"{n}\"")));
+        raw["openapi"] = Value::String(n);
+    }
     check_version(&raw).map_err(|e| e.in_source(&source))?;
     normalise(&mut raw, &mut warnings);
     let doc: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
@@ -283,21 +288,60 @@ fn warn(pointer: String, message: impl Into<String>) -> Warning {
 /// Keys whose values are data (examples, defaults), not schemas: never rewritten.
 const DATA_KEYS: &[&str] = &["example", "examples", "default", "enum", "const", "x-examples"];
 
+/// Keys whose value is a map from names the spec chose (a property called `const`, a schema
+/// called `example`) to objects: the map itself is never a schema and its keys are not
+/// keywords.
+const MAP_KEYS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "schemas",
+    "paths",
+    "responses",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "content",
+    "links",
+    "callbacks",
+    "encoding",
+    "variables",
+    "parameters",
+];
+
+/// Keys whose value is one schema, where 3.1 also allows `true`/`false`.
+const SCHEMA_KEYS: &[&str] = &["items", "not", "additionalProperties", "contains", "propertyNames"];
+
 fn walk(v: &mut Value, at: &mut String, warnings: &mut Vec<Warning>) {
     match v {
         Value::Object(obj) => {
             fix_schema(obj, at, warnings);
             for (k, child) in obj.iter_mut() {
-                if DATA_KEYS.contains(&k.as_str()) && !child.is_object() {
-                    continue;
-                }
-                if k == "example" || k.starts_with("x-") {
+                if k.starts_with("x-") || (DATA_KEYS.contains(&k.as_str()) && !child.is_object()) || k == "example" {
                     continue;
                 }
                 let len = at.len();
                 at.push('/');
                 at.push_str(&escape(k));
-                walk(child, at, warnings);
+                if SCHEMA_KEYS.contains(&k.as_str()) {
+                    bool_schema(child);
+                }
+                match child {
+                    Value::Object(map) if MAP_KEYS.contains(&k.as_str()) => {
+                        for (name, item) in map.iter_mut() {
+                            let len = at.len();
+                            at.push('/');
+                            at.push_str(&escape(name));
+                            if k == "properties" || k == "patternProperties" || k == "$defs" || k == "schemas" {
+                                bool_schema(item);
+                            }
+                            walk(item, at, warnings);
+                            at.truncate(len);
+                        }
+                    }
+                    _ => walk(child, at, warnings),
+                }
                 at.truncate(len);
             }
         }
@@ -310,6 +354,13 @@ fn walk(v: &mut Value, at: &mut String, warnings: &mut Vec<Warning>) {
             }
         }
         _ => {}
+    }
+}
+
+/// 3.1 boolean schemas: `true` accepts anything (`{}`), `false` nothing (`{not: {}}`).
+fn bool_schema(v: &mut Value) {
+    if let Value::Bool(b) = *v {
+        *v = if b { Value::Object(Map::new()) } else { serde_json::json!({"not": {}}) };
     }
 }
 
@@ -343,6 +394,16 @@ fn fix_schema(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning
         if let Some(first) = first {
             obj.entry("example").or_insert(first);
         }
+    }
+    // 3.1: tuples; read as arrays of any value.
+    if obj.remove("prefixItems").is_some() {
+        warnings
+            .push(warn(format!("{at}/prefixItems"), "tuple schemas (`prefixItems`) are read as arrays of any value"));
+        obj.insert("items".into(), Value::Object(Map::new()));
+    }
+    // `additionalProperties: false` is 3.0 too: undo the boolean-schema rewrite for it.
+    if obj.get("additionalProperties") == Some(&serde_json::json!({"not": {}})) {
+        obj.insert("additionalProperties".into(), Value::Bool(false));
     }
     // 3.1: `const`.
     if let Some(c) = obj.remove("const") {

@@ -6,31 +6,62 @@ use crate::diag::{escape, Error, Result, Warning};
 use crate::model::*;
 use crate::naming::{sanitize, Case, Namespace};
 use openapiv3::{
-    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle,
-    ReferenceOr, Schema, SchemaKind, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, Parameter, ParameterSchemaOrContent, PathStyle,
+    QueryStyle, ReferenceOr, Schema, SchemaKind, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Type names generated code relies on; a schema with one of these names gets a number.
+/// Names of the prelude and of what generated code uses unqualified: a type or request
+/// builder with one of these names would shadow it, so it gets a number instead.
 const RESERVED_TYPES: &[&str] = &[
-    "Option",
-    "Some",
-    "None",
-    "String",
-    "Vec",
-    "Box",
-    "Result",
-    "Ok",
-    "Err",
+    "AsMut",
+    "AsRef",
     "BTreeMap",
+    "Box",
+    "Clone",
+    "Copy",
+    "Debug",
     "Default",
-    "Serialize",
     "Deserialize",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "Err",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Hash",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Serialize",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
     "Value",
+    "Vec",
 ];
 
 /// Methods of the generated `Client`; a tag with one of these names gets a number.
-const RESERVED_ACCESSORS: &[&str] = &["new", "builder", "transport", "quota", "from", "clone", "fmt"];
+const RESERVED_ACCESSORS: &[&str] = &["new", "builder", "transport", "quota", "from", "clone", "fmt", "api"];
 
 /// Lowers a parsed spec to the model.
 pub fn lower(doc: &OpenAPI, warnings: &mut Vec<Warning>) -> Result<Api> {
@@ -252,7 +283,20 @@ impl<'a> Lowerer<'a> {
         }
         let (parts, key) = if a.one_of.is_empty() { (&a.any_of, "anyOf") } else { (&a.one_of, "oneOf") };
         if !parts.is_empty() {
+            if !a.properties.is_empty() {
+                self.warn(
+                    format!("{pointer}/properties"),
+                    format!("properties beside `{key}` are not merged into its variants"),
+                );
+            }
             return self.union(parts, key, s.schema_data.discriminator.as_ref(), hint, pointer, doc);
+        }
+        if let Some(t) =
+            a.typ.as_deref().filter(|t| !["object", "array", "string", "integer", "number", "boolean"].contains(t))
+        {
+            if !a.properties.is_empty() {
+                self.warn(format!("{pointer}/type"), format!("unknown type `{t}`; reading it as an object"));
+            }
         }
         match a.typ.as_deref() {
             _ if !a.properties.is_empty() => {
@@ -383,6 +427,15 @@ impl<'a> Lowerer<'a> {
             let (i, part) = meaningful[0];
             return self.schema(part, hint, &format!("{pointer}/allOf/{i}"));
         }
+        if own_empty && !meaningful.iter().any(|(_, p)| self.object_like(p)) {
+            if let Some((i, part)) = meaningful.first() {
+                self.warn(
+                    format!("{pointer}/allOf"),
+                    "`allOf` of non-objects: using the first part's type, the others' constraints are not checked",
+                );
+                return self.schema(part, hint, &format!("{pointer}/allOf/{i}"));
+            }
+        }
         let mut props = Vec::new();
         let mut required = Vec::new();
         let mut additional = None;
@@ -398,6 +451,32 @@ impl<'a> Lowerer<'a> {
         let mut merged: Vec<Prop> = props.into_iter().rev().filter(|p| seen.insert(p.name.clone())).collect();
         merged.reverse();
         self.object(merged, &required, additional, hint, pointer, doc)
+    }
+
+    /// Whether an `allOf` part describes an object (properties to merge).
+    fn object_like(&self, part: &ReferenceOr<Schema>) -> bool {
+        let mut current = part;
+        for _ in 0..32 {
+            match current {
+                ReferenceOr::Reference { reference } => {
+                    let name = reference.strip_prefix(SCHEMA_PREFIX).map(unescape);
+                    match name.and_then(|n| self.doc.components.as_ref()?.schemas.get(&n)) {
+                        Some(next) => current = next,
+                        None => return false,
+                    }
+                }
+                ReferenceOr::Item(s) => {
+                    return match &s.schema_kind {
+                        SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => true,
+                        SchemaKind::Any(a) => {
+                            !a.properties.is_empty() || !a.all_of.is_empty() || a.typ.as_deref() == Some("object")
+                        }
+                        _ => false,
+                    }
+                }
+            }
+        }
+        false
     }
 
     /// Collects the properties an `allOf` part contributes.
@@ -503,8 +582,10 @@ impl<'a> Lowerer<'a> {
                 if tags.is_empty() {
                     tags.extend(spec_name.clone());
                 }
+                // A value selects the first variant it names.
+                tags.retain(|t| !variants.iter().any(|v: &UnionVariant| v.tags.contains(t)));
             }
-            variants.push(UnionVariant { name: ns.claim(vname), tags, ty });
+            variants.push(UnionVariant { name: ns.claim(vname), tags, ty, boxed: false });
         }
         self.types.insert(
             name.clone(),
@@ -559,7 +640,11 @@ impl<'a> Lowerer<'a> {
             let module = modules.claim(sanitize(&tag, Case::Snake));
             // From the module name, so two tags that sanitize alike get distinct handles too.
             let handle = format!("{}Api", sanitize(&module, Case::Pascal));
-            let builders = builder_names.entry(module.clone()).or_insert_with(|| Namespace::with_reserved(&[&handle]));
+            let builders = builder_names.entry(module.clone()).or_insert_with(|| {
+                let mut reserved = RESERVED_TYPES.to_vec();
+                reserved.push(&handle);
+                Namespace::with_reserved(&reserved)
+            });
             let mut methods = Namespace::default();
             let mut operations = Vec::new();
             for (path, method, op, params) in ops {
@@ -665,18 +750,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn parameter(&self, p: &ReferenceOr<Parameter>, pointer: &str) -> Result<Parameter> {
-        match p {
-            ReferenceOr::Item(p) => Ok(p.clone()),
-            ReferenceOr::Reference { reference } => {
-                let name = reference.strip_prefix("#/components/parameters/").map(unescape);
-                let found = name.as_ref().and_then(|n| self.doc.components.as_ref()?.parameters.get(n));
-                match found {
-                    Some(ReferenceOr::Item(p)) => Ok(p.clone()),
-                    _ => Err(Error::at(pointer, format!("unresolvable parameter $ref `{reference}`"))
-                        .hint("define it under components/parameters")),
-                }
-            }
-        }
+        follow(self.doc.components.as_ref().map(|c| &c.parameters), p, "parameters", pointer).cloned()
     }
 
     fn param(&mut self, p: &Parameter, pointer: &str, hint: &Hint, names: &mut Namespace) -> Result<Param> {
@@ -690,36 +764,44 @@ impl<'a> Lowerer<'a> {
             None => TypeRef::Prim(Prim::String),
         };
         let explode = data.explode;
-        let (location, style, ty) = match p {
-            Parameter::Query { style, .. } => {
-                let object = self.is_object(&ty);
-                match (&ty, style) {
-                    (TypeRef::Vec(inner), QueryStyle::Form) if explode != Some(false) => {
-                        (ParamIn::Query, Style::Repeat, (**inner).clone())
-                    }
-                    (TypeRef::Vec(inner), QueryStyle::Form) => (ParamIn::Query, Style::Csv, (**inner).clone()),
-                    (TypeRef::Vec(inner), _) => {
-                        self.warn(pointer, "space- and pipe-delimited arrays are sent comma-separated");
-                        (ParamIn::Query, Style::Csv, (**inner).clone())
-                    }
-                    (_, QueryStyle::DeepObject) if object => (ParamIn::Query, Style::Deep, ty),
-                    _ if object => {
-                        if explode == Some(false) {
-                            self.warn(pointer, "non-exploded object parameters are sent exploded");
-                        }
-                        (ParamIn::Query, Style::Flatten, ty)
-                    }
-                    _ => (ParamIn::Query, Style::Single, ty),
+        let json_content = matches!(&data.format,
+            ParameterSchemaOrContent::Content(c) if c.keys().any(|m| body_kind(m) == BodyKind::Json));
+        let location = match p {
+            Parameter::Query { .. } => ParamIn::Query,
+            Parameter::Path { style, .. } => {
+                if !matches!(style, PathStyle::Simple) {
+                    self.warn(pointer, "matrix and label path styles are not supported; sending simple style");
                 }
+                ParamIn::Path
             }
-            Parameter::Path { .. } | Parameter::Header { .. } => {
-                let location = if matches!(p, Parameter::Path { .. }) { ParamIn::Path } else { ParamIn::Header };
-                match ty {
-                    TypeRef::Vec(inner) => (location, Style::Csv, *inner),
-                    ty => (location, Style::Single, ty),
-                }
-            }
+            Parameter::Header { .. } => ParamIn::Header,
             Parameter::Cookie { .. } => unreachable!("cookie parameters are filtered out before"),
+        };
+        // Classify by what the type is underneath its aliases.
+        let shape = self.resolve(&ty);
+        let (style, ty) = match (&shape, p) {
+            _ if json_content => (Style::Json, ty),
+            (TypeRef::Vec(inner), Parameter::Query { style: QueryStyle::Form, .. }) if explode != Some(false) => {
+                (Style::Repeat, (**inner).clone())
+            }
+            (TypeRef::Vec(inner), Parameter::Query { style, .. }) => {
+                if !matches!(style, QueryStyle::Form) {
+                    self.warn(pointer, "space- and pipe-delimited arrays are sent comma-separated");
+                }
+                (Style::Csv, (**inner).clone())
+            }
+            (TypeRef::Vec(inner), _) => (Style::Csv, (**inner).clone()),
+            (_, Parameter::Query { style, .. }) if self.is_object(&shape) => {
+                if matches!(style, QueryStyle::DeepObject) {
+                    (Style::Deep, ty)
+                } else {
+                    if explode == Some(false) {
+                        self.warn(pointer, "non-exploded object parameters are sent exploded");
+                    }
+                    (Style::Flatten, ty)
+                }
+            }
+            _ => (Style::Single, ty),
         };
         let scalar = self.is_scalar(&ty);
         Ok(Param {
@@ -733,6 +815,21 @@ impl<'a> Lowerer<'a> {
             doc: data.description.clone(),
             deprecated: data.deprecated.unwrap_or(false),
         })
+    }
+
+    /// The type under any aliases.
+    fn resolve(&self, ty: &TypeRef) -> TypeRef {
+        let mut t = ty.clone();
+        for _ in 0..64 {
+            match &t {
+                TypeRef::Named(n) => match self.types.get(n).map(|d| &d.kind) {
+                    Some(TypeKind::Alias(inner)) => t = inner.clone(),
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        t
     }
 
     /// Whether a type has a plain text form for paths, queries and form fields.
@@ -770,19 +867,7 @@ impl<'a> Lowerer<'a> {
         names: &mut Namespace,
         params: &mut Vec<Param>,
     ) -> Result<Option<Body>> {
-        let rb = match rb {
-            ReferenceOr::Item(rb) => rb.clone(),
-            ReferenceOr::Reference { reference } => {
-                let name = reference.strip_prefix("#/components/requestBodies/").map(unescape);
-                match name.as_ref().and_then(|n| self.doc.components.as_ref()?.request_bodies.get(n)) {
-                    Some(ReferenceOr::Item(rb)) => rb.clone(),
-                    _ => {
-                        return Err(Error::at(pointer, format!("unresolvable requestBody $ref `{reference}`"))
-                            .hint("define it under components/requestBodies"))
-                    }
-                }
-            }
-        };
+        let rb = follow(self.doc.components.as_ref().map(|c| &c.request_bodies), rb, "requestBodies", pointer)?.clone();
         let Some((media, mt)) = pick_media(&rb.content) else {
             self.warn(pointer, "request body has no content; sending none");
             return Ok(None);
@@ -832,7 +917,8 @@ impl<'a> Lowerer<'a> {
             Some(s) => self.schema(s, &hint.child("Body"), &at)?,
             None => TypeRef::Json,
         };
-        Ok(Some(Body { kind, ty, required: rb.required, doc: rb.description.clone() }))
+        let media = media.split(';').next().unwrap_or(media).trim().to_string();
+        Ok(Some(Body { kind, ty, required: rb.required, doc: rb.description.clone(), media }))
     }
 
     fn response(&mut self, op: &openapiv3::Operation, pointer: &str, hint: &Hint) -> Result<(Response, Vec<String>)> {
@@ -857,19 +943,7 @@ impl<'a> Lowerer<'a> {
         }
         for (code, r) in success {
             let at = format!("{pointer}/responses/{code}");
-            let r = match r {
-                ReferenceOr::Item(r) => r.clone(),
-                ReferenceOr::Reference { reference } => {
-                    let name = reference.strip_prefix("#/components/responses/").map(unescape);
-                    match name.as_ref().and_then(|n| self.doc.components.as_ref()?.responses.get(n)) {
-                        Some(ReferenceOr::Item(r)) => r.clone(),
-                        _ => {
-                            return Err(Error::at(at, format!("unresolvable response $ref `{reference}`"))
-                                .hint("define it under components/responses"))
-                        }
-                    }
-                }
-            };
+            let r = follow(self.doc.components.as_ref().map(|c| &c.responses), r, "responses", &at)?.clone();
             let Some((media, mt)) = pick_media(&r.content) else { continue };
             let response = match body_kind(media) {
                 BodyKind::Json => Response::Json(match &mt.schema {
@@ -892,6 +966,31 @@ impl<'a> Lowerer<'a> {
 mod indexmap_like {
     /// Properties as `openapiv3` stores them.
     pub type Props = indexmap::IndexMap<String, openapiv3::ReferenceOr<Box<openapiv3::Schema>>>;
+}
+
+/// Follows `$ref`s into `components/<kind>` (also chains of them) to the item.
+fn follow<'d, T>(
+    map: Option<&'d indexmap::IndexMap<String, ReferenceOr<T>>>,
+    first: &'d ReferenceOr<T>,
+    kind: &str,
+    pointer: &str,
+) -> Result<&'d T> {
+    let prefix = format!("#/components/{kind}/");
+    let mut current = first;
+    for _ in 0..32 {
+        match current {
+            ReferenceOr::Item(t) => return Ok(t),
+            ReferenceOr::Reference { reference } => {
+                let found = reference.strip_prefix(&prefix).map(unescape).and_then(|n| map?.get(&n));
+                current = found.ok_or_else(|| {
+                    Error::at(pointer, format!("unresolvable $ref `{reference}`"))
+                        .hint(format!("define it under components/{kind}"))
+                })?;
+            }
+        }
+    }
+    Err(Error::at(pointer, "`$ref` chain does not end (a cycle?)")
+        .hint(format!("make one of the components/{kind} entries an object")))
 }
 
 /// JSON first, then forms, then whatever comes first.
@@ -920,7 +1019,13 @@ fn body_kind(media: &str) -> BodyKind {
 
 /// `{id}` names in a path template, in order.
 pub fn template_params(path: &str) -> Vec<String> {
-    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_string())).collect()
+    let mut names: Vec<String> = Vec::new();
+    for name in path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_string())) {
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Whether a schema says nothing (`{}`, `{description: ...}`, `{nullable: true}`).
@@ -1004,6 +1109,13 @@ fn resolve_cycles(api: &mut Api) -> Result<()> {
     for (name, t) in &api.types {
         for (target, required) in &edges[name] {
             if *required && reaches(target, name, true) {
+                if matches!(t.kind, TypeKind::Alias(_) | TypeKind::Newtype(_)) {
+                    return Err(Error::at(
+                        t.origin.clone(),
+                        format!("`{name}` is an alias of itself (via `{target}`)"),
+                    )
+                    .hint("one schema on the cycle must define a type or properties"));
+                }
                 return Err(Error::at(
                     t.origin.clone(),
                     format!("`{name}` contains itself through required fields (via `{target}`): no value can be built"),
@@ -1038,12 +1150,20 @@ fn resolve_cycles(api: &mut Api) -> Result<()> {
                 .filter(|(_, f)| direct(&f.ty).is_some_and(|target| reaches(target, name, false)))
                 .map(|(i, _)| (name.clone(), i))
                 .collect::<Vec<_>>(),
+            TypeKind::Union { variants, .. } => variants
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| direct(&v.ty).is_some_and(|target| reaches(target, name, false)))
+                .map(|(i, _)| (name.clone(), i))
+                .collect::<Vec<_>>(),
             _ => Vec::new(),
         })
         .collect();
     for (name, i) in boxes {
-        if let Some(TypeKind::Struct { fields, .. }) = api.types.get_mut(&name).map(|t| &mut t.kind) {
-            fields[i].boxed = true;
+        match api.types.get_mut(&name).map(|t| &mut t.kind) {
+            Some(TypeKind::Struct { fields, .. }) => fields[i].boxed = true,
+            Some(TypeKind::Union { variants, .. }) => variants[i].boxed = true,
+            _ => {}
         }
     }
     Ok(())

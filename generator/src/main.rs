@@ -123,9 +123,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
 
 fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
     let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    if args.name.is_empty() || !args.name.chars().all(valid) || args.name.starts_with(|c: char| c.is_ascii_digit()) {
+    if !args.name.chars().all(valid) || !args.name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         return Err(Failure::Usage(format!(
-            "`{}` is not a valid crate name: use letters, digits, `-` and `_`, not starting with a digit",
+            "`{}` is not a valid crate name: use letters, digits, `-` and `_`, starting with a letter",
             args.name
         )));
     }

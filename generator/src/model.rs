@@ -90,6 +90,8 @@ pub enum Style {
     Flatten,
     /// `k[prop]=value` (deepObject).
     Deep,
+    /// The value as JSON text (`content: application/json` parameters).
+    Json,
 }
 
 /// One parameter.
@@ -126,6 +128,8 @@ pub struct Body {
     pub required: bool,
     /// Description.
     pub doc: Option<String>,
+    /// The media type (`application/json`, `application/merge-patch+json`, ...).
+    pub media: String,
 }
 
 /// How a body is encoded.
@@ -272,6 +276,8 @@ pub struct UnionVariant {
     pub tags: Vec<String>,
     /// Its type.
     pub ty: TypeRef,
+    /// Boxed to break a cycle.
+    pub boxed: bool,
 }
 
 impl Api {

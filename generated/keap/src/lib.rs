@@ -14,6 +14,10 @@
     clippy::large_enum_variant,
     reason = "oneOf variants are as large as the spec makes them"
 )]
+#![allow(
+    clippy::should_implement_trait,
+    reason = "method names come from operationIds and parameters (`add`, `clone`, ...)"
+)]
 pub mod api;
 pub mod runtime;
 pub mod types;
@@ -44,175 +48,261 @@ impl Client {
     }
     /// Operations tagged `Affiliate`.
     pub fn affiliate(&self) -> api::AffiliateApi {
-        api::AffiliateApi::new(self.clone())
+        api::AffiliateApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Automation`.
     pub fn automation(&self) -> api::AutomationApi {
-        api::AutomationApi::new(self.clone())
+        api::AutomationApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `AutomationCategory`.
     pub fn automation_category(&self) -> api::AutomationCategoryApi {
-        api::AutomationCategoryApi::new(self.clone())
+        api::AutomationCategoryApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Business Profile`.
     pub fn business_profile(&self) -> api::BusinessProfileApi {
-        api::BusinessProfileApi::new(self.clone())
+        api::BusinessProfileApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Campaign`.
     pub fn campaign(&self) -> api::CampaignApi {
-        api::CampaignApi::new(self.clone())
+        api::CampaignApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Category Discounts`.
     pub fn category_discounts(&self) -> api::CategoryDiscountsApi {
-        api::CategoryDiscountsApi::new(self.clone())
+        api::CategoryDiscountsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Company`.
     pub fn company(&self) -> api::CompanyApi {
-        api::CompanyApi::new(self.clone())
+        api::CompanyApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Contact`.
     pub fn contact(&self) -> api::ContactApi {
-        api::ContactApi::new(self.clone())
+        api::ContactApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Email`.
     pub fn email(&self) -> api::EmailApi {
-        api::EmailApi::new(self.clone())
+        api::EmailApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Email Address`.
     pub fn email_address(&self) -> api::EmailAddressApi {
-        api::EmailAddressApi::new(self.clone())
+        api::EmailAddressApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Files`.
     pub fn files(&self) -> api::FilesApi {
-        api::FilesApi::new(self.clone())
+        api::FilesApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Free Trial Discounts`.
     pub fn free_trial_discounts(&self) -> api::FreeTrialDiscountsApi {
-        api::FreeTrialDiscountsApi::new(self.clone())
+        api::FreeTrialDiscountsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Integrations`.
     pub fn integrations(&self) -> api::IntegrationsApi {
-        api::IntegrationsApi::new(self.clone())
+        api::IntegrationsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `LeadScore`.
     pub fn lead_score(&self) -> api::LeadScoreApi {
-        api::LeadScoreApi::new(self.clone())
+        api::LeadScoreApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Lead Source Categories`.
     pub fn lead_source_categories(&self) -> api::LeadSourceCategoriesApi {
-        api::LeadSourceCategoriesApi::new(self.clone())
+        api::LeadSourceCategoriesApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Lead Source Expenses`.
     pub fn lead_source_expenses(&self) -> api::LeadSourceExpensesApi {
-        api::LeadSourceExpensesApi::new(self.clone())
+        api::LeadSourceExpensesApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Lead Source Recurring Expenses`.
     pub fn lead_source_recurring_expenses(&self) -> api::LeadSourceRecurringExpensesApi {
-        api::LeadSourceRecurringExpensesApi::new(self.clone())
+        api::LeadSourceRecurringExpensesApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Lead Sources`.
     pub fn lead_sources(&self) -> api::LeadSourcesApi {
-        api::LeadSourcesApi::new(self.clone())
+        api::LeadSourcesApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Locale`.
     pub fn locale(&self) -> api::LocaleApi {
-        api::LocaleApi::new(self.clone())
+        api::LocaleApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Merchants`.
     pub fn merchants(&self) -> api::MerchantsApi {
-        api::MerchantsApi::new(self.clone())
+        api::MerchantsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Note`.
     pub fn note(&self) -> api::NoteApi {
-        api::NoteApi::new(self.clone())
+        api::NoteApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Opportunity`.
     pub fn opportunity(&self) -> api::OpportunityApi {
-        api::OpportunityApi::new(self.clone())
+        api::OpportunityApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Order Total Discounts`.
     pub fn order_total_discounts(&self) -> api::OrderTotalDiscountsApi {
-        api::OrderTotalDiscountsApi::new(self.clone())
+        api::OrderTotalDiscountsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Orders`.
     pub fn orders(&self) -> api::OrdersApi {
-        api::OrdersApi::new(self.clone())
+        api::OrdersApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Payment Method Configs`.
     pub fn payment_method_configs(&self) -> api::PaymentMethodConfigsApi {
-        api::PaymentMethodConfigsApi::new(self.clone())
+        api::PaymentMethodConfigsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Payment Methods`.
     pub fn payment_methods(&self) -> api::PaymentMethodsApi {
-        api::PaymentMethodsApi::new(self.clone())
+        api::PaymentMethodsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Product Categories`.
     pub fn product_categories(&self) -> api::ProductCategoriesApi {
-        api::ProductCategoriesApi::new(self.clone())
+        api::ProductCategoriesApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Product Discounts`.
     pub fn product_discounts(&self) -> api::ProductDiscountsApi {
-        api::ProductDiscountsApi::new(self.clone())
+        api::ProductDiscountsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Product Interest Bundles`.
     pub fn product_interest_bundles(&self) -> api::ProductInterestBundlesApi {
-        api::ProductInterestBundlesApi::new(self.clone())
+        api::ProductInterestBundlesApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Products`.
     pub fn products(&self) -> api::ProductsApi {
-        api::ProductsApi::new(self.clone())
+        api::ProductsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Referral`.
     pub fn referral(&self) -> api::ReferralApi {
-        api::ReferralApi::new(self.clone())
+        api::ReferralApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Reporting`.
     pub fn reporting(&self) -> api::ReportingApi {
-        api::ReportingApi::new(self.clone())
+        api::ReportingApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Sales`.
     pub fn sales(&self) -> api::SalesApi {
-        api::SalesApi::new(self.clone())
+        api::SalesApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Settings`.
     pub fn settings(&self) -> api::SettingsApi {
-        api::SettingsApi::new(self.clone())
+        api::SettingsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Shipping`.
     pub fn shipping(&self) -> api::ShippingApi {
-        api::ShippingApi::new(self.clone())
+        api::ShippingApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Shipping Discounts`.
     pub fn shipping_discounts(&self) -> api::ShippingDiscountsApi {
-        api::ShippingDiscountsApi::new(self.clone())
+        api::ShippingDiscountsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Subscription Plans`.
     pub fn subscription_plans(&self) -> api::SubscriptionPlansApi {
-        api::SubscriptionPlansApi::new(self.clone())
+        api::SubscriptionPlansApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Subscriptions`.
     pub fn subscriptions(&self) -> api::SubscriptionsApi {
-        api::SubscriptionsApi::new(self.clone())
+        api::SubscriptionsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Tags`.
     pub fn tags(&self) -> api::TagsApi {
-        api::TagsApi::new(self.clone())
+        api::TagsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Task`.
     pub fn task(&self) -> api::TaskApi {
-        api::TaskApi::new(self.clone())
+        api::TaskApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `User Groups`.
     pub fn user_groups(&self) -> api::UserGroupsApi {
-        api::UserGroupsApi::new(self.clone())
+        api::UserGroupsApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Users`.
     pub fn users(&self) -> api::UsersApi {
-        api::UsersApi::new(self.clone())
+        api::UsersApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `Webforms`.
     pub fn webforms(&self) -> api::WebformsApi {
-        api::WebformsApi::new(self.clone())
+        api::WebformsApi {
+            client: self.clone(),
+        }
     }
 }
 impl From<runtime::Transport> for Client {

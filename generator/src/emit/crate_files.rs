@@ -54,7 +54,7 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         quote! {
             #doc
             pub fn #m(&self) -> api::#h {
-                api::#h::new(self.clone())
+                api::#h { client: self.clone() }
             }
         }
     });
@@ -66,6 +66,10 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
             reason = "constructors take every required field; some operations take more than seven"
         )]
         #![allow(clippy::large_enum_variant, reason = "oneOf variants are as large as the spec makes them")]
+        #![allow(
+            clippy::should_implement_trait,
+            reason = "method names come from operationIds and parameters (`add`, `clone`, ...)"
+        )]
 
         pub mod api;
         #runtime
@@ -126,7 +130,7 @@ pub fn cargo_toml(opts: &Options, header: &str) -> String {
     let body = strip_template_comment(CARGO_TEMPLATE)
         .replace("{name}", &opts.crate_name)
         .replace("{version}", &opts.crate_version)
-        .replace("{spec}", &opts.spec_label)
+        .replace("{spec}", &opts.spec_label.replace('\\', "\\\\").replace('"', "\\\""))
         .replace("{dependencies}", &deps);
     format!("{header}{body}")
 }

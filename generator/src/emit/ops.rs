@@ -44,12 +44,9 @@ pub fn tag_rs(tag: &Tag) -> TokenStream {
         #handle_doc
         #[derive(Clone, Debug)]
         pub struct #handle {
-            client: crate::Client,
+            pub(crate) client: crate::Client,
         }
         impl #handle {
-            pub(crate) fn new(client: crate::Client) -> Self {
-                Self { client }
-            }
             #(#methods)*
         }
         #(#builders)*
@@ -225,30 +222,37 @@ fn send(op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.http_method);
     let api_name = &op.api_name;
     let template = &op.path;
-    let path = path_expr(op);
+    let (path_locals, path) = path_expr(op);
     let stmts = op.params.iter().filter(|p| p.location != ParamIn::Path).map(|p| {
         let n = format_ident!("{}", p.name);
         let wire = &p.api_name;
         // Required values are plain fields; the request methods take options.
         let opt = if p.required { quote!(&Some(&self.#n)) } else { quote!(&self.#n) };
         let value = quote!(&self.#n);
+        let list = matches!(p.style, Style::Csv | Style::Repeat);
+        let file = p.ty == TypeRef::Prim(Prim::Binary);
+        let slice = if p.required { quote!(Some(self.#n.as_slice())) } else { quote!(self.#n.as_deref()) };
+        let owned = if p.required { quote!(Some(self.#n)) } else { quote!(self.#n) };
         match (p.location, p.style) {
+            (ParamIn::Query, Style::Json) => quote!(req.query_json(#wire, #opt);),
+            (ParamIn::Query, Style::Csv | Style::Repeat) if !p.scalar => quote!(req.query_json_each(#wire, #slice);),
             (ParamIn::Query, Style::Csv) => quote!(req.query_csv(#wire, #value);),
             (ParamIn::Query, Style::Repeat) => quote!(req.query_repeat(#wire, #value);),
             (ParamIn::Query, Style::Flatten) => quote!(req.query_object(#wire, #opt, false);),
             (ParamIn::Query, Style::Deep) => quote!(req.query_object(#wire, #opt, true);),
             (ParamIn::Query, _) if !p.scalar => quote!(req.query_json(#wire, #opt);),
             (ParamIn::Query, _) => quote!(req.query(#wire, #value);),
+            (ParamIn::Header, Style::Json) => quote!(req.header(#wire, &crate::runtime::json_text(#opt));),
+            (ParamIn::Header, _) if !p.scalar => quote!(req.header(#wire, &crate::runtime::simple_text(#opt));),
             (ParamIn::Header, Style::Csv | Style::Repeat) => quote!(req.header_csv(#wire, #value);),
             (ParamIn::Header, _) => quote!(req.header(#wire, #value);),
-            (ParamIn::Part, _) if p.ty == TypeRef::Prim(Prim::Binary) => {
-                let file = if p.required { quote!(Some(self.#n)) } else { quote!(self.#n) };
-                quote!(req.part_file(#wire, #file);)
-            }
-            (ParamIn::Part, Style::Repeat) => quote!(req.part_repeat(#wire, #value);),
+            (ParamIn::Part, _) if file && list => quote!(req.part_files(#wire, #owned);),
+            (ParamIn::Part, _) if file => quote!(req.part_file(#wire, #owned);),
             (ParamIn::Part, _) if !p.scalar => quote!(req.part_json(#wire, #opt);),
+            (ParamIn::Part, Style::Repeat | Style::Csv) => quote!(req.part_repeat(#wire, #value);),
             (ParamIn::Part, _) => quote!(req.part(#wire, #value);),
-            (ParamIn::Form, Style::Repeat) => quote!(req.form_repeat(#wire, #value);),
+            (ParamIn::Form, _) if !p.scalar => quote!(req.form(#wire, &crate::runtime::json_text(#opt));),
+            (ParamIn::Form, Style::Repeat | Style::Csv) => quote!(req.form_repeat(#wire, #value);),
             (ParamIn::Form, _) => quote!(req.form(#wire, #value);),
             (ParamIn::Path, _) => unreachable!("filtered above"),
         }
@@ -257,6 +261,11 @@ fn send(op: &Operation) -> TokenStream {
     let body = op.body.as_ref().map(|b| {
         let set = match &b.kind {
             BodyKind::Bytes(ct) => quote!(req.bytes(#ct, body);),
+            // `+json` types keep their name on the wire (merge-patch means something).
+            _ if b.media.ends_with("+json") => {
+                let media = &b.media;
+                quote!(req.json(&body); req.content_type(#media);)
+            }
             _ => quote!(req.json(&body);),
         };
         if b.required {
@@ -282,6 +291,7 @@ fn send(op: &Operation) -> TokenStream {
     quote! {
         #doc
         pub async fn send(self) -> Result<#ret, crate::Error> {
+            #path_locals
             let #mutability req = crate::runtime::Request::new(crate::runtime::Method::#method, #api_name, #template, #path);
             #(#stmts)*
             #body
@@ -290,33 +300,42 @@ fn send(op: &Operation) -> TokenStream {
     }
 }
 
-/// `format!` of the path template with encoded parameters, or a plain string.
-fn path_expr(op: &Operation) -> TokenStream {
+/// Locals holding the encoded path parameters, and the path expression using them.
+fn path_expr(op: &Operation) -> (TokenStream, TokenStream) {
     let path_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamIn::Path).collect();
     if path_params.is_empty() {
         let p = &op.path;
-        return quote!(#p.to_owned());
+        return (quote!(), quote!(#p.to_owned()));
     }
+    let locals = path_params.iter().map(|p| {
+        let n = format_ident!("{}", p.name);
+        let value = match p.style {
+            Style::Json => quote!(crate::runtime::encode_path(&crate::runtime::json_text(&Some(&self.#n)))),
+            _ if !p.scalar => quote!(crate::runtime::encode_path(&crate::runtime::simple_text(&Some(&self.#n)))),
+            Style::Csv | Style::Repeat => {
+                quote!(self.#n.iter().map(crate::runtime::encode_path).collect::<Vec<_>>().join(","))
+            }
+            _ => quote!(crate::runtime::encode_path(&self.#n)),
+        };
+        quote!(let #n = #value;)
+    });
+    let locals = quote!(#(#locals)*);
     let mut fmt = String::new();
-    let mut args = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}').map(|c| c + open) else { break };
         fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
         let wire = &rest[open + 1..close];
-        if let Some(p) = path_params.iter().find(|p| p.api_name == wire) {
-            let n = format_ident!("{}", p.name);
-            fmt.push_str("{}");
-            args.push(if is_list(p) {
-                quote!(self.#n.iter().map(crate::runtime::encode_path).collect::<Vec<_>>().join(","))
-            } else {
-                quote!(crate::runtime::encode_path(&self.#n))
-            });
-        } else {
-            fmt.push_str(&rest[open..=close].replace('{', "{{").replace('}', "}}"));
+        match path_params.iter().find(|p| p.api_name == wire) {
+            Some(p) => {
+                fmt.push('{');
+                fmt.push_str(&p.name);
+                fmt.push('}');
+            }
+            None => fmt.push_str(&rest[open..=close].replace('{', "{{").replace('}', "}}")),
         }
         rest = &rest[close + 1..];
     }
     fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
-    quote!(format!(#fmt, #(#args),*))
+    (locals, quote!(format!(#fmt)))
 }

@@ -66,15 +66,20 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
             let vs = variants.iter().map(|v| {
                 let vname = format_ident!("{}", v.name);
                 let vty = ty(&v.ty, true);
-                quote!(#vname(#vty),)
+                if v.boxed {
+                    quote!(#vname(Box<#vty>),)
+                } else {
+                    quote!(#vname(#vty),)
+                }
             });
             let de = match discriminator {
                 Some(prop) => {
                     let arms = variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
                         let vname = format_ident!("{}", v.name);
                         let tags = &v.tags;
+                        let wrap = if v.boxed { quote!(|v| Self::#vname(Box::new(v))) } else { quote!(Self::#vname) };
                         quote! {
-                            Some(#(#tags)|*) => serde_json::from_value(value.clone()).map(Self::#vname).unwrap_or(Self::Other(value)),
+                            Some(#(#tags)|*) => serde_json::from_value(value.clone()).map(#wrap).unwrap_or(Self::Other(value)),
                         }
                     });
                     quote! {

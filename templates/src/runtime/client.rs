@@ -385,7 +385,7 @@ impl Transport {
             url.push_str(&query);
         }
         // Encoded once; each attempt shares the bytes.
-        let (content_type, body): (Option<HeaderValue>, Option<Bytes>) = match req.body {
+        let (mut content_type, body): (Option<HeaderValue>, Option<Bytes>) = match req.body {
             Body::None => (None, None),
             Body::Json(bytes) => (Some(HeaderValue::from_static("application/json")), Some(bytes.into())),
             Body::Bytes(ct, bytes) => (HeaderValue::from_str(&ct).ok(), Some(bytes.into())),
@@ -402,6 +402,9 @@ impl Transport {
                 (Some(HeaderValue::from_static("application/x-www-form-urlencoded")), Some(text.into()))
             }
         };
+        if let Some(ct) = req.content_type.and_then(|ct| HeaderValue::from_str(ct).ok()) {
+            content_type = Some(ct);
+        }
         let safe_to_repeat = idempotent(&req.method);
         let mut attempt: u32 = 0;
         let mut refreshed = false;

@@ -49,6 +49,24 @@ pub fn encode_path(value: &impl ToParam) -> String {
     }
 }
 
+/// A value as JSON text (`content: application/json` parameters); `None` when absent.
+pub fn json_text(value: &Option<impl Serialize>) -> Option<String> {
+    value.as_ref().and_then(|v| serde_json::to_string(v).ok())
+}
+
+/// A value in OpenAPI's `simple` style: an object as `key,value,key,value`, an array as
+/// `a,b`, a scalar as its text; `None` when absent.
+pub fn simple_text(value: &Option<impl Serialize>) -> Option<String> {
+    let text = |v: &serde_json::Value| v.to_param().map(Cow::into_owned).unwrap_or_default();
+    match serde_json::to_value(value.as_ref()?).ok()? {
+        serde_json::Value::Object(map) => {
+            Some(map.iter().flat_map(|(k, v)| [k.clone(), text(v)]).collect::<Vec<_>>().join(","))
+        }
+        serde_json::Value::Array(items) => Some(items.iter().map(text).collect::<Vec<_>>().join(",")),
+        other => other.to_param().map(Cow::into_owned),
+    }
+}
+
 /// The body of a request.
 #[derive(Debug, Default)]
 pub(crate) enum Body {
@@ -76,6 +94,8 @@ pub struct Request {
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Body,
+    /// Overrides the body's content type (`application/merge-patch+json`).
+    pub(crate) content_type: Option<&'static str>,
     /// A problem found while building, reported when sent (keeps generated code free of `?`).
     pub(crate) error: Option<Error>,
 }
@@ -91,6 +111,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: Body::None,
+            content_type: None,
             error: None,
         }
     }
@@ -182,6 +203,18 @@ impl Request {
         }
     }
 
+    /// Sends the body under another content type than its encoding's default.
+    pub fn content_type(&mut self, content_type: &'static str) {
+        self.content_type = Some(content_type);
+    }
+
+    /// Adds `name=<JSON>` once per value (lists of objects, which have no text form).
+    pub fn query_json_each<T: Serialize>(&mut self, name: &'static str, values: Option<&[T]>) {
+        for v in values.unwrap_or_default() {
+            self.query_json(name, &Some(v));
+        }
+    }
+
     /// Sets a raw body with its content type.
     pub fn bytes(&mut self, content_type: &str, body: Vec<u8>) {
         self.body = Body::Bytes(content_type.to_owned(), body);
@@ -204,6 +237,13 @@ impl Request {
     /// Adds a file part, unless absent.
     pub fn part_file(&mut self, name: &'static str, file: Option<FilePart>) {
         if let Some(f) = file {
+            self.parts().push((name, Part::File(f)));
+        }
+    }
+
+    /// Adds one file part per file.
+    pub fn part_files(&mut self, name: &'static str, files: Option<Vec<FilePart>>) {
+        for f in files.unwrap_or_default() {
             self.parts().push((name, Part::File(f)));
         }
     }
@@ -367,6 +407,14 @@ mod tests {
             "page_size=10&fields=id,given_name&update_mask=a&update_mask=b%20c&from=2024-01-01&n=2"
         );
         assert!(r.error.is_none());
+    }
+
+    #[test]
+    fn simple_style_text() {
+        assert_eq!(simple_text(&Some(serde_json::json!({"a": 1, "b": "x"}))).as_deref(), Some("a,1,b,x"));
+        assert_eq!(simple_text(&Some(vec![1, 2])).as_deref(), Some("1,2"));
+        assert_eq!(simple_text(&None::<i32>), None);
+        assert_eq!(json_text(&Some(serde_json::json!({"a": [1]}))).as_deref(), Some(r#"{"a":[1]}"#));
     }
 
     #[test]

@@ -4,12 +4,9 @@
 /// Operations tagged `Affiliate`: get one with [`Client::affiliate`](crate::Client::affiliate).
 #[derive(Clone, Debug)]
 pub struct AffiliateApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl AffiliateApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Affiliates
     ///
     /// Retrieves a list of Affiliates
@@ -953,13 +950,15 @@ impl CreateDefaultCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createDefaultCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{}",
-                crate ::runtime::encode_path(& self.commission_program_id)
+                "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}"
             ),
         );
         let body = self.body;
@@ -993,13 +992,15 @@ impl UpdateDefaultCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateDefaultCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{}",
-                crate ::runtime::encode_path(& self.commission_program_id)
+                "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}"
             ),
         );
         req.query_repeat("update_mask", &self.update_mask);
@@ -1021,13 +1022,15 @@ impl AssignProductCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "assignProductCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{}",
-                crate ::runtime::encode_path(& self.commission_program_id)
+                "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}"
             ),
         );
         let body = self.body;
@@ -1061,13 +1064,15 @@ impl UpdateProductCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateProductCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{}",
-                crate ::runtime::encode_path(& self.commission_program_id)
+                "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}"
             ),
         );
         req.query_repeat("update_mask", &self.update_mask);
@@ -1109,14 +1114,12 @@ pub struct DeleteCommissionProgramResource {
 impl DeleteCommissionProgramResource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let resource_id = crate::runtime::encode_path(&self.resource_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCommissionProgramResource",
             "/rest/v2/affiliates/commissionPrograms/resources/{resource_id}",
-            format!(
-                "/rest/v2/affiliates/commissionPrograms/resources/{}", crate
-                ::runtime::encode_path(& self.resource_id)
-            ),
+            format!("/rest/v2/affiliates/commissionPrograms/resources/{resource_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1149,14 +1152,12 @@ impl UpdateCommissionProgramResource {
     pub async fn send(
         self,
     ) -> Result<crate::types::AffiliateProgramResource, crate::Error> {
+        let resource_id = crate::runtime::encode_path(&self.resource_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateCommissionProgramResource",
             "/rest/v2/affiliates/commissionPrograms/resources/{resource_id}",
-            format!(
-                "/rest/v2/affiliates/commissionPrograms/resources/{}", crate
-                ::runtime::encode_path(& self.resource_id)
-            ),
+            format!("/rest/v2/affiliates/commissionPrograms/resources/{resource_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -1177,13 +1178,15 @@ impl AssignSubscriptionCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "assignSubscriptionCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{}",
-                crate ::runtime::encode_path(& self.commission_program_id)
+                "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}"
             ),
         );
         let body = self.body;
@@ -1221,13 +1224,15 @@ impl UpdateSubscriptionCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateSubscriptionCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{}",
-                crate ::runtime::encode_path(& self.commission_program_id)
+                "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}"
             ),
         );
         req.query_repeat("update_mask", &self.update_mask);
@@ -1247,13 +1252,13 @@ pub struct RemoveProductCommissionFromCommissions {
 impl RemoveProductCommissionFromCommissions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let commission_id = crate::runtime::encode_path(&self.commission_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "removeProductCommissionFromCommissions",
             "/rest/v2/affiliates/commissionPrograms/{commission_id}:removeProductCommission",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/{}:removeProductCommission",
-                crate ::runtime::encode_path(& self.commission_id)
+                "/rest/v2/affiliates/commissionPrograms/{commission_id}:removeProductCommission"
             ),
         );
         let body = self.body;
@@ -1272,13 +1277,13 @@ pub struct RemoveSubscriptionPlanCommissionFromCommissions {
 impl RemoveSubscriptionPlanCommissionFromCommissions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let commission_id = crate::runtime::encode_path(&self.commission_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "removeSubscriptionPlanCommissionFromCommissions",
             "/rest/v2/affiliates/commissionPrograms/{commission_id}:removeSubscriptionCommission",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/{}:removeSubscriptionCommission",
-                crate ::runtime::encode_path(& self.commission_id)
+                "/rest/v2/affiliates/commissionPrograms/{commission_id}:removeSubscriptionCommission"
             ),
         );
         let body = self.body;
@@ -1298,14 +1303,14 @@ impl GetCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}",
-            format!(
-                "/rest/v2/affiliates/commissionPrograms/{}", crate
-                ::runtime::encode_path(& self.commission_program_id)
-            ),
+            format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1320,14 +1325,14 @@ pub struct DeleteAffiliateCommissionProgram {
 impl DeleteAffiliateCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliateCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}",
-            format!(
-                "/rest/v2/affiliates/commissionPrograms/{}", crate
-                ::runtime::encode_path(& self.commission_program_id)
-            ),
+            format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1358,14 +1363,14 @@ impl UpdateCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::AffiliateCommissionProgramResponse, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}",
-            format!(
-                "/rest/v2/affiliates/commissionPrograms/{}", crate
-                ::runtime::encode_path(& self.commission_program_id)
-            ),
+            format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -1385,13 +1390,15 @@ impl ListCommissionProgramResources {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProgramResourcesResponse, crate::Error> {
+        let commission_program_id = crate::runtime::encode_path(
+            &self.commission_program_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCommissionProgramResources",
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}/resources",
             format!(
-                "/rest/v2/affiliates/commissionPrograms/{}/resources", crate
-                ::runtime::encode_path(& self.commission_program_id)
+                "/rest/v2/affiliates/commissionPrograms/{commission_program_id}/resources"
             ),
         );
         self.client.transport().send_json(req).await
@@ -1496,14 +1503,12 @@ pub struct GetAffiliateCustomFieldGroup {
 impl GetAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCustomFieldGroup",
             "/rest/v2/affiliates/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/affiliates/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1518,14 +1523,12 @@ pub struct DeleteAffiliateCustomFieldGroup {
 impl DeleteAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliateCustomFieldGroup",
             "/rest/v2/affiliates/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/affiliates/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1542,14 +1545,12 @@ pub struct UpdateAffiliateCustomFieldGroup {
 impl UpdateAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateAffiliateCustomFieldGroup",
             "/rest/v2/affiliates/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/affiliates/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -1608,14 +1609,12 @@ pub struct GetAffiliateCustomFieldTab {
 impl GetAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCustomFieldTab",
             "/rest/v2/affiliates/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/affiliates/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1630,14 +1629,12 @@ pub struct DeleteAffiliateCustomFieldTab {
 impl DeleteAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliateCustomFieldTab",
             "/rest/v2/affiliates/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/affiliates/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1654,14 +1651,12 @@ pub struct UpdateAffiliateCustomFieldTab {
 impl UpdateAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateAffiliateCustomFieldTab",
             "/rest/v2/affiliates/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/affiliates/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -1679,14 +1674,12 @@ pub struct DeleteAffiliateCustomField {
 impl DeleteAffiliateCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliateCustomField",
             "/rest/v2/affiliates/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/affiliates/model/customFields/{}", crate
-                ::runtime::encode_path(& self.custom_field_id)
-            ),
+            format!("/rest/v2/affiliates/model/customFields/{custom_field_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1715,14 +1708,12 @@ impl UpdateAffiliateCustomField {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateAffiliateCustomField",
             "/rest/v2/affiliates/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/affiliates/model/customFields/{}", crate
-                ::runtime::encode_path(& self.custom_field_id)
-            ),
+            format!("/rest/v2/affiliates/model/customFields/{custom_field_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -1826,14 +1817,12 @@ pub struct GetRedirectLink {
 impl GetRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::AffiliateLink, crate::Error> {
+        let redirect_id = crate::runtime::encode_path(&self.redirect_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getRedirectLink",
             "/rest/v2/affiliates/redirects/{redirect_id}",
-            format!(
-                "/rest/v2/affiliates/redirects/{}", crate ::runtime::encode_path(& self
-                .redirect_id)
-            ),
+            format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1848,14 +1837,12 @@ pub struct DeleteRedirectLink {
 impl DeleteRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let redirect_id = crate::runtime::encode_path(&self.redirect_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteRedirectLink",
             "/rest/v2/affiliates/redirects/{redirect_id}",
-            format!(
-                "/rest/v2/affiliates/redirects/{}", crate ::runtime::encode_path(& self
-                .redirect_id)
-            ),
+            format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1871,14 +1858,12 @@ pub struct UpdateRedirectLink {
 impl UpdateRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::AffiliateLink, crate::Error> {
+        let redirect_id = crate::runtime::encode_path(&self.redirect_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateRedirectLink",
             "/rest/v2/affiliates/redirects/{redirect_id}",
-            format!(
-                "/rest/v2/affiliates/redirects/{}", crate ::runtime::encode_path(& self
-                .redirect_id)
-            ),
+            format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
         let body = self.body;
         req.json(&body);
@@ -1971,14 +1956,12 @@ impl GetAffiliateCommissionTotal {
     pub async fn send(
         self,
     ) -> Result<crate::types::AffiliateCommissionEarned, crate::Error> {
+        let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCommissionTotal",
             "/rest/v2/affiliates/{affiliate_id}/commissionTotal",
-            format!(
-                "/rest/v2/affiliates/{}/commissionTotal", crate ::runtime::encode_path(&
-                self.affiliate_id)
-            ),
+            format!("/rest/v2/affiliates/{affiliate_id}/commissionTotal"),
         );
         self.client.transport().send_json(req).await
     }
@@ -2042,14 +2025,12 @@ impl ListAffiliatePayments {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliatePaymentsResponse, crate::Error> {
+        let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliatePayments",
             "/rest/v2/affiliates/{affiliate_id}/payments",
-            format!(
-                "/rest/v2/affiliates/{}/payments", crate ::runtime::encode_path(& self
-                .affiliate_id)
-            ),
+            format!("/rest/v2/affiliates/{affiliate_id}/payments"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -2121,14 +2102,12 @@ impl GetReferralsByAffiliateId {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliateReferralsResponse, crate::Error> {
+        let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getReferralsByAffiliateId",
             "/rest/v2/affiliates/{affiliate_id}/referrals",
-            format!(
-                "/rest/v2/affiliates/{}/referrals", crate ::runtime::encode_path(& self
-                .affiliate_id)
-            ),
+            format!("/rest/v2/affiliates/{affiliate_id}/referrals"),
         );
         req.query("filter", &self.filter);
         req.query("page_token", &self.page_token);
@@ -2195,14 +2174,12 @@ impl GetAffiliateCommissions {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliateCommissionsResponse, crate::Error> {
+        let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCommissions",
             "/rest/v2/affiliates/{affiliate_id}:commissions",
-            format!(
-                "/rest/v2/affiliates/{}:commissions", crate ::runtime::encode_path(& self
-                .affiliate_id)
-            ),
+            format!("/rest/v2/affiliates/{affiliate_id}:commissions"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -2221,11 +2198,12 @@ pub struct GetAffiliate {
 impl GetAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestAffiliate, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliate",
             "/rest/v2/affiliates/{id}",
-            format!("/rest/v2/affiliates/{}", crate ::runtime::encode_path(& self.id)),
+            format!("/rest/v2/affiliates/{id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -2240,11 +2218,12 @@ pub struct DeleteAffiliate {
 impl DeleteAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliate",
             "/rest/v2/affiliates/{id}",
-            format!("/rest/v2/affiliates/{}", crate ::runtime::encode_path(& self.id)),
+            format!("/rest/v2/affiliates/{id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -2273,11 +2252,12 @@ impl UpdateAffiliate {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestAffiliate, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateAffiliate",
             "/rest/v2/affiliates/{id}",
-            format!("/rest/v2/affiliates/{}", crate ::runtime::encode_path(& self.id)),
+            format!("/rest/v2/affiliates/{id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -2296,14 +2276,12 @@ pub struct AddAffiliateToProgram {
 impl AddAffiliateToProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addAffiliateToProgram",
             "/rest/v2/affiliates/{id}:assignToProgram",
-            format!(
-                "/rest/v2/affiliates/{}:assignToProgram", crate ::runtime::encode_path(&
-                self.id)
-            ),
+            format!("/rest/v2/affiliates/{id}:assignToProgram"),
         );
         let body = self.body;
         req.json(&body);
@@ -2321,14 +2299,12 @@ pub struct RemoveAffiliateFromProgram {
 impl RemoveAffiliateFromProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "removeAffiliateFromProgram",
             "/rest/v2/affiliates/{id}:removeFromProgram",
-            format!(
-                "/rest/v2/affiliates/{}:removeFromProgram", crate
-                ::runtime::encode_path(& self.id)
-            ),
+            format!("/rest/v2/affiliates/{id}:removeFromProgram"),
         );
         let body = self.body;
         req.json(&body);

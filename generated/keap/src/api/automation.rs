@@ -4,12 +4,9 @@
 /// Operations tagged `Automation`: get one with [`Client::automation`](crate::Client::automation).
 #[derive(Clone, Debug)]
 pub struct AutomationApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl AutomationApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Automations
     ///
     /// Retrieves a list of automations
@@ -421,14 +418,12 @@ pub struct GetAutomation {
 impl GetAutomation {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Automation, crate::Error> {
+        let automation_id = crate::runtime::encode_path(&self.automation_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAutomation",
             "/rest/v2/automations/{automation_id}",
-            format!(
-                "/rest/v2/automations/{}", crate ::runtime::encode_path(& self
-                .automation_id)
-            ),
+            format!("/rest/v2/automations/{automation_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -447,14 +442,14 @@ impl AddContactsToAutomationSequence {
     pub async fn send(
         self,
     ) -> Result<crate::types::AddToAutomationSequenceResponse, crate::Error> {
+        let automation_id = crate::runtime::encode_path(&self.automation_id);
+        let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addContactsToAutomationSequence",
             "/rest/v2/automations/{automation_id}/sequences/{sequence_id}:addContacts",
             format!(
-                "/rest/v2/automations/{}/sequences/{}:addContacts", crate
-                ::runtime::encode_path(& self.automation_id), crate
-                ::runtime::encode_path(& self.sequence_id)
+                "/rest/v2/automations/{automation_id}/sequences/{sequence_id}:addContacts"
             ),
         );
         let body = self.body;
@@ -473,14 +468,12 @@ pub struct UnpublishAutomation {
 impl UnpublishAutomation {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let automation_id = crate::runtime::encode_path(&self.automation_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
             "unpublishAutomation",
             "/rest/v2/automations/{automation_id}/unpublish",
-            format!(
-                "/rest/v2/automations/{}/unpublish", crate ::runtime::encode_path(& self
-                .automation_id)
-            ),
+            format!("/rest/v2/automations/{automation_id}/unpublish"),
         );
         let body = self.body;
         req.json(&body);
@@ -498,14 +491,12 @@ pub struct RenameAutomationV2 {
 impl RenameAutomationV2 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let automation_id = crate::runtime::encode_path(&self.automation_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "renameAutomationV2",
             "/rest/v2/easy-automations/{automation_id}",
-            format!(
-                "/rest/v2/easy-automations/{}", crate ::runtime::encode_path(& self
-                .automation_id)
-            ),
+            format!("/rest/v2/easy-automations/{automation_id}"),
         );
         let body = self.body;
         req.json(&body);

@@ -4,12 +4,9 @@
 /// Operations tagged `AutomationCategory`: get one with [`Client::automation_category`](crate::Client::automation_category).
 #[derive(Clone, Debug)]
 pub struct AutomationCategoryApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl AutomationCategoryApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List automation categories
     ///
     /// Retrieves a list of automation categories
@@ -137,13 +134,12 @@ pub struct PatchCategory {
 impl PatchCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::AutomationCategory, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "patchCategory",
             "/rest/v2/automationCategory/{id}",
-            format!(
-                "/rest/v2/automationCategory/{}", crate ::runtime::encode_path(& self.id)
-            ),
+            format!("/rest/v2/automationCategory/{id}"),
         );
         let body = self.body;
         req.json(&body);

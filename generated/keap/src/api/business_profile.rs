@@ -4,12 +4,9 @@
 /// Operations tagged `Business Profile`: get one with [`Client::business_profile`](crate::Client::business_profile).
 #[derive(Clone, Debug)]
 pub struct BusinessProfileApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl BusinessProfileApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// Retrieve Business Profile
     ///
     /// Retrieves Business Profile information.

@@ -4,12 +4,9 @@
 /// Operations tagged `Campaign`: get one with [`Client::campaign`](crate::Client::campaign).
 #[derive(Clone, Debug)]
 pub struct CampaignApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl CampaignApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Campaigns
     ///
     /// Retrieves a list of campaigns for the authenticated user
@@ -187,13 +184,12 @@ pub struct GetCampaign {
 impl GetCampaign {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Campaign, crate::Error> {
+        let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCampaign",
             "/rest/v2/campaigns/{campaign_id}",
-            format!(
-                "/rest/v2/campaigns/{}", crate ::runtime::encode_path(& self.campaign_id)
-            ),
+            format!("/rest/v2/campaigns/{campaign_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -210,14 +206,12 @@ impl GetCampaignGoals {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCampaignGoalsResponse, crate::Error> {
+        let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCampaignGoals",
             "/rest/v2/campaigns/{campaign_id}/goals",
-            format!(
-                "/rest/v2/campaigns/{}/goals", crate ::runtime::encode_path(& self
-                .campaign_id)
-            ),
+            format!("/rest/v2/campaigns/{campaign_id}/goals"),
         );
         self.client.transport().send_json(req).await
     }
@@ -234,14 +228,12 @@ impl GetCampaignSequences {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCampaignSequenceResponse, crate::Error> {
+        let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCampaignSequences",
             "/rest/v2/campaigns/{campaign_id}/sequences",
-            format!(
-                "/rest/v2/campaigns/{}/sequences", crate ::runtime::encode_path(& self
-                .campaign_id)
-            ),
+            format!("/rest/v2/campaigns/{campaign_id}/sequences"),
         );
         self.client.transport().send_json(req).await
     }
@@ -260,14 +252,14 @@ impl AddContactsToCampaignSequence {
     pub async fn send(
         self,
     ) -> Result<crate::types::AddContactsToSequenceResponse, crate::Error> {
+        let campaign_id = crate::runtime::encode_path(&self.campaign_id);
+        let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addContactsToCampaignSequence",
             "/rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:addContacts",
             format!(
-                "/rest/v2/campaigns/{}/sequences/{}:addContacts", crate
-                ::runtime::encode_path(& self.campaign_id), crate
-                ::runtime::encode_path(& self.sequence_id)
+                "/rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:addContacts"
             ),
         );
         let body = self.body;
@@ -289,14 +281,14 @@ impl RemoveContactsFromCampaignSequence {
     pub async fn send(
         self,
     ) -> Result<crate::types::RemoveContactsFromSequenceResponse, crate::Error> {
+        let campaign_id = crate::runtime::encode_path(&self.campaign_id);
+        let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "removeContactsFromCampaignSequence",
             "/rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:removeContacts",
             format!(
-                "/rest/v2/campaigns/{}/sequences/{}:removeContacts", crate
-                ::runtime::encode_path(& self.campaign_id), crate
-                ::runtime::encode_path(& self.sequence_id)
+                "/rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:removeContacts"
             ),
         );
         let body = self.body;

@@ -4,12 +4,9 @@
 /// Operations tagged `Category Discounts`: get one with [`Client::category_discounts`](crate::Client::category_discounts).
 #[derive(Clone, Debug)]
 pub struct CategoryDiscountsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl CategoryDiscountsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Category Discounts
     ///
     /// Retrieves a list of Category Discounts
@@ -225,14 +222,12 @@ pub struct GetCategoryDiscount {
 impl GetCategoryDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CategoryDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCategoryDiscount",
             "/rest/v2/discounts/productCategories/{discount_id}",
-            format!(
-                "/rest/v2/discounts/productCategories/{}", crate ::runtime::encode_path(&
-                self.discount_id)
-            ),
+            format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -247,14 +242,12 @@ pub struct DeleteCategoryDiscount {
 impl DeleteCategoryDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCategoryDiscount",
             "/rest/v2/discounts/productCategories/{discount_id}",
-            format!(
-                "/rest/v2/discounts/productCategories/{}", crate ::runtime::encode_path(&
-                self.discount_id)
-            ),
+            format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -283,14 +276,12 @@ impl UpdateCategoryDiscount {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CategoryDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateCategoryDiscount",
             "/rest/v2/discounts/productCategories/{discount_id}",
-            format!(
-                "/rest/v2/discounts/productCategories/{}", crate ::runtime::encode_path(&
-                self.discount_id)
-            ),
+            format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -309,14 +300,12 @@ pub struct CreateCategoryDiscountCriteria {
 impl CreateCategoryDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCategoryDiscountCriteria",
             "/rest/v2/discounts/productCategories/{discount_id}/criteria",
-            format!(
-                "/rest/v2/discounts/productCategories/{}/criteria", crate
-                ::runtime::encode_path(& self.discount_id)
-            ),
+            format!("/rest/v2/discounts/productCategories/{discount_id}/criteria"),
         );
         let body = self.body;
         req.json(&body);
@@ -334,14 +323,14 @@ pub struct DeleteCategoryDiscountCriteria {
 impl DeleteCategoryDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
+        let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCategoryDiscountCriteria",
             "/rest/v2/discounts/productCategories/{discount_id}/criteria/{criteria_id}",
             format!(
-                "/rest/v2/discounts/productCategories/{}/criteria/{}", crate
-                ::runtime::encode_path(& self.discount_id), crate
-                ::runtime::encode_path(& self.criteria_id)
+                "/rest/v2/discounts/productCategories/{discount_id}/criteria/{criteria_id}"
             ),
         );
         self.client.transport().send_empty(req).await

@@ -4,12 +4,9 @@
 /// Operations tagged `Company`: get one with [`Client::company`](crate::Client::company).
 #[derive(Clone, Debug)]
 pub struct CompanyApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl CompanyApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Companies
     ///
     /// Retrieves a list of all Companies.&lt;br/&gt;&lt;br/&gt;
@@ -569,14 +566,12 @@ pub struct GetCompanyCustomFieldGroup {
 impl GetCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCompanyCustomFieldGroup",
             "/rest/v2/companies/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/companies/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -591,14 +586,12 @@ pub struct DeleteCompanyCustomFieldGroup {
 impl DeleteCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCompanyCustomFieldGroup",
             "/rest/v2/companies/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/companies/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -615,14 +608,12 @@ pub struct UpdateCompanyCustomFieldGroup {
 impl UpdateCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateCompanyCustomFieldGroup",
             "/rest/v2/companies/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/companies/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -681,14 +672,12 @@ pub struct GetCompanyCustomFieldTab {
 impl GetCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCompanyCustomFieldTab",
             "/rest/v2/companies/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/companies/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -703,14 +692,12 @@ pub struct DeleteCompanyCustomFieldTab {
 impl DeleteCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCompanyCustomFieldTab",
             "/rest/v2/companies/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/companies/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -727,14 +714,12 @@ pub struct UpdateCompanyCustomFieldTab {
 impl UpdateCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateCompanyCustomFieldTab",
             "/rest/v2/companies/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/companies/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -752,14 +737,12 @@ pub struct DeleteCompanyCustomField {
 impl DeleteCompanyCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCompanyCustomField",
             "/rest/v2/companies/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/companies/model/customFields/{}", crate
-                ::runtime::encode_path(& self.custom_field_id)
-            ),
+            format!("/rest/v2/companies/model/customFields/{custom_field_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -788,14 +771,12 @@ impl UpdateCompanyCustomField {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateCompanyCustomField",
             "/rest/v2/companies/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/companies/model/customFields/{}", crate
-                ::runtime::encode_path(& self.custom_field_id)
-            ),
+            format!("/rest/v2/companies/model/customFields/{custom_field_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -824,13 +805,12 @@ impl GetCompany {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Company, crate::Error> {
+        let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCompany",
             "/rest/v2/companies/{company_id}",
-            format!(
-                "/rest/v2/companies/{}", crate ::runtime::encode_path(& self.company_id)
-            ),
+            format!("/rest/v2/companies/{company_id}"),
         );
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
@@ -846,13 +826,12 @@ pub struct DeleteCompany {
 impl DeleteCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let company_id = crate::runtime::encode_path(&self.company_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCompany",
             "/rest/v2/companies/{company_id}",
-            format!(
-                "/rest/v2/companies/{}", crate ::runtime::encode_path(& self.company_id)
-            ),
+            format!("/rest/v2/companies/{company_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -881,13 +860,12 @@ impl UpdateCompany {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Company, crate::Error> {
+        let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateCompany",
             "/rest/v2/companies/{company_id}",
-            format!(
-                "/rest/v2/companies/{}", crate ::runtime::encode_path(& self.company_id)
-            ),
+            format!("/rest/v2/companies/{company_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -965,14 +943,12 @@ impl ListTagsForCompany {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCompanyTagsResponse, crate::Error> {
+        let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTagsForCompany",
             "/rest/v2/companies/{company_id}/tags",
-            format!(
-                "/rest/v2/companies/{}/tags", crate ::runtime::encode_path(& self
-                .company_id)
-            ),
+            format!("/rest/v2/companies/{company_id}/tags"),
         );
         req.query("filter", &self.filter);
         req.query("page_token", &self.page_token);
@@ -992,14 +968,13 @@ pub struct AddTagToCompany {
 impl AddTagToCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let company_id = crate::runtime::encode_path(&self.company_id);
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addTagToCompany",
             "/rest/v2/companies/{company_id}/tags/{tag_id}",
-            format!(
-                "/rest/v2/companies/{}/tags/{}", crate ::runtime::encode_path(& self
-                .company_id), crate ::runtime::encode_path(& self.tag_id)
-            ),
+            format!("/rest/v2/companies/{company_id}/tags/{tag_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1015,14 +990,13 @@ pub struct RemoveTagFromCompany {
 impl RemoveTagFromCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let company_id = crate::runtime::encode_path(&self.company_id);
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "removeTagFromCompany",
             "/rest/v2/companies/{company_id}/tags/{tag_id}",
-            format!(
-                "/rest/v2/companies/{}/tags/{}", crate ::runtime::encode_path(& self
-                .company_id), crate ::runtime::encode_path(& self.tag_id)
-            ),
+            format!("/rest/v2/companies/{company_id}/tags/{tag_id}"),
         );
         self.client.transport().send_empty(req).await
     }

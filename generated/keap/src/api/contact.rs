@@ -4,12 +4,9 @@
 /// Operations tagged `Contact`: get one with [`Client::contact`](crate::Client::contact).
 #[derive(Clone, Debug)]
 pub struct ContactApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ContactApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Contacts
     ///
     /// Retrieves a list of Contacts
@@ -698,14 +695,12 @@ pub struct DeleteContactLinkType {
 impl DeleteContactLinkType {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let link_type_id = crate::runtime::encode_path(&self.link_type_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContactLinkType",
             "/rest/v2/contacts/links/types/{link_type_id}",
-            format!(
-                "/rest/v2/contacts/links/types/{}", crate ::runtime::encode_path(& self
-                .link_type_id)
-            ),
+            format!("/rest/v2/contacts/links/types/{link_type_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -722,14 +717,12 @@ pub struct UpdateContactLinkType {
 impl UpdateContactLinkType {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ContactLinkType, crate::Error> {
+        let link_type_id = crate::runtime::encode_path(&self.link_type_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateContactLinkType",
             "/rest/v2/contacts/links/types/{link_type_id}",
-            format!(
-                "/rest/v2/contacts/links/types/{}", crate ::runtime::encode_path(& self
-                .link_type_id)
-            ),
+            format!("/rest/v2/contacts/links/types/{link_type_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -836,14 +829,12 @@ pub struct GetContactCustomFieldGroup {
 impl GetContactCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getContactCustomFieldGroup",
             "/rest/v2/contacts/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/contacts/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/contacts/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -858,14 +849,12 @@ pub struct DeleteContactCustomFieldGroup {
 impl DeleteContactCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContactCustomFieldGroup",
             "/rest/v2/contacts/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/contacts/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/contacts/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -882,14 +871,12 @@ pub struct UpdateContactCustomFieldGroup {
 impl UpdateContactCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateContactCustomFieldGroup",
             "/rest/v2/contacts/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/contacts/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/contacts/model/customFields/groups/{group_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -948,14 +935,12 @@ pub struct GetContactCustomFieldTab {
 impl GetContactCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getContactCustomFieldTab",
             "/rest/v2/contacts/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/contacts/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/contacts/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -970,14 +955,12 @@ pub struct DeleteContactCustomFieldTab {
 impl DeleteContactCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContactCustomFieldTab",
             "/rest/v2/contacts/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/contacts/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/contacts/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -994,14 +977,12 @@ pub struct UpdateContactCustomFieldTab {
 impl UpdateContactCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateContactCustomFieldTab",
             "/rest/v2/contacts/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/contacts/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/contacts/model/customFields/tabs/{tab_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -1019,14 +1000,12 @@ pub struct DeleteContactCustomField {
 impl DeleteContactCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContactCustomField",
             "/rest/v2/contacts/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/contacts/model/customFields/{}", crate ::runtime::encode_path(&
-                self.custom_field_id)
-            ),
+            format!("/rest/v2/contacts/model/customFields/{custom_field_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1057,13 +1036,12 @@ impl GetContact {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Contact, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getContact",
             "/rest/v2/contacts/{contact_id}",
-            format!(
-                "/rest/v2/contacts/{}", crate ::runtime::encode_path(& self.contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}"),
         );
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
@@ -1079,13 +1057,12 @@ pub struct DeleteContact {
 impl DeleteContact {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContact",
             "/rest/v2/contacts/{contact_id}",
-            format!(
-                "/rest/v2/contacts/{}", crate ::runtime::encode_path(& self.contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1130,13 +1107,12 @@ impl UpdateContact {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Contact, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateContact",
             "/rest/v2/contacts/{contact_id}",
-            format!(
-                "/rest/v2/contacts/{}", crate ::runtime::encode_path(& self.contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         req.query_csv("fields", &self.fields);
@@ -1157,14 +1133,12 @@ impl ListContactLinks {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListContactLinksResponse, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactLinks",
             "/rest/v2/contacts/{contact_id}/links",
-            format!(
-                "/rest/v2/contacts/{}/links", crate ::runtime::encode_path(& self
-                .contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/links"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1238,14 +1212,12 @@ impl ListTagsForContact {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListContactTagsResponse, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTagsForContact",
             "/rest/v2/contacts/{contact_id}/tags",
-            format!(
-                "/rest/v2/contacts/{}/tags", crate ::runtime::encode_path(& self
-                .contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/tags"),
         );
         req.query("filter", &self.filter);
         req.query("page_token", &self.page_token);

@@ -4,12 +4,9 @@
 /// Operations tagged `Email`: get one with [`Client::email`](crate::Client::email).
 #[derive(Clone, Debug)]
 pub struct EmailApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl EmailApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Emails
     ///
     /// Retrieves a list of emails that have been sent
@@ -300,14 +297,12 @@ pub struct GetEmailTemplate {
 impl GetEmailTemplate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::EmailTemplate, crate::Error> {
+        let email_template_id = crate::runtime::encode_path(&self.email_template_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getEmailTemplate",
             "/rest/v2/emails/templates/{email_template_id}",
-            format!(
-                "/rest/v2/emails/templates/{}", crate ::runtime::encode_path(& self
-                .email_template_id)
-            ),
+            format!("/rest/v2/emails/templates/{email_template_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -343,11 +338,12 @@ pub struct GetEmail {
 impl GetEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::EmailSentWithContent, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getEmail",
             "/rest/v2/emails/{id}",
-            format!("/rest/v2/emails/{}", crate ::runtime::encode_path(& self.id)),
+            format!("/rest/v2/emails/{id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -362,11 +358,12 @@ pub struct DeleteEmail {
 impl DeleteEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteEmail",
             "/rest/v2/emails/{id}",
-            format!("/rest/v2/emails/{}", crate ::runtime::encode_path(& self.id)),
+            format!("/rest/v2/emails/{id}"),
         );
         self.client.transport().send_empty(req).await
     }

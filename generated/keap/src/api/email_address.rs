@@ -4,12 +4,9 @@
 /// Operations tagged `Email Address`: get one with [`Client::email_address`](crate::Client::email_address).
 #[derive(Clone, Debug)]
 pub struct EmailAddressApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl EmailAddressApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Email Address Statuses
     ///
     /// Retrieve a list of the Status of Email Addresses
@@ -161,14 +158,12 @@ impl GetEmailAddressStatus {
     pub async fn send(
         self,
     ) -> Result<crate::types::RestEmailAddressStatus, crate::Error> {
+        let email = crate::runtime::encode_path(&self.email);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getEmailAddressStatus",
             "/rest/v2/emailAddresses/{email}/status",
-            format!(
-                "/rest/v2/emailAddresses/{}/status", crate ::runtime::encode_path(& self
-                .email)
-            ),
+            format!("/rest/v2/emailAddresses/{email}/status"),
         );
         self.client.transport().send_json(req).await
     }
@@ -186,14 +181,12 @@ impl UpdateEmailAddressOptStatus {
     pub async fn send(
         self,
     ) -> Result<crate::types::RestEmailAddressStatus, crate::Error> {
+        let email = crate::runtime::encode_path(&self.email);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateEmailAddressOptStatus",
             "/rest/v2/emailAddresses/{email}/status",
-            format!(
-                "/rest/v2/emailAddresses/{}/status", crate ::runtime::encode_path(& self
-                .email)
-            ),
+            format!("/rest/v2/emailAddresses/{email}/status"),
         );
         let body = self.body;
         req.json(&body);

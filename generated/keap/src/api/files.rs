@@ -4,12 +4,9 @@
 /// Operations tagged `Files`: get one with [`Client::files`](crate::Client::files).
 #[derive(Clone, Debug)]
 pub struct FilesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl FilesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List all files
     ///
     /// Retrieves a list of files
@@ -224,11 +221,12 @@ pub struct GetFile {
 impl GetFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
+        let file_id = crate::runtime::encode_path(&self.file_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFile",
             "/rest/v2/files/{file_id}",
-            format!("/rest/v2/files/{}", crate ::runtime::encode_path(& self.file_id)),
+            format!("/rest/v2/files/{file_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -280,11 +278,12 @@ impl UpdateFile {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
+        let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "updateFile",
             "/rest/v2/files/{file_id}",
-            format!("/rest/v2/files/{}", crate ::runtime::encode_path(& self.file_id)),
+            format!("/rest/v2/files/{file_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         req.part_file("file", self.file);
@@ -303,11 +302,12 @@ pub struct DeleteFile {
 impl DeleteFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let file_id = crate::runtime::encode_path(&self.file_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteFile",
             "/rest/v2/files/{file_id}",
-            format!("/rest/v2/files/{}", crate ::runtime::encode_path(& self.file_id)),
+            format!("/rest/v2/files/{file_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -322,13 +322,12 @@ pub struct GetFileData1 {
 impl GetFileData1 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
+        let file_id = crate::runtime::encode_path(&self.file_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFileData_1",
             "/rest/v2/files/{file_id}:data",
-            format!(
-                "/rest/v2/files/{}:data", crate ::runtime::encode_path(& self.file_id)
-            ),
+            format!("/rest/v2/files/{file_id}:data"),
         );
         self.client.transport().send_json(req).await
     }

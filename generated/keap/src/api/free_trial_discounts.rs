@@ -4,12 +4,9 @@
 /// Operations tagged `Free Trial Discounts`: get one with [`Client::free_trial_discounts`](crate::Client::free_trial_discounts).
 #[derive(Clone, Debug)]
 pub struct FreeTrialDiscountsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl FreeTrialDiscountsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List all Subscription Free Trial Discounts
     ///
     /// Retrieves a list of Subscription Free Trial Discounts
@@ -223,14 +220,12 @@ pub struct GetFreeTrialDiscount {
 impl GetFreeTrialDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FreeTrialDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFreeTrialDiscount",
             "/rest/v2/discounts/freeTrials/{discount_id}",
-            format!(
-                "/rest/v2/discounts/freeTrials/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -245,14 +240,12 @@ pub struct DeleteFreeTrialDiscount {
 impl DeleteFreeTrialDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteFreeTrialDiscount",
             "/rest/v2/discounts/freeTrials/{discount_id}",
-            format!(
-                "/rest/v2/discounts/freeTrials/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -281,14 +274,12 @@ impl UpdateFreeTrialDiscount {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FreeTrialDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateFreeTrialDiscount",
             "/rest/v2/discounts/freeTrials/{discount_id}",
-            format!(
-                "/rest/v2/discounts/freeTrials/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -307,14 +298,12 @@ pub struct CreateFreeTrialDiscountCriteria {
 impl CreateFreeTrialDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createFreeTrialDiscountCriteria",
             "/rest/v2/discounts/freeTrials/{discount_id}/criteria",
-            format!(
-                "/rest/v2/discounts/freeTrials/{}/criteria", crate
-                ::runtime::encode_path(& self.discount_id)
-            ),
+            format!("/rest/v2/discounts/freeTrials/{discount_id}/criteria"),
         );
         let body = self.body;
         req.json(&body);
@@ -332,15 +321,13 @@ pub struct DeleteFreeTrialDiscountCriteria {
 impl DeleteFreeTrialDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
+        let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteFreeTrialDiscountCriteria",
             "/rest/v2/discounts/freeTrials/{discount_id}/criteria/{criteria_id}",
-            format!(
-                "/rest/v2/discounts/freeTrials/{}/criteria/{}", crate
-                ::runtime::encode_path(& self.discount_id), crate
-                ::runtime::encode_path(& self.criteria_id)
-            ),
+            format!("/rest/v2/discounts/freeTrials/{discount_id}/criteria/{criteria_id}"),
         );
         self.client.transport().send_empty(req).await
     }

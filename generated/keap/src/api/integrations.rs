@@ -4,12 +4,9 @@
 /// Operations tagged `Integrations`: get one with [`Client::integrations`](crate::Client::integrations).
 #[derive(Clone, Debug)]
 pub struct IntegrationsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl IntegrationsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List WordPress Opt-In Options
     ///
     /// Retrieves the list of WordPress Opt-In Options available
@@ -118,14 +115,12 @@ pub struct DeleteIntegrationsWordPressOptIn {
 impl DeleteIntegrationsWordPressOptIn {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let option_key = crate::runtime::encode_path(&self.option_key);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteIntegrationsWordPressOptIn",
             "/rest/v2/integrations/wordpress/options/{option_key}",
-            format!(
-                "/rest/v2/integrations/wordpress/options/{}", crate
-                ::runtime::encode_path(& self.option_key)
-            ),
+            format!("/rest/v2/integrations/wordpress/options/{option_key}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -143,14 +138,12 @@ impl AchieveIntegrationsWordPressOptInGoal {
     pub async fn send(
         self,
     ) -> Result<crate::types::AchieveWordPressOptInGoalResult, crate::Error> {
+        let option_key = crate::runtime::encode_path(&self.option_key);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "achieveIntegrationsWordPressOptInGoal",
             "/rest/v2/integrations/wordpress/options/{option_key}:achieve",
-            format!(
-                "/rest/v2/integrations/wordpress/options/{}:achieve", crate
-                ::runtime::encode_path(& self.option_key)
-            ),
+            format!("/rest/v2/integrations/wordpress/options/{option_key}:achieve"),
         );
         let body = self.body;
         req.json(&body);

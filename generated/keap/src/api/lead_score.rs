@@ -4,12 +4,9 @@
 /// Operations tagged `LeadScore`: get one with [`Client::lead_score`](crate::Client::lead_score).
 #[derive(Clone, Debug)]
 pub struct LeadScoreApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl LeadScoreApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// Retrieve Lead Score of a Contact
     ///
     /// Retrieves information about the Lead Score of a Contact
@@ -35,14 +32,12 @@ pub struct GetLeadScoreDetails {
 impl GetLeadScoreDetails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadScore, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadScoreDetails",
             "/rest/v2/contacts/{contact_id}/leadScore",
-            format!(
-                "/rest/v2/contacts/{}/leadScore", crate ::runtime::encode_path(& self
-                .contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/leadScore"),
         );
         self.client.transport().send_json(req).await
     }

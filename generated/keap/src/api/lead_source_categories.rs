@@ -4,12 +4,9 @@
 /// Operations tagged `Lead Source Categories`: get one with [`Client::lead_source_categories`](crate::Client::lead_source_categories).
 #[derive(Clone, Debug)]
 pub struct LeadSourceCategoriesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl LeadSourceCategoriesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Lead Source Categories
     ///
     /// Retrieves a list of Lead Source Categories
@@ -195,14 +192,14 @@ pub struct GetLeadSourceCategory {
 impl GetLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceCategory, crate::Error> {
+        let lead_source_category_id = crate::runtime::encode_path(
+            &self.lead_source_category_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadSourceCategory",
             "/rest/v2/leadSourceCategories/{lead_source_category_id}",
-            format!(
-                "/rest/v2/leadSourceCategories/{}", crate ::runtime::encode_path(& self
-                .lead_source_category_id)
-            ),
+            format!("/rest/v2/leadSourceCategories/{lead_source_category_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -217,14 +214,14 @@ pub struct DeleteLeadSourceCategory {
 impl DeleteLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let lead_source_category_id = crate::runtime::encode_path(
+            &self.lead_source_category_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteLeadSourceCategory",
             "/rest/v2/leadSourceCategories/{lead_source_category_id}",
-            format!(
-                "/rest/v2/leadSourceCategories/{}", crate ::runtime::encode_path(& self
-                .lead_source_category_id)
-            ),
+            format!("/rest/v2/leadSourceCategories/{lead_source_category_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -253,14 +250,14 @@ impl UpdateLeadSourceCategory {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceCategory, crate::Error> {
+        let lead_source_category_id = crate::runtime::encode_path(
+            &self.lead_source_category_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateLeadSourceCategory",
             "/rest/v2/leadSourceCategories/{lead_source_category_id}",
-            format!(
-                "/rest/v2/leadSourceCategories/{}", crate ::runtime::encode_path(& self
-                .lead_source_category_id)
-            ),
+            format!("/rest/v2/leadSourceCategories/{lead_source_category_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;

@@ -4,12 +4,9 @@
 /// Operations tagged `Lead Source Expenses`: get one with [`Client::lead_source_expenses`](crate::Client::lead_source_expenses).
 #[derive(Clone, Debug)]
 pub struct LeadSourceExpensesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl LeadSourceExpensesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Lead Source Expenses
     ///
     /// Retrieves a list of lead source expenses
@@ -163,14 +160,12 @@ impl ListLeadSourceExpenses {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLeadSourceExpensesResponse, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listLeadSourceExpenses",
             "/rest/v2/leadSources/{lead_source_id}/expenses",
-            format!(
-                "/rest/v2/leadSources/{}/expenses", crate ::runtime::encode_path(& self
-                .lead_source_id)
-            ),
+            format!("/rest/v2/leadSources/{lead_source_id}/expenses"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -190,14 +185,12 @@ pub struct CreateLeadSourceExpense {
 impl CreateLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createLeadSourceExpense",
             "/rest/v2/leadSources/{lead_source_id}/expenses",
-            format!(
-                "/rest/v2/leadSources/{}/expenses", crate ::runtime::encode_path(& self
-                .lead_source_id)
-            ),
+            format!("/rest/v2/leadSources/{lead_source_id}/expenses"),
         );
         let body = self.body;
         req.json(&body);
@@ -215,14 +208,16 @@ pub struct GetLeadSourceExpense {
 impl GetLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
+        let lead_source_expense_id = crate::runtime::encode_path(
+            &self.lead_source_expense_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadSourceExpense",
             "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}",
             format!(
-                "/rest/v2/leadSources/{}/expenses/{}", crate ::runtime::encode_path(&
-                self.lead_source_id), crate ::runtime::encode_path(& self
-                .lead_source_expense_id)
+                "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}"
             ),
         );
         self.client.transport().send_json(req).await
@@ -239,14 +234,16 @@ pub struct DeleteLeadSourceExpense {
 impl DeleteLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
+        let lead_source_expense_id = crate::runtime::encode_path(
+            &self.lead_source_expense_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteLeadSourceExpense",
             "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}",
             format!(
-                "/rest/v2/leadSources/{}/expenses/{}", crate ::runtime::encode_path(&
-                self.lead_source_id), crate ::runtime::encode_path(& self
-                .lead_source_expense_id)
+                "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}"
             ),
         );
         self.client.transport().send_empty(req).await
@@ -277,14 +274,16 @@ impl UpdateLeadSourceExpense {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
+        let lead_source_expense_id = crate::runtime::encode_path(
+            &self.lead_source_expense_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateLeadSourceExpense",
             "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}",
             format!(
-                "/rest/v2/leadSources/{}/expenses/{}", crate ::runtime::encode_path(&
-                self.lead_source_id), crate ::runtime::encode_path(& self
-                .lead_source_expense_id)
+                "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}"
             ),
         );
         req.query_repeat("update_mask", &self.update_mask);

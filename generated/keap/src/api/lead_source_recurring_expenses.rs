@@ -4,12 +4,9 @@
 /// Operations tagged `Lead Source Recurring Expenses`: get one with [`Client::lead_source_recurring_expenses`](crate::Client::lead_source_recurring_expenses).
 #[derive(Clone, Debug)]
 pub struct LeadSourceRecurringExpensesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl LeadSourceRecurringExpensesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// Retrieves a list of lead source recurring expenses
     ///
     /// Retrieves a list of recurring expenses with lead_source_id and optional 'filter' query param
@@ -186,14 +183,12 @@ impl ListLeadSourceRecurringExpenses {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLeadSourceRecurringExpensesResponse, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listLeadSourceRecurringExpenses",
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses",
-            format!(
-                "/rest/v2/leadSources/{}/recurringExpenses", crate
-                ::runtime::encode_path(& self.lead_source_id)
-            ),
+            format!("/rest/v2/leadSources/{lead_source_id}/recurringExpenses"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -215,14 +210,12 @@ impl CreateLeadSourceRecurringExpense {
     pub async fn send(
         self,
     ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createLeadSourceRecurringExpense",
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses",
-            format!(
-                "/rest/v2/leadSources/{}/recurringExpenses", crate
-                ::runtime::encode_path(& self.lead_source_id)
-            ),
+            format!("/rest/v2/leadSources/{lead_source_id}/recurringExpenses"),
         );
         let body = self.body;
         req.json(&body);
@@ -242,14 +235,16 @@ impl GetLeadSourceRecurringExpense {
     pub async fn send(
         self,
     ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
+        let lead_source_recurring_expense_id = crate::runtime::encode_path(
+            &self.lead_source_recurring_expense_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadSourceRecurringExpense",
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}",
             format!(
-                "/rest/v2/leadSources/{}/recurringExpenses/{}", crate
-                ::runtime::encode_path(& self.lead_source_id), crate
-                ::runtime::encode_path(& self.lead_source_recurring_expense_id)
+                "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}"
             ),
         );
         self.client.transport().send_json(req).await
@@ -266,14 +261,16 @@ pub struct DeleteLeadSourceRecurringExpense {
 impl DeleteLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
+        let lead_source_recurring_expense_id = crate::runtime::encode_path(
+            &self.lead_source_recurring_expense_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteLeadSourceRecurringExpense",
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}",
             format!(
-                "/rest/v2/leadSources/{}/recurringExpenses/{}", crate
-                ::runtime::encode_path(& self.lead_source_id), crate
-                ::runtime::encode_path(& self.lead_source_recurring_expense_id)
+                "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}"
             ),
         );
         self.client.transport().send_empty(req).await
@@ -310,14 +307,16 @@ impl UpdateLeadSourceRecurringExpense {
     pub async fn send(
         self,
     ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
+        let lead_source_recurring_expense_id = crate::runtime::encode_path(
+            &self.lead_source_recurring_expense_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateLeadSourceRecurringExpense",
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}",
             format!(
-                "/rest/v2/leadSources/{}/recurringExpenses/{}", crate
-                ::runtime::encode_path(& self.lead_source_id), crate
-                ::runtime::encode_path(& self.lead_source_recurring_expense_id)
+                "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}"
             ),
         );
         req.query_repeat("update_mask", &self.update_mask);
@@ -394,14 +393,16 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLeadSourceExpensesResponse, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
+        let lead_source_recurring_expense_id = crate::runtime::encode_path(
+            &self.lead_source_recurring_expense_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listExpensesIncurredFromLeadSourceRecurringExpense",
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}/expenses",
             format!(
-                "/rest/v2/leadSources/{}/recurringExpenses/{}/expenses", crate
-                ::runtime::encode_path(& self.lead_source_id), crate
-                ::runtime::encode_path(& self.lead_source_recurring_expense_id)
+                "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}/expenses"
             ),
         );
         req.query("filter", &self.filter);

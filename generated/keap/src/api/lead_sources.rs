@@ -4,12 +4,9 @@
 /// Operations tagged `Lead Sources`: get one with [`Client::lead_sources`](crate::Client::lead_sources).
 #[derive(Clone, Debug)]
 pub struct LeadSourcesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl LeadSourcesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Lead Sources
     ///
     /// Retrieves a list of Lead Sources
@@ -209,14 +206,12 @@ pub struct GetLeadSource {
 impl GetLeadSource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSource, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadSource",
             "/rest/v2/leadSources/{lead_source_id}",
-            format!(
-                "/rest/v2/leadSources/{}", crate ::runtime::encode_path(& self
-                .lead_source_id)
-            ),
+            format!("/rest/v2/leadSources/{lead_source_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -231,14 +226,12 @@ pub struct DeleteLeadSource {
 impl DeleteLeadSource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteLeadSource",
             "/rest/v2/leadSources/{lead_source_id}",
-            format!(
-                "/rest/v2/leadSources/{}", crate ::runtime::encode_path(& self
-                .lead_source_id)
-            ),
+            format!("/rest/v2/leadSources/{lead_source_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -267,14 +260,12 @@ impl UpdateLeadSource {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSource, crate::Error> {
+        let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateLeadSource",
             "/rest/v2/leadSources/{lead_source_id}",
-            format!(
-                "/rest/v2/leadSources/{}", crate ::runtime::encode_path(& self
-                .lead_source_id)
-            ),
+            format!("/rest/v2/leadSources/{lead_source_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;

@@ -4,12 +4,9 @@
 /// Operations tagged `Locale`: get one with [`Client::locale`](crate::Client::locale).
 #[derive(Clone, Debug)]
 pub struct LocaleApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl LocaleApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Countries
     ///
     /// Retrieves a list of countries
@@ -95,14 +92,12 @@ pub struct GetCountryByCode {
 impl GetCountryByCode {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Country, crate::Error> {
+        let country_code = crate::runtime::encode_path(&self.country_code);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCountryByCode",
             "/rest/v2/locales/countries/{country_code}",
-            format!(
-                "/rest/v2/locales/countries/{}", crate ::runtime::encode_path(& self
-                .country_code)
-            ),
+            format!("/rest/v2/locales/countries/{country_code}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -119,14 +114,12 @@ impl ListProvincesForCountry {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProvincesResponse, crate::Error> {
+        let country_code = crate::runtime::encode_path(&self.country_code);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProvincesForCountry",
             "/rest/v2/locales/countries/{country_code}/provinces",
-            format!(
-                "/rest/v2/locales/countries/{}/provinces", crate ::runtime::encode_path(&
-                self.country_code)
-            ),
+            format!("/rest/v2/locales/countries/{country_code}/provinces"),
         );
         self.client.transport().send_json(req).await
     }
@@ -142,14 +135,14 @@ pub struct GetProvinceByCode {
 impl GetProvinceByCode {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Province, crate::Error> {
+        let country_code = crate::runtime::encode_path(&self.country_code);
+        let province_code = crate::runtime::encode_path(&self.province_code);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProvinceByCode",
             "/rest/v2/locales/countries/{country_code}/provinces/{province_code}",
             format!(
-                "/rest/v2/locales/countries/{}/provinces/{}", crate
-                ::runtime::encode_path(& self.country_code), crate
-                ::runtime::encode_path(& self.province_code)
+                "/rest/v2/locales/countries/{country_code}/provinces/{province_code}"
             ),
         );
         self.client.transport().send_json(req).await

@@ -4,12 +4,9 @@
 /// Operations tagged `Merchants`: get one with [`Client::merchants`](crate::Client::merchants).
 #[derive(Clone, Debug)]
 pub struct MerchantsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl MerchantsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Merchant accounts
     ///
     /// Retrieves a list of Merchant accounts

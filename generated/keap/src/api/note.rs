@@ -4,12 +4,9 @@
 /// Operations tagged `Note`: get one with [`Client::note`](crate::Client::note).
 #[derive(Clone, Debug)]
 pub struct NoteApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl NoteApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Notes
     ///
     /// Retrieves a list of Notes for a given contact
@@ -424,14 +421,12 @@ impl ListNotes {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListNotesResponse, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNotes",
             "/rest/v2/contacts/{contact_id}/notes",
-            format!(
-                "/rest/v2/contacts/{}/notes", crate ::runtime::encode_path(& self
-                .contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/notes"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -463,14 +458,12 @@ impl CreateNote {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Note, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createNote",
             "/rest/v2/contacts/{contact_id}/notes",
-            format!(
-                "/rest/v2/contacts/{}/notes", crate ::runtime::encode_path(& self
-                .contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/notes"),
         );
         req.query_csv("fields", &self.fields);
         let body = self.body;
@@ -500,14 +493,13 @@ impl GetNote {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::GetNoteResponse, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
+        let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getNote",
             "/rest/v2/contacts/{contact_id}/notes/{note_id}",
-            format!(
-                "/rest/v2/contacts/{}/notes/{}", crate ::runtime::encode_path(& self
-                .contact_id), crate ::runtime::encode_path(& self.note_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/notes/{note_id}"),
         );
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
@@ -524,14 +516,13 @@ pub struct DeleteNote {
 impl DeleteNote {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
+        let note_id = crate::runtime::encode_path(&self.note_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteNote",
             "/rest/v2/contacts/{contact_id}/notes/{note_id}",
-            format!(
-                "/rest/v2/contacts/{}/notes/{}", crate ::runtime::encode_path(& self
-                .contact_id), crate ::runtime::encode_path(& self.note_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/notes/{note_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -572,14 +563,13 @@ impl UpdateNote {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UpdateNoteResponse, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
+        let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateNote",
             "/rest/v2/contacts/{contact_id}/notes/{note_id}",
-            format!(
-                "/rest/v2/contacts/{}/notes/{}", crate ::runtime::encode_path(& self
-                .contact_id), crate ::runtime::encode_path(& self.note_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/notes/{note_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         req.query_csv("fields", &self.fields);
@@ -798,14 +788,12 @@ pub struct GetNoteCustomFieldGroup {
 impl GetNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getNoteCustomFieldGroup",
             "/rest/v2/notes/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/notes/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -820,14 +808,12 @@ pub struct DeleteNoteCustomFieldGroup {
 impl DeleteNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteNoteCustomFieldGroup",
             "/rest/v2/notes/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/notes/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -844,14 +830,12 @@ pub struct UpdateNoteCustomFieldGroup {
 impl UpdateNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateNoteCustomFieldGroup",
             "/rest/v2/notes/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/notes/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -910,14 +894,12 @@ pub struct GetNoteCustomFieldTab {
 impl GetNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getNoteCustomFieldTab",
             "/rest/v2/notes/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/notes/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -932,14 +914,12 @@ pub struct DeleteNoteCustomFieldTab {
 impl DeleteNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteNoteCustomFieldTab",
             "/rest/v2/notes/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/notes/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -956,14 +936,12 @@ pub struct UpdateNoteCustomFieldTab {
 impl UpdateNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateNoteCustomFieldTab",
             "/rest/v2/notes/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/notes/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -981,14 +959,12 @@ pub struct DeleteNotesCustomField {
 impl DeleteNotesCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteNotesCustomField",
             "/rest/v2/notes/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/notes/model/customFields/{}", crate ::runtime::encode_path(&
-                self.custom_field_id)
-            ),
+            format!("/rest/v2/notes/model/customFields/{custom_field_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1017,14 +993,12 @@ impl UpdateNotesCustomField {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateNotesCustomField",
             "/rest/v2/notes/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/notes/model/customFields/{}", crate ::runtime::encode_path(&
-                self.custom_field_id)
-            ),
+            format!("/rest/v2/notes/model/customFields/{custom_field_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;

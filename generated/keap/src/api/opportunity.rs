@@ -4,12 +4,9 @@
 /// Operations tagged `Opportunity`: get one with [`Client::opportunity`](crate::Client::opportunity).
 #[derive(Clone, Debug)]
 pub struct OpportunityApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl OpportunityApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Opportunities
     ///
     /// Retrieves a list of all Opportunities.
@@ -629,14 +626,12 @@ pub struct GetOpportunityCustomFieldGroup {
 impl GetOpportunityCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunityCustomFieldGroup",
             "/rest/v2/opportunities/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/opportunities/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/opportunities/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -651,14 +646,12 @@ pub struct DeleteOpportunityCustomFieldGroup {
 impl DeleteOpportunityCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunityCustomFieldGroup",
             "/rest/v2/opportunities/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/opportunities/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/opportunities/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -675,14 +668,12 @@ pub struct UpdateOpportunityCustomFieldGroup {
 impl UpdateOpportunityCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOpportunityCustomFieldGroup",
             "/rest/v2/opportunities/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/opportunities/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/opportunities/model/customFields/groups/{group_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -741,14 +732,12 @@ pub struct GetOpportunityCustomFieldTab {
 impl GetOpportunityCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunityCustomFieldTab",
             "/rest/v2/opportunities/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/opportunities/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/opportunities/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -763,14 +752,12 @@ pub struct DeleteOpportunityCustomFieldTab {
 impl DeleteOpportunityCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunityCustomFieldTab",
             "/rest/v2/opportunities/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/opportunities/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/opportunities/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -787,14 +774,12 @@ pub struct UpdateOpportunityCustomFieldTab {
 impl UpdateOpportunityCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOpportunityCustomFieldTab",
             "/rest/v2/opportunities/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/opportunities/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/opportunities/model/customFields/tabs/{tab_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -812,14 +797,12 @@ pub struct DeleteOpportunitiesCustomField {
 impl DeleteOpportunitiesCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunitiesCustomField",
             "/rest/v2/opportunities/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/opportunities/model/customFields/{}", crate
-                ::runtime::encode_path(& self.custom_field_id)
-            ),
+            format!("/rest/v2/opportunities/model/customFields/{custom_field_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -848,14 +831,12 @@ impl UpdateOpportunityCustomField {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOpportunityCustomField",
             "/rest/v2/opportunities/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/opportunities/model/customFields/{}", crate
-                ::runtime::encode_path(& self.custom_field_id)
-            ),
+            format!("/rest/v2/opportunities/model/customFields/{custom_field_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -936,14 +917,12 @@ pub struct GetOpportunityStageMove {
 impl GetOpportunityStageMove {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OpportunityStageMove, crate::Error> {
+        let stage_move_id = crate::runtime::encode_path(&self.stage_move_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunityStageMove",
             "/rest/v2/opportunities/stageMoves/{stage_move_id}",
-            format!(
-                "/rest/v2/opportunities/stageMoves/{}", crate ::runtime::encode_path(&
-                self.stage_move_id)
-            ),
+            format!("/rest/v2/opportunities/stageMoves/{stage_move_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1043,14 +1022,12 @@ pub struct GetOpportunityStage {
 impl GetOpportunityStage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestOpportunityStage, crate::Error> {
+        let stage_id = crate::runtime::encode_path(&self.stage_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunityStage",
             "/rest/v2/opportunities/stages/{stage_id}",
-            format!(
-                "/rest/v2/opportunities/stages/{}", crate ::runtime::encode_path(& self
-                .stage_id)
-            ),
+            format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1065,14 +1042,12 @@ pub struct DeleteOpportunityStage {
 impl DeleteOpportunityStage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let stage_id = crate::runtime::encode_path(&self.stage_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunityStage",
             "/rest/v2/opportunities/stages/{stage_id}",
-            format!(
-                "/rest/v2/opportunities/stages/{}", crate ::runtime::encode_path(& self
-                .stage_id)
-            ),
+            format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1101,14 +1076,12 @@ impl UpdateOpportunityStage {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestOpportunityStage, crate::Error> {
+        let stage_id = crate::runtime::encode_path(&self.stage_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOpportunityStage",
             "/rest/v2/opportunities/stages/{stage_id}",
-            format!(
-                "/rest/v2/opportunities/stages/{}", crate ::runtime::encode_path(& self
-                .stage_id)
-            ),
+            format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -1139,14 +1112,12 @@ impl GetOpportunity {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2Opportunity, crate::Error> {
+        let opportunity_id = crate::runtime::encode_path(&self.opportunity_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunity",
             "/rest/v2/opportunities/{opportunity_id}",
-            format!(
-                "/rest/v2/opportunities/{}", crate ::runtime::encode_path(& self
-                .opportunity_id)
-            ),
+            format!("/rest/v2/opportunities/{opportunity_id}"),
         );
         req.query_repeat("fields", &self.fields);
         self.client.transport().send_json(req).await
@@ -1162,14 +1133,12 @@ pub struct DeleteOpportunity {
 impl DeleteOpportunity {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let opportunity_id = crate::runtime::encode_path(&self.opportunity_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunity",
             "/rest/v2/opportunities/{opportunity_id}",
-            format!(
-                "/rest/v2/opportunities/{}", crate ::runtime::encode_path(& self
-                .opportunity_id)
-            ),
+            format!("/rest/v2/opportunities/{opportunity_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1211,14 +1180,12 @@ impl UpdateOpportunity {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2Opportunity, crate::Error> {
+        let opportunity_id = crate::runtime::encode_path(&self.opportunity_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOpportunity",
             "/rest/v2/opportunities/{opportunity_id}",
-            format!(
-                "/rest/v2/opportunities/{}", crate ::runtime::encode_path(& self
-                .opportunity_id)
-            ),
+            format!("/rest/v2/opportunities/{opportunity_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         req.query_repeat("fields", &self.fields);

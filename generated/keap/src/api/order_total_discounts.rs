@@ -4,12 +4,9 @@
 /// Operations tagged `Order Total Discounts`: get one with [`Client::order_total_discounts`](crate::Client::order_total_discounts).
 #[derive(Clone, Debug)]
 pub struct OrderTotalDiscountsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl OrderTotalDiscountsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List all Order Total Discounts
     ///
     /// Retrieves a list of Order Total Discounts
@@ -226,14 +223,12 @@ pub struct GetOrderTotalDiscount {
 impl GetOrderTotalDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderTotalDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrderTotalDiscount",
             "/rest/v2/discounts/orderTotals/{discount_id}",
-            format!(
-                "/rest/v2/discounts/orderTotals/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/orderTotals/{discount_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -248,14 +243,12 @@ pub struct DeleteOrderTotalDiscount {
 impl DeleteOrderTotalDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderTotalDiscount",
             "/rest/v2/discounts/orderTotals/{discount_id}",
-            format!(
-                "/rest/v2/discounts/orderTotals/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/orderTotals/{discount_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -284,14 +277,12 @@ impl UpdateOrderTotalDiscount {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderTotalDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOrderTotalDiscount",
             "/rest/v2/discounts/orderTotals/{discount_id}",
-            format!(
-                "/rest/v2/discounts/orderTotals/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/orderTotals/{discount_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -310,14 +301,12 @@ pub struct CreateOrderTotalDiscountCriteria {
 impl CreateOrderTotalDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderTotalDiscountCriteria",
             "/rest/v2/discounts/orderTotals/{discount_id}/criteria",
-            format!(
-                "/rest/v2/discounts/orderTotals/{}/criteria", crate
-                ::runtime::encode_path(& self.discount_id)
-            ),
+            format!("/rest/v2/discounts/orderTotals/{discount_id}/criteria"),
         );
         let body = self.body;
         req.json(&body);
@@ -335,14 +324,14 @@ pub struct DeleteOrderTotalDiscountCriteria {
 impl DeleteOrderTotalDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
+        let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderTotalDiscountCriteria",
             "/rest/v2/discounts/orderTotals/{discount_id}/criteria/{criteria_id}",
             format!(
-                "/rest/v2/discounts/orderTotals/{}/criteria/{}", crate
-                ::runtime::encode_path(& self.discount_id), crate
-                ::runtime::encode_path(& self.criteria_id)
+                "/rest/v2/discounts/orderTotals/{discount_id}/criteria/{criteria_id}"
             ),
         );
         self.client.transport().send_empty(req).await

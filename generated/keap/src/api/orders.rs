@@ -4,12 +4,9 @@
 /// Operations tagged `Orders`: get one with [`Client::orders`](crate::Client::orders).
 #[derive(Clone, Debug)]
 pub struct OrdersApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl OrdersApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List orders
     ///
     /// Retrieves a list of orders
@@ -673,14 +670,12 @@ pub struct GetOrderCustomFieldGroup {
 impl GetOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrderCustomFieldGroup",
             "/rest/v2/orders/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/orders/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -695,14 +690,12 @@ pub struct DeleteOrderCustomFieldGroup {
 impl DeleteOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderCustomFieldGroup",
             "/rest/v2/orders/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/orders/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -719,14 +712,12 @@ pub struct UpdateOrderCustomFieldGroup {
 impl UpdateOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOrderCustomFieldGroup",
             "/rest/v2/orders/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/orders/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -785,14 +776,12 @@ pub struct GetOrderCustomFieldTab {
 impl GetOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrderCustomFieldTab",
             "/rest/v2/orders/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/orders/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -807,14 +796,12 @@ pub struct DeleteOrderCustomFieldTab {
 impl DeleteOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderCustomFieldTab",
             "/rest/v2/orders/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/orders/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -831,14 +818,12 @@ pub struct UpdateOrderCustomFieldTab {
 impl UpdateOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOrderCustomFieldTab",
             "/rest/v2/orders/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/orders/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -856,14 +841,12 @@ pub struct DeleteOrderCustomField {
 impl DeleteOrderCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderCustomField",
             "/rest/v2/orders/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/orders/model/customFields/{}", crate ::runtime::encode_path(&
-                self.custom_field_id)
-            ),
+            format!("/rest/v2/orders/model/customFields/{custom_field_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -892,14 +875,12 @@ impl UpdateOrderCustomField {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOrderCustomField",
             "/rest/v2/orders/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/orders/model/customFields/{}", crate ::runtime::encode_path(&
-                self.custom_field_id)
-            ),
+            format!("/rest/v2/orders/model/customFields/{custom_field_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -917,11 +898,12 @@ pub struct GetOrder {
 impl GetOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrder",
             "/rest/v2/orders/{order_id}",
-            format!("/rest/v2/orders/{}", crate ::runtime::encode_path(& self.order_id)),
+            format!("/rest/v2/orders/{order_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -936,11 +918,12 @@ pub struct DeleteOrder {
 impl DeleteOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrder",
             "/rest/v2/orders/{order_id}",
-            format!("/rest/v2/orders/{}", crate ::runtime::encode_path(& self.order_id)),
+            format!("/rest/v2/orders/{order_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -969,11 +952,12 @@ impl UpdateOrder {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOrder",
             "/rest/v2/orders/{order_id}",
-            format!("/rest/v2/orders/{}", crate ::runtime::encode_path(& self.order_id)),
+            format!("/rest/v2/orders/{order_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -992,13 +976,12 @@ pub struct CreateOrderItem {
 impl CreateOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderItem",
             "/rest/v2/orders/{order_id}/items",
-            format!(
-                "/rest/v2/orders/{}/items", crate ::runtime::encode_path(& self.order_id)
-            ),
+            format!("/rest/v2/orders/{order_id}/items"),
         );
         let body = self.body;
         req.json(&body);
@@ -1016,14 +999,13 @@ pub struct GetOrderItem {
 impl GetOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
+        let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrderItem",
             "/rest/v2/orders/{order_id}/items/{order_item_id}",
-            format!(
-                "/rest/v2/orders/{}/items/{}", crate ::runtime::encode_path(& self
-                .order_id), crate ::runtime::encode_path(& self.order_item_id)
-            ),
+            format!("/rest/v2/orders/{order_id}/items/{order_item_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1039,14 +1021,13 @@ pub struct DeleteOrderItem {
 impl DeleteOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
+        let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderItem",
             "/rest/v2/orders/{order_id}/items/{order_item_id}",
-            format!(
-                "/rest/v2/orders/{}/items/{}", crate ::runtime::encode_path(& self
-                .order_id), crate ::runtime::encode_path(& self.order_item_id)
-            ),
+            format!("/rest/v2/orders/{order_id}/items/{order_item_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -1076,14 +1057,13 @@ impl UpdateOrderItem {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
+        let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateOrderItem",
             "/rest/v2/orders/{order_id}/items/{order_item_id}",
-            format!(
-                "/rest/v2/orders/{}/items/{}", crate ::runtime::encode_path(& self
-                .order_id), crate ::runtime::encode_path(& self.order_item_id)
-            ),
+            format!("/rest/v2/orders/{order_id}/items/{order_item_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -1103,15 +1083,13 @@ pub struct ApplyCommissionOnOrderItems {
 impl ApplyCommissionOnOrderItems {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
+        let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "applyCommissionOnOrderItems",
             "/rest/v2/orders/{order_id}/items/{order_item_id}:applyCommission",
-            format!(
-                "/rest/v2/orders/{}/items/{}:applyCommission", crate
-                ::runtime::encode_path(& self.order_id), crate ::runtime::encode_path(&
-                self.order_item_id)
-            ),
+            format!("/rest/v2/orders/{order_id}/items/{order_item_id}:applyCommission"),
         );
         let body = self.body;
         req.json(&body);
@@ -1185,14 +1163,12 @@ impl ListOrderPayments {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrderPaymentsResponse, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrderPayments",
             "/rest/v2/orders/{order_id}/payments",
-            format!(
-                "/rest/v2/orders/{}/payments", crate ::runtime::encode_path(& self
-                .order_id)
-            ),
+            format!("/rest/v2/orders/{order_id}/payments"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -1212,14 +1188,12 @@ pub struct CreatePaymentForAnOrder {
 impl CreatePaymentForAnOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::PaymentResult, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createPaymentForAnOrder",
             "/rest/v2/orders/{order_id}/payments",
-            format!(
-                "/rest/v2/orders/{}/payments", crate ::runtime::encode_path(& self
-                .order_id)
-            ),
+            format!("/rest/v2/orders/{order_id}/payments"),
         );
         let body = self.body;
         req.json(&body);
@@ -1236,14 +1210,12 @@ pub struct ApplyTax {
 impl ApplyTax {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "applyTax",
             "/rest/v2/orders/{order_id}:applyTax",
-            format!(
-                "/rest/v2/orders/{}:applyTax", crate ::runtime::encode_path(& self
-                .order_id)
-            ),
+            format!("/rest/v2/orders/{order_id}:applyTax"),
         );
         self.client.transport().send_json(req).await
     }
@@ -1259,14 +1231,12 @@ pub struct AttachFileToOrder {
 impl AttachFileToOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "attachFileToOrder",
             "/rest/v2/orders/{order_id}:attachFile",
-            format!(
-                "/rest/v2/orders/{}:attachFile", crate ::runtime::encode_path(& self
-                .order_id)
-            ),
+            format!("/rest/v2/orders/{order_id}:attachFile"),
         );
         let body = self.body;
         req.json(&body);
@@ -1284,14 +1254,12 @@ pub struct DetachFileFromOrder {
 impl DetachFileFromOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "detachFileFromOrder",
             "/rest/v2/orders/{order_id}:detachFile",
-            format!(
-                "/rest/v2/orders/{}:detachFile", crate ::runtime::encode_path(& self
-                .order_id)
-            ),
+            format!("/rest/v2/orders/{order_id}:detachFile"),
         );
         let body = self.body;
         req.json(&body);

@@ -4,12 +4,9 @@
 /// Operations tagged `Payment Method Configs`: get one with [`Client::payment_method_configs`](crate::Client::payment_method_configs).
 #[derive(Clone, Debug)]
 pub struct PaymentMethodConfigsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl PaymentMethodConfigsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// Create Payment Method Configuration
     ///
     /// Creates configuration details for rendering payment method components

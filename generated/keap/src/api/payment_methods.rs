@@ -4,12 +4,9 @@
 /// Operations tagged `Payment Methods`: get one with [`Client::payment_methods`](crate::Client::payment_methods).
 #[derive(Clone, Debug)]
 pub struct PaymentMethodsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl PaymentMethodsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List of Contact Payment Methods
     ///
     /// Retrieves a list of Contact Payment Methods
@@ -130,14 +127,12 @@ impl ListPaymentMethods1 {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListContactPaymentMethodsResponse, crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listPaymentMethods_1",
             "/rest/v2/contacts/{contact_id}/paymentMethods",
-            format!(
-                "/rest/v2/contacts/{}/paymentMethods", crate ::runtime::encode_path(&
-                self.contact_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/paymentMethods"),
         );
         req.query("filter", &self.filter);
         req.query("page_token", &self.page_token);
@@ -157,14 +152,13 @@ pub struct DeletePaymentMethod {
 impl DeletePaymentMethod {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
+        let payment_method_id = crate::runtime::encode_path(&self.payment_method_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deletePaymentMethod",
             "/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}",
-            format!(
-                "/rest/v2/contacts/{}/paymentMethods/{}", crate ::runtime::encode_path(&
-                self.contact_id), crate ::runtime::encode_path(& self.payment_method_id)
-            ),
+            format!("/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -180,14 +174,14 @@ pub struct DeactivatePaymentMethod {
 impl DeactivatePaymentMethod {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
+        let payment_method_id = crate::runtime::encode_path(&self.payment_method_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "deactivatePaymentMethod",
             "/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}:deactivate",
             format!(
-                "/rest/v2/contacts/{}/paymentMethods/{}:deactivate", crate
-                ::runtime::encode_path(& self.contact_id), crate ::runtime::encode_path(&
-                self.payment_method_id)
+                "/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}:deactivate"
             ),
         );
         self.client.transport().send_empty(req).await

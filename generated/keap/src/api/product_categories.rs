@@ -4,12 +4,9 @@
 /// Operations tagged `Product Categories`: get one with [`Client::product_categories`](crate::Client::product_categories).
 #[derive(Clone, Debug)]
 pub struct ProductCategoriesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ProductCategoriesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List all Product Categories
     ///
     /// Retrieves a list of Product Categories
@@ -317,14 +314,12 @@ pub struct GetProductCategory {
 impl GetProductCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductCategory, crate::Error> {
+        let category_id = crate::runtime::encode_path(&self.category_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProductCategory",
             "/rest/v2/productCategories/{category_id}",
-            format!(
-                "/rest/v2/productCategories/{}", crate ::runtime::encode_path(& self
-                .category_id)
-            ),
+            format!("/rest/v2/productCategories/{category_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -339,14 +334,12 @@ pub struct DeleteProductCategory {
 impl DeleteProductCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let category_id = crate::runtime::encode_path(&self.category_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductCategory",
             "/rest/v2/productCategories/{category_id}",
-            format!(
-                "/rest/v2/productCategories/{}", crate ::runtime::encode_path(& self
-                .category_id)
-            ),
+            format!("/rest/v2/productCategories/{category_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -375,14 +368,12 @@ impl UpdateProductCategory {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductCategory, crate::Error> {
+        let category_id = crate::runtime::encode_path(&self.category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateProductCategory",
             "/rest/v2/productCategories/{category_id}",
-            format!(
-                "/rest/v2/productCategories/{}", crate ::runtime::encode_path(& self
-                .category_id)
-            ),
+            format!("/rest/v2/productCategories/{category_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -401,14 +392,12 @@ pub struct CreateImageFile {
 impl CreateImageFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let category_id = crate::runtime::encode_path(&self.category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createImageFile",
             "/rest/v2/productCategories/{category_id}/images",
-            format!(
-                "/rest/v2/productCategories/{}/images", crate ::runtime::encode_path(&
-                self.category_id)
-            ),
+            format!("/rest/v2/productCategories/{category_id}/images"),
         );
         req.part_file("file", Some(self.file));
         self.client.transport().send_empty(req).await
@@ -424,14 +413,12 @@ pub struct DeleteImageFile {
 impl DeleteImageFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let category_id = crate::runtime::encode_path(&self.category_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteImageFile",
             "/rest/v2/productCategories/{category_id}/images",
-            format!(
-                "/rest/v2/productCategories/{}/images", crate ::runtime::encode_path(&
-                self.category_id)
-            ),
+            format!("/rest/v2/productCategories/{category_id}/images"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -447,14 +434,12 @@ pub struct AssignProductsToCategory {
 impl AssignProductsToCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let category_id = crate::runtime::encode_path(&self.category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "assignProductsToCategory",
             "/rest/v2/productCategories/{category_id}:assignProducts",
-            format!(
-                "/rest/v2/productCategories/{}:assignProducts", crate
-                ::runtime::encode_path(& self.category_id)
-            ),
+            format!("/rest/v2/productCategories/{category_id}:assignProducts"),
         );
         let body = self.body;
         req.json(&body);

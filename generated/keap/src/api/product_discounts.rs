@@ -4,12 +4,9 @@
 /// Operations tagged `Product Discounts`: get one with [`Client::product_discounts`](crate::Client::product_discounts).
 #[derive(Clone, Debug)]
 pub struct ProductDiscountsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ProductDiscountsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List all Product Discounts
     ///
     /// Retrieves a list of Product Discounts
@@ -226,14 +223,12 @@ pub struct GetProductDiscount {
 impl GetProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProductDiscount",
             "/rest/v2/discounts/products/{discount_id}",
-            format!(
-                "/rest/v2/discounts/products/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/products/{discount_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -248,14 +243,12 @@ pub struct DeleteProductDiscount {
 impl DeleteProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductDiscount",
             "/rest/v2/discounts/products/{discount_id}",
-            format!(
-                "/rest/v2/discounts/products/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/products/{discount_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -284,14 +277,12 @@ impl UpdateProductDiscount {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateProductDiscount",
             "/rest/v2/discounts/products/{discount_id}",
-            format!(
-                "/rest/v2/discounts/products/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/products/{discount_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -310,14 +301,12 @@ pub struct CreateProductDiscountCriteria {
 impl CreateProductDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProductDiscountCriteria",
             "/rest/v2/discounts/products/{discount_id}/criteria",
-            format!(
-                "/rest/v2/discounts/products/{}/criteria", crate ::runtime::encode_path(&
-                self.discount_id)
-            ),
+            format!("/rest/v2/discounts/products/{discount_id}/criteria"),
         );
         let body = self.body;
         req.json(&body);
@@ -335,15 +324,13 @@ pub struct DeleteProductDiscountCriteria {
 impl DeleteProductDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
+        let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductDiscountCriteria",
             "/rest/v2/discounts/products/{discount_id}/criteria/{criteria_id}",
-            format!(
-                "/rest/v2/discounts/products/{}/criteria/{}", crate
-                ::runtime::encode_path(& self.discount_id), crate
-                ::runtime::encode_path(& self.criteria_id)
-            ),
+            format!("/rest/v2/discounts/products/{discount_id}/criteria/{criteria_id}"),
         );
         self.client.transport().send_empty(req).await
     }

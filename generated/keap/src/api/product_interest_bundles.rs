@@ -4,12 +4,9 @@
 /// Operations tagged `Product Interest Bundles`: get one with [`Client::product_interest_bundles`](crate::Client::product_interest_bundles).
 #[derive(Clone, Debug)]
 pub struct ProductInterestBundlesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ProductInterestBundlesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Product Interest Bundles
     ///
     /// Retrieves a list of Product Interest Bundles
@@ -233,14 +230,12 @@ impl GetProductInterestBundle {
     pub async fn send(
         self,
     ) -> Result<crate::types::ProductInterestBundle, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProductInterestBundle",
             "/rest/v2/productInterestBundles/{id}",
-            format!(
-                "/rest/v2/productInterestBundles/{}", crate ::runtime::encode_path(& self
-                .id)
-            ),
+            format!("/rest/v2/productInterestBundles/{id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -255,14 +250,12 @@ pub struct DeleteProductInterestBundle {
 impl DeleteProductInterestBundle {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductInterestBundle",
             "/rest/v2/productInterestBundles/{id}",
-            format!(
-                "/rest/v2/productInterestBundles/{}", crate ::runtime::encode_path(& self
-                .id)
-            ),
+            format!("/rest/v2/productInterestBundles/{id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -293,14 +286,12 @@ impl UpdateProductInterestBundle {
     pub async fn send(
         self,
     ) -> Result<crate::types::ProductInterestBundle, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateProductInterestBundle",
             "/rest/v2/productInterestBundles/{id}",
-            format!(
-                "/rest/v2/productInterestBundles/{}", crate ::runtime::encode_path(& self
-                .id)
-            ),
+            format!("/rest/v2/productInterestBundles/{id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -319,14 +310,12 @@ pub struct AddProductInterest {
 impl AddProductInterest {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductInterest, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addProductInterest",
             "/rest/v2/productInterestBundles/{id}/interests",
-            format!(
-                "/rest/v2/productInterestBundles/{}/interests", crate
-                ::runtime::encode_path(& self.id)
-            ),
+            format!("/rest/v2/productInterestBundles/{id}/interests"),
         );
         let body = self.body;
         req.json(&body);
@@ -344,15 +333,13 @@ pub struct RemoveProductInterest {
 impl RemoveProductInterest {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
+        let interest_id = crate::runtime::encode_path(&self.interest_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "removeProductInterest",
             "/rest/v2/productInterestBundles/{id}/interests/{interest_id}",
-            format!(
-                "/rest/v2/productInterestBundles/{}/interests/{}", crate
-                ::runtime::encode_path(& self.id), crate ::runtime::encode_path(& self
-                .interest_id)
-            ),
+            format!("/rest/v2/productInterestBundles/{id}/interests/{interest_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -382,15 +369,13 @@ impl UpdateProductInterest {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductInterest, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
+        let interest_id = crate::runtime::encode_path(&self.interest_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateProductInterest",
             "/rest/v2/productInterestBundles/{id}/interests/{interest_id}",
-            format!(
-                "/rest/v2/productInterestBundles/{}/interests/{}", crate
-                ::runtime::encode_path(& self.id), crate ::runtime::encode_path(& self
-                .interest_id)
-            ),
+            format!("/rest/v2/productInterestBundles/{id}/interests/{interest_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;

@@ -4,12 +4,9 @@
 /// Operations tagged `Products`: get one with [`Client::products`](crate::Client::products).
 #[derive(Clone, Debug)]
 pub struct ProductsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ProductsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Products
     ///
     /// Retrieves a list of Products
@@ -393,13 +390,12 @@ pub struct GetProduct {
 impl GetProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProduct",
             "/rest/v2/products/{product_id}",
-            format!(
-                "/rest/v2/products/{}", crate ::runtime::encode_path(& self.product_id)
-            ),
+            format!("/rest/v2/products/{product_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -414,13 +410,12 @@ pub struct DeleteProduct {
 impl DeleteProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProduct",
             "/rest/v2/products/{product_id}",
-            format!(
-                "/rest/v2/products/{}", crate ::runtime::encode_path(& self.product_id)
-            ),
+            format!("/rest/v2/products/{product_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -449,13 +444,12 @@ impl UpdateProduct {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateProduct",
             "/rest/v2/products/{product_id}",
-            format!(
-                "/rest/v2/products/{}", crate ::runtime::encode_path(& self.product_id)
-            ),
+            format!("/rest/v2/products/{product_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -482,14 +476,12 @@ impl CreateProductImage {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProductImage",
             "/rest/v2/products/{product_id}/images",
-            format!(
-                "/rest/v2/products/{}/images", crate ::runtime::encode_path(& self
-                .product_id)
-            ),
+            format!("/rest/v2/products/{product_id}/images"),
         );
         req.query("legacy", &self.legacy);
         req.part_file("file", Some(self.file));
@@ -506,14 +498,12 @@ pub struct DeleteProductImage {
 impl DeleteProductImage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductImage",
             "/rest/v2/products/{product_id}/images",
-            format!(
-                "/rest/v2/products/{}/images", crate ::runtime::encode_path(& self
-                .product_id)
-            ),
+            format!("/rest/v2/products/{product_id}/images"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -528,14 +518,12 @@ pub struct GetFileData {
 impl GetFileData {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFileData",
             "/rest/v2/products/{product_id}/images/legacyImageData",
-            format!(
-                "/rest/v2/products/{}/images/legacyImageData", crate
-                ::runtime::encode_path(& self.product_id)
-            ),
+            format!("/rest/v2/products/{product_id}/images/legacyImageData"),
         );
         self.client.transport().send_json(req).await
     }
@@ -552,14 +540,12 @@ impl ListProductOptions {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProductOptionsResponse, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProductOptions",
             "/rest/v2/products/{product_id}/options",
-            format!(
-                "/rest/v2/products/{}/options", crate ::runtime::encode_path(& self
-                .product_id)
-            ),
+            format!("/rest/v2/products/{product_id}/options"),
         );
         self.client.transport().send_json(req).await
     }
@@ -575,14 +561,12 @@ pub struct CreateProductOption {
 impl CreateProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProductOption",
             "/rest/v2/products/{product_id}/options",
-            format!(
-                "/rest/v2/products/{}/options", crate ::runtime::encode_path(& self
-                .product_id)
-            ),
+            format!("/rest/v2/products/{product_id}/options"),
         );
         let body = self.body;
         req.json(&body);
@@ -600,14 +584,13 @@ pub struct GetProductOption {
 impl GetProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProductOption",
             "/rest/v2/products/{product_id}/options/{product_option_id}",
-            format!(
-                "/rest/v2/products/{}/options/{}", crate ::runtime::encode_path(& self
-                .product_id), crate ::runtime::encode_path(& self.product_option_id)
-            ),
+            format!("/rest/v2/products/{product_id}/options/{product_option_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -623,14 +606,13 @@ pub struct DeleteProductOption {
 impl DeleteProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductOption",
             "/rest/v2/products/{product_id}/options/{product_option_id}",
-            format!(
-                "/rest/v2/products/{}/options/{}", crate ::runtime::encode_path(& self
-                .product_id), crate ::runtime::encode_path(& self.product_option_id)
-            ),
+            format!("/rest/v2/products/{product_id}/options/{product_option_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -660,14 +642,13 @@ impl UpdateProductOption {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateProductOption",
             "/rest/v2/products/{product_id}/options/{product_option_id}",
-            format!(
-                "/rest/v2/products/{}/options/{}", crate ::runtime::encode_path(& self
-                .product_id), crate ::runtime::encode_path(& self.product_option_id)
-            ),
+            format!("/rest/v2/products/{product_id}/options/{product_option_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -687,14 +668,14 @@ pub struct AddProductOptionListOptionValue {
 impl AddProductOptionListOptionValue {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addProductOptionListOptionValue",
             "/rest/v2/products/{product_id}/options/{product_option_id}/listItems",
             format!(
-                "/rest/v2/products/{}/options/{}/listItems", crate
-                ::runtime::encode_path(& self.product_id), crate ::runtime::encode_path(&
-                self.product_option_id)
+                "/rest/v2/products/{product_id}/options/{product_option_id}/listItems"
             ),
         );
         let body = self.body;
@@ -714,14 +695,15 @@ pub struct DeleteProductOptionListOptionValue {
 impl DeleteProductOptionListOptionValue {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let product_option_id = crate::runtime::encode_path(&self.product_option_id);
+        let item_id = crate::runtime::encode_path(&self.item_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductOptionListOptionValue",
             "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}",
             format!(
-                "/rest/v2/products/{}/options/{}/listItems/{}", crate
-                ::runtime::encode_path(& self.product_id), crate ::runtime::encode_path(&
-                self.product_option_id), crate ::runtime::encode_path(& self.item_id)
+                "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}"
             ),
         );
         self.client.transport().send_empty(req).await
@@ -757,14 +739,15 @@ impl UpdateProductOptionListOptionValue {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let product_option_id = crate::runtime::encode_path(&self.product_option_id);
+        let item_id = crate::runtime::encode_path(&self.item_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateProductOptionListOptionValue",
             "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}",
             format!(
-                "/rest/v2/products/{}/options/{}/listItems/{}", crate
-                ::runtime::encode_path(& self.product_id), crate ::runtime::encode_path(&
-                self.product_option_id), crate ::runtime::encode_path(& self.item_id)
+                "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}"
             ),
         );
         req.query_repeat("update_mask", &self.update_mask);
@@ -784,14 +767,12 @@ pub struct AdjustInventory {
 impl AdjustInventory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "adjustInventory",
             "/rest/v2/products/{product_id}:adjustInventory",
-            format!(
-                "/rest/v2/products/{}:adjustInventory", crate ::runtime::encode_path(&
-                self.product_id)
-            ),
+            format!("/rest/v2/products/{product_id}:adjustInventory"),
         );
         let body = self.body;
         req.json(&body);

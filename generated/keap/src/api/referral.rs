@@ -4,12 +4,9 @@
 /// Operations tagged `Referral`: get one with [`Client::referral`](crate::Client::referral).
 #[derive(Clone, Debug)]
 pub struct ReferralApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ReferralApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Referrals
     ///
     /// Retrieves a list of all referrals with optional filtering and sorting

@@ -4,12 +4,9 @@
 /// Operations tagged `Reporting`: get one with [`Client::reporting`](crate::Client::reporting).
 #[derive(Clone, Debug)]
 pub struct ReportingApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ReportingApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Reports
     ///
     /// Retrieves a list of Reports as defined in the application (identified as Saved Search)&lt;br/&gt;&lt;span style='color:red'&gt;Deprecated as of v2&lt;/span&gt;
@@ -145,14 +142,12 @@ pub struct RetrieveReport {
 impl RetrieveReport {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Report, crate::Error> {
+        let report_id = crate::runtime::encode_path(&self.report_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveReport",
             "/rest/v2/reporting/reports/{report_id}",
-            format!(
-                "/rest/v2/reporting/reports/{}", crate ::runtime::encode_path(& self
-                .report_id)
-            ),
+            format!("/rest/v2/reporting/reports/{report_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -167,14 +162,12 @@ pub struct RetrieveReportModel {
 impl RetrieveReportModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ReportModel, crate::Error> {
+        let report_id = crate::runtime::encode_path(&self.report_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveReportModel",
             "/rest/v2/reporting/reports/{report_id}/model",
-            format!(
-                "/rest/v2/reporting/reports/{}/model", crate ::runtime::encode_path(&
-                self.report_id)
-            ),
+            format!("/rest/v2/reporting/reports/{report_id}/model"),
         );
         self.client.transport().send_json(req).await
     }
@@ -192,14 +185,12 @@ impl RunReport {
     pub async fn send(
         self,
     ) -> Result<crate::types::ReportExecutionResult, crate::Error> {
+        let report_id = crate::runtime::encode_path(&self.report_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "runReport",
             "/rest/v2/reporting/reports/{report_id}:run",
-            format!(
-                "/rest/v2/reporting/reports/{}:run", crate ::runtime::encode_path(& self
-                .report_id)
-            ),
+            format!("/rest/v2/reporting/reports/{report_id}:run"),
         );
         req.query_object("runReportRequest", &Some(&self.run_report_request), false);
         self.client.transport().send_json(req).await

@@ -4,12 +4,9 @@
 /// Operations tagged `Sales`: get one with [`Client::sales`](crate::Client::sales).
 #[derive(Clone, Debug)]
 pub struct SalesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl SalesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// Set default Merchant Account
     ///
     /// Sets the specified Merchant Account as the default Merchant Account.
@@ -63,14 +60,12 @@ pub struct SetMerchantGatewayAsDefault {
 impl SetMerchantGatewayAsDefault {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "setMerchantGatewayAsDefault",
             "/rest/v2/sales/merchants/{id}:setDefault",
-            format!(
-                "/rest/v2/sales/merchants/{}:setDefault", crate ::runtime::encode_path(&
-                self.id)
-            ),
+            format!("/rest/v2/sales/merchants/{id}:setDefault"),
         );
         self.client.transport().send_empty(req).await
     }

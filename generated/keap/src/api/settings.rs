@@ -4,12 +4,9 @@
 /// Operations tagged `Settings`: get one with [`Client::settings`](crate::Client::settings).
 #[derive(Clone, Debug)]
 pub struct SettingsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl SettingsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// Get Application Configuration
     ///
     /// Get configuration values for the application instance.

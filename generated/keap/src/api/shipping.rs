@@ -4,12 +4,9 @@
 /// Operations tagged `Shipping`: get one with [`Client::shipping`](crate::Client::shipping).
 #[derive(Clone, Debug)]
 pub struct ShippingApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ShippingApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Shipping methods
     ///
     /// Retrieves a list of Shipping methods

@@ -4,12 +4,9 @@
 /// Operations tagged `Shipping Discounts`: get one with [`Client::shipping_discounts`](crate::Client::shipping_discounts).
 #[derive(Clone, Debug)]
 pub struct ShippingDiscountsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ShippingDiscountsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List all Shipping Discounts
     ///
     /// Retrieves a list of Shipping Discounts
@@ -220,14 +217,12 @@ pub struct GetShippingDiscount {
 impl GetShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ShippingDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getShippingDiscount",
             "/rest/v2/discounts/shipping/{discount_id}",
-            format!(
-                "/rest/v2/discounts/shipping/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -242,14 +237,12 @@ pub struct DeleteShippingDiscount {
 impl DeleteShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteShippingDiscount",
             "/rest/v2/discounts/shipping/{discount_id}",
-            format!(
-                "/rest/v2/discounts/shipping/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -278,14 +271,12 @@ impl UpdateShippingDiscount {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ShippingDiscount, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateShippingDiscount",
             "/rest/v2/discounts/shipping/{discount_id}",
-            format!(
-                "/rest/v2/discounts/shipping/{}", crate ::runtime::encode_path(& self
-                .discount_id)
-            ),
+            format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -304,14 +295,12 @@ pub struct CreateShippingDiscountCriteria {
 impl CreateShippingDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createShippingDiscountCriteria",
             "/rest/v2/discounts/shipping/{discount_id}/criteria",
-            format!(
-                "/rest/v2/discounts/shipping/{}/criteria", crate ::runtime::encode_path(&
-                self.discount_id)
-            ),
+            format!("/rest/v2/discounts/shipping/{discount_id}/criteria"),
         );
         let body = self.body;
         req.json(&body);
@@ -329,15 +318,13 @@ pub struct DeleteShippingDiscountCriteria {
 impl DeleteShippingDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let discount_id = crate::runtime::encode_path(&self.discount_id);
+        let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteShippingDiscountCriteria",
             "/rest/v2/discounts/shipping/{discount_id}/criteria/{criteria_id}",
-            format!(
-                "/rest/v2/discounts/shipping/{}/criteria/{}", crate
-                ::runtime::encode_path(& self.discount_id), crate
-                ::runtime::encode_path(& self.criteria_id)
-            ),
+            format!("/rest/v2/discounts/shipping/{discount_id}/criteria/{criteria_id}"),
         );
         self.client.transport().send_empty(req).await
     }

@@ -4,12 +4,9 @@
 /// Operations tagged `Subscription Plans`: get one with [`Client::subscription_plans`](crate::Client::subscription_plans).
 #[derive(Clone, Debug)]
 pub struct SubscriptionPlansApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl SubscriptionPlansApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Subscription Plans
     ///
     /// Retrieves a list of Subscription Plans
@@ -155,14 +152,12 @@ impl ListSubscriptionPlans {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSubscriptionPlansResponse, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listSubscriptionPlans",
             "/rest/v2/products/{product_id}/subscriptions",
-            format!(
-                "/rest/v2/products/{}/subscriptions", crate ::runtime::encode_path(& self
-                .product_id)
-            ),
+            format!("/rest/v2/products/{product_id}/subscriptions"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -182,14 +177,12 @@ pub struct CreateSubscriptionPlans {
 impl CreateSubscriptionPlans {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createSubscriptionPlans",
             "/rest/v2/products/{product_id}/subscriptions",
-            format!(
-                "/rest/v2/products/{}/subscriptions", crate ::runtime::encode_path(& self
-                .product_id)
-            ),
+            format!("/rest/v2/products/{product_id}/subscriptions"),
         );
         let body = self.body;
         req.json(&body);
@@ -207,14 +200,16 @@ pub struct FetchSubscriptionPlan {
 impl FetchSubscriptionPlan {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let subscription_plan_id = crate::runtime::encode_path(
+            &self.subscription_plan_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "fetchSubscriptionPlan",
             "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}",
             format!(
-                "/rest/v2/products/{}/subscriptions/{}", crate ::runtime::encode_path(&
-                self.product_id), crate ::runtime::encode_path(& self
-                .subscription_plan_id)
+                "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}"
             ),
         );
         self.client.transport().send_json(req).await
@@ -231,14 +226,16 @@ pub struct DeleteSubscriptionPlan {
 impl DeleteSubscriptionPlan {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let subscription_plan_id = crate::runtime::encode_path(
+            &self.subscription_plan_id,
+        );
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteSubscriptionPlan",
             "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}",
             format!(
-                "/rest/v2/products/{}/subscriptions/{}", crate ::runtime::encode_path(&
-                self.product_id), crate ::runtime::encode_path(& self
-                .subscription_plan_id)
+                "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}"
             ),
         );
         self.client.transport().send_empty(req).await
@@ -269,14 +266,16 @@ impl UpdateSubscriptionPlan {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let subscription_plan_id = crate::runtime::encode_path(
+            &self.subscription_plan_id,
+        );
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateSubscriptionPlan",
             "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}",
             format!(
-                "/rest/v2/products/{}/subscriptions/{}", crate ::runtime::encode_path(&
-                self.product_id), crate ::runtime::encode_path(& self
-                .subscription_plan_id)
+                "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}"
             ),
         );
         req.query_repeat("update_mask", &self.update_mask);

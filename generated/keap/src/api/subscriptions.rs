@@ -4,12 +4,9 @@
 /// Operations tagged `Subscriptions`: get one with [`Client::subscriptions`](crate::Client::subscriptions).
 #[derive(Clone, Debug)]
 pub struct SubscriptionsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl SubscriptionsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Subscriptions
     ///
     /// Retrieves a list of subscriptions using the specified search criteria.
@@ -534,14 +531,12 @@ pub struct GetSubscriptionCustomFieldGroup {
 impl GetSubscriptionCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getSubscriptionCustomFieldGroup",
             "/rest/v2/subscriptions/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/subscriptions/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/subscriptions/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -556,14 +551,12 @@ pub struct DeleteSubscriptionCustomFieldGroup {
 impl DeleteSubscriptionCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteSubscriptionCustomFieldGroup",
             "/rest/v2/subscriptions/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/subscriptions/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/subscriptions/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -580,14 +573,12 @@ pub struct UpdateSubscriptionCustomFieldGroup {
 impl UpdateSubscriptionCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateSubscriptionCustomFieldGroup",
             "/rest/v2/subscriptions/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/subscriptions/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/subscriptions/model/customFields/groups/{group_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -646,14 +637,12 @@ pub struct GetSubscriptionCustomFieldTab {
 impl GetSubscriptionCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getSubscriptionCustomFieldTab",
             "/rest/v2/subscriptions/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/subscriptions/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/subscriptions/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -668,14 +657,12 @@ pub struct DeleteSubscriptionCustomFieldTab {
 impl DeleteSubscriptionCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteSubscriptionCustomFieldTab",
             "/rest/v2/subscriptions/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/subscriptions/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/subscriptions/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -692,14 +679,12 @@ pub struct UpdateSubscriptionCustomFieldTab {
 impl UpdateSubscriptionCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateSubscriptionCustomFieldTab",
             "/rest/v2/subscriptions/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/subscriptions/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/subscriptions/model/customFields/tabs/{tab_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -717,14 +702,12 @@ pub struct DeleteSubscriptionCustomField {
 impl DeleteSubscriptionCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteSubscriptionCustomField",
             "/rest/v2/subscriptions/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/subscriptions/model/customFields/{}", crate
-                ::runtime::encode_path(& self.custom_field_id)
-            ),
+            format!("/rest/v2/subscriptions/model/customFields/{custom_field_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -753,14 +736,12 @@ impl UpdateSubscriptionCustomField {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateSubscriptionCustomField",
             "/rest/v2/subscriptions/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/subscriptions/model/customFields/{}", crate
-                ::runtime::encode_path(& self.custom_field_id)
-            ),
+            format!("/rest/v2/subscriptions/model/customFields/{custom_field_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -778,14 +759,12 @@ pub struct GetSubscription {
 impl GetSubscription {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Subscription, crate::Error> {
+        let subscription_id = crate::runtime::encode_path(&self.subscription_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getSubscription",
             "/rest/v2/subscriptions/{subscription_id}",
-            format!(
-                "/rest/v2/subscriptions/{}", crate ::runtime::encode_path(& self
-                .subscription_id)
-            ),
+            format!("/rest/v2/subscriptions/{subscription_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -814,14 +793,12 @@ impl UpdateSubscription {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Subscription, crate::Error> {
+        let subscription_id = crate::runtime::encode_path(&self.subscription_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateSubscription",
             "/rest/v2/subscriptions/{subscription_id}",
-            format!(
-                "/rest/v2/subscriptions/{}", crate ::runtime::encode_path(& self
-                .subscription_id)
-            ),
+            format!("/rest/v2/subscriptions/{subscription_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -840,14 +817,12 @@ pub struct CancelSubscription {
 impl CancelSubscription {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let subscription_id = crate::runtime::encode_path(&self.subscription_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "cancelSubscription",
             "/rest/v2/subscriptions/{subscription_id}:deactivate",
-            format!(
-                "/rest/v2/subscriptions/{}:deactivate", crate ::runtime::encode_path(&
-                self.subscription_id)
-            ),
+            format!("/rest/v2/subscriptions/{subscription_id}:deactivate"),
         );
         let body = self.body;
         req.json(&body);
@@ -864,14 +839,12 @@ pub struct InvoiceSubscription {
 impl InvoiceSubscription {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        let subscription_id = crate::runtime::encode_path(&self.subscription_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "invoiceSubscription",
             "/rest/v2/subscriptions/{subscription_id}:invoice",
-            format!(
-                "/rest/v2/subscriptions/{}:invoice", crate ::runtime::encode_path(& self
-                .subscription_id)
-            ),
+            format!("/rest/v2/subscriptions/{subscription_id}:invoice"),
         );
         self.client.transport().send_json(req).await
     }

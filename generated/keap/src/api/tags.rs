@@ -4,12 +4,9 @@
 /// Operations tagged `Tags`: get one with [`Client::tags`](crate::Client::tags).
 #[derive(Clone, Debug)]
 pub struct TagsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl TagsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Tags
     ///
     /// Retrieves a list of Tags defined in the application
@@ -430,14 +427,12 @@ impl GetCategory {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTagCategoryResponse, crate::Error> {
+        let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCategory",
             "/rest/v2/tags/categories/{tag_category_id}",
-            format!(
-                "/rest/v2/tags/categories/{}", crate ::runtime::encode_path(& self
-                .tag_category_id)
-            ),
+            format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -452,14 +447,12 @@ pub struct DeleteTagCategory {
 impl DeleteTagCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTagCategory",
             "/rest/v2/tags/categories/{tag_category_id}",
-            format!(
-                "/rest/v2/tags/categories/{}", crate ::runtime::encode_path(& self
-                .tag_category_id)
-            ),
+            format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -490,14 +483,12 @@ impl UpdateTagCategory {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateTagCategoryResponse, crate::Error> {
+        let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateTagCategory",
             "/rest/v2/tags/categories/{tag_category_id}",
-            format!(
-                "/rest/v2/tags/categories/{}", crate ::runtime::encode_path(& self
-                .tag_category_id)
-            ),
+            format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -515,11 +506,12 @@ pub struct GetTag {
 impl GetTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Tag, crate::Error> {
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getTag",
             "/rest/v2/tags/{tag_id}",
-            format!("/rest/v2/tags/{}", crate ::runtime::encode_path(& self.tag_id)),
+            format!("/rest/v2/tags/{tag_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -534,11 +526,12 @@ pub struct DeleteTag {
 impl DeleteTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTag",
             "/rest/v2/tags/{tag_id}",
-            format!("/rest/v2/tags/{}", crate ::runtime::encode_path(& self.tag_id)),
+            format!("/rest/v2/tags/{tag_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -567,11 +560,12 @@ impl UpdateTag {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UpdateTagResponse, crate::Error> {
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateTag",
             "/rest/v2/tags/{tag_id}",
-            format!("/rest/v2/tags/{}", crate ::runtime::encode_path(& self.tag_id)),
+            format!("/rest/v2/tags/{tag_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -642,13 +636,12 @@ impl ListCompaniesForTagId {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListTaggedCompaniesResponse, crate::Error> {
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCompaniesForTagId",
             "/rest/v2/tags/{tag_id}/companies",
-            format!(
-                "/rest/v2/tags/{}/companies", crate ::runtime::encode_path(& self.tag_id)
-            ),
+            format!("/rest/v2/tags/{tag_id}/companies"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -723,13 +716,12 @@ impl ListContactsWithTagId {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListTaggedContactsResponse, crate::Error> {
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactsWithTagId",
             "/rest/v2/tags/{tag_id}/contacts",
-            format!(
-                "/rest/v2/tags/{}/contacts", crate ::runtime::encode_path(& self.tag_id)
-            ),
+            format!("/rest/v2/tags/{tag_id}/contacts"),
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -749,14 +741,12 @@ pub struct ApplyTags {
 impl ApplyTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ApplyTagsResponse, crate::Error> {
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "applyTags",
             "/rest/v2/tags/{tag_id}/contacts:applyTags",
-            format!(
-                "/rest/v2/tags/{}/contacts:applyTags", crate ::runtime::encode_path(&
-                self.tag_id)
-            ),
+            format!("/rest/v2/tags/{tag_id}/contacts:applyTags"),
         );
         let body = self.body;
         req.json(&body);
@@ -774,14 +764,12 @@ pub struct RemoveTags {
 impl RemoveTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "removeTags",
             "/rest/v2/tags/{tag_id}/contacts:removeTags",
-            format!(
-                "/rest/v2/tags/{}/contacts:removeTags", crate ::runtime::encode_path(&
-                self.tag_id)
-            ),
+            format!("/rest/v2/tags/{tag_id}/contacts:removeTags"),
         );
         let body = self.body;
         req.json(&body);

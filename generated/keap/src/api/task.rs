@@ -4,12 +4,9 @@
 /// Operations tagged `Task`: get one with [`Client::task`](crate::Client::task).
 #[derive(Clone, Debug)]
 pub struct TaskApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl TaskApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Tasks
     ///
     /// Retrieves a list of tasks based on the provided filter. Tasks which are not assigned to a User may be queried with user_id==UNASSIGNED.
@@ -523,14 +520,12 @@ pub struct GetTaskCustomFieldGroup {
 impl GetTaskCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getTaskCustomFieldGroup",
             "/rest/v2/tasks/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/tasks/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/tasks/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -545,14 +540,12 @@ pub struct DeleteTaskCustomFieldGroup {
 impl DeleteTaskCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTaskCustomFieldGroup",
             "/rest/v2/tasks/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/tasks/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/tasks/model/customFields/groups/{group_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -569,14 +562,12 @@ pub struct UpdateTaskCustomFieldGroup {
 impl UpdateTaskCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateTaskCustomFieldGroup",
             "/rest/v2/tasks/model/customFields/groups/{group_id}",
-            format!(
-                "/rest/v2/tasks/model/customFields/groups/{}", crate
-                ::runtime::encode_path(& self.group_id)
-            ),
+            format!("/rest/v2/tasks/model/customFields/groups/{group_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -635,14 +626,12 @@ pub struct GetTaskCustomFieldTab {
 impl GetTaskCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getTaskCustomFieldTab",
             "/rest/v2/tasks/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/tasks/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/tasks/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -657,14 +646,12 @@ pub struct DeleteTaskCustomFieldTab {
 impl DeleteTaskCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTaskCustomFieldTab",
             "/rest/v2/tasks/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/tasks/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/tasks/model/customFields/tabs/{tab_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -681,14 +668,12 @@ pub struct UpdateTaskCustomFieldTab {
 impl UpdateTaskCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateTaskCustomFieldTab",
             "/rest/v2/tasks/model/customFields/tabs/{tab_id}",
-            format!(
-                "/rest/v2/tasks/model/customFields/tabs/{}", crate
-                ::runtime::encode_path(& self.tab_id)
-            ),
+            format!("/rest/v2/tasks/model/customFields/tabs/{tab_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -706,14 +691,12 @@ pub struct DeleteTaskCustomField {
 impl DeleteTaskCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTaskCustomField",
             "/rest/v2/tasks/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/tasks/model/customFields/{}", crate ::runtime::encode_path(&
-                self.custom_field_id)
-            ),
+            format!("/rest/v2/tasks/model/customFields/{custom_field_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -742,14 +725,12 @@ impl UpdateTaskCustomField {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateTaskCustomField",
             "/rest/v2/tasks/model/customFields/{custom_field_id}",
-            format!(
-                "/rest/v2/tasks/model/customFields/{}", crate ::runtime::encode_path(&
-                self.custom_field_id)
-            ),
+            format!("/rest/v2/tasks/model/customFields/{custom_field_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -778,11 +759,12 @@ impl GetTask {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
+        let task_id = crate::runtime::encode_path(&self.task_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getTask",
             "/rest/v2/tasks/{task_id}",
-            format!("/rest/v2/tasks/{}", crate ::runtime::encode_path(& self.task_id)),
+            format!("/rest/v2/tasks/{task_id}"),
         );
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
@@ -798,11 +780,12 @@ pub struct DeleteTask {
 impl DeleteTask {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let task_id = crate::runtime::encode_path(&self.task_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTask",
             "/rest/v2/tasks/{task_id}",
-            format!("/rest/v2/tasks/{}", crate ::runtime::encode_path(& self.task_id)),
+            format!("/rest/v2/tasks/{task_id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -842,11 +825,12 @@ impl UpdateTask {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UpdateTaskResponse, crate::Error> {
+        let task_id = crate::runtime::encode_path(&self.task_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateTask",
             "/rest/v2/tasks/{task_id}",
-            format!("/rest/v2/tasks/{}", crate ::runtime::encode_path(& self.task_id)),
+            format!("/rest/v2/tasks/{task_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         req.query_csv("fields", &self.fields);

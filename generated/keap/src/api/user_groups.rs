@@ -4,12 +4,9 @@
 /// Operations tagged `User Groups`: get one with [`Client::user_groups`](crate::Client::user_groups).
 #[derive(Clone, Debug)]
 pub struct UserGroupsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl UserGroupsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List User Groups
     ///
     /// Retrieves a list of all user groups in the application.
@@ -62,14 +59,12 @@ pub struct GetUserGroup {
 impl GetUserGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UserGroup, crate::Error> {
+        let user_group_id = crate::runtime::encode_path(&self.user_group_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserGroup",
             "/rest/v2/userGroups/{user_group_id}",
-            format!(
-                "/rest/v2/userGroups/{}", crate ::runtime::encode_path(& self
-                .user_group_id)
-            ),
+            format!("/rest/v2/userGroups/{user_group_id}"),
         );
         self.client.transport().send_json(req).await
     }

@@ -4,12 +4,9 @@
 /// Operations tagged `Users`: get one with [`Client::users`](crate::Client::users).
 #[derive(Clone, Debug)]
 pub struct UsersApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl UsersApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// Retrieve User Info
     ///
     /// Retrieves information for the current authenticated end-user, as outlined by the \[OpenID Connect specification\](<http://openid.net/specs/openid-connect-core-1_0.html#UserInfo>).
@@ -177,11 +174,12 @@ pub struct GetUserById {
 impl GetUserById {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::User, crate::Error> {
+        let user_id = crate::runtime::encode_path(&self.user_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserById",
             "/rest/v2/users/{user_id}",
-            format!("/rest/v2/users/{}", crate ::runtime::encode_path(& self.user_id)),
+            format!("/rest/v2/users/{user_id}"),
         );
         self.client.transport().send_json(req).await
     }
@@ -210,11 +208,12 @@ impl UpdateUser {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::User, crate::Error> {
+        let user_id = crate::runtime::encode_path(&self.user_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateUser",
             "/rest/v2/users/{user_id}",
-            format!("/rest/v2/users/{}", crate ::runtime::encode_path(& self.user_id)),
+            format!("/rest/v2/users/{user_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         let body = self.body;
@@ -232,14 +231,12 @@ pub struct GetUserSignature {
 impl GetUserSignature {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
+        let user_id = crate::runtime::encode_path(&self.user_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserSignature",
             "/rest/v2/users/{user_id}/signature",
-            format!(
-                "/rest/v2/users/{}/signature", crate ::runtime::encode_path(& self
-                .user_id)
-            ),
+            format!("/rest/v2/users/{user_id}/signature"),
         );
         self.client.transport().send_json(req).await
     }

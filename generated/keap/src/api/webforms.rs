@@ -4,12 +4,9 @@
 /// Operations tagged `Webforms`: get one with [`Client::webforms`](crate::Client::webforms).
 #[derive(Clone, Debug)]
 pub struct WebformsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl WebformsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// List Webforms with filter
     ///
     /// Retrieves a list of webforms
@@ -120,14 +117,12 @@ pub struct GetHtml {
 impl GetHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
+        let webform_id = crate::runtime::encode_path(&self.webform_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getHtml",
             "/rest/v2/webforms/{webform_id}:data",
-            format!(
-                "/rest/v2/webforms/{}:data", crate ::runtime::encode_path(& self
-                .webform_id)
-            ),
+            format!("/rest/v2/webforms/{webform_id}:data"),
         );
         self.client.transport().send_text(req).await
     }

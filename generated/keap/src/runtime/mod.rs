@@ -20,7 +20,7 @@ pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window};
-pub use request::{encode_path, Method, Request};
+pub use request::{encode_path, json_text, simple_text, Method, Request};
 pub use values::{null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
 
 /// The HTTP client crate underneath, for [`ClientBuilder::http_client`].

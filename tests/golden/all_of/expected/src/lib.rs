@@ -12,6 +12,10 @@
     clippy::large_enum_variant,
     reason = "oneOf variants are as large as the spec makes them"
 )]
+#![allow(
+    clippy::should_implement_trait,
+    reason = "method names come from operationIds and parameters (`add`, `clone`, ...)"
+)]
 pub mod api;
 pub use keapgen_runtime::runtime;
 pub mod types;
@@ -42,7 +46,9 @@ impl Client {
     }
     /// Operations tagged `People`.
     pub fn people(&self) -> api::PeopleApi {
-        api::PeopleApi::new(self.clone())
+        api::PeopleApi {
+            client: self.clone(),
+        }
     }
 }
 impl From<runtime::Transport> for Client {

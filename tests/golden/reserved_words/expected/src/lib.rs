@@ -12,6 +12,10 @@
     clippy::large_enum_variant,
     reason = "oneOf variants are as large as the spec makes them"
 )]
+#![allow(
+    clippy::should_implement_trait,
+    reason = "method names come from operationIds and parameters (`add`, `clone`, ...)"
+)]
 pub mod api;
 pub use keapgen_runtime::runtime;
 pub mod types;
@@ -42,15 +46,21 @@ impl Client {
     }
     /// Operations tagged `Foo Bar`.
     pub fn foo_bar(&self) -> api::FooBarApi {
-        api::FooBarApi::new(self.clone())
+        api::FooBarApi {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `foo_bar`.
     pub fn foo_bar_2(&self) -> api::FooBar2Api {
-        api::FooBar2Api::new(self.clone())
+        api::FooBar2Api {
+            client: self.clone(),
+        }
     }
     /// Operations tagged `new`.
     pub fn new_2(&self) -> api::New2Api {
-        api::New2Api::new(self.clone())
+        api::New2Api {
+            client: self.clone(),
+        }
     }
 }
 impl From<runtime::Transport> for Client {

@@ -4,12 +4,9 @@
 /// Operations tagged `People`: get one with [`Client::people`](crate::Client::people).
 #[derive(Clone, Debug)]
 pub struct PeopleApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl PeopleApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// createPerson
     ///
     /// Sends `POST /people`.

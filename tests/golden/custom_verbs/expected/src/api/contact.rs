@@ -4,12 +4,9 @@
 /// Operations tagged `Contact`: get one with [`Client::contact`](crate::Client::contact).
 #[derive(Clone, Debug)]
 pub struct ContactApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ContactApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// linkContacts
     ///
     /// Sends `POST /rest/v2/contacts:link`.

@@ -4,12 +4,9 @@
 /// Operations tagged `Tags`: get one with [`Client::tags`](crate::Client::tags).
 #[derive(Clone, Debug)]
 pub struct TagsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl TagsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// applyTags
     ///
     /// Sends `POST /rest/v2/tags/{tag_id}/contacts:applyTags`.
@@ -30,14 +27,12 @@ pub struct ApplyTags {
 impl ApplyTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        let tag_id = crate::runtime::encode_path(&self.tag_id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "applyTags",
             "/rest/v2/tags/{tag_id}/contacts:applyTags",
-            format!(
-                "/rest/v2/tags/{}/contacts:applyTags", crate ::runtime::encode_path(&
-                self.tag_id)
-            ),
+            format!("/rest/v2/tags/{tag_id}/contacts:applyTags"),
         );
         self.client.transport().send_empty(req).await
     }

@@ -4,12 +4,9 @@
 /// Operations tagged `Task`: get one with [`Client::task`](crate::Client::task).
 #[derive(Clone, Debug)]
 pub struct TaskApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl TaskApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// listTasks
     ///
     /// Sends `GET /tasks`.

@@ -4,12 +4,9 @@
 /// Operations tagged `default`: get one with [`Client::default`](crate::Client::default).
 #[derive(Clone, Debug)]
 pub struct DefaultApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl DefaultApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// ping
     ///
     /// Sends `GET /ping`.

@@ -4,12 +4,9 @@
 /// Operations tagged `Files`: get one with [`Client::files`](crate::Client::files).
 #[derive(Clone, Debug)]
 pub struct FilesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl FilesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// createFile
     ///
     /// Sends `POST /files`.

@@ -4,12 +4,9 @@
 /// Operations tagged `Pets`: get one with [`Client::pets`](crate::Client::pets).
 #[derive(Clone, Debug)]
 pub struct PetsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl PetsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// getPet
     ///
     /// Sends `GET /pets`.

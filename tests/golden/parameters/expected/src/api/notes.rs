@@ -4,12 +4,9 @@
 /// Operations tagged `Notes`: get one with [`Client::notes`](crate::Client::notes).
 #[derive(Clone, Debug)]
 pub struct NotesApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl NotesApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// updateNote
     ///
     /// Sends `PATCH /contacts/{contact_id}/notes/{note_id}`.
@@ -98,14 +95,13 @@ impl UpdateNote {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        let contact_id = crate::runtime::encode_path(&self.contact_id);
+        let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateNote",
             "/contacts/{contact_id}/notes/{note_id}",
-            format!(
-                "/contacts/{}/notes/{}", crate ::runtime::encode_path(& self.contact_id),
-                crate ::runtime::encode_path(& self.note_id)
-            ),
+            format!("/contacts/{contact_id}/notes/{note_id}"),
         );
         req.query_repeat("update_mask", &self.update_mask);
         req.query_csv("fields", &self.fields);

@@ -4,12 +4,9 @@
 /// Operations tagged `Foo Bar`: get one with [`Client::foo_bar`](crate::Client::foo_bar).
 #[derive(Clone, Debug)]
 pub struct FooBarApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl FooBarApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// a
     ///
     /// Sends `GET /a`.

@@ -4,12 +4,9 @@
 /// Operations tagged `foo_bar`: get one with [`Client::foo_bar_2`](crate::Client::foo_bar_2).
 #[derive(Clone, Debug)]
 pub struct FooBar2Api {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl FooBar2Api {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// b
     ///
     /// Sends `GET /b`.

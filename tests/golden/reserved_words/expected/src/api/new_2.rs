@@ -4,12 +4,9 @@
 /// Operations tagged `new`: get one with [`Client::new_2`](crate::Client::new_2).
 #[derive(Clone, Debug)]
 pub struct New2Api {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl New2Api {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// getThing_by_type
     ///
     /// Sends `GET /things`.
@@ -77,11 +74,12 @@ impl GetThingByType2 {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::String2, crate::Error> {
+        let type_ = crate::runtime::encode_path(&self.type_);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "get-thing.by type",
             "/things/{type}",
-            format!("/things/{}", crate ::runtime::encode_path(& self.type_)),
+            format!("/things/{type_}"),
         );
         req.query("self", &self.self_);
         req.query("send", &self.send_2);

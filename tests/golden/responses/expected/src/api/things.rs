@@ -4,12 +4,9 @@
 /// Operations tagged `Things`: get one with [`Client::things`](crate::Client::things).
 #[derive(Clone, Debug)]
 pub struct ThingsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ThingsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// downloadFile
     ///
     /// Sends `GET /files/{id}/content`.
@@ -65,11 +62,12 @@ pub struct DownloadFile {
 impl DownloadFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<Vec<u8>, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "downloadFile",
             "/files/{id}/content",
-            format!("/files/{}/content", crate ::runtime::encode_path(& self.id)),
+            format!("/files/{id}/content"),
         );
         self.client.transport().send_bytes(req).await
     }
@@ -102,11 +100,12 @@ pub struct DeleteThing {
 impl DeleteThing {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 404.
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteThing",
             "/things/{id}",
-            format!("/things/{}", crate ::runtime::encode_path(& self.id)),
+            format!("/things/{id}"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -121,11 +120,12 @@ pub struct PublishThing {
 impl PublishThing {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "publishThing",
             "/things/{id}:publish",
-            format!("/things/{}:publish", crate ::runtime::encode_path(& self.id)),
+            format!("/things/{id}:publish"),
         );
         self.client.transport().send_empty(req).await
     }
@@ -140,11 +140,12 @@ pub struct GetWebformHtml {
 impl GetWebformHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<String, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getWebformHtml",
             "/webforms/{id}:data",
-            format!("/webforms/{}:data", crate ::runtime::encode_path(& self.id)),
+            format!("/webforms/{id}:data"),
         );
         self.client.transport().send_text(req).await
     }

@@ -4,12 +4,9 @@
 /// Operations tagged `Items`: get one with [`Client::items`](crate::Client::items).
 #[derive(Clone, Debug)]
 pub struct ItemsApi {
-    client: crate::Client,
+    pub(crate) client: crate::Client,
 }
 impl ItemsApi {
-    pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client }
-    }
     /// getItem
     ///
     /// Sends `GET /items/{id}`.
@@ -30,11 +27,12 @@ pub struct GetItem {
 impl GetItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getItem",
             "/items/{id}",
-            format!("/items/{}", crate ::runtime::encode_path(& self.id)),
+            format!("/items/{id}"),
         );
         self.client.transport().send_empty(req).await
     }
