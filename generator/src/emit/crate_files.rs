@@ -68,7 +68,8 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         #![allow(clippy::large_enum_variant, reason = "oneOf variants are as large as the spec makes them")]
         #![allow(
             clippy::should_implement_trait,
-            reason = "method names come from operationIds and parameters (`add`, `clone`, ...)"
+            clippy::new_ret_no_self,
+            reason = "method names come from operationIds and parameters (`new`, `add`, `clone`, ...)"
         )]
 
         pub mod api;

@@ -14,7 +14,8 @@
 )]
 #![allow(
     clippy::should_implement_trait,
-    reason = "method names come from operationIds and parameters (`add`, `clone`, ...)"
+    clippy::new_ret_no_self,
+    reason = "method names come from operationIds and parameters (`new`, `add`, `clone`, ...)"
 )]
 pub mod api;
 pub use keapgen_runtime::runtime;
