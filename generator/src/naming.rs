@@ -24,8 +24,16 @@ const KEYWORDS: &[&str] = &[
 /// Turns any spec name into a Rust identifier in `case`: invalid characters become word
 /// breaks, a leading digit gets a prefix, keywords get a trailing `_`. Never empty.
 pub fn sanitize(name: &str, case: Case) -> String {
-    // Word breaks for characters heck keeps (`+`, `.` ...) and a marker for leading `-`/`+`.
-    let mut cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+    // Word breaks for characters heck keeps (`+`, `.` ...) and a marker for leading `-`/`+`;
+    // accented Latin letters lose their accents rather than vanish.
+    let mut cleaned: String = name
+        .chars()
+        .flat_map(|c| {
+            let folded = fold_accent(c);
+            let keep = |c: char| if c.is_ascii_alphanumeric() { c } else { ' ' };
+            folded.map_or_else(|| vec![keep(c)], |s| s.chars().map(keep).collect())
+        })
+        .collect();
     if let Some(sign) = name.trim_start().chars().next().filter(|c| *c == '-' || *c == '+') {
         cleaned = format!("{} {cleaned}", if sign == '-' { "minus" } else { "plus" });
     }
@@ -49,6 +57,22 @@ pub fn sanitize(name: &str, case: Case) -> String {
         out.push('_');
     }
     out
+}
+
+/// The unaccented spelling of a Latin-1 or Latin Extended-A letter.
+fn fold_accent(c: char) -> Option<&'static str> {
+    const FROM: &str = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ";
+    const TO: [&str; 55] = [
+        "A", "A", "A", "A", "A", "A", "a", "a", "a", "a", "a", "a", "C", "c", "E", "E", "E", "E", "e", "e", "e", "e",
+        "I", "I", "I", "I", "i", "i", "i", "i", "N", "n", "O", "O", "O", "O", "O", "O", "o", "o", "o", "o", "o", "o",
+        "U", "U", "U", "U", "u", "u", "u", "u", "Y", "y", "y",
+    ];
+    match c {
+        'ß' => Some("ss"),
+        'Æ' => Some("Ae"),
+        'æ' => Some("ae"),
+        _ => FROM.chars().position(|f| f == c).map(|i| TO[i]),
+    }
 }
 
 /// Resolves collisions in one namespace by a fixed rule: the first claimant keeps the name,
@@ -98,7 +122,8 @@ mod tests {
         assert_eq!(sanitize("-1", Case::Pascal), "Minus1");
         assert_eq!(sanitize("SOCIAL_ACCOUNT_TYPE_UNSPECIFIED", Case::Pascal), "SocialAccountTypeUnspecified");
         assert_eq!(sanitize("e-mail address", Case::Snake), "e_mail_address");
-        assert_eq!(sanitize("Ünïcode", Case::Snake), "n_code");
+        assert_eq!(sanitize("Ünïcode", Case::Snake), "unicode");
+        assert_eq!(sanitize("Straße", Case::Pascal), "Strasse");
     }
 
     #[test]

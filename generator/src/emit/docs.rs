@@ -33,7 +33,15 @@ pub fn lines(text: &str) -> Vec<String> {
     // Width of the current list item's marker: its continuation lines are indented by it,
     // so they stay in the item (as the spec's own indentation meant) without becoming code.
     let mut item: Option<usize> = None;
-    for raw in text.replace("\r\n", "\n").replace('\r', "\n").lines() {
+    // Tabs trip clippy; direction overrides are a rustc error in comments.
+    let text: String = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\t', "    ")
+        .chars()
+        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .collect();
+    for raw in text.lines() {
         let line = raw.trim_end();
         let trimmed = line.trim_start();
         if trimmed.starts_with("```") {
@@ -75,13 +83,21 @@ pub fn lines(text: &str) -> Vec<String> {
 }
 
 /// The width of a list marker starting `line` (`- `, `* `, `+ `, `1. `, `12) `).
+/// The column where a list item's text starts (`-   x` is 4), if `line` starts one.
 fn list_marker(line: &str) -> Option<usize> {
-    if ["- ", "* ", "+ "].iter().any(|m| line.starts_with(m)) {
-        return Some(2);
-    }
-    let digits = line.chars().take_while(char::is_ascii_digit).count();
-    let rest = &line[digits..];
-    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") "))).then_some(digits + 2)
+    let marker = if ["- ", "* ", "+ "].iter().any(|m| line.starts_with(m)) {
+        1
+    } else {
+        let digits = line.chars().take_while(char::is_ascii_digit).count();
+        let rest = &line[digits..];
+        if digits == 0 || digits >= 10 || !(rest.starts_with(". ") || rest.starts_with(") ")) {
+            return None;
+        }
+        digits + 1
+    };
+    let spaces = line[marker..].chars().take_while(|c| *c == ' ').count();
+    // Five or more spaces make the text an indented code block; then one space counts.
+    Some(marker + if spaces > 4 { 1 } else { spaces })
 }
 
 /// Escapes markdown that rustdoc would misread, outside `code spans`.
@@ -137,5 +153,7 @@ mod tests {
         assert_eq!(lines("\n\ntext\n\n"), vec!["text"]);
         assert_eq!(lines("- item\n  more\nlazy\n\nafter"), vec!["- item", "  more", "  lazy", "", "after"]);
         assert_eq!(lines("10. ten\nnext"), vec!["10. ten", "    next"]);
+        assert_eq!(lines("-   wide\nmore"), vec!["-   wide", "    more"]);
+        assert_eq!(lines("a\tb \u{202E}x"), vec!["a    b x"]);
     }
 }
