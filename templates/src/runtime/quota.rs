@@ -2,10 +2,12 @@
 //! before sending (first come, first served), learns from the quota headers Keap returns,
 //! and fails fast rather than wait for the next day.
 
-use super::clock::{epoch_ms, from_epoch_ms};
+use super::client::{Event, EventHook};
+use super::clock::{epoch_ms, from_epoch_ms, Clock};
+use super::error::Error;
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 /// A quota window.
@@ -308,6 +310,48 @@ impl QuotaStore for LocalQuota {
                 Budget { window: w, limit: self.quota.limit(w), remaining: room, resets_at: from_epoch_ms(reset) }
             })
             .collect()
+    }
+}
+
+/// Lets requests through when every window has room: in turn (tokio's mutex is fair, so
+/// first come, first served), waiting up to the quota's `max_wait` and failing fast beyond.
+pub struct QuotaGate {
+    pub(crate) quota: Quota,
+    pub(crate) store: Arc<dyn QuotaStore>,
+    clock: Arc<dyn Clock>,
+    on_event: Option<EventHook>,
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl QuotaGate {
+    /// A gate over `store`, waiting by `clock`, reporting waits to `on_event`.
+    pub fn new(quota: Quota, store: Arc<dyn QuotaStore>, clock: Arc<dyn Clock>, on_event: Option<EventHook>) -> Self {
+        QuotaGate { quota, store, clock, on_event, turn: tokio::sync::Mutex::new(()) }
+    }
+
+    /// Waits until a request may be sent and records it, or fails with
+    /// [`Error::QuotaExhausted`] when the wait would be longer than allowed.
+    pub async fn acquire(&self, operation: &'static str) -> Result<(), Error> {
+        let _turn = self.turn.lock().await;
+        loop {
+            let now = self.clock.now();
+            let Err(wait) = self.store.try_acquire(now) else { return Ok(()) };
+            let delay = wait.until.duration_since(now).unwrap_or_default();
+            if delay > self.quota.max_wait_for(wait.window) {
+                tracing::warn!(operation, window = %wait.window, "keap: quota exhausted, not sending");
+                return Err(Error::QuotaExhausted { window: wait.window, resets_at: wait.until });
+            }
+            tracing::debug!(operation, window = %wait.window, wait_ms = delay.as_millis() as u64, "keap: waiting for quota");
+            if let Some(f) = &self.on_event {
+                f(&Event::QuotaWait { operation, window: wait.window, wait: delay });
+            }
+            self.clock.sleep(delay).await;
+        }
+    }
+
+    /// What each window has left.
+    pub fn budget(&self) -> Vec<Budget> {
+        self.store.budget(self.clock.now())
     }
 }
 

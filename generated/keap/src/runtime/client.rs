@@ -7,7 +7,7 @@
 use super::auth::{Auth, Kind};
 use super::clock::{jitter, Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
-use super::quota::{observations, retry_after, Budget, LocalQuota, Quota, QuotaStore, Window};
+use super::quota::{observations, retry_after, Budget, LocalQuota, Quota, QuotaGate, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
@@ -216,9 +216,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 http,
                 base_url: base,
                 auth: self.auth,
-                quota: self.quota,
-                store,
-                gate: tokio::sync::Mutex::new(()),
+                gate: QuotaGate::new(self.quota, store, clock.clone(), self.on_event.clone()),
                 retry: self.retry,
                 clock,
                 on_event: self.on_event,
@@ -238,10 +236,7 @@ struct Inner {
     http: reqwest::Client,
     base_url: String,
     auth: Auth,
-    quota: Quota,
-    store: Arc<dyn QuotaStore>,
-    /// Taken in turn (tokio's mutex is fair) by requests waiting for quota.
-    gate: tokio::sync::Mutex<()>,
+    gate: QuotaGate,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     on_event: Option<EventHook>,
@@ -252,7 +247,7 @@ impl std::fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("base_url", &self.inner.base_url)
             .field("auth", &self.inner.auth)
-            .field("quota", &self.inner.quota)
+            .field("quota", &self.inner.gate.quota)
             .finish_non_exhaustive()
     }
 }
@@ -279,7 +274,7 @@ impl Transport {
 
     /// What each quota window has left.
     pub fn quota(&self) -> Vec<Budget> {
-        self.inner.store.budget(self.inner.clock.now())
+        self.inner.gate.budget()
     }
 
     /// Sends and decodes a JSON response.
@@ -321,24 +316,6 @@ impl Transport {
     fn emit(&self, event: Event) {
         if let Some(f) = &self.inner.on_event {
             f(&event);
-        }
-    }
-
-    /// Waits, in turn, until every quota window has room.
-    async fn acquire(&self, operation: &'static str) -> Result<(), Error> {
-        let inner = &*self.inner;
-        let _turn = inner.gate.lock().await;
-        loop {
-            let now = inner.clock.now();
-            let Err(wait) = inner.store.try_acquire(now) else { return Ok(()) };
-            let delay = wait.until.duration_since(now).unwrap_or_default();
-            if delay > inner.quota.max_wait_for(wait.window) {
-                tracing::warn!(operation, window = %wait.window, "keap: quota exhausted, not sending");
-                return Err(Error::QuotaExhausted { window: wait.window, resets_at: wait.until });
-            }
-            tracing::debug!(operation, window = %wait.window, wait_ms = delay.as_millis() as u64, "keap: waiting for quota");
-            self.emit(Event::QuotaWait { operation, window: wait.window, wait: delay });
-            inner.clock.sleep(delay).await;
         }
     }
 
@@ -413,7 +390,7 @@ impl Transport {
         loop {
             attempt += 1;
             tracing::Span::current().record("attempt", attempt);
-            self.acquire(operation).await?;
+            inner.gate.acquire(operation).await?;
             let credentials = self.credentials().await?;
             let mut builder = inner.http.request(req.method.clone(), &url).header(ACCEPT, "application/json");
             for (name, value) in &req.headers {
@@ -451,7 +428,7 @@ impl Transport {
             let mut exhausted = false;
             observations(response.headers(), |o| {
                 exhausted |= o.available == 0;
-                inner.store.observe(now, o);
+                inner.gate.store.observe(now, o);
             });
             if (200..300).contains(&status) {
                 let body = response.bytes().await.map_err(|source| Error::Transport { operation, source })?;
@@ -478,7 +455,7 @@ impl Transport {
                 });
                 tracing::warn!(operation, attempt, "keap: throttled (429)");
                 if let Some(until) = after {
-                    inner.store.pause_until(until);
+                    inner.gate.store.pause_until(until);
                 } else if !exhausted {
                     let delay = inner.retry.backoff(attempt);
                     self.emit(Event::Retry { operation, attempt, reason: "throttled", delay });

@@ -19,7 +19,7 @@ pub use auth::{Auth, OAuth2Builder, OnRefresh, Secret, Tokens, API_KEY_HEADER, D
 pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
-pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window};
+pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaGate, QuotaStore, Wait, Window};
 pub use request::{encode_path, json_text, simple_text, Method, Request};
 pub use values::{null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
 

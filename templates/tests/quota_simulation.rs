@@ -1,0 +1,113 @@
+//! Quota in simulated time: tokio's paused clock lets a whole day of traffic from many
+//! concurrent tasks run in well under a second, with no sleeping.
+
+use keapgen_runtime::runtime::{Clock, Error, LocalQuota, Quota, QuotaGate, TokioClock, Window};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// 00:00 UTC on some day, plus `offset`.
+fn midnight_plus(offset: Duration) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(20_000 * 86_400) + offset
+}
+
+fn ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+/// Most sends in any span of `span` ms.
+fn max_in_span(times: &[u64], span: u64) -> usize {
+    let mut best = 0;
+    let mut start = 0;
+    for end in 0..times.len() {
+        while times[end] - times[start] >= span {
+            start += 1;
+        }
+        best = best.max(end - start + 1);
+    }
+    best
+}
+
+/// Runs `tasks` tasks that each send as fast as the gate lets them until it refuses; returns
+/// the send times (sorted, epoch ms) and the errors that stopped each task.
+async fn flood(quota: Quota, clock: Arc<TokioClock>, tasks: usize) -> (Vec<u64>, Vec<Error>) {
+    let gate = Arc::new(QuotaGate::new(quota.clone(), Arc::new(LocalQuota::new(quota)), clock.clone(), None));
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (gate, sent, clock) = (gate.clone(), sent.clone(), clock.clone());
+            tokio::spawn(async move {
+                loop {
+                    match gate.acquire("op").await {
+                        Ok(()) => sent.lock().unwrap().push(ms(clock.now())),
+                        Err(e) => return e,
+                    }
+                    // Each request takes a little while on the wire.
+                    clock.sleep(Duration::from_millis(30)).await;
+                }
+            })
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for h in handles {
+        errors.push(h.await.unwrap());
+    }
+    let mut times = sent.lock().unwrap().clone();
+    times.sort();
+    (times, errors)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_day_of_fifty_tasks_never_exceeds_a_window_and_uses_the_quota() {
+    let start = midnight_plus(Duration::from_secs(3600));
+    let clock = Arc::new(TokioClock::starting_at(start));
+    let (times, errors) = flood(Quota::default(), clock.clone(), 50).await;
+
+    assert!(max_in_span(&times, 1_000) <= 5, "more than 5 in a second");
+    assert!(max_in_span(&times, 60_000) <= 120, "more than 120 in a minute");
+    assert_eq!(times.len(), 15_000, "the day's quota is used in full, and not exceeded");
+    // The minute window binds: at 120/min the last of 15,000 goes out 124 minutes after
+    // the first, at best.
+    let took_min = (times[times.len() - 1] - times[0]) as f64 / 60_000.0;
+    let efficiency = ((15_000 - 120) as f64 / 120.0) / took_min;
+    assert!(efficiency >= 0.95, "throughput {efficiency:.3} of what the limits allow ({took_min:.1} min)");
+    println!("15,000 requests in {took_min:.1} simulated minutes: {:.1}% of the best possible", efficiency * 100.0);
+    // Then every task is told when the day resets, instead of sleeping until then.
+    let next_day = midnight_plus(Duration::from_secs(86_400));
+    for e in errors {
+        assert!(matches!(e, Error::QuotaExhausted { window: Window::Day, resets_at } if resets_at == next_day), "{e}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_day_resets_at_midnight_utc() {
+    let clock = Arc::new(TokioClock::starting_at(midnight_plus(Duration::from_secs(86_400 - 2))));
+    let quota = Quota::custom(None, None, Some(3)).max_wait(Window::Day, Duration::from_secs(10));
+    let (times, errors) = flood(quota, clock, 2).await;
+    // Three before midnight, then the gate waits for the new day and lets three more through.
+    let midnight = ms(midnight_plus(Duration::from_secs(86_400)));
+    assert_eq!(times.iter().filter(|t| **t < midnight).count(), 3);
+    assert_eq!(times.iter().filter(|t| **t >= midnight).count(), 3);
+    assert!(errors.iter().all(|e| matches!(e, Error::QuotaExhausted { window: Window::Day, .. })));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiting_is_first_come_first_served() {
+    let clock = Arc::new(TokioClock::starting_at(midnight_plus(Duration::ZERO)));
+    let quota = Quota::custom(Some(1), None, None);
+    let gate = Arc::new(QuotaGate::new(quota.clone(), Arc::new(LocalQuota::new(quota)), clock.clone(), None));
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let mut handles = Vec::new();
+    for i in 0..10 {
+        let (gate, order) = (gate.clone(), order.clone());
+        handles.push(tokio::spawn(async move {
+            gate.acquire("op").await.unwrap();
+            order.lock().unwrap().push(i);
+        }));
+        // Each task queues before the next one starts.
+        tokio::task::yield_now().await;
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), (0..10).collect::<Vec<_>>());
+}
