@@ -1,0 +1,123 @@
+//! A small scripted HTTP/1.1 server on 127.0.0.1 for the runtime tests: keep-alive,
+//! concurrent connections, every request recorded, every answer chosen by a closure.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// A request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// An answer; `drop` closes the connection without answering.
+#[derive(Clone, Debug, Default)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub drop: bool,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: &str) -> Reply {
+        Reply { status, body: body.as_bytes().to_vec(), ..Default::default() }
+            .header("content-type", "application/json")
+    }
+
+    pub fn header(mut self, name: &str, value: impl ToString) -> Reply {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn dropped() -> Reply {
+        Reply { drop: true, ..Default::default() }
+    }
+}
+
+pub struct Mock {
+    pub url: String,
+    pub port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Mock {
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Starts a server answering with `handler` (given the request and how many came before it).
+pub async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Mock {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let handler = Arc::new(handler);
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            let (handler, log) = (handler.clone(), log.clone());
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut reader = BufReader::new(read);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut parts = line.split_whitespace();
+                    let (method, target) =
+                        (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                    let mut headers = Vec::new();
+                    loop {
+                        let mut h = String::new();
+                        reader.read_line(&mut h).await.unwrap();
+                        let h = h.trim_end();
+                        if h.is_empty() {
+                            break;
+                        }
+                        let (k, v) = h.split_once(':').unwrap();
+                        headers.push((k.trim().to_string(), v.trim().to_string()));
+                    }
+                    let len: usize = headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                        .map_or(0, |(_, v)| v.parse().unwrap());
+                    let mut body = vec![0; len];
+                    reader.read_exact(&mut body).await.unwrap();
+                    let seen = Seen { method, target, headers, body };
+                    let index = {
+                        let mut log = log.lock().unwrap();
+                        log.push(seen.clone());
+                        log.len() - 1
+                    };
+                    let reply = handler(&seen, index);
+                    if reply.drop {
+                        return;
+                    }
+                    let mut head = format!("HTTP/1.1 {} X\r\ncontent-length: {}\r\n", reply.status, reply.body.len());
+                    for (k, v) in &reply.headers {
+                        head.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    if write.write_all(head.as_bytes()).await.is_err() || write.write_all(&reply.body).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Mock { url: format!("http://127.0.0.1:{port}"), port, seen }
+}

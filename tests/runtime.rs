@@ -1,0 +1,406 @@
+//! The runtime through the generated `keap` crate, against scripted HTTP servers on
+//! 127.0.0.1: credentials, OAuth2 refresh, quota headers, 429s, retries and error shapes.
+//! Time is a fake clock: waits are recorded, not slept.
+
+#[path = "mock.rs"]
+mod mock;
+
+use keap::runtime::{Clock, Event, SleepFuture, Window};
+use keap::{Auth, Client, Error, Quota, RetryPolicy, Tokens};
+use mock::{serve, Reply};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Time that moves only when someone sleeps.
+struct FakeClock {
+    now: Mutex<SystemTime>,
+    slept: Mutex<Vec<Duration>>,
+}
+
+impl FakeClock {
+    fn new() -> Arc<FakeClock> {
+        Arc::new(FakeClock {
+            now: Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000)),
+            slept: Mutex::default(),
+        })
+    }
+    fn ms(&self) -> u64 {
+        self.now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+    }
+    fn slept(&self) -> Duration {
+        self.slept.lock().unwrap().iter().sum()
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> SystemTime {
+        *self.now.lock().unwrap()
+    }
+    fn sleep(&self, d: Duration) -> SleepFuture {
+        *self.now.lock().unwrap() += d;
+        self.slept.lock().unwrap().push(d);
+        Box::pin(async {})
+    }
+}
+
+const CONTACTS: &str = r#"{"contacts":[{"id":"1","given_name":"Ada"}],"next_page_token":""}"#;
+
+fn client(base: &str, auth: Auth, clock: &Arc<FakeClock>) -> Client {
+    Client::builder().base_url(base).auth(auth).clock(clock.clone()).build().unwrap()
+}
+
+#[tokio::test]
+async fn keys_and_tokens_go_in_their_headers_on_every_request() {
+    let server = serve(|_, _| Reply::json(200, CONTACTS)).await;
+    let clock = FakeClock::new();
+    for (auth, _header, value) in [
+        (Auth::api_key("pat-1"), "x-keap-api-key", "pat-1"),
+        (Auth::api_key_as_bearer("pat-2"), "authorization", "Bearer pat-2"),
+        (Auth::bearer("token-3"), "authorization", "Bearer token-3"),
+    ] {
+        let c = client(&server.url, auth, &clock);
+        for _ in 0..2 {
+            let page = c.contact().list_contacts().send().await.unwrap();
+            assert_eq!(page.contacts.unwrap()[0].given_name.as_deref(), Some("Ada"));
+        }
+        assert!(!format!("{c:?}").contains(value.trim_start_matches("Bearer ")), "Debug shows a secret");
+    }
+    let seen = server.seen();
+    assert_eq!(seen.len(), 6);
+    assert!(seen[..2]
+        .iter()
+        .all(|s| s.header("x-keap-api-key") == Some("pat-1") && s.header("authorization").is_none()));
+    assert!(seen[2..4]
+        .iter()
+        .all(|s| s.header("authorization") == Some("Bearer pat-2") && s.header("x-keap-api-key").is_none()));
+    assert!(seen[4..].iter().all(|s| s.header("authorization") == Some("Bearer token-3")));
+}
+
+#[tokio::test]
+async fn credentials_never_follow_a_redirect_to_another_host() {
+    let elsewhere = serve(|_, _| Reply::json(200, CONTACTS)).await;
+    let target = format!("http://localhost:{}/rest/v2/contacts", elsewhere.port);
+    let server = serve(move |s, _| {
+        if s.target.starts_with("/moved") {
+            Reply::json(200, CONTACTS)
+        } else if s.target.contains("order_by=same") {
+            Reply { status: 302, ..Default::default() }.header("location", "/moved")
+        } else {
+            Reply { status: 302, ..Default::default() }.header("location", &target)
+        }
+    })
+    .await;
+    let clock = FakeClock::new();
+    let c = client(&server.url, Auth::api_key("pat-secret"), &clock);
+    match c.contact().list_contacts().send().await {
+        Err(Error::Api(e)) => assert_eq!(e.status, 302),
+        other => panic!("expected the redirect back as an error, got {other:?}"),
+    }
+    assert!(elsewhere.seen().is_empty(), "the other host was contacted");
+    // A redirect on the same host is followed, credentials and all.
+    c.contact().list_contacts().order_by("same").send().await.unwrap();
+    let moved = server.seen().into_iter().find(|s| s.target == "/moved").unwrap();
+    assert_eq!(moved.header("x-keap-api-key"), Some("pat-secret"));
+}
+
+/// A Keap-like token endpoint at `/token` and an API accepting only the newest token.
+async fn oauth_server(refreshes: Arc<AtomicUsize>, fail: bool) -> mock::Mock {
+    serve(move |s, _| {
+        if s.target == "/token" {
+            let n = refreshes.fetch_add(1, Ordering::SeqCst) + 1;
+            if fail {
+                return Reply::json(400, r#"{"error":"invalid_grant","error_description":"Invalid refresh token"}"#);
+            }
+            return Reply::json(
+                200,
+                &format!(
+                    r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","expires_in":86400,"token_type":"bearer"}}"#
+                ),
+            );
+        }
+        let current = format!("Bearer at-{}", refreshes.load(Ordering::SeqCst));
+        if s.header("authorization") == Some(current.as_str()) {
+            Reply::json(200, CONTACTS)
+        } else {
+            Reply::json(401, r#"{"code":"401","message":"Invalid Access Token"}"#)
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_once_for_a_hundred_concurrent_requests() {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let server = oauth_server(refreshes.clone(), false).await;
+    let clock = FakeClock::new();
+    let stored = Arc::new(Mutex::new(Vec::new()));
+    let store = stored.clone();
+    let expired = Tokens::new("at-0", "rt-0", Some(clock.now() - Duration::from_secs(60)));
+    let auth = Auth::oauth2("client-id", "client-secret", expired)
+        .token_url(format!("{}/token", server.url))
+        .on_refresh(move |t| store.lock().unwrap().push(t.clone()));
+    let c = Client::builder()
+        .base_url(&server.url)
+        .auth(auth)
+        .clock(clock.clone())
+        .quota(Quota::unlimited())
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.contact().list_contacts().send().await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1, "exactly one refresh");
+    let stored = stored.lock().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].access_token.expose(), stored[0].refresh_token.expose()), ("at-1", "rt-1"));
+    let token_call = server.seen().into_iter().find(|s| s.target == "/token").unwrap();
+    // HTTP Basic with the client credentials, the refresh token in a form body.
+    assert_eq!(token_call.header("authorization"), Some("Basic Y2xpZW50LWlkOmNsaWVudC1zZWNyZXQ="));
+    assert_eq!(String::from_utf8(token_call.body).unwrap(), "grant_type=refresh_token&refresh_token=rt-0");
+}
+
+#[tokio::test]
+async fn a_401_refreshes_once_and_resends() {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let server = oauth_server(refreshes.clone(), false).await;
+    let clock = FakeClock::new();
+    // No expiry known: the first requests go out with the stale token and meet 401s.
+    let auth =
+        Auth::oauth2("id", "secret", Tokens::new("stale", "rt-0", None)).token_url(format!("{}/token", server.url));
+    let c = Client::builder()
+        .base_url(&server.url)
+        .auth(auth)
+        .clock(clock.clone())
+        .quota(Quota::unlimited())
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.contact().list_contacts().send().await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_refused_refresh_says_what_to_do() {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let server = oauth_server(refreshes, true).await;
+    let clock = FakeClock::new();
+    let auth = Auth::oauth2("id", "secret", Tokens::new("at", "rt-spent", Some(clock.now())))
+        .token_url(format!("{}/token", server.url));
+    let c = client(&server.url, auth.into(), &clock);
+    match c.contact().list_contacts().send().await {
+        Err(e @ Error::Auth(_)) => {
+            let text = e.to_string();
+            assert!(text.contains("invalid_grant") && text.contains("authorize the app again"), "{text}");
+            assert!(!text.contains("rt-spent") && !text.contains("secret"), "{text}");
+        }
+        other => panic!("expected an auth error, got {other:?}"),
+    }
+}
+
+fn events(clock: &Arc<FakeClock>, base: &str, retry: RetryPolicy) -> (Client, Arc<Mutex<Vec<Event>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let c = Client::builder()
+        .base_url(base)
+        .auth(Auth::api_key("k"))
+        .clock(clock.clone())
+        .retry(retry)
+        .on_event(move |e| log.lock().unwrap().push(e.clone()))
+        .build()
+        .unwrap();
+    (c, seen)
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_waits_that_long() {
+    let server = serve(|_, i| {
+        if i == 0 {
+            Reply::json(429, r#"{"code":"429","message":"Quota Exceeded"}"#).header("Retry-After", "7")
+        } else {
+            Reply::json(200, CONTACTS)
+        }
+    })
+    .await;
+    let clock = FakeClock::new();
+    let (c, events) = events(&clock, &server.url, RetryPolicy::default());
+    c.contact().list_contacts().send().await.unwrap();
+    assert_eq!(clock.slept(), Duration::from_secs(7));
+    assert!(events
+        .lock()
+        .unwrap()
+        .contains(&Event::Throttled { operation: "listContacts", retry_after: Some(Duration::from_secs(7)) }));
+}
+
+#[tokio::test]
+async fn a_429_without_retry_after_waits_for_the_window_the_headers_name() {
+    let clock = FakeClock::new();
+    let expiry = clock.ms() + 30_000;
+    let server = serve(move |_, i| {
+        if i == 0 {
+            Reply::json(429, r#"{"fault":{"faultstring":"Rate limit quota violation"}}"#)
+                .header("x-keap-product-throttle-available", 0)
+                .header("x-keap-product-throttle-time-unit", "Minute")
+                .header("x-keap-product-throttle-expiry-time", expiry)
+        } else {
+            Reply::json(200, CONTACTS)
+        }
+    })
+    .await;
+    let (c, _) = events(&clock, &server.url, RetryPolicy::default());
+    c.contact().list_contacts().send().await.unwrap();
+    assert_eq!(clock.slept(), Duration::from_secs(30));
+}
+
+#[tokio::test]
+async fn a_429_for_the_day_fails_fast_with_the_reset_time() {
+    let server = serve(|_, _| {
+        Reply::json(429, r#"{"code":"429","message":"Quota Exceeded"}"#)
+            .header("x-keap-product-quota-available", 0)
+            .header("x-keap-product-quota-time-unit", "Day")
+            .header("x-keap-product-quota-expiry-time", "")
+    })
+    .await;
+    let clock = FakeClock::new();
+    let (c, _) = events(&clock, &server.url, RetryPolicy::default());
+    match c.contact().list_contacts().send().await {
+        Err(Error::QuotaExhausted { window: Window::Day, resets_at }) => {
+            let secs = resets_at.duration_since(UNIX_EPOCH).unwrap().as_secs();
+            assert_eq!(secs % 86_400, 0, "resets at 00:00 UTC");
+            assert!(resets_at > clock.now());
+        }
+        other => panic!("expected the day's quota to be exhausted, got {other:?}"),
+    }
+    assert_eq!(server.seen().len(), 1, "nothing more was sent");
+}
+
+#[tokio::test]
+async fn a_bare_429_backs_off_and_retries_a_bounded_number_of_times() {
+    let server = serve(|_, _| Reply::json(429, r#"{"code":"429","message":"Quota Exceeded","details":null}"#)).await;
+    let clock = FakeClock::new();
+    let (c, events) = events(&clock, &server.url, RetryPolicy::default());
+    match c.contact().create_contact(Default::default()).send().await {
+        Err(Error::Api(e)) => {
+            assert_eq!(
+                (e.status, e.body.code.as_deref(), e.body.message.as_deref()),
+                (429, Some("429"), Some("Quota Exceeded"))
+            )
+        }
+        other => panic!("expected a 429 in the end, got {other:?}"),
+    }
+    // 429 is a rejection: even a POST is resent, 1 + 3 retries.
+    assert_eq!(server.seen().len(), 4);
+    let retries =
+        events.lock().unwrap().iter().filter(|e| matches!(e, Event::Retry { reason: "throttled", .. })).count();
+    assert_eq!(retries, 3);
+    assert!(clock.slept() >= Duration::from_millis(250 + 500 + 1000), "backoff grows: {:?}", clock.slept());
+}
+
+#[tokio::test]
+async fn the_budget_drops_to_what_the_server_reports() {
+    let clock = FakeClock::new();
+    let expiry = clock.ms() + 40_000;
+    let server = serve(move |_, _| {
+        Reply::json(200, CONTACTS)
+            .header("x-keap-tenant-throttle-available", "2|200000")
+            .header("x-keap-tenant-throttle-time-unit", "minute|day")
+            .header("x-keap-tenant-throttle-expiry-time", format!("{expiry}|"))
+    })
+    .await;
+    let (c, _) = events(&clock, &server.url, RetryPolicy::default());
+    c.contact().list_contacts().send().await.unwrap();
+    let minute = c.quota().into_iter().find(|b| b.window == Window::Minute).unwrap();
+    assert_eq!((minute.limit, minute.remaining), (Some(120), 2), "another integration is using the account");
+    c.contact().list_contacts().send().await.unwrap();
+    c.contact().list_contacts().send().await.unwrap();
+    assert_eq!(clock.slept(), Duration::ZERO);
+    // The server said 2: the fourth request waits for the window the server named.
+    c.contact().list_contacts().send().await.unwrap();
+    assert!(clock.slept() >= Duration::from_secs(39), "waited {:?}", clock.slept());
+}
+
+#[tokio::test]
+async fn a_dropped_connection_retries_get_but_never_post() {
+    let server = serve(|_, i| if i % 2 == 0 { Reply::dropped() } else { Reply::json(200, CONTACTS) }).await;
+    let clock = FakeClock::new();
+    let c = client(&server.url, Auth::api_key("k"), &clock);
+    c.contact().list_contacts().send().await.unwrap();
+    assert_eq!(server.seen().iter().filter(|s| s.method == "GET").count(), 2, "GET was resent");
+    match c.contact().create_contact(Default::default()).send().await {
+        Err(Error::Transport { operation, .. }) => assert_eq!(operation, "createContact"),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    assert_eq!(server.seen().iter().filter(|s| s.method == "POST").count(), 1, "a POST must never be sent twice");
+}
+
+#[tokio::test]
+async fn gateway_errors_are_retried_for_get() {
+    let server = serve(|_, i| {
+        if i < 2 {
+            Reply { status: 503, body: b"<html>busy</html>".to_vec(), ..Default::default() }
+        } else {
+            Reply::json(200, CONTACTS)
+        }
+    })
+    .await;
+    let clock = FakeClock::new();
+    let c = client(&server.url, Auth::api_key("k"), &clock);
+    c.contact().list_contacts().send().await.unwrap();
+    assert_eq!(server.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn every_error_shape_decodes() {
+    let server = serve(|s, _| match s.target.as_str() {
+        t if t.contains("/contacts/400") => {
+            Reply::json(400, r#"{"code":400,"message":"Invalid email","details":[{"field":"email_addresses"}]}"#)
+        }
+        t if t.contains("/contacts/403") => Reply::json(
+            403,
+            r#"{"fault":{"faultstring":"Invalid ApiKey","detail":{"errorcode":"oauth.v2.InvalidApiKey"}}}"#,
+        ),
+        t if t.contains("/contacts/502") => {
+            Reply { status: 502, body: b"<html><body>Bad Gateway</body></html>".to_vec(), ..Default::default() }
+        }
+        _ => Reply { status: 404, ..Default::default() },
+    })
+    .await;
+    let clock = FakeClock::new();
+    let c = Client::builder().base_url(&server.url).clock(clock.clone()).retry(RetryPolicy::none()).build().unwrap();
+    let api = |r: Result<keap::types::Contact, Error>| match r {
+        Err(Error::Api(e)) => e,
+        other => panic!("expected an API error, got {other:?}"),
+    };
+    let e = api(c.contact().get_contact("400").send().await);
+    assert_eq!(
+        (e.status, e.body.code.as_deref(), e.body.message.as_deref()),
+        (400, Some("400"), Some("Invalid email"))
+    );
+    assert!(e.body.details.is_some());
+    let e = api(c.contact().get_contact("403").send().await);
+    assert_eq!(
+        (e.body.code.as_deref(), e.body.message.as_deref()),
+        (Some("oauth.v2.InvalidApiKey"), Some("Invalid ApiKey"))
+    );
+    let e = api(c.contact().get_contact("502").send().await);
+    assert_eq!(
+        (e.status, e.raw.as_str(), e.body.message.as_deref()),
+        (502, "<html><body>Bad Gateway</body></html>", None)
+    );
+    let e = api(c.contact().get_contact("404").send().await);
+    assert_eq!((e.status, e.raw.as_str()), (404, ""));
+    assert_eq!(e.to_string(), "getContact: HTTP 404");
+}
