@@ -1,5 +1,6 @@
 //! A small scripted HTTP/1.1 server on 127.0.0.1 for the runtime tests: keep-alive,
 //! concurrent connections, every request recorded, every answer chosen by a closure.
+#![allow(dead_code, reason = "each test binary uses its own part of it")]
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -68,6 +69,7 @@ pub async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'stat
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { return };
+            let _ = stream.set_nodelay(true);
             let (handler, log) = (handler.clone(), log.clone());
             tokio::spawn(async move {
                 let (read, mut write) = stream.into_split();
@@ -112,7 +114,10 @@ pub async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'stat
                         head.push_str(&format!("{k}: {v}\r\n"));
                     }
                     head.push_str("\r\n");
-                    if write.write_all(head.as_bytes()).await.is_err() || write.write_all(&reply.body).await.is_err() {
+                    // One write: a head and a body in two packets meet delayed ACKs.
+                    let mut bytes = head.into_bytes();
+                    bytes.extend_from_slice(&reply.body);
+                    if write.write_all(&bytes).await.is_err() {
                         return;
                     }
                 }

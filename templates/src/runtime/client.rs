@@ -281,8 +281,12 @@ impl Transport {
         let ok = self.execute(req).await?;
         // A 2xx with no body decodes like `null`, so `Option`s and `()` still work.
         let body: &[u8] = if ok.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &ok.body };
+        // The fast path tracks nothing; only a failure is decoded again to find where.
+        if let Ok(value) = serde_json::from_slice(body) {
+            return Ok(value);
+        }
         let de = &mut serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
             let inner = e.inner();
             let offset = line_col_offset(body, inner.line(), inner.column());
             Error::Decode {
@@ -355,12 +359,11 @@ impl Transport {
     async fn attempts(&self, req: Request) -> Result<Success, Error> {
         let inner = &*self.inner;
         let operation = req.operation;
-        let mut url = format!("{}{}", inner.base_url, req.path);
-        let query = req.query_string();
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&query);
-        }
+        let query_len: usize = req.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut url = String::with_capacity(inner.base_url.len() + req.path.len() + query_len + 16);
+        url.push_str(&inner.base_url);
+        url.push_str(&req.path);
+        req.write_query(&mut url);
         // Encoded once; each attempt shares the bytes.
         let (mut content_type, body): (Option<HeaderValue>, Option<Bytes>) = match req.body {
             Body::None => (None, None),
@@ -390,7 +393,10 @@ impl Transport {
             tracing::Span::current().record("attempt", attempt);
             inner.gate.acquire(operation).await?;
             let credentials = self.credentials().await?;
-            let mut builder = inner.http.request(req.method.clone(), &url).header(ACCEPT, "application/json");
+            let mut builder = inner
+                .http
+                .request(req.method.clone(), &url)
+                .header(ACCEPT, HeaderValue::from_static("application/json"));
             for (name, value) in &req.headers {
                 builder = builder.header(*name, value.as_str());
             }

@@ -301,15 +301,18 @@ impl Request {
     /// The query string, encoded (`a=1&b=x%20y`), without the `?`.
     pub fn query_string(&self) -> String {
         let mut out = String::new();
-        for (k, v) in &self.query {
-            if !out.is_empty() {
-                out.push('&');
-            }
+        self.write_query(&mut out);
+        out.split_off(usize::from(!out.is_empty()))
+    }
+
+    /// Appends `?` and the encoded query to `out`, if there is a query.
+    pub(crate) fn write_query(&self, out: &mut String) {
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            out.push(if i == 0 { '?' } else { '&' });
             out.push_str(&encode_query(k));
             out.push('=');
             out.push_str(&encode_query(v));
         }
-        out
     }
 }
 

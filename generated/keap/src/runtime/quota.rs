@@ -366,28 +366,34 @@ const QUOTA_HEADERS: [(&str, Window); 3] = [
 ];
 
 /// Reads Keap's quota headers. Values may be blank or pipe-separated (`minute|day` with
-/// `120|15000`); whatever does not parse is skipped.
+/// `120|15000`); whatever does not parse is skipped. One pass over the headers, no
+/// allocation: this runs on every response.
 pub fn observations(headers: &reqwest::header::HeaderMap, mut each: impl FnMut(Observation)) {
-    for (prefix, default_window) in QUOTA_HEADERS {
-        let get = |suffix: &str| {
-            // HeaderMap lookups are case-insensitive; names are built on the stack.
-            let mut name = [0u8; 64];
-            let len = prefix.len() + suffix.len();
-            name[..prefix.len()].copy_from_slice(prefix.as_bytes());
-            name[prefix.len()..len].copy_from_slice(suffix.as_bytes());
-            let name = std::str::from_utf8(&name[..len]).ok()?;
-            headers.get(name).and_then(|v| v.to_str().ok())
-        };
-        let Some(available) = get("available") else { continue };
-        let units = get("time-unit").unwrap_or("");
-        let expiry = get("expiry-time").unwrap_or("");
-        let mut units = units.split('|');
-        let mut expiry = expiry.split('|');
+    // Per family: available, time-unit, expiry-time.
+    let mut found: [[Option<&str>; 3]; 3] = [[None; 3]; 3];
+    for (name, value) in headers {
+        // Header names are stored lower-case, so a prefix test is a case-insensitive match.
+        let Some(rest) = name.as_str().strip_prefix("x-keap-") else { continue };
+        for (family, (prefix, _)) in QUOTA_HEADERS.iter().enumerate() {
+            let Some(field) = rest.strip_prefix(&prefix["x-keap-".len()..]) else { continue };
+            let slot = match field {
+                "available" => 0,
+                "time-unit" => 1,
+                "expiry-time" => 2,
+                _ => continue,
+            };
+            found[family][slot] = value.to_str().ok();
+        }
+    }
+    for (family, (_, default_window)) in QUOTA_HEADERS.iter().enumerate() {
+        let [Some(available), units, expiry] = found[family] else { continue };
+        let mut units = units.unwrap_or("").split('|');
+        let mut expiry = expiry.unwrap_or("").split('|');
         for value in available.split('|') {
             let unit = units.next().unwrap_or("");
             let exp = expiry.next().unwrap_or("");
             let Ok(available) = value.trim().parse::<i64>() else { continue };
-            let window = if unit.trim().is_empty() { Some(default_window) } else { Window::parse(unit) };
+            let window = if unit.trim().is_empty() { Some(*default_window) } else { Window::parse(unit) };
             let Some(window) = window else { continue };
             let expires = exp.trim().parse::<u64>().ok().filter(|ms| *ms > 0).map(from_epoch_ms);
             each(Observation { window, available: available.clamp(0, u32::MAX as i64) as u32, expires });
