@@ -77,10 +77,10 @@ fn main() {
         let (mut bare_a, mut keap_a) = (0, 0);
         // Interleaved rounds, so drift on the machine hits both alike.
         for _ in 0..ROUNDS {
-            let (t, a) = measure(|| bare_once()).await;
+            let (t, a) = measure(&bare_once).await;
             bare_t.push(t);
             bare_a = a;
-            let (t, a) = measure(|| keap_once()).await;
+            let (t, a) = measure(&keap_once).await;
             keap_t.push(t);
             keap_a = a;
         }
