@@ -14,6 +14,10 @@ fn cases() -> Vec<PathBuf> {
     cases
 }
 
+fn names(text: &str) -> keapgen::lower::Names {
+    keapgen::update::parse_names(text).unwrap_or_else(|e| panic!("bad names.yaml: {e}"))
+}
+
 fn spec_file(case: &Path) -> PathBuf {
     ["spec.yaml", "spec.json"]
         .iter()
@@ -30,6 +34,9 @@ fn options(case: &Path) -> Options {
         spec_label: format!("fixture {name}"),
         // Relative to tests/golden/<case>/expected.
         runtime: Runtime::Path("../../../../templates".into()),
+        // A case may pin names as spec/names.yaml does.
+        names: std::fs::read_to_string(case.join("names.yaml")).map(|t| names(&t)).unwrap_or_default(),
+        changelog: None,
     }
 }
 

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod load;
 pub mod lower;
@@ -14,6 +15,7 @@ pub mod model;
 pub mod naming;
 pub mod output;
 pub mod pin;
+pub mod update;
 
 pub use diag::{Error, Result, Warning};
 pub use emit::{Files, Options, Runtime};
@@ -29,10 +31,16 @@ pub struct Generated {
     pub api: model::Api,
 }
 
+/// Lowers a parsed spec to the model, with pinned names.
+pub fn model(spec: &load::Spec, names: &lower::Names) -> Result<(model::Api, Vec<Warning>)> {
+    let mut warnings = spec.warnings.clone();
+    let api = lower::lower(&spec.doc, names, &mut warnings).map_err(|e| e.in_source(&spec.source))?;
+    Ok((api, warnings))
+}
+
 /// Generates a crate from a parsed spec.
 pub fn generate(spec: &load::Spec, opts: &Options) -> Result<Generated> {
-    let mut warnings = spec.warnings.clone();
-    let api = lower::lower(&spec.doc, &mut warnings).map_err(|e| e.in_source(&spec.source))?;
+    let (api, mut warnings) = model(spec, &opts.names)?;
     for w in &mut warnings {
         if w.line.is_none() {
             w.line = spec.source.line_of(&w.pointer);

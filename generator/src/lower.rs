@@ -63,10 +63,24 @@ const RESERVED_TYPES: &[&str] = &[
 /// Methods of the generated `Client`; a tag with one of these names gets a number.
 const RESERVED_ACCESSORS: &[&str] = &["new", "builder", "transport", "quota", "from", "clone", "fmt", "api"];
 
+/// Rust names a maintainer pins (`spec/names.yaml`), so that upstream renames need not
+/// move them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Names {
+    /// `"GET /rest/v2/files/{file_id}/data"` → method name (`get_file_data`).
+    #[serde(default)]
+    pub operations: BTreeMap<String, String>,
+    /// Schema name under `components/schemas` → Rust type name.
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
+}
+
 /// Lowers a parsed spec to the model.
-pub fn lower(doc: &OpenAPI, warnings: &mut Vec<Warning>) -> Result<Api> {
+pub fn lower(doc: &OpenAPI, names: &Names, warnings: &mut Vec<Warning>) -> Result<Api> {
     let mut l = Lowerer {
         doc,
+        pinned: names,
         types: BTreeMap::new(),
         names: Namespace::with_reserved(RESERVED_TYPES),
         components: BTreeMap::new(),
@@ -75,9 +89,18 @@ pub fn lower(doc: &OpenAPI, warnings: &mut Vec<Warning>) -> Result<Api> {
     };
     let schemas = doc.components.as_ref().map(|c| &c.schemas);
     let sorted: BTreeMap<&String, &ReferenceOr<Schema>> = schemas.into_iter().flatten().collect();
+    // Pinned names first, so derived names step around them.
+    for (schema, rust) in &names.types {
+        if sorted.contains_key(schema) {
+            let rust = l.names.claim(sanitize(rust, Case::Pascal));
+            l.components.insert(schema.clone(), rust);
+        }
+    }
     for name in sorted.keys() {
-        let rust = l.names.claim(sanitize(name, Case::Pascal));
-        l.components.insert(name.to_string(), rust);
+        if !l.components.contains_key(*name) {
+            let rust = l.names.claim(sanitize(name, Case::Pascal));
+            l.components.insert(name.to_string(), rust);
+        }
     }
     for (name, schema) in &sorted {
         l.component(name, schema)?;
@@ -109,6 +132,7 @@ type SpecOp<'d> = (String, &'d str, &'d openapiv3::Operation, Vec<&'d ReferenceO
 
 struct Lowerer<'a> {
     doc: &'a OpenAPI,
+    pinned: &'a Names,
     types: BTreeMap<String, TypeDef>,
     names: Namespace,
     /// Spec schema name → Rust type name.
@@ -646,9 +670,28 @@ impl<'a> Lowerer<'a> {
                 Namespace::with_reserved(&reserved)
             });
             let mut methods = Namespace::default();
+            // Pinned method names are claimed before any derived one.
+            let mut forced = BTreeMap::new();
+            for (path, method, _, _) in &ops {
+                let key = format!("{} {path}", method.to_ascii_uppercase());
+                if let Some(name) = self.pinned.operations.get(&key) {
+                    let method_name = methods.claim(sanitize(name, Case::Snake));
+                    let builder = builders.claim(sanitize(name, Case::Pascal));
+                    forced.insert(key, (method_name, builder));
+                }
+            }
             let mut operations = Vec::new();
             for (path, method, op, params) in ops {
-                operations.push(self.operation(&path, method, op, &params, builders, &mut methods)?);
+                let key = format!("{} {path}", method.to_ascii_uppercase());
+                operations.push(self.operation(
+                    &path,
+                    method,
+                    op,
+                    &params,
+                    forced.remove(&key),
+                    builders,
+                    &mut methods,
+                )?);
             }
             let doc_text = doc.tags.iter().find(|t| t.name == tag).and_then(|t| t.description.clone());
             tags.insert(module.clone(), Tag { api_name: tag, module, handle, doc: doc_text, operations });
@@ -656,19 +699,25 @@ impl<'a> Lowerer<'a> {
         Ok(tags)
     }
 
+    #[allow(clippy::too_many_arguments, reason = "one call site; the namespaces are the caller's")]
     fn operation(
         &mut self,
         path: &str,
         method: &str,
         op: &openapiv3::Operation,
         params: &[&ReferenceOr<Parameter>],
+        forced: Option<(String, String)>,
         builders: &mut Namespace,
         methods: &mut Namespace,
     ) -> Result<Operation> {
         let pointer = format!("/paths/{}/{method}", escape(path));
         let api_name = op.operation_id.clone().unwrap_or_else(|| format!("{method} {path}"));
-        let builder = builders.claim(sanitize(&api_name, Case::Pascal));
-        let method_name = methods.claim(sanitize(&api_name, Case::Snake));
+        let (method_name, builder) = match forced {
+            Some(pinned) => pinned,
+            None => {
+                (methods.claim(sanitize(&api_name, Case::Snake)), builders.claim(sanitize(&api_name, Case::Pascal)))
+            }
+        };
         let hint = Hint::inline(builder.clone());
 
         // Operation parameters override path-level ones with the same name and location.

@@ -1,14 +1,15 @@
 //! The `keapgen` command: pull the pinned spec, generate the crate, check it is current.
 
 use clap::{Parser, Subcommand};
-use keapgen::{load, output, pin, Options, Runtime};
+use keapgen::{load, output, pin, update, Options, Runtime};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Generates a typed Rust client for Keap's REST API from its OpenAPI spec.
 ///
-/// Exit codes: 0 success; 1 `check` found differences; 2 bad command line; 3 the spec is
-/// invalid; 4 pulling the spec failed; 5 reading or writing files failed.
+/// Exit codes: 0 success; 1 `check` found differences, or `diff --fail-on breaking` found a
+/// breaking change; 2 bad command line; 3 a spec is invalid; 4 pulling the spec failed;
+/// 5 reading or writing files failed.
 #[derive(Parser)]
 #[command(name = "keapgen", version)]
 struct Cli {
@@ -18,16 +19,51 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Put the pinned spec at spec/<file>, checking the sha256 in spec/pin.yaml.
+    /// Put the pinned spec at spec/<file>, checking the sha256 in spec/pin.yaml; with another
+    /// version (`--from`, `--latest`), move the pin to it and report what changed.
     Pull {
         /// Read the spec from this file or URL instead of the pinned URL.
-        #[arg(long, value_name = "FILE|URL")]
+        #[arg(long, value_name = "FILE|URL", conflicts_with = "latest")]
         from: Option<String>,
+        /// Pull upstream's newest spec (asks GitHub which commit that is).
+        #[arg(long)]
+        latest: bool,
+        /// The new spec's version for the pin (default: its info.version).
+        #[arg(long)]
+        version: Option<String>,
+        /// The new spec's upstream URL for the pin (default: the `--from` URL).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Report what changed between two specs, for users of the generated crate.
+    Diff {
+        /// The older spec.
+        old: PathBuf,
+        /// The newer spec.
+        new: PathBuf,
+        /// `text` for people, `json` for tools.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit 1 when a change of this class is found.
+        #[arg(long, value_enum, default_value_t = FailOn::Never)]
+        fail_on: FailOn,
     },
     /// Generate the client crate (default: the pinned spec into generated/keap).
     Generate(GenArgs),
     /// Exit 1 with a diff when the committed crate differs from what `generate` writes.
     Check(GenArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    Never,
+    Breaking,
 }
 
 #[derive(clap::Args)]
@@ -89,10 +125,44 @@ fn root() -> Result<PathBuf, Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Pull { from } => {
+        Command::Pull { from, latest, version, url } => {
             let root = root()?;
-            let path = pin::pull(&root, from.as_deref()).map_err(Failure::Pull)?;
-            eprintln!("pulled {}", path.display());
+            let from = if latest { Some(update::latest_url().map_err(Failure::Pull)?) } else { from };
+            match update::pull(&root, from.as_deref(), version.as_deref(), url.as_deref()).map_err(Failure::Pull)? {
+                update::Pulled::Same(path) => eprintln!("pulled {}", path.display()),
+                update::Pulled::Updated(u) => {
+                    let update::Update { old, new, report } = *u;
+                    match report {
+                        Some(r) => print!("{}", r.to_text(&old.version, &new.version)),
+                        None => println!("The previous spec ({}) is not here to compare with.", old.version),
+                    }
+                    eprintln!(
+                        "moved the pin from {} to {} (crate {}); run `cargo run -p keapgen -- generate` and review `git diff`",
+                        old.version, new.version, new.crate_version
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Diff { old, new, format, fail_on } => {
+            let root = root().ok();
+            let names = match &root {
+                Some(r) => update::load_names(r).map_err(Failure::Spec)?,
+                None => Default::default(),
+            };
+            let api = |path: &Path| -> Result<keapgen::model::Api, Failure> {
+                let spec = load::load_file(path).map_err(Failure::Spec)?;
+                Ok(keapgen::model(&spec, &names).map_err(Failure::Spec)?.0)
+            };
+            let report = keapgen::diff::diff(&api(&old)?, &api(&new)?);
+            match format {
+                Format::Text => print!("{}", report.to_text(&old.display().to_string(), &new.display().to_string())),
+                Format::Json => print!("{}", report.to_json()),
+            }
+            if fail_on == FailOn::Breaking && report.breaking() {
+                eprintln!("breaking changes found");
+                return Err(Failure::Drift);
+            }
             Ok(())
         }
         Command::Generate(args) => {
@@ -129,8 +199,8 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
             args.name
         )));
     }
-    let (spec_path, pinned_version, out) = match (&args.spec, &args.out) {
-        (Some(spec), Some(out)) => (spec.clone(), None, out.clone()),
+    let (spec_path, pinned, out, root) = match (&args.spec, &args.out) {
+        (Some(spec), Some(out)) => (spec.clone(), None, out.clone(), root().ok()),
         _ => {
             let root = root()?;
             let pinned = pin::Pin::load(&root).map_err(Failure::Pull)?;
@@ -138,17 +208,31 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
                 Some(s) => s.clone(),
                 None => pin::ensure(&root).map_err(Failure::Pull)?,
             };
-            let version = args.spec.is_none().then(|| pinned.version.clone());
-            (spec, version, args.out.clone().unwrap_or_else(|| root.join("generated").join(&args.name)))
+            let pinned = args.spec.is_none().then_some(pinned);
+            (spec, pinned, args.out.clone().unwrap_or_else(|| root.join("generated").join(&args.name)), Some(root))
         }
     };
     let spec = load::load_file(&spec_path).map_err(Failure::Spec)?;
-    let version = args.spec_version.clone().or(pinned_version).unwrap_or_else(|| spec.doc.info.version.clone());
-    let opts = Options {
-        crate_name: args.name.clone(),
-        crate_version: "0.1.0".into(),
-        spec_label: format!("{} {version}", spec.doc.info.title),
-        runtime: Runtime::Baked,
+    let version = args
+        .spec_version
+        .clone()
+        .or(pinned.as_ref().map(|p| p.version.clone()))
+        .unwrap_or_else(|| spec.doc.info.version.clone());
+    // The pinned crate gets the pin's names, version and changelog; other specs get neither.
+    let opts = match (&pinned, &root) {
+        (Some(pin), Some(root)) => Options {
+            crate_name: args.name.clone(),
+            spec_label: format!("{} {version}", spec.doc.info.title),
+            ..update::pinned_options(root, pin, &spec.doc.info.title).map_err(Failure::Spec)?
+        },
+        _ => Options {
+            crate_name: args.name.clone(),
+            crate_version: "0.1.0".into(),
+            spec_label: format!("{} {version}", spec.doc.info.title),
+            runtime: Runtime::Baked,
+            names: Default::default(),
+            changelog: None,
+        },
     };
     let generated = keapgen::generate(&spec, &opts).map_err(Failure::Spec)?;
     if args.verbose {

@@ -20,6 +20,13 @@ pub struct Pin {
     pub sha256: String,
     /// File name under `spec/` the text is pulled to (git-ignored).
     pub file: String,
+    /// Version of the generated crate; `pull` bumps it when the spec changes.
+    #[serde(default = "default_crate_version")]
+    pub crate_version: String,
+}
+
+fn default_crate_version() -> String {
+    "0.1.0".into()
 }
 
 impl Pin {
@@ -33,6 +40,16 @@ impl Pin {
             line: e.location().map(|l| l.line()),
             ..Error::msg(format!("bad pin: {e}")).hint("it needs `version`, `url`, `sha256` and `file`")
         })
+    }
+
+    /// Writes the pin back, keeping its explanatory comment.
+    pub fn save(&self, root: &Path) -> Result<()> {
+        let body = serde_yaml::to_string(self).map_err(|e| Error::msg(format!("cannot write the pin: {e}")))?;
+        let text = format!(
+            "# The Keap spec keapgen generates `generated/keap` from. `keapgen pull` fetches `url` (or\n\
+             # reads `--from`) into spec/<file>, which git ignores, and refuses it unless its sha256 matches.\n{body}"
+        );
+        write_atomic(&root.join(PIN_PATH), text.as_bytes())
     }
 
     /// Where the pulled spec text lives.

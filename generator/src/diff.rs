@@ -1,0 +1,419 @@
+//! What changed between two specs, as a user of the generated crate sees it: each change is
+//! classified breaking or not, and the worst kind (an operationId that now names another
+//! endpoint: code still compiles but calls something else) is called out first.
+
+use crate::model::{Api, Operation, Param, Response, TypeKind, TypeRef};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Change {
+    /// Whether code using the old generated crate may stop compiling or change behaviour.
+    pub breaking: bool,
+    /// What kind of change (`operation-added`, `parameter-removed`, ...).
+    pub kind: &'static str,
+    /// What it is about (`GET /rest/v2/contacts`, `type Contact`).
+    pub target: String,
+    /// The change itself.
+    pub detail: String,
+    /// What a maintainer can do (an entry for `spec/names.yaml`), if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+}
+
+/// Every change between two specs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// operationIds that name a different endpoint than before: the silent breaks.
+    pub moved: Vec<Change>,
+    /// All other changes, sorted.
+    pub changes: Vec<Change>,
+}
+
+impl Report {
+    /// Whether anything breaks a user of the generated crate.
+    pub fn breaking(&self) -> bool {
+        !self.moved.is_empty() || self.changes.iter().any(|c| c.breaking)
+    }
+
+    /// Number of changes of a kind.
+    pub fn count(&self, kind: &str) -> usize {
+        self.changes.iter().chain(&self.moved).filter(|c| c.kind == kind).count()
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> String {
+        let summary = |r: &Report| {
+            let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+            for c in r.changes.iter().chain(&r.moved) {
+                *kinds.entry(c.kind).or_default() += 1;
+            }
+            kinds
+        };
+        let value = serde_json::json!({
+            "breaking": self.breaking(),
+            "summary": summary(self),
+            "moved": self.moved,
+            "changes": self.changes,
+        });
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+
+    /// The report for people: a summary, the moved operationIds loudly, then the rest.
+    pub fn to_text(&self, old: &str, new: &str) -> String {
+        let mut out = String::new();
+        let breaking = self.changes.iter().filter(|c| c.breaking).count() + self.moved.len();
+        let _ = writeln!(
+            out,
+            "Changes from {old} to {new}: {} ({breaking} breaking)",
+            self.changes.len() + self.moved.len()
+        );
+        let kinds = [
+            ("operation-added", "operations added"),
+            ("operation-removed", "operations removed"),
+            ("operation-renamed", "operations renamed"),
+            ("operation-id-moved", "methods that now call another endpoint"),
+            ("operation-id-reassigned", "operationIds upstream moved to other endpoints"),
+            ("parameter-added", "parameters added"),
+            ("parameter-removed", "parameters removed"),
+            ("parameter-changed", "parameters changed"),
+            ("body-changed", "request bodies changed"),
+            ("response-changed", "responses changed"),
+            ("type-added", "types added"),
+            ("type-removed", "types removed"),
+            ("property-added", "properties added"),
+            ("property-removed", "properties removed"),
+            ("property-changed", "properties changed"),
+            ("enum-value-added", "enum values added"),
+            ("enum-value-removed", "enum values removed"),
+            ("server-changed", "servers changed"),
+        ];
+        for (kind, label) in kinds {
+            let n = self.count(kind);
+            if n > 0 {
+                let _ = writeln!(out, "  {n:>4} {label}");
+            }
+        }
+        let reassigned: Vec<&Change> = self.changes.iter().filter(|c| c.kind == "operation-id-reassigned").collect();
+        if !reassigned.is_empty() || !self.moved.is_empty() {
+            let _ = writeln!(out, "\n!! OPERATION IDS THAT NOW NAME ANOTHER ENDPOINT");
+            for c in reassigned {
+                let _ = writeln!(out, "!!   upstream {}: {}", c.target, c.detail);
+            }
+            if self.moved.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "!!   in this crate every method still calls the endpoint it called (renames are listed below)"
+                );
+            }
+            for c in &self.moved {
+                let _ = writeln!(out, "!!   {} still compiles but now calls another endpoint: {}", c.target, c.detail);
+                if let Some(s) = &c.suggestion {
+                    let _ = writeln!(out, "!!     spec/names.yaml: {s}");
+                }
+            }
+        }
+        for (title, breaking) in [("Breaking", true), ("Not breaking", false)] {
+            let items: Vec<&Change> =
+                self.changes.iter().filter(|c| c.breaking == breaking && c.kind != "operation-id-reassigned").collect();
+            if items.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n{title}:");
+            for c in items {
+                let _ = writeln!(out, "  [{}] {}: {}", c.kind, c.target, c.detail);
+                if let Some(s) = &c.suggestion {
+                    let _ = writeln!(out, "      suggestion: {s}");
+                }
+            }
+        }
+        out
+    }
+}
+
+fn change(breaking: bool, kind: &'static str, target: impl Into<String>, detail: impl Into<String>) -> Change {
+    Change { breaking, kind, target: target.into(), detail: detail.into(), suggestion: None }
+}
+
+/// Compares two lowered specs.
+pub fn diff(old: &Api, new: &Api) -> Report {
+    let mut report = Report::default();
+    let c = &mut report.changes;
+    if old.base_url != new.base_url {
+        c.push(change(
+            true,
+            "server-changed",
+            "servers",
+            format!("default base URL `{}` → `{}`", old.base_url, new.base_url),
+        ));
+    }
+    let ops = |api: &Api| -> BTreeMap<(String, String), (String, Operation)> {
+        api.tags
+            .values()
+            .flat_map(|t| {
+                t.operations
+                    .iter()
+                    .map(move |o| ((o.http_method.clone(), o.path.clone()), (t.module.clone(), o.clone())))
+            })
+            .collect()
+    };
+    let (old_ops, new_ops) = (ops(old), ops(new));
+    let endpoint = |k: &(String, String)| format!("{} {}", k.0, k.1);
+    let call = |(module, o): &(String, Operation)| format!("{module}().{}()", o.method_name);
+    for (key, (module, o)) in &old_ops {
+        match new_ops.get(key) {
+            None => c.push(change(
+                true,
+                "operation-removed",
+                endpoint(key),
+                format!("`{}` (`{}`) is gone", o.api_name, call(&(module.clone(), o.clone()))),
+            )),
+            Some((new_module, n)) => {
+                if o.method_name != n.method_name || module != new_module {
+                    let mut ch = change(
+                        true,
+                        "operation-renamed",
+                        endpoint(key),
+                        format!(
+                            "operationId `{}` → `{}`: `{}` is now `{}`",
+                            o.api_name,
+                            n.api_name,
+                            call(&(module.clone(), o.clone())),
+                            call(&(new_module.clone(), n.clone()))
+                        ),
+                    );
+                    ch.suggestion = Some(format!("operations: {{ \"{}\": {} }}", endpoint(key), o.method_name));
+                    c.push(ch);
+                }
+                diff_operation(&endpoint(key), o, n, c);
+            }
+        }
+    }
+    for (key, entry) in &new_ops {
+        if !old_ops.contains_key(key) {
+            c.push(change(
+                false,
+                "operation-added",
+                endpoint(key),
+                format!("`{}` (`{}`)", entry.1.api_name, call(entry)),
+            ));
+        }
+    }
+    // The silent break: a method that now sends to another endpoint.
+    let by_call = |m: &BTreeMap<(String, String), (String, Operation)>| -> BTreeMap<String, (String, String)> {
+        m.iter().map(|(k, entry)| (call(entry), k.clone())).collect()
+    };
+    let (old_calls, new_calls) = (by_call(&old_ops), by_call(&new_ops));
+    for (name, old_key) in &old_calls {
+        if let Some(new_key) = new_calls.get(name) {
+            if new_key != old_key {
+                let method = name.split("().").nth(1).unwrap_or(name).trim_end_matches("()");
+                let mut ch = change(
+                    true,
+                    "operation-id-moved",
+                    format!("`{name}`"),
+                    format!("sent `{}`, now sends `{}`", endpoint(old_key), endpoint(new_key)),
+                );
+                ch.suggestion = Some(format!(
+                    "operations: {{ \"{}\": {method} }} keeps `{method}` on the endpoint it called (the other one gets a numbered name)",
+                    endpoint(old_key)
+                ));
+                report.moved.push(ch);
+            }
+        }
+    }
+    // Upstream reassigned operationIds; what it means for this crate is in the entries above.
+    let ids = |m: &BTreeMap<(String, String), (String, Operation)>| -> BTreeMap<String, BTreeSet<String>> {
+        let mut ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (k, (_, o)) in m {
+            ids.entry(o.api_name.clone()).or_default().insert(endpoint(k));
+        }
+        ids
+    };
+    let (old_ids, new_ids) = (ids(&old_ops), ids(&new_ops));
+    for (id, before) in &old_ids {
+        match new_ids.get(id) {
+            Some(after) if after != before => {
+                let list = |s: &BTreeSet<String>| s.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
+                report.changes.push(change(
+                    false,
+                    "operation-id-reassigned",
+                    format!("operationId `{id}`"),
+                    format!("named {}; now names {}", list(before), list(after)),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let c = &mut report.changes;
+    diff_types(old, new, c);
+    c.sort();
+    report.moved.sort();
+    report
+}
+
+fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change>) {
+    let params = |op: &Operation| -> BTreeMap<(String, String), Param> {
+        op.params
+            .iter()
+            .map(|p| ((format!("{:?}", p.location).to_lowercase(), p.api_name.clone()), p.clone()))
+            .collect()
+    };
+    let (op_, np) = (params(o), params(n));
+    for (key, p) in &op_ {
+        match np.get(key) {
+            None => c.push(change(true, "parameter-removed", target, format!("{} parameter `{}`", key.0, key.1))),
+            Some(q) => {
+                let (pt, qt) = (param_type(p), param_type(q));
+                if pt != qt {
+                    c.push(change(
+                        true,
+                        "parameter-changed",
+                        target,
+                        format!("{} parameter `{}`: type `{pt}` → `{qt}`", key.0, key.1),
+                    ));
+                }
+                if p.required != q.required {
+                    let what = if q.required { "optional → required" } else { "required → optional" };
+                    c.push(change(
+                        true,
+                        "parameter-changed",
+                        target,
+                        format!("{} parameter `{}`: {what}", key.0, key.1),
+                    ));
+                }
+            }
+        }
+    }
+    for (key, q) in &np {
+        if !op_.contains_key(key) {
+            let detail = format!("{} parameter `{}`{}", key.0, key.1, if q.required { " (required)" } else { "" });
+            c.push(change(q.required, "parameter-added", target, detail));
+        }
+    }
+    let body = |op: &Operation| op.body.as_ref().map(|b| (b.ty.to_string(), b.required));
+    if body(o) != body(n) {
+        let show = |b: Option<(String, bool)>| {
+            b.map_or("none".to_string(), |(t, r)| if r { t } else { format!("optional {t}") })
+        };
+        c.push(change(true, "body-changed", target, format!("request body `{}` → `{}`", show(body(o)), show(body(n)))));
+    }
+    if o.response != n.response {
+        c.push(change(
+            true,
+            "response-changed",
+            target,
+            format!("response `{}` → `{}`", response(&o.response), response(&n.response)),
+        ));
+    }
+}
+
+fn param_type(p: &Param) -> String {
+    match p.style {
+        crate::model::Style::Csv | crate::model::Style::Repeat => format!("Vec<{}>", p.ty),
+        _ => p.ty.to_string(),
+    }
+}
+
+fn response(r: &Response) -> String {
+    match r {
+        Response::Empty => "()".into(),
+        Response::Json(t) => t.to_string(),
+        Response::Text => "String".into(),
+        Response::Bytes => "Vec<u8>".into(),
+    }
+}
+
+fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
+    for (name, t) in &old.types {
+        let target = format!("type {name}");
+        let Some(n) = new.types.get(name) else {
+            c.push(change(true, "type-removed", target, format!("from `{}`", t.origin)));
+            continue;
+        };
+        match (&t.kind, &n.kind) {
+            (TypeKind::Struct { fields: of, .. }, TypeKind::Struct { fields: nf, .. }) => {
+                let by_name = |fs: &[crate::model::Field]| -> BTreeMap<String, crate::model::Field> {
+                    fs.iter().map(|f| (f.api_name.clone(), f.clone())).collect()
+                };
+                let (o, nn) = (by_name(of), by_name(nf));
+                for (p, f) in &o {
+                    match nn.get(p) {
+                        None => c.push(change(true, "property-removed", &target, format!("`{p}`"))),
+                        Some(g) => {
+                            if f.ty != g.ty {
+                                c.push(change(
+                                    true,
+                                    "property-changed",
+                                    &target,
+                                    format!("`{p}`: type `{}` → `{}`", f.ty, g.ty),
+                                ));
+                            }
+                            if f.required != g.required {
+                                let what = if g.required { "optional → required" } else { "required → optional" };
+                                c.push(change(true, "property-changed", &target, format!("`{p}`: {what}")));
+                            }
+                        }
+                    }
+                }
+                for (p, g) in &nn {
+                    if !o.contains_key(p) {
+                        let detail = format!("`{p}`: `{}`{}", g.ty, if g.required { " (required)" } else { "" });
+                        c.push(change(g.required, "property-added", &target, detail));
+                    }
+                }
+            }
+            (TypeKind::Enum { variants: ov }, TypeKind::Enum { variants: nv }) => {
+                let set = |v: &[crate::model::Variant]| v.iter().map(|x| x.api_name.clone()).collect::<BTreeSet<_>>();
+                let (o, nn) = (set(ov), set(nv));
+                for v in o.difference(&nn) {
+                    c.push(change(true, "enum-value-removed", &target, format!("`{v}`")));
+                }
+                for v in nn.difference(&o) {
+                    c.push(change(
+                        false,
+                        "enum-value-added",
+                        &target,
+                        format!("`{v}` (exhaustive matches need an arm)"),
+                    ));
+                }
+            }
+            (a, b) if kind_name(a) != kind_name(b) => {
+                c.push(change(true, "type-removed", &target, format!("was a {}, now a {}", kind_name(a), kind_name(b))))
+            }
+            (TypeKind::Alias(a), TypeKind::Alias(b)) if a != b => {
+                c.push(change(true, "property-changed", &target, format!("alias of `{a}` → `{b}`")))
+            }
+            _ => {}
+        }
+    }
+    for (name, n) in &new.types {
+        if !old.types.contains_key(name) {
+            c.push(change(false, "type-added", format!("type {name}"), format!("from `{}`", n.origin)));
+        }
+    }
+}
+
+fn kind_name(k: &TypeKind) -> &'static str {
+    match k {
+        TypeKind::Struct { .. } => "struct",
+        TypeKind::Enum { .. } => "enum",
+        TypeKind::Union { .. } => "union",
+        TypeKind::Alias(_) => "alias",
+        TypeKind::Newtype(_) => "newtype",
+    }
+}
+
+impl std::fmt::Display for TypeRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeRef::Named(n) => f.write_str(n),
+            TypeRef::Prim(p) => write!(f, "{}", format!("{p:?}").to_lowercase()),
+            TypeRef::Vec(inner) => write!(f, "Vec<{inner}>"),
+            TypeRef::Map(inner) => write!(f, "Map<{inner}>"),
+            TypeRef::Json => f.write_str("Json"),
+        }
+    }
+}
