@@ -61,3 +61,36 @@ fn every_shared_spec_generates() {
         assert_eq!(ops, declared.sum::<usize>(), "{}: every operation becomes a method", path.display());
     }
 }
+
+#[test]
+fn regenerating_2_0_20_as_2_0_21_changes_only_docs_and_version_lines() {
+    let specs = keapgen_tests::specs_dir();
+    let gen = |v: &str| {
+        let spec = load::load_file(&specs.join(format!("keap-v2-{v}.yaml"))).unwrap();
+        let opts = Options {
+            crate_name: "keap".into(),
+            crate_version: "0.1.0".into(),
+            spec_label: format!("Keap API {v}"),
+            runtime: Runtime::Baked,
+            names: Default::default(),
+            changelog: None,
+        };
+        keapgen::generate(&spec, &opts).unwrap().files
+    };
+    let (old, new) = (gen("2.0.20"), gen("2.0.21"));
+    assert_eq!(old.keys().collect::<Vec<_>>(), new.keys().collect::<Vec<_>>(), "no file added or removed");
+    let mut changed = Vec::new();
+    for (path, text) in &old {
+        let diff = similar::TextDiff::from_lines(text.as_str(), new[path].as_str());
+        for c in diff.iter_all_changes().filter(|c| c.tag() != similar::ChangeTag::Equal) {
+            let line = c.value().trim();
+            let doc = line.starts_with("///") || line.starts_with("//!");
+            let version = line.contains("2.0.20") || line.contains("2.0.21");
+            assert!(doc || version, "{}: a change that is not documentation: {line}", path.display());
+        }
+        if diff.ratio() < 1.0 {
+            changed.push(path.display().to_string());
+        }
+    }
+    assert_eq!(changed, ["Cargo.toml", "README.md", "src/lib.rs", "src/types.rs"]);
+}
