@@ -94,3 +94,25 @@ fn regenerating_2_0_20_as_2_0_21_changes_only_docs_and_version_lines() {
     }
     assert_eq!(changed, ["Cargo.toml", "README.md", "src/lib.rs", "src/types.rs"]);
 }
+
+#[test]
+fn adding_an_operation_changes_only_the_files_that_own_it() {
+    let base = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a:\n    get: {tags: [A], operationId: getA, responses: {'204': {description: OK}}}\n  /b:\n    get: {tags: [B], operationId: getB, responses: {'204': {description: OK}}}\n";
+    let added = format!("{base}  /b/{{id}}:\n    put:\n      tags: [B]\n      operationId: putB\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      responses: {{'204': {{description: OK}}}}\n");
+    let gen = |text: &str| {
+        let spec = load::parse(keapgen::diag::Source::new(None, text.to_string())).unwrap();
+        let opts = Options {
+            crate_name: "t".into(),
+            crate_version: "0.1.0".into(),
+            spec_label: "T 1".into(),
+            runtime: Runtime::Baked,
+            names: Default::default(),
+            changelog: None,
+        };
+        keapgen::generate(&spec, &opts).unwrap().files
+    };
+    let (old, new) = (gen(base), gen(&added));
+    let changed: Vec<String> =
+        new.iter().filter(|(p, t)| old.get(*p) != Some(*t)).map(|(p, _)| p.display().to_string()).collect();
+    assert_eq!(changed, ["src/api/b.rs"]);
+}
