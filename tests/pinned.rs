@@ -1,7 +1,7 @@
 //! `generated/keap` must be exactly what the generator writes for the pinned spec, and
 //! generation must be deterministic.
 
-use keapgen::{load, pin, update, Options, Runtime};
+use keapgen::{load, pin, update, Options};
 
 fn generate_pinned() -> keapgen::Files {
     let root = keapgen_tests::root();
@@ -44,14 +44,7 @@ fn every_shared_spec_generates() {
     assert!(specs.len() >= 4, "expected the four Keap specs in {}", dir.display());
     for path in specs {
         let spec = load::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
-        let opts = Options {
-            crate_name: "keap".into(),
-            crate_version: "0.1.0".into(),
-            spec_label: "Keap API x".into(),
-            runtime: Runtime::Baked,
-            names: Default::default(),
-            changelog: None,
-        };
+        let opts = Options::new("keap", "Keap API x");
         let generated = keapgen::generate(&spec, &opts).unwrap_or_else(|e| panic!("{e}"));
         let ops = generated.api.operations().count();
         let declared = spec.doc.paths.iter().map(|(_, item)| match item {
@@ -67,14 +60,7 @@ fn regenerating_2_0_20_as_2_0_21_changes_only_docs_and_version_lines() {
     let specs = keapgen_tests::specs_dir();
     let gen = |v: &str| {
         let spec = load::load_file(&specs.join(format!("keap-v2-{v}.yaml"))).unwrap();
-        let opts = Options {
-            crate_name: "keap".into(),
-            crate_version: "0.1.0".into(),
-            spec_label: format!("Keap API {v}"),
-            runtime: Runtime::Baked,
-            names: Default::default(),
-            changelog: None,
-        };
+        let opts = Options::new("keap", format!("Keap API {v}"));
         keapgen::generate(&spec, &opts).unwrap().files
     };
     let (old, new) = (gen("2.0.20"), gen("2.0.21"));
@@ -101,14 +87,7 @@ fn adding_an_operation_changes_only_the_files_that_own_it() {
     let added = format!("{base}  /b/{{id}}:\n    put:\n      tags: [B]\n      operationId: putB\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      responses: {{'204': {{description: OK}}}}\n");
     let gen = |text: &str| {
         let spec = load::parse(keapgen::diag::Source::new(None, text.to_string())).unwrap();
-        let opts = Options {
-            crate_name: "t".into(),
-            crate_version: "0.1.0".into(),
-            spec_label: "T 1".into(),
-            runtime: Runtime::Baked,
-            names: Default::default(),
-            changelog: None,
-        };
+        let opts = Options::new("t", "T 1");
         keapgen::generate(&spec, &opts).unwrap().files
     };
     let (old, new) = (gen(base), gen(&added));

@@ -173,6 +173,12 @@ impl<'a> Lowerer<'a> {
         self.warnings.push(Warning { pointer: pointer.into(), line: None, message: message.into() });
     }
 
+    /// Records a generated type and returns a reference to it.
+    fn define(&mut self, name: String, origin: &str, doc: Option<String>, kind: TypeKind) -> TypeRef {
+        self.types.insert(name.clone(), TypeDef { name: name.clone(), origin: origin.into(), doc, kind });
+        TypeRef::Named(name)
+    }
+
     fn claim(&mut self, hint: &Hint) -> String {
         if hint.claimed {
             hint.name.clone()
@@ -364,11 +370,7 @@ impl<'a> Lowerer<'a> {
             .filter(|v| seen.insert(v.clone()))
             .map(|v| Variant { name: ns.claim(sanitize(&v, Case::Pascal)), api_name: v })
             .collect();
-        self.types.insert(
-            name.clone(),
-            TypeDef { name: name.clone(), origin: pointer.into(), doc, kind: TypeKind::Enum { variants } },
-        );
-        TypeRef::Named(name)
+        self.define(name, pointer, doc, TypeKind::Enum { variants })
     }
 
     fn object(
@@ -420,16 +422,7 @@ impl<'a> Lowerer<'a> {
                 self.warn(format!("{pointer}/required"), format!("`{r}` is required but not a property; ignoring it"));
             }
         }
-        self.types.insert(
-            name.clone(),
-            TypeDef {
-                name: name.clone(),
-                origin: pointer.into(),
-                doc,
-                kind: TypeKind::Struct { fields, additional: extra },
-            },
-        );
-        Ok(TypeRef::Named(name))
+        Ok(self.define(name, pointer, doc, TypeKind::Struct { fields, additional: extra }))
     }
 
     fn all_of<'s>(
@@ -611,16 +604,8 @@ impl<'a> Lowerer<'a> {
             }
             variants.push(UnionVariant { name: ns.claim(vname), tags, ty, boxed: false });
         }
-        self.types.insert(
-            name.clone(),
-            TypeDef {
-                name: name.clone(),
-                origin: pointer.into(),
-                doc,
-                kind: TypeKind::Union { variants, discriminator: discriminator.map(|d| d.property_name.clone()) },
-            },
-        );
-        Ok(TypeRef::Named(name))
+        let discriminator = discriminator.map(|d| d.property_name.clone());
+        Ok(self.define(name, pointer, doc, TypeKind::Union { variants, discriminator }))
     }
 
     // ---- operations ----

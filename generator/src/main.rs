@@ -1,7 +1,7 @@
 //! The `keapgen` command: pull the pinned spec, generate the crate, check it is current.
 
 use clap::{Parser, Subcommand};
-use keapgen::{load, output, pin, update, Options, Runtime};
+use keapgen::{load, output, pin, update, Options};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -225,14 +225,7 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
             spec_label: format!("{} {version}", spec.doc.info.title),
             ..update::pinned_options(root, pin, &spec.doc.info.title).map_err(Failure::Spec)?
         },
-        _ => Options {
-            crate_name: args.name.clone(),
-            crate_version: "0.1.0".into(),
-            spec_label: format!("{} {version}", spec.doc.info.title),
-            runtime: Runtime::Baked,
-            names: Default::default(),
-            changelog: None,
-        },
+        _ => Options::new(args.name.clone(), format!("{} {version}", spec.doc.info.title)),
     };
     let generated = keapgen::generate(&spec, &opts).map_err(Failure::Spec)?;
     if args.verbose {

@@ -39,6 +39,20 @@ pub struct Options {
     pub changelog: Option<String>,
 }
 
+impl Options {
+    /// A crate with the runtime baked in, version 0.1.0, no pinned names, no changelog.
+    pub fn new(crate_name: impl Into<String>, spec_label: impl Into<String>) -> Self {
+        Options {
+            crate_name: crate_name.into(),
+            crate_version: "0.1.0".into(),
+            spec_label: spec_label.into(),
+            runtime: Runtime::Baked,
+            names: Default::default(),
+            changelog: None,
+        }
+    }
+}
+
 /// The generated crate: relative path → contents.
 pub type Files = BTreeMap<PathBuf, String>;
 
