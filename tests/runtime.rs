@@ -404,3 +404,51 @@ async fn every_error_shape_decodes() {
     assert_eq!((e.status, e.raw.as_str()), (404, ""));
     assert_eq!(e.to_string(), "getContact: HTTP 404");
 }
+
+#[tokio::test]
+async fn lists_stream_every_item_following_the_tokens() {
+    let server = serve(|s, _| {
+        let page = |ids: &[&str], next: &str| {
+            let contacts: Vec<String> = ids.iter().map(|id| format!(r#"{{"id":"{id}"}}"#)).collect();
+            Reply::json(200, &format!(r#"{{"contacts":[{}],"next_page_token":"{next}"}}"#, contacts.join(",")))
+        };
+        if s.target.contains("page_token=t2") {
+            page(&["5"], "")
+        } else if s.target.contains("page_token=t1") {
+            page(&["3", "4"], "t2")
+        } else {
+            page(&["1", "2"], "t1")
+        }
+    })
+    .await;
+    let clock = FakeClock::new();
+    let c = client(&server.url, Auth::api_key("k"), &clock);
+    let all = c.contact().list_contacts().page_size(2).items().all().await.unwrap();
+    let ids: Vec<_> = all.iter().map(|c| c.id.clone().unwrap()).collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "5"]);
+    let targets: Vec<String> = server.seen().into_iter().map(|s| s.target).collect();
+    assert_eq!(
+        targets,
+        [
+            "/rest/v2/contacts?page_size=2",
+            "/rest/v2/contacts?page_size=2&page_token=t1",
+            "/rest/v2/contacts?page_size=2&page_token=t2"
+        ]
+    );
+    // Pages one by one, as a stream.
+    let mut pages = c.contact().list_contacts().pages();
+    let mut count = 0;
+    while let Some(page) = pages.next_page().await {
+        count += page.unwrap().contacts.unwrap().len();
+    }
+    assert_eq!(count, 5);
+}
+
+#[tokio::test]
+async fn a_server_repeating_its_token_does_not_loop_forever() {
+    let server = serve(|_, _| Reply::json(200, r#"{"contacts":[{"id":"1"}],"next_page_token":"same"}"#)).await;
+    let clock = FakeClock::new();
+    let c = client(&server.url, Auth::api_key("k"), &clock);
+    let all = c.contact().list_contacts().items().all().await.unwrap();
+    assert_eq!(all.len(), 2, "the first page, then the page behind `same`, which names itself");
+}

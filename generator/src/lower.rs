@@ -767,6 +767,7 @@ impl<'a> Lowerer<'a> {
             None => None,
         };
         let (response, error_statuses) = self.response(op, &pointer, &hint)?;
+        let pagination = self.pagination(&out, &response);
         Ok(Operation {
             api_name,
             method_name,
@@ -780,6 +781,39 @@ impl<'a> Lowerer<'a> {
             body,
             response,
             error_statuses,
+            pagination,
+        })
+    }
+
+    /// A list takes `page_token` and returns `next_page_token` beside exactly one array.
+    /// (Lists that return a token but take none do not page.)
+    fn pagination(&self, params: &[Param], response: &Response) -> Option<Pagination> {
+        let token = params.iter().find(|p| {
+            p.location == ParamIn::Query && p.api_name == "page_token" && p.style == Style::Single && p.scalar
+        })?;
+        let Response::Json(ty) = response else { return None };
+        let TypeRef::Named(page) = self.resolve(ty) else { return None };
+        let Some(TypeKind::Struct { fields, .. }) = self.types.get(&page).map(|t| &t.kind) else { return None };
+        let plain = |f: &Field| f.required && !f.nullable;
+        let next = fields
+            .iter()
+            .find(|f| f.api_name == "next_page_token" && self.resolve(&f.ty) == TypeRef::Prim(Prim::String))?;
+        let mut arrays = fields.iter().filter_map(|f| match self.resolve(&f.ty) {
+            TypeRef::Vec(item) if !f.boxed => Some((f, *item)),
+            _ => None,
+        });
+        let (items, item) = arrays.next()?;
+        if arrays.next().is_some() {
+            return None;
+        }
+        Some(Pagination {
+            token_param: token.name.clone(),
+            token_required: token.required,
+            next_field: next.name.clone(),
+            next_required: plain(next),
+            items_field: items.name.clone(),
+            items_required: plain(items),
+            item,
         })
     }
 

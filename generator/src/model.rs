@@ -60,6 +60,27 @@ pub struct Operation {
     pub response: Response,
     /// Declared error statuses.
     pub error_statuses: Vec<String>,
+    /// How the operation pages, if it does.
+    pub pagination: Option<Pagination>,
+}
+
+/// A list that pages with `page_token` in and `next_page_token` out.
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    /// Rust name of the `page_token` parameter.
+    pub token_param: String,
+    /// Whether that parameter is required (a plain `String`).
+    pub token_required: bool,
+    /// Rust name of the `next_page_token` field.
+    pub next_field: String,
+    /// Whether that field is a plain `String` (required, not nullable).
+    pub next_required: bool,
+    /// Rust name of the field with the items.
+    pub items_field: String,
+    /// Whether that field is a plain `Vec` (required, not nullable).
+    pub items_required: bool,
+    /// The item type.
+    pub item: TypeRef,
 }
 
 /// Where a parameter goes.

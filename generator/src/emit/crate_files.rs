@@ -12,6 +12,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("clock.rs", include_str!("../../../templates/src/runtime/clock.rs")),
     ("error.rs", include_str!("../../../templates/src/runtime/error.rs")),
     ("mod.rs", include_str!("../../../templates/src/runtime/mod.rs")),
+    ("paginate.rs", include_str!("../../../templates/src/runtime/paginate.rs")),
     ("quota.rs", include_str!("../../../templates/src/runtime/quota.rs")),
     ("request.rs", include_str!("../../../templates/src/runtime/request.rs")),
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),

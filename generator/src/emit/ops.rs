@@ -1,7 +1,7 @@
 //! `api/`: one module per tag, one method and one request builder per operation.
 
 use super::{docs, ty};
-use crate::model::{Api, BodyKind, Operation, Param, ParamIn, Prim, Response, Style, Tag, TypeRef};
+use crate::model::{Api, BodyKind, Operation, Pagination, Param, ParamIn, Prim, Response, Style, Tag, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -104,6 +104,10 @@ fn method(op: &Operation) -> TokenStream {
     if op.summary.is_none() && op.description.is_none() {
         doc_parts.push(&op.api_name);
     }
+    let paged = "A list: `.items()` streams every item of every page, `.pages()` every page.";
+    if op.pagination.is_some() {
+        doc_parts.push(paged);
+    }
     doc_parts.push(&sends);
     let doc = docs::paragraphs(doc_parts);
     let deprecated = op.deprecated.then(|| quote!(#[deprecated = "deprecated in the spec"]));
@@ -180,6 +184,7 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
         _ => None,
     };
     let send = send(op);
+    let paging = op.pagination.as_ref().map(|pg| paging(op, pg));
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -192,6 +197,51 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
             #(#setters)*
             #body_setter
             #send
+        }
+        #paging
+    }
+}
+
+/// Streams of pages and items for a list operation.
+fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
+    let name = format_ident!("{}", op.builder);
+    let Response::Json(page_ty) = &op.response else { return quote!() };
+    let page = ty(page_ty, false);
+    let item = ty(&pg.item, false);
+    let token = format_ident!("{}", pg.token_param);
+    let next = format_ident!("{}", pg.next_field);
+    let items = format_ident!("{}", pg.items_field);
+    let set = if pg.token_required { quote!(self.#token = token;) } else { quote!(self.#token = Some(token);) };
+    let get = if pg.next_required { quote!(Some(page.#next.as_str())) } else { quote!(page.#next.as_deref()) };
+    let take = if pg.items_required { quote!(page.#items) } else { quote!(page.#items.unwrap_or_default()) };
+    quote! {
+        impl #name {
+            /// Every page, following `next_page_token` until the server sends none; one
+            /// request per page, each within the client's quota.
+            pub fn pages(self) -> crate::runtime::Pages<Self> {
+                crate::runtime::Pages::new(self)
+            }
+            /// Every item of every page, in order.
+            pub fn items(self) -> crate::runtime::Items<Self> {
+                crate::runtime::Items::new(self)
+            }
+        }
+        impl crate::runtime::Paginated for #name {
+            type Page = #page;
+            type Item = #item;
+            fn with_token(mut self, token: String) -> Self {
+                #set
+                self
+            }
+            fn fetch(self) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send + 'static {
+                self.send()
+            }
+            fn next_token(page: &Self::Page) -> Option<&str> {
+                #get
+            }
+            fn into_items(page: Self::Page) -> Vec<Self::Item> {
+                #take
+            }
         }
     }
 }

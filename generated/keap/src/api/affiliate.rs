@@ -11,6 +11,8 @@ impl AffiliateApi {
     ///
     /// Retrieves a list of Affiliates
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/affiliates`.
     pub fn list_affiliate(&self) -> ListAffiliate {
         ListAffiliate {
@@ -38,6 +40,8 @@ impl AffiliateApi {
     /// List Affiliate Commission Programs
     ///
     /// Retrieves a list of Affiliate Commission Programs
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/affiliates/commissionPrograms`.
     pub fn list_affiliate_commission_programs(&self) -> ListAffiliateCommissionPrograms {
@@ -502,6 +506,8 @@ impl AffiliateApi {
     ///
     /// Retrieves a list of Affiliate Links
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/affiliates/redirects`.
     pub fn list_affiliate_links(&self) -> ListAffiliateLinks {
         ListAffiliateLinks {
@@ -571,6 +577,8 @@ impl AffiliateApi {
     ///
     /// Retrieves a list of Affiliate Summaries
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/affiliates/summaries`.
     pub fn list_summaries(&self) -> ListSummaries {
         ListSummaries {
@@ -599,6 +607,8 @@ impl AffiliateApi {
     ///
     /// Retrieves a list of affiliate payments
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/affiliates/{affiliate_id}/payments`.
     pub fn list_affiliate_payments(
         &self,
@@ -617,6 +627,8 @@ impl AffiliateApi {
     ///
     /// Retrieves all referrals belonging to the given affiliate
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/affiliates/{affiliate_id}/referrals`.
     pub fn get_referrals_by_affiliate_id(
         &self,
@@ -634,6 +646,8 @@ impl AffiliateApi {
     /// Retrieve Affiliate Commissions
     ///
     /// Retrieve a list of Affiliate's Commissions
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/affiliates/{affiliate_id}:commissions`.
     pub fn get_affiliate_commissions(
@@ -828,6 +842,38 @@ impl ListAffiliate {
         self.client.transport().send_json(req).await
     }
 }
+impl ListAffiliate {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListAffiliate {
+    type Page = crate::types::ListAffiliatesResponse;
+    type Item = crate::types::RestAffiliate;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.affiliates.unwrap_or_default()
+    }
+}
 /// Request for [`AffiliateApi::add_affiliate`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -912,6 +958,38 @@ impl ListAffiliateCommissionPrograms {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListAffiliateCommissionPrograms {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListAffiliateCommissionPrograms {
+    type Page = crate::types::ListAffiliateCommissionProgramsResponse;
+    type Item = crate::types::AffiliateProgramV2;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.commission_programs.unwrap_or_default()
     }
 }
 /// Request for [`AffiliateApi::add_commission_program`]: set optional parameters, then `send`.
@@ -1786,6 +1864,38 @@ impl ListAffiliateLinks {
         self.client.transport().send_json(req).await
     }
 }
+impl ListAffiliateLinks {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListAffiliateLinks {
+    type Page = crate::types::ListAffiliateLinksResponse;
+    type Item = crate::types::AffiliateLink;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.affiliate_links.unwrap_or_default()
+    }
+}
 /// Request for [`AffiliateApi::create_redirect_link`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -1944,6 +2054,38 @@ impl ListSummaries {
         self.client.transport().send_json(req).await
     }
 }
+impl ListSummaries {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListSummaries {
+    type Page = crate::types::ListAffiliateSummariesResponse;
+    type Item = crate::types::AffiliateSummaryRecord;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.affiliate_summaries.unwrap_or_default()
+    }
+}
 /// Request for [`AffiliateApi::get_affiliate_commission_total`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -2039,6 +2181,38 @@ impl ListAffiliatePayments {
         self.client.transport().send_json(req).await
     }
 }
+impl ListAffiliatePayments {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListAffiliatePayments {
+    type Page = crate::types::ListAffiliatePaymentsResponse;
+    type Item = crate::types::RestAffiliatePayment;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.affiliate_payments.unwrap_or_default()
+    }
+}
 /// Request for [`AffiliateApi::get_referrals_by_affiliate_id`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -2116,6 +2290,38 @@ impl GetReferralsByAffiliateId {
         self.client.transport().send_json(req).await
     }
 }
+impl GetReferralsByAffiliateId {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for GetReferralsByAffiliateId {
+    type Page = crate::types::ListAffiliateReferralsResponse;
+    type Item = crate::types::Referral;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.referrals.unwrap_or_default()
+    }
+}
 /// Request for [`AffiliateApi::get_affiliate_commissions`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -2186,6 +2392,38 @@ impl GetAffiliateCommissions {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl GetAffiliateCommissions {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for GetAffiliateCommissions {
+    type Page = crate::types::ListAffiliateCommissionsResponse;
+    type Item = crate::types::AffiliateCommission;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.affiliate_commissions.unwrap_or_default()
     }
 }
 /// Request for [`AffiliateApi::get_affiliate`]: set optional parameters, then `send`.

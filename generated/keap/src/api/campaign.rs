@@ -11,6 +11,8 @@ impl CampaignApi {
     ///
     /// Retrieves a list of campaigns for the authenticated user
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/campaigns`.
     pub fn list_campaigns(&self) -> ListCampaigns {
         ListCampaigns {
@@ -172,6 +174,38 @@ impl ListCampaigns {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListCampaigns {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListCampaigns {
+    type Page = crate::types::ListCampaignsResponse;
+    type Item = crate::types::Campaign;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.campaigns.unwrap_or_default()
     }
 }
 /// Request for [`CampaignApi::get_campaign`]: set optional parameters, then `send`.

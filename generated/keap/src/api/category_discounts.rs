@@ -11,6 +11,8 @@ impl CategoryDiscountsApi {
     ///
     /// Retrieves a list of Category Discounts
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/discounts/productCategories`.
     pub fn list_category_discounts(&self) -> ListCategoryDiscounts {
         ListCategoryDiscounts {
@@ -189,6 +191,38 @@ impl ListCategoryDiscounts {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListCategoryDiscounts {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListCategoryDiscounts {
+    type Page = crate::types::ListCategoryDiscountsResponse;
+    type Item = crate::types::CategoryDiscount;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.discounts.unwrap_or_default()
     }
 }
 /// Request for [`CategoryDiscountsApi::create_category_discount`]: set optional parameters, then `send`.

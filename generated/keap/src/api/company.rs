@@ -11,6 +11,8 @@ impl CompanyApi {
     ///
     /// Retrieves a list of all Companies.&lt;br/&gt;&lt;br/&gt;
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/companies`.
     pub fn list_companies(&self) -> ListCompanies {
         ListCompanies {
@@ -282,6 +284,8 @@ impl CompanyApi {
     ///
     /// Retrieves a list of tags applied to the specified Company
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/companies/{company_id}/tags`.
     pub fn list_tags_for_company(
         &self,
@@ -444,6 +448,38 @@ impl ListCompanies {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListCompanies {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListCompanies {
+    type Page = crate::types::ListCompaniesResponse;
+    type Item = crate::types::Company;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.companies.unwrap_or_default()
     }
 }
 /// Request for [`CompanyApi::create_company`]: set optional parameters, then `send`.
@@ -955,6 +991,38 @@ impl ListTagsForCompany {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListTagsForCompany {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListTagsForCompany {
+    type Page = crate::types::ListCompanyTagsResponse;
+    type Item = crate::types::AppliedTag;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.tags.unwrap_or_default()
     }
 }
 /// Request for [`CompanyApi::add_tag_to_company`]: set optional parameters, then `send`.

@@ -11,6 +11,8 @@ impl ContactApi {
     ///
     /// Retrieves a list of Contacts
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/contacts`.
     pub fn list_contacts(&self) -> ListContacts {
         ListContacts {
@@ -43,6 +45,8 @@ impl ContactApi {
     /// List Contact Link types
     ///
     /// Retrieves a list of Contact Link types.
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/contacts/links/types`.
     pub fn list_contact_link_types(&self) -> ListContactLinkTypes {
@@ -341,6 +345,8 @@ impl ContactApi {
     ///
     /// Retrieves a list of tags applied to the specified Contact
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/contacts/{contact_id}/tags`.
     pub fn list_tags_for_contact(
         &self,
@@ -545,6 +551,38 @@ impl ListContacts {
         self.client.transport().send_json(req).await
     }
 }
+impl ListContacts {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListContacts {
+    type Page = crate::types::ListContactsResponse;
+    type Item = crate::types::Contact;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.contacts.unwrap_or_default()
+    }
+}
 /// Request for [`ContactApi::create_contact`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -662,6 +700,38 @@ impl ListContactLinkTypes {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListContactLinkTypes {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListContactLinkTypes {
+    type Page = crate::types::ListContactLinkTypesResponse;
+    type Item = crate::types::ContactLinkType;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.contact_link_types.unwrap_or_default()
     }
 }
 /// Request for [`ContactApi::create_contact_link_type`]: set optional parameters, then `send`.
@@ -1224,6 +1294,38 @@ impl ListTagsForContact {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListTagsForContact {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListTagsForContact {
+    type Page = crate::types::ListContactTagsResponse;
+    type Item = crate::types::AppliedTag;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.tags.unwrap_or_default()
     }
 }
 /// Request for [`ContactApi::link_contacts`]: set optional parameters, then `send`.

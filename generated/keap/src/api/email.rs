@@ -11,6 +11,8 @@ impl EmailApi {
     ///
     /// Retrieves a list of emails that have been sent
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/emails`.
     pub fn list_emails(&self) -> ListEmails {
         ListEmails {
@@ -38,6 +40,8 @@ impl EmailApi {
     /// List email templates
     ///
     /// Retrieves a paginated list of email templates
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/emails/templates`.
     pub fn list_email_templates(&self) -> ListEmailTemplates {
@@ -205,6 +209,38 @@ impl ListEmails {
         self.client.transport().send_json(req).await
     }
 }
+impl ListEmails {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListEmails {
+    type Page = crate::types::ListEmailsSentResponse;
+    type Item = crate::types::EmailSent;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.emails.unwrap_or_default()
+    }
+}
 /// Request for [`EmailApi::create_email`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -285,6 +321,38 @@ impl ListEmailTemplates {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListEmailTemplates {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListEmailTemplates {
+    type Page = crate::types::ListEmailTemplatesResponse;
+    type Item = crate::types::EmailTemplateSummary;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.email_templates.unwrap_or_default()
     }
 }
 /// Request for [`EmailApi::get_email_template`]: set optional parameters, then `send`.

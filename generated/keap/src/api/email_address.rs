@@ -11,6 +11,8 @@ impl EmailAddressApi {
     ///
     /// Retrieve a list of the Status of Email Addresses
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/emailAddresses`.
     pub fn list_email_address_statuses(&self) -> ListEmailAddressStatuses {
         ListEmailAddressStatuses {
@@ -144,6 +146,38 @@ impl ListEmailAddressStatuses {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListEmailAddressStatuses {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListEmailAddressStatuses {
+    type Page = crate::types::ListEmailAddressStatusResponse;
+    type Item = crate::types::RestEmailAddressStatus;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.email_addresses.unwrap_or_default()
     }
 }
 /// Request for [`EmailAddressApi::get_email_address_status`]: set optional parameters, then `send`.

@@ -11,6 +11,8 @@ impl LeadSourceCategoriesApi {
     ///
     /// Retrieves a list of Lead Source Categories
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/leadSourceCategories`.
     pub fn list_lead_source_categories(&self) -> ListLeadSourceCategories {
         ListLeadSourceCategories {
@@ -159,6 +161,38 @@ impl ListLeadSourceCategories {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListLeadSourceCategories {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListLeadSourceCategories {
+    type Page = crate::types::ListLeadSourceCategoriesResponse;
+    type Item = crate::types::LeadSourceCategory;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.lead_source_categories.unwrap_or_default()
     }
 }
 /// Request for [`LeadSourceCategoriesApi::create_lead_source_category`]: set optional parameters, then `send`.

@@ -11,6 +11,8 @@ impl LeadSourceExpensesApi {
     ///
     /// Retrieves a list of lead source expenses
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}/expenses`.
     pub fn list_lead_source_expenses(
         &self,
@@ -172,6 +174,38 @@ impl ListLeadSourceExpenses {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListLeadSourceExpenses {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListLeadSourceExpenses {
+    type Page = crate::types::ListLeadSourceExpensesResponse;
+    type Item = crate::types::LeadSourceExpense;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.lead_source_expenses.unwrap_or_default()
     }
 }
 /// Request for [`LeadSourceExpensesApi::create_lead_source_expense`]: set optional parameters, then `send`.

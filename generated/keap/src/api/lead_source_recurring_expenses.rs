@@ -11,6 +11,8 @@ impl LeadSourceRecurringExpensesApi {
     ///
     /// Retrieves a list of recurring expenses with lead_source_id and optional 'filter' query param
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}/recurringExpenses`.
     pub fn list_lead_source_recurring_expenses(
         &self,
@@ -95,6 +97,8 @@ impl LeadSourceRecurringExpensesApi {
     /// Retrieves a list of expenses incurred from a recurring expense
     ///
     /// Retrieves a list of expenses incurred from a recurring expense
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}/expenses`.
     pub fn list_expenses_incurred_from_lead_source_recurring_expense(
@@ -195,6 +199,38 @@ impl ListLeadSourceRecurringExpenses {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListLeadSourceRecurringExpenses {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListLeadSourceRecurringExpenses {
+    type Page = crate::types::ListLeadSourceRecurringExpensesResponse;
+    type Item = crate::types::LeadSourceRecurringExpense;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.lead_source_recurring_expenses.unwrap_or_default()
     }
 }
 /// Request for [`LeadSourceRecurringExpensesApi::create_lead_source_recurring_expense`]: set optional parameters, then `send`.
@@ -410,5 +446,37 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListExpensesIncurredFromLeadSourceRecurringExpense {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListExpensesIncurredFromLeadSourceRecurringExpense {
+    type Page = crate::types::ListLeadSourceExpensesResponse;
+    type Item = crate::types::LeadSourceExpense;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.lead_source_expenses.unwrap_or_default()
     }
 }

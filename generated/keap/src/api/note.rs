@@ -11,6 +11,8 @@ impl NoteApi {
     ///
     /// Retrieves a list of Notes for a given contact
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/contacts/{contact_id}/notes`.
     pub fn list_notes(&self, contact_id: impl Into<String>) -> ListNotes {
         ListNotes {
@@ -96,6 +98,8 @@ impl NoteApi {
     /// List All Notes
     ///
     /// Retrieves a list of all notes
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/notes`.
     pub fn list_all_notes(&self) -> ListAllNotes {
@@ -312,6 +316,8 @@ impl NoteApi {
     ///
     /// Retrieves a list of Note Templates
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/notes/templates`.
     pub fn list_note_templates(&self) -> ListNoteTemplates {
         ListNoteTemplates {
@@ -434,6 +440,38 @@ impl ListNotes {
         req.query("page_token", &self.page_token);
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListNotes {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListNotes {
+    type Page = crate::types::ListNotesResponse;
+    type Item = crate::types::Note;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.notes.unwrap_or_default()
     }
 }
 /// Request for [`NoteApi::create_note`]: set optional parameters, then `send`.
@@ -687,6 +725,38 @@ impl ListAllNotes {
         req.query("page_size", &self.page_size);
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListAllNotes {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListAllNotes {
+    type Page = crate::types::ListNotesResponse;
+    type Item = crate::types::Note;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.notes.unwrap_or_default()
     }
 }
 /// Request for [`NoteApi::retrieve_note_model`]: set optional parameters, then `send`.
@@ -1060,5 +1130,37 @@ impl ListNoteTemplates {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListNoteTemplates {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListNoteTemplates {
+    type Page = crate::types::ListNoteTemplateResponse;
+    type Item = crate::types::NoteTemplate;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.note_templates.unwrap_or_default()
     }
 }

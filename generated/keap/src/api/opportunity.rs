@@ -11,6 +11,8 @@ impl OpportunityApi {
     ///
     /// Retrieves a list of all Opportunities.
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/opportunities`.
     pub fn list_opportunities(&self) -> ListOpportunities {
         ListOpportunities {
@@ -247,6 +249,8 @@ impl OpportunityApi {
     ///
     /// Returns a paginated list of historical stage-move records.
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/opportunities/stageMoves`.
     pub fn list_opportunity_stage_moves(&self) -> ListOpportunityStageMoves {
         ListOpportunityStageMoves {
@@ -274,6 +278,8 @@ impl OpportunityApi {
     /// List of Opportunity Stages
     ///
     /// Retrieves a list of Opportunity Stages.
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/opportunities/stages`.
     pub fn list_opportunity_stages(&self) -> ListOpportunityStages {
@@ -490,6 +496,38 @@ impl ListOpportunities {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListOpportunities {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListOpportunities {
+    type Page = crate::types::ListOpportunitiesResponse;
+    type Item = crate::types::RestV2Opportunity;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.opportunities.unwrap_or_default()
     }
 }
 /// Request for [`OpportunityApi::create_opportunity`]: set optional parameters, then `send`.
@@ -907,6 +945,38 @@ impl ListOpportunityStageMoves {
         self.client.transport().send_json(req).await
     }
 }
+impl ListOpportunityStageMoves {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListOpportunityStageMoves {
+    type Page = crate::types::ListOpportunityStageMoveResponse;
+    type Item = crate::types::OpportunityStageMove;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.stage_moves.unwrap_or_default()
+    }
+}
 /// Request for [`OpportunityApi::get_opportunity_stage_move`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -989,6 +1059,38 @@ impl ListOpportunityStages {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListOpportunityStages {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListOpportunityStages {
+    type Page = crate::types::ListOpportunityStagesResponse;
+    type Item = crate::types::RestOpportunityStage;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.stages.unwrap_or_default()
     }
 }
 /// Request for [`OpportunityApi::create_opportunity_stage`]: set optional parameters, then `send`.

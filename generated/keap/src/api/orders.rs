@@ -11,6 +11,8 @@ impl OrdersApi {
     ///
     /// Retrieves a list of orders
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/orders`.
     pub fn list_orders(&self) -> ListOrders {
         ListOrders {
@@ -364,6 +366,8 @@ impl OrdersApi {
     ///
     /// Retrieves a list of payments made against a given order, including historical or external payments of cash or credit card
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/orders/{order_id}/payments`.
     pub fn list_order_payments(&self, order_id: impl Into<String>) -> ListOrderPayments {
         ListOrderPayments {
@@ -548,6 +552,38 @@ impl ListOrders {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListOrders {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListOrders {
+    type Page = crate::types::ListOrders;
+    type Item = crate::types::OrderV2;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.orders.unwrap_or_default()
     }
 }
 /// Request for [`OrdersApi::create_order`]: set optional parameters, then `send`.
@@ -1175,6 +1211,38 @@ impl ListOrderPayments {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListOrderPayments {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListOrderPayments {
+    type Page = crate::types::ListOrderPaymentsResponse;
+    type Item = crate::types::InvoiceOrderPayment;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.invoice_order_payments.unwrap_or_default()
     }
 }
 /// Request for [`OrdersApi::create_payment_for_an_order`]: set optional parameters, then `send`.

@@ -11,6 +11,8 @@ impl PaymentMethodsApi {
     ///
     /// Retrieves a list of Contact Payment Methods
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/contacts/{contact_id}/paymentMethods`.
     pub fn list_payment_methods_1(
         &self,
@@ -60,6 +62,8 @@ impl PaymentMethodsApi {
     /// List of Payment Methods
     ///
     /// Retrieves a list of Payment Methods
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/paymentMethods`.
     pub fn list_payment_methods(&self) -> ListPaymentMethods {
@@ -139,6 +143,38 @@ impl ListPaymentMethods1 {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListPaymentMethods1 {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListPaymentMethods1 {
+    type Page = crate::types::ListContactPaymentMethodsResponse;
+    type Item = crate::types::PaymentMethod;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.records.unwrap_or_default()
     }
 }
 /// Request for [`PaymentMethodsApi::delete_payment_method`]: set optional parameters, then `send`.
@@ -261,5 +297,37 @@ impl ListPaymentMethods {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListPaymentMethods {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListPaymentMethods {
+    type Page = crate::types::ListPaymentMethodsResponse;
+    type Item = crate::types::PaymentMethod;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.payment_methods.unwrap_or_default()
     }
 }

@@ -11,6 +11,8 @@ impl ProductCategoriesApi {
     ///
     /// Retrieves a list of Product Categories
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/productCategories`.
     pub fn list_product_categories(&self) -> ListProductCategories {
         ListProductCategories {
@@ -38,6 +40,8 @@ impl ProductCategoriesApi {
     /// List Assigned Products to Categories
     ///
     /// Retrieves a list of Products assigned to Product Categories
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/productCategories/assignedProducts`.
     pub fn list_assigned_products(&self) -> ListAssignedProducts {
@@ -219,6 +223,38 @@ impl ListProductCategories {
         self.client.transport().send_json(req).await
     }
 }
+impl ListProductCategories {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListProductCategories {
+    type Page = crate::types::ListProductCategoriesResponse;
+    type Item = crate::types::ProductCategory;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.product_categories.unwrap_or_default()
+    }
+}
 /// Request for [`ProductCategoriesApi::create_product_category`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -302,6 +338,38 @@ impl ListAssignedProducts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListAssignedProducts {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListAssignedProducts {
+    type Page = crate::types::ListAssignedProductsResponse;
+    type Item = crate::types::AssignedProducts;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.assigned_product_categories.unwrap_or_default()
     }
 }
 /// Request for [`ProductCategoriesApi::get_product_category`]: set optional parameters, then `send`.

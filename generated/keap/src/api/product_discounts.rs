@@ -11,6 +11,8 @@ impl ProductDiscountsApi {
     ///
     /// Retrieves a list of Product Discounts
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/discounts/products`.
     pub fn list_product_discounts(&self) -> ListProductDiscounts {
         ListProductDiscounts {
@@ -190,6 +192,38 @@ impl ListProductDiscounts {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListProductDiscounts {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListProductDiscounts {
+    type Page = crate::types::ListProductDiscountsResponse;
+    type Item = crate::types::ProductDiscount;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.discounts.unwrap_or_default()
     }
 }
 /// Request for [`ProductDiscountsApi::create_product_discount`]: set optional parameters, then `send`.

@@ -11,6 +11,8 @@ impl ProductInterestBundlesApi {
     ///
     /// Retrieves a list of Product Interest Bundles
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/productInterestBundles`.
     pub fn list_product_interest_bundles(&self) -> ListProductInterestBundles {
         ListProductInterestBundles {
@@ -193,6 +195,38 @@ impl ListProductInterestBundles {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListProductInterestBundles {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListProductInterestBundles {
+    type Page = crate::types::ListProductInterestBundleResponse;
+    type Item = crate::types::ProductInterestBundle;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.product_interest_bundles.unwrap_or_default()
     }
 }
 /// Request for [`ProductInterestBundlesApi::create_product_interest_bundle`]: set optional parameters, then `send`.

@@ -11,6 +11,8 @@ impl ReportingApi {
     ///
     /// Retrieves a list of Reports as defined in the application (identified as Saved Search)&lt;br/&gt;&lt;span style='color:red'&gt;Deprecated as of v2&lt;/span&gt;
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/reporting/reports`.
     pub fn list_reports(&self) -> ListReports {
         ListReports {
@@ -130,6 +132,38 @@ impl ListReports {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListReports {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListReports {
+    type Page = crate::types::ListReportsResponse;
+    type Item = crate::types::Report;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.reports.unwrap_or_default()
     }
 }
 /// Request for [`ReportingApi::retrieve_report`]: set optional parameters, then `send`.

@@ -25,6 +25,8 @@ impl SalesApi {
     ///
     /// Retrieves a list of payments
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/sales/payments`.
     pub fn list_payments(&self) -> ListPayments {
         ListPayments {
@@ -38,6 +40,8 @@ impl SalesApi {
     /// List Transactions
     ///
     /// Retrieves a list of sales transactions
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/sales/transactions`.
     pub fn list_transactions(&self) -> ListTransactions {
@@ -150,6 +154,38 @@ impl ListPayments {
         self.client.transport().send_json(req).await
     }
 }
+impl ListPayments {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListPayments {
+    type Page = crate::types::ListPayments;
+    type Item = crate::types::Payment;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.payments.unwrap_or_default()
+    }
+}
 /// Request for [`SalesApi::list_transactions`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -225,5 +261,37 @@ impl ListTransactions {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListTransactions {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListTransactions {
+    type Page = crate::types::ListTransactions;
+    type Item = crate::types::TransactionV2;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.transactions.unwrap_or_default()
     }
 }

@@ -11,6 +11,8 @@ impl SubscriptionPlansApi {
     ///
     /// Retrieves a list of Subscription Plans
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/products/{product_id}/subscriptions`.
     pub fn list_subscription_plans(
         &self,
@@ -164,6 +166,38 @@ impl ListSubscriptionPlans {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListSubscriptionPlans {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListSubscriptionPlans {
+    type Page = crate::types::ListSubscriptionPlansResponse;
+    type Item = crate::types::SubscriptionPlan;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.subscriptions.unwrap_or_default()
     }
 }
 /// Request for [`SubscriptionPlansApi::create_subscription_plans`]: set optional parameters, then `send`.

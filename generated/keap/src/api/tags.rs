@@ -12,6 +12,8 @@ impl TagsApi {
     /// Retrieves a list of Tags defined in the application
     /// To search for `null` or empty fields use `filter==NONE`
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/tags`.
     pub fn list_tags(&self) -> ListTags {
         ListTags {
@@ -37,6 +39,8 @@ impl TagsApi {
     ///
     /// Retrieves a list of defined Tag Categories
     /// To search for `null` or empty fields use `filter==NONE`
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/tags/categories`.
     pub fn list_tag_categories(&self) -> ListTagCategories {
@@ -148,6 +152,8 @@ impl TagsApi {
     /// Retrieves a list of Companies that have the given Tag applied.
     /// To search for `null` or empty fields use `filter==NONE`
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/tags/{tag_id}/companies`.
     pub fn list_companies_for_tag_id(
         &self,
@@ -166,6 +172,8 @@ impl TagsApi {
     ///
     /// Retrieves a list of Contacts with the specified Tag
     /// To search for `null` or empty fields use `filter==NONE`
+    ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/tags/{tag_id}/contacts`.
     pub fn list_contacts_with_tag_id(
@@ -296,6 +304,38 @@ impl ListTags {
         self.client.transport().send_json(req).await
     }
 }
+impl ListTags {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListTags {
+    type Page = crate::types::ListTagsResponse;
+    type Item = crate::types::Tag;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.tags.unwrap_or_default()
+    }
+}
 /// Request for [`TagsApi::create_tag`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -392,6 +432,38 @@ impl ListTagCategories {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListTagCategories {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListTagCategories {
+    type Page = crate::types::ListTagCategoriesResponse;
+    type Item = crate::types::TagCategory;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.tag_categories.unwrap_or_default()
     }
 }
 /// Request for [`TagsApi::create_tag_category`]: set optional parameters, then `send`.
@@ -650,6 +722,38 @@ impl ListCompaniesForTagId {
         self.client.transport().send_json(req).await
     }
 }
+impl ListCompaniesForTagId {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListCompaniesForTagId {
+    type Page = crate::types::ListTaggedCompaniesResponse;
+    type Item = crate::types::TaggedCompany;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.tagged_companies.unwrap_or_default()
+    }
+}
 /// Request for [`TagsApi::list_contacts_with_tag_id`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -728,6 +832,38 @@ impl ListContactsWithTagId {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListContactsWithTagId {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListContactsWithTagId {
+    type Page = crate::types::ListTaggedContactsResponse;
+    type Item = crate::types::TaggedContact;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.contacts.unwrap_or_default()
     }
 }
 /// Request for [`TagsApi::apply_tags`]: set optional parameters, then `send`.

@@ -11,6 +11,8 @@ impl TaskApi {
     ///
     /// Retrieves a list of tasks based on the provided filter. Tasks which are not assigned to a User may be queried with user_id==UNASSIGNED.
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/tasks`.
     pub fn list_tasks(&self) -> ListTasks {
         ListTasks {
@@ -384,6 +386,38 @@ impl ListTasks {
         req.query("page_token", &self.page_token);
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListTasks {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListTasks {
+    type Page = crate::types::ListTasksResponse;
+    type Item = crate::types::Task;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.tasks.unwrap_or_default()
     }
 }
 /// Request for [`TaskApi::create_task`]: set optional parameters, then `send`.

@@ -21,6 +21,8 @@ impl UsersApi {
     ///
     /// Retrieves a list of users
     ///
+    /// A list: `.items()` streams every item of every page, `.pages()` every page.
+    ///
     /// Sends `GET /rest/v2/users`.
     pub fn list_paginated_users(&self) -> ListPaginatedUsers {
         ListPaginatedUsers {
@@ -162,6 +164,38 @@ impl ListPaginatedUsers {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         self.client.transport().send_json(req).await
+    }
+}
+impl ListPaginatedUsers {
+    /// Every page, following `next_page_token` until the server sends none; one
+    /// request per page, each within the client's quota.
+    pub fn pages(self) -> crate::runtime::Pages<Self> {
+        crate::runtime::Pages::new(self)
+    }
+    /// Every item of every page, in order.
+    pub fn items(self) -> crate::runtime::Items<Self> {
+        crate::runtime::Items::new(self)
+    }
+}
+impl crate::runtime::Paginated for ListPaginatedUsers {
+    type Page = crate::types::ListUsersPaginatedResponse;
+    type Item = crate::types::User;
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Self::Page, crate::Error>,
+    > + Send + 'static {
+        self.send()
+    }
+    fn next_token(page: &Self::Page) -> Option<&str> {
+        page.next_page_token.as_deref()
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.users.unwrap_or_default()
     }
 }
 /// Request for [`UsersApi::get_user_by_id`]: set optional parameters, then `send`.

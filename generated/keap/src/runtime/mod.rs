@@ -11,6 +11,7 @@ mod auth;
 mod client;
 mod clock;
 mod error;
+mod paginate;
 mod quota;
 mod request;
 mod values;
@@ -19,10 +20,13 @@ pub use auth::{Auth, OAuth2Builder, OnRefresh, Secret, Tokens, API_KEY_HEADER, D
 pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
+pub use paginate::{Items, Pages, Paginated};
 pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaGate, QuotaStore, Wait, Window};
 pub use request::{encode_path, json_text, simple_text, Method, Request};
 pub use values::{null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
 
+/// The `Stream` trait [`Pages`] and [`Items`] implement.
+pub use futures_core::Stream;
 /// The HTTP client crate underneath, for [`ClientBuilder::http_client`].
 pub use reqwest;
 
