@@ -741,6 +741,7 @@ impl<'a> Lowerer<'a> {
                         ty: TypeRef::Prim(Prim::String),
                         required: true,
                         scalar: true,
+                        bounds: (None, None),
                         doc: None,
                         deprecated: false,
                     });
@@ -872,7 +873,16 @@ impl<'a> Lowerer<'a> {
             _ => (Style::Single, ty),
         };
         let scalar = self.is_scalar(&ty);
+        let bounds = match &schema {
+            Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Integer(it)), .. }))
+                if style == Style::Single =>
+            {
+                (it.minimum, it.maximum)
+            }
+            _ => (None, None),
+        };
         Ok(Param {
+            bounds,
             name: names.claim(sanitize(&data.name, Case::Snake)),
             api_name: data.name.clone(),
             location,
@@ -975,6 +985,7 @@ impl<'a> Lowerer<'a> {
                     },
                     required: f.required,
                     scalar,
+                    bounds: (None, None),
                     doc: f.doc,
                     deprecated: f.deprecated,
                 });

@@ -132,6 +132,8 @@ pub struct Param {
     pub required: bool,
     /// Whether the value has a plain text form (scalars and enums); others travel as JSON.
     pub scalar: bool,
+    /// Integer bounds from the spec (`page_size` maximums); setters clamp to them.
+    pub bounds: (Option<i64>, Option<i64>),
     /// Description.
     pub doc: Option<String>,
     /// Whether the spec marks it deprecated.

@@ -248,7 +248,30 @@ fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
 
 fn setter(p: &Param) -> TokenStream {
     let n = format_ident!("{}", p.name);
-    let (t, store) = param_arg(p);
+    let (t, mut store) = param_arg(p);
+    // The spec's bounds are the server's: a larger page size would only be refused.
+    let literal = |v: i64| match p.ty {
+        TypeRef::Prim(Prim::I32) => {
+            proc_macro2::Literal::i32_unsuffixed(v.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+        }
+        _ => proc_macro2::Literal::i64_unsuffixed(v),
+    };
+    store = match p.bounds {
+        // `clamp` panics when min > max: a spec that says so gets its maximum only.
+        (Some(lo), Some(hi)) if lo <= hi => {
+            let (lo, hi) = (literal(lo), literal(hi));
+            quote!(#store.clamp(#lo, #hi))
+        }
+        (_, Some(hi)) => {
+            let hi = literal(hi);
+            quote!(#store.min(#hi))
+        }
+        (Some(lo), None) => {
+            let lo = literal(lo);
+            quote!(#store.max(#lo))
+        }
+        (None, None) => store,
+    };
     let place = match p.location {
         ParamIn::Path => "path parameter",
         ParamIn::Query => "query parameter",
@@ -257,8 +280,18 @@ fn setter(p: &Param) -> TokenStream {
         ParamIn::Form => "form field",
     };
     let deprecated = if p.deprecated { "Deprecated in the spec." } else { "" };
-    let doc =
-        docs::paragraphs([p.doc.as_deref().unwrap_or(""), deprecated, &format!("Sets the {place} `{}`.", p.api_name)]);
+    let bounds = match p.bounds {
+        (Some(lo), Some(hi)) => format!("Kept within {lo}..={hi}, as the spec allows."),
+        (None, Some(hi)) => format!("At most {hi}, as the spec allows."),
+        (Some(lo), None) => format!("At least {lo}, as the spec allows."),
+        (None, None) => String::new(),
+    };
+    let doc = docs::paragraphs([
+        p.doc.as_deref().unwrap_or(""),
+        deprecated,
+        &bounds,
+        &format!("Sets the {place} `{}`.", p.api_name),
+    ]);
     quote! {
         #doc
         pub fn #n(mut self, #n: #t) -> Self {

@@ -813,9 +813,11 @@ impl ListAffiliate {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -931,9 +933,11 @@ impl ListAffiliateCommissionPrograms {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -1835,9 +1839,11 @@ impl ListAffiliateLinks {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -2025,9 +2031,11 @@ impl ListSummaries {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -2151,9 +2159,11 @@ impl ListAffiliatePayments {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -2267,9 +2277,11 @@ impl GetReferralsByAffiliateId {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -2364,9 +2376,11 @@ impl GetAffiliateCommissions {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token

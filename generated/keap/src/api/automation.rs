@@ -211,9 +211,11 @@ impl ListAutomations {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=25, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 25));
         self
     }
     /// Page token
@@ -413,9 +415,11 @@ impl ListAllAutomationIds {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=25, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 25));
         self
     }
     /// Page token

@@ -126,9 +126,11 @@ impl ListEmailAddressStatuses {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.

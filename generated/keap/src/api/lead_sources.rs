@@ -148,9 +148,11 @@ impl ListLeadSources {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token

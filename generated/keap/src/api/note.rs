@@ -403,9 +403,11 @@ impl ListNotes {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -696,9 +698,11 @@ impl ListAllNotes {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Comma-delimited list of optional Note properties to include in the response. Allowed values: custom_fields
@@ -1103,9 +1107,11 @@ impl ListNoteTemplates {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token

@@ -277,9 +277,11 @@ impl ListTags {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -405,9 +407,11 @@ impl ListTagCategories {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -692,9 +696,11 @@ impl ListCompaniesForTagId {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token
@@ -804,9 +810,11 @@ impl ListContactsWithTagId {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 0..=1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(0, 1000));
         self
     }
     /// Page token

@@ -137,9 +137,11 @@ impl ListPaginatedUsers {
     }
     /// Total number of items to return per page
     ///
+    /// Kept within 1..=100, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().clamp(1, 100));
         self
     }
     /// Page token

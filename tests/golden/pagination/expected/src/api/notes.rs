@@ -37,9 +37,11 @@ pub struct ListNotes {
     page_token: Option<String>,
 }
 impl ListNotes {
+    /// At most 1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().min(1000));
         self
     }
     /// Sets the query parameter `page_token`.

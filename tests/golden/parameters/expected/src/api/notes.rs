@@ -68,9 +68,11 @@ impl UpdateNote {
         self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
+    /// At most 1000, as the spec allows.
+    ///
     /// Sets the query parameter `page_size`.
     pub fn page_size(mut self, page_size: impl Into<i32>) -> Self {
-        self.page_size = Some(page_size.into());
+        self.page_size = Some(page_size.into().min(1000));
         self
     }
     /// Sets the query parameter `since`.
