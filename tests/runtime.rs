@@ -452,3 +452,20 @@ async fn a_server_repeating_its_token_does_not_loop_forever() {
     let all = c.contact().list_contacts().items().all().await.unwrap();
     assert_eq!(all.len(), 2, "the first page, then the page behind `same`, which names itself");
 }
+
+#[tokio::test]
+async fn a_partial_update_sends_a_mask_of_the_fields_set() {
+    let server = serve(|_, _| Reply::json(200, r#"{"id":"9"}"#)).await;
+    let clock = FakeClock::new();
+    let c = client(&server.url, Auth::api_key("k"), &clock);
+    let body = keap::types::CreateUpdateContactRequest { given_name: Some("Ada".into()), ..Default::default() };
+    c.contact().update_contact("9", body.clone()).send().await.unwrap();
+    // Changing the name cannot wipe the email addresses: only `given_name` is in the mask.
+    let first = &server.seen()[0];
+    assert_eq!((first.method.as_str(), first.target.as_str()), ("PATCH", "/rest/v2/contacts/9?update_mask=given_name"));
+    assert_eq!(String::from_utf8(first.body.clone()).unwrap(), r#"{"given_name":"Ada"}"#);
+    // An explicit mask wins.
+    use keap::types::UpdateContactUpdateMaskItem as Mask;
+    c.contact().update_contact("9", body).update_mask([Mask::GivenName, Mask::EmailAddresses]).send().await.unwrap();
+    assert_eq!(server.seen()[1].target, "/rest/v2/contacts/9?update_mask=given_name&update_mask=email_addresses");
+}

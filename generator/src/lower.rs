@@ -769,6 +769,19 @@ impl<'a> Lowerer<'a> {
         };
         let (response, error_statuses) = self.response(op, &pointer, &hint)?;
         let pagination = self.pagination(&out, &response);
+        // A PATCH-style update whose mask can be derived from what the caller set.
+        let has_fields = body.as_ref().is_some_and(|b| b.kind == BodyKind::Json)
+            || out.iter().any(|p| matches!(p.location, ParamIn::Part | ParamIn::Form));
+        let update_mask = out
+            .iter()
+            .find(|p| {
+                p.api_name == "update_mask"
+                    && !p.required
+                    && p.location == ParamIn::Query
+                    && matches!(p.style, Style::Csv | Style::Repeat)
+            })
+            .filter(|_| has_fields)
+            .map(|p| p.name.clone());
         Ok(Operation {
             api_name,
             method_name,
@@ -783,6 +796,7 @@ impl<'a> Lowerer<'a> {
             response,
             error_statuses,
             pagination,
+            update_mask,
         })
     }
 

@@ -62,6 +62,9 @@ pub struct Operation {
     pub error_statuses: Vec<String>,
     /// How the operation pages, if it does.
     pub pagination: Option<Pagination>,
+    /// Rust name of the `update_mask` parameter of a partial update, derived from the
+    /// fields the caller set when left unset.
+    pub update_mask: Option<String>,
 }
 
 /// A list that pages with `page_token` in and `next_page_token` out.

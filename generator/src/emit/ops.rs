@@ -108,6 +108,13 @@ fn method(op: &Operation) -> TokenStream {
     if op.pagination.is_some() {
         doc_parts.push(paged);
     }
+    let masked = "A partial update. Without `update_mask` Keap replaces whole lists (emails, phone \
+        numbers, addresses) with what you send, so fields you did not mean to touch can be \
+        lost. This method derives `update_mask` from the fields you set; an explicit \
+        `.update_mask(...)` wins.";
+    if op.update_mask.is_some() {
+        doc_parts.push(masked);
+    }
     doc_parts.push(&sends);
     let doc = docs::paragraphs(doc_parts);
     let deprecated = op.deprecated.then(|| quote!(#[deprecated = "deprecated in the spec"]));
@@ -199,6 +206,46 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
             #send
         }
         #paging
+    }
+}
+
+/// Sends the caller's `update_mask`, or one naming exactly the fields they set.
+fn update_mask(op: &Operation, explicit: &TokenStream) -> TokenStream {
+    let Some(mask) = op.update_mask.as_ref().and_then(|m| op.params.iter().find(|p| &p.name == m)) else {
+        return explicit.clone();
+    };
+    let n = format_ident!("{}", mask.name);
+    let wire = &mask.api_name;
+    let send = if mask.style == Style::Csv { quote!(query_csv) } else { quote!(query_repeat) };
+    let derived = match &op.body {
+        Some(b) if b.required => quote!(req.#send(#wire, &crate::runtime::set_fields(&self.body));),
+        Some(_) => quote! {
+            if let Some(body) = &self.body {
+                req.#send(#wire, &crate::runtime::set_fields(body));
+            }
+        },
+        None => {
+            let fields = op.params.iter().filter(|p| matches!(p.location, ParamIn::Part | ParamIn::Form)).map(|p| {
+                let f = format_ident!("{}", p.name);
+                let w = &p.api_name;
+                if p.required {
+                    quote!((#w, true))
+                } else {
+                    quote!((#w, self.#f.is_some()))
+                }
+            });
+            quote! {
+                let set: Vec<&str> = [#(#fields),*].into_iter().filter(|(_, set)| *set).map(|(name, _)| name).collect();
+                req.#send(#wire, &set);
+            }
+        }
+    };
+    quote! {
+        if self.#n.is_some() {
+            #explicit
+        } else {
+            #derived
+        }
     }
 }
 
@@ -340,7 +387,12 @@ fn send(op: &Operation) -> TokenStream {
             (ParamIn::Path, _) => unreachable!("filtered above"),
         }
     });
-    let stmts: Vec<TokenStream> = stmts.collect();
+    let mut stmts: Vec<TokenStream> = stmts.collect();
+    if let Some(mask) = &op.update_mask {
+        if let Some(i) = op.params.iter().filter(|p| p.location != ParamIn::Path).position(|p| &p.name == mask) {
+            stmts[i] = update_mask(op, &stmts[i]);
+        }
+    }
     let body = op.body.as_ref().map(|b| {
         let set = match &b.kind {
             BodyKind::Bytes(ct) => quote!(req.bytes(#ct, body);),

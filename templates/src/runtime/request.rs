@@ -67,6 +67,14 @@ pub fn simple_text(value: &Option<impl Serialize>) -> Option<String> {
     }
 }
 
+/// The top-level fields a body sets (those it serialises), for a derived `update_mask`.
+pub fn set_fields(body: &impl Serialize) -> Vec<String> {
+    match serde_json::to_value(body) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The body of a request.
 #[derive(Debug, Default)]
 pub(crate) enum Body {

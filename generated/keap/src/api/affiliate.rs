@@ -87,6 +87,8 @@ impl AffiliateApi {
     ///
     /// Updates a Default Commission Program
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}`.
     pub fn update_default_commission_program(
         &self,
@@ -119,6 +121,8 @@ impl AffiliateApi {
     /// Update a Product Commission Program
     ///
     /// Updates a Product Commission Program
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}`.
     pub fn update_product_commission_program(
@@ -165,6 +169,8 @@ impl AffiliateApi {
     ///
     /// Updates a resource for a commission program
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/resources/{resource_id}`.
     pub fn update_commission_program_resource(
         &self,
@@ -197,6 +203,8 @@ impl AffiliateApi {
     /// Update a Subscription Commission Program
     ///
     /// Updates a Subscription Commission Program
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}`.
     pub fn update_subscription_commission_program(
@@ -274,6 +282,8 @@ impl AffiliateApi {
     /// Update an Affiliate Commission Program
     ///
     /// Updates the properties of an Affiliate Commission Program
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/{commission_program_id}`.
     pub fn update_commission_program(
@@ -489,6 +499,8 @@ impl AffiliateApi {
     ///
     /// Updates a custom field of the specified type and options to the Affiliate object.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/affiliates/model/customFields/{custom_field_id}`.
     pub fn update_affiliate_custom_field(
         &self,
@@ -688,6 +700,8 @@ impl AffiliateApi {
     /// Update an Affiliate
     ///
     /// Updates a single Affiliate
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/affiliates/{id}`.
     pub fn update_affiliate(
@@ -1085,7 +1099,11 @@ impl UpdateDefaultCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}"
             ),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1157,7 +1175,11 @@ impl UpdateProductCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}"
             ),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1241,7 +1263,11 @@ impl UpdateCommissionProgramResource {
             "/rest/v2/affiliates/commissionPrograms/resources/{resource_id}",
             format!("/rest/v2/affiliates/commissionPrograms/resources/{resource_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1317,7 +1343,11 @@ impl UpdateSubscriptionCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}"
             ),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1454,7 +1484,11 @@ impl UpdateCommissionProgram {
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}",
             format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1797,7 +1831,11 @@ impl UpdateAffiliateCustomField {
             "/rest/v2/affiliates/model/customFields/{custom_field_id}",
             format!("/rest/v2/affiliates/model/customFields/{custom_field_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -2511,7 +2549,11 @@ impl UpdateAffiliate {
             "/rest/v2/affiliates/{id}",
             format!("/rest/v2/affiliates/{id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

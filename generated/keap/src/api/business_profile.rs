@@ -21,6 +21,8 @@ impl BusinessProfileApi {
     ///
     /// Updates Business Profile information.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/businessProfile`.
     pub fn update_business_profile(
         &self,
@@ -84,7 +86,11 @@ impl UpdateBusinessProfile {
             "/rest/v2/businessProfile",
             "/rest/v2/businessProfile".to_owned(),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

@@ -227,6 +227,8 @@ impl CompanyApi {
     ///
     /// Updates a custom field of the specified type and options to the Company object
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/companies/model/customFields/{custom_field_id}`.
     pub fn update_company_custom_field(
         &self,
@@ -266,6 +268,8 @@ impl CompanyApi {
     /// Update a Company
     ///
     /// Updates a Company with the values provided in the request
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/companies/{company_id}`.
     pub fn update_company(
@@ -816,7 +820,11 @@ impl UpdateCompanyCustomField {
             "/rest/v2/companies/model/customFields/{custom_field_id}",
             format!("/rest/v2/companies/model/customFields/{custom_field_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -905,7 +913,11 @@ impl UpdateCompany {
             "/rest/v2/companies/{company_id}",
             format!("/rest/v2/companies/{company_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

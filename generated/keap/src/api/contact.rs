@@ -316,6 +316,8 @@ impl ContactApi {
     ///
     /// Updates a Contact
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/contacts/{contact_id}`.
     pub fn update_contact(
         &self,
@@ -1188,7 +1190,11 @@ impl UpdateContact {
             "/rest/v2/contacts/{contact_id}",
             format!("/rest/v2/contacts/{contact_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);

@@ -58,6 +58,8 @@ impl FilesApi {
     ///
     /// Updates a file using multipart/form-data. Note that this endpoint uses POST instead of PATCH.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `POST /rest/v2/files/{file_id}`.
     pub fn update_file(&self, file_id: impl Into<String>) -> UpdateFile {
         UpdateFile {
@@ -321,7 +323,20 @@ impl UpdateFile {
             "/rest/v2/files/{file_id}",
             format!("/rest/v2/files/{file_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            let set: Vec<&str> = [
+                ("file", self.file.is_some()),
+                ("file_name", self.file_name.is_some()),
+                ("is_public", self.is_public.is_some()),
+            ]
+                .into_iter()
+                .filter(|(_, set)| *set)
+                .map(|(name, _)| name)
+                .collect();
+            req.query_repeat("update_mask", &set);
+        }
         req.part_file("file", self.file);
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);

@@ -69,6 +69,8 @@ impl FreeTrialDiscountsApi {
     ///
     /// Updates a Subscription Free Trial Discount
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/discounts/freeTrials/{discount_id}`.
     pub fn update_free_trial_discount(
         &self,
@@ -317,7 +319,11 @@ impl UpdateFreeTrialDiscount {
             "/rest/v2/discounts/freeTrials/{discount_id}",
             format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

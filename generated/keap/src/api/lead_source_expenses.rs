@@ -79,6 +79,8 @@ impl LeadSourceExpensesApi {
     ///
     /// Updates a new Lead Source Expense
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}`.
     pub fn update_lead_source_expense(
         &self,
@@ -322,7 +324,11 @@ impl UpdateLeadSourceExpense {
                 "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}"
             ),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

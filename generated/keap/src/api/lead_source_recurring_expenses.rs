@@ -79,6 +79,8 @@ impl LeadSourceRecurringExpensesApi {
     ///
     /// Updates a Lead Source Recurring Expense
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}`.
     pub fn update_lead_source_recurring_expense(
         &self,
@@ -357,7 +359,11 @@ impl UpdateLeadSourceRecurringExpense {
                 "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}"
             ),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

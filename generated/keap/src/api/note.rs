@@ -79,6 +79,8 @@ impl NoteApi {
     ///
     /// Updates a Note for a Contact
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/contacts/{contact_id}/notes/{note_id}`.
     pub fn update_note(
         &self,
@@ -298,6 +300,8 @@ impl NoteApi {
     /// Update a Custom Field
     ///
     /// Updates a custom field of the specified type and options to the Note object&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/notes/model/customFields/{custom_field_id}`.
     pub fn update_notes_custom_field(
@@ -611,7 +615,11 @@ impl UpdateNote {
             "/rest/v2/contacts/{contact_id}/notes/{note_id}",
             format!("/rest/v2/contacts/{contact_id}/notes/{note_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
@@ -1074,7 +1082,11 @@ impl UpdateNotesCustomField {
             "/rest/v2/notes/model/customFields/{custom_field_id}",
             format!("/rest/v2/notes/model/customFields/{custom_field_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

@@ -232,6 +232,8 @@ impl OpportunityApi {
     ///
     /// Updates a custom field of the specified type and options to the Opportunity object.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/opportunities/model/customFields/{custom_field_id}`.
     pub fn update_opportunity_custom_field(
         &self,
@@ -337,6 +339,8 @@ impl OpportunityApi {
     ///
     /// Updates specified values of a given Opportunity Stage
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/opportunities/stages/{stage_id}`.
     pub fn update_opportunity_stage(
         &self,
@@ -379,6 +383,8 @@ impl OpportunityApi {
     /// Update an opportunity
     ///
     /// Updates specified values of a given opportunity
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/opportunities/{opportunity_id}`.
     pub fn update_opportunity(
@@ -878,7 +884,11 @@ impl UpdateOpportunityCustomField {
             "/rest/v2/opportunities/model/customFields/{custom_field_id}",
             format!("/rest/v2/opportunities/model/customFields/{custom_field_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1191,7 +1201,11 @@ impl UpdateOpportunityStage {
             "/rest/v2/opportunities/stages/{stage_id}",
             format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1295,7 +1309,11 @@ impl UpdateOpportunity {
             "/rest/v2/opportunities/{opportunity_id}",
             format!("/rest/v2/opportunities/{opportunity_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         req.query_repeat("fields", &self.fields);
         let body = self.body;
         req.json(&body);

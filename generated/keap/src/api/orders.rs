@@ -224,6 +224,8 @@ impl OrdersApi {
     ///
     /// Updates a custom field of the specified type and options to the Order object
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/orders/model/customFields/{custom_field_id}`.
     pub fn update_order_custom_field(
         &self,
@@ -263,6 +265,8 @@ impl OrdersApi {
     /// Update an Order
     ///
     /// Updates an Order
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/orders/{order_id}`.
     pub fn update_order(
@@ -328,6 +332,8 @@ impl OrdersApi {
     /// Update an Order Item
     ///
     /// Updates an Order Item
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/orders/{order_id}/items/{order_item_id}`.
     pub fn update_order_item(
@@ -920,7 +926,11 @@ impl UpdateOrderCustomField {
             "/rest/v2/orders/model/customFields/{custom_field_id}",
             format!("/rest/v2/orders/model/customFields/{custom_field_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -997,7 +1007,11 @@ impl UpdateOrder {
             "/rest/v2/orders/{order_id}",
             format!("/rest/v2/orders/{order_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1103,7 +1117,11 @@ impl UpdateOrderItem {
             "/rest/v2/orders/{order_id}/items/{order_item_id}",
             format!("/rest/v2/orders/{order_id}/items/{order_item_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

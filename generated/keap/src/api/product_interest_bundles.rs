@@ -69,6 +69,8 @@ impl ProductInterestBundlesApi {
     ///
     /// Updates an existing Product Interest Bundle.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/productInterestBundles/{id}`.
     pub fn update_product_interest_bundle(
         &self,
@@ -117,6 +119,8 @@ impl ProductInterestBundlesApi {
     /// Update a Product Interest in an existing Bundle
     ///
     /// Updates an existing Product Interest in an existing Bundle.
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/productInterestBundles/{id}/interests/{interest_id}`.
     pub fn update_product_interest(
@@ -329,7 +333,11 @@ impl UpdateProductInterestBundle {
             "/rest/v2/productInterestBundles/{id}",
             format!("/rest/v2/productInterestBundles/{id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -413,7 +421,11 @@ impl UpdateProductInterest {
             "/rest/v2/productInterestBundles/{id}/interests/{interest_id}",
             format!("/rest/v2/productInterestBundles/{id}/interests/{interest_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

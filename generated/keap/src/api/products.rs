@@ -63,6 +63,8 @@ impl ProductsApi {
     ///
     /// Updates a product
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/products/{product_id}`.
     pub fn update_product(
         &self,
@@ -184,6 +186,8 @@ impl ProductsApi {
     ///
     /// Updates a product option
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/products/{product_id}/options/{product_option_id}`.
     pub fn update_product_option(
         &self,
@@ -238,6 +242,8 @@ impl ProductsApi {
     /// Updates a Product Option List Option Value
     ///
     /// Updates a single product option value
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}`.
     pub fn update_product_option_list_option_value(
@@ -487,7 +493,11 @@ impl UpdateProduct {
             "/rest/v2/products/{product_id}",
             format!("/rest/v2/products/{product_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -686,7 +696,11 @@ impl UpdateProductOption {
             "/rest/v2/products/{product_id}/options/{product_option_id}",
             format!("/rest/v2/products/{product_id}/options/{product_option_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -786,7 +800,11 @@ impl UpdateProductOptionListOptionValue {
                 "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}"
             ),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

@@ -234,6 +234,8 @@ impl SubscriptionsApi {
     ///
     /// Updates a custom field of the specified type and options to the Subscription object
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/subscriptions/model/customFields/{custom_field_id}`.
     pub fn update_subscription_custom_field(
         &self,
@@ -264,6 +266,8 @@ impl SubscriptionsApi {
     /// Update a Subscription
     ///
     /// Updates a Subscription
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/subscriptions/{subscription_id}`.
     pub fn update_subscription(
@@ -779,7 +783,11 @@ impl UpdateSubscriptionCustomField {
             "/rest/v2/subscriptions/model/customFields/{custom_field_id}",
             format!("/rest/v2/subscriptions/model/customFields/{custom_field_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -836,7 +844,11 @@ impl UpdateSubscription {
             "/rest/v2/subscriptions/{subscription_id}",
             format!("/rest/v2/subscriptions/{subscription_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

@@ -95,6 +95,8 @@ impl TagsApi {
     ///
     /// Updates a Tag Category with only the values provided in the request
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/tags/categories/{tag_category_id}`.
     pub fn update_tag_category(
         &self,
@@ -133,6 +135,8 @@ impl TagsApi {
     /// Update a Tag
     ///
     /// Updates a Tag with only the values provided in the request
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/tags/{tag_id}`.
     pub fn update_tag(
@@ -566,7 +570,11 @@ impl UpdateTagCategory {
             "/rest/v2/tags/categories/{tag_category_id}",
             format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -643,7 +651,11 @@ impl UpdateTag {
             "/rest/v2/tags/{tag_id}",
             format!("/rest/v2/tags/{tag_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

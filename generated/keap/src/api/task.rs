@@ -223,6 +223,8 @@ impl TaskApi {
     ///
     /// Updates a custom field of the specified type and options to the Task object.&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /rest/v2/tasks/model/customFields/{custom_field_id}`.
     pub fn update_task_custom_field(
         &self,
@@ -262,6 +264,8 @@ impl TaskApi {
     /// Update a Task
     ///
     /// Updates a task with only the values provided in the request.
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
     /// Sends `PATCH /rest/v2/tasks/{task_id}`.
     pub fn update_task(
@@ -768,7 +772,11 @@ impl UpdateTaskCustomField {
             "/rest/v2/tasks/model/customFields/{custom_field_id}",
             format!("/rest/v2/tasks/model/customFields/{custom_field_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -868,7 +876,11 @@ impl UpdateTask {
             "/rest/v2/tasks/{task_id}",
             format!("/rest/v2/tasks/{task_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+        }
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);

@@ -22,7 +22,7 @@ pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use paginate::{Items, Pages, Paginated};
 pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaGate, QuotaStore, Wait, Window};
-pub use request::{encode_path, json_text, simple_text, Method, Request};
+pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
 pub use values::{null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
 
 /// The `Stream` trait [`Pages`] and [`Items`] implement.

@@ -9,6 +9,8 @@ pub struct NotesApi {
 impl NotesApi {
     /// updateNote
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
     /// Sends `PATCH /contacts/{contact_id}/notes/{note_id}`.
     pub fn update_note(
         &self,
@@ -105,7 +107,13 @@ impl UpdateNote {
             "/contacts/{contact_id}/notes/{note_id}",
             format!("/contacts/{contact_id}/notes/{note_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        if self.update_mask.is_some() {
+            req.query_repeat("update_mask", &self.update_mask);
+        } else {
+            if let Some(body) = &self.body {
+                req.query_repeat("update_mask", &crate::runtime::set_fields(body));
+            }
+        }
         req.query_csv("fields", &self.fields);
         req.query("page_size", &self.page_size);
         req.query("since", &self.since);
