@@ -469,3 +469,23 @@ async fn a_partial_update_sends_a_mask_of_the_fields_set() {
     c.contact().update_contact("9", body).update_mask([Mask::GivenName, Mask::EmailAddresses]).send().await.unwrap();
     assert_eq!(server.seen()[1].target, "/rest/v2/contacts/9?update_mask=given_name&update_mask=email_addresses");
 }
+
+#[test]
+fn responses_decode_whatever_the_server_really_sends() {
+    use keap::types::{Contact, EmailAddressField};
+    // Numbers where the spec says string, nulls, an unknown enum value, an odd date, extra fields.
+    let raw = r#"{"id":1001,"given_name":null,"owner_id":"7","create_time":"2024-03-18 17:00","update_time":1710781200,
+        "email_addresses":[{"email":"ada@example.com","field":"EMAIL9","is_opt_in":null,"new_field":true}],"unheard_of":{"x":1}}"#;
+    let c: Contact = serde_json::from_str(raw).unwrap();
+    assert_eq!(c.id.as_deref(), Some("1001"));
+    assert_eq!(c.given_name, None);
+    let email = &c.email_addresses.as_ref().unwrap()[0];
+    assert_eq!(email.field, Some(EmailAddressField::Unknown("EMAIL9".into())));
+    // Encoding gives back what the type knows, unknown enum values verbatim.
+    let again: serde_json::Value = serde_json::to_value(&c).unwrap();
+    assert_eq!(again["email_addresses"][0]["field"], "EMAIL9");
+    assert_eq!(again["owner_id"], "7");
+    assert!(again.get("unheard_of").is_none() && again.get("given_name").is_none());
+    let back: Contact = serde_json::from_value(again).unwrap();
+    assert_eq!(back, c);
+}

@@ -15,7 +15,11 @@ pub struct AchieveGoalRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automation_id: Option<i64>,
     /// The call name of the goal. Required when using integration/call_name approach. Use together with 'integration'. Mutually exclusive with automation_id/goal_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub call_name: Option<String>,
     /// The contact ID for whom to achieve the goal
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -24,7 +28,11 @@ pub struct AchieveGoalRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goal_id: Option<i64>,
     /// The integration name of the goal. Required when using integration/call_name approach. Use together with 'call_name'. Mutually exclusive with automation_id/goal_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub integration: Option<String>,
 }
 impl AchieveGoalRequest {
@@ -52,7 +60,11 @@ pub struct AchieveGoalResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AchieveIntegrationsWordPressOptInOptionGoalRequest {
     /// The Contact Id to Opt-In
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
 }
 /// Spec: `/components/schemas/AchieveWordPressOptInGoalResult`
@@ -121,7 +133,7 @@ pub struct AddProductInterestRequest {
     pub discount_percent: Option<i32>,
     /// The `product_id` (when the `type` is set to `PRODUCT`)
     /// or the `subscription_plan_id` (when the `type` is set to `SUBSCRIPTION_PLAN`).
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub entity_id: String,
     /// The price per unit of the product.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -234,39 +246,79 @@ pub struct Address {
     /// Deprecated. The long-name descriptive version of the Country Code. Please use 'country_code' for POST/PATCH operations. Maximum length is 100 characters.
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country: Option<String>,
     /// An ISO 3166-2 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country_code: Option<String>,
     /// Address type field
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<AddressField>,
     /// Street address line 1. Maximum length is 75 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
     /// Street address line 2. Maximum length is 75 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs. Maximum length is 50 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locality: Option<String>,
     /// Postal or ZIP code. Maximum length is 15 characters for the BILLING and OTHER addresses and 20 characters for the SHIPPING address.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub postal_code: Option<String>,
     /// The long-name descriptive version of the Region Code. Please use 'region_code' for POST/PATCH operations. Maximum length is 50 characters.
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region: Option<String>,
     /// An ISO 3166-2 Province Code, such as one of the US States (<https://en.wikipedia.org/wiki/ISO_3166-2:US>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region_code: Option<String>,
     /// ZIP code (US). Maximum length is 15 characters for the BILLING and OTHER addresses and 20 characters for the SHIPPING address.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip_code: Option<String>,
     /// ZIP+4 extension. Maximum length is 10 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip_four: Option<String>,
 }
 /// Address type field
@@ -299,53 +351,125 @@ crate::runtime::string_enum!(AddressField);
 /// Spec: `/components/schemas/AddressInformation`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressInformation {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_invoice_to_company: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line2: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip_four: Option<String>,
 }
 /// Spec: `/components/schemas/AddressRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressRequest {
     /// An ISO 3166-2 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country_code: Option<String>,
     /// Address type field
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<AddressRequestField>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub postal_code: Option<String>,
     /// An ISO 3166-2 Province Code, such as one of the US States (<https://en.wikipedia.org/wiki/ISO_3166-2:US>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region_code: Option<String>,
 }
 /// Address type field
@@ -378,7 +502,11 @@ crate::runtime::string_enum!(AddressRequestField);
 /// Spec: `/components/schemas/AffiliateAddToProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateAddToProgramRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_program_id: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateCommission`
@@ -388,31 +516,67 @@ pub struct AffiliateCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_earned: Option<f64>,
     /// First name of the contact associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_first_name: Option<String>,
     /// ID of the contact associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Last name of the contact associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_last_name: Option<String>,
     /// Description of the product or line item associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// ID of the invoice associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_id: Option<String>,
     /// Name of the product or line item associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_name: Option<String>,
     /// ID of the sales affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sales_affiliate_id: Option<String>,
     /// The name of the sales affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sales_affiliate_name: Option<String>,
     /// When the commission was earned. In ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_earned: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateCommissionEarned`
@@ -422,20 +586,36 @@ pub struct AffiliateCommissionEarned {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_commission_total: Option<f64>,
     /// URL to view affiliate ledger
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub view_ledger_url: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateCommissionProgramResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateCommissionProgramResponse {
     /// Commission program ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Program name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Program notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// Program priority
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -445,24 +625,48 @@ pub struct AffiliateCommissionProgramResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateLink {
     /// Associated affiliate ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_id: Option<String>,
     /// URL code for tracking
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Date link was created (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub date_created: Option<String>,
     /// Affiliate link ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// URL code for tracking. Deprecated: use 'code' instead.
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub local_url_code: Option<String>,
     /// Link name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Associated program IDs
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -470,10 +674,18 @@ pub struct AffiliateLink {
     /// Destination URL. This field is deprecated. Use 'website_address' instead.
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub redirect_url: Option<String>,
     /// Destination URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website_address: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateProgramResource`
@@ -483,13 +695,25 @@ pub struct AffiliateProgramResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_programs: Option<Vec<ResourceCommissionProgram>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub content_html: Option<String>,
     /// The program resource identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The resource notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The order which the resource to be displayed. Minimum value is 0. Lower values indicate higher priority.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -501,13 +725,21 @@ pub struct AffiliateProgramResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The type of resource
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<AffiliateProgramResourceType>,
     /// The URL to the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub url: Option<String>,
 }
 /// The type of resource
@@ -541,25 +773,49 @@ pub struct AffiliateProgramV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_ids: Option<Vec<String>>,
     /// The created time of affiliate commission program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// Commission program ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The affiliate commission program name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The affiliate commission program notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The Affiliate commission program priority
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub priority: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateRemoveFromProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateRemoveFromProgramRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_program_id: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateSummaryRecord`
@@ -577,31 +833,83 @@ pub struct AffiliateSummaryRecord {
 /// Spec: `/components/schemas/ApplicationCompany`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationCompany {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub caller_id_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub city: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_ext: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub street_address_1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub street_address_2: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub web_logo_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliate`
@@ -611,7 +919,11 @@ pub struct ApplicationConfigurationModuleAffiliate {
     pub choose_affiliate: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission: Option<ApplicationConfigurationModuleAffiliateCommission>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_affiliate_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_affiliate_ip_address: Option<bool>,
@@ -625,11 +937,19 @@ pub struct ApplicationConfigurationModuleAffiliate {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliateCommission`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAffiliateCommission {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub calculation_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub levels: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub participant_types: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleApplication`
@@ -637,17 +957,29 @@ pub struct ApplicationConfigurationModuleAffiliateCommission {
 pub struct ApplicationConfigurationModuleApplication {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<ApplicationCompany>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_view_locale: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features_enabled: Option<ApplicationFeaturesEnabled>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAppointment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAppointment {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -657,55 +989,119 @@ pub struct ApplicationConfigurationModuleAppointment {
 pub struct ApplicationConfigurationModuleContact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address_labels: Option<ApplicationConfigurationModuleContactAddressLabels>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_new_contact_form: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_contact_edit_in_client_login: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fax_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title_types: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleContactAddressLabels`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleContactAddressLabels {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line_1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line_2: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line_3: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleEcommerce`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleEcommerce {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub credit_card_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_charge_max_retry_attempts: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_merchant: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_number_of_days_between_charge_attempts: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_tax: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_to_auto_charge: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_max_retry_attempts: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_codes: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_cost_per_unit: Option<bool>,
@@ -717,13 +1113,29 @@ pub struct ApplicationConfigurationModuleEcommerce {
 pub struct ApplicationConfigurationModuleEmail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub append_contact_key_to_links: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_opt_in_link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_opt_out_link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub hide_emails_to_and_from_domains: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub whitelisted_domains: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleForms`
@@ -735,21 +1147,37 @@ pub struct ApplicationConfigurationModuleForms {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleFulfillment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleFulfillment {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_message_fields: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_message_to: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleInvoice`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleInvoice {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tax_label: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleNote`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleNote {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -757,7 +1185,11 @@ pub struct ApplicationConfigurationModuleNote {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunity`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunity {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_stage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub states: Option<ApplicationConfigurationModuleOpportunityStates>,
@@ -775,29 +1207,53 @@ pub struct ApplicationConfigurationModuleOpportunityStates {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesActive`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesActive {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stages: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesLoss`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesLoss {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reasons: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stage: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesWin`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesWin {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reasons: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stage: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleTask`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleTask {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -807,7 +1263,11 @@ pub struct ApplicationConfigurationModuleTask {
 pub struct ApplicationConfigurationModuleTemplate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_country_code: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_user_id: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationFeaturesEnabled`
@@ -822,7 +1282,11 @@ pub struct ApplicationFeaturesEnabled {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppliedTag {
     /// The time the tag was applied to the contact, in ISO 8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub applied_time: Option<String>,
     /// The tag applied
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -834,7 +1298,7 @@ pub struct AppliedTag {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyCommissionRequest {
     /// The affiliate id
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub affiliate_id: String,
     /// Fixed commission amount
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -843,7 +1307,11 @@ pub struct ApplyCommissionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_date: Option<crate::runtime::Date>,
     /// Commission description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Commission percentage
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -943,7 +1411,11 @@ impl AssignProductsRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignedProducts {
     /// The product category ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_category_id: Option<String>,
     /// Assigned product IDs
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -962,28 +1434,48 @@ pub struct Automation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_edit_lock_status: Option<AutomationLockStatus>,
     /// Error message if the automation has issues
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// The unique identifier of the automation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Whether the automation is locked for editing
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The user ID who published the automation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub published_by: Option<String>,
     /// The date and time when the automation was published. In ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_date: Option<crate::runtime::DateTime>,
     /// The timezone used when publishing
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub published_timezone: Option<String>,
     /// The publication status of the automation
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AutomationStatus>,
     /// The title of the automation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// An automation category
@@ -995,10 +1487,18 @@ pub struct AutomationCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automation_count: Option<i64>,
     /// The unique identifier of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/AutomationLockStatus`
@@ -1008,13 +1508,25 @@ pub struct AutomationLockStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The first name of the user who has the lock
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_firstname: Option<String>,
     /// The ID of the user who has the lock
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_id: Option<String>,
     /// The username of the user who has the lock
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_name: Option<String>,
 }
 /// The publication status of the automation
@@ -1042,38 +1554,78 @@ crate::runtime::string_enum!(AutomationStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicCompany {
     /// Company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Company ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
 }
 /// Spec: `/components/schemas/BasicContact`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicContact {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
 }
 /// Spec: `/components/schemas/BasicUser`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicUser {
     /// Email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_address: Option<String>,
     /// Last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// User ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
 }
 /// Request to unpublish multiple automations at once
@@ -1085,7 +1637,11 @@ pub struct BatchUnpublishAutomationRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub automation_ids: Vec<String>,
     /// Custom message to display on forms when the automation is unpublished
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub unpublished_form_message: Option<String>,
 }
 impl BatchUnpublishAutomationRequest {
@@ -1101,19 +1657,19 @@ impl BatchUnpublishAutomationRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessProfileAddressRequest {
     /// An ISO 3166-1 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub country_code: String,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub line1: String,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub line2: String,
     /// The municipality to which the address belongs
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub locality: String,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub postal_code: String,
     /// The long-name descriptive version of the Region Code
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub region: String,
 }
 impl BusinessProfileAddressRequest {
@@ -1140,19 +1696,43 @@ impl BusinessProfileAddressRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessProfileAddressResponse {
     /// An ISO 3166-1 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub postal_code: Option<String>,
     /// The long-name descriptive version of the Region Code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region: Option<String>,
 }
 /// Spec: `/components/schemas/Campaign`
@@ -1165,22 +1745,38 @@ pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_contact_count: Option<i32>,
     /// The global ID of the user who created the campaign
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by_global_id: Option<String>,
     /// The date and time when the campaign was created. In ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<crate::runtime::DateTime>,
     /// Error message if the campaign has issues
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// The unique identifier of the campaign
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Whether the campaign is locked for editing
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The name of the campaign
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The date and time when the campaign was published. In ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1189,37 +1785,69 @@ pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_status: Option<bool>,
     /// The timezone used when the campaign was published
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub published_time_zone: Option<String>,
     /// The timezone of the campaign
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
 }
 /// Spec: `/components/schemas/CancelSubscriptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CancelSubscriptionRequest {
     /// The reason for cancelling the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reason: Option<String>,
 }
 /// Spec: `/components/schemas/CardInfo`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CardInfo {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub brand: Option<String>,
     /// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_type: Option<CardInfoCardType>,
     /// Two-digit expiration month
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub expiration_month: Option<String>,
     /// Four-digit expiration year
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub expiration_year: Option<String>,
     /// A token that uniquely identifies the card info
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fingerprint: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_four: Option<String>,
 }
 /// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
@@ -1259,16 +1887,28 @@ pub struct CategoryDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaResponse>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Percentage discount to apply (0-100)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_percent: Option<f64>,
     /// Unique identifier for this category discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// List of product category IDs this discount applies to
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1278,7 +1918,11 @@ pub struct CategoryDiscount {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscountCriteriaRequest {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1315,10 +1959,18 @@ crate::runtime::string_enum!(CategoryDiscountCriteriaRequestType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscountCriteriaResponse {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria_id: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1355,7 +2007,7 @@ crate::runtime::string_enum!(CategoryDiscountCriteriaResponseType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryReference {
     /// The unique identifier for the tag category
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
 }
 impl CategoryReference {
@@ -1367,7 +2019,11 @@ impl CategoryReference {
 /// Spec: `/components/schemas/CheckListItemDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CheckListItemDetails {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub done_date: Option<crate::runtime::DateTime>,
@@ -1384,10 +2040,18 @@ pub struct CheckListItemDetails {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChecklistItem {
     /// Item description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Checklist item ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Display order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1416,53 +2080,109 @@ pub struct CommissionItem {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommissionItemRequest {
     /// The fixed dollar amount to be paid for Lead.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_amount: Option<String>,
     /// The percentage to be paid for Lead.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_percent: Option<String>,
     /// The fixed dollar amount to be paid for Sale.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_amount: Option<String>,
     /// The percentage to be paid for Sale.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_percent: Option<String>,
 }
 /// Spec: `/components/schemas/Company`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Company {
     /// The company's account ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub account_id: Option<String>,
     /// The company's address
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// ID of the user who created this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -1471,192 +2191,396 @@ pub struct Company {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// Comma-delimited list of tag IDs applied to this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub groups: Option<String>,
     /// Unique identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Job title of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
     /// ID of the user who last updated this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by: Option<String>,
     /// Middle name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub owner_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub update_time: Option<String>,
     /// The company's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/Contact`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Contact {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub account_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Vec<Address>>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub anniversary_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub birth_date: Option<String>,
     /// Associated company
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// Last name / surname
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub groups: Option<String>,
     /// Unique identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by: Option<String>,
     /// Lead source identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub leadsource_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
     /// Middle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
     /// ID of the user who owns this contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub owner_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_locale: Option<String>,
     /// Preferred name or nickname
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Name prefix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub prefix: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Contact score value
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub score_value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_accounts: Option<Vec<SocialAccount>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<ContactSourceType>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
     /// Contact's timezone
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub update_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_parameters: Option<Vec<ContactUtmResponse>>,
     /// Personal website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/ContactLink`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContactLink {
     /// First contact ID in the link
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact1_id: Option<String>,
     /// Second contact ID in the link
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact2_id: Option<String>,
     /// Link type ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub link_type_id: Option<String>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub link_type_name: Option<String>,
 }
 /// Spec: `/components/schemas/ContactLinkType`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContactLinkType {
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// Link type ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Maximum number of links allowed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Contact/properties/source_type`
@@ -1717,19 +2641,49 @@ pub struct ContactUtmResponse {
     pub first_touch: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "keapSourceId", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "keapSourceId",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub keap_source_id: Option<String>,
     #[serde(rename = "lastTouch", skip_serializing_if = "Option::is_none")]
     pub last_touch: Option<bool>,
-    #[serde(rename = "utmCampaign", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmCampaign",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_campaign: Option<String>,
-    #[serde(rename = "utmContent", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmContent",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_content: Option<String>,
-    #[serde(rename = "utmMedium", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmMedium",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_medium: Option<String>,
-    #[serde(rename = "utmSource", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmSource",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_source: Option<String>,
-    #[serde(rename = "utmTerm", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmTerm",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_term: Option<String>,
 }
 /// Spec: `/components/schemas/Country`
@@ -1737,15 +2691,27 @@ pub struct ContactUtmResponse {
 pub struct Country {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codes: Option<CountryCodes>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CountryCodes`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CountryCodes {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub alpha2: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub alpha3: Option<String>,
 }
 /// Spec: `/components/schemas/CreateAffiliateRequest`
@@ -1755,17 +2721,21 @@ pub struct CreateAffiliateRequest {
     /// 1. The code should not have white spaces
     /// 2. The code should starts with letters
     /// 3. The code minimum 4 characters length
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub code: String,
     /// The contactId identifier , Must be a positive number
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this affiliate
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name will be derived from the Contact,
     /// when not explicitly provided
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1774,10 +2744,18 @@ pub struct CreateAffiliateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub parent_affiliate_id: Option<String>,
     /// Affiliate portal password
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub password: Option<String>,
     /// The Affiliate Status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1830,7 +2808,7 @@ crate::runtime::string_enum!(CreateAffiliateRequestStatus);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAutomationCategoryRequest {
     /// The name of the category to create
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl CreateAutomationCategoryRequest {
@@ -1843,7 +2821,11 @@ impl CreateAutomationCategoryRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCategoryDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1886,13 +2868,17 @@ pub struct CreateCategoryDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Percentage discount to apply. Must be greater than or equal to 0.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_percent: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// List of product category IDs this discount applies to
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -1920,10 +2906,14 @@ impl CreateCategoryDiscountRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCommissionProgramRequest {
     /// The name of the Commission Program
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// The notes of the Commission Program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The priority of the Commission Program
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -1948,25 +2938,53 @@ pub struct CreateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -1975,42 +2993,90 @@ pub struct CreateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// Job title of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
     /// Middle name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub owner_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The company's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1contacts/post/parameters/1/schema`
@@ -2042,29 +3108,53 @@ pub struct CreateContactLinkTypeRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateContactUtmPropertiesRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContactUtmPropertiesRequest {
     /// The formId
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub keap_source_id: String,
     /// UTM campaign information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_campaign: Option<String>,
     /// UTM content information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_content: Option<String>,
     /// UTM medium information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_medium: Option<String>,
     /// UTM source information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_source: Option<String>,
     /// UTM term information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_term: Option<String>,
 }
 impl CreateContactUtmPropertiesRequest {
@@ -2083,15 +3173,27 @@ impl CreateContactUtmPropertiesRequest {
 /// Spec: `/components/schemas/CreateCustomFieldGroupRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldGroupRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tab_id: Option<String>,
 }
 /// Spec: `/components/schemas/CreateCustomFieldOptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldOptionRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
 }
 /// Spec: `/components/schemas/CreateCustomFieldRequest`
@@ -2100,14 +3202,22 @@ pub struct CreateCustomFieldRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub field_type: CreateCustomFieldRequestFieldType,
     /// An optional tab group to place the field under in the interface.  If not specified, will default to the 'Custom Fields' tab.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub group_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub label: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateCustomFieldOptionRequest>>,
     /// An optional user group to choose from when selecting values for User or UserListBox fields.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_group_id: Option<String>,
 }
 impl CreateCustomFieldRequest {
@@ -2219,7 +3329,11 @@ pub struct CreateCustomFieldResponse {
 /// Spec: `/components/schemas/CreateCustomFieldTabRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldTabRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateDefaultCommissionProgramRequest`
@@ -2228,7 +3342,11 @@ pub struct CreateDefaultCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2242,7 +3360,11 @@ pub struct CreateDefaultCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2278,13 +3400,25 @@ pub struct CreateEmailSentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clicked_time: Option<crate::runtime::DateTime>,
     /// The contact ID who received the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub headers: Option<String>,
     /// Base64 encoded HTML
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub html_content: Option<String>,
     /// When the email was opened, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2293,28 +3427,48 @@ pub struct CreateEmailSentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_provider: Option<CreateEmailSentRequestOriginalProvider>,
     /// Provider id that sent the email, must be unique when combined with provider. If omitted a UUID without dashes is autogenerated for the record.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub original_provider_id: Option<String>,
     /// Base64 encoded text
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plain_content: Option<String>,
     /// The email address of the synced email account that generated this message.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub provider_source_id: Option<String>,
     /// When the email was received, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format. If omitted, the stored sent_time will be null.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub sent_to_address: String,
     /// List of BCC email addresses
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2323,7 +3477,11 @@ pub struct CreateEmailSentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
 }
 impl CreateEmailSentRequest {
@@ -2396,16 +3554,28 @@ impl CreateEmailsSentRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFreeTrialDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<CreateFreeTrialDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2487,7 +3657,11 @@ pub struct CreateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateFreeTrialDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Number of free trial days. Must be a positive number. Defaults to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2496,10 +3670,10 @@ pub struct CreateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// ID of the subscription plan this trial applies to
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub subscription_plan_id: String,
 }
 impl CreateFreeTrialDiscountRequest {
@@ -2522,10 +3696,18 @@ impl CreateFreeTrialDiscountRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateIntegrationsWordPressOptInOption {
     /// The unique identifier of the opt-in option, which must be an alphanumeric string
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub key: Option<String>,
     /// The display name of the opt-in option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateLeadSourceExpenseRequest`
@@ -2538,10 +3720,18 @@ pub struct CreateLeadSourceExpenseRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The title of the lead source expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 impl CreateLeadSourceExpenseRequest {
@@ -2565,13 +3755,21 @@ pub struct CreateLeadSourceRecurringExpenseRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The time the lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 impl CreateLeadSourceRecurringExpenseRequest {
@@ -2590,22 +3788,42 @@ impl CreateLeadSourceRecurringExpenseRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLeadSourceRequest {
     /// A description of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// When the lead source ends
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The lead source category that the lead source belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub medium: Option<String>,
     /// A message on the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
     /// The name of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// When the lead source starts
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2614,7 +3832,11 @@ pub struct CreateLeadSourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateLeadSourceRequestStatus>,
     /// The vendor of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub vendor: Option<String>,
 }
 /// The status of the lead source
@@ -2648,16 +3870,29 @@ pub struct CreateNoteRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// A value for either `title` or `type` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// ID of user creating the note
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub user_id: String,
 }
 impl CreateNoteRequest {
@@ -2719,30 +3954,50 @@ crate::runtime::string_enum!(CreateOpportunityFieldsItem);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOpportunityRequest {
     /// Affiliate ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_id: Option<String>,
     /// Associated contact ID
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub estimated_close_time: Option<String>,
     /// Include in sales forecast
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// Notes for next action
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_time: Option<String>,
     /// General notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub opportunity_title: String,
     /// High revenue estimate
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2751,10 +4006,14 @@ pub struct CreateOpportunityRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub projected_revenue_low: Option<f64>,
     /// Pipeline stage ID
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub stage_id: String,
     /// Assigned user ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_id: Option<String>,
 }
 impl CreateOpportunityRequest {
@@ -2784,7 +4043,7 @@ impl CreateOpportunityRequest {
 /// Spec: `/components/schemas/CreateOpportunityStageChecklistItem`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOpportunityStageChecklistItem {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Must be Numeric could be negative values as well for ordering
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -2813,7 +4072,7 @@ impl CreateOpportunityStageChecklistItem {
 pub struct CreateOpportunityStageRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<CreateOpportunityStageChecklistItem>>,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order: i32,
@@ -2843,19 +4102,23 @@ impl CreateOpportunityStageRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrUpdateAffiliateLinkRequest {
     /// The AffiliateId
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_id: Option<String>,
     /// Code
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub code: String,
     /// The Affiliate Link Name
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// Program IDs to associate
     #[serde(skip_serializing_if = "Option::is_none")]
     pub program_ids: Option<Vec<String>>,
     /// Website Address
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub website_address: String,
 }
 impl CreateOrUpdateAffiliateLinkRequest {
@@ -2881,31 +4144,55 @@ pub struct CreateOrderItemRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_unit: Option<f64>,
     /// The description of the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The type of this order item. Will default to \[PRODUCT\] if omitted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_type: Option<CreateOrderItemRequestItemType>,
     /// The name of the order item. Must not be whitespace. If not specified, the product name will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The notes for the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The price per unit. For item_type PRODUCT or SUBSCRIPTION, if not specified, the product price will be used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_per_unit: Option<f64>,
     /// The id of the product to be added to the order. Must be a valid product id. Required for item_type PRODUCT or SUBSCRIPTION.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// The quantity. Must be greater than or equal to 1.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub quantity: i32,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan to be added to the order. Must be a valid subscription plan id. Required only when the item_type is SUBSCRIPTION.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_id: Option<String>,
 }
 impl CreateOrderItemRequest {
@@ -2983,16 +4270,28 @@ crate::runtime::string_enum!(CreateOrderItemRequestItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrderTotalDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<CreateOrderTotalDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3077,7 +4376,11 @@ pub struct CreateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateOrderTotalDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3089,7 +4392,7 @@ pub struct CreateOrderTotalDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl CreateOrderTotalDiscountRequest {
@@ -3152,7 +4455,11 @@ crate::runtime::string_enum!(CreateOrderTotalDiscountRequestDiscountType);
 /// Spec: `/components/schemas/CreatePaymentMethodConfigRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePaymentMethodConfigRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
 }
 /// productCategory
@@ -3164,10 +4471,14 @@ pub struct CreateProductCategoryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order_index: Option<i32>,
     /// The category name
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// Parent category ID for subcategories
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub parent_category_id: Option<String>,
 }
 impl CreateProductCategoryRequest {
@@ -3186,7 +4497,11 @@ pub struct CreateProductCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3200,10 +4515,18 @@ pub struct CreateProductCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Product ID to assign commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3234,16 +4557,28 @@ crate::runtime::string_enum!(CreateProductCommissionProgramRequestPayoutType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<CreateProductDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3328,7 +4663,11 @@ pub struct CreateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateProductDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -3337,10 +4676,10 @@ pub struct CreateProductDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// ID of the product this discount applies to
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub product_id: String,
 }
 impl CreateProductDiscountRequest {
@@ -3387,10 +4726,10 @@ crate::runtime::string_enum!(CreateProductDiscountRequestDiscountType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductInterestBundleRequest {
     /// Product interest bundle description
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Product interest bundle name
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl CreateProductInterestBundleRequest {
@@ -3406,13 +4745,21 @@ impl CreateProductInterestBundleRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductOptionListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_display_order: Option<i64>,
     /// The displayable name of the option item. Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3428,7 +4775,11 @@ pub struct CreateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_items: Option<Vec<CreateProductOptionListOption>>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub option_label: Option<String>,
     /// The type of option. Possible valid values are LIST and TEXT.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -3478,7 +4829,11 @@ pub struct CreateProductOptionTextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// An error message to display if any rules are broken. Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// Maximum allowable characters. Minimum is 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3583,7 +4938,11 @@ pub struct CreateProductRequestDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bottom_html: Option<String>,
     /// If city-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3591,10 +4950,18 @@ pub struct CreateProductRequestDetail {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The inventory details for this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3602,7 +4969,7 @@ pub struct CreateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -3613,10 +4980,14 @@ pub struct CreateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub short_description: String,
     /// Product SKU
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3630,7 +5001,11 @@ pub struct CreateProductRequestDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub top_html: Option<String>,
     /// The product weight. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3674,10 +5049,18 @@ pub struct CreateProgramResourceRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub commission_program_ids: Vec<String>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub content_html: Option<String>,
     /// The resource notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The order in which the resource is displayed. Minimum value is 0. Defaults to 0. Lower values indicate higher priority.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3689,7 +5072,7 @@ pub struct CreateProgramResourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub title: String,
     /// The type of resource
     #[serde(
@@ -3699,7 +5082,11 @@ pub struct CreateProgramResourceRequest {
     )]
     pub type_: CreateProgramResourceRequestType,
     /// The URL to the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub url: Option<String>,
 }
 impl CreateProgramResourceRequest {
@@ -3750,19 +5137,31 @@ crate::runtime::string_enum!(CreateProgramResourceRequestType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateReferralRequest {
     /// The referral's contact ID.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// The referral description.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// When the referral expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_time: Option<crate::runtime::DateTime>,
     /// The IP address of the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub ip_address: Option<String>,
     /// The referring affiliate ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_partner_id: Option<String>,
     /// The time of the referral.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3771,7 +5170,11 @@ pub struct CreateReferralRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_type: Option<CreateReferralRequestReferralType>,
     /// The source for the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub source: Option<String>,
 }
 impl CreateReferralRequest {
@@ -3817,16 +5220,28 @@ crate::runtime::string_enum!(CreateReferralRequestReferralType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateShippingDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<CreateShippingDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3908,7 +5323,11 @@ pub struct CreateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateShippingDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -3917,7 +5336,7 @@ pub struct CreateShippingDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl CreateShippingDiscountRequest {
@@ -3963,7 +5382,11 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3977,10 +5400,18 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_id: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4095,7 +5526,7 @@ pub struct CreateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_amount: Option<f64>,
     /// Id of the contact to create the subscription for.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this subscription
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4104,37 +5535,61 @@ pub struct CreateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_between_retries: Option<i32>,
     /// The affiliate id for the lead of the subscription. Default is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts. Must be 1 or greater. Default is the configured \[Max Retries\] value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_charge_attempts: Option<i32>,
     /// Id associated with the payment method. Default is the contact's most recently used card, if auto charge is true. Default is 0 otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_code: Option<String>,
     /// The subscription quantity. Must be 1 or greater. Default is 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i32>,
     /// The reason the subscription is no longer active.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription. Default is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_affiliate_id: Option<String>,
     /// The shipping address for the subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressRequest>,
     /// The shipping option ID for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub shipping_option_id: Option<String>,
     /// The first day the subscription will bill. Must not be in the past. Default is today.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<crate::runtime::Date>,
     /// Id of the product subscription plan.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub subscription_plan_id: String,
 }
 impl CreateSubscriptionRequest {
@@ -4175,28 +5630,48 @@ pub struct CreateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Assigned user ID
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub assigned_to_user_id: String,
     /// Whether task is completed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub completion_time: Option<String>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Custom field values for the task. An empty array resets all custom fields to their defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub due_time: Option<String>,
     /// Associated opportunity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_id: Option<String>,
     /// Task priority
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4205,10 +5680,19 @@ pub struct CreateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 impl CreateTaskRequest {
@@ -4264,24 +5748,48 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Vec<Address>>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub anniversary_date: Option<String>,
     /// Assistant's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
     /// Assistant's phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
     /// Billing information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub birth_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4290,42 +5798,82 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddressRequest>>,
     /// Last name / surname
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// Job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Lead source identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub leadsource_id: Option<String>,
     /// Middle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginRequest>,
     /// ID of the user who owns this contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub owner_id: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_locale: Option<String>,
     /// Preferred name or nickname
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Name prefix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub prefix: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4333,18 +5881,34 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<CreateUpdateContactRequestSourceType>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// Contact's timezone
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_parameters: Option<CreateContactUtmPropertiesRequest>,
     /// Personal website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/CreateUpdateContactRequest/properties/source_type`
@@ -4400,10 +5964,18 @@ crate::runtime::string_enum!(CreateUpdateContactRequestSourceType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUpdateLeadSourceCategoryRequest {
     /// The description of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The name of the category, must be unique
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// tagCategory
@@ -4412,10 +5984,18 @@ pub struct CreateUpdateLeadSourceCategoryRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUpdateTagCategoryRequest {
     /// A description of the tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The name of the tag category, must be unique
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// tag
@@ -4427,10 +6007,18 @@ pub struct CreateUpdateTagRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<CategoryReference>,
     /// Description of the tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Name of the tag, up to 255 characters will be saved
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// task
@@ -4442,28 +6030,52 @@ pub struct CreateUpdateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Assigned user ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assigned_to_user_id: Option<String>,
     /// Whether task is completed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub completion_time: Option<String>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Custom field values for the task. An empty array resets all custom fields to their defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub due_time: Option<String>,
     /// Associated opportunity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_id: Option<String>,
     /// Task priority
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4472,10 +6084,19 @@ pub struct CreateUpdateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -4509,10 +6130,18 @@ pub struct CurrencyValue {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CurrencyValue_Detail`
@@ -4522,10 +6151,18 @@ pub struct CurrencyValueDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CurrencyValue_List`
@@ -4535,10 +6172,18 @@ pub struct CurrencyValueList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CustomField`
@@ -4546,21 +6191,37 @@ pub struct CurrencyValueList {
 pub struct CustomField {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
 }
 /// Spec: `/components/schemas/CustomFieldGroup`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldGroup {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldGroupRecordType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tab_id: Option<String>,
 }
 /// Spec: `/components/schemas/CustomFieldGroup/properties/record_type`
@@ -4603,25 +6264,49 @@ crate::runtime::string_enum!(CustomFieldGroupRecordType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldMetaData {
     /// The default value for this custom field, if any
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_value: Option<String>,
     /// The database column name for this custom field. Use this value when filtering contacts (e.g. for field_name 'firstName1', filter with 'firstName1==John').
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub field_name: Option<String>,
     /// The data type of the custom field (e.g. Text, Number, Date, Select)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<CustomFieldMetaDataFieldType>,
     /// The ID of the group this custom field belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub group_id: Option<String>,
     /// The name of the group this custom field belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub group_name: Option<String>,
     /// The unique identifier of the custom field
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The display label of the custom field
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
     /// The list of available options for select/radio/multiselect/drilldown field types
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4756,19 +6441,35 @@ crate::runtime::string_enum!(CustomFieldMetaDataRecordType);
 /// Spec: `/components/schemas/CustomFieldOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldOption {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
 }
 /// Spec: `/components/schemas/CustomFieldTab`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldTab {
     /// The unique identifier of the custom field tab
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of the custom field tab
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The display order of the tab
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4819,7 +6520,11 @@ pub struct CustomFieldValue {
     /// The value of the custom field. Text custom field values have a maximum length of 65535 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
 }
 /// Spec: `/components/schemas/CustomFieldValueObject`
@@ -4828,7 +6533,11 @@ pub struct CustomFieldValueObject {
     /// The value of the custom field. Text custom field values have a maximum length of 65535 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
 }
 /// Spec: `/components/schemas/DefaultCommission`
@@ -4903,15 +6612,27 @@ pub struct DeleteEmailsResponse {
 /// Spec: `/components/schemas/DeleteProgramCommissionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteProgramCommissionRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
 }
 /// Spec: `/components/schemas/DeleteSubscriptionPlanCommissionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteSubscriptionPlanCommissionRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_id: Option<String>,
 }
 /// Spec: `/components/schemas/Discount`
@@ -4924,26 +6645,46 @@ pub struct Discount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_method: Option<DiscountDiscountMethod>,
     /// Discount item ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub special_item_id: Option<String>,
 }
 /// Spec: `/components/schemas/DiscountCriteria`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria_id: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<DiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5043,7 +6784,11 @@ crate::runtime::string_enum!(DiscountDiscountMethod);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddress {
     /// Email address. Maximum length is 75 characters for EMAIL1 and 100 characters for EMAIL2 and EMAIL3.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_opt_status: Option<EmailAddressEmailOptStatus>,
@@ -5053,7 +6798,11 @@ pub struct EmailAddress {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_opt_in: Option<bool>,
     /// Reason for opting in
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opt_in_reason: Option<String>,
 }
 /// Spec: `/components/schemas/EmailAddress/properties/email_opt_status`
@@ -5151,13 +6900,21 @@ crate::runtime::string_enum!(EmailAddressField);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddressRequest {
     /// Email address. Maximum length is 75 characters for EMAIL1 and 100 characters for EMAIL2 and EMAIL3.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
     /// Email address slot
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<EmailAddressRequestField>,
     /// Reason for opting in
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opt_in_reason: Option<String>,
 }
 /// Email address slot
@@ -5193,7 +6950,11 @@ crate::runtime::string_enum!(EmailAddressRequestField);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendRequest {
     /// Email field of each Contact record to address the email to, such as 'Email', 'EmailAddress2', 'EmailAddress3' or '_CustomFieldName', defaulting to the contact's primary email. Values are case-sensitive.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub address_field: Option<String>,
     /// Attachments to be sent with each copy of the email, maximum of 10 with size of 1MB each
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5202,19 +6963,35 @@ pub struct EmailSendRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub contacts: Vec<String>,
     /// The authenticated sender email address to send from. Exactly one of user_id or from_address is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub from_address: Option<String>,
     /// The HTML-formatted content of the email, encoded in Base64
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub html_content: Option<String>,
     /// The plain-text content of the email, encoded in Base64
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plain_content: Option<String>,
     /// The subject line of the email
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub subject: String,
     /// The user ID to send the email on behalf of. Exactly one of user_id or from_address is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_id: Option<String>,
 }
 impl EmailSendRequest {
@@ -5238,7 +7015,7 @@ impl EmailSendRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendRequestAttachment {
     /// The content of the attachment, encoded in Base64
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub file_data: String,
     /// The filename of the attached file, including extension. The extension determines whether the attachment is accepted; only the following extensions are supported (case-insensitive):
     /// - Image: bmp, cdr, fpx, gif, jif, jiff, jp2, jpeg, jpg, jpx, j2k, pcd, pdf, png, psd, pspimage, thm, tif, tiff, yuv
@@ -5248,7 +7025,7 @@ pub struct EmailSendRequestAttachment {
     /// - Data: csv, ics, key, pps, ppt, pptx, xlr, xls, xlsx, xml, zip
     ///
     /// Requests including an attachment with any other extension return `400 Bad Request` with the message "attachment type is invalid".
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub file_name: String,
 }
 impl EmailSendRequestAttachment {
@@ -5266,16 +7043,20 @@ impl EmailSendRequestAttachment {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendTemplateRequest {
     /// Email field of each Contact record to address the email to, such as 'Email', 'EmailAddress2', 'EmailAddress3' or '_CustomFieldName', defaulting to the contact's primary email. Values are case-sensitive.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub address_field: Option<String>,
     /// List of contact IDs to send the email to
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub contact_ids: Vec<String>,
     /// Template ID
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub template_id: String,
     /// The user ID to send the email on behalf of
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub user_id: String,
 }
 impl EmailSendTemplateRequest {
@@ -5302,13 +7083,25 @@ pub struct EmailSent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clicked_time: Option<crate::runtime::DateTime>,
     /// The contact ID who received the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub headers: Option<String>,
     /// The unique identifier of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// When the email was opened, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5317,25 +7110,45 @@ pub struct EmailSent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_provider: Option<EmailSentOriginalProvider>,
     /// The original provider's message ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub original_provider_id: Option<String>,
     /// The synced email account that generated this message
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub provider_source_id: Option<String>,
     /// When the email was received, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_address: Option<String>,
     /// List of BCC email addresses
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5344,7 +7157,11 @@ pub struct EmailSent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
 }
 /// Error that occurred when creating an email record
@@ -5356,7 +7173,11 @@ pub struct EmailSentCreateError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<CreateEmailSentRequest>,
     /// Description of the error
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
 }
 /// The email provider that sent the email
@@ -5395,16 +7216,32 @@ pub struct EmailSentWithContent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clicked_time: Option<crate::runtime::DateTime>,
     /// The contact ID who received the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub headers: Option<String>,
     /// Base64 encoded HTML content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub html_content: Option<String>,
     /// The unique identifier of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// When the email was opened, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5413,28 +7250,52 @@ pub struct EmailSentWithContent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_provider: Option<EmailSentWithContentOriginalProvider>,
     /// The original provider's message ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub original_provider_id: Option<String>,
     /// Base64 encoded plain text content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plain_content: Option<String>,
     /// The synced email account that generated this message
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub provider_source_id: Option<String>,
     /// When the email was received, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_address: Option<String>,
     /// List of BCC email addresses
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5443,7 +7304,11 @@ pub struct EmailSentWithContent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
 }
 /// The email provider that sent the email
@@ -5479,40 +7344,76 @@ crate::runtime::string_enum!(EmailSentWithContentOriginalProvider);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplate {
     /// The bcc address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bcc_address: Option<String>,
     /// The categories associated with the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
     /// The cc address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub cc_address: Option<String>,
     /// The content type of the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<EmailTemplateContentType>,
     /// The from address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub from_address: Option<String>,
     /// The HTML body of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub html_body: Option<String>,
     /// The id of the template
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The merge context of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merge_context: Option<String>,
     /// The title of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub piece_title: Option<String>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
     /// The text body of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text_body: Option<String>,
     /// The to address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub to_address: Option<String>,
 }
 /// The content type of the email
@@ -5545,34 +7446,62 @@ crate::runtime::string_enum!(EmailTemplateContentType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplateSummary {
     /// The bcc address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bcc_address: Option<String>,
     /// The categories associated with the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
     /// The cc address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub cc_address: Option<String>,
     /// The content type of the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<EmailTemplateSummaryContentType>,
     /// The from address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub from_address: Option<String>,
     /// The id of the template
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The merge context of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merge_context: Option<String>,
     /// The title of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub piece_title: Option<String>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
     /// The to address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub to_address: Option<String>,
 }
 /// The content type of the email
@@ -5618,17 +7547,33 @@ pub struct Error {
     pub code: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<ErrorDetails>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub status: Option<String>,
 }
 /// Spec: `/components/schemas/ErrorDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorDetails {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub domain: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub resource: Option<String>,
 }
 /// Spec: `/components/schemas/FaxNumber`
@@ -5638,10 +7583,19 @@ pub struct FaxNumber {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FaxNumberField>,
     /// Fax number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number: Option<String>,
     /// Fax type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Fax number slot
@@ -5675,34 +7629,62 @@ pub struct FileMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<FileMetadataCategory>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// ID of user who created the file
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_time: Option<String>,
     /// File box type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_box_type: Option<FileMetadataFileBoxType>,
     /// File name with extension
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub file_name: Option<String>,
     /// File size in bytes
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<i64>,
     /// File ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Whether file is publicly accessible
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Remote storage key
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub remote_file_key: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub updated_time: Option<String>,
 }
 /// File category
@@ -5818,7 +7800,7 @@ crate::runtime::string_enum!(FileMetadataFileBoxType);
 /// Spec: `/components/schemas/FileOperationRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileOperationRequest {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub file_id: String,
 }
 impl FileOperationRequest {
@@ -5836,7 +7818,11 @@ pub struct FlowEventResultDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<i64>,
     /// A message with details about the flow operation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
     /// Whether the flow operation was successful
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5849,7 +7835,11 @@ pub struct FreeTrialDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<FreeTrialDiscountCriteriaResponse>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Number of days for the free trial period
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5858,32 +7848,60 @@ pub struct FreeTrialDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Unique identifier for this free trial discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_id: Option<String>,
 }
 /// Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FreeTrialDiscountCriteriaResponse {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria_id: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<FreeTrialDiscountCriteriaResponseOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6023,29 +8041,73 @@ pub struct GetBusinessProfileResponse {
     /// The goals of this business, ie. Grow Business, Convert more leads
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_goals: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_primary_color: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_secondary_color: Option<String>,
     /// The type of business
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_type: Option<String>,
     /// ISO 4217 Currency Code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub language_tag: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub logo_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/GetContactOptionTypesResponse`
@@ -6061,37 +8123,78 @@ pub struct GetNoteResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// ID of user who created
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// ID of user who last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by_user_id: Option<String>,
     /// Pin timestamp (ISO-8601), null if not pinned
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub update_time: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/get/parameters/1/schema/items`
@@ -6141,21 +8244,41 @@ pub struct GetRestCommissionProgram {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_ids: Option<Vec<String>>,
     /// The created time of affiliate commission program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_commission: Option<DefaultCommission>,
     /// Commission program ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The affiliate commission program name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The affiliate commission program notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The Affiliate commission program priority
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub priority: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_commissions: Option<Vec<ProductCommission>>,
@@ -6199,13 +8322,25 @@ pub struct GetTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6217,34 +8352,70 @@ pub struct GetTagCategoryResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetUserInfoResponse {
     /// The user's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
     /// The user's last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// The user's first name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// The global user identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Whether the user is an admin
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_admin: Option<bool>,
     /// The keap user identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub keap_id: Option<String>,
     /// The user's middle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// The user's preferred name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// The subject identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sub: Option<String>,
     /// The tenant ID the user belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tenant_id: Option<String>,
 }
 /// Spec: `/components/schemas/Goal`
@@ -6254,10 +8425,18 @@ pub struct Goal {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub historical_contact_counts: Option<HistoricalCounts>,
     /// The unique identifier of the goal
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of the goal
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// IDs of sequences that follow this goal
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6287,7 +8466,11 @@ pub struct GoalEventResultDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goal_id: Option<i64>,
     /// A message with details about the result
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
     /// Whether the goal was successfully achieved
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6396,7 +8579,11 @@ pub struct HistoricalCounts {
 /// Spec: `/components/schemas/InvoiceFile`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceFile {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub file_id: Option<String>,
 }
 /// Spec: `/components/schemas/InvoiceOrderPayment`
@@ -6406,16 +8593,28 @@ pub struct InvoiceOrderPayment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// The invoice order payment ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The invoice ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_id: Option<String>,
     /// When this payment record was last updated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<crate::runtime::DateTime>,
     /// A note about the payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub note: Option<String>,
     /// The payment status.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6424,10 +8623,18 @@ pub struct InvoiceOrderPayment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_time: Option<crate::runtime::DateTime>,
     /// The payment ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_id: Option<String>,
     /// The refund invoice payment ID, if this is a refund.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub refund_invoice_payment_id: Option<String>,
     /// Whether to skip commission for this payment.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6476,16 +8683,32 @@ crate::runtime::string_enum!(InvoiceOrderPaymentPayStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     /// The unique identifier of the item
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of the item
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The ID of the next item in the sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_item_id: Option<String>,
     /// The ID of the previous item in the sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub previous_item_id: Option<String>,
     /// The type of flow item
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -6612,10 +8835,18 @@ crate::runtime::string_enum!(ItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadScore {
     /// Last updated timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated: Option<String>,
     /// Lead score value (flame count)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub score: Option<String>,
 }
 /// Spec: `/components/schemas/LeadSource`
@@ -6625,25 +8856,49 @@ pub struct LeadSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The description of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The time that this lead source will end
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The unique identifier for this lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The ID of the category that the lead source belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub medium: Option<String>,
     /// The message/content of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
     /// The name of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time that this lead source started
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6655,7 +8910,11 @@ pub struct LeadSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// The vendor of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub vendor: Option<String>,
 }
 /// Spec: `/components/schemas/LeadSourceCategory`
@@ -6665,13 +8924,25 @@ pub struct LeadSourceCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The description of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The date the category was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6687,22 +8958,42 @@ pub struct LeadSourceExpense {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The unique identifier for the expense.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The date the expense was incurred
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The ID of the lead source this expense belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source_id: Option<String>,
     /// If this expense was incurred from a recurring expense, this is the ID of that recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source_recurring_expense_id: Option<String>,
     /// The notes for the expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The title of the expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The date the expense was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6721,22 +9012,38 @@ pub struct LeadSourceRecurringExpense {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The ID of the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The ID of the lead source the recurring expense belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source_id: Option<String>,
     /// The time this lead source recurring expense will incur a new expense
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_expense_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The time this lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The time this lead source recurring expense was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6755,13 +9062,21 @@ pub struct LeadSourceRecurringExpenseUpdateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The time the lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// The status of the lead source
@@ -6789,29 +9104,57 @@ crate::runtime::string_enum!(LeadSourceStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     /// Link ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Link type ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub link_type_id: Option<String>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub link_type_name: Option<String>,
     /// ID of the linked contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub linked_contact_id: Option<String>,
 }
 /// Spec: `/components/schemas/LinkContactsRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinkContactsRequest {
     /// First contact ID to link
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact1_id: Option<String>,
     /// Second contact ID to link
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact2_id: Option<String>,
     /// Link type ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub link_type_id: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateCommissionProgramsResponse`
@@ -6819,7 +9162,11 @@ pub struct LinkContactsRequest {
 pub struct ListAffiliateCommissionProgramsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_programs: Option<Vec<AffiliateProgramV2>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateCommissionsResponse`
@@ -6837,7 +9184,11 @@ pub struct ListAffiliateCommissionsResponse {
     /// Calculated total commission amount (amount earned - amount clawbacks) from the returned commissions
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_total: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateLinksResponse`
@@ -6845,7 +9196,11 @@ pub struct ListAffiliateCommissionsResponse {
 pub struct ListAffiliateLinksResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_links: Option<Vec<AffiliateLink>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliatePaymentsResponse`
@@ -6853,13 +9208,21 @@ pub struct ListAffiliateLinksResponse {
 pub struct ListAffiliatePaymentsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_payments: Option<Vec<RestAffiliatePayment>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateReferralsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateReferralsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrals: Option<Vec<Referral>>,
@@ -6869,7 +9232,11 @@ pub struct ListAffiliateReferralsResponse {
 pub struct ListAffiliateSummariesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_summaries: Option<Vec<AffiliateSummaryRecord>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliatesResponse`
@@ -6877,7 +9244,11 @@ pub struct ListAffiliateSummariesResponse {
 pub struct ListAffiliatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliates: Option<Vec<RestAffiliate>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAssignedProductsResponse`
@@ -6885,7 +9256,11 @@ pub struct ListAffiliatesResponse {
 pub struct ListAssignedProductsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_product_categories: Option<Vec<AssignedProducts>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of automation categories
@@ -6896,7 +9271,11 @@ pub struct ListAutomationCategoryResponse {
     /// List of automation categories
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automation_categories: Option<Vec<AutomationCategory>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of automation IDs
@@ -6910,7 +9289,11 @@ pub struct ListAutomationIdsResponse {
     /// List of automation IDs that are currently locked for editing
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked_automation_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAutomationResponse`
@@ -6920,25 +9303,45 @@ pub struct ListAutomationResponse {
     pub automation_count: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automations: Option<Vec<Automation>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCampaignGoalsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCampaignGoalsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub campaign_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goals: Option<Vec<Goal>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCampaignSequenceResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCampaignSequenceResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub campaign_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequences: Option<Vec<Sequence>>,
@@ -6948,7 +9351,11 @@ pub struct ListCampaignSequenceResponse {
 pub struct ListCampaignsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaigns: Option<Vec<Campaign>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCategoryDiscountsResponse`
@@ -6956,7 +9363,11 @@ pub struct ListCampaignsResponse {
 pub struct ListCategoryDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<CategoryDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCompaniesResponse`
@@ -6964,7 +9375,11 @@ pub struct ListCategoryDiscountsResponse {
 pub struct ListCompaniesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<Vec<Company>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// List of tags applied to a company
@@ -6972,7 +9387,11 @@ pub struct ListCompaniesResponse {
 /// Spec: `/components/schemas/ListCompanyTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCompanyTagsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<AppliedTag>>,
@@ -6982,7 +9401,11 @@ pub struct ListCompanyTagsResponse {
 pub struct ListContactLinkTypesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_link_types: Option<Vec<ContactLinkType>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListContactLinksResponse`
@@ -6990,13 +9413,21 @@ pub struct ListContactLinkTypesResponse {
 pub struct ListContactLinksResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<ContactLink>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListContactPaymentMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactPaymentMethodsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<PaymentMethod>>,
@@ -7006,7 +9437,11 @@ pub struct ListContactPaymentMethodsResponse {
 /// Spec: `/components/schemas/ListContactTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactTagsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<AppliedTag>>,
@@ -7016,7 +9451,11 @@ pub struct ListContactTagsResponse {
 pub struct ListContactsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<Contact>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCountriesResponse`
@@ -7025,7 +9464,11 @@ pub struct ListCountriesResponse {
     /// A key-value pair of country code and country name.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub countries: Vec<Country>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 impl ListCountriesResponse {
@@ -7054,7 +9497,11 @@ pub struct ListCustomFieldTabsResponse {
 pub struct ListEmailAddressStatusResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<RestEmailAddressStatus>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListEmailTemplatesResponse`
@@ -7062,7 +9509,11 @@ pub struct ListEmailAddressStatusResponse {
 pub struct ListEmailTemplatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_templates: Option<Vec<EmailTemplateSummary>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of sent emails
@@ -7073,7 +9524,11 @@ pub struct ListEmailsSentResponse {
     /// List of sent emails
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<EmailSent>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListFilesResponse`
@@ -7081,7 +9536,11 @@ pub struct ListEmailsSentResponse {
 pub struct ListFilesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<FileMetadata>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListFreeTrialDiscountsResponse`
@@ -7089,7 +9548,11 @@ pub struct ListFilesResponse {
 pub struct ListFreeTrialDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<FreeTrialDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceCategoriesResponse`
@@ -7098,7 +9561,11 @@ pub struct ListLeadSourceCategoriesResponse {
     /// The lead source categories in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_categories: Option<Vec<LeadSourceCategory>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceExpensesResponse`
@@ -7107,7 +9574,11 @@ pub struct ListLeadSourceExpensesResponse {
     /// The lead source expenses in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_expenses: Option<Vec<LeadSourceExpense>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceRecurringExpensesResponse`
@@ -7116,7 +9587,11 @@ pub struct ListLeadSourceRecurringExpensesResponse {
     /// The lead source recurring expenses in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_recurring_expenses: Option<Vec<LeadSourceRecurringExpense>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourcesResponse`
@@ -7125,17 +9600,29 @@ pub struct ListLeadSourcesResponse {
     /// The lead sources in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_sources: Option<Vec<LeadSource>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListMerchantAccountResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListMerchantAccountResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_test: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ListMerchantAccountResponseType>,
@@ -7177,17 +9664,29 @@ crate::runtime::string_enum!(ListMerchantAccountResponseType);
 /// Spec: `/components/schemas/ListMerchantsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListMerchantsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_merchant_account_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_accounts: Option<Vec<ListMerchantAccountResponse>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListNoteTemplateResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNoteTemplateResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note_templates: Option<Vec<NoteTemplate>>,
@@ -7195,7 +9694,11 @@ pub struct ListNoteTemplateResponse {
 /// Spec: `/components/schemas/ListNotesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNotesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<Note>>,
@@ -7243,7 +9746,11 @@ crate::runtime::string_enum!(ListOpportunitiesFieldsItem);
 /// Spec: `/components/schemas/ListOpportunitiesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunitiesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<RestV2Opportunity>>,
@@ -7251,7 +9758,11 @@ pub struct ListOpportunitiesResponse {
 /// Spec: `/components/schemas/ListOpportunityStageMoveResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunityStageMoveResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage_moves: Option<Vec<OpportunityStageMove>>,
@@ -7259,7 +9770,11 @@ pub struct ListOpportunityStageMoveResponse {
 /// Spec: `/components/schemas/ListOpportunityStagesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunityStagesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<RestOpportunityStage>>,
@@ -7268,16 +9783,28 @@ pub struct ListOpportunityStagesResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_display_order: Option<i64>,
     /// The unique id of this option’s item value.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_id: Option<String>,
     /// The displayable name of the option item.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7288,7 +9815,11 @@ pub struct ListOption {
 pub struct ListOrderPaymentsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_order_payments: Option<Vec<InvoiceOrderPayment>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListOrderTotalDiscountsResponse`
@@ -7296,13 +9827,21 @@ pub struct ListOrderPaymentsResponse {
 pub struct ListOrderTotalDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<OrderTotalDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListOrders`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrders {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<OrderV2>>,
@@ -7310,7 +9849,11 @@ pub struct ListOrders {
 /// Spec: `/components/schemas/ListPaymentMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPaymentMethodsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<Vec<PaymentMethod>>,
@@ -7318,7 +9861,11 @@ pub struct ListPaymentMethodsResponse {
 /// Spec: `/components/schemas/ListPayments`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPayments {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payments: Option<Vec<Payment>>,
@@ -7326,7 +9873,11 @@ pub struct ListPayments {
 /// Spec: `/components/schemas/ListProductCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductCategoriesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_categories: Option<Vec<ProductCategory>>,
@@ -7336,13 +9887,21 @@ pub struct ListProductCategoriesResponse {
 pub struct ListProductDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<ProductDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListProductInterestBundleResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductInterestBundleResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_interest_bundles: Option<Vec<ProductInterestBundle>>,
@@ -7356,7 +9915,11 @@ pub struct ListProductOptionsResponse {
 /// Spec: `/components/schemas/ListProductsResponse_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductsResponseList {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<RestV2ProductList>>,
@@ -7364,7 +9927,11 @@ pub struct ListProductsResponseList {
 /// Spec: `/components/schemas/ListProgramResourcesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProgramResourcesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<AffiliateProgramResource>>,
@@ -7372,7 +9939,11 @@ pub struct ListProgramResourcesResponse {
 /// Spec: `/components/schemas/ListProvincesResponse`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProvincesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     /// A key-value pair of province code and province name.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -7390,7 +9961,11 @@ impl ListProvincesResponse {
 /// Spec: `/components/schemas/ListReferralsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReferralsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrals: Option<Vec<Referral>>,
@@ -7398,7 +9973,11 @@ pub struct ListReferralsResponse {
 /// Spec: `/components/schemas/ListReportsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReportsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reports: Option<Vec<Report>>,
@@ -7414,13 +9993,21 @@ pub struct ListRestShippingMethodsResponse {
 pub struct ListShippingDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<ShippingDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListSubscriptionPlansResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSubscriptionPlansResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<SubscriptionPlan>>,
@@ -7428,7 +10015,11 @@ pub struct ListSubscriptionPlansResponse {
 /// Spec: `/components/schemas/ListSubscriptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSubscriptionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<Subscription>>,
@@ -7436,7 +10027,11 @@ pub struct ListSubscriptionsResponse {
 /// Spec: `/components/schemas/ListTagCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagCategoriesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_categories: Option<Vec<TagCategory>>,
@@ -7444,7 +10039,11 @@ pub struct ListTagCategoriesResponse {
 /// Spec: `/components/schemas/ListTaggedCompaniesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTaggedCompaniesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tagged_companies: Option<Vec<TaggedCompany>>,
@@ -7454,13 +10053,21 @@ pub struct ListTaggedCompaniesResponse {
 pub struct ListTaggedContactsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<TaggedContact>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
@@ -7468,7 +10075,11 @@ pub struct ListTagsResponse {
 /// Spec: `/components/schemas/ListTasksResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTasksResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<Task>>,
@@ -7476,7 +10087,11 @@ pub struct ListTasksResponse {
 /// Spec: `/components/schemas/ListTransactions`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTransactions {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transactions: Option<Vec<TransactionV2>>,
@@ -7486,7 +10101,11 @@ pub struct ListTransactions {
 /// Spec: `/components/schemas/ListUserGroupsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListUserGroupsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     /// List of user groups
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7497,7 +10116,11 @@ pub struct ListUserGroupsResponse {
 /// Spec: `/components/schemas/ListUsersPaginatedResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListUsersPaginatedResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     /// List of users
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7506,7 +10129,11 @@ pub struct ListUsersPaginatedResponse {
 /// Spec: `/components/schemas/ListWebformsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWebformsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     /// The webforms in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7515,7 +10142,11 @@ pub struct ListWebformsResponse {
 /// Spec: `/components/schemas/ListWordPressOptInOptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWordPressOptInOptionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wordpress_opt_in_options: Option<Vec<WordPressOptInOption>>,
@@ -7524,10 +10155,10 @@ pub struct ListWordPressOptInOptionsResponse {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MergeContactRequest {
     /// Primary contact ID to merge into
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// Duplicate contact ID to merge from
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub duplicate_contact_id: String,
 }
 impl MergeContactRequest {
@@ -7549,59 +10180,116 @@ pub struct Note {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// ID of user who created
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// ID of user who last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by_user_id: Option<String>,
     /// Pin timestamp (ISO-8601), null if not pinned
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub update_time: Option<String>,
 }
 /// Spec: `/components/schemas/NoteTemplate`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NoteTemplate {
     /// Note action type
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub action_type: Option<String>,
     /// Default assigned user ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment_user_id: Option<i64>,
     /// Template description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Template ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// List of user IDs to notify
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_users: Option<Vec<String>>,
     /// Template title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// Spec: `/components/schemas/ObjectModel`
@@ -7617,31 +10305,63 @@ pub struct ObjectModel {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpportunityContact {
     /// City
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub city: Option<String>,
     /// Company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// Contact ID
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     /// Job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
     /// Phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_number: Option<String>,
     /// State
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub state: Option<String>,
 }
 impl OpportunityContact {
@@ -7667,10 +10387,14 @@ pub struct OpportunityStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<StageDetails>,
     /// Stage ID
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     /// Stage name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Stage change reasons
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7693,31 +10417,67 @@ impl OpportunityStage {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpportunityStageMove {
     /// Date-time this record was created (ISO-8601 UTC)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// ID of the user who created this record
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<String>,
     /// Unique ID of this stage-move record
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// ID of the stage moved FROM. 0 = no previous stage (first move)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub move_from_stage_id: Option<String>,
     /// Date-time when the move occurred (ISO-8601 UTC)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub move_time: Option<String>,
     /// ID of the stage moved TO
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub move_to_stage_id: Option<String>,
     /// ID of the opportunity that was moved
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_id: Option<String>,
     /// Date-time of the previous stage-move (ISO-8601 UTC). Null if first move.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub prev_stage_move_time: Option<String>,
     /// ID of the user associated with this move
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_id: Option<String>,
 }
 /// Spec: `/components/schemas/OrderItem`
@@ -7727,22 +10487,38 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_unit: Option<CurrencyValue>,
     /// Item description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// If the order item is a discount type, this is the amount of the discount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<CurrencyValue>,
     /// Unique identifier for the order item
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The type of order item.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_type: Option<OrderItemItemType>,
     /// Name of the item
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Additional notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// Price per unit charged to customer
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7757,7 +10533,11 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub special: Option<Discount>,
     /// If the order item is a subscription type, this refers to the subscription id that generated the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_id: Option<String>,
     /// If the order item is a subscription type, the details of the subscription plan.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7836,19 +10616,35 @@ crate::runtime::string_enum!(OrderItemItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderItemProduct {
     /// Product description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Product ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Whether product requires shipping
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Stock keeping unit
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// Whether product is taxable
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7864,7 +10660,11 @@ pub struct OrderTotalDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7876,10 +10676,18 @@ pub struct OrderTotalDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Unique identifier for this order total discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
@@ -7937,7 +10745,11 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::runtime::DateTime>,
     /// Credit status of the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub credit_status: Option<String>,
     /// List of custom field values applied to this order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7949,7 +10761,11 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7958,22 +10774,42 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<InvoiceFile>>,
     /// Unique identifier for the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Associated invoice ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_id: Option<String>,
     /// The associated invoice identifier. Applies only to Keap Pro/Max edition. Feature not yet supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_number: Option<String>,
     /// ID of the lead affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_affiliate_id: Option<String>,
     /// When this order was changed. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Internal notes for the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// List of items in the order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7988,16 +10824,28 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_plan: Option<PaymentPlan>,
     /// Promotional code applied
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_code: Option<String>,
     /// Refund status
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub refund_status: Option<String>,
     /// Total amount refunded
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_total: Option<CurrencyValue>,
     /// ID of the sales affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sales_affiliate_id: Option<String>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8015,10 +10863,18 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// Order terms and conditions
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub terms: Option<String>,
     /// Title of the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The total amount of the order.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8114,22 +10970,38 @@ crate::runtime::string_enum!(OrderV2Status);
 /// Spec: `/components/schemas/Origin`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub ip_address: Option<String>,
 }
 /// Spec: `/components/schemas/OriginRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OriginRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub ip_address: Option<String>,
 }
 /// Spec: `/components/schemas/PatchAutomationCategoryRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PatchAutomationCategoryRequest {
     /// New name for the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Payment`
@@ -8142,22 +11014,42 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commissioned: Option<bool>,
     /// The id of the contact the payment is associated with.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// An external id - typically from a payment processor - that references this transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_transaction_id: Option<String>,
     /// The unique identifier of the payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The merchant account id through which the transaction was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merchant_account_id: Option<String>,
     /// The merchant account type through which the transaction was made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_type: Option<PaymentMerchantAccountType>,
     /// A note about the payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub note: Option<String>,
     /// List of order ids the payment was made was against.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8169,7 +11061,11 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_time: Option<crate::runtime::DateTime>,
     /// If this payment had a refund, this refers to the id of the refund payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub refund_payment_id: Option<String>,
     /// Provides the current status of the payment, if available.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8178,7 +11074,12 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// A label describing the type of payment made.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// When this payment was updated. In ISO-8601 format.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8227,22 +11128,38 @@ pub struct PaymentMethod {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_info: Option<CardInfo>,
     /// The id of the contact the payment method is associated with.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// When this payment method was made. In ISO-8601 format.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<crate::runtime::DateTime>,
     /// For backward-compatibility with v1 endpoints. If present, it's the credit card id this payment method refers to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub credit_card_id: Option<String>,
     /// The merchant account id through which the payment method was tokenize.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merchant_account_id: Option<String>,
     /// The merchant account type through which the payment method was tokenized.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_type: Option<PaymentMethodMerchantAccountType>,
     /// The unique identifier of the payment method.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_id: Option<String>,
     /// The type of payment method. For now, only CARD is supported.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8255,7 +11172,11 @@ pub struct PaymentMethod {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentMethodConfig {
     /// A temporary session key required for rendering Keap's payment component.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub session_key: Option<String>,
 }
 /// The merchant account type through which the payment method was tokenized.
@@ -8354,7 +11275,11 @@ pub struct PaymentPlan {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub number_of_payments: i64,
     /// Payment method ID to charge
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_id: Option<String>,
     /// List of scheduled payment items
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8438,19 +11363,35 @@ crate::runtime::string_enum!(PaymentPlanItemStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentResult {
     /// Payment result ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Associated invoice ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_id: Option<String>,
     /// Amount paid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_amount: Option<f64>,
     /// Payment status
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_status_message: Option<String>,
     /// Transaction ID from payment processor
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub transaction_id: Option<String>,
 }
 /// Provides the current status of the payment, if available.
@@ -8484,19 +11425,36 @@ crate::runtime::string_enum!(PaymentStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumber {
     /// Phone extension
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub extension: Option<String>,
     /// Phone number slot
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<PhoneNumberField>,
     /// Phone number. Maximum length is 40 characters for PHONE1-PHONE3 and 20 characters for PHONE4-PHONE5.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number: Option<String>,
     /// Phone number in E.164 format
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number_e164: Option<String>,
     /// Phone type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Phone number slot
@@ -8539,13 +11497,25 @@ pub struct ProductCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order_index: Option<i32>,
     /// The product category ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The category name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Parent category ID for subcategories
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub parent_category_id: Option<String>,
 }
 /// Spec: `/components/schemas/ProductCommission`
@@ -8567,10 +11537,18 @@ pub struct ProductCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percentage: Option<f64>,
     /// Product ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_name: Option<String>,
     /// Product price
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8610,7 +11588,11 @@ pub struct ProductDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8619,13 +11601,25 @@ pub struct ProductDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Unique identifier for this product discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// ID of the product this discount applies to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
 }
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
@@ -8653,26 +11647,42 @@ crate::runtime::string_enum!(ProductDiscountDiscountType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFixedOptionDetail {
     /// An internal code to reference the option value
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_adjustment: Option<f64>,
     /// The displayable label given to the option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ProductFixedOption_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFixedOptionList {
     /// An internal code to reference the option value
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_adjustment: Option<f64>,
     /// The displayable label given to the option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ProductInterest`
@@ -8682,10 +11692,18 @@ pub struct ProductInterest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_percent: Option<i32>,
     /// The product interest ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The interest ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub interest_id: Option<String>,
     /// The price per unit of the product.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8701,13 +11719,25 @@ pub struct ProductInterest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInterestBundle {
     /// Product interest bundle description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The product interest bundle ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Product interest bundle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Product interests
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8741,7 +11771,11 @@ crate::runtime::string_enum!(ProductInterestType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInventoryDetail {
     /// The email address for notifications about inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The current inventory count for this product. Must be greater than or equal to 0. This field is omitted in List responses.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8757,7 +11791,11 @@ pub struct ProductInventoryDetail {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInventoryList {
     /// The email address for notifications about inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8773,19 +11811,31 @@ pub struct ProductOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order: Option<i32>,
     /// The unique id of the product option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Appears only for option_type of LIST. A fixed list of available selectable items for this product option. e.g (Medium)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_items: Option<Vec<ListOption>>,
     /// The displayable name of the option. E.g. Size
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub option_label: Option<String>,
     /// The type of option. Possible valid values are LIST and TEXT.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub option_type: Option<ProductOptionOptionType>,
     /// The product id that this option belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Whether this option is required for product purchase.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8819,7 +11869,11 @@ pub struct ProductOptionsDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_options: Option<Vec<ProductFixedOptionDetail>>,
     /// The option name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// If the user is required to select/fill in an option for the product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8859,7 +11913,11 @@ pub struct ProductOptionsList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_options: Option<Vec<ProductFixedOptionList>>,
     /// The option name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// If the user is required to select/fill in an option for the product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8914,7 +11972,11 @@ pub struct ProductVariableSettingDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_with: Option<ProductVariableSettingDetailStartWith>,
     /// Customized validation message to display when option criteria aren't met
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub validation_msg: Option<String>,
 }
 /// Requires the value (excluding start and end) to contain given type.
@@ -9011,7 +12073,11 @@ pub struct ProductVariableSettingList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_with: Option<ProductVariableSettingListStartWith>,
     /// Customized validation message to display when option criteria aren't met
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub validation_msg: Option<String>,
 }
 /// Requires the value (excluding start and end) to contain given type.
@@ -9089,33 +12155,65 @@ crate::runtime::string_enum!(ProductVariableSettingListStartWith);
 /// Spec: `/components/schemas/Province`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Province {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Referral`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Referral {
     /// The referral's contact_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// The referral description.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The time when the referral expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_time: Option<crate::runtime::DateTime>,
     /// The unique identifier for this referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The IP address of the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub ip_address: Option<String>,
     /// The referring affiliate ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_partner_id: Option<String>,
     /// The time of the referral.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9124,7 +12222,11 @@ pub struct Referral {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_type: Option<ReferralReferralType>,
     /// The source for the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub source: Option<String>,
 }
 /// The referral type.
@@ -9208,7 +12310,7 @@ crate::runtime::string_enum!(
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenameEasyAutomationCommand {
     /// Name of the easy automation
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl RenameEasyAutomationCommand {
@@ -9221,16 +12323,32 @@ impl RenameEasyAutomationCommand {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// The creation timestamp
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_time: Option<String>,
     /// The unique identifier of the report (Saved Search)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of the report
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The last update timestamp
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub updated_time: Option<String>,
     /// A list of Users who have access to this Saved Search, or ALL_USERS if visible to all
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9247,17 +12365,29 @@ pub struct ReportEntryRecord {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportEntryValue {
     /// The name of the field/column
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub field_name: Option<String>,
     /// The value of the field
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ReportExecutionResult`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportExecutionResult {
     /// Token for retrieving the next page of results
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_token: Option<String>,
     /// The list of report result records
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9267,10 +12397,18 @@ pub struct ReportExecutionResult {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportField {
     /// The human-readable label for the field
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
     /// The field name as accepted by the report execution `fields` parameter
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/ReportModel`
@@ -9284,29 +12422,53 @@ pub struct ReportModel {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceCommissionProgram {
     /// The commission program identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub commission_program_id: Option<String>,
 }
 /// Spec: `/components/schemas/RestAffiliate`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestAffiliate {
     /// The Affiliate Code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// The ContactID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// List of custom field values applied to this affiliate
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Date affiliate was created (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub date_created: Option<String>,
     /// The AffiliateId
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The Affiliate Name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9315,7 +12477,11 @@ pub struct RestAffiliate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub parent_affiliate_id: Option<String>,
     /// The Affiliate Status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9324,26 +12490,46 @@ pub struct RestAffiliate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_leads_days: Option<i32>,
     /// The Affiliate PortalSite Id
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub unique_site_id: Option<String>,
 }
 /// Spec: `/components/schemas/RestAffiliatePayment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestAffiliatePayment {
     /// Record creation time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// Payment ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Payment amount
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_amount: Option<f64>,
     /// Payment date (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pay_date: Option<String>,
     /// Payment notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pay_notes: Option<String>,
     /// Payment type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9413,7 +12599,7 @@ crate::runtime::string_enum!(RestAffiliateStatus);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestCreateOrderRequest {
     /// ID of the contact for this order
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9425,19 +12611,35 @@ pub struct RestCreateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// Invoice number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_affiliate_id: Option<String>,
     /// Internal notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// List of items to include in the order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9446,7 +12648,7 @@ pub struct RestCreateOrderRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order_time: crate::runtime::DateTime,
     /// Title for the order
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub order_title: String,
     /// The order type.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -9455,7 +12657,11 @@ pub struct RestCreateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_codes: Option<Vec<String>>,
     /// Sales affiliate ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sales_affiliate_id: Option<String>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9464,10 +12670,18 @@ pub struct RestCreateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressInformation>,
     /// Order terms
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub terms: Option<String>,
     /// A title for the invoice
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 impl RestCreateOrderRequest {
@@ -9532,31 +12746,59 @@ pub struct RestCreatePaymentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The user who created this payment externally.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_create_user: Option<String>,
     /// The external source type of this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_source: Option<String>,
     /// The external source value of this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_source_value: Option<String>,
     /// The external status value of this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_status_value: Option<String>,
     /// The external update timestamp of this payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// The notes for this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The amount to pay. Must not exceed the current balance of the order. Must be greater than 0 if charging with a payment_method_id
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub payment_amount: f64,
     /// The payment method id to charge immediately against this order. At least one of payment_method_id or payment_method_type is required. If payment_method_id is provided, payment_method_type is ignored. Omit if you want to add a payment record instead.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_id: Option<String>,
     /// The manual payment method type for manually recording a payment. At least one of payment_method_id or payment_method_type is required. Ignored if payment_method_id is provided. Value must exactly match one of the Manual Payment Types configured for your application under Ecommerce Settings &gt; Orders (e.g. 'Credit Card (Manual)', 'Check', 'Cash', 'Money Order', 'Adjustment'); unrecognized values will be rejected. Add custom types there if the one you need isn't listed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_type: Option<String>,
     /// The date and time of payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9593,7 +12835,7 @@ pub struct RestEmailAddressStatus {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub create_time: crate::runtime::DateTime,
     /// The email address
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub email: String,
     /// The most recent click on an email sent to this address, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9703,13 +12945,25 @@ pub struct RestOpportunityStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<ChecklistItem>>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_time: Option<String>,
     /// Stage ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Stage name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Stage order in pipeline
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9721,61 +12975,113 @@ pub struct RestOpportunityStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_number_days: Option<i32>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub updated_time: Option<String>,
 }
 /// Spec: `/components/schemas/RestV2Opportunity`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestV2Opportunity {
     /// Affiliate ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_id: Option<String>,
     /// Required by the spec; `None` only when the server leaves it out.
     #[serde(default)]
     pub contact: Option<OpportunityContact>,
     /// User who created the opportunity record
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub estimated_close_time: Option<String>,
     /// Opportunity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Include in sales forecast
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// User who last updated the opportunity record
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_time: Option<String>,
     /// Lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source: Option<String>,
     /// Monthly recurring revenue
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_revenue: Option<f64>,
     /// Notes for next action
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_time: Option<String>,
     /// Objection reason
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub objection: Option<String>,
     /// General notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub opportunity_title: String,
     /// Order revenue
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9790,13 +13096,25 @@ pub struct RestV2Opportunity {
     #[serde(default)]
     pub stage: Option<OpportunityStage>,
     /// Timestamp when the opportunity entered its current stage (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stage_entrance_time: Option<String>,
     /// Status name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub status: Option<String>,
     /// Status ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub status_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<RestV2User>,
@@ -9843,7 +13161,11 @@ pub struct RestV2ProductDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bottom_html: Option<String>,
     /// List of category ids to indicate which categories this product will belong to. Can be empty.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9854,17 +13176,33 @@ pub struct RestV2ProductDetail {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_legacy_image: Option<bool>,
     /// The product ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The inventory details for this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9872,7 +13210,11 @@ pub struct RestV2ProductDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -9886,10 +13228,18 @@ pub struct RestV2ProductDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9906,9 +13256,17 @@ pub struct RestV2ProductDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub top_html: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub update_time: Option<String>,
     /// Product weight
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9920,7 +13278,11 @@ pub struct RestV2ProductList {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bottom_html: Option<String>,
     /// List of category ids to indicate which categories this product will belong to. Can be empty.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9931,17 +13293,33 @@ pub struct RestV2ProductList {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_legacy_image: Option<bool>,
     /// The product ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The inventory details for this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9949,7 +13327,11 @@ pub struct RestV2ProductList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -9963,10 +13345,18 @@ pub struct RestV2ProductList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9983,9 +13373,17 @@ pub struct RestV2ProductList {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub top_html: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub update_time: Option<String>,
     /// Product weight
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9995,25 +13393,49 @@ pub struct RestV2ProductList {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestV2User {
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// User ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
 }
 /// Spec: `/components/schemas/RunReportRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunReportRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fields: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_token: Option<String>,
 }
 /// Spec: `/components/schemas/Sequence`
@@ -10029,10 +13451,18 @@ pub struct Sequence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub historical_contact_count: Option<HistoricalCounts>,
     /// The unique identifier of the sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of the sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// List of paths in this sequence
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10042,7 +13472,11 @@ pub struct Sequence {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SequencePath {
     /// The unique identifier of the sequence path
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// List of items in this sequence path
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10055,7 +13489,11 @@ pub struct ShippingDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10064,10 +13502,18 @@ pub struct ShippingDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Unique identifier for this shipping discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
@@ -10098,40 +13544,81 @@ pub struct ShippingInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company: Option<String>,
     /// Last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// Shipping information ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Whether to invoice to company
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_to_company: Option<bool>,
     /// Phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_number: Option<String>,
 }
 /// Spec: `/components/schemas/ShippingMethod`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShippingMethod {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub international: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<ShippingMethodSettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub status: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Spec: `/components/schemas/ShippingMethodSettings`
@@ -10140,7 +13627,11 @@ pub type ShippingMethodSettings = serde_json::Value;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SocialAccount {
     /// Social account username or handle. Maximum length is 255 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Social account type
     #[serde(
@@ -10236,7 +13727,11 @@ pub struct Subscription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<i32>,
     /// Id of the contact associated with the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// List of custom field values applied to this subscription
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10248,19 +13743,31 @@ pub struct Subscription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<crate::runtime::Date>,
     /// Id of the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The last date the subscription was billed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_bill_date: Option<crate::runtime::Date>,
     /// The affiliate id for the lead of the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_charge_attempts: Option<i32>,
     /// The merchant account id associated with the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merchant_account_id: Option<String>,
     /// The date and time the subscription was last modified.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10269,34 +13776,62 @@ pub struct Subscription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_bill_date: Option<crate::runtime::Date>,
     /// Id associated with the payment method.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_id: Option<String>,
     /// Id of the product associated with the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_code: Option<String>,
     /// The subscription quantity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// The reason the subscription is no longer active.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_affiliate_id: Option<String>,
     /// The shipping address for the subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<Address>,
     /// The shipping option ID for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub shipping_option_id: Option<String>,
     /// The first day the subscription will bill.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<crate::runtime::Date>,
     /// Id of the product subscription plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_id: Option<String>,
 }
 /// The billing cycle of the subscription.
@@ -10339,7 +13874,11 @@ pub struct SubscriptionCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItem>,
     /// Subscription name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The payout type for this commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10351,7 +13890,11 @@ pub struct SubscriptionCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_price: Option<f64>,
     /// Subscription ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_id: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10394,13 +13937,21 @@ pub struct SubscriptionPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency: Option<i32>,
     /// Subscription plan ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Price of the plan
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_price: Option<CurrencyValue>,
     /// Plan name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_name: Option<String>,
     /// Total number of cycles the plan will run before ending. Value of 0 indicates plan will never end.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10446,7 +13997,11 @@ pub struct SubscriptionPlanDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<i32>,
     /// The subscription plan id
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// How many billing cycles to bill. Optional field i.e. can be no value or 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10501,7 +14056,11 @@ pub struct SubscriptionPlanList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<i32>,
     /// The subscription plan id
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// How many billing cycles to bill. Optional field i.e. can be no value or 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10553,13 +14112,25 @@ pub struct Tag {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The unique name of this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10572,13 +14143,25 @@ pub struct TagCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10600,13 +14183,29 @@ pub struct TaggedContact {
     /// The time the tag was applied to the contact, in ISO 8601 format.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied_time: Option<crate::runtime::DateTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
 }
 /// Spec: `/components/schemas/Task`
@@ -10616,43 +14215,87 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Assigned user ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assigned_to_user_id: Option<String>,
     /// Whether task is completed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub completion_time: Option<String>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// Creator user ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the task
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub due_time: Option<String>,
     /// Task ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// User who last updated the task.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by_user_id: Option<String>,
     /// Last modification timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub modification_time: Option<String>,
     /// Associated opportunity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_id: Option<String>,
     /// Task priority
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10661,10 +14304,19 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -10698,7 +14350,11 @@ pub struct TextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// An error message to display if any rules are broken.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// Maximum allowable characters. Minimum is 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10807,25 +14463,49 @@ pub struct TransactionV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<BasicContact>,
     /// The id of the contact the transaction was for.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// A description of the transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Any details if the transaction failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_details: Option<String>,
     /// An external reference id - typically from a payment processor - that references this transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_reference_id: Option<String>,
     /// An external response code generated by payment processor
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_response_code: Option<String>,
     /// If the transaction completed in a successful state. PENDING transactions are treated `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_successful: Option<bool>,
     /// The merchant account id through which the transaction was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merchant_account_id: Option<String>,
     /// The merchant account id through which the transaction was made.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10834,7 +14514,11 @@ pub struct TransactionV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_ids: Option<Vec<String>>,
     /// Identifier of an order/invoice payment created by the transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_id: Option<String>,
     /// Details of the payment method used for this transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10948,7 +14632,11 @@ crate::runtime::string_enum!(TransactionV2TransactionMethod);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnpublishAutomationRequest {
     /// Custom message to display on forms when the automation is unpublished
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub unpublished_form_message: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
@@ -11018,16 +14706,28 @@ pub struct UpdateAffiliateRequest {
     /// 1. The code should not have white spaces
     /// 2. The code should starts with letters
     /// 3. The code minimum 2 characters length
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// The contactId identifier. Must be a positive number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this affiliate
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11036,10 +14736,18 @@ pub struct UpdateAffiliateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub parent_affiliate_id: Option<String>,
     /// Affiliate portal password.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub password: Option<String>,
     /// The Affiliate Status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11122,20 +14830,48 @@ pub struct UpdateBusinessProfileRequest {
     /// The goals of this business, ie. Grow Business, Convert more leads
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_goals: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_primary_color: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_secondary_color: Option<String>,
     /// ISO 4217 Currency Code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1businessProfile/patch/parameters/0/schema/items`
@@ -11188,13 +14924,21 @@ pub struct UpdateCategoryDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Percentage discount to apply. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_percent: Option<f64>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// List of product category IDs this discount applies to
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11235,10 +14979,18 @@ crate::runtime::string_enum!(UpdateCategoryDiscountUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCommissionProgramRequest {
     /// The name of the Commission Program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The notes of the Commission Program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The priority of the Commission Program
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11372,25 +15124,53 @@ pub struct UpdateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -11399,42 +15179,90 @@ pub struct UpdateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// Job title of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
     /// Middle name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub owner_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The company's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1companies~1{company_id}/patch/parameters/1/schema/items`
@@ -11588,7 +15416,11 @@ pub struct UpdateContactLinkTypeRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1contacts~1links~1types~1{link_type_id}/patch/parameters/1/schema/items`
@@ -11749,19 +15581,31 @@ crate::runtime::string_enum!(UpdateContactUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateCustomFieldGroupRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldGroupRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tab_id: Option<String>,
 }
 /// Spec: `/components/schemas/UpdateCustomFieldMetaDataRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldMetaDataRequest {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub group_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CustomFieldOption>>,
@@ -11779,7 +15623,11 @@ impl UpdateCustomFieldMetaDataRequest {
 /// Spec: `/components/schemas/UpdateCustomFieldTabRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldTabRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
@@ -11790,7 +15638,11 @@ pub struct UpdateDefaultCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11804,7 +15656,11 @@ pub struct UpdateDefaultCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11871,7 +15727,7 @@ pub struct UpdateEmailAddress {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub opted_in: bool,
     /// Reason for the opt-in status change
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub reason: String,
 }
 impl UpdateEmailAddress {
@@ -11909,19 +15765,31 @@ crate::runtime::string_enum!(UpdateFileUpdateMaskItem);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateFreeTrialDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub criteria_id: String,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<UpdateFreeTrialDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12022,7 +15890,11 @@ pub struct UpdateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateFreeTrialDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Number of free trial days
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12031,10 +15903,18 @@ pub struct UpdateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_id: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1discounts~1freeTrials~1{discount_id}/patch/parameters/1/schema/items`
@@ -12097,10 +15977,18 @@ pub struct UpdateLeadSourceExpenseRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The title of the lead source expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1expenses~1{lead_source_expense_id}/patch/parameters/2/schema/items`
@@ -12238,7 +16126,11 @@ crate::runtime::string_enum!(UpdateNoteCustomFieldTabUpdateMaskItem);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateNoteRequest {
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Custom field values for the note. An empty array resets all custom fields to their defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12247,16 +16139,29 @@ pub struct UpdateNoteRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// A value for either `title` or `type` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// ID of user creating the note
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub user_id: String,
 }
 impl UpdateNoteRequest {
@@ -12280,37 +16185,78 @@ pub struct UpdateNoteResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// ID of user who created
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// ID of user who last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by_user_id: Option<String>,
     /// Pin timestamp (ISO-8601), null if not pinned
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub update_time: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/2/schema/items`
@@ -12473,30 +16419,58 @@ crate::runtime::string_enum!(UpdateOpportunityFieldsItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOpportunityRequestV2 {
     /// Affiliate ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_id: Option<String>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub estimated_close_time: Option<String>,
     /// Include in sales forecast
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// Notes for next action
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_time: Option<String>,
     /// General notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_title: Option<String>,
     /// High revenue estimate
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12505,20 +16479,32 @@ pub struct UpdateOpportunityRequestV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub projected_revenue_low: Option<f64>,
     /// Pipeline stage ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stage_id: Option<String>,
     /// Assigned user ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_id: Option<String>,
 }
 /// Spec: `/components/schemas/UpdateOpportunityStageChecklistItem`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOpportunityStageChecklistItem {
     /// Item description
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Checklist item ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// Display order position
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -12547,7 +16533,11 @@ impl UpdateOpportunityStageChecklistItem {
 pub struct UpdateOpportunityStageRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<UpdateOpportunityStageChecklistItem>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
@@ -12707,28 +16697,52 @@ pub struct UpdateOrderItemRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_unit: Option<f64>,
     /// The description of the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The name of the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The notes for the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The price per unit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_per_unit: Option<f64>,
     /// The id of the product. Must be a valid product id. Used only for item_type PRODUCT or SUBSCRIPTION.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// The quantity. Must be greater than or equal to 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i32>,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan. Must be a valid subscription plan id. Used only for item_type SUBSCRIPTION.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_id: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1orders~1{order_id}~1items~1{order_item_id}/patch/parameters/2/schema/items`
@@ -12777,7 +16791,11 @@ crate::runtime::string_enum!(UpdateOrderItemUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrderRequest {
     /// ID of the contact for this order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12789,25 +16807,45 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// Invoice number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_affiliate_id: Option<String>,
     /// Internal notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_time: Option<crate::runtime::DateTime>,
     /// Title for the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_title: Option<String>,
     /// The order type.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12819,7 +16857,11 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_codes: Option<Vec<String>>,
     /// Sales affiliate ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sales_affiliate_id: Option<String>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12828,10 +16870,18 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressInformation>,
     /// Order terms
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub terms: Option<String>,
     /// A title for the invoice
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// The order type.
@@ -12859,19 +16909,31 @@ crate::runtime::string_enum!(UpdateOrderRequestOrderType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrderTotalDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub criteria_id: String,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<UpdateOrderTotalDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12941,7 +17003,11 @@ pub struct UpdateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateOrderTotalDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12953,7 +17019,11 @@ pub struct UpdateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
@@ -13109,10 +17179,18 @@ pub struct UpdateProductCategoryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order_index: Option<i32>,
     /// The category name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Parent category ID for subcategories
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub parent_category_id: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1productCategories~1{category_id}/patch/parameters/1/schema/items`
@@ -13143,7 +17221,11 @@ pub struct UpdateProductCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13157,10 +17239,14 @@ pub struct UpdateProductCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Product ID to assign commission
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub product_id: String,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13236,19 +17322,31 @@ crate::runtime::string_enum!(UpdateProductCommissionProgramUpdateMaskItem);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub criteria_id: String,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<UpdateProductDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13318,7 +17416,11 @@ pub struct UpdateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateProductDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13327,10 +17429,18 @@ pub struct UpdateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// ID of the product this discount applies to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
 }
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
@@ -13392,10 +17502,18 @@ crate::runtime::string_enum!(UpdateProductDiscountUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductInterestBundleRequest {
     /// Product interest bundle description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Product interest bundle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}/patch/parameters/1/schema/items`
@@ -13483,13 +17601,21 @@ crate::runtime::string_enum!(UpdateProductInventoryRequestDetailType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductOptionListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_display_order: Option<i64>,
     /// The displayable name of the option item. Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13530,7 +17656,11 @@ pub struct UpdateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order: Option<i32>,
     /// Used only for option_type of `TEXT`. An error message to display if any rules are broken. Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// Used only for option_type of `TEXT`. Maximum allowable characters. Minimum is 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13548,7 +17678,11 @@ pub struct UpdateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<UpdateProductOptionRequestOnlyStartsWith>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub option_label: Option<String>,
     /// Whether this option is required for product purchase.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13684,7 +17818,11 @@ pub struct UpdateProductRequestDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bottom_html: Option<String>,
     /// If city-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13692,13 +17830,25 @@ pub struct UpdateProductRequestDetail {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The email address for notifications about inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13706,7 +17856,11 @@ pub struct UpdateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -13720,10 +17874,18 @@ pub struct UpdateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13737,7 +17899,11 @@ pub struct UpdateProductRequestDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub top_html: Option<String>,
     /// The product weight. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13829,10 +17995,18 @@ pub struct UpdateProgramResourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_program_ids: Option<Vec<String>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub content_html: Option<String>,
     /// The resource notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The order in which the resource is displayed. Minimum value is 0. Lower values indicate higher priority.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13844,29 +18018,49 @@ pub struct UpdateProgramResourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The URL to the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub url: Option<String>,
 }
 /// Spec: `/components/schemas/UpdateShippingDiscountCriteria`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShippingDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub criteria_id: String,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<UpdateShippingDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13933,7 +18127,11 @@ pub struct UpdateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateShippingDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13942,7 +18140,11 @@ pub struct UpdateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
@@ -14000,7 +18202,11 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14014,10 +18220,18 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_id: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14260,7 +18474,11 @@ pub struct UpdateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<i32>,
     /// Id of the contact associated with the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this subscription
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14272,7 +18490,11 @@ pub struct UpdateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<crate::runtime::Date>,
     /// The affiliate id for the lead of the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts. Must be 1 or greater.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14281,28 +18503,52 @@ pub struct UpdateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_bill_date: Option<crate::runtime::Date>,
     /// Id associated with the payment method.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_code: Option<String>,
     /// The subscription quantity. Must be 1 or greater.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i32>,
     /// The reason the subscription is no longer active.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_affiliate_id: Option<String>,
     /// The shipping address for the subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressRequest>,
     /// The shipping option ID for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub shipping_option_id: Option<String>,
     /// Id of the product subscription plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_id: Option<String>,
 }
 /// The billing cycle for the subscription.
@@ -14415,13 +18661,25 @@ pub struct UpdateTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14456,13 +18714,25 @@ pub struct UpdateTagResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The unique name of this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14557,43 +18827,87 @@ pub struct UpdateTaskResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Assigned user ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assigned_to_user_id: Option<String>,
     /// Whether task is completed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub completion_time: Option<String>,
     /// Associated contact ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub create_time: Option<String>,
     /// Creator user ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the task
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub due_time: Option<String>,
     /// Task ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// User who last updated the task.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by_user_id: Option<String>,
     /// Last modification timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub modification_time: Option<String>,
     /// Associated opportunity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_id: Option<String>,
     /// Task priority
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14602,10 +18916,19 @@ pub struct UpdateTaskResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -14699,31 +19022,55 @@ pub struct UpdateUserRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The user's company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// The user's email address
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddressRequest>,
     /// The user's last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// List of user's fax numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// List of user's phone numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// The user's timezone in IANA format
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
     /// The user's job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The user's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1users~1{user_id}/patch/parameters/0/schema/items`
@@ -14794,7 +19141,11 @@ pub struct UpdatedPaymentPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number_of_payments: Option<i64>,
     /// Payment method ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_id: Option<String>,
     /// ISO date of the start of pay plan
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14812,7 +19163,11 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     /// The user's company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// When the user was created, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14824,28 +19179,56 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// The user's last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// List of user's fax numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// The global user identifier across tenants
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub global_user_id: Option<String>,
     /// The unique identifier of the user
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The Keap ID of the user
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub keap_id: Option<String>,
     /// The user's middle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// The user's nickname or preferred name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub nickname: Option<String>,
     /// Whether the user is a partner
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14857,16 +19240,28 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_accounts: Option<Vec<SocialAccount>>,
     /// The name of the user's spouse
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// The user's status
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UserStatus>,
     /// The user's name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// The user's job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// When the user was last updated, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14875,7 +19270,11 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<i64>,
     /// The user's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// A user group in the application
@@ -14884,10 +19283,18 @@ pub struct User {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserGroup {
     /// The unique identifier for this user group.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of this user group.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// The user's status
@@ -14924,7 +19331,11 @@ pub struct Webform {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The custom slug of the webform. Used in pretty webform URLs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_slug: Option<String>,
     /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14933,19 +19344,39 @@ pub struct Webform {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_option: Option<WebformExitOption>,
     /// The id of the funnel this webform belongs to, if any
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub funnel_id: Option<String>,
     /// The unique identifier for this webform
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
     /// The name of this webform
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The URL for this webform that uses the custom slug to identify it
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pretty_webform_url: Option<String>,
     /// The URL of the thank you page for this webform
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub thank_you_page_url: Option<String>,
     /// When the webform was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14954,10 +19385,18 @@ pub struct Webform {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webform_type: Option<WebformWebformType>,
     /// The URL for this webform that uses the xid to identify it
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub webform_url: Option<String>,
     /// The public unique identifier for this webform, used in webform URLs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub xid: Option<String>,
 }
 /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
@@ -15095,8 +19534,16 @@ crate::runtime::string_enum!(WebformWebformType);
 /// Spec: `/components/schemas/WordPressOptInOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WordPressOptInOption {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }

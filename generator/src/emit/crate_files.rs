@@ -11,6 +11,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("client.rs", include_str!("../../../templates/src/runtime/client.rs")),
     ("clock.rs", include_str!("../../../templates/src/runtime/clock.rs")),
     ("error.rs", include_str!("../../../templates/src/runtime/error.rs")),
+    ("filter.rs", include_str!("../../../templates/src/runtime/filter.rs")),
     ("mod.rs", include_str!("../../../templates/src/runtime/mod.rs")),
     ("paginate.rs", include_str!("../../../templates/src/runtime/paginate.rs")),
     ("quota.rs", include_str!("../../../templates/src/runtime/quota.rs")),
@@ -75,7 +76,7 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         #runtime
         pub mod types;
 
-        pub use runtime::{Auth, ClientBuilder, Error, Quota, RetryPolicy, Tokens};
+        pub use runtime::{Auth, ClientBuilder, Error, Filter, Quota, RetryPolicy, Tokens};
 
         /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
         pub const DEFAULT_BASE_URL: &str = #base_url;

@@ -221,17 +221,22 @@ fn field(api: &Api, f: &Field) -> TokenStream {
             quote!(#[serde(#rename #extra)])
         }
     };
+    // Strings may arrive as numbers (Keap's ids do): they are read leniently.
+    let string = f.ty == TypeRef::Prim(crate::model::Prim::String) && !f.boxed;
+    let lenient = if string { quote!(deserialize_with = "crate::runtime::lenient_option_string",) } else { quote!() };
     match shape {
         Shape::Plain => {
-            let a = attrs(quote!(default, deserialize_with = "crate::runtime::null_as_default",));
+            let with = if string { "crate::runtime::lenient_string" } else { "crate::runtime::null_as_default" };
+            let a = attrs(quote!(default, deserialize_with = #with,));
             quote!(#doc #a pub #name: #inner,)
         }
         Shape::RequiredOption | Shape::Nullable => {
-            let a = attrs(quote!(default,));
+            let a = attrs(quote!(default, #lenient));
             quote!(#doc #a pub #name: Option<#inner>,)
         }
         Shape::Optional => {
-            let a = attrs(quote!(skip_serializing_if = "Option::is_none",));
+            let default = if string { quote!(default,) } else { quote!() };
+            let a = attrs(quote!(#default #lenient skip_serializing_if = "Option::is_none",));
             quote!(#doc #a pub #name: Option<#inner>,)
         }
     }

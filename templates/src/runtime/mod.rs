@@ -9,6 +9,7 @@ mod auth;
 mod client;
 mod clock;
 mod error;
+mod filter;
 mod paginate;
 mod quota;
 mod request;
@@ -18,10 +19,11 @@ pub use auth::{Auth, OAuth2Builder, OnRefresh, Secret, Tokens, API_KEY_HEADER, D
 pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
+pub use filter::Filter;
 pub use paginate::{Items, Pages, Paginated};
 pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaGate, QuotaStore, Wait, Window};
 pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
-pub use values::{null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
+pub use values::{lenient_option_string, lenient_string, null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
 
 /// The `Stream` trait [`Pages`] and [`Items`] implement.
 pub use futures_core::Stream;

@@ -6,12 +6,12 @@ use std::fmt;
 
 /// A `date-time` string as the server sent it. Kept verbatim: Keap sends several formats,
 /// and a response must never fail to decode because of one.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct DateTime(pub String);
 
 /// A `date` string (`YYYY-MM-DD`) as the server sent it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct Date(pub String);
 
@@ -41,6 +41,12 @@ macro_rules! string_newtype {
         impl ToParam for $t {
             fn to_param(&self) -> Option<Cow<'_, str>> {
                 Some(Cow::Borrowed(&self.0))
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            // Epoch numbers and other scalars are kept as text rather than refused.
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                deserialize_scalar_string(d).map($t)
             }
         }
     )*};
@@ -167,6 +173,22 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// Decodes a string field that may arrive as a number (Keap's ids do) or `null` (read as
+/// empty).
+pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    deserialize_scalar_string(d)
+}
+
+/// Decodes an optional string field that may arrive as a number; `null` is `None`, and an
+/// object or array is kept as its JSON text rather than refused.
+pub fn lenient_option_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
 /// Reads any JSON scalar as a string: enum values sometimes arrive as numbers or booleans.
 pub fn deserialize_scalar_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct Scalar;
@@ -223,6 +245,22 @@ mod tests {
         assert_eq!(s.n, 0);
         let s: S = serde_json::from_str("{}").unwrap();
         assert_eq!(s.n, 0);
+    }
+
+    #[test]
+    fn strings_tolerate_numbers_and_nulls() {
+        #[derive(Deserialize)]
+        struct S {
+            #[serde(default, deserialize_with = "lenient_string")]
+            id: String,
+            #[serde(default, deserialize_with = "lenient_option_string")]
+            owner: Option<String>,
+            at: Option<DateTime>,
+        }
+        let s: S = serde_json::from_str(r#"{"id":1001,"owner":7,"at":1700000000}"#).unwrap();
+        assert_eq!((s.id.as_str(), s.owner.as_deref(), s.at.unwrap().as_str()), ("1001", Some("7"), "1700000000"));
+        let s: S = serde_json::from_str(r#"{"id":null,"owner":null}"#).unwrap();
+        assert_eq!((s.id.as_str(), s.owner), ("", None));
     }
 
     #[test]

@@ -9,7 +9,11 @@
 /// Spec: `/components/schemas/Address`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Address {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
 }
 /// Spec: `/components/schemas/Contact`
@@ -22,15 +26,19 @@ pub struct Contact {
     pub age: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anything: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub avatar: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birthday: Option<crate::runtime::Date>,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_option_string")]
     pub nickname: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<crate::runtime::DateTime>,

@@ -9,7 +9,11 @@
 /// Spec: `/components/schemas/Cat`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cat {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meows: Option<bool>,
@@ -19,7 +23,11 @@ pub struct Cat {
 pub struct Dog {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub barks: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub kind: Option<String>,
 }
 /// Either a numeric id or a name.
@@ -63,7 +71,11 @@ impl Default for OwnerPet {
 /// Spec: `/components/schemas/Owner/properties/pet/oneOf/1`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OwnerPetVariant2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Pet`

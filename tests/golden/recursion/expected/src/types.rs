@@ -33,7 +33,7 @@ pub struct Forest(pub std::collections::BTreeMap<String, Forest>);
 pub struct Node {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<Node>>,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<Node>>,

@@ -15,19 +15,48 @@ pub type Option2 = Vec<String2>;
 pub struct String2 {
     #[serde(rename = "2fa", skip_serializing_if = "Option::is_none")]
     pub n2fa: Option<bool>,
-    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@id",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
-    #[serde(rename = "E_Mail", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "E_Mail",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub e_mail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub additional_properties: Option<String>,
-    #[serde(rename = "e-mail", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "e-mail",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub e_mail_2: Option<String>,
     #[serde(rename = "fn", skip_serializing_if = "Option::is_none")]
     pub fn_: Option<i64>,
-    #[serde(rename = "self", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "self",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub self_: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// Properties beyond the ones named above.
     #[serde(flatten)]
