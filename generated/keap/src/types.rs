@@ -4,8 +4,9 @@
 //! named after the place they appear (`ContactAddress`, `ListContactsResponse`).
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
-//! ignored, enums keep values they do not know in `Unknown`, and a missing or `null`
-//! required field decodes as its default.
+//! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
+//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
+//! accept numbers, and dates in any format are kept as sent.
 /// Request to achieve a goal in an automation. You must provide EITHER (integration + call_name) OR (automation_id + goal_id), along with contact_id.
 ///
 /// Spec: `/components/schemas/AchieveGoalRequest`
@@ -15,11 +16,7 @@ pub struct AchieveGoalRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automation_id: Option<i64>,
     /// The call name of the goal. Required when using integration/call_name approach. Use together with 'integration'. Mutually exclusive with automation_id/goal_id.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_name: Option<String>,
     /// The contact ID for whom to achieve the goal
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -28,11 +25,7 @@ pub struct AchieveGoalRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goal_id: Option<i64>,
     /// The integration name of the goal. Required when using integration/call_name approach. Use together with 'call_name'. Mutually exclusive with automation_id/goal_id.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub integration: Option<String>,
 }
 impl AchieveGoalRequest {
@@ -246,79 +239,39 @@ pub struct Address {
     /// Deprecated. The long-name descriptive version of the Country Code. Please use 'country_code' for POST/PATCH operations. Maximum length is 100 characters.
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// An ISO 3166-2 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Address type field
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<AddressField>,
     /// Street address line 1. Maximum length is 75 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line1: Option<String>,
     /// Street address line 2. Maximum length is 75 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     /// The municipality to which the address belongs. Maximum length is 50 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Postal or ZIP code. Maximum length is 15 characters for the BILLING and OTHER addresses and 20 characters for the SHIPPING address.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The long-name descriptive version of the Region Code. Please use 'region_code' for POST/PATCH operations. Maximum length is 50 characters.
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// An ISO 3166-2 Province Code, such as one of the US States (<https://en.wikipedia.org/wiki/ISO_3166-2:US>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
     /// ZIP code (US). Maximum length is 15 characters for the BILLING and OTHER addresses and 20 characters for the SHIPPING address.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
     /// ZIP+4 extension. Maximum length is 10 characters.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_four: Option<String>,
 }
 /// Address type field
@@ -351,125 +304,53 @@ crate::runtime::string_enum!(AddressField);
 /// Spec: `/components/schemas/AddressInformation`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressInformation {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_invoice_to_company: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_four: Option<String>,
 }
 /// Spec: `/components/schemas/AddressRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressRequest {
     /// An ISO 3166-2 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Address type field
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<AddressRequestField>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     /// The municipality to which the address belongs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// An ISO 3166-2 Province Code, such as one of the US States (<https://en.wikipedia.org/wiki/ISO_3166-2:US>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
 }
 /// Address type field
@@ -516,11 +397,7 @@ pub struct AffiliateCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_earned: Option<f64>,
     /// First name of the contact associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_first_name: Option<String>,
     /// ID of the contact associated with this commission
     #[serde(
@@ -530,18 +407,10 @@ pub struct AffiliateCommission {
     )]
     pub contact_id: Option<String>,
     /// Last name of the contact associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_last_name: Option<String>,
     /// Description of the product or line item associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// ID of the invoice associated with this commission
     #[serde(
@@ -551,11 +420,7 @@ pub struct AffiliateCommission {
     )]
     pub invoice_id: Option<String>,
     /// Name of the product or line item associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
     /// ID of the sales affiliate
     #[serde(
@@ -565,18 +430,10 @@ pub struct AffiliateCommission {
     )]
     pub sales_affiliate_id: Option<String>,
     /// The name of the sales affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sales_affiliate_name: Option<String>,
     /// When the commission was earned. In ISO-8601 format
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_earned: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateCommissionEarned`
@@ -586,11 +443,7 @@ pub struct AffiliateCommissionEarned {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_commission_total: Option<f64>,
     /// URL to view affiliate ledger
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_ledger_url: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateCommissionProgramResponse`
@@ -604,18 +457,10 @@ pub struct AffiliateCommissionProgramResponse {
     )]
     pub id: Option<String>,
     /// Program name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Program notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Program priority
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -632,18 +477,10 @@ pub struct AffiliateLink {
     )]
     pub affiliate_id: Option<String>,
     /// URL code for tracking
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Date link was created (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// Affiliate link ID
     #[serde(
@@ -655,18 +492,10 @@ pub struct AffiliateLink {
     /// URL code for tracking. Deprecated: use 'code' instead.
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_url_code: Option<String>,
     /// Link name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Associated program IDs
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -674,18 +503,10 @@ pub struct AffiliateLink {
     /// Destination URL. This field is deprecated. Use 'website_address' instead.
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
     /// Destination URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website_address: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateProgramResource`
@@ -695,11 +516,7 @@ pub struct AffiliateProgramResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_programs: Option<Vec<ResourceCommissionProgram>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_html: Option<String>,
     /// The program resource identifier
     #[serde(
@@ -709,11 +526,7 @@ pub struct AffiliateProgramResource {
     )]
     pub id: Option<String>,
     /// The resource notes.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The order which the resource to be displayed. Minimum value is 0. Lower values indicate higher priority.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -725,21 +538,13 @@ pub struct AffiliateProgramResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The type of resource
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<AffiliateProgramResourceType>,
     /// The URL to the resource.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 /// The type of resource
@@ -787,25 +592,13 @@ pub struct AffiliateProgramV2 {
     )]
     pub id: Option<String>,
     /// The affiliate commission program name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The affiliate commission program notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The Affiliate commission program priority
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateRemoveFromProgramRequest`
@@ -833,83 +626,31 @@ pub struct AffiliateSummaryRecord {
 /// Spec: `/components/schemas/ApplicationCompany`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationCompany {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id_number: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_ext: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address_1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address_2: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub web_logo_url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliate`
@@ -919,11 +660,7 @@ pub struct ApplicationConfigurationModuleAffiliate {
     pub choose_affiliate: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission: Option<ApplicationConfigurationModuleAffiliateCommission>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_affiliate_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_affiliate_ip_address: Option<bool>,
@@ -937,19 +674,11 @@ pub struct ApplicationConfigurationModuleAffiliate {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliateCommission`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAffiliateCommission {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub calculation_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub levels: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_types: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleApplication`
@@ -957,29 +686,17 @@ pub struct ApplicationConfigurationModuleAffiliateCommission {
 pub struct ApplicationConfigurationModuleApplication {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<ApplicationCompany>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_view_locale: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features_enabled: Option<ApplicationFeaturesEnabled>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAppointment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAppointment {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -989,119 +706,55 @@ pub struct ApplicationConfigurationModuleAppointment {
 pub struct ApplicationConfigurationModuleContact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address_labels: Option<ApplicationConfigurationModuleContactAddressLabels>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_new_contact_form: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_contact_edit_in_client_login: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suffix_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title_types: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleContactAddressLabels`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleContactAddressLabels {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_2: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_3: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleEcommerce`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleEcommerce {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_card_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_charge_max_retry_attempts: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_country: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_merchant: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_number_of_days_between_charge_attempts: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_tax: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_to_auto_charge: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_max_retry_attempts: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_codes: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_cost_per_unit: Option<bool>,
@@ -1113,29 +766,13 @@ pub struct ApplicationConfigurationModuleEcommerce {
 pub struct ApplicationConfigurationModuleEmail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub append_contact_key_to_links: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_opt_in_link: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_opt_out_link: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_emails_to_and_from_domains: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_domains: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleForms`
@@ -1147,37 +784,21 @@ pub struct ApplicationConfigurationModuleForms {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleFulfillment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleFulfillment {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_message_fields: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_message_to: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleInvoice`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleInvoice {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_label: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleNote`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleNote {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -1185,11 +806,7 @@ pub struct ApplicationConfigurationModuleNote {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunity`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunity {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_stage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub states: Option<ApplicationConfigurationModuleOpportunityStates>,
@@ -1207,53 +824,29 @@ pub struct ApplicationConfigurationModuleOpportunityStates {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesActive`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesActive {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stages: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesLoss`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesLoss {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reasons: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesWin`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesWin {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reasons: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleTask`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleTask {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -1307,11 +900,7 @@ pub struct ApplyCommissionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_date: Option<crate::runtime::Date>,
     /// Commission description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Commission percentage
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1434,11 +1023,7 @@ pub struct Automation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_edit_lock_status: Option<AutomationLockStatus>,
     /// Error message if the automation has issues
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// The unique identifier of the automation
     #[serde(
@@ -1451,31 +1036,19 @@ pub struct Automation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The user ID who published the automation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_by: Option<String>,
     /// The date and time when the automation was published. In ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_date: Option<crate::runtime::DateTime>,
     /// The timezone used when publishing
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_timezone: Option<String>,
     /// The publication status of the automation
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AutomationStatus>,
     /// The title of the automation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// An automation category
@@ -1494,11 +1067,7 @@ pub struct AutomationCategory {
     )]
     pub id: Option<String>,
     /// The name of the category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/AutomationLockStatus`
@@ -1508,11 +1077,7 @@ pub struct AutomationLockStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The first name of the user who has the lock
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_firstname: Option<String>,
     /// The ID of the user who has the lock
     #[serde(
@@ -1522,11 +1087,7 @@ pub struct AutomationLockStatus {
     )]
     pub user_id: Option<String>,
     /// The username of the user who has the lock
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 /// The publication status of the automation
@@ -1554,11 +1115,7 @@ crate::runtime::string_enum!(AutomationStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicCompany {
     /// Company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Company ID
     #[serde(
@@ -1571,23 +1128,11 @@ pub struct BasicCompany {
 /// Spec: `/components/schemas/BasicContact`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicContact {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     #[serde(
         default,
@@ -1600,25 +1145,13 @@ pub struct BasicContact {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicUser {
     /// Email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// Last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// User ID
     #[serde(
@@ -1637,11 +1170,7 @@ pub struct BatchUnpublishAutomationRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub automation_ids: Vec<String>,
     /// Custom message to display on forms when the automation is unpublished
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unpublished_form_message: Option<String>,
 }
 impl BatchUnpublishAutomationRequest {
@@ -1657,19 +1186,19 @@ impl BatchUnpublishAutomationRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessProfileAddressRequest {
     /// An ISO 3166-1 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub country_code: String,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub line1: String,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub line2: String,
     /// The municipality to which the address belongs
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub locality: String,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub postal_code: String,
     /// The long-name descriptive version of the Region Code
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub region: String,
 }
 impl BusinessProfileAddressRequest {
@@ -1696,43 +1225,19 @@ impl BusinessProfileAddressRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessProfileAddressResponse {
     /// An ISO 3166-1 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     /// The municipality to which the address belongs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The long-name descriptive version of the Region Code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
 /// Spec: `/components/schemas/Campaign`
@@ -1755,11 +1260,7 @@ pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<crate::runtime::DateTime>,
     /// Error message if the campaign has issues
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// The unique identifier of the campaign
     #[serde(
@@ -1772,11 +1273,7 @@ pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The name of the campaign
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The date and time when the campaign was published. In ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1785,69 +1282,37 @@ pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_status: Option<bool>,
     /// The timezone used when the campaign was published
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_time_zone: Option<String>,
     /// The timezone of the campaign
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
 }
 /// Spec: `/components/schemas/CancelSubscriptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CancelSubscriptionRequest {
     /// The reason for cancelling the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 /// Spec: `/components/schemas/CardInfo`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CardInfo {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
     /// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_type: Option<CardInfoCardType>,
     /// Two-digit expiration month
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_month: Option<String>,
     /// Four-digit expiration year
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_year: Option<String>,
     /// A token that uniquely identifies the card info
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_four: Option<String>,
 }
 /// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
@@ -1887,11 +1352,7 @@ pub struct CategoryDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaResponse>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Percentage discount to apply (0-100)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1904,11 +1365,7 @@ pub struct CategoryDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// List of product category IDs this discount applies to
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1918,11 +1375,7 @@ pub struct CategoryDiscount {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscountCriteriaRequest {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1959,11 +1412,7 @@ crate::runtime::string_enum!(CategoryDiscountCriteriaRequestType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscountCriteriaResponse {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(
@@ -2019,11 +1468,7 @@ impl CategoryReference {
 /// Spec: `/components/schemas/CheckListItemDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CheckListItemDetails {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub done_date: Option<crate::runtime::DateTime>,
@@ -2040,11 +1485,7 @@ pub struct CheckListItemDetails {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChecklistItem {
     /// Item description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Checklist item ID
     #[serde(
@@ -2080,32 +1521,16 @@ pub struct CommissionItem {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommissionItemRequest {
     /// The fixed dollar amount to be paid for Lead.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_amount: Option<String>,
     /// The percentage to be paid for Lead.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_percent: Option<String>,
     /// The fixed dollar amount to be paid for Sale.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sale_amount: Option<String>,
     /// The percentage to be paid for Sale.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sale_percent: Option<String>,
 }
 /// Spec: `/components/schemas/Company`
@@ -2129,25 +1554,13 @@ pub struct Company {
     )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -2157,18 +1570,10 @@ pub struct Company {
     )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
     #[serde(
@@ -2178,11 +1583,7 @@ pub struct Company {
     )]
     pub create_time: Option<String>,
     /// ID of the user who created this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -2191,18 +1592,10 @@ pub struct Company {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Comma-delimited list of tag IDs applied to this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<String>,
     /// Unique identifier
     #[serde(
@@ -2212,39 +1605,19 @@ pub struct Company {
     )]
     pub id: Option<String>,
     /// Job title of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// ID of the user who last updated this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_by: Option<String>,
     /// Middle name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// ID of the user who owns this company
     #[serde(
@@ -2256,39 +1629,19 @@ pub struct Company {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -2298,11 +1651,7 @@ pub struct Company {
     )]
     pub update_time: Option<String>,
     /// The company's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/Contact`
@@ -2323,23 +1672,11 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub anniversary_date: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -2352,11 +1689,7 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
     #[serde(
@@ -2365,37 +1698,21 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub create_time: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// Last name / surname
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<String>,
     /// Unique identifier
     #[serde(
@@ -2405,17 +1722,9 @@ pub struct Contact {
     )]
     pub id: Option<String>,
     /// Job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_by: Option<String>,
     /// Lead source identifier
     #[serde(
@@ -2427,11 +1736,7 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
     /// Middle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
@@ -2445,66 +1750,34 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_locale: Option<String>,
     /// Preferred name or nickname
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_name: Option<String>,
     /// Name prefix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_code: Option<String>,
     /// Contact score value
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub score_value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_accounts: Option<Vec<SocialAccount>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<ContactSourceType>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
     /// Contact's timezone
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -2516,11 +1789,7 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_parameters: Option<Vec<ContactUtmResponse>>,
     /// Personal website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/ContactLink`
@@ -2548,11 +1817,7 @@ pub struct ContactLink {
     )]
     pub link_type_id: Option<String>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link_type_name: Option<String>,
 }
 /// Spec: `/components/schemas/ContactLinkType`
@@ -2576,11 +1841,7 @@ pub struct ContactLinkType {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Contact/properties/source_type`
@@ -2650,40 +1911,15 @@ pub struct ContactUtmResponse {
     pub keap_source_id: Option<String>,
     #[serde(rename = "lastTouch", skip_serializing_if = "Option::is_none")]
     pub last_touch: Option<bool>,
-    #[serde(
-        rename = "utmCampaign",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "utmCampaign", skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
-    #[serde(
-        rename = "utmContent",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "utmContent", skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
-    #[serde(
-        rename = "utmMedium",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "utmMedium", skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
-    #[serde(
-        rename = "utmSource",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "utmSource", skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
-    #[serde(
-        rename = "utmTerm",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "utmTerm", skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
 }
 /// Spec: `/components/schemas/Country`
@@ -2691,27 +1927,15 @@ pub struct ContactUtmResponse {
 pub struct Country {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codes: Option<CountryCodes>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CountryCodes`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CountryCodes {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha2: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha3: Option<String>,
 }
 /// Spec: `/components/schemas/CreateAffiliateRequest`
@@ -2721,7 +1945,7 @@ pub struct CreateAffiliateRequest {
     /// 1. The code should not have white spaces
     /// 2. The code should starts with letters
     /// 3. The code minimum 4 characters length
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub code: String,
     /// The contactId identifier , Must be a positive number
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -2731,11 +1955,7 @@ pub struct CreateAffiliateRequest {
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name will be derived from the Contact,
     /// when not explicitly provided
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2751,11 +1971,7 @@ pub struct CreateAffiliateRequest {
     )]
     pub parent_affiliate_id: Option<String>,
     /// Affiliate portal password
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// The Affiliate Status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2808,7 +2024,7 @@ crate::runtime::string_enum!(CreateAffiliateRequestStatus);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAutomationCategoryRequest {
     /// The name of the category to create
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
 }
 impl CreateAutomationCategoryRequest {
@@ -2821,11 +2037,7 @@ impl CreateAutomationCategoryRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCategoryDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2868,17 +2080,13 @@ pub struct CreateCategoryDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Percentage discount to apply. Must be greater than or equal to 0.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_percent: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     /// List of product category IDs this discount applies to
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -2906,14 +2114,10 @@ impl CreateCategoryDiscountRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCommissionProgramRequest {
     /// The name of the Commission Program
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     /// The notes of the Commission Program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The priority of the Commission Program
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -2945,25 +2149,13 @@ pub struct CreateCompanyRequest {
     )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -2973,18 +2165,10 @@ pub struct CreateCompanyRequest {
     )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -2993,39 +2177,19 @@ pub struct CreateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Job title of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Middle name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// ID of the user who owns this company
     #[serde(
@@ -3037,46 +2201,22 @@ pub struct CreateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The company's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1contacts/post/parameters/1/schema`
@@ -3108,11 +2248,7 @@ pub struct CreateContactLinkTypeRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateContactUtmPropertiesRequest`
@@ -3122,39 +2258,19 @@ pub struct CreateContactUtmPropertiesRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub keap_source_id: String,
     /// UTM campaign information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
     /// UTM content information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// UTM medium information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// UTM source information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// UTM term information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
 }
 impl CreateContactUtmPropertiesRequest {
@@ -3173,11 +2289,7 @@ impl CreateContactUtmPropertiesRequest {
 /// Spec: `/components/schemas/CreateCustomFieldGroupRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldGroupRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(
         default,
@@ -3189,11 +2301,7 @@ pub struct CreateCustomFieldGroupRequest {
 /// Spec: `/components/schemas/CreateCustomFieldOptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldOptionRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
 /// Spec: `/components/schemas/CreateCustomFieldRequest`
@@ -3208,7 +2316,7 @@ pub struct CreateCustomFieldRequest {
         skip_serializing_if = "Option::is_none",
     )]
     pub group_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub label: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateCustomFieldOptionRequest>>,
@@ -3329,11 +2437,7 @@ pub struct CreateCustomFieldResponse {
 /// Spec: `/components/schemas/CreateCustomFieldTabRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldTabRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateDefaultCommissionProgramRequest`
@@ -3342,11 +2446,7 @@ pub struct CreateDefaultCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3360,11 +2460,7 @@ pub struct CreateDefaultCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percentage: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3407,18 +2503,10 @@ pub struct CreateEmailSentRequest {
     )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<String>,
     /// Base64 encoded HTML
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub html_content: Option<String>,
     /// When the email was opened, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3434,11 +2522,7 @@ pub struct CreateEmailSentRequest {
     )]
     pub original_provider_id: Option<String>,
     /// Base64 encoded text
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plain_content: Option<String>,
     /// The email address of the synced email account that generated this message.
     #[serde(
@@ -3451,24 +2535,16 @@ pub struct CreateEmailSentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format. If omitted, the stored sent_time will be null.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub sent_to_address: String,
     /// List of BCC email addresses
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3477,11 +2553,7 @@ pub struct CreateEmailSentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
 impl CreateEmailSentRequest {
@@ -3554,11 +2626,7 @@ impl CreateEmailsSentRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFreeTrialDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3657,11 +2725,7 @@ pub struct CreateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateFreeTrialDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Number of free trial days. Must be a positive number. Defaults to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3670,7 +2734,7 @@ pub struct CreateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     /// ID of the subscription plan this trial applies to
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -3696,18 +2760,10 @@ impl CreateFreeTrialDiscountRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateIntegrationsWordPressOptInOption {
     /// The unique identifier of the opt-in option, which must be an alphanumeric string
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The display name of the opt-in option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateLeadSourceExpenseRequest`
@@ -3720,18 +2776,10 @@ pub struct CreateLeadSourceExpenseRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The title of the lead source expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 impl CreateLeadSourceExpenseRequest {
@@ -3755,21 +2803,13 @@ pub struct CreateLeadSourceRecurringExpenseRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The time the lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 impl CreateLeadSourceRecurringExpenseRequest {
@@ -3788,11 +2828,7 @@ impl CreateLeadSourceRecurringExpenseRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLeadSourceRequest {
     /// A description of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// When the lead source ends
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3805,25 +2841,13 @@ pub struct CreateLeadSourceRequest {
     )]
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
     /// A message on the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The name of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// When the lead source starts
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3832,11 +2856,7 @@ pub struct CreateLeadSourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateLeadSourceRequestStatus>,
     /// The vendor of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
 }
 /// The status of the lead source
@@ -3870,26 +2890,13 @@ pub struct CreateNoteRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A value for either `title` or `type` is required.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// ID of user creating the note
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -3976,11 +2983,7 @@ pub struct CreateOpportunityRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// Notes for next action
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
     #[serde(
@@ -3990,14 +2993,10 @@ pub struct CreateOpportunityRequest {
     )]
     pub next_action_time: Option<String>,
     /// General notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub opportunity_title: String,
     /// High revenue estimate
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4043,7 +3042,7 @@ impl CreateOpportunityRequest {
 /// Spec: `/components/schemas/CreateOpportunityStageChecklistItem`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOpportunityStageChecklistItem {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub description: String,
     /// Must be Numeric could be negative values as well for ordering
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -4072,7 +3071,7 @@ impl CreateOpportunityStageChecklistItem {
 pub struct CreateOpportunityStageRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<CreateOpportunityStageChecklistItem>>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order: i32,
@@ -4109,16 +3108,16 @@ pub struct CreateOrUpdateAffiliateLinkRequest {
     )]
     pub affiliate_id: Option<String>,
     /// Code
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub code: String,
     /// The Affiliate Link Name
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     /// Program IDs to associate
     #[serde(skip_serializing_if = "Option::is_none")]
     pub program_ids: Option<Vec<String>>,
     /// Website Address
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub website_address: String,
 }
 impl CreateOrUpdateAffiliateLinkRequest {
@@ -4144,28 +3143,16 @@ pub struct CreateOrderItemRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_unit: Option<f64>,
     /// The description of the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The type of this order item. Will default to \[PRODUCT\] if omitted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_type: Option<CreateOrderItemRequestItemType>,
     /// The name of the order item. Must not be whitespace. If not specified, the product name will be used.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The notes for the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The price per unit. For item_type PRODUCT or SUBSCRIPTION, if not specified, the product price will be used.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4181,11 +3168,7 @@ pub struct CreateOrderItemRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub quantity: i32,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan to be added to the order. Must be a valid subscription plan id. Required only when the item_type is SUBSCRIPTION.
     #[serde(
@@ -4270,11 +3253,7 @@ crate::runtime::string_enum!(CreateOrderItemRequestItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrderTotalDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4376,11 +3355,7 @@ pub struct CreateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateOrderTotalDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4392,7 +3367,7 @@ pub struct CreateOrderTotalDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
 }
 impl CreateOrderTotalDiscountRequest {
@@ -4471,7 +3446,7 @@ pub struct CreateProductCategoryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order_index: Option<i32>,
     /// The category name
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     /// Parent category ID for subcategories
     #[serde(
@@ -4497,11 +3472,7 @@ pub struct CreateProductCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4515,11 +3486,7 @@ pub struct CreateProductCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percentage: Option<String>,
     /// Product ID to assign commission
     #[serde(
@@ -4557,11 +3524,7 @@ crate::runtime::string_enum!(CreateProductCommissionProgramRequestPayoutType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4663,11 +3626,7 @@ pub struct CreateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateProductDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -4676,7 +3635,7 @@ pub struct CreateProductDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     /// ID of the product this discount applies to
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -4726,10 +3685,10 @@ crate::runtime::string_enum!(CreateProductDiscountRequestDiscountType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductInterestBundleRequest {
     /// Product interest bundle description
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub description: String,
     /// Product interest bundle name
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
 }
 impl CreateProductInterestBundleRequest {
@@ -4745,21 +3704,13 @@ impl CreateProductInterestBundleRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductOptionListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_display_order: Option<i64>,
     /// The displayable name of the option item. Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4775,11 +3726,7 @@ pub struct CreateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_items: Option<Vec<CreateProductOptionListOption>>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub option_label: Option<String>,
     /// The type of option. Possible valid values are LIST and TEXT.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -4829,11 +3776,7 @@ pub struct CreateProductOptionTextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// An error message to display if any rules are broken. Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Maximum allowable characters. Minimum is 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4938,11 +3881,7 @@ pub struct CreateProductRequestDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bottom_html: Option<String>,
     /// If city-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4950,18 +3889,10 @@ pub struct CreateProductRequestDetail {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The inventory details for this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4969,7 +3900,7 @@ pub struct CreateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -4980,14 +3911,10 @@ pub struct CreateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub short_description: String,
     /// Product SKU
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5001,11 +3928,7 @@ pub struct CreateProductRequestDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_html: Option<String>,
     /// The product weight. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5049,18 +3972,10 @@ pub struct CreateProgramResourceRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub commission_program_ids: Vec<String>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_html: Option<String>,
     /// The resource notes.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The order in which the resource is displayed. Minimum value is 0. Defaults to 0. Lower values indicate higher priority.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5072,7 +3987,7 @@ pub struct CreateProgramResourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub title: String,
     /// The type of resource
     #[serde(
@@ -5082,11 +3997,7 @@ pub struct CreateProgramResourceRequest {
     )]
     pub type_: CreateProgramResourceRequestType,
     /// The URL to the resource.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 impl CreateProgramResourceRequest {
@@ -5140,21 +4051,13 @@ pub struct CreateReferralRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// The referral description.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// When the referral expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_time: Option<crate::runtime::DateTime>,
     /// The IP address of the referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// The referring affiliate ID.
     #[serde(
@@ -5170,11 +4073,7 @@ pub struct CreateReferralRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_type: Option<CreateReferralRequestReferralType>,
     /// The source for the referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 impl CreateReferralRequest {
@@ -5220,11 +4119,7 @@ crate::runtime::string_enum!(CreateReferralRequestReferralType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateShippingDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5323,11 +4218,7 @@ pub struct CreateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateShippingDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -5336,7 +4227,7 @@ pub struct CreateShippingDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
 }
 impl CreateShippingDiscountRequest {
@@ -5382,11 +4273,7 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5400,11 +4287,7 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
     #[serde(
@@ -5552,21 +4435,13 @@ pub struct CreateSubscriptionRequest {
     )]
     pub payment_method_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_code: Option<String>,
     /// The subscription quantity. Must be 1 or greater. Default is 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i32>,
     /// The reason the subscription is no longer active.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription. Default is 0.
     #[serde(
@@ -5653,11 +4528,7 @@ pub struct CreateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
     #[serde(
@@ -5680,19 +4551,10 @@ pub struct CreateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Task type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 impl CreateTaskRequest {
@@ -5755,25 +4617,13 @@ pub struct CreateUpdateContactRequest {
     )]
     pub anniversary_date: Option<String>,
     /// Assistant's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_name: Option<String>,
     /// Assistant's phone number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_phone: Option<String>,
     /// Billing information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -5785,11 +4635,7 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_type: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5798,28 +4644,16 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddressRequest>>,
     /// Last name / surname
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// Job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// Lead source identifier
     #[serde(
@@ -5829,11 +4663,7 @@ pub struct CreateUpdateContactRequest {
     )]
     pub leadsource_id: Option<String>,
     /// Middle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginRequest>,
@@ -5848,32 +4678,16 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_locale: Option<String>,
     /// Preferred name or nickname
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_name: Option<String>,
     /// Name prefix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_code: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5881,34 +4695,18 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<CreateUpdateContactRequestSourceType>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
     /// Contact's timezone
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_parameters: Option<CreateContactUtmPropertiesRequest>,
     /// Personal website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/CreateUpdateContactRequest/properties/source_type`
@@ -5964,18 +4762,10 @@ crate::runtime::string_enum!(CreateUpdateContactRequestSourceType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUpdateLeadSourceCategoryRequest {
     /// The description of the category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The name of the category, must be unique
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// tagCategory
@@ -5984,18 +4774,10 @@ pub struct CreateUpdateLeadSourceCategoryRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUpdateTagCategoryRequest {
     /// A description of the tag category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The name of the tag category, must be unique
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// tag
@@ -6007,18 +4789,10 @@ pub struct CreateUpdateTagRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<CategoryReference>,
     /// Description of the tag
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Name of the tag, up to 255 characters will be saved
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// task
@@ -6057,11 +4831,7 @@ pub struct CreateUpdateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
     #[serde(
@@ -6084,19 +4854,10 @@ pub struct CreateUpdateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Task type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -6130,18 +4891,10 @@ pub struct CurrencyValue {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CurrencyValue_Detail`
@@ -6151,18 +4904,10 @@ pub struct CurrencyValueDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CurrencyValue_List`
@@ -6172,18 +4917,10 @@ pub struct CurrencyValueList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CustomField`
@@ -6207,11 +4944,7 @@ pub struct CustomFieldGroup {
         skip_serializing_if = "Option::is_none",
     )]
     pub id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
@@ -6264,18 +4997,10 @@ crate::runtime::string_enum!(CustomFieldGroupRecordType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldMetaData {
     /// The default value for this custom field, if any
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_value: Option<String>,
     /// The database column name for this custom field. Use this value when filtering contacts (e.g. for field_name 'firstName1', filter with 'firstName1==John').
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_name: Option<String>,
     /// The data type of the custom field (e.g. Text, Number, Date, Select)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6288,11 +5013,7 @@ pub struct CustomFieldMetaData {
     )]
     pub group_id: Option<String>,
     /// The name of the group this custom field belongs to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// The unique identifier of the custom field
     #[serde(
@@ -6302,11 +5023,7 @@ pub struct CustomFieldMetaData {
     )]
     pub id: Option<String>,
     /// The display label of the custom field
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The list of available options for select/radio/multiselect/drilldown field types
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6447,11 +5164,7 @@ pub struct CustomFieldOption {
         skip_serializing_if = "Option::is_none",
     )]
     pub id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
 /// Spec: `/components/schemas/CustomFieldTab`
@@ -6465,11 +5178,7 @@ pub struct CustomFieldTab {
     )]
     pub id: Option<String>,
     /// The name of the custom field tab
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The display order of the tab
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6656,11 +5365,7 @@ pub struct Discount {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(
@@ -6784,11 +5489,7 @@ crate::runtime::string_enum!(DiscountDiscountMethod);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddress {
     /// Email address. Maximum length is 75 characters for EMAIL1 and 100 characters for EMAIL2 and EMAIL3.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_opt_status: Option<EmailAddressEmailOptStatus>,
@@ -6798,11 +5499,7 @@ pub struct EmailAddress {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_opt_in: Option<bool>,
     /// Reason for opting in
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opt_in_reason: Option<String>,
 }
 /// Spec: `/components/schemas/EmailAddress/properties/email_opt_status`
@@ -6900,21 +5597,13 @@ crate::runtime::string_enum!(EmailAddressField);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddressRequest {
     /// Email address. Maximum length is 75 characters for EMAIL1 and 100 characters for EMAIL2 and EMAIL3.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Email address slot
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<EmailAddressRequestField>,
     /// Reason for opting in
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opt_in_reason: Option<String>,
 }
 /// Email address slot
@@ -6950,11 +5639,7 @@ crate::runtime::string_enum!(EmailAddressRequestField);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendRequest {
     /// Email field of each Contact record to address the email to, such as 'Email', 'EmailAddress2', 'EmailAddress3' or '_CustomFieldName', defaulting to the contact's primary email. Values are case-sensitive.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_field: Option<String>,
     /// Attachments to be sent with each copy of the email, maximum of 10 with size of 1MB each
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6963,28 +5648,16 @@ pub struct EmailSendRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub contacts: Vec<String>,
     /// The authenticated sender email address to send from. Exactly one of user_id or from_address is required.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// The HTML-formatted content of the email, encoded in Base64
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub html_content: Option<String>,
     /// The plain-text content of the email, encoded in Base64
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plain_content: Option<String>,
     /// The subject line of the email
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub subject: String,
     /// The user ID to send the email on behalf of. Exactly one of user_id or from_address is required.
     #[serde(
@@ -7015,7 +5688,7 @@ impl EmailSendRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendRequestAttachment {
     /// The content of the attachment, encoded in Base64
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub file_data: String,
     /// The filename of the attached file, including extension. The extension determines whether the attachment is accepted; only the following extensions are supported (case-insensitive):
     /// - Image: bmp, cdr, fpx, gif, jif, jiff, jp2, jpeg, jpg, jpx, j2k, pcd, pdf, png, psd, pspimage, thm, tif, tiff, yuv
@@ -7025,7 +5698,7 @@ pub struct EmailSendRequestAttachment {
     /// - Data: csv, ics, key, pps, ppt, pptx, xlr, xls, xlsx, xml, zip
     ///
     /// Requests including an attachment with any other extension return `400 Bad Request` with the message "attachment type is invalid".
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub file_name: String,
 }
 impl EmailSendRequestAttachment {
@@ -7043,11 +5716,7 @@ impl EmailSendRequestAttachment {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendTemplateRequest {
     /// Email field of each Contact record to address the email to, such as 'Email', 'EmailAddress2', 'EmailAddress3' or '_CustomFieldName', defaulting to the contact's primary email. Values are case-sensitive.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_field: Option<String>,
     /// List of contact IDs to send the email to
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -7090,11 +5759,7 @@ pub struct EmailSent {
     )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<String>,
     /// The unique identifier of the email
     #[serde(
@@ -7127,28 +5792,16 @@ pub struct EmailSent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_to_address: Option<String>,
     /// List of BCC email addresses
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7157,11 +5810,7 @@ pub struct EmailSent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
 /// Error that occurred when creating an email record
@@ -7173,11 +5822,7 @@ pub struct EmailSentCreateError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<CreateEmailSentRequest>,
     /// Description of the error
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 /// The email provider that sent the email
@@ -7223,18 +5868,10 @@ pub struct EmailSentWithContent {
     )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<String>,
     /// Base64 encoded HTML content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub html_content: Option<String>,
     /// The unique identifier of the email
     #[serde(
@@ -7257,11 +5894,7 @@ pub struct EmailSentWithContent {
     )]
     pub original_provider_id: Option<String>,
     /// Base64 encoded plain text content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plain_content: Option<String>,
     /// The synced email account that generated this message
     #[serde(
@@ -7274,28 +5907,16 @@ pub struct EmailSentWithContent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_to_address: Option<String>,
     /// List of BCC email addresses
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7304,11 +5925,7 @@ pub struct EmailSentWithContent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
 /// The email provider that sent the email
@@ -7344,76 +5961,40 @@ crate::runtime::string_enum!(EmailSentWithContentOriginalProvider);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplate {
     /// The bcc address of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bcc_address: Option<String>,
     /// The categories associated with the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
     /// The cc address of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_address: Option<String>,
     /// The content type of the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<EmailTemplateContentType>,
     /// The from address of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// The HTML body of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub html_body: Option<String>,
     /// The id of the template
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The merge context of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub merge_context: Option<String>,
     /// The title of the template
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub piece_title: Option<String>,
     /// The subject of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The text body of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_body: Option<String>,
     /// The to address of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_address: Option<String>,
 }
 /// The content type of the email
@@ -7446,62 +6027,34 @@ crate::runtime::string_enum!(EmailTemplateContentType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplateSummary {
     /// The bcc address of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bcc_address: Option<String>,
     /// The categories associated with the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
     /// The cc address of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_address: Option<String>,
     /// The content type of the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<EmailTemplateSummaryContentType>,
     /// The from address of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// The id of the template
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The merge context of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub merge_context: Option<String>,
     /// The title of the template
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub piece_title: Option<String>,
     /// The subject of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The to address of the email
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_address: Option<String>,
 }
 /// The content type of the email
@@ -7547,33 +6100,17 @@ pub struct Error {
     pub code: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<ErrorDetails>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 /// Spec: `/components/schemas/ErrorDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorDetails {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
 }
 /// Spec: `/components/schemas/FaxNumber`
@@ -7583,19 +6120,10 @@ pub struct FaxNumber {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FaxNumberField>,
     /// Fax number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Fax type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 /// Fax number slot
@@ -7653,11 +6181,7 @@ pub struct FileMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_box_type: Option<FileMetadataFileBoxType>,
     /// File name with extension
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// File size in bytes
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7673,11 +6197,7 @@ pub struct FileMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Remote storage key
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_file_key: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -7818,11 +6338,7 @@ pub struct FlowEventResultDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<i64>,
     /// A message with details about the flow operation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Whether the flow operation was successful
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7835,11 +6351,7 @@ pub struct FreeTrialDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<FreeTrialDiscountCriteriaResponse>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Number of days for the free trial period
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7855,11 +6367,7 @@ pub struct FreeTrialDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
     #[serde(
@@ -7873,11 +6381,7 @@ pub struct FreeTrialDiscount {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FreeTrialDiscountCriteriaResponse {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(
@@ -8041,73 +6545,29 @@ pub struct GetBusinessProfileResponse {
     /// The goals of this business, ie. Grow Business, Convert more leads
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_goals: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_primary_color: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_secondary_color: Option<String>,
     /// The type of business
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_type: Option<String>,
     /// ISO 4217 Currency Code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_tag: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/GetContactOptionTypesResponse`
@@ -8168,26 +6628,13 @@ pub struct GetNoteResponse {
     )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Note title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Note type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -8260,25 +6707,13 @@ pub struct GetRestCommissionProgram {
     )]
     pub id: Option<String>,
     /// The affiliate commission program name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The affiliate commission program notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The Affiliate commission program priority
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_commissions: Option<Vec<ProductCommission>>,
@@ -8322,11 +6757,7 @@ pub struct GetTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The unique identifier for this tag category
     #[serde(
@@ -8336,11 +6767,7 @@ pub struct GetTagCategoryResponse {
     )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8352,25 +6779,13 @@ pub struct GetTagCategoryResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetUserInfoResponse {
     /// The user's email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The user's last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// The user's first name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// The global user identifier
     #[serde(
@@ -8390,25 +6805,13 @@ pub struct GetUserInfoResponse {
     )]
     pub keap_id: Option<String>,
     /// The user's middle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     /// The user's preferred name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_name: Option<String>,
     /// The subject identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
     /// The tenant ID the user belongs to
     #[serde(
@@ -8432,11 +6835,7 @@ pub struct Goal {
     )]
     pub id: Option<String>,
     /// The name of the goal
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IDs of sequences that follow this goal
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8466,11 +6865,7 @@ pub struct GoalEventResultDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goal_id: Option<i64>,
     /// A message with details about the result
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Whether the goal was successfully achieved
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8610,11 +7005,7 @@ pub struct InvoiceOrderPayment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<crate::runtime::DateTime>,
     /// A note about the payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// The payment status.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8690,11 +7081,7 @@ pub struct Item {
     )]
     pub id: Option<String>,
     /// The name of the item
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The ID of the next item in the sequence
     #[serde(
@@ -8835,18 +7222,10 @@ crate::runtime::string_enum!(ItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadScore {
     /// Last updated timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
     /// Lead score value (flame count)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<String>,
 }
 /// Spec: `/components/schemas/LeadSource`
@@ -8856,11 +7235,7 @@ pub struct LeadSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The description of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The time that this lead source will end
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8880,25 +7255,13 @@ pub struct LeadSource {
     )]
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
     /// The message/content of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The name of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The time that this lead source started
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8910,11 +7273,7 @@ pub struct LeadSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// The vendor of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
 }
 /// Spec: `/components/schemas/LeadSourceCategory`
@@ -8924,11 +7283,7 @@ pub struct LeadSourceCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The description of the category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The unique identifier for the category
     #[serde(
@@ -8938,11 +7293,7 @@ pub struct LeadSourceCategory {
     )]
     pub id: Option<String>,
     /// The name of the category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The date the category was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8982,18 +7333,10 @@ pub struct LeadSourceExpense {
     )]
     pub lead_source_recurring_expense_id: Option<String>,
     /// The notes for the expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The title of the expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The date the expense was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9029,21 +7372,13 @@ pub struct LeadSourceRecurringExpense {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_expense_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The time this lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The time this lead source recurring expense was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9062,21 +7397,13 @@ pub struct LeadSourceRecurringExpenseUpdateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The time the lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// The status of the lead source
@@ -9118,11 +7445,7 @@ pub struct Link {
     )]
     pub link_type_id: Option<String>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link_type_name: Option<String>,
     /// ID of the linked contact
     #[serde(
@@ -9162,11 +7485,7 @@ pub struct LinkContactsRequest {
 pub struct ListAffiliateCommissionProgramsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_programs: Option<Vec<AffiliateProgramV2>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateCommissionsResponse`
@@ -9184,11 +7503,7 @@ pub struct ListAffiliateCommissionsResponse {
     /// Calculated total commission amount (amount earned - amount clawbacks) from the returned commissions
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_total: Option<f64>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateLinksResponse`
@@ -9196,11 +7511,7 @@ pub struct ListAffiliateCommissionsResponse {
 pub struct ListAffiliateLinksResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_links: Option<Vec<AffiliateLink>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliatePaymentsResponse`
@@ -9208,21 +7519,13 @@ pub struct ListAffiliateLinksResponse {
 pub struct ListAffiliatePaymentsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_payments: Option<Vec<RestAffiliatePayment>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateReferralsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateReferralsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrals: Option<Vec<Referral>>,
@@ -9232,11 +7535,7 @@ pub struct ListAffiliateReferralsResponse {
 pub struct ListAffiliateSummariesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_summaries: Option<Vec<AffiliateSummaryRecord>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliatesResponse`
@@ -9244,11 +7543,7 @@ pub struct ListAffiliateSummariesResponse {
 pub struct ListAffiliatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliates: Option<Vec<RestAffiliate>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAssignedProductsResponse`
@@ -9256,11 +7551,7 @@ pub struct ListAffiliatesResponse {
 pub struct ListAssignedProductsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_product_categories: Option<Vec<AssignedProducts>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of automation categories
@@ -9271,11 +7562,7 @@ pub struct ListAutomationCategoryResponse {
     /// List of automation categories
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automation_categories: Option<Vec<AutomationCategory>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of automation IDs
@@ -9289,11 +7576,7 @@ pub struct ListAutomationIdsResponse {
     /// List of automation IDs that are currently locked for editing
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked_automation_ids: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAutomationResponse`
@@ -9303,11 +7586,7 @@ pub struct ListAutomationResponse {
     pub automation_count: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automations: Option<Vec<Automation>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCampaignGoalsResponse`
@@ -9321,11 +7600,7 @@ pub struct ListCampaignGoalsResponse {
     pub campaign_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goals: Option<Vec<Goal>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCampaignSequenceResponse`
@@ -9337,11 +7612,7 @@ pub struct ListCampaignSequenceResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub campaign_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequences: Option<Vec<Sequence>>,
@@ -9351,11 +7622,7 @@ pub struct ListCampaignSequenceResponse {
 pub struct ListCampaignsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaigns: Option<Vec<Campaign>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCategoryDiscountsResponse`
@@ -9363,11 +7630,7 @@ pub struct ListCampaignsResponse {
 pub struct ListCategoryDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<CategoryDiscount>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCompaniesResponse`
@@ -9375,11 +7638,7 @@ pub struct ListCategoryDiscountsResponse {
 pub struct ListCompaniesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<Vec<Company>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// List of tags applied to a company
@@ -9387,11 +7646,7 @@ pub struct ListCompaniesResponse {
 /// Spec: `/components/schemas/ListCompanyTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCompanyTagsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<AppliedTag>>,
@@ -9401,11 +7656,7 @@ pub struct ListCompanyTagsResponse {
 pub struct ListContactLinkTypesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_link_types: Option<Vec<ContactLinkType>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListContactLinksResponse`
@@ -9413,21 +7664,13 @@ pub struct ListContactLinkTypesResponse {
 pub struct ListContactLinksResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<ContactLink>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListContactPaymentMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactPaymentMethodsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<PaymentMethod>>,
@@ -9437,11 +7680,7 @@ pub struct ListContactPaymentMethodsResponse {
 /// Spec: `/components/schemas/ListContactTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactTagsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<AppliedTag>>,
@@ -9451,11 +7690,7 @@ pub struct ListContactTagsResponse {
 pub struct ListContactsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<Contact>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCountriesResponse`
@@ -9464,11 +7699,7 @@ pub struct ListCountriesResponse {
     /// A key-value pair of country code and country name.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub countries: Vec<Country>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 impl ListCountriesResponse {
@@ -9497,11 +7728,7 @@ pub struct ListCustomFieldTabsResponse {
 pub struct ListEmailAddressStatusResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<RestEmailAddressStatus>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListEmailTemplatesResponse`
@@ -9509,11 +7736,7 @@ pub struct ListEmailAddressStatusResponse {
 pub struct ListEmailTemplatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_templates: Option<Vec<EmailTemplateSummary>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of sent emails
@@ -9524,11 +7747,7 @@ pub struct ListEmailsSentResponse {
     /// List of sent emails
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<EmailSent>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListFilesResponse`
@@ -9536,11 +7755,7 @@ pub struct ListEmailsSentResponse {
 pub struct ListFilesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<FileMetadata>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListFreeTrialDiscountsResponse`
@@ -9548,11 +7763,7 @@ pub struct ListFilesResponse {
 pub struct ListFreeTrialDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<FreeTrialDiscount>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceCategoriesResponse`
@@ -9561,11 +7772,7 @@ pub struct ListLeadSourceCategoriesResponse {
     /// The lead source categories in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_categories: Option<Vec<LeadSourceCategory>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceExpensesResponse`
@@ -9574,11 +7781,7 @@ pub struct ListLeadSourceExpensesResponse {
     /// The lead source expenses in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_expenses: Option<Vec<LeadSourceExpense>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceRecurringExpensesResponse`
@@ -9587,11 +7790,7 @@ pub struct ListLeadSourceRecurringExpensesResponse {
     /// The lead source recurring expenses in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_recurring_expenses: Option<Vec<LeadSourceRecurringExpense>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourcesResponse`
@@ -9600,11 +7799,7 @@ pub struct ListLeadSourcesResponse {
     /// The lead sources in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_sources: Option<Vec<LeadSource>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListMerchantAccountResponse`
@@ -9618,11 +7813,7 @@ pub struct ListMerchantAccountResponse {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_test: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ListMerchantAccountResponseType>,
@@ -9672,21 +7863,13 @@ pub struct ListMerchantsResponse {
     pub default_merchant_account_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_accounts: Option<Vec<ListMerchantAccountResponse>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListNoteTemplateResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNoteTemplateResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note_templates: Option<Vec<NoteTemplate>>,
@@ -9694,11 +7877,7 @@ pub struct ListNoteTemplateResponse {
 /// Spec: `/components/schemas/ListNotesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNotesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<Note>>,
@@ -9746,11 +7925,7 @@ crate::runtime::string_enum!(ListOpportunitiesFieldsItem);
 /// Spec: `/components/schemas/ListOpportunitiesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunitiesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<RestV2Opportunity>>,
@@ -9758,11 +7933,7 @@ pub struct ListOpportunitiesResponse {
 /// Spec: `/components/schemas/ListOpportunityStageMoveResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunityStageMoveResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage_moves: Option<Vec<OpportunityStageMove>>,
@@ -9770,11 +7941,7 @@ pub struct ListOpportunityStageMoveResponse {
 /// Spec: `/components/schemas/ListOpportunityStagesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunityStagesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<RestOpportunityStage>>,
@@ -9783,11 +7950,7 @@ pub struct ListOpportunityStagesResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9800,11 +7963,7 @@ pub struct ListOption {
     )]
     pub item_id: Option<String>,
     /// The displayable name of the option item.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9815,11 +7974,7 @@ pub struct ListOption {
 pub struct ListOrderPaymentsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_order_payments: Option<Vec<InvoiceOrderPayment>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListOrderTotalDiscountsResponse`
@@ -9827,21 +7982,13 @@ pub struct ListOrderPaymentsResponse {
 pub struct ListOrderTotalDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<OrderTotalDiscount>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListOrders`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrders {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<OrderV2>>,
@@ -9849,11 +7996,7 @@ pub struct ListOrders {
 /// Spec: `/components/schemas/ListPaymentMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPaymentMethodsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<Vec<PaymentMethod>>,
@@ -9861,11 +8004,7 @@ pub struct ListPaymentMethodsResponse {
 /// Spec: `/components/schemas/ListPayments`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPayments {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payments: Option<Vec<Payment>>,
@@ -9873,11 +8012,7 @@ pub struct ListPayments {
 /// Spec: `/components/schemas/ListProductCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductCategoriesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_categories: Option<Vec<ProductCategory>>,
@@ -9887,21 +8022,13 @@ pub struct ListProductCategoriesResponse {
 pub struct ListProductDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<ProductDiscount>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListProductInterestBundleResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductInterestBundleResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_interest_bundles: Option<Vec<ProductInterestBundle>>,
@@ -9915,11 +8042,7 @@ pub struct ListProductOptionsResponse {
 /// Spec: `/components/schemas/ListProductsResponse_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductsResponseList {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<RestV2ProductList>>,
@@ -9927,11 +8050,7 @@ pub struct ListProductsResponseList {
 /// Spec: `/components/schemas/ListProgramResourcesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProgramResourcesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<AffiliateProgramResource>>,
@@ -9939,11 +8058,7 @@ pub struct ListProgramResourcesResponse {
 /// Spec: `/components/schemas/ListProvincesResponse`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProvincesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     /// A key-value pair of province code and province name.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -9961,11 +8076,7 @@ impl ListProvincesResponse {
 /// Spec: `/components/schemas/ListReferralsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReferralsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrals: Option<Vec<Referral>>,
@@ -9973,11 +8084,7 @@ pub struct ListReferralsResponse {
 /// Spec: `/components/schemas/ListReportsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReportsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reports: Option<Vec<Report>>,
@@ -9993,21 +8100,13 @@ pub struct ListRestShippingMethodsResponse {
 pub struct ListShippingDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<ShippingDiscount>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListSubscriptionPlansResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSubscriptionPlansResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<SubscriptionPlan>>,
@@ -10015,11 +8114,7 @@ pub struct ListSubscriptionPlansResponse {
 /// Spec: `/components/schemas/ListSubscriptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSubscriptionsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<Subscription>>,
@@ -10027,11 +8122,7 @@ pub struct ListSubscriptionsResponse {
 /// Spec: `/components/schemas/ListTagCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagCategoriesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_categories: Option<Vec<TagCategory>>,
@@ -10039,11 +8130,7 @@ pub struct ListTagCategoriesResponse {
 /// Spec: `/components/schemas/ListTaggedCompaniesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTaggedCompaniesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tagged_companies: Option<Vec<TaggedCompany>>,
@@ -10053,21 +8140,13 @@ pub struct ListTaggedCompaniesResponse {
 pub struct ListTaggedContactsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<TaggedContact>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
@@ -10075,11 +8154,7 @@ pub struct ListTagsResponse {
 /// Spec: `/components/schemas/ListTasksResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTasksResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<Task>>,
@@ -10087,11 +8162,7 @@ pub struct ListTasksResponse {
 /// Spec: `/components/schemas/ListTransactions`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTransactions {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transactions: Option<Vec<TransactionV2>>,
@@ -10101,11 +8172,7 @@ pub struct ListTransactions {
 /// Spec: `/components/schemas/ListUserGroupsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListUserGroupsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     /// List of user groups
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10116,11 +8183,7 @@ pub struct ListUserGroupsResponse {
 /// Spec: `/components/schemas/ListUsersPaginatedResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListUsersPaginatedResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     /// List of users
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10129,11 +8192,7 @@ pub struct ListUsersPaginatedResponse {
 /// Spec: `/components/schemas/ListWebformsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWebformsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     /// The webforms in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10142,11 +8201,7 @@ pub struct ListWebformsResponse {
 /// Spec: `/components/schemas/ListWordPressOptInOptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWordPressOptInOptionsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wordpress_opt_in_options: Option<Vec<WordPressOptInOption>>,
@@ -10225,26 +8280,13 @@ pub struct Note {
     )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Note title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Note type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -10258,21 +8300,13 @@ pub struct Note {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NoteTemplate {
     /// Note action type
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_type: Option<String>,
     /// Default assigned user ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment_user_id: Option<i64>,
     /// Template description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Template ID
     #[serde(
@@ -10285,11 +8319,7 @@ pub struct NoteTemplate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_users: Option<Vec<String>>,
     /// Template title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Spec: `/components/schemas/ObjectModel`
@@ -10305,63 +8335,31 @@ pub struct ObjectModel {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpportunityContact {
     /// City
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Contact ID
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     /// Job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// Last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Phone number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// State
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
 }
 impl OpportunityContact {
@@ -10390,11 +8388,7 @@ pub struct OpportunityStage {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     /// Stage name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Stage change reasons
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10424,11 +8418,7 @@ pub struct OpportunityStageMove {
     )]
     pub create_time: Option<String>,
     /// ID of the user who created this record
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Unique ID of this stage-move record
     #[serde(
@@ -10487,11 +8477,7 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_unit: Option<CurrencyValue>,
     /// Item description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// If the order item is a discount type, this is the amount of the discount.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10507,18 +8493,10 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_type: Option<OrderItemItemType>,
     /// Name of the item
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Additional notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Price per unit charged to customer
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10616,11 +8594,7 @@ crate::runtime::string_enum!(OrderItemItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderItemProduct {
     /// Product description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Product ID
     #[serde(
@@ -10630,21 +8604,13 @@ pub struct OrderItemProduct {
     )]
     pub id: Option<String>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether product requires shipping
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Stock keeping unit
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// Whether product is taxable
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10660,11 +8626,7 @@ pub struct OrderTotalDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10683,11 +8645,7 @@ pub struct OrderTotalDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
@@ -10745,11 +8703,7 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::runtime::DateTime>,
     /// Credit status of the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_status: Option<String>,
     /// List of custom field values applied to this order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10761,11 +8715,7 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10788,11 +8738,7 @@ pub struct OrderV2 {
     )]
     pub invoice_id: Option<String>,
     /// The associated invoice identifier. Applies only to Keap Pro/Max edition. Feature not yet supported.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// ID of the lead affiliate
     #[serde(
@@ -10805,11 +8751,7 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Internal notes for the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// List of items in the order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10824,18 +8766,10 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_plan: Option<PaymentPlan>,
     /// Promotional code applied
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_code: Option<String>,
     /// Refund status
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<String>,
     /// Total amount refunded
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10863,18 +8797,10 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// Order terms and conditions
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terms: Option<String>,
     /// Title of the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The total amount of the order.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10976,32 +8902,20 @@ pub struct Origin {
         skip_serializing_if = "Option::is_none",
     )]
     pub date: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
 }
 /// Spec: `/components/schemas/OriginRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OriginRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
 }
 /// Spec: `/components/schemas/PatchAutomationCategoryRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PatchAutomationCategoryRequest {
     /// New name for the category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Payment`
@@ -11045,11 +8959,7 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_type: Option<PaymentMerchantAccountType>,
     /// A note about the payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// List of order ids the payment was made was against.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11074,12 +8984,7 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// A label describing the type of payment made.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// When this payment was updated. In ISO-8601 format.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11172,11 +9077,7 @@ pub struct PaymentMethod {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentMethodConfig {
     /// A temporary session key required for rendering Keap's payment component.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
 }
 /// The merchant account type through which the payment method was tokenized.
@@ -11380,11 +9281,7 @@ pub struct PaymentResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_amount: Option<f64>,
     /// Payment status
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_status_message: Option<String>,
     /// Transaction ID from payment processor
     #[serde(
@@ -11425,36 +9322,19 @@ crate::runtime::string_enum!(PaymentStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumber {
     /// Phone extension
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// Phone number slot
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<PhoneNumberField>,
     /// Phone number. Maximum length is 40 characters for PHONE1-PHONE3 and 20 characters for PHONE4-PHONE5.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Phone number in E.164 format
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_e164: Option<String>,
     /// Phone type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 /// Phone number slot
@@ -11504,11 +9384,7 @@ pub struct ProductCategory {
     )]
     pub id: Option<String>,
     /// The category name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Parent category ID for subcategories
     #[serde(
@@ -11544,11 +9420,7 @@ pub struct ProductCommission {
     )]
     pub product_id: Option<String>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
     /// Product price
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11588,11 +9460,7 @@ pub struct ProductDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11608,11 +9476,7 @@ pub struct ProductDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// ID of the product this discount applies to
     #[serde(
@@ -11647,42 +9511,26 @@ crate::runtime::string_enum!(ProductDiscountDiscountType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFixedOptionDetail {
     /// An internal code to reference the option value
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_adjustment: Option<f64>,
     /// The displayable label given to the option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ProductFixedOption_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFixedOptionList {
     /// An internal code to reference the option value
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_adjustment: Option<f64>,
     /// The displayable label given to the option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ProductInterest`
@@ -11719,11 +9567,7 @@ pub struct ProductInterest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInterestBundle {
     /// Product interest bundle description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The product interest bundle ID
     #[serde(
@@ -11733,11 +9577,7 @@ pub struct ProductInterestBundle {
     )]
     pub id: Option<String>,
     /// Product interest bundle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Product interests
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11771,11 +9611,7 @@ crate::runtime::string_enum!(ProductInterestType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInventoryDetail {
     /// The email address for notifications about inventory
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_for_inventory_notifications: Option<String>,
     /// The current inventory count for this product. Must be greater than or equal to 0. This field is omitted in List responses.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11791,11 +9627,7 @@ pub struct ProductInventoryDetail {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInventoryList {
     /// The email address for notifications about inventory
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_for_inventory_notifications: Option<String>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11821,11 +9653,7 @@ pub struct ProductOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_items: Option<Vec<ListOption>>,
     /// The displayable name of the option. E.g. Size
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub option_label: Option<String>,
     /// The type of option. Possible valid values are LIST and TEXT.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11869,11 +9697,7 @@ pub struct ProductOptionsDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_options: Option<Vec<ProductFixedOptionDetail>>,
     /// The option name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// If the user is required to select/fill in an option for the product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11913,11 +9737,7 @@ pub struct ProductOptionsList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_options: Option<Vec<ProductFixedOptionList>>,
     /// The option name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// If the user is required to select/fill in an option for the product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11972,11 +9792,7 @@ pub struct ProductVariableSettingDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_with: Option<ProductVariableSettingDetailStartWith>,
     /// Customized validation message to display when option criteria aren't met
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub validation_msg: Option<String>,
 }
 /// Requires the value (excluding start and end) to contain given type.
@@ -12073,11 +9889,7 @@ pub struct ProductVariableSettingList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_with: Option<ProductVariableSettingListStartWith>,
     /// Customized validation message to display when option criteria aren't met
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub validation_msg: Option<String>,
 }
 /// Requires the value (excluding start and end) to contain given type.
@@ -12155,23 +9967,11 @@ crate::runtime::string_enum!(ProductVariableSettingListStartWith);
 /// Spec: `/components/schemas/Province`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Province {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Referral`
@@ -12185,11 +9985,7 @@ pub struct Referral {
     )]
     pub contact_id: Option<String>,
     /// The referral description.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The time when the referral expires.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12202,11 +9998,7 @@ pub struct Referral {
     )]
     pub id: Option<String>,
     /// The IP address of the referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// The referring affiliate ID.
     #[serde(
@@ -12222,11 +10014,7 @@ pub struct Referral {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_type: Option<ReferralReferralType>,
     /// The source for the referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 /// The referral type.
@@ -12310,7 +10098,7 @@ crate::runtime::string_enum!(
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenameEasyAutomationCommand {
     /// Name of the easy automation
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
 }
 impl RenameEasyAutomationCommand {
@@ -12337,11 +10125,7 @@ pub struct Report {
     )]
     pub id: Option<String>,
     /// The name of the report
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The last update timestamp
     #[serde(
@@ -12365,29 +10149,17 @@ pub struct ReportEntryRecord {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportEntryValue {
     /// The name of the field/column
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_name: Option<String>,
     /// The value of the field
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ReportExecutionResult`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportExecutionResult {
     /// Token for retrieving the next page of results
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
     /// The list of report result records
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12397,18 +10169,10 @@ pub struct ReportExecutionResult {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportField {
     /// The human-readable label for the field
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The field name as accepted by the report execution `fields` parameter
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/ReportModel`
@@ -12433,11 +10197,7 @@ pub struct ResourceCommissionProgram {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestAffiliate {
     /// The Affiliate Code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The ContactID
     #[serde(
@@ -12450,11 +10210,7 @@ pub struct RestAffiliate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Date affiliate was created (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The AffiliateId
     #[serde(
@@ -12464,11 +10220,7 @@ pub struct RestAffiliate {
     )]
     pub id: Option<String>,
     /// The Affiliate Name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12525,11 +10277,7 @@ pub struct RestAffiliatePayment {
     )]
     pub pay_date: Option<String>,
     /// Payment notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_notes: Option<String>,
     /// Payment type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12611,21 +10359,13 @@ pub struct RestCreateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// Invoice number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
     #[serde(
@@ -12635,11 +10375,7 @@ pub struct RestCreateOrderRequest {
     )]
     pub lead_affiliate_id: Option<String>,
     /// Internal notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// List of items to include in the order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12648,7 +10384,7 @@ pub struct RestCreateOrderRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order_time: crate::runtime::DateTime,
     /// Title for the order
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order_title: String,
     /// The order type.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -12670,18 +10406,10 @@ pub struct RestCreateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressInformation>,
     /// Order terms
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terms: Option<String>,
     /// A title for the invoice
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 impl RestCreateOrderRequest {
@@ -12746,42 +10474,22 @@ pub struct RestCreatePaymentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The user who created this payment externally.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_user: Option<String>,
     /// The external source type of this payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_source: Option<String>,
     /// The external source value of this payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_source_value: Option<String>,
     /// The external status value of this payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_status_value: Option<String>,
     /// The external update timestamp of this payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// The notes for this payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The amount to pay. Must not exceed the current balance of the order. Must be greater than 0 if charging with a payment_method_id
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -12794,11 +10502,7 @@ pub struct RestCreatePaymentRequest {
     )]
     pub payment_method_id: Option<String>,
     /// The manual payment method type for manually recording a payment. At least one of payment_method_id or payment_method_type is required. Ignored if payment_method_id is provided. Value must exactly match one of the Manual Payment Types configured for your application under Ecommerce Settings &gt; Orders (e.g. 'Credit Card (Manual)', 'Check', 'Cash', 'Money Order', 'Adjustment'); unrecognized values will be rejected. Add custom types there if the one you need isn't listed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method_type: Option<String>,
     /// The date and time of payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12835,7 +10539,7 @@ pub struct RestEmailAddressStatus {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub create_time: crate::runtime::DateTime,
     /// The email address
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub email: String,
     /// The most recent click on an email sent to this address, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12959,11 +10663,7 @@ pub struct RestOpportunityStage {
     )]
     pub id: Option<String>,
     /// Stage name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Stage order in pipeline
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12996,11 +10696,7 @@ pub struct RestV2Opportunity {
     #[serde(default)]
     pub contact: Option<OpportunityContact>,
     /// User who created the opportunity record
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Creation timestamp (ISO-8601)
     #[serde(
@@ -13029,11 +10725,7 @@ pub struct RestV2Opportunity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// User who last updated the opportunity record
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_by: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -13043,21 +10735,13 @@ pub struct RestV2Opportunity {
     )]
     pub last_updated_time: Option<String>,
     /// Lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source: Option<String>,
     /// Monthly recurring revenue
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_revenue: Option<f64>,
     /// Notes for next action
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
     #[serde(
@@ -13067,21 +10751,13 @@ pub struct RestV2Opportunity {
     )]
     pub next_action_time: Option<String>,
     /// Objection reason
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub objection: Option<String>,
     /// General notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub opportunity_title: String,
     /// Order revenue
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13103,11 +10779,7 @@ pub struct RestV2Opportunity {
     )]
     pub stage_entrance_time: Option<String>,
     /// Status name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Status ID
     #[serde(
@@ -13161,11 +10833,7 @@ pub struct RestV2ProductDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bottom_html: Option<String>,
     /// List of category ids to indicate which categories this product will belong to. Can be empty.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13182,18 +10850,10 @@ pub struct RestV2ProductDetail {
         skip_serializing_if = "Option::is_none",
     )]
     pub create_time: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_legacy_image: Option<bool>,
@@ -13210,11 +10870,7 @@ pub struct RestV2ProductDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -13228,18 +10884,10 @@ pub struct RestV2ProductDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13256,11 +10904,7 @@ pub struct RestV2ProductDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_html: Option<String>,
     #[serde(
         default,
@@ -13278,11 +10922,7 @@ pub struct RestV2ProductList {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bottom_html: Option<String>,
     /// List of category ids to indicate which categories this product will belong to. Can be empty.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13299,18 +10939,10 @@ pub struct RestV2ProductList {
         skip_serializing_if = "Option::is_none",
     )]
     pub create_time: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_legacy_image: Option<bool>,
@@ -13327,11 +10959,7 @@ pub struct RestV2ProductList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -13345,18 +10973,10 @@ pub struct RestV2ProductList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13373,11 +10993,7 @@ pub struct RestV2ProductList {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_html: Option<String>,
     #[serde(
         default,
@@ -13393,11 +11009,7 @@ pub struct RestV2ProductList {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestV2User {
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// User ID
     #[serde(
@@ -13407,35 +11019,19 @@ pub struct RestV2User {
     )]
     pub id: Option<String>,
     /// Last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
 /// Spec: `/components/schemas/RunReportRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunReportRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
 }
 /// Spec: `/components/schemas/Sequence`
@@ -13458,11 +11054,7 @@ pub struct Sequence {
     )]
     pub id: Option<String>,
     /// The name of the sequence
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// List of paths in this sequence
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13489,11 +11081,7 @@ pub struct ShippingDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13509,11 +11097,7 @@ pub struct ShippingDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
@@ -13544,25 +11128,13 @@ pub struct ShippingInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// Last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// Shipping information ID
     #[serde(
@@ -13575,21 +11147,13 @@ pub struct ShippingInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_to_company: Option<bool>,
     /// Phone number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 /// Spec: `/components/schemas/ShippingMethod`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShippingMethod {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(
         default,
@@ -13599,26 +11163,13 @@ pub struct ShippingMethod {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub international: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<ShippingMethodSettings>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 /// Spec: `/components/schemas/ShippingMethodSettings`
@@ -13627,11 +11178,7 @@ pub type ShippingMethodSettings = serde_json::Value;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SocialAccount {
     /// Social account username or handle. Maximum length is 255 characters.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Social account type
     #[serde(
@@ -13790,21 +11337,13 @@ pub struct Subscription {
     )]
     pub product_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_code: Option<String>,
     /// The subscription quantity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// The reason the subscription is no longer active.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
     #[serde(
@@ -13874,11 +11413,7 @@ pub struct SubscriptionCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItem>,
     /// Subscription name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The payout type for this commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13947,11 +11482,7 @@ pub struct SubscriptionPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_price: Option<CurrencyValue>,
     /// Plan name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan_name: Option<String>,
     /// Total number of cycles the plan will run before ending. Value of 0 indicates plan will never end.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14112,11 +11643,7 @@ pub struct Tag {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The unique identifier for this tag
     #[serde(
@@ -14126,11 +11653,7 @@ pub struct Tag {
     )]
     pub id: Option<String>,
     /// The unique name of this tag
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14143,11 +11666,7 @@ pub struct TagCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The unique identifier for this tag category
     #[serde(
@@ -14157,11 +11676,7 @@ pub struct TagCategory {
     )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14183,23 +11698,11 @@ pub struct TaggedContact {
     /// The time the tag was applied to the contact, in ISO 8601 format.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied_time: Option<crate::runtime::DateTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     #[serde(
         default,
@@ -14256,11 +11759,7 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
     #[serde(
@@ -14304,19 +11803,10 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Task type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -14350,11 +11840,7 @@ pub struct TextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// An error message to display if any rules are broken.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Maximum allowable characters. Minimum is 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14470,18 +11956,10 @@ pub struct TransactionV2 {
     )]
     pub contact_id: Option<String>,
     /// A description of the transaction.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Any details if the transaction failed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_details: Option<String>,
     /// An external reference id - typically from a payment processor - that references this transaction.
     #[serde(
@@ -14491,11 +11969,7 @@ pub struct TransactionV2 {
     )]
     pub external_reference_id: Option<String>,
     /// An external response code generated by payment processor
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_response_code: Option<String>,
     /// If the transaction completed in a successful state. PENDING transactions are treated `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14632,11 +12106,7 @@ crate::runtime::string_enum!(TransactionV2TransactionMethod);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnpublishAutomationRequest {
     /// Custom message to display on forms when the automation is unpublished
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unpublished_form_message: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
@@ -14706,11 +12176,7 @@ pub struct UpdateAffiliateRequest {
     /// 1. The code should not have white spaces
     /// 2. The code should starts with letters
     /// 3. The code minimum 2 characters length
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The contactId identifier. Must be a positive number
     #[serde(
@@ -14723,11 +12189,7 @@ pub struct UpdateAffiliateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14743,11 +12205,7 @@ pub struct UpdateAffiliateRequest {
     )]
     pub parent_affiliate_id: Option<String>,
     /// Affiliate portal password.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// The Affiliate Status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14830,48 +12288,20 @@ pub struct UpdateBusinessProfileRequest {
     /// The goals of this business, ie. Grow Business, Convert more leads
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_goals: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_primary_color: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_secondary_color: Option<String>,
     /// ISO 4217 Currency Code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1businessProfile/patch/parameters/0/schema/items`
@@ -14924,21 +12354,13 @@ pub struct UpdateCategoryDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Percentage discount to apply. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_percent: Option<f64>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// List of product category IDs this discount applies to
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14979,18 +12401,10 @@ crate::runtime::string_enum!(UpdateCategoryDiscountUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCommissionProgramRequest {
     /// The name of the Commission Program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The notes of the Commission Program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The priority of the Commission Program
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15131,25 +12545,13 @@ pub struct UpdateCompanyRequest {
     )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -15159,18 +12561,10 @@ pub struct UpdateCompanyRequest {
     )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -15179,39 +12573,19 @@ pub struct UpdateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Job title of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Middle name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// ID of the user who owns this company
     #[serde(
@@ -15223,46 +12597,22 @@ pub struct UpdateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The company's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1companies~1{company_id}/patch/parameters/1/schema/items`
@@ -15416,11 +12766,7 @@ pub struct UpdateContactLinkTypeRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1contacts~1links~1types~1{link_type_id}/patch/parameters/1/schema/items`
@@ -15581,11 +12927,7 @@ crate::runtime::string_enum!(UpdateContactUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateCustomFieldGroupRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldGroupRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
@@ -15601,11 +12943,7 @@ pub struct UpdateCustomFieldGroupRequest {
 pub struct UpdateCustomFieldMetaDataRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub group_id: String,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CustomFieldOption>>,
@@ -15623,11 +12961,7 @@ impl UpdateCustomFieldMetaDataRequest {
 /// Spec: `/components/schemas/UpdateCustomFieldTabRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldTabRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
@@ -15638,11 +12972,7 @@ pub struct UpdateDefaultCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15656,11 +12986,7 @@ pub struct UpdateDefaultCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percentage: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15727,7 +13053,7 @@ pub struct UpdateEmailAddress {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub opted_in: bool,
     /// Reason for the opt-in status change
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub reason: String,
 }
 impl UpdateEmailAddress {
@@ -15765,11 +13091,7 @@ crate::runtime::string_enum!(UpdateFileUpdateMaskItem);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateFreeTrialDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -15890,11 +13212,7 @@ pub struct UpdateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateFreeTrialDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Number of free trial days
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15903,11 +13221,7 @@ pub struct UpdateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
     #[serde(
@@ -15977,18 +13291,10 @@ pub struct UpdateLeadSourceExpenseRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The title of the lead source expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1expenses~1{lead_source_expense_id}/patch/parameters/2/schema/items`
@@ -16139,26 +13445,13 @@ pub struct UpdateNoteRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A value for either `title` or `type` is required.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// ID of user creating the note
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -16230,26 +13523,13 @@ pub struct UpdateNoteResponse {
     )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Note title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Note type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -16445,11 +13725,7 @@ pub struct UpdateOpportunityRequestV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// Notes for next action
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
     #[serde(
@@ -16459,18 +13735,10 @@ pub struct UpdateOpportunityRequestV2 {
     )]
     pub next_action_time: Option<String>,
     /// General notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opportunity_title: Option<String>,
     /// High revenue estimate
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16497,7 +13765,7 @@ pub struct UpdateOpportunityRequestV2 {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOpportunityStageChecklistItem {
     /// Item description
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub description: String,
     /// Checklist item ID
     #[serde(
@@ -16533,11 +13801,7 @@ impl UpdateOpportunityStageChecklistItem {
 pub struct UpdateOpportunityStageRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<UpdateOpportunityStageChecklistItem>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
@@ -16697,25 +13961,13 @@ pub struct UpdateOrderItemRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_unit: Option<f64>,
     /// The description of the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The name of the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The notes for the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The price per unit.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16731,11 +13983,7 @@ pub struct UpdateOrderItemRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i32>,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan. Must be a valid subscription plan id. Used only for item_type SUBSCRIPTION.
     #[serde(
@@ -16807,21 +14055,13 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// Invoice number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
     #[serde(
@@ -16831,21 +14071,13 @@ pub struct UpdateOrderRequest {
     )]
     pub lead_affiliate_id: Option<String>,
     /// Internal notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_time: Option<crate::runtime::DateTime>,
     /// Title for the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_title: Option<String>,
     /// The order type.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16870,18 +14102,10 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressInformation>,
     /// Order terms
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terms: Option<String>,
     /// A title for the invoice
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// The order type.
@@ -16909,11 +14133,7 @@ crate::runtime::string_enum!(UpdateOrderRequestOrderType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrderTotalDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -17003,11 +14223,7 @@ pub struct UpdateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateOrderTotalDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17019,11 +14235,7 @@ pub struct UpdateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
@@ -17179,11 +14391,7 @@ pub struct UpdateProductCategoryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order_index: Option<i32>,
     /// The category name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Parent category ID for subcategories
     #[serde(
@@ -17221,11 +14429,7 @@ pub struct UpdateProductCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17239,11 +14443,7 @@ pub struct UpdateProductCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percentage: Option<String>,
     /// Product ID to assign commission
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -17322,11 +14522,7 @@ crate::runtime::string_enum!(UpdateProductCommissionProgramUpdateMaskItem);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -17416,11 +14612,7 @@ pub struct UpdateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateProductDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17429,11 +14621,7 @@ pub struct UpdateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// ID of the product this discount applies to
     #[serde(
@@ -17502,18 +14690,10 @@ crate::runtime::string_enum!(UpdateProductDiscountUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductInterestBundleRequest {
     /// Product interest bundle description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Product interest bundle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}/patch/parameters/1/schema/items`
@@ -17601,21 +14781,13 @@ crate::runtime::string_enum!(UpdateProductInventoryRequestDetailType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductOptionListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_display_order: Option<i64>,
     /// The displayable name of the option item. Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17656,11 +14828,7 @@ pub struct UpdateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order: Option<i32>,
     /// Used only for option_type of `TEXT`. An error message to display if any rules are broken. Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Used only for option_type of `TEXT`. Maximum allowable characters. Minimum is 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17678,11 +14846,7 @@ pub struct UpdateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<UpdateProductOptionRequestOnlyStartsWith>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub option_label: Option<String>,
     /// Whether this option is required for product purchase.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17818,11 +14982,7 @@ pub struct UpdateProductRequestDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bottom_html: Option<String>,
     /// If city-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17830,25 +14990,13 @@ pub struct UpdateProductRequestDetail {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The email address for notifications about inventory
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_for_inventory_notifications: Option<String>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17856,11 +15004,7 @@ pub struct UpdateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -17874,18 +15018,10 @@ pub struct UpdateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17899,11 +15035,7 @@ pub struct UpdateProductRequestDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_html: Option<String>,
     /// The product weight. Must be greater than or equal to 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17995,18 +15127,10 @@ pub struct UpdateProgramResourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_program_ids: Option<Vec<String>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_html: Option<String>,
     /// The resource notes.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The order in which the resource is displayed. Minimum value is 0. Lower values indicate higher priority.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -18018,29 +15142,17 @@ pub struct UpdateProgramResourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The URL to the resource.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 /// Spec: `/components/schemas/UpdateShippingDiscountCriteria`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShippingDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -18127,11 +15239,7 @@ pub struct UpdateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateShippingDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -18140,11 +15248,7 @@ pub struct UpdateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
@@ -18202,11 +15306,7 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -18220,11 +15320,7 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
     #[serde(
@@ -18510,21 +15606,13 @@ pub struct UpdateSubscriptionRequest {
     )]
     pub payment_method_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_code: Option<String>,
     /// The subscription quantity. Must be 1 or greater.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i32>,
     /// The reason the subscription is no longer active.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
     #[serde(
@@ -18661,11 +15749,7 @@ pub struct UpdateTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The unique identifier for this tag category
     #[serde(
@@ -18675,11 +15759,7 @@ pub struct UpdateTagCategoryResponse {
     )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -18714,11 +15794,7 @@ pub struct UpdateTagResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The unique identifier for this tag
     #[serde(
@@ -18728,11 +15804,7 @@ pub struct UpdateTagResponse {
     )]
     pub id: Option<String>,
     /// The unique name of this tag
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -18868,11 +15940,7 @@ pub struct UpdateTaskResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
     #[serde(
@@ -18916,19 +15984,10 @@ pub struct UpdateTaskResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Task type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -19022,55 +16081,31 @@ pub struct UpdateUserRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The user's company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The user's email address
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddressRequest>,
     /// The user's last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// List of user's fax numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// List of user's phone numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// The user's timezone in IANA format
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// The user's job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The user's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1users~1{user_id}/patch/parameters/0/schema/items`
@@ -19163,11 +16198,7 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     /// The user's company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// When the user was created, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19179,21 +16210,13 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// The user's last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// List of user's fax numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// The global user identifier across tenants
     #[serde(
@@ -19217,18 +16240,10 @@ pub struct User {
     )]
     pub keap_id: Option<String>,
     /// The user's middle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     /// The user's nickname or preferred name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Whether the user is a partner
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19240,28 +16255,16 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_accounts: Option<Vec<SocialAccount>>,
     /// The name of the user's spouse
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spouse_name: Option<String>,
     /// The user's status
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UserStatus>,
     /// The user's name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
     /// The user's job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// When the user was last updated, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19270,11 +16273,7 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<i64>,
     /// The user's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// A user group in the application
@@ -19290,11 +16289,7 @@ pub struct UserGroup {
     )]
     pub id: Option<String>,
     /// The name of this user group.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// The user's status
@@ -19331,11 +16326,7 @@ pub struct Webform {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The custom slug of the webform. Used in pretty webform URLs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_slug: Option<String>,
     /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19358,25 +16349,13 @@ pub struct Webform {
     )]
     pub id: Option<String>,
     /// The name of this webform
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The URL for this webform that uses the custom slug to identify it
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pretty_webform_url: Option<String>,
     /// The URL of the thank you page for this webform
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thank_you_page_url: Option<String>,
     /// When the webform was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19385,18 +16364,10 @@ pub struct Webform {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webform_type: Option<WebformWebformType>,
     /// The URL for this webform that uses the xid to identify it
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webform_url: Option<String>,
     /// The public unique identifier for this webform, used in webform URLs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub xid: Option<String>,
 }
 /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
@@ -19534,16 +16505,8 @@ crate::runtime::string_enum!(WebformWebformType);
 /// Spec: `/components/schemas/WordPressOptInOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WordPressOptInOption {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }

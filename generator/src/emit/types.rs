@@ -12,8 +12,9 @@ pub fn types_rs(api: &Api) -> TokenStream {
         //! named after the place they appear (`ContactAddress`, `ListContactsResponse`).
         //!
         //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
-        //! ignored, enums keep values they do not know in `Unknown`, and a missing or `null`
-        //! required field decodes as its default.
+        //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
+        //! required field decodes as its default, identifiers (`id`, `*_id`) and dates
+        //! accept numbers, and dates in any format are kept as sent.
         #(#items)*
     }
 }
@@ -221,8 +222,14 @@ fn field(api: &Api, f: &Field) -> TokenStream {
             quote!(#[serde(#rename #extra)])
         }
     };
-    // Strings may arrive as numbers (Keap's ids do): they are read leniently.
-    let string = f.ty == TypeRef::Prim(crate::model::Prim::String) && !f.boxed;
+    // Identifiers the spec calls strings arrive as numbers too (Keap's own examples send
+    // `"id": 1001`); only they pay for lenient decoding, which costs compile time per field.
+    let n = f.api_name.as_str();
+    let id_like = n == "id" || n.ends_with("_id") || n.ends_with("Id");
+    // Dates without a `format` are plain strings; some arrive as epoch numbers.
+    let date_like = n.ends_with("_time") || n.ends_with("_date") || n.ends_with("_at") || n == "date";
+    let id_like = id_like || date_like;
+    let string = id_like && f.ty == TypeRef::Prim(crate::model::Prim::String) && !f.boxed;
     let lenient = if string { quote!(deserialize_with = "crate::runtime::lenient_option_string",) } else { quote!() };
     match shape {
         Shape::Plain => {

@@ -4,12 +4,13 @@
 //! named after the place they appear (`ContactAddress`, `ListContactsResponse`).
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
-//! ignored, enums keep values they do not know in `Unknown`, and a missing or `null`
-//! required field decodes as its default.
+//! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
+//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
+//! accept numbers, and dates in any format are kept as sent.
 /// Spec: `/components/schemas/Employee`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Employee {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age: Option<i32>,
@@ -33,7 +34,7 @@ impl Employee {
 /// Spec: `/components/schemas/Named`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Named {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
 }
 impl Named {
@@ -45,7 +46,7 @@ impl Named {
 /// Spec: `/components/schemas/Person`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Person {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
+    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age: Option<i32>,

@@ -4,5 +4,6 @@
 //! named after the place they appear (`ContactAddress`, `ListContactsResponse`).
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
-//! ignored, enums keep values they do not know in `Unknown`, and a missing or `null`
-//! required field decodes as its default.
+//! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
+//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
+//! accept numbers, and dates in any format are kept as sent.

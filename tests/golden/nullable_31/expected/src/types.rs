@@ -4,16 +4,13 @@
 //! named after the place they appear (`ContactAddress`, `ListContactsResponse`).
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
-//! ignored, enums keep values they do not know in `Unknown`, and a missing or `null`
-//! required field decodes as its default.
+//! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
+//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
+//! accept numbers, and dates in any format are kept as sent.
 /// Spec: `/components/schemas/Address`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Address {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line1: Option<String>,
 }
 /// Spec: `/components/schemas/Contact`
@@ -26,11 +23,7 @@ pub struct Contact {
     pub age: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anything: Option<serde_json::Value>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birthday: Option<crate::runtime::Date>,
@@ -38,7 +31,7 @@ pub struct Contact {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<serde_json::Value>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_option_string")]
+    #[serde(default)]
     pub nickname: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<crate::runtime::DateTime>,

@@ -4,16 +4,13 @@
 //! named after the place they appear (`ContactAddress`, `ListContactsResponse`).
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
-//! ignored, enums keep values they do not know in `Unknown`, and a missing or `null`
-//! required field decodes as its default.
+//! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
+//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
+//! accept numbers, and dates in any format are kept as sent.
 /// Spec: `/paths/~1notes/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNotesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub notes: Vec<Note>,
@@ -30,11 +27,7 @@ impl ListNotesResponse {
 /// Spec: `/paths/~1tags/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagsNoTokenResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
