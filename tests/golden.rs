@@ -37,6 +37,7 @@ fn options(case: &Path) -> Options {
         // A case may pin names as spec/names.yaml does.
         names: std::fs::read_to_string(case.join("names.yaml")).map(|t| names(&t)).unwrap_or_default(),
         changelog: None,
+        example_tests: false,
     }
 }
 

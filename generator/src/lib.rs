@@ -9,6 +9,7 @@
 pub mod diag;
 pub mod diff;
 pub mod emit;
+pub mod examples;
 pub mod load;
 pub mod lower;
 pub mod model;
@@ -48,6 +49,7 @@ pub fn generate(spec: &load::Spec, opts: &Options) -> Result<Generated> {
     }
     warnings.sort_by(|a, b| (a.line, &a.pointer, &a.message).cmp(&(b.line, &b.pointer, &b.message)));
     warnings.dedup();
-    let files = emit::emit(&api, opts)?;
+    let examples = if opts.example_tests { examples::component_examples(&spec.raw) } else { Default::default() };
+    let files = emit::emit(&api, opts, &examples)?;
     Ok(Generated { files, warnings, api })
 }

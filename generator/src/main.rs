@@ -83,6 +83,9 @@ struct GenArgs {
     /// Print the warnings about the spec.
     #[arg(long, short)]
     verbose: bool,
+    /// Also write tests/examples.rs (always on for the pinned crate).
+    #[arg(long)]
+    example_tests: bool,
 }
 
 enum Failure {
@@ -225,7 +228,10 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
             spec_label: format!("{} {version}", spec.doc.info.title),
             ..update::pinned_options(root, pin, &spec.doc.info.title).map_err(Failure::Spec)?
         },
-        _ => Options::new(args.name.clone(), format!("{} {version}", spec.doc.info.title)),
+        _ => Options {
+            example_tests: args.example_tests,
+            ..Options::new(args.name.clone(), format!("{} {version}", spec.doc.info.title))
+        },
     };
     let generated = keapgen::generate(&spec, &opts).map_err(Failure::Spec)?;
     if args.verbose {

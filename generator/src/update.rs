@@ -65,6 +65,7 @@ pub fn pinned_options(root: &Path, pin: &Pin, title: &str) -> Result<crate::Opti
         runtime: crate::Runtime::Baked,
         names: load_names(root)?,
         changelog: load_changelog(root),
+        example_tests: true,
     })
 }
 

@@ -5,27 +5,43 @@
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-//! accept numbers, and dates in any format are kept as sent.
+//! required field decodes as its default, strings accept numbers and numbers accept
+//! numeric strings, and dates in any format are kept as sent.
 /// Request to achieve a goal in an automation. You must provide EITHER (integration + call_name) OR (automation_id + goal_id), along with contact_id.
 ///
 /// Spec: `/components/schemas/AchieveGoalRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AchieveGoalRequest {
     /// The automation ID. Required when using automation_id/goal_id approach. Use together with 'goal_id'. Mutually exclusive with integration/call_name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub automation_id: Option<i64>,
     /// The call name of the goal. Required when using integration/call_name approach. Use together with 'integration'. Mutually exclusive with automation_id/goal_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub call_name: Option<String>,
     /// The contact ID for whom to achieve the goal
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub contact_id: i64,
     /// The goal ID within the automation. Required when using automation_id/goal_id approach. Use together with 'automation_id'. Mutually exclusive with integration/call_name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub goal_id: Option<i64>,
     /// The integration name of the goal. Required when using integration/call_name approach. Use together with 'call_name'. Mutually exclusive with automation_id/goal_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub integration: Option<String>,
 }
 impl AchieveGoalRequest {
@@ -70,7 +86,7 @@ pub struct AchieveWordPressOptInGoalResult {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddContactsToSequenceRequest {
     /// List of contact IDs to add to the sequence
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
 impl AddContactsToSequenceRequest {
@@ -122,17 +138,25 @@ crate::runtime::string_enum!(AddContactsToSequenceResponseAddToSequenceResultsVa
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddProductInterestRequest {
     /// Defaults to `0`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_percent: Option<i32>,
     /// The `product_id` (when the `type` is set to `PRODUCT`)
     /// or the `subscription_plan_id` (when the `type` is set to `SUBSCRIPTION_PLAN`).
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub entity_id: String,
     /// The price per unit of the product.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub price: f64,
     /// Defaults to `1`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i32>,
     /// The product interest type.
     #[serde(
@@ -183,7 +207,7 @@ crate::runtime::string_enum!(AddProductInterestRequestType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddToAutomationSequenceRequest {
     /// List of contact IDs to add to the automation sequence
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
 impl AddToAutomationSequenceRequest {
@@ -239,39 +263,79 @@ pub struct Address {
     /// Deprecated. The long-name descriptive version of the Country Code. Please use 'country_code' for POST/PATCH operations. Maximum length is 100 characters.
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country: Option<String>,
     /// An ISO 3166-2 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country_code: Option<String>,
     /// Address type field
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<AddressField>,
     /// Street address line 1. Maximum length is 75 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
     /// Street address line 2. Maximum length is 75 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs. Maximum length is 50 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locality: Option<String>,
     /// Postal or ZIP code. Maximum length is 15 characters for the BILLING and OTHER addresses and 20 characters for the SHIPPING address.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub postal_code: Option<String>,
     /// The long-name descriptive version of the Region Code. Please use 'region_code' for POST/PATCH operations. Maximum length is 50 characters.
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region: Option<String>,
     /// An ISO 3166-2 Province Code, such as one of the US States (<https://en.wikipedia.org/wiki/ISO_3166-2:US>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region_code: Option<String>,
     /// ZIP code (US). Maximum length is 15 characters for the BILLING and OTHER addresses and 20 characters for the SHIPPING address.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip_code: Option<String>,
     /// ZIP+4 extension. Maximum length is 10 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip_four: Option<String>,
 }
 /// Address type field
@@ -304,53 +368,125 @@ crate::runtime::string_enum!(AddressField);
 /// Spec: `/components/schemas/AddressInformation`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressInformation {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_invoice_to_company: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line2: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip_four: Option<String>,
 }
 /// Spec: `/components/schemas/AddressRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressRequest {
     /// An ISO 3166-2 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country_code: Option<String>,
     /// Address type field
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<AddressRequestField>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub postal_code: Option<String>,
     /// An ISO 3166-2 Province Code, such as one of the US States (<https://en.wikipedia.org/wiki/ISO_3166-2:US>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region_code: Option<String>,
 }
 /// Address type field
@@ -394,10 +530,18 @@ pub struct AffiliateAddToProgramRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateCommission {
     /// Amount earned for this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount_earned: Option<f64>,
     /// First name of the contact associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_first_name: Option<String>,
     /// ID of the contact associated with this commission
     #[serde(
@@ -407,10 +551,18 @@ pub struct AffiliateCommission {
     )]
     pub contact_id: Option<String>,
     /// Last name of the contact associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_last_name: Option<String>,
     /// Description of the product or line item associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// ID of the invoice associated with this commission
     #[serde(
@@ -420,7 +572,11 @@ pub struct AffiliateCommission {
     )]
     pub invoice_id: Option<String>,
     /// Name of the product or line item associated with this commission
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_name: Option<String>,
     /// ID of the sales affiliate
     #[serde(
@@ -430,20 +586,36 @@ pub struct AffiliateCommission {
     )]
     pub sales_affiliate_id: Option<String>,
     /// The name of the sales affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sales_affiliate_name: Option<String>,
     /// When the commission was earned. In ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_earned: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateCommissionEarned`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateCommissionEarned {
     /// Total commission earned by affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_commission_total: Option<f64>,
     /// URL to view affiliate ledger
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub view_ledger_url: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateCommissionProgramResponse`
@@ -457,13 +629,25 @@ pub struct AffiliateCommissionProgramResponse {
     )]
     pub id: Option<String>,
     /// Program name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Program notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// Program priority
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub priority: Option<i32>,
 }
 /// Spec: `/components/schemas/AffiliateLink`
@@ -477,10 +661,18 @@ pub struct AffiliateLink {
     )]
     pub affiliate_id: Option<String>,
     /// URL code for tracking
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Date link was created (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub date_created: Option<String>,
     /// Affiliate link ID
     #[serde(
@@ -492,21 +684,41 @@ pub struct AffiliateLink {
     /// URL code for tracking. Deprecated: use 'code' instead.
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub local_url_code: Option<String>,
     /// Link name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Associated program IDs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub program_ids: Option<Vec<String>>,
     /// Destination URL. This field is deprecated. Use 'website_address' instead.
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub redirect_url: Option<String>,
     /// Destination URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website_address: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateProgramResource`
@@ -516,7 +728,11 @@ pub struct AffiliateProgramResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_programs: Option<Vec<ResourceCommissionProgram>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub content_html: Option<String>,
     /// The program resource identifier
     #[serde(
@@ -526,25 +742,49 @@ pub struct AffiliateProgramResource {
     )]
     pub id: Option<String>,
     /// The resource notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The order which the resource to be displayed. Minimum value is 0. Lower values indicate higher priority.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     /// The height of the page for PAGE types, in pixels.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_height: Option<i32>,
     /// The width of the page for PAGE types, in pixels.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The type of resource
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<AffiliateProgramResourceType>,
     /// The URL to the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub url: Option<String>,
 }
 /// The type of resource
@@ -575,7 +815,11 @@ crate::runtime::string_enum!(AffiliateProgramResourceType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateProgramV2 {
     /// The list of affiliate_ids using this commission program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_ids: Option<Vec<String>>,
     /// The created time of affiliate commission program
     #[serde(
@@ -592,13 +836,25 @@ pub struct AffiliateProgramV2 {
     )]
     pub id: Option<String>,
     /// The affiliate commission program name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The affiliate commission program notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The Affiliate commission program priority
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub priority: Option<String>,
 }
 /// Spec: `/components/schemas/AffiliateRemoveFromProgramRequest`
@@ -614,43 +870,113 @@ pub struct AffiliateRemoveFromProgramRequest {
 /// Spec: `/components/schemas/AffiliateSummaryRecord`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateSummaryRecord {
-    #[serde(rename = "affiliateId", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "affiliateId",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_id: Option<i64>,
-    #[serde(rename = "amountEarned", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "amountEarned",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount_earned: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub balance: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub clawbacks: Option<f64>,
 }
 /// Spec: `/components/schemas/ApplicationCompany`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationCompany {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub caller_id_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub city: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_ext: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub street_address_1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub street_address_2: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub web_logo_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub zip: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliate`
@@ -660,7 +986,11 @@ pub struct ApplicationConfigurationModuleAffiliate {
     pub choose_affiliate: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission: Option<ApplicationConfigurationModuleAffiliateCommission>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_affiliate_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_affiliate_ip_address: Option<bool>,
@@ -674,11 +1004,23 @@ pub struct ApplicationConfigurationModuleAffiliate {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliateCommission`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAffiliateCommission {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub calculation_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub levels: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub participant_types: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleApplication`
@@ -686,17 +1028,29 @@ pub struct ApplicationConfigurationModuleAffiliateCommission {
 pub struct ApplicationConfigurationModuleApplication {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<ApplicationCompany>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_view_locale: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features_enabled: Option<ApplicationFeaturesEnabled>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAppointment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAppointment {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -706,55 +1060,131 @@ pub struct ApplicationConfigurationModuleAppointment {
 pub struct ApplicationConfigurationModuleContact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address_labels: Option<ApplicationConfigurationModuleContactAddressLabels>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_new_contact_form: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_contact_edit_in_client_login: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fax_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title_types: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleContactAddressLabels`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleContactAddressLabels {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line_1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line_2: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line_3: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleEcommerce`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleEcommerce {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub credit_card_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_charge_max_retry_attempts: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_merchant: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_number_of_days_between_charge_attempts: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_tax: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_to_auto_charge: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merchant_account_max_retry_attempts: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_codes: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_cost_per_unit: Option<bool>,
@@ -766,13 +1196,29 @@ pub struct ApplicationConfigurationModuleEcommerce {
 pub struct ApplicationConfigurationModuleEmail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub append_contact_key_to_links: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_opt_in_link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_opt_out_link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub hide_emails_to_and_from_domains: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub whitelisted_domains: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleForms`
@@ -784,21 +1230,37 @@ pub struct ApplicationConfigurationModuleForms {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleFulfillment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleFulfillment {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_message_fields: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_message_to: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleInvoice`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleInvoice {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tax_label: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleNote`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleNote {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -806,7 +1268,11 @@ pub struct ApplicationConfigurationModuleNote {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunity`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunity {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_stage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub states: Option<ApplicationConfigurationModuleOpportunityStates>,
@@ -824,29 +1290,53 @@ pub struct ApplicationConfigurationModuleOpportunityStates {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesActive`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesActive {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stages: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesLoss`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesLoss {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reasons: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stage: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesWin`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesWin {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reasons: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stage: Option<String>,
 }
 /// Spec: `/components/schemas/ApplicationConfigurationModuleTask`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleTask {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub appointment_types: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
@@ -854,7 +1344,11 @@ pub struct ApplicationConfigurationModuleTask {
 /// Spec: `/components/schemas/ApplicationConfigurationModuleTemplate`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleTemplate {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_country_code: Option<i32>,
     #[serde(
         default,
@@ -894,16 +1388,28 @@ pub struct ApplyCommissionRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub affiliate_id: String,
     /// Fixed commission amount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub commission_amount: Option<f64>,
     /// Date of the commission
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_date: Option<crate::runtime::Date>,
     /// Commission description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Commission percentage
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pay_percent: Option<f64>,
     /// The payout type
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -950,7 +1456,7 @@ crate::runtime::string_enum!(ApplyCommissionRequestPayoutType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyRemoveTagRequest {
     /// The IDs of the contacts to apply/remove the tag to/from
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
 impl ApplyRemoveTagRequest {
@@ -976,16 +1482,24 @@ pub struct AssignAutomationCategoryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_category: Option<bool>,
     /// List of automation IDs to update. Use '0' as a wildcard to select all automations.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub automation_ids: Option<Vec<String>>,
     /// List of category IDs to assign to the automations
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub category_ids: Option<Vec<String>>,
 }
 /// Spec: `/components/schemas/AssignProductsRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignProductsRequest {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub product_ids: Vec<String>,
 }
 impl AssignProductsRequest {
@@ -1007,23 +1521,39 @@ pub struct AssignedProducts {
     )]
     pub product_category_id: Option<String>,
     /// Assigned product IDs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_ids: Option<Vec<String>>,
 }
 /// Spec: `/components/schemas/Automation`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Automation {
     /// Number of contacts currently active in this automation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub active_contacts: Option<i32>,
     /// List of category IDs associated with this automation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub categories: Option<Vec<String>>,
     /// Current edit lock status information
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_edit_lock_status: Option<AutomationLockStatus>,
     /// Error message if the automation has issues
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// The unique identifier of the automation
     #[serde(
@@ -1036,19 +1566,31 @@ pub struct Automation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The user ID who published the automation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub published_by: Option<String>,
     /// The date and time when the automation was published. In ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_date: Option<crate::runtime::DateTime>,
     /// The timezone used when publishing
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub published_timezone: Option<String>,
     /// The publication status of the automation
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AutomationStatus>,
     /// The title of the automation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// An automation category
@@ -1057,7 +1599,11 @@ pub struct Automation {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AutomationCategory {
     /// Number of automations in this category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub automation_count: Option<i64>,
     /// The unique identifier of the category
     #[serde(
@@ -1067,7 +1613,11 @@ pub struct AutomationCategory {
     )]
     pub id: Option<String>,
     /// The name of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/AutomationLockStatus`
@@ -1077,7 +1627,11 @@ pub struct AutomationLockStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The first name of the user who has the lock
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_firstname: Option<String>,
     /// The ID of the user who has the lock
     #[serde(
@@ -1087,7 +1641,11 @@ pub struct AutomationLockStatus {
     )]
     pub user_id: Option<String>,
     /// The username of the user who has the lock
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_name: Option<String>,
 }
 /// The publication status of the automation
@@ -1115,7 +1673,11 @@ crate::runtime::string_enum!(AutomationStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicCompany {
     /// Company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Company ID
     #[serde(
@@ -1128,11 +1690,23 @@ pub struct BasicCompany {
 /// Spec: `/components/schemas/BasicContact`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicContact {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     #[serde(
         default,
@@ -1145,13 +1719,25 @@ pub struct BasicContact {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicUser {
     /// Email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_address: Option<String>,
     /// Last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// User ID
     #[serde(
@@ -1167,10 +1753,14 @@ pub struct BasicUser {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchUnpublishAutomationRequest {
     /// List of automation IDs to unpublish
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub automation_ids: Vec<String>,
     /// Custom message to display on forms when the automation is unpublished
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub unpublished_form_message: Option<String>,
 }
 impl BatchUnpublishAutomationRequest {
@@ -1186,19 +1776,19 @@ impl BatchUnpublishAutomationRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessProfileAddressRequest {
     /// An ISO 3166-1 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub country_code: String,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub line1: String,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub line2: String,
     /// The municipality to which the address belongs
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub locality: String,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub postal_code: String,
     /// The long-name descriptive version of the Region Code
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub region: String,
 }
 impl BusinessProfileAddressRequest {
@@ -1225,29 +1815,61 @@ impl BusinessProfileAddressRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessProfileAddressResponse {
     /// An ISO 3166-1 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub postal_code: Option<String>,
     /// The long-name descriptive version of the Region Code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub region: Option<String>,
 }
 /// Spec: `/components/schemas/Campaign`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Campaign {
     /// Number of contacts currently active in this campaign
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub active_contact_count: Option<i32>,
     /// Number of contacts who have completed this campaign
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub completed_contact_count: Option<i32>,
     /// The global ID of the user who created the campaign
     #[serde(
@@ -1260,7 +1882,11 @@ pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<crate::runtime::DateTime>,
     /// Error message if the campaign has issues
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// The unique identifier of the campaign
     #[serde(
@@ -1273,7 +1899,11 @@ pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The name of the campaign
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The date and time when the campaign was published. In ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1282,37 +1912,69 @@ pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_status: Option<bool>,
     /// The timezone used when the campaign was published
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub published_time_zone: Option<String>,
     /// The timezone of the campaign
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
 }
 /// Spec: `/components/schemas/CancelSubscriptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CancelSubscriptionRequest {
     /// The reason for cancelling the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reason: Option<String>,
 }
 /// Spec: `/components/schemas/CardInfo`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CardInfo {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub brand: Option<String>,
     /// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_type: Option<CardInfoCardType>,
     /// Two-digit expiration month
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub expiration_month: Option<String>,
     /// Four-digit expiration year
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub expiration_year: Option<String>,
     /// A token that uniquely identifies the card info
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fingerprint: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_four: Option<String>,
 }
 /// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
@@ -1352,10 +2014,18 @@ pub struct CategoryDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaResponse>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Percentage discount to apply (0-100)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_percent: Option<f64>,
     /// Unique identifier for this category discount
     #[serde(
@@ -1365,17 +2035,29 @@ pub struct CategoryDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// List of product category IDs this discount applies to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_categories: Option<Vec<String>>,
 }
 /// Spec: `/components/schemas/CategoryDiscountCriteriaRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscountCriteriaRequest {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1412,7 +2094,11 @@ crate::runtime::string_enum!(CategoryDiscountCriteriaRequestType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscountCriteriaResponse {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(
@@ -1468,15 +2154,31 @@ impl CategoryReference {
 /// Spec: `/components/schemas/CheckListItemDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CheckListItemDetails {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub done_date: Option<crate::runtime::DateTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub instance_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_order: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
@@ -1485,7 +2187,11 @@ pub struct CheckListItemDetails {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChecklistItem {
     /// Item description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Checklist item ID
     #[serde(
@@ -1495,7 +2201,11 @@ pub struct ChecklistItem {
     )]
     pub id: Option<String>,
     /// Display order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     /// Whether item is required
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1505,32 +2215,64 @@ pub struct ChecklistItem {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommissionItem {
     /// The fixed dollar amount to be paid for Lead.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_amount: Option<f64>,
     /// The percentage to be paid for Lead.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_percent: Option<f64>,
     /// The fixed dollar amount to be paid for Sale.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_amount: Option<f64>,
     /// The percentage to be paid for Sale.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_percent: Option<f64>,
 }
 /// Spec: `/components/schemas/CommissionItemRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommissionItemRequest {
     /// The fixed dollar amount to be paid for Lead.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_amount: Option<String>,
     /// The percentage to be paid for Lead.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_percent: Option<String>,
     /// The fixed dollar amount to be paid for Sale.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_amount: Option<String>,
     /// The percentage to be paid for Sale.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sale_percent: Option<String>,
 }
 /// Spec: `/components/schemas/Company`
@@ -1554,13 +2296,25 @@ pub struct Company {
     )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -1570,10 +2324,18 @@ pub struct Company {
     )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
     #[serde(
@@ -1583,7 +2345,11 @@ pub struct Company {
     )]
     pub create_time: Option<String>,
     /// ID of the user who created this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -1592,10 +2358,18 @@ pub struct Company {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// Comma-delimited list of tag IDs applied to this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub groups: Option<String>,
     /// Unique identifier
     #[serde(
@@ -1605,19 +2379,39 @@ pub struct Company {
     )]
     pub id: Option<String>,
     /// Job title of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
     /// ID of the user who last updated this company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by: Option<String>,
     /// Middle name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
     #[serde(
@@ -1629,19 +2423,39 @@ pub struct Company {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -1651,7 +2465,11 @@ pub struct Company {
     )]
     pub update_time: Option<String>,
     /// The company's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/Contact`
@@ -1672,11 +2490,23 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub anniversary_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -1689,7 +2519,11 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
     #[serde(
@@ -1698,21 +2532,37 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub create_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// Last name / surname
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub groups: Option<String>,
     /// Unique identifier
     #[serde(
@@ -1722,9 +2572,17 @@ pub struct Contact {
     )]
     pub id: Option<String>,
     /// Job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by: Option<String>,
     /// Lead source identifier
     #[serde(
@@ -1736,7 +2594,11 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
     /// Middle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
@@ -1750,34 +2612,70 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_locale: Option<String>,
     /// Preferred name or nickname
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Name prefix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub prefix: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Contact score value
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub score_value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_accounts: Option<Vec<SocialAccount>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<ContactSourceType>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tag_ids: Option<Vec<String>>,
     /// Contact's timezone
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -1789,7 +2687,11 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_parameters: Option<Vec<ContactUtmResponse>>,
     /// Personal website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/ContactLink`
@@ -1817,7 +2719,11 @@ pub struct ContactLink {
     )]
     pub link_type_id: Option<String>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub link_type_name: Option<String>,
 }
 /// Spec: `/components/schemas/ContactLinkType`
@@ -1838,10 +2744,18 @@ pub struct ContactLinkType {
     )]
     pub id: Option<String>,
     /// Maximum number of links allowed
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Contact/properties/source_type`
@@ -1900,7 +2814,11 @@ pub struct ContactUtmResponse {
     pub date_created: Option<crate::runtime::DateTime>,
     #[serde(rename = "firstTouch", skip_serializing_if = "Option::is_none")]
     pub first_touch: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<i64>,
     #[serde(
         rename = "keapSourceId",
@@ -1911,15 +2829,40 @@ pub struct ContactUtmResponse {
     pub keap_source_id: Option<String>,
     #[serde(rename = "lastTouch", skip_serializing_if = "Option::is_none")]
     pub last_touch: Option<bool>,
-    #[serde(rename = "utmCampaign", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmCampaign",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_campaign: Option<String>,
-    #[serde(rename = "utmContent", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmContent",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_content: Option<String>,
-    #[serde(rename = "utmMedium", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmMedium",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_medium: Option<String>,
-    #[serde(rename = "utmSource", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmSource",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_source: Option<String>,
-    #[serde(rename = "utmTerm", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "utmTerm",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_term: Option<String>,
 }
 /// Spec: `/components/schemas/Country`
@@ -1927,15 +2870,27 @@ pub struct ContactUtmResponse {
 pub struct Country {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codes: Option<CountryCodes>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CountryCodes`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CountryCodes {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub alpha2: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub alpha3: Option<String>,
 }
 /// Spec: `/components/schemas/CreateAffiliateRequest`
@@ -1945,7 +2900,7 @@ pub struct CreateAffiliateRequest {
     /// 1. The code should not have white spaces
     /// 2. The code should starts with letters
     /// 3. The code minimum 4 characters length
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub code: String,
     /// The contactId identifier , Must be a positive number
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -1955,7 +2910,11 @@ pub struct CreateAffiliateRequest {
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name will be derived from the Contact,
     /// when not explicitly provided
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1971,13 +2930,21 @@ pub struct CreateAffiliateRequest {
     )]
     pub parent_affiliate_id: Option<String>,
     /// Affiliate portal password
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub password: Option<String>,
     /// The Affiliate Status
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateAffiliateRequestStatus>,
     /// Number of days to track leads
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub track_leads_days: Option<i32>,
 }
 impl CreateAffiliateRequest {
@@ -2024,7 +2991,7 @@ crate::runtime::string_enum!(CreateAffiliateRequestStatus);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAutomationCategoryRequest {
     /// The name of the category to create
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl CreateAutomationCategoryRequest {
@@ -2037,7 +3004,11 @@ impl CreateAutomationCategoryRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCategoryDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2080,16 +3051,20 @@ pub struct CreateCategoryDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Percentage discount to apply. Must be greater than or equal to 0.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub discount_percent: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// List of product category IDs this discount applies to
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub product_category_ids: Vec<String>,
 }
 impl CreateCategoryDiscountRequest {
@@ -2114,13 +3089,17 @@ impl CreateCategoryDiscountRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCommissionProgramRequest {
     /// The name of the Commission Program
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// The notes of the Commission Program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The priority of the Commission Program
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub priority: i32,
 }
 impl CreateCommissionProgramRequest {
@@ -2149,13 +3128,25 @@ pub struct CreateCompanyRequest {
     )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -2165,10 +3156,18 @@ pub struct CreateCompanyRequest {
     )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -2177,19 +3176,39 @@ pub struct CreateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// Job title of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
     /// Middle name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
     #[serde(
@@ -2201,22 +3220,46 @@ pub struct CreateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The company's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1contacts/post/parameters/1/schema`
@@ -2245,10 +3288,18 @@ crate::runtime::string_enum!(CreateContactDuplicateOption);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContactLinkTypeRequest {
     /// Maximum number of links allowed (must be &gt; 0)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateContactUtmPropertiesRequest`
@@ -2258,19 +3309,39 @@ pub struct CreateContactUtmPropertiesRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub keap_source_id: String,
     /// UTM campaign information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_campaign: Option<String>,
     /// UTM content information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_content: Option<String>,
     /// UTM medium information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_medium: Option<String>,
     /// UTM source information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_source: Option<String>,
     /// UTM term information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_term: Option<String>,
 }
 impl CreateContactUtmPropertiesRequest {
@@ -2289,7 +3360,11 @@ impl CreateContactUtmPropertiesRequest {
 /// Spec: `/components/schemas/CreateCustomFieldGroupRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldGroupRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(
         default,
@@ -2301,7 +3376,11 @@ pub struct CreateCustomFieldGroupRequest {
 /// Spec: `/components/schemas/CreateCustomFieldOptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldOptionRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
 }
 /// Spec: `/components/schemas/CreateCustomFieldRequest`
@@ -2316,7 +3395,7 @@ pub struct CreateCustomFieldRequest {
         skip_serializing_if = "Option::is_none",
     )]
     pub group_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub label: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateCustomFieldOptionRequest>>,
@@ -2437,7 +3516,11 @@ pub struct CreateCustomFieldResponse {
 /// Spec: `/components/schemas/CreateCustomFieldTabRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldTabRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateDefaultCommissionProgramRequest`
@@ -2446,7 +3529,11 @@ pub struct CreateDefaultCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2460,7 +3547,11 @@ pub struct CreateDefaultCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2503,10 +3594,18 @@ pub struct CreateEmailSentRequest {
     )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub headers: Option<String>,
     /// Base64 encoded HTML
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub html_content: Option<String>,
     /// When the email was opened, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2522,7 +3621,11 @@ pub struct CreateEmailSentRequest {
     )]
     pub original_provider_id: Option<String>,
     /// Base64 encoded text
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plain_content: Option<String>,
     /// The email address of the synced email account that generated this message.
     #[serde(
@@ -2535,25 +3638,45 @@ pub struct CreateEmailSentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format. If omitted, the stored sent_time will be null.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub sent_to_address: String,
     /// List of BCC email addresses
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_bcc_address_list: Option<Vec<String>>,
     /// List of CC email addresses
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
 }
 impl CreateEmailSentRequest {
@@ -2626,7 +3749,11 @@ impl CreateEmailsSentRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFreeTrialDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2646,10 +3773,18 @@ pub struct CreateFreeTrialDiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2658,10 +3793,18 @@ pub struct CreateFreeTrialDiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -2725,16 +3868,24 @@ pub struct CreateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateFreeTrialDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Number of free trial days. Must be a positive number. Defaults to 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub free_trial_days: Option<i32>,
     /// Whether to hide the price during the trial period
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// ID of the subscription plan this trial applies to
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -2760,26 +3911,42 @@ impl CreateFreeTrialDiscountRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateIntegrationsWordPressOptInOption {
     /// The unique identifier of the opt-in option, which must be an alphanumeric string
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub key: Option<String>,
     /// The display name of the opt-in option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/CreateLeadSourceExpenseRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLeadSourceExpenseRequest {
     /// The cost of the lead source expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub amount: i64,
     /// The time that the lead source expense was incurred.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The title of the lead source expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 impl CreateLeadSourceExpenseRequest {
@@ -2797,19 +3964,27 @@ impl CreateLeadSourceExpenseRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLeadSourceRecurringExpenseRequest {
     /// The monthly cost of the lead source recurring expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub amount: i64,
     /// The time the lead source recurring expense ends
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The time the lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 impl CreateLeadSourceRecurringExpenseRequest {
@@ -2828,7 +4003,11 @@ impl CreateLeadSourceRecurringExpenseRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLeadSourceRequest {
     /// A description of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// When the lead source ends
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2841,13 +4020,25 @@ pub struct CreateLeadSourceRequest {
     )]
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub medium: Option<String>,
     /// A message on the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
     /// The name of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// When the lead source starts
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2856,7 +4047,11 @@ pub struct CreateLeadSourceRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateLeadSourceRequestStatus>,
     /// The vendor of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub vendor: Option<String>,
 }
 /// The status of the lead source
@@ -2890,13 +4085,26 @@ pub struct CreateNoteRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// A value for either `title` or `type` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// ID of user creating the note
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -2983,7 +4191,11 @@ pub struct CreateOpportunityRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// Notes for next action
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
     #[serde(
@@ -2993,16 +4205,28 @@ pub struct CreateOpportunityRequest {
     )]
     pub next_action_time: Option<String>,
     /// General notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub opportunity_title: String,
     /// High revenue estimate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub projected_revenue_high: Option<f64>,
     /// Low revenue estimate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub projected_revenue_low: Option<f64>,
     /// Pipeline stage ID
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -3042,10 +4266,10 @@ impl CreateOpportunityRequest {
 /// Spec: `/components/schemas/CreateOpportunityStageChecklistItem`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOpportunityStageChecklistItem {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Must be Numeric could be negative values as well for ordering
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub order: i32,
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub required: bool,
@@ -3071,13 +4295,13 @@ impl CreateOpportunityStageChecklistItem {
 pub struct CreateOpportunityStageRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<CreateOpportunityStageChecklistItem>>,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub order: i32,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub probability: i32,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub target_number_days: i32,
 }
 impl CreateOpportunityStageRequest {
@@ -3108,16 +4332,20 @@ pub struct CreateOrUpdateAffiliateLinkRequest {
     )]
     pub affiliate_id: Option<String>,
     /// Code
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub code: String,
     /// The Affiliate Link Name
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// Program IDs to associate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub program_ids: Option<Vec<String>>,
     /// Website Address
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub website_address: String,
 }
 impl CreateOrUpdateAffiliateLinkRequest {
@@ -3140,22 +4368,42 @@ impl CreateOrUpdateAffiliateLinkRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrderItemRequest {
     /// The cost per unit. Used only for item_type PRODUCT or SUBSCRIPTION. If not specified, the product cost will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub cost_per_unit: Option<f64>,
     /// The description of the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The type of this order item. Will default to \[PRODUCT\] if omitted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_type: Option<CreateOrderItemRequestItemType>,
     /// The name of the order item. Must not be whitespace. If not specified, the product name will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The notes for the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The price per unit. For item_type PRODUCT or SUBSCRIPTION, if not specified, the product price will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price_per_unit: Option<f64>,
     /// The id of the product to be added to the order. Must be a valid product id. Required for item_type PRODUCT or SUBSCRIPTION.
     #[serde(
@@ -3165,10 +4413,14 @@ pub struct CreateOrderItemRequest {
     )]
     pub product_id: Option<String>,
     /// The quantity. Must be greater than or equal to 1.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub quantity: i32,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan to be added to the order. Must be a valid subscription plan id. Required only when the item_type is SUBSCRIPTION.
     #[serde(
@@ -3253,7 +4505,11 @@ crate::runtime::string_enum!(CreateOrderItemRequestItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrderTotalDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3273,10 +4529,18 @@ pub struct CreateOrderTotalDiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3285,10 +4549,18 @@ pub struct CreateOrderTotalDiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -3355,7 +4627,11 @@ pub struct CreateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateOrderTotalDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3364,10 +4640,10 @@ pub struct CreateOrderTotalDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_type: CreateOrderTotalDiscountRequestDiscountType,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl CreateOrderTotalDiscountRequest {
@@ -3443,10 +4719,14 @@ pub struct CreatePaymentMethodConfigRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductCategoryRequest {
     /// Display order of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order_index: Option<i32>,
     /// The category name
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// Parent category ID for subcategories
     #[serde(
@@ -3472,7 +4752,11 @@ pub struct CreateProductCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3486,7 +4770,11 @@ pub struct CreateProductCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Product ID to assign commission
     #[serde(
@@ -3524,7 +4812,11 @@ crate::runtime::string_enum!(CreateProductCommissionProgramRequestPayoutType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3544,10 +4836,18 @@ pub struct CreateProductDiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3556,10 +4856,18 @@ pub struct CreateProductDiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -3626,16 +4934,20 @@ pub struct CreateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateProductDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_type: CreateProductDiscountRequestDiscountType,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// ID of the product this discount applies to
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -3685,10 +4997,10 @@ crate::runtime::string_enum!(CreateProductDiscountRequestDiscountType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductInterestBundleRequest {
     /// Product interest bundle description
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Product interest bundle name
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl CreateProductInterestBundleRequest {
@@ -3704,29 +5016,53 @@ impl CreateProductInterestBundleRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductOptionListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_display_order: Option<i64>,
     /// The displayable name of the option item. Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price_adjustment: Option<f64>,
 }
 /// Spec: `/components/schemas/CreateProductOptionRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductOptionRequest {
     /// The order in which this option will be displayed among other options. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order: Option<i32>,
     /// Appears only for option_type of LIST. A fixed list of available selectable items for this product option.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_items: Option<Vec<CreateProductOptionListOption>>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub option_label: Option<String>,
     /// The type of option. Possible valid values are LIST and TEXT.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -3776,13 +5112,25 @@ pub struct CreateProductOptionTextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// An error message to display if any rules are broken. Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// Maximum allowable characters. Minimum is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub maximum_characters: Option<i32>,
     /// Minimum allowable characters. Minimum is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub minimum_characters: Option<i32>,
     /// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3881,7 +5229,11 @@ pub struct CreateProductRequestDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bottom_html: Option<String>,
     /// If city-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3889,10 +5241,18 @@ pub struct CreateProductRequestDetail {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The inventory details for this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3900,21 +5260,25 @@ pub struct CreateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
     /// The product price. The value is in the currency's smallest unit. e.g. $12.50 is 1250.  Must be greater than or equal to 0.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub price: i64,
     /// If the product requires shipping
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub short_description: String,
     /// Product SKU
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3928,10 +5292,18 @@ pub struct CreateProductRequestDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub top_html: Option<String>,
     /// The product weight. Must be greater than or equal to 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub weight: Option<f64>,
 }
 impl CreateProductRequestDetail {
@@ -3969,25 +5341,45 @@ impl CreateProductRequestDetail {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProgramResourceRequest {
     /// A list of commission program ids that will use this resource.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub commission_program_ids: Vec<String>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub content_html: Option<String>,
     /// The resource notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The order in which the resource is displayed. Minimum value is 0. Defaults to 0. Lower values indicate higher priority.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     /// The height of the page for PAGE types, in pixels. Minimum value is 0. Defaults to 0
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_height: Option<i32>,
     /// The width of the page for PAGE types, in pixels. Minimum value is 0. Defaults to 0
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub title: String,
     /// The type of resource
     #[serde(
@@ -3997,7 +5389,11 @@ pub struct CreateProgramResourceRequest {
     )]
     pub type_: CreateProgramResourceRequestType,
     /// The URL to the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub url: Option<String>,
 }
 impl CreateProgramResourceRequest {
@@ -4051,13 +5447,21 @@ pub struct CreateReferralRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// The referral description.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// When the referral expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_time: Option<crate::runtime::DateTime>,
     /// The IP address of the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub ip_address: Option<String>,
     /// The referring affiliate ID.
     #[serde(
@@ -4073,7 +5477,11 @@ pub struct CreateReferralRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_type: Option<CreateReferralRequestReferralType>,
     /// The source for the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub source: Option<String>,
 }
 impl CreateReferralRequest {
@@ -4119,7 +5527,11 @@ crate::runtime::string_enum!(CreateReferralRequestReferralType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateShippingDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4139,10 +5551,18 @@ pub struct CreateShippingDiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4151,10 +5571,18 @@ pub struct CreateShippingDiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -4218,16 +5646,20 @@ pub struct CreateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CreateShippingDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_type: CreateShippingDiscountRequestDiscountType,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl CreateShippingDiscountRequest {
@@ -4273,7 +5705,11 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4287,7 +5723,11 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
     #[serde(
@@ -4334,16 +5774,28 @@ pub struct CreateSubscriptionPlanRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub cycle_type: CreateSubscriptionPlanRequestCycleType,
     /// The order that this plan will be displayed to the user. Lower values indicate higher priority in order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order_index: Option<i32>,
     /// The frequency of the subscription plan. Must be greater than 0. Default is 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub frequency: Option<i32>,
     /// The price of the subscription plan in the smallest currency unit. Must be greater than or equal to 0.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub plan_price: f64,
     /// How many cycles the subscription plan will have. 0 means infinite.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_cycles: Option<i32>,
 }
 impl CreateSubscriptionPlanRequest {
@@ -4406,7 +5858,11 @@ pub struct CreateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// The billing amount. Must be 0 or greater. Default is the price in the product subscription plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_amount: Option<f64>,
     /// Id of the contact to create the subscription for.
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -4415,7 +5871,11 @@ pub struct CreateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts. Must be 1 or greater. Default is the configured \[Num Days Between Retries\] value.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub days_between_retries: Option<i32>,
     /// The affiliate id for the lead of the subscription. Default is 0.
     #[serde(
@@ -4425,7 +5885,11 @@ pub struct CreateSubscriptionRequest {
     )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts. Must be 1 or greater. Default is the configured \[Max Retries\] value.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_charge_attempts: Option<i32>,
     /// Id associated with the payment method. Default is the contact's most recently used card, if auto charge is true. Default is 0 otherwise.
     #[serde(
@@ -4435,13 +5899,25 @@ pub struct CreateSubscriptionRequest {
     )]
     pub payment_method_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_code: Option<String>,
     /// The subscription quantity. Must be 1 or greater. Default is 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i32>,
     /// The reason the subscription is no longer active.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription. Default is 0.
     #[serde(
@@ -4528,7 +6004,11 @@ pub struct CreateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
     #[serde(
@@ -4548,13 +6028,26 @@ pub struct CreateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateTaskRequestPriority>,
     /// Value in minutes before start_date to show pop-up reminder.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 impl CreateTaskRequest {
@@ -4617,13 +6110,25 @@ pub struct CreateUpdateContactRequest {
     )]
     pub anniversary_date: Option<String>,
     /// Assistant's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
     /// Assistant's phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
     /// Billing information
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -4635,7 +6140,11 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4644,16 +6153,28 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddressRequest>>,
     /// Last name / surname
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// Job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Lead source identifier
     #[serde(
@@ -4663,7 +6184,11 @@ pub struct CreateUpdateContactRequest {
     )]
     pub leadsource_id: Option<String>,
     /// Middle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginRequest>,
@@ -4678,16 +6203,32 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_locale: Option<String>,
     /// Preferred name or nickname
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Name prefix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub prefix: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4695,18 +6236,34 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<CreateUpdateContactRequestSourceType>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// Contact's timezone
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_parameters: Option<CreateContactUtmPropertiesRequest>,
     /// Personal website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/CreateUpdateContactRequest/properties/source_type`
@@ -4762,10 +6319,18 @@ crate::runtime::string_enum!(CreateUpdateContactRequestSourceType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUpdateLeadSourceCategoryRequest {
     /// The description of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The name of the category, must be unique
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// tagCategory
@@ -4774,10 +6339,18 @@ pub struct CreateUpdateLeadSourceCategoryRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUpdateTagCategoryRequest {
     /// A description of the tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The name of the tag category, must be unique
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// tag
@@ -4789,10 +6362,18 @@ pub struct CreateUpdateTagRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<CategoryReference>,
     /// Description of the tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Name of the tag, up to 255 characters will be saved
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// task
@@ -4831,7 +6412,11 @@ pub struct CreateUpdateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
     #[serde(
@@ -4851,13 +6436,26 @@ pub struct CreateUpdateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateUpdateTaskRequestPriority>,
     /// Value in minutes before start_date to show pop-up reminder.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -4888,39 +6486,75 @@ crate::runtime::string_enum!(CreateUpdateTaskRequestPriority);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrencyValue {
     /// The price amount in the smallest currency unit
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CurrencyValue_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrencyValueDetail {
     /// The price amount in the smallest currency unit
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CurrencyValue_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrencyValueList {
     /// The price amount in the smallest currency unit
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub formatted_amount: Option<String>,
 }
 /// Spec: `/components/schemas/CustomField`
@@ -4944,9 +6578,17 @@ pub struct CustomFieldGroup {
         skip_serializing_if = "Option::is_none",
     )]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldGroupRecordType>,
@@ -4997,10 +6639,18 @@ crate::runtime::string_enum!(CustomFieldGroupRecordType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldMetaData {
     /// The default value for this custom field, if any
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub default_value: Option<String>,
     /// The database column name for this custom field. Use this value when filtering contacts (e.g. for field_name 'firstName1', filter with 'firstName1==John').
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub field_name: Option<String>,
     /// The data type of the custom field (e.g. Text, Number, Date, Select)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5013,7 +6663,11 @@ pub struct CustomFieldMetaData {
     )]
     pub group_id: Option<String>,
     /// The name of the group this custom field belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub group_name: Option<String>,
     /// The unique identifier of the custom field
     #[serde(
@@ -5023,7 +6677,11 @@ pub struct CustomFieldMetaData {
     )]
     pub id: Option<String>,
     /// The display label of the custom field
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
     /// The list of available options for select/radio/multiselect/drilldown field types
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5164,7 +6822,11 @@ pub struct CustomFieldOption {
         skip_serializing_if = "Option::is_none",
     )]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
 }
 /// Spec: `/components/schemas/CustomFieldTab`
@@ -5178,10 +6840,18 @@ pub struct CustomFieldTab {
     )]
     pub id: Option<String>,
     /// The name of the custom field tab
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The display order of the tab
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     /// The record type this tab belongs to (e.g., CONTACT, COMPANY, OPPORTUNITY, REFERRAL_PARTNER, ORDER, SUBSCRIPTION, TASK_NOTE_APPOINTMENT)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5253,7 +6923,11 @@ pub struct CustomFieldValueObject {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DefaultCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<f64>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5265,7 +6939,11 @@ pub struct DefaultCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<DefaultCommissionPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<f64>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5298,7 +6976,7 @@ crate::runtime::string_enum!(DefaultCommissionPayoutType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteEmailsRequest {
     /// List of email IDs to delete
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub email_ids: Vec<String>,
 }
 impl DeleteEmailsRequest {
@@ -5348,7 +7026,11 @@ pub struct DeleteSubscriptionPlanCommissionRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Discount {
     /// Discount amount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<f64>,
     /// Discount method
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5365,7 +7047,11 @@ pub struct Discount {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(
@@ -5392,10 +7078,18 @@ pub struct DiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5404,10 +7098,18 @@ pub struct DiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -5489,7 +7191,11 @@ crate::runtime::string_enum!(DiscountDiscountMethod);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddress {
     /// Email address. Maximum length is 75 characters for EMAIL1 and 100 characters for EMAIL2 and EMAIL3.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_opt_status: Option<EmailAddressEmailOptStatus>,
@@ -5499,7 +7205,11 @@ pub struct EmailAddress {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_opt_in: Option<bool>,
     /// Reason for opting in
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opt_in_reason: Option<String>,
 }
 /// Spec: `/components/schemas/EmailAddress/properties/email_opt_status`
@@ -5597,13 +7307,21 @@ crate::runtime::string_enum!(EmailAddressField);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddressRequest {
     /// Email address. Maximum length is 75 characters for EMAIL1 and 100 characters for EMAIL2 and EMAIL3.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
     /// Email address slot
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<EmailAddressRequestField>,
     /// Reason for opting in
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opt_in_reason: Option<String>,
 }
 /// Email address slot
@@ -5639,25 +7357,41 @@ crate::runtime::string_enum!(EmailAddressRequestField);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendRequest {
     /// Email field of each Contact record to address the email to, such as 'Email', 'EmailAddress2', 'EmailAddress3' or '_CustomFieldName', defaulting to the contact's primary email. Values are case-sensitive.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub address_field: Option<String>,
     /// Attachments to be sent with each copy of the email, maximum of 10 with size of 1MB each
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<EmailSendRequestAttachment>>,
     /// An array of Contact Ids to receive the email
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contacts: Vec<String>,
     /// The authenticated sender email address to send from. Exactly one of user_id or from_address is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub from_address: Option<String>,
     /// The HTML-formatted content of the email, encoded in Base64
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub html_content: Option<String>,
     /// The plain-text content of the email, encoded in Base64
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plain_content: Option<String>,
     /// The subject line of the email
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub subject: String,
     /// The user ID to send the email on behalf of. Exactly one of user_id or from_address is required.
     #[serde(
@@ -5688,7 +7422,7 @@ impl EmailSendRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendRequestAttachment {
     /// The content of the attachment, encoded in Base64
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub file_data: String,
     /// The filename of the attached file, including extension. The extension determines whether the attachment is accepted; only the following extensions are supported (case-insensitive):
     /// - Image: bmp, cdr, fpx, gif, jif, jiff, jp2, jpeg, jpg, jpx, j2k, pcd, pdf, png, psd, pspimage, thm, tif, tiff, yuv
@@ -5698,7 +7432,7 @@ pub struct EmailSendRequestAttachment {
     /// - Data: csv, ics, key, pps, ppt, pptx, xlr, xls, xlsx, xml, zip
     ///
     /// Requests including an attachment with any other extension return `400 Bad Request` with the message "attachment type is invalid".
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub file_name: String,
 }
 impl EmailSendRequestAttachment {
@@ -5716,10 +7450,14 @@ impl EmailSendRequestAttachment {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailSendTemplateRequest {
     /// Email field of each Contact record to address the email to, such as 'Email', 'EmailAddress2', 'EmailAddress3' or '_CustomFieldName', defaulting to the contact's primary email. Values are case-sensitive.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub address_field: Option<String>,
     /// List of contact IDs to send the email to
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
     /// Template ID
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -5759,7 +7497,11 @@ pub struct EmailSent {
     )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub headers: Option<String>,
     /// The unique identifier of the email
     #[serde(
@@ -5792,25 +7534,49 @@ pub struct EmailSent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_address: Option<String>,
     /// List of BCC email addresses
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_bcc_address_list: Option<Vec<String>>,
     /// List of CC email addresses
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
 }
 /// Error that occurred when creating an email record
@@ -5822,7 +7588,11 @@ pub struct EmailSentCreateError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<CreateEmailSentRequest>,
     /// Description of the error
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
 }
 /// The email provider that sent the email
@@ -5868,10 +7638,18 @@ pub struct EmailSentWithContent {
     )]
     pub contact_id: Option<String>,
     /// Email headers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub headers: Option<String>,
     /// Base64 encoded HTML content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub html_content: Option<String>,
     /// The unique identifier of the email
     #[serde(
@@ -5894,7 +7672,11 @@ pub struct EmailSentWithContent {
     )]
     pub original_provider_id: Option<String>,
     /// Base64 encoded plain text content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plain_content: Option<String>,
     /// The synced email account that generated this message
     #[serde(
@@ -5907,25 +7689,49 @@ pub struct EmailSentWithContent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_time: Option<crate::runtime::DateTime>,
     /// The sender's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_address: Option<String>,
     /// The reply-to email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_from_reply_address: Option<String>,
     /// When the email was sent, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// The email address the email was sent to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_address: Option<String>,
     /// List of BCC email addresses
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_bcc_address_list: Option<Vec<String>>,
     /// List of CC email addresses
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sent_to_cc_address_list: Option<Vec<String>>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
 }
 /// The email provider that sent the email
@@ -5961,40 +7767,84 @@ crate::runtime::string_enum!(EmailSentWithContentOriginalProvider);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplate {
     /// The bcc address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bcc_address: Option<String>,
     /// The categories associated with the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub categories: Option<Vec<String>>,
     /// The cc address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub cc_address: Option<String>,
     /// The content type of the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<EmailTemplateContentType>,
     /// The from address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub from_address: Option<String>,
     /// The HTML body of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub html_body: Option<String>,
     /// The id of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<i64>,
     /// The merge context of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merge_context: Option<String>,
     /// The title of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub piece_title: Option<String>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
     /// The text body of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text_body: Option<String>,
     /// The to address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub to_address: Option<String>,
 }
 /// The content type of the email
@@ -6027,34 +7877,70 @@ crate::runtime::string_enum!(EmailTemplateContentType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplateSummary {
     /// The bcc address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bcc_address: Option<String>,
     /// The categories associated with the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub categories: Option<Vec<String>>,
     /// The cc address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub cc_address: Option<String>,
     /// The content type of the email
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<EmailTemplateSummaryContentType>,
     /// The from address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub from_address: Option<String>,
     /// The id of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<i64>,
     /// The merge context of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merge_context: Option<String>,
     /// The title of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub piece_title: Option<String>,
     /// The subject of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subject: Option<String>,
     /// The to address of the email
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub to_address: Option<String>,
 }
 /// The content type of the email
@@ -6096,21 +7982,41 @@ pub struct EmailsSentList {
 /// Spec: `/components/schemas/Error`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Error {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<ErrorDetails>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub status: Option<String>,
 }
 /// Spec: `/components/schemas/ErrorDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorDetails {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub domain: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub resource: Option<String>,
 }
 /// Spec: `/components/schemas/FaxNumber`
@@ -6120,10 +8026,19 @@ pub struct FaxNumber {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FaxNumberField>,
     /// Fax number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number: Option<String>,
     /// Fax type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Fax number slot
@@ -6181,10 +8096,18 @@ pub struct FileMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_box_type: Option<FileMetadataFileBoxType>,
     /// File name with extension
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub file_name: Option<String>,
     /// File size in bytes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub file_size: Option<i64>,
     /// File ID
     #[serde(
@@ -6197,7 +8120,11 @@ pub struct FileMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Remote storage key
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub remote_file_key: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -6335,10 +8262,18 @@ impl FileOperationRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlowEventResultDto {
     /// The flow ID that was affected
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub flow_id: Option<i64>,
     /// A message with details about the flow operation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
     /// Whether the flow operation was successful
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6351,10 +8286,18 @@ pub struct FreeTrialDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<FreeTrialDiscountCriteriaResponse>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Number of days for the free trial period
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub free_trial_days: Option<i32>,
     /// Whether to hide the price during the trial period
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6367,7 +8310,11 @@ pub struct FreeTrialDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
     #[serde(
@@ -6381,7 +8328,11 @@ pub struct FreeTrialDiscount {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FreeTrialDiscountCriteriaResponse {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(
@@ -6408,10 +8359,18 @@ pub struct FreeTrialDiscountCriteriaResponse {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6420,10 +8379,18 @@ pub struct FreeTrialDiscountCriteriaResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -6543,37 +8510,89 @@ pub struct GetBusinessProfileResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessProfileAddressResponse>,
     /// The goals of this business, ie. Grow Business, Convert more leads
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_goals: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_primary_color: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_secondary_color: Option<String>,
     /// The type of business
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_type: Option<String>,
     /// ISO 4217 Currency Code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub language_tag: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub logo_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/components/schemas/GetContactOptionTypesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetContactOptionTypesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub option_types: Option<Vec<String>>,
 }
 /// Spec: `/components/schemas/GetNoteResponse`
@@ -6628,13 +8647,26 @@ pub struct GetNoteResponse {
     )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -6688,7 +8720,11 @@ crate::runtime::string_enum!(GetOpportunityFieldsItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetRestCommissionProgram {
     /// The list of affiliate_ids using this commission program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_ids: Option<Vec<String>>,
     /// The created time of affiliate commission program
     #[serde(
@@ -6707,13 +8743,25 @@ pub struct GetRestCommissionProgram {
     )]
     pub id: Option<String>,
     /// The affiliate commission program name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The affiliate commission program notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The Affiliate commission program priority
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub priority: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_commissions: Option<Vec<ProductCommission>>,
@@ -6757,7 +8805,11 @@ pub struct GetTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag category
     #[serde(
@@ -6767,7 +8819,11 @@ pub struct GetTagCategoryResponse {
     )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6779,13 +8835,25 @@ pub struct GetTagCategoryResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetUserInfoResponse {
     /// The user's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
     /// The user's last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// The user's first name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// The global user identifier
     #[serde(
@@ -6805,13 +8873,25 @@ pub struct GetUserInfoResponse {
     )]
     pub keap_id: Option<String>,
     /// The user's middle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// The user's preferred name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// The subject identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sub: Option<String>,
     /// The tenant ID the user belongs to
     #[serde(
@@ -6835,13 +8915,25 @@ pub struct Goal {
     )]
     pub id: Option<String>,
     /// The name of the goal
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// IDs of sequences that follow this goal
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_sequence_ids: Option<Vec<String>>,
     /// IDs of sequences that precede this goal
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub previous_sequence_ids: Option<Vec<String>>,
     /// The type of goal
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -6853,7 +8945,11 @@ pub struct Goal {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GoalEventResultDto {
     /// The automation ID where the goal was achieved
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub automation_id: Option<i64>,
     /// List of flows that were started as a result of achieving this goal
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6862,10 +8958,18 @@ pub struct GoalEventResultDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_stop_results: Option<Vec<FlowEventResultDto>>,
     /// The goal ID that was achieved
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub goal_id: Option<i64>,
     /// A message with details about the result
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
     /// Whether the goal was successfully achieved
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6965,10 +9069,20 @@ crate::runtime::string_enum!(GoalType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HistoricalCounts {
     /// Number of contacts in the last 24 hours
-    #[serde(rename = "24_hours", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "24_hours",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub n24_hours: Option<i32>,
     /// Number of contacts in the last 30 days
-    #[serde(rename = "30_days", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "30_days",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub n30_days: Option<i32>,
 }
 /// Spec: `/components/schemas/InvoiceFile`
@@ -6985,7 +9099,11 @@ pub struct InvoiceFile {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceOrderPayment {
     /// The payment amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<f64>,
     /// The invoice order payment ID.
     #[serde(
@@ -7005,7 +9123,11 @@ pub struct InvoiceOrderPayment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<crate::runtime::DateTime>,
     /// A note about the payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub note: Option<String>,
     /// The payment status.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7081,7 +9203,11 @@ pub struct Item {
     )]
     pub id: Option<String>,
     /// The name of the item
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The ID of the next item in the sequence
     #[serde(
@@ -7222,10 +9348,18 @@ crate::runtime::string_enum!(ItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadScore {
     /// Last updated timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated: Option<String>,
     /// Lead score value (flame count)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub score: Option<String>,
 }
 /// Spec: `/components/schemas/LeadSource`
@@ -7235,7 +9369,11 @@ pub struct LeadSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The description of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The time that this lead source will end
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7255,13 +9393,25 @@ pub struct LeadSource {
     )]
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub medium: Option<String>,
     /// The message/content of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub message: Option<String>,
     /// The name of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time that this lead source started
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7273,7 +9423,11 @@ pub struct LeadSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// The vendor of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub vendor: Option<String>,
 }
 /// Spec: `/components/schemas/LeadSourceCategory`
@@ -7283,7 +9437,11 @@ pub struct LeadSourceCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The description of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for the category
     #[serde(
@@ -7293,7 +9451,11 @@ pub struct LeadSourceCategory {
     )]
     pub id: Option<String>,
     /// The name of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The date the category was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7333,10 +9495,18 @@ pub struct LeadSourceExpense {
     )]
     pub lead_source_recurring_expense_id: Option<String>,
     /// The notes for the expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The title of the expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The date the expense was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7372,13 +9542,21 @@ pub struct LeadSourceRecurringExpense {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_expense_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The time this lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The time this lead source recurring expense was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7391,19 +9569,31 @@ pub struct LeadSourceRecurringExpenseUpdateRequest {
     /// The value should be in the smallest unit of currency for your currency locale.
     /// For example, if your currency locale is USD, then the smallest unit of currency is
     /// in cents, $225.50 would be provided in the request as 22550.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<i64>,
     /// The time the lead source recurring expense ends
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The time the lead source recurring expense starts
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// The status of the lead source
@@ -7445,7 +9635,11 @@ pub struct Link {
     )]
     pub link_type_id: Option<String>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub link_type_name: Option<String>,
     /// ID of the linked contact
     #[serde(
@@ -7485,7 +9679,11 @@ pub struct LinkContactsRequest {
 pub struct ListAffiliateCommissionProgramsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_programs: Option<Vec<AffiliateProgramV2>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateCommissionsResponse`
@@ -7495,15 +9693,31 @@ pub struct ListAffiliateCommissionsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_commissions: Option<Vec<AffiliateCommission>>,
     /// Calculated total amount earned from the returned commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount_earned: Option<f64>,
     /// Calculated total amount of clawbacks from the returned commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub clawbacks: Option<f64>,
     /// Calculated total commission amount (amount earned - amount clawbacks) from the returned commissions
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub commission_total: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateLinksResponse`
@@ -7511,7 +9725,11 @@ pub struct ListAffiliateCommissionsResponse {
 pub struct ListAffiliateLinksResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_links: Option<Vec<AffiliateLink>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliatePaymentsResponse`
@@ -7519,13 +9737,21 @@ pub struct ListAffiliateLinksResponse {
 pub struct ListAffiliatePaymentsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_payments: Option<Vec<RestAffiliatePayment>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliateReferralsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateReferralsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrals: Option<Vec<Referral>>,
@@ -7535,7 +9761,11 @@ pub struct ListAffiliateReferralsResponse {
 pub struct ListAffiliateSummariesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate_summaries: Option<Vec<AffiliateSummaryRecord>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAffiliatesResponse`
@@ -7543,7 +9773,11 @@ pub struct ListAffiliateSummariesResponse {
 pub struct ListAffiliatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliates: Option<Vec<RestAffiliate>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAssignedProductsResponse`
@@ -7551,7 +9785,11 @@ pub struct ListAffiliatesResponse {
 pub struct ListAssignedProductsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_product_categories: Option<Vec<AssignedProducts>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of automation categories
@@ -7562,7 +9800,11 @@ pub struct ListAutomationCategoryResponse {
     /// List of automation categories
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automation_categories: Option<Vec<AutomationCategory>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of automation IDs
@@ -7571,22 +9813,42 @@ pub struct ListAutomationCategoryResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAutomationIdsResponse {
     /// List of automation IDs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub automation_ids: Option<Vec<String>>,
     /// List of automation IDs that are currently locked for editing
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub locked_automation_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListAutomationResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAutomationResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub automation_count: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automations: Option<Vec<Automation>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCampaignGoalsResponse`
@@ -7600,7 +9862,11 @@ pub struct ListCampaignGoalsResponse {
     pub campaign_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goals: Option<Vec<Goal>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCampaignSequenceResponse`
@@ -7612,7 +9878,11 @@ pub struct ListCampaignSequenceResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub campaign_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequences: Option<Vec<Sequence>>,
@@ -7622,7 +9892,11 @@ pub struct ListCampaignSequenceResponse {
 pub struct ListCampaignsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaigns: Option<Vec<Campaign>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCategoryDiscountsResponse`
@@ -7630,7 +9904,11 @@ pub struct ListCampaignsResponse {
 pub struct ListCategoryDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<CategoryDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCompaniesResponse`
@@ -7638,7 +9916,11 @@ pub struct ListCategoryDiscountsResponse {
 pub struct ListCompaniesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<Vec<Company>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// List of tags applied to a company
@@ -7646,7 +9928,11 @@ pub struct ListCompaniesResponse {
 /// Spec: `/components/schemas/ListCompanyTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCompanyTagsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<AppliedTag>>,
@@ -7656,7 +9942,11 @@ pub struct ListCompanyTagsResponse {
 pub struct ListContactLinkTypesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_link_types: Option<Vec<ContactLinkType>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListContactLinksResponse`
@@ -7664,13 +9954,21 @@ pub struct ListContactLinkTypesResponse {
 pub struct ListContactLinksResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<ContactLink>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListContactPaymentMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactPaymentMethodsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<PaymentMethod>>,
@@ -7680,7 +9978,11 @@ pub struct ListContactPaymentMethodsResponse {
 /// Spec: `/components/schemas/ListContactTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactTagsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<AppliedTag>>,
@@ -7690,7 +9992,11 @@ pub struct ListContactTagsResponse {
 pub struct ListContactsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<Contact>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListCountriesResponse`
@@ -7699,7 +10005,11 @@ pub struct ListCountriesResponse {
     /// A key-value pair of country code and country name.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub countries: Vec<Country>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 impl ListCountriesResponse {
@@ -7728,7 +10038,11 @@ pub struct ListCustomFieldTabsResponse {
 pub struct ListEmailAddressStatusResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<RestEmailAddressStatus>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListEmailTemplatesResponse`
@@ -7736,7 +10050,11 @@ pub struct ListEmailAddressStatusResponse {
 pub struct ListEmailTemplatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_templates: Option<Vec<EmailTemplateSummary>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Response containing a list of sent emails
@@ -7747,7 +10065,11 @@ pub struct ListEmailsSentResponse {
     /// List of sent emails
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<EmailSent>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListFilesResponse`
@@ -7755,7 +10077,11 @@ pub struct ListEmailsSentResponse {
 pub struct ListFilesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<FileMetadata>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListFreeTrialDiscountsResponse`
@@ -7763,7 +10089,11 @@ pub struct ListFilesResponse {
 pub struct ListFreeTrialDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<FreeTrialDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceCategoriesResponse`
@@ -7772,7 +10102,11 @@ pub struct ListLeadSourceCategoriesResponse {
     /// The lead source categories in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_categories: Option<Vec<LeadSourceCategory>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceExpensesResponse`
@@ -7781,7 +10115,11 @@ pub struct ListLeadSourceExpensesResponse {
     /// The lead source expenses in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_expenses: Option<Vec<LeadSourceExpense>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourceRecurringExpensesResponse`
@@ -7790,7 +10128,11 @@ pub struct ListLeadSourceRecurringExpensesResponse {
     /// The lead source recurring expenses in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_source_recurring_expenses: Option<Vec<LeadSourceRecurringExpense>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListLeadSourcesResponse`
@@ -7799,7 +10141,11 @@ pub struct ListLeadSourcesResponse {
     /// The lead sources in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_sources: Option<Vec<LeadSource>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListMerchantAccountResponse`
@@ -7813,7 +10159,11 @@ pub struct ListMerchantAccountResponse {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_test: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ListMerchantAccountResponseType>,
@@ -7863,13 +10213,21 @@ pub struct ListMerchantsResponse {
     pub default_merchant_account_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_accounts: Option<Vec<ListMerchantAccountResponse>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListNoteTemplateResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNoteTemplateResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note_templates: Option<Vec<NoteTemplate>>,
@@ -7877,7 +10235,11 @@ pub struct ListNoteTemplateResponse {
 /// Spec: `/components/schemas/ListNotesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNotesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<Note>>,
@@ -7925,7 +10287,11 @@ crate::runtime::string_enum!(ListOpportunitiesFieldsItem);
 /// Spec: `/components/schemas/ListOpportunitiesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunitiesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<RestV2Opportunity>>,
@@ -7933,7 +10299,11 @@ pub struct ListOpportunitiesResponse {
 /// Spec: `/components/schemas/ListOpportunityStageMoveResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunityStageMoveResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage_moves: Option<Vec<OpportunityStageMove>>,
@@ -7941,7 +10311,11 @@ pub struct ListOpportunityStageMoveResponse {
 /// Spec: `/components/schemas/ListOpportunityStagesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunityStagesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<RestOpportunityStage>>,
@@ -7950,10 +10324,18 @@ pub struct ListOpportunityStagesResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_display_order: Option<i64>,
     /// The unique id of this option’s item value.
     #[serde(
@@ -7963,10 +10345,18 @@ pub struct ListOption {
     )]
     pub item_id: Option<String>,
     /// The displayable name of the option item.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price_adjustment: Option<f64>,
 }
 /// Spec: `/components/schemas/ListOrderPaymentsResponse`
@@ -7974,7 +10364,11 @@ pub struct ListOption {
 pub struct ListOrderPaymentsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_order_payments: Option<Vec<InvoiceOrderPayment>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListOrderTotalDiscountsResponse`
@@ -7982,13 +10376,21 @@ pub struct ListOrderPaymentsResponse {
 pub struct ListOrderTotalDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<OrderTotalDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListOrders`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrders {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<OrderV2>>,
@@ -7996,7 +10398,11 @@ pub struct ListOrders {
 /// Spec: `/components/schemas/ListPaymentMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPaymentMethodsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<Vec<PaymentMethod>>,
@@ -8004,7 +10410,11 @@ pub struct ListPaymentMethodsResponse {
 /// Spec: `/components/schemas/ListPayments`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPayments {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payments: Option<Vec<Payment>>,
@@ -8012,7 +10422,11 @@ pub struct ListPayments {
 /// Spec: `/components/schemas/ListProductCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductCategoriesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_categories: Option<Vec<ProductCategory>>,
@@ -8022,13 +10436,21 @@ pub struct ListProductCategoriesResponse {
 pub struct ListProductDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<ProductDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListProductInterestBundleResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductInterestBundleResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_interest_bundles: Option<Vec<ProductInterestBundle>>,
@@ -8042,7 +10464,11 @@ pub struct ListProductOptionsResponse {
 /// Spec: `/components/schemas/ListProductsResponse_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductsResponseList {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<RestV2ProductList>>,
@@ -8050,7 +10476,11 @@ pub struct ListProductsResponseList {
 /// Spec: `/components/schemas/ListProgramResourcesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProgramResourcesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<AffiliateProgramResource>>,
@@ -8058,7 +10488,11 @@ pub struct ListProgramResourcesResponse {
 /// Spec: `/components/schemas/ListProvincesResponse`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProvincesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     /// A key-value pair of province code and province name.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -8076,7 +10510,11 @@ impl ListProvincesResponse {
 /// Spec: `/components/schemas/ListReferralsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReferralsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrals: Option<Vec<Referral>>,
@@ -8084,7 +10522,11 @@ pub struct ListReferralsResponse {
 /// Spec: `/components/schemas/ListReportsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReportsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reports: Option<Vec<Report>>,
@@ -8100,13 +10542,21 @@ pub struct ListRestShippingMethodsResponse {
 pub struct ListShippingDiscountsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<ShippingDiscount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListSubscriptionPlansResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSubscriptionPlansResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<SubscriptionPlan>>,
@@ -8114,7 +10564,11 @@ pub struct ListSubscriptionPlansResponse {
 /// Spec: `/components/schemas/ListSubscriptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSubscriptionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<Subscription>>,
@@ -8122,7 +10576,11 @@ pub struct ListSubscriptionsResponse {
 /// Spec: `/components/schemas/ListTagCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagCategoriesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_categories: Option<Vec<TagCategory>>,
@@ -8130,7 +10588,11 @@ pub struct ListTagCategoriesResponse {
 /// Spec: `/components/schemas/ListTaggedCompaniesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTaggedCompaniesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tagged_companies: Option<Vec<TaggedCompany>>,
@@ -8140,13 +10602,21 @@ pub struct ListTaggedCompaniesResponse {
 pub struct ListTaggedContactsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<TaggedContact>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
 }
 /// Spec: `/components/schemas/ListTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
@@ -8154,7 +10624,11 @@ pub struct ListTagsResponse {
 /// Spec: `/components/schemas/ListTasksResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTasksResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<Task>>,
@@ -8162,7 +10636,11 @@ pub struct ListTasksResponse {
 /// Spec: `/components/schemas/ListTransactions`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTransactions {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transactions: Option<Vec<TransactionV2>>,
@@ -8172,7 +10650,11 @@ pub struct ListTransactions {
 /// Spec: `/components/schemas/ListUserGroupsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListUserGroupsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     /// List of user groups
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8183,7 +10665,11 @@ pub struct ListUserGroupsResponse {
 /// Spec: `/components/schemas/ListUsersPaginatedResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListUsersPaginatedResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     /// List of users
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8192,7 +10678,11 @@ pub struct ListUsersPaginatedResponse {
 /// Spec: `/components/schemas/ListWebformsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWebformsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     /// The webforms in the current page
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8201,7 +10691,11 @@ pub struct ListWebformsResponse {
 /// Spec: `/components/schemas/ListWordPressOptInOptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWordPressOptInOptionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wordpress_opt_in_options: Option<Vec<WordPressOptInOption>>,
@@ -8280,13 +10774,26 @@ pub struct Note {
     )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -8300,13 +10807,25 @@ pub struct Note {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NoteTemplate {
     /// Note action type
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub action_type: Option<String>,
     /// Default assigned user ID
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assignment_user_id: Option<i64>,
     /// Template description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Template ID
     #[serde(
@@ -8316,10 +10835,18 @@ pub struct NoteTemplate {
     )]
     pub id: Option<String>,
     /// List of user IDs to notify
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notify_users: Option<Vec<String>>,
     /// Template title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// Spec: `/components/schemas/ObjectModel`
@@ -8328,38 +10855,74 @@ pub struct ObjectModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldMetaData>>,
     /// These fields are not transmitted by default on this model, but can be requested by specifying them in a comma-separated list in the optional_properties query parameter.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub optional_properties: Option<Vec<String>>,
 }
 /// Spec: `/components/schemas/OpportunityContact`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpportunityContact {
     /// City
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub city: Option<String>,
     /// Company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Email address
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// Contact ID
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     /// Job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
     /// Phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_number: Option<String>,
     /// State
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub state: Option<String>,
 }
 impl OpportunityContact {
@@ -8388,10 +10951,18 @@ pub struct OpportunityStage {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     /// Stage name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Stage change reasons
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reasons: Option<Vec<String>>,
 }
 impl OpportunityStage {
@@ -8418,7 +10989,11 @@ pub struct OpportunityStageMove {
     )]
     pub create_time: Option<String>,
     /// ID of the user who created this record
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<String>,
     /// Unique ID of this stage-move record
     #[serde(
@@ -8477,7 +11052,11 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_unit: Option<CurrencyValue>,
     /// Item description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// If the order item is a discount type, this is the amount of the discount.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8493,10 +11072,18 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_type: Option<OrderItemItemType>,
     /// Name of the item
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Additional notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// Price per unit charged to customer
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8505,7 +11092,11 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<OrderItemProduct>,
     /// Quantity ordered
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i32>,
     /// If the line item is a discount type, the details about the discount.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8594,7 +11185,11 @@ crate::runtime::string_enum!(OrderItemItemType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderItemProduct {
     /// Product description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Product ID
     #[serde(
@@ -8604,13 +11199,21 @@ pub struct OrderItemProduct {
     )]
     pub id: Option<String>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Whether product requires shipping
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Stock keeping unit
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// Whether product is taxable
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8626,7 +11229,11 @@ pub struct OrderTotalDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8635,7 +11242,11 @@ pub struct OrderTotalDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<OrderTotalDiscountDiscountType>,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_value: Option<f64>,
     /// Unique identifier for this order total discount
     #[serde(
@@ -8645,7 +11256,11 @@ pub struct OrderTotalDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
@@ -8703,7 +11318,11 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::runtime::DateTime>,
     /// Credit status of the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub credit_status: Option<String>,
     /// List of custom field values applied to this order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8715,7 +11334,11 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8738,7 +11361,11 @@ pub struct OrderV2 {
     )]
     pub invoice_id: Option<String>,
     /// The associated invoice identifier. Applies only to Keap Pro/Max edition. Feature not yet supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_number: Option<String>,
     /// ID of the lead affiliate
     #[serde(
@@ -8751,7 +11378,11 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Internal notes for the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// List of items in the order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8766,10 +11397,18 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_plan: Option<PaymentPlan>,
     /// Promotional code applied
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_code: Option<String>,
     /// Refund status
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub refund_status: Option<String>,
     /// Total amount refunded
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8797,10 +11436,18 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// Order terms and conditions
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub terms: Option<String>,
     /// Title of the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The total amount of the order.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8902,27 +11549,43 @@ pub struct Origin {
         skip_serializing_if = "Option::is_none",
     )]
     pub date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub ip_address: Option<String>,
 }
 /// Spec: `/components/schemas/OriginRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OriginRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub ip_address: Option<String>,
 }
 /// Spec: `/components/schemas/PatchAutomationCategoryRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PatchAutomationCategoryRequest {
     /// New name for the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Payment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Payment {
     /// The payment amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<f64>,
     /// Whether this payment had a commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8959,10 +11622,18 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_type: Option<PaymentMerchantAccountType>,
     /// A note about the payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub note: Option<String>,
     /// List of order ids the payment was made was against.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_ids: Option<Vec<String>>,
     /// Details of the payment method used for this transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8984,7 +11655,12 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// A label describing the type of payment made.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// When this payment was updated. In ISO-8601 format.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9077,7 +11753,11 @@ pub struct PaymentMethod {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentMethodConfig {
     /// A temporary session key required for rendering Keap's payment component.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub session_key: Option<String>,
 }
 /// The merchant account type through which the payment method was tokenized.
@@ -9155,10 +11835,14 @@ pub struct PaymentPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// Days between each payment
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub days_between_payments: i64,
     /// Days between retry attempts
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub days_between_retries: Option<i64>,
     /// Initial payment amount
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9167,13 +11851,21 @@ pub struct PaymentPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_payment_date: Option<crate::runtime::Date>,
     /// Initial payment as percentage
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub initial_payment_percent: Option<f64>,
     /// Maximum charge attempts
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_charge_attempts: Option<i64>,
     /// Number of payments in the plan
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub number_of_payments: i64,
     /// Payment method ID to charge
     #[serde(
@@ -9278,10 +11970,18 @@ pub struct PaymentResult {
     )]
     pub invoice_id: Option<String>,
     /// Amount paid
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_amount: Option<f64>,
     /// Payment status
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_status_message: Option<String>,
     /// Transaction ID from payment processor
     #[serde(
@@ -9322,19 +12022,36 @@ crate::runtime::string_enum!(PaymentStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumber {
     /// Phone extension
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub extension: Option<String>,
     /// Phone number slot
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<PhoneNumberField>,
     /// Phone number. Maximum length is 40 characters for PHONE1-PHONE3 and 20 characters for PHONE4-PHONE5.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number: Option<String>,
     /// Phone number in E.164 format
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number_e164: Option<String>,
     /// Phone type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Phone number slot
@@ -9374,7 +12091,11 @@ crate::runtime::string_enum!(PhoneNumberField);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductCategory {
     /// Display order of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order_index: Option<i32>,
     /// The product category ID
     #[serde(
@@ -9384,7 +12105,11 @@ pub struct ProductCategory {
     )]
     pub id: Option<String>,
     /// The category name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Parent category ID for subcategories
     #[serde(
@@ -9398,7 +12123,11 @@ pub struct ProductCategory {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<f64>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9410,7 +12139,11 @@ pub struct ProductCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<ProductCommissionPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<f64>,
     /// Product ID
     #[serde(
@@ -9420,10 +12153,18 @@ pub struct ProductCommission {
     )]
     pub product_id: Option<String>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_name: Option<String>,
     /// Product price
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_price: Option<f64>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9460,13 +12201,21 @@ pub struct ProductDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<ProductDiscountDiscountType>,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_value: Option<f64>,
     /// Unique identifier for this product discount
     #[serde(
@@ -9476,7 +12225,11 @@ pub struct ProductDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// ID of the product this discount applies to
     #[serde(
@@ -9511,33 +12264,61 @@ crate::runtime::string_enum!(ProductDiscountDiscountType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFixedOptionDetail {
     /// An internal code to reference the option value
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price_adjustment: Option<f64>,
     /// The displayable label given to the option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ProductFixedOption_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFixedOptionList {
     /// An internal code to reference the option value
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price_adjustment: Option<f64>,
     /// The displayable label given to the option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ProductInterest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInterest {
     /// The percent to discount the product. Percent represented in a whole number, for example 10 is 10%
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_percent: Option<i32>,
     /// The product interest ID
     #[serde(
@@ -9557,7 +12338,11 @@ pub struct ProductInterest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<CurrencyValue>,
     /// The quantity of product.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i32>,
     /// The product interest type
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -9567,7 +12352,11 @@ pub struct ProductInterest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInterestBundle {
     /// Product interest bundle description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The product interest bundle ID
     #[serde(
@@ -9577,7 +12366,11 @@ pub struct ProductInterestBundle {
     )]
     pub id: Option<String>,
     /// Product interest bundle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Product interests
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9611,13 +12404,25 @@ crate::runtime::string_enum!(ProductInterestType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInventoryDetail {
     /// The email address for notifications about inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The current inventory count for this product. Must be greater than or equal to 0. This field is omitted in List responses.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub inventory_count: Option<i32>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub inventory_limit: Option<i32>,
     /// The flag to enable out of stock inventory
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9627,10 +12432,18 @@ pub struct ProductInventoryDetail {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInventoryList {
     /// The email address for notifications about inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub inventory_limit: Option<i32>,
     /// The flag to enable out of stock inventory
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9640,7 +12453,11 @@ pub struct ProductInventoryList {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductOption {
     /// The order in which this option will be displayed among other options. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order: Option<i32>,
     /// The unique id of the product option
     #[serde(
@@ -9653,7 +12470,11 @@ pub struct ProductOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_items: Option<Vec<ListOption>>,
     /// The displayable name of the option. E.g. Size
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub option_label: Option<String>,
     /// The type of option. Possible valid values are LIST and TEXT.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9697,7 +12518,11 @@ pub struct ProductOptionsDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_options: Option<Vec<ProductFixedOptionDetail>>,
     /// The option name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// If the user is required to select/fill in an option for the product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9737,7 +12562,11 @@ pub struct ProductOptionsList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_options: Option<Vec<ProductFixedOptionList>>,
     /// The option name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// If the user is required to select/fill in an option for the product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9783,16 +12612,28 @@ pub struct ProductVariableSettingDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_with: Option<ProductVariableSettingDetailEndWith>,
     /// Max allowable chars. Its value must be greater than min_chars
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_chars: Option<i32>,
     /// Minimum allowable characters
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub min_chars: Option<i32>,
     /// Requires the value to start with the given type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_with: Option<ProductVariableSettingDetailStartWith>,
     /// Customized validation message to display when option criteria aren't met
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub validation_msg: Option<String>,
 }
 /// Requires the value (excluding start and end) to contain given type.
@@ -9880,16 +12721,28 @@ pub struct ProductVariableSettingList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_with: Option<ProductVariableSettingListEndWith>,
     /// Max allowable chars. Its value must be greater than min_chars
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_chars: Option<i32>,
     /// Minimum allowable characters
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub min_chars: Option<i32>,
     /// Requires the value to start with the given type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_with: Option<ProductVariableSettingListStartWith>,
     /// Customized validation message to display when option criteria aren't met
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub validation_msg: Option<String>,
 }
 /// Requires the value (excluding start and end) to contain given type.
@@ -9967,11 +12820,23 @@ crate::runtime::string_enum!(ProductVariableSettingListStartWith);
 /// Spec: `/components/schemas/Province`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Province {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Referral`
@@ -9985,7 +12850,11 @@ pub struct Referral {
     )]
     pub contact_id: Option<String>,
     /// The referral description.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The time when the referral expires.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9998,7 +12867,11 @@ pub struct Referral {
     )]
     pub id: Option<String>,
     /// The IP address of the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub ip_address: Option<String>,
     /// The referring affiliate ID.
     #[serde(
@@ -10014,7 +12887,11 @@ pub struct Referral {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_type: Option<ReferralReferralType>,
     /// The source for the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub source: Option<String>,
 }
 /// The referral type.
@@ -10045,7 +12922,7 @@ crate::runtime::string_enum!(ReferralReferralType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemoveContactsFromSequenceRequest {
     /// List of contact IDs to remove from the sequence
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
 impl RemoveContactsFromSequenceRequest {
@@ -10098,7 +12975,7 @@ crate::runtime::string_enum!(
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenameEasyAutomationCommand {
     /// Name of the easy automation
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl RenameEasyAutomationCommand {
@@ -10125,7 +13002,11 @@ pub struct Report {
     )]
     pub id: Option<String>,
     /// The name of the report
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The last update timestamp
     #[serde(
@@ -10135,7 +13016,11 @@ pub struct Report {
     )]
     pub updated_time: Option<String>,
     /// A list of Users who have access to this Saved Search, or ALL_USERS if visible to all
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_ids: Option<Vec<String>>,
 }
 /// Spec: `/components/schemas/ReportEntryRecord`
@@ -10149,17 +13034,29 @@ pub struct ReportEntryRecord {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportEntryValue {
     /// The name of the field/column
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub field_name: Option<String>,
     /// The value of the field
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub value: Option<String>,
 }
 /// Spec: `/components/schemas/ReportExecutionResult`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportExecutionResult {
     /// Token for retrieving the next page of results
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_token: Option<String>,
     /// The list of report result records
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10169,10 +13066,18 @@ pub struct ReportExecutionResult {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportField {
     /// The human-readable label for the field
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
     /// The field name as accepted by the report execution `fields` parameter
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/ReportModel`
@@ -10197,7 +13102,11 @@ pub struct ResourceCommissionProgram {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestAffiliate {
     /// The Affiliate Code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// The ContactID
     #[serde(
@@ -10210,7 +13119,11 @@ pub struct RestAffiliate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Date affiliate was created (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub date_created: Option<String>,
     /// The AffiliateId
     #[serde(
@@ -10220,7 +13133,11 @@ pub struct RestAffiliate {
     )]
     pub id: Option<String>,
     /// The Affiliate Name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10239,7 +13156,11 @@ pub struct RestAffiliate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RestAffiliateStatus>,
     /// Number of days to track leads
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub track_leads_days: Option<i32>,
     /// The Affiliate PortalSite Id
     #[serde(
@@ -10267,7 +13188,11 @@ pub struct RestAffiliatePayment {
     )]
     pub id: Option<String>,
     /// Payment amount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pay_amount: Option<f64>,
     /// Payment date (ISO-8601)
     #[serde(
@@ -10277,7 +13202,11 @@ pub struct RestAffiliatePayment {
     )]
     pub pay_date: Option<String>,
     /// Payment notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pay_notes: Option<String>,
     /// Payment type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10359,13 +13288,21 @@ pub struct RestCreateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// Invoice number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
     #[serde(
@@ -10375,7 +13312,11 @@ pub struct RestCreateOrderRequest {
     )]
     pub lead_affiliate_id: Option<String>,
     /// Internal notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// List of items to include in the order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10384,13 +13325,17 @@ pub struct RestCreateOrderRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order_time: crate::runtime::DateTime,
     /// Title for the order
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub order_title: String,
     /// The order type.
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order_type: RestCreateOrderRequestOrderType,
     /// Uses multiple strings as promo codes. The corresponding discount will be applied to the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_codes: Option<Vec<String>>,
     /// Sales affiliate ID
     #[serde(
@@ -10406,10 +13351,18 @@ pub struct RestCreateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressInformation>,
     /// Order terms
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub terms: Option<String>,
     /// A title for the invoice
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 impl RestCreateOrderRequest {
@@ -10474,25 +13427,45 @@ pub struct RestCreatePaymentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The user who created this payment externally.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_create_user: Option<String>,
     /// The external source type of this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_source: Option<String>,
     /// The external source value of this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_source_value: Option<String>,
     /// The external status value of this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_status_value: Option<String>,
     /// The external update timestamp of this payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// The notes for this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The amount to pay. Must not exceed the current balance of the order. Must be greater than 0 if charging with a payment_method_id
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub payment_amount: f64,
     /// The payment method id to charge immediately against this order. At least one of payment_method_id or payment_method_type is required. If payment_method_id is provided, payment_method_type is ignored. Omit if you want to add a payment record instead.
     #[serde(
@@ -10502,7 +13475,11 @@ pub struct RestCreatePaymentRequest {
     )]
     pub payment_method_id: Option<String>,
     /// The manual payment method type for manually recording a payment. At least one of payment_method_id or payment_method_type is required. Ignored if payment_method_id is provided. Value must exactly match one of the Manual Payment Types configured for your application under Ecommerce Settings &gt; Orders (e.g. 'Credit Card (Manual)', 'Check', 'Cash', 'Money Order', 'Adjustment'); unrecognized values will be rejected. Add custom types there if the one you need isn't listed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_method_type: Option<String>,
     /// The date and time of payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10539,7 +13516,7 @@ pub struct RestEmailAddressStatus {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub create_time: crate::runtime::DateTime,
     /// The email address
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub email: String,
     /// The most recent click on an email sent to this address, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10663,16 +13640,32 @@ pub struct RestOpportunityStage {
     )]
     pub id: Option<String>,
     /// Stage name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Stage order in pipeline
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     /// Win probability (0-100)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub probability: Option<i32>,
     /// Target days in stage
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub target_number_days: Option<i32>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -10696,7 +13689,11 @@ pub struct RestV2Opportunity {
     #[serde(default)]
     pub contact: Option<OpportunityContact>,
     /// User who created the opportunity record
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<String>,
     /// Creation timestamp (ISO-8601)
     #[serde(
@@ -10725,7 +13722,11 @@ pub struct RestV2Opportunity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// User who last updated the opportunity record
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_updated_by: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -10735,13 +13736,25 @@ pub struct RestV2Opportunity {
     )]
     pub last_updated_time: Option<String>,
     /// Lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source: Option<String>,
     /// Monthly recurring revenue
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub monthly_revenue: Option<f64>,
     /// Notes for next action
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
     #[serde(
@@ -10751,22 +13764,42 @@ pub struct RestV2Opportunity {
     )]
     pub next_action_time: Option<String>,
     /// Objection reason
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub objection: Option<String>,
     /// General notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub opportunity_title: String,
     /// Order revenue
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_revenue: Option<f64>,
     /// High revenue estimate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub projected_revenue_high: Option<f64>,
     /// Low revenue estimate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub projected_revenue_low: Option<f64>,
     /// Required by the spec; `None` only when the server leaves it out.
     #[serde(default)]
@@ -10779,7 +13812,11 @@ pub struct RestV2Opportunity {
     )]
     pub stage_entrance_time: Option<String>,
     /// Status name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub status: Option<String>,
     /// Status ID
     #[serde(
@@ -10833,10 +13870,18 @@ pub struct RestV2ProductDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bottom_html: Option<String>,
     /// List of category ids to indicate which categories this product will belong to. Can be empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub categories: Option<Vec<String>>,
     /// If city-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10850,10 +13895,18 @@ pub struct RestV2ProductDetail {
         skip_serializing_if = "Option::is_none",
     )]
     pub create_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_legacy_image: Option<bool>,
@@ -10870,7 +13923,11 @@ pub struct RestV2ProductDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -10884,10 +13941,18 @@ pub struct RestV2ProductDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10904,7 +13969,11 @@ pub struct RestV2ProductDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub top_html: Option<String>,
     #[serde(
         default,
@@ -10913,7 +13982,11 @@ pub struct RestV2ProductDetail {
     )]
     pub update_time: Option<String>,
     /// Product weight
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub weight: Option<f64>,
 }
 /// Spec: `/components/schemas/RestV2Product_List`
@@ -10922,10 +13995,18 @@ pub struct RestV2ProductList {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bottom_html: Option<String>,
     /// List of category ids to indicate which categories this product will belong to. Can be empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub categories: Option<Vec<String>>,
     /// If city-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10939,10 +14020,18 @@ pub struct RestV2ProductList {
         skip_serializing_if = "Option::is_none",
     )]
     pub create_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_legacy_image: Option<bool>,
@@ -10959,7 +14048,11 @@ pub struct RestV2ProductList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -10973,10 +14066,18 @@ pub struct RestV2ProductList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10993,7 +14094,11 @@ pub struct RestV2ProductList {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub top_html: Option<String>,
     #[serde(
         default,
@@ -11002,14 +14107,22 @@ pub struct RestV2ProductList {
     )]
     pub update_time: Option<String>,
     /// Product weight
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub weight: Option<f64>,
 }
 /// Spec: `/components/schemas/RestV2User`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestV2User {
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// User ID
     #[serde(
@@ -11019,29 +14132,57 @@ pub struct RestV2User {
     )]
     pub id: Option<String>,
     /// Last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
 }
 /// Spec: `/components/schemas/RunReportRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunReportRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fields: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_size: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_token: Option<String>,
 }
 /// Spec: `/components/schemas/Sequence`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sequence {
     /// Number of contacts currently in this sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub active_contact_count: Option<i32>,
     /// Number of contacts who have completed this sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub active_contact_count_completed: Option<i32>,
     /// Historical contact counts for this sequence
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11054,7 +14195,11 @@ pub struct Sequence {
     )]
     pub id: Option<String>,
     /// The name of the sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// List of paths in this sequence
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11081,13 +14226,21 @@ pub struct ShippingDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<ShippingDiscountDiscountType>,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_value: Option<f64>,
     /// Unique identifier for this shipping discount
     #[serde(
@@ -11097,7 +14250,11 @@ pub struct ShippingDiscount {
     )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
@@ -11128,13 +14285,25 @@ pub struct ShippingInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company: Option<String>,
     /// Last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// First name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// Shipping information ID
     #[serde(
@@ -11147,13 +14316,21 @@ pub struct ShippingInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_to_company: Option<bool>,
     /// Phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_number: Option<String>,
 }
 /// Spec: `/components/schemas/ShippingMethod`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShippingMethod {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     #[serde(
         default,
@@ -11163,13 +14340,26 @@ pub struct ShippingMethod {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub international: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<ShippingMethodSettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub status: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Spec: `/components/schemas/ShippingMethodSettings`
@@ -11178,7 +14368,11 @@ pub type ShippingMethodSettings = serde_json::Value;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SocialAccount {
     /// Social account username or handle. Maximum length is 255 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Social account type
     #[serde(
@@ -11243,13 +14437,25 @@ pub struct StageDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<CheckListItemDetails>>,
     /// Win probability (0-100)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub probability: Option<i32>,
     /// Stage order in pipeline
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stage_order: Option<i32>,
     /// Target days in stage
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub target_num_days: Option<i32>,
 }
 /// Spec: `/components/schemas/Subscription`
@@ -11265,13 +14471,21 @@ pub struct Subscription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// The billing amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_amount: Option<f64>,
     /// The billing cycle of the subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<SubscriptionBillingCycle>,
     /// The billing frequency in days.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_frequency: Option<i32>,
     /// Id of the contact associated with the subscription.
     #[serde(
@@ -11284,7 +14498,11 @@ pub struct Subscription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub days_between_retries: Option<i32>,
     /// The last date the subscription will bill.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11307,7 +14525,11 @@ pub struct Subscription {
     )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_charge_attempts: Option<i32>,
     /// The merchant account id associated with the subscription.
     #[serde(
@@ -11337,13 +14559,25 @@ pub struct Subscription {
     )]
     pub product_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_code: Option<String>,
     /// The subscription quantity.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i64>,
     /// The reason the subscription is no longer active.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
     #[serde(
@@ -11404,7 +14638,11 @@ crate::runtime::string_enum!(SubscriptionBillingCycle);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<f64>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11413,16 +14651,28 @@ pub struct SubscriptionCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItem>,
     /// Subscription name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The payout type for this commission.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<SubscriptionCommissionPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<f64>,
     /// Plan price
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub plan_price: Option<f64>,
     /// Subscription ID
     #[serde(
@@ -11466,10 +14716,18 @@ pub struct SubscriptionPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cycle_type: Option<SubscriptionPlanCycleType>,
     /// The order index where this plan will be displayed on a page against other plans. Smaller number indicates plan will be displayed higher in the list.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order_index: Option<i32>,
     /// Interval at which a customer receives a product or service as part of a subscription plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub frequency: Option<i32>,
     /// Subscription plan ID
     #[serde(
@@ -11482,10 +14740,18 @@ pub struct SubscriptionPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_price: Option<CurrencyValue>,
     /// Plan name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_name: Option<String>,
     /// Total number of cycles the plan will run before ending. Value of 0 indicates plan will never end.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_cycles: Option<i32>,
 }
 /// The cycle type of the subscription plan.
@@ -11525,7 +14791,11 @@ pub struct SubscriptionPlanDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<SubscriptionPlanDetailBillingCycle>,
     /// How many times per billing cycle to bill
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_frequency: Option<i32>,
     /// The subscription plan id
     #[serde(
@@ -11535,10 +14805,18 @@ pub struct SubscriptionPlanDetail {
     )]
     pub id: Option<String>,
     /// How many billing cycles to bill. Optional field i.e. can be no value or 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number_of_cycles: Option<i32>,
     /// Determines the order in which the plan will be displayed
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_index: Option<i32>,
     /// The price of the subscription plan
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11584,7 +14862,11 @@ pub struct SubscriptionPlanList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<SubscriptionPlanListBillingCycle>,
     /// How many times per billing cycle to bill
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_frequency: Option<i32>,
     /// The subscription plan id
     #[serde(
@@ -11594,10 +14876,18 @@ pub struct SubscriptionPlanList {
     )]
     pub id: Option<String>,
     /// How many billing cycles to bill. Optional field i.e. can be no value or 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number_of_cycles: Option<i32>,
     /// Determines the order in which the plan will be displayed
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_index: Option<i32>,
     /// The price of the subscription plan
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11643,7 +14933,11 @@ pub struct Tag {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag
     #[serde(
@@ -11653,7 +14947,11 @@ pub struct Tag {
     )]
     pub id: Option<String>,
     /// The unique name of this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11666,7 +14964,11 @@ pub struct TagCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag category
     #[serde(
@@ -11676,7 +14978,11 @@ pub struct TagCategory {
     )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11698,11 +15004,23 @@ pub struct TaggedContact {
     /// The time the tag was applied to the contact, in ISO 8601 format.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied_time: Option<crate::runtime::DateTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     #[serde(
         default,
@@ -11759,7 +15077,11 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
     #[serde(
@@ -11800,13 +15122,26 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
     /// Reminder minutes before due.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -11840,13 +15175,25 @@ pub struct TextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// An error message to display if any rules are broken.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// Maximum allowable characters. Minimum is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub maximum_characters: Option<i32>,
     /// Minimum allowable characters. Minimum is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub minimum_characters: Option<i32>,
     /// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11943,7 +15290,11 @@ crate::runtime::string_enum!(TextOptionOnlyStartsWith);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TransactionV2 {
     /// The amount of the transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<f64>,
     /// Contact associated with this order
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11956,10 +15307,18 @@ pub struct TransactionV2 {
     )]
     pub contact_id: Option<String>,
     /// A description of the transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Any details if the transaction failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_details: Option<String>,
     /// An external reference id - typically from a payment processor - that references this transaction.
     #[serde(
@@ -11969,7 +15328,11 @@ pub struct TransactionV2 {
     )]
     pub external_reference_id: Option<String>,
     /// An external response code generated by payment processor
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_response_code: Option<String>,
     /// If the transaction completed in a successful state. PENDING transactions are treated `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11985,7 +15348,11 @@ pub struct TransactionV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_type: Option<TransactionV2MerchantAccountType>,
     /// List of order ids transaction was against.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_ids: Option<Vec<String>>,
     /// Identifier of an order/invoice payment created by the transaction.
     #[serde(
@@ -12106,7 +15473,11 @@ crate::runtime::string_enum!(TransactionV2TransactionMethod);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnpublishAutomationRequest {
     /// Custom message to display on forms when the automation is unpublished
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub unpublished_form_message: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
@@ -12176,7 +15547,11 @@ pub struct UpdateAffiliateRequest {
     /// 1. The code should not have white spaces
     /// 2. The code should starts with letters
     /// 3. The code minimum 2 characters length
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// The contactId identifier. Must be a positive number
     #[serde(
@@ -12189,7 +15564,11 @@ pub struct UpdateAffiliateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12205,13 +15584,21 @@ pub struct UpdateAffiliateRequest {
     )]
     pub parent_affiliate_id: Option<String>,
     /// Affiliate portal password.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub password: Option<String>,
     /// The Affiliate Status
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UpdateAffiliateRequestStatus>,
     /// Number of days to track leads
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub track_leads_days: Option<i32>,
 }
 /// The Affiliate Status
@@ -12286,22 +15673,54 @@ pub struct UpdateBusinessProfileRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessProfileAddressRequest>,
     /// The goals of this business, ie. Grow Business, Convert more leads
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_goals: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_primary_color: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub business_secondary_color: Option<String>,
     /// ISO 4217 Currency Code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub currency_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1businessProfile/patch/parameters/0/schema/items`
@@ -12354,16 +15773,32 @@ pub struct UpdateCategoryDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Percentage discount to apply. Must be greater than or equal to 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_percent: Option<f64>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// List of product category IDs this discount applies to
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_category_ids: Option<Vec<String>>,
 }
 /// Spec: `/paths/~1rest~1v2~1discounts~1productCategories~1{discount_id}/patch/parameters/1/schema/items`
@@ -12401,13 +15836,25 @@ crate::runtime::string_enum!(UpdateCategoryDiscountUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCommissionProgramRequest {
     /// The name of the Commission Program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The notes of the Commission Program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The priority of the Commission Program
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub priority: Option<i32>,
 }
 /// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1resources~1{resource_id}/patch/parameters/1/schema/items`
@@ -12545,13 +15992,25 @@ pub struct UpdateCompanyRequest {
     )]
     pub anniversary_date: Option<String>,
     /// The name of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_information: Option<String>,
     /// The birth date
     #[serde(
@@ -12561,10 +16020,18 @@ pub struct UpdateCompanyRequest {
     )]
     pub birth_date: Option<String>,
     /// The name of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
@@ -12573,19 +16040,39 @@ pub struct UpdateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub first_name: Option<String>,
     /// Job title of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub last_name: Option<String>,
     /// Middle name of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
     #[serde(
@@ -12597,22 +16084,46 @@ pub struct UpdateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The company's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1companies~1{company_id}/patch/parameters/1/schema/items`
@@ -12763,10 +16274,18 @@ crate::runtime::string_enum!(UpdateContactCustomFieldTabUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContactLinkTypeRequest {
     /// Maximum number of links allowed (must be &gt; 0)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1contacts~1links~1types~1{link_type_id}/patch/parameters/1/schema/items`
@@ -12927,9 +16446,17 @@ crate::runtime::string_enum!(UpdateContactUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateCustomFieldGroupRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldGroupRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     #[serde(
         default,
@@ -12943,7 +16470,11 @@ pub struct UpdateCustomFieldGroupRequest {
 pub struct UpdateCustomFieldMetaDataRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub group_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub label: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CustomFieldOption>>,
@@ -12961,9 +16492,17 @@ impl UpdateCustomFieldMetaDataRequest {
 /// Spec: `/components/schemas/UpdateCustomFieldTabRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldTabRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
 }
 /// Spec: `/components/schemas/UpdateDefaultCommissionProgramRequest`
@@ -12972,7 +16511,11 @@ pub struct UpdateDefaultCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -12986,7 +16529,11 @@ pub struct UpdateDefaultCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Payout rules for any unused commissions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13053,7 +16600,7 @@ pub struct UpdateEmailAddress {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub opted_in: bool,
     /// Reason for the opt-in status change
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub reason: String,
 }
 impl UpdateEmailAddress {
@@ -13091,7 +16638,11 @@ crate::runtime::string_enum!(UpdateFileUpdateMaskItem);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateFreeTrialDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -13114,10 +16665,18 @@ pub struct UpdateFreeTrialDiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13126,10 +16685,18 @@ pub struct UpdateFreeTrialDiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -13212,16 +16779,28 @@ pub struct UpdateFreeTrialDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateFreeTrialDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Number of free trial days
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub free_trial_days: Option<i32>,
     /// Whether to hide the price during the trial period
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
     #[serde(
@@ -13285,16 +16864,28 @@ crate::runtime::string_enum!(UpdateLeadSourceCategoryUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateLeadSourceExpenseRequest {
     /// The cost of the lead source expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub amount: Option<i64>,
     /// The time that the lead source expense was incurred.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The title of the lead source expense
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1expenses~1{lead_source_expense_id}/patch/parameters/2/schema/items`
@@ -13445,13 +17036,26 @@ pub struct UpdateNoteRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// A value for either `title` or `type` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// ID of user creating the note
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -13523,13 +17127,26 @@ pub struct UpdateNoteResponse {
     )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
     #[serde(
@@ -13725,7 +17342,11 @@ pub struct UpdateOpportunityRequestV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// Notes for next action
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
     #[serde(
@@ -13735,16 +17356,32 @@ pub struct UpdateOpportunityRequestV2 {
     )]
     pub next_action_time: Option<String>,
     /// General notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunity_title: Option<String>,
     /// High revenue estimate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub projected_revenue_high: Option<f64>,
     /// Low revenue estimate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub projected_revenue_low: Option<f64>,
     /// Pipeline stage ID
     #[serde(
@@ -13765,7 +17402,7 @@ pub struct UpdateOpportunityRequestV2 {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOpportunityStageChecklistItem {
     /// Item description
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Checklist item ID
     #[serde(
@@ -13775,7 +17412,7 @@ pub struct UpdateOpportunityStageChecklistItem {
     )]
     pub id: Option<String>,
     /// Display order position
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub order: i32,
     /// Whether item is required
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -13801,15 +17438,31 @@ impl UpdateOpportunityStageChecklistItem {
 pub struct UpdateOpportunityStageRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<UpdateOpportunityStageChecklistItem>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     /// must be an integer between 0 and 100.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub probability: Option<i32>,
     /// Value should be &gt;=0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub target_number_days: Option<i32>,
 }
 /// Spec: `/paths/~1rest~1v2~1opportunities~1stages~1{stage_id}/patch/parameters/1/schema/items`
@@ -13958,19 +17611,39 @@ crate::runtime::string_enum!(UpdateOrderCustomFieldUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrderItemRequest {
     /// The cost per unit. Used for item_type PRODUCT or SUBSCRIPTION.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub cost_per_unit: Option<f64>,
     /// The description of the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The name of the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The notes for the order item. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The price per unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price_per_unit: Option<f64>,
     /// The id of the product. Must be a valid product id. Used only for item_type PRODUCT or SUBSCRIPTION.
     #[serde(
@@ -13980,10 +17653,18 @@ pub struct UpdateOrderItemRequest {
     )]
     pub product_id: Option<String>,
     /// The quantity. Must be greater than or equal to 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i32>,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan. Must be a valid subscription plan id. Used only for item_type SUBSCRIPTION.
     #[serde(
@@ -14055,13 +17736,21 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// Invoice number
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
     #[serde(
@@ -14071,13 +17760,21 @@ pub struct UpdateOrderRequest {
     )]
     pub lead_affiliate_id: Option<String>,
     /// Internal notes
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_time: Option<crate::runtime::DateTime>,
     /// Title for the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_title: Option<String>,
     /// The order type.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14086,7 +17783,11 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_plan: Option<UpdatedPaymentPlan>,
     /// Uses multiple strings as promo codes. The corresponding discount will be applied to the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_codes: Option<Vec<String>>,
     /// Sales affiliate ID
     #[serde(
@@ -14102,10 +17803,18 @@ pub struct UpdateOrderRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressInformation>,
     /// Order terms
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub terms: Option<String>,
     /// A title for the invoice
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
 }
 /// The order type.
@@ -14133,7 +17842,11 @@ crate::runtime::string_enum!(UpdateOrderRequestOrderType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrderTotalDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -14156,10 +17869,18 @@ pub struct UpdateOrderTotalDiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14168,10 +17889,18 @@ pub struct UpdateOrderTotalDiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
 }
 impl UpdateOrderTotalDiscountCriteria {
@@ -14223,7 +17952,11 @@ pub struct UpdateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateOrderTotalDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14232,10 +17965,18 @@ pub struct UpdateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<UpdateOrderTotalDiscountRequestDiscountType>,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
@@ -14388,10 +18129,18 @@ crate::runtime::string_enum!(UpdateOrderUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductCategoryRequest {
     /// Display order of the category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order_index: Option<i32>,
     /// The category name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// Parent category ID for subcategories
     #[serde(
@@ -14429,7 +18178,11 @@ pub struct UpdateProductCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14443,7 +18196,11 @@ pub struct UpdateProductCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Product ID to assign commission
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -14522,7 +18279,11 @@ crate::runtime::string_enum!(UpdateProductCommissionProgramUpdateMaskItem);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -14545,10 +18306,18 @@ pub struct UpdateProductDiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14557,10 +18326,18 @@ pub struct UpdateProductDiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
 }
 impl UpdateProductDiscountCriteria {
@@ -14612,16 +18389,28 @@ pub struct UpdateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateProductDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<UpdateProductDiscountRequestDiscountType>,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// ID of the product this discount applies to
     #[serde(
@@ -14690,10 +18479,18 @@ crate::runtime::string_enum!(UpdateProductDiscountUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductInterestBundleRequest {
     /// Product interest bundle description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Product interest bundle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}/patch/parameters/1/schema/items`
@@ -14719,13 +18516,25 @@ crate::runtime::string_enum!(UpdateProductInterestBundleUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductInterestRequest {
     /// The percent to discount the product.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_percent: Option<i32>,
     /// The price per unit of the product.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price: Option<f64>,
     /// The quantity of product.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i32>,
 }
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}~1interests~1{interest_id}/patch/parameters/2/schema/items`
@@ -14753,7 +18562,11 @@ crate::runtime::string_enum!(UpdateProductInterestUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductInventoryRequest_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductInventoryRequestDetail {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i32>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<UpdateProductInventoryRequestDetailType>,
@@ -14781,16 +18594,32 @@ crate::runtime::string_enum!(UpdateProductInventoryRequestDetailType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProductOptionListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_display_order: Option<i64>,
     /// The displayable name of the option item. Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price_adjustment: Option<f64>,
 }
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}~1listItems~1{item_id}/patch/parameters/3/schema/items`
@@ -14825,16 +18654,32 @@ pub struct UpdateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// The order in which this option will be displayed among other options. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order: Option<i32>,
     /// Used only for option_type of `TEXT`. An error message to display if any rules are broken. Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub error_message: Option<String>,
     /// Used only for option_type of `TEXT`. Maximum allowable characters. Minimum is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub maximum_characters: Option<i32>,
     /// Used only for option_type of `TEXT`. Minimum allowable characters. Minimum is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub minimum_characters: Option<i32>,
     /// Used only for option_type of `TEXT`. Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14846,7 +18691,11 @@ pub struct UpdateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<UpdateProductOptionRequestOnlyStartsWith>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub option_label: Option<String>,
     /// Whether this option is required for product purchase.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14982,7 +18831,11 @@ pub struct UpdateProductRequestDetail {
     /// True means active, False means inactive
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub bottom_html: Option<String>,
     /// If city-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14990,21 +18843,41 @@ pub struct UpdateProductRequestDetail {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The email address for notifications about inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub inventory_limit: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
@@ -15012,16 +18885,28 @@ pub struct UpdateProductRequestDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_stock_enabled: Option<bool>,
     /// The product price. The value is in the currency's smallest unit. e.g. $12.50 is 1250. Must be greater than or equal to 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub price: Option<i64>,
     /// If the product requires shipping
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15035,10 +18920,18 @@ pub struct UpdateProductRequestDetail {
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub top_html: Option<String>,
     /// The product weight. Must be greater than or equal to 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub weight: Option<f64>,
 }
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}/patch/parameters/1/schema/items`
@@ -15124,35 +19017,71 @@ crate::runtime::string_enum!(UpdateProductUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProgramResourceRequest {
     /// A list of commission program ids to use this resource. The values in this list will replace the existing list of commission program ids.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub commission_program_ids: Option<Vec<String>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub content_html: Option<String>,
     /// The resource notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<String>,
     /// The order in which the resource is displayed. Minimum value is 0. Lower values indicate higher priority.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order: Option<i32>,
     /// The height of the page for PAGE types, in pixels. Minimum value is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_height: Option<i32>,
     /// The width of the page for PAGE types, in pixels. Minimum value is 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The URL to the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub url: Option<String>,
 }
 /// Spec: `/components/schemas/UpdateShippingDiscountCriteria`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShippingDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
@@ -15175,10 +19104,18 @@ pub struct UpdateShippingDiscountCriteria {
     )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15187,10 +19124,18 @@ pub struct UpdateShippingDiscountCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_amount: Option<f64>,
 }
 impl UpdateShippingDiscountCriteria {
@@ -15239,16 +19184,28 @@ pub struct UpdateShippingDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<UpdateShippingDiscountCriteria>>,
     /// Description of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<UpdateShippingDiscountRequestDiscountType>,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
@@ -15306,7 +19263,11 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15320,7 +19281,11 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
     #[serde(
@@ -15458,16 +19423,28 @@ pub struct UpdateSubscriptionPlanRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub cycle_type: UpdateSubscriptionPlanRequestCycleType,
     /// The order that this plan will be displayed to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub display_order_index: Option<i32>,
     /// The frequency of the subscription plan. Must be greater than 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub frequency: Option<i32>,
     /// The price of the subscription plan in the smallest currency unit. Must be greater than or equal to 0.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub plan_price: f64,
     /// How many cycles the subscription plan will have. 0 means infinite.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub total_cycles: Option<i32>,
 }
 impl UpdateSubscriptionPlanRequest {
@@ -15561,13 +19538,21 @@ pub struct UpdateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// The billing amount. Must be 0 or greater.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_amount: Option<f64>,
     /// The billing cycle for the subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<UpdateSubscriptionRequestBillingCycle>,
     /// The number of days between billing cycles. Must be 1 or greater.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub billing_frequency: Option<i32>,
     /// Id of the contact associated with the subscription.
     #[serde(
@@ -15580,7 +19565,11 @@ pub struct UpdateSubscriptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts. Must be 1 or greater.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub days_between_retries: Option<i32>,
     /// The date the subscription will end. Must not be in the past.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15593,7 +19582,11 @@ pub struct UpdateSubscriptionRequest {
     )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts. Must be 1 or greater.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_charge_attempts: Option<i32>,
     /// The next date the subscription will bill. Must not be in the past.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15606,13 +19599,25 @@ pub struct UpdateSubscriptionRequest {
     )]
     pub payment_method_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub promo_code: Option<String>,
     /// The subscription quantity. Must be 1 or greater.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub quantity: Option<i32>,
     /// The reason the subscription is no longer active.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
     #[serde(
@@ -15749,7 +19754,11 @@ pub struct UpdateTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag category
     #[serde(
@@ -15759,7 +19768,11 @@ pub struct UpdateTagCategoryResponse {
     )]
     pub id: Option<String>,
     /// The unique name of this tag category
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag category was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15794,7 +19807,11 @@ pub struct UpdateTagResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// The unique identifier for this tag
     #[serde(
@@ -15804,7 +19821,11 @@ pub struct UpdateTagResponse {
     )]
     pub id: Option<String>,
     /// The unique name of this tag
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -15940,7 +19961,11 @@ pub struct UpdateTaskResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
     #[serde(
@@ -15981,13 +20006,26 @@ pub struct UpdateTaskResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<UpdateTaskResponsePriority>,
     /// Reminder minutes before due.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub remind_time_mins: Option<i32>,
     /// Task title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
 }
 /// Task priority
@@ -16081,31 +20119,55 @@ pub struct UpdateUserRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The user's company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// The user's email address
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddressRequest>,
     /// The user's last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// List of user's fax numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// List of user's phone numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// The user's timezone in IANA format
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub time_zone: Option<String>,
     /// The user's job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// The user's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// Spec: `/paths/~1rest~1v2~1users~1{user_id}/patch/parameters/0/schema/items`
@@ -16158,22 +20220,42 @@ pub struct UpdatedPaymentPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// Days between each payment
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub days_between_payments: Option<i64>,
     /// Days between retry attempts
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub days_between_retries: Option<i64>,
     /// Initial payment amount
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub initial_payment_amount: Option<f64>,
     /// ISO date of the initial payment in pay plan
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_payment_date: Option<crate::runtime::Date>,
     /// Maximum charge attempts
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub max_charge_attempts: Option<i64>,
     /// Number of payments in the plan
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub number_of_payments: Option<i64>,
     /// Payment method ID
     #[serde(
@@ -16198,25 +20280,41 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     /// The user's company name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub company_name: Option<String>,
     /// When the user was created, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of the user who created this user
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub created_by: Option<i64>,
     /// List of user's email addresses
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// The user's last name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub family_name: Option<String>,
     /// List of user's fax numbers
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub given_name: Option<String>,
     /// The global user identifier across tenants
     #[serde(
@@ -16240,10 +20338,18 @@ pub struct User {
     )]
     pub keap_id: Option<String>,
     /// The user's middle name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub middle_name: Option<String>,
     /// The user's nickname or preferred name
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub nickname: Option<String>,
     /// Whether the user is a partner
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16255,25 +20361,45 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_accounts: Option<Vec<SocialAccount>>,
     /// The name of the user's spouse
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub spouse_name: Option<String>,
     /// The user's status
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UserStatus>,
     /// The user's name suffix
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub suffix: Option<String>,
     /// The user's job title
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub title: Option<String>,
     /// When the user was last updated, in ISO-8601 format
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// ID of the user who last updated this user
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub updated_by: Option<i64>,
     /// The user's website URL
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub website: Option<String>,
 }
 /// A user group in the application
@@ -16289,7 +20415,11 @@ pub struct UserGroup {
     )]
     pub id: Option<String>,
     /// The name of this user group.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// The user's status
@@ -16326,7 +20456,11 @@ pub struct Webform {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The custom slug of the webform. Used in pretty webform URLs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_slug: Option<String>,
     /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16349,13 +20483,25 @@ pub struct Webform {
     )]
     pub id: Option<String>,
     /// The name of this webform
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
     /// The URL for this webform that uses the custom slug to identify it
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub pretty_webform_url: Option<String>,
     /// The URL of the thank you page for this webform
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub thank_you_page_url: Option<String>,
     /// When the webform was last updated
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16364,10 +20510,18 @@ pub struct Webform {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webform_type: Option<WebformWebformType>,
     /// The URL for this webform that uses the xid to identify it
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub webform_url: Option<String>,
     /// The public unique identifier for this webform, used in webform URLs
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub xid: Option<String>,
 }
 /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
@@ -16505,8 +20659,16 @@ crate::runtime::string_enum!(WebformWebformType);
 /// Spec: `/components/schemas/WordPressOptInOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WordPressOptInOption {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }

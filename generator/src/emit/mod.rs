@@ -37,6 +37,8 @@ pub struct Options {
     pub names: crate::lower::Names,
     /// `CHANGELOG.md` for the crate, if any.
     pub changelog: Option<String>,
+    /// Write `tests/examples.rs`: every schema's spec example decodes and encodes back.
+    pub example_tests: bool,
 }
 
 impl Options {
@@ -49,6 +51,7 @@ impl Options {
             runtime: Runtime::Baked,
             names: Default::default(),
             changelog: None,
+            example_tests: false,
         }
     }
 }
@@ -57,7 +60,7 @@ impl Options {
 pub type Files = BTreeMap<PathBuf, String>;
 
 /// Writes the whole crate into memory.
-pub fn emit(api: &Api, opts: &Options) -> Result<Files> {
+pub fn emit(api: &Api, opts: &Options, examples: &BTreeMap<String, serde_json::Value>) -> Result<Files> {
     // The label lands in comments, TOML and docs: one line, no control characters.
     let label = opts
         .spec_label
@@ -87,6 +90,9 @@ pub fn emit(api: &Api, opts: &Options) -> Result<Files> {
     rust("src/api/mod.rs", ops::mod_rs(api))?;
     for tag in api.tags.values() {
         rust(&format!("src/api/{}.rs", tag.module), ops::tag_rs(tag))?;
+    }
+    if opts.example_tests && !examples.is_empty() {
+        rust("tests/examples.rs", crate_files::examples_rs(api, opts, examples))?;
     }
     if opts.runtime == Runtime::Baked {
         for (name, text) in crate_files::RUNTIME {

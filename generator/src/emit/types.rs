@@ -13,8 +13,8 @@ pub fn types_rs(api: &Api) -> TokenStream {
         //!
         //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
         //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-        //! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-        //! accept numbers, and dates in any format are kept as sent.
+        //! required field decodes as its default, strings accept numbers and numbers accept
+        //! numeric strings, and dates in any format are kept as sent.
         #(#items)*
     }
 }
@@ -222,19 +222,29 @@ fn field(api: &Api, f: &Field) -> TokenStream {
             quote!(#[serde(#rename #extra)])
         }
     };
-    // Identifiers the spec calls strings arrive as numbers too (Keap's own examples send
-    // `"id": 1001`); only they pay for lenient decoding, which costs compile time per field.
-    let n = f.api_name.as_str();
-    let id_like = n == "id" || n.ends_with("_id") || n.ends_with("Id");
-    // Dates without a `format` are plain strings; some arrive as epoch numbers.
-    let date_like = n.ends_with("_time") || n.ends_with("_date") || n.ends_with("_at") || n == "date";
-    let id_like = id_like || date_like;
-    let string = id_like && f.ty == TypeRef::Prim(crate::model::Prim::String) && !f.boxed;
-    let lenient = if string { quote!(deserialize_with = "crate::runtime::lenient_option_string",) } else { quote!() };
+    // What the server really sends: numbers where the spec says string (Keap's own
+    // examples send `"id": 1001`) and numeric strings where it says integer (`"-2"`).
+    use crate::model::Prim;
+    let (plain_with, option_with) = match (&f.ty, f.boxed) {
+        (TypeRef::Prim(Prim::String), false) => {
+            ("crate::runtime::lenient_string", Some("crate::runtime::lenient_option_string"))
+        }
+        (TypeRef::Prim(Prim::I32 | Prim::I64 | Prim::F32 | Prim::F64), false) => {
+            ("crate::runtime::lenient_number", Some("crate::runtime::lenient_option_number"))
+        }
+        (TypeRef::Vec(item), false) if **item == TypeRef::Prim(Prim::String) => {
+            ("crate::runtime::lenient_strings", Some("crate::runtime::lenient_option_strings"))
+        }
+        _ => ("crate::runtime::null_as_default", None),
+    };
+    let string = option_with.is_some();
+    let lenient = match option_with {
+        Some(with) => quote!(deserialize_with = #with,),
+        None => quote!(),
+    };
     match shape {
         Shape::Plain => {
-            let with = if string { "crate::runtime::lenient_string" } else { "crate::runtime::null_as_default" };
-            let a = attrs(quote!(default, deserialize_with = #with,));
+            let a = attrs(quote!(default, deserialize_with = #plain_with,));
             quote!(#doc #a pub #name: #inner,)
         }
         Shape::RequiredOption | Shape::Nullable => {

@@ -25,7 +25,10 @@ pub use filter::Filter;
 pub use paginate::{Items, Pages, Paginated};
 pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaGate, QuotaStore, Wait, Window};
 pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
-pub use values::{lenient_option_string, lenient_string, null_as_default, Date, DateTime, FilePart, ToParam, ToParams};
+pub use values::{
+    lenient_number, lenient_option_number, lenient_option_string, lenient_option_strings, lenient_string,
+    lenient_strings, null_as_default, Date, DateTime, FilePart, ToParam, ToParams,
+};
 
 /// The `Stream` trait [`Pages`] and [`Items`] implement.
 pub use futures_core::Stream;

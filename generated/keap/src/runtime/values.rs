@@ -191,6 +191,47 @@ pub fn lenient_option_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<S
     })
 }
 
+/// Decodes an optional list of strings whose items may arrive as numbers (`[123]` ids).
+pub fn lenient_option_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    Ok(Option::<Vec<serde_json::Value>>::deserialize(d)?.map(|items| {
+        items
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            })
+            .collect()
+    }))
+}
+
+/// Decodes a required list of strings whose items may arrive as numbers; `null` is empty.
+pub fn lenient_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(lenient_option_strings(d)?.unwrap_or_default())
+}
+
+/// Decodes an optional number that may arrive as a string (`"-2"`); `null` and values that
+/// are no number at all are `None`.
+pub fn lenient_option_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned + std::str::FromStr,
+{
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        Some(other) => T::deserialize(other).ok(),
+    })
+}
+
+/// Decodes a required number that may arrive as a string; anything else reads as zero.
+pub fn lenient_number<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned + std::str::FromStr + Default,
+{
+    Ok(lenient_option_number(d)?.unwrap_or_default())
+}
+
 /// Reads any JSON scalar as a string: enum values sometimes arrive as numbers or booleans.
 pub fn deserialize_scalar_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct Scalar;
@@ -263,6 +304,21 @@ mod tests {
         assert_eq!((s.id.as_str(), s.owner.as_deref(), s.at.unwrap().as_str()), ("1001", Some("7"), "1700000000"));
         let s: S = serde_json::from_str(r#"{"id":null,"owner":null}"#).unwrap();
         assert_eq!((s.id.as_str(), s.owner), ("", None));
+    }
+
+    #[test]
+    fn numbers_tolerate_strings() {
+        #[derive(Deserialize)]
+        struct S {
+            #[serde(default, deserialize_with = "lenient_number")]
+            n: i32,
+            #[serde(default, deserialize_with = "lenient_option_number")]
+            x: Option<f64>,
+        }
+        let s: S = serde_json::from_str(r#"{"n":"-2","x":"1.5"}"#).unwrap();
+        assert_eq!((s.n, s.x), (-2, Some(1.5)));
+        let s: S = serde_json::from_str(r#"{"n":null,"x":"n/a"}"#).unwrap();
+        assert_eq!((s.n, s.x), (0, None));
     }
 
     #[test]

@@ -5,19 +5,27 @@
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-//! accept numbers, and dates in any format are kept as sent.
+//! required field decodes as its default, strings accept numbers and numbers accept
+//! numeric strings, and dates in any format are kept as sent.
 /// Spec: `/components/schemas/Employee`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Employee {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub age: Option<i32>,
     /// The employee's manager, wrapped the way Keap's 1.0 specs do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manager: Option<Named>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub salary: Option<f64>,
 }
 impl Employee {
@@ -34,7 +42,7 @@ impl Employee {
 /// Spec: `/components/schemas/Named`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Named {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 impl Named {
@@ -46,9 +54,13 @@ impl Named {
 /// Spec: `/components/schemas/Person`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Person {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub age: Option<i32>,
 }
 impl Person {

@@ -5,8 +5,8 @@
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-//! accept numbers, and dates in any format are kept as sent.
+//! required field decodes as its default, strings accept numbers and numbers accept
+//! numeric strings, and dates in any format are kept as sent.
 /// Spec: `/components/schemas/Code`
 pub type Code = String;
 /// Spec: `/components/schemas/Group`
@@ -45,37 +45,61 @@ impl Into2 {
 /// Spec: `/paths/~1forms/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/meta`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Into2BodyMeta {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub k: Option<String>,
 }
 /// Spec: `/paths/~1patch/patch/requestBody/content/application~1merge-patch+json/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MergePatchBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/paths/~1new/get/parameters/3/schema/items`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewFiltersItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub field: Option<String>,
 }
 /// Spec: `/paths/~1new/get/parameters/4/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewQ {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub term: Option<String>,
 }
 /// Spec: `/paths/~1items~1{obj}~1{id}~1again~1{id}/get/parameters/0/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Result2Obj {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub x: Option<String>,
 }
 /// Spec: `/paths/~1items~1{obj}~1{id}~1again~1{id}/get/parameters/3/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Result2XObj {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub k: Option<String>,
 }
 /// Spec: `/components/schemas/Shape`
@@ -116,12 +140,20 @@ impl<'de> serde::Deserialize<'de> for Shape {
 /// Spec: `/components/schemas/Square`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Square {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub kind: Option<String>,
 }
 /// Spec: `/paths/~1uploads/post/requestBody/content/multipart~1form-data/schema/properties/labels/items`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UploadBodyLabelsItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub k: Option<String>,
 }

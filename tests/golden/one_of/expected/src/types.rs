@@ -5,12 +5,16 @@
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-//! accept numbers, and dates in any format are kept as sent.
+//! required field decodes as its default, strings accept numbers and numbers accept
+//! numeric strings, and dates in any format are kept as sent.
 /// Spec: `/components/schemas/Cat`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cat {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meows: Option<bool>,
@@ -20,7 +24,11 @@ pub struct Cat {
 pub struct Dog {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub barks: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub kind: Option<String>,
 }
 /// Either a numeric id or a name.
@@ -64,7 +72,11 @@ impl Default for OwnerPet {
 /// Spec: `/components/schemas/Owner/properties/pet/oneOf/1`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OwnerPetVariant2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub name: Option<String>,
 }
 /// Spec: `/components/schemas/Pet`

@@ -5,12 +5,16 @@
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-//! accept numbers, and dates in any format are kept as sent.
+//! required field decodes as its default, strings accept numbers and numbers accept
+//! numeric strings, and dates in any format are kept as sent.
 /// Spec: `/paths/~1notes/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNotesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub notes: Vec<Note>,
@@ -27,9 +31,17 @@ impl ListNotesResponse {
 /// Spec: `/paths/~1tags/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagsNoTokenResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tags: Option<Vec<String>>,
 }
 /// Spec: `/components/schemas/Note`

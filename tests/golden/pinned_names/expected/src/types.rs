@@ -5,11 +5,15 @@
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-//! accept numbers, and dates in any format are kept as sent.
+//! required field decodes as its default, strings accept numbers and numbers accept
+//! numeric strings, and dates in any format are kept as sent.
 /// Spec: `/components/schemas/FileDataV2`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileData {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub data: Option<String>,
 }

@@ -5,8 +5,8 @@
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-//! accept numbers, and dates in any format are kept as sent.
+//! required field decodes as its default, strings accept numbers and numbers accept
+//! numeric strings, and dates in any format are kept as sent.
 /// Spec: `/components/schemas/A`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct A {
@@ -34,7 +34,7 @@ pub struct Forest(pub std::collections::BTreeMap<String, Forest>);
 pub struct Node {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<Node>>,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<Node>>,

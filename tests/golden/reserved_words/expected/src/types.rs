@@ -5,8 +5,8 @@
 //!
 //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
-//! required field decodes as its default, identifiers (`id`, `*_id`) and dates
-//! accept numbers, and dates in any format are kept as sent.
+//! required field decodes as its default, strings accept numbers and numbers accept
+//! numeric strings, and dates in any format are kept as sent.
 /// Spec: `/components/schemas/match`
 pub type Match = String;
 /// Spec: `/components/schemas/Option`
@@ -16,19 +16,53 @@ pub type Option2 = Vec<String2>;
 pub struct String2 {
     #[serde(rename = "2fa", skip_serializing_if = "Option::is_none")]
     pub n2fa: Option<bool>,
-    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@id",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub id: Option<String>,
-    #[serde(rename = "E_Mail", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "E_Mail",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub e_mail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub additional_properties: Option<String>,
-    #[serde(rename = "e-mail", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "e-mail",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub e_mail_2: Option<String>,
-    #[serde(rename = "fn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "fn",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fn_: Option<i64>,
-    #[serde(rename = "self", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "self",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub self_: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub type_: Option<String>,
     /// Properties beyond the ones named above.
     #[serde(flatten)]
