@@ -42,6 +42,16 @@ pub fn model(spec: &load::Spec, names: &lower::Names) -> Result<(model::Api, Vec
 /// Generates a crate from a parsed spec.
 pub fn generate(spec: &load::Spec, opts: &Options) -> Result<Generated> {
     let (api, mut warnings) = model(spec, &opts.names)?;
+    let (examples, defects) =
+        if opts.example_tests { examples::component_examples(&spec.raw) } else { Default::default() };
+    for defect in defects {
+        let (pointer, what) = defect.split_once(": ").unwrap_or((&defect, ""));
+        warnings.push(Warning {
+            pointer: pointer.to_string(),
+            line: None,
+            message: format!("{what}; left out of the example tests"),
+        });
+    }
     for w in &mut warnings {
         if w.line.is_none() {
             w.line = spec.source.line_of(&w.pointer);
@@ -49,7 +59,6 @@ pub fn generate(spec: &load::Spec, opts: &Options) -> Result<Generated> {
     }
     warnings.sort_by(|a, b| (a.line, &a.pointer, &a.message).cmp(&(b.line, &b.pointer, &b.message)));
     warnings.dedup();
-    let examples = if opts.example_tests { examples::component_examples(&spec.raw) } else { Default::default() };
     let files = emit::emit(&api, opts, &examples)?;
     Ok(Generated { files, warnings, api })
 }
