@@ -38,6 +38,7 @@ fn options(case: &Path) -> Options {
         names: std::fs::read_to_string(case.join("names.yaml")).map(|t| names(&t)).unwrap_or_default(),
         changelog: None,
         example_tests: false,
+        example_programs: false,
     }
 }
 

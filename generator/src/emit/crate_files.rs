@@ -19,6 +19,13 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
 ];
 
+/// Example programs, copied into the pinned crate's `examples/` (they name its operations).
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("create_and_tag.rs", include_str!("../../../templates/examples/create_and_tag.rs")),
+    ("list_contacts.rs", include_str!("../../../templates/examples/list_contacts.rs")),
+    ("oauth2.rs", include_str!("../../../templates/examples/oauth2.rs")),
+];
+
 const RUNTIME_MANIFEST: &str = include_str!("../../../templates/Cargo.toml");
 const CARGO_TEMPLATE: &str = include_str!("../../../templates/Cargo.toml.tmpl");
 const README_TEMPLATE: &str = include_str!("../../../templates/README.md.tmpl");
@@ -189,6 +196,13 @@ pub fn cargo_toml(opts: &Options, header: &str) -> String {
         Runtime::Path(p) => format!(
             "keapgen-runtime = {{ path = {p:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\""
         ),
+    };
+    let deps = if opts.example_programs {
+        format!(
+            "{deps}\n\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
+        )
+    } else {
+        deps
     };
     let body = strip_template_comment(CARGO_TEMPLATE)
         .replace("{name}", &opts.crate_name)

@@ -39,6 +39,9 @@ pub struct Options {
     pub changelog: Option<String>,
     /// Write `tests/examples.rs`: every schema's spec example decodes and encodes back.
     pub example_tests: bool,
+    /// Copy the example programs (`templates/examples/`): only for the Keap crate, whose
+    /// operations they call.
+    pub example_programs: bool,
 }
 
 impl Options {
@@ -52,6 +55,7 @@ impl Options {
             names: Default::default(),
             changelog: None,
             example_tests: false,
+            example_programs: false,
         }
     }
 }
@@ -93,6 +97,11 @@ pub fn emit(api: &Api, opts: &Options, examples: &BTreeMap<String, serde_json::V
     }
     if opts.example_tests && !examples.is_empty() {
         rust("tests/examples.rs", crate_files::examples_rs(api, opts, examples))?;
+    }
+    if opts.example_programs {
+        for (name, text) in crate_files::EXAMPLES {
+            files.insert(PathBuf::from(format!("examples/{name}")), format!("{header}\n{text}"));
+        }
     }
     if opts.runtime == Runtime::Baked {
         for (name, text) in crate_files::RUNTIME {
