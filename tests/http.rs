@@ -170,9 +170,16 @@ async fn responses_decode_by_kind_and_errors_keep_their_body() {
         Err(golden_responses::Error::Api(e)) => assert_eq!((e.status, e.raw.as_str()), (503, "<html>gateway</html>")),
         other => panic!("expected an API error, got {other:?}"),
     }
-    let lines: Vec<String> = seen.try_iter().map(|s| s.line).collect();
-    assert_eq!(lines[1], "POST /things/1:publish HTTP/1.1");
-    assert_eq!(lines[2], "GET /webforms/1:data HTTP/1.1");
+    let seen: Vec<Seen> = seen.try_iter().collect();
+    assert_eq!(seen[1].line, "POST /things/1:publish HTTP/1.1");
+    assert_eq!(seen[2].line, "GET /webforms/1:data HTTP/1.1");
+    // Each asks for what its response is: a server answers 406 to an `Accept` it cannot serve.
+    let accept = |s: &Seen| s.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("accept")).map(|(_, v)| v.clone());
+    let accepts: Vec<Option<String>> = seen[2..5].iter().map(accept).collect();
+    assert_eq!(
+        accepts,
+        [Some("text/html".into()), Some("application/octet-stream".into()), Some("application/json".into())]
+    );
 }
 
 #[test]

@@ -470,6 +470,21 @@ async fn a_partial_update_sends_a_mask_of_the_fields_set() {
     assert_eq!(server.seen()[1].target, "/rest/v2/contacts/9?update_mask=given_name&update_mask=email_addresses");
 }
 
+#[tokio::test]
+async fn a_derived_mask_names_only_what_the_mask_accepts() {
+    let server = serve(|_, _| Reply::json(200, r#"{"id":"9"}"#)).await;
+    let clock = FakeClock::new();
+    let c = client(&server.url, Auth::api_key("k"), &clock);
+    // Keap's users take `title`, which their `update_mask` enum does not list.
+    let body = keap::types::UpdateUserRequest {
+        given_name: Some("Ada".into()),
+        title: Some("CTO".into()),
+        ..Default::default()
+    };
+    c.users().update_user("9", body).send().await.unwrap();
+    assert_eq!(server.seen()[0].target, "/rest/v2/users/9?update_mask=given_name");
+}
+
 #[test]
 fn responses_decode_whatever_the_server_really_sends() {
     use keap::types::{Contact, EmailAddressField};

@@ -321,8 +321,8 @@ fn response(r: &Response) -> String {
     match r {
         Response::Empty => "()".into(),
         Response::Json(t) => t.to_string(),
-        Response::Text => "String".into(),
-        Response::Bytes => "Vec<u8>".into(),
+        Response::Text(_) => "String".into(),
+        Response::Bytes(_) => "Vec<u8>".into(),
     }
 }
 

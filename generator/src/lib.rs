@@ -16,6 +16,7 @@ pub mod model;
 pub mod naming;
 pub mod output;
 pub mod pin;
+pub mod samples;
 pub mod update;
 
 pub use diag::{Error, Result, Warning};
@@ -57,8 +58,23 @@ pub fn generate(spec: &load::Spec, opts: &Options) -> Result<Generated> {
             w.line = spec.source.line_of(&w.pointer);
         }
     }
+    let mut tests = emit::TestData { examples, ..Default::default() };
+    if opts.contract_tests {
+        for op in api.operations() {
+            let sample = samples::operation(&spec.raw, &op.path, &op.http_method.to_ascii_lowercase());
+            if let Some(why) = emit::left_out_of_contract(op, &sample) {
+                let pointer = format!("/paths/{}/{}", diag::escape(&op.path), op.http_method.to_ascii_lowercase());
+                warnings.push(Warning {
+                    line: spec.source.line_of(&pointer),
+                    pointer,
+                    message: format!("{why}; the operation is left out of the contract test"),
+                });
+            }
+            tests.samples.insert((op.http_method.clone(), op.path.clone()), sample);
+        }
+    }
     warnings.sort_by(|a, b| (a.line, &a.pointer, &a.message).cmp(&(b.line, &b.pointer, &b.message)));
     warnings.dedup();
-    let files = emit::emit(&api, opts, &examples)?;
+    let files = emit::emit(&api, opts, &tests)?;
     Ok(Generated { files, warnings, api })
 }

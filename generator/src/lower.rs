@@ -781,7 +781,40 @@ impl<'a> Lowerer<'a> {
                     && matches!(p.style, Style::Csv | Style::Repeat)
             })
             .filter(|_| has_fields)
-            .map(|p| p.name.clone());
+            .map(|p| {
+                // A mask whose values are an enum names only those; other body fields are
+                // left out of a derived mask (Keap's users take `title`, masked as `job_title`).
+                let allowed = match self.resolve(&p.ty) {
+                    TypeRef::Named(n) => match self.types.get(&n).map(|t| &t.kind) {
+                        Some(TypeKind::Enum { variants }) => {
+                            Some(variants.iter().map(|v| v.api_name.clone()).collect::<Vec<_>>())
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let fields: Vec<String> = match &body {
+                    Some(b) => match self.resolve(&b.ty) {
+                        TypeRef::Named(n) => match self.types.get(&n).map(|t| &t.kind) {
+                            Some(TypeKind::Struct { fields, .. }) => {
+                                fields.iter().map(|f| f.api_name.clone()).collect()
+                            }
+                            _ => Vec::new(),
+                        },
+                        _ => Vec::new(),
+                    },
+                    None => out
+                        .iter()
+                        .filter(|p| matches!(p.location, ParamIn::Part | ParamIn::Form))
+                        .map(|p| p.api_name.clone())
+                        .collect(),
+                };
+                let unmaskable = match allowed {
+                    Some(allowed) => fields.into_iter().filter(|f| !allowed.contains(f)).collect(),
+                    None => Vec::new(),
+                };
+                UpdateMask { param: p.name.clone(), unmaskable }
+            });
         Ok(Operation {
             api_name,
             method_name,
@@ -1045,8 +1078,8 @@ impl<'a> Lowerer<'a> {
                     }
                     None => TypeRef::Json,
                 }),
-                _ if media.starts_with("text/") => Response::Text,
-                _ => Response::Bytes,
+                _ if media.starts_with("text/") => Response::Text(bare_media(media)),
+                _ => Response::Bytes(bare_media(media)),
             };
             errors.sort();
             return Ok((response, errors));
@@ -1097,7 +1130,7 @@ fn pick_media(content: &indexmap::IndexMap<String, openapiv3::MediaType>) -> Opt
     content.iter().min_by_key(|(m, _)| rank(m)).map(|(m, t)| (m.as_str(), t))
 }
 
-fn body_kind(media: &str) -> BodyKind {
+pub(crate) fn body_kind(media: &str) -> BodyKind {
     let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if m == "application/json" || m.ends_with("+json") || m == "*/*" {
         BodyKind::Json
@@ -1108,6 +1141,11 @@ fn body_kind(media: &str) -> BodyKind {
     } else {
         BodyKind::Bytes(m)
     }
+}
+
+/// A media type without its parameters (`text/html; charset=utf-8` → `text/html`).
+fn bare_media(media: &str) -> String {
+    media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase()
 }
 
 /// `{id}` names in a path template, in order.

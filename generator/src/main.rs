@@ -86,6 +86,10 @@ struct GenArgs {
     /// Also write tests/examples.rs (always on for the pinned crate).
     #[arg(long)]
     example_tests: bool,
+    /// Also write tests/contract.rs, run against a Prism mock server (always on for the
+    /// pinned crate).
+    #[arg(long)]
+    contract_tests: bool,
 }
 
 enum Failure {
@@ -230,6 +234,7 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
         },
         _ => Options {
             example_tests: args.example_tests,
+            contract_tests: args.contract_tests,
             ..Options::new(args.name.clone(), format!("{} {version}", spec.doc.info.title))
         },
     };

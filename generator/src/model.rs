@@ -62,9 +62,19 @@ pub struct Operation {
     pub error_statuses: Vec<String>,
     /// How the operation pages, if it does.
     pub pagination: Option<Pagination>,
-    /// Rust name of the `update_mask` parameter of a partial update, derived from the
-    /// fields the caller set when left unset.
-    pub update_mask: Option<String>,
+    /// The `update_mask` parameter of a partial update, derived from the fields the caller
+    /// set when left unset.
+    pub update_mask: Option<UpdateMask>,
+}
+
+/// How a partial update's `update_mask` is derived.
+#[derive(Debug, Clone)]
+pub struct UpdateMask {
+    /// Rust name of the `update_mask` parameter.
+    pub param: String,
+    /// Body fields (wire names) the mask's enum does not list: a derived mask leaves them
+    /// out, since the server refuses or ignores them.
+    pub unmaskable: Vec<String>,
 }
 
 /// A list that pages with `page_token` in and `next_page_token` out.
@@ -178,10 +188,10 @@ pub enum Response {
     Empty,
     /// JSON into a type.
     Json(TypeRef),
-    /// Text (`text/html`, `text/plain`).
-    Text,
-    /// Raw bytes (`application/octet-stream` and other binary types).
-    Bytes,
+    /// Text (`text/html`, `text/plain`), with its media type (asked for in `Accept`).
+    Text(String),
+    /// Raw bytes (`application/octet-stream` and other binary types), with its media type.
+    Bytes(String),
 }
 
 /// A type as used in a field or parameter.

@@ -66,6 +66,7 @@ pub fn pinned_options(root: &Path, pin: &Pin, title: &str) -> Result<crate::Opti
         names: load_names(root)?,
         changelog: load_changelog(root),
         example_tests: true,
+        contract_tests: true,
         example_programs: true,
     })
 }

@@ -197,7 +197,7 @@ pub fn cargo_toml(opts: &Options, header: &str) -> String {
             "keapgen-runtime = {{ path = {p:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\""
         ),
     };
-    let deps = if opts.example_programs {
+    let deps = if opts.example_programs || opts.contract_tests {
         format!(
             "{deps}\n\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
         )

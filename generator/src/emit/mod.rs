@@ -1,5 +1,6 @@
 //! Model → files: Rust tokens with `quote`, formatted in-process by prettyplease.
 
+mod contract;
 mod crate_files;
 mod docs;
 mod ops;
@@ -39,6 +40,9 @@ pub struct Options {
     pub changelog: Option<String>,
     /// Write `tests/examples.rs`: every schema's spec example decodes and encodes back.
     pub example_tests: bool,
+    /// Write `tests/contract.rs`: every operation called against a Prism mock server of the
+    /// spec (ignored unless `KEAP_PRISM_URL` is given and the test is asked for).
+    pub contract_tests: bool,
     /// Copy the example programs (`templates/examples/`): only for the Keap crate, whose
     /// operations they call.
     pub example_programs: bool,
@@ -55,16 +59,31 @@ impl Options {
             names: Default::default(),
             changelog: None,
             example_tests: false,
+            contract_tests: false,
             example_programs: false,
         }
     }
+}
+
+/// What the generated tests are made of, taken from the spec's raw JSON.
+#[derive(Debug, Default, Clone)]
+pub struct TestData {
+    /// Component schema name → the JSON its examples describe (`tests/examples.rs`).
+    pub examples: BTreeMap<String, serde_json::Value>,
+    /// `(METHOD, path)` → values for the operation's parameters and body (`tests/contract.rs`).
+    pub samples: contract::Samples,
+}
+
+/// Why an operation is left out of the contract test, if it is.
+pub fn left_out_of_contract(op: &crate::model::Operation, sample: &crate::samples::OperationSample) -> Option<String> {
+    contract::left_out(op, sample)
 }
 
 /// The generated crate: relative path → contents.
 pub type Files = BTreeMap<PathBuf, String>;
 
 /// Writes the whole crate into memory.
-pub fn emit(api: &Api, opts: &Options, examples: &BTreeMap<String, serde_json::Value>) -> Result<Files> {
+pub fn emit(api: &Api, opts: &Options, tests: &TestData) -> Result<Files> {
     // The label lands in comments, TOML and docs: one line, no control characters.
     let label = opts
         .spec_label
@@ -95,8 +114,11 @@ pub fn emit(api: &Api, opts: &Options, examples: &BTreeMap<String, serde_json::V
     for tag in api.tags.values() {
         rust(&format!("src/api/{}.rs", tag.module), ops::tag_rs(tag))?;
     }
-    if opts.example_tests && !examples.is_empty() {
-        rust("tests/examples.rs", crate_files::examples_rs(api, opts, examples))?;
+    if opts.example_tests && !tests.examples.is_empty() {
+        rust("tests/examples.rs", crate_files::examples_rs(api, opts, &tests.examples))?;
+    }
+    if opts.contract_tests && api.operations().next().is_some() {
+        rust("tests/contract.rs", contract::contract_rs(api, opts, &tests.samples))?;
     }
     if opts.example_programs {
         for (name, text) in crate_files::EXAMPLES {
@@ -128,29 +150,34 @@ fn format_tokens(tokens: &TokenStream) -> std::result::Result<String, syn::Error
 
 /// The Rust type for a model type. `local` is true inside `types.rs`.
 pub(crate) fn ty(t: &TypeRef, local: bool) -> TokenStream {
+    ty_in(t, local, &quote!(crate))
+}
+
+/// The same, seen from outside the crate whose root path is `root` (its tests).
+pub(crate) fn ty_in(t: &TypeRef, local: bool, root: &TokenStream) -> TokenStream {
     match t {
         TypeRef::Named(n) => {
             let id = format_ident!("{}", n);
             if local {
                 quote!(#id)
             } else {
-                quote!(crate::types::#id)
+                quote!(#root::types::#id)
             }
         }
-        TypeRef::Prim(p) => prim(*p),
+        TypeRef::Prim(p) => prim(*p, root),
         TypeRef::Vec(inner) => {
-            let inner = ty(inner, local);
+            let inner = ty_in(inner, local, root);
             quote!(Vec<#inner>)
         }
         TypeRef::Map(inner) => {
-            let inner = ty(inner, local);
+            let inner = ty_in(inner, local, root);
             quote!(std::collections::BTreeMap<String, #inner>)
         }
         TypeRef::Json => quote!(serde_json::Value),
     }
 }
 
-fn prim(p: Prim) -> TokenStream {
+fn prim(p: Prim, root: &TokenStream) -> TokenStream {
     match p {
         // Binary in JSON is a base64 or raw string; multipart parts use `FilePart` instead.
         Prim::String | Prim::Binary => quote!(String),
@@ -159,7 +186,7 @@ fn prim(p: Prim) -> TokenStream {
         Prim::I64 => quote!(i64),
         Prim::F32 => quote!(f32),
         Prim::F64 => quote!(f64),
-        Prim::DateTime => quote!(crate::runtime::DateTime),
-        Prim::Date => quote!(crate::runtime::Date),
+        Prim::DateTime => quote!(#root::runtime::DateTime),
+        Prim::Date => quote!(#root::runtime::Date),
     }
 }

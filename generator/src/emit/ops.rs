@@ -112,8 +112,20 @@ fn method(op: &Operation) -> TokenStream {
         numbers, addresses) with what you send, so fields you did not mean to touch can be \
         lost. This method derives `update_mask` from the fields you set; an explicit \
         `.update_mask(...)` wins.";
+    let unmaskable = op.update_mask.as_ref().filter(|m| !m.unmaskable.is_empty()).map(|m| {
+        let names: Vec<String> = m.unmaskable.iter().map(|f| format!("`{f}`")).collect();
+        let them = if names.len() == 1 { "it" } else { "them" };
+        format!(
+            "The spec's `update_mask` cannot name {}: a derived mask leaves {them} out, so Keap does \
+             not change {them}.",
+            names.join(", ")
+        )
+    });
     if op.update_mask.is_some() {
         doc_parts.push(masked);
+    }
+    if let Some(u) = &unmaskable {
+        doc_parts.push(u);
     }
     doc_parts.push(&sends);
     let doc = docs::paragraphs(doc_parts);
@@ -211,29 +223,37 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
 
 /// Sends the caller's `update_mask`, or one naming exactly the fields they set.
 fn update_mask(op: &Operation, explicit: &TokenStream) -> TokenStream {
-    let Some(mask) = op.update_mask.as_ref().and_then(|m| op.params.iter().find(|p| &p.name == m)) else {
+    let Some(um) = &op.update_mask else { return explicit.clone() };
+    let Some(mask) = op.params.iter().find(|p| p.name == um.param) else {
         return explicit.clone();
     };
+    let unmaskable = &um.unmaskable;
     let n = format_ident!("{}", mask.name);
     let wire = &mask.api_name;
     let send = if mask.style == Style::Csv { quote!(query_csv) } else { quote!(query_repeat) };
     let derived = match &op.body {
-        Some(b) if b.required => quote!(req.#send(#wire, &crate::runtime::set_fields(&self.body));),
+        Some(b) if b.required => {
+            quote!(req.#send(#wire, &crate::runtime::set_fields(&self.body, &[#(#unmaskable),*]));)
+        }
         Some(_) => quote! {
             if let Some(body) = &self.body {
-                req.#send(#wire, &crate::runtime::set_fields(body));
+                req.#send(#wire, &crate::runtime::set_fields(body, &[#(#unmaskable),*]));
             }
         },
         None => {
-            let fields = op.params.iter().filter(|p| matches!(p.location, ParamIn::Part | ParamIn::Form)).map(|p| {
-                let f = format_ident!("{}", p.name);
-                let w = &p.api_name;
-                if p.required {
-                    quote!((#w, true))
-                } else {
-                    quote!((#w, self.#f.is_some()))
-                }
-            });
+            let fields = op
+                .params
+                .iter()
+                .filter(|p| matches!(p.location, ParamIn::Part | ParamIn::Form) && !unmaskable.contains(&p.api_name))
+                .map(|p| {
+                    let f = format_ident!("{}", p.name);
+                    let w = &p.api_name;
+                    if p.required {
+                        quote!((#w, true))
+                    } else {
+                        quote!((#w, self.#f.is_some()))
+                    }
+                });
             quote! {
                 let set: Vec<&str> = [#(#fields),*].into_iter().filter(|(_, set)| *set).map(|(name, _)| name).collect();
                 req.#send(#wire, &set);
@@ -389,7 +409,7 @@ fn send(op: &Operation) -> TokenStream {
     });
     let mut stmts: Vec<TokenStream> = stmts.collect();
     if let Some(mask) = &op.update_mask {
-        if let Some(i) = op.params.iter().filter(|p| p.location != ParamIn::Path).position(|p| &p.name == mask) {
+        if let Some(i) = op.params.iter().filter(|p| p.location != ParamIn::Path).position(|p| p.name == mask.param) {
             stmts[i] = update_mask(op, &stmts[i]);
         }
     }
@@ -412,8 +432,13 @@ fn send(op: &Operation) -> TokenStream {
     let (ret, call) = match &op.response {
         Response::Empty => (quote!(()), quote!(send_empty)),
         Response::Json(t) => (ty(t, false), quote!(send_json)),
-        Response::Text => (quote!(String), quote!(send_text)),
-        Response::Bytes => (quote!(Vec<u8>), quote!(send_bytes)),
+        Response::Text(_) => (quote!(String), quote!(send_text)),
+        Response::Bytes(_) => (quote!(Vec<u8>), quote!(send_bytes)),
+    };
+    // Servers answer 406 to an `Accept` they cannot serve; JSON is the transport's default.
+    let accept = match &op.response {
+        Response::Text(m) | Response::Bytes(m) => Some(quote!(req.accept(#m);)),
+        _ => None,
     };
     let errors = if op.error_statuses.is_empty() {
         String::new()
@@ -422,7 +447,7 @@ fn send(op: &Operation) -> TokenStream {
     };
     let doc =
         docs::line_attr(&format!("Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).{errors}"));
-    let mutability = if stmts.is_empty() && body.is_none() { quote!() } else { quote!(mut) };
+    let mutability = if stmts.is_empty() && body.is_none() && accept.is_none() { quote!() } else { quote!(mut) };
     quote! {
         #doc
         pub async fn send(self) -> Result<#ret, crate::Error> {
@@ -430,6 +455,7 @@ fn send(op: &Operation) -> TokenStream {
             let #mutability req = crate::runtime::Request::new(crate::runtime::Method::#method, #api_name, #template, #path);
             #(#stmts)*
             #body
+            #accept
             self.client.transport().#call(req).await
         }
     }

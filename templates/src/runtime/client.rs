@@ -385,6 +385,10 @@ impl Transport {
         if let Some(ct) = req.content_type.and_then(|ct| HeaderValue::from_str(ct).ok()) {
             content_type = Some(ct);
         }
+        let accept = req
+            .accept
+            .and_then(|m| HeaderValue::from_str(m).ok())
+            .unwrap_or(HeaderValue::from_static("application/json"));
         let safe_to_repeat = idempotent(&req.method);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
@@ -393,10 +397,7 @@ impl Transport {
             tracing::Span::current().record("attempt", attempt);
             inner.gate.acquire(operation).await?;
             let credentials = self.credentials().await?;
-            let mut builder = inner
-                .http
-                .request(req.method.clone(), &url)
-                .header(ACCEPT, HeaderValue::from_static("application/json"));
+            let mut builder = inner.http.request(req.method.clone(), &url).header(ACCEPT, accept.clone());
             for (name, value) in &req.headers {
                 builder = builder.header(*name, value.as_str());
             }

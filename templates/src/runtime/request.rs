@@ -67,10 +67,13 @@ pub fn simple_text(value: &Option<impl Serialize>) -> Option<String> {
     }
 }
 
-/// The top-level fields a body sets (those it serialises), for a derived `update_mask`.
-pub fn set_fields(body: &impl Serialize) -> Vec<String> {
+/// The top-level fields a body sets (those it serialises), for a derived `update_mask`,
+/// but for those the mask cannot name.
+pub fn set_fields(body: &impl Serialize, unmaskable: &[&str]) -> Vec<String> {
     match serde_json::to_value(body) {
-        Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).collect(),
+        Ok(serde_json::Value::Object(map)) => {
+            map.into_iter().map(|(k, _)| k).filter(|k| !unmaskable.contains(&k.as_str())).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -104,6 +107,8 @@ pub struct Request {
     pub(crate) body: Body,
     /// Overrides the body's content type (`application/merge-patch+json`).
     pub(crate) content_type: Option<&'static str>,
+    /// The media type asked for in `Accept` (JSON unless set).
+    pub(crate) accept: Option<&'static str>,
     /// A problem found while building, reported when sent (keeps generated code free of `?`).
     pub(crate) error: Option<Error>,
 }
@@ -120,6 +125,7 @@ impl Request {
             headers: Vec::new(),
             body: Body::None,
             content_type: None,
+            accept: None,
             error: None,
         }
     }
@@ -209,6 +215,11 @@ impl Request {
             Ok(bytes) => self.body = Body::Json(bytes),
             Err(e) => self.error = Some(Error::invalid(format!("cannot encode the request body: {e}"))),
         }
+    }
+
+    /// Asks for another media type than JSON (`text/html` pages, files).
+    pub fn accept(&mut self, media: &'static str) {
+        self.accept = Some(media);
     }
 
     /// Sends the body under another content type than its encoding's default.

@@ -124,6 +124,8 @@ impl AffiliateApi {
     ///
     /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
+    /// The spec's `update_mask` cannot name `product_id`: a derived mask leaves it out, so Keap does not change it.
+    ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}`.
     pub fn update_product_commission_program(
         &self,
@@ -205,6 +207,8 @@ impl AffiliateApi {
     /// Updates a Subscription Commission Program
     ///
     /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    ///
+    /// The spec's `update_mask` cannot name `subscription_id`: a derived mask leaves it out, so Keap does not change it.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}`.
     pub fn update_subscription_commission_program(
@@ -1102,7 +1106,10 @@ impl UpdateDefaultCommissionProgram {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -1178,7 +1185,10 @@ impl UpdateProductCommissionProgram {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &["product_id"]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -1266,7 +1276,10 @@ impl UpdateCommissionProgramResource {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -1346,7 +1359,10 @@ impl UpdateSubscriptionCommissionProgram {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &["subscription_id"]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -1487,7 +1503,10 @@ impl UpdateCommissionProgram {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -1834,7 +1853,10 @@ impl UpdateAffiliateCustomField {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -2552,7 +2574,10 @@ impl UpdateAffiliate {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);

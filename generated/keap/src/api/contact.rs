@@ -1193,7 +1193,10 @@ impl UpdateContact {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         req.query_csv("fields", &self.fields);
         let body = self.body;

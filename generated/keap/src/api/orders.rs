@@ -929,7 +929,10 @@ impl UpdateOrderCustomField {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -1010,7 +1013,10 @@ impl UpdateOrder {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -1120,7 +1126,10 @@ impl UpdateOrderItem {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);

@@ -496,7 +496,10 @@ impl UpdateProduct {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -699,7 +702,10 @@ impl UpdateProductOption {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -803,7 +809,10 @@ impl UpdateProductOptionListOptionValue {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);

@@ -786,7 +786,10 @@ impl UpdateSubscriptionCustomField {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -847,7 +850,10 @@ impl UpdateSubscription {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);

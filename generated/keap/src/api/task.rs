@@ -775,7 +775,10 @@ impl UpdateTaskCustomField {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         let body = self.body;
         req.json(&body);
@@ -879,7 +882,10 @@ impl UpdateTask {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &[]),
+            );
         }
         req.query_csv("fields", &self.fields);
         let body = self.body;

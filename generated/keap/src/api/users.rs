@@ -50,6 +50,8 @@ impl UsersApi {
     ///
     /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
     ///
+    /// The spec's `update_mask` cannot name `title`: a derived mask leaves it out, so Keap does not change it.
+    ///
     /// Sends `PATCH /rest/v2/users/{user_id}`.
     pub fn update_user(
         &self,
@@ -256,7 +258,10 @@ impl UpdateUser {
         if self.update_mask.is_some() {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
-            req.query_repeat("update_mask", &crate::runtime::set_fields(&self.body));
+            req.query_repeat(
+                "update_mask",
+                &crate::runtime::set_fields(&self.body, &["title"]),
+            );
         }
         let body = self.body;
         req.json(&body);

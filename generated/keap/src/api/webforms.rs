@@ -154,12 +154,13 @@ impl GetHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
         let webform_id = crate::runtime::encode_path(&self.webform_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getHtml",
             "/rest/v2/webforms/{webform_id}:data",
             format!("/rest/v2/webforms/{webform_id}:data"),
         );
+        req.accept("text/html");
         self.client.transport().send_text(req).await
     }
 }

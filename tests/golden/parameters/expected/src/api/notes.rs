@@ -111,7 +111,7 @@ impl UpdateNote {
             req.query_repeat("update_mask", &self.update_mask);
         } else {
             if let Some(body) = &self.body {
-                req.query_repeat("update_mask", &crate::runtime::set_fields(body));
+                req.query_repeat("update_mask", &crate::runtime::set_fields(body, &[]));
             }
         }
         req.query_csv("fields", &self.fields);

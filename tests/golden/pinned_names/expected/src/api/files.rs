@@ -57,12 +57,13 @@ impl GetFileData {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<String, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFileData_1",
             "/files/{id}:data",
             format!("/files/{id}:data"),
         );
+        req.accept("text/plain");
         self.client.transport().send_text(req).await
     }
 }

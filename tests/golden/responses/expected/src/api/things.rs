@@ -63,12 +63,13 @@ impl DownloadFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<Vec<u8>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "downloadFile",
             "/files/{id}/content",
             format!("/files/{id}/content"),
         );
+        req.accept("application/octet-stream");
         self.client.transport().send_bytes(req).await
     }
 }
@@ -141,12 +142,13 @@ impl GetWebformHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<String, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getWebformHtml",
             "/webforms/{id}:data",
             format!("/webforms/{id}:data"),
         );
+        req.accept("text/html");
         self.client.transport().send_text(req).await
     }
 }

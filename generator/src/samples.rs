@@ -1,0 +1,392 @@
+//! Values that follow a spec's own schemas, for the contract test: the generated crate calls
+//! every operation with them against a mock server that checks each request against the spec.
+//!
+//! Objects are built property by property (never from a whole-object example, which may carry
+//! read-only or stale fields); leaves take the spec's example when it satisfies its schema,
+//! else a value made from the type, format and bounds. A schema no value can satisfy (an
+//! integer with a string enum) gives `None`, and the property is left out.
+
+use serde_json::{Map, Number, Value};
+use std::collections::BTreeMap;
+
+/// Recursive schemas stop here; optional properties beyond it are left out.
+const MAX_DEPTH: usize = 8;
+
+/// Sample values for one operation's parameters and body.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct OperationSample {
+    /// `(in, name)` → value; `in` is `path`, `query`, `header`, or `body` for the fields of
+    /// a form or multipart body.
+    pub params: BTreeMap<(String, String), Value>,
+    /// The JSON body, if the operation takes one and a value could be made.
+    pub body: Option<Value>,
+}
+
+/// Samples for the operation at `path` and `method` (lower case) of a normalised spec.
+pub fn operation(raw: &Value, path: &str, method: &str) -> OperationSample {
+    let mut out = OperationSample::default();
+    let Some(item) = raw.get("paths").and_then(|p| p.get(path)) else {
+        return out;
+    };
+    let Some(op) = item.get(method) else {
+        return out;
+    };
+    // Operation parameters override path-level ones with the same name and location.
+    let declared = [item.get("parameters"), op.get("parameters")];
+    for p in declared.into_iter().flatten().filter_map(Value::as_array).flatten() {
+        let p = deref(raw, p, 0);
+        let (Some(name), Some(location)) = (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str))
+        else {
+            continue;
+        };
+        let schema = p.get("schema").or_else(|| {
+            p.get("content").and_then(Value::as_object).and_then(|c| c.values().next()).and_then(|m| m.get("schema"))
+        });
+        let key = (location.to_string(), name.to_string());
+        match schema.and_then(|s| instance(raw, s, 0)) {
+            Some(v) => {
+                out.params.insert(key, v);
+            }
+            None => {
+                out.params.remove(&key);
+            }
+        }
+    }
+    let Some(body) = op.get("requestBody").map(|b| deref(raw, b, 0)) else {
+        return out;
+    };
+    let Some((media, mt)) = body.get("content").and_then(Value::as_object).and_then(|c| {
+        c.iter().min_by_key(|(m, _)| match crate::lower::body_kind(m) {
+            crate::model::BodyKind::Json => 0,
+            crate::model::BodyKind::Multipart => 1,
+            crate::model::BodyKind::Form => 2,
+            crate::model::BodyKind::Bytes(_) => 3,
+        })
+    }) else {
+        return out;
+    };
+    let Some(schema) = mt.get("schema") else {
+        return out;
+    };
+    match crate::lower::body_kind(media) {
+        crate::model::BodyKind::Multipart | crate::model::BodyKind::Form => {
+            if let Some(Value::Object(fields)) = instance(raw, schema, 0) {
+                for (k, v) in fields {
+                    out.params.insert(("body".into(), k), v);
+                }
+            }
+        }
+        crate::model::BodyKind::Json => out.body = instance(raw, schema, 0),
+        crate::model::BodyKind::Bytes(_) => {}
+    }
+    out
+}
+
+/// Follows local `$ref`s.
+fn deref<'v>(raw: &'v Value, mut v: &'v Value, mut depth: usize) -> &'v Value {
+    while let Some(r) = v.get("$ref").and_then(Value::as_str) {
+        match r.strip_prefix('#').and_then(|p| raw.pointer(p)) {
+            Some(target) if depth < MAX_DEPTH => {
+                v = target;
+                depth += 1;
+            }
+            _ => break,
+        }
+    }
+    v
+}
+
+/// A value satisfying `schema` (what a JSON Schema validator such as Prism's would accept).
+pub fn instance(raw: &Value, schema: &Value, depth: usize) -> Option<Value> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let s = deref(raw, schema, 0).as_object()?;
+    if let Some(Value::Array(parts)) = s.get("allOf") {
+        let mut merged = Map::new();
+        let mut other = None;
+        for part in parts {
+            match instance(raw, part, depth + 1)? {
+                Value::Object(m) => merged.extend(m),
+                v => other = Some(v),
+            }
+        }
+        // Sibling keywords constrain the same value.
+        let rest: Map<String, Value> =
+            s.iter().filter(|(k, _)| *k != "allOf").map(|(k, v)| (k.clone(), v.clone())).collect();
+        if let Some(Value::Object(m)) = (!rest.is_empty()).then(|| instance(raw, &Value::Object(rest), depth)).flatten()
+        {
+            merged.extend(m);
+        }
+        return Some(other.unwrap_or(Value::Object(merged)));
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(parts)) = s.get(key) {
+            return parts.iter().find_map(|p| instance(raw, p, depth + 1));
+        }
+    }
+    let ty = s.get("type").and_then(Value::as_str).or_else(|| {
+        if s.contains_key("properties") || s.contains_key("additionalProperties") {
+            Some("object")
+        } else if s.contains_key("items") {
+            Some("array")
+        } else {
+            None
+        }
+    });
+    match ty {
+        Some("object") => object(raw, s, depth),
+        Some("array") => {
+            let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+            let Some(item) = s.get("items").and_then(|i| instance(raw, i, depth + 1)) else {
+                return (min == 0).then(|| Value::Array(Vec::new()));
+            };
+            let unique = s.get("uniqueItems").and_then(Value::as_bool).unwrap_or(false);
+            let n = min.max(1);
+            if unique && n > 1 {
+                return None;
+            }
+            Some(Value::Array(vec![item; n as usize]))
+        }
+        _ => leaf(s, ty),
+    }
+}
+
+fn object(raw: &Value, s: &Map<String, Value>, depth: usize) -> Option<Value> {
+    let required: Vec<&str> = s
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut out = Map::new();
+    for (name, prop) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        let must = required.contains(&name.as_str());
+        // Read-only properties are what the server sends, not what a request carries.
+        let read_only = deref(raw, prop, 0).get("readOnly").and_then(Value::as_bool).unwrap_or(false);
+        if read_only && !must {
+            continue;
+        }
+        match instance(raw, prop, depth + 1) {
+            Some(v) => {
+                out.insert(name.clone(), v);
+            }
+            None if must => return None,
+            None => {}
+        }
+    }
+    Some(Value::Object(out))
+}
+
+/// A scalar: the example when it satisfies the schema, else the default, an enum value or a
+/// value made from the type and format.
+fn leaf(s: &Map<String, Value>, ty: Option<&str>) -> Option<Value> {
+    if s.contains_key(crate::load::ENUM_AS_WRITTEN) {
+        // As written, no value satisfies both the type and the enum.
+        return None;
+    }
+    let candidates = s.get("example").into_iter().chain(s.get("default")).map(|v| coerce(v, ty));
+    if let Some(v) = candidates.into_iter().find(|v| satisfies(s, ty, v)) {
+        return Some(v);
+    }
+    if let Some(Value::Array(values)) = s.get("enum") {
+        return values.iter().find(|v| satisfies(s, ty, v)).cloned();
+    }
+    let format = s.get("format").and_then(Value::as_str).unwrap_or("");
+    let made = match ty {
+        Some("integer") => Value::from(clamp(s, 1.0) as i64),
+        Some("number") => Number::from_f64(clamp(s, 1.5)).map_or(Value::from(1), Value::Number),
+        Some("boolean") => Value::Bool(true),
+        _ => {
+            if s.contains_key("pattern") {
+                // Without the pattern's language there is no telling what matches it.
+                return None;
+            }
+            let text = match format {
+                "date-time" => "2024-01-15T10:30:00Z",
+                "date" => "2024-01-15",
+                "byte" => "a2VhcGdlbg==",
+                "email" => "keapgen@example.com",
+                "uri" | "url" => "https://example.com/keapgen",
+                "uuid" => "6f1c2a4e-8b3d-4c7a-9e2f-1a2b3c4d5e6f",
+                "int32" | "int64" => "1",
+                _ => "keapgen",
+            };
+            let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+            let max = s.get("maxLength").and_then(Value::as_u64).map_or(usize::MAX, |m| m as usize);
+            let mut text: String = text.chars().take(max).collect();
+            while text.len() < min {
+                text.push('x');
+            }
+            Value::String(text)
+        }
+    };
+    satisfies(s, ty, &made).then_some(made)
+}
+
+/// Keap's examples write ids as numbers for string schemas and numbers as strings; a
+/// validator would refuse both, so they are brought to the declared type first.
+fn coerce(v: &Value, ty: Option<&str>) -> Value {
+    match (ty, v) {
+        (Some("string"), Value::Number(n)) => Value::String(n.to_string()),
+        (Some("string"), Value::Bool(b)) => Value::String(b.to_string()),
+        (Some("integer"), Value::String(t)) => t.trim().parse::<i64>().map_or_else(|_| v.clone(), Value::from),
+        (Some("number"), Value::String(t)) => {
+            t.trim().parse::<f64>().ok().and_then(Number::from_f64).map_or_else(|| v.clone(), Value::Number)
+        }
+        _ => v.clone(),
+    }
+}
+
+/// The number nearest `want` within the schema's bounds.
+fn clamp(s: &Map<String, Value>, want: f64) -> f64 {
+    let mut v = want;
+    if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
+        let exclusive = s.get("exclusiveMinimum").and_then(Value::as_bool).unwrap_or(false);
+        v = v.max(if exclusive { min + 1.0 } else { min });
+    }
+    if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
+        let exclusive = s.get("exclusiveMaximum").and_then(Value::as_bool).unwrap_or(false);
+        v = v.min(if exclusive { max - 1.0 } else { max });
+    }
+    v
+}
+
+/// Whether a scalar satisfies the schema's type, enum, format and bounds.
+fn satisfies(s: &Map<String, Value>, ty: Option<&str>, v: &Value) -> bool {
+    if let Some(Value::Array(values)) = s.get("enum") {
+        if !values.contains(v) {
+            return false;
+        }
+    }
+    let format = s.get("format").and_then(Value::as_str).unwrap_or("");
+    match (ty, v) {
+        (Some("integer"), Value::Number(n)) => {
+            let Some(i) = n.as_i64() else { return false };
+            let fits = match format {
+                "int32" => i32::try_from(i).is_ok(),
+                _ => true,
+            };
+            fits && clamp(s, i as f64) == i as f64
+        }
+        (Some("number"), Value::Number(n)) => n.as_f64().is_some_and(|f| clamp(s, f) == f),
+        (Some("boolean"), Value::Bool(_)) => true,
+        (Some("string") | None, Value::String(t)) => {
+            let len = t.chars().count() as u64;
+            let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+            let max = s.get("maxLength").and_then(Value::as_u64).unwrap_or(u64::MAX);
+            let formatted = match format {
+                "date-time" => is_date_time(t),
+                "date" => is_date(t),
+                "email" => t.contains('@'),
+                _ => true,
+            };
+            formatted && (min..=max).contains(&len)
+        }
+        (None, v) => !v.is_null(),
+        _ => false,
+    }
+}
+
+/// `YYYY-MM-DD`.
+fn is_date(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&t[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&t[8..10].parse::<u32>().unwrap_or(0))
+}
+
+/// RFC 3339: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
+fn is_date_time(t: &str) -> bool {
+    let Some((date, time)) = t.split_once(['T', 't']) else { return false };
+    let Some(zone_at) = time.find(['Z', 'z', '+', '-']) else { return false };
+    let (clock, zone) = time.split_at(zone_at);
+    let clock = clock.split('.').next().unwrap_or("");
+    let two = |p: &str, max: u32| {
+        p.len() == 2 && p.bytes().all(|c| c.is_ascii_digit()) && p.parse::<u32>().unwrap_or(99) <= max
+    };
+    let hms: Vec<&str> = clock.split(':').collect();
+    let zone_ok = matches!(zone, "Z" | "z")
+        || (zone.len() == 6 && zone.as_bytes()[3] == b':' && two(&zone[1..3], 23) && two(&zone[4..6], 59));
+    is_date(date) && hms.len() == 3 && two(hms[0], 23) && two(hms[1], 59) && two(hms[2], 60) && zone_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn leaves_take_valid_examples_else_made_values() {
+        let raw = json!({});
+        let i = |s: Value| instance(&raw, &s, 0);
+        assert_eq!(i(json!({"type": "string", "example": 1001})), Some(json!("1001")));
+        assert_eq!(i(json!({"type": "integer", "example": "12"})), Some(json!(12)));
+        assert_eq!(i(json!({"type": "integer", "format": "int32", "example": 99999999999i64})), Some(json!(1)));
+        assert_eq!(i(json!({"type": "integer", "minimum": 5, "maximum": 9})), Some(json!(5)));
+        assert_eq!(i(json!({"type": "integer", "maximum": 0})), Some(json!(0)));
+        assert_eq!(
+            i(json!({"type": "string", "format": "date-time", "example": "2022-04-04T17:36:01.000+0000"})),
+            Some(json!("2024-01-15T10:30:00Z"))
+        );
+        assert_eq!(
+            i(json!({"type": "string", "format": "date-time", "example": "2022-04-04T17:36:01.5-05:00"})),
+            Some(json!("2022-04-04T17:36:01.5-05:00"))
+        );
+        assert_eq!(i(json!({"type": "string", "format": "date", "example": "2022-13-01"})), Some(json!("2024-01-15")));
+        assert_eq!(i(json!({"type": "string", "enum": ["A", "B"], "example": "C"})), Some(json!("A")));
+        assert_eq!(i(json!({"type": "string", "maxLength": 3})), Some(json!("kea")));
+        assert_eq!(i(json!({"type": "string", "minLength": 10})), Some(json!("keapgenxxx")));
+        // Keap's `remind_time_mins`: no integer is one of these strings, before or after
+        // loading rewrote them.
+        assert_eq!(i(json!({"type": "integer", "enum": ["FIVE", "TEN"]})), None);
+        assert_eq!(i(json!({"type": "integer", "enum": [5, 10], "x-keapgen-enum-as-written": ["5", "10"]})), None);
+        assert_eq!(i(json!({"type": "string", "pattern": "^[a-z]+$"})), None);
+        assert_eq!(i(json!({"type": "string", "pattern": "^[a-z]+$", "example": "abc"})), Some(json!("abc")));
+    }
+
+    #[test]
+    fn objects_follow_refs_required_and_read_only() {
+        let raw = json!({"components": {"schemas": {
+            "Remind": {"type": "integer", "enum": ["FIVE"]},
+            "Node": {"type": "object", "properties": {"name": {"type": "string"}, "child": {"$ref": "#/components/schemas/Node"}}},
+            "Task": {"type": "object", "required": ["title"], "properties": {
+                "id": {"type": "string", "readOnly": true},
+                "title": {"type": "string", "example": "Call"},
+                "remind": {"$ref": "#/components/schemas/Remind"},
+                "tags": {"type": "array", "uniqueItems": true, "items": {"type": "integer", "example": 7}},
+                "more": {"allOf": [{"$ref": "#/components/schemas/Node"}, {"properties": {"x": {"type": "boolean"}}}]}
+            }},
+            "Impossible": {"type": "object", "required": ["remind"], "properties": {"remind": {"$ref": "#/components/schemas/Remind"}}}
+        }}});
+        let task = instance(&raw, &json!({"$ref": "#/components/schemas/Task"}), 0).unwrap();
+        assert_eq!(task["title"], json!("Call"));
+        assert!(task.get("id").is_none() && task.get("remind").is_none());
+        assert_eq!(task["tags"], json!([7]));
+        assert_eq!(task["more"]["x"], json!(true));
+        assert_eq!(task["more"]["child"]["name"], json!("keapgen"));
+        assert_eq!(instance(&raw, &json!({"$ref": "#/components/schemas/Impossible"}), 0), None);
+    }
+
+    #[test]
+    fn operations_merge_path_level_parameters_and_split_forms() {
+        let raw = json!({"paths": {"/a/{id}": {
+            "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}}, {"$ref": "#/components/parameters/Size"}],
+            "patch": {
+                "parameters": [{"name": "id", "in": "path", "schema": {"type": "string", "example": 9}}],
+                "requestBody": {"content": {
+                    "text/plain": {"schema": {"type": "string"}},
+                    "multipart/form-data": {"schema": {"properties": {"file": {"type": "string", "format": "binary"}, "note": {"type": "string"}}}}
+                }}
+            }
+        }}, "components": {"parameters": {"Size": {"name": "page_size", "in": "query", "schema": {"type": "integer", "maximum": 1000}}}}});
+        let s = operation(&raw, "/a/{id}", "patch");
+        assert_eq!(s.params[&("path".into(), "id".into())], json!("9"));
+        assert_eq!(s.params[&("query".into(), "page_size".into())], json!(1));
+        assert_eq!(s.params[&("body".into(), "note".into())], json!("keapgen"));
+        assert!(s.body.is_none());
+        assert_eq!(operation(&raw, "/a/{id}", "get"), OperationSample::default());
+    }
+}
