@@ -215,3 +215,32 @@ fn recursive_types_nest() {
     assert_eq!(node.parent.as_ref().unwrap().name, "p");
     assert_eq!(node.children.unwrap()[0].name, "c");
 }
+
+#[tokio::test]
+async fn offset_lists_move_past_each_page_until_a_short_one() {
+    let page = |ids: &[&str]| {
+        let notes: Vec<String> = ids.iter().map(|id| format!(r#"{{"id":"{id}"}}"#)).collect();
+        json(
+            200,
+            &format!(
+                r#"{{"contacts":[{}],"count":5,"next":"https://elsewhere.example/v1/contacts?offset=99"}}"#,
+                notes.join(",")
+            ),
+        )
+    };
+    let (base, seen) = serve(vec![page(&["1", "2"]), page(&["3", "4"]), page(&["5"])]);
+    let client = golden_pagination::Client::builder().base_url(&base).build().unwrap();
+    let items = client.legacy().list_contacts_v1().limit(2).email("a@b.c").items().all().await.unwrap();
+    let ids: Vec<String> = items.into_iter().filter_map(|n| n.id).collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "5"]);
+    let lines: Vec<String> = seen.try_iter().map(|s| s.line).collect();
+    // The absolute `next` link is never followed: every request goes to the client's server.
+    assert_eq!(
+        lines,
+        [
+            "GET /v1/contacts?limit=2&email=a@b.c HTTP/1.1",
+            "GET /v1/contacts?limit=2&offset=2&email=a@b.c HTTP/1.1",
+            "GET /v1/contacts?limit=2&offset=4&email=a@b.c HTTP/1.1",
+        ]
+    );
+}

@@ -444,6 +444,24 @@ fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>)
     let Some(ty) = obj.get("type").and_then(Value::as_str).map(str::to_owned) else { return };
     let ty = ty.as_str();
     let Some(Value::Array(values)) = obj.get("enum").cloned() else { return };
+    if ty == "array" {
+        // Keap 1.0.20's `update_mask`: the items' values listed on the array. No array
+        // equals a string, so as written nothing is valid; the items take the values.
+        if values.iter().all(|v| !v.is_array() && !v.is_object()) {
+            obj.remove("enum");
+            if let Some(Value::Object(items)) = obj.get_mut("items") {
+                if !items.contains_key("enum") && !items.contains_key("$ref") {
+                    items.insert("enum".into(), Value::Array(values.clone()));
+                }
+            }
+            obj.insert(ENUM_AS_WRITTEN.into(), Value::Array(values));
+            warnings.push(warn(
+                format!("{at}/enum"),
+                "`array` schema lists its items' values as its own enum; reading them as the items' enum",
+            ));
+        }
+        return;
+    }
     let fits = |v: &Value| match ty {
         "integer" => v.is_i64() || v.is_u64() || v.is_null(),
         "number" => v.is_number() || v.is_null(),

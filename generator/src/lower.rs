@@ -833,19 +833,38 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// A list takes `page_token` and returns `next_page_token` beside exactly one array.
-    /// (Lists that return a token but take none do not page.)
+    /// A list takes `page_token` and returns `next_page_token` beside exactly one array, or
+    /// takes `offset` and `limit` and returns exactly one array (Keap's v1 style). Lists that
+    /// return a token but take none do not page.
     fn pagination(&self, params: &[Param], response: &Response) -> Option<Pagination> {
-        let token = params.iter().find(|p| {
-            p.location == ParamIn::Query && p.api_name == "page_token" && p.style == Style::Single && p.scalar
-        })?;
+        let query = |name: &str, ok: &dyn Fn(&TypeRef) -> bool| {
+            params.iter().find(|p| {
+                p.location == ParamIn::Query
+                    && p.api_name == name
+                    && p.style == Style::Single
+                    && ok(&self.resolve(&p.ty))
+            })
+        };
+        let string = |t: &TypeRef| *t == TypeRef::Prim(Prim::String);
+        let integer = |t: &TypeRef| matches!(t, TypeRef::Prim(Prim::I32 | Prim::I64));
         let Response::Json(ty) = response else { return None };
         let TypeRef::Named(page) = self.resolve(ty) else { return None };
         let Some(TypeKind::Struct { fields, .. }) = self.types.get(&page).map(|t| &t.kind) else { return None };
         let plain = |f: &Field| f.required && !f.nullable;
-        let next = fields
-            .iter()
-            .find(|f| f.api_name == "next_page_token" && self.resolve(&f.ty) == TypeRef::Prim(Prim::String))?;
+        let field = |name: &str| fields.iter().find(|f| f.api_name == name && string(&self.resolve(&f.ty)));
+        let cursor = if let (Some(token), Some(next)) = (query("page_token", &string), field("next_page_token")) {
+            Cursor::Token { param: token.name.clone(), next_field: next.name.clone(), next_required: plain(next) }
+        } else if let (Some(offset), Some(limit)) = (query("offset", &integer), query("limit", &integer)) {
+            let next = field("next");
+            Cursor::Offset {
+                offset: offset.name.clone(),
+                limit: limit.name.clone(),
+                next_field: next.map(|f| f.name.clone()),
+                next_required: next.is_some_and(plain),
+            }
+        } else {
+            return None;
+        };
         let mut arrays = fields.iter().filter_map(|f| match self.resolve(&f.ty) {
             TypeRef::Vec(item) if !f.boxed => Some((f, *item)),
             _ => None,
@@ -854,15 +873,7 @@ impl<'a> Lowerer<'a> {
         if arrays.next().is_some() {
             return None;
         }
-        Some(Pagination {
-            token_param: token.name.clone(),
-            token_required: token.required,
-            next_field: next.name.clone(),
-            next_required: plain(next),
-            items_field: items.name.clone(),
-            items_required: plain(items),
-            item,
-        })
+        Some(Pagination { cursor, items_field: items.name.clone(), items_required: plain(items), item })
     }
 
     fn parameter(&self, p: &ReferenceOr<Parameter>, pointer: &str) -> Result<Parameter> {

@@ -77,23 +77,54 @@ pub struct UpdateMask {
     pub unmaskable: Vec<String>,
 }
 
-/// A list that pages with `page_token` in and `next_page_token` out.
+/// A list whose pages can be followed.
 #[derive(Debug, Clone)]
 pub struct Pagination {
-    /// Rust name of the `page_token` parameter.
-    pub token_param: String,
-    /// Whether that parameter is required (a plain `String`).
-    pub token_required: bool,
-    /// Rust name of the `next_page_token` field.
-    pub next_field: String,
-    /// Whether that field is a plain `String` (required, not nullable).
-    pub next_required: bool,
+    /// How the next page is asked for.
+    pub cursor: Cursor,
     /// Rust name of the field with the items.
     pub items_field: String,
     /// Whether that field is a plain `Vec` (required, not nullable).
     pub items_required: bool,
     /// The item type.
     pub item: TypeRef,
+}
+
+/// How a list asks for its next page. Parameters and fields are Rust names; whether each is
+/// plain or optional comes from the operation's parameters and `*_required` here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    /// `page_token` in, `next_page_token` out (Keap's v2 lists).
+    Token {
+        /// The `page_token` parameter.
+        param: String,
+        /// The `next_page_token` field.
+        next_field: String,
+        /// Whether that field is a plain `String` (required, not nullable).
+        next_required: bool,
+    },
+    /// `offset` and `limit` in, an absolute `next` URL out (Keap's v1 lists): the next page
+    /// starts after the items received; an empty or short page ends the list.
+    Offset {
+        /// The integer `offset` parameter.
+        offset: String,
+        /// The integer `limit` parameter.
+        limit: String,
+        /// The `next` field, if the page has one; blank ends the list.
+        next_field: Option<String>,
+        /// Whether that field is a plain `String`.
+        next_required: bool,
+    },
+}
+
+impl Pagination {
+    /// The parameter the pager sets itself.
+    pub fn cursor_param(&self) -> &str {
+        match &self.cursor {
+            Cursor::Token { param, .. } => param,
+            Cursor::Offset { offset, .. } => offset,
+        }
+    }
 }
 
 /// Where a parameter goes.

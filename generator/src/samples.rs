@@ -20,6 +20,8 @@ pub struct OperationSample {
     pub params: BTreeMap<(String, String), Value>,
     /// The JSON body, if the operation takes one and a value could be made.
     pub body: Option<Value>,
+    /// Optional properties left out because no value fits their schema as written.
+    pub left_out: Vec<String>,
 }
 
 /// Samples for the operation at `path` and `method` (lower case) of a normalised spec.
@@ -43,11 +45,14 @@ pub fn operation(raw: &Value, path: &str, method: &str) -> OperationSample {
             p.get("content").and_then(Value::as_object).and_then(|c| c.values().next()).and_then(|m| m.get("schema"))
         });
         let key = (location.to_string(), name.to_string());
-        match schema.and_then(|s| instance(raw, s, 0)) {
+        match schema.and_then(|s| build(raw, s, 0, &mut out.left_out)) {
             Some(v) => {
                 out.params.insert(key, v);
             }
             None => {
+                if schema.is_some() {
+                    out.left_out.push(format!("parameter `{name}`"));
+                }
                 out.params.remove(&key);
             }
         }
@@ -70,15 +75,17 @@ pub fn operation(raw: &Value, path: &str, method: &str) -> OperationSample {
     };
     match crate::lower::body_kind(media) {
         crate::model::BodyKind::Multipart | crate::model::BodyKind::Form => {
-            if let Some(Value::Object(fields)) = instance(raw, schema, 0) {
+            if let Some(Value::Object(fields)) = build(raw, schema, 0, &mut out.left_out) {
                 for (k, v) in fields {
                     out.params.insert(("body".into(), k), v);
                 }
             }
         }
-        crate::model::BodyKind::Json => out.body = instance(raw, schema, 0),
+        crate::model::BodyKind::Json => out.body = build(raw, schema, 0, &mut out.left_out),
         crate::model::BodyKind::Bytes(_) => {}
     }
+    out.left_out.sort();
+    out.left_out.dedup();
     out
 }
 
@@ -97,32 +104,35 @@ fn deref<'v>(raw: &'v Value, mut v: &'v Value, mut depth: usize) -> &'v Value {
 }
 
 /// A value satisfying `schema` (what a JSON Schema validator such as Prism's would accept).
-pub fn instance(raw: &Value, schema: &Value, depth: usize) -> Option<Value> {
+pub fn instance(raw: &Value, schema: &Value) -> Option<Value> {
+    build(raw, schema, 0, &mut Vec::new())
+}
+
+/// [`instance`], noting the optional properties no value fits in `left_out`.
+fn build(raw: &Value, schema: &Value, depth: usize, left_out: &mut Vec<String>) -> Option<Value> {
     if depth > MAX_DEPTH {
         return None;
     }
     let s = deref(raw, schema, 0).as_object()?;
     if let Some(Value::Array(parts)) = s.get("allOf") {
-        let mut merged = Map::new();
+        // Sibling keywords constrain the same value; parts that only annotate (Keap wraps
+        // `$ref`s as `allOf: [$ref, {description}]`) constrain nothing.
+        let rest: Map<String, Value> =
+            s.iter().filter(|(k, _)| *k != "allOf").map(|(k, v)| (k.clone(), v.clone())).collect();
+        let rest = Value::Object(rest);
+        let mut merged: Option<Map<String, Value>> = None;
         let mut other = None;
-        for part in parts {
-            match instance(raw, part, depth + 1)? {
-                Value::Object(m) => merged.extend(m),
+        for part in parts.iter().chain([&rest]).filter(|p| constrains(deref(raw, p, 0))) {
+            match build(raw, part, depth + 1, left_out)? {
+                Value::Object(m) => merged.get_or_insert_with(Map::new).extend(m),
                 v => other = Some(v),
             }
         }
-        // Sibling keywords constrain the same value.
-        let rest: Map<String, Value> =
-            s.iter().filter(|(k, _)| *k != "allOf").map(|(k, v)| (k.clone(), v.clone())).collect();
-        if let Some(Value::Object(m)) = (!rest.is_empty()).then(|| instance(raw, &Value::Object(rest), depth)).flatten()
-        {
-            merged.extend(m);
-        }
-        return Some(other.unwrap_or(Value::Object(merged)));
+        return merged.map(Value::Object).or(other).or_else(|| Some(Value::String("keapgen".into())));
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(parts)) = s.get(key) {
-            return parts.iter().find_map(|p| instance(raw, p, depth + 1));
+            return parts.iter().find_map(|p| build(raw, p, depth + 1, left_out));
         }
     }
     let ty = s.get("type").and_then(Value::as_str).or_else(|| {
@@ -134,11 +144,15 @@ pub fn instance(raw: &Value, schema: &Value, depth: usize) -> Option<Value> {
             None
         }
     });
+    if s.contains_key(crate::load::ENUM_AS_WRITTEN) {
+        // As written, no value satisfies both the type and the enum.
+        return None;
+    }
     match ty {
-        Some("object") => object(raw, s, depth),
+        Some("object") => object(raw, s, depth, left_out),
         Some("array") => {
             let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0);
-            let Some(item) = s.get("items").and_then(|i| instance(raw, i, depth + 1)) else {
+            let Some(item) = s.get("items").and_then(|i| build(raw, i, depth + 1, left_out)) else {
                 return (min == 0).then(|| Value::Array(Vec::new()));
             };
             let unique = s.get("uniqueItems").and_then(Value::as_bool).unwrap_or(false);
@@ -152,7 +166,30 @@ pub fn instance(raw: &Value, schema: &Value, depth: usize) -> Option<Value> {
     }
 }
 
-fn object(raw: &Value, s: &Map<String, Value>, depth: usize) -> Option<Value> {
+/// Whether a schema says anything about the value (rather than only describing it).
+fn constrains(s: &Value) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "type",
+        "properties",
+        "additionalProperties",
+        "items",
+        "enum",
+        "format",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "$ref",
+        "required",
+        "pattern",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+    ];
+    s.as_object().is_some_and(|o| KEYWORDS.iter().any(|k| o.contains_key(*k)))
+}
+
+fn object(raw: &Value, s: &Map<String, Value>, depth: usize, left_out: &mut Vec<String>) -> Option<Value> {
     let required: Vec<&str> = s
         .get("required")
         .and_then(Value::as_array)
@@ -166,11 +203,13 @@ fn object(raw: &Value, s: &Map<String, Value>, depth: usize) -> Option<Value> {
         if read_only && !must {
             continue;
         }
-        match instance(raw, prop, depth + 1) {
+        match build(raw, prop, depth + 1, left_out) {
             Some(v) => {
                 out.insert(name.clone(), v);
             }
             None if must => return None,
+            // Recursion cut short is no defect of the spec.
+            None if depth + 1 < MAX_DEPTH => left_out.push(format!("property `{name}`")),
             None => {}
         }
     }
@@ -180,10 +219,6 @@ fn object(raw: &Value, s: &Map<String, Value>, depth: usize) -> Option<Value> {
 /// A scalar: the example when it satisfies the schema, else the default, an enum value or a
 /// value made from the type and format.
 fn leaf(s: &Map<String, Value>, ty: Option<&str>) -> Option<Value> {
-    if s.contains_key(crate::load::ENUM_AS_WRITTEN) {
-        // As written, no value satisfies both the type and the enum.
-        return None;
-    }
     let candidates = s.get("example").into_iter().chain(s.get("default")).map(|v| coerce(v, ty));
     if let Some(v) = candidates.into_iter().find(|v| satisfies(s, ty, v)) {
         return Some(v);
@@ -321,7 +356,7 @@ mod tests {
     #[test]
     fn leaves_take_valid_examples_else_made_values() {
         let raw = json!({});
-        let i = |s: Value| instance(&raw, &s, 0);
+        let i = |s: Value| instance(&raw, &s);
         assert_eq!(i(json!({"type": "string", "example": 1001})), Some(json!("1001")));
         assert_eq!(i(json!({"type": "integer", "example": "12"})), Some(json!(12)));
         assert_eq!(i(json!({"type": "integer", "format": "int32", "example": 99999999999i64})), Some(json!(1)));
@@ -361,13 +396,19 @@ mod tests {
             }},
             "Impossible": {"type": "object", "required": ["remind"], "properties": {"remind": {"$ref": "#/components/schemas/Remind"}}}
         }}});
-        let task = instance(&raw, &json!({"$ref": "#/components/schemas/Task"}), 0).unwrap();
+        let task = instance(&raw, &json!({"$ref": "#/components/schemas/Task"})).unwrap();
         assert_eq!(task["title"], json!("Call"));
         assert!(task.get("id").is_none() && task.get("remind").is_none());
         assert_eq!(task["tags"], json!([7]));
         assert_eq!(task["more"]["x"], json!(true));
         assert_eq!(task["more"]["child"]["name"], json!("keapgen"));
-        assert_eq!(instance(&raw, &json!({"$ref": "#/components/schemas/Impossible"}), 0), None);
+        // Keap 1.0.20's wrappers: a `$ref` and a bare description.
+        let wrapped = json!({"allOf": [{"$ref": "#/components/schemas/Task"}, {"description": ""}], "nullable": true});
+        assert_eq!(instance(&raw, &wrapped).unwrap()["title"], json!("Call"));
+        assert_eq!(instance(&raw, &json!({"$ref": "#/components/schemas/Impossible"})), None);
+        let mut left_out = Vec::new();
+        build(&raw, &json!({"$ref": "#/components/schemas/Task"}), 0, &mut left_out);
+        assert_eq!(left_out, ["property `remind`"]);
     }
 
     #[test]
@@ -386,6 +427,7 @@ mod tests {
         assert_eq!(s.params[&("path".into(), "id".into())], json!("9"));
         assert_eq!(s.params[&("query".into(), "page_size".into())], json!(1));
         assert_eq!(s.params[&("body".into(), "note".into())], json!("keapgen"));
+        assert!(s.left_out.is_empty());
         assert!(s.body.is_none());
         assert_eq!(operation(&raw, "/a/{id}", "get"), OperationSample::default());
     }

@@ -3,7 +3,8 @@
 //! The contract test: every operation of this crate, called with values that follow the
 //! spec, against a Prism mock server of the same spec (`prism mock --dynamic`). Prism
 //! answers 400 or 422 to any request the spec does not allow, and sends random bodies
-//! that follow the response schemas, which must all decode. Lists fetch two pages.
+//! that follow the response schemas, then with the spec's examples: all must decode.
+//! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
 #![allow(deprecated)]
 use keap::{Auth, Client, Error, Quota, RetryPolicy};
@@ -25,24 +26,56 @@ async fn two_pages<R: Paginated>(mut pages: Pages<R>) -> Result<(), Error> {
     }
     Ok(())
 }
+/// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
-    get: [usize; 2],
-    other: [usize; 2],
-    failures: Vec<String>,
+    /// Whether this pass asks Prism for random bodies.
+    dynamic: bool,
+    /// Every call of the first pass: (method, path).
+    calls: Vec<(&'static str, &'static str)>,
+    /// (method, path, what went wrong), from either pass.
+    failures: Vec<(&'static str, &'static str, String)>,
+    /// Calls whose random body Prism itself could not make (recursive schemas).
+    unmockable: Vec<(&'static str, &'static str)>,
 }
 impl Report {
-    fn check<T>(&mut self, method: &str, path: &str, result: Result<T, Error>) {
-        let counts = if method == "GET" { &mut self.get } else { &mut self.other };
-        counts[0] += 1;
-        match result {
-            Ok(_) => counts[1] += 1,
-            Err(Error::Api(e)) => {
-                let why = e.header("sl-violations").unwrap_or(&e.raw);
-                self.failures.push(format!("{method} {path}: HTTP {}: {why}", e.status));
-            }
-            Err(e) => self.failures.push(format!("{method} {path}: {e}")),
+    fn check<T>(
+        &mut self,
+        method: &'static str,
+        path: &'static str,
+        result: Result<T, Error>,
+    ) {
+        let pass = if self.dynamic { "random body" } else { "example body" };
+        if self.dynamic {
+            self.calls.push((method, path));
         }
+        match result {
+            Ok(_) => {}
+            Err(
+                Error::Api(e),
+            ) if self.dynamic && e.status == 500
+                && e.raw.contains("prism/errors#UNKNOWN") => {
+                self.unmockable.push((method, path));
+            }
+            Err(Error::Api(e)) => {
+                let why = e.header("sl-violations").unwrap_or(&e.raw).to_string();
+                self.failures
+                    .push((method, path, format!("{pass}: HTTP {}: {why}", e.status)));
+            }
+            Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
+        }
+    }
+    /// (called, passed) for GET, then for the other methods.
+    fn counts(&self) -> [(usize, usize); 2] {
+        let failed = |m: &str, p: &str| {
+            self.failures.iter().any(|(fm, fp, _)| (*fm, *fp) == (m, p))
+        };
+        let count = |get: bool| {
+            let calls = self.calls.iter().filter(|(m, _)| (*m == "GET") == get);
+            let called = calls.clone().count();
+            (called, called - calls.filter(|(m, p)| failed(m, p)).count())
+        };
+        [count(true), count(false)]
     }
 }
 async fn affiliate_operations(client: &Client, r: &mut Report) {
@@ -4500,8 +4533,82 @@ async fn webforms_operations(client: &Client, r: &mut Report) {
         client.webforms().get_html("keapgen").send().await,
     );
 }
+async fn every_operation(client: &Client, r: &mut Report) {
+    Box::pin(affiliate_operations(client, r)).await;
+    Box::pin(automation_operations(client, r)).await;
+    Box::pin(automation_category_operations(client, r)).await;
+    Box::pin(business_profile_operations(client, r)).await;
+    Box::pin(campaign_operations(client, r)).await;
+    Box::pin(category_discounts_operations(client, r)).await;
+    Box::pin(company_operations(client, r)).await;
+    Box::pin(contact_operations(client, r)).await;
+    Box::pin(email_operations(client, r)).await;
+    Box::pin(email_address_operations(client, r)).await;
+    Box::pin(files_operations(client, r)).await;
+    Box::pin(free_trial_discounts_operations(client, r)).await;
+    Box::pin(integrations_operations(client, r)).await;
+    Box::pin(lead_score_operations(client, r)).await;
+    Box::pin(lead_source_categories_operations(client, r)).await;
+    Box::pin(lead_source_expenses_operations(client, r)).await;
+    Box::pin(lead_source_recurring_expenses_operations(client, r)).await;
+    Box::pin(lead_sources_operations(client, r)).await;
+    Box::pin(locale_operations(client, r)).await;
+    Box::pin(merchants_operations(client, r)).await;
+    Box::pin(note_operations(client, r)).await;
+    Box::pin(opportunity_operations(client, r)).await;
+    Box::pin(order_total_discounts_operations(client, r)).await;
+    Box::pin(orders_operations(client, r)).await;
+    Box::pin(payment_method_configs_operations(client, r)).await;
+    Box::pin(payment_methods_operations(client, r)).await;
+    Box::pin(product_categories_operations(client, r)).await;
+    Box::pin(product_discounts_operations(client, r)).await;
+    Box::pin(product_interest_bundles_operations(client, r)).await;
+    Box::pin(products_operations(client, r)).await;
+    Box::pin(referral_operations(client, r)).await;
+    Box::pin(reporting_operations(client, r)).await;
+    Box::pin(sales_operations(client, r)).await;
+    Box::pin(settings_operations(client, r)).await;
+    Box::pin(shipping_operations(client, r)).await;
+    Box::pin(shipping_discounts_operations(client, r)).await;
+    Box::pin(subscription_plans_operations(client, r)).await;
+    Box::pin(subscriptions_operations(client, r)).await;
+    Box::pin(tags_operations(client, r)).await;
+    Box::pin(task_operations(client, r)).await;
+    Box::pin(user_groups_operations(client, r)).await;
+    Box::pin(users_operations(client, r)).await;
+    Box::pin(webforms_operations(client, r)).await;
+}
 /// Operations no value the spec allows can call, and why.
 const LEFT_OUT: &[(&str, &str, &str)] = &[];
+/// Operations called with less than the test would send, for the spec's sake.
+const TOLERATED: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/rest/v2/tasks",
+        "no value fits property `remind_time_mins` as written; left out",
+    ),
+    (
+        "PATCH",
+        "/rest/v2/tasks/{task_id}",
+        "no value fits property `remind_time_mins` as written; left out",
+    ),
+];
+fn client(url: &str, prefer: &str) -> Client {
+    let mut headers = keap::runtime::reqwest::header::HeaderMap::new();
+    headers.insert("prefer", prefer.parse().expect("header"));
+    let http = keap::runtime::reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("http client");
+    Client::builder()
+        .base_url(url)
+        .http_client(http)
+        .auth(Auth::bearer("prism"))
+        .quota(Quota::unlimited())
+        .retry(RetryPolicy::none())
+        .build()
+        .expect("client")
+}
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {
@@ -4509,66 +4616,35 @@ async fn every_operation_against_prism() {
         .expect(
             "set KEAP_PRISM_URL to a running `prism mock --dynamic` of this crate's spec",
         );
-    let client = Client::builder()
-        .base_url(url)
-        .auth(Auth::bearer("prism"))
-        .quota(Quota::unlimited())
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("client");
-    let mut r = Report::default();
-    Box::pin(affiliate_operations(&client, &mut r)).await;
-    Box::pin(automation_operations(&client, &mut r)).await;
-    Box::pin(automation_category_operations(&client, &mut r)).await;
-    Box::pin(business_profile_operations(&client, &mut r)).await;
-    Box::pin(campaign_operations(&client, &mut r)).await;
-    Box::pin(category_discounts_operations(&client, &mut r)).await;
-    Box::pin(company_operations(&client, &mut r)).await;
-    Box::pin(contact_operations(&client, &mut r)).await;
-    Box::pin(email_operations(&client, &mut r)).await;
-    Box::pin(email_address_operations(&client, &mut r)).await;
-    Box::pin(files_operations(&client, &mut r)).await;
-    Box::pin(free_trial_discounts_operations(&client, &mut r)).await;
-    Box::pin(integrations_operations(&client, &mut r)).await;
-    Box::pin(lead_score_operations(&client, &mut r)).await;
-    Box::pin(lead_source_categories_operations(&client, &mut r)).await;
-    Box::pin(lead_source_expenses_operations(&client, &mut r)).await;
-    Box::pin(lead_source_recurring_expenses_operations(&client, &mut r)).await;
-    Box::pin(lead_sources_operations(&client, &mut r)).await;
-    Box::pin(locale_operations(&client, &mut r)).await;
-    Box::pin(merchants_operations(&client, &mut r)).await;
-    Box::pin(note_operations(&client, &mut r)).await;
-    Box::pin(opportunity_operations(&client, &mut r)).await;
-    Box::pin(order_total_discounts_operations(&client, &mut r)).await;
-    Box::pin(orders_operations(&client, &mut r)).await;
-    Box::pin(payment_method_configs_operations(&client, &mut r)).await;
-    Box::pin(payment_methods_operations(&client, &mut r)).await;
-    Box::pin(product_categories_operations(&client, &mut r)).await;
-    Box::pin(product_discounts_operations(&client, &mut r)).await;
-    Box::pin(product_interest_bundles_operations(&client, &mut r)).await;
-    Box::pin(products_operations(&client, &mut r)).await;
-    Box::pin(referral_operations(&client, &mut r)).await;
-    Box::pin(reporting_operations(&client, &mut r)).await;
-    Box::pin(sales_operations(&client, &mut r)).await;
-    Box::pin(settings_operations(&client, &mut r)).await;
-    Box::pin(shipping_operations(&client, &mut r)).await;
-    Box::pin(shipping_discounts_operations(&client, &mut r)).await;
-    Box::pin(subscription_plans_operations(&client, &mut r)).await;
-    Box::pin(subscriptions_operations(&client, &mut r)).await;
-    Box::pin(tags_operations(&client, &mut r)).await;
-    Box::pin(task_operations(&client, &mut r)).await;
-    Box::pin(user_groups_operations(&client, &mut r)).await;
-    Box::pin(users_operations(&client, &mut r)).await;
-    Box::pin(webforms_operations(&client, &mut r)).await;
+    let mut r = Report {
+        dynamic: true,
+        ..Report::default()
+    };
+    Box::pin(every_operation(&client(&url, "dynamic=true"), &mut r)).await;
+    r.dynamic = false;
+    Box::pin(every_operation(&client(&url, "dynamic=false"), &mut r)).await;
     for (method, path, why) in LEFT_OUT {
         println!("left out: {method} {path}: {why}");
     }
+    for (method, path, why) in TOLERATED {
+        println!("tolerated: {method} {path}: {why}");
+    }
+    for (method, path) in &r.unmockable {
+        println!(
+            "tolerated: {method} {path}: Prism could not make a random body (recursive schema); checked with the example body"
+        );
+    }
+    let [(get, get_ok), (other, other_ok)] = r.counts();
     println!(
-        "contract: GET {} called, {} passed; POST/PUT/PATCH/DELETE {} called, {} passed; {} left out",
-        r.get[0], r.get[1], r.other[0], r.other[1], LEFT_OUT.len()
+        "contract: GET {get} called, {get_ok} passed; POST/PUT/PATCH/DELETE {other} called, {other_ok} passed; {} left out; {} tolerated (spec defects, Prism limits)",
+        LEFT_OUT.len(), TOLERATED.len() + r.unmockable.len()
     );
+    let failures: Vec<String> = r
+        .failures
+        .iter()
+        .map(|(m, p, why)| format!("{m} {p}: {why}"))
+        .collect();
     assert!(
-        r.failures.is_empty(), "{} operations failed:\n{}", r.failures.len(), r.failures
-        .join("\n")
+        failures.is_empty(), "{} calls failed:\n{}", failures.len(), failures.join("\n")
     );
 }

@@ -16,6 +16,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("paginate.rs", include_str!("../../../templates/src/runtime/paginate.rs")),
     ("quota.rs", include_str!("../../../templates/src/runtime/quota.rs")),
     ("request.rs", include_str!("../../../templates/src/runtime/request.rs")),
+    ("time.rs", include_str!("../../../templates/src/runtime/time.rs")),
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
 ];
 

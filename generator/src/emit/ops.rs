@@ -1,7 +1,7 @@
 //! `api/`: one module per tag, one method and one request builder per operation.
 
 use super::{docs, ty};
-use crate::model::{Api, BodyKind, Operation, Pagination, Param, ParamIn, Prim, Response, Style, Tag, TypeRef};
+use crate::model::{Api, BodyKind, Cursor, Operation, Pagination, Param, ParamIn, Prim, Response, Style, Tag, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -275,16 +275,74 @@ fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
     let Response::Json(page_ty) = &op.response else { return quote!() };
     let page = ty(page_ty, false);
     let item = ty(&pg.item, false);
-    let token = format_ident!("{}", pg.token_param);
-    let next = format_ident!("{}", pg.next_field);
     let items = format_ident!("{}", pg.items_field);
-    let set = if pg.token_required { quote!(self.#token = token;) } else { quote!(self.#token = Some(token);) };
-    let get = if pg.next_required { quote!(Some(page.#next.as_str())) } else { quote!(page.#next.as_deref()) };
+    let param = |n: &str| op.params.iter().find(|p| p.name == n);
+    let text = |field: &str, plain: bool| {
+        let f = format_ident!("{}", field);
+        if plain {
+            quote!(Some(page.#f.as_str()))
+        } else {
+            quote!(page.#f.as_deref())
+        }
+    };
+    let (follows, next_request) = match &pg.cursor {
+        Cursor::Token { param: token, next_field, next_required } => {
+            let plain = param(token).is_some_and(|p| p.required);
+            let t = format_ident!("{}", token);
+            let (sent, set) = if plain {
+                (quote!(Some(self.#t.as_str())), quote!(token))
+            } else {
+                (quote!(self.#t.as_deref()), quote!(Some(token)))
+            };
+            let next = text(next_field, *next_required);
+            (
+                "following `next_page_token` until the server sends none",
+                quote! {
+                    let token = crate::runtime::next_token(#sent, #next)?;
+                    Some(Self { #t: #set, ..self.clone() })
+                },
+            )
+        }
+        Cursor::Offset { offset, limit, next_field, next_required } => {
+            // As i64, whatever the parameters' width.
+            let wide = |n: &str| {
+                let p = param(n);
+                let f = format_ident!("{}", n);
+                let v = if p.is_some_and(|p| p.required) { quote!(Some(self.#f)) } else { quote!(self.#f) };
+                if p.is_some_and(|p| p.ty == TypeRef::Prim(Prim::I32)) {
+                    quote!(#v.map(i64::from))
+                } else {
+                    v
+                }
+            };
+            let (sent, per_page) = (wide(offset), wide(limit));
+            let o = format_ident!("{}", offset);
+            let narrow = if param(offset).is_some_and(|p| p.ty == TypeRef::Prim(Prim::I32)) {
+                quote!(i32::try_from(at).ok()?)
+            } else {
+                quote!(at)
+            };
+            let set = if param(offset).is_some_and(|p| p.required) { narrow } else { quote!(Some(#narrow)) };
+            let next = next_field.as_ref().map_or(quote!(None), |f| text(f, *next_required));
+            let received = if pg.items_required {
+                quote!(page.#items.len())
+            } else {
+                quote!(page.#items.as_ref().map_or(0, Vec::len))
+            };
+            (
+                "moving `offset` past the items received until a page comes back empty or short",
+                quote! {
+                    let at = crate::runtime::next_offset(#sent, #per_page, #received, #next)?;
+                    Some(Self { #o: #set, ..self.clone() })
+                },
+            )
+        }
+    };
+    let pages_doc = format!(" Every page, {follows}; one request per page, each within the client's quota.");
     let take = if pg.items_required { quote!(page.#items) } else { quote!(page.#items.unwrap_or_default()) };
     quote! {
         impl #name {
-            /// Every page, following `next_page_token` until the server sends none; one
-            /// request per page, each within the client's quota.
+            #[doc = #pages_doc]
             pub fn pages(self) -> crate::runtime::Pages<Self> {
                 crate::runtime::Pages::new(self)
             }
@@ -296,15 +354,11 @@ fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
         impl crate::runtime::Paginated for #name {
             type Page = #page;
             type Item = #item;
-            fn with_token(mut self, token: String) -> Self {
-                #set
-                self
+            fn next_request(&self, page: &Self::Page) -> Option<Self> {
+                #next_request
             }
             fn fetch(self) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send + 'static {
                 self.send()
-            }
-            fn next_token(page: &Self::Page) -> Option<&str> {
-                #get
             }
             fn into_items(page: Self::Page) -> Vec<Self::Item> {
                 #take

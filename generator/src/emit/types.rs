@@ -225,7 +225,18 @@ fn field(api: &Api, f: &Field) -> TokenStream {
     // What the server really sends: numbers where the spec says string (Keap's own
     // examples send `"id": 1001`) and numeric strings where it says integer (`"-2"`).
     use crate::model::Prim;
-    let (plain_with, option_with) = match (&f.ty, f.boxed) {
+    // Through aliases: `type RemindTime = i32;` is read as leniently as `i32`.
+    let mut resolved = &f.ty;
+    for _ in 0..16 {
+        match resolved {
+            TypeRef::Named(n) => match api.types.get(n).map(|t| &t.kind) {
+                Some(TypeKind::Alias(t)) => resolved = t,
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    let (plain_with, option_with) = match (resolved, f.boxed) {
         (TypeRef::Prim(Prim::String), false) => {
             ("crate::runtime::lenient_string", Some("crate::runtime::lenient_option_string"))
         }

@@ -1,5 +1,5 @@
-//! Pagination: list operations that take `page_token` and return `next_page_token` become
-//! streams of pages and of items, following the tokens until the server sends none.
+//! Pagination: list operations become streams of pages and of items. Keap's v2 lists
+//! take `page_token` and return `next_page_token`; v1-style lists take `offset` and `limit`.
 
 use super::error::Error;
 use futures_core::Stream;
@@ -8,42 +8,60 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// A list request that pages with `page_token` / `next_page_token`. Generated for every
-/// such operation's builder.
+/// A list request whose pages can be followed. Generated for every such operation's
+/// builder.
 pub trait Paginated: Clone + Send + Unpin + Sized + 'static {
     /// One page of results.
     type Page: Send + Unpin + 'static;
     /// One item of a page.
     type Item: Send + Unpin + 'static;
-    /// The same request for the page behind `token`.
-    fn with_token(self, token: String) -> Self;
+    /// The request for the page after `page` (which this request fetched), or `None` when
+    /// `page` was the last.
+    fn next_request(&self, page: &Self::Page) -> Option<Self>;
     /// Sends the request for one page.
     fn fetch(self) -> impl Future<Output = Result<Self::Page, Error>> + Send + 'static;
-    /// The token of the next page; `None` or empty when this was the last.
-    fn next_token(page: &Self::Page) -> Option<&str>;
     /// The page's items.
     fn into_items(page: Self::Page) -> Vec<Self::Item>;
+}
+
+/// The token to send for the next page: `received`, unless it is missing or empty (the
+/// last page) or the token just `sent` (a server repeating itself would loop forever).
+pub fn next_token(sent: Option<&str>, received: Option<&str>) -> Option<String> {
+    received.filter(|t| !t.is_empty() && Some(*t) != sent).map(str::to_owned)
+}
+
+/// The offset of the next page: past the `received` items, unless the page was empty,
+/// shorter than the `limit` asked for, or its `next` link is blank. (`next` is an absolute
+/// URL; it is not followed, so credentials never go where it points.)
+pub fn next_offset(offset: Option<i64>, limit: Option<i64>, received: usize, next: Option<&str>) -> Option<i64> {
+    let received = i64::try_from(received).ok()?;
+    let short = limit.is_some_and(|l| received < l);
+    let blank = next.is_some_and(|n| n.trim().is_empty());
+    if received == 0 || short || blank {
+        return None;
+    }
+    offset.unwrap_or(0).checked_add(received)
 }
 
 type Fetch<P> = Pin<Box<dyn Future<Output = Result<P, Error>> + Send>>;
 
 enum State<R: Paginated> {
-    Next(Option<String>),
-    Fetching(Fetch<R::Page>, Option<String>),
+    Next(R),
+    Fetching(Fetch<R::Page>, R),
     Done,
 }
 
 /// Every page of a list, in order: a [`Stream`], or call [`Pages::next_page`]. Each page
 /// is one request, so the client's quota applies to each.
 pub struct Pages<R: Paginated> {
-    request: R,
     state: State<R>,
 }
 
 impl<R: Paginated> Pages<R> {
-    /// Pages of `request`, starting with its own `page_token` (the first page if unset).
+    /// Pages of `request`, starting where it points (the first page unless its token or
+    /// offset is set).
     pub fn new(request: R) -> Self {
-        Pages { request, state: State::Next(None) }
+        Pages { state: State::Next(request) }
     }
 
     /// The next page, or `None` after the last.
@@ -58,29 +76,21 @@ impl<R: Paginated> Stream for Pages<R> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            match &mut this.state {
+            match std::mem::replace(&mut this.state, State::Done) {
                 State::Done => return Poll::Ready(None),
-                State::Next(token) => {
-                    let token = token.take();
-                    let request = match &token {
-                        Some(t) => this.request.clone().with_token(t.clone()),
-                        None => this.request.clone(),
-                    };
-                    this.state = State::Fetching(Box::pin(request.fetch()), token);
+                State::Next(request) => {
+                    this.state = State::Fetching(Box::pin(request.clone().fetch()), request);
                 }
-                State::Fetching(fetch, sent) => match fetch.as_mut().poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Err(e)) => {
-                        this.state = State::Done;
-                        return Poll::Ready(Some(Err(e)));
+                State::Fetching(mut fetch, sent) => match fetch.as_mut().poll(cx) {
+                    Poll::Pending => {
+                        this.state = State::Fetching(fetch, sent);
+                        return Poll::Pending;
                     }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(e))),
                     Poll::Ready(Ok(page)) => {
-                        // An empty token ends the list; so does a server repeating itself.
-                        let next = R::next_token(&page).filter(|t| !t.is_empty() && Some(*t) != sent.as_deref());
-                        this.state = match next {
-                            Some(t) => State::Next(Some(t.to_owned())),
-                            None => State::Done,
-                        };
+                        if let Some(next) = sent.next_request(&page) {
+                            this.state = State::Next(next);
+                        }
                         return Poll::Ready(Some(Ok(page)));
                     }
                 },
@@ -132,5 +142,30 @@ impl<R: Paginated> Stream for Items<R> {
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_end_when_missing_empty_or_repeated() {
+        assert_eq!(next_token(None, Some("b")), Some("b".into()));
+        assert_eq!(next_token(Some("a"), Some("b")), Some("b".into()));
+        assert_eq!(next_token(Some("a"), Some("a")), None);
+        assert_eq!(next_token(Some("a"), Some("")), None);
+        assert_eq!(next_token(Some("a"), None), None);
+    }
+
+    #[test]
+    fn offsets_move_past_what_came_until_a_page_is_empty_short_or_last() {
+        assert_eq!(next_offset(None, Some(2), 2, None), Some(2));
+        assert_eq!(next_offset(Some(4), Some(2), 2, Some("https://api.example.com/v1/x?offset=6")), Some(6));
+        assert_eq!(next_offset(Some(4), Some(2), 1, None), None, "short");
+        assert_eq!(next_offset(Some(4), None, 0, None), None, "empty");
+        assert_eq!(next_offset(Some(4), None, 3, Some("")), None, "blank next");
+        assert_eq!(next_offset(Some(4), None, 3, None), Some(7), "no limit: until empty");
+        assert_eq!(next_offset(Some(i64::MAX), None, 1, None), None);
     }
 }

@@ -5,12 +5,13 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// A `date-time` string as the server sent it. Kept verbatim: Keap sends several formats,
-/// and a response must never fail to decode because of one.
+/// and a response must never fail to decode because of one. [`DateTime::parse`] reads the
+/// instant; `DateTime::from(SystemTime::now())` writes one for a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct DateTime(pub String);
 
-/// A `date` string (`YYYY-MM-DD`) as the server sent it.
+/// A `date` string (`YYYY-MM-DD`) as the server sent it; [`Date::ymd`] reads its parts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct Date(pub String);

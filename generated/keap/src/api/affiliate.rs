@@ -863,8 +863,7 @@ impl ListAffiliate {
     }
 }
 impl ListAffiliate {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -876,9 +875,15 @@ impl ListAffiliate {
 impl crate::runtime::Paginated for ListAffiliate {
     type Page = crate::types::ListAffiliatesResponse;
     type Item = crate::types::RestAffiliate;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -886,9 +891,6 @@ impl crate::runtime::Paginated for ListAffiliate {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.affiliates.unwrap_or_default()
@@ -983,8 +985,7 @@ impl ListAffiliateCommissionPrograms {
     }
 }
 impl ListAffiliateCommissionPrograms {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -996,9 +997,15 @@ impl ListAffiliateCommissionPrograms {
 impl crate::runtime::Paginated for ListAffiliateCommissionPrograms {
     type Page = crate::types::ListAffiliateCommissionProgramsResponse;
     type Item = crate::types::AffiliateProgramV2;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -1006,9 +1013,6 @@ impl crate::runtime::Paginated for ListAffiliateCommissionPrograms {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.commission_programs.unwrap_or_default()
@@ -1931,8 +1935,7 @@ impl ListAffiliateLinks {
     }
 }
 impl ListAffiliateLinks {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -1944,9 +1947,15 @@ impl ListAffiliateLinks {
 impl crate::runtime::Paginated for ListAffiliateLinks {
     type Page = crate::types::ListAffiliateLinksResponse;
     type Item = crate::types::AffiliateLink;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -1954,9 +1963,6 @@ impl crate::runtime::Paginated for ListAffiliateLinks {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.affiliate_links.unwrap_or_default()
@@ -2123,8 +2129,7 @@ impl ListSummaries {
     }
 }
 impl ListSummaries {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -2136,9 +2141,15 @@ impl ListSummaries {
 impl crate::runtime::Paginated for ListSummaries {
     type Page = crate::types::ListAffiliateSummariesResponse;
     type Item = crate::types::AffiliateSummaryRecord;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -2146,9 +2157,6 @@ impl crate::runtime::Paginated for ListSummaries {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.affiliate_summaries.unwrap_or_default()
@@ -2252,8 +2260,7 @@ impl ListAffiliatePayments {
     }
 }
 impl ListAffiliatePayments {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -2265,9 +2272,15 @@ impl ListAffiliatePayments {
 impl crate::runtime::Paginated for ListAffiliatePayments {
     type Page = crate::types::ListAffiliatePaymentsResponse;
     type Item = crate::types::RestAffiliatePayment;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -2275,9 +2288,6 @@ impl crate::runtime::Paginated for ListAffiliatePayments {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.affiliate_payments.unwrap_or_default()
@@ -2363,8 +2373,7 @@ impl GetReferralsByAffiliateId {
     }
 }
 impl GetReferralsByAffiliateId {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -2376,9 +2385,15 @@ impl GetReferralsByAffiliateId {
 impl crate::runtime::Paginated for GetReferralsByAffiliateId {
     type Page = crate::types::ListAffiliateReferralsResponse;
     type Item = crate::types::Referral;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -2386,9 +2401,6 @@ impl crate::runtime::Paginated for GetReferralsByAffiliateId {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.referrals.unwrap_or_default()
@@ -2469,8 +2481,7 @@ impl GetAffiliateCommissions {
     }
 }
 impl GetAffiliateCommissions {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -2482,9 +2493,15 @@ impl GetAffiliateCommissions {
 impl crate::runtime::Paginated for GetAffiliateCommissions {
     type Page = crate::types::ListAffiliateCommissionsResponse;
     type Item = crate::types::AffiliateCommission;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -2492,9 +2509,6 @@ impl crate::runtime::Paginated for GetAffiliateCommissions {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.affiliate_commissions.unwrap_or_default()

@@ -151,8 +151,7 @@ impl ListEmailAddressStatuses {
     }
 }
 impl ListEmailAddressStatuses {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -164,9 +163,15 @@ impl ListEmailAddressStatuses {
 impl crate::runtime::Paginated for ListEmailAddressStatuses {
     type Page = crate::types::ListEmailAddressStatusResponse;
     type Item = crate::types::RestEmailAddressStatus;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -174,9 +179,6 @@ impl crate::runtime::Paginated for ListEmailAddressStatuses {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.email_addresses.unwrap_or_default()

@@ -168,8 +168,7 @@ impl ListLeadSourceCategories {
     }
 }
 impl ListLeadSourceCategories {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -181,9 +180,15 @@ impl ListLeadSourceCategories {
 impl crate::runtime::Paginated for ListLeadSourceCategories {
     type Page = crate::types::ListLeadSourceCategoriesResponse;
     type Item = crate::types::LeadSourceCategory;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -191,9 +196,6 @@ impl crate::runtime::Paginated for ListLeadSourceCategories {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.lead_source_categories.unwrap_or_default()

@@ -206,8 +206,7 @@ impl ListLeadSourceRecurringExpenses {
     }
 }
 impl ListLeadSourceRecurringExpenses {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -219,9 +218,15 @@ impl ListLeadSourceRecurringExpenses {
 impl crate::runtime::Paginated for ListLeadSourceRecurringExpenses {
     type Page = crate::types::ListLeadSourceRecurringExpensesResponse;
     type Item = crate::types::LeadSourceRecurringExpense;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -229,9 +234,6 @@ impl crate::runtime::Paginated for ListLeadSourceRecurringExpenses {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.lead_source_recurring_expenses.unwrap_or_default()
@@ -462,8 +464,7 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
     }
 }
 impl ListExpensesIncurredFromLeadSourceRecurringExpense {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -475,9 +476,15 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
 impl crate::runtime::Paginated for ListExpensesIncurredFromLeadSourceRecurringExpense {
     type Page = crate::types::ListLeadSourceExpensesResponse;
     type Item = crate::types::LeadSourceExpense;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -485,9 +492,6 @@ impl crate::runtime::Paginated for ListExpensesIncurredFromLeadSourceRecurringEx
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.lead_source_expenses.unwrap_or_default()

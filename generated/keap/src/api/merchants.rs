@@ -99,8 +99,7 @@ impl ListMerchants {
     }
 }
 impl ListMerchants {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -112,9 +111,15 @@ impl ListMerchants {
 impl crate::runtime::Paginated for ListMerchants {
     type Page = crate::types::ListMerchantsResponse;
     type Item = crate::types::ListMerchantAccountResponse;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -122,9 +127,6 @@ impl crate::runtime::Paginated for ListMerchants {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.merchant_accounts.unwrap_or_default()

@@ -449,8 +449,7 @@ impl ListNotes {
     }
 }
 impl ListNotes {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -462,9 +461,15 @@ impl ListNotes {
 impl crate::runtime::Paginated for ListNotes {
     type Page = crate::types::ListNotesResponse;
     type Item = crate::types::Note;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -472,9 +477,6 @@ impl crate::runtime::Paginated for ListNotes {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.notes.unwrap_or_default()
@@ -743,8 +745,7 @@ impl ListAllNotes {
     }
 }
 impl ListAllNotes {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -756,9 +757,15 @@ impl ListAllNotes {
 impl crate::runtime::Paginated for ListAllNotes {
     type Page = crate::types::ListNotesResponse;
     type Item = crate::types::Note;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -766,9 +773,6 @@ impl crate::runtime::Paginated for ListAllNotes {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.notes.unwrap_or_default()
@@ -1157,8 +1161,7 @@ impl ListNoteTemplates {
     }
 }
 impl ListNoteTemplates {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -1170,9 +1173,15 @@ impl ListNoteTemplates {
 impl crate::runtime::Paginated for ListNoteTemplates {
     type Page = crate::types::ListNoteTemplateResponse;
     type Item = crate::types::NoteTemplate;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -1180,9 +1189,6 @@ impl crate::runtime::Paginated for ListNoteTemplates {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.note_templates.unwrap_or_default()

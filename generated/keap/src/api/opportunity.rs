@@ -507,8 +507,7 @@ impl ListOpportunities {
     }
 }
 impl ListOpportunities {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -520,9 +519,15 @@ impl ListOpportunities {
 impl crate::runtime::Paginated for ListOpportunities {
     type Page = crate::types::ListOpportunitiesResponse;
     type Item = crate::types::RestV2Opportunity;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -530,9 +535,6 @@ impl crate::runtime::Paginated for ListOpportunities {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.opportunities.unwrap_or_default()
@@ -963,8 +965,7 @@ impl ListOpportunityStageMoves {
     }
 }
 impl ListOpportunityStageMoves {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -976,9 +977,15 @@ impl ListOpportunityStageMoves {
 impl crate::runtime::Paginated for ListOpportunityStageMoves {
     type Page = crate::types::ListOpportunityStageMoveResponse;
     type Item = crate::types::OpportunityStageMove;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -986,9 +993,6 @@ impl crate::runtime::Paginated for ListOpportunityStageMoves {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.stage_moves.unwrap_or_default()
@@ -1081,8 +1085,7 @@ impl ListOpportunityStages {
     }
 }
 impl ListOpportunityStages {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -1094,9 +1097,15 @@ impl ListOpportunityStages {
 impl crate::runtime::Paginated for ListOpportunityStages {
     type Page = crate::types::ListOpportunityStagesResponse;
     type Item = crate::types::RestOpportunityStage;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -1104,9 +1113,6 @@ impl crate::runtime::Paginated for ListOpportunityStages {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.stages.unwrap_or_default()

@@ -148,8 +148,7 @@ impl ListPaymentMethods1 {
     }
 }
 impl ListPaymentMethods1 {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -161,9 +160,15 @@ impl ListPaymentMethods1 {
 impl crate::runtime::Paginated for ListPaymentMethods1 {
     type Page = crate::types::ListContactPaymentMethodsResponse;
     type Item = crate::types::PaymentMethod;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -171,9 +176,6 @@ impl crate::runtime::Paginated for ListPaymentMethods1 {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.records.unwrap_or_default()
@@ -304,8 +306,7 @@ impl ListPaymentMethods {
     }
 }
 impl ListPaymentMethods {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -317,9 +318,15 @@ impl ListPaymentMethods {
 impl crate::runtime::Paginated for ListPaymentMethods {
     type Page = crate::types::ListPaymentMethodsResponse;
     type Item = crate::types::PaymentMethod;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -327,9 +334,6 @@ impl crate::runtime::Paginated for ListPaymentMethods {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.payment_methods.unwrap_or_default()

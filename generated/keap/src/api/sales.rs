@@ -157,8 +157,7 @@ impl ListPayments {
     }
 }
 impl ListPayments {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -170,9 +169,15 @@ impl ListPayments {
 impl crate::runtime::Paginated for ListPayments {
     type Page = crate::types::ListPayments;
     type Item = crate::types::Payment;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -180,9 +185,6 @@ impl crate::runtime::Paginated for ListPayments {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.payments.unwrap_or_default()
@@ -268,8 +270,7 @@ impl ListTransactions {
     }
 }
 impl ListTransactions {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -281,9 +282,15 @@ impl ListTransactions {
 impl crate::runtime::Paginated for ListTransactions {
     type Page = crate::types::ListTransactions;
     type Item = crate::types::TransactionV2;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -291,9 +298,6 @@ impl crate::runtime::Paginated for ListTransactions {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.transactions.unwrap_or_default()

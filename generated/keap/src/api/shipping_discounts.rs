@@ -193,8 +193,7 @@ impl ListShippingDiscounts {
     }
 }
 impl ListShippingDiscounts {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -206,9 +205,15 @@ impl ListShippingDiscounts {
 impl crate::runtime::Paginated for ListShippingDiscounts {
     type Page = crate::types::ListShippingDiscountsResponse;
     type Item = crate::types::ShippingDiscount;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -216,9 +221,6 @@ impl crate::runtime::Paginated for ListShippingDiscounts {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.discounts.unwrap_or_default()

@@ -311,8 +311,7 @@ impl ListTags {
     }
 }
 impl ListTags {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -324,9 +323,15 @@ impl ListTags {
 impl crate::runtime::Paginated for ListTags {
     type Page = crate::types::ListTagsResponse;
     type Item = crate::types::Tag;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -334,9 +339,6 @@ impl crate::runtime::Paginated for ListTags {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.tags.unwrap_or_default()
@@ -443,8 +445,7 @@ impl ListTagCategories {
     }
 }
 impl ListTagCategories {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -456,9 +457,15 @@ impl ListTagCategories {
 impl crate::runtime::Paginated for ListTagCategories {
     type Page = crate::types::ListTagCategoriesResponse;
     type Item = crate::types::TagCategory;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -466,9 +473,6 @@ impl crate::runtime::Paginated for ListTagCategories {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.tag_categories.unwrap_or_default()
@@ -747,8 +751,7 @@ impl ListCompaniesForTagId {
     }
 }
 impl ListCompaniesForTagId {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -760,9 +763,15 @@ impl ListCompaniesForTagId {
 impl crate::runtime::Paginated for ListCompaniesForTagId {
     type Page = crate::types::ListTaggedCompaniesResponse;
     type Item = crate::types::TaggedCompany;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -770,9 +779,6 @@ impl crate::runtime::Paginated for ListCompaniesForTagId {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.tagged_companies.unwrap_or_default()
@@ -861,8 +867,7 @@ impl ListContactsWithTagId {
     }
 }
 impl ListContactsWithTagId {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -874,9 +879,15 @@ impl ListContactsWithTagId {
 impl crate::runtime::Paginated for ListContactsWithTagId {
     type Page = crate::types::ListTaggedContactsResponse;
     type Item = crate::types::TaggedContact;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -884,9 +895,6 @@ impl crate::runtime::Paginated for ListContactsWithTagId {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.contacts.unwrap_or_default()

@@ -173,8 +173,7 @@ impl ListPaginatedUsers {
     }
 }
 impl ListPaginatedUsers {
-    /// Every page, following `next_page_token` until the server sends none; one
-    /// request per page, each within the client's quota.
+    /// Every page, following `next_page_token` until the server sends none; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -186,9 +185,15 @@ impl ListPaginatedUsers {
 impl crate::runtime::Paginated for ListPaginatedUsers {
     type Page = crate::types::ListUsersPaginatedResponse;
     type Item = crate::types::User;
-    fn with_token(mut self, token: String) -> Self {
-        self.page_token = Some(token);
-        self
+    fn next_request(&self, page: &Self::Page) -> Option<Self> {
+        let token = crate::runtime::next_token(
+            self.page_token.as_deref(),
+            page.next_page_token.as_deref(),
+        )?;
+        Some(Self {
+            page_token: Some(token),
+            ..self.clone()
+        })
     }
     fn fetch(
         self,
@@ -196,9 +201,6 @@ impl crate::runtime::Paginated for ListPaginatedUsers {
         Output = Result<Self::Page, crate::Error>,
     > + Send + 'static {
         self.send()
-    }
-    fn next_token(page: &Self::Page) -> Option<&str> {
-        page.next_page_token.as_deref()
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.users.unwrap_or_default()

@@ -15,6 +15,7 @@ mod filter;
 mod paginate;
 mod quota;
 mod request;
+mod time;
 mod values;
 
 pub use auth::{Auth, OAuth2Builder, OnRefresh, Secret, Tokens, API_KEY_HEADER, DEFAULT_TOKEN_URL};
@@ -22,9 +23,10 @@ pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::Filter;
-pub use paginate::{Items, Pages, Paginated};
+pub use paginate::{next_offset, next_token, Items, Pages, Paginated};
 pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaGate, QuotaStore, Wait, Window};
 pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
+pub use time::Timestamp;
 pub use values::{
     lenient_number, lenient_option_number, lenient_option_string, lenient_option_strings, lenient_string,
     lenient_strings, null_as_default, Date, DateTime, FilePart, ToParam, ToParams,

@@ -21,7 +21,11 @@ pub struct CreateTask {
     pub owner_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateTaskPriority>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub remind_time_mins: Option<RemindTime>,
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub title: String,
@@ -90,7 +94,7 @@ pub type RemindTime = i32;
 /// Spec: `/paths/~1rest~1v2~1reminders/post/requestBody/content/application~1json/schema`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetReminderBody {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub remind_time_mins: RemindTime,
 }
 impl SetReminderBody {
@@ -114,7 +118,11 @@ pub struct Task {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub remind_time_mins: Option<RemindTime>,
     #[serde(
         default,

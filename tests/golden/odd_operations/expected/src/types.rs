@@ -28,7 +28,7 @@ pub type IdList = Vec<String>;
 /// Spec: `/components/schemas/Into`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Into2 {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub code: Code,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<Shape>,

@@ -45,6 +45,12 @@ impl Client {
     pub fn quota(&self) -> Vec<runtime::Budget> {
         self.transport.quota()
     }
+    /// Operations tagged `Legacy`.
+    pub fn legacy(&self) -> api::LegacyApi {
+        api::LegacyApi {
+            client: self.clone(),
+        }
+    }
     /// Operations tagged `Notes`.
     pub fn notes(&self) -> api::NotesApi {
         api::NotesApi {

@@ -7,6 +7,24 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+/// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema`
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListContactsV1Response {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Vec<Note>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_number",
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub count: Option<i32>,
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub next: Option<String>,
+}
 /// Spec: `/paths/~1notes/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNotesResponse {
@@ -26,6 +44,18 @@ impl ListNotesResponse {
             next_page_token: None,
             notes: notes.into(),
         }
+    }
+}
+/// Spec: `/paths/~1v1~1orders/get/responses/200/content/application~1json/schema`
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListOrdersV1Response {
+    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
+    pub orders: Vec<String>,
+}
+impl ListOrdersV1Response {
+    /// A value with the required fields set and the others empty.
+    pub fn new(orders: impl Into<Vec<String>>) -> Self {
+        Self { orders: orders.into() }
     }
 }
 /// Spec: `/paths/~1tags/get/responses/200/content/application~1json/schema`
