@@ -45,7 +45,7 @@ pub fn operation(raw: &Value, path: &str, method: &str) -> OperationSample {
             p.get("content").and_then(Value::as_object).and_then(|c| c.values().next()).and_then(|m| m.get("schema"))
         });
         let key = (location.to_string(), name.to_string());
-        match schema.and_then(|s| build(raw, s, 0, &mut out.left_out)) {
+        match schema.and_then(|s| build(raw, s, 0, &mut out.left_out).ok()) {
             Some(v) => {
                 out.params.insert(key, v);
             }
@@ -75,13 +75,13 @@ pub fn operation(raw: &Value, path: &str, method: &str) -> OperationSample {
     };
     match crate::lower::body_kind(media) {
         crate::model::BodyKind::Multipart | crate::model::BodyKind::Form => {
-            if let Some(Value::Object(fields)) = build(raw, schema, 0, &mut out.left_out) {
+            if let Ok(Value::Object(fields)) = build(raw, schema, 0, &mut out.left_out) {
                 for (k, v) in fields {
                     out.params.insert(("body".into(), k), v);
                 }
             }
         }
-        crate::model::BodyKind::Json => out.body = build(raw, schema, 0, &mut out.left_out),
+        crate::model::BodyKind::Json => out.body = build(raw, schema, 0, &mut out.left_out).ok(),
         crate::model::BodyKind::Bytes(_) => {}
     }
     out.left_out.sort();
@@ -105,15 +105,24 @@ fn deref<'v>(raw: &'v Value, mut v: &'v Value, mut depth: usize) -> &'v Value {
 
 /// A value satisfying `schema` (what a JSON Schema validator such as Prism's would accept).
 pub fn instance(raw: &Value, schema: &Value) -> Option<Value> {
-    build(raw, schema, 0, &mut Vec::new())
+    build(raw, schema, 0, &mut Vec::new()).ok()
+}
+
+/// Why no value was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum No {
+    /// Recursion went deeper than [`MAX_DEPTH`]: no defect of the spec.
+    Deep,
+    /// No value satisfies the schema as written.
+    Fits,
 }
 
 /// [`instance`], noting the optional properties no value fits in `left_out`.
-fn build(raw: &Value, schema: &Value, depth: usize, left_out: &mut Vec<String>) -> Option<Value> {
+fn build(raw: &Value, schema: &Value, depth: usize, left_out: &mut Vec<String>) -> Result<Value, No> {
     if depth > MAX_DEPTH {
-        return None;
+        return Err(No::Deep);
     }
-    let s = deref(raw, schema, 0).as_object()?;
+    let s = deref(raw, schema, 0).as_object().ok_or(No::Fits)?;
     if let Some(Value::Array(parts)) = s.get("allOf") {
         // Sibling keywords constrain the same value; parts that only annotate (Keap wraps
         // `$ref`s as `allOf: [$ref, {description}]`) constrain nothing.
@@ -128,11 +137,19 @@ fn build(raw: &Value, schema: &Value, depth: usize, left_out: &mut Vec<String>) 
                 v => other = Some(v),
             }
         }
-        return merged.map(Value::Object).or(other).or_else(|| Some(Value::String("keapgen".into())));
+        return Ok(merged.map(Value::Object).or(other).unwrap_or_else(|| Value::String("keapgen".into())));
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(parts)) = s.get(key) {
-            return parts.iter().find_map(|p| build(raw, p, depth + 1, left_out));
+            let mut why = No::Fits;
+            for p in parts {
+                match build(raw, p, depth + 1, left_out) {
+                    Ok(v) => return Ok(v),
+                    Err(No::Deep) => why = No::Deep,
+                    Err(No::Fits) => {}
+                }
+            }
+            return Err(why);
         }
     }
     let ty = s.get("type").and_then(Value::as_str).or_else(|| {
@@ -146,23 +163,26 @@ fn build(raw: &Value, schema: &Value, depth: usize, left_out: &mut Vec<String>) 
     });
     if s.contains_key(crate::load::ENUM_AS_WRITTEN) {
         // As written, no value satisfies both the type and the enum.
-        return None;
+        return Err(No::Fits);
     }
     match ty {
         Some("object") => object(raw, s, depth, left_out),
         Some("array") => {
             let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0);
-            let Some(item) = s.get("items").and_then(|i| build(raw, i, depth + 1, left_out)) else {
-                return (min == 0).then(|| Value::Array(Vec::new()));
+            let item = match s.get("items").map(|i| build(raw, i, depth + 1, left_out)) {
+                Some(Ok(item)) => item,
+                Some(Err(_)) | None if min == 0 => return Ok(Value::Array(Vec::new())),
+                Some(Err(why)) => return Err(why),
+                None => return Err(No::Fits),
             };
             let unique = s.get("uniqueItems").and_then(Value::as_bool).unwrap_or(false);
             let n = min.max(1);
             if unique && n > 1 {
-                return None;
+                return Err(No::Fits);
             }
-            Some(Value::Array(vec![item; n as usize]))
+            Ok(Value::Array(vec![item; n as usize]))
         }
-        _ => leaf(s, ty),
+        _ => leaf(s, ty).ok_or(No::Fits),
     }
 }
 
@@ -189,7 +209,7 @@ fn constrains(s: &Value) -> bool {
     s.as_object().is_some_and(|o| KEYWORDS.iter().any(|k| o.contains_key(*k)))
 }
 
-fn object(raw: &Value, s: &Map<String, Value>, depth: usize, left_out: &mut Vec<String>) -> Option<Value> {
+fn object(raw: &Value, s: &Map<String, Value>, depth: usize, left_out: &mut Vec<String>) -> Result<Value, No> {
     let required: Vec<&str> = s
         .get("required")
         .and_then(Value::as_array)
@@ -204,16 +224,16 @@ fn object(raw: &Value, s: &Map<String, Value>, depth: usize, left_out: &mut Vec<
             continue;
         }
         match build(raw, prop, depth + 1, left_out) {
-            Some(v) => {
+            Ok(v) => {
                 out.insert(name.clone(), v);
             }
-            None if must => return None,
+            Err(why) if must => return Err(why),
+            Err(No::Fits) => left_out.push(format!("property `{name}`")),
             // Recursion cut short is no defect of the spec.
-            None if depth + 1 < MAX_DEPTH => left_out.push(format!("property `{name}`")),
-            None => {}
+            Err(No::Deep) => {}
         }
     }
-    Some(Value::Object(out))
+    Ok(Value::Object(out))
 }
 
 /// A scalar: the example when it satisfies the schema, else the default, an enum value or a
@@ -407,8 +427,8 @@ mod tests {
         assert_eq!(instance(&raw, &wrapped).unwrap()["title"], json!("Call"));
         assert_eq!(instance(&raw, &json!({"$ref": "#/components/schemas/Impossible"})), None);
         let mut left_out = Vec::new();
-        build(&raw, &json!({"$ref": "#/components/schemas/Task"}), 0, &mut left_out);
-        assert_eq!(left_out, ["property `remind`"]);
+        build(&raw, &json!({"$ref": "#/components/schemas/Task"}), 0, &mut left_out).unwrap();
+        assert_eq!(left_out, ["property `remind`"], "recursion cut short in `Node` is no defect");
     }
 
     #[test]

@@ -128,8 +128,16 @@ fn call(
         (Some(_), Some(body)) => setters.push(quote!(.body(#body))),
         _ => {}
     }
-    if !sample.left_out.is_empty() {
-        let what = format!("no value fits {} as written; left out", sample.left_out.join(", "));
+    // The mask's own absence is said above.
+    let mask = op.update_mask.as_ref().and_then(|m| op.params.iter().find(|p| p.name == m.param));
+    let left_out: Vec<&str> = sample
+        .left_out
+        .iter()
+        .filter(|l| mask.is_none_or(|p| **l != format!("parameter `{}`", p.api_name)))
+        .map(String::as_str)
+        .collect();
+    if !left_out.is_empty() {
+        let what = format!("no value fits {} as written; left out", left_out.join(", "));
         tolerated = Some(tolerated.map_or(what.clone(), |t| format!("{t}; {what}")));
     }
     let request = quote!(client.#module().#method(#(#args),*)#(#setters)*);
