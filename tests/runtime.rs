@@ -503,4 +503,11 @@ fn responses_decode_whatever_the_server_really_sends() {
     assert!(again.get("unheard_of").is_none() && again.get("given_name").is_none());
     let back: Contact = serde_json::from_value(again).unwrap();
     assert_eq!(back, c);
+    // Dates keep their text and read as the same instant, whichever form they came in.
+    let (created, updated) = (c.create_time.unwrap(), c.update_time.unwrap());
+    assert_eq!((created.as_str(), updated.as_str()), ("2024-03-18 17:00", "1710781200"));
+    assert_eq!(created.parse(), updated.parse());
+    assert_eq!(created.parse().unwrap().to_string(), "2024-03-18T17:00:00Z");
+    let odd = keap::runtime::DateTime::from("next tuesday");
+    assert_eq!((odd.parse(), odd.as_str()), (None, "next tuesday"));
 }

@@ -401,11 +401,14 @@ impl<'a> Lowerer<'a> {
         let mut ns = Namespace::default();
         let mut fields = Vec::with_capacity(props.len());
         for p in props {
-            let ty = self.boxed_schema(p.schema, &parent.child(&p.name), &p.pointer)?;
+            let mut ty = self.boxed_schema(p.schema, &parent.child(&p.name), &p.pointer)?;
             let data = match p.schema {
                 ReferenceOr::Item(s) => Some(&s.schema_data),
                 ReferenceOr::Reference { .. } => None,
             };
+            if let ReferenceOr::Item(s) = p.schema {
+                ty = undeclared_date(&p.name, s).map_or(ty, TypeRef::Prim);
+            }
             fields.push(Field {
                 name: ns.claim(sanitize(&p.name, Case::Snake)),
                 required: required.contains(&p.name),
@@ -1151,6 +1154,33 @@ pub(crate) fn body_kind(media: &str) -> BodyKind {
         BodyKind::Form
     } else {
         BodyKind::Bytes(m)
+    }
+}
+
+/// Keap leaves `format` off most of its dates (`create_time`, `birth_date`): a plain string
+/// named `*_time`, `*_date`, `time` or `date`, whose example (if any) starts with a date, is
+/// typed [`Prim::DateTime`] or [`Prim::Date`]. Both keep the text as sent, so a wrong guess
+/// costs nothing at decode time.
+fn undeclared_date(name: &str, s: &Schema) -> Option<Prim> {
+    let SchemaKind::Type(Type::String(st)) = &s.schema_kind else { return None };
+    if !matches!(st.format, VariantOrUnknownOrEmpty::Empty) || !st.enumeration.is_empty() || st.pattern.is_some() {
+        return None;
+    }
+    let prim = if name == "time" || name.ends_with("_time") {
+        Prim::DateTime
+    } else if name == "date" || name.ends_with("_date") {
+        Prim::Date
+    } else {
+        return None;
+    };
+    let dated = |e: &str| {
+        let b = e.as_bytes();
+        b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..4].iter().all(u8::is_ascii_digit)
+    };
+    match &s.schema_data.example {
+        Some(serde_json::Value::String(e)) if !dated(e) => None,
+        Some(e) if !e.is_string() => None,
+        _ => Some(prim),
     }
 }
 

@@ -822,12 +822,8 @@ pub struct AffiliateProgramV2 {
     )]
     pub affiliate_ids: Option<Vec<String>>,
     /// The created time of affiliate commission program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// Commission program ID
     #[serde(
         default,
@@ -1369,12 +1365,8 @@ pub struct ApplicationFeaturesEnabled {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppliedTag {
     /// The time the tag was applied to the contact, in ISO 8601 format
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub applied_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_time: Option<crate::runtime::DateTime>,
     /// The tag applied
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<Tag>,
@@ -2289,12 +2281,8 @@ pub struct Company {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub anniversary_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anniversary_date: Option<crate::runtime::Date>,
     /// The name of the company contact's assistant
     #[serde(
         default,
@@ -2317,12 +2305,8 @@ pub struct Company {
     )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub birth_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<crate::runtime::Date>,
     /// The name of the company
     #[serde(
         default,
@@ -2338,12 +2322,8 @@ pub struct Company {
     )]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// ID of the user who created this company
     #[serde(
         default,
@@ -2458,12 +2438,8 @@ pub struct Company {
     )]
     pub title: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<crate::runtime::DateTime>,
     /// The company's website URL
     #[serde(
         default,
@@ -2484,12 +2460,8 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Vec<Address>>,
     /// The anniversary date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub anniversary_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anniversary_date: Option<crate::runtime::Date>,
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_string",
@@ -2509,12 +2481,8 @@ pub struct Contact {
     )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub birth_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<crate::runtime::Date>,
     /// Associated company
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
@@ -2526,12 +2494,8 @@ pub struct Contact {
     )]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_string",
@@ -2678,12 +2642,8 @@ pub struct Contact {
     )]
     pub time_zone: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<crate::runtime::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_parameters: Option<Vec<ContactUtmResponse>>,
     /// Personal website URL
@@ -2730,12 +2690,8 @@ pub struct ContactLink {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContactLinkType {
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// Link type ID
     #[serde(
         default,
@@ -3121,12 +3077,8 @@ pub struct CreateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub anniversary_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anniversary_date: Option<crate::runtime::Date>,
     /// The name of the company contact's assistant
     #[serde(
         default,
@@ -3149,12 +3101,8 @@ pub struct CreateCompanyRequest {
     )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub birth_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<crate::runtime::Date>,
     /// The name of the company
     #[serde(
         default,
@@ -4181,12 +4129,8 @@ pub struct CreateOpportunityRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub estimated_close_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_close_time: Option<crate::runtime::DateTime>,
     /// Include in sales forecast
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
@@ -4198,12 +4142,8 @@ pub struct CreateOpportunityRequest {
     )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub next_action_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_action_time: Option<crate::runtime::DateTime>,
     /// General notes
     #[serde(
         default,
@@ -5987,12 +5927,8 @@ pub struct CreateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub completion_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
     #[serde(
         default,
@@ -6011,12 +5947,8 @@ pub struct CreateTaskRequest {
     )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub due_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
     #[serde(
         default,
@@ -6103,12 +6035,8 @@ pub struct CreateUpdateContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Vec<Address>>,
     /// The anniversary date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub anniversary_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anniversary_date: Option<crate::runtime::Date>,
     /// Assistant's name
     #[serde(
         default,
@@ -6131,12 +6059,8 @@ pub struct CreateUpdateContactRequest {
     )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub birth_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<crate::runtime::Date>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
@@ -6395,12 +6319,8 @@ pub struct CreateUpdateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub completion_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
     #[serde(
         default,
@@ -6419,12 +6339,8 @@ pub struct CreateUpdateTaskRequest {
     )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub due_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
     #[serde(
         default,
@@ -8086,12 +8002,8 @@ pub struct FileMetadata {
     )]
     pub created_by_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub created_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<crate::runtime::DateTime>,
     /// File box type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_box_type: Option<FileMetadataFileBoxType>,
@@ -8127,12 +8039,8 @@ pub struct FileMetadata {
     )]
     pub remote_file_key: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub updated_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_time: Option<crate::runtime::DateTime>,
 }
 /// File category
 ///
@@ -8609,12 +8517,8 @@ pub struct GetNoteResponse {
     )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
     #[serde(
         default,
@@ -8669,12 +8573,8 @@ pub struct GetNoteResponse {
     )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<crate::runtime::DateTime>,
 }
 /// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/get/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8727,12 +8627,8 @@ pub struct GetRestCommissionProgram {
     )]
     pub affiliate_ids: Option<Vec<String>>,
     /// The created time of affiliate commission program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_commission: Option<DefaultCommission>,
     /// Commission program ID
@@ -10736,12 +10632,8 @@ pub struct Note {
     )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
     #[serde(
         default,
@@ -10796,12 +10688,8 @@ pub struct Note {
     )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<crate::runtime::DateTime>,
 }
 /// Spec: `/components/schemas/NoteTemplate`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -10982,12 +10870,8 @@ impl OpportunityStage {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpportunityStageMove {
     /// Date-time this record was created (ISO-8601 UTC)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// ID of the user who created this record
     #[serde(
         default,
@@ -11010,12 +10894,8 @@ pub struct OpportunityStageMove {
     )]
     pub move_from_stage_id: Option<String>,
     /// Date-time when the move occurred (ISO-8601 UTC)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub move_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub move_time: Option<crate::runtime::DateTime>,
     /// ID of the stage moved TO
     #[serde(
         default,
@@ -11031,12 +10911,8 @@ pub struct OpportunityStageMove {
     )]
     pub opportunity_id: Option<String>,
     /// Date-time of the previous stage-move (ISO-8601 UTC). Null if first move.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub prev_stage_move_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev_stage_move_time: Option<crate::runtime::DateTime>,
     /// ID of the user associated with this move
     #[serde(
         default,
@@ -11543,12 +11419,8 @@ crate::runtime::string_enum!(OrderV2Status);
 /// Spec: `/components/schemas/Origin`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<crate::runtime::Date>,
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_string",
@@ -12988,12 +12860,8 @@ impl RenameEasyAutomationCommand {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// The creation timestamp
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub created_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<crate::runtime::DateTime>,
     /// The unique identifier of the report (Saved Search)
     #[serde(
         default,
@@ -13009,12 +12877,8 @@ pub struct Report {
     )]
     pub name: Option<String>,
     /// The last update timestamp
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub updated_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_time: Option<crate::runtime::DateTime>,
     /// A list of Users who have access to this Saved Search, or ALL_USERS if visible to all
     #[serde(
         default,
@@ -13174,12 +13038,8 @@ pub struct RestAffiliate {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestAffiliatePayment {
     /// Record creation time (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// Payment ID
     #[serde(
         default,
@@ -13195,12 +13055,8 @@ pub struct RestAffiliatePayment {
     )]
     pub pay_amount: Option<f64>,
     /// Payment date (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub pay_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pay_date: Option<crate::runtime::Date>,
     /// Payment notes
     #[serde(
         default,
@@ -13626,12 +13482,8 @@ pub struct RestOpportunityStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist_items: Option<Vec<ChecklistItem>>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub created_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<crate::runtime::DateTime>,
     /// Stage ID
     #[serde(
         default,
@@ -13668,12 +13520,8 @@ pub struct RestOpportunityStage {
     )]
     pub target_number_days: Option<i32>,
     /// Last update timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub updated_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_time: Option<crate::runtime::DateTime>,
 }
 /// Spec: `/components/schemas/RestV2Opportunity`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -13696,21 +13544,13 @@ pub struct RestV2Opportunity {
     )]
     pub created_by: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub created_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<crate::runtime::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub estimated_close_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_close_time: Option<crate::runtime::DateTime>,
     /// Opportunity ID
     #[serde(
         default,
@@ -13729,12 +13569,8 @@ pub struct RestV2Opportunity {
     )]
     pub last_updated_by: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub last_updated_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated_time: Option<crate::runtime::DateTime>,
     /// Lead source
     #[serde(
         default,
@@ -13757,12 +13593,8 @@ pub struct RestV2Opportunity {
     )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub next_action_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_action_time: Option<crate::runtime::DateTime>,
     /// Objection reason
     #[serde(
         default,
@@ -13805,12 +13637,8 @@ pub struct RestV2Opportunity {
     #[serde(default)]
     pub stage: Option<OpportunityStage>,
     /// Timestamp when the opportunity entered its current stage (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub stage_entrance_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage_entrance_time: Option<crate::runtime::DateTime>,
     /// Status name
     #[serde(
         default,
@@ -13889,12 +13717,8 @@ pub struct RestV2ProductDetail {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_string",
@@ -13975,12 +13799,8 @@ pub struct RestV2ProductDetail {
         skip_serializing_if = "Option::is_none",
     )]
     pub top_html: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<crate::runtime::DateTime>,
     /// Product weight
     #[serde(
         default,
@@ -14014,12 +13834,8 @@ pub struct RestV2ProductList {
     /// If country-based taxes should be applied to this product
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_string",
@@ -14100,12 +13916,8 @@ pub struct RestV2ProductList {
         skip_serializing_if = "Option::is_none",
     )]
     pub top_html: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<crate::runtime::DateTime>,
     /// Product weight
     #[serde(
         default,
@@ -15046,12 +14858,8 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub completion_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
     #[serde(
         default,
@@ -15060,12 +14868,8 @@ pub struct Task {
     )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// Creator user ID
     #[serde(
         default,
@@ -15084,12 +14888,8 @@ pub struct Task {
     )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub due_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_time: Option<crate::runtime::DateTime>,
     /// Task ID
     #[serde(
         default,
@@ -15105,12 +14905,8 @@ pub struct Task {
     )]
     pub last_updated_by_user_id: Option<String>,
     /// Last modification timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub modification_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modification_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
     #[serde(
         default,
@@ -15985,12 +15781,8 @@ pub struct UpdateCompanyRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub anniversary_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anniversary_date: Option<crate::runtime::Date>,
     /// The name of the company contact's assistant
     #[serde(
         default,
@@ -16013,12 +15805,8 @@ pub struct UpdateCompanyRequest {
     )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub birth_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<crate::runtime::Date>,
     /// The name of the company
     #[serde(
         default,
@@ -17089,12 +16877,8 @@ pub struct UpdateNoteResponse {
     )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
     #[serde(
         default,
@@ -17149,12 +16933,8 @@ pub struct UpdateNoteResponse {
     )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<crate::runtime::DateTime>,
 }
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/2/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17332,12 +17112,8 @@ pub struct UpdateOpportunityRequestV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub estimated_close_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_close_time: Option<crate::runtime::DateTime>,
     /// Include in sales forecast
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
@@ -17349,12 +17125,8 @@ pub struct UpdateOpportunityRequestV2 {
     )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub next_action_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_action_time: Option<crate::runtime::DateTime>,
     /// General notes
     #[serde(
         default,
@@ -19930,12 +19702,8 @@ pub struct UpdateTaskResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub completion_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
     #[serde(
         default,
@@ -19944,12 +19712,8 @@ pub struct UpdateTaskResponse {
     )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
     /// Creator user ID
     #[serde(
         default,
@@ -19968,12 +19732,8 @@ pub struct UpdateTaskResponse {
     )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub due_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_time: Option<crate::runtime::DateTime>,
     /// Task ID
     #[serde(
         default,
@@ -19989,12 +19749,8 @@ pub struct UpdateTaskResponse {
     )]
     pub last_updated_by_user_id: Option<String>,
     /// Last modification timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub modification_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modification_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
     #[serde(
         default,

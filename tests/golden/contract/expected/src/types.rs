@@ -109,6 +109,10 @@ impl SetReminderBody {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<crate::runtime::Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::runtime::DateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     #[serde(
         default,
@@ -124,6 +128,12 @@ pub struct Task {
         skip_serializing_if = "Option::is_none",
     )]
     pub remind_time_mins: Option<RemindTime>,
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_string",
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub snooze_time: Option<String>,
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_string",
