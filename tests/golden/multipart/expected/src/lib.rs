@@ -132,7 +132,8 @@
 //! because an enum has a value this crate does not know (it is kept in `Unknown` and sent back
 //! verbatim), because a number comes where the spec says string (or the reverse), or because a
 //! date has another format: dates keep the text the server sent, and `.parse()` reads it when it
-//! can.
+//! can. Fields the spec leaves without a date format but names `*_time` or `*_date`
+//! (`create_time`, `birth_date`) are dates too.
 //!
 //! ```rust,no_run
 //! # fn example(at: golden_multipart::runtime::DateTime) {
