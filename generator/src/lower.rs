@@ -61,7 +61,12 @@ const RESERVED_TYPES: &[&str] = &[
 ];
 
 /// Methods of the generated `Client`; a tag with one of these names gets a number.
-const RESERVED_ACCESSORS: &[&str] = &["new", "builder", "transport", "quota", "from", "clone", "fmt", "api"];
+const RESERVED_ACCESSORS: &[&str] =
+    &["new", "builder", "transport", "quota", "from", "clone", "fmt", "api", "into", "try_into"];
+
+/// Methods taking `&self` that `x.name()` would not reach: the prelude's `Into::into` and
+/// `TryInto::try_into` take `self` by value, so method lookup finds them first.
+const SHADOWED_METHODS: &[&str] = &["into", "try_into"];
 
 /// Rust names a maintainer pins (`spec/names.yaml`), so that upstream renames need not
 /// move them.
@@ -657,7 +662,7 @@ impl<'a> Lowerer<'a> {
                 reserved.push(&handle);
                 Namespace::with_reserved(&reserved)
             });
-            let mut methods = Namespace::default();
+            let mut methods = Namespace::with_reserved(SHADOWED_METHODS);
             // Pinned method names are claimed before any derived one.
             let mut forced = BTreeMap::new();
             for (path, method, _, _) in &ops {

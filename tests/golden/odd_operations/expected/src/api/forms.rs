@@ -10,7 +10,7 @@ impl FormsApi {
     /// into
     ///
     /// Sends `POST /forms`.
-    pub fn into(&self) -> Into2 {
+    pub fn into_2(&self) -> Into2 {
         Into2 {
             client: self.client.clone(),
             meta: None,
@@ -37,7 +37,7 @@ impl FormsApi {
         }
     }
 }
-/// Request for [`FormsApi::into`]: set optional parameters, then `send`.
+/// Request for [`FormsApi::into_2`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct Into2 {
