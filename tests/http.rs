@@ -193,7 +193,9 @@ fn enums_keep_unknown_values_and_round_trip() {
     let task: Task = serde_json::from_str(r#"{"type":5}"#).unwrap();
     assert_eq!(task.type_, TaskType::V5);
     assert_eq!(TaskType::from("Email"), TaskType::Email2);
-    assert_eq!(TaskType::Unknown2.as_str(), "UNKNOWN");
+    // The wire value `UNKNOWN` is not the fallback `Unknown(..)` for unlisted values.
+    assert_eq!(TaskType::UnknownValue.as_str(), "UNKNOWN");
+    assert_eq!(TaskType::from("UNKNOWN"), TaskType::UnknownValue);
 }
 
 #[test]

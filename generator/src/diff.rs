@@ -365,7 +365,7 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
                     }
                 }
             }
-            (TypeKind::Enum { variants: ov }, TypeKind::Enum { variants: nv }) => {
+            (TypeKind::Enum { variants: ov, .. }, TypeKind::Enum { variants: nv, .. }) => {
                 let set = |v: &[crate::model::Variant]| v.iter().map(|x| x.api_name.clone()).collect::<BTreeSet<_>>();
                 let (o, nn) = (set(ov), set(nv));
                 for v in o.difference(&nn) {

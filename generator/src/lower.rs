@@ -257,6 +257,12 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
+            // Integers with listed values (Keap's `remind_time_mins`) are enums, so a value the
+            // server refuses cannot be written by accident.
+            SchemaKind::Type(Type::Integer(it)) if it.enumeration.iter().any(Option::is_some) => {
+                let values = it.enumeration.iter().flatten().map(i64::to_string).collect();
+                self.enum_of(values, true, hint, pointer, doc)
+            }
             SchemaKind::Type(Type::Integer(it)) => match it.format {
                 VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::Prim(Prim::I32),
                 _ => TypeRef::Prim(Prim::I64),
@@ -351,7 +357,12 @@ impl<'a> Lowerer<'a> {
                 })
             }
             Some("integer") => {
-                Ok(TypeRef::Prim(if a.format.as_deref() == Some("int32") { Prim::I32 } else { Prim::I64 }))
+                let values: Vec<String> = a.enumeration.iter().filter_map(|v| v.as_i64().map(|n| n.to_string())).collect();
+                Ok(if values.is_empty() {
+                    TypeRef::Prim(if a.format.as_deref() == Some("int32") { Prim::I32 } else { Prim::I64 })
+                } else {
+                    self.enum_of(values, true, hint, pointer, doc)
+                })
             }
             Some("number") => Ok(TypeRef::Prim(Prim::F64)),
             Some("boolean") => Ok(TypeRef::Prim(Prim::Bool)),
@@ -367,15 +378,27 @@ impl<'a> Lowerer<'a> {
     }
 
     fn enumeration(&mut self, values: Vec<String>, hint: &Hint, pointer: &str, doc: Option<String>) -> TypeRef {
+        self.enum_of(values, false, hint, pointer, doc)
+    }
+
+    /// An enum type; `integer` when its values are integers (`5`, `10`).
+    fn enum_of(&mut self, values: Vec<String>, integer: bool, hint: &Hint, pointer: &str, doc: Option<String>) -> TypeRef {
         let name = self.claim(hint);
         let mut ns = Namespace::with_reserved(&["Unknown"]);
         let mut seen = BTreeSet::new();
         let variants = values
             .into_iter()
             .filter(|v| seen.insert(v.clone()))
-            .map(|v| Variant { name: ns.claim(sanitize(&v, Case::Pascal)), api_name: v })
+            .map(|v| {
+                // A wire value `UNKNOWN` must not read like the fallback for unlisted values.
+                let name = match sanitize(&v, Case::Pascal) {
+                    n if n == "Unknown" => "UnknownValue".to_string(),
+                    n => n,
+                };
+                Variant { name: ns.claim(name), api_name: v }
+            })
             .collect();
-        self.define(name, pointer, doc, TypeKind::Enum { variants })
+        self.define(name, pointer, doc, TypeKind::Enum { variants, integer })
     }
 
     fn object(
@@ -780,11 +803,22 @@ impl<'a> Lowerer<'a> {
         // A PATCH-style update whose mask can be derived from what the caller set.
         let has_fields = body.as_ref().is_some_and(|b| b.kind == BodyKind::Json)
             || out.iter().any(|p| matches!(p.location, ParamIn::Part | ParamIn::Form));
+        // Derived even where the spec requires the mask: a derived mask is always sent (an
+        // update that sets nothing is refused), so the requirement holds, and the caller
+        // cannot get the mask wrong.
+        if let Some(p) = out.iter_mut().find(|p| {
+            p.api_name == "update_mask"
+                && p.location == ParamIn::Query
+                && matches!(p.style, Style::Csv | Style::Repeat)
+                && has_fields
+        }) {
+            p.required = false;
+        }
+        let clear_setter = names.claim("clear_fields".to_string());
         let update_mask = out
             .iter()
             .find(|p| {
                 p.api_name == "update_mask"
-                    && !p.required
                     && p.location == ParamIn::Query
                     && matches!(p.style, Style::Csv | Style::Repeat)
             })
@@ -794,7 +828,7 @@ impl<'a> Lowerer<'a> {
                 // left out of a derived mask (Keap's users take `title`, masked as `job_title`).
                 let allowed = match self.resolve(&p.ty) {
                     TypeRef::Named(n) => match self.types.get(&n).map(|t| &t.kind) {
-                        Some(TypeKind::Enum { variants }) => {
+                        Some(TypeKind::Enum { variants, .. }) => {
                             Some(variants.iter().map(|v| v.api_name.clone()).collect::<Vec<_>>())
                         }
                         _ => None,
@@ -821,7 +855,7 @@ impl<'a> Lowerer<'a> {
                     Some(allowed) => fields.into_iter().filter(|f| !allowed.contains(f)).collect(),
                     None => Vec::new(),
                 };
-                UpdateMask { param: p.name.clone(), unmaskable }
+                UpdateMask { param: p.name.clone(), unmaskable, clear_setter }
             });
         Ok(Operation {
             api_name,

@@ -75,6 +75,8 @@ pub struct UpdateMask {
     /// Body fields (wire names) the mask's enum does not list: a derived mask leaves them
     /// out, since the server refuses or ignores them.
     pub unmaskable: Vec<String>,
+    /// The setter naming fields to clear (put in the mask, sent without a value).
+    pub clear_setter: String,
 }
 
 /// A list whose pages can be followed.
@@ -286,10 +288,13 @@ pub enum TypeKind {
         /// Type of extra properties (`additionalProperties`), collected in a map.
         additional: Option<TypeRef>,
     },
-    /// A string enum with an `Unknown(String)` fallback.
+    /// An enum with a fallback for values it does not list: `Unknown(String)` for strings,
+    /// `Unknown(i64)` for integers.
     Enum {
-        /// Known values.
+        /// Known values (for integers, their decimal text).
         variants: Vec<Variant>,
+        /// The values are integers (sent as JSON numbers).
+        integer: bool,
     },
     /// `oneOf`/`anyOf`: the first variant that decodes wins; `Other(Value)` catches the rest.
     Union {

@@ -1,14 +1,21 @@
 //! Every contact, page after page, as a stream:
 //! `KEAP_API_KEY=... cargo run --example list_contacts`
+//! (`KEAP_BASE_URL` sends the requests elsewhere, a mock server say.)
 
 #[tokio::main]
-async fn main() -> Result<(), keap::Error> {
-    let key = std::env::var("KEAP_API_KEY").expect("set KEAP_API_KEY to a Personal Access Token");
-    let client = keap::Client::builder().auth(keap::Auth::api_key(key)).quota(keap::Quota::keap_key()).build()?;
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let key = std::env::var("KEAP_API_KEY").map_err(|_| "set KEAP_API_KEY to a Personal Access Token")?;
+    let mut builder = keap::Client::builder().auth(keap::Auth::api_key(key)).quota(keap::Quota::keap_key());
+    if let Ok(url) = std::env::var("KEAP_BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    let client = builder.build()?;
     let mut contacts = client.contact().list_contacts().page_size(100).order_by("id").items();
     let mut count = 0;
     while let Some(contact) = contacts.next_item().await {
-        let contact = contact?;
+        // Stop on an error: the stream would retry the failed page, and a crashed export
+        // can resume from `contacts.page_token()`.
+        let contact = contact.map_err(|e| format!("{e} (resume from page token {:?})", contacts.page_token()))?;
         count += 1;
         println!(
             "{}\t{} {}",

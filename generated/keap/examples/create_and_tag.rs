@@ -2,21 +2,23 @@
 
 //! Creates a contact and applies a tag to it:
 //! `KEAP_API_KEY=... cargo run --example create_and_tag -- ada@example.com 123`
+//! (`KEAP_BASE_URL` sends the requests elsewhere, a mock server say.)
 
 use keap::types::{ApplyRemoveTagRequest, CreateUpdateContactRequest, EmailAddressRequest, EmailAddressRequestField};
 
 #[tokio::main]
-async fn main() -> Result<(), keap::Error> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let (email, tag_id) = match (args.next(), args.next()) {
-        (Some(email), Some(tag)) => (email, tag),
-        _ => {
-            eprintln!("usage: create_and_tag EMAIL TAG_ID");
-            std::process::exit(2);
-        }
+    let (Some(email), Some(tag_id)) = (args.next(), args.next()) else {
+        eprintln!("usage: create_and_tag EMAIL TAG_ID");
+        std::process::exit(2);
     };
-    let key = std::env::var("KEAP_API_KEY").expect("set KEAP_API_KEY to a Personal Access Token");
-    let client = keap::Client::builder().auth(keap::Auth::api_key(key)).build()?;
+    let key = std::env::var("KEAP_API_KEY").map_err(|_| "set KEAP_API_KEY to a Personal Access Token")?;
+    let mut builder = keap::Client::builder().auth(keap::Auth::api_key(key));
+    if let Ok(url) = std::env::var("KEAP_BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    let client = builder.build()?;
 
     let new_contact = CreateUpdateContactRequest {
         given_name: Some("Ada".into()),
@@ -28,7 +30,11 @@ async fn main() -> Result<(), keap::Error> {
         ..Default::default()
     };
     let contact = client.contact().create_contact(new_contact).send().await?;
-    let id = contact.id.unwrap_or_default();
+    // The spec marks no field required, so the id is an `Option`: a contact without one
+    // cannot be tagged, and an empty id would address another endpoint.
+    let Some(id) = contact.id.filter(|id| !id.is_empty()) else {
+        return Err("Keap created the contact but sent back no id; look it up by its email".into());
+    };
     println!("created contact {id}");
 
     client.tags().apply_tags(tag_id.clone(), ApplyRemoveTagRequest::new(vec![id.clone()])).send().await?;

@@ -62,7 +62,11 @@ impl AchieveGoalRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AchieveGoalResponse {
     /// List of results for each goal that was achieved. Contains information about flows started and stopped as a result.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub results: Option<Vec<GoalEventResultDto>>,
 }
 /// Spec: `/components/schemas/AchieveIntegrationsWordPressOptInOptionGoalRequest`
@@ -120,8 +124,8 @@ pub enum AddContactsToSequenceResponseAddToSequenceResultsValue {
     ContactDoesNotExist,
     /// `FAILED`
     Failed,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl AddContactsToSequenceResponseAddToSequenceResultsValue {
@@ -191,8 +195,8 @@ pub enum AddProductInterestRequestType {
     Product,
     /// `SUBSCRIPTION_PLAN`
     SubscriptionPlan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl AddProductInterestRequestType {
@@ -241,8 +245,8 @@ pub enum AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
     ContactDoesNotExist,
     /// `FAILED`
     Failed,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
@@ -351,8 +355,8 @@ pub enum AddressField {
     Shipping,
     /// `OTHER`
     Other,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl AddressField {
@@ -502,8 +506,8 @@ pub enum AddressRequestField {
     Shipping,
     /// `OTHER`
     Other,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl AddressRequestField {
@@ -725,7 +729,11 @@ pub struct AffiliateLink {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateProgramResource {
     /// A list of commission programs using this resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub commission_programs: Option<Vec<ResourceCommissionProgram>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
     #[serde(
@@ -798,8 +806,8 @@ pub enum AffiliateProgramResourceType {
     Banner,
     /// `PAGE`
     Page,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl AffiliateProgramResourceType {
@@ -1432,8 +1440,8 @@ pub enum ApplyCommissionRequestPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ApplyCommissionRequestPayoutType {
@@ -1649,8 +1657,8 @@ pub enum AutomationStatus {
     Published,
     /// `DRAFT`
     Draft,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl AutomationStatus {
@@ -1982,8 +1990,8 @@ pub enum CardInfoCardType {
     Prepaid,
     /// `ACH`
     Ach,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CardInfoCardType {
@@ -2003,7 +2011,11 @@ pub struct CategoryDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<CategoryDiscountCriteriaResponse>>,
     /// Description of the discount
     #[serde(
@@ -2070,8 +2082,8 @@ pub enum CategoryDiscountCriteriaRequestType {
     DateRange,
     /// `PROMO_CODE`
     PromoCode,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CategoryDiscountCriteriaRequestType {
@@ -2118,8 +2130,8 @@ pub enum CategoryDiscountCriteriaResponseType {
     DateRange,
     /// `PROMO_CODE`
     PromoCode,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CategoryDiscountCriteriaResponseType {
@@ -2331,7 +2343,11 @@ pub struct Company {
         skip_serializing_if = "Option::is_none",
     )]
     pub created_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddress>,
@@ -2457,7 +2473,11 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub account_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub addresses: Option<Vec<Address>>,
     /// The anniversary date
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2502,9 +2522,17 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub created_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// Last name / surname
     #[serde(
@@ -2513,7 +2541,11 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub family_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
     #[serde(
@@ -2555,7 +2587,11 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub leadsource_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub links: Option<Vec<Link>>,
     /// Middle name
     #[serde(
@@ -2573,7 +2609,11 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub owner_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
     #[serde(
@@ -2610,7 +2650,11 @@ pub struct Contact {
         skip_serializing_if = "Option::is_none",
     )]
     pub score_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub social_accounts: Option<Vec<SocialAccount>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<ContactSourceType>,
@@ -2644,7 +2688,11 @@ pub struct Contact {
     /// Last update timestamp (ISO-8601)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub utm_parameters: Option<Vec<ContactUtmResponse>>,
     /// Personal website URL
     #[serde(
@@ -2737,12 +2785,12 @@ pub enum ContactSourceType {
     Manual,
     /// `OTHER`
     Other,
-    /// `UNKNOWN`
-    Unknown2,
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
     /// `WEBFORM`
     Webform,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ContactSourceType {
@@ -2758,7 +2806,7 @@ impl ContactSourceType {
         (Self::LandingPage, "LANDING_PAGE"),
         (Self::Manual, "MANUAL"),
         (Self::Other, "OTHER"),
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
         (Self::Webform, "WEBFORM"),
     ];
 }
@@ -2862,7 +2910,11 @@ pub struct CreateAffiliateRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name will be derived from the Contact,
     /// when not explicitly provided
@@ -2929,8 +2981,8 @@ pub enum CreateAffiliateRequestStatus {
     Active,
     /// `INACTIVE`
     Inactive,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateAffiliateRequestStatus {
@@ -2985,8 +3037,8 @@ pub enum CreateCategoryDiscountCriteriaType {
     DateRange,
     /// `PROMO_CODE`
     PromoCode,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateCategoryDiscountCriteriaType {
@@ -3004,7 +3056,11 @@ pub struct CreateCategoryDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub apply_to_commissions: bool,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
     #[serde(
@@ -3117,7 +3173,11 @@ pub struct CreateCompanyRequest {
         skip_serializing_if = "Option::is_none",
     )]
     pub contact_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddress>,
@@ -3219,8 +3279,8 @@ pub enum CreateContactDuplicateOption {
     EmailAndName,
     /// `EmailAndNameAndCompany`
     EmailAndNameAndCompany,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateContactDuplicateOption {
@@ -3235,7 +3295,7 @@ crate::runtime::string_enum!(CreateContactDuplicateOption);
 /// Spec: `/components/schemas/CreateContactLinkTypeRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContactLinkTypeRequest {
-    /// Maximum number of links allowed (must be &gt; 0)
+    /// Maximum number of links allowed (must be > 0)
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
@@ -3345,7 +3405,11 @@ pub struct CreateCustomFieldRequest {
     pub group_id: Option<String>,
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub label: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub options: Option<Vec<CreateCustomFieldOptionRequest>>,
     /// An optional user group to choose from when selecting values for User or UserListBox fields.
     #[serde(
@@ -3421,8 +3485,8 @@ pub enum CreateCustomFieldRequestFieldType {
     Year,
     /// `YES_NO`
     YesNo,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateCustomFieldRequestFieldType {
@@ -3514,8 +3578,8 @@ pub enum CreateDefaultCommissionProgramRequestPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateDefaultCommissionProgramRequestPayoutType {
@@ -3656,22 +3720,22 @@ impl CreateEmailSentRequest {
 /// Spec: `/components/schemas/CreateEmailSentRequest/properties/original_provider`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateEmailSentRequestOriginalProvider {
-    /// `UNKNOWN`
-    Unknown2,
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
     /// `INFUSIONSOFT`
     Infusionsoft,
     /// `MICROSOFT`
     Microsoft,
     /// `GOOGLE`
     Google,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateEmailSentRequestOriginalProvider {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
         (Self::Infusionsoft, "INFUSIONSOFT"),
         (Self::Microsoft, "MICROSOFT"),
         (Self::Google, "GOOGLE"),
@@ -3684,7 +3748,7 @@ crate::runtime::string_enum!(CreateEmailSentRequestOriginalProvider);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailsSentRequest {
     /// Collection of email records to create, maximum 1000
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub emails: Vec<CreateEmailSentRequest>,
 }
 impl CreateEmailsSentRequest {
@@ -3767,8 +3831,8 @@ pub enum CreateFreeTrialDiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateFreeTrialDiscountCriteriaOperator {
@@ -3794,8 +3858,8 @@ pub enum CreateFreeTrialDiscountCriteriaType {
     SubscriptionPlan,
     /// `ORDER_TOTAL`
     OrderTotal,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateFreeTrialDiscountCriteriaType {
@@ -3813,7 +3877,11 @@ crate::runtime::string_enum!(CreateFreeTrialDiscountCriteriaType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFreeTrialDiscountRequest {
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<CreateFreeTrialDiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -4011,8 +4079,8 @@ pub enum CreateLeadSourceRequestStatus {
     Active,
     /// `INACTIVE`
     Inactive,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateLeadSourceRequestStatus {
@@ -4027,7 +4095,11 @@ crate::runtime::string_enum!(CreateLeadSourceRequestStatus);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateNoteRequest {
     /// Custom field values for the note. An empty array resets all custom fields to their defaults.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Whether to pin this note
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4092,8 +4164,8 @@ pub enum CreateOpportunityFieldsItem {
     Status,
     /// `stage_entrance_time`
     StageEntranceTime,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateOpportunityFieldsItem {
@@ -4126,7 +4198,11 @@ pub struct CreateOpportunityRequest {
     /// Associated contact ID
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4233,7 +4309,11 @@ impl CreateOpportunityStageChecklistItem {
 /// Spec: `/components/schemas/CreateOpportunityStageRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOpportunityStageRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub checklist_items: Option<Vec<CreateOpportunityStageChecklistItem>>,
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
@@ -4418,8 +4498,8 @@ pub enum CreateOrderItemRequestItemType {
     Other,
     /// `FEE`
     Fee,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateOrderItemRequestItemType {
@@ -4515,8 +4595,8 @@ pub enum CreateOrderTotalDiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateOrderTotalDiscountCriteriaOperator {
@@ -4542,8 +4622,8 @@ pub enum CreateOrderTotalDiscountCriteriaType {
     SubscriptionPlan,
     /// `ORDER_TOTAL`
     OrderTotal,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateOrderTotalDiscountCriteriaType {
@@ -4564,7 +4644,11 @@ pub struct CreateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<CreateOrderTotalDiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -4613,8 +4697,8 @@ pub enum CreateOrderTotalDiscountRequestDiscountStrategy {
     Gross,
     /// `NET`
     Net,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateOrderTotalDiscountRequestDiscountStrategy {
@@ -4631,8 +4715,8 @@ pub enum CreateOrderTotalDiscountRequestDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateOrderTotalDiscountRequestDiscountType {
@@ -4736,8 +4820,8 @@ pub enum CreateProductCommissionProgramRequestPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProductCommissionProgramRequestPayoutType {
@@ -4822,8 +4906,8 @@ pub enum CreateProductDiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProductDiscountCriteriaOperator {
@@ -4849,8 +4933,8 @@ pub enum CreateProductDiscountCriteriaType {
     SubscriptionPlan,
     /// `ORDER_TOTAL`
     OrderTotal,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProductDiscountCriteriaType {
@@ -4871,7 +4955,11 @@ pub struct CreateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<CreateProductDiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -4921,8 +5009,8 @@ pub enum CreateProductDiscountRequestDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProductDiscountRequestDiscountType {
@@ -4995,7 +5083,11 @@ pub struct CreateProductOptionRequest {
     )]
     pub display_order: Option<i32>,
     /// Appears only for option_type of LIST. A fixed list of available selectable items for this product option.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub list_items: Option<Vec<CreateProductOptionListOption>>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
     #[serde(
@@ -5036,8 +5128,8 @@ pub enum CreateProductOptionRequestOptionType {
     List,
     /// `TEXT`
     Text,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProductOptionRequestOptionType {
@@ -5095,8 +5187,8 @@ pub enum CreateProductOptionTextOptionOnlyContains {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProductOptionTextOptionOnlyContains {
@@ -5122,8 +5214,8 @@ pub enum CreateProductOptionTextOptionOnlyEndsWith {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProductOptionTextOptionOnlyEndsWith {
@@ -5149,8 +5241,8 @@ pub enum CreateProductOptionTextOptionOnlyStartsWith {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProductOptionTextOptionOnlyStartsWith {
@@ -5367,8 +5459,8 @@ pub enum CreateProgramResourceRequestType {
     Banner,
     /// `PAGE`
     Page,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateProgramResourceRequestType {
@@ -5450,8 +5542,8 @@ pub enum CreateReferralRequestReferralType {
     Manual,
     /// `PERMANENT`
     Permanent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateReferralRequestReferralType {
@@ -5537,8 +5629,8 @@ pub enum CreateShippingDiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateShippingDiscountCriteriaOperator {
@@ -5564,8 +5656,8 @@ pub enum CreateShippingDiscountCriteriaType {
     SubscriptionPlan,
     /// `ORDER_TOTAL`
     OrderTotal,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateShippingDiscountCriteriaType {
@@ -5583,7 +5675,11 @@ crate::runtime::string_enum!(CreateShippingDiscountCriteriaType);
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateShippingDiscountRequest {
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<CreateShippingDiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -5627,8 +5723,8 @@ pub enum CreateShippingDiscountRequestDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateShippingDiscountRequestDiscountType {
@@ -5689,8 +5785,8 @@ pub enum CreateSubscriptionCommissionProgramRequestPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateSubscriptionCommissionProgramRequestPayoutType {
@@ -5768,8 +5864,8 @@ pub enum CreateSubscriptionPlanRequestCycleType {
     Monthly,
     /// `YEARLY`
     Yearly,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateSubscriptionPlanRequestCycleType {
@@ -5808,7 +5904,11 @@ pub struct CreateSubscriptionRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this subscription
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts. Must be 1 or greater. Default is the configured \[Num Days Between Retries\] value.
     #[serde(
@@ -5937,7 +6037,11 @@ pub struct CreateTaskRequest {
     )]
     pub contact_id: Option<String>,
     /// Custom field values for the task. An empty array resets all custom fields to their defaults.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
     #[serde(
@@ -5960,12 +6064,14 @@ pub struct CreateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateTaskRequestPriority>,
     /// Value in minutes before start_date to show pop-up reminder.
+    ///
+    /// Allowed values: `5`, `10`, `15`, `30`, `60`, `120`, `240`, `480`, `1440`, `2880` (as the spec lists them).
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
         skip_serializing_if = "Option::is_none",
     )]
-    pub remind_time_mins: Option<i32>,
+    pub remind_time_mins: Option<CreateTaskRequestRemindTimeMins>,
     /// Task title
     #[serde(
         default,
@@ -6013,8 +6119,8 @@ pub enum CreateTaskRequestPriority {
     Essential,
     /// `NONESSENTIAL`
     Nonessential,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateTaskRequestPriority {
@@ -6026,13 +6132,62 @@ impl CreateTaskRequestPriority {
     ];
 }
 crate::runtime::string_enum!(CreateTaskRequestPriority);
+/// Value in minutes before start_date to show pop-up reminder.
+///
+/// Spec: `/components/schemas/CreateTaskRequest/properties/remind_time_mins`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CreateTaskRequestRemindTimeMins {
+    /// `5`
+    V5,
+    /// `10`
+    V10,
+    /// `15`
+    V15,
+    /// `30`
+    V30,
+    /// `60`
+    V60,
+    /// `120`
+    V120,
+    /// `240`
+    V240,
+    /// `480`
+    V480,
+    /// `1440`
+    V1440,
+    /// `2880`
+    V2880,
+    /// A value this version of the crate does not list. Sent back as the
+    /// number it holds; the server may refuse it.
+    Unknown(i64),
+}
+impl CreateTaskRequestRemindTimeMins {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, i64)] = &[
+        (Self::V5, 5),
+        (Self::V10, 10),
+        (Self::V15, 15),
+        (Self::V30, 30),
+        (Self::V60, 60),
+        (Self::V120, 120),
+        (Self::V240, 240),
+        (Self::V480, 480),
+        (Self::V1440, 1440),
+        (Self::V2880, 2880),
+    ];
+}
+crate::runtime::int_enum!(CreateTaskRequestRemindTimeMins);
 /// contact
 ///
 /// Spec: `/components/schemas/CreateUpdateContactRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUpdateContactRequest {
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub addresses: Option<Vec<Address>>,
     /// The anniversary date
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6071,10 +6226,18 @@ pub struct CreateUpdateContactRequest {
     )]
     pub contact_type: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_addresses: Option<Vec<EmailAddressRequest>>,
     /// Last name / surname
     #[serde(
@@ -6084,7 +6247,11 @@ pub struct CreateUpdateContactRequest {
     )]
     pub family_name: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
     #[serde(
@@ -6124,7 +6291,11 @@ pub struct CreateUpdateContactRequest {
     )]
     pub owner_id: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
     #[serde(
@@ -6155,7 +6326,11 @@ pub struct CreateUpdateContactRequest {
     )]
     pub referral_code: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub social_accounts: Option<Vec<SocialAccount>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<CreateUpdateContactRequestSourceType>,
@@ -6213,12 +6388,12 @@ pub enum CreateUpdateContactRequestSourceType {
     Manual,
     /// `OTHER`
     Other,
-    /// `UNKNOWN`
-    Unknown2,
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
     /// `WEBFORM`
     Webform,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateUpdateContactRequestSourceType {
@@ -6234,7 +6409,7 @@ impl CreateUpdateContactRequestSourceType {
         (Self::LandingPage, "LANDING_PAGE"),
         (Self::Manual, "MANUAL"),
         (Self::Other, "OTHER"),
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
         (Self::Webform, "WEBFORM"),
     ];
 }
@@ -6329,7 +6504,11 @@ pub struct CreateUpdateTaskRequest {
     )]
     pub contact_id: Option<String>,
     /// Custom field values for the task. An empty array resets all custom fields to their defaults.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
     #[serde(
@@ -6352,12 +6531,14 @@ pub struct CreateUpdateTaskRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateUpdateTaskRequestPriority>,
     /// Value in minutes before start_date to show pop-up reminder.
+    ///
+    /// Allowed values: `5`, `10`, `15`, `30`, `60`, `120`, `240`, `480`, `1440`, `2880` (as the spec lists them).
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
         skip_serializing_if = "Option::is_none",
     )]
-    pub remind_time_mins: Option<i32>,
+    pub remind_time_mins: Option<CreateUpdateTaskRequestRemindTimeMins>,
     /// Task title
     #[serde(
         default,
@@ -6385,8 +6566,8 @@ pub enum CreateUpdateTaskRequestPriority {
     Essential,
     /// `NONESSENTIAL`
     Nonessential,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateUpdateTaskRequestPriority {
@@ -6398,6 +6579,51 @@ impl CreateUpdateTaskRequestPriority {
     ];
 }
 crate::runtime::string_enum!(CreateUpdateTaskRequestPriority);
+/// Value in minutes before start_date to show pop-up reminder.
+///
+/// Spec: `/components/schemas/CreateUpdateTaskRequest/properties/remind_time_mins`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CreateUpdateTaskRequestRemindTimeMins {
+    /// `5`
+    V5,
+    /// `10`
+    V10,
+    /// `15`
+    V15,
+    /// `30`
+    V30,
+    /// `60`
+    V60,
+    /// `120`
+    V120,
+    /// `240`
+    V240,
+    /// `480`
+    V480,
+    /// `1440`
+    V1440,
+    /// `2880`
+    V2880,
+    /// A value this version of the crate does not list. Sent back as the
+    /// number it holds; the server may refuse it.
+    Unknown(i64),
+}
+impl CreateUpdateTaskRequestRemindTimeMins {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, i64)] = &[
+        (Self::V5, 5),
+        (Self::V10, 10),
+        (Self::V15, 15),
+        (Self::V30, 30),
+        (Self::V60, 60),
+        (Self::V120, 120),
+        (Self::V240, 240),
+        (Self::V480, 480),
+        (Self::V1440, 1440),
+        (Self::V2880, 2880),
+    ];
+}
+crate::runtime::int_enum!(CreateUpdateTaskRequestRemindTimeMins);
 /// Spec: `/components/schemas/CurrencyValue`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrencyValue {
@@ -6532,8 +6758,8 @@ pub enum CustomFieldGroupRecordType {
     Order,
     /// `SUBSCRIPTION`
     Subscription,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CustomFieldGroupRecordType {
@@ -6600,7 +6826,11 @@ pub struct CustomFieldMetaData {
     )]
     pub label: Option<String>,
     /// The list of available options for select/radio/multiselect/drilldown field types
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub options: Option<Vec<CustomFieldOption>>,
     /// The entity type this custom field belongs to (e.g. CONTACT, COMPANY)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6659,8 +6889,8 @@ pub enum CustomFieldMetaDataFieldType {
     Year,
     /// `YES_NO`
     YesNo,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CustomFieldMetaDataFieldType {
@@ -6712,8 +6942,8 @@ pub enum CustomFieldMetaDataRecordType {
     Order,
     /// `SUBSCRIPTION`
     Subscription,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CustomFieldMetaDataRecordType {
@@ -6792,8 +7022,8 @@ pub enum CustomFieldTabRecordType {
     Order,
     /// `SUBSCRIPTION`
     Subscription,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CustomFieldTabRecordType {
@@ -6874,8 +7104,8 @@ pub enum DefaultCommissionPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl DefaultCommissionPayoutType {
@@ -7040,8 +7270,8 @@ pub enum DiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl DiscountCriteriaOperator {
@@ -7067,8 +7297,8 @@ pub enum DiscountCriteriaType {
     SubscriptionPlan,
     /// `ORDER_TOTAL`
     OrderTotal,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl DiscountCriteriaType {
@@ -7091,8 +7321,8 @@ pub enum DiscountDiscountMethod {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl DiscountDiscountMethod {
@@ -7165,8 +7395,8 @@ pub enum EmailAddressEmailOptStatus {
     Invalid,
     /// `DEACTIVATED`
     Deactivated,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl EmailAddressEmailOptStatus {
@@ -7205,8 +7435,8 @@ pub enum EmailAddressField {
     Email2,
     /// `EMAIL3`
     Email3,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl EmailAddressField {
@@ -7253,8 +7483,8 @@ pub enum EmailAddressRequestField {
     Email2,
     /// `EMAIL3`
     Email3,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl EmailAddressRequestField {
@@ -7280,7 +7510,11 @@ pub struct EmailSendRequest {
     )]
     pub address_field: Option<String>,
     /// Attachments to be sent with each copy of the email, maximum of 10 with size of 1MB each
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub attachments: Option<Vec<EmailSendRequestAttachment>>,
     /// An array of Contact Ids to receive the email
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
@@ -7516,22 +7750,22 @@ pub struct EmailSentCreateError {
 /// Spec: `/components/schemas/EmailSent/properties/original_provider`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EmailSentOriginalProvider {
-    /// `UNKNOWN`
-    Unknown2,
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
     /// `INFUSIONSOFT`
     Infusionsoft,
     /// `MICROSOFT`
     Microsoft,
     /// `GOOGLE`
     Google,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl EmailSentOriginalProvider {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
         (Self::Infusionsoft, "INFUSIONSOFT"),
         (Self::Microsoft, "MICROSOFT"),
         (Self::Google, "GOOGLE"),
@@ -7655,22 +7889,22 @@ pub struct EmailSentWithContent {
 /// Spec: `/components/schemas/EmailSentWithContent/properties/original_provider`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EmailSentWithContentOriginalProvider {
-    /// `UNKNOWN`
-    Unknown2,
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
     /// `INFUSIONSOFT`
     Infusionsoft,
     /// `MICROSOFT`
     Microsoft,
     /// `GOOGLE`
     Google,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl EmailSentWithContentOriginalProvider {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
         (Self::Infusionsoft, "INFUSIONSOFT"),
         (Self::Microsoft, "MICROSOFT"),
         (Self::Google, "GOOGLE"),
@@ -7774,8 +8008,8 @@ pub enum EmailTemplateContentType {
     Html,
     /// `MULTIPART`
     Multipart,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl EmailTemplateContentType {
@@ -7870,8 +8104,8 @@ pub enum EmailTemplateSummaryContentType {
     Html,
     /// `MULTIPART`
     Multipart,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl EmailTemplateSummaryContentType {
@@ -7889,10 +8123,18 @@ crate::runtime::string_enum!(EmailTemplateSummaryContentType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailsSentList {
     /// Successfully created email records
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub emails: Option<Vec<EmailSentWithContent>>,
     /// Errors that occurred during creation
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub errors: Option<Vec<EmailSentCreateError>>,
 }
 /// Spec: `/components/schemas/Error`
@@ -7904,7 +8146,11 @@ pub struct Error {
         skip_serializing_if = "Option::is_none",
     )]
     pub code: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub details: Option<Vec<ErrorDetails>>,
     #[serde(
         default,
@@ -7968,8 +8214,8 @@ pub enum FaxNumberField {
     Fax1,
     /// `FAX2`
     Fax2,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl FaxNumberField {
@@ -8065,8 +8311,8 @@ pub enum FileMetadataCategory {
     WebForm,
     /// `FUNNEL`
     Funnel,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl FileMetadataCategory {
@@ -8123,8 +8369,8 @@ pub enum FileMetadataFileBoxType {
     Unlayer,
     /// `BRANDING_CENTER_LOGO`
     BrandingCenterLogo,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl FileMetadataFileBoxType {
@@ -8191,7 +8437,11 @@ pub struct FlowEventResultDto {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FreeTrialDiscount {
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<FreeTrialDiscountCriteriaResponse>>,
     /// Description of the discount
     #[serde(
@@ -8313,8 +8563,8 @@ pub enum FreeTrialDiscountCriteriaResponseOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl FreeTrialDiscountCriteriaResponseOperator {
@@ -8340,8 +8590,8 @@ pub enum FreeTrialDiscountCriteriaResponseType {
     SubscriptionPlan,
     /// `ORDER_TOTAL`
     OrderTotal,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl FreeTrialDiscountCriteriaResponseType {
@@ -8382,8 +8632,8 @@ pub enum GetApplicationConfigurationsFieldsItem {
     Task,
     /// `TEMPLATE`
     Template,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl GetApplicationConfigurationsFieldsItem {
@@ -8527,7 +8777,11 @@ pub struct GetNoteResponse {
     )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
     #[serde(
@@ -8597,8 +8851,8 @@ pub enum GetOpportunityFieldsItem {
     Status,
     /// `stage_entrance_time`
     StageEntranceTime,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl GetOpportunityFieldsItem {
@@ -8659,9 +8913,17 @@ pub struct GetRestCommissionProgram {
         skip_serializing_if = "Option::is_none",
     )]
     pub priority: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_commissions: Option<Vec<ProductCommission>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_commissions: Option<Vec<SubscriptionCommission>>,
 }
 /// Spec: `/components/schemas/GetSettingsResponse`
@@ -8848,10 +9110,18 @@ pub struct GoalEventResultDto {
     )]
     pub automation_id: Option<i64>,
     /// List of flows that were started as a result of achieving this goal
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub flow_start_results: Option<Vec<FlowEventResultDto>>,
     /// List of flows that were stopped as a result of achieving this goal
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub flow_stop_results: Option<Vec<FlowEventResultDto>>,
     /// The goal ID that was achieved
     #[serde(
@@ -8926,8 +9196,8 @@ pub enum GoalType {
     NewLandingPage,
     /// `IntegrationTrigger`
     IntegrationTrigger,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl GoalType {
@@ -9070,8 +9340,8 @@ pub enum InvoiceOrderPaymentPayStatus {
     Error,
     /// `PENDING`
     Pending,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl InvoiceOrderPaymentPayStatus {
@@ -9196,8 +9466,8 @@ pub enum ItemType {
     IntegrationAction,
     /// `ActionSet`
     ActionSet,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ItemType {
@@ -9501,8 +9771,8 @@ pub enum LeadSourceStatus {
     Active,
     /// `INACTIVE`
     Inactive,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl LeadSourceStatus {
@@ -9573,7 +9843,11 @@ pub struct LinkContactsRequest {
 /// Spec: `/components/schemas/ListAffiliateCommissionProgramsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateCommissionProgramsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub commission_programs: Option<Vec<AffiliateProgramV2>>,
     #[serde(
         default,
@@ -9586,7 +9860,11 @@ pub struct ListAffiliateCommissionProgramsResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateCommissionsResponse {
     /// List of commissions for this affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_commissions: Option<Vec<AffiliateCommission>>,
     /// Calculated total amount earned from the returned commissions.
     #[serde(
@@ -9619,7 +9897,11 @@ pub struct ListAffiliateCommissionsResponse {
 /// Spec: `/components/schemas/ListAffiliateLinksResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateLinksResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_links: Option<Vec<AffiliateLink>>,
     #[serde(
         default,
@@ -9631,7 +9913,11 @@ pub struct ListAffiliateLinksResponse {
 /// Spec: `/components/schemas/ListAffiliatePaymentsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliatePaymentsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_payments: Option<Vec<RestAffiliatePayment>>,
     #[serde(
         default,
@@ -9649,13 +9935,21 @@ pub struct ListAffiliateReferralsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referrals: Option<Vec<Referral>>,
 }
 /// Spec: `/components/schemas/ListAffiliateSummariesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateSummariesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliate_summaries: Option<Vec<AffiliateSummaryRecord>>,
     #[serde(
         default,
@@ -9667,7 +9961,11 @@ pub struct ListAffiliateSummariesResponse {
 /// Spec: `/components/schemas/ListAffiliatesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliatesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub affiliates: Option<Vec<RestAffiliate>>,
     #[serde(
         default,
@@ -9679,7 +9977,11 @@ pub struct ListAffiliatesResponse {
 /// Spec: `/components/schemas/ListAssignedProductsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAssignedProductsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub assigned_product_categories: Option<Vec<AssignedProducts>>,
     #[serde(
         default,
@@ -9694,7 +9996,11 @@ pub struct ListAssignedProductsResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAutomationCategoryResponse {
     /// List of automation categories
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub automation_categories: Option<Vec<AutomationCategory>>,
     #[serde(
         default,
@@ -9738,7 +10044,11 @@ pub struct ListAutomationResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub automation_count: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub automations: Option<Vec<Automation>>,
     #[serde(
         default,
@@ -9756,7 +10066,11 @@ pub struct ListCampaignGoalsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub campaign_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub goals: Option<Vec<Goal>>,
     #[serde(
         default,
@@ -9780,13 +10094,21 @@ pub struct ListCampaignSequenceResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub sequences: Option<Vec<Sequence>>,
 }
 /// Spec: `/components/schemas/ListCampaignsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCampaignsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub campaigns: Option<Vec<Campaign>>,
     #[serde(
         default,
@@ -9798,7 +10120,11 @@ pub struct ListCampaignsResponse {
 /// Spec: `/components/schemas/ListCategoryDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCategoryDiscountsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discounts: Option<Vec<CategoryDiscount>>,
     #[serde(
         default,
@@ -9810,7 +10136,11 @@ pub struct ListCategoryDiscountsResponse {
 /// Spec: `/components/schemas/ListCompaniesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCompaniesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub companies: Option<Vec<Company>>,
     #[serde(
         default,
@@ -9830,13 +10160,21 @@ pub struct ListCompanyTagsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tags: Option<Vec<AppliedTag>>,
 }
 /// Spec: `/components/schemas/ListContactLinkTypesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactLinkTypesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contact_link_types: Option<Vec<ContactLinkType>>,
     #[serde(
         default,
@@ -9848,7 +10186,11 @@ pub struct ListContactLinkTypesResponse {
 /// Spec: `/components/schemas/ListContactLinksResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactLinksResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub links: Option<Vec<ContactLink>>,
     #[serde(
         default,
@@ -9866,7 +10208,11 @@ pub struct ListContactPaymentMethodsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub records: Option<Vec<PaymentMethod>>,
 }
 /// List of tags applied to a contact
@@ -9880,13 +10226,21 @@ pub struct ListContactTagsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tags: Option<Vec<AppliedTag>>,
 }
 /// Spec: `/components/schemas/ListContactsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contacts: Option<Vec<Contact>>,
     #[serde(
         default,
@@ -9899,7 +10253,7 @@ pub struct ListContactsResponse {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCountriesResponse {
     /// A key-value pair of country code and country name.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub countries: Vec<Country>,
     #[serde(
         default,
@@ -9920,19 +10274,31 @@ impl ListCountriesResponse {
 /// Spec: `/components/schemas/ListCustomFieldGroupsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCustomFieldGroupsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub groups: Option<Vec<CustomFieldGroup>>,
 }
 /// Spec: `/components/schemas/ListCustomFieldTabsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCustomFieldTabsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tabs: Option<Vec<CustomFieldTab>>,
 }
 /// Spec: `/components/schemas/ListEmailAddressStatusResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListEmailAddressStatusResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_addresses: Option<Vec<RestEmailAddressStatus>>,
     #[serde(
         default,
@@ -9944,7 +10310,11 @@ pub struct ListEmailAddressStatusResponse {
 /// Spec: `/components/schemas/ListEmailTemplatesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListEmailTemplatesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_templates: Option<Vec<EmailTemplateSummary>>,
     #[serde(
         default,
@@ -9959,7 +10329,11 @@ pub struct ListEmailTemplatesResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListEmailsSentResponse {
     /// List of sent emails
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub emails: Option<Vec<EmailSent>>,
     #[serde(
         default,
@@ -9971,7 +10345,11 @@ pub struct ListEmailsSentResponse {
 /// Spec: `/components/schemas/ListFilesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFilesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub files: Option<Vec<FileMetadata>>,
     #[serde(
         default,
@@ -9983,7 +10361,11 @@ pub struct ListFilesResponse {
 /// Spec: `/components/schemas/ListFreeTrialDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFreeTrialDiscountsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discounts: Option<Vec<FreeTrialDiscount>>,
     #[serde(
         default,
@@ -9996,7 +10378,11 @@ pub struct ListFreeTrialDiscountsResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListLeadSourceCategoriesResponse {
     /// The lead source categories in the current page
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source_categories: Option<Vec<LeadSourceCategory>>,
     #[serde(
         default,
@@ -10009,7 +10395,11 @@ pub struct ListLeadSourceCategoriesResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListLeadSourceExpensesResponse {
     /// The lead source expenses in the current page
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source_expenses: Option<Vec<LeadSourceExpense>>,
     #[serde(
         default,
@@ -10022,7 +10412,11 @@ pub struct ListLeadSourceExpensesResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListLeadSourceRecurringExpensesResponse {
     /// The lead source recurring expenses in the current page
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_source_recurring_expenses: Option<Vec<LeadSourceRecurringExpense>>,
     #[serde(
         default,
@@ -10035,7 +10429,11 @@ pub struct ListLeadSourceRecurringExpensesResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListLeadSourcesResponse {
     /// The lead sources in the current page
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub lead_sources: Option<Vec<LeadSource>>,
     #[serde(
         default,
@@ -10081,8 +10479,8 @@ pub enum ListMerchantAccountResponseType {
     Stripe,
     /// `KEAP_PAY`
     KeapPay,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ListMerchantAccountResponseType {
@@ -10107,7 +10505,11 @@ pub struct ListMerchantsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub default_merchant_account_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub merchant_accounts: Option<Vec<ListMerchantAccountResponse>>,
     #[serde(
         default,
@@ -10125,7 +10527,11 @@ pub struct ListNoteTemplateResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub note_templates: Option<Vec<NoteTemplate>>,
 }
 /// Spec: `/components/schemas/ListNotesResponse`
@@ -10137,7 +10543,11 @@ pub struct ListNotesResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub notes: Option<Vec<Note>>,
 }
 /// Spec: `/paths/~1rest~1v2~1opportunities/get/parameters/0/schema/items`
@@ -10161,8 +10571,8 @@ pub enum ListOpportunitiesFieldsItem {
     Status,
     /// `stage_entrance_time`
     StageEntranceTime,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ListOpportunitiesFieldsItem {
@@ -10189,7 +10599,11 @@ pub struct ListOpportunitiesResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub opportunities: Option<Vec<RestV2Opportunity>>,
 }
 /// Spec: `/components/schemas/ListOpportunityStageMoveResponse`
@@ -10201,7 +10615,11 @@ pub struct ListOpportunityStageMoveResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stage_moves: Option<Vec<OpportunityStageMove>>,
 }
 /// Spec: `/components/schemas/ListOpportunityStagesResponse`
@@ -10213,7 +10631,11 @@ pub struct ListOpportunityStagesResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub stages: Option<Vec<RestOpportunityStage>>,
 }
 /// Spec: `/components/schemas/ListOption`
@@ -10258,7 +10680,11 @@ pub struct ListOption {
 /// Spec: `/components/schemas/ListOrderPaymentsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrderPaymentsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub invoice_order_payments: Option<Vec<InvoiceOrderPayment>>,
     #[serde(
         default,
@@ -10270,7 +10696,11 @@ pub struct ListOrderPaymentsResponse {
 /// Spec: `/components/schemas/ListOrderTotalDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrderTotalDiscountsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discounts: Option<Vec<OrderTotalDiscount>>,
     #[serde(
         default,
@@ -10288,7 +10718,11 @@ pub struct ListOrders {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub orders: Option<Vec<OrderV2>>,
 }
 /// Spec: `/components/schemas/ListPaymentMethodsResponse`
@@ -10300,7 +10734,11 @@ pub struct ListPaymentMethodsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_methods: Option<Vec<PaymentMethod>>,
 }
 /// Spec: `/components/schemas/ListPayments`
@@ -10312,7 +10750,11 @@ pub struct ListPayments {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payments: Option<Vec<Payment>>,
 }
 /// Spec: `/components/schemas/ListProductCategoriesResponse`
@@ -10324,13 +10766,21 @@ pub struct ListProductCategoriesResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_categories: Option<Vec<ProductCategory>>,
 }
 /// Spec: `/components/schemas/ListProductDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductDiscountsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discounts: Option<Vec<ProductDiscount>>,
     #[serde(
         default,
@@ -10348,13 +10798,21 @@ pub struct ListProductInterestBundleResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_interest_bundles: Option<Vec<ProductInterestBundle>>,
 }
 /// Spec: `/components/schemas/ListProductOptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductOptionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_options: Option<Vec<ProductOption>>,
 }
 /// Spec: `/components/schemas/ListProductsResponse_List`
@@ -10366,7 +10824,11 @@ pub struct ListProductsResponseList {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub products: Option<Vec<RestV2ProductList>>,
 }
 /// Spec: `/components/schemas/ListProgramResourcesResponse`
@@ -10378,7 +10840,11 @@ pub struct ListProgramResourcesResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub resources: Option<Vec<AffiliateProgramResource>>,
 }
 /// Spec: `/components/schemas/ListProvincesResponse`
@@ -10391,7 +10857,7 @@ pub struct ListProvincesResponse {
     )]
     pub next_page_token: Option<String>,
     /// A key-value pair of province code and province name.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub provinces: Vec<Province>,
 }
 impl ListProvincesResponse {
@@ -10412,7 +10878,11 @@ pub struct ListReferralsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub referrals: Option<Vec<Referral>>,
 }
 /// Spec: `/components/schemas/ListReportsResponse`
@@ -10424,19 +10894,31 @@ pub struct ListReportsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub reports: Option<Vec<Report>>,
 }
 /// Spec: `/components/schemas/ListRestShippingMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListRestShippingMethodsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub shipping_methods: Option<Vec<ShippingMethod>>,
 }
 /// Spec: `/components/schemas/ListShippingDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListShippingDiscountsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub discounts: Option<Vec<ShippingDiscount>>,
     #[serde(
         default,
@@ -10454,7 +10936,11 @@ pub struct ListSubscriptionPlansResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscriptions: Option<Vec<SubscriptionPlan>>,
 }
 /// Spec: `/components/schemas/ListSubscriptionsResponse`
@@ -10466,7 +10952,11 @@ pub struct ListSubscriptionsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscriptions: Option<Vec<Subscription>>,
 }
 /// Spec: `/components/schemas/ListTagCategoriesResponse`
@@ -10478,7 +10968,11 @@ pub struct ListTagCategoriesResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tag_categories: Option<Vec<TagCategory>>,
 }
 /// Spec: `/components/schemas/ListTaggedCompaniesResponse`
@@ -10490,13 +10984,21 @@ pub struct ListTaggedCompaniesResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tagged_companies: Option<Vec<TaggedCompany>>,
 }
 /// Spec: `/components/schemas/ListTaggedContactsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTaggedContactsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contacts: Option<Vec<TaggedContact>>,
     #[serde(
         default,
@@ -10514,7 +11016,11 @@ pub struct ListTagsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tags: Option<Vec<Tag>>,
 }
 /// Spec: `/components/schemas/ListTasksResponse`
@@ -10526,7 +11032,11 @@ pub struct ListTasksResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tasks: Option<Vec<Task>>,
 }
 /// Spec: `/components/schemas/ListTransactions`
@@ -10538,7 +11048,11 @@ pub struct ListTransactions {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub transactions: Option<Vec<TransactionV2>>,
 }
 /// Response containing a list of user groups
@@ -10553,7 +11067,11 @@ pub struct ListUserGroupsResponse {
     )]
     pub next_page_token: Option<String>,
     /// List of user groups
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub user_groups: Option<Vec<UserGroup>>,
 }
 /// Paginated response containing a list of users
@@ -10568,7 +11086,11 @@ pub struct ListUsersPaginatedResponse {
     )]
     pub next_page_token: Option<String>,
     /// List of users
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub users: Option<Vec<User>>,
 }
 /// Spec: `/components/schemas/ListWebformsResponse`
@@ -10581,7 +11103,11 @@ pub struct ListWebformsResponse {
     )]
     pub next_page_token: Option<String>,
     /// The webforms in the current page
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub webforms: Option<Vec<Webform>>,
 }
 /// Spec: `/components/schemas/ListWordPressOptInOptionsResponse`
@@ -10593,7 +11119,11 @@ pub struct ListWordPressOptInOptionsResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub wordpress_opt_in_options: Option<Vec<WordPressOptInOption>>,
 }
 /// Spec: `/components/schemas/MergeContactRequest`
@@ -10642,7 +11172,11 @@ pub struct Note {
     )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
     #[serde(
@@ -10740,7 +11274,11 @@ pub struct NoteTemplate {
 /// Spec: `/components/schemas/ObjectModel`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ObjectModel {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldMetaData>>,
     /// These fields are not transmitted by default on this model, but can be requested by specifying them in a comma-separated list in the optional_properties query parameter.
     #[serde(
@@ -11027,10 +11565,10 @@ pub enum OrderItemItemType {
     Other,
     /// `FEE`
     Fee,
-    /// `UNKNOWN`
-    Unknown2,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl OrderItemItemType {
@@ -11053,7 +11591,7 @@ impl OrderItemItemType {
         (Self::Tip, "TIP"),
         (Self::Other, "OTHER"),
         (Self::Fee, "FEE"),
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
     ];
 }
 crate::runtime::string_enum!(OrderItemItemType);
@@ -11102,7 +11640,11 @@ pub struct OrderTotalDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -11148,8 +11690,8 @@ pub enum OrderTotalDiscountDiscountStrategy {
     Gross,
     /// `NET`
     Net,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl OrderTotalDiscountDiscountStrategy {
@@ -11166,8 +11708,8 @@ pub enum OrderTotalDiscountDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl OrderTotalDiscountDiscountType {
@@ -11201,7 +11743,11 @@ pub struct OrderV2 {
     )]
     pub credit_status: Option<String>,
     /// List of custom field values applied to this order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The date and time the invoice is due. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11220,7 +11766,11 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// A list of attached files to this order. Applies only to Keap Pro/Max edition.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub files: Option<Vec<InvoiceFile>>,
     /// Unique identifier for the order
     #[serde(
@@ -11261,7 +11811,11 @@ pub struct OrderV2 {
     )]
     pub notes: Option<String>,
     /// List of items in the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_items: Option<Vec<OrderItem>>,
     /// A user-defined date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -11344,8 +11898,8 @@ pub enum OrderV2OrderType {
     Online,
     /// `OFFLINE`
     Offline,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl OrderV2OrderType {
@@ -11371,10 +11925,10 @@ pub enum OrderV2SourceType {
     ManualPayment,
     /// `QUICKBOOKS`
     Quickbooks,
-    /// `UNKNOWN`
-    Unknown2,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl OrderV2SourceType {
@@ -11385,7 +11939,7 @@ impl OrderV2SourceType {
         (Self::Invoice, "INVOICE"),
         (Self::ManualPayment, "MANUAL_PAYMENT"),
         (Self::Quickbooks, "QUICKBOOKS"),
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
     ];
 }
 crate::runtime::string_enum!(OrderV2SourceType);
@@ -11402,8 +11956,8 @@ pub enum OrderV2Status {
     Viewed,
     /// `PAID`
     Paid,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl OrderV2Status {
@@ -11557,8 +12111,8 @@ pub enum PaymentMerchantAccountType {
     Stripe,
     /// `KEAP_PAY`
     KeapPay,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl PaymentMerchantAccountType {
@@ -11651,8 +12205,8 @@ pub enum PaymentMethodMerchantAccountType {
     Stripe,
     /// `KEAP_PAY`
     KeapPay,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl PaymentMethodMerchantAccountType {
@@ -11675,8 +12229,8 @@ crate::runtime::string_enum!(PaymentMethodMerchantAccountType);
 pub enum PaymentMethodPaymentMethodType {
     /// `CARD`
     Card,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl PaymentMethodPaymentMethodType {
@@ -11691,8 +12245,8 @@ crate::runtime::string_enum!(PaymentMethodPaymentMethodType);
 pub enum PaymentMethodStatus {
     /// `EXPIRED`
     Expired,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl PaymentMethodStatus {
@@ -11747,7 +12301,11 @@ pub struct PaymentPlan {
     )]
     pub payment_method_id: Option<String>,
     /// List of scheduled payment items
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub payment_plan_items: Option<Vec<PaymentPlanItem>>,
     /// The start date of the payment plan. In ISO-8601 date format (e.g. 2024-05-21)
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -11810,8 +12368,8 @@ pub enum PaymentPlanItemStatus {
     Paid,
     /// `FAILED`
     Failed,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl PaymentPlanItemStatus {
@@ -11876,8 +12434,8 @@ pub enum PaymentStatus {
     Completed,
     /// `NONE`
     None,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl PaymentStatus {
@@ -11943,8 +12501,8 @@ pub enum PhoneNumberField {
     Phone4,
     /// `PHONE5`
     Phone5,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl PhoneNumberField {
@@ -12051,8 +12609,8 @@ pub enum ProductCommissionPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductCommissionPayoutType {
@@ -12070,7 +12628,11 @@ pub struct ProductDiscount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -12120,8 +12682,8 @@ pub enum ProductDiscountDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductDiscountDiscountType {
@@ -12245,10 +12807,18 @@ pub struct ProductInterestBundle {
     )]
     pub name: Option<String>,
     /// Product interests
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub product_interests: Option<Vec<ProductInterest>>,
     /// Subscription plan interests
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plan_interests: Option<Vec<ProductInterest>>,
 }
 /// The product interest type
@@ -12260,8 +12830,8 @@ pub enum ProductInterestType {
     Product,
     /// `SUBSCRIPTION_PLAN`
     SubscriptionPlan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductInterestType {
@@ -12339,7 +12909,11 @@ pub struct ProductOption {
     )]
     pub id: Option<String>,
     /// Appears only for option_type of LIST. A fixed list of available selectable items for this product option. e.g (Medium)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub list_items: Option<Vec<ListOption>>,
     /// The displayable name of the option. E.g. Size
     #[serde(
@@ -12374,8 +12948,8 @@ pub enum ProductOptionOptionType {
     List,
     /// `TEXT`
     Text,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductOptionOptionType {
@@ -12387,7 +12961,11 @@ crate::runtime::string_enum!(ProductOptionOptionType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductOptionsDetail {
     /// List of option values for the fixed option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fixed_options: Option<Vec<ProductFixedOptionDetail>>,
     /// The option name
     #[serde(
@@ -12415,8 +12993,8 @@ pub enum ProductOptionsDetailType {
     Fixed,
     /// `VARIABLE`
     Variable,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductOptionsDetailType {
@@ -12431,7 +13009,11 @@ crate::runtime::string_enum!(ProductOptionsDetailType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductOptionsList {
     /// List of option values for the fixed option
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fixed_options: Option<Vec<ProductFixedOptionList>>,
     /// The option name
     #[serde(
@@ -12459,8 +13041,8 @@ pub enum ProductOptionsListType {
     Fixed,
     /// `VARIABLE`
     Variable,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductOptionsListType {
@@ -12519,8 +13101,8 @@ pub enum ProductVariableSettingDetailContains {
     Number,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductVariableSettingDetailContains {
@@ -12543,8 +13125,8 @@ pub enum ProductVariableSettingDetailEndWith {
     Number,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductVariableSettingDetailEndWith {
@@ -12567,8 +13149,8 @@ pub enum ProductVariableSettingDetailStartWith {
     Number,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductVariableSettingDetailStartWith {
@@ -12628,8 +13210,8 @@ pub enum ProductVariableSettingListContains {
     Number,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductVariableSettingListContains {
@@ -12652,8 +13234,8 @@ pub enum ProductVariableSettingListEndWith {
     Number,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductVariableSettingListEndWith {
@@ -12676,8 +13258,8 @@ pub enum ProductVariableSettingListStartWith {
     Number,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ProductVariableSettingListStartWith {
@@ -12777,8 +13359,8 @@ pub enum ReferralReferralType {
     Manual,
     /// `PERMANENT`
     Permanent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ReferralReferralType {
@@ -12826,8 +13408,8 @@ pub enum RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
     ContactDoesNotExist,
     /// `FAILED`
     Failed,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
@@ -12891,7 +13473,11 @@ pub struct Report {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportEntryRecord {
     /// The set of column values for this record
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub columns: Option<Vec<ReportEntryValue>>,
 }
 /// Spec: `/components/schemas/ReportEntryValue`
@@ -12923,7 +13509,11 @@ pub struct ReportExecutionResult {
     )]
     pub page_token: Option<String>,
     /// The list of report result records
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub results: Option<Vec<ReportEntryRecord>>,
 }
 /// Spec: `/components/schemas/ReportField`
@@ -12948,7 +13538,11 @@ pub struct ReportField {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportModel {
     /// The list of fields available for this Report (Saved Search)
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fields: Option<Vec<ReportField>>,
 }
 /// Spec: `/components/schemas/ResourceCommissionProgram`
@@ -12980,7 +13574,11 @@ pub struct RestAffiliate {
     )]
     pub contact_id: Option<String>,
     /// List of custom field values applied to this affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Date affiliate was created (ISO-8601)
     #[serde(
@@ -13089,8 +13687,8 @@ pub enum RestAffiliatePaymentPayType {
     Credit,
     /// `REFUND`
     Refund,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl RestAffiliatePaymentPayType {
@@ -13116,8 +13714,8 @@ pub enum RestAffiliateStatus {
     Active,
     /// `INACTIVE`
     Inactive,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl RestAffiliateStatus {
@@ -13135,7 +13733,11 @@ pub struct RestCreateOrderRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The date and time the invoice is due. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13175,7 +13777,11 @@ pub struct RestCreateOrderRequest {
     )]
     pub notes: Option<String>,
     /// List of items to include in the order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub order_items: Option<Vec<CreateOrderItemRequest>>,
     /// The date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
@@ -13261,8 +13867,8 @@ pub enum RestCreateOrderRequestOrderType {
     Online,
     /// `OFFLINE`
     Offline,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl RestCreateOrderRequestOrderType {
@@ -13330,7 +13936,7 @@ pub struct RestCreatePaymentRequest {
         skip_serializing_if = "Option::is_none",
     )]
     pub payment_method_id: Option<String>,
-    /// The manual payment method type for manually recording a payment. At least one of payment_method_id or payment_method_type is required. Ignored if payment_method_id is provided. Value must exactly match one of the Manual Payment Types configured for your application under Ecommerce Settings &gt; Orders (e.g. 'Credit Card (Manual)', 'Check', 'Cash', 'Money Order', 'Adjustment'); unrecognized values will be rejected. Add custom types there if the one you need isn't listed.
+    /// The manual payment method type for manually recording a payment. At least one of payment_method_id or payment_method_type is required. Ignored if payment_method_id is provided. Value must exactly match one of the Manual Payment Types configured for your application under Ecommerce Settings > Orders (e.g. 'Credit Card (Manual)', 'Check', 'Cash', 'Money Order', 'Adjustment'); unrecognized values will be rejected. Add custom types there if the one you need isn't listed.
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_string",
@@ -13448,8 +14054,8 @@ pub enum RestEmailAddressStatusStatus {
     Invalid,
     /// `DEACTIVATED`
     Deactivated,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl RestEmailAddressStatusStatus {
@@ -13479,7 +14085,11 @@ crate::runtime::string_enum!(RestEmailAddressStatusStatus);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestOpportunityStage {
     /// Stage checklist items
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub checklist_items: Option<Vec<ChecklistItem>>,
     /// Creation timestamp (ISO-8601)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13546,7 +14156,11 @@ pub struct RestV2Opportunity {
     /// Creation timestamp (ISO-8601)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<crate::runtime::DateTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13756,7 +14370,11 @@ pub struct RestV2ProductDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
     /// List of product options. Can be empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub options: Option<Vec<ProductOptionsDetail>>,
     /// The product price
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13788,7 +14406,11 @@ pub struct RestV2ProductDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_only: Option<bool>,
     /// List of subscription plans associated with the product. Can be empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plans: Option<Vec<SubscriptionPlanDetail>>,
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13873,7 +14495,11 @@ pub struct RestV2ProductList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
     /// List of product options. Can be empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub options: Option<Vec<ProductOptionsList>>,
     /// The product price
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -13905,7 +14531,11 @@ pub struct RestV2ProductList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_only: Option<bool>,
     /// List of subscription plans associated with the product. Can be empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub subscription_plans: Option<Vec<SubscriptionPlanList>>,
     /// Whether or not the product should be taxed
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -14014,7 +14644,11 @@ pub struct Sequence {
     )]
     pub name: Option<String>,
     /// List of paths in this sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub paths: Option<Vec<SequencePath>>,
 }
 /// Spec: `/components/schemas/SequencePath`
@@ -14028,14 +14662,22 @@ pub struct SequencePath {
     )]
     pub id: Option<String>,
     /// List of items in this sequence path
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub items: Option<Vec<Item>>,
 }
 /// Spec: `/components/schemas/ShippingDiscount`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShippingDiscount {
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -14078,8 +14720,8 @@ pub enum ShippingDiscountDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ShippingDiscountDiscountType {
@@ -14224,8 +14866,8 @@ pub enum SocialAccountType {
     Youtube,
     /// `PINTEREST`
     Pinterest,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl SocialAccountType {
@@ -14246,7 +14888,11 @@ crate::runtime::string_enum!(SocialAccountType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StageDetails {
     /// Stage checklist items
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub checklist_items: Option<Vec<CheckListItemDetails>>,
     /// Win probability (0-100)
     #[serde(
@@ -14307,7 +14953,11 @@ pub struct Subscription {
     )]
     pub contact_id: Option<String>,
     /// List of custom field values applied to this subscription
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts.
     #[serde(
@@ -14432,8 +15082,8 @@ pub enum SubscriptionBillingCycle {
     Week,
     /// `DAY`
     Day,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl SubscriptionBillingCycle {
@@ -14506,8 +15156,8 @@ pub enum SubscriptionCommissionPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl SubscriptionCommissionPayoutType {
@@ -14579,8 +15229,8 @@ pub enum SubscriptionPlanCycleType {
     Weekly,
     /// `DAILY`
     Daily,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl SubscriptionPlanCycleType {
@@ -14650,8 +15300,8 @@ pub enum SubscriptionPlanDetailBillingCycle {
     Monthly,
     /// `YEARLY`
     Yearly,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl SubscriptionPlanDetailBillingCycle {
@@ -14721,8 +15371,8 @@ pub enum SubscriptionPlanListBillingCycle {
     Monthly,
     /// `YEARLY`
     Yearly,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl SubscriptionPlanListBillingCycle {
@@ -14878,7 +15528,11 @@ pub struct Task {
     )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the task
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
     #[serde(
@@ -14918,12 +15572,14 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
     /// Reminder minutes before due.
+    ///
+    /// Allowed values: `5`, `10`, `15`, `30`, `60`, `120`, `240`, `480`, `1440`, `2880` (as the spec lists them).
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
         skip_serializing_if = "Option::is_none",
     )]
-    pub remind_time_mins: Option<i32>,
+    pub remind_time_mins: Option<TaskRemindTimeMins>,
     /// Task title
     #[serde(
         default,
@@ -14951,8 +15607,8 @@ pub enum TaskPriority {
     Essential,
     /// `NONESSENTIAL`
     Nonessential,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TaskPriority {
@@ -14964,6 +15620,51 @@ impl TaskPriority {
     ];
 }
 crate::runtime::string_enum!(TaskPriority);
+/// Reminder minutes before due.
+///
+/// Spec: `/components/schemas/Task/properties/remind_time_mins`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TaskRemindTimeMins {
+    /// `5`
+    V5,
+    /// `10`
+    V10,
+    /// `15`
+    V15,
+    /// `30`
+    V30,
+    /// `60`
+    V60,
+    /// `120`
+    V120,
+    /// `240`
+    V240,
+    /// `480`
+    V480,
+    /// `1440`
+    V1440,
+    /// `2880`
+    V2880,
+    /// A value this version of the crate does not list. Sent back as the
+    /// number it holds; the server may refuse it.
+    Unknown(i64),
+}
+impl TaskRemindTimeMins {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, i64)] = &[
+        (Self::V5, 5),
+        (Self::V10, 10),
+        (Self::V15, 15),
+        (Self::V30, 30),
+        (Self::V60, 60),
+        (Self::V120, 120),
+        (Self::V240, 240),
+        (Self::V480, 480),
+        (Self::V1440, 1440),
+        (Self::V2880, 2880),
+    ];
+}
+crate::runtime::int_enum!(TaskRemindTimeMins);
 /// Spec: `/components/schemas/TextOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextOption {
@@ -15014,8 +15715,8 @@ pub enum TextOptionOnlyContains {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TextOptionOnlyContains {
@@ -15041,8 +15742,8 @@ pub enum TextOptionOnlyEndsWith {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TextOptionOnlyEndsWith {
@@ -15068,8 +15769,8 @@ pub enum TextOptionOnlyStartsWith {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TextOptionOnlyStartsWith {
@@ -15189,8 +15890,8 @@ pub enum TransactionV2MerchantAccountType {
     Stripe,
     /// `KEAP_PAY`
     KeapPay,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TransactionV2MerchantAccountType {
@@ -15221,8 +15922,8 @@ pub enum TransactionV2Status {
     Failed,
     /// `NONE`
     None,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TransactionV2Status {
@@ -15249,8 +15950,8 @@ pub enum TransactionV2TransactionMethod {
     Void,
     /// `MANUAL`
     Manual,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TransactionV2TransactionMethod {
@@ -15285,8 +15986,8 @@ pub enum UpdateAffiliateCustomFieldGroupUpdateMaskItem {
     TabId,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateAffiliateCustomFieldGroupUpdateMaskItem {
@@ -15305,8 +16006,8 @@ pub enum UpdateAffiliateCustomFieldTabUpdateMaskItem {
     Name,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateAffiliateCustomFieldTabUpdateMaskItem {
@@ -15323,8 +16024,8 @@ pub enum UpdateAffiliateCustomFieldUpdateMaskItem {
     Label,
     /// `options`
     Options,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateAffiliateCustomFieldUpdateMaskItem {
@@ -15357,7 +16058,11 @@ pub struct UpdateAffiliateRequest {
     )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this affiliate
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name.
     #[serde(
@@ -15406,8 +16111,8 @@ pub enum UpdateAffiliateRequestStatus {
     Active,
     /// `INACTIVE`
     Inactive,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateAffiliateRequestStatus {
@@ -15441,8 +16146,8 @@ pub enum UpdateAffiliateUpdateMaskItem {
     Password,
     /// `custom_fields`
     CustomFields,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateAffiliateUpdateMaskItem {
@@ -15540,8 +16245,8 @@ pub enum UpdateBusinessProfileUpdateMaskItem {
     BusinessPrimaryColor,
     /// `business_secondary_color`
     BusinessSecondaryColor,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateBusinessProfileUpdateMaskItem {
@@ -15566,7 +16271,11 @@ pub struct UpdateCategoryDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
     #[serde(
@@ -15612,8 +16321,8 @@ pub enum UpdateCategoryDiscountUpdateMaskItem {
     Criteria,
     /// `product_category_ids`
     ProductCategoryIds,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateCategoryDiscountUpdateMaskItem {
@@ -15672,8 +16381,8 @@ pub enum UpdateCommissionProgramResourceUpdateMaskItem {
     PageHeight,
     /// `commission_program_ids`
     CommissionProgramIds,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateCommissionProgramResourceUpdateMaskItem {
@@ -15699,8 +16408,8 @@ pub enum UpdateCommissionProgramUpdateMaskItem {
     Notes,
     /// `priority`
     Priority,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateCommissionProgramUpdateMaskItem {
@@ -15721,8 +16430,8 @@ pub enum UpdateCompanyCustomFieldGroupUpdateMaskItem {
     TabId,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateCompanyCustomFieldGroupUpdateMaskItem {
@@ -15741,8 +16450,8 @@ pub enum UpdateCompanyCustomFieldTabUpdateMaskItem {
     Name,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateCompanyCustomFieldTabUpdateMaskItem {
@@ -15759,8 +16468,8 @@ pub enum UpdateCompanyCustomFieldUpdateMaskItem {
     Label,
     /// `options`
     Options,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateCompanyCustomFieldUpdateMaskItem {
@@ -15821,7 +16530,11 @@ pub struct UpdateCompanyRequest {
         skip_serializing_if = "Option::is_none",
     )]
     pub contact_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddress>,
@@ -15979,8 +16692,8 @@ pub enum UpdateCompanyUpdateMaskItem {
     Groups,
     /// `last_updated_by`
     LastUpdatedBy,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateCompanyUpdateMaskItem {
@@ -16029,8 +16742,8 @@ pub enum UpdateContactCustomFieldGroupUpdateMaskItem {
     TabId,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateContactCustomFieldGroupUpdateMaskItem {
@@ -16049,8 +16762,8 @@ pub enum UpdateContactCustomFieldTabUpdateMaskItem {
     Name,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateContactCustomFieldTabUpdateMaskItem {
@@ -16061,7 +16774,7 @@ crate::runtime::string_enum!(UpdateContactCustomFieldTabUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateContactLinkTypeRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContactLinkTypeRequest {
-    /// Maximum number of links allowed (must be &gt; 0)
+    /// Maximum number of links allowed (must be > 0)
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
@@ -16083,8 +16796,8 @@ pub enum UpdateContactLinkTypeUpdateMaskItem {
     Name,
     /// `max_links`
     MaxLinks,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateContactLinkTypeUpdateMaskItem {
@@ -16180,8 +16893,8 @@ pub enum UpdateContactUpdateMaskItem {
     Groups,
     /// `last_updated_by`
     LastUpdatedBy,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateContactUpdateMaskItem {
@@ -16264,7 +16977,11 @@ pub struct UpdateCustomFieldMetaDataRequest {
         skip_serializing_if = "Option::is_none",
     )]
     pub label: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub options: Option<Vec<CustomFieldOption>>,
 }
 impl UpdateCustomFieldMetaDataRequest {
@@ -16336,8 +17053,8 @@ pub enum UpdateDefaultCommissionProgramRequestPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateDefaultCommissionProgramRequestPayoutType {
@@ -16363,8 +17080,8 @@ pub enum UpdateDefaultCommissionProgramUpdateMaskItem {
     Level2,
     /// `unused`
     Unused,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateDefaultCommissionProgramUpdateMaskItem {
@@ -16409,8 +17126,8 @@ pub enum UpdateFileUpdateMaskItem {
     FileName,
     /// `is_public`
     IsPublic,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateFileUpdateMaskItem {
@@ -16518,8 +17235,8 @@ pub enum UpdateFreeTrialDiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateFreeTrialDiscountCriteriaOperator {
@@ -16545,8 +17262,8 @@ pub enum UpdateFreeTrialDiscountCriteriaType {
     SubscriptionPlan,
     /// `ORDER_TOTAL`
     OrderTotal,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateFreeTrialDiscountCriteriaType {
@@ -16564,7 +17281,11 @@ crate::runtime::string_enum!(UpdateFreeTrialDiscountCriteriaType);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateFreeTrialDiscountRequest {
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<UpdateFreeTrialDiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -16613,8 +17334,8 @@ pub enum UpdateFreeTrialDiscountUpdateMaskItem {
     SubscriptionPlanId,
     /// `criteria`
     Criteria,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateFreeTrialDiscountUpdateMaskItem {
@@ -16636,8 +17357,8 @@ pub enum UpdateLeadSourceCategoryUpdateMaskItem {
     Name,
     /// `description`
     Description,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateLeadSourceCategoryUpdateMaskItem {
@@ -16687,8 +17408,8 @@ pub enum UpdateLeadSourceExpenseUpdateMaskItem {
     Amount,
     /// `incurred_time`
     IncurredTime,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateLeadSourceExpenseUpdateMaskItem {
@@ -16714,8 +17435,8 @@ pub enum UpdateLeadSourceRecurringExpenseUpdateMaskItem {
     StartTime,
     /// `end_time`
     EndTime,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateLeadSourceRecurringExpenseUpdateMaskItem {
@@ -16750,8 +17471,8 @@ pub enum UpdateLeadSourceUpdateMaskItem {
     Status,
     /// `lead_source_category_id`
     LeadSourceCategoryId,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateLeadSourceUpdateMaskItem {
@@ -16778,8 +17499,8 @@ pub enum UpdateNoteCustomFieldGroupUpdateMaskItem {
     TabId,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateNoteCustomFieldGroupUpdateMaskItem {
@@ -16798,8 +17519,8 @@ pub enum UpdateNoteCustomFieldTabUpdateMaskItem {
     Name,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateNoteCustomFieldTabUpdateMaskItem {
@@ -16818,7 +17539,11 @@ pub struct UpdateNoteRequest {
     )]
     pub contact_id: Option<String>,
     /// Custom field values for the note. An empty array resets all custom fields to their defaults.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Whether to pin this note
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16887,7 +17612,11 @@ pub struct UpdateNoteResponse {
     )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
     #[serde(
@@ -16953,8 +17682,8 @@ pub enum UpdateNoteUpdateMaskItem {
     IsPinned,
     /// `custom_fields`
     CustomFields,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateNoteUpdateMaskItem {
@@ -16979,8 +17708,8 @@ pub enum UpdateNotesCustomFieldUpdateMaskItem {
     Label,
     /// `options`
     Options,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateNotesCustomFieldUpdateMaskItem {
@@ -17001,8 +17730,8 @@ pub enum UpdateOpportunityCustomFieldGroupUpdateMaskItem {
     TabId,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOpportunityCustomFieldGroupUpdateMaskItem {
@@ -17021,8 +17750,8 @@ pub enum UpdateOpportunityCustomFieldTabUpdateMaskItem {
     Name,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOpportunityCustomFieldTabUpdateMaskItem {
@@ -17039,8 +17768,8 @@ pub enum UpdateOpportunityCustomFieldUpdateMaskItem {
     Label,
     /// `options`
     Options,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOpportunityCustomFieldUpdateMaskItem {
@@ -17073,8 +17802,8 @@ pub enum UpdateOpportunityFieldsItem {
     Status,
     /// `stage_entrance_time`
     StageEntranceTime,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOpportunityFieldsItem {
@@ -17109,7 +17838,11 @@ pub struct UpdateOpportunityRequestV2 {
         skip_serializing_if = "Option::is_none",
     )]
     pub contact_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17208,7 +17941,11 @@ impl UpdateOpportunityStageChecklistItem {
 /// Spec: `/components/schemas/UpdateOpportunityStageRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOpportunityStageRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub checklist_items: Option<Vec<UpdateOpportunityStageChecklistItem>>,
     #[serde(
         default,
@@ -17229,7 +17966,7 @@ pub struct UpdateOpportunityStageRequest {
         skip_serializing_if = "Option::is_none",
     )]
     pub probability: Option<i32>,
-    /// Value should be &gt;=0.
+    /// Value should be >=0.
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
@@ -17250,8 +17987,8 @@ pub enum UpdateOpportunityStageUpdateMaskItem {
     Probability,
     /// `checklist_items`
     ChecklistItems,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOpportunityStageUpdateMaskItem {
@@ -17294,8 +18031,8 @@ pub enum UpdateOpportunityUpdateMaskItem {
     CustomFields,
     /// `affiliate_id`
     AffiliateId,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOpportunityUpdateMaskItem {
@@ -17326,8 +18063,8 @@ pub enum UpdateOrderCustomFieldGroupUpdateMaskItem {
     TabId,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderCustomFieldGroupUpdateMaskItem {
@@ -17346,8 +18083,8 @@ pub enum UpdateOrderCustomFieldTabUpdateMaskItem {
     Name,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderCustomFieldTabUpdateMaskItem {
@@ -17364,8 +18101,8 @@ pub enum UpdateOrderCustomFieldUpdateMaskItem {
     Label,
     /// `options`
     Options,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderCustomFieldUpdateMaskItem {
@@ -17467,8 +18204,8 @@ pub enum UpdateOrderItemUpdateMaskItem {
     SubscriptionPlanId,
     /// `subscription_plan_description`
     SubscriptionPlanDescription,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderItemUpdateMaskItem {
@@ -17499,7 +18236,11 @@ pub struct UpdateOrderRequest {
     )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this order
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The date and time the invoice is due. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17598,8 +18339,8 @@ pub enum UpdateOrderRequestOrderType {
     Online,
     /// `OFFLINE`
     Offline,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderRequestOrderType {
@@ -17702,8 +18443,8 @@ pub enum UpdateOrderTotalDiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderTotalDiscountCriteriaOperator {
@@ -17721,7 +18462,11 @@ pub struct UpdateOrderTotalDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<UpdateOrderTotalDiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -17760,8 +18505,8 @@ pub enum UpdateOrderTotalDiscountRequestDiscountStrategy {
     Gross,
     /// `NET`
     Net,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderTotalDiscountRequestDiscountStrategy {
@@ -17778,8 +18523,8 @@ pub enum UpdateOrderTotalDiscountRequestDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderTotalDiscountRequestDiscountType {
@@ -17807,8 +18552,8 @@ pub enum UpdateOrderTotalDiscountUpdateMaskItem {
     DiscountStrategy,
     /// `criteria`
     Criteria,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderTotalDiscountUpdateMaskItem {
@@ -17867,8 +18612,8 @@ pub enum UpdateOrderUpdateMaskItem {
     ExternalCreateTime,
     /// `external_update_time`
     ExternalUpdateTime,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateOrderUpdateMaskItem {
@@ -17931,8 +18676,8 @@ pub enum UpdateProductCategoryUpdateMaskItem {
     DisplayOrderIndex,
     /// `parent_category_id`
     ParentCategoryId,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductCategoryUpdateMaskItem {
@@ -18004,8 +18749,8 @@ pub enum UpdateProductCommissionProgramRequestPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductCommissionProgramRequestPayoutType {
@@ -18031,8 +18776,8 @@ pub enum UpdateProductCommissionProgramUpdateMaskItem {
     Level2,
     /// `unused`
     Unused,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductCommissionProgramUpdateMaskItem {
@@ -18139,8 +18884,8 @@ pub enum UpdateProductDiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductDiscountCriteriaOperator {
@@ -18158,7 +18903,11 @@ pub struct UpdateProductDiscountRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<UpdateProductDiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -18201,8 +18950,8 @@ pub enum UpdateProductDiscountRequestDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductDiscountRequestDiscountType {
@@ -18230,8 +18979,8 @@ pub enum UpdateProductDiscountUpdateMaskItem {
     ProductId,
     /// `criteria`
     Criteria,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductDiscountUpdateMaskItem {
@@ -18272,8 +19021,8 @@ pub enum UpdateProductInterestBundleUpdateMaskItem {
     Name,
     /// `description`
     Description,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductInterestBundleUpdateMaskItem {
@@ -18318,8 +19067,8 @@ pub enum UpdateProductInterestUpdateMaskItem {
     Price,
     /// `discount_percent`
     DiscountPercent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductInterestUpdateMaskItem {
@@ -18350,8 +19099,8 @@ pub enum UpdateProductInventoryRequestDetailType {
     Increase,
     /// `DECREASE`
     Decrease,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductInventoryRequestDetailType {
@@ -18405,8 +19154,8 @@ pub enum UpdateProductOptionListOptionValueUpdateMaskItem {
     ItemDisplayOrder,
     /// `price_adjustment`
     PriceAdjustment,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductOptionListOptionValueUpdateMaskItem {
@@ -18486,8 +19235,8 @@ pub enum UpdateProductOptionRequestOnlyContains {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductOptionRequestOnlyContains {
@@ -18513,8 +19262,8 @@ pub enum UpdateProductOptionRequestOnlyEndsWith {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductOptionRequestOnlyEndsWith {
@@ -18540,8 +19289,8 @@ pub enum UpdateProductOptionRequestOnlyStartsWith {
     Digit,
     /// `BOTH`
     Both,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductOptionRequestOnlyStartsWith {
@@ -18577,8 +19326,8 @@ pub enum UpdateProductOptionUpdateMaskItem {
     OnlyContains,
     /// `error_message`
     ErrorMessage,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductOptionUpdateMaskItem {
@@ -18753,8 +19502,8 @@ pub enum UpdateProductUpdateMaskItem {
     NeedsDigitalDelivery,
     /// `delivery_description`
     DeliveryDescription,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateProductUpdateMaskItem {
@@ -18937,8 +19686,8 @@ pub enum UpdateShippingDiscountCriteriaOperator {
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateShippingDiscountCriteriaOperator {
@@ -18953,7 +19702,11 @@ crate::runtime::string_enum!(UpdateShippingDiscountCriteriaOperator);
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShippingDiscountRequest {
     /// List of criteria that must be met for this discount to apply
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub criteria: Option<Vec<UpdateShippingDiscountCriteria>>,
     /// Description of the discount
     #[serde(
@@ -18989,8 +19742,8 @@ pub enum UpdateShippingDiscountRequestDiscountType {
     Amount,
     /// `PERCENT`
     Percent,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateShippingDiscountRequestDiscountType {
@@ -19014,8 +19767,8 @@ pub enum UpdateShippingDiscountUpdateMaskItem {
     DiscountValue,
     /// `criteria`
     Criteria,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateShippingDiscountUpdateMaskItem {
@@ -19079,8 +19832,8 @@ pub enum UpdateSubscriptionCommissionProgramRequestPayoutType {
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionCommissionProgramRequestPayoutType {
@@ -19106,8 +19859,8 @@ pub enum UpdateSubscriptionCommissionProgramUpdateMaskItem {
     Level2,
     /// `unused`
     Unused,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionCommissionProgramUpdateMaskItem {
@@ -19131,8 +19884,8 @@ pub enum UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
     TabId,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
@@ -19151,8 +19904,8 @@ pub enum UpdateSubscriptionCustomFieldTabUpdateMaskItem {
     Name,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionCustomFieldTabUpdateMaskItem {
@@ -19169,8 +19922,8 @@ pub enum UpdateSubscriptionCustomFieldUpdateMaskItem {
     Label,
     /// `options`
     Options,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionCustomFieldUpdateMaskItem {
@@ -19249,8 +20002,8 @@ pub enum UpdateSubscriptionPlanRequestCycleType {
     Monthly,
     /// `YEARLY`
     Yearly,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionPlanRequestCycleType {
@@ -19280,8 +20033,8 @@ pub enum UpdateSubscriptionPlanUpdateMaskItem {
     PlanPrice,
     /// `total_cycles`
     TotalCycles,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionPlanUpdateMaskItem {
@@ -19334,7 +20087,11 @@ pub struct UpdateSubscriptionRequest {
     )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this subscription
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts. Must be 1 or greater.
     #[serde(
@@ -19429,8 +20186,8 @@ pub enum UpdateSubscriptionRequestBillingCycle {
     Week,
     /// `DAY`
     Day,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionRequestBillingCycle {
@@ -19488,8 +20245,8 @@ pub enum UpdateSubscriptionUpdateMaskItem {
     ShippingAddress,
     /// `custom_fields`
     CustomFields,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateSubscriptionUpdateMaskItem {
@@ -19557,8 +20314,8 @@ pub enum UpdateTagCategoryUpdateMaskItem {
     Name,
     /// `description`
     Description,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateTagCategoryUpdateMaskItem {
@@ -19612,8 +20369,8 @@ pub enum UpdateTagUpdateMaskItem {
     Description,
     /// `category`
     Category,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateTagUpdateMaskItem {
@@ -19634,8 +20391,8 @@ pub enum UpdateTaskCustomFieldGroupUpdateMaskItem {
     TabId,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateTaskCustomFieldGroupUpdateMaskItem {
@@ -19654,8 +20411,8 @@ pub enum UpdateTaskCustomFieldTabUpdateMaskItem {
     Name,
     /// `order`
     Order,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateTaskCustomFieldTabUpdateMaskItem {
@@ -19672,8 +20429,8 @@ pub enum UpdateTaskCustomFieldUpdateMaskItem {
     Label,
     /// `options`
     Options,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateTaskCustomFieldUpdateMaskItem {
@@ -19722,7 +20479,11 @@ pub struct UpdateTaskResponse {
     )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the task
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
     #[serde(
@@ -19762,12 +20523,14 @@ pub struct UpdateTaskResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<UpdateTaskResponsePriority>,
     /// Reminder minutes before due.
+    ///
+    /// Allowed values: `5`, `10`, `15`, `30`, `60`, `120`, `240`, `480`, `1440`, `2880` (as the spec lists them).
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
         skip_serializing_if = "Option::is_none",
     )]
-    pub remind_time_mins: Option<i32>,
+    pub remind_time_mins: Option<UpdateTaskResponseRemindTimeMins>,
     /// Task title
     #[serde(
         default,
@@ -19795,8 +20558,8 @@ pub enum UpdateTaskResponsePriority {
     Essential,
     /// `NONESSENTIAL`
     Nonessential,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateTaskResponsePriority {
@@ -19808,6 +20571,51 @@ impl UpdateTaskResponsePriority {
     ];
 }
 crate::runtime::string_enum!(UpdateTaskResponsePriority);
+/// Reminder minutes before due.
+///
+/// Spec: `/components/schemas/UpdateTaskResponse/properties/remind_time_mins`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UpdateTaskResponseRemindTimeMins {
+    /// `5`
+    V5,
+    /// `10`
+    V10,
+    /// `15`
+    V15,
+    /// `30`
+    V30,
+    /// `60`
+    V60,
+    /// `120`
+    V120,
+    /// `240`
+    V240,
+    /// `480`
+    V480,
+    /// `1440`
+    V1440,
+    /// `2880`
+    V2880,
+    /// A value this version of the crate does not list. Sent back as the
+    /// number it holds; the server may refuse it.
+    Unknown(i64),
+}
+impl UpdateTaskResponseRemindTimeMins {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, i64)] = &[
+        (Self::V5, 5),
+        (Self::V10, 10),
+        (Self::V15, 15),
+        (Self::V30, 30),
+        (Self::V60, 60),
+        (Self::V120, 120),
+        (Self::V240, 240),
+        (Self::V480, 480),
+        (Self::V1440, 1440),
+        (Self::V2880, 2880),
+    ];
+}
+crate::runtime::int_enum!(UpdateTaskResponseRemindTimeMins);
 /// Spec: `/paths/~1rest~1v2~1tasks~1{task_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateTaskUpdateMaskItem {
@@ -19841,8 +20649,8 @@ pub enum UpdateTaskUpdateMaskItem {
     Completed,
     /// `custom_fields`
     CustomFields,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateTaskUpdateMaskItem {
@@ -19892,7 +20700,11 @@ pub struct UpdateUserRequest {
     )]
     pub family_name: Option<String>,
     /// List of user's fax numbers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
     #[serde(
@@ -19902,7 +20714,11 @@ pub struct UpdateUserRequest {
     )]
     pub given_name: Option<String>,
     /// List of user's phone numbers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// The user's timezone in IANA format
     #[serde(
@@ -19949,8 +20765,8 @@ pub enum UpdateUserUpdateMaskItem {
     TimeZone,
     /// `website`
     Website,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateUserUpdateMaskItem {
@@ -20053,7 +20869,11 @@ pub struct User {
     )]
     pub created_by: Option<i64>,
     /// List of user's email addresses
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// The user's last name
     #[serde(
@@ -20063,7 +20883,11 @@ pub struct User {
     )]
     pub family_name: Option<String>,
     /// List of user's fax numbers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
     #[serde(
@@ -20111,10 +20935,18 @@ pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partner: Option<bool>,
     /// List of user's phone numbers
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// List of user's social media accounts
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub social_accounts: Option<Vec<SocialAccount>>,
     /// The name of the user's spouse
     #[serde(
@@ -20191,8 +21023,8 @@ pub enum UserStatus {
     Inactive,
     /// `NOT_A_USER`
     NotAUser,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UserStatus {
@@ -20293,8 +21125,8 @@ pub enum WebformDuplicateCheckOption {
     EmailAndNameAndCompany,
     /// `NO_CHECK`
     NoCheck,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl WebformDuplicateCheckOption {
@@ -20346,8 +21178,8 @@ pub enum WebformExitOption {
     Error,
     /// `HOSTED_PAGE`
     HostedPage,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl WebformExitOption {
@@ -20392,10 +21224,10 @@ pub enum WebformWebformType {
     Internal,
     /// `TWITTER`
     Twitter,
-    /// `UNKNOWN`
-    Unknown2,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl WebformWebformType {
@@ -20408,7 +21240,7 @@ impl WebformWebformType {
         (Self::Survey, "SURVEY"),
         (Self::Internal, "INTERNAL"),
         (Self::Twitter, "TWITTER"),
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
     ];
 }
 crate::runtime::string_enum!(WebformWebformType);

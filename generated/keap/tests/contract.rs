@@ -389,9 +389,6 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
             .update_affiliate_custom_field_group(
                 "keapgen",
                 v::<
-                    Vec<keap::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
-                >("[\"name\"]"),
-                v::<
                     keap::types::UpdateCustomFieldGroupRequest,
                 >("{\"name\":\"keapgen\",\"order\":1,\"tab_id\":\"keapgen\"}"),
             )
@@ -431,9 +428,6 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
             .affiliate()
             .update_affiliate_custom_field_tab(
                 "keapgen",
-                v::<
-                    Vec<keap::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>,
-                >("[\"name\"]"),
                 v::<
                     keap::types::UpdateCustomFieldTabRequest,
                 >("{\"name\":\"keapgen\",\"order\":1}"),
@@ -1058,9 +1052,6 @@ async fn company_operations(client: &Client, r: &mut Report) {
             .update_company_custom_field_group(
                 "keapgen",
                 v::<
-                    Vec<keap::types::UpdateCompanyCustomFieldGroupUpdateMaskItem>,
-                >("[\"name\"]"),
-                v::<
                     keap::types::UpdateCustomFieldGroupRequest,
                 >("{\"name\":\"keapgen\",\"order\":1,\"tab_id\":\"keapgen\"}"),
             )
@@ -1100,9 +1091,6 @@ async fn company_operations(client: &Client, r: &mut Report) {
             .company()
             .update_company_custom_field_tab(
                 "keapgen",
-                v::<
-                    Vec<keap::types::UpdateCompanyCustomFieldTabUpdateMaskItem>,
-                >("[\"name\"]"),
                 v::<
                     keap::types::UpdateCustomFieldTabRequest,
                 >("{\"name\":\"keapgen\",\"order\":1}"),
@@ -1261,7 +1249,6 @@ async fn contact_operations(client: &Client, r: &mut Report) {
             .contact()
             .update_contact_link_type(
                 "keapgen",
-                v::<Vec<keap::types::UpdateContactLinkTypeUpdateMaskItem>>("[\"name\"]"),
                 v::<
                     keap::types::UpdateContactLinkTypeRequest,
                 >("{\"max_links\":1,\"name\":\"Spouse\"}"),
@@ -1330,9 +1317,6 @@ async fn contact_operations(client: &Client, r: &mut Report) {
             .update_contact_custom_field_group(
                 "keapgen",
                 v::<
-                    Vec<keap::types::UpdateContactCustomFieldGroupUpdateMaskItem>,
-                >("[\"name\"]"),
-                v::<
                     keap::types::UpdateCustomFieldGroupRequest,
                 >("{\"name\":\"keapgen\",\"order\":1,\"tab_id\":\"keapgen\"}"),
             )
@@ -1372,9 +1356,6 @@ async fn contact_operations(client: &Client, r: &mut Report) {
             .contact()
             .update_contact_custom_field_tab(
                 "keapgen",
-                v::<
-                    Vec<keap::types::UpdateContactCustomFieldTabUpdateMaskItem>,
-                >("[\"name\"]"),
                 v::<
                     keap::types::UpdateCustomFieldTabRequest,
                 >("{\"name\":\"keapgen\",\"order\":1}"),
@@ -2278,9 +2259,6 @@ async fn note_operations(client: &Client, r: &mut Report) {
             .update_note_custom_field_group(
                 "keapgen",
                 v::<
-                    Vec<keap::types::UpdateNoteCustomFieldGroupUpdateMaskItem>,
-                >("[\"name\"]"),
-                v::<
                     keap::types::UpdateCustomFieldGroupRequest,
                 >("{\"name\":\"keapgen\",\"order\":1,\"tab_id\":\"keapgen\"}"),
             )
@@ -2320,9 +2298,6 @@ async fn note_operations(client: &Client, r: &mut Report) {
             .note()
             .update_note_custom_field_tab(
                 "keapgen",
-                v::<
-                    Vec<keap::types::UpdateNoteCustomFieldTabUpdateMaskItem>,
-                >("[\"name\"]"),
                 v::<
                     keap::types::UpdateCustomFieldTabRequest,
                 >("{\"name\":\"keapgen\",\"order\":1}"),
@@ -2469,9 +2444,6 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
             .update_opportunity_custom_field_group(
                 "keapgen",
                 v::<
-                    Vec<keap::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem>,
-                >("[\"name\"]"),
-                v::<
                     keap::types::UpdateCustomFieldGroupRequest,
                 >("{\"name\":\"keapgen\",\"order\":1,\"tab_id\":\"keapgen\"}"),
             )
@@ -2511,9 +2483,6 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
             .opportunity()
             .update_opportunity_custom_field_tab(
                 "keapgen",
-                v::<
-                    Vec<keap::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
-                >("[\"name\"]"),
                 v::<
                     keap::types::UpdateCustomFieldTabRequest,
                 >("{\"name\":\"keapgen\",\"order\":1}"),
@@ -2825,9 +2794,6 @@ async fn orders_operations(client: &Client, r: &mut Report) {
             .update_order_custom_field_group(
                 "keapgen",
                 v::<
-                    Vec<keap::types::UpdateOrderCustomFieldGroupUpdateMaskItem>,
-                >("[\"name\"]"),
-                v::<
                     keap::types::UpdateCustomFieldGroupRequest,
                 >("{\"name\":\"keapgen\",\"order\":1,\"tab_id\":\"keapgen\"}"),
             )
@@ -2867,9 +2833,6 @@ async fn orders_operations(client: &Client, r: &mut Report) {
             .orders()
             .update_order_custom_field_tab(
                 "keapgen",
-                v::<
-                    Vec<keap::types::UpdateOrderCustomFieldTabUpdateMaskItem>,
-                >("[\"name\"]"),
                 v::<
                     keap::types::UpdateCustomFieldTabRequest,
                 >("{\"name\":\"keapgen\",\"order\":1}"),
@@ -3973,9 +3936,6 @@ async fn subscriptions_operations(client: &Client, r: &mut Report) {
             .update_subscription_custom_field_group(
                 "keapgen",
                 v::<
-                    Vec<keap::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem>,
-                >("[\"name\"]"),
-                v::<
                     keap::types::UpdateCustomFieldGroupRequest,
                 >("{\"name\":\"keapgen\",\"order\":1,\"tab_id\":\"keapgen\"}"),
             )
@@ -4019,9 +3979,6 @@ async fn subscriptions_operations(client: &Client, r: &mut Report) {
             .subscriptions()
             .update_subscription_custom_field_tab(
                 "keapgen",
-                v::<
-                    Vec<keap::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem>,
-                >("[\"name\"]"),
                 v::<
                     keap::types::UpdateCustomFieldTabRequest,
                 >("{\"name\":\"keapgen\",\"order\":1}"),
@@ -4347,9 +4304,6 @@ async fn task_operations(client: &Client, r: &mut Report) {
             .update_task_custom_field_group(
                 "keapgen",
                 v::<
-                    Vec<keap::types::UpdateTaskCustomFieldGroupUpdateMaskItem>,
-                >("[\"name\"]"),
-                v::<
                     keap::types::UpdateCustomFieldGroupRequest,
                 >("{\"name\":\"keapgen\",\"order\":1,\"tab_id\":\"keapgen\"}"),
             )
@@ -4389,9 +4343,6 @@ async fn task_operations(client: &Client, r: &mut Report) {
             .task()
             .update_task_custom_field_tab(
                 "keapgen",
-                v::<
-                    Vec<keap::types::UpdateTaskCustomFieldTabUpdateMaskItem>,
-                >("[\"name\"]"),
                 v::<
                     keap::types::UpdateCustomFieldTabRequest,
                 >("{\"name\":\"keapgen\",\"order\":1}"),

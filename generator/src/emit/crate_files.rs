@@ -16,6 +16,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("paginate.rs", include_str!("../../../templates/src/runtime/paginate.rs")),
     ("quota.rs", include_str!("../../../templates/src/runtime/quota.rs")),
     ("request.rs", include_str!("../../../templates/src/runtime/request.rs")),
+    ("response.rs", include_str!("../../../templates/src/runtime/response.rs")),
     ("time.rs", include_str!("../../../templates/src/runtime/time.rs")),
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
 ];
@@ -79,7 +80,7 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         #runtime
         pub mod types;
 
-        pub use runtime::{Auth, ClientBuilder, Error, Filter, Quota, RetryPolicy, Tokens};
+        pub use runtime::{Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy, Secret, Tokens, Window};
 
         /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
         pub const DEFAULT_BASE_URL: &str = #base_url;

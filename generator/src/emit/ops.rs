@@ -108,10 +108,16 @@ fn method(op: &Operation) -> TokenStream {
     if op.pagination.is_some() {
         doc_parts.push(paged);
     }
-    let masked = "A partial update. Without `update_mask` Keap replaces whole lists (emails, phone \
-        numbers, addresses) with what you send, so fields you did not mean to touch can be \
-        lost. This method derives `update_mask` from the fields you set; an explicit \
-        `.update_mask(...)` wins.";
+    let masked = op.update_mask.as_ref().map(|um| {
+        format!(
+            "A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, \
+             addresses) with what you send, so fields you did not mean to touch can be lost. This \
+             method derives `update_mask` from the fields you set; `.{}(...)` adds fields to empty; \
+             an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused \
+             with `Error::InvalidRequest` before anything is sent.",
+            um.clear_setter
+        )
+    });
     let unmaskable = op.update_mask.as_ref().filter(|m| !m.unmaskable.is_empty()).map(|m| {
         let names: Vec<String> = m.unmaskable.iter().map(|f| format!("`{f}`")).collect();
         let them = if names.len() == 1 { "it" } else { "them" };
@@ -121,8 +127,14 @@ fn method(op: &Operation) -> TokenStream {
             names.join(", ")
         )
     });
-    if op.update_mask.is_some() {
-        doc_parts.push(masked);
+    if let Some(m) = &masked {
+        doc_parts.push(m);
+    }
+    if op.params.iter().any(|p| p.api_name == UPSERT_PARAM) {
+        doc_parts.push(
+            "With `.duplicate_option(...)` this is an upsert that can remove list items of an existing \
+             record: see that setter.",
+        );
     }
     if let Some(u) = &unmaskable {
         doc_parts.push(u);
@@ -160,6 +172,10 @@ fn method(op: &Operation) -> TokenStream {
             inits.push(quote!(body: None));
         }
     }
+    if let Some(um) = &op.update_mask {
+        let clear = format_ident!("{}", um.clear_setter);
+        inits.push(quote!(#clear: Vec::new()));
+    }
     quote! {
         #doc
         #deprecated
@@ -188,7 +204,15 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
     if let (Some(b), Some(t)) = (&op.body, &body_t) {
         fields.push(if b.required { quote!(body: #t) } else { quote!(body: Option<#t>) });
     }
+    if let Some(um) = &op.update_mask {
+        if let Some(mask) = op.params.iter().find(|p| p.name == um.param) {
+            let clear = format_ident!("{}", um.clear_setter);
+            let elem = param_elem(mask);
+            fields.push(quote!(#clear: Vec<#elem>));
+        }
+    }
     let setters = op.params.iter().filter(|p| !p.required).map(setter);
+    let clear = clear_setter(op);
     let body_setter = match (&op.body, &body_t) {
         (Some(b), Some(t)) if !b.required => {
             let d = docs::paragraphs([b.doc.as_deref().unwrap_or(""), "Sets the request body."]);
@@ -214,6 +238,7 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
         }
         impl #name {
             #(#setters)*
+            #clear
             #body_setter
             #send
         }
@@ -221,24 +246,20 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
     }
 }
 
-/// Sends the caller's `update_mask`, or one naming exactly the fields they set.
-fn update_mask(op: &Operation, explicit: &TokenStream) -> TokenStream {
-    let Some(um) = &op.update_mask else { return explicit.clone() };
-    let Some(mask) = op.params.iter().find(|p| p.name == um.param) else {
-        return explicit.clone();
-    };
+/// Sends the caller's `update_mask`, or one naming exactly the fields they set, with the
+/// fields to clear.
+fn update_mask(op: &Operation) -> Option<TokenStream> {
+    let um = op.update_mask.as_ref()?;
+    let mask = op.params.iter().find(|p| p.name == um.param)?;
     let unmaskable = &um.unmaskable;
     let n = format_ident!("{}", mask.name);
+    let clear = format_ident!("{}", um.clear_setter);
     let wire = &mask.api_name;
-    let send = if mask.style == Style::Csv { quote!(query_csv) } else { quote!(query_repeat) };
-    let derived = match &op.body {
-        Some(b) if b.required => {
-            quote!(req.#send(#wire, &crate::runtime::set_fields(&self.body, &[#(#unmaskable),*]));)
-        }
+    let csv = mask.style == Style::Csv;
+    let set = match &op.body {
+        Some(b) if b.required => quote!(crate::runtime::set_fields(&self.body, &[#(#unmaskable),*])),
         Some(_) => quote! {
-            if let Some(body) = &self.body {
-                req.#send(#wire, &crate::runtime::set_fields(body, &[#(#unmaskable),*]));
-            }
+            self.body.as_ref().map(|b| crate::runtime::set_fields(b, &[#(#unmaskable),*])).unwrap_or_default()
         },
         None => {
             let fields = op
@@ -255,18 +276,31 @@ fn update_mask(op: &Operation, explicit: &TokenStream) -> TokenStream {
                     }
                 });
             quote! {
-                let set: Vec<&str> = [#(#fields),*].into_iter().filter(|(_, set)| *set).map(|(name, _)| name).collect();
-                req.#send(#wire, &set);
+                [#(#fields),*].into_iter().filter(|(_, set)| *set).map(|(name, _)| name.to_owned()).collect()
             }
         }
     };
-    quote! {
-        if self.#n.is_some() {
-            #explicit
-        } else {
-            #derived
+    Some(quote!(req.update_mask(#wire, #csv, self.#n.as_deref(), #set, &self.#clear);))
+}
+
+/// The setter naming fields to empty in a partial update.
+fn clear_setter(op: &Operation) -> Option<TokenStream> {
+    let um = op.update_mask.as_ref()?;
+    let mask = op.params.iter().find(|p| p.name == um.param)?;
+    let clear = format_ident!("{}", um.clear_setter);
+    let elem = param_elem(mask);
+    let doc = docs::paragraphs([
+        "Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it \
+         (`None` in the body only means \"leave it as it is\"). A field both set in the body and named \
+         here is refused before sending. Works with a derived and with an explicit mask.",
+    ]);
+    Some(quote! {
+        #doc
+        pub fn #clear(mut self, fields: impl IntoIterator<Item = impl Into<#elem>>) -> Self {
+            self.#clear.extend(fields.into_iter().map(Into::into));
+            self
         }
-    }
+    })
 }
 
 /// Streams of pages and items for a list operation.
@@ -285,22 +319,20 @@ fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
             quote!(page.#f.as_deref())
         }
     };
-    let (follows, next_request) = match &pg.cursor {
+    let (follows, next_request, cursor) = match &pg.cursor {
         Cursor::Token { param: token, next_field, next_required } => {
             let plain = param(token).is_some_and(|p| p.required);
             let t = format_ident!("{}", token);
-            let (sent, set) = if plain {
-                (quote!(Some(self.#t.as_str())), quote!(token))
-            } else {
-                (quote!(self.#t.as_deref()), quote!(Some(token)))
-            };
+            let set = if plain { quote!(token) } else { quote!(Some(token)) };
             let next = text(next_field, *next_required);
+            let cursor = if plain { quote!(Some(self.#t.clone())) } else { quote!(self.#t.clone()) };
             (
                 "following `next_page_token` until the server sends none",
                 quote! {
-                    let token = crate::runtime::next_token(#sent, #next)?;
+                    let token = crate::runtime::next_token(#next)?;
                     Some(Self { #t: #set, ..self.clone() })
                 },
+                cursor,
             )
         }
         Cursor::Offset { offset, limit, next_field, next_required } => {
@@ -335,10 +367,12 @@ fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
                     let at = crate::runtime::next_offset(#sent, #per_page, #received, #next)?;
                     Some(Self { #o: #set, ..self.clone() })
                 },
+                quote!(#sent.map(|o| o.to_string())),
             )
         }
     };
     let pages_doc = format!(" Every page, {follows}; one request per page, each within the client's quota.");
+    let api_name = &op.api_name;
     let take = if pg.items_required { quote!(page.#items) } else { quote!(page.#items.unwrap_or_default()) };
     quote! {
         impl #name {
@@ -354,8 +388,12 @@ fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
         impl crate::runtime::Paginated for #name {
             type Page = #page;
             type Item = #item;
+            const OPERATION: &'static str = #api_name;
             fn next_request(&self, page: &Self::Page) -> Option<Self> {
                 #next_request
+            }
+            fn cursor(&self) -> Option<String> {
+                #cursor
             }
             fn fetch(self) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send + 'static {
                 self.send()
@@ -366,6 +404,15 @@ fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
         }
     }
 }
+
+/// Keap's upsert switch on create operations.
+const UPSERT_PARAM: &str = "duplicate_option";
+
+const UPSERT_WARNING: &str = "**Data-loss trap:** this makes the create an upsert. When Keap finds a match, it \
+updates that record *without* an `update_mask`: every list field (email addresses, phone numbers, addresses) \
+is replaced by what this request sends, and list items not sent are removed. To change some fields of a \
+record that may exist, find it first (the list operation with a filter on its email) and change it with the \
+update operation, whose `update_mask` is derived from the fields you set.";
 
 fn setter(p: &Param) -> TokenStream {
     let n = format_ident!("{}", p.name);
@@ -401,6 +448,7 @@ fn setter(p: &Param) -> TokenStream {
         ParamIn::Form => "form field",
     };
     let deprecated = if p.deprecated { "Deprecated in the spec." } else { "" };
+    let upsert = if p.api_name == UPSERT_PARAM { UPSERT_WARNING } else { "" };
     let bounds = match p.bounds {
         (Some(lo), Some(hi)) => format!("Kept within {lo}..={hi}, as the spec allows."),
         (None, Some(hi)) => format!("At most {hi}, as the spec allows."),
@@ -409,6 +457,7 @@ fn setter(p: &Param) -> TokenStream {
     };
     let doc = docs::paragraphs([
         p.doc.as_deref().unwrap_or(""),
+        upsert,
         deprecated,
         &bounds,
         &format!("Sets the {place} `{}`.", p.api_name),
@@ -464,7 +513,9 @@ fn send(op: &Operation) -> TokenStream {
     let mut stmts: Vec<TokenStream> = stmts.collect();
     if let Some(mask) = &op.update_mask {
         if let Some(i) = op.params.iter().filter(|p| p.location != ParamIn::Path).position(|p| p.name == mask.param) {
-            stmts[i] = update_mask(op, &stmts[i]);
+            if let Some(derived) = update_mask(op) {
+                stmts[i] = derived;
+            }
         }
     }
     let body = op.body.as_ref().map(|b| {
@@ -501,12 +552,31 @@ fn send(op: &Operation) -> TokenStream {
     };
     let doc =
         docs::line_attr(&format!("Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).{errors}"));
-    let mutability = if stmts.is_empty() && body.is_none() && accept.is_none() { quote!() } else { quote!(mut) };
+    let path_names: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamIn::Path).collect();
+    let path_check = (!path_names.is_empty()).then(|| {
+        let pairs = path_names.iter().map(|p| {
+            let n = format_ident!("{}", p.name);
+            let wire = &p.api_name;
+            quote!((#wire, #n.as_str()))
+        });
+        quote!(req.path_params(&[#(#pairs),*]);)
+    });
+    let mutability = if stmts.is_empty() && body.is_none() && accept.is_none() && path_check.is_none() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
     quote! {
         #doc
         pub async fn send(self) -> Result<#ret, crate::Error> {
+            self.send_with_response().await.map(crate::runtime::Response::into_inner)
+        }
+        /// Sends the request and keeps the response's status and headers (Keap's
+        /// `x-request-id` among them) beside the body.
+        pub async fn send_with_response(self) -> Result<crate::runtime::Response<#ret>, crate::Error> {
             #path_locals
             let #mutability req = crate::runtime::Request::new(crate::runtime::Method::#method, #api_name, #template, #path);
+            #path_check
             #(#stmts)*
             #body
             #accept

@@ -36,31 +36,59 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                 pub struct #name(pub #target);
             }
         }
-        TypeKind::Enum { variants } => {
+        TypeKind::Enum { variants, integer } => {
             let vs = variants.iter().map(|v| {
                 let vname = format_ident!("{}", v.name);
-                let vdoc = docs::line_attr(&format!("`{}`", v.api_name.replace('`', "'")));
+                let text = if v.name.starts_with("Unknown") {
+                    format!("`{}`, a value the server sends (not [`Self::Unknown`])", v.api_name.replace('`', "'"))
+                } else {
+                    format!("`{}`", v.api_name.replace('`', "'"))
+                };
+                let vdoc = docs::line_attr(&text);
                 quote!(#vdoc #vname,)
             });
             let table = variants.iter().map(|v| {
                 let vname = format_ident!("{}", v.name);
-                let value = &v.api_name;
-                quote!((Self::#vname, #value))
+                if *integer {
+                    let value = proc_macro2::Literal::i64_unsuffixed(v.api_name.parse().unwrap_or_default());
+                    quote!((Self::#vname, #value))
+                } else {
+                    let value = &v.api_name;
+                    quote!((Self::#vname, #value))
+                }
             });
-            quote! {
-                #doc
-                #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-                pub enum #name {
-                    #(#vs)*
-                    /// A value this version of the crate does not know. Do not send it back
-                    /// unless you know the server accepts it.
-                    Unknown(String),
+            if *integer {
+                quote! {
+                    #doc
+                    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                    pub enum #name {
+                        #(#vs)*
+                        /// A value this version of the crate does not list. Sent back as the
+                        /// number it holds; the server may refuse it.
+                        Unknown(i64),
+                    }
+                    impl #name {
+                        /// Every value this version knows, with its wire form.
+                        pub const VALUES: &[(Self, i64)] = &[#(#table),*];
+                    }
+                    crate::runtime::int_enum!(#name);
                 }
-                impl #name {
-                    /// Every value this version knows, with its wire form.
-                    pub const VALUES: &[(Self, &str)] = &[#(#table),*];
+            } else {
+                quote! {
+                    #doc
+                    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                    pub enum #name {
+                        #(#vs)*
+                        /// A value this version of the crate does not list, kept as received.
+                        /// Sent back verbatim when encoded; the server may refuse it.
+                        Unknown(String),
+                    }
+                    impl #name {
+                        /// Every value this version knows, with its wire form.
+                        pub const VALUES: &[(Self, &str)] = &[#(#table),*];
+                    }
+                    crate::runtime::string_enum!(#name);
                 }
-                crate::runtime::string_enum!(#name);
             }
         }
         TypeKind::Union { variants, discriminator } => {
@@ -210,18 +238,6 @@ fn field(api: &Api, f: &Field) -> TokenStream {
         (_, true) => "Deprecated.",
         _ => "",
     };
-    let doc = docs::paragraphs([f.doc.as_deref().unwrap_or(""), note]);
-    let rename = (f.api_name != f.name).then(|| {
-        let api_name = &f.api_name;
-        quote!(rename = #api_name,)
-    });
-    let attrs = |extra: TokenStream| {
-        if rename.is_none() && extra.is_empty() {
-            quote!()
-        } else {
-            quote!(#[serde(#rename #extra)])
-        }
-    };
     // What the server really sends: numbers where the spec says string (Keap's own
     // examples send `"id": 1001`) and numeric strings where it says integer (`"-2"`).
     use crate::model::Prim;
@@ -236,6 +252,30 @@ fn field(api: &Api, f: &Field) -> TokenStream {
             _ => break,
         }
     }
+    // Integer enums read like numbers: say which numbers.
+    let allowed = match resolved {
+        TypeRef::Named(n) => match api.types.get(n).map(|t| &t.kind) {
+            Some(TypeKind::Enum { variants, integer: true }) => {
+                let values: Vec<String> = variants.iter().map(|v| format!("`{}`", v.api_name)).collect();
+                format!("Allowed values: {} (as the spec lists them).", values.join(", "))
+            }
+            _ => String::new(),
+        },
+        _ => String::new(),
+    };
+    let doc = docs::paragraphs([f.doc.as_deref().unwrap_or(""), &allowed, note]);
+    let rename = (f.api_name != f.name).then(|| {
+        let api_name = &f.api_name;
+        quote!(rename = #api_name,)
+    });
+    let attrs = |extra: TokenStream| {
+        if rename.is_none() && extra.is_empty() {
+            quote!()
+        } else {
+            quote!(#[serde(#rename #extra)])
+        }
+    };
+    let int_enum = |n: &str| matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum { integer: true, .. }));
     let (plain_with, option_with) = match (resolved, f.boxed) {
         (TypeRef::Prim(Prim::String), false) => {
             ("crate::runtime::lenient_string", Some("crate::runtime::lenient_option_string"))
@@ -243,9 +283,14 @@ fn field(api: &Api, f: &Field) -> TokenStream {
         (TypeRef::Prim(Prim::I32 | Prim::I64 | Prim::F32 | Prim::F64), false) => {
             ("crate::runtime::lenient_number", Some("crate::runtime::lenient_option_number"))
         }
+        (TypeRef::Named(n), false) if int_enum(n) => {
+            ("crate::runtime::lenient_number", Some("crate::runtime::lenient_option_number"))
+        }
         (TypeRef::Vec(item), false) if **item == TypeRef::Prim(Prim::String) => {
             ("crate::runtime::lenient_strings", Some("crate::runtime::lenient_option_strings"))
         }
+        // A `null` item is skipped rather than failing the response.
+        (TypeRef::Vec(_), false) => ("crate::runtime::lenient_vec", Some("crate::runtime::lenient_option_vec")),
         _ => ("crate::runtime::null_as_default", None),
     };
     let string = option_with.is_some();
@@ -276,6 +321,8 @@ pub(crate) fn defaultable(api: &Api, t: &TypeRef) -> bool {
         TypeRef::Named(n) => match api.types.get(n).map(|t| &t.kind) {
             Some(TypeKind::Struct { fields, .. }) => fields.iter().all(|f| !f.required || f.nullable),
             Some(TypeKind::Alias(t)) => defaultable(api, t),
+            // No integer is a neutral default: a missing value stays `None`.
+            Some(TypeKind::Enum { integer: true, .. }) => false,
             _ => true,
         },
         _ => true,

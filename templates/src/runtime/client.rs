@@ -7,6 +7,7 @@ use super::clock::{jitter, Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::quota::{observations, retry_after, Budget, LocalQuota, Quota, QuotaGate, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
+use super::response::{Response, REQUEST_ID_HEADER};
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::Method;
@@ -253,6 +254,7 @@ impl std::fmt::Debug for Transport {
 /// A response with a 2xx status.
 struct Success {
     status: u16,
+    headers: reqwest::header::HeaderMap,
     body: Bytes,
 }
 
@@ -276,43 +278,48 @@ impl Transport {
     }
 
     /// Sends and decodes a JSON response.
-    pub async fn send_json<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
+    pub async fn send_json<T: DeserializeOwned>(&self, req: Request) -> Result<Response<T>, Error> {
         let operation = req.operation;
         let ok = self.execute(req).await?;
         // A 2xx with no body decodes like `null`, so `Option`s and `()` still work.
         let body: &[u8] = if ok.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &ok.body };
         // The fast path tracks nothing; only a failure is decoded again to find where.
         if let Ok(value) = serde_json::from_slice(body) {
-            return Ok(value);
+            return Ok(Response::new(ok.status, ok.headers, value));
         }
         let de = &mut serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
-            let inner = e.inner();
-            let offset = line_col_offset(body, inner.line(), inner.column());
-            Error::Decode {
-                operation,
-                status: ok.status,
-                path: e.path().to_string(),
-                message: inner.to_string(),
-                snippet: snippet(body, offset),
-            }
+        let e = match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(value) => return Ok(Response::new(ok.status, ok.headers, value)),
+            Err(e) => e,
+        };
+        let inner = e.inner();
+        let offset = line_col_offset(body, inner.line(), inner.column());
+        Err(Error::Decode {
+            operation,
+            status: ok.status,
+            path: e.path().to_string(),
+            message: inner.to_string(),
+            snippet: snippet(body, offset),
         })
     }
 
     /// Sends and ignores the body.
-    pub async fn send_empty(&self, req: Request) -> Result<(), Error> {
-        self.execute(req).await.map(drop)
+    pub async fn send_empty(&self, req: Request) -> Result<Response<()>, Error> {
+        let ok = self.execute(req).await?;
+        Ok(Response::new(ok.status, ok.headers, ()))
     }
 
     /// Sends and returns the body as text.
-    pub async fn send_text(&self, req: Request) -> Result<String, Error> {
+    pub async fn send_text(&self, req: Request) -> Result<Response<String>, Error> {
         let ok = self.execute(req).await?;
-        Ok(String::from_utf8_lossy(&ok.body).into_owned())
+        let text = String::from_utf8_lossy(&ok.body).into_owned();
+        Ok(Response::new(ok.status, ok.headers, text))
     }
 
     /// Sends and returns the body as bytes.
-    pub async fn send_bytes(&self, req: Request) -> Result<Vec<u8>, Error> {
-        Ok(self.execute(req).await?.body.to_vec())
+    pub async fn send_bytes(&self, req: Request) -> Result<Response<Vec<u8>>, Error> {
+        let ok = self.execute(req).await?;
+        Ok(Response::new(ok.status, ok.headers, ok.body.to_vec()))
     }
 
     fn emit(&self, event: Event) {
@@ -390,6 +397,8 @@ impl Transport {
             .and_then(|m| HeaderValue::from_str(m).ok())
             .unwrap_or(HeaderValue::from_static("application/json"));
         let safe_to_repeat = idempotent(&req.method);
+        // Whether any attempt may have reached the server (for `Error::maybe_sent`).
+        let mut maybe_sent = false;
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
@@ -416,6 +425,7 @@ impl Transport {
                 Err(source) => {
                     // A failed connect never reached the server; anything later might have.
                     let unsent = source.is_connect();
+                    maybe_sent |= !unsent;
                     if retries_left && (safe_to_repeat || unsent) {
                         let delay = inner.retry.backoff(attempt);
                         let reason = if unsent { "connect failed" } else { "connection failed" };
@@ -424,9 +434,10 @@ impl Transport {
                         inner.clock.sleep(delay).await;
                         continue;
                     }
-                    return Err(Error::Transport { operation, source });
+                    return Err(Error::Transport { operation, source, maybe_sent });
                 }
             };
+            maybe_sent = true;
             let status = response.status().as_u16();
             tracing::Span::current().record("status", status);
             let now = inner.clock.now();
@@ -436,8 +447,9 @@ impl Transport {
                 inner.gate.store.observe(now, o);
             });
             if (200..300).contains(&status) {
-                let body = response.bytes().await.map_err(|source| Error::Transport { operation, source })?;
-                return Ok(Success { status, body });
+                let headers = response.headers().clone();
+                let body = response.bytes().await.map_err(|source| Error::Transport { operation, source, maybe_sent })?;
+                return Ok(Success { status, headers, body });
             }
             if status == 401 && !refreshed {
                 if let (Kind::OAuth2(o), Some((generation, ..))) = (&inner.auth.kind, &credentials) {
@@ -485,9 +497,10 @@ async fn api_error(operation: &'static str, status: u16, response: reqwest::Resp
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
+    let request_id = response.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = response.bytes().await.unwrap_or_default();
     let raw = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
-    Error::Api(Box::new(ApiError { operation, status, body: ApiErrorBody::parse(&raw), raw, headers }))
+    Error::Api(Box::new(ApiError { operation, status, body: ApiErrorBody::parse(&raw), raw, headers, request_id }))
 }
 
 /// Byte offset of a 1-based line and column.

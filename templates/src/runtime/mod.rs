@@ -13,6 +13,7 @@ mod filter;
 mod paginate;
 mod quota;
 mod request;
+mod response;
 mod time;
 mod values;
 
@@ -21,13 +22,24 @@ pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::Filter;
-pub use paginate::{next_offset, next_token, Items, Pages, Paginated};
-pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaGate, QuotaStore, Wait, Window};
-pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
+pub use paginate::{Items, Pages, Paginated};
+pub use quota::{Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window};
+pub use response::{Response, REQUEST_ID_HEADER};
 pub use time::Timestamp;
+pub use values::{Date, DateTime, FilePart};
+
+// What generated code calls: public because generated modules (and golden crates built
+// on this runtime as a dependency) must reach it, hidden because users never need it.
+#[doc(hidden)]
+pub use paginate::{next_offset, next_token};
+#[doc(hidden)]
+pub use quota::{observations, QuotaGate};
+#[doc(hidden)]
+pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
+#[doc(hidden)]
 pub use values::{
-    lenient_number, lenient_option_number, lenient_option_string, lenient_option_strings, lenient_string,
-    lenient_strings, null_as_default, Date, DateTime, FilePart, ToParam, ToParams,
+    lenient_number, lenient_option_number, lenient_option_string, lenient_option_strings, lenient_option_vec,
+    lenient_string, lenient_strings, lenient_vec, null_as_default, ToParam, ToParams,
 };
 
 /// The `Stream` trait [`Pages`] and [`Items`] implement.
@@ -38,7 +50,7 @@ pub use reqwest;
 /// Re-exports used by generated code and macros; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::values::deserialize_scalar_string;
+    pub use super::values::{deserialize_integer, deserialize_scalar_string};
     pub use serde;
     pub use serde_json;
 }
@@ -117,5 +129,73 @@ macro_rules! __keap_string_enum {
     };
 }
 
-#[doc(inline)]
+#[doc(hidden)]
 pub use crate::__keap_string_enum as string_enum;
+
+/// Implements the integer-enum traits for a generated enum that has a `VALUES` table and an
+/// `Unknown(i64)` variant: it travels as a JSON number, reads numbers and numeric strings,
+/// and keeps integers it does not list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __keap_int_enum {
+    ($name:ident) => {
+        impl $name {
+            /// The value as it travels on the wire.
+            pub fn value(&self) -> i64 {
+                match self {
+                    Self::Unknown(other) => *other,
+                    known => Self::VALUES.iter().find(|(v, _)| v == known).map_or(0, |(_, n)| *n),
+                }
+            }
+        }
+
+        impl ::core::convert::From<i64> for $name {
+            fn from(value: i64) -> Self {
+                match Self::VALUES.iter().find(|(_, n)| *n == value) {
+                    Some((known, _)) => *known,
+                    None => Self::Unknown(value),
+                }
+            }
+        }
+
+        impl ::core::convert::From<$name> for i64 {
+            fn from(value: $name) -> i64 {
+                value.value()
+            }
+        }
+
+        impl ::core::str::FromStr for $name {
+            type Err = ::core::num::ParseIntError;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                value.trim().parse::<i64>().map(Self::from)
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Display::fmt(&self.value(), f)
+            }
+        }
+
+        impl $crate::runtime::ToParam for $name {
+            fn to_param(&self) -> Option<::std::borrow::Cow<'_, str>> {
+                Some(::std::borrow::Cow::Owned(self.value().to_string()))
+            }
+        }
+
+        impl $crate::runtime::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::runtime::__private::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> $crate::runtime::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::runtime::__private::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::runtime::__private::deserialize_integer(d).map(Self::from)
+            }
+        }
+    };
+}
+
+#[doc(hidden)]
+pub use crate::__keap_int_enum as int_enum;

@@ -190,14 +190,16 @@ pub fn lenient_option_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<S
     })
 }
 
-/// Decodes an optional list of strings whose items may arrive as numbers (`[123]` ids).
+/// Decodes an optional list of strings whose items may arrive as numbers (`[123]` ids);
+/// `null` items are skipped (an id is never made up from a `null`).
 pub fn lenient_option_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     Ok(Option::<Vec<serde_json::Value>>::deserialize(d)?.map(|items| {
         items
             .into_iter()
-            .map(|v| match v {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
+            .filter_map(|v| match v {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s),
+                other => Some(other.to_string()),
             })
             .collect()
     }))
@@ -206,6 +208,25 @@ pub fn lenient_option_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<
 /// Decodes a required list of strings whose items may arrive as numbers; `null` is empty.
 pub fn lenient_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(lenient_option_strings(d)?.unwrap_or_default())
+}
+
+/// Decodes an optional list whose items may be `null`: those are skipped, so one `null`
+/// neither fails the response nor turns into a made-up value.
+pub fn lenient_option_vec<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<Option<T>>>::deserialize(d)?.map(|items| items.into_iter().flatten().collect()))
+}
+
+/// Decodes a required list whose items may be `null` (skipped); a `null` list is empty.
+pub fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(lenient_option_vec(d)?.unwrap_or_default())
 }
 
 /// Decodes an optional number that may arrive as a string (`"-2"`); `null` and values that
@@ -229,6 +250,19 @@ where
     T: serde::de::DeserializeOwned + std::str::FromStr + Default,
 {
     Ok(lenient_option_number(d)?.unwrap_or_default())
+}
+
+/// Reads an integer written as a number (`5`, `5.0`) or as a numeric string (`"5"`).
+pub fn deserialize_integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+            .ok_or_else(|| D::Error::custom(format!("{n} is not an integer"))),
+        serde_json::Value::String(s) => s.trim().parse().map_err(|_| D::Error::custom(format!("`{s}` is not an integer"))),
+        other => Err(D::Error::custom(format!("{other} is not an integer"))),
+    }
 }
 
 /// Reads any JSON scalar as a string: enum values sometimes arrive as numbers or booleans.
@@ -303,6 +337,34 @@ mod tests {
         assert_eq!((s.id.as_str(), s.owner.as_deref(), s.at.unwrap().as_str()), ("1001", Some("7"), "1700000000"));
         let s: S = serde_json::from_str(r#"{"id":null,"owner":null}"#).unwrap();
         assert_eq!((s.id.as_str(), s.owner), ("", None));
+    }
+
+    #[test]
+    fn null_items_in_lists_are_skipped_not_invented_or_fatal() {
+        #[derive(Deserialize, Debug)]
+        struct Email {
+            email: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct S {
+            #[serde(default, deserialize_with = "lenient_option_strings")]
+            tag_ids: Option<Vec<String>>,
+            #[serde(default, deserialize_with = "lenient_option_vec")]
+            email_addresses: Option<Vec<Email>>,
+            #[serde(default, deserialize_with = "lenient_vec")]
+            at: Vec<DateTime>,
+        }
+        let s: S = serde_json::from_str(
+            r#"{"tag_ids":[null,7],"email_addresses":[null,{"email":"a@b.c"}],"at":[null,"2024-01-01"]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.tag_ids.unwrap(), ["7"]);
+        let emails = s.email_addresses.unwrap();
+        assert_eq!(emails.len(), 1);
+        assert_eq!(emails[0].email.as_deref(), Some("a@b.c"));
+        assert_eq!(s.at, [DateTime::from("2024-01-01")]);
+        let s: S = serde_json::from_str(r#"{"tag_ids":null,"email_addresses":null,"at":null}"#).unwrap();
+        assert!(s.tag_ids.is_none() && s.email_addresses.is_none() && s.at.is_empty());
     }
 
     #[test]

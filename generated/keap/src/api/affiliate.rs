@@ -87,7 +87,7 @@ impl AffiliateApi {
     ///
     /// Updates a Default Commission Program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}`.
     pub fn update_default_commission_program(
@@ -100,6 +100,7 @@ impl AffiliateApi {
             commission_program_id: commission_program_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Assign a Product Commission Program
@@ -122,7 +123,7 @@ impl AffiliateApi {
     ///
     /// Updates a Product Commission Program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// The spec's `update_mask` cannot name `product_id`: a derived mask leaves it out, so Keap does not change it.
     ///
@@ -137,6 +138,7 @@ impl AffiliateApi {
             commission_program_id: commission_program_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create Commission Program Resource
@@ -171,7 +173,7 @@ impl AffiliateApi {
     ///
     /// Updates a resource for a commission program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/resources/{resource_id}`.
     pub fn update_commission_program_resource(
@@ -184,6 +186,7 @@ impl AffiliateApi {
             resource_id: resource_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Assign a Subscription Commission Program
@@ -206,7 +209,7 @@ impl AffiliateApi {
     ///
     /// Updates a Subscription Commission Program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// The spec's `update_mask` cannot name `subscription_id`: a derived mask leaves it out, so Keap does not change it.
     ///
@@ -221,6 +224,7 @@ impl AffiliateApi {
             commission_program_id: commission_program_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Remove a Product from a Commission Program
@@ -287,7 +291,7 @@ impl AffiliateApi {
     ///
     /// Updates the properties of an Affiliate Commission Program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/{commission_program_id}`.
     pub fn update_commission_program(
@@ -300,6 +304,7 @@ impl AffiliateApi {
             commission_program_id: commission_program_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve Commission Program Resources
@@ -397,20 +402,20 @@ impl AffiliateApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/affiliates/model/customFields/groups/{group_id}`.
     pub fn update_affiliate_custom_field_group(
         &self,
         group_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldGroupRequest,
     ) -> UpdateAffiliateCustomFieldGroup {
         UpdateAffiliateCustomFieldGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Affiliate Custom Field Tabs
@@ -469,20 +474,20 @@ impl AffiliateApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/affiliates/model/customFields/tabs/{tab_id}`.
     pub fn update_affiliate_custom_field_tab(
         &self,
         tab_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldTabRequest,
     ) -> UpdateAffiliateCustomFieldTab {
         UpdateAffiliateCustomFieldTab {
             client: self.client.clone(),
             tab_id: tab_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete a Custom Field
@@ -503,7 +508,7 @@ impl AffiliateApi {
     ///
     /// Updates a custom field of the specified type and options to the Affiliate object.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/affiliates/model/customFields/{custom_field_id}`.
     pub fn update_affiliate_custom_field(
@@ -516,6 +521,7 @@ impl AffiliateApi {
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Affiliate Links
@@ -705,7 +711,7 @@ impl AffiliateApi {
     ///
     /// Updates a single Affiliate
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/affiliates/{id}`.
     pub fn update_affiliate(
@@ -718,6 +724,7 @@ impl AffiliateApi {
             id: id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Assign Affiliate to Commission program
@@ -765,7 +772,7 @@ pub struct ListAffiliate {
 }
 impl ListAffiliate {
     /// Filter to apply, allowed fields are:
-    /// - (String) `id` - Allowable operators: "==","&lt;=", "&lt;", "&gt;=", "&gt;", "!="
+    /// - (String) `id` - Allowable operators: "==","<=", "<", ">=", ">", "!="
     /// - (String) `name` - Wildcard matching allowed
     /// - (String) `contact_id`
     /// - (String) `referral_contact_id`
@@ -776,11 +783,11 @@ impl ListAffiliate {
     /// You will need to apply the `==` operator to check the equality of one of the filters with the
     /// value you want to match, in the encoded form `%3D%3D`. For the filters listed above,
     /// here are some examples:
-    /// - `filter=id%3C123`
-    /// - `filter=id%3D%3D123`
-    /// - `filter=name%3D%3DBob`
-    /// - `filter=contact_id%3D%3D567`
-    /// - `filter=contact_id%3D%3D123%3Bcode%3D%3D567`
+    /// - `filter=id<123`
+    /// - `filter=id==123`
+    /// - `filter=name==Bob`
+    /// - `filter=contact_id==567`
+    /// - `filter=contact_id==123;code==567`
     ///
     /// For fields which allow wildcard matching, you may use the * wildcard character (or its encoded form %2A)
     /// for case-insensitive partial matching on text fields. Example of a valid pattern of wildcard usage:
@@ -792,20 +799,22 @@ impl ListAffiliate {
     ///
     /// Supported operators by field type:
     /// - Text fields and single-value choice fields with text options (dropdown, radio, state): ==, and wildcard support (e.g., `value*`)
-    /// - Numeric fields (including user, month, day of week): ==, &lt;, &lt;=, &gt;, &gt;=
-    /// - Date fields: ==, &lt;, &lt;=, &gt;, &gt;= (ISO 8601 format)
+    /// - Numeric fields (including user, month, day of week): ==, <, <=, >, >=
+    /// - Date fields: ==, <, <=, >, >= (ISO 8601 format)
     /// - Yes/No and drilldown fields: ==
     /// - Multi-select fields: == (matches if value is present)
     ///
     /// Examples of custom field filtering:
-    /// - `filter=tier%3D%3DPlatinum` - Text field exact match
-    /// - `filter=region%3D%3DWest%2A` - Text field with wildcard (starts with "West")
-    /// - `filter=revenue%3E100000` - Numeric field greater than 100000
-    /// - `filter=join_date%3E%3D2024-01-01` - Date field on or after Jan 1, 2024
-    /// - `filter=name%3D%3DBob%3Btier%3D%3DGold` - Combine standard and custom fields
+    /// - `filter=tier==Platinum` - Text field exact match
+    /// - `filter=region==West*` - Text field with wildcard (starts with "West")
+    /// - `filter=revenue>100000` - Numeric field greater than 100000
+    /// - `filter=join_date>=2024-01-01` - Date field on or after Jan 1, 2024
+    /// - `filter=name==Bob;tier==Gold` - Combine standard and custom fields
     ///
     /// Note: Leading wildcards (e.g., `*value`) are not supported for performance reasons.
     /// Only prefix wildcards (e.g., `value*`) are allowed.
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -849,6 +858,16 @@ impl ListAffiliate {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliatesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliatesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliate",
@@ -875,15 +894,16 @@ impl ListAffiliate {
 impl crate::runtime::Paginated for ListAffiliate {
     type Page = crate::types::ListAffiliatesResponse;
     type Item = crate::types::RestAffiliate;
+    const OPERATION: &'static str = "listAffiliate";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -906,6 +926,13 @@ pub struct AddAffiliate {
 impl AddAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestAffiliate, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::RestAffiliate>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addAffiliate",
@@ -971,6 +998,16 @@ impl ListAffiliateCommissionPrograms {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliateCommissionProgramsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateCommissionProgramsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliateCommissionPrograms",
@@ -997,15 +1034,16 @@ impl ListAffiliateCommissionPrograms {
 impl crate::runtime::Paginated for ListAffiliateCommissionPrograms {
     type Page = crate::types::ListAffiliateCommissionProgramsResponse;
     type Item = crate::types::AffiliateProgramV2;
+    const OPERATION: &'static str = "listAffiliateCommissionPrograms";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -1030,6 +1068,16 @@ impl AddCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::AffiliateCommissionProgramResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateCommissionProgramResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addCommissionProgram",
@@ -1054,6 +1102,16 @@ impl CreateDefaultCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1065,6 +1123,7 @@ impl CreateDefaultCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}"
             ),
         );
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1078,6 +1137,7 @@ pub struct UpdateDefaultCommissionProgram {
     commission_program_id: String,
     update_mask: Option<Vec<crate::types::UpdateDefaultCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateDefaultCommissionProgramRequest,
+    clear_fields: Vec<crate::types::UpdateDefaultCommissionProgramUpdateMaskItem>,
 }
 impl UpdateDefaultCommissionProgram {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1092,10 +1152,30 @@ impl UpdateDefaultCommissionProgram {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateDefaultCommissionProgramUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1107,14 +1187,14 @@ impl UpdateDefaultCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}"
             ),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1133,6 +1213,16 @@ impl AssignProductCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1144,6 +1234,7 @@ impl AssignProductCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}"
             ),
         );
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1157,6 +1248,7 @@ pub struct UpdateProductCommissionProgram {
     commission_program_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateProductCommissionProgramRequest,
+    clear_fields: Vec<crate::types::UpdateProductCommissionProgramUpdateMaskItem>,
 }
 impl UpdateProductCommissionProgram {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1171,10 +1263,30 @@ impl UpdateProductCommissionProgram {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateProductCommissionProgramUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1186,14 +1298,14 @@ impl UpdateProductCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/productCommissionPrograms/{commission_program_id}"
             ),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &["product_id"]),
-            );
-        }
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &["product_id"]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1211,6 +1323,16 @@ impl AddCommissionProgramResource {
     pub async fn send(
         self,
     ) -> Result<crate::types::AffiliateProgramResource, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateProgramResource>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addCommissionProgramResource",
@@ -1232,13 +1354,21 @@ pub struct DeleteCommissionProgramResource {
 impl DeleteCommissionProgramResource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let resource_id = crate::runtime::encode_path(&self.resource_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCommissionProgramResource",
             "/rest/v2/affiliates/commissionPrograms/resources/{resource_id}",
             format!("/rest/v2/affiliates/commissionPrograms/resources/{resource_id}"),
         );
+        req.path_params(&[("resource_id", resource_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1252,6 +1382,7 @@ pub struct UpdateCommissionProgramResource {
         Vec<crate::types::UpdateCommissionProgramResourceUpdateMaskItem>,
     >,
     body: crate::types::UpdateProgramResourceRequest,
+    clear_fields: Vec<crate::types::UpdateCommissionProgramResourceUpdateMaskItem>,
 }
 impl UpdateCommissionProgramResource {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1266,10 +1397,30 @@ impl UpdateCommissionProgramResource {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCommissionProgramResourceUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::AffiliateProgramResource, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateProgramResource>,
+        crate::Error,
+    > {
         let resource_id = crate::runtime::encode_path(&self.resource_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1277,14 +1428,14 @@ impl UpdateCommissionProgramResource {
             "/rest/v2/affiliates/commissionPrograms/resources/{resource_id}",
             format!("/rest/v2/affiliates/commissionPrograms/resources/{resource_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("resource_id", resource_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1303,6 +1454,16 @@ impl AssignSubscriptionCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1314,6 +1475,7 @@ impl AssignSubscriptionCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}"
             ),
         );
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1329,6 +1491,7 @@ pub struct UpdateSubscriptionCommissionProgram {
         Vec<crate::types::UpdateSubscriptionCommissionProgramUpdateMaskItem>,
     >,
     body: crate::types::UpdateSubscriptionCommissionProgramRequest,
+    clear_fields: Vec<crate::types::UpdateSubscriptionCommissionProgramUpdateMaskItem>,
 }
 impl UpdateSubscriptionCommissionProgram {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1345,10 +1508,32 @@ impl UpdateSubscriptionCommissionProgram {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateSubscriptionCommissionProgramUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1360,14 +1545,14 @@ impl UpdateSubscriptionCommissionProgram {
                 "/rest/v2/affiliates/commissionPrograms/subscriptionCommissionPrograms/{commission_program_id}"
             ),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &["subscription_id"]),
-            );
-        }
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &["subscription_id"]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1384,6 +1569,13 @@ pub struct RemoveProductCommissionFromCommissions {
 impl RemoveProductCommissionFromCommissions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let commission_id = crate::runtime::encode_path(&self.commission_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1393,6 +1585,7 @@ impl RemoveProductCommissionFromCommissions {
                 "/rest/v2/affiliates/commissionPrograms/{commission_id}:removeProductCommission"
             ),
         );
+        req.path_params(&[("commission_id", commission_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await
@@ -1409,6 +1602,13 @@ pub struct RemoveSubscriptionPlanCommissionFromCommissions {
 impl RemoveSubscriptionPlanCommissionFromCommissions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let commission_id = crate::runtime::encode_path(&self.commission_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1418,6 +1618,7 @@ impl RemoveSubscriptionPlanCommissionFromCommissions {
                 "/rest/v2/affiliates/commissionPrograms/{commission_id}:removeSubscriptionCommission"
             ),
         );
+        req.path_params(&[("commission_id", commission_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await
@@ -1435,15 +1636,26 @@ impl GetCommissionProgram {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}",
             format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1457,15 +1669,23 @@ pub struct DeleteAffiliateCommissionProgram {
 impl DeleteAffiliateCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliateCommissionProgram",
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}",
             format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1477,6 +1697,7 @@ pub struct UpdateCommissionProgram {
     commission_program_id: String,
     update_mask: Option<Vec<crate::types::UpdateCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateCommissionProgramRequest,
+    clear_fields: Vec<crate::types::UpdateCommissionProgramUpdateMaskItem>,
 }
 impl UpdateCommissionProgram {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1491,10 +1712,30 @@ impl UpdateCommissionProgram {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCommissionProgramUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::AffiliateCommissionProgramResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateCommissionProgramResponse>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1504,14 +1745,14 @@ impl UpdateCommissionProgram {
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}",
             format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1529,10 +1770,20 @@ impl ListCommissionProgramResources {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProgramResourcesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProgramResourcesResponse>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCommissionProgramResources",
             "/rest/v2/affiliates/commissionPrograms/{commission_program_id}/resources",
@@ -1540,6 +1791,7 @@ impl ListCommissionProgramResources {
                 "/rest/v2/affiliates/commissionPrograms/{commission_program_id}/resources"
             ),
         );
+        req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1552,6 +1804,13 @@ pub struct GetAffiliateCustomFields {
 impl GetAffiliateCustomFields {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCustomFields",
@@ -1571,6 +1830,16 @@ pub struct CreateAffiliateCustomField {
 impl CreateAffiliateCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createAffiliateCustomField",
@@ -1601,6 +1870,16 @@ impl ListAffiliateCustomFieldGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliateCustomFieldGroups",
@@ -1621,6 +1900,13 @@ pub struct CreateAffiliateCustomFieldGroup {
 impl CreateAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createAffiliateCustomFieldGroup",
@@ -1642,13 +1928,21 @@ pub struct GetAffiliateCustomFieldGroup {
 impl GetAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCustomFieldGroup",
             "/rest/v2/affiliates/model/customFields/groups/{group_id}",
             format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1662,13 +1956,21 @@ pub struct DeleteAffiliateCustomFieldGroup {
 impl DeleteAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliateCustomFieldGroup",
             "/rest/v2/affiliates/model/customFields/groups/{group_id}",
             format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1678,12 +1980,44 @@ impl DeleteAffiliateCustomFieldGroup {
 pub struct UpdateAffiliateCustomFieldGroup {
     client: crate::Client,
     group_id: String,
-    update_mask: Vec<crate::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
+    update_mask: Option<
+        Vec<crate::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
+    >,
     body: crate::types::UpdateCustomFieldGroupRequest,
+    clear_fields: Vec<crate::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
 }
 impl UpdateAffiliateCustomFieldGroup {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1691,7 +2025,14 @@ impl UpdateAffiliateCustomFieldGroup {
             "/rest/v2/affiliates/model/customFields/groups/{group_id}",
             format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("group_id", group_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1708,6 +2049,16 @@ impl ListAffiliateCustomFieldTabs {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliateCustomFieldTabs",
@@ -1727,6 +2078,13 @@ pub struct CreateAffiliateCustomFieldTab {
 impl CreateAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createAffiliateCustomFieldTab",
@@ -1748,13 +2106,21 @@ pub struct GetAffiliateCustomFieldTab {
 impl GetAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCustomFieldTab",
             "/rest/v2/affiliates/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1768,13 +2134,21 @@ pub struct DeleteAffiliateCustomFieldTab {
 impl DeleteAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliateCustomFieldTab",
             "/rest/v2/affiliates/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1784,12 +2158,42 @@ impl DeleteAffiliateCustomFieldTab {
 pub struct UpdateAffiliateCustomFieldTab {
     client: crate::Client,
     tab_id: String,
-    update_mask: Vec<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
+    clear_fields: Vec<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>,
 }
 impl UpdateAffiliateCustomFieldTab {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1797,7 +2201,14 @@ impl UpdateAffiliateCustomFieldTab {
             "/rest/v2/affiliates/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1813,13 +2224,21 @@ pub struct DeleteAffiliateCustomField {
 impl DeleteAffiliateCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliateCustomField",
             "/rest/v2/affiliates/model/customFields/{custom_field_id}",
             format!("/rest/v2/affiliates/model/customFields/{custom_field_id}"),
         );
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1831,6 +2250,7 @@ pub struct UpdateAffiliateCustomField {
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateAffiliateCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
+    clear_fields: Vec<crate::types::UpdateAffiliateCustomFieldUpdateMaskItem>,
 }
 impl UpdateAffiliateCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1845,8 +2265,28 @@ impl UpdateAffiliateCustomField {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateAffiliateCustomFieldUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1854,14 +2294,14 @@ impl UpdateAffiliateCustomField {
             "/rest/v2/affiliates/model/customFields/{custom_field_id}",
             format!("/rest/v2/affiliates/model/customFields/{custom_field_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1921,6 +2361,16 @@ impl ListAffiliateLinks {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliateLinksResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateLinksResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliateLinks",
@@ -1947,15 +2397,16 @@ impl ListAffiliateLinks {
 impl crate::runtime::Paginated for ListAffiliateLinks {
     type Page = crate::types::ListAffiliateLinksResponse;
     type Item = crate::types::AffiliateLink;
+    const OPERATION: &'static str = "listAffiliateLinks";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -1978,6 +2429,13 @@ pub struct CreateRedirectLink {
 impl CreateRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::AffiliateLink, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::AffiliateLink>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createRedirectLink",
@@ -1999,13 +2457,21 @@ pub struct GetRedirectLink {
 impl GetRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::AffiliateLink, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::AffiliateLink>, crate::Error> {
         let redirect_id = crate::runtime::encode_path(&self.redirect_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getRedirectLink",
             "/rest/v2/affiliates/redirects/{redirect_id}",
             format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
+        req.path_params(&[("redirect_id", redirect_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2019,13 +2485,21 @@ pub struct DeleteRedirectLink {
 impl DeleteRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let redirect_id = crate::runtime::encode_path(&self.redirect_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteRedirectLink",
             "/rest/v2/affiliates/redirects/{redirect_id}",
             format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
+        req.path_params(&[("redirect_id", redirect_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -2040,6 +2514,13 @@ pub struct UpdateRedirectLink {
 impl UpdateRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::AffiliateLink, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::AffiliateLink>, crate::Error> {
         let redirect_id = crate::runtime::encode_path(&self.redirect_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -2047,6 +2528,7 @@ impl UpdateRedirectLink {
             "/rest/v2/affiliates/redirects/{redirect_id}",
             format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
+        req.path_params(&[("redirect_id", redirect_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -2070,9 +2552,11 @@ impl ListSummaries {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=since_time%3D%3D2024-09-17T-15:50+00`
-    /// - `filter=until_time%3D%3D2024-09-17T-15:50+00`
-    /// - `filter=affiliate_ids%3D%3D123,456,789`
+    /// - `filter=since_time==2024-09-17T-15:50+00`
+    /// - `filter=until_time==2024-09-17T-15:50+00`
+    /// - `filter=affiliate_ids==123,456,789`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -2115,6 +2599,16 @@ impl ListSummaries {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliateSummariesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateSummariesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listSummaries",
@@ -2141,15 +2635,16 @@ impl ListSummaries {
 impl crate::runtime::Paginated for ListSummaries {
     type Page = crate::types::ListAffiliateSummariesResponse;
     type Item = crate::types::AffiliateSummaryRecord;
+    const OPERATION: &'static str = "listSummaries";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -2174,13 +2669,24 @@ impl GetAffiliateCommissionTotal {
     pub async fn send(
         self,
     ) -> Result<crate::types::AffiliateCommissionEarned, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateCommissionEarned>,
+        crate::Error,
+    > {
         let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCommissionTotal",
             "/rest/v2/affiliates/{affiliate_id}/commissionTotal",
             format!("/rest/v2/affiliates/{affiliate_id}/commissionTotal"),
         );
+        req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2202,8 +2708,10 @@ impl ListAffiliatePayments {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=since_time%3D%3D2024-09-17T-15:50+00`
-    /// - `filter=until_time%3D%3D2024-09-17T-15:50+00`
+    /// - `filter=since_time==2024-09-17T-15:50+00`
+    /// - `filter=until_time==2024-09-17T-15:50+00`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -2245,6 +2753,16 @@ impl ListAffiliatePayments {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliatePaymentsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliatePaymentsResponse>,
+        crate::Error,
+    > {
         let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -2252,6 +2770,7 @@ impl ListAffiliatePayments {
             "/rest/v2/affiliates/{affiliate_id}/payments",
             format!("/rest/v2/affiliates/{affiliate_id}/payments"),
         );
+        req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -2272,15 +2791,16 @@ impl ListAffiliatePayments {
 impl crate::runtime::Paginated for ListAffiliatePayments {
     type Page = crate::types::ListAffiliatePaymentsResponse;
     type Item = crate::types::RestAffiliatePayment;
+    const OPERATION: &'static str = "listAffiliatePayments";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -2316,8 +2836,10 @@ impl GetReferralsByAffiliateId {
     /// - `field==foo*` finds anything in `field` that begins with `foo`
     ///
     /// For the filters listed above, here are some examples:
-    /// - `filter=source%3D%3DEmail Marketing`
-    /// - `filter=source%3D%3DEmail*` (starts with "Email")
+    /// - `filter=source==Email Marketing`
+    /// - `filter=source==Email*` (starts with "Email")
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -2358,6 +2880,16 @@ impl GetReferralsByAffiliateId {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliateReferralsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateReferralsResponse>,
+        crate::Error,
+    > {
         let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -2365,6 +2897,7 @@ impl GetReferralsByAffiliateId {
             "/rest/v2/affiliates/{affiliate_id}/referrals",
             format!("/rest/v2/affiliates/{affiliate_id}/referrals"),
         );
+        req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
@@ -2385,15 +2918,16 @@ impl GetReferralsByAffiliateId {
 impl crate::runtime::Paginated for GetReferralsByAffiliateId {
     type Page = crate::types::ListAffiliateReferralsResponse;
     type Item = crate::types::Referral;
+    const OPERATION: &'static str = "getReferralsByAffiliateId";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -2424,8 +2958,10 @@ impl GetAffiliateCommissions {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=since_time%3D%3D2024-05-21T23:00:00Z%3Buntil_time%3D%3D2025-05-21T23:00:00Z`
-    /// - `filter=until_time%3D%3D2025-05-21T23:00:00Z`
+    /// - `filter=since_time==2024-05-21T23:00:00Z;until_time==2025-05-21T23:00:00Z`
+    /// - `filter=until_time==2025-05-21T23:00:00Z`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -2466,6 +3002,16 @@ impl GetAffiliateCommissions {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAffiliateCommissionsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateCommissionsResponse>,
+        crate::Error,
+    > {
         let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -2473,6 +3019,7 @@ impl GetAffiliateCommissions {
             "/rest/v2/affiliates/{affiliate_id}:commissions",
             format!("/rest/v2/affiliates/{affiliate_id}:commissions"),
         );
+        req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -2493,15 +3040,16 @@ impl GetAffiliateCommissions {
 impl crate::runtime::Paginated for GetAffiliateCommissions {
     type Page = crate::types::ListAffiliateCommissionsResponse;
     type Item = crate::types::AffiliateCommission;
+    const OPERATION: &'static str = "getAffiliateCommissions";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -2524,13 +3072,21 @@ pub struct GetAffiliate {
 impl GetAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestAffiliate, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::RestAffiliate>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliate",
             "/rest/v2/affiliates/{id}",
             format!("/rest/v2/affiliates/{id}"),
         );
+        req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2544,13 +3100,21 @@ pub struct DeleteAffiliate {
 impl DeleteAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAffiliate",
             "/rest/v2/affiliates/{id}",
             format!("/rest/v2/affiliates/{id}"),
         );
+        req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -2562,6 +3126,7 @@ pub struct UpdateAffiliate {
     id: String,
     update_mask: Option<Vec<crate::types::UpdateAffiliateUpdateMaskItem>>,
     body: crate::types::UpdateAffiliateRequest,
+    clear_fields: Vec<crate::types::UpdateAffiliateUpdateMaskItem>,
 }
 impl UpdateAffiliate {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -2576,8 +3141,25 @@ impl UpdateAffiliate {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateAffiliateUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestAffiliate, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::RestAffiliate>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -2585,14 +3167,14 @@ impl UpdateAffiliate {
             "/rest/v2/affiliates/{id}",
             format!("/rest/v2/affiliates/{id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("id", id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -2609,6 +3191,13 @@ pub struct AddAffiliateToProgram {
 impl AddAffiliateToProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -2616,6 +3205,7 @@ impl AddAffiliateToProgram {
             "/rest/v2/affiliates/{id}:assignToProgram",
             format!("/rest/v2/affiliates/{id}:assignToProgram"),
         );
+        req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await
@@ -2632,6 +3222,13 @@ pub struct RemoveAffiliateFromProgram {
 impl RemoveAffiliateFromProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -2639,6 +3236,7 @@ impl RemoveAffiliateFromProgram {
             "/rest/v2/affiliates/{id}:removeFromProgram",
             format!("/rest/v2/affiliates/{id}:removeFromProgram"),
         );
+        req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await

@@ -169,24 +169,26 @@ impl ListAutomations {
     /// - `name` (String): Filter by automation name. Supports the `==` operator with optional prefix wildcard (`foo*`).
     ///   Without a wildcard, the search matches automations whose name contains the given text.
     ///   With a prefix wildcard, it matches automations whose name starts with the given text.
-    /// - `filter=name%3D%3DSpring Automation` — names containing "Spring Automation"
-    /// - `filter=name%3D%3DSpring*` — names starting with "Spring"
+    /// - `filter=name==Spring Automation` — names containing "Spring Automation"
+    /// - `filter=name==Spring*` — names starting with "Spring"
     ///
     /// - `id` (Long): Filter by automation ID. Supports comparison operators:
     ///   `==` `!=` `>` `<` `>=` `<=`
-    /// - `filter=id%3E5` — id &gt; 5
-    /// - `filter=id%3E%3D10` — id &gt;= 10
+    /// - `filter=id>5` — id > 5
+    /// - `filter=id>=10` — id >= 10
     ///
     /// - `status` (String): Filter by automation status. Accepted values: `published`, `draft`.
-    /// - `filter=status%3D%3Dpublished` — published automations only
-    /// - `filter=status%3D%3Ddraft` — draft automations only
+    /// - `filter=status==published` — published automations only
+    /// - `filter=status==draft` — draft automations only
     ///
     /// - `categories` (String): Filter by category ID (comma-separated list of IDs).
-    /// - `filter=categories%3D%3D1` — automations in category 1
-    /// - `filter=categories%3D%3D1,2,3` — automations in categories 1, 2, or 3
+    /// - `filter=categories==1` — automations in category 1
+    /// - `filter=categories==1,2,3` — automations in categories 1, 2, or 3
     ///
     /// Multiple filters can be combined with `;` (AND logic):
-    /// - `filter=name%3D%3DSpring*%3Bautomation_id%3E5`
+    /// - `filter=name==Spring*;automation_id>5`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -229,6 +231,16 @@ impl ListAutomations {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAutomationResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAutomationResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAutomations",
@@ -255,15 +267,16 @@ impl ListAutomations {
 impl crate::runtime::Paginated for ListAutomations {
     type Page = crate::types::ListAutomationResponse;
     type Item = crate::types::Automation;
+    const OPERATION: &'static str = "listAutomations";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -286,6 +299,13 @@ pub struct DeleteAutomation {
 impl DeleteAutomation {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAutomation",
@@ -306,6 +326,13 @@ pub struct BulkUnpublishAutomations {
 impl BulkUnpublishAutomations {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "bulkUnpublishAutomations",
@@ -327,6 +354,13 @@ pub struct BulkAssignmentAutomationsCategories {
 impl BulkAssignmentAutomationsCategories {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "bulkAssignmentAutomationsCategories",
@@ -348,6 +382,16 @@ pub struct AchieveGoal {
 impl AchieveGoal {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::AchieveGoalResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AchieveGoalResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "achieveGoal",
@@ -375,24 +419,26 @@ impl ListAllAutomationIds {
     /// - `name` (String): Filter by automation name. Supports the `==` operator with optional prefix wildcard (`foo*`).
     ///   Without a wildcard, the search matches automations whose name contains the given text.
     ///   With a prefix wildcard, it matches automations whose name starts with the given text.
-    /// - `filter=name%3D%3DSpring Automation` — names containing "Spring Automation"
-    /// - `filter=name%3D%3DSpring*` — names starting with "Spring"
+    /// - `filter=name==Spring Automation` — names containing "Spring Automation"
+    /// - `filter=name==Spring*` — names starting with "Spring"
     ///
     /// - `id` (Long): Filter by automation ID. Supports comparison operators:
     ///   `==` `!=` `>` `<` `>=` `<=`
-    /// - `filter=id%3E5` — id &gt; 5
-    /// - `filter=id%3E%3D10` — id &gt;= 10
+    /// - `filter=id>5` — id > 5
+    /// - `filter=id>=10` — id >= 10
     ///
     /// - `status` (String): Filter by automation status. Accepted values: `published`, `draft`.
-    /// - `filter=status%3D%3Dpublished` — published automations only
-    /// - `filter=status%3D%3Ddraft` — draft automations only
+    /// - `filter=status==published` — published automations only
+    /// - `filter=status==draft` — draft automations only
     ///
     /// - `categories` (String): Filter by category ID (comma-separated list of IDs).
-    /// - `filter=categories%3D%3D1` — automations in category 1
-    /// - `filter=categories%3D%3D1,2,3` — automations in categories 1, 2, or 3
+    /// - `filter=categories==1` — automations in category 1
+    /// - `filter=categories==1,2,3` — automations in categories 1, 2, or 3
     ///
     /// Multiple filters can be combined with `;` (AND logic):
-    /// - `filter=name%3D%3DSpring*%3Bautomation_id%3E5`
+    /// - `filter=name==Spring*;automation_id>5`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -435,6 +481,16 @@ impl ListAllAutomationIds {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAutomationIdsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAutomationIdsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAllAutomationIds",
@@ -458,13 +514,21 @@ pub struct GetAutomation {
 impl GetAutomation {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Automation, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Automation>, crate::Error> {
         let automation_id = crate::runtime::encode_path(&self.automation_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAutomation",
             "/rest/v2/automations/{automation_id}",
             format!("/rest/v2/automations/{automation_id}"),
         );
+        req.path_params(&[("automation_id", automation_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -482,6 +546,16 @@ impl AddContactsToAutomationSequence {
     pub async fn send(
         self,
     ) -> Result<crate::types::AddToAutomationSequenceResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AddToAutomationSequenceResponse>,
+        crate::Error,
+    > {
         let automation_id = crate::runtime::encode_path(&self.automation_id);
         let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
@@ -491,6 +565,12 @@ impl AddContactsToAutomationSequence {
             format!(
                 "/rest/v2/automations/{automation_id}/sequences/{sequence_id}:addContacts"
             ),
+        );
+        req.path_params(
+            &[
+                ("automation_id", automation_id.as_str()),
+                ("sequence_id", sequence_id.as_str()),
+            ],
         );
         let body = self.body;
         req.json(&body);
@@ -508,6 +588,13 @@ pub struct UnpublishAutomation {
 impl UnpublishAutomation {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let automation_id = crate::runtime::encode_path(&self.automation_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
@@ -515,6 +602,7 @@ impl UnpublishAutomation {
             "/rest/v2/automations/{automation_id}/unpublish",
             format!("/rest/v2/automations/{automation_id}/unpublish"),
         );
+        req.path_params(&[("automation_id", automation_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await
@@ -531,6 +619,13 @@ pub struct RenameAutomationV2 {
 impl RenameAutomationV2 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let automation_id = crate::runtime::encode_path(&self.automation_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -538,6 +633,7 @@ impl RenameAutomationV2 {
             "/rest/v2/easy-automations/{automation_id}",
             format!("/rest/v2/easy-automations/{automation_id}"),
         );
+        req.path_params(&[("automation_id", automation_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await

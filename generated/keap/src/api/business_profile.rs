@@ -21,7 +21,7 @@ impl BusinessProfileApi {
     ///
     /// Updates Business Profile information.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/businessProfile`.
     pub fn update_business_profile(
@@ -32,6 +32,7 @@ impl BusinessProfileApi {
             client: self.client.clone(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -46,6 +47,16 @@ impl GetBusinessProfile {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBusinessProfileResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetBusinessProfileResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getBusinessProfile",
@@ -62,6 +73,7 @@ pub struct UpdateBusinessProfile {
     client: crate::Client,
     update_mask: Option<Vec<crate::types::UpdateBusinessProfileUpdateMaskItem>>,
     body: crate::types::UpdateBusinessProfileRequest,
+    clear_fields: Vec<crate::types::UpdateBusinessProfileUpdateMaskItem>,
 }
 impl UpdateBusinessProfile {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -76,24 +88,43 @@ impl UpdateBusinessProfile {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateBusinessProfileUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBusinessProfileResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetBusinessProfileResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "updateBusinessProfile",
             "/rest/v2/businessProfile",
             "/rest/v2/businessProfile".to_owned(),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

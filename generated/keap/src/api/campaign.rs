@@ -118,8 +118,10 @@ impl ListCampaigns {
     /// You will need to apply the `==` operator to check the equality of the filter with your searched
     /// text, in the encoded form `%3D%3D`.
     /// The search will look for the text anywhere in the campaign name.
-    /// - `filter=name%3D%3DSpring Campaign`
-    /// - `filter=name%3D%3DTag New Contacts`
+    /// - `filter=name==Spring Campaign`
+    /// - `filter=name==Tag New Contacts`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -165,6 +167,16 @@ impl ListCampaigns {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCampaignsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCampaignsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCampaigns",
@@ -191,15 +203,16 @@ impl ListCampaigns {
 impl crate::runtime::Paginated for ListCampaigns {
     type Page = crate::types::ListCampaignsResponse;
     type Item = crate::types::Campaign;
+    const OPERATION: &'static str = "listCampaigns";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -222,13 +235,21 @@ pub struct GetCampaign {
 impl GetCampaign {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Campaign, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Campaign>, crate::Error> {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCampaign",
             "/rest/v2/campaigns/{campaign_id}",
             format!("/rest/v2/campaigns/{campaign_id}"),
         );
+        req.path_params(&[("campaign_id", campaign_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -244,13 +265,24 @@ impl GetCampaignGoals {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCampaignGoalsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCampaignGoalsResponse>,
+        crate::Error,
+    > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCampaignGoals",
             "/rest/v2/campaigns/{campaign_id}/goals",
             format!("/rest/v2/campaigns/{campaign_id}/goals"),
         );
+        req.path_params(&[("campaign_id", campaign_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -266,13 +298,24 @@ impl GetCampaignSequences {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCampaignSequenceResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCampaignSequenceResponse>,
+        crate::Error,
+    > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCampaignSequences",
             "/rest/v2/campaigns/{campaign_id}/sequences",
             format!("/rest/v2/campaigns/{campaign_id}/sequences"),
         );
+        req.path_params(&[("campaign_id", campaign_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -290,6 +333,16 @@ impl AddContactsToCampaignSequence {
     pub async fn send(
         self,
     ) -> Result<crate::types::AddContactsToSequenceResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AddContactsToSequenceResponse>,
+        crate::Error,
+    > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
@@ -299,6 +352,12 @@ impl AddContactsToCampaignSequence {
             format!(
                 "/rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:addContacts"
             ),
+        );
+        req.path_params(
+            &[
+                ("campaign_id", campaign_id.as_str()),
+                ("sequence_id", sequence_id.as_str()),
+            ],
         );
         let body = self.body;
         req.json(&body);
@@ -319,6 +378,16 @@ impl RemoveContactsFromCampaignSequence {
     pub async fn send(
         self,
     ) -> Result<crate::types::RemoveContactsFromSequenceResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RemoveContactsFromSequenceResponse>,
+        crate::Error,
+    > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
@@ -328,6 +397,12 @@ impl RemoveContactsFromCampaignSequence {
             format!(
                 "/rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:removeContacts"
             ),
+        );
+        req.path_params(
+            &[
+                ("campaign_id", campaign_id.as_str()),
+                ("sequence_id", sequence_id.as_str()),
+            ],
         );
         let body = self.body;
         req.json(&body);

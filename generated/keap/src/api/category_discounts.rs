@@ -69,7 +69,7 @@ impl CategoryDiscountsApi {
     ///
     /// Updates a Category Discount
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/discounts/productCategories/{discount_id}`.
     pub fn update_category_discount(
@@ -82,6 +82,7 @@ impl CategoryDiscountsApi {
             discount_id: discount_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create a Category Discount Criteria
@@ -129,7 +130,7 @@ pub struct ListCategoryDiscounts {
 }
 impl ListCategoryDiscounts {
     /// Filter to apply, the allowed field is:
-    /// - (String) `id` - Allowable operators: "==","&lt;=", "&lt;", "&gt;=", "&gt;", "!="
+    /// - (String) `id` - Allowable operators: "==","<=", "<", ">=", ">", "!="
     /// - (List\[String\]) `ids`
     /// - (String) `name` - Wildcard matching allowed
     /// - (String) `description` - Wildcard matching allowed
@@ -137,13 +138,15 @@ impl ListCategoryDiscounts {
     ///
     /// You will need to apply the `==` operator to check the equality of the filter with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=product_category_id%3D%3D4`
-    /// - `filter=ids%3D%3D1,10,4,24`
-    /// - `filter=id%3E5`
+    /// - `filter=product_category_id==4`
+    /// - `filter=ids==1,10,4,24`
+    /// - `filter=id>5`
     ///
     /// For fields which allow wildcard matching, you may use the * wildcard character (or its encoded form %2A)
     /// for case-insensitive partial matching on text fields. Example of a valid pattern of wildcard usage:
     /// - `description==foo*` finds anything in `description` that begins with `foo`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -184,6 +187,16 @@ impl ListCategoryDiscounts {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCategoryDiscountsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCategoryDiscountsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCategoryDiscounts",
@@ -210,15 +223,16 @@ impl ListCategoryDiscounts {
 impl crate::runtime::Paginated for ListCategoryDiscounts {
     type Page = crate::types::ListCategoryDiscountsResponse;
     type Item = crate::types::CategoryDiscount;
+    const OPERATION: &'static str = "listCategoryDiscounts";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -241,6 +255,13 @@ pub struct CreateCategoryDiscount {
 impl CreateCategoryDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CategoryDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CategoryDiscount>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCategoryDiscount",
@@ -262,13 +283,21 @@ pub struct GetCategoryDiscount {
 impl GetCategoryDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CategoryDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CategoryDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCategoryDiscount",
             "/rest/v2/discounts/productCategories/{discount_id}",
             format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -282,13 +311,21 @@ pub struct DeleteCategoryDiscount {
 impl DeleteCategoryDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCategoryDiscount",
             "/rest/v2/discounts/productCategories/{discount_id}",
             format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -300,6 +337,7 @@ pub struct UpdateCategoryDiscount {
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateCategoryDiscountUpdateMaskItem>>,
     body: crate::types::UpdateCategoryDiscountRequest,
+    clear_fields: Vec<crate::types::UpdateCategoryDiscountUpdateMaskItem>,
 }
 impl UpdateCategoryDiscount {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -314,8 +352,25 @@ impl UpdateCategoryDiscount {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCategoryDiscountUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CategoryDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CategoryDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -323,14 +378,14 @@ impl UpdateCategoryDiscount {
             "/rest/v2/discounts/productCategories/{discount_id}",
             format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -347,6 +402,13 @@ pub struct CreateCategoryDiscountCriteria {
 impl CreateCategoryDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::DiscountCriteria>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -354,6 +416,7 @@ impl CreateCategoryDiscountCriteria {
             "/rest/v2/discounts/productCategories/{discount_id}/criteria",
             format!("/rest/v2/discounts/productCategories/{discount_id}/criteria"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -370,15 +433,28 @@ pub struct DeleteCategoryDiscountCriteria {
 impl DeleteCategoryDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let criteria_id = crate::runtime::encode_path(&self.criteria_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCategoryDiscountCriteria",
             "/rest/v2/discounts/productCategories/{discount_id}/criteria/{criteria_id}",
             format!(
                 "/rest/v2/discounts/productCategories/{discount_id}/criteria/{criteria_id}"
             ),
+        );
+        req.path_params(
+            &[
+                ("discount_id", discount_id.as_str()),
+                ("criteria_id", criteria_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }

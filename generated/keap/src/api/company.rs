@@ -9,7 +9,7 @@ pub struct CompanyApi {
 impl CompanyApi {
     /// List Companies
     ///
-    /// Retrieves a list of all Companies.&lt;br/&gt;&lt;br/&gt;
+    /// Retrieves a list of all Companies.
     ///
     /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
@@ -121,20 +121,20 @@ impl CompanyApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/companies/model/customFields/groups/{group_id}`.
     pub fn update_company_custom_field_group(
         &self,
         group_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateCompanyCustomFieldGroupUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldGroupRequest,
     ) -> UpdateCompanyCustomFieldGroup {
         UpdateCompanyCustomFieldGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Company Custom Field Tabs
@@ -193,20 +193,20 @@ impl CompanyApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/companies/model/customFields/tabs/{tab_id}`.
     pub fn update_company_custom_field_tab(
         &self,
         tab_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateCompanyCustomFieldTabUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldTabRequest,
     ) -> UpdateCompanyCustomFieldTab {
         UpdateCompanyCustomFieldTab {
             client: self.client.clone(),
             tab_id: tab_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete a Company Custom Field
@@ -227,7 +227,7 @@ impl CompanyApi {
     ///
     /// Updates a custom field of the specified type and options to the Company object
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/companies/model/customFields/{custom_field_id}`.
     pub fn update_company_custom_field(
@@ -240,6 +240,7 @@ impl CompanyApi {
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve a Company
@@ -269,7 +270,7 @@ impl CompanyApi {
     ///
     /// Updates a Company with the values provided in the request
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/companies/{company_id}`.
     pub fn update_company(
@@ -282,6 +283,7 @@ impl CompanyApi {
             company_id: company_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Applied Tags
@@ -370,36 +372,38 @@ impl ListCompanies {
     /// - (Number) `company_id` - supports comparison operators: `==`, `>`, `<`, `>=`, `<=`
     ///
     /// For equality filters, use the `==` operator in encoded form `%3D%3D`:
-    /// - `filter=company_name%3D%3DCompany`
-    /// - `filter=email%3D%3Dtest@gmail.com`
-    /// - `filter=city%3D%3DChandler`
-    /// - `filter=since_time%3D%3D2025-04-16T20:33:02.321Z`
-    /// - `filter=until_time%3D%3D2025-08-16T20:33:02.321Z`
+    /// - `filter=company_name==Company`
+    /// - `filter=email==test@gmail.com`
+    /// - `filter=city==Chandler`
+    /// - `filter=since_time==2025-04-16T20:33:02.321Z`
+    /// - `filter=until_time==2025-08-16T20:33:02.321Z`
     ///
     /// For wildcard name/city/state search (prefix only, case-insensitive):
-    /// - `filter=name%3D%3DAcme%2A` (starts with "Acme")
-    /// - `filter=city%3D%3DChan%2A` (city starts with "Chan")
-    /// - `filter=city%3D%3DChandler%3Bstate%3D%3DArizona` (combined city + state filter)
+    /// - `filter=name==Acme*` (starts with "Acme")
+    /// - `filter=city==Chan*` (city starts with "Chan")
+    /// - `filter=city==Chandler;state==Arizona` (combined city + state filter)
     ///
     /// For company_id comparison:
-    /// - `filter=company_id%3E5` (company_id &gt; 5)
-    /// - `filter=company_id%3E%3D10` (company_id &gt;= 10)
+    /// - `filter=company_id>5` (company_id > 5)
+    /// - `filter=company_id>=10` (company_id >= 10)
     ///
     /// Custom fields can be filtered by their field name (case-insensitive). A standard
     /// field above takes precedence over a custom field with the same name. The supported
     /// operators depend on the custom field's type:
     /// - Text-like fields (text, text area, name, email, phone, website, social security
     ///   number) and single-value choice fields with text options (dropdown, radio,
-    ///   state): `==` only, with optional trailing wildcard (e.g. `Industry%3D%3DTech%2A`)
+    ///   state): `==` only, with optional trailing wildcard (e.g. `Industry==Tech*`)
     /// - Yes/No and drilldown fields: `==` only
     /// - Numeric fields (whole number, decimal, currency, percent, year, month, day of
     ///   week, user): `==`, `>`, `<`, `>=`, `<=`
     /// - Date fields: `==`, `>`, `<`, `>=`, `<=` using full ISO 8601 (same as `since_time`/`until_time`)
     /// - Multi-select fields: `==` matches records that contain the given option
     ///   Examples (for a custom field named `Height`):
-    /// - `filter=Height%3D%3DTall`
-    /// - `filter=Height%3E100`
+    /// - `filter=Height==Tall`
+    /// - `filter=Height>100`
     ///   Custom field filtering on non-indexed fields is supported but may be slower.
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -442,6 +446,16 @@ impl ListCompanies {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCompaniesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCompaniesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCompanies",
@@ -469,15 +483,16 @@ impl ListCompanies {
 impl crate::runtime::Paginated for ListCompanies {
     type Page = crate::types::ListCompaniesResponse;
     type Item = crate::types::Company;
+    const OPERATION: &'static str = "listCompanies";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -500,6 +515,13 @@ pub struct CreateCompany {
 impl CreateCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Company, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Company>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCompany",
@@ -520,6 +542,13 @@ pub struct RetrieveCompanyCustomFieldModel {
 impl RetrieveCompanyCustomFieldModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveCompanyCustomFieldModel",
@@ -539,6 +568,16 @@ pub struct CreateCompanyCustomField {
 impl CreateCompanyCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCompanyCustomField",
@@ -569,6 +608,16 @@ impl ListCompanyCustomFieldGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCompanyCustomFieldGroups",
@@ -589,6 +638,13 @@ pub struct CreateCompanyCustomFieldGroup {
 impl CreateCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCompanyCustomFieldGroup",
@@ -610,13 +666,21 @@ pub struct GetCompanyCustomFieldGroup {
 impl GetCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCompanyCustomFieldGroup",
             "/rest/v2/companies/model/customFields/groups/{group_id}",
             format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -630,13 +694,21 @@ pub struct DeleteCompanyCustomFieldGroup {
 impl DeleteCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCompanyCustomFieldGroup",
             "/rest/v2/companies/model/customFields/groups/{group_id}",
             format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -646,12 +718,42 @@ impl DeleteCompanyCustomFieldGroup {
 pub struct UpdateCompanyCustomFieldGroup {
     client: crate::Client,
     group_id: String,
-    update_mask: Vec<crate::types::UpdateCompanyCustomFieldGroupUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateCompanyCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
+    clear_fields: Vec<crate::types::UpdateCompanyCustomFieldGroupUpdateMaskItem>,
 }
 impl UpdateCompanyCustomFieldGroup {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCompanyCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCompanyCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -659,7 +761,14 @@ impl UpdateCompanyCustomFieldGroup {
             "/rest/v2/companies/model/customFields/groups/{group_id}",
             format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("group_id", group_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -676,6 +785,16 @@ impl ListCompanyCustomFieldTabs {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCompanyCustomFieldTabs",
@@ -695,6 +814,13 @@ pub struct CreateCompanyCustomFieldTab {
 impl CreateCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCompanyCustomFieldTab",
@@ -716,13 +842,21 @@ pub struct GetCompanyCustomFieldTab {
 impl GetCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCompanyCustomFieldTab",
             "/rest/v2/companies/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -736,13 +870,21 @@ pub struct DeleteCompanyCustomFieldTab {
 impl DeleteCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCompanyCustomFieldTab",
             "/rest/v2/companies/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -752,12 +894,42 @@ impl DeleteCompanyCustomFieldTab {
 pub struct UpdateCompanyCustomFieldTab {
     client: crate::Client,
     tab_id: String,
-    update_mask: Vec<crate::types::UpdateCompanyCustomFieldTabUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateCompanyCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
+    clear_fields: Vec<crate::types::UpdateCompanyCustomFieldTabUpdateMaskItem>,
 }
 impl UpdateCompanyCustomFieldTab {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCompanyCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCompanyCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -765,7 +937,14 @@ impl UpdateCompanyCustomFieldTab {
             "/rest/v2/companies/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -781,13 +960,21 @@ pub struct DeleteCompanyCustomField {
 impl DeleteCompanyCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCompanyCustomField",
             "/rest/v2/companies/model/customFields/{custom_field_id}",
             format!("/rest/v2/companies/model/customFields/{custom_field_id}"),
         );
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -799,6 +986,7 @@ pub struct UpdateCompanyCustomField {
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateCompanyCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
+    clear_fields: Vec<crate::types::UpdateCompanyCustomFieldUpdateMaskItem>,
 }
 impl UpdateCompanyCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -813,8 +1001,28 @@ impl UpdateCompanyCustomField {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCompanyCustomFieldUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -822,14 +1030,14 @@ impl UpdateCompanyCustomField {
             "/rest/v2/companies/model/customFields/{custom_field_id}",
             format!("/rest/v2/companies/model/customFields/{custom_field_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -856,6 +1064,13 @@ impl GetCompany {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Company, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Company>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -863,6 +1078,7 @@ impl GetCompany {
             "/rest/v2/companies/{company_id}",
             format!("/rest/v2/companies/{company_id}"),
         );
+        req.path_params(&[("company_id", company_id.as_str())]);
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
     }
@@ -877,13 +1093,21 @@ pub struct DeleteCompany {
 impl DeleteCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteCompany",
             "/rest/v2/companies/{company_id}",
             format!("/rest/v2/companies/{company_id}"),
         );
+        req.path_params(&[("company_id", company_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -895,6 +1119,7 @@ pub struct UpdateCompany {
     company_id: String,
     update_mask: Option<Vec<crate::types::UpdateCompanyUpdateMaskItem>>,
     body: crate::types::UpdateCompanyRequest,
+    clear_fields: Vec<crate::types::UpdateCompanyUpdateMaskItem>,
 }
 impl UpdateCompany {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -909,8 +1134,25 @@ impl UpdateCompany {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateCompanyUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Company, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Company>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -918,14 +1160,14 @@ impl UpdateCompany {
             "/rest/v2/companies/{company_id}",
             format!("/rest/v2/companies/{company_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("company_id", company_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -956,10 +1198,12 @@ impl ListTagsForCompany {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=name%3D%3DCustomer`
-    /// - `filter=category_id%3D%3D123`
-    /// - `filter=category_id%3D%3DNONE`
-    /// - `filter=since_applied_time%3D%3D2025-04-16T20:33:02.321Z;until_applied_time%3D%3D2025-08-16T20:33:02.321Z;`
+    /// - `filter=name==Customer`
+    /// - `filter=category_id==123`
+    /// - `filter=category_id==NONE`
+    /// - `filter=since_applied_time==2025-04-16T20:33:02.321Z;until_applied_time==2025-08-16T20:33:02.321Z;`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -1003,6 +1247,16 @@ impl ListTagsForCompany {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCompanyTagsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCompanyTagsResponse>,
+        crate::Error,
+    > {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1010,6 +1264,7 @@ impl ListTagsForCompany {
             "/rest/v2/companies/{company_id}/tags",
             format!("/rest/v2/companies/{company_id}/tags"),
         );
+        req.path_params(&[("company_id", company_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
@@ -1030,15 +1285,16 @@ impl ListTagsForCompany {
 impl crate::runtime::Paginated for ListTagsForCompany {
     type Page = crate::types::ListCompanyTagsResponse;
     type Item = crate::types::AppliedTag;
+    const OPERATION: &'static str = "listTagsForCompany";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -1062,13 +1318,23 @@ pub struct AddTagToCompany {
 impl AddTagToCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let tag_id = crate::runtime::encode_path(&self.tag_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addTagToCompany",
             "/rest/v2/companies/{company_id}/tags/{tag_id}",
             format!("/rest/v2/companies/{company_id}/tags/{tag_id}"),
+        );
+        req.path_params(
+            &[("company_id", company_id.as_str()), ("tag_id", tag_id.as_str())],
         );
         self.client.transport().send_empty(req).await
     }
@@ -1084,13 +1350,23 @@ pub struct RemoveTagFromCompany {
 impl RemoveTagFromCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let tag_id = crate::runtime::encode_path(&self.tag_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "removeTagFromCompany",
             "/rest/v2/companies/{company_id}/tags/{tag_id}",
             format!("/rest/v2/companies/{company_id}/tags/{tag_id}"),
+        );
+        req.path_params(
+            &[("company_id", company_id.as_str()), ("tag_id", tag_id.as_str())],
         );
         self.client.transport().send_empty(req).await
     }

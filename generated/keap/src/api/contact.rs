@@ -30,6 +30,8 @@ impl ContactApi {
     /// *Note:* Contact must contain at least one item in `email_addresses`, `phone_numbers`, or `addresses` and `country_code` is required if `region` is specified.
     /// Optionally accepts a `duplicate_option` query parameter which performs duplicate checking by one of the following options: `Email`, `EmailAndName`, `EmailAndNameAndCompany`. If a match is found using the option provided, the existing contact will be updated. If an existing contact was not found using the `duplicate_option` provided, a new contact record will be created. When `duplicate_option` is not specified, a new contact is always created.
     ///
+    /// With `.duplicate_option(...)` this is an upsert that can remove list items of an existing record: see that setter.
+    ///
     /// Sends `POST /rest/v2/contacts`.
     pub fn create_contact(
         &self,
@@ -90,20 +92,20 @@ impl ContactApi {
     ///
     /// Updates the specified Contact Link type. Only fields listed in `update_mask` are applied. Reducing `max_links` below the current number of Linked Contacts of this type returns 409 Conflict.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/contacts/links/types/{link_type_id}`.
     pub fn update_contact_link_type(
         &self,
         link_type_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateContactLinkTypeUpdateMaskItem>,
-        >,
         body: crate::types::UpdateContactLinkTypeRequest,
     ) -> UpdateContactLinkType {
         UpdateContactLinkType {
             client: self.client.clone(),
             link_type_id: link_type_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve Contact Model
@@ -187,20 +189,20 @@ impl ContactApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/contacts/model/customFields/groups/{group_id}`.
     pub fn update_contact_custom_field_group(
         &self,
         group_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldGroupRequest,
     ) -> UpdateContactCustomFieldGroup {
         UpdateContactCustomFieldGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Contact Custom Field Tabs
@@ -259,20 +261,20 @@ impl ContactApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/contacts/model/customFields/tabs/{tab_id}`.
     pub fn update_contact_custom_field_tab(
         &self,
         tab_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldTabRequest,
     ) -> UpdateContactCustomFieldTab {
         UpdateContactCustomFieldTab {
             client: self.client.clone(),
             tab_id: tab_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete a Contact Custom Field
@@ -316,7 +318,7 @@ impl ContactApi {
     ///
     /// Updates a Contact
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/contacts/{contact_id}`.
     pub fn update_contact(
@@ -330,6 +332,7 @@ impl ContactApi {
             update_mask: None,
             fields: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Linked Contacts
@@ -466,13 +469,13 @@ impl ListContacts {
     /// - (String) `website` — supports wildcard (e.g. `website==https://example*`)
     /// - (String) `lead_source_name` — supports wildcard (e.g. `lead_source_name==Google*`)
     /// - (String) `contact_id` — supports comparison operators: `==`, `>`, `<`, `>=`, `<=`
-    ///   (e.g. `contact_id>5` encoded as `contact_id%3E5`)
+    ///   (e.g. `contact_id>5` encoded as `contact_id>5`)
     ///   Custom fields can be filtered by their field_name (case-insensitive, as returned
     ///   by GET /v2/contacts/model). A standard field above takes precedence over a custom
     ///   field with the same name. The supported operators depend on the custom field's type:
     /// - Text-like fields (text, text area, name, email, phone, website, social security
     ///   number) and single-value choice fields with text options (dropdown, radio,
-    ///   state): `==` only, with optional trailing wildcard (e.g. `firstName1%3D%3DValue%2A`)
+    ///   state): `==` only, with optional trailing wildcard (e.g. `firstName1==Value*`)
     /// - Yes/No and drilldown fields: `==` only
     /// - Numeric fields (whole number, decimal, currency, percent, year, month, day of
     ///   week, user): `==`, `>`, `<`, `>=`, `<=`
@@ -484,23 +487,25 @@ impl ListContacts {
     /// word, in the encoded form `%3D%3D`.
     /// For wildcard filtering, use `*` at the end of the value (prefix matching), encoded as `%2A`.
     /// For the filters listed above, here are some examples:
-    /// - `filter=given_name%3D%3DMary`
-    /// - `filter=given_name%3D%3DMar%2A` (wildcard: starts with "Mar")
-    /// - `filter=company_id%3D%3D123`
-    /// - `filter=company_id%3D%3D123%3Bfamily_name%3D%3DSmith`
-    /// - `filter=billing_address_locality%3D%3DChandler`
-    /// - `filter=city%3D%3DChandler` (city exact match)
-    /// - `filter=city%3D%3DChan%2A` (city prefix wildcard: starts with "Chan")
-    /// - `filter=city%3D%3DChandler%3Bstate%3D%3DArizona` (combined city + state filter)
-    /// - `filter=shipping_address_country_code%3D%3DUSA%3Bshipping_address_region%3D%3DArizona`
-    /// - `filter=contact_id%3E5` (contact_id &gt; 5)
-    /// - `filter=ids%3D%3D1,2,3` (contacts with IDs 1, 2, or 3)
+    /// - `filter=given_name==Mary`
+    /// - `filter=given_name==Mar*` (wildcard: starts with "Mar")
+    /// - `filter=company_id==123`
+    /// - `filter=company_id==123;family_name==Smith`
+    /// - `filter=billing_address_locality==Chandler`
+    /// - `filter=city==Chandler` (city exact match)
+    /// - `filter=city==Chan*` (city prefix wildcard: starts with "Chan")
+    /// - `filter=city==Chandler;state==Arizona` (combined city + state filter)
+    /// - `filter=shipping_address_country_code==USA;shipping_address_region==Arizona`
+    /// - `filter=contact_id>5` (contact_id > 5)
+    /// - `filter=ids==1,2,3` (contacts with IDs 1, 2, or 3)
     ///
     /// Custom field examples (for custom fields with field_name `firstName1` and `Score0`):
-    /// - `filter=firstName1%3D%3DJohn` (custom field exact match)
-    /// - `filter=firstName1%3D%3DJo%2A` (custom field prefix wildcard)
-    /// - `filter=Score0%3E100` (custom field numeric comparison)
-    /// - `filter=given_name%3D%3DJohn%3BStatus0%3D%3DActive` (combined standard + custom field filter)
+    /// - `filter=firstName1==John` (custom field exact match)
+    /// - `filter=firstName1==Jo*` (custom field prefix wildcard)
+    /// - `filter=Score0>100` (custom field numeric comparison)
+    /// - `filter=given_name==John;Status0==Active` (combined standard + custom field filter)
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -541,6 +546,16 @@ impl ListContacts {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListContactsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListContactsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContacts",
@@ -568,15 +583,16 @@ impl ListContacts {
 impl crate::runtime::Paginated for ListContacts {
     type Page = crate::types::ListContactsResponse;
     type Item = crate::types::Contact;
+    const OPERATION: &'static str = "listContacts";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -616,6 +632,8 @@ impl CreateContact {
     }
     /// Duplicate check strategy. If provided, performs duplicate checking and updates the existing contact if a match is found.
     ///
+    /// **Data-loss trap:** this makes the create an upsert. When Keap finds a match, it updates that record *without* an `update_mask`: every list field (email addresses, phone numbers, addresses) is replaced by what this request sends, and list items not sent are removed. To change some fields of a record that may exist, find it first (the list operation with a filter on its email) and change it with the update operation, whose `update_mask` is derived from the fields you set.
+    ///
     /// Sets the query parameter `duplicate_option`.
     pub fn duplicate_option(
         mut self,
@@ -626,6 +644,13 @@ impl CreateContact {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Contact, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Contact>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createContact",
@@ -655,7 +680,9 @@ impl ListContactLinkTypes {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=name%3D%3DexpectedValue`
+    /// - `filter=name==expectedValue`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -697,6 +724,16 @@ impl ListContactLinkTypes {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListContactLinkTypesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListContactLinkTypesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactLinkTypes",
@@ -723,15 +760,16 @@ impl ListContactLinkTypes {
 impl crate::runtime::Paginated for ListContactLinkTypes {
     type Page = crate::types::ListContactLinkTypesResponse;
     type Item = crate::types::ContactLinkType;
+    const OPERATION: &'static str = "listContactLinkTypes";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -754,6 +792,13 @@ pub struct CreateContactLinkType {
 impl CreateContactLinkType {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ContactLinkType, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ContactLinkType>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createContactLinkType",
@@ -775,13 +820,21 @@ pub struct DeleteContactLinkType {
 impl DeleteContactLinkType {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let link_type_id = crate::runtime::encode_path(&self.link_type_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContactLinkType",
             "/rest/v2/contacts/links/types/{link_type_id}",
             format!("/rest/v2/contacts/links/types/{link_type_id}"),
         );
+        req.path_params(&[("link_type_id", link_type_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -791,12 +844,42 @@ impl DeleteContactLinkType {
 pub struct UpdateContactLinkType {
     client: crate::Client,
     link_type_id: String,
-    update_mask: Vec<crate::types::UpdateContactLinkTypeUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateContactLinkTypeUpdateMaskItem>>,
     body: crate::types::UpdateContactLinkTypeRequest,
+    clear_fields: Vec<crate::types::UpdateContactLinkTypeUpdateMaskItem>,
 }
 impl UpdateContactLinkType {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateContactLinkTypeUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateContactLinkTypeUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ContactLinkType, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ContactLinkType>, crate::Error> {
         let link_type_id = crate::runtime::encode_path(&self.link_type_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -804,7 +887,14 @@ impl UpdateContactLinkType {
             "/rest/v2/contacts/links/types/{link_type_id}",
             format!("/rest/v2/contacts/links/types/{link_type_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("link_type_id", link_type_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -819,6 +909,13 @@ pub struct RetrieveContactModel {
 impl RetrieveContactModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveContactModel",
@@ -838,6 +935,16 @@ pub struct CreateContactCustomField {
 impl CreateContactCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createContactCustomField",
@@ -868,6 +975,16 @@ impl ListContactCustomFieldGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactCustomFieldGroups",
@@ -888,6 +1005,13 @@ pub struct CreateContactCustomFieldGroup {
 impl CreateContactCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createContactCustomFieldGroup",
@@ -909,13 +1033,21 @@ pub struct GetContactCustomFieldGroup {
 impl GetContactCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getContactCustomFieldGroup",
             "/rest/v2/contacts/model/customFields/groups/{group_id}",
             format!("/rest/v2/contacts/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -929,13 +1061,21 @@ pub struct DeleteContactCustomFieldGroup {
 impl DeleteContactCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContactCustomFieldGroup",
             "/rest/v2/contacts/model/customFields/groups/{group_id}",
             format!("/rest/v2/contacts/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -945,12 +1085,42 @@ impl DeleteContactCustomFieldGroup {
 pub struct UpdateContactCustomFieldGroup {
     client: crate::Client,
     group_id: String,
-    update_mask: Vec<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
+    clear_fields: Vec<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>,
 }
 impl UpdateContactCustomFieldGroup {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -958,7 +1128,14 @@ impl UpdateContactCustomFieldGroup {
             "/rest/v2/contacts/model/customFields/groups/{group_id}",
             format!("/rest/v2/contacts/model/customFields/groups/{group_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("group_id", group_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -975,6 +1152,16 @@ impl ListContactCustomFieldTabs {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactCustomFieldTabs",
@@ -994,6 +1181,13 @@ pub struct CreateContactCustomFieldTab {
 impl CreateContactCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createContactCustomFieldTab",
@@ -1015,13 +1209,21 @@ pub struct GetContactCustomFieldTab {
 impl GetContactCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getContactCustomFieldTab",
             "/rest/v2/contacts/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/contacts/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1035,13 +1237,21 @@ pub struct DeleteContactCustomFieldTab {
 impl DeleteContactCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContactCustomFieldTab",
             "/rest/v2/contacts/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/contacts/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1051,12 +1261,42 @@ impl DeleteContactCustomFieldTab {
 pub struct UpdateContactCustomFieldTab {
     client: crate::Client,
     tab_id: String,
-    update_mask: Vec<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
+    clear_fields: Vec<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>,
 }
 impl UpdateContactCustomFieldTab {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1064,7 +1304,14 @@ impl UpdateContactCustomFieldTab {
             "/rest/v2/contacts/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/contacts/model/customFields/tabs/{tab_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1080,13 +1327,21 @@ pub struct DeleteContactCustomField {
 impl DeleteContactCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContactCustomField",
             "/rest/v2/contacts/model/customFields/{custom_field_id}",
             format!("/rest/v2/contacts/model/customFields/{custom_field_id}"),
         );
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1116,6 +1371,13 @@ impl GetContact {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Contact, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Contact>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1123,6 +1385,7 @@ impl GetContact {
             "/rest/v2/contacts/{contact_id}",
             format!("/rest/v2/contacts/{contact_id}"),
         );
+        req.path_params(&[("contact_id", contact_id.as_str())]);
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
     }
@@ -1137,13 +1400,21 @@ pub struct DeleteContact {
 impl DeleteContact {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteContact",
             "/rest/v2/contacts/{contact_id}",
             format!("/rest/v2/contacts/{contact_id}"),
         );
+        req.path_params(&[("contact_id", contact_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1156,6 +1427,7 @@ pub struct UpdateContact {
     update_mask: Option<Vec<crate::types::UpdateContactUpdateMaskItem>>,
     fields: Option<Vec<String>>,
     body: crate::types::CreateUpdateContactRequest,
+    clear_fields: Vec<crate::types::UpdateContactUpdateMaskItem>,
 }
 impl UpdateContact {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1185,8 +1457,25 @@ impl UpdateContact {
         self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateContactUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Contact, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Contact>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1194,14 +1483,14 @@ impl UpdateContact {
             "/rest/v2/contacts/{contact_id}",
             format!("/rest/v2/contacts/{contact_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("contact_id", contact_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
@@ -1220,13 +1509,24 @@ impl ListContactLinks {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListContactLinksResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListContactLinksResponse>,
+        crate::Error,
+    > {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactLinks",
             "/rest/v2/contacts/{contact_id}/links",
             format!("/rest/v2/contacts/{contact_id}/links"),
         );
+        req.path_params(&[("contact_id", contact_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1255,10 +1555,12 @@ impl ListTagsForContact {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=name%3D%3DCustomer`
-    /// - `filter=category_id%3D%3D123`
-    /// - `filter=category_id%3D%3DNONE`
-    /// - `filter=since_applied_time%3D%3D2025-04-16T20:33:02.321Z;until_applied_time%3D%3D2025-08-16T20:33:02.321Z;`
+    /// - `filter=name==Customer`
+    /// - `filter=category_id==123`
+    /// - `filter=category_id==NONE`
+    /// - `filter=since_applied_time==2025-04-16T20:33:02.321Z;until_applied_time==2025-08-16T20:33:02.321Z;`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -1301,6 +1603,16 @@ impl ListTagsForContact {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListContactTagsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListContactTagsResponse>,
+        crate::Error,
+    > {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1308,6 +1620,7 @@ impl ListTagsForContact {
             "/rest/v2/contacts/{contact_id}/tags",
             format!("/rest/v2/contacts/{contact_id}/tags"),
         );
+        req.path_params(&[("contact_id", contact_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
@@ -1328,15 +1641,16 @@ impl ListTagsForContact {
 impl crate::runtime::Paginated for ListTagsForContact {
     type Page = crate::types::ListContactTagsResponse;
     type Item = crate::types::AppliedTag;
+    const OPERATION: &'static str = "listTagsForContact";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -1359,6 +1673,13 @@ pub struct LinkContacts {
 impl LinkContacts {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ContactLink, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ContactLink>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "linkContacts",
@@ -1396,6 +1717,13 @@ impl MergeContacts {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Contact, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Contact>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "mergeContacts",
@@ -1418,6 +1746,13 @@ pub struct UnlinkContacts {
 impl UnlinkContacts {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "unlinkContacts",

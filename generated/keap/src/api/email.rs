@@ -198,6 +198,16 @@ impl ListEmails {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListEmailsSentResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListEmailsSentResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listEmails",
@@ -224,15 +234,16 @@ impl ListEmails {
 impl crate::runtime::Paginated for ListEmails {
     type Page = crate::types::ListEmailsSentResponse;
     type Item = crate::types::EmailSent;
+    const OPERATION: &'static str = "listEmails";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -255,6 +266,16 @@ pub struct CreateEmail {
 impl CreateEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::EmailSentWithContent, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::EmailSentWithContent>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createEmail",
@@ -316,6 +337,16 @@ impl ListEmailTemplates {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListEmailTemplatesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListEmailTemplatesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listEmailTemplates",
@@ -342,15 +373,16 @@ impl ListEmailTemplates {
 impl crate::runtime::Paginated for ListEmailTemplates {
     type Page = crate::types::ListEmailTemplatesResponse;
     type Item = crate::types::EmailTemplateSummary;
+    const OPERATION: &'static str = "listEmailTemplates";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -373,13 +405,21 @@ pub struct GetEmailTemplate {
 impl GetEmailTemplate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::EmailTemplate, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::EmailTemplate>, crate::Error> {
         let email_template_id = crate::runtime::encode_path(&self.email_template_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getEmailTemplate",
             "/rest/v2/emails/templates/{email_template_id}",
             format!("/rest/v2/emails/templates/{email_template_id}"),
         );
+        req.path_params(&[("email_template_id", email_template_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -393,6 +433,13 @@ pub struct SendEmailTemplate {
 impl SendEmailTemplate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "sendEmailTemplate",
@@ -414,13 +461,24 @@ pub struct GetEmail {
 impl GetEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::EmailSentWithContent, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::EmailSentWithContent>,
+        crate::Error,
+    > {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getEmail",
             "/rest/v2/emails/{id}",
             format!("/rest/v2/emails/{id}"),
         );
+        req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -434,13 +492,21 @@ pub struct DeleteEmail {
 impl DeleteEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteEmail",
             "/rest/v2/emails/{id}",
             format!("/rest/v2/emails/{id}"),
         );
+        req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -454,6 +520,13 @@ pub struct CreateEmails {
 impl CreateEmails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::EmailsSentList, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::EmailsSentList>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createEmails",
@@ -475,6 +548,16 @@ pub struct DeleteEmails {
 impl DeleteEmails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DeleteEmailsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::DeleteEmailsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "deleteEmails",
@@ -496,6 +579,13 @@ pub struct SendEmail {
 impl SendEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "sendEmail",

@@ -90,9 +90,11 @@ impl ListEmailAddressStatuses {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`.
     /// For the filters listed above, here are some examples:
-    /// - `filter=opted_in%3D%3Dtrue`
-    /// - `filter=emails%3D%3Dexample%40test.com`
-    /// - `filter=emails%3D%3Dexample%40test.com%2Csecond%40test.com`
+    /// - `filter=opted_in==true`
+    /// - `filter=emails==example@test.com`
+    /// - `filter=emails==example@test.com,second@test.com`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -137,6 +139,16 @@ impl ListEmailAddressStatuses {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListEmailAddressStatusResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListEmailAddressStatusResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listEmailAddressStatuses",
@@ -163,15 +175,16 @@ impl ListEmailAddressStatuses {
 impl crate::runtime::Paginated for ListEmailAddressStatuses {
     type Page = crate::types::ListEmailAddressStatusResponse;
     type Item = crate::types::RestEmailAddressStatus;
+    const OPERATION: &'static str = "listEmailAddressStatuses";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -196,13 +209,24 @@ impl GetEmailAddressStatus {
     pub async fn send(
         self,
     ) -> Result<crate::types::RestEmailAddressStatus, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestEmailAddressStatus>,
+        crate::Error,
+    > {
         let email = crate::runtime::encode_path(&self.email);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getEmailAddressStatus",
             "/rest/v2/emailAddresses/{email}/status",
             format!("/rest/v2/emailAddresses/{email}/status"),
         );
+        req.path_params(&[("email", email.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -219,6 +243,16 @@ impl UpdateEmailAddressOptStatus {
     pub async fn send(
         self,
     ) -> Result<crate::types::RestEmailAddressStatus, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestEmailAddressStatus>,
+        crate::Error,
+    > {
         let email = crate::runtime::encode_path(&self.email);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -226,6 +260,7 @@ impl UpdateEmailAddressOptStatus {
             "/rest/v2/emailAddresses/{email}/status",
             format!("/rest/v2/emailAddresses/{email}/status"),
         );
+        req.path_params(&[("email", email.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

@@ -58,7 +58,7 @@ impl FilesApi {
     ///
     /// Updates a file using multipart/form-data. Note that this endpoint uses POST instead of PATCH.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `POST /rest/v2/files/{file_id}`.
     pub fn update_file(&self, file_id: impl Into<String>) -> UpdateFile {
@@ -69,6 +69,7 @@ impl FilesApi {
             file: None,
             file_name: None,
             is_public: None,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete a file
@@ -118,11 +119,13 @@ impl ListFiles {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. Multiple filters are combined with a semicolon (`;`, encoded `%3B`)
     /// and are ANDed together. For the filters listed above, here are some examples:
-    /// - `filter=contact_id%3D%3D123`
-    /// - `filter=is_public%3D%3Dfalse`
-    /// - `filter=category%3D%3DDOCUMENTS`
-    /// - `filter=file_box_type%3D%3DTICKET%3Bcategory%3D%3DATTACHMENTS`
-    /// - `filter=file_box_type%3D%3DCONTACT%3Bis_public%3D%3Dfalse`
+    /// - `filter=contact_id==123`
+    /// - `filter=is_public==false`
+    /// - `filter=category==DOCUMENTS`
+    /// - `filter=file_box_type==TICKET;category==ATTACHMENTS`
+    /// - `filter=file_box_type==CONTACT;is_public==false`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -162,6 +165,16 @@ impl ListFiles {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListFilesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListFilesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listFiles",
@@ -188,15 +201,16 @@ impl ListFiles {
 impl crate::runtime::Paginated for ListFiles {
     type Page = crate::types::ListFilesResponse;
     type Item = crate::types::FileMetadata;
+    const OPERATION: &'static str = "listFiles";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -237,6 +251,13 @@ impl CreateFile {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createFile",
@@ -261,13 +282,21 @@ pub struct GetFile {
 impl GetFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFile",
             "/rest/v2/files/{file_id}",
             format!("/rest/v2/files/{file_id}"),
         );
+        req.path_params(&[("file_id", file_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -281,6 +310,7 @@ pub struct UpdateFile {
     file: Option<crate::runtime::FilePart>,
     file_name: Option<String>,
     is_public: Option<bool>,
+    clear_fields: Vec<crate::types::UpdateFileUpdateMaskItem>,
 }
 impl UpdateFile {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -316,8 +346,25 @@ impl UpdateFile {
         self.is_public = Some(is_public.into());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateFileUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -325,20 +372,22 @@ impl UpdateFile {
             "/rest/v2/files/{file_id}",
             format!("/rest/v2/files/{file_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            let set: Vec<&str> = [
+        req.path_params(&[("file_id", file_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            [
                 ("file", self.file.is_some()),
                 ("file_name", self.file_name.is_some()),
                 ("is_public", self.is_public.is_some()),
             ]
                 .into_iter()
                 .filter(|(_, set)| *set)
-                .map(|(name, _)| name)
-                .collect();
-            req.query_repeat("update_mask", &set);
-        }
+                .map(|(name, _)| name.to_owned())
+                .collect(),
+            &self.clear_fields,
+        );
         req.part_file("file", self.file);
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
@@ -355,13 +404,21 @@ pub struct DeleteFile {
 impl DeleteFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteFile",
             "/rest/v2/files/{file_id}",
             format!("/rest/v2/files/{file_id}"),
         );
+        req.path_params(&[("file_id", file_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -375,13 +432,21 @@ pub struct GetFileData1 {
 impl GetFileData1 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFileData_1",
             "/rest/v2/files/{file_id}:data",
             format!("/rest/v2/files/{file_id}:data"),
         );
+        req.path_params(&[("file_id", file_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }

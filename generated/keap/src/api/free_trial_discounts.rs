@@ -69,7 +69,7 @@ impl FreeTrialDiscountsApi {
     ///
     /// Updates a Subscription Free Trial Discount
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/discounts/freeTrials/{discount_id}`.
     pub fn update_free_trial_discount(
@@ -82,6 +82,7 @@ impl FreeTrialDiscountsApi {
             discount_id: discount_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create a Subscription Free Trial Discount Criteria
@@ -135,10 +136,12 @@ impl ListFreeTrialDiscounts {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=free_trial_days%3D%3D14`
-    /// - `filter=hide_price%3D%3DTrue`
-    /// - `filter=subscription_plan_id%3D%3DmySubscriptionPlanId`
-    /// - `filter=free_trial_days%3D%3D14%3Bhide_price%3D%3DFalse`
+    /// - `filter=free_trial_days==14`
+    /// - `filter=hide_price==True`
+    /// - `filter=subscription_plan_id==mySubscriptionPlanId`
+    /// - `filter=free_trial_days==14;hide_price==False`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -182,6 +185,16 @@ impl ListFreeTrialDiscounts {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFreeTrialDiscountsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListFreeTrialDiscountsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listFreeTrialDiscounts",
@@ -208,15 +221,16 @@ impl ListFreeTrialDiscounts {
 impl crate::runtime::Paginated for ListFreeTrialDiscounts {
     type Page = crate::types::ListFreeTrialDiscountsResponse;
     type Item = crate::types::FreeTrialDiscount;
+    const OPERATION: &'static str = "listFreeTrialDiscounts";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -239,6 +253,16 @@ pub struct CreateFreeTrialDiscount {
 impl CreateFreeTrialDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FreeTrialDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::FreeTrialDiscount>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createFreeTrialDiscount",
@@ -260,13 +284,24 @@ pub struct GetFreeTrialDiscount {
 impl GetFreeTrialDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FreeTrialDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::FreeTrialDiscount>,
+        crate::Error,
+    > {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFreeTrialDiscount",
             "/rest/v2/discounts/freeTrials/{discount_id}",
             format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -280,13 +315,21 @@ pub struct DeleteFreeTrialDiscount {
 impl DeleteFreeTrialDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteFreeTrialDiscount",
             "/rest/v2/discounts/freeTrials/{discount_id}",
             format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -298,6 +341,7 @@ pub struct UpdateFreeTrialDiscount {
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateFreeTrialDiscountUpdateMaskItem>>,
     body: crate::types::UpdateFreeTrialDiscountRequest,
+    clear_fields: Vec<crate::types::UpdateFreeTrialDiscountUpdateMaskItem>,
 }
 impl UpdateFreeTrialDiscount {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -312,8 +356,28 @@ impl UpdateFreeTrialDiscount {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateFreeTrialDiscountUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FreeTrialDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::FreeTrialDiscount>,
+        crate::Error,
+    > {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -321,14 +385,14 @@ impl UpdateFreeTrialDiscount {
             "/rest/v2/discounts/freeTrials/{discount_id}",
             format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -345,6 +409,13 @@ pub struct CreateFreeTrialDiscountCriteria {
 impl CreateFreeTrialDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::DiscountCriteria>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -352,6 +423,7 @@ impl CreateFreeTrialDiscountCriteria {
             "/rest/v2/discounts/freeTrials/{discount_id}/criteria",
             format!("/rest/v2/discounts/freeTrials/{discount_id}/criteria"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -368,13 +440,26 @@ pub struct DeleteFreeTrialDiscountCriteria {
 impl DeleteFreeTrialDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let criteria_id = crate::runtime::encode_path(&self.criteria_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteFreeTrialDiscountCriteria",
             "/rest/v2/discounts/freeTrials/{discount_id}/criteria/{criteria_id}",
             format!("/rest/v2/discounts/freeTrials/{discount_id}/criteria/{criteria_id}"),
+        );
+        req.path_params(
+            &[
+                ("discount_id", discount_id.as_str()),
+                ("criteria_id", criteria_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }

@@ -75,6 +75,16 @@ impl ListIntegrationsWordPressOptInOptions {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListWordPressOptInOptionsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListWordPressOptInOptionsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listIntegrationsWordPressOptInOptions",
@@ -94,6 +104,16 @@ pub struct AddIntegrationsWordPressOptIn {
 impl AddIntegrationsWordPressOptIn {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::WordPressOptInOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::WordPressOptInOption>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addIntegrationsWordPressOptIn",
@@ -115,13 +135,21 @@ pub struct DeleteIntegrationsWordPressOptIn {
 impl DeleteIntegrationsWordPressOptIn {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let option_key = crate::runtime::encode_path(&self.option_key);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteIntegrationsWordPressOptIn",
             "/rest/v2/integrations/wordpress/options/{option_key}",
             format!("/rest/v2/integrations/wordpress/options/{option_key}"),
         );
+        req.path_params(&[("option_key", option_key.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -138,6 +166,16 @@ impl AchieveIntegrationsWordPressOptInGoal {
     pub async fn send(
         self,
     ) -> Result<crate::types::AchieveWordPressOptInGoalResult, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AchieveWordPressOptInGoalResult>,
+        crate::Error,
+    > {
         let option_key = crate::runtime::encode_path(&self.option_key);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -145,6 +183,7 @@ impl AchieveIntegrationsWordPressOptInGoal {
             "/rest/v2/integrations/wordpress/options/{option_key}:achieve",
             format!("/rest/v2/integrations/wordpress/options/{option_key}:achieve"),
         );
+        req.path_params(&[("option_key", option_key.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

@@ -32,13 +32,21 @@ pub struct GetLeadScoreDetails {
 impl GetLeadScoreDetails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadScore, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::LeadScore>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadScoreDetails",
             "/rest/v2/contacts/{contact_id}/leadScore",
             format!("/rest/v2/contacts/{contact_id}/leadScore"),
         );
+        req.path_params(&[("contact_id", contact_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }

@@ -69,7 +69,7 @@ impl LeadSourceCategoriesApi {
     ///
     /// Updates a Lead Source Category
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/leadSourceCategories/{lead_source_category_id}`.
     pub fn update_lead_source_category(
@@ -82,6 +82,7 @@ impl LeadSourceCategoriesApi {
             lead_source_category_id: lead_source_category_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -110,11 +111,13 @@ impl ListLeadSourceCategories {
     ///
     /// For the filters listed above, here are some examples:
     ///
-    /// - `filter=name%3D%3Dexample`
-    /// - `filter=name%3D%3Dexam*` (starts with "exam")
-    /// - `filter=description%3D%3Dexample`
-    /// - `filter=description%3D%3Dexam*` (starts with "exam")
-    /// - `filter=name%3D%3Dexam*%3Bdescription%3D%3Dsales` (multiple filters combined)
+    /// - `filter=name==example`
+    /// - `filter=name==exam*` (starts with "exam")
+    /// - `filter=description==example`
+    /// - `filter=description==exam*` (starts with "exam")
+    /// - `filter=name==exam*;description==sales` (multiple filters combined)
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -154,6 +157,16 @@ impl ListLeadSourceCategories {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLeadSourceCategoriesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourceCategoriesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listLeadSourceCategories",
@@ -180,15 +193,16 @@ impl ListLeadSourceCategories {
 impl crate::runtime::Paginated for ListLeadSourceCategories {
     type Page = crate::types::ListLeadSourceCategoriesResponse;
     type Item = crate::types::LeadSourceCategory;
+    const OPERATION: &'static str = "listLeadSourceCategories";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -211,6 +225,16 @@ pub struct CreateLeadSourceCategory {
 impl CreateLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceCategory>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createLeadSourceCategory",
@@ -232,14 +256,27 @@ pub struct GetLeadSourceCategory {
 impl GetLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceCategory>,
+        crate::Error,
+    > {
         let lead_source_category_id = crate::runtime::encode_path(
             &self.lead_source_category_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadSourceCategory",
             "/rest/v2/leadSourceCategories/{lead_source_category_id}",
             format!("/rest/v2/leadSourceCategories/{lead_source_category_id}"),
+        );
+        req.path_params(
+            &[("lead_source_category_id", lead_source_category_id.as_str())],
         );
         self.client.transport().send_json(req).await
     }
@@ -254,14 +291,24 @@ pub struct DeleteLeadSourceCategory {
 impl DeleteLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let lead_source_category_id = crate::runtime::encode_path(
             &self.lead_source_category_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteLeadSourceCategory",
             "/rest/v2/leadSourceCategories/{lead_source_category_id}",
             format!("/rest/v2/leadSourceCategories/{lead_source_category_id}"),
+        );
+        req.path_params(
+            &[("lead_source_category_id", lead_source_category_id.as_str())],
         );
         self.client.transport().send_empty(req).await
     }
@@ -274,6 +321,7 @@ pub struct UpdateLeadSourceCategory {
     lead_source_category_id: String,
     update_mask: Option<Vec<crate::types::UpdateLeadSourceCategoryUpdateMaskItem>>,
     body: crate::types::CreateUpdateLeadSourceCategoryRequest,
+    clear_fields: Vec<crate::types::UpdateLeadSourceCategoryUpdateMaskItem>,
 }
 impl UpdateLeadSourceCategory {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -288,8 +336,28 @@ impl UpdateLeadSourceCategory {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateLeadSourceCategoryUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceCategory>,
+        crate::Error,
+    > {
         let lead_source_category_id = crate::runtime::encode_path(
             &self.lead_source_category_id,
         );
@@ -299,14 +367,16 @@ impl UpdateLeadSourceCategory {
             "/rest/v2/leadSourceCategories/{lead_source_category_id}",
             format!("/rest/v2/leadSourceCategories/{lead_source_category_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(
+            &[("lead_source_category_id", lead_source_category_id.as_str())],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

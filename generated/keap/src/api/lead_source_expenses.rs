@@ -79,7 +79,7 @@ impl LeadSourceExpensesApi {
     ///
     /// Updates a new Lead Source Expense
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}`.
     pub fn update_lead_source_expense(
@@ -94,6 +94,7 @@ impl LeadSourceExpensesApi {
             lead_source_expense_id: lead_source_expense_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -120,8 +121,10 @@ impl ListLeadSourceExpenses {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
     ///
-    /// - `filter=amount%3D%3D2500`
-    /// - `filter=incurred_time%3D%3D2024-12-22T01:00:00.000Z`
+    /// - `filter=amount==2500`
+    /// - `filter=incurred_time==2024-12-22T01:00:00.000Z`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -166,6 +169,16 @@ impl ListLeadSourceExpenses {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLeadSourceExpensesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourceExpensesResponse>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -173,6 +186,7 @@ impl ListLeadSourceExpenses {
             "/rest/v2/leadSources/{lead_source_id}/expenses",
             format!("/rest/v2/leadSources/{lead_source_id}/expenses"),
         );
+        req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -193,15 +207,16 @@ impl ListLeadSourceExpenses {
 impl crate::runtime::Paginated for ListLeadSourceExpenses {
     type Page = crate::types::ListLeadSourceExpensesResponse;
     type Item = crate::types::LeadSourceExpense;
+    const OPERATION: &'static str = "listLeadSourceExpenses";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -225,6 +240,16 @@ pub struct CreateLeadSourceExpense {
 impl CreateLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -232,6 +257,7 @@ impl CreateLeadSourceExpense {
             "/rest/v2/leadSources/{lead_source_id}/expenses",
             format!("/rest/v2/leadSources/{lead_source_id}/expenses"),
         );
+        req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -248,17 +274,33 @@ pub struct GetLeadSourceExpense {
 impl GetLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_expense_id = crate::runtime::encode_path(
             &self.lead_source_expense_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadSourceExpense",
             "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}",
             format!(
                 "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}"
             ),
+        );
+        req.path_params(
+            &[
+                ("lead_source_id", lead_source_id.as_str()),
+                ("lead_source_expense_id", lead_source_expense_id.as_str()),
+            ],
         );
         self.client.transport().send_json(req).await
     }
@@ -274,17 +316,30 @@ pub struct DeleteLeadSourceExpense {
 impl DeleteLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_expense_id = crate::runtime::encode_path(
             &self.lead_source_expense_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteLeadSourceExpense",
             "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}",
             format!(
                 "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}"
             ),
+        );
+        req.path_params(
+            &[
+                ("lead_source_id", lead_source_id.as_str()),
+                ("lead_source_expense_id", lead_source_expense_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }
@@ -298,6 +353,7 @@ pub struct UpdateLeadSourceExpense {
     lead_source_expense_id: String,
     update_mask: Option<Vec<crate::types::UpdateLeadSourceExpenseUpdateMaskItem>>,
     body: crate::types::UpdateLeadSourceExpenseRequest,
+    clear_fields: Vec<crate::types::UpdateLeadSourceExpenseUpdateMaskItem>,
 }
 impl UpdateLeadSourceExpense {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -312,8 +368,28 @@ impl UpdateLeadSourceExpense {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateLeadSourceExpenseUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_expense_id = crate::runtime::encode_path(
             &self.lead_source_expense_id,
@@ -326,14 +402,19 @@ impl UpdateLeadSourceExpense {
                 "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}"
             ),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(
+            &[
+                ("lead_source_id", lead_source_id.as_str()),
+                ("lead_source_expense_id", lead_source_expense_id.as_str()),
+            ],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

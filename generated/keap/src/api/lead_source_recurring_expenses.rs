@@ -79,7 +79,7 @@ impl LeadSourceRecurringExpensesApi {
     ///
     /// Updates a Lead Source Recurring Expense
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}`.
     pub fn update_lead_source_recurring_expense(
@@ -94,6 +94,7 @@ impl LeadSourceRecurringExpensesApi {
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieves a list of expenses incurred from a recurring expense
@@ -144,8 +145,10 @@ impl ListLeadSourceRecurringExpenses {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
     ///
-    /// - `filter=amount%3D%3D2500`
-    /// - `filter=next_expense_time%3D%3D2024-12-22T01:00:00.000Z`
+    /// - `filter=amount==2500`
+    /// - `filter=next_expense_time==2024-12-22T01:00:00.000Z`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -191,6 +194,16 @@ impl ListLeadSourceRecurringExpenses {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLeadSourceRecurringExpensesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourceRecurringExpensesResponse>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -198,6 +211,7 @@ impl ListLeadSourceRecurringExpenses {
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses",
             format!("/rest/v2/leadSources/{lead_source_id}/recurringExpenses"),
         );
+        req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -218,15 +232,16 @@ impl ListLeadSourceRecurringExpenses {
 impl crate::runtime::Paginated for ListLeadSourceRecurringExpenses {
     type Page = crate::types::ListLeadSourceRecurringExpensesResponse;
     type Item = crate::types::LeadSourceRecurringExpense;
+    const OPERATION: &'static str = "listLeadSourceRecurringExpenses";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -252,6 +267,16 @@ impl CreateLeadSourceRecurringExpense {
     pub async fn send(
         self,
     ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -259,6 +284,7 @@ impl CreateLeadSourceRecurringExpense {
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses",
             format!("/rest/v2/leadSources/{lead_source_id}/recurringExpenses"),
         );
+        req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -277,17 +303,36 @@ impl GetLeadSourceRecurringExpense {
     pub async fn send(
         self,
     ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadSourceRecurringExpense",
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}",
             format!(
                 "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}"
             ),
+        );
+        req.path_params(
+            &[
+                ("lead_source_id", lead_source_id.as_str()),
+                (
+                    "lead_source_recurring_expense_id",
+                    lead_source_recurring_expense_id.as_str(),
+                ),
+            ],
         );
         self.client.transport().send_json(req).await
     }
@@ -303,17 +348,33 @@ pub struct DeleteLeadSourceRecurringExpense {
 impl DeleteLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteLeadSourceRecurringExpense",
             "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}",
             format!(
                 "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}"
             ),
+        );
+        req.path_params(
+            &[
+                ("lead_source_id", lead_source_id.as_str()),
+                (
+                    "lead_source_recurring_expense_id",
+                    lead_source_recurring_expense_id.as_str(),
+                ),
+            ],
         );
         self.client.transport().send_empty(req).await
     }
@@ -329,6 +390,7 @@ pub struct UpdateLeadSourceRecurringExpense {
         Vec<crate::types::UpdateLeadSourceRecurringExpenseUpdateMaskItem>,
     >,
     body: crate::types::LeadSourceRecurringExpenseUpdateRequest,
+    clear_fields: Vec<crate::types::UpdateLeadSourceRecurringExpenseUpdateMaskItem>,
 }
 impl UpdateLeadSourceRecurringExpense {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -345,10 +407,32 @@ impl UpdateLeadSourceRecurringExpense {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateLeadSourceRecurringExpenseUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -361,14 +445,22 @@ impl UpdateLeadSourceRecurringExpense {
                 "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}"
             ),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(
+            &[
+                ("lead_source_id", lead_source_id.as_str()),
+                (
+                    "lead_source_recurring_expense_id",
+                    lead_source_recurring_expense_id.as_str(),
+                ),
+            ],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -398,8 +490,10 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
     ///
-    /// - `filter=amount%3D%3D2500`
-    /// - `filter=incurred_time%3D%3D2024-12-22T01:00:00.000Z`
+    /// - `filter=amount==2500`
+    /// - `filter=incurred_time==2024-12-22T01:00:00.000Z`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -444,6 +538,16 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLeadSourceExpensesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourceExpensesResponse>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -455,6 +559,15 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
             format!(
                 "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}/expenses"
             ),
+        );
+        req.path_params(
+            &[
+                ("lead_source_id", lead_source_id.as_str()),
+                (
+                    "lead_source_recurring_expense_id",
+                    lead_source_recurring_expense_id.as_str(),
+                ),
+            ],
         );
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
@@ -476,15 +589,16 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
 impl crate::runtime::Paginated for ListExpensesIncurredFromLeadSourceRecurringExpense {
     type Page = crate::types::ListLeadSourceExpensesResponse;
     type Item = crate::types::LeadSourceExpense;
+    const OPERATION: &'static str = "listExpensesIncurredFromLeadSourceRecurringExpense";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,

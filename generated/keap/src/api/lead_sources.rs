@@ -66,7 +66,7 @@ impl LeadSourcesApi {
     ///
     /// Updates a Lead Source with only the values provided in the request
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/leadSources/{lead_source_id}`.
     pub fn update_lead_source(
@@ -79,6 +79,7 @@ impl LeadSourcesApi {
             lead_source_id: lead_source_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -95,7 +96,7 @@ pub struct ListLeadSources {
 impl ListLeadSources {
     /// Filter to apply, allowed fields are:
     ///
-    /// - (String) `id` - Must be a positive integer. Allowable operators: "==", "&lt;=", "&lt;", "&gt;=", "&gt;", "!=". Values that are zero, negative, or non-integer return a 400.
+    /// - (String) `id` - Must be a positive integer. Allowable operators: "==", "<=", "<", ">=", ">", "!=". Values that are zero, negative, or non-integer return a 400.
     /// - (String) `name` - Wildcard matching allowed
     /// - (String) `status`
     /// - (String) `lead_source_category_id`
@@ -110,16 +111,18 @@ impl ListLeadSources {
     /// the filters with your searched word, in the encoded form `%3D%3D`. For the filters listed above, here are
     /// some examples:
     ///
-    /// - `filter=name%3D%3Dexample`
-    /// - `filter=name%3D%3DGoogle%2A` (name starts with "Google")
-    /// - `filter=id%3E1000` (id &gt; 1000)
-    /// - `filter=id%3E%3D1000` (id &gt;= 1000)
-    /// - `filter=start_time%3D%3D2024-12-22T01:00:00.000Z`
+    /// - `filter=name==example`
+    /// - `filter=name==Google*` (name starts with "Google")
+    /// - `filter=id>1000` (id > 1000)
+    /// - `filter=id>=1000` (id >= 1000)
+    /// - `filter=start_time==2024-12-22T01:00:00.000Z`
     ///
     /// For fields which allow wildcard matching, you may use the `*` wildcard character (or its encoded form
     /// `%2A`) for case-insensitive prefix matching on text fields. Example of a valid wildcard pattern:
     ///
     /// - `field==foo*` finds anything in `field` that begins with `foo`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -168,6 +171,16 @@ impl ListLeadSources {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLeadSourcesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourcesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listLeadSources",
@@ -194,15 +207,16 @@ impl ListLeadSources {
 impl crate::runtime::Paginated for ListLeadSources {
     type Page = crate::types::ListLeadSourcesResponse;
     type Item = crate::types::LeadSource;
+    const OPERATION: &'static str = "listLeadSources";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -225,6 +239,13 @@ pub struct CreateLeadSource {
 impl CreateLeadSource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSource, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::LeadSource>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createLeadSource",
@@ -246,13 +267,21 @@ pub struct GetLeadSource {
 impl GetLeadSource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSource, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::LeadSource>, crate::Error> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getLeadSource",
             "/rest/v2/leadSources/{lead_source_id}",
             format!("/rest/v2/leadSources/{lead_source_id}"),
         );
+        req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -266,13 +295,21 @@ pub struct DeleteLeadSource {
 impl DeleteLeadSource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteLeadSource",
             "/rest/v2/leadSources/{lead_source_id}",
             format!("/rest/v2/leadSources/{lead_source_id}"),
         );
+        req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -284,6 +321,7 @@ pub struct UpdateLeadSource {
     lead_source_id: String,
     update_mask: Option<Vec<crate::types::UpdateLeadSourceUpdateMaskItem>>,
     body: crate::types::CreateLeadSourceRequest,
+    clear_fields: Vec<crate::types::UpdateLeadSourceUpdateMaskItem>,
 }
 impl UpdateLeadSource {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -298,8 +336,25 @@ impl UpdateLeadSource {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateLeadSourceUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::LeadSource, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::LeadSource>, crate::Error> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -307,14 +362,14 @@ impl UpdateLeadSource {
             "/rest/v2/leadSources/{lead_source_id}",
             format!("/rest/v2/leadSources/{lead_source_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

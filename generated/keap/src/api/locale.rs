@@ -73,6 +73,16 @@ impl ListCountries {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCountriesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCountriesResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCountries",
@@ -92,13 +102,21 @@ pub struct GetCountryByCode {
 impl GetCountryByCode {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Country, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Country>, crate::Error> {
         let country_code = crate::runtime::encode_path(&self.country_code);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCountryByCode",
             "/rest/v2/locales/countries/{country_code}",
             format!("/rest/v2/locales/countries/{country_code}"),
         );
+        req.path_params(&[("country_code", country_code.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -114,13 +132,24 @@ impl ListProvincesForCountry {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProvincesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProvincesResponse>,
+        crate::Error,
+    > {
         let country_code = crate::runtime::encode_path(&self.country_code);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProvincesForCountry",
             "/rest/v2/locales/countries/{country_code}/provinces",
             format!("/rest/v2/locales/countries/{country_code}/provinces"),
         );
+        req.path_params(&[("country_code", country_code.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -135,15 +164,28 @@ pub struct GetProvinceByCode {
 impl GetProvinceByCode {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Province, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Province>, crate::Error> {
         let country_code = crate::runtime::encode_path(&self.country_code);
         let province_code = crate::runtime::encode_path(&self.province_code);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProvinceByCode",
             "/rest/v2/locales/countries/{country_code}/provinces/{province_code}",
             format!(
                 "/rest/v2/locales/countries/{country_code}/provinces/{province_code}"
             ),
+        );
+        req.path_params(
+            &[
+                ("country_code", country_code.as_str()),
+                ("province_code", province_code.as_str()),
+            ],
         );
         self.client.transport().send_json(req).await
     }

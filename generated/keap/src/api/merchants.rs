@@ -42,9 +42,11 @@ impl ListMerchants {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=id%3D%3D123`
-    /// - `filter=name%3D%3Dabc`
-    /// - `filter=id%3D%3D123%3Bname%3D%3Dabc`
+    /// - `filter=id==123`
+    /// - `filter=name==abc`
+    /// - `filter=id==123;name==abc`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -85,6 +87,16 @@ impl ListMerchants {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListMerchantsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListMerchantsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listMerchants",
@@ -111,15 +123,16 @@ impl ListMerchants {
 impl crate::runtime::Paginated for ListMerchants {
     type Page = crate::types::ListMerchantsResponse;
     type Item = crate::types::ListMerchantAccountResponse;
+    const OPERATION: &'static str = "listMerchants";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,

@@ -79,7 +79,7 @@ impl NoteApi {
     ///
     /// Updates a Note for a Contact
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/contacts/{contact_id}/notes/{note_id}`.
     pub fn update_note(
@@ -95,6 +95,7 @@ impl NoteApi {
             update_mask: None,
             fields: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List All Notes
@@ -116,7 +117,8 @@ impl NoteApi {
     }
     /// Retrieve Note Model
     ///
-    /// Gets the custom fields for the Note object&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    /// Gets the custom fields for the Note object
+    /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/notes/model`.
     pub fn retrieve_note_model(&self) -> RetrieveNoteModel {
@@ -126,7 +128,8 @@ impl NoteApi {
     }
     /// Create a Custom Field
     ///
-    /// Creates a custom field of the specified type and options to the Note object&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    /// Creates a custom field of the specified type and options to the Note object
+    /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `POST /rest/v2/notes/model/customFields`.
     pub fn create_note_custom_field(
@@ -140,7 +143,8 @@ impl NoteApi {
     }
     /// List Note Custom Field Groups
     ///
-    /// Retrieves a list of custom field groups for the Note record type. Optionally filter by tab_id to scope to a specific tab.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Retrieves a list of custom field groups for the Note record type. Optionally filter by tab_id to scope to a specific tab.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/notes/model/customFields/groups`.
     pub fn list_note_custom_field_groups(&self) -> ListNoteCustomFieldGroups {
@@ -151,7 +155,8 @@ impl NoteApi {
     }
     /// Create a Note Custom Field Group
     ///
-    /// Creates a new custom field group for the Note record type. If `tab_id` is omitted, the group is added to the default 'Custom Fields' tab.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Creates a new custom field group for the Note record type. If `tab_id` is omitted, the group is added to the default 'Custom Fields' tab.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `POST /rest/v2/notes/model/customFields/groups`.
     pub fn create_note_custom_field_group(
@@ -165,7 +170,8 @@ impl NoteApi {
     }
     /// Retrieve a Note Custom Field Group
     ///
-    /// Retrieves a single custom field group by id for the Note record type.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Retrieves a single custom field group by id for the Note record type.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/notes/model/customFields/groups/{group_id}`.
     pub fn get_note_custom_field_group(
@@ -179,7 +185,8 @@ impl NoteApi {
     }
     /// Delete a Note Custom Field Group
     ///
-    /// Deletes a custom field group. Returns 409 Conflict if the group still contains custom fields.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Deletes a custom field group. Returns 409 Conflict if the group still contains custom fields.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `DELETE /rest/v2/notes/model/customFields/groups/{group_id}`.
     pub fn delete_note_custom_field_group(
@@ -193,27 +200,29 @@ impl NoteApi {
     }
     /// Update a Note Custom Field Group
     ///
-    /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/notes/model/customFields/groups/{group_id}`.
     pub fn update_note_custom_field_group(
         &self,
         group_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateNoteCustomFieldGroupUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldGroupRequest,
     ) -> UpdateNoteCustomFieldGroup {
         UpdateNoteCustomFieldGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Note Custom Field Tabs
     ///
-    /// Retrieves a list of custom field tabs for the Note record type.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Retrieves a list of custom field tabs for the Note record type.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/notes/model/customFields/tabs`.
     pub fn list_note_custom_field_tabs(&self) -> ListNoteCustomFieldTabs {
@@ -223,7 +232,8 @@ impl NoteApi {
     }
     /// Create a Note Custom Field Tab
     ///
-    /// Creates a new custom field tab for the Note record type.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Creates a new custom field tab for the Note record type.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `POST /rest/v2/notes/model/customFields/tabs`.
     pub fn create_note_custom_field_tab(
@@ -237,7 +247,8 @@ impl NoteApi {
     }
     /// Retrieve a Note Custom Field Tab
     ///
-    /// Retrieves a single custom field tab by id for the Note record type.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Retrieves a single custom field tab by id for the Note record type.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/notes/model/customFields/tabs/{tab_id}`.
     pub fn get_note_custom_field_tab(
@@ -251,7 +262,8 @@ impl NoteApi {
     }
     /// Delete a Note Custom Field Tab
     ///
-    /// Deletes a custom field tab. Returns 409 Conflict if the tab still contains groups.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Deletes a custom field tab. Returns 409 Conflict if the tab still contains groups.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `DELETE /rest/v2/notes/model/customFields/tabs/{tab_id}`.
     pub fn delete_note_custom_field_tab(
@@ -265,27 +277,29 @@ impl NoteApi {
     }
     /// Update a Note Custom Field Tab
     ///
-    /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/notes/model/customFields/tabs/{tab_id}`.
     pub fn update_note_custom_field_tab(
         &self,
         tab_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateNoteCustomFieldTabUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldTabRequest,
     ) -> UpdateNoteCustomFieldTab {
         UpdateNoteCustomFieldTab {
             client: self.client.clone(),
             tab_id: tab_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete a Note Custom Field
     ///
-    /// Deletes a Custom Field from the Note object&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    /// Deletes a Custom Field from the Note object
+    /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `DELETE /rest/v2/notes/model/customFields/{custom_field_id}`.
     pub fn delete_notes_custom_field(
@@ -299,9 +313,10 @@ impl NoteApi {
     }
     /// Update a Custom Field
     ///
-    /// Updates a custom field of the specified type and options to the Note object&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    /// Updates a custom field of the specified type and options to the Note object
+    /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/notes/model/customFields/{custom_field_id}`.
     pub fn update_notes_custom_field(
@@ -314,6 +329,7 @@ impl NoteApi {
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve Note Templates
@@ -363,27 +379,29 @@ impl ListNotes {
     /// Multiple filters are combined with AND using `;`.
     ///
     /// Examples:
-    /// - `filter=contact_id%3D%3D1001`
-    /// - `filter=id%3E5`
-    /// - `filter=ids%3D%3D1,2,3`
-    /// - `filter=title%3D%3DFollow%2A`
-    /// - `filter=since_time%3D%3D2025-04-16T20:33:02.321Z`
-    /// - `filter=until_time%3D%3D2025-08-16T20:33:02.321Z`
+    /// - `filter=contact_id==1001`
+    /// - `filter=id>5`
+    /// - `filter=ids==1,2,3`
+    /// - `filter=title==Follow*`
+    /// - `filter=since_time==2025-04-16T20:33:02.321Z`
+    /// - `filter=until_time==2025-08-16T20:33:02.321Z`
     ///
     /// Custom fields (when enabled) can be filtered by their field name (case-insensitive).
     /// A standard field above takes precedence over a custom field with the same name.
     /// Supported operators depend on the custom field's type:
-    /// - Text-like fields and single-value choice fields with text options (dropdown, radio, state): `==` only, with optional trailing wildcard (e.g. `Priority%3D%3DHigh%2A`)
+    /// - Text-like fields and single-value choice fields with text options (dropdown, radio, state): `==` only, with optional trailing wildcard (e.g. `Priority==High*`)
     /// - Yes/No and drilldown fields: `==` only
     /// - Numeric fields (including user, month, day of week): `==`, `>`, `<`, `>=`, `<=`
     /// - Date fields: `==`, `>`, `<`, `>=`, `<=` using full ISO 8601
     /// - Multi-select fields: `==` matches records that contain the given option
-    ///   Example (for a custom field named `Priority`): `filter=Priority%3D%3DHigh`
+    ///   Example (for a custom field named `Priority`): `filter=Priority==High`
     ///
     /// Notes:
     /// - `id` and `ids` cannot be combined in the same request.
     /// - Wildcard `*` may only appear at the end of the value (prefix match).
     ///   Leading wildcards (`*foo`, `*foo*`) are rejected for performance reasons.
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -433,6 +451,16 @@ impl ListNotes {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListNotesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListNotesResponse>,
+        crate::Error,
+    > {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -440,6 +468,7 @@ impl ListNotes {
             "/rest/v2/contacts/{contact_id}/notes",
             format!("/rest/v2/contacts/{contact_id}/notes"),
         );
+        req.path_params(&[("contact_id", contact_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -461,15 +490,16 @@ impl ListNotes {
 impl crate::runtime::Paginated for ListNotes {
     type Page = crate::types::ListNotesResponse;
     type Item = crate::types::Note;
+    const OPERATION: &'static str = "listNotes";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -504,6 +534,13 @@ impl CreateNote {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Note, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Note>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -511,6 +548,7 @@ impl CreateNote {
             "/rest/v2/contacts/{contact_id}/notes",
             format!("/rest/v2/contacts/{contact_id}/notes"),
         );
+        req.path_params(&[("contact_id", contact_id.as_str())]);
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
@@ -539,6 +577,13 @@ impl GetNote {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::GetNoteResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::GetNoteResponse>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
@@ -546,6 +591,9 @@ impl GetNote {
             "getNote",
             "/rest/v2/contacts/{contact_id}/notes/{note_id}",
             format!("/rest/v2/contacts/{contact_id}/notes/{note_id}"),
+        );
+        req.path_params(
+            &[("contact_id", contact_id.as_str()), ("note_id", note_id.as_str())],
         );
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
@@ -562,13 +610,23 @@ pub struct DeleteNote {
 impl DeleteNote {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let note_id = crate::runtime::encode_path(&self.note_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteNote",
             "/rest/v2/contacts/{contact_id}/notes/{note_id}",
             format!("/rest/v2/contacts/{contact_id}/notes/{note_id}"),
+        );
+        req.path_params(
+            &[("contact_id", contact_id.as_str()), ("note_id", note_id.as_str())],
         );
         self.client.transport().send_empty(req).await
     }
@@ -583,6 +641,7 @@ pub struct UpdateNote {
     update_mask: Option<Vec<crate::types::UpdateNoteUpdateMaskItem>>,
     fields: Option<Vec<String>>,
     body: crate::types::UpdateNoteRequest,
+    clear_fields: Vec<crate::types::UpdateNoteUpdateMaskItem>,
 }
 impl UpdateNote {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -607,8 +666,28 @@ impl UpdateNote {
         self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateNoteUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UpdateNoteResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::UpdateNoteResponse>,
+        crate::Error,
+    > {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
@@ -617,14 +696,16 @@ impl UpdateNote {
             "/rest/v2/contacts/{contact_id}/notes/{note_id}",
             format!("/rest/v2/contacts/{contact_id}/notes/{note_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(
+            &[("contact_id", contact_id.as_str()), ("note_id", note_id.as_str())],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
@@ -660,27 +741,29 @@ impl ListAllNotes {
     /// Multiple filters are combined with AND using `;`.
     ///
     /// Examples:
-    /// - `filter=contact_id%3D%3D1001`
-    /// - `filter=id%3E5`
-    /// - `filter=ids%3D%3D1,2,3`
-    /// - `filter=title%3D%3DFollow%2A`
-    /// - `filter=since_time%3D%3D2025-04-16T20:33:02.321Z`
-    /// - `filter=until_time%3D%3D2025-08-16T20:33:02.321Z`
+    /// - `filter=contact_id==1001`
+    /// - `filter=id>5`
+    /// - `filter=ids==1,2,3`
+    /// - `filter=title==Follow*`
+    /// - `filter=since_time==2025-04-16T20:33:02.321Z`
+    /// - `filter=until_time==2025-08-16T20:33:02.321Z`
     ///
     /// Custom fields (when enabled) can be filtered by their field name (case-insensitive).
     /// A standard field above takes precedence over a custom field with the same name.
     /// Supported operators depend on the custom field's type:
-    /// - Text-like fields and single-value choice fields with text options (dropdown, radio, state): `==` only, with optional trailing wildcard (e.g. `Priority%3D%3DHigh%2A`)
+    /// - Text-like fields and single-value choice fields with text options (dropdown, radio, state): `==` only, with optional trailing wildcard (e.g. `Priority==High*`)
     /// - Yes/No and drilldown fields: `==` only
     /// - Numeric fields (including user, month, day of week): `==`, `>`, `<`, `>=`, `<=`
     /// - Date fields: `==`, `>`, `<`, `>=`, `<=` using full ISO 8601
     /// - Multi-select fields: `==` matches records that contain the given option
-    ///   Example (for a custom field named `Priority`): `filter=Priority%3D%3DHigh`
+    ///   Example (for a custom field named `Priority`): `filter=Priority==High`
     ///
     /// Notes:
     /// - `id` and `ids` cannot be combined in the same request.
     /// - Wildcard `*` may only appear at the end of the value (prefix match).
     ///   Leading wildcards (`*foo`, `*foo*`) are rejected for performance reasons.
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -730,6 +813,16 @@ impl ListAllNotes {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListNotesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListNotesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAllNotes",
@@ -757,15 +850,16 @@ impl ListAllNotes {
 impl crate::runtime::Paginated for ListAllNotes {
     type Page = crate::types::ListNotesResponse;
     type Item = crate::types::Note;
+    const OPERATION: &'static str = "listAllNotes";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -787,6 +881,13 @@ pub struct RetrieveNoteModel {
 impl RetrieveNoteModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveNoteModel",
@@ -806,6 +907,16 @@ pub struct CreateNoteCustomField {
 impl CreateNoteCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createNoteCustomField",
@@ -836,6 +947,16 @@ impl ListNoteCustomFieldGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNoteCustomFieldGroups",
@@ -856,6 +977,13 @@ pub struct CreateNoteCustomFieldGroup {
 impl CreateNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createNoteCustomFieldGroup",
@@ -877,13 +1005,21 @@ pub struct GetNoteCustomFieldGroup {
 impl GetNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getNoteCustomFieldGroup",
             "/rest/v2/notes/model/customFields/groups/{group_id}",
             format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -897,13 +1033,21 @@ pub struct DeleteNoteCustomFieldGroup {
 impl DeleteNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteNoteCustomFieldGroup",
             "/rest/v2/notes/model/customFields/groups/{group_id}",
             format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -913,12 +1057,42 @@ impl DeleteNoteCustomFieldGroup {
 pub struct UpdateNoteCustomFieldGroup {
     client: crate::Client,
     group_id: String,
-    update_mask: Vec<crate::types::UpdateNoteCustomFieldGroupUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateNoteCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
+    clear_fields: Vec<crate::types::UpdateNoteCustomFieldGroupUpdateMaskItem>,
 }
 impl UpdateNoteCustomFieldGroup {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateNoteCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateNoteCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -926,7 +1100,14 @@ impl UpdateNoteCustomFieldGroup {
             "/rest/v2/notes/model/customFields/groups/{group_id}",
             format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("group_id", group_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -943,6 +1124,16 @@ impl ListNoteCustomFieldTabs {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNoteCustomFieldTabs",
@@ -962,6 +1153,13 @@ pub struct CreateNoteCustomFieldTab {
 impl CreateNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createNoteCustomFieldTab",
@@ -983,13 +1181,21 @@ pub struct GetNoteCustomFieldTab {
 impl GetNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getNoteCustomFieldTab",
             "/rest/v2/notes/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1003,13 +1209,21 @@ pub struct DeleteNoteCustomFieldTab {
 impl DeleteNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteNoteCustomFieldTab",
             "/rest/v2/notes/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1019,12 +1233,42 @@ impl DeleteNoteCustomFieldTab {
 pub struct UpdateNoteCustomFieldTab {
     client: crate::Client,
     tab_id: String,
-    update_mask: Vec<crate::types::UpdateNoteCustomFieldTabUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateNoteCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
+    clear_fields: Vec<crate::types::UpdateNoteCustomFieldTabUpdateMaskItem>,
 }
 impl UpdateNoteCustomFieldTab {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateNoteCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateNoteCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1032,7 +1276,14 @@ impl UpdateNoteCustomFieldTab {
             "/rest/v2/notes/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1048,13 +1299,21 @@ pub struct DeleteNotesCustomField {
 impl DeleteNotesCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteNotesCustomField",
             "/rest/v2/notes/model/customFields/{custom_field_id}",
             format!("/rest/v2/notes/model/customFields/{custom_field_id}"),
         );
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1066,6 +1325,7 @@ pub struct UpdateNotesCustomField {
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateNotesCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
+    clear_fields: Vec<crate::types::UpdateNotesCustomFieldUpdateMaskItem>,
 }
 impl UpdateNotesCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1080,8 +1340,28 @@ impl UpdateNotesCustomField {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateNotesCustomFieldUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1089,14 +1369,14 @@ impl UpdateNotesCustomField {
             "/rest/v2/notes/model/customFields/{custom_field_id}",
             format!("/rest/v2/notes/model/customFields/{custom_field_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1147,6 +1427,16 @@ impl ListNoteTemplates {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListNoteTemplateResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListNoteTemplateResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNoteTemplates",
@@ -1173,15 +1463,16 @@ impl ListNoteTemplates {
 impl crate::runtime::Paginated for ListNoteTemplates {
     type Page = crate::types::ListNoteTemplateResponse;
     type Item = crate::types::NoteTemplate;
+    const OPERATION: &'static str = "listNoteTemplates";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,

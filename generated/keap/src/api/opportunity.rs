@@ -124,22 +124,20 @@ impl OpportunityApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/opportunities/model/customFields/groups/{group_id}`.
     pub fn update_opportunity_custom_field_group(
         &self,
         group_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<
-                crate::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem,
-            >,
-        >,
         body: crate::types::UpdateCustomFieldGroupRequest,
     ) -> UpdateOpportunityCustomFieldGroup {
         UpdateOpportunityCustomFieldGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Opportunity Custom Field Tabs
@@ -198,20 +196,20 @@ impl OpportunityApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/opportunities/model/customFields/tabs/{tab_id}`.
     pub fn update_opportunity_custom_field_tab(
         &self,
         tab_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldTabRequest,
     ) -> UpdateOpportunityCustomFieldTab {
         UpdateOpportunityCustomFieldTab {
             client: self.client.clone(),
             tab_id: tab_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete an Opportunity Custom Field
@@ -232,7 +230,7 @@ impl OpportunityApi {
     ///
     /// Updates a custom field of the specified type and options to the Opportunity object.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/opportunities/model/customFields/{custom_field_id}`.
     pub fn update_opportunity_custom_field(
@@ -245,6 +243,7 @@ impl OpportunityApi {
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Opportunity Stage Moves
@@ -339,7 +338,7 @@ impl OpportunityApi {
     ///
     /// Updates specified values of a given Opportunity Stage
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/opportunities/stages/{stage_id}`.
     pub fn update_opportunity_stage(
@@ -352,6 +351,7 @@ impl OpportunityApi {
             stage_id: stage_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve a Opportunity
@@ -384,7 +384,7 @@ impl OpportunityApi {
     ///
     /// Updates specified values of a given opportunity
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/opportunities/{opportunity_id}`.
     pub fn update_opportunity(
@@ -398,6 +398,7 @@ impl OpportunityApi {
             update_mask: None,
             fields: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -492,6 +493,16 @@ impl ListOpportunities {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOpportunitiesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListOpportunitiesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOpportunities",
@@ -519,15 +530,16 @@ impl ListOpportunities {
 impl crate::runtime::Paginated for ListOpportunities {
     type Page = crate::types::ListOpportunitiesResponse;
     type Item = crate::types::RestV2Opportunity;
+    const OPERATION: &'static str = "listOpportunities";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -563,6 +575,16 @@ impl CreateOpportunity {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2Opportunity, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2Opportunity>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOpportunity",
@@ -584,6 +606,13 @@ pub struct RetrieveOpportunityCustomFieldModel {
 impl RetrieveOpportunityCustomFieldModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveOpportunityCustomFieldModel",
@@ -603,6 +632,16 @@ pub struct CreateOpportunityCustomFields {
 impl CreateOpportunityCustomFields {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOpportunityCustomFields",
@@ -633,6 +672,16 @@ impl ListOpportunityCustomFieldGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOpportunityCustomFieldGroups",
@@ -653,6 +702,13 @@ pub struct CreateOpportunityCustomFieldGroup {
 impl CreateOpportunityCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOpportunityCustomFieldGroup",
@@ -674,13 +730,21 @@ pub struct GetOpportunityCustomFieldGroup {
 impl GetOpportunityCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunityCustomFieldGroup",
             "/rest/v2/opportunities/model/customFields/groups/{group_id}",
             format!("/rest/v2/opportunities/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -694,13 +758,21 @@ pub struct DeleteOpportunityCustomFieldGroup {
 impl DeleteOpportunityCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunityCustomFieldGroup",
             "/rest/v2/opportunities/model/customFields/groups/{group_id}",
             format!("/rest/v2/opportunities/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -710,12 +782,48 @@ impl DeleteOpportunityCustomFieldGroup {
 pub struct UpdateOpportunityCustomFieldGroup {
     client: crate::Client,
     group_id: String,
-    update_mask: Vec<crate::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem>,
+    update_mask: Option<
+        Vec<crate::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem>,
+    >,
     body: crate::types::UpdateCustomFieldGroupRequest,
+    clear_fields: Vec<crate::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem>,
 }
 impl UpdateOpportunityCustomFieldGroup {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -723,7 +831,14 @@ impl UpdateOpportunityCustomFieldGroup {
             "/rest/v2/opportunities/model/customFields/groups/{group_id}",
             format!("/rest/v2/opportunities/model/customFields/groups/{group_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("group_id", group_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -740,6 +855,16 @@ impl ListOpportunityCustomFieldTabs {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOpportunityCustomFieldTabs",
@@ -759,6 +884,13 @@ pub struct CreateOpportunityCustomFieldTab {
 impl CreateOpportunityCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOpportunityCustomFieldTab",
@@ -780,13 +912,21 @@ pub struct GetOpportunityCustomFieldTab {
 impl GetOpportunityCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunityCustomFieldTab",
             "/rest/v2/opportunities/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/opportunities/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -800,13 +940,21 @@ pub struct DeleteOpportunityCustomFieldTab {
 impl DeleteOpportunityCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunityCustomFieldTab",
             "/rest/v2/opportunities/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/opportunities/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -816,12 +964,44 @@ impl DeleteOpportunityCustomFieldTab {
 pub struct UpdateOpportunityCustomFieldTab {
     client: crate::Client,
     tab_id: String,
-    update_mask: Vec<crate::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
+    update_mask: Option<
+        Vec<crate::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
+    >,
     body: crate::types::UpdateCustomFieldTabRequest,
+    clear_fields: Vec<crate::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
 }
 impl UpdateOpportunityCustomFieldTab {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -829,7 +1009,14 @@ impl UpdateOpportunityCustomFieldTab {
             "/rest/v2/opportunities/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/opportunities/model/customFields/tabs/{tab_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -845,13 +1032,21 @@ pub struct DeleteOpportunitiesCustomField {
 impl DeleteOpportunitiesCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunitiesCustomField",
             "/rest/v2/opportunities/model/customFields/{custom_field_id}",
             format!("/rest/v2/opportunities/model/customFields/{custom_field_id}"),
         );
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -863,6 +1058,7 @@ pub struct UpdateOpportunityCustomField {
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateOpportunityCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
+    clear_fields: Vec<crate::types::UpdateOpportunityCustomFieldUpdateMaskItem>,
 }
 impl UpdateOpportunityCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -877,8 +1073,28 @@ impl UpdateOpportunityCustomField {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOpportunityCustomFieldUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -886,14 +1102,14 @@ impl UpdateOpportunityCustomField {
             "/rest/v2/opportunities/model/customFields/{custom_field_id}",
             format!("/rest/v2/opportunities/model/customFields/{custom_field_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -951,6 +1167,16 @@ impl ListOpportunityStageMoves {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOpportunityStageMoveResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListOpportunityStageMoveResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOpportunityStageMoves",
@@ -977,15 +1203,16 @@ impl ListOpportunityStageMoves {
 impl crate::runtime::Paginated for ListOpportunityStageMoves {
     type Page = crate::types::ListOpportunityStageMoveResponse;
     type Item = crate::types::OpportunityStageMove;
+    const OPERATION: &'static str = "listOpportunityStageMoves";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -1008,13 +1235,24 @@ pub struct GetOpportunityStageMove {
 impl GetOpportunityStageMove {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OpportunityStageMove, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::OpportunityStageMove>,
+        crate::Error,
+    > {
         let stage_move_id = crate::runtime::encode_path(&self.stage_move_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunityStageMove",
             "/rest/v2/opportunities/stageMoves/{stage_move_id}",
             format!("/rest/v2/opportunities/stageMoves/{stage_move_id}"),
         );
+        req.path_params(&[("stage_move_id", stage_move_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1071,6 +1309,16 @@ impl ListOpportunityStages {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOpportunityStagesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListOpportunityStagesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOpportunityStages",
@@ -1097,15 +1345,16 @@ impl ListOpportunityStages {
 impl crate::runtime::Paginated for ListOpportunityStages {
     type Page = crate::types::ListOpportunityStagesResponse;
     type Item = crate::types::RestOpportunityStage;
+    const OPERATION: &'static str = "listOpportunityStages";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -1128,6 +1377,16 @@ pub struct CreateOpportunityStage {
 impl CreateOpportunityStage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestOpportunityStage, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestOpportunityStage>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOpportunityStage",
@@ -1149,13 +1408,24 @@ pub struct GetOpportunityStage {
 impl GetOpportunityStage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestOpportunityStage, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestOpportunityStage>,
+        crate::Error,
+    > {
         let stage_id = crate::runtime::encode_path(&self.stage_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOpportunityStage",
             "/rest/v2/opportunities/stages/{stage_id}",
             format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
+        req.path_params(&[("stage_id", stage_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1169,13 +1439,21 @@ pub struct DeleteOpportunityStage {
 impl DeleteOpportunityStage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let stage_id = crate::runtime::encode_path(&self.stage_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunityStage",
             "/rest/v2/opportunities/stages/{stage_id}",
             format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
+        req.path_params(&[("stage_id", stage_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1187,6 +1465,7 @@ pub struct UpdateOpportunityStage {
     stage_id: String,
     update_mask: Option<Vec<crate::types::UpdateOpportunityStageUpdateMaskItem>>,
     body: crate::types::UpdateOpportunityStageRequest,
+    clear_fields: Vec<crate::types::UpdateOpportunityStageUpdateMaskItem>,
 }
 impl UpdateOpportunityStage {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1201,8 +1480,28 @@ impl UpdateOpportunityStage {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOpportunityStageUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestOpportunityStage, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestOpportunityStage>,
+        crate::Error,
+    > {
         let stage_id = crate::runtime::encode_path(&self.stage_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1210,14 +1509,14 @@ impl UpdateOpportunityStage {
             "/rest/v2/opportunities/stages/{stage_id}",
             format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("stage_id", stage_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1246,6 +1545,16 @@ impl GetOpportunity {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2Opportunity, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2Opportunity>,
+        crate::Error,
+    > {
         let opportunity_id = crate::runtime::encode_path(&self.opportunity_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1253,6 +1562,7 @@ impl GetOpportunity {
             "/rest/v2/opportunities/{opportunity_id}",
             format!("/rest/v2/opportunities/{opportunity_id}"),
         );
+        req.path_params(&[("opportunity_id", opportunity_id.as_str())]);
         req.query_repeat("fields", &self.fields);
         self.client.transport().send_json(req).await
     }
@@ -1267,13 +1577,21 @@ pub struct DeleteOpportunity {
 impl DeleteOpportunity {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let opportunity_id = crate::runtime::encode_path(&self.opportunity_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOpportunity",
             "/rest/v2/opportunities/{opportunity_id}",
             format!("/rest/v2/opportunities/{opportunity_id}"),
         );
+        req.path_params(&[("opportunity_id", opportunity_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1286,6 +1604,7 @@ pub struct UpdateOpportunity {
     update_mask: Option<Vec<crate::types::UpdateOpportunityUpdateMaskItem>>,
     fields: Option<Vec<crate::types::UpdateOpportunityFieldsItem>>,
     body: crate::types::UpdateOpportunityRequestV2,
+    clear_fields: Vec<crate::types::UpdateOpportunityUpdateMaskItem>,
 }
 impl UpdateOpportunity {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1312,8 +1631,28 @@ impl UpdateOpportunity {
         self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOpportunityUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2Opportunity, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2Opportunity>,
+        crate::Error,
+    > {
         let opportunity_id = crate::runtime::encode_path(&self.opportunity_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1321,14 +1660,14 @@ impl UpdateOpportunity {
             "/rest/v2/opportunities/{opportunity_id}",
             format!("/rest/v2/opportunities/{opportunity_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("opportunity_id", opportunity_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         req.query_repeat("fields", &self.fields);
         let body = self.body;
         req.json(&body);

@@ -118,20 +118,20 @@ impl OrdersApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/orders/model/customFields/groups/{group_id}`.
     pub fn update_order_custom_field_group(
         &self,
         group_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateOrderCustomFieldGroupUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldGroupRequest,
     ) -> UpdateOrderCustomFieldGroup {
         UpdateOrderCustomFieldGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Order Custom Field Tabs
@@ -190,20 +190,20 @@ impl OrdersApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/orders/model/customFields/tabs/{tab_id}`.
     pub fn update_order_custom_field_tab(
         &self,
         tab_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateOrderCustomFieldTabUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldTabRequest,
     ) -> UpdateOrderCustomFieldTab {
         UpdateOrderCustomFieldTab {
             client: self.client.clone(),
             tab_id: tab_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete an Order Custom Field
@@ -224,7 +224,7 @@ impl OrdersApi {
     ///
     /// Updates a custom field of the specified type and options to the Order object
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/orders/model/customFields/{custom_field_id}`.
     pub fn update_order_custom_field(
@@ -237,6 +237,7 @@ impl OrdersApi {
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve an Order
@@ -252,7 +253,8 @@ impl OrdersApi {
     }
     /// Delete an Order
     ///
-    /// Deletes an Order&lt;br/&gt;
+    /// Deletes an Order
+    ///
     /// Note: The Order must not have any transactions recorded to be available for deletion.
     ///
     /// Sends `DELETE /rest/v2/orders/{order_id}`.
@@ -266,7 +268,7 @@ impl OrdersApi {
     ///
     /// Updates an Order
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/orders/{order_id}`.
     pub fn update_order(
@@ -279,6 +281,7 @@ impl OrdersApi {
             order_id: order_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create an Order Item
@@ -333,7 +336,7 @@ impl OrdersApi {
     ///
     /// Updates an Order Item
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/orders/{order_id}/items/{order_item_id}`.
     pub fn update_order_item(
@@ -348,6 +351,7 @@ impl OrdersApi {
             order_item_id: order_item_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Apply Commission to an Order Item
@@ -457,7 +461,7 @@ pub struct ListOrders {
 }
 impl ListOrders {
     /// Filter to apply, allowed fields are:
-    /// - (String) `id` - Allowable operators: "==","&lt;=", "&lt;", "&gt;=", "&gt;", "!="
+    /// - (String) `id` - Allowable operators: "==","<=", "<", ">=", ">", "!="
     /// - (List\[String\]) `ids`
     /// - (String) `product_id`
     /// - (String) `contact_id`
@@ -491,25 +495,27 @@ impl ListOrders {
     /// You will need to apply the `==` operator (or other supported operators), to check the equality
     /// of one of the filters with your searched word, in the encoded form `%3D%3D`. For the filters listed above,
     /// here are some examples:
-    /// - `filter=product_id%3D%3D123`
-    /// - `filter=id%3C123`
-    /// - `filter=ids%3D%3D1,10,4,24`
-    /// - `filter=invoice_xid%3D%3Df411a79c-9a92-4960-91d9-656f910a25e8`
-    /// - `filter=product_id%3D%3D123%3Bcontact_id%3D%3D567`
-    /// - `filter=shipping_locality%3D%3DPhoenix`
-    /// - `filter=shipping_region_code%3D%3DIN-MH`
-    /// - `filter=shipping_postal_code%3D%3D85001`
-    /// - `filter=shipping_country_code%3D%3DIND`
+    /// - `filter=product_id==123`
+    /// - `filter=id<123`
+    /// - `filter=ids==1,10,4,24`
+    /// - `filter=invoice_xid==f411a79c-9a92-4960-91d9-656f910a25e8`
+    /// - `filter=product_id==123;contact_id==567`
+    /// - `filter=shipping_locality==Phoenix`
+    /// - `filter=shipping_region_code==IN-MH`
+    /// - `filter=shipping_postal_code==85001`
+    /// - `filter=shipping_country_code==IND`
     ///
     /// Custom field examples (for custom fields with field_name `_OrderTitle0` and `_OrderValue1`):
-    /// - `filter=_OrderTitle0%3D%3DTest` (custom field exact match)
-    /// - `filter=_OrderTitle0%3D%3DTest%2A` (custom field prefix wildcard)
-    /// - `filter=_OrderValue1%3E100` (custom field numeric comparison)
-    /// - `filter=product_id%3D%3D123%3B_OrderStatus0%3D%3DActive` (combined standard + custom field filter)
+    /// - `filter=_OrderTitle0==Test` (custom field exact match)
+    /// - `filter=_OrderTitle0==Test*` (custom field prefix wildcard)
+    /// - `filter=_OrderValue1>100` (custom field numeric comparison)
+    /// - `filter=product_id==123;_OrderStatus0==Active` (combined standard + custom field filter)
     ///
     /// For fields which allow wildcard matching, you may use the * wildcard character (or its encoded form %2A)
     /// for case-insensitive partial matching on text fields. Example of a valid pattern of wildcard usage:
     /// - `field==foo*` finds anything in `field` that begins with `foo`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -549,6 +555,13 @@ impl ListOrders {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListOrders, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ListOrders>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrders",
@@ -575,15 +588,16 @@ impl ListOrders {
 impl crate::runtime::Paginated for ListOrders {
     type Page = crate::types::ListOrders;
     type Item = crate::types::OrderV2;
+    const OPERATION: &'static str = "listOrders";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -606,6 +620,13 @@ pub struct CreateOrder {
 impl CreateOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrder",
@@ -626,6 +647,13 @@ pub struct RetrieveOrderCustomFieldModel {
 impl RetrieveOrderCustomFieldModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveOrderCustomFieldModel",
@@ -645,6 +673,16 @@ pub struct CreateOrderCustomField {
 impl CreateOrderCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderCustomField",
@@ -675,6 +713,16 @@ impl ListOrderCustomFieldGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrderCustomFieldGroups",
@@ -695,6 +743,13 @@ pub struct CreateOrderCustomFieldGroup {
 impl CreateOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderCustomFieldGroup",
@@ -716,13 +771,21 @@ pub struct GetOrderCustomFieldGroup {
 impl GetOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrderCustomFieldGroup",
             "/rest/v2/orders/model/customFields/groups/{group_id}",
             format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -736,13 +799,21 @@ pub struct DeleteOrderCustomFieldGroup {
 impl DeleteOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderCustomFieldGroup",
             "/rest/v2/orders/model/customFields/groups/{group_id}",
             format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -752,12 +823,42 @@ impl DeleteOrderCustomFieldGroup {
 pub struct UpdateOrderCustomFieldGroup {
     client: crate::Client,
     group_id: String,
-    update_mask: Vec<crate::types::UpdateOrderCustomFieldGroupUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateOrderCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
+    clear_fields: Vec<crate::types::UpdateOrderCustomFieldGroupUpdateMaskItem>,
 }
 impl UpdateOrderCustomFieldGroup {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOrderCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOrderCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -765,7 +866,14 @@ impl UpdateOrderCustomFieldGroup {
             "/rest/v2/orders/model/customFields/groups/{group_id}",
             format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("group_id", group_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -782,6 +890,16 @@ impl ListOrderCustomFieldTabs {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrderCustomFieldTabs",
@@ -801,6 +919,13 @@ pub struct CreateOrderCustomFieldTab {
 impl CreateOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderCustomFieldTab",
@@ -822,13 +947,21 @@ pub struct GetOrderCustomFieldTab {
 impl GetOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrderCustomFieldTab",
             "/rest/v2/orders/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -842,13 +975,21 @@ pub struct DeleteOrderCustomFieldTab {
 impl DeleteOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderCustomFieldTab",
             "/rest/v2/orders/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -858,12 +999,42 @@ impl DeleteOrderCustomFieldTab {
 pub struct UpdateOrderCustomFieldTab {
     client: crate::Client,
     tab_id: String,
-    update_mask: Vec<crate::types::UpdateOrderCustomFieldTabUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateOrderCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
+    clear_fields: Vec<crate::types::UpdateOrderCustomFieldTabUpdateMaskItem>,
 }
 impl UpdateOrderCustomFieldTab {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOrderCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOrderCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -871,7 +1042,14 @@ impl UpdateOrderCustomFieldTab {
             "/rest/v2/orders/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -887,13 +1065,21 @@ pub struct DeleteOrderCustomField {
 impl DeleteOrderCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderCustomField",
             "/rest/v2/orders/model/customFields/{custom_field_id}",
             format!("/rest/v2/orders/model/customFields/{custom_field_id}"),
         );
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -905,6 +1091,7 @@ pub struct UpdateOrderCustomField {
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
+    clear_fields: Vec<crate::types::UpdateOrderCustomFieldUpdateMaskItem>,
 }
 impl UpdateOrderCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -919,8 +1106,28 @@ impl UpdateOrderCustomField {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOrderCustomFieldUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -928,14 +1135,14 @@ impl UpdateOrderCustomField {
             "/rest/v2/orders/model/customFields/{custom_field_id}",
             format!("/rest/v2/orders/model/customFields/{custom_field_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -951,13 +1158,21 @@ pub struct GetOrder {
 impl GetOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrder",
             "/rest/v2/orders/{order_id}",
             format!("/rest/v2/orders/{order_id}"),
         );
+        req.path_params(&[("order_id", order_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -971,13 +1186,21 @@ pub struct DeleteOrder {
 impl DeleteOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrder",
             "/rest/v2/orders/{order_id}",
             format!("/rest/v2/orders/{order_id}"),
         );
+        req.path_params(&[("order_id", order_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -989,6 +1212,7 @@ pub struct UpdateOrder {
     order_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderUpdateMaskItem>>,
     body: crate::types::UpdateOrderRequest,
+    clear_fields: Vec<crate::types::UpdateOrderUpdateMaskItem>,
 }
 impl UpdateOrder {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1003,8 +1227,25 @@ impl UpdateOrder {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOrderUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1012,14 +1253,14 @@ impl UpdateOrder {
             "/rest/v2/orders/{order_id}",
             format!("/rest/v2/orders/{order_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("order_id", order_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1036,6 +1277,13 @@ pub struct CreateOrderItem {
 impl CreateOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderItem>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1043,6 +1291,7 @@ impl CreateOrderItem {
             "/rest/v2/orders/{order_id}/items",
             format!("/rest/v2/orders/{order_id}/items"),
         );
+        req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1059,13 +1308,23 @@ pub struct GetOrderItem {
 impl GetOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderItem>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let order_item_id = crate::runtime::encode_path(&self.order_item_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getOrderItem",
             "/rest/v2/orders/{order_id}/items/{order_item_id}",
             format!("/rest/v2/orders/{order_id}/items/{order_item_id}"),
+        );
+        req.path_params(
+            &[("order_id", order_id.as_str()), ("order_item_id", order_item_id.as_str())],
         );
         self.client.transport().send_json(req).await
     }
@@ -1081,13 +1340,23 @@ pub struct DeleteOrderItem {
 impl DeleteOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let order_item_id = crate::runtime::encode_path(&self.order_item_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteOrderItem",
             "/rest/v2/orders/{order_id}/items/{order_item_id}",
             format!("/rest/v2/orders/{order_id}/items/{order_item_id}"),
+        );
+        req.path_params(
+            &[("order_id", order_id.as_str()), ("order_item_id", order_item_id.as_str())],
         );
         self.client.transport().send_empty(req).await
     }
@@ -1101,6 +1370,7 @@ pub struct UpdateOrderItem {
     order_item_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderItemUpdateMaskItem>>,
     body: crate::types::UpdateOrderItemRequest,
+    clear_fields: Vec<crate::types::UpdateOrderItemUpdateMaskItem>,
 }
 impl UpdateOrderItem {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1115,8 +1385,25 @@ impl UpdateOrderItem {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateOrderItemUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderItem>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let mut req = crate::runtime::Request::new(
@@ -1125,14 +1412,16 @@ impl UpdateOrderItem {
             "/rest/v2/orders/{order_id}/items/{order_item_id}",
             format!("/rest/v2/orders/{order_id}/items/{order_item_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(
+            &[("order_id", order_id.as_str()), ("order_item_id", order_item_id.as_str())],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1150,6 +1439,13 @@ pub struct ApplyCommissionOnOrderItems {
 impl ApplyCommissionOnOrderItems {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderItem>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let mut req = crate::runtime::Request::new(
@@ -1157,6 +1453,9 @@ impl ApplyCommissionOnOrderItems {
             "applyCommissionOnOrderItems",
             "/rest/v2/orders/{order_id}/items/{order_item_id}:applyCommission",
             format!("/rest/v2/orders/{order_id}/items/{order_item_id}:applyCommission"),
+        );
+        req.path_params(
+            &[("order_id", order_id.as_str()), ("order_item_id", order_item_id.as_str())],
         );
         let body = self.body;
         req.json(&body);
@@ -1184,9 +1483,11 @@ impl ListOrderPayments {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=payment_id%3D%3D123`
-    /// - `filter=pay_status%3D%3DAPPROVED`
-    /// - `filter=invoice_id%3D%3D456%3Bskip_commission=true`
+    /// - `filter=payment_id==123`
+    /// - `filter=pay_status==APPROVED`
+    /// - `filter=invoice_id==456;skip_commission=true`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -1232,6 +1533,16 @@ impl ListOrderPayments {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrderPaymentsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListOrderPaymentsResponse>,
+        crate::Error,
+    > {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1239,6 +1550,7 @@ impl ListOrderPayments {
             "/rest/v2/orders/{order_id}/payments",
             format!("/rest/v2/orders/{order_id}/payments"),
         );
+        req.path_params(&[("order_id", order_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -1259,15 +1571,16 @@ impl ListOrderPayments {
 impl crate::runtime::Paginated for ListOrderPayments {
     type Page = crate::types::ListOrderPaymentsResponse;
     type Item = crate::types::InvoiceOrderPayment;
+    const OPERATION: &'static str = "listOrderPayments";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -1291,6 +1604,13 @@ pub struct CreatePaymentForAnOrder {
 impl CreatePaymentForAnOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::PaymentResult, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::PaymentResult>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1298,6 +1618,7 @@ impl CreatePaymentForAnOrder {
             "/rest/v2/orders/{order_id}/payments",
             format!("/rest/v2/orders/{order_id}/payments"),
         );
+        req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1313,13 +1634,21 @@ pub struct ApplyTax {
 impl ApplyTax {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "applyTax",
             "/rest/v2/orders/{order_id}:applyTax",
             format!("/rest/v2/orders/{order_id}:applyTax"),
         );
+        req.path_params(&[("order_id", order_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1334,6 +1663,13 @@ pub struct AttachFileToOrder {
 impl AttachFileToOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1341,6 +1677,7 @@ impl AttachFileToOrder {
             "/rest/v2/orders/{order_id}:attachFile",
             format!("/rest/v2/orders/{order_id}:attachFile"),
         );
+        req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -1357,6 +1694,13 @@ pub struct DetachFileFromOrder {
 impl DetachFileFromOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1364,6 +1708,7 @@ impl DetachFileFromOrder {
             "/rest/v2/orders/{order_id}:detachFile",
             format!("/rest/v2/orders/{order_id}:detachFile"),
         );
+        req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

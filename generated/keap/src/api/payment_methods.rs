@@ -93,7 +93,9 @@ impl ListPaymentMethods1 {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`.
-    /// - `filter=merchant_account_id%3D%3D123`
+    /// - `filter=merchant_account_id==123`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -133,6 +135,16 @@ impl ListPaymentMethods1 {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListContactPaymentMethodsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListContactPaymentMethodsResponse>,
+        crate::Error,
+    > {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -140,6 +152,7 @@ impl ListPaymentMethods1 {
             "/rest/v2/contacts/{contact_id}/paymentMethods",
             format!("/rest/v2/contacts/{contact_id}/paymentMethods"),
         );
+        req.path_params(&[("contact_id", contact_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
@@ -160,15 +173,16 @@ impl ListPaymentMethods1 {
 impl crate::runtime::Paginated for ListPaymentMethods1 {
     type Page = crate::types::ListContactPaymentMethodsResponse;
     type Item = crate::types::PaymentMethod;
+    const OPERATION: &'static str = "listPaymentMethods_1";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -192,13 +206,26 @@ pub struct DeletePaymentMethod {
 impl DeletePaymentMethod {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let payment_method_id = crate::runtime::encode_path(&self.payment_method_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deletePaymentMethod",
             "/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}",
             format!("/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}"),
+        );
+        req.path_params(
+            &[
+                ("contact_id", contact_id.as_str()),
+                ("payment_method_id", payment_method_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }
@@ -214,15 +241,28 @@ pub struct DeactivatePaymentMethod {
 impl DeactivatePaymentMethod {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let payment_method_id = crate::runtime::encode_path(&self.payment_method_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "deactivatePaymentMethod",
             "/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}:deactivate",
             format!(
                 "/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}:deactivate"
             ),
+        );
+        req.path_params(
+            &[
+                ("contact_id", contact_id.as_str()),
+                ("payment_method_id", payment_method_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }
@@ -248,8 +288,10 @@ impl ListPaymentMethods {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`.
-    /// - `filter=payment_method_id%3D%3D123`
-    /// - `filter=contact_id%3D%3D123%3Bmerchant_account_id%3D%3D567`
+    /// - `filter=payment_method_id==123`
+    /// - `filter=contact_id==123;merchant_account_id==567`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -292,6 +334,16 @@ impl ListPaymentMethods {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListPaymentMethodsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListPaymentMethodsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listPaymentMethods",
@@ -318,15 +370,16 @@ impl ListPaymentMethods {
 impl crate::runtime::Paginated for ListPaymentMethods {
     type Page = crate::types::ListPaymentMethodsResponse;
     type Item = crate::types::PaymentMethod;
+    const OPERATION: &'static str = "listPaymentMethods";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,

@@ -85,7 +85,7 @@ impl ProductCategoriesApi {
     ///
     /// Updates a single Product Category
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/productCategories/{category_id}`.
     pub fn update_product_category(
@@ -98,6 +98,7 @@ impl ProductCategoriesApi {
             category_id: category_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create the product category image file
@@ -168,13 +169,15 @@ impl ListProductCategories {
     /// - `field==foo*` finds anything in `field` that begins with `foo`
     ///
     /// For the filters listed above, here are some examples:
-    /// - `filter=product_id%3D%3D29`
-    /// - `filter=name%3D%3DTestSearch`
-    /// - `filter=name%3D%3DElec*` (starts with "Elec")
+    /// - `filter=product_id==29`
+    /// - `filter=name==TestSearch`
+    /// - `filter=name==Elec*` (starts with "Elec")
     /// - `filter=product_category_id>5` (category ID greater than 5)
     /// - `filter=product_category_id>=10` (category ID greater than or equal to 10)
-    /// - `filter=product_category_id%3D%3D42` (category ID equals 42)
-    /// - `filter=name%3D%3DElec*%3Bproduct_category_id>5` (multiple filters combined)
+    /// - `filter=product_category_id==42` (category ID equals 42)
+    /// - `filter=name==Elec*;product_category_id>5` (multiple filters combined)
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -214,6 +217,16 @@ impl ListProductCategories {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProductCategoriesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProductCategoriesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProductCategories",
@@ -240,15 +253,16 @@ impl ListProductCategories {
 impl crate::runtime::Paginated for ListProductCategories {
     type Page = crate::types::ListProductCategoriesResponse;
     type Item = crate::types::ProductCategory;
+    const OPERATION: &'static str = "listProductCategories";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -271,6 +285,13 @@ pub struct CreateProductCategory {
 impl CreateProductCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductCategory>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProductCategory",
@@ -335,6 +356,16 @@ impl ListAssignedProducts {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAssignedProductsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAssignedProductsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAssignedProducts",
@@ -361,15 +392,16 @@ impl ListAssignedProducts {
 impl crate::runtime::Paginated for ListAssignedProducts {
     type Page = crate::types::ListAssignedProductsResponse;
     type Item = crate::types::AssignedProducts;
+    const OPERATION: &'static str = "listAssignedProducts";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -392,13 +424,21 @@ pub struct GetProductCategory {
 impl GetProductCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductCategory>, crate::Error> {
         let category_id = crate::runtime::encode_path(&self.category_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProductCategory",
             "/rest/v2/productCategories/{category_id}",
             format!("/rest/v2/productCategories/{category_id}"),
         );
+        req.path_params(&[("category_id", category_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -412,13 +452,21 @@ pub struct DeleteProductCategory {
 impl DeleteProductCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let category_id = crate::runtime::encode_path(&self.category_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductCategory",
             "/rest/v2/productCategories/{category_id}",
             format!("/rest/v2/productCategories/{category_id}"),
         );
+        req.path_params(&[("category_id", category_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -430,6 +478,7 @@ pub struct UpdateProductCategory {
     category_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductCategoryUpdateMaskItem>>,
     body: crate::types::UpdateProductCategoryRequest,
+    clear_fields: Vec<crate::types::UpdateProductCategoryUpdateMaskItem>,
 }
 impl UpdateProductCategory {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -444,8 +493,25 @@ impl UpdateProductCategory {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateProductCategoryUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductCategory>, crate::Error> {
         let category_id = crate::runtime::encode_path(&self.category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -453,14 +519,14 @@ impl UpdateProductCategory {
             "/rest/v2/productCategories/{category_id}",
             format!("/rest/v2/productCategories/{category_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("category_id", category_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -477,6 +543,13 @@ pub struct CreateImageFile {
 impl CreateImageFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let category_id = crate::runtime::encode_path(&self.category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -484,6 +557,7 @@ impl CreateImageFile {
             "/rest/v2/productCategories/{category_id}/images",
             format!("/rest/v2/productCategories/{category_id}/images"),
         );
+        req.path_params(&[("category_id", category_id.as_str())]);
         req.part_file("file", Some(self.file));
         self.client.transport().send_empty(req).await
     }
@@ -498,13 +572,21 @@ pub struct DeleteImageFile {
 impl DeleteImageFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let category_id = crate::runtime::encode_path(&self.category_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteImageFile",
             "/rest/v2/productCategories/{category_id}/images",
             format!("/rest/v2/productCategories/{category_id}/images"),
         );
+        req.path_params(&[("category_id", category_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -519,6 +601,13 @@ pub struct AssignProductsToCategory {
 impl AssignProductsToCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let category_id = crate::runtime::encode_path(&self.category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -526,6 +615,7 @@ impl AssignProductsToCategory {
             "/rest/v2/productCategories/{category_id}:assignProducts",
             format!("/rest/v2/productCategories/{category_id}:assignProducts"),
         );
+        req.path_params(&[("category_id", category_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await

@@ -69,7 +69,7 @@ impl ProductDiscountsApi {
     ///
     /// Updates a Product Discount
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/discounts/products/{discount_id}`.
     pub fn update_product_discount(
@@ -82,6 +82,7 @@ impl ProductDiscountsApi {
             discount_id: discount_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create a Product Discount Criteria
@@ -136,11 +137,13 @@ impl ListProductDiscounts {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=apply_to_commissions%3D%3Dtrue`
-    /// - `filter=discount_type%3D%3DAMOUNT`
-    /// - `filter=discount_value%3D%3D10.0`
-    /// - `filter=product_id%3D%3D2`
-    /// - `filter=discount_type%3D%3DAMOUNT%3Bdiscount_value%3D%3D10.0`
+    /// - `filter=apply_to_commissions==true`
+    /// - `filter=discount_type==AMOUNT`
+    /// - `filter=discount_value==10.0`
+    /// - `filter=product_id==2`
+    /// - `filter=discount_type==AMOUNT;discount_value==10.0`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -185,6 +188,16 @@ impl ListProductDiscounts {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProductDiscountsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProductDiscountsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProductDiscounts",
@@ -211,15 +224,16 @@ impl ListProductDiscounts {
 impl crate::runtime::Paginated for ListProductDiscounts {
     type Page = crate::types::ListProductDiscountsResponse;
     type Item = crate::types::ProductDiscount;
+    const OPERATION: &'static str = "listProductDiscounts";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -242,6 +256,13 @@ pub struct CreateProductDiscount {
 impl CreateProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductDiscount>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProductDiscount",
@@ -263,13 +284,21 @@ pub struct GetProductDiscount {
 impl GetProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProductDiscount",
             "/rest/v2/discounts/products/{discount_id}",
             format!("/rest/v2/discounts/products/{discount_id}"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -283,13 +312,21 @@ pub struct DeleteProductDiscount {
 impl DeleteProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductDiscount",
             "/rest/v2/discounts/products/{discount_id}",
             format!("/rest/v2/discounts/products/{discount_id}"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -301,6 +338,7 @@ pub struct UpdateProductDiscount {
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductDiscountUpdateMaskItem>>,
     body: crate::types::UpdateProductDiscountRequest,
+    clear_fields: Vec<crate::types::UpdateProductDiscountUpdateMaskItem>,
 }
 impl UpdateProductDiscount {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -315,8 +353,25 @@ impl UpdateProductDiscount {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateProductDiscountUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -324,14 +379,14 @@ impl UpdateProductDiscount {
             "/rest/v2/discounts/products/{discount_id}",
             format!("/rest/v2/discounts/products/{discount_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -348,6 +403,13 @@ pub struct CreateProductDiscountCriteria {
 impl CreateProductDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::DiscountCriteria>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -355,6 +417,7 @@ impl CreateProductDiscountCriteria {
             "/rest/v2/discounts/products/{discount_id}/criteria",
             format!("/rest/v2/discounts/products/{discount_id}/criteria"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -371,13 +434,26 @@ pub struct DeleteProductDiscountCriteria {
 impl DeleteProductDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let criteria_id = crate::runtime::encode_path(&self.criteria_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductDiscountCriteria",
             "/rest/v2/discounts/products/{discount_id}/criteria/{criteria_id}",
             format!("/rest/v2/discounts/products/{discount_id}/criteria/{criteria_id}"),
+        );
+        req.path_params(
+            &[
+                ("discount_id", discount_id.as_str()),
+                ("criteria_id", criteria_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }

@@ -69,7 +69,7 @@ impl ProductInterestBundlesApi {
     ///
     /// Updates an existing Product Interest Bundle.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/productInterestBundles/{id}`.
     pub fn update_product_interest_bundle(
@@ -82,6 +82,7 @@ impl ProductInterestBundlesApi {
             id: id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create a Product Interest in an existing Bundle
@@ -120,7 +121,7 @@ impl ProductInterestBundlesApi {
     ///
     /// Updates an existing Product Interest in an existing Bundle.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/productInterestBundles/{id}/interests/{interest_id}`.
     pub fn update_product_interest(
@@ -135,6 +136,7 @@ impl ProductInterestBundlesApi {
             interest_id: interest_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -190,6 +192,16 @@ impl ListProductInterestBundles {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProductInterestBundleResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProductInterestBundleResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProductInterestBundles",
@@ -216,15 +228,16 @@ impl ListProductInterestBundles {
 impl crate::runtime::Paginated for ListProductInterestBundles {
     type Page = crate::types::ListProductInterestBundleResponse;
     type Item = crate::types::ProductInterestBundle;
+    const OPERATION: &'static str = "listProductInterestBundles";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -249,6 +262,16 @@ impl CreateProductInterestBundle {
     pub async fn send(
         self,
     ) -> Result<crate::types::ProductInterestBundle, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ProductInterestBundle>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProductInterestBundle",
@@ -272,13 +295,24 @@ impl GetProductInterestBundle {
     pub async fn send(
         self,
     ) -> Result<crate::types::ProductInterestBundle, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ProductInterestBundle>,
+        crate::Error,
+    > {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProductInterestBundle",
             "/rest/v2/productInterestBundles/{id}",
             format!("/rest/v2/productInterestBundles/{id}"),
         );
+        req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -292,13 +326,21 @@ pub struct DeleteProductInterestBundle {
 impl DeleteProductInterestBundle {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductInterestBundle",
             "/rest/v2/productInterestBundles/{id}",
             format!("/rest/v2/productInterestBundles/{id}"),
         );
+        req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -310,6 +352,7 @@ pub struct UpdateProductInterestBundle {
     id: String,
     update_mask: Option<Vec<crate::types::UpdateProductInterestBundleUpdateMaskItem>>,
     body: crate::types::UpdateProductInterestBundleRequest,
+    clear_fields: Vec<crate::types::UpdateProductInterestBundleUpdateMaskItem>,
 }
 impl UpdateProductInterestBundle {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -324,10 +367,30 @@ impl UpdateProductInterestBundle {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateProductInterestBundleUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::ProductInterestBundle, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ProductInterestBundle>,
+        crate::Error,
+    > {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -335,14 +398,14 @@ impl UpdateProductInterestBundle {
             "/rest/v2/productInterestBundles/{id}",
             format!("/rest/v2/productInterestBundles/{id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("id", id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -359,6 +422,13 @@ pub struct AddProductInterest {
 impl AddProductInterest {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductInterest, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductInterest>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -366,6 +436,7 @@ impl AddProductInterest {
             "/rest/v2/productInterestBundles/{id}/interests",
             format!("/rest/v2/productInterestBundles/{id}/interests"),
         );
+        req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -382,14 +453,22 @@ pub struct RemoveProductInterest {
 impl RemoveProductInterest {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let interest_id = crate::runtime::encode_path(&self.interest_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "removeProductInterest",
             "/rest/v2/productInterestBundles/{id}/interests/{interest_id}",
             format!("/rest/v2/productInterestBundles/{id}/interests/{interest_id}"),
         );
+        req.path_params(&[("id", id.as_str()), ("interest_id", interest_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -402,6 +481,7 @@ pub struct UpdateProductInterest {
     interest_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductInterestUpdateMaskItem>>,
     body: crate::types::UpdateProductInterestRequest,
+    clear_fields: Vec<crate::types::UpdateProductInterestUpdateMaskItem>,
 }
 impl UpdateProductInterest {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -416,8 +496,25 @@ impl UpdateProductInterest {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateProductInterestUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductInterest, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductInterest>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let interest_id = crate::runtime::encode_path(&self.interest_id);
         let mut req = crate::runtime::Request::new(
@@ -426,14 +523,14 @@ impl UpdateProductInterest {
             "/rest/v2/productInterestBundles/{id}/interests/{interest_id}",
             format!("/rest/v2/productInterestBundles/{id}/interests/{interest_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("id", id.as_str()), ("interest_id", interest_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

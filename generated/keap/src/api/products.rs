@@ -63,7 +63,7 @@ impl ProductsApi {
     ///
     /// Updates a product
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/products/{product_id}`.
     pub fn update_product(
@@ -76,6 +76,7 @@ impl ProductsApi {
             product_id: product_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create the Product Image
@@ -186,7 +187,7 @@ impl ProductsApi {
     ///
     /// Updates a product option
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/products/{product_id}/options/{product_option_id}`.
     pub fn update_product_option(
@@ -201,6 +202,7 @@ impl ProductsApi {
             product_option_id: product_option_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Add a Product Option List Option Value
@@ -243,7 +245,7 @@ impl ProductsApi {
     ///
     /// Updates a single product option value
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}`.
     pub fn update_product_option_list_option_value(
@@ -260,6 +262,7 @@ impl ProductsApi {
             item_id: item_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Adjust Inventory of a Product
@@ -306,15 +309,17 @@ impl ListProducts {
     /// - `field==foo*` finds anything in `field` that begins with `foo`
     ///
     /// For the filters listed above, here are some examples:
-    /// - `filter=name%3D%3Dtestsearch`
-    /// - `filter=name%3D%3Dtest*` (starts with "test")
-    /// - `filter=sku%3D%3Dtestsearch`
-    /// - `filter=sku%3D%3DSKU*` (starts with "SKU")
+    /// - `filter=name==testsearch`
+    /// - `filter=name==test*` (starts with "test")
+    /// - `filter=sku==testsearch`
+    /// - `filter=sku==SKU*` (starts with "SKU")
     /// - `filter=product_id>5` (product ID greater than 5)
     /// - `filter=product_id>=10` (product ID greater than or equal to 10)
-    /// - `filter=product_id%3D%3D42` (product ID equals 42)
-    /// - `filter=product_ids%3D%3D1,2,3,4,5` (products with IDs 1, 2, 3, 4, or 5)
-    /// - `filter=name%3D%3Dtestsearch%3Bsku%3D%3Dtestsearch`
+    /// - `filter=product_id==42` (product ID equals 42)
+    /// - `filter=product_ids==1,2,3,4,5` (products with IDs 1, 2, 3, 4, or 5)
+    /// - `filter=name==testsearch;sku==testsearch`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -356,6 +361,16 @@ impl ListProducts {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProductsResponseList, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProductsResponseList>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProducts",
@@ -382,15 +397,16 @@ impl ListProducts {
 impl crate::runtime::Paginated for ListProducts {
     type Page = crate::types::ListProductsResponseList;
     type Item = crate::types::RestV2ProductList;
+    const OPERATION: &'static str = "listProducts";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -413,6 +429,16 @@ pub struct CreateProduct {
 impl CreateProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2ProductDetail>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProduct",
@@ -434,13 +460,24 @@ pub struct GetProduct {
 impl GetProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2ProductDetail>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProduct",
             "/rest/v2/products/{product_id}",
             format!("/rest/v2/products/{product_id}"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -454,13 +491,21 @@ pub struct DeleteProduct {
 impl DeleteProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProduct",
             "/rest/v2/products/{product_id}",
             format!("/rest/v2/products/{product_id}"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -472,6 +517,7 @@ pub struct UpdateProduct {
     product_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductUpdateMaskItem>>,
     body: crate::types::UpdateProductRequestDetail,
+    clear_fields: Vec<crate::types::UpdateProductUpdateMaskItem>,
 }
 impl UpdateProduct {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -486,8 +532,28 @@ impl UpdateProduct {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateProductUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2ProductDetail>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -495,14 +561,14 @@ impl UpdateProduct {
             "/rest/v2/products/{product_id}",
             format!("/rest/v2/products/{product_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("product_id", product_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -527,6 +593,13 @@ impl CreateProductImage {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -534,6 +607,7 @@ impl CreateProductImage {
             "/rest/v2/products/{product_id}/images",
             format!("/rest/v2/products/{product_id}/images"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         req.query("legacy", &self.legacy);
         req.part_file("file", Some(self.file));
         self.client.transport().send_empty(req).await
@@ -549,13 +623,21 @@ pub struct DeleteProductImage {
 impl DeleteProductImage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductImage",
             "/rest/v2/products/{product_id}/images",
             format!("/rest/v2/products/{product_id}/images"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -569,13 +651,21 @@ pub struct GetFileData {
 impl GetFileData {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFileData",
             "/rest/v2/products/{product_id}/images/legacyImageData",
             format!("/rest/v2/products/{product_id}/images/legacyImageData"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -591,13 +681,24 @@ impl ListProductOptions {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListProductOptionsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProductOptionsResponse>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProductOptions",
             "/rest/v2/products/{product_id}/options",
             format!("/rest/v2/products/{product_id}/options"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -612,6 +713,13 @@ pub struct CreateProductOption {
 impl CreateProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -619,6 +727,7 @@ impl CreateProductOption {
             "/rest/v2/products/{product_id}/options",
             format!("/rest/v2/products/{product_id}/options"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -635,13 +744,26 @@ pub struct GetProductOption {
 impl GetProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getProductOption",
             "/rest/v2/products/{product_id}/options/{product_option_id}",
             format!("/rest/v2/products/{product_id}/options/{product_option_id}"),
+        );
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("product_option_id", product_option_id.as_str()),
+            ],
         );
         self.client.transport().send_json(req).await
     }
@@ -657,13 +779,26 @@ pub struct DeleteProductOption {
 impl DeleteProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductOption",
             "/rest/v2/products/{product_id}/options/{product_option_id}",
             format!("/rest/v2/products/{product_id}/options/{product_option_id}"),
+        );
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("product_option_id", product_option_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }
@@ -677,6 +812,7 @@ pub struct UpdateProductOption {
     product_option_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductOptionUpdateMaskItem>>,
     body: crate::types::UpdateProductOptionRequest,
+    clear_fields: Vec<crate::types::UpdateProductOptionUpdateMaskItem>,
 }
 impl UpdateProductOption {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -691,8 +827,25 @@ impl UpdateProductOption {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateProductOptionUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let mut req = crate::runtime::Request::new(
@@ -701,14 +854,19 @@ impl UpdateProductOption {
             "/rest/v2/products/{product_id}/options/{product_option_id}",
             format!("/rest/v2/products/{product_id}/options/{product_option_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("product_option_id", product_option_id.as_str()),
+            ],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -726,6 +884,13 @@ pub struct AddProductOptionListOptionValue {
 impl AddProductOptionListOptionValue {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let mut req = crate::runtime::Request::new(
@@ -735,6 +900,12 @@ impl AddProductOptionListOptionValue {
             format!(
                 "/rest/v2/products/{product_id}/options/{product_option_id}/listItems"
             ),
+        );
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("product_option_id", product_option_id.as_str()),
+            ],
         );
         let body = self.body;
         req.json(&body);
@@ -753,16 +924,30 @@ pub struct DeleteProductOptionListOptionValue {
 impl DeleteProductOptionListOptionValue {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let item_id = crate::runtime::encode_path(&self.item_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteProductOptionListOptionValue",
             "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}",
             format!(
                 "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}"
             ),
+        );
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("product_option_id", product_option_id.as_str()),
+                ("item_id", item_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }
@@ -779,6 +964,7 @@ pub struct UpdateProductOptionListOptionValue {
         Vec<crate::types::UpdateProductOptionListOptionValueUpdateMaskItem>,
     >,
     body: crate::types::UpdateProductOptionListOption,
+    clear_fields: Vec<crate::types::UpdateProductOptionListOptionValueUpdateMaskItem>,
 }
 impl UpdateProductOptionListOptionValue {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -795,8 +981,27 @@ impl UpdateProductOptionListOptionValue {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateProductOptionListOptionValueUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let item_id = crate::runtime::encode_path(&self.item_id);
@@ -808,14 +1013,20 @@ impl UpdateProductOptionListOptionValue {
                 "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}"
             ),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("product_option_id", product_option_id.as_str()),
+                ("item_id", item_id.as_str()),
+            ],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -832,6 +1043,16 @@ pub struct AdjustInventory {
 impl AdjustInventory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2ProductDetail>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -839,6 +1060,7 @@ impl AdjustInventory {
             "/rest/v2/products/{product_id}:adjustInventory",
             format!("/rest/v2/products/{product_id}:adjustInventory"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

@@ -50,8 +50,8 @@ pub struct ListReferrals {
 }
 impl ListReferrals {
     /// Filter to apply, allowed fields are:
-    /// - (String) `referral_partner_id` - Allowable operators: "==", "&lt;=", "&lt;", "&gt;=", "&gt;", "!="
-    /// - (String) `contact_id` - Allowable operators: "==", "&lt;=", "&lt;", "&gt;=", "&gt;", "!="
+    /// - (String) `referral_partner_id` - Allowable operators: "==", "<=", "<", ">=", ">", "!="
+    /// - (String) `contact_id` - Allowable operators: "==", "<=", "<", ">=", ">", "!="
     /// - (String) `source` - Wildcard matching allowed
     /// - (String) `description` - Wildcard matching allowed
     /// - (String) `type` (Allowed values: `COOKIE`, `PERMANENT`, `MANUAL`)
@@ -59,19 +59,21 @@ impl ListReferrals {
     /// You will need to apply the `==` operator (or other supported operators) to check the equality
     /// of one of the filters with your searched word, in the encoded form `%3D%3D`. For the filters listed above,
     /// here are some examples:
-    /// - `filter=referral_partner_id%3D%3D123`
-    /// - `filter=referral_partner_id%3E10` (referral_partner_id &gt; 10)
-    /// - `filter=contact_id%3D%3D456`
-    /// - `filter=contact_id%3C%3D100` (contact_id &lt;= 100)
-    /// - `filter=source%3D%3DEmail Marketing`
-    /// - `filter=source%3D%3DEmail*` (starts with "Email")
-    /// - `filter=description%3D%3DReferred*` (starts with "Referred")
-    /// - `filter=type%3D%3DCOOKIE`
-    /// - `filter=referral_partner_id%3D%3D123%3Bcontact_id%3D%3D456`
+    /// - `filter=referral_partner_id==123`
+    /// - `filter=referral_partner_id>10` (referral_partner_id > 10)
+    /// - `filter=contact_id==456`
+    /// - `filter=contact_id<=100` (contact_id <= 100)
+    /// - `filter=source==Email Marketing`
+    /// - `filter=source==Email*` (starts with "Email")
+    /// - `filter=description==Referred*` (starts with "Referred")
+    /// - `filter=type==COOKIE`
+    /// - `filter=referral_partner_id==123;contact_id==456`
     ///
     /// For fields which allow wildcard matching, you may use the * wildcard character (or its encoded form %2A)
     /// for case-insensitive partial matching on text fields. Example of a valid pattern of wildcard usage:
     /// - `field==foo*` finds anything in `field` that begins with `foo`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -112,6 +114,16 @@ impl ListReferrals {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListReferralsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListReferralsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listReferrals",
@@ -138,15 +150,16 @@ impl ListReferrals {
 impl crate::runtime::Paginated for ListReferrals {
     type Page = crate::types::ListReferralsResponse;
     type Item = crate::types::Referral;
+    const OPERATION: &'static str = "listReferrals";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -169,6 +182,13 @@ pub struct CreateReferral {
 impl CreateReferral {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Referral, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Referral>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createReferral",

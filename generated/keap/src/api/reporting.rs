@@ -9,7 +9,8 @@ pub struct ReportingApi {
 impl ReportingApi {
     /// List Reports
     ///
-    /// Retrieves a list of Reports as defined in the application (identified as Saved Search)&lt;br/&gt;&lt;span style='color:red'&gt;Deprecated as of v2&lt;/span&gt;
+    /// Retrieves a list of Reports as defined in the application (identified as Saved Search)
+    /// Deprecated as of v2
     ///
     /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
@@ -25,7 +26,8 @@ impl ReportingApi {
     }
     /// Retrieve Report
     ///
-    /// Retrieves information about a Report as defined in the application (identified as Saved Search)&lt;br/&gt;&lt;span style='color:red'&gt;Deprecated as of v2&lt;/span&gt;
+    /// Retrieves information about a Report as defined in the application (identified as Saved Search)
+    /// Deprecated as of v2
     ///
     /// Sends `GET /rest/v2/reporting/reports/{report_id}`.
     pub fn retrieve_report(&self, report_id: impl Into<String>) -> RetrieveReport {
@@ -50,7 +52,8 @@ impl ReportingApi {
     }
     /// Run a Report
     ///
-    /// Runs a report as defined in the application (identified as Saved Search)&lt;br/&gt;&lt;span style='color:red'&gt;Deprecated as of v2&lt;/span&gt;
+    /// Runs a report as defined in the application (identified as Saved Search)
+    /// Deprecated as of v2
     ///
     /// Sends `POST /rest/v2/reporting/reports/{report_id}:run`.
     pub fn run_report(
@@ -83,8 +86,10 @@ impl ListReports {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=name%3D%3DMonthly%20Sales`
-    /// - `filter=since_created_time%3D%3D2024-01-01`
+    /// - `filter=name==Monthly Sales`
+    /// - `filter=since_created_time==2024-01-01`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -123,6 +128,16 @@ impl ListReports {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListReportsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListReportsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listReports",
@@ -149,15 +164,16 @@ impl ListReports {
 impl crate::runtime::Paginated for ListReports {
     type Page = crate::types::ListReportsResponse;
     type Item = crate::types::Report;
+    const OPERATION: &'static str = "listReports";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -180,13 +196,21 @@ pub struct RetrieveReport {
 impl RetrieveReport {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Report, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Report>, crate::Error> {
         let report_id = crate::runtime::encode_path(&self.report_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveReport",
             "/rest/v2/reporting/reports/{report_id}",
             format!("/rest/v2/reporting/reports/{report_id}"),
         );
+        req.path_params(&[("report_id", report_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -200,13 +224,21 @@ pub struct RetrieveReportModel {
 impl RetrieveReportModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ReportModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ReportModel>, crate::Error> {
         let report_id = crate::runtime::encode_path(&self.report_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveReportModel",
             "/rest/v2/reporting/reports/{report_id}/model",
             format!("/rest/v2/reporting/reports/{report_id}/model"),
         );
+        req.path_params(&[("report_id", report_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -223,6 +255,16 @@ impl RunReport {
     pub async fn send(
         self,
     ) -> Result<crate::types::ReportExecutionResult, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ReportExecutionResult>,
+        crate::Error,
+    > {
         let report_id = crate::runtime::encode_path(&self.report_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -230,6 +272,7 @@ impl RunReport {
             "/rest/v2/reporting/reports/{report_id}:run",
             format!("/rest/v2/reporting/reports/{report_id}:run"),
         );
+        req.path_params(&[("report_id", report_id.as_str())]);
         req.query_object("runReportRequest", &Some(&self.run_report_request), false);
         self.client.transport().send_json(req).await
     }

@@ -64,13 +64,21 @@ pub struct SetMerchantGatewayAsDefault {
 impl SetMerchantGatewayAsDefault {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "setMerchantGatewayAsDefault",
             "/rest/v2/sales/merchants/{id}:setDefault",
             format!("/rest/v2/sales/merchants/{id}:setDefault"),
         );
+        req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -86,9 +94,9 @@ pub struct ListPayments {
 }
 impl ListPayments {
     /// Filter to apply, allowed fields are:
-    /// - (String) `id` - Allowable operators: "==","&gt;","&gt;=","&lt;","&lt;="
+    /// - (String) `id` - Allowable operators: "==",">",">=","<","<="
     /// - (List\[String\]) `ids`
-    /// - (String) `amount` - Allowable operators: "==","&lt;=", "&lt;", "&gt;=", "&gt;", "!="
+    /// - (String) `amount` - Allowable operators: "==","<=", "<", ">=", ">", "!="
     /// - (String) `order_id`
     /// - (List\[String\]) `order_ids`
     /// - (String) `contact_id`
@@ -99,10 +107,12 @@ impl ListPayments {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=id%3D%3D123`
-    /// - `filter=ids%3D%3D1,10,4,24`
-    /// - `filter=order_id%3D%3D123%3Bcontact_id%3D%3D567`
-    /// - `filter=order_ids%3D%3D1,2,3`
+    /// - `filter=id==123`
+    /// - `filter=ids==1,10,4,24`
+    /// - `filter=order_id==123;contact_id==567`
+    /// - `filter=order_ids==1,2,3`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -143,6 +153,13 @@ impl ListPayments {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListPayments, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ListPayments>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listPayments",
@@ -169,15 +186,16 @@ impl ListPayments {
 impl crate::runtime::Paginated for ListPayments {
     type Page = crate::types::ListPayments;
     type Item = crate::types::Payment;
+    const OPERATION: &'static str = "listPayments";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -202,7 +220,7 @@ pub struct ListTransactions {
 }
 impl ListTransactions {
     /// Filter to apply, allowed fields are:
-    /// - (String) `amount` - Allowable operators: "==","&lt;=", "&lt;", "&gt;=", "&gt;", "!="
+    /// - (String) `amount` - Allowable operators: "==","<=", "<", ">=", ">", "!="
     /// - (String) `order_id`
     /// - (String) `contact_id`
     /// - (String) `since_time`
@@ -215,8 +233,10 @@ impl ListTransactions {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=order_id%3D%3D123`
-    /// - `filter=order_id%3D%3D123%3Bcontact_id%3D%3D567`
+    /// - `filter=order_id==123`
+    /// - `filter=order_id==123;contact_id==567`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -256,6 +276,13 @@ impl ListTransactions {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListTransactions, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ListTransactions>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTransactions",
@@ -282,15 +309,16 @@ impl ListTransactions {
 impl crate::runtime::Paginated for ListTransactions {
     type Page = crate::types::ListTransactions;
     type Item = crate::types::TransactionV2;
+    const OPERATION: &'static str = "listTransactions";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,

@@ -69,7 +69,7 @@ impl ShippingDiscountsApi {
     ///
     /// Updates a Shipping Discount
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/discounts/shipping/{discount_id}`.
     pub fn update_shipping_discount(
@@ -82,6 +82,7 @@ impl ShippingDiscountsApi {
             discount_id: discount_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Create a Shipping Discount Criteria
@@ -134,9 +135,11 @@ impl ListShippingDiscounts {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=discount_type%3D%3DAMOUNT`
-    /// - `filter=discount_value%3D%3D4.5`
-    /// - `filter=discount_type%3D%3DAMOUNT%3Bdiscount_value%3D%3D4.5`
+    /// - `filter=discount_type==AMOUNT`
+    /// - `filter=discount_value==4.5`
+    /// - `filter=discount_type==AMOUNT;discount_value==4.5`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -179,6 +182,16 @@ impl ListShippingDiscounts {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListShippingDiscountsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListShippingDiscountsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listShippingDiscounts",
@@ -205,15 +218,16 @@ impl ListShippingDiscounts {
 impl crate::runtime::Paginated for ListShippingDiscounts {
     type Page = crate::types::ListShippingDiscountsResponse;
     type Item = crate::types::ShippingDiscount;
+    const OPERATION: &'static str = "listShippingDiscounts";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -236,6 +250,13 @@ pub struct CreateShippingDiscount {
 impl CreateShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ShippingDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ShippingDiscount>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createShippingDiscount",
@@ -257,13 +278,21 @@ pub struct GetShippingDiscount {
 impl GetShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ShippingDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ShippingDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getShippingDiscount",
             "/rest/v2/discounts/shipping/{discount_id}",
             format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -277,13 +306,21 @@ pub struct DeleteShippingDiscount {
 impl DeleteShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteShippingDiscount",
             "/rest/v2/discounts/shipping/{discount_id}",
             format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -295,6 +332,7 @@ pub struct UpdateShippingDiscount {
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateShippingDiscountUpdateMaskItem>>,
     body: crate::types::UpdateShippingDiscountRequest,
+    clear_fields: Vec<crate::types::UpdateShippingDiscountUpdateMaskItem>,
 }
 impl UpdateShippingDiscount {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -309,8 +347,25 @@ impl UpdateShippingDiscount {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateShippingDiscountUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ShippingDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ShippingDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -318,14 +373,14 @@ impl UpdateShippingDiscount {
             "/rest/v2/discounts/shipping/{discount_id}",
             format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -342,6 +397,13 @@ pub struct CreateShippingDiscountCriteria {
 impl CreateShippingDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::DiscountCriteria>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -349,6 +411,7 @@ impl CreateShippingDiscountCriteria {
             "/rest/v2/discounts/shipping/{discount_id}/criteria",
             format!("/rest/v2/discounts/shipping/{discount_id}/criteria"),
         );
+        req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -365,13 +428,26 @@ pub struct DeleteShippingDiscountCriteria {
 impl DeleteShippingDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let criteria_id = crate::runtime::encode_path(&self.criteria_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteShippingDiscountCriteria",
             "/rest/v2/discounts/shipping/{discount_id}/criteria/{criteria_id}",
             format!("/rest/v2/discounts/shipping/{discount_id}/criteria/{criteria_id}"),
+        );
+        req.path_params(
+            &[
+                ("discount_id", discount_id.as_str()),
+                ("criteria_id", criteria_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }

@@ -79,7 +79,7 @@ impl SubscriptionPlansApi {
     ///
     /// Updates a Subscription Plan
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}`.
     pub fn update_subscription_plan(
@@ -94,6 +94,7 @@ impl SubscriptionPlansApi {
             subscription_plan_id: subscription_plan_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -115,9 +116,11 @@ impl ListSubscriptionPlans {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=active%3D%3Dtrue`
-    /// - `filter=cycle_type%3D%3DDAILY`
-    /// - `filter=active%3D%3Dfalse%3Bcycle_type%3D%3DWEEKLY`
+    /// - `filter=active==true`
+    /// - `filter=cycle_type==DAILY`
+    /// - `filter=active==false;cycle_type==WEEKLY`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -158,6 +161,16 @@ impl ListSubscriptionPlans {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSubscriptionPlansResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListSubscriptionPlansResponse>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -165,6 +178,7 @@ impl ListSubscriptionPlans {
             "/rest/v2/products/{product_id}/subscriptions",
             format!("/rest/v2/products/{product_id}/subscriptions"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -185,15 +199,16 @@ impl ListSubscriptionPlans {
 impl crate::runtime::Paginated for ListSubscriptionPlans {
     type Page = crate::types::ListSubscriptionPlansResponse;
     type Item = crate::types::SubscriptionPlan;
+    const OPERATION: &'static str = "listSubscriptionPlans";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -217,6 +232,13 @@ pub struct CreateSubscriptionPlans {
 impl CreateSubscriptionPlans {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::SubscriptionPlan>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -224,6 +246,7 @@ impl CreateSubscriptionPlans {
             "/rest/v2/products/{product_id}/subscriptions",
             format!("/rest/v2/products/{product_id}/subscriptions"),
         );
+        req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -240,17 +263,30 @@ pub struct FetchSubscriptionPlan {
 impl FetchSubscriptionPlan {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::SubscriptionPlan>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let subscription_plan_id = crate::runtime::encode_path(
             &self.subscription_plan_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "fetchSubscriptionPlan",
             "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}",
             format!(
                 "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}"
             ),
+        );
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("subscription_plan_id", subscription_plan_id.as_str()),
+            ],
         );
         self.client.transport().send_json(req).await
     }
@@ -266,17 +302,30 @@ pub struct DeleteSubscriptionPlan {
 impl DeleteSubscriptionPlan {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let subscription_plan_id = crate::runtime::encode_path(
             &self.subscription_plan_id,
         );
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteSubscriptionPlan",
             "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}",
             format!(
                 "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}"
             ),
+        );
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("subscription_plan_id", subscription_plan_id.as_str()),
+            ],
         );
         self.client.transport().send_empty(req).await
     }
@@ -290,6 +339,7 @@ pub struct UpdateSubscriptionPlan {
     subscription_plan_id: String,
     update_mask: Option<Vec<crate::types::UpdateSubscriptionPlanUpdateMaskItem>>,
     body: crate::types::UpdateSubscriptionPlanRequest,
+    clear_fields: Vec<crate::types::UpdateSubscriptionPlanUpdateMaskItem>,
 }
 impl UpdateSubscriptionPlan {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -304,8 +354,25 @@ impl UpdateSubscriptionPlan {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateSubscriptionPlanUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::SubscriptionPlan>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let subscription_plan_id = crate::runtime::encode_path(
             &self.subscription_plan_id,
@@ -318,14 +385,19 @@ impl UpdateSubscriptionPlan {
                 "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}"
             ),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(
+            &[
+                ("product_id", product_id.as_str()),
+                ("subscription_plan_id", subscription_plan_id.as_str()),
+            ],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await

@@ -122,22 +122,20 @@ impl SubscriptionsApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/subscriptions/model/customFields/groups/{group_id}`.
     pub fn update_subscription_custom_field_group(
         &self,
         group_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<
-                crate::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem,
-            >,
-        >,
         body: crate::types::UpdateCustomFieldGroupRequest,
     ) -> UpdateSubscriptionCustomFieldGroup {
         UpdateSubscriptionCustomFieldGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Subscription Custom Field Tabs
@@ -198,22 +196,20 @@ impl SubscriptionsApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    ///
     /// Sends `PATCH /rest/v2/subscriptions/model/customFields/tabs/{tab_id}`.
     pub fn update_subscription_custom_field_tab(
         &self,
         tab_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<
-                crate::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem,
-            >,
-        >,
         body: crate::types::UpdateCustomFieldTabRequest,
     ) -> UpdateSubscriptionCustomFieldTab {
         UpdateSubscriptionCustomFieldTab {
             client: self.client.clone(),
             tab_id: tab_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete a Subscription Custom Field
@@ -234,7 +230,7 @@ impl SubscriptionsApi {
     ///
     /// Updates a custom field of the specified type and options to the Subscription object
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/subscriptions/model/customFields/{custom_field_id}`.
     pub fn update_subscription_custom_field(
@@ -247,6 +243,7 @@ impl SubscriptionsApi {
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve a Subscription
@@ -267,7 +264,7 @@ impl SubscriptionsApi {
     ///
     /// Updates a Subscription
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/subscriptions/{subscription_id}`.
     pub fn update_subscription(
@@ -280,6 +277,7 @@ impl SubscriptionsApi {
             subscription_id: subscription_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Cancel Subscription
@@ -328,8 +326,8 @@ impl ListSubscriptions {
     /// - (String) `contact_id`
     /// - (String) `subscription_plan_id`
     /// - (String) `status`
-    /// - (String) `id` - Allowable operators: "==", "&lt;=", "&lt;", "&gt;=", "&gt;", "!="
-    /// - (String) `billing_amount` - Allowable operators: "==", "&lt;=", "&lt;", "&gt;=", "&gt;", "!="
+    /// - (String) `id` - Allowable operators: "==", "<=", "<", ">=", ">", "!="
+    /// - (String) `billing_amount` - Allowable operators: "==", "<=", "<", ">=", ">", "!="
     /// - (List\[String\]) `ids`
     /// - (List\[String\]) `subscription_plan_ids`
     ///
@@ -347,23 +345,25 @@ impl ListSubscriptions {
     ///   Custom field filtering on non-indexed fields is supported but may be slower.
     ///
     /// You will need to apply the `==` operator (or other supported operators), to check the equality of one of the filters with your searched word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=contact_id%3D%3D123`
-    /// - `filter=subscription_plan_id%3D%3D456`
-    /// - `filter=status%3D%3DActive`
-    /// - `filter=id%3E5`
-    /// - `filter=billing_amount%3E%3D100`
-    /// - `filter=ids%3D%3D1,10,4,24`
-    /// - `filter=subscription_plan_ids%3D%3D10,20,30`
-    /// - `filter=contact_id%3D%3D123%3Bstatus%3D%3DActive`
+    /// - `filter=contact_id==123`
+    /// - `filter=subscription_plan_id==456`
+    /// - `filter=status==Active`
+    /// - `filter=id>5`
+    /// - `filter=billing_amount>=100`
+    /// - `filter=ids==1,10,4,24`
+    /// - `filter=subscription_plan_ids==10,20,30`
+    /// - `filter=contact_id==123;status==Active`
     ///
     /// Custom field examples (for custom fields with field_name `_SubscriptionNote0` and `_SubscriptionCount1`):
-    /// - `filter=_SubscriptionNote0%3D%3DTest` (custom field exact match)
-    /// - `filter=_SubscriptionNote0%3D%3DTest%2A` (custom field prefix wildcard)
-    /// - `filter=_SubscriptionCount1%3E100` (custom field numeric comparison)
-    /// - `filter=contact_id%3D%3D123%3B_SubscriptionNote0%3D%3DActive` (combined standard + custom field filter)
+    /// - `filter=_SubscriptionNote0==Test` (custom field exact match)
+    /// - `filter=_SubscriptionNote0==Test*` (custom field prefix wildcard)
+    /// - `filter=_SubscriptionCount1>100` (custom field numeric comparison)
+    /// - `filter=contact_id==123;_SubscriptionNote0==Active` (combined standard + custom field filter)
     ///
     /// For fields which allow wildcard matching, you may use the * wildcard character (or its encoded form %2A) for case-insensitive partial matching on text fields. Example of a valid pattern of wildcard usage:
     /// - `field==foo*` finds anything in `field` that begins with `foo`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -406,6 +406,16 @@ impl ListSubscriptions {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSubscriptionsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListSubscriptionsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listSubscriptions",
@@ -432,15 +442,16 @@ impl ListSubscriptions {
 impl crate::runtime::Paginated for ListSubscriptions {
     type Page = crate::types::ListSubscriptionsResponse;
     type Item = crate::types::Subscription;
+    const OPERATION: &'static str = "listSubscriptions";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -463,6 +474,13 @@ pub struct CreateSubscription {
 impl CreateSubscription {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Subscription, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Subscription>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createSubscription",
@@ -483,6 +501,13 @@ pub struct RetrieveSubscriptionCustomFieldModel {
 impl RetrieveSubscriptionCustomFieldModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveSubscriptionCustomFieldModel",
@@ -502,6 +527,16 @@ pub struct CreateSubscriptionCustomField {
 impl CreateSubscriptionCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createSubscriptionCustomField",
@@ -532,6 +567,16 @@ impl ListSubscriptionCustomFieldGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listSubscriptionCustomFieldGroups",
@@ -552,6 +597,13 @@ pub struct CreateSubscriptionCustomFieldGroup {
 impl CreateSubscriptionCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createSubscriptionCustomFieldGroup",
@@ -573,13 +625,21 @@ pub struct GetSubscriptionCustomFieldGroup {
 impl GetSubscriptionCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getSubscriptionCustomFieldGroup",
             "/rest/v2/subscriptions/model/customFields/groups/{group_id}",
             format!("/rest/v2/subscriptions/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -593,13 +653,21 @@ pub struct DeleteSubscriptionCustomFieldGroup {
 impl DeleteSubscriptionCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteSubscriptionCustomFieldGroup",
             "/rest/v2/subscriptions/model/customFields/groups/{group_id}",
             format!("/rest/v2/subscriptions/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -609,12 +677,48 @@ impl DeleteSubscriptionCustomFieldGroup {
 pub struct UpdateSubscriptionCustomFieldGroup {
     client: crate::Client,
     group_id: String,
-    update_mask: Vec<crate::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem>,
+    update_mask: Option<
+        Vec<crate::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem>,
+    >,
     body: crate::types::UpdateCustomFieldGroupRequest,
+    clear_fields: Vec<crate::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem>,
 }
 impl UpdateSubscriptionCustomFieldGroup {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -622,7 +726,14 @@ impl UpdateSubscriptionCustomFieldGroup {
             "/rest/v2/subscriptions/model/customFields/groups/{group_id}",
             format!("/rest/v2/subscriptions/model/customFields/groups/{group_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("group_id", group_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -639,6 +750,16 @@ impl ListSubscriptionCustomFieldTabs {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listSubscriptionCustomFieldTabs",
@@ -658,6 +779,13 @@ pub struct CreateSubscriptionCustomFieldTab {
 impl CreateSubscriptionCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createSubscriptionCustomFieldTab",
@@ -679,13 +807,21 @@ pub struct GetSubscriptionCustomFieldTab {
 impl GetSubscriptionCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getSubscriptionCustomFieldTab",
             "/rest/v2/subscriptions/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/subscriptions/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -699,13 +835,21 @@ pub struct DeleteSubscriptionCustomFieldTab {
 impl DeleteSubscriptionCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteSubscriptionCustomFieldTab",
             "/rest/v2/subscriptions/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/subscriptions/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -715,12 +859,48 @@ impl DeleteSubscriptionCustomFieldTab {
 pub struct UpdateSubscriptionCustomFieldTab {
     client: crate::Client,
     tab_id: String,
-    update_mask: Vec<crate::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem>,
+    update_mask: Option<
+        Vec<crate::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem>,
+    >,
     body: crate::types::UpdateCustomFieldTabRequest,
+    clear_fields: Vec<crate::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem>,
 }
 impl UpdateSubscriptionCustomFieldTab {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<
+                crate::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem,
+            >,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -728,7 +908,14 @@ impl UpdateSubscriptionCustomFieldTab {
             "/rest/v2/subscriptions/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/subscriptions/model/customFields/tabs/{tab_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -744,13 +931,21 @@ pub struct DeleteSubscriptionCustomField {
 impl DeleteSubscriptionCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteSubscriptionCustomField",
             "/rest/v2/subscriptions/model/customFields/{custom_field_id}",
             format!("/rest/v2/subscriptions/model/customFields/{custom_field_id}"),
         );
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -762,6 +957,7 @@ pub struct UpdateSubscriptionCustomField {
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateSubscriptionCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
+    clear_fields: Vec<crate::types::UpdateSubscriptionCustomFieldUpdateMaskItem>,
 }
 impl UpdateSubscriptionCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -776,8 +972,28 @@ impl UpdateSubscriptionCustomField {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateSubscriptionCustomFieldUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -785,14 +1001,14 @@ impl UpdateSubscriptionCustomField {
             "/rest/v2/subscriptions/model/customFields/{custom_field_id}",
             format!("/rest/v2/subscriptions/model/customFields/{custom_field_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -808,13 +1024,21 @@ pub struct GetSubscription {
 impl GetSubscription {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Subscription, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Subscription>, crate::Error> {
         let subscription_id = crate::runtime::encode_path(&self.subscription_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getSubscription",
             "/rest/v2/subscriptions/{subscription_id}",
             format!("/rest/v2/subscriptions/{subscription_id}"),
         );
+        req.path_params(&[("subscription_id", subscription_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -826,6 +1050,7 @@ pub struct UpdateSubscription {
     subscription_id: String,
     update_mask: Option<Vec<crate::types::UpdateSubscriptionUpdateMaskItem>>,
     body: crate::types::UpdateSubscriptionRequest,
+    clear_fields: Vec<crate::types::UpdateSubscriptionUpdateMaskItem>,
 }
 impl UpdateSubscription {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -840,8 +1065,25 @@ impl UpdateSubscription {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateSubscriptionUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Subscription, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Subscription>, crate::Error> {
         let subscription_id = crate::runtime::encode_path(&self.subscription_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -849,14 +1091,14 @@ impl UpdateSubscription {
             "/rest/v2/subscriptions/{subscription_id}",
             format!("/rest/v2/subscriptions/{subscription_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("subscription_id", subscription_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -873,6 +1115,13 @@ pub struct CancelSubscription {
 impl CancelSubscription {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let subscription_id = crate::runtime::encode_path(&self.subscription_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -880,6 +1129,7 @@ impl CancelSubscription {
             "/rest/v2/subscriptions/{subscription_id}:deactivate",
             format!("/rest/v2/subscriptions/{subscription_id}:deactivate"),
         );
+        req.path_params(&[("subscription_id", subscription_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await
@@ -895,13 +1145,21 @@ pub struct InvoiceSubscription {
 impl InvoiceSubscription {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let subscription_id = crate::runtime::encode_path(&self.subscription_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "invoiceSubscription",
             "/rest/v2/subscriptions/{subscription_id}:invoice",
             format!("/rest/v2/subscriptions/{subscription_id}:invoice"),
         );
+        req.path_params(&[("subscription_id", subscription_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }

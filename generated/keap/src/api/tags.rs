@@ -95,7 +95,7 @@ impl TagsApi {
     ///
     /// Updates a Tag Category with only the values provided in the request
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/tags/categories/{tag_category_id}`.
     pub fn update_tag_category(
@@ -108,6 +108,7 @@ impl TagsApi {
             tag_category_id: tag_category_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve a Tag
@@ -136,7 +137,7 @@ impl TagsApi {
     ///
     /// Updates a Tag with only the values provided in the request
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/tags/{tag_id}`.
     pub fn update_tag(
@@ -149,6 +150,7 @@ impl TagsApi {
             tag_id: tag_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Tagged Companies
@@ -252,11 +254,13 @@ impl ListTags {
     /// word, in the encoded form `%3D%3D`. If NONE is passed in for `category_id` or `description`, it will check
     /// for the non-existence of that field. For the filters listed above, here are some examples:
     ///
-    /// - `filter=name%3D%3Dmy-tag`
-    /// - `filter=category_id%3D%3DNONE`
-    /// - `filter=description%3D%3DNONE`
-    /// - `filter=tag_ids%3D%3D1,2,3`
-    /// - `filter=since_create_time%3D%3D2024-12-22T01:00:00.000Z;until_create_time%3D%3D2025-01-01T00:00:00.000Z;`
+    /// - `filter=name==my-tag`
+    /// - `filter=category_id==NONE`
+    /// - `filter=description==NONE`
+    /// - `filter=tag_ids==1,2,3`
+    /// - `filter=since_create_time==2024-12-22T01:00:00.000Z;until_create_time==2025-01-01T00:00:00.000Z;`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -297,6 +301,13 @@ impl ListTags {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListTagsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ListTagsResponse>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTags",
@@ -323,15 +334,16 @@ impl ListTags {
 impl crate::runtime::Paginated for ListTags {
     type Page = crate::types::ListTagsResponse;
     type Item = crate::types::Tag;
+    const OPERATION: &'static str = "listTags";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -354,6 +366,13 @@ pub struct CreateTag {
 impl CreateTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Tag, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Tag>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTag",
@@ -387,9 +406,11 @@ impl ListTagCategories {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. If NONE is passed in for `name` or `description`, it will check for the
     /// non-existence of that field. For the filters listed above, here are some examples:
-    /// - `filter=name%3D%3Dmy-tag-category`
-    /// - `filter=description%3D%3DNONE`
-    /// - `filter=since_create_time%3D%3D2024-12-22T01:00:00.000Z;until_create_time%3D%3D2025-01-01T00:00:00.000Z;`
+    /// - `filter=name==my-tag-category`
+    /// - `filter=description==NONE`
+    /// - `filter=since_create_time==2024-12-22T01:00:00.000Z;until_create_time==2025-01-01T00:00:00.000Z;`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -431,6 +452,16 @@ impl ListTagCategories {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListTagCategoriesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListTagCategoriesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTagCategories",
@@ -457,15 +488,16 @@ impl ListTagCategories {
 impl crate::runtime::Paginated for ListTagCategories {
     type Page = crate::types::ListTagCategoriesResponse;
     type Item = crate::types::TagCategory;
+    const OPERATION: &'static str = "listTagCategories";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -488,6 +520,13 @@ pub struct CreateTagCategory {
 impl CreateTagCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::TagCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::TagCategory>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTagCategory",
@@ -511,13 +550,24 @@ impl GetCategory {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTagCategoryResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetTagCategoryResponse>,
+        crate::Error,
+    > {
         let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getCategory",
             "/rest/v2/tags/categories/{tag_category_id}",
             format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
+        req.path_params(&[("tag_category_id", tag_category_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -531,13 +581,21 @@ pub struct DeleteTagCategory {
 impl DeleteTagCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTagCategory",
             "/rest/v2/tags/categories/{tag_category_id}",
             format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
+        req.path_params(&[("tag_category_id", tag_category_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -549,6 +607,7 @@ pub struct UpdateTagCategory {
     tag_category_id: String,
     update_mask: Option<Vec<crate::types::UpdateTagCategoryUpdateMaskItem>>,
     body: crate::types::CreateUpdateTagCategoryRequest,
+    clear_fields: Vec<crate::types::UpdateTagCategoryUpdateMaskItem>,
 }
 impl UpdateTagCategory {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -563,10 +622,30 @@ impl UpdateTagCategory {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTagCategoryUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateTagCategoryResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::UpdateTagCategoryResponse>,
+        crate::Error,
+    > {
         let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -574,14 +653,14 @@ impl UpdateTagCategory {
             "/rest/v2/tags/categories/{tag_category_id}",
             format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("tag_category_id", tag_category_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -597,13 +676,21 @@ pub struct GetTag {
 impl GetTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Tag, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Tag>, crate::Error> {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getTag",
             "/rest/v2/tags/{tag_id}",
             format!("/rest/v2/tags/{tag_id}"),
         );
+        req.path_params(&[("tag_id", tag_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -617,13 +704,21 @@ pub struct DeleteTag {
 impl DeleteTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTag",
             "/rest/v2/tags/{tag_id}",
             format!("/rest/v2/tags/{tag_id}"),
         );
+        req.path_params(&[("tag_id", tag_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -635,6 +730,7 @@ pub struct UpdateTag {
     tag_id: String,
     update_mask: Option<Vec<crate::types::UpdateTagUpdateMaskItem>>,
     body: crate::types::CreateUpdateTagRequest,
+    clear_fields: Vec<crate::types::UpdateTagUpdateMaskItem>,
 }
 impl UpdateTag {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -649,8 +745,28 @@ impl UpdateTag {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTagUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UpdateTagResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::UpdateTagResponse>,
+        crate::Error,
+    > {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -658,14 +774,14 @@ impl UpdateTag {
             "/rest/v2/tags/{tag_id}",
             format!("/rest/v2/tags/{tag_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("tag_id", tag_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -692,9 +808,11 @@ impl ListCompaniesForTagId {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. If NONE is passed in for `email`, it
     /// will check for the non-existence of that field. For the filters listed above, here are some examples:
-    /// - `filter=company_name%3D%3DCompany`
-    /// - `filter=email%3D%3Dtest@gmail.com`
-    /// - `filter=since_applied_time%3D%3D2025-04-16T20:33:02.321Z;until_applied_time%3D%3D2025-08-16T20:33:02.321Z;`
+    /// - `filter=company_name==Company`
+    /// - `filter=email==test@gmail.com`
+    /// - `filter=since_applied_time==2025-04-16T20:33:02.321Z;until_applied_time==2025-08-16T20:33:02.321Z;`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -736,6 +854,16 @@ impl ListCompaniesForTagId {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListTaggedCompaniesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListTaggedCompaniesResponse>,
+        crate::Error,
+    > {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -743,6 +871,7 @@ impl ListCompaniesForTagId {
             "/rest/v2/tags/{tag_id}/companies",
             format!("/rest/v2/tags/{tag_id}/companies"),
         );
+        req.path_params(&[("tag_id", tag_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -763,15 +892,16 @@ impl ListCompaniesForTagId {
 impl crate::runtime::Paginated for ListCompaniesForTagId {
     type Page = crate::types::ListTaggedCompaniesResponse;
     type Item = crate::types::TaggedCompany;
+    const OPERATION: &'static str = "listCompaniesForTagId";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -806,10 +936,12 @@ impl ListContactsWithTagId {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. If NONE is passed in for `email`, `given_name`, or `family_name`, it
     /// will check for the non-existence of that field. For the filters listed above, here are some examples:
-    /// - `filter=given_name%3D%3DJohn`
-    /// - `filter=family_name%3D%3DSmith`
-    /// - `filter=email%3D%3DNONE`
-    /// - `filter=since_applied_time%3D%3D2025-04-16T20:33:02.321Z;until_applied_time%3D%3D2025-08-16T20:33:02.321Z;`
+    /// - `filter=given_name==John`
+    /// - `filter=family_name==Smith`
+    /// - `filter=email==NONE`
+    /// - `filter=since_applied_time==2025-04-16T20:33:02.321Z;until_applied_time==2025-08-16T20:33:02.321Z;`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -852,6 +984,16 @@ impl ListContactsWithTagId {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListTaggedContactsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListTaggedContactsResponse>,
+        crate::Error,
+    > {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -859,6 +1001,7 @@ impl ListContactsWithTagId {
             "/rest/v2/tags/{tag_id}/contacts",
             format!("/rest/v2/tags/{tag_id}/contacts"),
         );
+        req.path_params(&[("tag_id", tag_id.as_str())]);
         req.query("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -879,15 +1022,16 @@ impl ListContactsWithTagId {
 impl crate::runtime::Paginated for ListContactsWithTagId {
     type Page = crate::types::ListTaggedContactsResponse;
     type Item = crate::types::TaggedContact;
+    const OPERATION: &'static str = "listContactsWithTagId";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -911,6 +1055,16 @@ pub struct ApplyTags {
 impl ApplyTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ApplyTagsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ApplyTagsResponse>,
+        crate::Error,
+    > {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -918,6 +1072,7 @@ impl ApplyTags {
             "/rest/v2/tags/{tag_id}/contacts:applyTags",
             format!("/rest/v2/tags/{tag_id}/contacts:applyTags"),
         );
+        req.path_params(&[("tag_id", tag_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -934,6 +1089,13 @@ pub struct RemoveTags {
 impl RemoveTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -941,6 +1103,7 @@ impl RemoveTags {
             "/rest/v2/tags/{tag_id}/contacts:removeTags",
             format!("/rest/v2/tags/{tag_id}/contacts:removeTags"),
         );
+        req.path_params(&[("tag_id", tag_id.as_str())]);
         let body = self.body;
         req.json(&body);
         self.client.transport().send_empty(req).await

@@ -38,7 +38,8 @@ impl TaskApi {
     }
     /// Retrieve Task Model
     ///
-    /// Get the custom fields for the Task object&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    /// Get the custom fields for the Task object
+    /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/tasks/model`.
     pub fn retrieve_task_model(&self) -> RetrieveTaskModel {
@@ -48,7 +49,8 @@ impl TaskApi {
     }
     /// Create a Custom Field
     ///
-    /// Creates a custom field of the specified type and options to the Task object&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    /// Creates a custom field of the specified type and options to the Task object
+    /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `POST /rest/v2/tasks/model/customFields`.
     pub fn create_task_custom_field(
@@ -62,7 +64,8 @@ impl TaskApi {
     }
     /// List Task Custom Field Groups
     ///
-    /// Retrieves a list of custom field groups for the Task record type. Optionally filter by tab_id to scope to a specific tab.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Retrieves a list of custom field groups for the Task record type. Optionally filter by tab_id to scope to a specific tab.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/tasks/model/customFields/groups`.
     pub fn list_task_custom_field_groups(&self) -> ListTaskCustomFieldGroups {
@@ -73,7 +76,8 @@ impl TaskApi {
     }
     /// Create a Task Custom Field Group
     ///
-    /// Creates a new custom field group for the Task record type. If `tab_id` is omitted, the group is added to the default 'Custom Fields' tab.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Creates a new custom field group for the Task record type. If `tab_id` is omitted, the group is added to the default 'Custom Fields' tab.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `POST /rest/v2/tasks/model/customFields/groups`.
     pub fn create_task_custom_field_group(
@@ -87,7 +91,8 @@ impl TaskApi {
     }
     /// Retrieve a Task Custom Field Group
     ///
-    /// Retrieves a single custom field group by id for the Task record type.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Retrieves a single custom field group by id for the Task record type.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/tasks/model/customFields/groups/{group_id}`.
     pub fn get_task_custom_field_group(
@@ -101,7 +106,8 @@ impl TaskApi {
     }
     /// Delete a Task Custom Field Group
     ///
-    /// Deletes a custom field group. Returns 409 Conflict if the group still contains custom fields.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Deletes a custom field group. Returns 409 Conflict if the group still contains custom fields.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `DELETE /rest/v2/tasks/model/customFields/groups/{group_id}`.
     pub fn delete_task_custom_field_group(
@@ -115,27 +121,29 @@ impl TaskApi {
     }
     /// Update a Task Custom Field Group
     ///
-    /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.&lt;br/&gt;Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
+    /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/tasks/model/customFields/groups/{group_id}`.
     pub fn update_task_custom_field_group(
         &self,
         group_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldGroupRequest,
     ) -> UpdateTaskCustomFieldGroup {
         UpdateTaskCustomFieldGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// List Task Custom Field Tabs
     ///
-    /// Retrieves a list of custom field tabs for the Task record type.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Retrieves a list of custom field tabs for the Task record type.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/tasks/model/customFields/tabs`.
     pub fn list_task_custom_field_tabs(&self) -> ListTaskCustomFieldTabs {
@@ -145,7 +153,8 @@ impl TaskApi {
     }
     /// Create a Task Custom Field Tab
     ///
-    /// Creates a new custom field tab for the Task record type.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Creates a new custom field tab for the Task record type.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `POST /rest/v2/tasks/model/customFields/tabs`.
     pub fn create_task_custom_field_tab(
@@ -159,7 +168,8 @@ impl TaskApi {
     }
     /// Retrieve a Task Custom Field Tab
     ///
-    /// Retrieves a single custom field tab by id for the Task record type.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Retrieves a single custom field tab by id for the Task record type.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `GET /rest/v2/tasks/model/customFields/tabs/{tab_id}`.
     pub fn get_task_custom_field_tab(
@@ -173,7 +183,8 @@ impl TaskApi {
     }
     /// Delete a Task Custom Field Tab
     ///
-    /// Deletes a custom field tab. Returns 409 Conflict if the tab still contains groups.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Deletes a custom field tab. Returns 409 Conflict if the tab still contains groups.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `DELETE /rest/v2/tasks/model/customFields/tabs/{tab_id}`.
     pub fn delete_task_custom_field_tab(
@@ -187,27 +198,29 @@ impl TaskApi {
     }
     /// Update a Task Custom Field Tab
     ///
-    /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.&lt;br/&gt;Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
+    /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
+    ///
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/tasks/model/customFields/tabs/{tab_id}`.
     pub fn update_task_custom_field_tab(
         &self,
         tab_id: impl Into<String>,
-        update_mask: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>,
-        >,
         body: crate::types::UpdateCustomFieldTabRequest,
     ) -> UpdateTaskCustomFieldTab {
         UpdateTaskCustomFieldTab {
             client: self.client.clone(),
             tab_id: tab_id.into(),
-            update_mask: update_mask.into_iter().map(Into::into).collect(),
+            update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Delete a Custom Field
     ///
-    /// Deletes a Custom Field from the Task object&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    /// Deletes a Custom Field from the Task object
+    /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
     /// Sends `DELETE /rest/v2/tasks/model/customFields/{custom_field_id}`.
     pub fn delete_task_custom_field(
@@ -221,9 +234,10 @@ impl TaskApi {
     }
     /// Update a Task's Custom Field
     ///
-    /// Updates a custom field of the specified type and options to the Task object.&lt;br/&gt;Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
+    /// Updates a custom field of the specified type and options to the Task object.
+    /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/tasks/model/customFields/{custom_field_id}`.
     pub fn update_task_custom_field(
@@ -236,6 +250,7 @@ impl TaskApi {
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Retrieve a Task
@@ -265,7 +280,7 @@ impl TaskApi {
     ///
     /// Updates a task with only the values provided in the request.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /rest/v2/tasks/{task_id}`.
     pub fn update_task(
@@ -279,6 +294,7 @@ impl TaskApi {
             update_mask: None,
             fields: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -309,27 +325,29 @@ impl ListTasks {
     ///
     /// Operators must be URL-encoded (`==` → `%3D%3D`, `>` → `%3E`, `<` → `%3C`).
     /// For the filters listed above, here are some examples:
-    /// - `filter=contact_id%3D%3D123`
-    /// - `filter=has_due_date%3D%3Dtrue`
-    /// - `filter=is_completed%3D%3Dtrue`
-    /// - `filter=user_id%3D%3D321`
-    /// - `filter=opportunity_id%3D%3D321`
-    /// - `filter=task_ids%3D%3D1,2,3`
-    /// - `filter=priority%3D%3DCRITICAL`
-    /// - `filter=since_time%3D%3D2025-04-16T20:33:02.321Z;`
-    /// - `filter=until_time%3D%3D2025-08-16T20:33:02.321Z;`
-    /// - `filter=id%3E5`                  (id &gt; 5)
-    /// - `filter=id%3C%3D100`              (id &lt;= 100)
-    /// - `filter=title%3D%3DFollow%2A`     (title starts with "Follow")
+    /// - `filter=contact_id==123`
+    /// - `filter=has_due_date==true`
+    /// - `filter=is_completed==true`
+    /// - `filter=user_id==321`
+    /// - `filter=opportunity_id==321`
+    /// - `filter=task_ids==1,2,3`
+    /// - `filter=priority==CRITICAL`
+    /// - `filter=since_time==2025-04-16T20:33:02.321Z;`
+    /// - `filter=until_time==2025-08-16T20:33:02.321Z;`
+    /// - `filter=id>5`                  (id > 5)
+    /// - `filter=id<=100`              (id <= 100)
+    /// - `filter=title==Follow*`     (title starts with "Follow")
     ///
-    /// **Custom fields:** tasks may also be filtered by any custom field defined on the Task record, referenced by its field name (e.g. `filter=cf_priority%3D%3D10`). Both indexed and non-indexed custom fields are filterable. Operators must be URL-encoded, same as the standard fields above. The supported operator and value depend on the field's data type:
-    /// - Text-like fields (Text, Text Area, Name, Email, Website, Phone, Social Security Number) and choice fields with text options (Dropdown, Radio, State) — equals (`==`) and prefix wildcard (e.g. `cf_company%3D%3DAcme%2A`)
+    /// **Custom fields:** tasks may also be filtered by any custom field defined on the Task record, referenced by its field name (e.g. `filter=cf_priority==10`). Both indexed and non-indexed custom fields are filterable. Operators must be URL-encoded, same as the standard fields above. The supported operator and value depend on the field's data type:
+    /// - Text-like fields (Text, Text Area, Name, Email, Website, Phone, Social Security Number) and choice fields with text options (Dropdown, Radio, State) — equals (`==`) and prefix wildcard (e.g. `cf_company==Acme*`)
     /// - Numeric fields (Whole Number, Decimal, Currency, Percent, Year, Month, Day of Week, User) — equals and comparison (`==`, `>`, `<`, `>=`, `<=`)
-    /// - Date and Date/Time fields — equals and comparison; the value must be a full ISO-8601 date-time with milliseconds and a timezone offset (e.g. `cf_renewDate%3C%3D2026-01-01T00:00:00.000Z`). Date-only values such as `2026-01-01` are rejected
+    /// - Date and Date/Time fields — equals and comparison; the value must be a full ISO-8601 date-time with milliseconds and a timezone offset (e.g. `cf_renewDate<=2026-01-01T00:00:00.000Z`). Date-only values such as `2026-01-01` are rejected
     /// - Yes/No fields — equals only, value `0` (No) or `1` (Yes)
     /// - Drilldown fields — equals only, integer value
-    /// - Multi-select fields (List Box, User List Box) — equals only, matched as a contains search over the stored selections (e.g. `cf_tags%3D%3Dred`)
+    /// - Multi-select fields (List Box, User List Box) — equals only, matched as a contains search over the stored selections (e.g. `cf_tags==red`)
     ///   A custom field that does not exist, an operator unsupported for the field's type, or a value that does not match the field's type returns `400 Bad Request`.
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -380,6 +398,16 @@ impl ListTasks {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListTasksResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListTasksResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTasks",
@@ -407,15 +435,16 @@ impl ListTasks {
 impl crate::runtime::Paginated for ListTasks {
     type Page = crate::types::ListTasksResponse;
     type Item = crate::types::Task;
+    const OPERATION: &'static str = "listTasks";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -449,6 +478,13 @@ impl CreateTask {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Task>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTask",
@@ -470,6 +506,13 @@ pub struct RetrieveTaskModel {
 impl RetrieveTaskModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveTaskModel",
@@ -491,6 +534,16 @@ impl CreateTaskCustomField {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateCustomFieldResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CreateCustomFieldResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTaskCustomField",
@@ -521,6 +574,16 @@ impl ListTaskCustomFieldGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTaskCustomFieldGroups",
@@ -541,6 +604,13 @@ pub struct CreateTaskCustomFieldGroup {
 impl CreateTaskCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTaskCustomFieldGroup",
@@ -562,13 +632,21 @@ pub struct GetTaskCustomFieldGroup {
 impl GetTaskCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getTaskCustomFieldGroup",
             "/rest/v2/tasks/model/customFields/groups/{group_id}",
             format!("/rest/v2/tasks/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -582,13 +660,21 @@ pub struct DeleteTaskCustomFieldGroup {
 impl DeleteTaskCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTaskCustomFieldGroup",
             "/rest/v2/tasks/model/customFields/groups/{group_id}",
             format!("/rest/v2/tasks/model/customFields/groups/{group_id}"),
         );
+        req.path_params(&[("group_id", group_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -598,12 +684,42 @@ impl DeleteTaskCustomFieldGroup {
 pub struct UpdateTaskCustomFieldGroup {
     client: crate::Client,
     group_id: String,
-    update_mask: Vec<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
+    clear_fields: Vec<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>,
 }
 impl UpdateTaskCustomFieldGroup {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -611,7 +727,14 @@ impl UpdateTaskCustomFieldGroup {
             "/rest/v2/tasks/model/customFields/groups/{group_id}",
             format!("/rest/v2/tasks/model/customFields/groups/{group_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("group_id", group_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -628,6 +751,16 @@ impl ListTaskCustomFieldTabs {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTaskCustomFieldTabs",
@@ -647,6 +780,13 @@ pub struct CreateTaskCustomFieldTab {
 impl CreateTaskCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTaskCustomFieldTab",
@@ -668,13 +808,21 @@ pub struct GetTaskCustomFieldTab {
 impl GetTaskCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getTaskCustomFieldTab",
             "/rest/v2/tasks/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/tasks/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -688,13 +836,21 @@ pub struct DeleteTaskCustomFieldTab {
 impl DeleteTaskCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTaskCustomFieldTab",
             "/rest/v2/tasks/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/tasks/model/customFields/tabs/{tab_id}"),
         );
+        req.path_params(&[("tab_id", tab_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -704,12 +860,42 @@ impl DeleteTaskCustomFieldTab {
 pub struct UpdateTaskCustomFieldTab {
     client: crate::Client,
     tab_id: String,
-    update_mask: Vec<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>,
+    update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
+    clear_fields: Vec<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>,
 }
 impl UpdateTaskCustomFieldTab {
+    /// Comma-separated list of fields to update
+    ///
+    /// Sets the query parameter `update_mask`.
+    pub fn update_mask(
+        mut self,
+        update_mask: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -717,7 +903,14 @@ impl UpdateTaskCustomFieldTab {
             "/rest/v2/tasks/model/customFields/tabs/{tab_id}",
             format!("/rest/v2/tasks/model/customFields/tabs/{tab_id}"),
         );
-        req.query_repeat("update_mask", &self.update_mask);
+        req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -733,13 +926,21 @@ pub struct DeleteTaskCustomField {
 impl DeleteTaskCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTaskCustomField",
             "/rest/v2/tasks/model/customFields/{custom_field_id}",
             format!("/rest/v2/tasks/model/customFields/{custom_field_id}"),
         );
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -751,6 +952,7 @@ pub struct UpdateTaskCustomField {
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
+    clear_fields: Vec<crate::types::UpdateTaskCustomFieldUpdateMaskItem>,
 }
 impl UpdateTaskCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -765,8 +967,28 @@ impl UpdateTaskCustomField {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTaskCustomFieldUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -774,14 +996,14 @@ impl UpdateTaskCustomField {
             "/rest/v2/tasks/model/customFields/{custom_field_id}",
             format!("/rest/v2/tasks/model/customFields/{custom_field_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -808,6 +1030,13 @@ impl GetTask {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Task>, crate::Error> {
         let task_id = crate::runtime::encode_path(&self.task_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -815,6 +1044,7 @@ impl GetTask {
             "/rest/v2/tasks/{task_id}",
             format!("/rest/v2/tasks/{task_id}"),
         );
+        req.path_params(&[("task_id", task_id.as_str())]);
         req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
     }
@@ -829,13 +1059,21 @@ pub struct DeleteTask {
 impl DeleteTask {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let task_id = crate::runtime::encode_path(&self.task_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTask",
             "/rest/v2/tasks/{task_id}",
             format!("/rest/v2/tasks/{task_id}"),
         );
+        req.path_params(&[("task_id", task_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -848,6 +1086,7 @@ pub struct UpdateTask {
     update_mask: Option<Vec<crate::types::UpdateTaskUpdateMaskItem>>,
     fields: Option<Vec<String>>,
     body: crate::types::CreateUpdateTaskRequest,
+    clear_fields: Vec<crate::types::UpdateTaskUpdateMaskItem>,
 }
 impl UpdateTask {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -872,8 +1111,28 @@ impl UpdateTask {
         self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTaskUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UpdateTaskResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::UpdateTaskResponse>,
+        crate::Error,
+    > {
         let task_id = crate::runtime::encode_path(&self.task_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -881,14 +1140,14 @@ impl UpdateTask {
             "/rest/v2/tasks/{task_id}",
             format!("/rest/v2/tasks/{task_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &[]),
-            );
-        }
+        req.path_params(&[("task_id", task_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &[]),
+            &self.clear_fields,
+        );
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);

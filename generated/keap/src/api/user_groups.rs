@@ -40,6 +40,16 @@ impl ListUserGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListUserGroupsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listUserGroups",
@@ -59,13 +69,21 @@ pub struct GetUserGroup {
 impl GetUserGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UserGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::UserGroup>, crate::Error> {
         let user_group_id = crate::runtime::encode_path(&self.user_group_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserGroup",
             "/rest/v2/userGroups/{user_group_id}",
             format!("/rest/v2/userGroups/{user_group_id}"),
         );
+        req.path_params(&[("user_group_id", user_group_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }

@@ -48,7 +48,7 @@ impl UsersApi {
     ///
     /// Updates information on a specific User
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// The spec's `update_mask` cannot name `title`: a derived mask leaves it out, so Keap does not change it.
     ///
@@ -63,6 +63,7 @@ impl UsersApi {
             user_id: user_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// Get User email signature
@@ -86,6 +87,16 @@ pub struct GetUserInfo {
 impl GetUserInfo {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::GetUserInfoResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetUserInfoResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserInfo",
@@ -116,8 +127,10 @@ impl ListPaginatedUsers {
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`.
     /// For the filters listed above, here are some examples:
-    /// - `filter=given_name%3D%3DMary`
-    /// - `filter=user_ids%3D%3D123%3Bgiven_name%3D%3DSmith`
+    /// - `filter=given_name==Mary`
+    /// - `filter=user_ids==123;given_name==Smith`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -159,6 +172,16 @@ impl ListPaginatedUsers {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUsersPaginatedResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListUsersPaginatedResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listPaginatedUsers",
@@ -185,15 +208,16 @@ impl ListPaginatedUsers {
 impl crate::runtime::Paginated for ListPaginatedUsers {
     type Page = crate::types::ListUsersPaginatedResponse;
     type Item = crate::types::User;
+    const OPERATION: &'static str = "listPaginatedUsers";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -216,13 +240,21 @@ pub struct GetUserById {
 impl GetUserById {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::User, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::User>, crate::Error> {
         let user_id = crate::runtime::encode_path(&self.user_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserById",
             "/rest/v2/users/{user_id}",
             format!("/rest/v2/users/{user_id}"),
         );
+        req.path_params(&[("user_id", user_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -234,6 +266,7 @@ pub struct UpdateUser {
     user_id: String,
     update_mask: Option<Vec<crate::types::UpdateUserUpdateMaskItem>>,
     body: crate::types::UpdateUserRequest,
+    clear_fields: Vec<crate::types::UpdateUserUpdateMaskItem>,
 }
 impl UpdateUser {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -248,8 +281,25 @@ impl UpdateUser {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateUserUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::User, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::User>, crate::Error> {
         let user_id = crate::runtime::encode_path(&self.user_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -257,14 +307,14 @@ impl UpdateUser {
             "/rest/v2/users/{user_id}",
             format!("/rest/v2/users/{user_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(&self.body, &["title"]),
-            );
-        }
+        req.path_params(&[("user_id", user_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &["title"]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -280,13 +330,21 @@ pub struct GetUserSignature {
 impl GetUserSignature {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let user_id = crate::runtime::encode_path(&self.user_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserSignature",
             "/rest/v2/users/{user_id}/signature",
             format!("/rest/v2/users/{user_id}/signature"),
         );
+        req.path_params(&[("user_id", user_id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }

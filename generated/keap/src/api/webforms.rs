@@ -56,8 +56,10 @@ impl ListWebforms {
     ///
     /// You will need to apply the `==` operator to check the equality of one of the filters with your searched
     /// word, in the encoded form `%3D%3D`. For the filters listed above, here are some examples:
-    /// - `filter=name%3D%3DContact Us`
-    /// - `filter=webform_type%3D%3Dlegacy`
+    /// - `filter=name==Contact Us`
+    /// - `filter=webform_type==legacy`
+    ///
+    /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
@@ -98,6 +100,16 @@ impl ListWebforms {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::ListWebformsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListWebformsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listWebforms",
@@ -124,15 +136,16 @@ impl ListWebforms {
 impl crate::runtime::Paginated for ListWebforms {
     type Page = crate::types::ListWebformsResponse;
     type Item = crate::types::Webform;
+    const OPERATION: &'static str = "listWebforms";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -155,6 +168,13 @@ pub struct GetHtml {
 impl GetHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let webform_id = crate::runtime::encode_path(&self.webform_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -162,6 +182,7 @@ impl GetHtml {
             "/rest/v2/webforms/{webform_id}:data",
             format!("/rest/v2/webforms/{webform_id}:data"),
         );
+        req.path_params(&[("webform_id", webform_id.as_str())]);
         req.accept("text/html");
         self.client.transport().send_text(req).await
     }

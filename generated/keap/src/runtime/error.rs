@@ -15,8 +15,12 @@ pub enum Error {
     Transport {
         /// The operationId.
         operation: &'static str,
-        /// What went wrong underneath.
+        /// What went wrong underneath (shown in this error's `Display`, so it is not
+        /// repeated as its `source()`).
         source: reqwest::Error,
+        /// Whether an attempt may have reached the server: `false` only when every attempt
+        /// failed to connect. See [`Error::maybe_sent`].
+        maybe_sent: bool,
     },
     /// A 2xx response body did not match the type the spec promises.
     Decode {
@@ -38,6 +42,14 @@ pub enum Error {
         window: super::Window,
         /// When it has room again.
         resets_at: std::time::SystemTime,
+    },
+    /// A list's server handed out a page token this listing had already fetched: following
+    /// it would loop. The pages before it were yielded; the stream ends here.
+    Pagination {
+        /// The operationId.
+        operation: &'static str,
+        /// The repeated token.
+        token: String,
     },
     /// Authentication failed: the OAuth2 token could not be refreshed. The message says
     /// what to do.
@@ -61,13 +73,86 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The server answered 404: the record does not exist (or the key cannot see it).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// Keap's quota stopped the request: the server answered 429 (after the client's own
+    /// retries), or the client's quota had no room within `max_wait` ([`Error::QuotaExhausted`],
+    /// nothing sent). Either way the server did not act on it.
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, Error::QuotaExhausted { .. }) || self.status() == Some(429)
+    }
+
+    /// The credentials were refused: token refresh failed ([`Error::Auth`]), or the server
+    /// answered 401 or 403.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Error::Auth(..)) || matches!(self.status(), Some(401 | 403))
+    }
+
+    /// The same request may succeed later without any change: a transport failure, a 429,
+    /// a 500, 502, 503 or 504, an exhausted quota (after its `resets_at`). The client has
+    /// already retried what was safe to retry; before sending a non-idempotent request
+    /// (POST, PATCH) again, check [`Error::maybe_sent`] too.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::QuotaExhausted { .. } => true,
+            Error::Api(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have reached the server, so that it may have taken effect:
+    /// `true` for every answer the server gave (even an error: a 429 or 401 means Keap did
+    /// not act on it), for a decode failure, and for a transport failure after the
+    /// connection was made (a timeout, a dropped connection: the server may have done the
+    /// work). `false` when nothing was sent: no attempt could connect, the quota had no
+    /// room, the request was invalid, the token could not be refreshed, or the listing
+    /// stopped on a repeated page token.
+    pub fn maybe_sent(&self) -> bool {
+        match self {
+            Error::Api(_) | Error::Decode { .. } => true,
+            Error::Transport { maybe_sent, .. } => *maybe_sent,
+            _ => false,
+        }
+    }
+
+    /// Keap's `x-request-id` of the response, for support tickets.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Writes `e` and every error under it, once each, skipping a cause that only repeats the
+/// text before it.
+pub(crate) fn write_chain(f: &mut fmt::Formatter<'_>, e: &dyn std::error::Error) -> fmt::Result {
+    let mut last = e.to_string();
+    f.write_str(&last)?;
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !last.contains(&text) {
+            write!(f, ": {text}")?;
+        }
+        last = text;
+        next = cause.source();
+    }
+    Ok(())
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api(e) => e.fmt(f),
-            Error::Transport { operation, source } => write!(f, "{operation}: request failed: {source}"),
+            Error::Transport { operation, source, .. } => {
+                write!(f, "{operation}: request failed: ")?;
+                write_chain(f, source)
+            }
             Error::Decode { operation, status, path, message, snippet } => write!(
                 f,
                 "{operation}: HTTP {status} response did not decode at `{path}`: {message} (near `{snippet}`)"
@@ -76,6 +161,11 @@ impl fmt::Display for Error {
                 let secs = resets_at.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 write!(f, "the {window} quota is used up until {secs} (Unix time); nothing was sent")
             }
+            Error::Pagination { operation, token } => write!(
+                f,
+                "{operation}: the server sent page token `{token}` again, after that page was fetched; \
+                 following it would loop, so the listing stops here"
+            ),
             Error::Auth(m) => write!(f, "authentication: {m}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(m) => write!(f, "client configuration: {m}"),
@@ -83,14 +173,9 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Transport { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+// No `source()`: `Display` already shows the whole cause, and a reporter that walks
+// sources would print it twice.
+impl std::error::Error for Error {}
 
 /// A non-2xx response.
 #[derive(Debug, Clone)]
@@ -105,6 +190,8 @@ pub struct ApiError {
     pub raw: String,
     /// Response headers.
     pub headers: Vec<(String, String)>,
+    /// Keap's `x-request-id` response header, when present: quote it to Keap's support.
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
@@ -128,6 +215,9 @@ impl fmt::Display for ApiError {
         }
         if let Some(c) = &self.body.code {
             write!(f, " (code {c})")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 
 use super::error::Error;
 use futures_core::Stream;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -17,9 +17,14 @@ pub trait Paginated: Clone + Send + Unpin + Sized + 'static {
     type Page: Send + Unpin + 'static;
     /// One item of a page.
     type Item: Send + Unpin + 'static;
+    /// The operationId, for errors.
+    const OPERATION: &'static str;
     /// The request for the page after `page` (which this request fetched), or `None` when
     /// `page` was the last.
     fn next_request(&self, page: &Self::Page) -> Option<Self>;
+    /// Where this request starts: its page token (or offset, for offset lists); `None` for
+    /// the first page.
+    fn cursor(&self) -> Option<String>;
     /// Sends the request for one page.
     fn fetch(self) -> impl Future<Output = Result<Self::Page, Error>> + Send + 'static;
     /// The page's items.
@@ -27,9 +32,9 @@ pub trait Paginated: Clone + Send + Unpin + Sized + 'static {
 }
 
 /// The token to send for the next page: `received`, unless it is missing or empty (the
-/// last page) or the token just `sent` (a server repeating itself would loop forever).
-pub fn next_token(sent: Option<&str>, received: Option<&str>) -> Option<String> {
-    received.filter(|t| !t.is_empty() && Some(*t) != sent).map(str::to_owned)
+/// last page). A token already sent in this listing is caught by [`Pages`].
+pub fn next_token(received: Option<&str>) -> Option<String> {
+    received.filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
 /// The offset of the next page: past the `received` items, unless the page was empty,
@@ -55,20 +60,46 @@ enum State<R: Paginated> {
 
 /// Every page of a list, in order: a [`Stream`], or call [`Pages::next_page`]. Each page
 /// is one request, so the client's quota applies to each.
+///
+/// A failed page is yielded as an `Err` and the stream stays on it: polling again sends
+/// that page's request again (each attempt within the client's retry policy), so a list
+/// never ends early because of an error. A server that hands out a page token this
+/// listing already fetched (`x, y, x`) gets [`Error::Pagination`], not a silent end or an
+/// endless loop; the stream ends after it. [`Pages::page_token`] says where to resume.
 pub struct Pages<R: Paginated> {
     state: State<R>,
+    /// The cursor of the request in `state`.
+    cursor: Option<String>,
+    /// Every cursor sent in this listing.
+    seen: HashSet<String>,
 }
 
 impl<R: Paginated> Pages<R> {
     /// Pages of `request`, starting where it points (the first page unless its token or
     /// offset is set).
     pub fn new(request: R) -> Self {
-        Pages { state: State::Next(request) }
+        Pages { cursor: request.cursor(), state: State::Next(request), seen: HashSet::new() }
     }
 
     /// The next page, or `None` after the last.
     pub async fn next_page(&mut self) -> Option<Result<R::Page, Error>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The page token (for offset lists, the offset) of the page this stream fetches
+    /// next, or is fetching, or failed to fetch; `None` for the first page and once the
+    /// list is done. Store it to resume later with the builder's `.page_token(...)`.
+    pub fn page_token(&self) -> Option<&str> {
+        match self.state {
+            State::Done => None,
+            _ => self.cursor.as_deref(),
+        }
+    }
+
+    /// Whether the last page has been yielded (or the listing stopped on a repeated
+    /// token).
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done)
     }
 }
 
@@ -81,6 +112,11 @@ impl<R: Paginated> Stream for Pages<R> {
             match std::mem::replace(&mut this.state, State::Done) {
                 State::Done => return Poll::Ready(None),
                 State::Next(request) => {
+                    if let Some(token) = this.cursor.as_ref().filter(|c| this.seen.contains(*c)) {
+                        // Following it would fetch the same pages again, forever.
+                        let e = Error::Pagination { operation: R::OPERATION, token: token.clone() };
+                        return Poll::Ready(Some(Err(e)));
+                    }
                     this.state = State::Fetching(Box::pin(request.clone().fetch()), request);
                 }
                 State::Fetching(mut fetch, sent) => match fetch.as_mut().poll(cx) {
@@ -88,9 +124,17 @@ impl<R: Paginated> Stream for Pages<R> {
                         this.state = State::Fetching(fetch, sent);
                         return Poll::Pending;
                     }
-                    Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(e))),
+                    // Stay on this page: the next poll asks for it again.
+                    Poll::Ready(Err(e)) => {
+                        this.state = State::Next(sent);
+                        return Poll::Ready(Some(Err(e)));
+                    }
                     Poll::Ready(Ok(page)) => {
+                        if let Some(c) = this.cursor.take() {
+                            this.seen.insert(c);
+                        }
                         if let Some(next) = sent.next_request(&page) {
+                            this.cursor = next.cursor();
                             this.state = State::Next(next);
                         }
                         return Poll::Ready(Some(Ok(page)));
@@ -102,15 +146,30 @@ impl<R: Paginated> Stream for Pages<R> {
 }
 
 /// Every item of every page of a list, in order: a [`Stream`], or call [`Items::next_item`].
+/// Like [`Pages`], an error is yielded and the stream stays usable: polling again retries
+/// the failed page.
 pub struct Items<R: Paginated> {
     pages: Pages<R>,
     buffer: VecDeque<R::Item>,
+    /// The cursor of the page the buffered items came from.
+    buffered_from: Option<String>,
 }
 
 impl<R: Paginated> Items<R> {
     /// Items of `request`'s pages.
     pub fn new(request: R) -> Self {
-        Items { pages: Pages::new(request), buffer: VecDeque::new() }
+        Items { pages: Pages::new(request), buffer: VecDeque::new(), buffered_from: None }
+    }
+
+    /// Where to resume so that no item is missed: the page token of the page the items
+    /// not yet yielded come from (a resumed listing may repeat items of that page, never
+    /// skip any); `None` for the first page and once the list is done.
+    pub fn page_token(&self) -> Option<&str> {
+        if self.buffer.is_empty() {
+            self.pages.page_token()
+        } else {
+            self.buffered_from.as_deref()
+        }
     }
 
     /// The next item, or `None` after the last.
@@ -137,8 +196,12 @@ impl<R: Paginated> Stream for Items<R> {
             if let Some(item) = this.buffer.pop_front() {
                 return Poll::Ready(Some(Ok(item)));
             }
+            let from = this.pages.cursor.clone();
             match Pin::new(&mut this.pages).poll_next(cx) {
-                Poll::Ready(Some(Ok(page))) => this.buffer.extend(R::into_items(page)),
+                Poll::Ready(Some(Ok(page))) => {
+                    this.buffered_from = from;
+                    this.buffer.extend(R::into_items(page));
+                }
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,
@@ -150,14 +213,119 @@ impl<R: Paginated> Stream for Items<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+
+    type Answer = Result<(Vec<u32>, Option<&'static str>), u16>;
+
+    /// A list served from a script: each fetch takes the next answer.
+    #[derive(Clone)]
+    struct Scripted {
+        token: Option<String>,
+        answers: Arc<Mutex<VecDeque<Answer>>>,
+        sent: Arc<Mutex<Vec<Option<String>>>>,
+    }
+
+    impl Paginated for Scripted {
+        type Page = (Vec<u32>, Option<&'static str>);
+        type Item = u32;
+        const OPERATION: &'static str = "listThings";
+        fn next_request(&self, page: &Self::Page) -> Option<Self> {
+            let token = next_token(page.1)?;
+            Some(Scripted { token: Some(token), ..self.clone() })
+        }
+        fn cursor(&self) -> Option<String> {
+            self.token.clone()
+        }
+        fn fetch(self) -> impl Future<Output = Result<Self::Page, Error>> + Send + 'static {
+            self.sent.lock().unwrap().push(self.token.clone());
+            let answer = self.answers.lock().unwrap().pop_front().expect("no more answers");
+            async move { answer.map_err(|status| Error::invalid(format!("HTTP {status}"))) }
+        }
+        fn into_items(page: Self::Page) -> Vec<u32> {
+            page.0
+        }
+    }
+
+    fn scripted(answers: Vec<Answer>) -> Scripted {
+        Scripted { token: None, answers: Arc::new(Mutex::new(answers.into())), sent: Arc::default() }
+    }
 
     #[test]
-    fn tokens_end_when_missing_empty_or_repeated() {
-        assert_eq!(next_token(None, Some("b")), Some("b".into()));
-        assert_eq!(next_token(Some("a"), Some("b")), Some("b".into()));
-        assert_eq!(next_token(Some("a"), Some("a")), None);
-        assert_eq!(next_token(Some("a"), Some("")), None);
-        assert_eq!(next_token(Some("a"), None), None);
+    fn tokens_end_when_missing_or_empty() {
+        assert_eq!(next_token(Some("b")), Some("b".into()));
+        assert_eq!(next_token(Some("")), None);
+        assert_eq!(next_token(None), None);
+    }
+
+    #[test]
+    fn an_error_is_yielded_and_polling_again_retries_the_same_page() {
+        let list = scripted(vec![Ok((vec![1, 2], Some("p2"))), Err(503), Ok((vec![3], Some("p3"))), Ok((vec![4], None))]);
+        let sent = list.sent.clone();
+        let mut items = Items::new(list);
+        let mut next = || futures_now(items.next_item());
+        assert_eq!(next().unwrap().unwrap(), 1);
+        assert_eq!(next().unwrap().unwrap(), 2);
+        let e = next().unwrap().unwrap_err();
+        assert!(e.to_string().contains("HTTP 503"), "{e}");
+        assert_eq!(items.page_token(), Some("p2"), "resume at the page that failed");
+        let mut rest = Vec::new();
+        while let Some(item) = futures_now(items.next_item()) {
+            rest.push(item.unwrap());
+        }
+        assert_eq!(rest, [3, 4]);
+        assert_eq!(*sent.lock().unwrap(), [None, Some("p2".into()), Some("p2".into()), Some("p3".into())]);
+    }
+
+    /// Polls a future that is ready at once (the scripted fetches are).
+    fn futures_now<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let waker = std::task::Waker::noop();
+        match f.as_mut().poll(&mut Context::from_waker(waker)) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("scripted fetches never wait"),
+        }
+    }
+
+    #[test]
+    fn a_token_already_fetched_is_an_error_not_an_end_or_a_loop() {
+        // x, y, x, y, ... : the third page would be the second again.
+        let answers = (0..50).map(|i| Ok((vec![i], Some(if i % 2 == 0 { "x" } else { "y" })))).collect();
+        let list = scripted(answers);
+        let sent = list.sent.clone();
+        let mut pages = Pages::new(list);
+        let mut got = Vec::new();
+        let mut errors = Vec::new();
+        for _ in 0..50 {
+            match futures_now(pages.next_page()) {
+                Some(Ok(page)) => got.push(page.0[0]),
+                Some(Err(e)) => errors.push(e.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(got, [0, 1, 2], "pages for none, x and y");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("listThings") && errors[0].contains("`x`"), "{}", errors[0]);
+        assert!(pages.is_done());
+        assert_eq!(sent.lock().unwrap().len(), 3, "the repeated token is never sent");
+        // The same token twice in a row.
+        let mut pages = Pages::new(scripted(vec![Ok((vec![1], Some("a"))), Ok((vec![2], Some("a")))]));
+        assert!(futures_now(pages.next_page()).unwrap().is_ok());
+        assert!(futures_now(pages.next_page()).unwrap().is_ok());
+        assert!(matches!(futures_now(pages.next_page()), Some(Err(Error::Pagination { .. }))));
+        assert!(futures_now(pages.next_page()).is_none());
+    }
+
+    #[test]
+    fn a_listing_can_resume_from_its_page_token() {
+        let mut pages = Pages::new(scripted(vec![Ok((vec![1], Some("t2"))), Err(500)]));
+        futures_now(pages.next_page()).unwrap().unwrap();
+        assert!(futures_now(pages.next_page()).unwrap().is_err());
+        let token = pages.page_token().unwrap().to_owned();
+        let resumed = Scripted { token: Some(token), ..scripted(vec![Ok((vec![2], None))]) };
+        let mut pages = Pages::new(resumed);
+        assert_eq!(futures_now(pages.next_page()).unwrap().unwrap().0, [2]);
+        assert!(futures_now(pages.next_page()).is_none());
+        assert_eq!(pages.page_token(), None);
     }
 
     #[test]

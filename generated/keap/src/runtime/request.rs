@@ -196,6 +196,65 @@ impl Request {
         }
     }
 
+    /// Adds a partial update's `update_mask` (comma-joined when `csv`, else repeated): the
+    /// caller's `explicit` mask if given, else the fields the request `set`; either way
+    /// with the fields to `clear` (masked but not sent, so Keap empties them). Refuses a
+    /// field both set and cleared, and a derived mask with nothing in it: without a mask
+    /// Keap replaces the whole record, wiping lists the caller never mentioned.
+    pub fn update_mask<T: ToParam>(
+        &mut self,
+        name: &'static str,
+        csv: bool,
+        explicit: Option<&[T]>,
+        set: Vec<String>,
+        clear: &[T],
+    ) {
+        let clear = clear.to_params();
+        if let Some(both) = clear.iter().find(|c| set.iter().any(|s| s == c.as_ref())) {
+            self.error = Some(Error::invalid(format!(
+                "{}: `{both}` is both set and cleared; set it or clear it",
+                self.operation
+            )));
+            return;
+        }
+        let mut mask: Vec<Cow<'_, str>> = match explicit {
+            Some(e) => e.to_params(),
+            None => set.iter().map(|s| Cow::Borrowed(s.as_str())).collect(),
+        };
+        for c in clear {
+            if !mask.contains(&c) {
+                mask.push(c);
+            }
+        }
+        if explicit.is_none() && mask.is_empty() {
+            self.error = Some(Error::invalid(format!(
+                "{}: nothing to update: the body sets no field and none is cleared, and without an \
+                 `update_mask` Keap would replace the whole record; set a field, name fields to \
+                 empty with `.clear_fields(...)`, or pass `.update_mask(...)` yourself",
+                self.operation
+            )));
+            return;
+        }
+        let mask: Vec<String> = mask.into_iter().map(Cow::into_owned).collect();
+        if csv {
+            self.query_csv(name, &mask);
+        } else {
+            self.query_repeat(name, &mask);
+        }
+    }
+
+    /// Refuses empty (or blank) path parameters, given encoded: `/contacts/` with no id is
+    /// another endpoint.
+    pub fn path_params(&mut self, params: &[(&'static str, &str)]) {
+        let blank = |v: &str| percent_encoding::percent_decode_str(v).decode_utf8_lossy().trim().is_empty();
+        if let Some((name, _)) = params.iter().find(|(_, v)| blank(v)) {
+            self.error = Some(Error::invalid(format!(
+                "{}: path parameter `{name}` is empty; it would send `{}` to another endpoint",
+                self.operation, self.path
+            )));
+        }
+    }
+
     /// Adds a header, unless the value is absent.
     pub fn header(&mut self, name: &'static str, value: &impl ToParam) {
         if let Some(v) = value.to_param() {

@@ -21,6 +21,7 @@ pub struct CreateTask {
     pub owner_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateTaskPriority>,
+    /// Allowed values: `5`, `10` (as the spec lists them).
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
@@ -49,8 +50,8 @@ pub enum CreateTaskPriority {
     Low,
     /// `HIGH`
     High,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl CreateTaskPriority {
@@ -65,8 +66,8 @@ pub enum ListTasksFieldsItem {
     Title,
     /// `due_time`
     DueTime,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ListTasksFieldsItem {
@@ -86,22 +87,43 @@ pub struct ListTasksResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tasks: Option<Vec<Task>>,
 }
 /// Spec: `/components/schemas/RemindTime`
-pub type RemindTime = i32;
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RemindTime {
+    /// `5`
+    V5,
+    /// `10`
+    V10,
+    /// A value this version of the crate does not list. Sent back as the
+    /// number it holds; the server may refuse it.
+    Unknown(i64),
+}
+impl RemindTime {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, i64)] = &[(Self::V5, 5), (Self::V10, 10)];
+}
+crate::runtime::int_enum!(RemindTime);
 /// Spec: `/paths/~1rest~1v2~1reminders/post/requestBody/content/application~1json/schema`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetReminderBody {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
-    pub remind_time_mins: RemindTime,
+    /// Allowed values: `5`, `10` (as the spec lists them).
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    #[serde(default, deserialize_with = "crate::runtime::lenient_option_number")]
+    pub remind_time_mins: Option<RemindTime>,
 }
 impl SetReminderBody {
     /// A value with the required fields set and the others empty.
     pub fn new(remind_time_mins: impl Into<RemindTime>) -> Self {
         Self {
-            remind_time_mins: remind_time_mins.into(),
+            remind_time_mins: Some(remind_time_mins.into()),
         }
     }
 }
@@ -122,6 +144,7 @@ pub struct Task {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
+    /// Allowed values: `5`, `10` (as the spec lists them).
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
@@ -148,8 +171,8 @@ pub enum TaskPriority {
     Low,
     /// `HIGH`
     High,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TaskPriority {
@@ -166,8 +189,8 @@ pub enum UpdateTaskUpdateMaskItem {
     DueTime,
     /// `priority`
     Priority,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateTaskUpdateMaskItem {

@@ -14,8 +14,8 @@ pub enum ListTasksStatus {
     Open,
     /// `DONE`
     Done,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl ListTasksStatus {
@@ -28,12 +28,13 @@ crate::runtime::string_enum!(ListTasksStatus);
 pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
+    /// Allowed values: `5`, `10` (as the spec lists them).
     #[serde(
         default,
         deserialize_with = "crate::runtime::lenient_option_number",
         skip_serializing_if = "Option::is_none",
     )]
-    pub remind_time_mins: Option<i32>,
+    pub remind_time_mins: Option<TaskRemindTimeMins>,
     #[serde(
         rename = "type",
         default,
@@ -58,8 +59,8 @@ pub enum TaskPriority {
     Low,
     /// `HIGH`
     High,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TaskPriority {
@@ -67,6 +68,22 @@ impl TaskPriority {
     pub const VALUES: &[(Self, &str)] = &[(Self::Low, "LOW"), (Self::High, "HIGH")];
 }
 crate::runtime::string_enum!(TaskPriority);
+/// Spec: `/components/schemas/Task/properties/remind_time_mins`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TaskRemindTimeMins {
+    /// `5`
+    V5,
+    /// `10`
+    V10,
+    /// A value this version of the crate does not list. Sent back as the
+    /// number it holds; the server may refuse it.
+    Unknown(i64),
+}
+impl TaskRemindTimeMins {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, i64)] = &[(Self::V5, 5), (Self::V10, 10)];
+}
+crate::runtime::int_enum!(TaskRemindTimeMins);
 /// What kind of task.
 ///
 /// Spec: `/components/schemas/TaskType`
@@ -78,16 +95,16 @@ pub enum TaskType {
     Email2,
     /// `CALL`
     Call,
-    /// `UNKNOWN`
-    Unknown2,
+    /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
+    UnknownValue,
     /// `5`
     V5,
     /// ``
     Empty,
     /// `social-account.type`
     SocialAccountType,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl TaskType {
@@ -96,7 +113,7 @@ impl TaskType {
         (Self::Email, "EMAIL"),
         (Self::Email2, "Email"),
         (Self::Call, "CALL"),
-        (Self::Unknown2, "UNKNOWN"),
+        (Self::UnknownValue, "UNKNOWN"),
         (Self::V5, "5"),
         (Self::Empty, ""),
         (Self::SocialAccountType, "social-account.type"),

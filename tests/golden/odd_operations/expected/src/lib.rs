@@ -189,7 +189,10 @@
 pub mod api;
 pub use keapgen_runtime::runtime;
 pub mod types;
-pub use runtime::{Auth, ClientBuilder, Error, Filter, Quota, RetryPolicy, Tokens};
+pub use runtime::{
+    Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy,
+    Secret, Tokens, Window,
+};
 /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:1/base";
 /// The API client. Cheap to clone: clones share one connection pool.

@@ -27,7 +27,11 @@ pub struct Const {
         skip_serializing_if = "Option::is_none",
     )]
     pub example: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub tuple: Option<Vec<serde_json::Value>>,
     #[serde(
         rename = "x-foo",
@@ -44,8 +48,8 @@ pub enum Example {
     A,
     /// `b`
     B,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl Example {

@@ -10,7 +10,11 @@
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactsV1Response {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub contacts: Option<Vec<Note>>,
     #[serde(
         default,
@@ -34,7 +38,7 @@ pub struct ListNotesResponse {
         skip_serializing_if = "Option::is_none",
     )]
     pub next_page_token: Option<String>,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
+    #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub notes: Vec<Note>,
 }
 impl ListNotesResponse {

@@ -56,8 +56,8 @@ pub enum UpdateNoteUpdateMaskItem {
     Title,
     /// `body`
     Body,
-    /// A value this version of the crate does not know. Do not send it back
-    /// unless you know the server accepts it.
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
 impl UpdateNoteUpdateMaskItem {

@@ -32,7 +32,11 @@ pub struct Forest(pub std::collections::BTreeMap<String, Forest>);
 /// Spec: `/components/schemas/Node`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Node {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_vec",
+        skip_serializing_if = "Option::is_none",
+    )]
     pub children: Option<Vec<Node>>,
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,

@@ -27,6 +27,13 @@ pub struct GetPageHtml {
 impl GetPageHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let page_id = crate::runtime::encode_path(&self.page_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -34,6 +41,7 @@ impl GetPageHtml {
             "/rest/v2/pages/{page_id}:html",
             format!("/rest/v2/pages/{page_id}:html"),
         );
+        req.path_params(&[("page_id", page_id.as_str())]);
         req.accept("text/html");
         self.client.transport().send_text(req).await
     }

@@ -51,7 +51,7 @@ impl TasksApi {
     }
     /// updateTask
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// The spec's `update_mask` cannot name `owner_id`, `remind_time_mins`: a derived mask leaves them out, so Keap does not change them.
     ///
@@ -66,6 +66,7 @@ impl TasksApi {
             task_id: task_id.into(),
             update_mask: None,
             body,
+            clear_fields: Vec::new(),
         }
     }
     /// completeTask
@@ -88,6 +89,13 @@ pub struct SetReminder {
 impl SetReminder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "setReminder",
@@ -143,6 +151,16 @@ impl ListTasks {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::ListTasksResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListTasksResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTasks",
@@ -170,15 +188,16 @@ impl ListTasks {
 impl crate::runtime::Paginated for ListTasks {
     type Page = crate::types::ListTasksResponse;
     type Item = crate::types::Task;
+    const OPERATION: &'static str = "listTasks";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
-        let token = crate::runtime::next_token(
-            self.page_token.as_deref(),
-            page.next_page_token.as_deref(),
-        )?;
+        let token = crate::runtime::next_token(page.next_page_token.as_deref())?;
         Some(Self {
             page_token: Some(token),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.page_token.clone()
     }
     fn fetch(
         self,
@@ -201,6 +220,13 @@ pub struct CreateTask {
 impl CreateTask {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Task>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTask",
@@ -222,13 +248,21 @@ pub struct DeleteTask {
 impl DeleteTask {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let task_id = crate::runtime::encode_path(&self.task_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteTask",
             "/rest/v2/tasks/{task_id}",
             format!("/rest/v2/tasks/{task_id}"),
         );
+        req.path_params(&[("task_id", task_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -240,6 +274,7 @@ pub struct UpdateTask {
     task_id: String,
     update_mask: Option<Vec<crate::types::UpdateTaskUpdateMaskItem>>,
     body: crate::types::CreateTask,
+    clear_fields: Vec<crate::types::UpdateTaskUpdateMaskItem>,
 }
 impl UpdateTask {
     /// Sets the query parameter `update_mask`.
@@ -252,8 +287,25 @@ impl UpdateTask {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateTaskUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Task>, crate::Error> {
         let task_id = crate::runtime::encode_path(&self.task_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -261,17 +313,14 @@ impl UpdateTask {
             "/rest/v2/tasks/{task_id}",
             format!("/rest/v2/tasks/{task_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            req.query_repeat(
-                "update_mask",
-                &crate::runtime::set_fields(
-                    &self.body,
-                    &["owner_id", "remind_time_mins"],
-                ),
-            );
-        }
+        req.path_params(&[("task_id", task_id.as_str())]);
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            crate::runtime::set_fields(&self.body, &["owner_id", "remind_time_mins"]),
+            &self.clear_fields,
+        );
         let body = self.body;
         req.json(&body);
         self.client.transport().send_json(req).await
@@ -287,13 +336,21 @@ pub struct CompleteTask {
 impl CompleteTask {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let task_id = crate::runtime::encode_path(&self.task_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "completeTask",
             "/rest/v2/tasks/{task_id}:complete",
             format!("/rest/v2/tasks/{task_id}:complete"),
         );
+        req.path_params(&[("task_id", task_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }

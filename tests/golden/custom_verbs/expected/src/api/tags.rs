@@ -27,13 +27,21 @@ pub struct ApplyTags {
 impl ApplyTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "applyTags",
             "/rest/v2/tags/{tag_id}/contacts:applyTags",
             format!("/rest/v2/tags/{tag_id}/contacts:applyTags"),
         );
+        req.path_params(&[("tag_id", tag_id.as_str())]);
         self.client.transport().send_empty(req).await
     }
 }

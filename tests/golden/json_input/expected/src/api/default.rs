@@ -27,6 +27,16 @@ impl Ping {
     pub async fn send(
         self,
     ) -> Result<std::collections::BTreeMap<String, i64>, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<std::collections::BTreeMap<String, i64>>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "ping",

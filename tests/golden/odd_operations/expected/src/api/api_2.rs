@@ -60,6 +60,13 @@ impl Result2 {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let obj = crate::runtime::encode_path(
             &crate::runtime::simple_text(&Some(&self.obj)),
         );
@@ -70,6 +77,7 @@ impl Result2 {
             "/items/{obj}/{id}/again/{id}",
             format!("/items/{obj}/{id}/again/{id}"),
         );
+        req.path_params(&[("obj", obj.as_str()), ("id", id.as_str())]);
         req.query("limit", &self.limit);
         req.header("X-Obj", &crate::runtime::simple_text(&self.x_obj));
         self.client.transport().send_empty(req).await
@@ -117,6 +125,13 @@ impl New {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "new",

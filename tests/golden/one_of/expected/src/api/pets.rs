@@ -25,6 +25,13 @@ pub struct GetPet {
 impl GetPet {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::Pet, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Pet>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getPet",

@@ -68,6 +68,16 @@ impl ListContactsV1 {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListContactsV1Response, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListContactsV1Response>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactsV1",
@@ -93,6 +103,7 @@ impl ListContactsV1 {
 impl crate::runtime::Paginated for ListContactsV1 {
     type Page = crate::types::ListContactsV1Response;
     type Item = crate::types::Note;
+    const OPERATION: &'static str = "listContactsV1";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
         let at = crate::runtime::next_offset(
             self.offset.map(i64::from),
@@ -104,6 +115,9 @@ impl crate::runtime::Paginated for ListContactsV1 {
             offset: Some(i32::try_from(at).ok()?),
             ..self.clone()
         })
+    }
+    fn cursor(&self) -> Option<String> {
+        self.offset.map(i64::from).map(|o| o.to_string())
     }
     fn fetch(
         self,
@@ -127,6 +141,16 @@ pub struct ListOrdersV1 {
 impl ListOrdersV1 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::ListOrdersV1Response, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListOrdersV1Response>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrdersV1",
@@ -151,6 +175,7 @@ impl ListOrdersV1 {
 impl crate::runtime::Paginated for ListOrdersV1 {
     type Page = crate::types::ListOrdersV1Response;
     type Item = String;
+    const OPERATION: &'static str = "listOrdersV1";
     fn next_request(&self, page: &Self::Page) -> Option<Self> {
         let at = crate::runtime::next_offset(
             Some(self.offset),
@@ -159,6 +184,9 @@ impl crate::runtime::Paginated for ListOrdersV1 {
             None,
         )?;
         Some(Self { offset: at, ..self.clone() })
+    }
+    fn cursor(&self) -> Option<String> {
+        Some(self.offset).map(|o| o.to_string())
     }
     fn fetch(
         self,

@@ -9,7 +9,7 @@ pub struct NotesApi {
 impl NotesApi {
     /// updateNote
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; an explicit `.update_mask(...)` wins.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
     ///
     /// Sends `PATCH /contacts/{contact_id}/notes/{note_id}`.
     pub fn update_note(
@@ -30,6 +30,7 @@ impl NotesApi {
             filter: None,
             x_trace: None,
             body: None,
+            clear_fields: Vec::new(),
         }
     }
 }
@@ -48,6 +49,7 @@ pub struct UpdateNote {
     filter: Option<crate::types::UpdateNoteFilter>,
     x_trace: Option<String>,
     body: Option<crate::types::UpdateNoteBody>,
+    clear_fields: Vec<crate::types::UpdateNoteUpdateMaskItem>,
 }
 impl UpdateNote {
     /// Fields to update; omitted fields keep their values.
@@ -92,6 +94,16 @@ impl UpdateNote {
         self.x_trace = Some(x_trace.into());
         self
     }
+    /// Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it (`None` in the body only means "leave it as it is"). A field both set in the body and named here is refused before sending. Works with a derived and with an explicit mask.
+    pub fn clear_fields(
+        mut self,
+        fields: impl IntoIterator<
+            Item = impl Into<crate::types::UpdateNoteUpdateMaskItem>,
+        >,
+    ) -> Self {
+        self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
     /// Sets the request body.
     pub fn body(mut self, body: impl Into<crate::types::UpdateNoteBody>) -> Self {
         self.body = Some(body.into());
@@ -99,6 +111,13 @@ impl UpdateNote {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
@@ -107,13 +126,20 @@ impl UpdateNote {
             "/contacts/{contact_id}/notes/{note_id}",
             format!("/contacts/{contact_id}/notes/{note_id}"),
         );
-        if self.update_mask.is_some() {
-            req.query_repeat("update_mask", &self.update_mask);
-        } else {
-            if let Some(body) = &self.body {
-                req.query_repeat("update_mask", &crate::runtime::set_fields(body, &[]));
-            }
-        }
+        req.path_params(
+            &[("contact_id", contact_id.as_str()), ("note_id", note_id.as_str())],
+        );
+        req.update_mask(
+            "update_mask",
+            false,
+            self.update_mask.as_deref(),
+            self
+                .body
+                .as_ref()
+                .map(|b| crate::runtime::set_fields(b, &[]))
+                .unwrap_or_default(),
+            &self.clear_fields,
+        );
         req.query_csv("fields", &self.fields);
         req.query("page_size", &self.page_size);
         req.query("since", &self.since);

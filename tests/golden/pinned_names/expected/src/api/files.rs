@@ -36,13 +36,21 @@ pub struct GetFileData2 {
 impl GetFileData2 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::FileData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::FileData>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getFileData",
             "/files/{id}/legacy",
             format!("/files/{id}/legacy"),
         );
+        req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_json(req).await
     }
 }
@@ -56,6 +64,13 @@ pub struct GetFileData {
 impl GetFileData {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -63,6 +78,7 @@ impl GetFileData {
             "/files/{id}:data",
             format!("/files/{id}:data"),
         );
+        req.path_params(&[("id", id.as_str())]);
         req.accept("text/plain");
         self.client.transport().send_text(req).await
     }

@@ -37,6 +37,13 @@ pub struct GetThingByType {
 impl GetThingByType {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::Option2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Option2>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getThing_by_type",
@@ -74,6 +81,13 @@ impl GetThingByType2 {
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<crate::types::String2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::String2>, crate::Error> {
         let type_ = crate::runtime::encode_path(&self.type_);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -81,6 +95,7 @@ impl GetThingByType2 {
             "/things/{type}",
             format!("/things/{type_}"),
         );
+        req.path_params(&[("type", type_.as_str())]);
         req.query("self", &self.self_);
         req.query("send", &self.send_2);
         req.header("X-Request-Id", &self.x_request_id);

@@ -1,0 +1,236 @@
+//! "No silent failures", through the generated `keap` crate against scripted servers on
+//! 127.0.0.1: updates that would wipe data are refused, lists never end early, errors can
+//! be told apart, and what the server sends never turns into made-up values.
+
+#[path = "mock.rs"]
+mod mock;
+
+use keap::runtime::{Clock, SleepFuture};
+use keap::types::{CreateUpdateContactRequest, UpdateContactUpdateMaskItem};
+use keap::{Auth, Client, Error, RetryPolicy};
+use mock::{serve, Reply};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Time that moves only when someone sleeps.
+struct FakeClock(Mutex<SystemTime>);
+
+impl Clock for FakeClock {
+    fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap()
+    }
+    fn sleep(&self, d: Duration) -> SleepFuture {
+        *self.0.lock().unwrap() += d;
+        Box::pin(async {})
+    }
+}
+
+fn client(base: &str, retry: RetryPolicy) -> Client {
+    let clock = Arc::new(FakeClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000))));
+    Client::builder().base_url(base).auth(Auth::api_key("k")).clock(clock).retry(retry).build().unwrap()
+}
+
+const CONTACT: &str = r#"{"id":"7","given_name":"Ada"}"#;
+
+fn query(target: &str) -> Vec<(String, String)> {
+    let q = target.split_once('?').map_or("", |(_, q)| q);
+    q.split('&').filter(|p| !p.is_empty()).map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        (k.to_string(), v.to_string())
+    }).collect()
+}
+
+#[tokio::test]
+async fn an_update_that_sets_nothing_is_refused_and_never_sent() {
+    let server = serve(|_, _| Reply::json(200, CONTACT)).await;
+    let c = client(&server.url, RetryPolicy::none());
+    let e = c.contact().update_contact("7", CreateUpdateContactRequest::default()).send().await.unwrap_err();
+    assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
+    assert!(e.to_string().contains("nothing to update"), "{e}");
+    assert!(!e.maybe_sent());
+    assert!(server.seen().is_empty(), "a PATCH without a mask replaces the whole contact");
+}
+
+#[tokio::test]
+async fn clearing_a_field_masks_it_without_sending_a_value() {
+    let server = serve(|_, _| Reply::json(200, CONTACT)).await;
+    let c = client(&server.url, RetryPolicy::none());
+    let change = CreateUpdateContactRequest { given_name: Some("Ada".into()), ..Default::default() };
+    c.contact()
+        .update_contact("7", change.clone())
+        .clear_fields([UpdateContactUpdateMaskItem::MiddleName])
+        .send()
+        .await
+        .unwrap();
+    // Only a clear is fine too.
+    c.contact()
+        .update_contact("7", CreateUpdateContactRequest::default())
+        .clear_fields([UpdateContactUpdateMaskItem::MiddleName])
+        .send()
+        .await
+        .unwrap();
+    let seen = server.seen();
+    let masks: Vec<Vec<String>> = seen
+        .iter()
+        .map(|s| query(&s.target).into_iter().filter(|(k, _)| k == "update_mask").map(|(_, v)| v).collect())
+        .collect();
+    assert_eq!(masks, [vec!["given_name", "middle_name"], vec!["middle_name"]]);
+    let body: serde_json::Value = serde_json::from_slice(&seen[0].body).unwrap();
+    assert_eq!(body, serde_json::json!({"given_name": "Ada"}), "a cleared field is not sent");
+    // Set and cleared at once is a contradiction.
+    let e = c
+        .contact()
+        .update_contact("7", change)
+        .clear_fields([UpdateContactUpdateMaskItem::GivenName])
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("both set and cleared"), "{e}");
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn empty_path_parameters_are_refused_before_sending() {
+    let server = serve(|_, _| Reply::json(200, CONTACT)).await;
+    let c = client(&server.url, RetryPolicy::none());
+    for id in ["", "  "] {
+        let e = c.contact().get_contact(id).send().await.unwrap_err();
+        assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
+        assert!(e.to_string().contains("`contact_id` is empty"), "{e}");
+    }
+    assert!(server.seen().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_page_is_yielded_and_retried_and_the_list_completes() {
+    let server = serve(|s, _| {
+        if s.target.contains("page_token=p2") && !s.target.contains("retry") {
+            // The first ask for page two fails, later ones succeed.
+            static FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !FAILED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return Reply::json(500, r#"{"code":500,"message":"boom"}"#);
+            }
+            return Reply::json(200, r#"{"contacts":[{"id":"3"}],"next_page_token":""}"#);
+        }
+        Reply::json(200, r#"{"contacts":[{"id":"1"},{"id":"2"}],"next_page_token":"p2"}"#)
+    })
+    .await;
+    let c = client(&server.url, RetryPolicy::none());
+    let mut items = c.contact().list_contacts().items();
+    let mut ids = Vec::new();
+    let mut errors = 0;
+    for _ in 0..10 {
+        match items.next_item().await {
+            Some(Ok(contact)) => ids.push(contact.id.unwrap()),
+            Some(Err(e)) => {
+                errors += 1;
+                assert_eq!(e.status(), Some(500));
+                assert_eq!(items.page_token(), Some("p2"), "resume where it failed");
+            }
+            None => break,
+        }
+    }
+    assert_eq!((ids, errors), (vec!["1".to_string(), "2".into(), "3".into()], 1));
+}
+
+#[tokio::test]
+async fn page_tokens_that_cycle_end_in_an_error_not_a_loop() {
+    // x, y, x, y, ...
+    let server = serve(|s, _| {
+        let next = if s.target.contains("page_token=x") { "y" } else { "x" };
+        Reply::json(200, &format!(r#"{{"contacts":[{{"id":"1"}}],"next_page_token":"{next}"}}"#))
+    })
+    .await;
+    let c = client(&server.url, RetryPolicy::none());
+    let mut pages = c.contact().list_contacts().pages();
+    let mut outcome = Vec::new();
+    for _ in 0..20 {
+        match pages.next_page().await {
+            Some(Ok(_)) => outcome.push("page"),
+            Some(Err(e)) => {
+                assert!(matches!(e, Error::Pagination { ref token, .. } if token == "x"), "{e:?}");
+                outcome.push("error");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(outcome, ["page", "page", "page", "error"]);
+    assert_eq!(server.seen().len(), 3, "no page is fetched twice");
+    assert!(c.contact().list_contacts().items().all().await.is_err(), "all() reports it too");
+}
+
+#[tokio::test]
+async fn errors_can_be_classified_without_reqwest() {
+    let server = serve(|s, _| match s.target.as_str() {
+        t if t.contains("/contacts/404") => {
+            Reply::json(404, r#"{"code":404,"message":"not found"}"#).header("x-request-id", "req-404")
+        }
+        t if t.contains("/contacts/429") => Reply::json(429, r#"{"code":"429","message":"Quota Exceeded"}"#),
+        t if t.contains("/contacts/drop") => Reply::dropped(),
+        _ => Reply::json(200, CONTACT),
+    })
+    .await;
+    let c = client(&server.url, RetryPolicy::none());
+    let e = c.contact().get_contact("404").send().await.unwrap_err();
+    assert!(e.is_not_found() && !e.is_retryable() && !e.is_throttled() && e.maybe_sent());
+    assert_eq!(e.request_id(), Some("req-404"));
+    assert!(e.to_string().contains("req-404"), "the request id is in the message: {e}");
+    let e = c.contact().get_contact("429").send().await.unwrap_err();
+    assert!(e.is_throttled() && e.is_retryable() && !e.is_not_found());
+    // A dropped connection after the request went out: it may have been acted on.
+    let e = c.contact().create_contact(Default::default()).send().await;
+    assert!(e.is_ok());
+    let e = c.contact().get_contact("drop").send().await.unwrap_err();
+    assert!(e.is_retryable() && e.maybe_sent(), "{e:?}");
+    // Nothing listens here: nothing was sent.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let e = client(&closed, RetryPolicy::none()).contact().get_contact("1").send().await.unwrap_err();
+    assert!(e.is_retryable() && !e.maybe_sent() && !e.is_auth(), "{e:?}");
+    // The cause shows once: in `Display`, not again as a `source()`.
+    assert!(std::error::Error::source(&e).is_none());
+    let text = e.to_string();
+    assert!(text.starts_with("getContact: request failed: "), "{text}");
+    let e = client(&server.url, RetryPolicy::none()).contact().get_contact("").send().await.unwrap_err();
+    assert!(!e.maybe_sent() && !e.is_retryable());
+}
+
+#[tokio::test]
+async fn a_success_keeps_its_status_headers_and_request_id() {
+    let server = serve(|_, _| Reply::json(201, CONTACT).header("x-request-id", "abc-123")).await;
+    let c = client(&server.url, RetryPolicy::none());
+    let r = c.contact().create_contact(Default::default()).send_with_response().await.unwrap();
+    assert_eq!((r.status(), r.request_id(), r.header("Content-Type")), (201, Some("abc-123"), Some("application/json")));
+    assert_eq!(r.into_inner().given_name.as_deref(), Some("Ada"));
+}
+
+#[tokio::test]
+async fn null_items_in_lists_are_skipped_never_invented_or_fatal() {
+    let body = r#"{"id":"7","email_addresses":[null,{"email":"ada@example.com"}],"tag_ids":[null,7],"phone_numbers":[null]}"#;
+    let server = serve(move |_, _| Reply::json(200, body)).await;
+    let c = client(&server.url, RetryPolicy::none());
+    let contact = c.contact().get_contact("7").send().await.unwrap();
+    let emails = contact.email_addresses.unwrap();
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0].email.as_deref(), Some("ada@example.com"));
+    assert_eq!(contact.tag_ids.unwrap(), ["7"], "no id `null` made up");
+    assert!(contact.phone_numbers.unwrap().is_empty());
+}
+
+#[test]
+fn integer_enums_are_typed_and_tolerant() {
+    use keap::types::CreateTaskRequestRemindTimeMins as Remind;
+    let task: keap::types::Task = serde_json::from_str(r#"{"remind_time_mins":5}"#).unwrap();
+    assert_eq!(task.remind_time_mins, Some(keap::types::TaskRemindTimeMins::V5));
+    assert_eq!(serde_json::to_string(&Remind::V30).unwrap(), "30");
+    assert_eq!(Remind::from(7), Remind::Unknown(7));
+    assert_eq!("15".parse::<Remind>().unwrap(), Remind::V15);
+    let t: keap::types::CreateTaskRequest = serde_json::from_str(r#"{"remind_time_mins":"60"}"#).unwrap();
+    assert_eq!(t.remind_time_mins, Some(Remind::V60));
+    let t: keap::types::CreateTaskRequest = serde_json::from_str(r#"{"remind_time_mins":7}"#).unwrap();
+    assert_eq!(t.remind_time_mins, Some(Remind::Unknown(7)), "a value the spec does not list is kept");
+    let t: keap::types::CreateTaskRequest = serde_json::from_str(r#"{"remind_time_mins":"soon"}"#).unwrap();
+    assert_eq!(t.remind_time_mins, None, "never fails the response");
+}
