@@ -327,6 +327,96 @@ pub fn guide(api: &Api, opts: &Options) -> String {
         })
         .unwrap_or_default();
 
+    let resume_example = match pick(&|o| {
+        no_args(o) && matches!(o.pagination.as_ref().map(|p| &p.cursor), Some(Cursor::Token { .. }))
+    }) {
+        Some((m, o)) => {
+            let token = match &o.pagination.as_ref().expect("picked for its pagination").cursor {
+                Cursor::Token { param, .. } => param.clone(),
+                Cursor::Offset { offset, .. } => offset.clone(),
+            };
+            hidden(
+                &format!(
+                    "# let saved: Option<String> = None;\n\
+                     let mut list = client.{m}().{op}();\n\
+                     if let Some(token) = saved {{\n    \
+                     list = list.{token}(token); // resume a crashed export\n\
+                     }}\n\
+                     let mut items = list.items();\n\
+                     while let Some(item) = items.next_item().await {{\n    \
+                     match item {{\n        \
+                     Ok(item) => println!(\"{{item:?}}\"),\n        \
+                     // Save where to resume, then stop (polling again would retry that page).\n        \
+                     Err(e) => return Err(format!(\"{{e}}; resume at {{:?}}\", items.page_token()).into()),\n    \
+                     }}\n\
+                     }}\n",
+                    op = o.method_name
+                ),
+                &client_arg,
+            )
+        }
+        None => String::new(),
+    };
+
+    let clear_example = update_example(api, &krate)
+        .and_then(|(m, o, _)| {
+            let um = o.update_mask.as_ref()?;
+            let mask = o.params.iter().find(|p| p.name == um.param)?;
+            let TypeRef::Named(enum_name) = &mask.ty else { return None };
+            let TypeKind::Enum { variants, integer: false } = &api.types.get(enum_name)?.kind else { return None };
+            let variant = variants.iter().find(|v| !um.unmaskable.contains(&v.api_name))?;
+            let TypeRef::Named(body_ty) = &o.body.as_ref()?.ty else { return None };
+            let mut args: Vec<String> = o.params.iter().filter(|p| p.required).map(|_| "\"123\"".to_string()).collect();
+            let empty = format!("{krate}::types::{body_ty}::default()");
+            let call = if o.body.as_ref().is_some_and(|b| b.required) {
+                args.push(empty);
+                format!("({})", args.join(", "))
+            } else {
+                format!("({}).body({empty})", args.join(", "))
+            };
+            Some(hidden(
+                &format!(
+                    "// Empties `{wire}`, changes nothing else: {method} ...?{mask_wire}={wire}, no value sent.\n\
+                     client\n    \
+                     .{m}()\n    \
+                     .{op}{call}\n    \
+                     .{clear}([{krate}::types::{enum_name}::{variant}])\n    \
+                     .send()\n    \
+                     .await?;\n",
+                    wire = variant.api_name,
+                    method = o.http_method,
+                    mask_wire = mask.api_name,
+                    op = o.method_name,
+                    clear = um.clear_setter,
+                    variant = variant.name,
+                ),
+                &client_arg,
+            ))
+        })
+        .unwrap_or_default();
+
+    let classify_example = first_get
+        .map(|(m, o)| {
+            hidden(
+                &format!(
+                    "match client.{m}().{op}().send().await {{\n    \
+                     Ok(answer) => println!(\"{{answer:?}}\"),\n    \
+                     Err(e) if e.is_not_found() => println!(\"gone\"),\n    \
+                     Err(e) if e.is_retryable() && !e.maybe_sent() => println!(\"not sent; try later: {{e}}\"),\n    \
+                     Err(e) if e.is_auth() => println!(\"check the credentials: {{e}}\"),\n    \
+                     Err(e) => println!(\"failed (request id {{:?}}): {{e}}\", e.request_id()),\n\
+                     }}\n\
+                     let answer = client.{m}().{op}().send_with_response().await?;\n\
+                     println!(\"HTTP {{}}, request id {{:?}}\", answer.status(), answer.request_id());\n\
+                     let body = answer.into_inner();\n\
+                     # let _ = body;\n",
+                    op = o.method_name
+                ),
+                &client_arg,
+            )
+        })
+        .unwrap_or_default();
+
     strip_template_comment(README_TEMPLATE)
         .replace("{name}", &opts.crate_name)
         .replace("{crate}", &krate)
@@ -339,7 +429,18 @@ pub fn guide(api: &Api, opts: &Options) -> String {
         .replace("{filter_section}", &filter_section)
         .replace("{update_section}", &update_section)
         .replace("{error_section}", &error_section)
+        .replace("{resume_example}", &resume_example)
+        .replace("{clear_example}", &clear_example)
+        .replace("{classify_example}", &classify_example)
+        .replace("{filter_wrong}", FILTER_WRONG)
+        .replace("{dates_wrong}", DATES_WRONG)
+        .replace("{refresh_wrong}", REFRESH_WRONG)
 }
+
+// Filled in once the filter, date and refresh behaviour is final.
+const FILTER_WRONG: &str = "";
+const DATES_WRONG: &str = "";
+const REFRESH_WRONG: &str = "";
 
 /// A partial update with a JSON body whose one string field is set, and the call.
 fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operation, String)> {

@@ -89,17 +89,18 @@
 //! ## Quotas
 //!
 //! Before each request the client waits, first come first served and however many tasks share
-//! it, until the second, minute and day windows all have room. Defaults follow the project brief
-//! for a key: 5/s, 120/min, 15,000/day; `Quota::keap_key()` (10/s, 240/min, 30,000/day),
-//! `Quota::keap_oauth_app()` (1,500/min, 150,000/day) and `Quota::custom(...)` change that. The day
-//! resets at 00:00 UTC. A wait that would reach into the next day fails at once with
-//! `Error::QuotaExhausted { window, resets_at }` and sends nothing (`Quota::max_wait` changes that).
+//! it, until the second, minute and day windows all have room. The defaults are the limits of
+//! Keap's API-key article: 5 per second, 120 per minute, 15,000 per day. Keap's newer pages
+//! publish more: `Quota::keap_key()` (10/s, 240/min, 30,000/day) for a key,
+//! `Quota::keap_oauth_app()` (1,500/min, 150,000/day) for an OAuth2 app; `Quota::custom(...)`
+//! sets your own. The day resets at 00:00 UTC. A wait that would reach into the next day fails
+//! at once with `Error::QuotaExhausted { window, resets_at }` and sends nothing
+//! (`Quota::max_wait` changes that).
 //!
 //! Keap's `x-keap-product-quota-*`, `x-keap-product-throttle-*` and `x-keap-tenant-throttle-*`
 //! headers lower the local budget when another integration uses the same account. On a 429 the
 //! client waits for `Retry-After`, else for the window the headers name, else backs off; a few
-//! retries at most. Connection failures and 502/503/504 are retried for GET, HEAD, PUT and
-//! DELETE only: a POST or PATCH is never sent twice.
+//! retries at most. Which requests are resent, and when, is listed under "Retries" below.
 //!
 //! ```rust,no_run
 //! # fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -121,19 +122,77 @@
 //!
 //! Every operation returns `Result<_, golden_all_of::Error>`: `Api` for non-2xx answers (status,
 //! Keap's error body whether its `code` is a number or a string, gateway `fault` bodies, the raw
-//! body and headers), `Transport`, `Decode` (with the JSON path and a snippet of the body),
-//! `QuotaExhausted`, `Auth`, `InvalidRequest` and `Config`.
+//! body and headers, Keap's `x-request-id`), `Transport`, `Decode` (with the JSON path and a
+//! snippet of the body), `QuotaExhausted`, `Pagination`, `Auth`, `InvalidRequest` and `Config`.
+//! Each message says what happened and where, with its cause once.
+//!
+//!
+//!
+//! ## What can go wrong, and what the client does
+//!
+//! **Lists.** A page that fails is yielded as an `Err`, and the stream stays on that page:
+//! polling again asks for the same page again (each attempt within the client's retry policy),
+//! so a list never ends early because of an error. Stop on an error you cannot fix, or a loop
+//! that only logs errors retries that page for ever. `.all()` stops at the first error. A server
+//! that hands out a page token this listing has already fetched (`x, y, x, ...`) gets
+//! `Error::Pagination`, not an endless loop or a silent end; the stream ends after it.
+//! `items.page_token()` is where to resume: the token of the page the next item comes from (a
+//! resumed listing may repeat items of that page, never skip one), to pass to the list's
+//! `.page_token(...)`; `pages.page_token()` is the token of the next page.
+//!
+//!
+//!
+//! **Updates.** Every update method derives `update_mask` from the body fields you set: fields
+//! left `None` are untouched. To empty a field, name it in `.clear_fields(...)`: it goes into
+//! the mask and is sent without a value. An update that sets and clears nothing fails with
+//! `Error::InvalidRequest` and sends nothing, since without a mask Keap replaces the whole record;
+//! so does a field both set and cleared. An explicit `.update_mask(...)` is sent as given (with
+//! the cleared fields); an explicit empty mask sends none, which is Keap's replace-everything.
+//! Where the spec's mask cannot name a body field, the method's documentation says so, and a
+//! derived mask leaves that field out.
+//!
+//!
+//!
+//! **Upserts.** A create with `.duplicate_option(...)` (Keap's `create_contact`, say) updates the
+//! match it finds *without* a mask: list fields (email addresses, phone numbers, addresses) are
+//! replaced by what the request sends, and items not sent are removed. To change part of a
+//! record that may exist, find it first (a list with a filter on its email), then update it with
+//! the update method, whose mask is derived; create it only when there is none.
+//!
+//!
+//!
+//!
+//!
+//!
+//!
+//! **Retries.** Exactly what is sent again, each time within `RetryPolicy` (3 retries unless
+//! set, with exponential backoff and jitter):
+//! - a connection that could not be made: any method, since nothing reached the server;
+//! - a 429: any method, since Keap did not process it, after its `Retry-After`, else when the
+//!   window its quota headers name has room, else after a backoff;
+//! - a 502, 503 or 504, a timeout or a dropped connection: GET, HEAD, PUT, DELETE, OPTIONS and
+//!   TRACE only; a POST or PATCH that may have reached the server is never sent twice;
+//! - a 401 with OAuth2: once, after the token is refreshed (Keap refused it unprocessed).
+//!
+//! **Telling errors apart.** `is_not_found()`, `is_throttled()` (a 429, or the local quota),
+//! `is_auth()` (refresh failed, 401, 403), `is_retryable()` (the same request may succeed later),
+//! `maybe_sent()` (the server may have acted on it: check before sending a POST again),
+//! `request_id()` (Keap's `x-request-id`, for support). `.send_with_response()` gives a success's
+//! status, headers and request id beside its body.
 //!
 //!
 //!
 //! ## Types
 //!
 //! Types live in `golden_all_of::types`. Decoding never fails because a field is missing or `null`,
-//! because an enum has a value this crate does not know (it is kept in `Unknown` and sent back
-//! verbatim), because a number comes where the spec says string (or the reverse), or because a
+//! because an enum has a value this crate does not know (it is kept in `Unknown`, and sent back
+//! verbatim if you send the value on: the server may refuse it), because a number comes where the spec says string (or the reverse), or because a
 //! date has another format: dates keep the text the server sent, and `.parse()` reads it when it
 //! can. Fields the spec leaves without a date format but names `*_time` or `*_date`
-//! (`create_time`, `birth_date`) are dates too.
+//! (`create_time`, `birth_date`) are dates too. A `null` inside a list is skipped: it never
+//! fails the response and never becomes a made-up value (an id `"null"`). Integers the spec
+//! restricts to listed values (`remind_time_mins`: 5, 10, 15, ...) are enums, so an unlisted
+//! number cannot be sent by accident; one the server sends anyway is kept in `Unknown(n)`.
 //!
 //! ```rust,no_run
 //! # fn example(at: golden_all_of::runtime::DateTime) {
