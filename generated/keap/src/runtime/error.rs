@@ -39,9 +39,10 @@ pub enum Error {
         /// When it has room again.
         resets_at: std::time::SystemTime,
     },
-    /// Authentication failed: the OAuth2 token could not be refreshed. The message says
-    /// what to do.
-    Auth(String),
+    /// Authentication failed: the OAuth2 token could not be refreshed, or the new tokens
+    /// could not be stored. [`AuthError::kind`](super::AuthError::kind) says which; the
+    /// message says what to do.
+    Auth(super::AuthError),
     /// The request built by the caller cannot be sent as it is.
     InvalidRequest(String),
     /// The client is misconfigured (bad base URL, TLS setup).
@@ -76,7 +77,7 @@ impl fmt::Display for Error {
                 let secs = resets_at.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 write!(f, "the {window} quota is used up until {secs} (Unix time); nothing was sent")
             }
-            Error::Auth(m) => write!(f, "authentication: {m}"),
+            Error::Auth(e) => write!(f, "authentication: {e}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(m) => write!(f, "client configuration: {m}"),
         }

@@ -189,7 +189,9 @@
 pub mod api;
 pub use keapgen_runtime::runtime;
 pub mod types;
-pub use runtime::{Auth, ClientBuilder, Error, Filter, Quota, RetryPolicy, Tokens};
+pub use runtime::{
+    Auth, ClientBuilder, Error, Filter, Quota, RetryPolicy, TokenStore, Tokens,
+};
 /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
 pub const DEFAULT_BASE_URL: &str = "";
 /// The API client. Cheap to clone: clones share one connection pool.
@@ -213,6 +215,11 @@ impl Client {
     /// What each quota window (second, minute, day) has left.
     pub fn quota(&self) -> Vec<runtime::Budget> {
         self.transport.quota()
+    }
+    /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
+    /// credentials.
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.transport.tokens()
     }
     /// Operations tagged `Pets`.
     pub fn pets(&self) -> api::PetsApi {
