@@ -598,9 +598,9 @@ impl OAuth2 {
                     ""
                 }
             ),
-            _ => format!(
-                "token refresh was rejected ({what}): check the OAuth2 client id and secret and the token URL"
-            ),
+            _ => {
+                format!("token refresh was rejected ({what}): check the OAuth2 client id and secret and the token URL")
+            }
         }
     }
 
@@ -653,7 +653,8 @@ mod tests {
 
     #[test]
     fn transient_failures_are_retried_while_the_policy_allows() {
-        for answer in [TokenAnswer::Unsent, TokenAnswer::Lost, status(500, None), status(503, None), status(429, None)] {
+        for answer in [TokenAnswer::Unsent, TokenAnswer::Lost, status(500, None), status(503, None), status(429, None)]
+        {
             assert_eq!(next_step(&answer, false, true), Next::Retry, "{answer:?}");
             assert_eq!(next_step(&answer, false, false), Next::Fail(AuthErrorKind::Unavailable), "{answer:?}");
             assert_eq!(next_step(&answer, true, false), Next::Fail(AuthErrorKind::Unavailable), "{answer:?}");
