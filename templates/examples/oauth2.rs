@@ -96,10 +96,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(Error::Auth(e)) if e.kind() == AuthErrorKind::Store => {
             // The refreshed pair is only in memory: one more try before this process ends.
-            if let Some(tokens) = client.tokens() {
-                store.save(&tokens).await.map_err(|again| format!("{e}; saving again failed: {again}"))?;
-            }
-            return Err(e.into());
+            let tokens = client.tokens().ok_or("OAuth2 is configured, so there are tokens")?;
+            store.save(&tokens).await.map_err(|again| format!("{e}; saving again failed: {again}"))?;
+            eprintln!("the refreshed tokens were saved on a second try; run again");
         }
         Err(e) => return Err(e.into()),
     }
