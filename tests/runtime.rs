@@ -330,6 +330,27 @@ async fn an_unreachable_token_endpoint_is_transient_after_the_retries() {
 }
 
 #[tokio::test]
+async fn callers_waiting_for_a_failed_refresh_share_its_error() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let token_url = format!("http://127.0.0.1:{}/token", closed.local_addr().unwrap().port());
+    drop(closed);
+    let server = serve(|_, _| Reply::json(200, CONTACTS)).await;
+    let clock = FakeClock::new();
+    let c = Client::builder()
+        .base_url(&server.url)
+        .auth(Auth::oauth2("id", "secret", expired(&clock)).token_url(token_url))
+        .clock(clock.clone())
+        .quota(Quota::unlimited())
+        .retry(RetryPolicy { max_retries: 1, ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+    let results = concurrently(&c, 20).await;
+    assert!(results.iter().all(|r| matches!(r, Err(Error::Auth(e)) if e.kind() == AuthErrorKind::Unavailable)));
+    // One refresh with its one retry, not twenty in turn.
+    assert_eq!(clock.slept.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn a_refusal_after_a_lost_answer_says_the_token_was_probably_rotated() {
     let (server, calls) =
         token_server(|n| if n == 1 { Reply::dropped() } else { Reply::json(400, INVALID_GRANT) }).await;

@@ -342,6 +342,7 @@ impl OAuth2Builder {
             kind: Kind::OAuth2(Arc::new(OAuth2 {
                 current: RwLock::new(Current { generation: 0, header, tokens: self.tokens }),
                 flight: tokio::sync::Mutex::new(Flight::default()),
+                failures: Default::default(),
                 client_id: self.client_id,
                 client_secret: self.client_secret,
                 token_url: self.token_url,
@@ -368,6 +369,9 @@ pub(crate) struct OAuth2 {
     current: RwLock<Current>,
     /// Held while refreshing and saving (single flight, saves in order).
     flight: tokio::sync::Mutex<Flight>,
+    /// Counts failed refreshes: callers that waited for one share its error instead of
+    /// each retrying in turn.
+    failures: std::sync::atomic::AtomicU64,
     client_id: String,
     client_secret: Secret,
     token_url: String,
@@ -389,6 +393,8 @@ struct Flight {
     /// An attempt with the current refresh token may have reached the server and its
     /// answer was lost: the server may have rotated the token already.
     maybe_rotated: bool,
+    /// Why the last refresh failed, for the callers that waited for it.
+    last_error: Option<AuthError>,
 }
 
 #[derive(serde::Deserialize)]
@@ -487,6 +493,8 @@ impl OAuth2 {
         clock: &dyn Clock,
         backoff: Backoff<'_>,
     ) -> Refresh {
+        use std::sync::atomic::Ordering::SeqCst;
+        let failures = self.failures.load(SeqCst);
         let mut flight = self.flight.lock().await;
         let refresh_token = {
             let c = self.current.read().unwrap_or_else(|e| e.into_inner());
@@ -495,6 +503,9 @@ impl OAuth2 {
             }
             c.tokens.refresh_token.clone()
         };
+        if let Some(e) = flight.last_error.as_ref().filter(|_| self.failures.load(SeqCst) != failures) {
+            return Refresh { result: Err(Error::Auth(e.clone())), rotated: false };
+        }
         let mut retry = 0;
         let t = loop {
             let answer = match self.request(http, &refresh_token).await {
@@ -511,11 +522,14 @@ impl OAuth2 {
                 }
                 Next::Fail(kind) => {
                     let error = AuthError::new(kind, self.explain(kind, &answer, flight.maybe_rotated));
+                    flight.last_error = Some(error.clone());
+                    self.failures.fetch_add(1, SeqCst);
                     return Refresh { result: Err(Error::Auth(error)), rotated: false };
                 }
             }
         };
         flight.maybe_rotated = false;
+        flight.last_error = None;
         let tokens = Tokens {
             access_token: Secret(t.access_token),
             refresh_token: t.refresh_token.map(Secret).unwrap_or(refresh_token),
