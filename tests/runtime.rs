@@ -5,8 +5,8 @@
 #[path = "mock.rs"]
 mod mock;
 
-use keap::runtime::{Clock, Event, SleepFuture, Window};
-use keap::{Auth, Client, Error, Quota, RetryPolicy, Tokens};
+use keap::runtime::{AuthErrorKind, Clock, Event, SleepFuture, StoreFuture, Window};
+use keap::{Auth, Client, Error, Quota, RetryPolicy, TokenStore, Tokens};
 use mock::{serve, Reply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -196,19 +196,293 @@ async fn a_401_refreshes_once_and_resends() {
 #[tokio::test]
 async fn a_refused_refresh_says_what_to_do() {
     let refreshes = Arc::new(AtomicUsize::new(0));
-    let server = oauth_server(refreshes, true).await;
+    let server = oauth_server(refreshes.clone(), true).await;
     let clock = FakeClock::new();
     let auth = Auth::oauth2("id", "secret", Tokens::new("at", "rt-spent", Some(clock.now())))
         .token_url(format!("{}/token", server.url));
     let c = client(&server.url, auth.into(), &clock);
     match c.contact().list_contacts().send().await {
-        Err(e @ Error::Auth(_)) => {
-            let text = e.to_string();
+        Err(Error::Auth(e)) => {
+            assert_eq!(e.kind(), AuthErrorKind::Refused);
+            assert!(e.needs_reauthorization());
+            let text = Error::Auth(e).to_string();
             assert!(text.contains("invalid_grant") && text.contains("authorize the app again"), "{text}");
             assert!(!text.contains("rt-spent") && !text.contains("secret"), "{text}");
         }
         other => panic!("expected an auth error, got {other:?}"),
     }
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1, "a refusal is not retried");
+}
+
+/// A token endpoint at `/token` answering `token(n)` to its `n`th call (from 1), and an API
+/// accepting only the access token issued last.
+async fn token_server(token: impl Fn(usize) -> Reply + Send + Sync + 'static) -> (mock::Mock, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let issued = Mutex::new(String::from("at-0"));
+    let server = serve(move |s, _| {
+        if s.target == "/token" {
+            let reply = token(counter.fetch_add(1, Ordering::SeqCst) + 1);
+            let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+            if let Some(at) = body["access_token"].as_str() {
+                *issued.lock().unwrap() = at.to_owned();
+            }
+            return reply;
+        }
+        let current = format!("Bearer {}", issued.lock().unwrap());
+        if s.header("authorization") == Some(current.as_str()) {
+            Reply::json(200, CONTACTS)
+        } else {
+            Reply::json(401, r#"{"code":"401","message":"Invalid Access Token"}"#)
+        }
+    })
+    .await;
+    (server, calls)
+}
+
+fn issue(n: usize, expires_in: bool) -> Reply {
+    let expiry = if expires_in { r#","expires_in":86400"# } else { "" };
+    Reply::json(200, &format!(r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}"{expiry},"token_type":"bearer"}}"#))
+}
+
+const INVALID_GRANT: &str = r#"{"error":"invalid_grant","error_description":"Invalid refresh token"}"#;
+
+fn oauth_client(server: &mock::Mock, clock: &Arc<FakeClock>, auth: keap::runtime::OAuth2Builder) -> Client {
+    oauth_client_with(server, clock, auth, RetryPolicy::default(), |_| {})
+}
+
+fn oauth_client_with(
+    server: &mock::Mock,
+    clock: &Arc<FakeClock>,
+    auth: keap::runtime::OAuth2Builder,
+    retry: RetryPolicy,
+    on_event: impl Fn(&Event) + Send + Sync + 'static,
+) -> Client {
+    Client::builder()
+        .base_url(&server.url)
+        .auth(auth.token_url(format!("{}/token", server.url)))
+        .clock(clock.clone())
+        .quota(Quota::unlimited())
+        .retry(retry)
+        .on_event(on_event)
+        .build()
+        .unwrap()
+}
+
+fn expired(clock: &Arc<FakeClock>) -> Tokens {
+    Tokens::new("at-0", "rt-0", Some(clock.now() - Duration::from_secs(60)))
+}
+
+async fn concurrently(c: &Client, n: usize) -> Vec<Result<(), Error>> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.contact().list_contacts().send().await.map(drop) })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    results
+}
+
+#[tokio::test]
+async fn a_token_endpoint_blip_is_retried_not_reported_as_refused() {
+    let (server, calls) =
+        token_server(|n| if n <= 2 { Reply::json(503, "<html>unavailable</html>") } else { issue(n, true) }).await;
+    let clock = FakeClock::new();
+    let c = oauth_client(&server, &clock, Auth::oauth2("id", "secret", expired(&clock)));
+    c.contact().list_contacts().send().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "two 503s, then the token");
+    assert_eq!(clock.slept.lock().unwrap().len(), 2, "backed off before each retry, on the client's clock");
+    assert_eq!(c.tokens().unwrap().refresh_token.expose(), "rt-3");
+}
+
+#[tokio::test]
+async fn an_unreachable_token_endpoint_is_transient_after_the_retries() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let token_url = format!("http://127.0.0.1:{}/token", closed.local_addr().unwrap().port());
+    drop(closed);
+    let server = serve(|_, _| Reply::json(200, CONTACTS)).await;
+    let clock = FakeClock::new();
+    let retry = RetryPolicy { max_retries: 2, ..RetryPolicy::default() };
+    let c = Client::builder()
+        .base_url(&server.url)
+        .auth(Auth::oauth2("id", "secret", expired(&clock)).token_url(token_url))
+        .clock(clock.clone())
+        .quota(Quota::unlimited())
+        .retry(retry)
+        .build()
+        .unwrap();
+    match c.contact().list_contacts().send().await {
+        Err(Error::Auth(e)) => {
+            assert_eq!(e.kind(), AuthErrorKind::Unavailable);
+            assert!(!e.needs_reauthorization());
+            let text = e.to_string();
+            assert!(text.contains("try again later") && !text.contains("authorize the app again"), "{text}");
+        }
+        other => panic!("expected a transient auth error, got {other:?}"),
+    }
+    assert_eq!(clock.slept.lock().unwrap().len(), 2, "1 + 2 retries");
+    assert!(server.seen().is_empty(), "no request went out without a token");
+    assert_eq!(c.tokens().unwrap().refresh_token.expose(), "rt-0", "the tokens are unchanged");
+}
+
+#[tokio::test]
+async fn callers_waiting_for_a_failed_refresh_share_its_error() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let token_url = format!("http://127.0.0.1:{}/token", closed.local_addr().unwrap().port());
+    drop(closed);
+    let server = serve(|_, _| Reply::json(200, CONTACTS)).await;
+    let clock = FakeClock::new();
+    let c = Client::builder()
+        .base_url(&server.url)
+        .auth(Auth::oauth2("id", "secret", expired(&clock)).token_url(token_url))
+        .clock(clock.clone())
+        .quota(Quota::unlimited())
+        .retry(RetryPolicy { max_retries: 1, ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+    let results = concurrently(&c, 20).await;
+    assert!(results.iter().all(|r| matches!(r, Err(Error::Auth(e)) if e.kind() == AuthErrorKind::Unavailable)));
+    // One refresh with its one retry, not twenty in turn.
+    assert_eq!(clock.slept.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refusal_after_a_lost_answer_says_the_token_was_probably_rotated() {
+    let (server, calls) =
+        token_server(|n| if n == 1 { Reply::dropped() } else { Reply::json(400, INVALID_GRANT) }).await;
+    let clock = FakeClock::new();
+    let c = oauth_client(&server, &clock, Auth::oauth2("id", "secret", expired(&clock)));
+    match c.contact().list_contacts().send().await {
+        Err(Error::Auth(e)) => {
+            assert_eq!(e.kind(), AuthErrorKind::ProbablyRotated);
+            assert!(e.needs_reauthorization());
+            let text = e.to_string();
+            assert!(text.contains("probably rotated") && text.contains("authorize the app again"), "{text}");
+            assert!(!text.contains("rt-0") && !text.contains("secret"), "{text}");
+        }
+        other => panic!("expected an auth error, got {other:?}"),
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the lost attempt was retried once, then refused");
+}
+
+#[tokio::test]
+async fn twenty_callers_make_one_refresh_when_the_answer_has_no_expires_in() {
+    let (server, calls) = token_server(|n| issue(n, false)).await;
+    let clock = FakeClock::new();
+    let c = oauth_client(&server, &clock, Auth::oauth2("id", "secret", expired(&clock)));
+    assert!(concurrently(&c, 20).await.iter().all(Result::is_ok));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "one refresh, one rotation");
+    let tokens = c.tokens().unwrap();
+    assert_eq!((tokens.refresh_token.expose(), tokens.expires_at), ("rt-1", None));
+}
+
+#[tokio::test]
+async fn one_refresh_is_one_event_however_many_callers_wait() {
+    let (server, calls) = token_server(|n| issue(n, true)).await;
+    let clock = FakeClock::new();
+    let events = Arc::new(AtomicUsize::new(0));
+    let count = events.clone();
+    let auth = Auth::oauth2("id", "secret", expired(&clock));
+    let c = oauth_client_with(&server, &clock, auth, RetryPolicy::default(), move |e| {
+        if *e == Event::TokenRefreshed {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    assert!(concurrently(&c, 50).await.iter().all(Result::is_ok));
+    assert_eq!((calls.load(Ordering::SeqCst), events.load(Ordering::SeqCst)), (1, 1));
+}
+
+/// Tokens in memory; the first `failures` saves fail.
+#[derive(Default)]
+struct MemoryStore {
+    tokens: Mutex<Option<Tokens>>,
+    saves: Mutex<Vec<String>>,
+    failures: AtomicUsize,
+}
+
+impl TokenStore for MemoryStore {
+    fn load(&self) -> StoreFuture<'_, Option<Tokens>> {
+        Box::pin(async move { Ok(self.tokens.lock().unwrap().clone()) })
+    }
+    fn save<'a>(&'a self, tokens: &'a Tokens) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.saves.lock().unwrap().push(tokens.refresh_token.expose().to_owned());
+            if self.failures.load(Ordering::SeqCst) > 0 {
+                self.failures.fetch_sub(1, Ordering::SeqCst);
+                return Err("disk full".into());
+            }
+            *self.tokens.lock().unwrap() = Some(tokens.clone());
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_token_store_is_loaded_at_start_and_saved_on_every_rotation() {
+    let (server, calls) = token_server(|n| issue(n, true)).await;
+    let clock = FakeClock::new();
+    let store = Arc::new(MemoryStore { failures: AtomicUsize::new(1), ..MemoryStore::default() });
+    *store.tokens.lock().unwrap() = Some(expired(&clock));
+    let auth = Auth::oauth2_from_store("id", "secret", store.clone()).await.unwrap();
+    let c = oauth_client(&server, &clock, auth);
+    c.contact().list_contacts().send().await.unwrap();
+    // A day later the token is stale again: a second rotation, saved too.
+    clock.sleep(Duration::from_secs(86_400)).await;
+    c.contact().list_contacts().send().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(*store.saves.lock().unwrap(), ["rt-1", "rt-1", "rt-2"], "the failed save was retried");
+    let stored = store.tokens.lock().unwrap().clone().unwrap();
+    assert_eq!(Some(stored), c.tokens());
+    assert_eq!(c.tokens().unwrap().access_token.expose(), "at-2");
+
+    let empty = Auth::oauth2_from_store("id", "secret", MemoryStore::default()).await;
+    match empty.map(drop) {
+        Err(Error::Auth(e)) => assert_eq!(e.kind(), AuthErrorKind::Store),
+        other => panic!("expected a store error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_failed_save_is_reported_and_the_new_pair_stays_in_use() {
+    let (server, calls) = token_server(|n| issue(n, true)).await;
+    let clock = FakeClock::new();
+    let store = Arc::new(MemoryStore { failures: AtomicUsize::new(usize::MAX), ..MemoryStore::default() });
+    let auth = Auth::oauth2("id", "secret", expired(&clock)).token_store(store.clone());
+    let retry = RetryPolicy { max_retries: 2, ..RetryPolicy::default() };
+    let c = oauth_client_with(&server, &clock, auth, retry, |_| {});
+    match c.contact().list_contacts().send().await {
+        Err(Error::Auth(e)) => {
+            assert_eq!(e.kind(), AuthErrorKind::Store);
+            assert!(!e.needs_reauthorization());
+            let text = e.to_string();
+            assert!(text.contains("disk full") && text.contains("Client::tokens()"), "{text}");
+            assert!(!text.contains("rt-1") && !text.contains("at-1"), "{text}");
+        }
+        other => panic!("expected a store error, got {other:?}"),
+    }
+    assert_eq!(store.saves.lock().unwrap().len(), 3, "1 + 2 retries");
+    assert_eq!(c.tokens().unwrap().refresh_token.expose(), "rt-1");
+    // The new pair is in use: no second refresh.
+    c.contact().list_contacts().send().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(server.seen().last().unwrap().header("authorization"), Some("Bearer at-1"));
+}
+
+#[test]
+fn tokens_serialize_with_the_serde_tokens_feature() {
+    let tokens = Tokens::new("at-1", "rt-1", Some(UNIX_EPOCH + Duration::from_secs(1_800_000_000)));
+    let json = serde_json::to_value(&tokens).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"access_token": "at-1", "refresh_token": "rt-1", "expires_at": 1_800_000_000u64})
+    );
+    assert_eq!(serde_json::from_value::<Tokens>(json).unwrap(), tokens);
+    let none: Tokens = serde_json::from_str(r#"{"access_token":"a","refresh_token":"r"}"#).unwrap();
+    assert_eq!(none.expires_at, None);
 }
 
 fn events(clock: &Arc<FakeClock>, base: &str, retry: RetryPolicy) -> (Client, Arc<Mutex<Vec<Event>>>) {

@@ -315,7 +315,7 @@ pub mod runtime;
 pub mod types;
 pub use runtime::{
     Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy,
-    Secret, Tokens, Window,
+    Secret, TokenStore, Tokens, Window,
 };
 /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
 pub const DEFAULT_BASE_URL: &str = "https://api.keap.com/crm";
@@ -340,6 +340,11 @@ impl Client {
     /// What each quota window (second, minute, day) has left.
     pub fn quota(&self) -> Vec<runtime::Budget> {
         self.transport.quota()
+    }
+    /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
+    /// credentials.
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.transport.tokens()
     }
     /// Operations tagged `Affiliate`.
     pub fn affiliate(&self) -> api::AffiliateApi {

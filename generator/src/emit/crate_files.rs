@@ -80,7 +80,10 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         #runtime
         pub mod types;
 
-        pub use runtime::{Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy, Secret, Tokens, Window};
+        pub use runtime::{
+            Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy, Secret, TokenStore, Tokens,
+            Window,
+        };
 
         /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
         pub const DEFAULT_BASE_URL: &str = #base_url;
@@ -110,6 +113,12 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
             /// What each quota window (second, minute, day) has left.
             pub fn quota(&self) -> Vec<runtime::Budget> {
                 self.transport.quota()
+            }
+
+            /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
+            /// credentials.
+            pub fn tokens(&self) -> Option<Tokens> {
+                self.transport.tokens()
             }
 
             #(#accessors)*
@@ -188,12 +197,23 @@ pub fn examples_rs(
 /// `Cargo.toml` from the template, with the runtime's dependencies (baked) or a path
 /// dependency on the runtime crate (golden fixtures).
 pub fn cargo_toml(opts: &Options, header: &str) -> String {
-    let deps = match &opts.runtime {
-        Runtime::Baked => manifest_section(RUNTIME_MANIFEST, "dependencies").trim().to_string(),
-        Runtime::Path(p) => format!(
-            "keapgen-runtime = {{ path = {p:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\""
+    // The runtime's features are the crate's: as they are (baked), or passed on to it.
+    let (deps, features) = match &opts.runtime {
+        Runtime::Baked => (
+            manifest_section(RUNTIME_MANIFEST, "dependencies").trim().to_string(),
+            manifest_section(RUNTIME_MANIFEST, "features").trim().to_string(),
+        ),
+        Runtime::Path(p) => (
+            format!(
+                "keapgen-runtime = {{ path = {p:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\""
+            ),
+            runtime_features()
+                .map(|f| format!("{f} = [\"keapgen-runtime/{f}\"]"))
+                .collect::<Vec<_>>()
+                .join("\n"),
         ),
     };
+    let deps = format!("{deps}\n\n[features]\n{features}");
     // The guide's doc tests, example programs and contract test run on tokio.
     let deps = format!(
         "{deps}\n\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
@@ -204,6 +224,14 @@ pub fn cargo_toml(opts: &Options, header: &str) -> String {
         .replace("{spec}", &opts.spec_label.replace('\\', "\\\\").replace('"', "\\\""))
         .replace("{dependencies}", &deps);
     format!("{header}{body}")
+}
+
+/// The names of the runtime's cargo features.
+fn runtime_features() -> impl Iterator<Item = &'static str> {
+    manifest_section(RUNTIME_MANIFEST, "features")
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(name, _)| name.trim()))
+        .filter(|name| !name.is_empty() && !name.starts_with('#'))
 }
 
 /// The guide: the README and the crate docs. Its code blocks are doc tests; each calls
@@ -559,5 +587,15 @@ mod tests {
         let deps = manifest_section(RUNTIME_MANIFEST, "dependencies");
         assert!(deps.contains("reqwest"), "{deps}");
         assert!(!deps.contains("rt-multi-thread"), "dev-dependencies leaked: {deps}");
+    }
+
+    #[test]
+    fn the_runtime_features_are_the_crates() {
+        assert_eq!(runtime_features().collect::<Vec<_>>(), ["serde-tokens"]);
+        let baked = cargo_toml(&Options::new("keap", "spec"), "");
+        assert!(baked.contains("\n[features]\n# `Serialize` and `Deserialize` for `Tokens`"), "{baked}");
+        assert!(baked.contains("\nserde-tokens = []\n"), "{baked}");
+        let path = cargo_toml(&Options { runtime: Runtime::Path("../rt".into()), ..Options::new("keap", "spec") }, "");
+        assert!(path.contains("\n[features]\nserde-tokens = [\"keapgen-runtime/serde-tokens\"]\n"), "{path}");
     }
 }

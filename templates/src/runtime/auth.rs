@@ -2,9 +2,12 @@
 //! token, or OAuth2 with refresh. Refresh is single-flight, because Keap rotates refresh
 //! tokens: a second concurrent refresh would use a token the first one just spent.
 
+use super::clock::Clock;
 use super::error::Error;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -55,6 +58,11 @@ impl fmt::Display for Secret {
 }
 
 /// An OAuth2 token pair, as Keap issues it.
+///
+/// With the crate feature `serde-tokens` it is `Serialize` and `Deserialize`, as
+/// `{"access_token": "...", "refresh_token": "...", "expires_at": 1767225600}` (`expires_at`
+/// in Unix seconds, or `null`). That text holds both secrets: keep it where only the
+/// application can read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tokens {
     /// Sent as `Authorization: Bearer` (valid 24 hours at Keap).
@@ -76,9 +84,123 @@ impl Tokens {
     }
 }
 
+#[cfg(feature = "serde-tokens")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TokensText {
+    access_token: String,
+    refresh_token: String,
+    #[serde(default)]
+    expires_at: Option<u64>,
+}
+
+#[cfg(feature = "serde-tokens")]
+impl serde::Serialize for Tokens {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        TokensText {
+            access_token: self.access_token.0.clone(),
+            refresh_token: self.refresh_token.0.clone(),
+            expires_at: self.expires_at.map(|t| t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())),
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(feature = "serde-tokens")]
+impl<'de> serde::Deserialize<'de> for Tokens {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let t = TokensText::deserialize(d)?;
+        let expires_at = t.expires_at.map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+        Ok(Tokens::new(t.access_token, t.refresh_token, expires_at))
+    }
+}
+
 /// Called with every new token pair, so the application can store it: the old refresh
-/// token no longer works.
+/// token no longer works. It cannot fail; a [`TokenStore`] can.
 pub type OnRefresh = Arc<dyn Fn(&Tokens) + Send + Sync>;
+
+/// What a [`TokenStore`] returns: a boxed future with an error of the store's own.
+pub type StoreFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, Box<dyn std::error::Error + Send + Sync>>> + Send + 'a>>;
+
+/// Where OAuth2 tokens are kept between runs (a file, a database row, a secrets manager).
+///
+/// [`Auth::oauth2_from_store`] loads the pair at start; every rotation is saved before the
+/// request that caused it goes on. A failed save is retried as the client's
+/// [`RetryPolicy`](super::RetryPolicy) says, then that request fails with
+/// [`AuthErrorKind::Store`]; the new pair stays in memory and keeps being used (read it
+/// with `Client::tokens` to save it elsewhere). Saves never overlap and come in rotation
+/// order. Errors are shown to the application: keep secrets out of them.
+pub trait TokenStore: Send + Sync + 'static {
+    /// The pair saved last; `None` if there is none yet.
+    fn load(&self) -> StoreFuture<'_, Option<Tokens>>;
+    /// Replaces the stored pair with `tokens` (the refresh token in the old pair is spent).
+    fn save<'a>(&'a self, tokens: &'a Tokens) -> StoreFuture<'a, ()>;
+}
+
+impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
+    fn load(&self) -> StoreFuture<'_, Option<Tokens>> {
+        (**self).load()
+    }
+    fn save<'a>(&'a self, tokens: &'a Tokens) -> StoreFuture<'a, ()> {
+        (**self).save(tokens)
+    }
+}
+
+/// Why authentication failed: [`Error::Auth`]. `Display` says what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthError {
+    kind: AuthErrorKind,
+    message: String,
+}
+
+/// What kind of [`AuthError`] it is, to decide what to do without reading the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// The token endpoint refused the refresh token (400 `invalid_grant` or
+    /// `invalid_request`, 401): it is spent, revoked or expired. Have the user authorize
+    /// the app again.
+    Refused,
+    /// A refresh attempt whose answer was lost probably rotated the refresh token, and it
+    /// is gone (a retry was refused, or the endpoint answered 2xx with no token). Have the
+    /// user authorize the app again.
+    ProbablyRotated,
+    /// The token endpoint could not be reached or failed (connection, timeout, 5xx, 429)
+    /// after the retries the client's `RetryPolicy` allows. The tokens are unchanged: try
+    /// again later.
+    Unavailable,
+    /// The token endpoint rejected the request itself (`invalid_client`, 403, 404, ...):
+    /// check the client id and secret and the token URL.
+    Misconfigured,
+    /// The [`TokenStore`] failed to load, or to save a new pair after retries (that pair is
+    /// in memory and in use), or holds no tokens.
+    Store,
+}
+
+impl AuthError {
+    pub(crate) fn new(kind: AuthErrorKind, message: impl Into<String>) -> Self {
+        AuthError { kind, message: message.into() }
+    }
+
+    /// What kind of failure it is.
+    pub fn kind(&self) -> AuthErrorKind {
+        self.kind
+    }
+
+    /// Whether only the user can fix it, by authorizing the app again
+    /// ([`Refused`](AuthErrorKind::Refused), [`ProbablyRotated`](AuthErrorKind::ProbablyRotated)).
+    pub fn needs_reauthorization(&self) -> bool {
+        matches!(self.kind, AuthErrorKind::Refused | AuthErrorKind::ProbablyRotated)
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AuthError {}
 
 /// How requests are authenticated.
 #[derive(Clone, Debug)]
@@ -137,8 +259,36 @@ impl Auth {
             tokens,
             token_url: DEFAULT_TOKEN_URL.to_owned(),
             on_refresh: None,
+            store: None,
             margin: Duration::from_secs(300),
         }
+    }
+
+    /// OAuth2 with the tokens `store` holds; every new pair is saved back to it (see
+    /// [`TokenStore`]). Fails with [`AuthErrorKind::Store`] if the store cannot be read or
+    /// holds no tokens (then authorize the app and save the pair in the store first).
+    pub async fn oauth2_from_store(
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        store: impl TokenStore,
+    ) -> Result<OAuth2Builder, Error> {
+        let tokens = match store.load().await {
+            Ok(Some(tokens)) => tokens,
+            Ok(None) => {
+                return Err(Error::Auth(AuthError::new(
+                    AuthErrorKind::Store,
+                    "the token store holds no OAuth2 tokens: have the user authorize the app and save \
+                     the tokens you receive in the store",
+                )))
+            }
+            Err(e) => {
+                return Err(Error::Auth(AuthError::new(
+                    AuthErrorKind::Store,
+                    format!("the token store could not load the OAuth2 tokens: {e}; fix the store and start again"),
+                )))
+            }
+        };
+        Ok(Auth::oauth2(client_id, client_secret, tokens).token_store(store))
     }
 }
 
@@ -155,6 +305,7 @@ pub struct OAuth2Builder {
     tokens: Tokens,
     token_url: String,
     on_refresh: Option<OnRefresh>,
+    store: Option<Arc<dyn TokenStore>>,
     margin: Duration,
 }
 
@@ -165,9 +316,16 @@ impl OAuth2Builder {
         self
     }
 
-    /// Hands every new token pair to `f` (store it: the old refresh token is spent).
+    /// Hands every new token pair to `f` (store it: the old refresh token is spent). `f`
+    /// cannot report a failure; prefer [`token_store`](Self::token_store) for saving.
     pub fn on_refresh(mut self, f: impl Fn(&Tokens) + Send + Sync + 'static) -> Self {
         self.on_refresh = Some(Arc::new(f));
+        self
+    }
+
+    /// Saves every new token pair to `store`, retrying a failed save (see [`TokenStore`]).
+    pub fn token_store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
         self
     }
 
@@ -182,12 +340,14 @@ impl OAuth2Builder {
         let header = bearer(self.tokens.access_token.expose());
         Auth {
             kind: Kind::OAuth2(Arc::new(OAuth2 {
-                current: RwLock::new(Current { generation: 0, header, expires_at: self.tokens.expires_at }),
-                refresh_lock: tokio::sync::Mutex::new(self.tokens.refresh_token),
+                current: RwLock::new(Current { generation: 0, header, tokens: self.tokens }),
+                flight: tokio::sync::Mutex::new(Flight::default()),
+                failures: Default::default(),
                 client_id: self.client_id,
                 client_secret: self.client_secret,
                 token_url: self.token_url,
                 on_refresh: self.on_refresh,
+                store: self.store,
                 margin: self.margin,
             })),
         }
@@ -207,19 +367,34 @@ fn bearer(token: &str) -> HeaderValue {
 
 pub(crate) struct OAuth2 {
     current: RwLock<Current>,
-    /// Held while refreshing; guards the refresh token (single flight).
-    refresh_lock: tokio::sync::Mutex<Secret>,
+    /// Held while refreshing and saving (single flight, saves in order).
+    flight: tokio::sync::Mutex<Flight>,
+    /// Counts failed refreshes: callers that waited for one share its error instead of
+    /// each retrying in turn.
+    failures: std::sync::atomic::AtomicU64,
     client_id: String,
     client_secret: Secret,
     token_url: String,
     on_refresh: Option<OnRefresh>,
+    store: Option<Arc<dyn TokenStore>>,
     margin: Duration,
 }
 
 struct Current {
+    /// Counts refreshes: a caller that saw generation `g` refreshes only if it is still `g`.
     generation: u64,
     header: HeaderValue,
-    expires_at: Option<SystemTime>,
+    tokens: Tokens,
+}
+
+/// What refreshes leave for the next one.
+#[derive(Default)]
+struct Flight {
+    /// An attempt with the current refresh token may have reached the server and its
+    /// answer was lost: the server may have rotated the token already.
+    maybe_rotated: bool,
+    /// Why the last refresh failed, for the callers that waited for it.
+    last_error: Option<AuthError>,
 }
 
 #[derive(serde::Deserialize)]
@@ -229,78 +404,245 @@ struct TokenResponse {
     expires_in: Option<u64>,
 }
 
+/// What one call to the token endpoint came to, short of a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TokenAnswer {
+    /// The connection failed before the request went out.
+    Unsent,
+    /// The request went out and no usable answer came back (timeout, reset, unreadable
+    /// body): the server may have rotated the refresh token.
+    Lost,
+    /// A status outside 2xx, with the OAuth2 `error` code if the body had one.
+    Status(u16, Option<String>),
+    /// A 2xx whose body is not a token: the server has probably rotated the refresh token.
+    NotAToken,
+}
+
+/// What to do after a failed token request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Try again after a backoff.
+    Retry,
+    /// Give up with this kind of error.
+    Fail(AuthErrorKind),
+}
+
+/// The refresh decision. `maybe_rotated`: an earlier attempt with this refresh token may
+/// have been processed; `can_retry`: the retry policy allows another attempt.
+pub(crate) fn next_step(answer: &TokenAnswer, maybe_rotated: bool, can_retry: bool) -> Next {
+    let refused = if maybe_rotated { AuthErrorKind::ProbablyRotated } else { AuthErrorKind::Refused };
+    let transient = if can_retry { Next::Retry } else { Next::Fail(AuthErrorKind::Unavailable) };
+    match answer {
+        TokenAnswer::Unsent | TokenAnswer::Lost => transient,
+        TokenAnswer::NotAToken => Next::Fail(AuthErrorKind::ProbablyRotated),
+        TokenAnswer::Status(status, error) => match (status, error.as_deref()) {
+            (408 | 429 | 500..=599, _) => transient,
+            (400 | 401, Some("invalid_client" | "unauthorized_client" | "unsupported_grant_type")) => {
+                Next::Fail(AuthErrorKind::Misconfigured)
+            }
+            (400 | 401, _) => Next::Fail(refused),
+            _ => Next::Fail(AuthErrorKind::Misconfigured),
+        },
+    }
+}
+
+/// Whether the server may have processed a request that came to `answer`: anything but a
+/// connect failure or a definite rejection (429, 5xx) may have rotated the token.
+fn may_have_rotated(answer: &TokenAnswer) -> bool {
+    match answer {
+        TokenAnswer::Unsent => false,
+        TokenAnswer::Lost | TokenAnswer::NotAToken => true,
+        TokenAnswer::Status(..) => false,
+    }
+}
+
+/// A refresh's outcome: the header to send, and whether this caller rotated the tokens
+/// (only that caller reports the refresh, so it is counted once).
+pub(crate) struct Refresh {
+    pub(crate) result: Result<(u64, HeaderValue), Error>,
+    pub(crate) rotated: bool,
+}
+
+/// How long to wait before retry `n` (1 is the first), or `None` when no retry is left.
+pub(crate) type Backoff<'a> = &'a (dyn Fn(u32) -> Option<Duration> + Sync);
+
 impl OAuth2 {
-    /// The header to send and its generation; `None` if it is about to expire.
-    pub(crate) fn current(&self, now: SystemTime) -> Option<(u64, HeaderValue)> {
+    /// The header to send and its generation; `Err(generation)` if it is about to expire.
+    pub(crate) fn current(&self, now: SystemTime) -> Result<(u64, HeaderValue), u64> {
         let c = self.current.read().unwrap_or_else(|e| e.into_inner());
-        let fresh = c.expires_at.is_none_or(|e| now + self.margin < e);
-        fresh.then(|| (c.generation, c.header.clone()))
+        let fresh = c.tokens.expires_at.is_none_or(|e| now + self.margin < e);
+        if fresh {
+            Ok((c.generation, c.header.clone()))
+        } else {
+            Err(c.generation)
+        }
+    }
+
+    /// The current token pair.
+    pub(crate) fn tokens(&self) -> Tokens {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).tokens.clone()
     }
 
     /// Refreshes unless another caller already replaced generation `seen`; every caller
-    /// gets the newest header.
+    /// gets the newest header. Failed attempts are retried as `backoff` allows, sleeping on
+    /// `clock`.
     pub(crate) async fn refresh(
         &self,
         http: &reqwest::Client,
-        seen: Option<u64>,
-        now: SystemTime,
-    ) -> Result<(u64, HeaderValue), Error> {
-        let mut refresh_token = self.refresh_lock.lock().await;
-        {
+        seen: u64,
+        clock: &dyn Clock,
+        backoff: Backoff<'_>,
+    ) -> Refresh {
+        use std::sync::atomic::Ordering::SeqCst;
+        let failures = self.failures.load(SeqCst);
+        let mut flight = self.flight.lock().await;
+        let refresh_token = {
             let c = self.current.read().unwrap_or_else(|e| e.into_inner());
-            let replaced = seen.is_some_and(|g| g != c.generation);
-            let fresh = seen.is_none() && c.expires_at.is_some_and(|e| now + self.margin < e);
-            if replaced || fresh {
-                return Ok((c.generation, c.header.clone()));
+            if c.generation != seen {
+                return Refresh { result: Ok((c.generation, c.header.clone())), rotated: false };
             }
+            c.tokens.refresh_token.clone()
+        };
+        if let Some(e) = flight.last_error.as_ref().filter(|_| self.failures.load(SeqCst) != failures) {
+            return Refresh { result: Err(Error::Auth(e.clone())), rotated: false };
         }
-        let fail = |what: String| Error::Auth(what);
+        let mut retry = 0;
+        let t = loop {
+            let answer = match self.request(http, &refresh_token).await {
+                Ok(t) => break t,
+                Err(answer) => answer,
+            };
+            flight.maybe_rotated |= may_have_rotated(&answer);
+            retry += 1;
+            let delay = backoff(retry);
+            match next_step(&answer, flight.maybe_rotated, delay.is_some()) {
+                Next::Retry => {
+                    tracing::warn!(retry, answer = ?answer, "keap: oauth2 token refresh failed; retrying");
+                    clock.sleep(delay.unwrap_or_default()).await;
+                }
+                Next::Fail(kind) => {
+                    let error = AuthError::new(kind, self.explain(kind, &answer, flight.maybe_rotated));
+                    flight.last_error = Some(error.clone());
+                    self.failures.fetch_add(1, SeqCst);
+                    return Refresh { result: Err(Error::Auth(error)), rotated: false };
+                }
+            }
+        };
+        flight.maybe_rotated = false;
+        flight.last_error = None;
+        let tokens = Tokens {
+            access_token: Secret(t.access_token),
+            refresh_token: t.refresh_token.map(Secret).unwrap_or(refresh_token),
+            expires_at: t.expires_in.map(|s| clock.now() + Duration::from_secs(s)),
+        };
+        // In use at once, saved or not: the old refresh token is spent either way.
+        let header = bearer(tokens.access_token.expose());
+        let generation = {
+            let mut c = self.current.write().unwrap_or_else(|e| e.into_inner());
+            c.generation += 1;
+            c.header = header.clone();
+            c.tokens = tokens.clone();
+            c.generation
+        };
+        tracing::info!(generation, "keap: oauth2 access token refreshed");
+        if let Some(f) = &self.on_refresh {
+            f(&tokens);
+        }
+        let result = match self.save(&tokens, clock, backoff).await {
+            Ok(()) => Ok((generation, header)),
+            Err(e) => Err(Error::Auth(e)),
+        };
+        Refresh { result, rotated: true }
+    }
+
+    /// One call to the token endpoint.
+    async fn request(&self, http: &reqwest::Client, refresh_token: &Secret) -> Result<TokenResponse, TokenAnswer> {
+        let lost = |e: &reqwest::Error| if e.is_connect() { TokenAnswer::Unsent } else { TokenAnswer::Lost };
         let response = http
             .post(&self.token_url)
             .basic_auth(&self.client_id, Some(self.client_secret.expose()))
             .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())])
             .send()
             .await
-            .map_err(|e| fail(format!("token refresh request to {} failed: {}", self.token_url, e.without_url())))?;
+            .map_err(|e| lost(&e))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| fail(format!("token refresh response unreadable: {}", e.without_url())))?;
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            // A rejection whose body broke off is still a rejection.
+            Err(_) if !status.is_success() => Default::default(),
+            Err(_) => return Err(TokenAnswer::Lost),
+        };
         if !status.is_success() {
-            let reason = serde_json::from_slice::<serde_json::Value>(&body)
+            let error = serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()
-                .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
-                .unwrap_or_default();
-            return Err(fail(format!(
-                "token refresh was refused (HTTP {}{}{}): the refresh token is spent, revoked or expired; \
-                 have the user authorize the app again and pass the new tokens to Auth::oauth2",
-                status.as_u16(),
-                if reason.is_empty() { "" } else { ", " },
-                reason
-            )));
+                .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned));
+            return Err(TokenAnswer::Status(status.as_u16(), error));
         }
-        let t: TokenResponse = serde_json::from_slice(&body)
-            .map_err(|e| fail(format!("token refresh answered something that is not a token: {e}")))?;
-        let tokens = Tokens {
-            access_token: Secret(t.access_token),
-            refresh_token: t.refresh_token.map(Secret).unwrap_or_else(|| refresh_token.clone()),
-            expires_at: t.expires_in.map(|s| now + Duration::from_secs(s)),
+        serde_json::from_slice(&body).map_err(|_| TokenAnswer::NotAToken)
+    }
+
+    /// What went wrong and what to do, without any secret.
+    fn explain(&self, kind: AuthErrorKind, answer: &TokenAnswer, maybe_rotated: bool) -> String {
+        let url = &self.token_url;
+        let what = match answer {
+            TokenAnswer::Unsent => format!("could not connect to {url}"),
+            TokenAnswer::Lost => format!("the request to {url} got no answer (timeout or dropped connection)"),
+            TokenAnswer::Status(s, Some(e)) => format!("{url} answered HTTP {s}, {e}"),
+            TokenAnswer::Status(s, None) => format!("{url} answered HTTP {s}"),
+            TokenAnswer::NotAToken => format!("{url} answered 2xx with something that is not a token"),
         };
-        let header = bearer(tokens.access_token.expose());
-        let generation = {
-            let mut c = self.current.write().unwrap_or_else(|e| e.into_inner());
-            c.generation += 1;
-            c.header = header.clone();
-            c.expires_at = tokens.expires_at;
-            c.generation
-        };
-        *refresh_token = tokens.refresh_token.clone();
-        tracing::info!(generation, "keap: oauth2 access token refreshed");
-        if let Some(f) = &self.on_refresh {
-            f(&tokens);
+        match kind {
+            AuthErrorKind::Refused => format!(
+                "token refresh was refused ({what}): the refresh token is spent, revoked or expired; \
+                 have the user authorize the app again and pass the new tokens to Auth::oauth2"
+            ),
+            AuthErrorKind::ProbablyRotated => format!(
+                "token refresh failed ({what}) after an earlier refresh attempt whose answer was lost: \
+                 that attempt probably rotated the refresh token, and the new one never arrived; \
+                 have the user authorize the app again and pass the new tokens to Auth::oauth2"
+            ),
+            AuthErrorKind::Unavailable => format!(
+                "token refresh failed ({what}), retries exhausted; the tokens are unchanged, try again later{}",
+                if maybe_rotated {
+                    " (an attempt may have reached the server: if the next refresh is refused, \
+                     the user must authorize the app again)"
+                } else {
+                    ""
+                }
+            ),
+            _ => {
+                format!("token refresh was rejected ({what}): check the OAuth2 client id and secret and the token URL")
+            }
         }
-        Ok((generation, header))
+    }
+
+    /// Saves `tokens` to the store, retrying as `backoff` allows.
+    async fn save(&self, tokens: &Tokens, clock: &dyn Clock, backoff: Backoff<'_>) -> Result<(), AuthError> {
+        let Some(store) = &self.store else { return Ok(()) };
+        let mut retry = 0;
+        loop {
+            let e = match store.save(tokens).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            retry += 1;
+            match backoff(retry) {
+                Some(delay) => {
+                    tracing::warn!(retry, "keap: saving the refreshed oauth2 tokens failed; retrying");
+                    clock.sleep(delay).await;
+                }
+                None => {
+                    return Err(AuthError::new(
+                        AuthErrorKind::Store,
+                        format!(
+                            "the token store could not save the refreshed OAuth2 tokens: {e}; they are in \
+                             memory and in use, but the stored refresh token is spent: save Client::tokens() \
+                             before this process ends, or the user must authorize the app again"
+                        ),
+                    ))
+                }
+            }
+        }
     }
 }
 
@@ -315,5 +657,38 @@ mod tests {
         let oauth: Auth = Auth::oauth2("id", "shh", Tokens::new("at-1", "rt-1", None)).build();
         let shown = format!("{oauth:?} {:?}", Tokens::new("at-1", "rt-1", None));
         assert!(!shown.contains("shh") && !shown.contains("at-1") && !shown.contains("rt-1"), "{shown}");
+    }
+
+    fn status(code: u16, error: Option<&str>) -> TokenAnswer {
+        TokenAnswer::Status(code, error.map(str::to_owned))
+    }
+
+    #[test]
+    fn transient_failures_are_retried_while_the_policy_allows() {
+        for answer in [TokenAnswer::Unsent, TokenAnswer::Lost, status(500, None), status(503, None), status(429, None)]
+        {
+            assert_eq!(next_step(&answer, false, true), Next::Retry, "{answer:?}");
+            assert_eq!(next_step(&answer, false, false), Next::Fail(AuthErrorKind::Unavailable), "{answer:?}");
+            assert_eq!(next_step(&answer, true, false), Next::Fail(AuthErrorKind::Unavailable), "{answer:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_final_and_blames_a_lost_attempt_when_there_was_one() {
+        for answer in [status(400, Some("invalid_grant")), status(400, Some("invalid_request")), status(401, None)] {
+            assert_eq!(next_step(&answer, false, true), Next::Fail(AuthErrorKind::Refused), "{answer:?}");
+            assert_eq!(next_step(&answer, true, true), Next::Fail(AuthErrorKind::ProbablyRotated), "{answer:?}");
+        }
+        assert_eq!(next_step(&TokenAnswer::NotAToken, false, true), Next::Fail(AuthErrorKind::ProbablyRotated));
+        for answer in [status(400, Some("invalid_client")), status(403, None), status(404, None)] {
+            assert_eq!(next_step(&answer, false, true), Next::Fail(AuthErrorKind::Misconfigured), "{answer:?}");
+        }
+    }
+
+    #[test]
+    fn only_an_attempt_that_may_have_been_processed_marks_the_token() {
+        assert!(may_have_rotated(&TokenAnswer::Lost) && may_have_rotated(&TokenAnswer::NotAToken));
+        assert!(!may_have_rotated(&TokenAnswer::Unsent) && !may_have_rotated(&status(503, None)));
+        assert!(!may_have_rotated(&status(400, Some("invalid_grant"))));
     }
 }

@@ -4,7 +4,7 @@
 //! attempt: wait for quota, add credentials, send, learn from the quota headers, and decide
 //! in one place whether to retry.
 
-use super::auth::{Auth, Kind};
+use super::auth::{Auth, Kind, OAuth2, Tokens};
 use super::clock::{jitter, Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::quota::{observations, retry_after, Budget, LocalQuota, Quota, QuotaGate, QuotaStore, Window};
@@ -81,7 +81,8 @@ pub enum Event {
         /// The wait before the next attempt (quota waits come on top).
         delay: Duration,
     },
-    /// The OAuth2 access token was refreshed.
+    /// The OAuth2 tokens were refreshed (once per refresh, however many requests waited
+    /// for it).
     TokenRefreshed,
 }
 
@@ -279,6 +280,14 @@ impl Transport {
         self.inner.gate.budget()
     }
 
+    /// The OAuth2 token pair in use (the newest, saved or not); `None` for other credentials.
+    pub fn tokens(&self) -> Option<Tokens> {
+        match &self.inner.auth.kind {
+            Kind::OAuth2(o) => Some(o.tokens()),
+            _ => None,
+        }
+    }
+
     /// Sends and decodes a JSON response.
     pub async fn send_json<T: DeserializeOwned>(&self, req: Request) -> Result<Response<T>, Error> {
         let operation = req.operation;
@@ -336,18 +345,25 @@ impl Transport {
             Kind::None => Ok(None),
             Kind::Static(name, value) => Ok(Some((0, name.clone(), value.clone()))),
             Kind::OAuth2(o) => {
-                let now = self.inner.clock.now();
-                let (generation, value) = match o.current(now) {
-                    Some(current) => current,
-                    None => {
-                        let fresh = o.refresh(&self.inner.http, None, now).await?;
-                        self.emit(Event::TokenRefreshed);
-                        fresh
-                    }
+                let (generation, value) = match o.current(self.inner.clock.now()) {
+                    Ok(current) => current,
+                    Err(stale) => self.refresh(o, stale).await?,
                 };
                 Ok(Some((generation, reqwest::header::AUTHORIZATION, value)))
             }
         }
+    }
+
+    /// Refreshes the OAuth2 token unless another caller already replaced generation `seen`.
+    async fn refresh(&self, o: &OAuth2, seen: u64) -> Result<(u64, HeaderValue), Error> {
+        let retry = &self.inner.retry;
+        let backoff = |n: u32| (n <= retry.max_retries).then(|| retry.backoff(n));
+        let outcome = o.refresh(&self.inner.http, seen, &*self.inner.clock, &backoff).await;
+        // Only the caller that rotated the tokens reports it: one event per refresh.
+        if outcome.rotated {
+            self.emit(Event::TokenRefreshed);
+        }
+        outcome.result
     }
 
     async fn execute(&self, req: Request) -> Result<Success, Error> {
@@ -457,8 +473,7 @@ impl Transport {
                 if let (Kind::OAuth2(o), Some((generation, ..))) = (&inner.auth.kind, &credentials) {
                     // Rejected before it was processed: refresh once (single flight) and resend.
                     refreshed = true;
-                    o.refresh(&inner.http, Some(*generation), now).await?;
-                    self.emit(Event::TokenRefreshed);
+                    self.refresh(o, *generation).await?;
                     attempt -= 1;
                     continue;
                 }

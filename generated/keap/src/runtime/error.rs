@@ -51,9 +51,10 @@ pub enum Error {
         /// The repeated token.
         token: String,
     },
-    /// Authentication failed: the OAuth2 token could not be refreshed. The message says
-    /// what to do.
-    Auth(String),
+    /// Authentication failed: the OAuth2 token could not be refreshed, or the new tokens
+    /// could not be stored. [`AuthError::kind`](super::AuthError::kind) says which; the
+    /// message says what to do.
+    Auth(super::AuthError),
     /// The request built by the caller cannot be sent as it is.
     InvalidRequest(String),
     /// The client is misconfigured (bad base URL, TLS setup).
@@ -86,19 +87,22 @@ impl Error {
         matches!(self, Error::QuotaExhausted { .. }) || self.status() == Some(429)
     }
 
-    /// The credentials were refused: token refresh failed ([`Error::Auth`]), or the server
+    /// An authentication problem: the OAuth2 token could not be refreshed or stored
+    /// ([`Error::Auth`], whose [`kind`](super::AuthError::kind) says which), or the server
     /// answered 401 or 403.
     pub fn is_auth(&self) -> bool {
         matches!(self, Error::Auth(..)) || matches!(self.status(), Some(401 | 403))
     }
 
     /// The same request may succeed later without any change: a transport failure, a 429,
-    /// a 500, 502, 503 or 504, an exhausted quota (after its `resets_at`). The client has
+    /// a 500, 502, 503 or 504, an exhausted quota (after its `resets_at`), a token endpoint
+    /// that could not be reached ([`AuthErrorKind::Unavailable`](super::AuthErrorKind)). The client has
     /// already retried what was safe to retry; before sending a non-idempotent request
     /// (POST, PATCH) again, check [`Error::maybe_sent`] too.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::QuotaExhausted { .. } => true,
+            Error::Auth(e) => e.kind() == super::AuthErrorKind::Unavailable,
             Error::Api(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
             _ => false,
         }
@@ -166,7 +170,7 @@ impl fmt::Display for Error {
                 "{operation}: the server sent page token `{token}` again, after that page was fetched; \
                  following it would loop, so the listing stops here"
             ),
-            Error::Auth(m) => write!(f, "authentication: {m}"),
+            Error::Auth(e) => write!(f, "authentication: {e}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(m) => write!(f, "client configuration: {m}"),
         }

@@ -19,7 +19,10 @@ mod response;
 mod time;
 mod values;
 
-pub use auth::{Auth, OAuth2Builder, OnRefresh, Secret, Tokens, API_KEY_HEADER, DEFAULT_TOKEN_URL};
+pub use auth::{
+    Auth, AuthError, AuthErrorKind, OAuth2Builder, OnRefresh, Secret, StoreFuture, TokenStore, Tokens, API_KEY_HEADER,
+    DEFAULT_TOKEN_URL,
+};
 pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
