@@ -20,7 +20,7 @@ pub use auth::{Auth, OAuth2Builder, OnRefresh, Secret, Tokens, API_KEY_HEADER, D
 pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
-pub use filter::Filter;
+pub use filter::{Filter, FilterArg, FilterValue};
 pub use paginate::{next_offset, next_token, Items, Pages, Paginated};
 pub use quota::{observations, Budget, LocalQuota, Observation, Quota, QuotaGate, QuotaStore, Wait, Window};
 pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
@@ -94,6 +94,12 @@ macro_rules! __keap_string_enum {
             /// An empty `Unknown`: what a missing or `null` required value decodes to.
             fn default() -> Self {
                 Self::Unknown(String::new())
+            }
+        }
+
+        impl $crate::runtime::FilterValue for $name {
+            fn filter_text(&self) -> Result<::std::borrow::Cow<'_, str>, ::std::string::String> {
+                Ok(::std::borrow::Cow::Borrowed(self.as_str()))
             }
         }
 

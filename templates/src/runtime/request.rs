@@ -1,6 +1,7 @@
 //! A request as data: generated operations fill one in, the transport sends it.
 
 use super::error::Error;
+use super::filter::FilterArg;
 use super::values::{FilePart, ToParam, ToParams};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::Serialize;
@@ -159,6 +160,22 @@ impl Request {
     pub fn query(&mut self, name: &'static str, value: &impl ToParam) {
         if let Some(v) = value.to_param() {
             self.query.push((Cow::Borrowed(name), v.into_owned()));
+        }
+    }
+
+    /// Adds a filter parameter: raw text as written; a [`Filter`](super::Filter) in Keap's
+    /// grammar, or, when it holds a clause the grammar cannot express, an
+    /// [`Error::InvalidRequest`] naming it, returned by `send` before anything is sent.
+    /// Absent or empty filters add nothing.
+    pub fn filter(&mut self, name: &'static str, value: &Option<FilterArg>) {
+        match value {
+            None => {}
+            Some(FilterArg::Raw(text)) => self.query.push((Cow::Borrowed(name), text.clone())),
+            Some(FilterArg::Built(filter)) if filter.is_empty() => {}
+            Some(FilterArg::Built(filter)) => match filter.encode() {
+                Ok(text) => self.query.push((Cow::Borrowed(name), text)),
+                Err(why) => self.error = Some(Error::invalid(format!("query parameter `{name}`: {why}"))),
+            },
         }
     }
 
