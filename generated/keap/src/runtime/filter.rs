@@ -378,6 +378,21 @@ mod tests {
     }
 
     #[test]
+    fn string_enums_are_values() {
+        #[derive(Clone, Debug, PartialEq)]
+        enum Priority {
+            Critical,
+            Unknown(String),
+        }
+        impl Priority {
+            const VALUES: &'static [(Self, &'static str)] = &[(Priority::Critical, "CRITICAL")];
+        }
+        crate::__keap_string_enum!(Priority);
+        let f = Filter::new().eq("priority", Priority::Critical).ne("priority", Priority::Unknown("LOW".into()));
+        assert_eq!(text(f), "priority==CRITICAL;priority!=LOW");
+    }
+
+    #[test]
     fn times_are_written_as_keap_demands() {
         let t = UNIX_EPOCH + Duration::from_nanos(1_767_225_600_123_456_789);
         let f = Filter::new()

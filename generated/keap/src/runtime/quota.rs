@@ -129,7 +129,7 @@ pub struct Budget {
     /// Requests that may be sent now without waiting (the smaller of the local count and
     /// what the server last reported); `None` when neither limits the window.
     pub remaining: Option<u32>,
-    /// When the window next frees room.
+    /// When the window next frees room (now, when it has room or no limit).
     pub resets_at: SystemTime,
 }
 
