@@ -11,7 +11,9 @@ use std::fmt;
 ///
 /// There is no `<` on `DateTime`: its text would order `17:00:00Z` before `18:00:00+02:00`,
 /// which is an hour earlier. Compare what [`parse`](DateTime::parse) returns, since
-/// [`Timestamp`](super::Timestamp)s order by instant. Equality is still of the text.
+/// [`Timestamp`](super::Timestamp)s order by instant (to sort contacts by creation:
+/// `sort_by_key(|c| c.create_time.as_ref().and_then(DateTime::parse))`, unreadable and missing
+/// dates first). Equality is still of the text.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct DateTime(pub String);
