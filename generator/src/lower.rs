@@ -972,6 +972,13 @@ impl<'a> Lowerer<'a> {
             }
             _ => (Style::Single, ty),
         };
+        // Keap's filter grammar gets its builder, checked before sending.
+        let style = match (&shape, location) {
+            (TypeRef::Prim(Prim::String), ParamIn::Query) if style == Style::Single && data.name == "filter" => {
+                Style::Filter
+            }
+            _ => style,
+        };
         let scalar = self.is_scalar(&ty);
         let bounds = match &schema {
             Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Integer(it)), .. }))

@@ -159,6 +159,9 @@ pub enum Style {
     Deep,
     /// The value as JSON text (`content: application/json` parameters).
     Json,
+    /// Keap's `filter` query string: a raw string or a `Filter`, which is checked when the
+    /// request is built.
+    Filter,
 }
 
 /// One parameter.

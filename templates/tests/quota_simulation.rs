@@ -1,7 +1,7 @@
 //! Quota in simulated time: tokio's paused clock lets a whole day of traffic from many
 //! concurrent tasks run in well under a second, with no sleeping.
 
-use keapgen_runtime::runtime::{Clock, Error, LocalQuota, Quota, QuotaGate, TokioClock, Window};
+use keapgen_runtime::runtime::{Clock, Error, LocalQuota, Quota, QuotaGate, SleepFuture, TokioClock, Window};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,11 +10,14 @@ fn midnight_plus(offset: Duration) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(20_000 * 86_400) + offset
 }
 
-fn ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+/// Nanoseconds since the epoch: exact, so a span check cannot be fooled by rounding.
+fn ns(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
 }
 
-/// Most sends in any span of `span` ms.
+const MS: u64 = 1_000_000;
+
+/// Most sends in any half-open span of `span` ns.
 fn max_in_span(times: &[u64], span: u64) -> usize {
     let mut best = 0;
     let mut start = 0;
@@ -28,7 +31,7 @@ fn max_in_span(times: &[u64], span: u64) -> usize {
 }
 
 /// Runs `tasks` tasks that each send as fast as the gate lets them until it refuses; returns
-/// the send times (sorted, epoch ms) and the errors that stopped each task.
+/// the send times (sorted, epoch ns) and the errors that stopped each task.
 async fn flood(quota: Quota, clock: Arc<TokioClock>, tasks: usize) -> (Vec<u64>, Vec<Error>) {
     let gate = Arc::new(QuotaGate::new(quota.clone(), Arc::new(LocalQuota::new(quota)), clock.clone(), None));
     let sent = Arc::new(Mutex::new(Vec::new()));
@@ -38,7 +41,7 @@ async fn flood(quota: Quota, clock: Arc<TokioClock>, tasks: usize) -> (Vec<u64>,
             tokio::spawn(async move {
                 loop {
                     match gate.acquire("op").await {
-                        Ok(()) => sent.lock().unwrap().push(ms(clock.now())),
+                        Ok(()) => sent.lock().unwrap().push(ns(clock.now())),
                         Err(e) => return e,
                     }
                     // Each request takes a little while on the wire.
@@ -62,12 +65,12 @@ async fn a_day_of_fifty_tasks_never_exceeds_a_window_and_uses_the_quota() {
     let clock = Arc::new(TokioClock::starting_at(start));
     let (times, errors) = flood(Quota::default(), clock.clone(), 50).await;
 
-    assert!(max_in_span(&times, 1_000) <= 5, "more than 5 in a second");
-    assert!(max_in_span(&times, 60_000) <= 120, "more than 120 in a minute");
+    assert!(max_in_span(&times, 1_000 * MS) <= 5, "more than 5 in a second");
+    assert!(max_in_span(&times, 60_000 * MS) <= 120, "more than 120 in a minute");
     assert_eq!(times.len(), 15_000, "the day's quota is used in full, and not exceeded");
     // The minute window binds: at 120/min the last of 15,000 goes out 124 minutes after
     // the first, at best.
-    let took_min = (times[times.len() - 1] - times[0]) as f64 / 60_000.0;
+    let took_min = (times[times.len() - 1] - times[0]) as f64 / (60_000 * MS) as f64;
     let efficiency = ((15_000 - 120) as f64 / 120.0) / took_min;
     assert!(efficiency >= 0.95, "throughput {efficiency:.3} of what the limits allow ({took_min:.1} min)");
     println!("15,000 requests in {took_min:.1} simulated minutes: {:.1}% of the best possible", efficiency * 100.0);
@@ -84,7 +87,7 @@ async fn the_day_resets_at_midnight_utc() {
     let quota = Quota::custom(None, None, Some(3)).max_wait(Window::Day, Duration::from_secs(10));
     let (times, errors) = flood(quota, clock, 2).await;
     // Three before midnight, then the gate waits for the new day and lets three more through.
-    let midnight = ms(midnight_plus(Duration::from_secs(86_400)));
+    let midnight = ns(midnight_plus(Duration::from_secs(86_400)));
     assert_eq!(times.iter().filter(|t| **t < midnight).count(), 3);
     assert_eq!(times.iter().filter(|t| **t >= midnight).count(), 3);
     assert!(errors.iter().all(|e| matches!(e, Error::QuotaExhausted { window: Window::Day, .. })));
@@ -110,4 +113,49 @@ async fn waiting_is_first_come_first_served() {
         h.await.unwrap();
     }
     assert_eq!(*order.lock().unwrap(), (0..10).collect::<Vec<_>>());
+}
+
+/// Time that moves only when someone sleeps, by exactly as long as they sleep: a clock whose
+/// readings keep whatever sub-millisecond phase it started with.
+struct SteppedClock(Mutex<SystemTime>);
+
+impl Clock for SteppedClock {
+    fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap()
+    }
+    fn sleep(&self, duration: Duration) -> SleepFuture {
+        *self.0.lock().unwrap() += duration;
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test]
+async fn no_second_holds_more_than_five_whatever_the_clock_phase() {
+    for phase in [1, 100_000, 500_000, 900_000, 999_999].map(Duration::from_nanos) {
+        let clock = Arc::new(SteppedClock(Mutex::new(midnight_plus(Duration::from_secs(3600) + phase))));
+        let quota = Quota::default();
+        let gate = Arc::new(QuotaGate::new(quota.clone(), Arc::new(LocalQuota::new(quota)), clock.clone(), None));
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let tasks: Vec<_> = (0..4u64)
+            .map(|task| {
+                let (gate, sent, clock) = (gate.clone(), sent.clone(), clock.clone());
+                tokio::spawn(async move {
+                    for _ in 0..30 {
+                        gate.acquire("op").await.unwrap();
+                        sent.lock().unwrap().push(ns(clock.now()));
+                        // Requests take odd, sub-millisecond times on the wire.
+                        clock.sleep(Duration::from_nanos(37_000 + task * 211_111)).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let mut times = sent.lock().unwrap().clone();
+        times.sort();
+        assert_eq!(times.len(), 120);
+        let most = max_in_span(&times, 1_000 * MS);
+        assert!(most <= 5, "phase {phase:?}: {most} requests within one second");
+    }
 }

@@ -27,7 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     for budget in client.quota() {
-        eprintln!("{} window: {} requests left", budget.window, budget.remaining);
+        match budget.remaining {
+            Some(left) => eprintln!("{} window: {left} requests left", budget.window),
+            None => eprintln!("{} window: unlimited", budget.window),
+        }
     }
     eprintln!("{count} contacts");
     Ok(())

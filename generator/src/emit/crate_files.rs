@@ -308,18 +308,18 @@ pub fn guide(api: &Api, opts: &Options) -> String {
                 op = o.method_name
             )
         })
-        .unwrap_or_else(|| "let text = filter.to_string();\n".into());
+        .unwrap_or_else(|| "let text = filter.to_text()?;\n".into());
     let filter_section = format!(
         "Keap's `filter` parameter is one string with its own grammar: `field==value` clauses \
          joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, \
-         comma-separated lists. `{krate}::Filter` writes it (the raw string works too); a value \
-         cannot add a clause of its own.\n\n{}",
+         comma-separated lists. `{krate}::Filter` writes it (the raw string works too) and never \
+         alters a value: one the grammar cannot carry fails the request (see below).\n\n{}",
         hidden(
             &format!(
                 "let filter = {krate}::Filter::new()\n    \
-                 .starts_with(\"email\", \"mary\")               // email==mary*\n    \
-                 .ge(\"update_time\", \"2024-01-01T00:00:00Z\")  // ;update_time>=2024-01-01T00:00:00Z\n    \
-                 .any_of(\"id\", [1, 2, 3]);                    // ;id==1,2,3\n{filter_calls}"
+                 .starts_with(\"email\", \"mary\")            // email==mary*\n    \
+                 .ge(\"update_time\", std::time::SystemTime::now()) // ;update_time>=2026-01-01T00:00:00.000Z\n    \
+                 .any_of(\"id\", [1, 2, 3]);                 // ;id==1,2,3\n{filter_calls}"
             ),
             &client_arg
         )
@@ -465,10 +465,30 @@ pub fn guide(api: &Api, opts: &Options) -> String {
         .replace("{refresh_wrong}", REFRESH_WRONG)
 }
 
-// Filled in once the filter, date and refresh behaviour is final.
-const FILTER_WRONG: &str = "";
-const DATES_WRONG: &str = "";
-const REFRESH_WRONG: &str = "";
+const FILTER_WRONG: &str = "**Filters.** `Filter` never alters a value. A clause Keap's grammar cannot \
+express (a `;` anywhere, a value ending in `*`, which would match a prefix (use `starts_with`), a value \
+starting with `=`, a `,` inside an `any_of` item, an empty `any_of`, a field name with an operator \
+character, a date that does not parse) makes `send()` fail with `Error::InvalidRequest` naming the \
+clause, before anything is sent. Raw strings are sent as written. Write operators as they are: the \
+client percent-encodes the query, so text copied encoded from Keap's docs (`%3D%3D`) would be \
+encoded twice and match nothing. Dates in filters are written as Keap's filter docs demand, \
+`2026-01-01T00:00:00.000Z`: pass a `SystemTime`, `DateTime` or `Timestamp`, not text.";
+
+const DATES_WRONG: &str = "**Dates.** `DateTime` keeps the server's text, so it has no `<`: the same \
+instant can be written many ways (`17:00:00Z`, `18:00:00+01:00`), and text order would lie. \
+Compare `.parse()` results, which order by instant. A `DateTime` made from a `SystemTime` or a \
+`Timestamp` is written `2026-01-01T00:00:00.000Z` (UTC, exactly three fraction digits; anything \
+below a millisecond is dropped).";
+
+const REFRESH_WRONG: &str = "**Refresh.** A token endpoint that cannot be reached, times out, or answers \
+5xx, 408 or 429 is retried within `RetryPolicy`; after that the request fails with `Error::Auth` of \
+kind `AuthErrorKind::Unavailable`, the tokens unchanged, and the next request tries again. A refused \
+refresh (400 `invalid_grant` or `invalid_request`, 401) is kind `Refused`. When an attempt may have \
+reached Keap but its answer was lost, Keap may have rotated the refresh token already; if the retry \
+is then refused, the kind is `ProbablyRotated` and the message says so. `e.needs_reauthorization()` \
+is true for those two: only then send the user through authorization again. A token store that fails \
+to save a new pair (after retries) fails the request that refreshed with kind `Store`; the new pair \
+stays in use, and `client.tokens()` returns it to save elsewhere.";
 
 /// A partial update with a JSON body whose one string field is set, and the call.
 fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operation, String)> {

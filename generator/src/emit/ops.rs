@@ -57,6 +57,8 @@ pub fn tag_rs(tag: &Tag) -> TokenStream {
 fn param_elem(p: &Param) -> TokenStream {
     if p.location == ParamIn::Part && p.ty == TypeRef::Prim(Prim::Binary) {
         quote!(crate::runtime::FilePart)
+    } else if p.style == Style::Filter {
+        quote!(crate::runtime::FilterArg)
     } else {
         ty(&p.ty, false)
     }
@@ -487,6 +489,8 @@ fn send(op: &Operation) -> TokenStream {
         let slice = if p.required { quote!(Some(self.#n.as_slice())) } else { quote!(self.#n.as_deref()) };
         let owned = if p.required { quote!(Some(self.#n)) } else { quote!(self.#n) };
         match (p.location, p.style) {
+            (ParamIn::Query, Style::Filter) if p.required => quote!(req.filter(#wire, &Some(self.#n.clone()));),
+            (ParamIn::Query, Style::Filter) => quote!(req.filter(#wire, &self.#n);),
             (ParamIn::Query, Style::Json) => quote!(req.query_json(#wire, #opt);),
             (ParamIn::Query, Style::Csv | Style::Repeat) if !p.scalar => quote!(req.query_json_each(#wire, #slice);),
             (ParamIn::Query, Style::Csv) => quote!(req.query_csv(#wire, #value);),

@@ -24,7 +24,7 @@ pub use auth::{
 pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
-pub use filter::Filter;
+pub use filter::{Filter, FilterArg, FilterValue};
 pub use paginate::{Items, Pages, Paginated};
 pub use quota::{Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window};
 pub use response::{Response, REQUEST_ID_HEADER};
@@ -109,6 +109,12 @@ macro_rules! __keap_string_enum {
             /// An empty `Unknown`: what a missing or `null` required value decodes to.
             fn default() -> Self {
                 Self::Unknown(String::new())
+            }
+        }
+
+        impl $crate::runtime::FilterValue for $name {
+            fn filter_text(&self) -> Result<::std::borrow::Cow<'_, str>, ::std::string::String> {
+                Ok(::std::borrow::Cow::Borrowed(self.as_str()))
             }
         }
 

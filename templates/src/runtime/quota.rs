@@ -3,7 +3,7 @@
 //! and fails fast rather than wait for the next day.
 
 use super::client::{Event, EventHook};
-use super::clock::{epoch_ms, from_epoch_ms, Clock};
+use super::clock::{epoch_ns, from_epoch_ms, from_epoch_ns, Clock};
 use super::error::Error;
 use std::collections::VecDeque;
 use std::fmt;
@@ -28,11 +28,12 @@ impl Window {
         self as usize
     }
 
-    fn span_ms(self) -> u64 {
+    fn span_ns(self) -> u64 {
+        const SECOND: u64 = 1_000_000_000;
         match self {
-            Window::Second => 1_000,
-            Window::Minute => 60_000,
-            Window::Day => 86_400_000,
+            Window::Second => SECOND,
+            Window::Minute => 60 * SECOND,
+            Window::Day => 86_400 * SECOND,
         }
     }
 
@@ -64,7 +65,9 @@ pub struct Quota {
 }
 
 impl Default for Quota {
-    /// The project brief's limits for a key: 5 per second, 120 per minute, 15,000 per day.
+    /// The limits Keap's API-key article gives for a key: 5 per second, 120 per minute,
+    /// 15,000 per day. Keap's newer published limits are [`Quota::keap_key()`] and
+    /// [`Quota::keap_oauth_app()`].
     fn default() -> Self {
         Quota::custom(Some(5), Some(120), Some(15_000))
     }
@@ -122,9 +125,9 @@ pub struct Budget {
     /// The configured limit, if any.
     pub limit: Option<u32>,
     /// Requests that may be sent now without waiting (the smaller of the local count and
-    /// what the server last reported).
-    pub remaining: u32,
-    /// When the window next frees room.
+    /// what the server last reported); `None` when neither limits the window.
+    pub remaining: Option<u32>,
+    /// When the window next frees room (now, when it has room or no limit).
     pub resets_at: SystemTime,
 }
 
@@ -169,9 +172,11 @@ pub struct LocalQuota {
     state: Mutex<State>,
 }
 
+/// Times are nanoseconds since the epoch: exact, so rounding can never shorten a window and
+/// let one more request into it (`u64` lasts until 2554).
 #[derive(Default)]
 struct State {
-    /// Send times (epoch ms) within the last second and minute.
+    /// Send times within the last second and minute.
     logs: [VecDeque<u64>; 2],
     /// (day number, requests that day).
     day: (u64, u32),
@@ -204,18 +209,19 @@ impl LocalQuota {
 }
 
 fn next_midnight(now: u64) -> u64 {
-    (now / Window::Day.span_ms() + 1) * Window::Day.span_ms()
+    (now / Window::Day.span_ns() + 1) * Window::Day.span_ns()
 }
 
 impl State {
     fn expire(&mut self, now: u64) {
         for (i, w) in [Window::Second, Window::Minute].into_iter().enumerate() {
             let log = &mut self.logs[i];
-            while log.front().is_some_and(|t| t + w.span_ms() <= now) {
+            // A send at `t` leaves the window at `t + span` exactly: no span that long holds more.
+            while log.front().is_some_and(|t| t + w.span_ns() <= now) {
                 log.pop_front();
             }
         }
-        let today = now / Window::Day.span_ms();
+        let today = now / Window::Day.span_ns();
         if self.day.0 != today {
             self.day = (today, 0);
         }
@@ -226,21 +232,21 @@ impl State {
         }
     }
 
-    /// Requests `window` allows now, and when it next frees room.
-    fn room(&self, quota: &Quota, window: Window, now: u64) -> (u32, u64) {
+    /// Requests `window` allows now (`None`: no limit), and when it next frees room.
+    fn room(&self, quota: &Quota, window: Window, now: u64) -> (Option<u32>, u64) {
         let (mut room, mut reset) = match (window, quota.limit(window)) {
-            (_, None) => (u32::MAX, now),
-            (Window::Day, Some(limit)) => (limit.saturating_sub(self.day.1), next_midnight(now)),
+            (_, None) => (None, now),
+            (Window::Day, Some(limit)) => (Some(limit.saturating_sub(self.day.1)), next_midnight(now)),
             (w, Some(limit)) => {
                 let log = &self.logs[w.index()];
                 let used = log.len() as u32;
-                (limit.saturating_sub(used), log.front().map_or(now, |t| t + w.span_ms()))
+                (Some(limit.saturating_sub(used)), log.front().map_or(now, |t| t + w.span_ns()))
             }
         };
         if let Some(cap) = self.caps[window.index()] {
             let left = cap.available.saturating_sub(cap.sent);
-            if left < room {
-                room = left;
+            if room.is_none_or(|r| left < r) {
+                room = Some(left);
                 reset = cap.expires;
             }
         }
@@ -250,22 +256,22 @@ impl State {
 
 impl QuotaStore for LocalQuota {
     fn try_acquire(&self, now: SystemTime) -> Result<(), Wait> {
-        let now = epoch_ms(now);
+        let now = epoch_ns(now);
         let mut s = self.lock();
         s.expire(now);
         if s.paused_until > now {
-            return Err(Wait { window: Window::Second, until: from_epoch_ms(s.paused_until) });
+            return Err(Wait { window: Window::Second, until: from_epoch_ns(s.paused_until) });
         }
         // The window that frees up last decides the wait.
-        let mut wait: Option<Wait> = None;
+        let mut wait: Option<(Window, u64)> = None;
         for w in Window::ALL {
             let (room, reset) = s.room(&self.quota, w, now);
-            if room == 0 && wait.is_none_or(|x| epoch_ms(x.until) < reset) {
-                wait = Some(Wait { window: w, until: from_epoch_ms(reset) });
+            if room == Some(0) && wait.is_none_or(|(_, until)| until < reset) {
+                wait = Some((w, reset));
             }
         }
-        if let Some(wait) = wait {
-            return Err(wait);
+        if let Some((window, until)) = wait {
+            return Err(Wait { window, until: from_epoch_ns(until) });
         }
         for (i, w) in [Window::Second, Window::Minute].into_iter().enumerate() {
             if self.quota.limit(w).is_some() {
@@ -280,15 +286,15 @@ impl QuotaStore for LocalQuota {
     }
 
     fn observe(&self, now: SystemTime, o: Observation) {
-        let now = epoch_ms(now);
+        let now = epoch_ns(now);
         let mut s = self.lock();
         s.expire(now);
         let (room, _) = s.room(&self.quota, o.window, now);
         // Only ever lower the budget: the configured limits stay a ceiling.
-        if o.available < room {
-            let expires = o.expires.map(epoch_ms).filter(|e| *e > now).unwrap_or(match o.window {
+        if room.is_none_or(|r| o.available < r) {
+            let expires = o.expires.map(epoch_ns).filter(|e| *e > now).unwrap_or(match o.window {
                 Window::Day => next_midnight(now),
-                w => now + w.span_ms(),
+                w => now + w.span_ns(),
             });
             s.caps[o.window.index()] = Some(Cap { available: o.available, sent: 0, expires });
         }
@@ -296,18 +302,18 @@ impl QuotaStore for LocalQuota {
 
     fn pause_until(&self, until: SystemTime) {
         let mut s = self.lock();
-        s.paused_until = s.paused_until.max(epoch_ms(until));
+        s.paused_until = s.paused_until.max(epoch_ns(until));
     }
 
     fn budget(&self, now: SystemTime) -> Vec<Budget> {
-        let now = epoch_ms(now);
+        let now = epoch_ns(now);
         let mut s = self.lock();
         s.expire(now);
         Window::ALL
             .into_iter()
             .map(|w| {
                 let (room, reset) = s.room(&self.quota, w, now);
-                Budget { window: w, limit: self.quota.limit(w), remaining: room, resets_at: from_epoch_ms(reset) }
+                Budget { window: w, limit: self.quota.limit(w), remaining: room, resets_at: from_epoch_ns(reset) }
             })
             .collect()
     }
@@ -452,6 +458,47 @@ mod tests {
         assert_eq!(q.try_acquire(at(1500)), Err(Wait { window: Window::Minute, until: at(60_000) }));
     }
 
+    /// Most of `times` (sorted) in any half-open span of `span`.
+    fn most_in_span(times: &[SystemTime], span: Duration) -> usize {
+        let mut start = 0;
+        (0..times.len())
+            .map(|end| {
+                while times[end].duration_since(times[start]).unwrap() >= span {
+                    start += 1;
+                }
+                end - start + 1
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn no_span_holds_more_than_the_limit_at_any_sub_millisecond_phase() {
+        let base = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        for phase_ns in [0, 1, 100_000, 500_000, 900_000, 999_999] {
+            let q = LocalQuota::new(Quota::custom(Some(5), Some(40), None));
+            let mut now = base + Duration::from_nanos(phase_ns);
+            let mut sent = Vec::new();
+            // A client that sends the moment it is allowed to; bounded, whatever the quota says.
+            for _ in 0..200 {
+                match q.try_acquire(now) {
+                    Ok(()) => sent.push(now),
+                    Err(wait) => {
+                        assert!(wait.until > now, "a wait must move time forward");
+                        now = wait.until;
+                    }
+                }
+                // Some sends happen a sub-millisecond later than the last one.
+                now += Duration::from_nanos(phase_ns / 3);
+            }
+            assert!(sent.len() >= 40, "phase {phase_ns} ns: only {} sent", sent.len());
+            let (second, minute) =
+                (most_in_span(&sent, Duration::from_secs(1)), most_in_span(&sent, Duration::from_secs(60)));
+            assert!(second <= 5, "phase {phase_ns} ns: {second} requests within one second");
+            assert!(minute <= 40, "phase {phase_ns} ns: {minute} requests within one minute");
+        }
+    }
+
     #[test]
     fn the_day_resets_at_utc_midnight() {
         let q = LocalQuota::new(Quota::custom(None, None, Some(1)));
@@ -470,7 +517,18 @@ mod tests {
         assert!(q.try_acquire(at(30_000)).is_ok());
         q.observe(at(30_001), Observation { window: Window::Minute, available: 5000, expires: None });
         let minute = q.budget(at(30_002))[1];
-        assert_eq!(minute.remaining, 98);
+        assert_eq!(minute.remaining, Some(98));
+    }
+
+    #[test]
+    fn an_unlimited_window_says_so() {
+        let q = LocalQuota::new(Quota::custom(Some(5), None, None));
+        assert!(q.try_acquire(at(0)).is_ok());
+        let budget = q.budget(at(1));
+        assert_eq!(budget.iter().map(|b| b.remaining).collect::<Vec<_>>(), [Some(4), None, None]);
+        // A server report limits a window the configuration leaves open.
+        q.observe(at(2), Observation { window: Window::Day, available: 7, expires: None });
+        assert_eq!(q.budget(at(3))[2].remaining, Some(7));
     }
 
     #[test]

@@ -51,6 +51,21 @@ impl Timestamp {
         }
     }
 
+    /// The instant the way Keap's filters require dates and requests should carry them: RFC 3339
+    /// in UTC with exactly three fraction digits, `2026-01-01T00:00:00.000Z`. Sub-millisecond
+    /// precision is dropped (rounded down), whatever offset the text was in.
+    pub fn to_rfc3339_millis(&self) -> String {
+        let (days, secs) = (self.seconds.div_euclid(86_400), self.seconds.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            self.nanos / 1_000_000
+        )
+    }
+
     /// The instant of a [`SystemTime`], in UTC.
     pub fn from_system_time(t: SystemTime) -> Self {
         match t.duration_since(UNIX_EPOCH) {
@@ -75,7 +90,8 @@ impl PartialOrd for Timestamp {
 }
 
 impl Ord for Timestamp {
-    // By instant; the offset only says how the text showed it.
+    // By instant; the offset only says how the text showed it (and breaks ties, so that the
+    // order agrees with `Eq`).
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         (self.seconds, self.nanos, self.offset_minutes).cmp(&(other.seconds, other.nanos, other.offset_minutes))
     }
@@ -118,13 +134,16 @@ impl DateTime {
 }
 
 impl From<Timestamp> for DateTime {
-    /// RFC 3339, the format requests should carry.
+    /// The shape Keap's filter docs demand, `2026-01-01T00:00:00.000Z`: UTC, exactly three
+    /// fraction digits; sub-millisecond precision is dropped.
     fn from(t: Timestamp) -> Self {
-        DateTime(t.to_string())
+        DateTime(t.to_rfc3339_millis())
     }
 }
 
 impl From<SystemTime> for DateTime {
+    /// The shape Keap's filter docs demand, `2026-01-01T00:00:00.000Z`: UTC, exactly three
+    /// fraction digits; sub-millisecond precision is dropped.
     fn from(t: SystemTime) -> Self {
         Timestamp::from_system_time(t).into()
     }
@@ -144,6 +163,11 @@ impl Date {
         let (ymd, _) = date_prefix(t)?;
         Some(ymd)
     }
+}
+
+/// 00:00 UTC of a date (valid parts assumed, as [`Date::ymd`] gives them).
+pub(crate) fn midnight_utc(y: i32, m: u32, d: u32) -> Timestamp {
+    Timestamp::from_unix(days_from_civil(y, m, d) * 86_400, 0)
 }
 
 fn days_in_month(y: i32, m: u32) -> u32 {
@@ -306,10 +330,44 @@ mod tests {
             assert_eq!(t.to_string(), text);
             assert_eq!(Timestamp::from_system_time(t.to_system_time()).unix_millis(), t.unix_millis());
         }
-        let dt: DateTime = (UNIX_EPOCH + Duration::from_secs(1_710_781_200)).into();
-        assert_eq!(dt.as_str(), "2024-03-18T17:00:00Z");
-        let before: DateTime = (UNIX_EPOCH - Duration::from_millis(1500)).into();
-        assert_eq!(before.as_str(), "1969-12-31T23:59:58.5Z");
+    }
+
+    #[test]
+    fn requests_get_utc_with_exactly_three_fraction_digits() {
+        let at = |t: SystemTime| DateTime::from(t).0;
+        let t = UNIX_EPOCH + Duration::from_secs(1_710_781_200);
+        assert_eq!(at(t), "2024-03-18T17:00:00.000Z");
+        assert_eq!(at(t + Duration::from_nanos(123_456_789)), "2024-03-18T17:00:00.123Z", "sub-ms dropped");
+        assert_eq!(at(t + Duration::from_nanos(999_999)), "2024-03-18T17:00:00.000Z");
+        assert_eq!(at(UNIX_EPOCH - Duration::from_millis(1500)), "1969-12-31T23:59:58.500Z");
+        // A timestamp read in another offset is written in UTC.
+        let local = DateTime::from("2024-03-18T18:00:00.5+01:00").parse().unwrap();
+        assert_eq!(DateTime::from(local).0, "2024-03-18T17:00:00.500Z");
+        assert_eq!(local.to_string(), "2024-03-18T18:00:00.5+01:00", "Display keeps the offset");
+    }
+
+    /// Whether `T` has a `PartialOrd` impl, decided where `T` is concrete: the inherent method
+    /// exists only when the bound holds, otherwise the trait's fallback answers.
+    struct Probe<T>(std::marker::PhantomData<T>);
+    trait Unordered {
+        fn ordered(&self) -> bool {
+            false
+        }
+    }
+    impl<T> Unordered for Probe<T> {}
+    impl<T: PartialOrd> Probe<T> {
+        fn ordered(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn date_times_have_no_order_that_can_lie() {
+        // 17:00Z is an hour after 18:00+02:00 (16:00Z), though its text sorts first.
+        let (five, four) = (DateTime::from("2024-03-18T17:00:00Z"), DateTime::from("2024-03-18T18:00:00+02:00"));
+        assert!(five.parse().unwrap() > four.parse().unwrap(), "timestamps order by instant");
+        assert!(!Probe::<DateTime>(std::marker::PhantomData).ordered(), "DateTime must not order by its text");
+        assert!(Probe::<Timestamp>(std::marker::PhantomData).ordered());
     }
 
     #[test]

@@ -6,8 +6,15 @@ use std::fmt;
 
 /// A `date-time` string as the server sent it. Kept verbatim: Keap sends several formats,
 /// and a response must never fail to decode because of one. [`DateTime::parse`] reads the
-/// instant; `DateTime::from(SystemTime::now())` writes one for a request.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// instant; `DateTime::from(SystemTime::now())` writes one for a request
+/// (`2026-01-01T00:00:00.000Z`: UTC, milliseconds).
+///
+/// There is no `<` on `DateTime`: its text would order `17:00:00Z` before `18:00:00+02:00`,
+/// which is an hour earlier. Compare what [`parse`](DateTime::parse) returns, since
+/// [`Timestamp`](super::Timestamp)s order by instant (to sort contacts by creation:
+/// `sort_by_key(|c| c.create_time.as_ref().and_then(DateTime::parse))`, unreadable and missing
+/// dates first). Equality is still of the text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct DateTime(pub String);
 

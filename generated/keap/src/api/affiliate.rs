@@ -765,7 +765,7 @@ impl AffiliateApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliate {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -817,7 +817,7 @@ impl ListAffiliate {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -874,7 +874,7 @@ impl ListAffiliate {
             "/rest/v2/affiliates",
             "/rest/v2/affiliates".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -949,7 +949,7 @@ impl AddAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateCommissionPrograms {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -960,7 +960,7 @@ impl ListAffiliateCommissionPrograms {
     /// - (String) `affiliate_id`
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -1014,7 +1014,7 @@ impl ListAffiliateCommissionPrograms {
             "/rest/v2/affiliates/commissionPrograms",
             "/rest/v2/affiliates/commissionPrograms".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -2312,7 +2312,7 @@ impl UpdateAffiliateCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateLinks {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -2323,7 +2323,7 @@ impl ListAffiliateLinks {
     /// - (String) `affiliate_id`
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -2377,7 +2377,7 @@ impl ListAffiliateLinks {
             "/rest/v2/affiliates/redirects",
             "/rest/v2/affiliates/redirects".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -2539,7 +2539,7 @@ impl UpdateRedirectLink {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSummaries {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -2559,7 +2559,7 @@ impl ListSummaries {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -2615,7 +2615,7 @@ impl ListSummaries {
             "/rest/v2/affiliates/summaries",
             "/rest/v2/affiliates/summaries".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -2696,7 +2696,7 @@ impl GetAffiliateCommissionTotal {
 pub struct ListAffiliatePayments {
     client: crate::Client,
     affiliate_id: String,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -2714,7 +2714,7 @@ impl ListAffiliatePayments {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -2771,7 +2771,7 @@ impl ListAffiliatePayments {
             format!("/rest/v2/affiliates/{affiliate_id}/payments"),
         );
         req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -2819,7 +2819,7 @@ impl crate::runtime::Paginated for ListAffiliatePayments {
 pub struct GetReferralsByAffiliateId {
     client: crate::Client,
     affiliate_id: String,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -2842,7 +2842,7 @@ impl GetReferralsByAffiliateId {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -2898,7 +2898,7 @@ impl GetReferralsByAffiliateId {
             format!("/rest/v2/affiliates/{affiliate_id}/referrals"),
         );
         req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -2946,7 +2946,7 @@ impl crate::runtime::Paginated for GetReferralsByAffiliateId {
 pub struct GetAffiliateCommissions {
     client: crate::Client,
     affiliate_id: String,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -2964,7 +2964,7 @@ impl GetAffiliateCommissions {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -3020,7 +3020,7 @@ impl GetAffiliateCommissions {
             format!("/rest/v2/affiliates/{affiliate_id}:commissions"),
         );
         req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);

@@ -158,7 +158,7 @@ impl AutomationApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAutomations {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -191,7 +191,7 @@ impl ListAutomations {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -247,7 +247,7 @@ impl ListAutomations {
             "/rest/v2/automations",
             "/rest/v2/automations".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -408,7 +408,7 @@ impl AchieveGoal {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAllAutomationIds {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -441,7 +441,7 @@ impl ListAllAutomationIds {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -497,7 +497,7 @@ impl ListAllAutomationIds {
             "/rest/v2/automations/ids",
             "/rest/v2/automations/ids".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);

@@ -345,7 +345,7 @@ impl CompanyApi {
 pub struct ListCompanies {
     client: crate::Client,
     fields: Option<Vec<String>>,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -406,7 +406,7 @@ impl ListCompanies {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -463,7 +463,7 @@ impl ListCompanies {
             "/rest/v2/companies".to_owned(),
         );
         req.query_csv("fields", &self.fields);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -1179,7 +1179,7 @@ impl UpdateCompany {
 pub struct ListTagsForCompany {
     client: crate::Client,
     company_id: String,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -1206,7 +1206,7 @@ impl ListTagsForCompany {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -1265,7 +1265,7 @@ impl ListTagsForCompany {
             format!("/rest/v2/companies/{company_id}/tags"),
         );
         req.path_params(&[("company_id", company_id.as_str())]);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);

@@ -148,7 +148,7 @@ impl EmailApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmails {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -161,7 +161,7 @@ impl ListEmails {
     /// - (String) end_created_time
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -214,7 +214,7 @@ impl ListEmails {
             "/rest/v2/emails",
             "/rest/v2/emails".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -292,7 +292,7 @@ impl CreateEmail {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmailTemplates {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -301,7 +301,7 @@ impl ListEmailTemplates {
     /// Search filter to apply to results
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -353,7 +353,7 @@ impl ListEmailTemplates {
             "/rest/v2/emails/templates",
             "/rest/v2/emails/templates".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);

@@ -126,7 +126,7 @@ impl LeadSourceRecurringExpensesApi {
 pub struct ListLeadSourceRecurringExpenses {
     client: crate::Client,
     lead_source_id: String,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -151,7 +151,7 @@ impl ListLeadSourceRecurringExpenses {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -212,7 +212,7 @@ impl ListLeadSourceRecurringExpenses {
             format!("/rest/v2/leadSources/{lead_source_id}/recurringExpenses"),
         );
         req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -473,7 +473,7 @@ pub struct ListExpensesIncurredFromLeadSourceRecurringExpense {
     client: crate::Client,
     lead_source_id: String,
     lead_source_recurring_expense_id: String,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -496,7 +496,7 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -569,7 +569,7 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
                 ),
             ],
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);

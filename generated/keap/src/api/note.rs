@@ -355,7 +355,7 @@ impl NoteApi {
 pub struct ListNotes {
     client: crate::Client,
     contact_id: String,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -404,7 +404,7 @@ impl ListNotes {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -469,7 +469,7 @@ impl ListNotes {
             format!("/rest/v2/contacts/{contact_id}/notes"),
         );
         req.path_params(&[("contact_id", contact_id.as_str())]);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -717,7 +717,7 @@ impl UpdateNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAllNotes {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -766,7 +766,7 @@ impl ListAllNotes {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -829,7 +829,7 @@ impl ListAllNotes {
             "/rest/v2/notes",
             "/rest/v2/notes".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -1387,7 +1387,7 @@ impl UpdateNotesCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNoteTemplates {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -1396,7 +1396,7 @@ impl ListNoteTemplates {
     /// Search filter to apply to results
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -1443,7 +1443,7 @@ impl ListNoteTemplates {
             "/rest/v2/notes/templates",
             "/rest/v2/notes/templates".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);

@@ -408,7 +408,7 @@ impl OpportunityApi {
 pub struct ListOpportunities {
     client: crate::Client,
     fields: Option<Vec<crate::types::ListOpportunitiesFieldsItem>>,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -452,7 +452,7 @@ impl ListOpportunities {
     ///   A custom field that does not exist, an operator unsupported for the field's type, or a value that does not match the field's type returns `400 Bad Request`.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -510,7 +510,7 @@ impl ListOpportunities {
             "/rest/v2/opportunities".to_owned(),
         );
         req.query_repeat("fields", &self.fields);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -1120,7 +1120,7 @@ impl UpdateOpportunityCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunityStageMoves {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -1133,7 +1133,7 @@ impl ListOpportunityStageMoves {
     /// Separate multiple filters with semicolons: `opportunity_id==7;user_id==1`
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -1183,7 +1183,7 @@ impl ListOpportunityStageMoves {
             "/rest/v2/opportunities/stageMoves",
             "/rest/v2/opportunities/stageMoves".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -1261,7 +1261,7 @@ impl GetOpportunityStageMove {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunityStages {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -1272,7 +1272,7 @@ impl ListOpportunityStages {
     /// - (String) `opportunity_stage_id` — supports comparison operators: `==`, `>`, `<`, `>=`, `<=` (e.g. `opportunity_stage_id>5`)
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -1325,7 +1325,7 @@ impl ListOpportunityStages {
             "/rest/v2/opportunities/stages",
             "/rest/v2/opportunities/stages".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);

@@ -454,7 +454,7 @@ impl OrdersApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrders {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -518,7 +518,7 @@ impl ListOrders {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -568,7 +568,7 @@ impl ListOrders {
             "/rest/v2/orders",
             "/rest/v2/orders".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
@@ -1468,7 +1468,7 @@ impl ApplyCommissionOnOrderItems {
 pub struct ListOrderPayments {
     client: crate::Client,
     order_id: String,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -1490,7 +1490,7 @@ impl ListOrderPayments {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -1551,7 +1551,7 @@ impl ListOrderPayments {
             format!("/rest/v2/orders/{order_id}/payments"),
         );
         req.path_params(&[("order_id", order_id.as_str())]);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);

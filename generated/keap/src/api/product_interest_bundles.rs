@@ -145,7 +145,7 @@ impl ProductInterestBundlesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProductInterestBundles {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -155,7 +155,7 @@ impl ListProductInterestBundles {
     /// - (String) `name`
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -208,7 +208,7 @@ impl ListProductInterestBundles {
             "/rest/v2/productInterestBundles",
             "/rest/v2/productInterestBundles".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);

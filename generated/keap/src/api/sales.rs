@@ -87,7 +87,7 @@ impl SetMerchantGatewayAsDefault {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPayments {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -115,7 +115,7 @@ impl ListPayments {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -166,7 +166,7 @@ impl ListPayments {
             "/rest/v2/sales/payments",
             "/rest/v2/sales/payments".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
@@ -213,7 +213,7 @@ impl crate::runtime::Paginated for ListPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTransactions {
     client: crate::Client,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -239,7 +239,7 @@ impl ListTransactions {
     /// **With this client:** Keap's text shows the filter operators percent-encoded (`%3D%3D` for `==`), as they travel on the wire. This client encodes the query itself, so write `==`, `!=`, `<`, `>`, `;` and `*` as they are (or build the filter with `Filter`); text that is already encoded would be encoded again and match nothing. The examples here are shown as you write them.
     ///
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -289,7 +289,7 @@ impl ListTransactions {
             "/rest/v2/sales/transactions",
             "/rest/v2/sales/transactions".to_owned(),
         );
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);

@@ -55,9 +55,16 @@ impl Clock for TokioClock {
     }
 }
 
-/// Milliseconds since the Unix epoch.
-pub(crate) fn epoch_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+/// Nanoseconds since the Unix epoch (0 before it, saturating in 2554): exact, where
+/// milliseconds would round a window short.
+pub(crate) fn epoch_ns(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs().saturating_mul(1_000_000_000).saturating_add(u64::from(d.subsec_nanos())))
+}
+
+/// The time `ns` nanoseconds after the Unix epoch.
+pub(crate) fn from_epoch_ns(ns: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_nanos(ns)
 }
 
 /// The time `ms` milliseconds after the Unix epoch.

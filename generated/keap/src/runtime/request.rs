@@ -3,6 +3,7 @@
 //! A request as data: generated operations fill one in, the transport sends it.
 
 use super::error::Error;
+use super::filter::FilterArg;
 use super::values::{FilePart, ToParam, ToParams};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::Serialize;
@@ -161,6 +162,31 @@ impl Request {
     pub fn query(&mut self, name: &'static str, value: &impl ToParam) {
         if let Some(v) = value.to_param() {
             self.query.push((Cow::Borrowed(name), v.into_owned()));
+        }
+    }
+
+    /// Adds a filter parameter: raw text as written (refused when it looks percent-encoded,
+    /// as Keap's docs show it); a [`Filter`](super::Filter) in Keap's
+    /// grammar, or, when it holds a clause the grammar cannot express, an
+    /// [`Error::InvalidRequest`] naming it, returned by `send` before anything is sent.
+    /// Absent or empty filters add nothing.
+    pub fn filter(&mut self, name: &'static str, value: &Option<FilterArg>) {
+        match value {
+            None => {}
+            // Keap's docs show operators encoded (`%3D%3D`); copied as is, they would be
+            // encoded again and match nothing.
+            Some(FilterArg::Raw(text)) if pre_encoded(text) => {
+                self.error = Some(Error::invalid(format!(
+                    "query parameter `{name}`: `{text}` looks percent-encoded (as Keap's docs show it); \
+                     this client encodes the query itself, so write `==`, `<`, `>`, `;` as they are"
+                )))
+            }
+            Some(FilterArg::Raw(text)) => self.query.push((Cow::Borrowed(name), text.clone())),
+            Some(FilterArg::Built(filter)) if filter.is_empty() => {}
+            Some(FilterArg::Built(filter)) => match filter.encode() {
+                Ok(text) => self.query.push((Cow::Borrowed(name), text)),
+                Err(why) => self.error = Some(Error::invalid(format!("query parameter `{name}`: {why}"))),
+            },
         }
     }
 
@@ -396,6 +422,12 @@ impl Request {
     }
 }
 
+/// Whether filter text carries an operator percent-encoded (`%3D%3D`, `%3C`, `%3E`, `%3B`).
+fn pre_encoded(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    ["%3D", "%3C", "%3E", "%3B", "%21%3D"].iter().any(|e| upper.contains(e))
+}
+
 /// Encodes a query key or value. `,` stays literal so comma-joined lists arrive as the
 /// spec's `form` style describes; `&`, `=`, `;`, `+` and `#` are always escaped.
 pub(crate) fn encode_query(s: &str) -> Cow<'_, str> {
@@ -470,6 +502,17 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pre_encoded_filter_text_is_refused_not_encoded_twice() {
+        let mut r = Request::new(Method::GET, "op", "/x", "/x".into());
+        r.filter("filter", &Some("given_name%3D%3DMary".into()));
+        assert!(r.error.as_ref().is_some_and(|e| e.to_string().contains("looks percent-encoded")), "{:?}", r.error);
+        assert!(r.query.is_empty());
+        let mut r = Request::new(Method::GET, "op", "/x", "/x".into());
+        r.filter("filter", &Some("given_name==Mary".into()));
+        assert_eq!(r.query_string(), "filter=given_name%3D%3DMary");
+    }
 
     #[test]
     fn path_segments_cannot_escape() {

@@ -36,9 +36,8 @@
 //! redirect elsewhere is refused) and never show in `Debug` output, logs or errors.
 //!
 //! ```rust,no_run
-//! # fn example(key: String, access_token: String, refresh_token: String, client_id: String, client_secret: String) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn example(key: String, access_token: String, refresh_token: String, client_id: String, client_secret: String, store: impl golden_all_of::TokenStore) -> Result<(), Box<dyn std::error::Error>> {
 //! # let expires_at = std::time::SystemTime::now();
-//! # fn save(access: &str, refresh: &str, expires_at: Option<std::time::SystemTime>) {}
 //! // A Personal Access Token or Service Account Key, sent as `X-Keap-API-Key`:
 //! let client = golden_all_of::Client::builder().auth(golden_all_of::Auth::api_key(std::env::var("KEAP_API_KEY")?)).build()?;
 //!
@@ -48,20 +47,31 @@
 //! // A fixed OAuth2 access token:
 //! let client = golden_all_of::Client::builder().auth(golden_all_of::Auth::bearer(access_token.clone())).build()?;
 //!
-//! // OAuth2 with refresh. Keap rotates refresh tokens: store each new pair when it arrives.
-//! let tokens = golden_all_of::Tokens::new(access_token, refresh_token, Some(expires_at));
-//! let auth = golden_all_of::Auth::oauth2(client_id, client_secret, tokens)
-//!     .on_refresh(|t| save(t.access_token.expose(), t.refresh_token.expose(), t.expires_at));
+//! // OAuth2 with refresh. Keap rotates refresh tokens, so every new pair must be stored: a
+//! // `TokenStore` (your database, a file) is loaded at start and saved on every rotation.
+//! let auth = golden_all_of::Auth::oauth2_from_store(client_id.clone(), client_secret.clone(), store).await?;
 //! let client = golden_all_of::Client::builder().auth(auth).build()?;
+//! let current = client.tokens(); // the pair in use, if any
+//!
+//! // Or start from a pair you hold (`.token_store(...)` or `.on_refresh(...)` to keep new ones):
+//! let tokens = golden_all_of::Tokens::new(access_token, refresh_token, Some(expires_at));
+//! let auth = golden_all_of::Auth::oauth2(client_id, client_secret, tokens).on_refresh(|t| eprintln!("new pair, expires {:?}", t.expires_at));
+//! # let _ = (client, current, auth);
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! The OAuth2 token is refreshed at `https://api.infusionsoft.com/token` (`.token_url(...)` to
-//! change it) five minutes before it expires and once on a 401. A hundred concurrent requests
-//! that find it expired cause one refresh; all of them use the new token. A refused refresh is
-//! `Error::Auth`, whose message says to have the user authorize the app again. The
-//! `oauth2` example program keeps the tokens in a file.
+//! change it) five minutes before it expires and once on a 401. Concurrent requests that find it
+//! expired cause one refresh, whether or not Keap's answer says when the new token expires; all
+//! of them use the new token, and `Event::TokenRefreshed` is emitted once per refresh. Every new
+//! pair is saved to the token store before the request that caused the refresh goes on, one
+//! save at a time; a failed save is retried within `RetryPolicy`, then that request fails with
+//! `Error::Auth` of kind `Store` while the new pair stays in use. `on_refresh` callbacks cannot
+//! report a failure: prefer a store. The `serde-tokens` feature makes `Tokens` (de)serialisable
+//! (`{"access_token", "refresh_token", "expires_at"}`, Unix seconds; the text holds both secrets).
+//! What a failed refresh means is under "Refresh" below. The `oauth2` example program keeps the
+//! tokens in a file only its owner can read.
 //!
 //! ## Lists
 //!
@@ -69,15 +79,15 @@
 //!
 //! ## Filters
 //!
-//! Keap's `filter` parameter is one string with its own grammar: `field==value` clauses joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, comma-separated lists. `golden_all_of::Filter` writes it (the raw string works too); a value cannot add a clause of its own.
+//! Keap's `filter` parameter is one string with its own grammar: `field==value` clauses joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, comma-separated lists. `golden_all_of::Filter` writes it (the raw string works too) and never alters a value: one the grammar cannot carry fails the request (see below).
 //!
 //! ```rust,no_run
 //! # async fn example(client: golden_all_of::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! let filter = golden_all_of::Filter::new()
-//!     .starts_with("email", "mary")               // email==mary*
-//!     .ge("update_time", "2024-01-01T00:00:00Z")  // ;update_time>=2024-01-01T00:00:00Z
-//!     .any_of("id", [1, 2, 3]);                    // ;id==1,2,3
-//! let text = filter.to_string();
+//!     .starts_with("email", "mary")            // email==mary*
+//!     .ge("update_time", std::time::SystemTime::now()) // ;update_time>=2026-01-01T00:00:00.000Z
+//!     .any_of("id", [1, 2, 3]);                 // ;id==1,2,3
+//! let text = filter.to_text()?;
 //! # Ok(())
 //! # }
 //! ```
@@ -93,7 +103,8 @@
 //! Keap's API-key article: 5 per second, 120 per minute, 15,000 per day. Keap's newer pages
 //! publish more: `Quota::keap_key()` (10/s, 240/min, 30,000/day) for a key,
 //! `Quota::keap_oauth_app()` (1,500/min, 150,000/day) for an OAuth2 app; `Quota::custom(...)`
-//! sets your own. The day resets at 00:00 UTC. A wait that would reach into the next day fails
+//! sets your own. No span of a window's length ever holds more than its limit, whatever the clock's
+//! phase. The day resets at 00:00 UTC. A wait that would reach into the next day fails
 //! at once with `Error::QuotaExhausted { window, resets_at }` and sends nothing
 //! (`Quota::max_wait` changes that).
 //!
@@ -109,7 +120,8 @@
 //!     .on_event(|event| eprintln!("{event:?}")) // quota waits, 429s, retries, token refreshes
 //!     .build()?;
 //! for budget in client.quota() {
-//!     println!("{}: {} left, resets at {:?}", budget.window, budget.remaining, budget.resets_at);
+//!     // `remaining` is `None` for a window without a limit.
+//!     println!("{}: {:?} left, resets at {:?}", budget.window, budget.remaining, budget.resets_at);
 //! }
 //! # Ok(())
 //! # }
@@ -159,11 +171,11 @@
 //! record that may exist, find it first (a list with a filter on its email), then update it with
 //! the update method, whose mask is derived; create it only when there is none.
 //!
+//! **Filters.** `Filter` never alters a value. A clause Keap's grammar cannot express (a `;` anywhere, a value ending in `*`, which would match a prefix (use `starts_with`), a value starting with `=`, a `,` inside an `any_of` item, an empty `any_of`, a field name with an operator character, a date that does not parse) makes `send()` fail with `Error::InvalidRequest` naming the clause, before anything is sent. Raw strings are sent as written. Write operators as they are: the client percent-encodes the query, so text copied encoded from Keap's docs (`%3D%3D`) would be encoded twice and match nothing. Dates in filters are written as Keap's filter docs demand, `2026-01-01T00:00:00.000Z`: pass a `SystemTime`, `DateTime` or `Timestamp`, not text.
 //!
+//! **Dates.** `DateTime` keeps the server's text, so it has no `<`: the same instant can be written many ways (`17:00:00Z`, `18:00:00+01:00`), and text order would lie. Compare `.parse()` results, which order by instant. A `DateTime` made from a `SystemTime` or a `Timestamp` is written `2026-01-01T00:00:00.000Z` (UTC, exactly three fraction digits; anything below a millisecond is dropped).
 //!
-//!
-//!
-//!
+//! **Refresh.** A token endpoint that cannot be reached, times out, or answers 5xx, 408 or 429 is retried within `RetryPolicy`; after that the request fails with `Error::Auth` of kind `AuthErrorKind::Unavailable`, the tokens unchanged, and the next request tries again. A refused refresh (400 `invalid_grant` or `invalid_request`, 401) is kind `Refused`. When an attempt may have reached Keap but its answer was lost, Keap may have rotated the refresh token already; if the retry is then refused, the kind is `ProbablyRotated` and the message says so. `e.needs_reauthorization()` is true for those two: only then send the user through authorization again. A token store that fails to save a new pair (after retries) fails the request that refreshed with kind `Store`; the new pair stays in use, and `client.tokens()` returns it to save elsewhere.
 //!
 //! **Retries.** Exactly what is sent again, each time within `RetryPolicy` (3 retries unless
 //! set, with exponential backoff and jitter):
@@ -201,7 +213,7 @@
 //!     Some(t) => println!("{} ({} ms after the epoch)", t, t.unix_millis()),
 //!     None => println!("unreadable date: {}", at.as_str()),
 //! }
-//! // Requests take a `SystemTime` (written as RFC 3339 UTC).
+//! // Requests take a `SystemTime`, written as Keap wants it: `2026-01-01T00:00:00.000Z`.
 //! let now: golden_all_of::runtime::DateTime = std::time::SystemTime::now().into();
 //! # }
 //! ```

@@ -114,7 +114,7 @@ pub struct ListTasks {
     client: crate::Client,
     page_size: Option<i32>,
     page_token: Option<String>,
-    filter: Option<String>,
+    filter: Option<crate::runtime::FilterArg>,
     fields: Option<Vec<crate::types::ListTasksFieldsItem>>,
     order_by: Option<String>,
 }
@@ -132,7 +132,7 @@ impl ListTasks {
         self
     }
     /// Sets the query parameter `filter`.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
         self
     }
@@ -169,7 +169,7 @@ impl ListTasks {
         );
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        req.query("filter", &self.filter);
+        req.filter("filter", &self.filter);
         req.query_csv("fields", &self.fields);
         req.query("order_by", &self.order_by);
         self.client.transport().send_json(req).await
