@@ -95,3 +95,61 @@ fn adding_an_operation_changes_only_the_files_that_own_it() {
         new.iter().filter(|(p, t)| old.get(*p) != Some(*t)).map(|(p, _)| p.display().to_string()).collect();
     assert_eq!(changed, ["src/api/b.rs"]);
 }
+
+/// The pinned crate's operation docs, file by file.
+fn api_docs() -> Vec<(String, String)> {
+    let files = generate_pinned();
+    files
+        .iter()
+        .filter(|(p, _)| p.starts_with("src/api"))
+        .map(|(p, text)| {
+            let docs: String =
+                text.lines().filter(|l| l.trim_start().starts_with("///")).map(|l| format!("{l}\n")).collect();
+            (p.display().to_string(), docs)
+        })
+        .collect()
+}
+
+#[test]
+fn spec_html_reads_as_markdown_in_method_docs() {
+    for (path, docs) in api_docs() {
+        for bad in ["&lt;", "&gt;", "&amp;", "<br", "<span", "<p>"] {
+            assert!(
+                !docs.contains(bad),
+                "{path}: `{bad}` in docs:\n{}",
+                docs.lines().find(|l| l.contains(bad)).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn keaps_pre_encoded_filter_examples_are_annotated_and_shown_as_written() {
+    let mut annotated = 0;
+    for (path, docs) in api_docs() {
+        if docs.contains("%3D%3D") {
+            assert!(
+                docs.contains("This client encodes the query itself"),
+                "{path}: encoded operators without the note"
+            );
+            annotated += 1;
+        }
+        assert!(
+            !docs.contains("`filter=") || !docs.lines().any(|l| l.contains("`filter=") && l.contains("%3D")),
+            "{path}: an example still encoded"
+        );
+    }
+    assert!(annotated >= 10, "Keap's filter docs are in many groups: {annotated}");
+}
+
+#[test]
+fn upserts_and_partial_updates_say_what_they_do_to_lists() {
+    let docs: String = api_docs().into_iter().map(|(_, d)| d).collect();
+    assert!(docs.contains("**Data-loss trap:** this makes the create an upsert"), "duplicate_option warns");
+    assert_eq!(
+        docs.matches("derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty")
+            .count(),
+        60,
+        "every partial update of the pinned spec derives its mask"
+    );
+}

@@ -34,10 +34,13 @@ const CONTACT: &str = r#"{"id":"7","given_name":"Ada"}"#;
 
 fn query(target: &str) -> Vec<(String, String)> {
     let q = target.split_once('?').map_or("", |(_, q)| q);
-    q.split('&').filter(|p| !p.is_empty()).map(|p| {
-        let (k, v) = p.split_once('=').unwrap_or((p, ""));
-        (k.to_string(), v.to_string())
-    }).collect()
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -202,13 +205,17 @@ async fn a_success_keeps_its_status_headers_and_request_id() {
     let server = serve(|_, _| Reply::json(201, CONTACT).header("x-request-id", "abc-123")).await;
     let c = client(&server.url, RetryPolicy::none());
     let r = c.contact().create_contact(Default::default()).send_with_response().await.unwrap();
-    assert_eq!((r.status(), r.request_id(), r.header("Content-Type")), (201, Some("abc-123"), Some("application/json")));
+    assert_eq!(
+        (r.status(), r.request_id(), r.header("Content-Type")),
+        (201, Some("abc-123"), Some("application/json"))
+    );
     assert_eq!(r.into_inner().given_name.as_deref(), Some("Ada"));
 }
 
 #[tokio::test]
 async fn null_items_in_lists_are_skipped_never_invented_or_fatal() {
-    let body = r#"{"id":"7","email_addresses":[null,{"email":"ada@example.com"}],"tag_ids":[null,7],"phone_numbers":[null]}"#;
+    let body =
+        r#"{"id":"7","email_addresses":[null,{"email":"ada@example.com"}],"tag_ids":[null,7],"phone_numbers":[null]}"#;
     let server = serve(move |_, _| Reply::json(200, body)).await;
     let c = client(&server.url, RetryPolicy::none());
     let contact = c.contact().get_contact("7").send().await.unwrap();
@@ -233,4 +240,14 @@ fn integer_enums_are_typed_and_tolerant() {
     assert_eq!(t.remind_time_mins, Some(Remind::Unknown(7)), "a value the spec does not list is kept");
     let t: keap::types::CreateTaskRequest = serde_json::from_str(r#"{"remind_time_mins":"soon"}"#).unwrap();
     assert_eq!(t.remind_time_mins, None, "never fails the response");
+}
+
+#[test]
+fn what_users_match_on_is_at_the_crate_root() {
+    let window: keap::Window = keap::Window::Minute;
+    let secret = keap::Secret::new("s");
+    let file = keap::FilePart::new("a.txt", b"x".to_vec());
+    let event = keap::Event::TokenRefreshed;
+    let _: Option<keap::Response<()>> = None;
+    assert!(format!("{window} {secret:?} {file:?} {event:?}").contains("[redacted]"));
 }

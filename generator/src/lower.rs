@@ -357,7 +357,8 @@ impl<'a> Lowerer<'a> {
                 })
             }
             Some("integer") => {
-                let values: Vec<String> = a.enumeration.iter().filter_map(|v| v.as_i64().map(|n| n.to_string())).collect();
+                let values: Vec<String> =
+                    a.enumeration.iter().filter_map(|v| v.as_i64().map(|n| n.to_string())).collect();
                 Ok(if values.is_empty() {
                     TypeRef::Prim(if a.format.as_deref() == Some("int32") { Prim::I32 } else { Prim::I64 })
                 } else {
@@ -382,7 +383,14 @@ impl<'a> Lowerer<'a> {
     }
 
     /// An enum type; `integer` when its values are integers (`5`, `10`).
-    fn enum_of(&mut self, values: Vec<String>, integer: bool, hint: &Hint, pointer: &str, doc: Option<String>) -> TypeRef {
+    fn enum_of(
+        &mut self,
+        values: Vec<String>,
+        integer: bool,
+        hint: &Hint,
+        pointer: &str,
+        doc: Option<String>,
+    ) -> TypeRef {
         let name = self.claim(hint);
         let mut ns = Namespace::with_reserved(&["Unknown"]);
         let mut seen = BTreeSet::new();

@@ -355,17 +355,16 @@ pub fn guide(api: &Api, opts: &Options) -> String {
         })
         .unwrap_or_default();
 
-    let resume_example = match pick(&|o| {
-        no_args(o) && matches!(o.pagination.as_ref().map(|p| &p.cursor), Some(Cursor::Token { .. }))
-    }) {
-        Some((m, o)) => {
-            let token = match &o.pagination.as_ref().expect("picked for its pagination").cursor {
-                Cursor::Token { param, .. } => param.clone(),
-                Cursor::Offset { offset, .. } => offset.clone(),
-            };
-            hidden(
-                &format!(
-                    "# let saved: Option<String> = None;\n\
+    let resume_example =
+        match pick(&|o| no_args(o) && matches!(o.pagination.as_ref().map(|p| &p.cursor), Some(Cursor::Token { .. }))) {
+            Some((m, o)) => {
+                let token = match &o.pagination.as_ref().expect("picked for its pagination").cursor {
+                    Cursor::Token { param, .. } => param.clone(),
+                    Cursor::Offset { offset, .. } => offset.clone(),
+                };
+                hidden(
+                    &format!(
+                        "# let saved: Option<String> = None;\n\
                      let mut list = client.{m}().{op}();\n\
                      if let Some(token) = saved {{\n    \
                      list = list.{token}(token); // resume a crashed export\n\
@@ -378,13 +377,13 @@ pub fn guide(api: &Api, opts: &Options) -> String {
                      Err(e) => return Err(format!(\"{{e}}; resume at {{:?}}\", items.page_token()).into()),\n    \
                      }}\n\
                      }}\n",
-                    op = o.method_name
-                ),
-                &client_arg,
-            )
-        }
-        None => String::new(),
-    };
+                        op = o.method_name
+                    ),
+                    &client_arg,
+                )
+            }
+            None => String::new(),
+        };
 
     let clear_example = update_example(api, &krate)
         .and_then(|(m, o, _)| {

@@ -267,7 +267,9 @@ pub fn deserialize_integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Er
             .as_i64()
             .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
             .ok_or_else(|| D::Error::custom(format!("{n} is not an integer"))),
-        serde_json::Value::String(s) => s.trim().parse().map_err(|_| D::Error::custom(format!("`{s}` is not an integer"))),
+        serde_json::Value::String(s) => {
+            s.trim().parse().map_err(|_| D::Error::custom(format!("`{s}` is not an integer")))
+        }
         other => Err(D::Error::custom(format!("{other} is not an integer"))),
     }
 }

@@ -466,7 +466,8 @@ impl Transport {
             });
             if (200..300).contains(&status) {
                 let headers = response.headers().clone();
-                let body = response.bytes().await.map_err(|source| Error::Transport { operation, source, maybe_sent })?;
+                let body =
+                    response.bytes().await.map_err(|source| Error::Transport { operation, source, maybe_sent })?;
                 return Ok(Success { status, headers, body });
             }
             if status == 401 && !refreshed {

@@ -259,7 +259,8 @@ mod tests {
 
     #[test]
     fn an_error_is_yielded_and_polling_again_retries_the_same_page() {
-        let list = scripted(vec![Ok((vec![1, 2], Some("p2"))), Err(503), Ok((vec![3], Some("p3"))), Ok((vec![4], None))]);
+        let list =
+            scripted(vec![Ok((vec![1, 2], Some("p2"))), Err(503), Ok((vec![3], Some("p3"))), Ok((vec![4], None))]);
         let sent = list.sent.clone();
         let mut items = Items::new(list);
         let mut next = || futures_now(items.next_item());

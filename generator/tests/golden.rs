@@ -3,11 +3,26 @@
 //! member, so it must compile and pass clippy) or the error it must produce (`error.txt`).
 //! Warnings, when any, are in `warnings.txt`. `KEAPGEN_BLESS=1` rewrites the expected files.
 
+//!
+//! It lives in the generator's own tests, not beside the HTTP tests of `keapgen-tests`,
+//! because those depend on golden crates: an output change that breaks an old golden would
+//! then keep this suite from compiling, and so from blessing the new one.
+
 use keapgen::{load, output, Options, Runtime};
 use std::path::{Path, PathBuf};
 
+/// The repository root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("generator/ has a parent").to_path_buf()
+}
+
+/// Whether goldens should be rewritten instead of compared (`KEAPGEN_BLESS=1`).
+fn blessing() -> bool {
+    std::env::var("KEAPGEN_BLESS").is_ok_and(|v| v == "1")
+}
+
 fn cases() -> Vec<PathBuf> {
-    let dir = keapgen_tests::root().join("tests/golden");
+    let dir = root().join("tests/golden");
     let mut cases: Vec<PathBuf> =
         std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
     cases.sort();
@@ -59,7 +74,7 @@ fn run(case: &Path) -> (Result<keapgen::Files, String>, String) {
 }
 
 fn check_text(path: &Path, actual: &str, failures: &mut Vec<String>) {
-    if keapgen_tests::blessing() {
+    if blessing() {
         if actual.is_empty() {
             let _ = std::fs::remove_file(path);
         } else {
@@ -88,7 +103,7 @@ fn golden_cases() {
         let expected_dir = case.join("expected");
         match result {
             Ok(files) => {
-                if keapgen_tests::blessing() {
+                if blessing() {
                     output::write_tree(&files, &expected_dir).unwrap();
                     let _ = std::fs::remove_file(case.join("error.txt"));
                     continue;
@@ -102,7 +117,7 @@ fn golden_cases() {
                 }
             }
             Err(error) => {
-                if keapgen_tests::blessing() && expected_dir.exists() {
+                if blessing() && expected_dir.exists() {
                     std::fs::remove_dir_all(&expected_dir).unwrap();
                 }
                 if expected_dir.exists() {
@@ -114,7 +129,7 @@ fn golden_cases() {
     }
     assert!(
         failures.is_empty(),
-        "{}\n{} golden case(s) differ; if the change is intended, run `KEAPGEN_BLESS=1 cargo test -p keapgen-tests --test golden` and review `git diff`",
+        "{}\n{} golden case(s) differ; if the change is intended, run `KEAPGEN_BLESS=1 cargo test -p keapgen --test golden` and review `git diff`",
         failures.join("\n"),
         failures.len()
     );
