@@ -251,3 +251,55 @@ fn what_users_match_on_is_at_the_crate_root() {
     let _: Option<keap::Response<()>> = None;
     assert!(format!("{window} {secret:?} {file:?} {event:?}").contains("[redacted]"));
 }
+
+#[tokio::test]
+async fn a_long_retry_after_fails_fast_instead_of_freezing_the_client() {
+    let server = serve(|_, i| {
+        if i == 0 {
+            Reply::json(429, r#"{"code":"429","message":"Quota Exceeded"}"#)
+                .header("retry-after", "3600")
+                .header("x-request-id", "r-429")
+        } else {
+            Reply::json(200, CONTACT)
+        }
+    })
+    .await;
+    let clock = Arc::new(FakeClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000))));
+    let c = Client::builder().base_url(&server.url).auth(Auth::api_key("k")).clock(clock.clone()).build().unwrap();
+    let start = clock.now();
+    // The request that got the 429 fails with it: status and request id kept.
+    let e = c.contact().get_contact("1").send().await.unwrap_err();
+    assert!(e.is_throttled() && e.maybe_sent() && e.status() == Some(429), "{e:?}");
+    assert_eq!(e.request_id(), Some("r-429"));
+    // Every later request of the client keeps to the pause, failing fast until it ends.
+    match c.contact().get_contact("2").send().await {
+        Err(Error::QuotaExhausted { resets_at, .. }) => assert_eq!(resets_at, start + Duration::from_secs(3600)),
+        other => panic!("expected QuotaExhausted, got {other:?}"),
+    }
+    assert_eq!(clock.now(), start, "nothing slept through the hour");
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_holds_for_the_next_request_even_without_retries() {
+    let server = serve(|_, i| {
+        if i == 0 {
+            Reply::json(429, r#"{"code":"429"}"#).header("retry-after", "5")
+        } else {
+            Reply::json(200, CONTACT)
+        }
+    })
+    .await;
+    let clock = Arc::new(FakeClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000))));
+    let c = Client::builder()
+        .base_url(&server.url)
+        .auth(Auth::api_key("k"))
+        .clock(clock.clone())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let start = clock.now();
+    assert!(c.contact().get_contact("1").send().await.unwrap_err().is_throttled());
+    c.contact().get_contact("2").send().await.unwrap();
+    assert!(clock.now() >= start + Duration::from_secs(5), "the second request waited for Retry-After");
+}

@@ -2,7 +2,9 @@
 
 //! Creates a contact and applies a tag to it:
 //! `KEAP_API_KEY=... cargo run --example create_and_tag -- ada@example.com 123`
-//! (`KEAP_BASE_URL` sends the requests elsewhere, a mock server say.)
+//! (`KEAP_BASE_URL` sends the requests elsewhere, a mock server say; `KEAP_KEY_AS_BEARER=1`
+//! sends the key as `Authorization: Bearer`, as newer Keap docs allow and as a mock that
+//! checks the spec's OAuth2 scheme expects.)
 
 use keap::types::{ApplyRemoveTagRequest, CreateUpdateContactRequest, EmailAddressRequest, EmailAddressRequestField};
 
@@ -14,7 +16,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     let key = std::env::var("KEAP_API_KEY").map_err(|_| "set KEAP_API_KEY to a Personal Access Token")?;
-    let mut builder = keap::Client::builder().auth(keap::Auth::api_key(key));
+    let auth = match std::env::var_os("KEAP_KEY_AS_BEARER") {
+        Some(_) => keap::Auth::api_key_as_bearer(key),
+        None => keap::Auth::api_key(key),
+    };
+    let mut builder = keap::Client::builder().auth(auth);
     if let Ok(url) = std::env::var("KEAP_BASE_URL") {
         builder = builder.base_url(url);
     }

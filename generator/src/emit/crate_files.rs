@@ -467,10 +467,11 @@ pub fn guide(api: &Api, opts: &Options) -> String {
 const FILTER_WRONG: &str = "**Filters.** `Filter` never alters a value. A clause Keap's grammar cannot \
 express (a `;` anywhere, a value ending in `*`, which would match a prefix (use `starts_with`), a value \
 starting with `=`, a `,` inside an `any_of` item, an empty `any_of`, a field name with an operator \
-character, a date that does not parse) makes `send()` fail with `Error::InvalidRequest` naming the \
-clause, before anything is sent. Raw strings are sent as written. Write operators as they are: the \
-client percent-encodes the query, so text copied encoded from Keap's docs (`%3D%3D`) would be \
-encoded twice and match nothing. Dates in filters are written as Keap's filter docs demand, \
+character, a `,` in a single value, which would make it a list, a date that does not parse) makes \
+`send()` fail with `Error::InvalidRequest` naming the clause, before anything is sent. Raw strings \
+are sent as written, unless they look percent-encoded: write operators as they are, since the \
+client percent-encodes the query, and text copied encoded from Keap's docs (`%3D%3D`, `%2A`) would \
+be encoded twice and match nothing, so it is refused too. Dates in filters are written as Keap's filter docs demand, \
 `2026-01-01T00:00:00.000Z`: pass a `SystemTime`, `DateTime` or `Timestamp`, not text.";
 
 const DATES_WRONG: &str = "**Dates.** `DateTime` keeps the server's text, so it has no `<`: the same \

@@ -477,24 +477,32 @@ impl Transport {
                     continue;
                 }
             }
-            if status == 429 && retries_left {
+            if status == 429 {
                 // A rejection, so any method may be resent. Wait as the server says: its
                 // Retry-After, else the window its headers show empty (the quota gate now
                 // waits for it, or fails fast for the day), else back off.
                 let after = retry_after(response.headers(), now);
-                self.emit(Event::Throttled {
-                    operation,
-                    retry_after: after.map(|t| t.duration_since(now).unwrap_or_default()),
-                });
+                let pause = after.map(|t| t.duration_since(now).unwrap_or_default());
+                self.emit(Event::Throttled { operation, retry_after: pause });
                 tracing::warn!(operation, attempt, "keap: throttled (429)");
-                if let Some(until) = after {
+                if let (Some(until), Some(pause)) = (after, pause) {
+                    // The quota is the key's: the pause holds for every request of this
+                    // client, retried or not. One longer than its window's `max_wait` (by
+                    // default, longer than a minute) is not slept through: this request
+                    // fails with the 429 itself.
                     inner.gate.store.pause_until(until);
-                } else if !exhausted {
-                    let delay = inner.retry.backoff(attempt);
-                    self.emit(Event::Retry { operation, attempt, reason: "throttled", delay });
-                    inner.clock.sleep(delay).await;
+                    if retries_left && pause <= inner.gate.quota.max_wait_for(Window::of_pause(pause)) {
+                        self.emit(Event::Retry { operation, attempt, reason: "throttled", delay: pause });
+                        continue;
+                    }
+                } else if retries_left {
+                    if !exhausted {
+                        let delay = inner.retry.backoff(attempt);
+                        self.emit(Event::Retry { operation, attempt, reason: "throttled", delay });
+                        inner.clock.sleep(delay).await;
+                    }
+                    continue;
                 }
-                continue;
             }
             if matches!(status, 502..=504) && retries_left && safe_to_repeat {
                 let delay = inner.retry.backoff(attempt);

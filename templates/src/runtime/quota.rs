@@ -37,6 +37,19 @@ impl Window {
         }
     }
 
+    /// The window a server-imposed pause (`Retry-After`) counts as, so that its `max_wait`
+    /// applies: up to a second, the second; up to a minute, the minute; longer, the day
+    /// (by default failing fast rather than stalling every request of the client).
+    pub fn of_pause(pause: Duration) -> Window {
+        if pause <= Duration::from_secs(1) {
+            Window::Second
+        } else if pause <= Duration::from_secs(60) {
+            Window::Minute
+        } else {
+            Window::Day
+        }
+    }
+
     /// Reads Keap's `time-unit` header values (`second`, `Minute`, `days`, ...).
     fn parse(unit: &str) -> Option<Window> {
         let u = unit.trim().trim_end_matches(['s', 'S']);
@@ -260,7 +273,8 @@ impl QuotaStore for LocalQuota {
         let mut s = self.lock();
         s.expire(now);
         if s.paused_until > now {
-            return Err(Wait { window: Window::Second, until: from_epoch_ns(s.paused_until) });
+            let window = Window::of_pause(Duration::from_nanos(s.paused_until - now));
+            return Err(Wait { window, until: from_epoch_ns(s.paused_until) });
         }
         // The window that frees up last decides the wait.
         let mut wait: Option<(Window, u64)> = None;

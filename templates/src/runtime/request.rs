@@ -176,7 +176,7 @@ impl Request {
             Some(FilterArg::Raw(text)) if pre_encoded(text) => {
                 self.error = Some(Error::invalid(format!(
                     "query parameter `{name}`: `{text}` looks percent-encoded (as Keap's docs show it); \
-                     this client encodes the query itself, so write `==`, `<`, `>`, `;` as they are"
+                     this client encodes the query itself, so write `==`, `<`, `>`, `;`, `*` as they are"
                 )))
             }
             Some(FilterArg::Raw(text)) => self.query.push((Cow::Borrowed(name), text.clone())),
@@ -420,10 +420,11 @@ impl Request {
     }
 }
 
-/// Whether filter text carries an operator percent-encoded (`%3D%3D`, `%3C`, `%3E`, `%3B`).
+/// Whether filter text carries grammar percent-encoded (`%3D%3D`, `%3C`, `%3E`, `%3B`, and
+/// the `%2A` Keap's docs write for a prefix `*`).
 fn pre_encoded(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
-    ["%3D", "%3C", "%3E", "%3B", "%21%3D"].iter().any(|e| upper.contains(e))
+    ["%3D", "%3C", "%3E", "%3B", "%2A"].iter().any(|e| upper.contains(e))
 }
 
 /// Encodes a query key or value. `,` stays literal so comma-joined lists arrive as the
@@ -506,6 +507,9 @@ mod tests {
         let mut r = Request::new(Method::GET, "op", "/x", "/x".into());
         r.filter("filter", &Some("given_name%3D%3DMary".into()));
         assert!(r.error.as_ref().is_some_and(|e| e.to_string().contains("looks percent-encoded")), "{:?}", r.error);
+        let mut r = Request::new(Method::GET, "op", "/x", "/x".into());
+        r.filter("filter", &Some("given_name==Mar%2A".into()));
+        assert!(r.error.is_some(), "Keap's docs write a prefix `*` as `%2A`");
         assert!(r.query.is_empty());
         let mut r = Request::new(Method::GET, "op", "/x", "/x".into());
         r.filter("filter", &Some("given_name==Mary".into()));

@@ -136,6 +136,9 @@ const FIELD_GRAMMAR: &[char] = &[';', '=', '<', '>', '!', ',', '*'];
 fn value_problem(value: &str, first: bool) -> Option<&'static str> {
     if value.contains(';') {
         Some("a `;` in a value would start another clause")
+    } else if value.contains(',') {
+        // `a==x,y` means "x or y".
+        Some("a `,` would make the value a list")
     } else if value.ends_with('*') {
         Some("a trailing `*` would make the value a prefix match")
     } else if first && value.starts_with('=') {
@@ -265,10 +268,7 @@ impl Filter {
         if self.refused.is_empty() {
             Ok(self.clauses.join(";"))
         } else {
-            Err(format!(
-                "Keap's filter grammar has no escape and cannot express {} (raw filter text is sent unchecked)",
-                self.refused.join(", ")
-            ))
+            Err(format!("Keap's filter grammar has no escape and cannot express {}", self.refused.join(", ")))
         }
     }
 }
@@ -277,7 +277,8 @@ impl Filter {
 /// written. `From` conversions let builders take `impl Into<FilterArg>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FilterArg {
-    /// Text in Keap's grammar, sent unchanged (its author answers for its meaning).
+    /// Text in Keap's grammar, sent unchanged (its author answers for its meaning), but
+    /// refused when it looks percent-encoded (`%3D%3D`, `%2A`), which would be encoded twice.
     Raw(String),
     /// A built filter; a clause it could not write fails the request with
     /// [`Error::InvalidRequest`] before anything is sent. An empty one sends no parameter.
@@ -353,7 +354,7 @@ mod tests {
     fn values_are_never_altered() {
         // What the grammar can carry is sent as written ...
         assert_eq!(text(Filter::new().starts_with("email", "a*b")), "email==a*b*");
-        assert_eq!(text(Filter::new().eq("name", "O'Brien, Jr. *x")), "name==O'Brien, Jr. *x");
+        assert_eq!(text(Filter::new().eq("name", "O'Brien Jr. *x")), "name==O'Brien Jr. *x");
         assert_eq!(text(Filter::new().eq("source", "Email Marketing")), "source==Email Marketing");
         assert_eq!(text(Filter::new().any_of("tags", ["a*b", "=c"])), "tags==a*b,=c");
         // ... and what it cannot is refused, naming the clause, instead of being cleaned.
@@ -375,6 +376,7 @@ mod tests {
         let f = Filter::new().eq("id", 1).eq("given_name", "O;Brien");
         assert!(!f.is_empty());
         assert!(refused(f).contains("given_name==O;Brien"));
+        assert!(refused(Filter::new().eq("family_name", "Smith, Jr")).contains("would make the value a list"));
     }
 
     #[test]

@@ -113,7 +113,11 @@
 //! Keap's `x-keap-product-quota-*`, `x-keap-product-throttle-*` and `x-keap-tenant-throttle-*`
 //! headers lower the local budget when another integration uses the same account. On a 429 the
 //! client waits for `Retry-After`, else for the window the headers name, else backs off; a few
-//! retries at most. Which requests are resent, and when, is listed under "Retries" below.
+//! retries at most. A `Retry-After` pause holds for every request of the client, retried or not
+//! (the quota is the key's); it counts as the second, minute or day window by its length, so
+//! `Quota::max_wait` applies, and by default a pause longer than a minute is not slept through:
+//! the request that got it fails with its 429, later ones with `Error::QuotaExhausted` until it
+//! ends. Which requests are resent, and when, is listed under "Retries" below.
 //!
 //! ```rust,no_run
 //! # fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -173,7 +177,9 @@
 //! the mask and is sent without a value. An update that sets and clears nothing fails with
 //! `Error::InvalidRequest` and sends nothing, since without a mask Keap replaces the whole record;
 //! so does a field both set and cleared. An explicit `.update_mask(...)` is sent as given (with
-//! the cleared fields); an explicit empty mask sends none, which is Keap's replace-everything.
+//! the cleared fields): a field it names that the body does not set is emptied by Keap, and a
+//! field the body sets but the mask does not name is ignored. An explicit empty mask sends
+//! none, which is Keap's replace-everything.
 //! Where the spec's mask cannot name a body field, the method's documentation says so, and a
 //! derived mask leaves that field out.
 //!
@@ -185,7 +191,7 @@
 //! record that may exist, find it first (a list with a filter on its email), then update it with
 //! the update method, whose mask is derived; create it only when there is none.
 //!
-//! **Filters.** `Filter` never alters a value. A clause Keap's grammar cannot express (a `;` anywhere, a value ending in `*`, which would match a prefix (use `starts_with`), a value starting with `=`, a `,` inside an `any_of` item, an empty `any_of`, a field name with an operator character, a date that does not parse) makes `send()` fail with `Error::InvalidRequest` naming the clause, before anything is sent. Raw strings are sent as written. Write operators as they are: the client percent-encodes the query, so text copied encoded from Keap's docs (`%3D%3D`) would be encoded twice and match nothing. Dates in filters are written as Keap's filter docs demand, `2026-01-01T00:00:00.000Z`: pass a `SystemTime`, `DateTime` or `Timestamp`, not text.
+//! **Filters.** `Filter` never alters a value. A clause Keap's grammar cannot express (a `;` anywhere, a value ending in `*`, which would match a prefix (use `starts_with`), a value starting with `=`, a `,` inside an `any_of` item, an empty `any_of`, a field name with an operator character, a `,` in a single value, which would make it a list, a date that does not parse) makes `send()` fail with `Error::InvalidRequest` naming the clause, before anything is sent. Raw strings are sent as written, unless they look percent-encoded: write operators as they are, since the client percent-encodes the query, and text copied encoded from Keap's docs (`%3D%3D`, `%2A`) would be encoded twice and match nothing, so it is refused too. Dates in filters are written as Keap's filter docs demand, `2026-01-01T00:00:00.000Z`: pass a `SystemTime`, `DateTime` or `Timestamp`, not text.
 //!
 //! **Dates.** `DateTime` keeps the server's text, so it has no `<`: the same instant can be written many ways (`17:00:00Z`, `18:00:00+01:00`), and text order would lie. Compare `.parse()` results, which order by instant. A `DateTime` made from a `SystemTime` or a `Timestamp` is written `2026-01-01T00:00:00.000Z` (UTC, exactly three fraction digits; anything below a millisecond is dropped).
 //!
@@ -194,8 +200,9 @@
 //! **Retries.** Exactly what is sent again, each time within `RetryPolicy` (3 retries unless
 //! set, with exponential backoff and jitter):
 //! - a connection that could not be made: any method, since nothing reached the server;
-//! - a 429: any method, since Keap did not process it, after its `Retry-After`, else when the
-//!   window its quota headers name has room, else after a backoff;
+//! - a 429: any method, since Keap did not process it, after its `Retry-After` (unless that is
+//!   longer than its window's `max_wait`, see "Quotas"), else when the window its quota headers
+//!   name has room, else after a backoff;
 //! - a 502, 503 or 504, a timeout or a dropped connection: GET, HEAD, PUT, DELETE, OPTIONS and
 //!   TRACE only; a POST or PATCH that may have reached the server is never sent twice;
 //! - a 401 with OAuth2: once, after the token is refreshed (Keap refused it unprocessed).
