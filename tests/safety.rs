@@ -51,7 +51,19 @@ async fn an_update_that_sets_nothing_is_refused_and_never_sent() {
     assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
     assert!(e.to_string().contains("nothing to update"), "{e}");
     assert!(!e.maybe_sent());
+    // An explicit empty mask would go out without one just the same.
+    let e = c
+        .contact()
+        .update_contact("7", CreateUpdateContactRequest { given_name: Some("Ada".into()), ..Default::default() })
+        .update_mask(Vec::<UpdateContactUpdateMaskItem>::new())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("the explicit `update_mask` is empty"), "{e}");
     assert!(server.seen().is_empty(), "a PATCH without a mask replaces the whole contact");
+    // Unless asked for by name.
+    c.contact().update_contact("7", CreateUpdateContactRequest::default()).replace_whole_record().send().await.unwrap();
+    assert_eq!(server.seen()[0].target, "/rest/v2/contacts/7");
 }
 
 #[tokio::test]

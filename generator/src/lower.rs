@@ -823,6 +823,7 @@ impl<'a> Lowerer<'a> {
             p.required = false;
         }
         let clear_setter = names.claim("clear_fields".to_string());
+        let replace_setter = names.claim("replace_whole_record".to_string());
         let update_mask = out
             .iter()
             .find(|p| {
@@ -863,7 +864,7 @@ impl<'a> Lowerer<'a> {
                     Some(allowed) => fields.into_iter().filter(|f| !allowed.contains(f)).collect(),
                     None => Vec::new(),
                 };
-                UpdateMask { param: p.name.clone(), unmaskable, clear_setter }
+                UpdateMask { param: p.name.clone(), unmaskable, clear_setter, replace_setter }
             });
         Ok(Operation {
             api_name,

@@ -77,6 +77,8 @@ pub struct UpdateMask {
     pub unmaskable: Vec<String>,
     /// The setter naming fields to clear (put in the mask, sent without a value).
     pub clear_setter: String,
+    /// The setter that sends no mask at all, on purpose (Keap then replaces the record).
+    pub replace_setter: String,
 }
 
 /// A list whose pages can be followed.

@@ -103,12 +103,11 @@ fn call(
     let mut tolerated = None;
     for p in op.params.iter().filter(|p| !p.required) {
         // The derived `update_mask` is what this test checks, unless the spec admits no mask
-        // at all: then an explicit empty one keeps it off the wire.
+        // at all: then it is left off the wire on purpose.
         if op.update_mask.as_ref().is_some_and(|m| m.param == p.name) {
-            if value_of(p, sample).is_none() {
-                let setter = format_ident!("{}", p.name);
-                let elem = ty_in(&p.ty, false, krate);
-                setters.push(quote!(.#setter(Vec::<#elem>::new())));
+            if let (None, Some(um)) = (value_of(p, sample), &op.update_mask) {
+                let setter = format_ident!("{}", um.replace_setter);
+                setters.push(quote!(.#setter()));
                 tolerated = Some(format!("no `{}` fits its schema as written; sent without one", p.api_name));
             }
             continue;

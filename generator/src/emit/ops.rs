@@ -115,9 +115,10 @@ fn method(op: &Operation) -> TokenStream {
             "A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, \
              addresses) with what you send, so fields you did not mean to touch can be lost. This \
              method derives `update_mask` from the fields you set; `.{}(...)` adds fields to empty; \
-             an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused \
-             with `Error::InvalidRequest` before anything is sent.",
-            um.clear_setter
+             an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing \
+             set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before \
+             anything is sent, unless `.{}()` asks for exactly that.",
+            um.clear_setter, um.replace_setter
         )
     });
     let unmaskable = op.update_mask.as_ref().filter(|m| !m.unmaskable.is_empty()).map(|m| {
@@ -176,7 +177,9 @@ fn method(op: &Operation) -> TokenStream {
     }
     if let Some(um) = &op.update_mask {
         let clear = format_ident!("{}", um.clear_setter);
+        let replace = format_ident!("{}", um.replace_setter);
         inits.push(quote!(#clear: Vec::new()));
+        inits.push(quote!(#replace: false));
     }
     quote! {
         #doc
@@ -209,8 +212,10 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
     if let Some(um) = &op.update_mask {
         if let Some(mask) = op.params.iter().find(|p| p.name == um.param) {
             let clear = format_ident!("{}", um.clear_setter);
+            let replace = format_ident!("{}", um.replace_setter);
             let elem = param_elem(mask);
             fields.push(quote!(#clear: Vec<#elem>));
+            fields.push(quote!(#replace: bool));
         }
     }
     let setters = op.params.iter().filter(|p| !p.required).map(setter);
@@ -282,7 +287,8 @@ fn update_mask(op: &Operation) -> Option<TokenStream> {
             }
         }
     };
-    Some(quote!(req.update_mask(#wire, #csv, self.#n.as_deref(), #set, &self.#clear);))
+    let replace = format_ident!("{}", um.replace_setter);
+    Some(quote!(req.update_mask(#wire, #csv, self.#n.as_deref(), #set, &self.#clear, self.#replace);))
 }
 
 /// The setter naming fields to empty in a partial update.
@@ -296,10 +302,21 @@ fn clear_setter(op: &Operation) -> Option<TokenStream> {
          (`None` in the body only means \"leave it as it is\"). A field both set in the body and named \
          here is refused before sending. Works with a derived and with an explicit mask.",
     ]);
+    let replace = format_ident!("{}", um.replace_setter);
+    let replace_doc = docs::paragraphs([
+        "Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, \
+         emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, \
+         an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.",
+    ]);
     Some(quote! {
         #doc
         pub fn #clear(mut self, fields: impl IntoIterator<Item = impl Into<#elem>>) -> Self {
             self.#clear.extend(fields.into_iter().map(Into::into));
+            self
+        }
+        #replace_doc
+        pub fn #replace(mut self) -> Self {
+            self.#replace = true;
             self
         }
     })

@@ -87,7 +87,7 @@ impl AffiliateApi {
     ///
     /// Updates a Default Commission Program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/defaultCommissionPrograms/{commission_program_id}`.
     pub fn update_default_commission_program(
@@ -101,6 +101,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Assign a Product Commission Program
@@ -123,7 +124,7 @@ impl AffiliateApi {
     ///
     /// Updates a Product Commission Program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// The spec's `update_mask` cannot name `product_id`: a derived mask leaves it out, so Keap does not change it.
     ///
@@ -139,6 +140,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Create Commission Program Resource
@@ -173,7 +175,7 @@ impl AffiliateApi {
     ///
     /// Updates a resource for a commission program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/resources/{resource_id}`.
     pub fn update_commission_program_resource(
@@ -187,6 +189,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Assign a Subscription Commission Program
@@ -209,7 +212,7 @@ impl AffiliateApi {
     ///
     /// Updates a Subscription Commission Program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// The spec's `update_mask` cannot name `subscription_id`: a derived mask leaves it out, so Keap does not change it.
     ///
@@ -225,6 +228,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Remove a Product from a Commission Program
@@ -291,7 +295,7 @@ impl AffiliateApi {
     ///
     /// Updates the properties of an Affiliate Commission Program
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/affiliates/commissionPrograms/{commission_program_id}`.
     pub fn update_commission_program(
@@ -305,6 +309,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Retrieve Commission Program Resources
@@ -402,7 +407,7 @@ impl AffiliateApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/affiliates/model/customFields/groups/{group_id}`.
     pub fn update_affiliate_custom_field_group(
@@ -416,6 +421,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Affiliate Custom Field Tabs
@@ -474,7 +480,7 @@ impl AffiliateApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/affiliates/model/customFields/tabs/{tab_id}`.
     pub fn update_affiliate_custom_field_tab(
@@ -488,6 +494,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Delete a Custom Field
@@ -508,7 +515,7 @@ impl AffiliateApi {
     ///
     /// Updates a custom field of the specified type and options to the Affiliate object.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/affiliates/model/customFields/{custom_field_id}`.
     pub fn update_affiliate_custom_field(
@@ -522,6 +529,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Affiliate Links
@@ -711,7 +719,7 @@ impl AffiliateApi {
     ///
     /// Updates a single Affiliate
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/affiliates/{id}`.
     pub fn update_affiliate(
@@ -725,6 +733,7 @@ impl AffiliateApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Assign Affiliate to Commission program
@@ -1138,6 +1147,7 @@ pub struct UpdateDefaultCommissionProgram {
     update_mask: Option<Vec<crate::types::UpdateDefaultCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateDefaultCommissionProgramRequest,
     clear_fields: Vec<crate::types::UpdateDefaultCommissionProgramUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateDefaultCommissionProgram {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1160,6 +1170,11 @@ impl UpdateDefaultCommissionProgram {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1194,6 +1209,7 @@ impl UpdateDefaultCommissionProgram {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1249,6 +1265,7 @@ pub struct UpdateProductCommissionProgram {
     update_mask: Option<Vec<crate::types::UpdateProductCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateProductCommissionProgramRequest,
     clear_fields: Vec<crate::types::UpdateProductCommissionProgramUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateProductCommissionProgram {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1271,6 +1288,11 @@ impl UpdateProductCommissionProgram {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1305,6 +1327,7 @@ impl UpdateProductCommissionProgram {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &["product_id"]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1383,6 +1406,7 @@ pub struct UpdateCommissionProgramResource {
     >,
     body: crate::types::UpdateProgramResourceRequest,
     clear_fields: Vec<crate::types::UpdateCommissionProgramResourceUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateCommissionProgramResource {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1405,6 +1429,11 @@ impl UpdateCommissionProgramResource {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1435,6 +1464,7 @@ impl UpdateCommissionProgramResource {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1492,6 +1522,7 @@ pub struct UpdateSubscriptionCommissionProgram {
     >,
     body: crate::types::UpdateSubscriptionCommissionProgramRequest,
     clear_fields: Vec<crate::types::UpdateSubscriptionCommissionProgramUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateSubscriptionCommissionProgram {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1518,6 +1549,11 @@ impl UpdateSubscriptionCommissionProgram {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1552,6 +1588,7 @@ impl UpdateSubscriptionCommissionProgram {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &["subscription_id"]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1698,6 +1735,7 @@ pub struct UpdateCommissionProgram {
     update_mask: Option<Vec<crate::types::UpdateCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateCommissionProgramRequest,
     clear_fields: Vec<crate::types::UpdateCommissionProgramUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateCommissionProgram {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1720,6 +1758,11 @@ impl UpdateCommissionProgram {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1752,6 +1795,7 @@ impl UpdateCommissionProgram {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1985,6 +2029,7 @@ pub struct UpdateAffiliateCustomFieldGroup {
     >,
     body: crate::types::UpdateCustomFieldGroupRequest,
     clear_fields: Vec<crate::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateAffiliateCustomFieldGroup {
     /// Comma-separated list of fields to update
@@ -2007,6 +2052,11 @@ impl UpdateAffiliateCustomFieldGroup {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -2032,6 +2082,7 @@ impl UpdateAffiliateCustomFieldGroup {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -2161,6 +2212,7 @@ pub struct UpdateAffiliateCustomFieldTab {
     update_mask: Option<Vec<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
     clear_fields: Vec<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateAffiliateCustomFieldTab {
     /// Comma-separated list of fields to update
@@ -2183,6 +2235,11 @@ impl UpdateAffiliateCustomFieldTab {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -2208,6 +2265,7 @@ impl UpdateAffiliateCustomFieldTab {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -2251,6 +2309,7 @@ pub struct UpdateAffiliateCustomField {
     update_mask: Option<Vec<crate::types::UpdateAffiliateCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
     clear_fields: Vec<crate::types::UpdateAffiliateCustomFieldUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateAffiliateCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -2273,6 +2332,11 @@ impl UpdateAffiliateCustomField {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -2301,6 +2365,7 @@ impl UpdateAffiliateCustomField {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -3127,6 +3192,7 @@ pub struct UpdateAffiliate {
     update_mask: Option<Vec<crate::types::UpdateAffiliateUpdateMaskItem>>,
     body: crate::types::UpdateAffiliateRequest,
     clear_fields: Vec<crate::types::UpdateAffiliateUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateAffiliate {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -3149,6 +3215,11 @@ impl UpdateAffiliate {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -3174,6 +3245,7 @@ impl UpdateAffiliate {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);

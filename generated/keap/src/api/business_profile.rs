@@ -21,7 +21,7 @@ impl BusinessProfileApi {
     ///
     /// Updates Business Profile information.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/businessProfile`.
     pub fn update_business_profile(
@@ -33,6 +33,7 @@ impl BusinessProfileApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
 }
@@ -74,6 +75,7 @@ pub struct UpdateBusinessProfile {
     update_mask: Option<Vec<crate::types::UpdateBusinessProfileUpdateMaskItem>>,
     body: crate::types::UpdateBusinessProfileRequest,
     clear_fields: Vec<crate::types::UpdateBusinessProfileUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateBusinessProfile {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -96,6 +98,11 @@ impl UpdateBusinessProfile {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -124,6 +131,7 @@ impl UpdateBusinessProfile {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);

@@ -92,7 +92,7 @@ impl ContactApi {
     ///
     /// Updates the specified Contact Link type. Only fields listed in `update_mask` are applied. Reducing `max_links` below the current number of Linked Contacts of this type returns 409 Conflict.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/contacts/links/types/{link_type_id}`.
     pub fn update_contact_link_type(
@@ -106,6 +106,7 @@ impl ContactApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Retrieve Contact Model
@@ -189,7 +190,7 @@ impl ContactApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/contacts/model/customFields/groups/{group_id}`.
     pub fn update_contact_custom_field_group(
@@ -203,6 +204,7 @@ impl ContactApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Contact Custom Field Tabs
@@ -261,7 +263,7 @@ impl ContactApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/contacts/model/customFields/tabs/{tab_id}`.
     pub fn update_contact_custom_field_tab(
@@ -275,6 +277,7 @@ impl ContactApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Delete a Contact Custom Field
@@ -318,7 +321,7 @@ impl ContactApi {
     ///
     /// Updates a Contact
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/contacts/{contact_id}`.
     pub fn update_contact(
@@ -333,6 +336,7 @@ impl ContactApi {
             fields: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Linked Contacts
@@ -847,6 +851,7 @@ pub struct UpdateContactLinkType {
     update_mask: Option<Vec<crate::types::UpdateContactLinkTypeUpdateMaskItem>>,
     body: crate::types::UpdateContactLinkTypeRequest,
     clear_fields: Vec<crate::types::UpdateContactLinkTypeUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateContactLinkType {
     /// Comma-separated list of fields to update
@@ -869,6 +874,11 @@ impl UpdateContactLinkType {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -894,6 +904,7 @@ impl UpdateContactLinkType {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1088,6 +1099,7 @@ pub struct UpdateContactCustomFieldGroup {
     update_mask: Option<Vec<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
     clear_fields: Vec<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateContactCustomFieldGroup {
     /// Comma-separated list of fields to update
@@ -1110,6 +1122,11 @@ impl UpdateContactCustomFieldGroup {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1135,6 +1152,7 @@ impl UpdateContactCustomFieldGroup {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1264,6 +1282,7 @@ pub struct UpdateContactCustomFieldTab {
     update_mask: Option<Vec<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
     clear_fields: Vec<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateContactCustomFieldTab {
     /// Comma-separated list of fields to update
@@ -1286,6 +1305,11 @@ impl UpdateContactCustomFieldTab {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1311,6 +1335,7 @@ impl UpdateContactCustomFieldTab {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1428,6 +1453,7 @@ pub struct UpdateContact {
     fields: Option<Vec<String>>,
     body: crate::types::CreateUpdateContactRequest,
     clear_fields: Vec<crate::types::UpdateContactUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateContact {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1467,6 +1493,11 @@ impl UpdateContact {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
         self
     }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::Contact, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
@@ -1490,6 +1521,7 @@ impl UpdateContact {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         req.query_csv("fields", &self.fields);
         let body = self.body;

@@ -58,7 +58,7 @@ impl FilesApi {
     ///
     /// Updates a file using multipart/form-data. Note that this endpoint uses POST instead of PATCH.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `POST /rest/v2/files/{file_id}`.
     pub fn update_file(&self, file_id: impl Into<String>) -> UpdateFile {
@@ -70,6 +70,7 @@ impl FilesApi {
             file_name: None,
             is_public: None,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Delete a file
@@ -311,6 +312,7 @@ pub struct UpdateFile {
     file_name: Option<String>,
     is_public: Option<bool>,
     clear_fields: Vec<crate::types::UpdateFileUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateFile {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -356,6 +358,11 @@ impl UpdateFile {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
         self
     }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
@@ -387,6 +394,7 @@ impl UpdateFile {
                 .map(|(name, _)| name.to_owned())
                 .collect(),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         req.part_file("file", self.file);
         req.part("file_name", &self.file_name);

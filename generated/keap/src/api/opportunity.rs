@@ -124,7 +124,7 @@ impl OpportunityApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/opportunities/model/customFields/groups/{group_id}`.
     pub fn update_opportunity_custom_field_group(
@@ -138,6 +138,7 @@ impl OpportunityApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Opportunity Custom Field Tabs
@@ -196,7 +197,7 @@ impl OpportunityApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/opportunities/model/customFields/tabs/{tab_id}`.
     pub fn update_opportunity_custom_field_tab(
@@ -210,6 +211,7 @@ impl OpportunityApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Delete an Opportunity Custom Field
@@ -230,7 +232,7 @@ impl OpportunityApi {
     ///
     /// Updates a custom field of the specified type and options to the Opportunity object.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/opportunities/model/customFields/{custom_field_id}`.
     pub fn update_opportunity_custom_field(
@@ -244,6 +246,7 @@ impl OpportunityApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Opportunity Stage Moves
@@ -338,7 +341,7 @@ impl OpportunityApi {
     ///
     /// Updates specified values of a given Opportunity Stage
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/opportunities/stages/{stage_id}`.
     pub fn update_opportunity_stage(
@@ -352,6 +355,7 @@ impl OpportunityApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Retrieve a Opportunity
@@ -384,7 +388,7 @@ impl OpportunityApi {
     ///
     /// Updates specified values of a given opportunity
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/opportunities/{opportunity_id}`.
     pub fn update_opportunity(
@@ -399,6 +403,7 @@ impl OpportunityApi {
             fields: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
 }
@@ -787,6 +792,7 @@ pub struct UpdateOpportunityCustomFieldGroup {
     >,
     body: crate::types::UpdateCustomFieldGroupRequest,
     clear_fields: Vec<crate::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateOpportunityCustomFieldGroup {
     /// Comma-separated list of fields to update
@@ -815,6 +821,11 @@ impl UpdateOpportunityCustomFieldGroup {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
         self
     }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
@@ -838,6 +849,7 @@ impl UpdateOpportunityCustomFieldGroup {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -969,6 +981,7 @@ pub struct UpdateOpportunityCustomFieldTab {
     >,
     body: crate::types::UpdateCustomFieldTabRequest,
     clear_fields: Vec<crate::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateOpportunityCustomFieldTab {
     /// Comma-separated list of fields to update
@@ -991,6 +1004,11 @@ impl UpdateOpportunityCustomFieldTab {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1016,6 +1034,7 @@ impl UpdateOpportunityCustomFieldTab {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1059,6 +1078,7 @@ pub struct UpdateOpportunityCustomField {
     update_mask: Option<Vec<crate::types::UpdateOpportunityCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
     clear_fields: Vec<crate::types::UpdateOpportunityCustomFieldUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateOpportunityCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1081,6 +1101,11 @@ impl UpdateOpportunityCustomField {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1109,6 +1134,7 @@ impl UpdateOpportunityCustomField {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1466,6 +1492,7 @@ pub struct UpdateOpportunityStage {
     update_mask: Option<Vec<crate::types::UpdateOpportunityStageUpdateMaskItem>>,
     body: crate::types::UpdateOpportunityStageRequest,
     clear_fields: Vec<crate::types::UpdateOpportunityStageUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateOpportunityStage {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1488,6 +1515,11 @@ impl UpdateOpportunityStage {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1516,6 +1548,7 @@ impl UpdateOpportunityStage {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1605,6 +1638,7 @@ pub struct UpdateOpportunity {
     fields: Option<Vec<crate::types::UpdateOpportunityFieldsItem>>,
     body: crate::types::UpdateOpportunityRequestV2,
     clear_fields: Vec<crate::types::UpdateOpportunityUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateOpportunity {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1641,6 +1675,11 @@ impl UpdateOpportunity {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
         self
     }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::RestV2Opportunity, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
@@ -1667,6 +1706,7 @@ impl UpdateOpportunity {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         req.query_repeat("fields", &self.fields);
         let body = self.body;

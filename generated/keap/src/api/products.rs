@@ -63,7 +63,7 @@ impl ProductsApi {
     ///
     /// Updates a product
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/products/{product_id}`.
     pub fn update_product(
@@ -77,6 +77,7 @@ impl ProductsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Create the Product Image
@@ -187,7 +188,7 @@ impl ProductsApi {
     ///
     /// Updates a product option
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/products/{product_id}/options/{product_option_id}`.
     pub fn update_product_option(
@@ -203,6 +204,7 @@ impl ProductsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Add a Product Option List Option Value
@@ -245,7 +247,7 @@ impl ProductsApi {
     ///
     /// Updates a single product option value
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}`.
     pub fn update_product_option_list_option_value(
@@ -263,6 +265,7 @@ impl ProductsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Adjust Inventory of a Product
@@ -518,6 +521,7 @@ pub struct UpdateProduct {
     update_mask: Option<Vec<crate::types::UpdateProductUpdateMaskItem>>,
     body: crate::types::UpdateProductRequestDetail,
     clear_fields: Vec<crate::types::UpdateProductUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateProduct {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -540,6 +544,11 @@ impl UpdateProduct {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -568,6 +577,7 @@ impl UpdateProduct {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -813,6 +823,7 @@ pub struct UpdateProductOption {
     update_mask: Option<Vec<crate::types::UpdateProductOptionUpdateMaskItem>>,
     body: crate::types::UpdateProductOptionRequest,
     clear_fields: Vec<crate::types::UpdateProductOptionUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateProductOption {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -835,6 +846,11 @@ impl UpdateProductOption {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -866,6 +882,7 @@ impl UpdateProductOption {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -965,6 +982,7 @@ pub struct UpdateProductOptionListOptionValue {
     >,
     body: crate::types::UpdateProductOptionListOption,
     clear_fields: Vec<crate::types::UpdateProductOptionListOptionValueUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateProductOptionListOptionValue {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -991,6 +1009,11 @@ impl UpdateProductOptionListOptionValue {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1026,6 +1049,7 @@ impl UpdateProductOptionListOptionValue {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);

@@ -122,7 +122,7 @@ impl SubscriptionsApi {
     ///
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/subscriptions/model/customFields/groups/{group_id}`.
     pub fn update_subscription_custom_field_group(
@@ -136,6 +136,7 @@ impl SubscriptionsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Subscription Custom Field Tabs
@@ -196,7 +197,7 @@ impl SubscriptionsApi {
     ///
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/subscriptions/model/customFields/tabs/{tab_id}`.
     pub fn update_subscription_custom_field_tab(
@@ -210,6 +211,7 @@ impl SubscriptionsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Delete a Subscription Custom Field
@@ -230,7 +232,7 @@ impl SubscriptionsApi {
     ///
     /// Updates a custom field of the specified type and options to the Subscription object
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/subscriptions/model/customFields/{custom_field_id}`.
     pub fn update_subscription_custom_field(
@@ -244,6 +246,7 @@ impl SubscriptionsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Retrieve a Subscription
@@ -264,7 +267,7 @@ impl SubscriptionsApi {
     ///
     /// Updates a Subscription
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/subscriptions/{subscription_id}`.
     pub fn update_subscription(
@@ -278,6 +281,7 @@ impl SubscriptionsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Cancel Subscription
@@ -682,6 +686,7 @@ pub struct UpdateSubscriptionCustomFieldGroup {
     >,
     body: crate::types::UpdateCustomFieldGroupRequest,
     clear_fields: Vec<crate::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateSubscriptionCustomFieldGroup {
     /// Comma-separated list of fields to update
@@ -710,6 +715,11 @@ impl UpdateSubscriptionCustomFieldGroup {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
         self
     }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
@@ -733,6 +743,7 @@ impl UpdateSubscriptionCustomFieldGroup {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -864,6 +875,7 @@ pub struct UpdateSubscriptionCustomFieldTab {
     >,
     body: crate::types::UpdateCustomFieldTabRequest,
     clear_fields: Vec<crate::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateSubscriptionCustomFieldTab {
     /// Comma-separated list of fields to update
@@ -892,6 +904,11 @@ impl UpdateSubscriptionCustomFieldTab {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
         self
     }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
@@ -915,6 +932,7 @@ impl UpdateSubscriptionCustomFieldTab {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -958,6 +976,7 @@ pub struct UpdateSubscriptionCustomField {
     update_mask: Option<Vec<crate::types::UpdateSubscriptionCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
     clear_fields: Vec<crate::types::UpdateSubscriptionCustomFieldUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateSubscriptionCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -980,6 +999,11 @@ impl UpdateSubscriptionCustomField {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1008,6 +1032,7 @@ impl UpdateSubscriptionCustomField {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1051,6 +1076,7 @@ pub struct UpdateSubscription {
     update_mask: Option<Vec<crate::types::UpdateSubscriptionUpdateMaskItem>>,
     body: crate::types::UpdateSubscriptionRequest,
     clear_fields: Vec<crate::types::UpdateSubscriptionUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateSubscription {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1073,6 +1099,11 @@ impl UpdateSubscription {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1098,6 +1129,7 @@ impl UpdateSubscription {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);

@@ -95,7 +95,7 @@ impl TagsApi {
     ///
     /// Updates a Tag Category with only the values provided in the request
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/tags/categories/{tag_category_id}`.
     pub fn update_tag_category(
@@ -109,6 +109,7 @@ impl TagsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Retrieve a Tag
@@ -137,7 +138,7 @@ impl TagsApi {
     ///
     /// Updates a Tag with only the values provided in the request
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/tags/{tag_id}`.
     pub fn update_tag(
@@ -151,6 +152,7 @@ impl TagsApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Tagged Companies
@@ -608,6 +610,7 @@ pub struct UpdateTagCategory {
     update_mask: Option<Vec<crate::types::UpdateTagCategoryUpdateMaskItem>>,
     body: crate::types::CreateUpdateTagCategoryRequest,
     clear_fields: Vec<crate::types::UpdateTagCategoryUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateTagCategory {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -630,6 +633,11 @@ impl UpdateTagCategory {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -660,6 +668,7 @@ impl UpdateTagCategory {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -731,6 +740,7 @@ pub struct UpdateTag {
     update_mask: Option<Vec<crate::types::UpdateTagUpdateMaskItem>>,
     body: crate::types::CreateUpdateTagRequest,
     clear_fields: Vec<crate::types::UpdateTagUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateTag {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -753,6 +763,11 @@ impl UpdateTag {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -781,6 +796,7 @@ impl UpdateTag {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);

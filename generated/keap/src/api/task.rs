@@ -124,7 +124,7 @@ impl TaskApi {
     /// Updates an existing custom field group. Only fields listed in `update_mask` are applied.
     /// Note: Custom Field Groups for Tasks, Classic Appointments and Notes are combined.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/tasks/model/customFields/groups/{group_id}`.
     pub fn update_task_custom_field_group(
@@ -138,6 +138,7 @@ impl TaskApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// List Task Custom Field Tabs
@@ -201,7 +202,7 @@ impl TaskApi {
     /// Updates an existing custom field tab. Only fields listed in `update_mask` are applied.
     /// Note: Custom Field Tabs for Tasks, Classic Appointments and Notes are combined.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/tasks/model/customFields/tabs/{tab_id}`.
     pub fn update_task_custom_field_tab(
@@ -215,6 +216,7 @@ impl TaskApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Delete a Custom Field
@@ -237,7 +239,7 @@ impl TaskApi {
     /// Updates a custom field of the specified type and options to the Task object.
     /// Note: Custom Fields for Tasks, Classic Appointments and Notes are combined.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/tasks/model/customFields/{custom_field_id}`.
     pub fn update_task_custom_field(
@@ -251,6 +253,7 @@ impl TaskApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// Retrieve a Task
@@ -280,7 +283,7 @@ impl TaskApi {
     ///
     /// Updates a task with only the values provided in the request.
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /rest/v2/tasks/{task_id}`.
     pub fn update_task(
@@ -295,6 +298,7 @@ impl TaskApi {
             fields: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
 }
@@ -687,6 +691,7 @@ pub struct UpdateTaskCustomFieldGroup {
     update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
     clear_fields: Vec<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateTaskCustomFieldGroup {
     /// Comma-separated list of fields to update
@@ -709,6 +714,11 @@ impl UpdateTaskCustomFieldGroup {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -734,6 +744,7 @@ impl UpdateTaskCustomFieldGroup {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -863,6 +874,7 @@ pub struct UpdateTaskCustomFieldTab {
     update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
     clear_fields: Vec<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateTaskCustomFieldTab {
     /// Comma-separated list of fields to update
@@ -885,6 +897,11 @@ impl UpdateTaskCustomFieldTab {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -910,6 +927,7 @@ impl UpdateTaskCustomFieldTab {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -953,6 +971,7 @@ pub struct UpdateTaskCustomField {
     update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
     clear_fields: Vec<crate::types::UpdateTaskCustomFieldUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateTaskCustomField {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -975,6 +994,11 @@ impl UpdateTaskCustomField {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
@@ -1003,6 +1027,7 @@ impl UpdateTaskCustomField {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);
@@ -1087,6 +1112,7 @@ pub struct UpdateTask {
     fields: Option<Vec<String>>,
     body: crate::types::CreateUpdateTaskRequest,
     clear_fields: Vec<crate::types::UpdateTaskUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateTask {
     /// An optional list of properties to be updated. If set, only the provided properties will be updated and others will be skipped.
@@ -1121,6 +1147,11 @@ impl UpdateTask {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
         self
     }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
+        self
+    }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     pub async fn send(self) -> Result<crate::types::UpdateTaskResponse, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
@@ -1147,6 +1178,7 @@ impl UpdateTask {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &[]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         req.query_csv("fields", &self.fields);
         let body = self.body;

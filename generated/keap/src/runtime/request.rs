@@ -225,8 +225,9 @@ impl Request {
     /// Adds a partial update's `update_mask` (comma-joined when `csv`, else repeated): the
     /// caller's `explicit` mask if given, else the fields the request `set`; either way
     /// with the fields to `clear` (masked but not sent, so Keap empties them). Refuses a
-    /// field both set and cleared, and a derived mask with nothing in it: without a mask
-    /// Keap replaces the whole record, wiping lists the caller never mentioned.
+    /// field both set and cleared, and a mask with nothing in it: without a mask Keap
+    /// replaces the whole record, wiping lists the caller never mentioned. Only `replace`
+    /// (the caller's `replace_whole_record()`) sends no mask.
     pub fn update_mask<T: ToParam>(
         &mut self,
         name: &'static str,
@@ -234,13 +235,20 @@ impl Request {
         explicit: Option<&[T]>,
         set: Vec<String>,
         clear: &[T],
+        replace: bool,
     ) {
+        let op = self.operation;
         let clear = clear.to_params();
+        if replace {
+            if explicit.is_some() || !clear.is_empty() {
+                self.error = Some(Error::invalid(format!(
+                    "{op}: `replace_whole_record()` sends no mask; it cannot go with `update_mask` or `clear_fields`"
+                )));
+            }
+            return;
+        }
         if let Some(both) = clear.iter().find(|c| set.iter().any(|s| s == c.as_ref())) {
-            self.error = Some(Error::invalid(format!(
-                "{}: `{both}` is both set and cleared; set it or clear it",
-                self.operation
-            )));
+            self.error = Some(Error::invalid(format!("{op}: `{both}` is both set and cleared; set it or clear it")));
             return;
         }
         let mut mask: Vec<Cow<'_, str>> = match explicit {
@@ -252,12 +260,16 @@ impl Request {
                 mask.push(c);
             }
         }
-        if explicit.is_none() && mask.is_empty() {
+        if mask.is_empty() {
+            let why = if explicit.is_some() {
+                "the explicit `update_mask` is empty"
+            } else {
+                "the body sets no field and none is cleared"
+            };
             self.error = Some(Error::invalid(format!(
-                "{}: nothing to update: the body sets no field and none is cleared, and without an \
-                 `update_mask` Keap would replace the whole record; set a field, name fields to \
-                 empty with `.clear_fields(...)`, or pass `.update_mask(...)` yourself",
-                self.operation
+                "{op}: nothing to update: {why}, and without an `update_mask` Keap would replace the \
+                 whole record; set a field, name fields to empty with `.clear_fields(...)`, or, to \
+                 replace the record on purpose, call `.replace_whole_record()`"
             )));
             return;
         }

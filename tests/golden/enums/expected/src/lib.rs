@@ -178,8 +178,9 @@
 //! `Error::InvalidRequest` and sends nothing, since without a mask Keap replaces the whole record;
 //! so does a field both set and cleared. An explicit `.update_mask(...)` is sent as given (with
 //! the cleared fields): a field it names that the body does not set is emptied by Keap, and a
-//! field the body sets but the mask does not name is ignored. An explicit empty mask sends
-//! none, which is Keap's replace-everything.
+//! field the body sets but the mask does not name is ignored. An explicit empty mask is refused
+//! like an update that sets nothing; to replace a whole record on purpose, call
+//! `.replace_whole_record()`, the one way to send an update without a mask.
 //! Where the spec's mask cannot name a body field, the method's documentation says so, and a
 //! derived mask leaves that field out.
 //!

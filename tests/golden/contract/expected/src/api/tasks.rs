@@ -51,7 +51,7 @@ impl TasksApi {
     }
     /// updateTask
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// The spec's `update_mask` cannot name `owner_id`, `remind_time_mins`: a derived mask leaves them out, so Keap does not change them.
     ///
@@ -67,6 +67,7 @@ impl TasksApi {
             update_mask: None,
             body,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
     /// completeTask
@@ -275,6 +276,7 @@ pub struct UpdateTask {
     update_mask: Option<Vec<crate::types::UpdateTaskUpdateMaskItem>>,
     body: crate::types::CreateTask,
     clear_fields: Vec<crate::types::UpdateTaskUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateTask {
     /// Sets the query parameter `update_mask`.
@@ -295,6 +297,11 @@ impl UpdateTask {
         >,
     ) -> Self {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
         self
     }
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
@@ -320,6 +327,7 @@ impl UpdateTask {
             self.update_mask.as_deref(),
             crate::runtime::set_fields(&self.body, &["owner_id", "remind_time_mins"]),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         let body = self.body;
         req.json(&body);

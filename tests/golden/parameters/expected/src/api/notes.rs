@@ -9,7 +9,7 @@ pub struct NotesApi {
 impl NotesApi {
     /// updateNote
     ///
-    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that sets and clears nothing is refused with `Error::InvalidRequest` before anything is sent.
+    /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `PATCH /contacts/{contact_id}/notes/{note_id}`.
     pub fn update_note(
@@ -31,6 +31,7 @@ impl NotesApi {
             x_trace: None,
             body: None,
             clear_fields: Vec::new(),
+            replace_whole_record: false,
         }
     }
 }
@@ -50,6 +51,7 @@ pub struct UpdateNote {
     x_trace: Option<String>,
     body: Option<crate::types::UpdateNoteBody>,
     clear_fields: Vec<crate::types::UpdateNoteUpdateMaskItem>,
+    replace_whole_record: bool,
 }
 impl UpdateNote {
     /// Fields to update; omitted fields keep their values.
@@ -104,6 +106,11 @@ impl UpdateNote {
         self.clear_fields.extend(fields.into_iter().map(Into::into));
         self
     }
+    /// Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.
+    pub fn replace_whole_record(mut self) -> Self {
+        self.replace_whole_record = true;
+        self
+    }
     /// Sets the request body.
     pub fn body(mut self, body: impl Into<crate::types::UpdateNoteBody>) -> Self {
         self.body = Some(body.into());
@@ -139,6 +146,7 @@ impl UpdateNote {
                 .map(|b| crate::runtime::set_fields(b, &[]))
                 .unwrap_or_default(),
             &self.clear_fields,
+            self.replace_whole_record,
         );
         req.query_csv("fields", &self.fields);
         req.query("page_size", &self.page_size);
