@@ -1013,28 +1013,14 @@ impl<'a> Lowerer<'a> {
 
     /// The type under any aliases.
     fn resolve(&self, ty: &TypeRef) -> TypeRef {
-        let mut t = ty.clone();
-        for _ in 0..64 {
-            match &t {
-                TypeRef::Named(n) => match self.types.get(n).map(|d| &d.kind) {
-                    Some(TypeKind::Alias(inner)) => t = inner.clone(),
-                    _ => break,
-                },
-                _ => break,
-            }
-        }
-        t
+        crate::model::resolve(&self.types, ty).clone()
     }
 
     /// Whether a type has a plain text form for paths, queries and form fields.
     fn is_scalar(&self, ty: &TypeRef) -> bool {
-        match ty {
+        match crate::model::resolve(&self.types, ty) {
             TypeRef::Prim(_) | TypeRef::Json => true,
-            TypeRef::Named(n) => match self.types.get(n).map(|t| &t.kind) {
-                Some(TypeKind::Enum { .. }) => true,
-                Some(TypeKind::Alias(t)) => self.is_scalar(t),
-                _ => false,
-            },
+            TypeRef::Named(n) => matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum { .. })),
             TypeRef::Vec(inner) => self.is_scalar(inner),
             TypeRef::Map(_) => false,
         }
@@ -1042,13 +1028,9 @@ impl<'a> Lowerer<'a> {
 
     /// Whether a type serialises as a JSON object.
     fn is_object(&self, ty: &TypeRef) -> bool {
-        match ty {
+        match crate::model::resolve(&self.types, ty) {
             TypeRef::Map(_) => true,
-            TypeRef::Named(n) => match self.types.get(n).map(|t| &t.kind) {
-                Some(TypeKind::Struct { .. }) => true,
-                Some(TypeKind::Alias(t)) => self.is_object(t),
-                _ => false,
-            },
+            TypeRef::Named(n) => matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct { .. })),
             _ => false,
         }
     }

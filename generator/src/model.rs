@@ -357,7 +357,30 @@ pub struct UnionVariant {
     pub boxed: bool,
 }
 
+/// The type under any aliases: the one walk through alias chains, bounded by the number
+/// of types (a longer chain must repeat one), so an alias cycle ends the walk instead of
+/// looping. Lowering reports such cycles as errors; this keeps every walk finite before
+/// and after.
+pub fn resolve<'t>(types: &'t BTreeMap<String, TypeDef>, ty: &'t TypeRef) -> &'t TypeRef {
+    let mut t = ty;
+    for _ in 0..=types.len() {
+        match t {
+            TypeRef::Named(n) => match types.get(n).map(|d| &d.kind) {
+                Some(TypeKind::Alias(inner)) => t = inner,
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    t
+}
+
 impl Api {
+    /// The type under any aliases (see [`resolve`]).
+    pub fn resolve<'t>(&'t self, ty: &'t TypeRef) -> &'t TypeRef {
+        resolve(&self.types, ty)
+    }
+
     /// All operations, in module order.
     pub fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.tags.values().flat_map(|t| t.operations.iter())

@@ -242,16 +242,7 @@ fn field(api: &Api, f: &Field) -> TokenStream {
     // examples send `"id": 1001`) and numeric strings where it says integer (`"-2"`).
     use crate::model::Prim;
     // Through aliases: `type RemindTime = i32;` is read as leniently as `i32`.
-    let mut resolved = &f.ty;
-    for _ in 0..16 {
-        match resolved {
-            TypeRef::Named(n) => match api.types.get(n).map(|t| &t.kind) {
-                Some(TypeKind::Alias(t)) => resolved = t,
-                _ => break,
-            },
-            _ => break,
-        }
-    }
+    let resolved = api.resolve(&f.ty);
     // Integer enums read like numbers: say which numbers.
     let allowed = match resolved {
         TypeRef::Named(n) => match api.types.get(n).map(|t| &t.kind) {
@@ -317,10 +308,9 @@ fn field(api: &Api, f: &Field) -> TokenStream {
 
 /// Whether a type implements `Default` (structs do unless they have required fields).
 pub(crate) fn defaultable(api: &Api, t: &TypeRef) -> bool {
-    match t {
+    match api.resolve(t) {
         TypeRef::Named(n) => match api.types.get(n).map(|t| &t.kind) {
             Some(TypeKind::Struct { fields, .. }) => fields.iter().all(|f| !f.required || f.nullable),
-            Some(TypeKind::Alias(t)) => defaultable(api, t),
             // No integer is a neutral default: a missing value stays `None`.
             Some(TypeKind::Enum { integer: true, .. }) => false,
             _ => true,
