@@ -643,6 +643,23 @@ impl<'a> Lowerer<'a> {
             }
             variants.push(UnionVariant { name: ns.claim(vname), tags, ty, boxed: false });
         }
+        if let Some(d) = discriminator {
+            for (value, target) in &d.mapping {
+                let named = parts.iter().any(|p| match p {
+                    ReferenceOr::Reference { reference } => {
+                        reference == target
+                            || reference.strip_prefix(SCHEMA_PREFIX).map(unescape).as_deref() == Some(target)
+                    }
+                    ReferenceOr::Item(_) => false,
+                });
+                if !named {
+                    self.warn(
+                        format!("{pointer}/discriminator/mapping/{}", escape(value)),
+                        format!("mapping `{value}` names `{target}`, which is none of the `{key}` variants; such values decode as `Other`"),
+                    );
+                }
+            }
+        }
         let discriminator = discriminator.map(|d| d.property_name.clone());
         Ok(self.define(name, pointer, doc, TypeKind::Union { variants, discriminator }))
     }
@@ -743,6 +760,7 @@ impl<'a> Lowerer<'a> {
             }
         };
         let hint = Hint::inline(builder.clone());
+        self.check_security(op, &pointer);
 
         // Operation parameters override path-level ones with the same name and location.
         let mut resolved: Vec<(Parameter, String)> = Vec::new();
@@ -1009,6 +1027,31 @@ impl<'a> Lowerer<'a> {
             doc: data.description.clone(),
             deprecated: data.deprecated.unwrap_or(false),
         })
+    }
+
+    /// Security schemes an operation requires (its own, else the spec's) that
+    /// `components.securitySchemes` never declares: Keap has published such specs. The
+    /// client sends the credentials it is configured with either way; a spec-validating
+    /// mock refuses the calls.
+    fn check_security(&mut self, op: &openapiv3::Operation, pointer: &str) {
+        let declared = self.doc.components.as_ref().map(|c| &c.security_schemes);
+        let (requirements, at) = match &op.security {
+            Some(s) => (s.clone(), format!("{pointer}/security")),
+            None => (self.doc.security.clone().unwrap_or_default(), "/security".to_string()),
+        };
+        for (i, requirement) in requirements.iter().enumerate() {
+            for name in requirement.keys() {
+                if !declared.is_some_and(|d| d.contains_key(name)) {
+                    self.warn(
+                        format!("{at}/{i}/{}", escape(name)),
+                        format!(
+                            "security scheme `{name}` is not declared in `components.securitySchemes`; \
+                             the client sends its configured credentials anyway"
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     /// The type under any aliases.

@@ -20,6 +20,8 @@
 //!     let client = golden_warnings::Client::builder()
 //!         .auth(golden_warnings::Auth::api_key(std::env::var("KEAP_API_KEY").unwrap_or_default()))
 //!         .build()?; // sends to
+//!     let answer = client.items().list_pets().send().await?;
+//!     println!("{answer:?}");
 //!     Ok(())
 //! }
 //! ```
@@ -142,7 +144,19 @@
 //! snippet of the body), `QuotaExhausted`, `Pagination`, `Auth`, `InvalidRequest` and `Config`.
 //! Each message says what happened and where, with its cause once.
 //!
-//!
+//! ```rust,no_run
+//! # async fn example(client: golden_warnings::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! match client.items().list_pets().send().await {
+//!     Ok(answer) => println!("{answer:?}"),
+//!     Err(golden_warnings::Error::Api(e)) if e.status == 404 => println!("not found: {}", e.raw),
+//!     Err(golden_warnings::Error::QuotaExhausted { window, resets_at }) => {
+//!         println!("the {window} quota is used up until {resets_at:?}")
+//!     }
+//!     Err(e) => return Err(e.into()), // its message says what happened and where
+//! }
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ## What can go wrong, and what the client does
 //!
@@ -200,7 +214,22 @@
 //! `request_id()` (Keap's `x-request-id`, for support). `.send_with_response()` gives a success's
 //! status, headers and request id beside its body.
 //!
-//!
+//! ```rust,no_run
+//! # async fn example(client: golden_warnings::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! match client.items().list_pets().send().await {
+//!     Ok(answer) => println!("{answer:?}"),
+//!     Err(e) if e.is_not_found() => println!("gone"),
+//!     Err(e) if e.is_retryable() && !e.maybe_sent() => println!("not sent; try later: {e}"),
+//!     Err(e) if e.is_auth() => println!("check the credentials: {e}"),
+//!     Err(e) => println!("failed (request id {:?}): {e}", e.request_id()),
+//! }
+//! let answer = client.items().list_pets().send_with_response().await?;
+//! println!("HTTP {}, request id {:?}", answer.status(), answer.request_id());
+//! let body = answer.into_inner();
+//! # let _ = body;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ## Types
 //!

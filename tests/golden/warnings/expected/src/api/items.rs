@@ -16,6 +16,14 @@ impl ItemsApi {
             id: id.into(),
         }
     }
+    /// listPets
+    ///
+    /// Sends `GET /pets`.
+    pub fn list_pets(&self) -> ListPets {
+        ListPets {
+            client: self.client.clone(),
+        }
+    }
 }
 /// Request for [`ItemsApi::get_item`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
@@ -43,5 +51,30 @@ impl GetItem {
         );
         req.path_params(&[("id", id.as_str())]);
         self.client.transport().send_empty(req).await
+    }
+}
+/// Request for [`ItemsApi::list_pets`]: set optional parameters, then `send`.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until you `.send().await` it"]
+pub struct ListPets {
+    client: crate::Client,
+}
+impl ListPets {
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
+    pub async fn send(self) -> Result<crate::types::Pet, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<crate::types::Pet>, crate::Error> {
+        let req = crate::runtime::Request::new(
+            crate::runtime::Method::GET,
+            "listPets",
+            "/pets",
+            "/pets".to_owned(),
+        );
+        self.client.transport().send_json(req).await
     }
 }
