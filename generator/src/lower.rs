@@ -760,7 +760,7 @@ impl<'a> Lowerer<'a> {
             }
         };
         let hint = Hint::inline(builder.clone());
-        self.check_security(op, &pointer);
+        let undeclared_security = self.check_security(op, &pointer);
 
         // Operation parameters override path-level ones with the same name and location.
         let mut resolved: Vec<(Parameter, String)> = Vec::new();
@@ -899,6 +899,7 @@ impl<'a> Lowerer<'a> {
             error_statuses,
             pagination,
             update_mask,
+            undeclared_security,
         })
     }
 
@@ -1033,8 +1034,9 @@ impl<'a> Lowerer<'a> {
     /// `components.securitySchemes` never declares: Keap has published such specs. The
     /// client sends the credentials it is configured with either way; a spec-validating
     /// mock refuses the calls.
-    fn check_security(&mut self, op: &openapiv3::Operation, pointer: &str) {
+    fn check_security(&mut self, op: &openapiv3::Operation, pointer: &str) -> Vec<String> {
         let declared = self.doc.components.as_ref().map(|c| &c.security_schemes);
+        let mut undeclared = Vec::new();
         let (requirements, at) = match &op.security {
             Some(s) => (s.clone(), format!("{pointer}/security")),
             None => (self.doc.security.clone().unwrap_or_default(), "/security".to_string()),
@@ -1049,9 +1051,13 @@ impl<'a> Lowerer<'a> {
                              the client sends its configured credentials anyway"
                         ),
                     );
+                    if !undeclared.contains(name) {
+                        undeclared.push(name.clone());
+                    }
                 }
             }
         }
+        undeclared
     }
 
     /// The type under any aliases.

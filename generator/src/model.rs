@@ -65,6 +65,9 @@ pub struct Operation {
     /// The `update_mask` parameter of a partial update, derived from the fields the caller
     /// set when left unset.
     pub update_mask: Option<UpdateMask>,
+    /// Security schemes it requires that the spec never declares (a defect, warned about;
+    /// the client sends its configured credentials anyway).
+    pub undeclared_security: Vec<String>,
 }
 
 /// How a partial update's `update_mask` is derived.

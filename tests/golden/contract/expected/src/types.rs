@@ -59,6 +59,16 @@ impl CreateTaskPriority {
     pub const VALUES: &[(Self, &str)] = &[(Self::Low, "LOW"), (Self::High, "HIGH")];
 }
 crate::runtime::string_enum!(CreateTaskPriority);
+/// Spec: `/paths/~1rest~1v2~1locales/get/responses/200/content/application~1json/schema`
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListLocalesResponse {
+    #[serde(
+        default,
+        deserialize_with = "crate::runtime::lenient_option_strings",
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub locales: Option<Vec<String>>,
+}
 /// Spec: `/paths/~1rest~1v2~1tasks/get/parameters/3/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListTasksFieldsItem {

@@ -65,6 +65,23 @@ impl Report {
             Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
         }
     }
+    /// Like `check`, but a 401 passes: the operation requires a security scheme the
+    /// spec never declares, which a spec-validating mock refuses.
+    fn check_unauthorized<T>(
+        &mut self,
+        method: &'static str,
+        path: &'static str,
+        result: Result<T, Error>,
+    ) {
+        match result {
+            Err(Error::Api(e)) if e.status == 401 => {
+                if self.dynamic {
+                    self.calls.push((method, path));
+                }
+            }
+            other => self.check(method, path, other),
+        }
+    }
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -103,6 +120,11 @@ async fn pages_operations(client: &Client, r: &mut Report) {
     );
 }
 async fn tasks_operations(client: &Client, r: &mut Report) {
+    r.check_unauthorized(
+        "GET",
+        "/rest/v2/locales",
+        client.tasks().list_locales().send().await,
+    );
     r.check(
         "GET",
         "/rest/v2/tasks",
@@ -175,6 +197,11 @@ const LEFT_OUT: &[(&str, &str, &str)] = &[
 ];
 /// Operations called with less than the test would send, for the spec's sake.
 const TOLERATED: &[(&str, &str, &str)] = &[
+    (
+        "GET",
+        "/rest/v2/locales",
+        "requires security scheme `apiKey` that the spec never declares; a 401 from the mock is accepted",
+    ),
     (
         "POST",
         "/rest/v2/tasks",

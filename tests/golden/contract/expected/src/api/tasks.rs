@@ -7,6 +7,14 @@ pub struct TasksApi {
     pub(crate) client: crate::Client,
 }
 impl TasksApi {
+    /// listLocales
+    ///
+    /// Sends `GET /rest/v2/locales`.
+    pub fn list_locales(&self) -> ListLocales {
+        ListLocales {
+            client: self.client.clone(),
+        }
+    }
     /// Its only field is an integer whose enum lists strings, so no value fits.
     ///
     /// Sends `POST /rest/v2/reminders`.
@@ -78,6 +86,34 @@ impl TasksApi {
             client: self.client.clone(),
             task_id: task_id.into(),
         }
+    }
+}
+/// Request for [`TasksApi::list_locales`]: set optional parameters, then `send`.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until you `.send().await` it"]
+pub struct ListLocales {
+    client: crate::Client,
+}
+impl ListLocales {
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
+    pub async fn send(self) -> Result<crate::types::ListLocalesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLocalesResponse>,
+        crate::Error,
+    > {
+        let req = crate::runtime::Request::new(
+            crate::runtime::Method::GET,
+            "listLocales",
+            "/rest/v2/locales",
+            "/rest/v2/locales".to_owned(),
+        );
+        self.client.transport().send_json(req).await
     }
 }
 /// Request for [`TasksApi::set_reminder`]: set optional parameters, then `send`.
