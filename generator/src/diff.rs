@@ -275,6 +275,21 @@ fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change
                         format!("{} parameter `{}`: type `{pt}` → `{qt}`", key.0, key.1),
                     ));
                 }
+                // Same Rust type, another wire form: code compiles, requests change.
+                if pt == qt && p.encoding() != q.encoding() {
+                    c.push(change(
+                        false,
+                        "parameter-changed",
+                        target,
+                        format!(
+                            "{} parameter `{}`: sent as {:?} → {:?} (same Rust type, other wire form)",
+                            key.0,
+                            key.1,
+                            p.encoding(),
+                            q.encoding()
+                        ),
+                    ));
+                }
                 if p.required != q.required {
                     let what = if q.required { "optional → required" } else { "required → optional" };
                     c.push(change(

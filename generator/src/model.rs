@@ -194,6 +194,94 @@ pub struct Param {
     pub deprecated: bool,
 }
 
+/// How a parameter's value travels: one runtime call each, so emission only maps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// A path segment, as text.
+    Path,
+    /// A path segment holding a list, comma-joined.
+    PathList,
+    /// A path segment holding an object, `simple` style (`k,v,k,v`).
+    PathSimple,
+    /// A path segment holding JSON text.
+    PathJson,
+    /// `name=value`.
+    Query,
+    /// `name=a,b`.
+    QueryCsv,
+    /// `name=a&name=b`.
+    QueryRepeat,
+    /// `name=<JSON>`.
+    QueryJson,
+    /// `name=<JSON>` once per item (lists of objects).
+    QueryJsonEach,
+    /// An object's properties as `prop=value` pairs.
+    QueryObject,
+    /// An object's properties as `name[prop]=value` pairs.
+    QueryDeepObject,
+    /// Keap's `filter` grammar (`FilterArg`, checked before sending).
+    Filter,
+    /// A header, as text.
+    Header,
+    /// A header with comma-joined values.
+    HeaderCsv,
+    /// A header holding an object, `simple` style.
+    HeaderSimple,
+    /// A header holding JSON text.
+    HeaderJson,
+    /// A multipart text part.
+    Part,
+    /// One multipart text part per value.
+    PartRepeat,
+    /// A multipart part holding JSON text.
+    PartJson,
+    /// A multipart file part.
+    PartFile,
+    /// One multipart file part per file.
+    PartFiles,
+    /// A form field.
+    Form,
+    /// One form field per value.
+    FormRepeat,
+    /// A form field holding JSON text.
+    FormJson,
+}
+
+impl Param {
+    /// How this parameter travels, from where it goes, its style and its type.
+    pub fn encoding(&self) -> Encoding {
+        let list = matches!(self.style, Style::Csv | Style::Repeat);
+        let file = self.ty == TypeRef::Prim(Prim::Binary);
+        match (self.location, self.style) {
+            (ParamIn::Path, Style::Json) => Encoding::PathJson,
+            (ParamIn::Path, _) if !self.scalar => Encoding::PathSimple,
+            (ParamIn::Path, _) if list => Encoding::PathList,
+            (ParamIn::Path, _) => Encoding::Path,
+            (ParamIn::Query, Style::Filter) => Encoding::Filter,
+            (ParamIn::Query, Style::Json) => Encoding::QueryJson,
+            (ParamIn::Query, _) if list && !self.scalar => Encoding::QueryJsonEach,
+            (ParamIn::Query, Style::Csv) => Encoding::QueryCsv,
+            (ParamIn::Query, Style::Repeat) => Encoding::QueryRepeat,
+            (ParamIn::Query, Style::Flatten) => Encoding::QueryObject,
+            (ParamIn::Query, Style::Deep) => Encoding::QueryDeepObject,
+            (ParamIn::Query, _) if !self.scalar => Encoding::QueryJson,
+            (ParamIn::Query, _) => Encoding::Query,
+            (ParamIn::Header, Style::Json) => Encoding::HeaderJson,
+            (ParamIn::Header, _) if !self.scalar => Encoding::HeaderSimple,
+            (ParamIn::Header, _) if list => Encoding::HeaderCsv,
+            (ParamIn::Header, _) => Encoding::Header,
+            (ParamIn::Part, _) if file && list => Encoding::PartFiles,
+            (ParamIn::Part, _) if file => Encoding::PartFile,
+            (ParamIn::Part, _) if !self.scalar => Encoding::PartJson,
+            (ParamIn::Part, _) if list => Encoding::PartRepeat,
+            (ParamIn::Part, _) => Encoding::Part,
+            (ParamIn::Form, _) if !self.scalar => Encoding::FormJson,
+            (ParamIn::Form, _) if list => Encoding::FormRepeat,
+            (ParamIn::Form, _) => Encoding::Form,
+        }
+    }
+}
+
 /// A request body.
 #[derive(Debug, Clone)]
 pub struct Body {

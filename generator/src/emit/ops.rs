@@ -1,7 +1,9 @@
 //! `api/`: one module per tag, one method and one request builder per operation.
 
 use super::{docs, ty};
-use crate::model::{Api, BodyKind, Cursor, Operation, Pagination, Param, ParamIn, Prim, Response, Style, Tag, TypeRef};
+use crate::model::{
+    Api, BodyKind, Cursor, Encoding, Operation, Pagination, Param, ParamIn, Prim, Response, Style, Tag, TypeRef,
+};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -501,34 +503,33 @@ fn send(op: &Operation) -> TokenStream {
         // Required values are plain fields; the request methods take options.
         let opt = if p.required { quote!(&Some(&self.#n)) } else { quote!(&self.#n) };
         let value = quote!(&self.#n);
-        let list = matches!(p.style, Style::Csv | Style::Repeat);
-        let file = p.ty == TypeRef::Prim(Prim::Binary);
         let slice = if p.required { quote!(Some(self.#n.as_slice())) } else { quote!(self.#n.as_deref()) };
         let owned = if p.required { quote!(Some(self.#n)) } else { quote!(self.#n) };
-        match (p.location, p.style) {
-            (ParamIn::Query, Style::Filter) if p.required => quote!(req.filter(#wire, &Some(self.#n.clone()));),
-            (ParamIn::Query, Style::Filter) => quote!(req.filter(#wire, &self.#n);),
-            (ParamIn::Query, Style::Json) => quote!(req.query_json(#wire, #opt);),
-            (ParamIn::Query, Style::Csv | Style::Repeat) if !p.scalar => quote!(req.query_json_each(#wire, #slice);),
-            (ParamIn::Query, Style::Csv) => quote!(req.query_csv(#wire, #value);),
-            (ParamIn::Query, Style::Repeat) => quote!(req.query_repeat(#wire, #value);),
-            (ParamIn::Query, Style::Flatten) => quote!(req.query_object(#wire, #opt, false);),
-            (ParamIn::Query, Style::Deep) => quote!(req.query_object(#wire, #opt, true);),
-            (ParamIn::Query, _) if !p.scalar => quote!(req.query_json(#wire, #opt);),
-            (ParamIn::Query, _) => quote!(req.query(#wire, #value);),
-            (ParamIn::Header, Style::Json) => quote!(req.header(#wire, &crate::runtime::json_text(#opt));),
-            (ParamIn::Header, _) if !p.scalar => quote!(req.header(#wire, &crate::runtime::simple_text(#opt));),
-            (ParamIn::Header, Style::Csv | Style::Repeat) => quote!(req.header_csv(#wire, #value);),
-            (ParamIn::Header, _) => quote!(req.header(#wire, #value);),
-            (ParamIn::Part, _) if file && list => quote!(req.part_files(#wire, #owned);),
-            (ParamIn::Part, _) if file => quote!(req.part_file(#wire, #owned);),
-            (ParamIn::Part, _) if !p.scalar => quote!(req.part_json(#wire, #opt);),
-            (ParamIn::Part, Style::Repeat | Style::Csv) => quote!(req.part_repeat(#wire, #value);),
-            (ParamIn::Part, _) => quote!(req.part(#wire, #value);),
-            (ParamIn::Form, _) if !p.scalar => quote!(req.form(#wire, &crate::runtime::json_text(#opt));),
-            (ParamIn::Form, Style::Repeat | Style::Csv) => quote!(req.form_repeat(#wire, #value);),
-            (ParamIn::Form, _) => quote!(req.form(#wire, #value);),
-            (ParamIn::Path, _) => unreachable!("filtered above"),
+        match p.encoding() {
+            Encoding::Filter if p.required => quote!(req.filter(#wire, &Some(self.#n.clone()));),
+            Encoding::Filter => quote!(req.filter(#wire, &self.#n);),
+            Encoding::QueryJson => quote!(req.query_json(#wire, #opt);),
+            Encoding::QueryJsonEach => quote!(req.query_json_each(#wire, #slice);),
+            Encoding::QueryCsv => quote!(req.query_csv(#wire, #value);),
+            Encoding::QueryRepeat => quote!(req.query_repeat(#wire, #value);),
+            Encoding::QueryObject => quote!(req.query_object(#wire, #opt, false);),
+            Encoding::QueryDeepObject => quote!(req.query_object(#wire, #opt, true);),
+            Encoding::Query => quote!(req.query(#wire, #value);),
+            Encoding::HeaderJson => quote!(req.header(#wire, &crate::runtime::json_text(#opt));),
+            Encoding::HeaderSimple => quote!(req.header(#wire, &crate::runtime::simple_text(#opt));),
+            Encoding::HeaderCsv => quote!(req.header_csv(#wire, #value);),
+            Encoding::Header => quote!(req.header(#wire, #value);),
+            Encoding::PartFiles => quote!(req.part_files(#wire, #owned);),
+            Encoding::PartFile => quote!(req.part_file(#wire, #owned);),
+            Encoding::PartJson => quote!(req.part_json(#wire, #opt);),
+            Encoding::PartRepeat => quote!(req.part_repeat(#wire, #value);),
+            Encoding::Part => quote!(req.part(#wire, #value);),
+            Encoding::FormJson => quote!(req.form(#wire, &crate::runtime::json_text(#opt));),
+            Encoding::FormRepeat => quote!(req.form_repeat(#wire, #value);),
+            Encoding::Form => quote!(req.form(#wire, #value);),
+            Encoding::Path | Encoding::PathList | Encoding::PathSimple | Encoding::PathJson => {
+                unreachable!("path parameters are filtered out above")
+            }
         }
     });
     let mut stmts: Vec<TokenStream> = stmts.collect();
@@ -615,10 +616,12 @@ fn path_expr(op: &Operation) -> (TokenStream, TokenStream) {
     }
     let locals = path_params.iter().map(|p| {
         let n = format_ident!("{}", p.name);
-        let value = match p.style {
-            Style::Json => quote!(crate::runtime::encode_path(&crate::runtime::json_text(&Some(&self.#n)))),
-            _ if !p.scalar => quote!(crate::runtime::encode_path(&crate::runtime::simple_text(&Some(&self.#n)))),
-            Style::Csv | Style::Repeat => {
+        let value = match p.encoding() {
+            Encoding::PathJson => quote!(crate::runtime::encode_path(&crate::runtime::json_text(&Some(&self.#n)))),
+            Encoding::PathSimple => {
+                quote!(crate::runtime::encode_path(&crate::runtime::simple_text(&Some(&self.#n))))
+            }
+            Encoding::PathList => {
                 quote!(self.#n.iter().map(crate::runtime::encode_path).collect::<Vec<_>>().join(","))
             }
             _ => quote!(crate::runtime::encode_path(&self.#n)),
