@@ -1305,8 +1305,6 @@ fn variant_name(ty: &TypeRef) -> String {
     }
 }
 
-/// Boxes fields that would make a type contain itself, and refuses cycles that no value
-/// could ever satisfy (every link a required field).
 /// Whether `ty` names `name`, looking through aliases.
 fn mentions(api: &Api, ty: &TypeRef, name: &str, seen: &mut BTreeSet<String>) -> bool {
     match ty {
@@ -1320,6 +1318,8 @@ fn mentions(api: &Api, ty: &TypeRef, name: &str, seen: &mut BTreeSet<String>) ->
     }
 }
 
+/// Boxes fields that would make a type contain itself, and refuses cycles that no value
+/// could ever satisfy (every link a required field).
 fn resolve_cycles(api: &mut Api) -> Result<()> {
     fn direct(ty: &TypeRef) -> Option<&str> {
         match ty {

@@ -59,8 +59,26 @@ fn options(case: &Path) -> Options {
     }
 }
 
-/// What generating a case gives: its files, or the error text (paths relative to the case).
+/// Longest a case may take: a generator that hangs on some input fails the suite instead of
+/// stalling CI.
+const CASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// [`generate_case`] on its own thread, under [`CASE_TIMEOUT`].
 fn run(case: &Path) -> (Result<keapgen::Files, String>, String) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = case.to_path_buf();
+    // A thread that never returns is left behind; the test process ends with the suite.
+    std::thread::spawn(move || {
+        let _ = tx.send(generate_case(&owned));
+    });
+    match rx.recv_timeout(CASE_TIMEOUT) {
+        Ok(result) => result,
+        Err(_) => panic!("{}: generation did not finish within {CASE_TIMEOUT:?} (a hang?)", case.display()),
+    }
+}
+
+/// What generating a case gives: its files, or the error text (paths relative to the case).
+fn generate_case(case: &Path) -> (Result<keapgen::Files, String>, String) {
     let spec_path = spec_file(case);
     let relative = |text: String| text.replace(&format!("{}/", case.display()), "");
     let result = load::load_file(&spec_path).and_then(|spec| keapgen::generate(&spec, &options(case)));

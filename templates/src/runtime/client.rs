@@ -5,7 +5,7 @@
 use super::auth::{Auth, Kind, OAuth2, Tokens};
 use super::clock::{jitter, Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
-use super::quota::{observations, retry_after, Budget, LocalQuota, Quota, QuotaGate, QuotaStore, Window};
+use super::quota::{observations, retry_after, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
 use super::response::{Response, REQUEST_ID_HEADER};
 use bytes::Bytes;
@@ -216,7 +216,14 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 http,
                 base_url: base,
                 auth: self.auth,
-                gate: QuotaGate::new(self.quota, store, clock.clone(), self.on_event.clone()),
+                gate: QuotaGate::new(
+                    self.quota,
+                    store,
+                    clock.clone(),
+                    self.on_event.clone().map(|f| -> OnWait {
+                        Arc::new(move |operation, window, wait| f(&Event::QuotaWait { operation, window, wait }))
+                    }),
+                ),
                 retry: self.retry,
                 clock,
                 on_event: self.on_event,

@@ -36,7 +36,7 @@ pub use values::{Date, DateTime, FilePart};
 #[doc(hidden)]
 pub use paginate::{next_offset, next_token};
 #[doc(hidden)]
-pub use quota::{observations, QuotaGate};
+pub use quota::{observations, OnWait, QuotaGate};
 #[doc(hidden)]
 pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
 #[doc(hidden)]

@@ -2,7 +2,6 @@
 //! before sending (first come, first served), learns from the quota headers Keap returns,
 //! and fails fast rather than wait for the next day.
 
-use super::client::{Event, EventHook};
 use super::clock::{epoch_ns, from_epoch_ms, from_epoch_ns, Clock};
 use super::error::Error;
 use std::collections::VecDeque;
@@ -333,20 +332,24 @@ impl QuotaStore for LocalQuota {
     }
 }
 
+/// Told of each wait: the operationId, the full window, how long. The gate reports through
+/// this rather than the client's events, so this module depends on nothing above it.
+pub type OnWait = Arc<dyn Fn(&'static str, Window, Duration) + Send + Sync>;
+
 /// Lets requests through when every window has room: in turn (tokio's mutex is fair, so
 /// first come, first served), waiting up to the quota's `max_wait` and failing fast beyond.
 pub struct QuotaGate {
     pub(crate) quota: Quota,
     pub(crate) store: Arc<dyn QuotaStore>,
     clock: Arc<dyn Clock>,
-    on_event: Option<EventHook>,
+    on_wait: Option<OnWait>,
     turn: tokio::sync::Mutex<()>,
 }
 
 impl QuotaGate {
-    /// A gate over `store`, waiting by `clock`, reporting waits to `on_event`.
-    pub fn new(quota: Quota, store: Arc<dyn QuotaStore>, clock: Arc<dyn Clock>, on_event: Option<EventHook>) -> Self {
-        QuotaGate { quota, store, clock, on_event, turn: tokio::sync::Mutex::new(()) }
+    /// A gate over `store`, waiting by `clock`, telling `on_wait` of every wait.
+    pub fn new(quota: Quota, store: Arc<dyn QuotaStore>, clock: Arc<dyn Clock>, on_wait: Option<OnWait>) -> Self {
+        QuotaGate { quota, store, clock, on_wait, turn: tokio::sync::Mutex::new(()) }
     }
 
     /// Waits until a request may be sent and records it, or fails with
@@ -362,8 +365,8 @@ impl QuotaGate {
                 return Err(Error::QuotaExhausted { window: wait.window, resets_at: wait.until });
             }
             tracing::debug!(operation, window = %wait.window, wait_ms = delay.as_millis() as u64, "keap: waiting for quota");
-            if let Some(f) = &self.on_event {
-                f(&Event::QuotaWait { operation, window: wait.window, wait: delay });
+            if let Some(f) = &self.on_wait {
+                f(operation, wait.window, delay);
             }
             self.clock.sleep(delay).await;
         }
@@ -431,23 +434,16 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime)
 /// `Sun, 06 Nov 1994 08:49:37 GMT` (the only form servers must send).
 fn parse_http_date(s: &str) -> Option<SystemTime> {
     let mut parts = s.split_whitespace().skip(1);
-    let day: u64 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok().filter(|d| (1..=31).contains(d))?;
     let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         .iter()
-        .position(|m| Some(*m) == parts.clone().next())? as u64
+        .position(|m| Some(*m) == parts.clone().next())? as u32
         + 1;
     parts.next();
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year: i32 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|x| x.parse::<u64>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = (y - era * 400) as u64;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe as i64 - 719_468;
+    let days = super::time::days_from_civil(year, month, day);
     let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + sec;
     Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
 }
