@@ -83,6 +83,7 @@ impl Report {
             ("response-changed", "responses changed"),
             ("type-added", "types added"),
             ("type-removed", "types removed"),
+            ("type-changed", "types changed (kind or alias target)"),
             ("property-added", "properties added"),
             ("property-removed", "properties removed"),
             ("property-changed", "properties changed"),
@@ -396,10 +397,22 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
                 }
             }
             (a, b) if kind_name(a) != kind_name(b) => {
-                c.push(change(true, "type-removed", &target, format!("was a {}, now a {}", kind_name(a), kind_name(b))))
+                let an = |k: &str| {
+                    if k.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        format!("an {k}")
+                    } else {
+                        format!("a {k}")
+                    }
+                };
+                c.push(change(
+                    true,
+                    "type-changed",
+                    &target,
+                    format!("was {}, now {}", an(kind_name(a)), an(kind_name(b))),
+                ))
             }
             (TypeKind::Alias(a), TypeKind::Alias(b)) if a != b => {
-                c.push(change(true, "property-changed", &target, format!("alias of `{a}` → `{b}`")))
+                c.push(change(true, "type-changed", &target, format!("alias of `{a}` → `{b}`")))
             }
             _ => {}
         }
