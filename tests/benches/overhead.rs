@@ -3,6 +3,8 @@
 //! same request and decodes the same body, both to one keep-alive server on 127.0.0.1.
 //! Prints time and heap allocations per request. Run: `cargo bench -p keapgen-tests --bench overhead`.
 
+#![allow(unsafe_code, reason = "a counting global allocator is unsafe by definition")]
+
 #[path = "../mock.rs"]
 mod mock;
 
