@@ -890,6 +890,7 @@ impl<'a> Lowerer<'a> {
             builder,
             http_method: method.to_ascii_uppercase(),
             path: path.to_string(),
+            path_segments: path_segments(path, &out),
             summary: op.summary.clone(),
             description: op.description.clone(),
             deprecated: op.deprecated,
@@ -1273,6 +1274,34 @@ fn undeclared_date(name: &str, s: &Schema) -> Option<Prim> {
 /// A media type without its parameters (`text/html; charset=utf-8` → `text/html`).
 fn bare_media(media: &str) -> String {
     media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase()
+}
+
+/// A path template as text and placeholders, each placeholder matched to the path
+/// parameter with its wire name (one no parameter fills stays text).
+fn path_segments(path: &str, params: &[Param]) -> Vec<PathSegment> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    let mut text = String::new();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| c + open) else { break };
+        text.push_str(&rest[..open]);
+        let wire = &rest[open + 1..close];
+        match params.iter().find(|p| p.location == ParamIn::Path && p.api_name == wire) {
+            Some(p) => {
+                if !text.is_empty() {
+                    out.push(PathSegment::Literal(std::mem::take(&mut text)));
+                }
+                out.push(PathSegment::Param(p.name.clone()));
+            }
+            None => text.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    text.push_str(rest);
+    if !text.is_empty() {
+        out.push(PathSegment::Literal(text));
+    }
+    out
 }
 
 /// `{id}` names in a path template, in order.

@@ -46,6 +46,8 @@ pub struct Operation {
     pub http_method: String,
     /// Path template as in the spec.
     pub path: String,
+    /// The template parsed: text, and placeholders filled by path parameters.
+    pub path_segments: Vec<PathSegment>,
     /// Summary line.
     pub summary: Option<String>,
     /// Longer description.
@@ -68,6 +70,15 @@ pub struct Operation {
     /// Security schemes it requires that the spec never declares (a defect, warned about;
     /// the client sends its configured credentials anyway).
     pub undeclared_security: Vec<String>,
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// Text sent as written (braces of placeholders no parameter fills included).
+    Literal(String),
+    /// A placeholder, filled by the path parameter of this Rust name.
+    Param(String),
 }
 
 /// How a partial update's `update_mask` is derived.
@@ -297,6 +308,14 @@ pub struct Body {
     pub media: String,
 }
 
+impl Body {
+    /// The `Content-Type` to send when it is not the encoding's own: `+json` types keep
+    /// their name on the wire (`application/merge-patch+json` means something).
+    pub fn content_type(&self) -> Option<&str> {
+        (self.kind == BodyKind::Json && self.media.ends_with("+json")).then_some(self.media.as_str())
+    }
+}
+
 /// How a body is encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyKind {
@@ -466,7 +485,88 @@ pub fn resolve<'t>(types: &'t BTreeMap<String, TypeDef>, ty: &'t TypeRef) -> &'t
     t
 }
 
+/// How a struct field is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldShape {
+    /// Required: `T`, missing or `null` decodes as the default.
+    Plain,
+    /// Required, but its type has no default to fall back on: `Option<T>`, always sent,
+    /// and a required argument of `new()`.
+    RequiredOption,
+    /// Required and nullable: `Option<T>`, always sent (`null` when empty).
+    Nullable,
+    /// Optional: `Option<T>`, left out when `None`.
+    Optional,
+}
+
+/// How a field reads what the server really sends: numbers where the spec says string
+/// (Keap's own examples send `"id": 1001`), numeric strings where it says integer (`"-2"`),
+/// `null` items in lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoder {
+    /// A string that may come as a number.
+    String,
+    /// A number (or integer enum) that may come as a numeric string.
+    Number,
+    /// A list of strings whose items may come as numbers; `null` items skipped.
+    Strings,
+    /// A list whose `null` items are skipped.
+    List,
+    /// Serde's own, with `null` read as the default for a required field.
+    Plain,
+}
+
+/// The name of a struct's map of extra properties, clear of its own fields.
+pub fn extra_field_name(fields: &[Field]) -> String {
+    let mut name = "additional_properties".to_string();
+    while fields.iter().any(|f| f.name == name) {
+        name.push('_');
+    }
+    name
+}
+
 impl Api {
+    /// Whether a type implements `Default` (structs do unless they have required fields;
+    /// integer enums do not, since no number is a neutral default).
+    pub fn defaultable(&self, t: &TypeRef) -> bool {
+        match self.resolve(t) {
+            TypeRef::Named(n) => match self.types.get(n).map(|t| &t.kind) {
+                Some(TypeKind::Struct { fields, .. }) => fields.iter().all(|f| !f.required || f.nullable),
+                Some(TypeKind::Enum { integer: true, .. }) => false,
+                _ => true,
+            },
+            _ => true,
+        }
+    }
+
+    /// How `f` is declared.
+    pub fn field_shape(&self, f: &Field) -> FieldShape {
+        match (f.required, f.nullable) {
+            (true, false) if self.defaultable(&f.ty) => FieldShape::Plain,
+            (true, false) => FieldShape::RequiredOption,
+            (true, true) => FieldShape::Nullable,
+            (false, _) => FieldShape::Optional,
+        }
+    }
+
+    /// How `f` is decoded, looking through aliases (`type RemindTime = i32;` reads like
+    /// `i32`). Boxed fields use serde's own.
+    pub fn field_decoder(&self, f: &Field) -> Decoder {
+        if f.boxed {
+            return Decoder::Plain;
+        }
+        let int_enum =
+            |n: &str| matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum { integer: true, .. }));
+        match self.resolve(&f.ty) {
+            TypeRef::Prim(Prim::String) => Decoder::String,
+            TypeRef::Prim(Prim::I32 | Prim::I64 | Prim::F32 | Prim::F64) => Decoder::Number,
+            TypeRef::Named(n) if int_enum(n) => Decoder::Number,
+            TypeRef::Vec(item) if **item == TypeRef::Prim(Prim::String) => Decoder::Strings,
+            TypeRef::Vec(_) => Decoder::List,
+            _ => Decoder::Plain,
+        }
+    }
+
     /// The type under any aliases (see [`resolve`]).
     pub fn resolve<'t>(&'t self, ty: &'t TypeRef) -> &'t TypeRef {
         resolve(&self.types, ty)

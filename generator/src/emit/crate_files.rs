@@ -502,7 +502,7 @@ fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operati
             let b = o.body.as_ref().filter(|b| b.kind == BodyKind::Json)?;
             let TypeRef::Named(n) = &b.ty else { return None };
             let TypeKind::Struct { fields, .. } = &api.types.get(n)?.kind else { return None };
-            if !super::types::defaultable(api, &b.ty) {
+            if !api.defaultable(&b.ty) {
                 return None;
             }
             let unmaskable = &o.update_mask.as_ref()?.unmaskable;

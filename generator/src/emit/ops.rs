@@ -2,7 +2,8 @@
 
 use super::{docs, ty};
 use crate::model::{
-    Api, BodyKind, Cursor, Encoding, Operation, Pagination, Param, ParamIn, Prim, Response, Style, Tag, TypeRef,
+    Api, BodyKind, Cursor, Encoding, Operation, Pagination, Param, ParamIn, PathSegment, Prim, Response, Style, Tag,
+    TypeRef,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -543,12 +544,10 @@ fn send(op: &Operation) -> TokenStream {
     let body = op.body.as_ref().map(|b| {
         let set = match &b.kind {
             BodyKind::Bytes(ct) => quote!(req.bytes(#ct, body);),
-            // `+json` types keep their name on the wire (merge-patch means something).
-            _ if b.media.ends_with("+json") => {
-                let media = &b.media;
-                quote!(req.json(&body); req.content_type(#media);)
-            }
-            _ => quote!(req.json(&body);),
+            _ => match b.content_type() {
+                Some(media) => quote!(req.json(&body); req.content_type(#media);),
+                None => quote!(req.json(&body);),
+            },
         };
         if b.required {
             quote!(let body = self.body; #set)
@@ -629,22 +628,13 @@ fn path_expr(op: &Operation) -> (TokenStream, TokenStream) {
         quote!(let #n = #value;)
     });
     let locals = quote!(#(#locals)*);
-    let mut fmt = String::new();
-    let mut rest = op.path.as_str();
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| c + open) else { break };
-        fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
-        let wire = &rest[open + 1..close];
-        match path_params.iter().find(|p| p.api_name == wire) {
-            Some(p) => {
-                fmt.push('{');
-                fmt.push_str(&p.name);
-                fmt.push('}');
-            }
-            None => fmt.push_str(&rest[open..=close].replace('{', "{{").replace('}', "}}")),
-        }
-        rest = &rest[close + 1..];
-    }
-    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let fmt: String = op
+        .path_segments
+        .iter()
+        .map(|seg| match seg {
+            PathSegment::Literal(text) => text.replace('{', "{{").replace('}', "}}"),
+            PathSegment::Param(name) => format!("{{{name}}}"),
+        })
+        .collect();
     (locals, quote!(format!(#fmt)))
 }

@@ -1,7 +1,7 @@
 //! `types.rs`: one item per component and inline schema.
 
 use super::{docs, ty};
-use crate::model::{Api, Field, TypeDef, TypeKind, TypeRef};
+use crate::model::{extra_field_name, Api, Decoder, Field, FieldShape, TypeDef, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -146,7 +146,7 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
         }
         TypeKind::Struct { fields, additional } => {
             let fs = fields.iter().map(|f| field(api, f));
-            let extra_name = extra_field(fields);
+            let extra_name = format_ident!("{}", extra_field_name(fields));
             let extra = additional.as_ref().map(|t| {
                 let t = ty(t, true);
                 quote! {
@@ -166,10 +166,10 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                 let inits = fields.iter().map(|f| {
                     let n = format_ident!("{}", f.name);
                     let value = if f.boxed { quote!(Box::new(#n.into())) } else { quote!(#n.into()) };
-                    match shape(api, f) {
-                        Shape::Plain => quote!(#n: #value),
-                        Shape::RequiredOption => quote!(#n: Some(#value)),
-                        Shape::Nullable | Shape::Optional => quote!(#n: None),
+                    match api.field_shape(f) {
+                        FieldShape::Plain => quote!(#n: #value),
+                        FieldShape::RequiredOption => quote!(#n: Some(#value)),
+                        FieldShape::Nullable | FieldShape::Optional => quote!(#n: None),
                     }
                 });
                 let extra_init = additional.as_ref().map(|_| quote!(#extra_name: Default::default(),));
@@ -195,53 +195,18 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
     }
 }
 
-/// The map field's name, clear of the struct's own fields.
-fn extra_field(fields: &[Field]) -> proc_macro2::Ident {
-    let mut name = "additional_properties".to_string();
-    while fields.iter().any(|f| f.name == name) {
-        name.push('_');
-    }
-    format_ident!("{}", name)
-}
-
-/// How a field is declared.
-enum Shape {
-    /// Required: `T`, missing or `null` decodes as the default.
-    Plain,
-    /// Required, but its type has no default to fall back on: `Option<T>`, always sent,
-    /// and a required argument of `new()`.
-    RequiredOption,
-    /// Required and nullable: `Option<T>`, always sent (`null` when empty).
-    Nullable,
-    /// Optional: `Option<T>`, left out when `None`.
-    Optional,
-}
-
-fn shape(api: &Api, f: &Field) -> Shape {
-    match (f.required, f.nullable) {
-        (true, false) if defaultable(api, &f.ty) => Shape::Plain,
-        (true, false) => Shape::RequiredOption,
-        (true, true) => Shape::Nullable,
-        (false, _) => Shape::Optional,
-    }
-}
-
 fn field(api: &Api, f: &Field) -> TokenStream {
     let name = format_ident!("{}", f.name);
     let mut inner = ty(&f.ty, true);
     if f.boxed {
         inner = quote!(Box<#inner>);
     }
-    let shape = shape(api, f);
+    let shape = api.field_shape(f);
     let note = match (&shape, f.deprecated) {
-        (Shape::RequiredOption, _) => "Required by the spec; `None` only when the server leaves it out.",
+        (FieldShape::RequiredOption, _) => "Required by the spec; `None` only when the server leaves it out.",
         (_, true) => "Deprecated.",
         _ => "",
     };
-    // What the server really sends: numbers where the spec says string (Keap's own
-    // examples send `"id": 1001`) and numeric strings where it says integer (`"-2"`).
-    use crate::model::Prim;
-    // Through aliases: `type RemindTime = i32;` is read as leniently as `i32`.
     let resolved = api.resolve(&f.ty);
     // Integer enums read like numbers: say which numbers.
     let allowed = match resolved {
@@ -266,23 +231,12 @@ fn field(api: &Api, f: &Field) -> TokenStream {
             quote!(#[serde(#rename #extra)])
         }
     };
-    let int_enum = |n: &str| matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum { integer: true, .. }));
-    let (plain_with, option_with) = match (resolved, f.boxed) {
-        (TypeRef::Prim(Prim::String), false) => {
-            ("crate::runtime::lenient_string", Some("crate::runtime::lenient_option_string"))
-        }
-        (TypeRef::Prim(Prim::I32 | Prim::I64 | Prim::F32 | Prim::F64), false) => {
-            ("crate::runtime::lenient_number", Some("crate::runtime::lenient_option_number"))
-        }
-        (TypeRef::Named(n), false) if int_enum(n) => {
-            ("crate::runtime::lenient_number", Some("crate::runtime::lenient_option_number"))
-        }
-        (TypeRef::Vec(item), false) if **item == TypeRef::Prim(Prim::String) => {
-            ("crate::runtime::lenient_strings", Some("crate::runtime::lenient_option_strings"))
-        }
-        // A `null` item is skipped rather than failing the response.
-        (TypeRef::Vec(_), false) => ("crate::runtime::lenient_vec", Some("crate::runtime::lenient_option_vec")),
-        _ => ("crate::runtime::null_as_default", None),
+    let (plain_with, option_with) = match api.field_decoder(f) {
+        Decoder::String => ("crate::runtime::lenient_string", Some("crate::runtime::lenient_option_string")),
+        Decoder::Number => ("crate::runtime::lenient_number", Some("crate::runtime::lenient_option_number")),
+        Decoder::Strings => ("crate::runtime::lenient_strings", Some("crate::runtime::lenient_option_strings")),
+        Decoder::List => ("crate::runtime::lenient_vec", Some("crate::runtime::lenient_option_vec")),
+        Decoder::Plain => ("crate::runtime::null_as_default", None),
     };
     let string = option_with.is_some();
     let lenient = match option_with {
@@ -290,31 +244,18 @@ fn field(api: &Api, f: &Field) -> TokenStream {
         None => quote!(),
     };
     match shape {
-        Shape::Plain => {
+        FieldShape::Plain => {
             let a = attrs(quote!(default, deserialize_with = #plain_with,));
             quote!(#doc #a pub #name: #inner,)
         }
-        Shape::RequiredOption | Shape::Nullable => {
+        FieldShape::RequiredOption | FieldShape::Nullable => {
             let a = attrs(quote!(default, #lenient));
             quote!(#doc #a pub #name: Option<#inner>,)
         }
-        Shape::Optional => {
+        FieldShape::Optional => {
             let default = if string { quote!(default,) } else { quote!() };
             let a = attrs(quote!(#default #lenient skip_serializing_if = "Option::is_none",));
             quote!(#doc #a pub #name: Option<#inner>,)
         }
-    }
-}
-
-/// Whether a type implements `Default` (structs do unless they have required fields).
-pub(crate) fn defaultable(api: &Api, t: &TypeRef) -> bool {
-    match api.resolve(t) {
-        TypeRef::Named(n) => match api.types.get(n).map(|t| &t.kind) {
-            Some(TypeKind::Struct { fields, .. }) => fields.iter().all(|f| !f.required || f.nullable),
-            // No integer is a neutral default: a missing value stays `None`.
-            Some(TypeKind::Enum { integer: true, .. }) => false,
-            _ => true,
-        },
-        _ => true,
     }
 }
