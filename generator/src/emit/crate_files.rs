@@ -17,6 +17,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("quota.rs", include_str!("../../../templates/src/runtime/quota.rs")),
     ("request.rs", include_str!("../../../templates/src/runtime/request.rs")),
     ("response.rs", include_str!("../../../templates/src/runtime/response.rs")),
+    ("retry.rs", include_str!("../../../templates/src/runtime/retry.rs")),
     ("time.rs", include_str!("../../../templates/src/runtime/time.rs")),
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
 ];

@@ -14,6 +14,7 @@ mod paginate;
 mod quota;
 mod request;
 mod response;
+mod retry;
 mod time;
 mod values;
 
@@ -21,13 +22,14 @@ pub use auth::{
     Auth, AuthError, AuthErrorKind, OAuth2Builder, OnRefresh, Secret, StoreFuture, TokenStore, Tokens, API_KEY_HEADER,
     DEFAULT_TOKEN_URL,
 };
-pub use client::{ClientBuilder, Event, EventHook, RetryPolicy, Transport};
+pub use client::{ClientBuilder, Event, EventHook, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
 pub use paginate::{Items, Pages, Paginated};
 pub use quota::{Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window};
 pub use response::{Response, REQUEST_ID_HEADER};
+pub use retry::RetryPolicy;
 pub use time::Timestamp;
 pub use values::{Date, DateTime, FilePart};
 

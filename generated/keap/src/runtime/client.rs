@@ -5,50 +5,20 @@
 //! in one place whether to retry.
 
 use super::auth::{Auth, Kind, OAuth2, Tokens};
-use super::clock::{jitter, Clock, TokioClock};
+use super::clock::{Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
-use super::quota::{observations, retry_after, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};
+use super::quota::{observations, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
 use super::response::{Response, REQUEST_ID_HEADER};
+pub use super::retry::RetryPolicy;
+use super::retry::{after_status, idempotent, retry_after, retry_transport_failure, AfterStatus, Attempt};
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
-use reqwest::Method;
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
-
-/// How failed attempts are retried.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt (default 3).
-    pub max_retries: u32,
-    /// First backoff delay, doubled each retry, with jitter (default 500 ms).
-    pub base_delay: Duration,
-    /// Longest backoff delay (default 30 s).
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy { max_retries: 3, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30) }
-    }
-}
-
-impl RetryPolicy {
-    /// Never retry.
-    pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..Self::default() }
-    }
-
-    /// Exponential backoff with "equal jitter": half fixed, half random.
-    fn backoff(&self, retry: u32) -> Duration {
-        let exp = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(16)).min(self.max_delay);
-        let half = exp / 2;
-        half + Duration::from_millis(jitter(half.as_millis() as u64 + 1))
-    }
-}
 
 /// Something the client did that an application may want to see (metrics, logs).
 #[derive(Clone, Debug, PartialEq)]
@@ -271,11 +241,6 @@ struct Success {
 /// Largest error body kept in [`ApiError::raw`].
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// Methods a retry cannot repeat the effect of.
-fn idempotent(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE)
-}
-
 impl Transport {
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
@@ -444,14 +409,18 @@ impl Transport {
             if let Some(b) = &body {
                 builder = builder.body(b.clone());
             }
-            let retries_left = attempt <= inner.retry.max_retries;
+            let state = Attempt {
+                idempotent: safe_to_repeat,
+                retries_left: attempt <= inner.retry.max_retries,
+                can_refresh: !refreshed && matches!(inner.auth.kind, Kind::OAuth2(_)) && credentials.is_some(),
+            };
             let response = match builder.send().await {
                 Ok(r) => r,
                 Err(source) => {
                     // A failed connect never reached the server; anything later might have.
                     let unsent = source.is_connect();
                     maybe_sent |= !unsent;
-                    if retries_left && (safe_to_repeat || unsent) {
+                    if retry_transport_failure(unsent, state) {
                         let delay = inner.retry.backoff(attempt);
                         let reason = if unsent { "connect failed" } else { "connection failed" };
                         tracing::debug!(operation, attempt, reason, "keap: retrying");
@@ -477,47 +446,43 @@ impl Transport {
                     response.bytes().await.map_err(|source| Error::Transport { operation, source, maybe_sent })?;
                 return Ok(Success { status, headers, body });
             }
-            if status == 401 && !refreshed {
-                if let (Kind::OAuth2(o), Some((generation, ..))) = (&inner.auth.kind, &credentials) {
-                    // Rejected before it was processed: refresh once (single flight) and resend.
-                    refreshed = true;
-                    self.refresh(o, *generation).await?;
-                    attempt -= 1;
-                    continue;
+            let mut pause = None;
+            if status == 429 {
+                let after = retry_after(response.headers(), now);
+                let wait = after.map(|t| t.duration_since(now).unwrap_or_default());
+                self.emit(Event::Throttled { operation, retry_after: wait });
+                tracing::warn!(operation, attempt, "keap: throttled (429)");
+                if let (Some(until), Some(wait)) = (after, wait) {
+                    // The quota is the key's: the pause holds for every request of this
+                    // client, retried or not; the gate waits for it, or fails fast when it
+                    // is longer than its window's `max_wait`.
+                    inner.gate.store.pause_until(until);
+                    pause = Some((wait, inner.gate.quota.max_wait_for(Window::of_pause(wait))));
                 }
             }
-            if status == 429 {
-                // A rejection, so any method may be resent. Wait as the server says: its
-                // Retry-After, else the window its headers show empty (the quota gate now
-                // waits for it, or fails fast for the day), else back off.
-                let after = retry_after(response.headers(), now);
-                let pause = after.map(|t| t.duration_since(now).unwrap_or_default());
-                self.emit(Event::Throttled { operation, retry_after: pause });
-                tracing::warn!(operation, attempt, "keap: throttled (429)");
-                if let (Some(until), Some(pause)) = (after, pause) {
-                    // The quota is the key's: the pause holds for every request of this
-                    // client, retried or not. One longer than its window's `max_wait` (by
-                    // default, longer than a minute) is not slept through: this request
-                    // fails with the 429 itself.
-                    inner.gate.store.pause_until(until);
-                    if retries_left && pause <= inner.gate.quota.max_wait_for(Window::of_pause(pause)) {
-                        self.emit(Event::Retry { operation, attempt, reason: "throttled", delay: pause });
+            match after_status(status, state, pause, exhausted) {
+                AfterStatus::Refresh => {
+                    if let (Kind::OAuth2(o), Some((generation, ..))) = (&inner.auth.kind, &credentials) {
+                        // Rejected before it was processed: refresh once (single flight), resend.
+                        refreshed = true;
+                        self.refresh(o, *generation).await?;
+                        attempt -= 1;
                         continue;
                     }
-                } else if retries_left {
-                    if !exhausted {
-                        let delay = inner.retry.backoff(attempt);
+                }
+                AfterStatus::WhenRoom => {
+                    if let Some((delay, _)) = pause {
                         self.emit(Event::Retry { operation, attempt, reason: "throttled", delay });
-                        inner.clock.sleep(delay).await;
                     }
                     continue;
                 }
-            }
-            if matches!(status, 502..=504) && retries_left && safe_to_repeat {
-                let delay = inner.retry.backoff(attempt);
-                self.emit(Event::Retry { operation, attempt, reason: "server unavailable", delay });
-                inner.clock.sleep(delay).await;
-                continue;
+                AfterStatus::Backoff(reason) => {
+                    let delay = inner.retry.backoff(attempt);
+                    self.emit(Event::Retry { operation, attempt, reason, delay });
+                    inner.clock.sleep(delay).await;
+                    continue;
+                }
+                AfterStatus::Fail => {}
             }
             return Err(api_error(operation, status, response).await);
         }
@@ -563,21 +528,5 @@ mod tests {
     fn base_url_must_be_http() {
         let e = ClientBuilder::<Transport>::new("ftp://x").build().err().unwrap();
         assert!(e.to_string().contains("not an http(s) URL"));
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let p = RetryPolicy::default();
-        for retry in 1..10 {
-            let d = p.backoff(retry);
-            let exp = (p.base_delay * (1 << (retry - 1))).min(p.max_delay);
-            assert!(d >= exp / 2 && d <= exp, "retry {retry}: {d:?}");
-        }
-    }
-
-    #[test]
-    fn only_idempotent_methods_repeat() {
-        assert!(idempotent(&Method::GET) && idempotent(&Method::PUT) && idempotent(&Method::DELETE));
-        assert!(!idempotent(&Method::POST) && !idempotent(&Method::PATCH));
     }
 }

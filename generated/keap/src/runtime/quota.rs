@@ -424,32 +424,6 @@ pub fn observations(headers: &reqwest::header::HeaderMap, mut each: impl FnMut(O
     }
 }
 
-/// Parses `Retry-After`: seconds or an HTTP date.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<SystemTime> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(now + Duration::from_secs(secs));
-    }
-    parse_http_date(value)
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT` (the only form servers must send).
-fn parse_http_date(s: &str) -> Option<SystemTime> {
-    let mut parts = s.split_whitespace().skip(1);
-    let day: u32 = parts.next()?.parse().ok().filter(|d| (1..=31).contains(d))?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| Some(*m) == parts.clone().next())? as u32
-        + 1;
-    parts.next();
-    let year: i32 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':').map(|x| x.parse::<u64>().ok());
-    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    let days = super::time::days_from_civil(year, month, day);
-    let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + sec;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,14 +536,5 @@ mod tests {
                 Observation { window: Window::Day, available: 240000, expires: None },
             ]
         );
-    }
-
-    #[test]
-    fn retry_after_in_seconds_or_as_a_date() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", "7".parse().unwrap());
-        assert_eq!(retry_after(&h, at(1000)), Some(at(8000)));
-        h.insert("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
-        assert_eq!(retry_after(&h, at(0)), Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777)));
     }
 }
