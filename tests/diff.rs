@@ -2,7 +2,7 @@
 //! expected report in `expected.txt`, re-blessed by `KEAPGEN_BLESS=1`), and the real Keap
 //! specs from ../shared/keap-specs.
 
-use keapgen::diff::{diff, Report};
+use keapgen::diff::{diff, ChangeKind, Report};
 use keapgen::{load, lower::Names};
 use std::path::Path;
 
@@ -51,9 +51,9 @@ fn fixture_pairs_report_each_kind_of_change() {
 fn classification_of_the_fixture_changes() {
     let dir = keapgen_tests::root().join("tests/diff");
     let ops = report(&dir.join("operations/old.yaml"), &dir.join("operations/new.yaml"));
-    assert_eq!(ops.count("operation-added"), 1);
-    assert_eq!(ops.count("operation-removed"), 1);
-    assert_eq!(ops.count("server-changed"), 1);
+    assert_eq!(ops.count(ChangeKind::OperationAdded), 1);
+    assert_eq!(ops.count(ChangeKind::OperationRemoved), 1);
+    assert_eq!(ops.count(ChangeKind::ServerChanged), 1);
     // `listA` moved from /a to /b: the worst kind.
     assert_eq!(ops.moved.len(), 1);
     assert!(ops.moved[0].detail.contains("GET /a") && ops.moved[0].detail.contains("GET /b"));
@@ -61,9 +61,9 @@ fn classification_of_the_fixture_changes() {
     let params = report(&dir.join("parameters/old.yaml"), &dir.join("parameters/new.yaml"));
     let breaking: Vec<_> = params.changes.iter().filter(|c| c.breaking).map(|c| c.kind).collect();
     assert!(
-        breaking.contains(&"parameter-removed")
-            && breaking.contains(&"body-changed")
-            && breaking.contains(&"response-changed")
+        breaking.contains(&ChangeKind::ParameterRemoved)
+            && breaking.contains(&ChangeKind::BodyChanged)
+            && breaking.contains(&ChangeKind::ResponseChanged)
     );
     let optional_added = params.changes.iter().find(|c| c.detail.contains("`since`")).unwrap();
     assert!(!optional_added.breaking, "an optional parameter is only a new setter");
@@ -71,13 +71,14 @@ fn classification_of_the_fixture_changes() {
     assert!(required_added.breaking, "a required parameter is a new argument");
     let schemas = report(&dir.join("schemas/old.yaml"), &dir.join("schemas/new.yaml"));
     for kind in [
-        "property-added",
-        "property-removed",
-        "property-changed",
-        "enum-value-added",
-        "enum-value-removed",
-        "type-added",
-        "type-removed",
+        ChangeKind::PropertyAdded,
+        ChangeKind::PropertyRemoved,
+        ChangeKind::PropertyChanged,
+        ChangeKind::EnumValueAdded,
+        ChangeKind::EnumValueRemoved,
+        ChangeKind::TypeAdded,
+        ChangeKind::TypeRemoved,
+        ChangeKind::TypeChanged,
     ] {
         assert!(schemas.count(kind) > 0, "no {kind}");
     }
@@ -97,8 +98,8 @@ fn keap_2_0_20_to_2_0_21_changes_nothing_a_user_can_see() {
 fn keap_2_0_18_to_2_0_21_says_loudly_what_moved() {
     let specs = keapgen_tests::specs_dir();
     let r = report(&specs.join("keap-v2-2.0.18.yaml"), &specs.join("keap-v2-2.0.21.yaml"));
-    assert_eq!(r.count("operation-added"), 44);
-    assert_eq!(r.count("operation-removed"), 1);
+    assert_eq!(r.count(ChangeKind::OperationAdded), 44);
+    assert_eq!(r.count(ChangeKind::OperationRemoved), 1);
     let text = r.to_text("2.0.18", "2.0.21");
     for id in ["getFileData", "listPaymentMethods"] {
         assert!(text.contains(&format!("!!   upstream operationId `{id}`")), "{id} not called out:\n{text}");
@@ -106,5 +107,5 @@ fn keap_2_0_18_to_2_0_21_says_loudly_what_moved() {
     // In this crate, `list_payment_methods` silently changes endpoint; `get_file_data` is renamed.
     assert_eq!(r.moved.len(), 1);
     assert!(r.moved[0].target.contains("list_payment_methods"));
-    assert!(r.changes.iter().any(|c| c.kind == "operation-renamed" && c.detail.contains("get_file_data_1")));
+    assert!(r.changes.iter().any(|c| c.kind == ChangeKind::OperationRenamed && c.detail.contains("get_file_data_1")));
 }

@@ -1,6 +1,7 @@
 //! `keapgen pull` moving the pin: from the real 2.0.18 spec to 2.0.21 in a scratch copy of
 //! the `spec/` folder.
 
+use keapgen::diff::ChangeKind;
 use keapgen::pin::Pin;
 use keapgen::update::{pull, Pulled, CHANGELOG_PATH};
 use std::path::PathBuf;
@@ -40,7 +41,7 @@ fn pulling_a_new_version_moves_the_pin_and_reports_the_change() {
     assert_eq!((pin.version.as_str(), pin.url.as_str(), pin.crate_version.as_str()), ("2.0.21", url, "0.4.0"));
     assert_eq!(pin.sha256, "dd89bec7ee554034fd3a0d6d502ca0d986a52f0751c8c322f6f7061bbb8d46ac");
     let report = u.report.expect("the previous spec was there to compare");
-    assert_eq!(report.count("operation-added"), 44);
+    assert_eq!(report.count(ChangeKind::OperationAdded), 44);
     let log = std::fs::read_to_string(root.join(CHANGELOG_PATH)).unwrap();
     assert!(log.starts_with("# Changelog"), "{log}");
     assert!(log.contains("## 0.4.0 (Keap spec 2.0.21)") && log.contains("Compared with 2.0.18"), "{log}");

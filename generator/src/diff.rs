@@ -7,13 +7,108 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+/// The kinds of change, named on the wire (`--format json`) and in reports as kebab-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// `operation-added`
+    OperationAdded,
+    /// `operation-removed`
+    OperationRemoved,
+    /// `operation-renamed`
+    OperationRenamed,
+    /// `operation-id-moved`
+    OperationIdMoved,
+    /// `operation-id-reassigned`
+    OperationIdReassigned,
+    /// `parameter-added`
+    ParameterAdded,
+    /// `parameter-removed`
+    ParameterRemoved,
+    /// `parameter-changed`
+    ParameterChanged,
+    /// `body-changed`
+    BodyChanged,
+    /// `response-changed`
+    ResponseChanged,
+    /// `type-added`
+    TypeAdded,
+    /// `type-removed`
+    TypeRemoved,
+    /// `type-changed`
+    TypeChanged,
+    /// `property-added`
+    PropertyAdded,
+    /// `property-removed`
+    PropertyRemoved,
+    /// `property-changed`
+    PropertyChanged,
+    /// `enum-value-added`
+    EnumValueAdded,
+    /// `enum-value-removed`
+    EnumValueRemoved,
+    /// `server-changed`
+    ServerChanged,
+}
+
+impl ChangeKind {
+    /// The kind's name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::OperationAdded => "operation-added",
+            ChangeKind::OperationRemoved => "operation-removed",
+            ChangeKind::OperationRenamed => "operation-renamed",
+            ChangeKind::OperationIdMoved => "operation-id-moved",
+            ChangeKind::OperationIdReassigned => "operation-id-reassigned",
+            ChangeKind::ParameterAdded => "parameter-added",
+            ChangeKind::ParameterRemoved => "parameter-removed",
+            ChangeKind::ParameterChanged => "parameter-changed",
+            ChangeKind::BodyChanged => "body-changed",
+            ChangeKind::ResponseChanged => "response-changed",
+            ChangeKind::TypeAdded => "type-added",
+            ChangeKind::TypeRemoved => "type-removed",
+            ChangeKind::TypeChanged => "type-changed",
+            ChangeKind::PropertyAdded => "property-added",
+            ChangeKind::PropertyRemoved => "property-removed",
+            ChangeKind::PropertyChanged => "property-changed",
+            ChangeKind::EnumValueAdded => "enum-value-added",
+            ChangeKind::EnumValueRemoved => "enum-value-removed",
+            ChangeKind::ServerChanged => "server-changed",
+        }
+    }
+}
+
+impl std::fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// Reports sort changes by the kind's name, as they always have.
+impl PartialOrd for ChangeKind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ChangeKind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Serialize for ChangeKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One change.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Change {
     /// Whether code using the old generated crate may stop compiling or change behaviour.
     pub breaking: bool,
     /// What kind of change (`operation-added`, `parameter-removed`, ...).
-    pub kind: &'static str,
+    pub kind: ChangeKind,
     /// What it is about (`GET /rest/v2/contacts`, `type Contact`).
     pub target: String,
     /// The change itself.
@@ -39,7 +134,7 @@ impl Report {
     }
 
     /// Number of changes of a kind.
-    pub fn count(&self, kind: &str) -> usize {
+    pub fn count(&self, kind: ChangeKind) -> usize {
         self.changes.iter().chain(&self.moved).filter(|c| c.kind == kind).count()
     }
 
@@ -48,7 +143,7 @@ impl Report {
         let summary = |r: &Report| {
             let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
             for c in r.changes.iter().chain(&r.moved) {
-                *kinds.entry(c.kind).or_default() += 1;
+                *kinds.entry(c.kind.as_str()).or_default() += 1;
             }
             kinds
         };
@@ -71,25 +166,25 @@ impl Report {
             self.changes.len() + self.moved.len()
         );
         let kinds = [
-            ("operation-added", "operations added"),
-            ("operation-removed", "operations removed"),
-            ("operation-renamed", "operations renamed"),
-            ("operation-id-moved", "methods that now call another endpoint"),
-            ("operation-id-reassigned", "operationIds upstream moved to other endpoints"),
-            ("parameter-added", "parameters added"),
-            ("parameter-removed", "parameters removed"),
-            ("parameter-changed", "parameters changed"),
-            ("body-changed", "request bodies changed"),
-            ("response-changed", "responses changed"),
-            ("type-added", "types added"),
-            ("type-removed", "types removed"),
-            ("type-changed", "types changed (kind or alias target)"),
-            ("property-added", "properties added"),
-            ("property-removed", "properties removed"),
-            ("property-changed", "properties changed"),
-            ("enum-value-added", "enum values added"),
-            ("enum-value-removed", "enum values removed"),
-            ("server-changed", "servers changed"),
+            (ChangeKind::OperationAdded, "operations added"),
+            (ChangeKind::OperationRemoved, "operations removed"),
+            (ChangeKind::OperationRenamed, "operations renamed"),
+            (ChangeKind::OperationIdMoved, "methods that now call another endpoint"),
+            (ChangeKind::OperationIdReassigned, "operationIds upstream moved to other endpoints"),
+            (ChangeKind::ParameterAdded, "parameters added"),
+            (ChangeKind::ParameterRemoved, "parameters removed"),
+            (ChangeKind::ParameterChanged, "parameters changed"),
+            (ChangeKind::BodyChanged, "request bodies changed"),
+            (ChangeKind::ResponseChanged, "responses changed"),
+            (ChangeKind::TypeAdded, "types added"),
+            (ChangeKind::TypeRemoved, "types removed"),
+            (ChangeKind::TypeChanged, "types changed (kind or alias target)"),
+            (ChangeKind::PropertyAdded, "properties added"),
+            (ChangeKind::PropertyRemoved, "properties removed"),
+            (ChangeKind::PropertyChanged, "properties changed"),
+            (ChangeKind::EnumValueAdded, "enum values added"),
+            (ChangeKind::EnumValueRemoved, "enum values removed"),
+            (ChangeKind::ServerChanged, "servers changed"),
         ];
         for (kind, label) in kinds {
             let n = self.count(kind);
@@ -97,7 +192,8 @@ impl Report {
                 let _ = writeln!(out, "  {n:>4} {label}");
             }
         }
-        let reassigned: Vec<&Change> = self.changes.iter().filter(|c| c.kind == "operation-id-reassigned").collect();
+        let reassigned: Vec<&Change> =
+            self.changes.iter().filter(|c| c.kind == ChangeKind::OperationIdReassigned).collect();
         if !reassigned.is_empty() || !self.moved.is_empty() {
             let _ = writeln!(out, "\n!! OPERATION IDS THAT NOW NAME ANOTHER ENDPOINT");
             for c in reassigned {
@@ -117,14 +213,17 @@ impl Report {
             }
         }
         for (title, breaking) in [("Breaking", true), ("Not breaking", false)] {
-            let items: Vec<&Change> =
-                self.changes.iter().filter(|c| c.breaking == breaking && c.kind != "operation-id-reassigned").collect();
+            let items: Vec<&Change> = self
+                .changes
+                .iter()
+                .filter(|c| c.breaking == breaking && c.kind != ChangeKind::OperationIdReassigned)
+                .collect();
             if items.is_empty() {
                 continue;
             }
             let _ = writeln!(out, "\n{title}:");
             for c in items {
-                let _ = writeln!(out, "  [{}] {}: {}", c.kind, c.target, c.detail);
+                let _ = writeln!(out, "  [{}] {}: {}", c.kind.as_str(), c.target, c.detail);
                 if let Some(s) = &c.suggestion {
                     let _ = writeln!(out, "      suggestion: {s}");
                 }
@@ -134,7 +233,7 @@ impl Report {
     }
 }
 
-fn change(breaking: bool, kind: &'static str, target: impl Into<String>, detail: impl Into<String>) -> Change {
+fn change(breaking: bool, kind: ChangeKind, target: impl Into<String>, detail: impl Into<String>) -> Change {
     Change { breaking, kind, target: target.into(), detail: detail.into(), suggestion: None }
 }
 
@@ -145,7 +244,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
     if old.base_url != new.base_url {
         c.push(change(
             true,
-            "server-changed",
+            ChangeKind::ServerChanged,
             "servers",
             format!("default base URL `{}` → `{}`", old.base_url, new.base_url),
         ));
@@ -167,7 +266,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
         match new_ops.get(key) {
             None => c.push(change(
                 true,
-                "operation-removed",
+                ChangeKind::OperationRemoved,
                 endpoint(key),
                 format!("`{}` (`{}`) is gone", o.api_name, call(&(module.clone(), o.clone()))),
             )),
@@ -175,7 +274,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                 if o.method_name != n.method_name || module != new_module {
                     let mut ch = change(
                         true,
-                        "operation-renamed",
+                        ChangeKind::OperationRenamed,
                         endpoint(key),
                         format!(
                             "operationId `{}` → `{}`: `{}` is now `{}`",
@@ -196,7 +295,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
         if !old_ops.contains_key(key) {
             c.push(change(
                 false,
-                "operation-added",
+                ChangeKind::OperationAdded,
                 endpoint(key),
                 format!("`{}` (`{}`)", entry.1.api_name, call(entry)),
             ));
@@ -213,7 +312,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                 let method = name.split("().").nth(1).unwrap_or(name).trim_end_matches("()");
                 let mut ch = change(
                     true,
-                    "operation-id-moved",
+                    ChangeKind::OperationIdMoved,
                     format!("`{name}`"),
                     format!("sent `{}`, now sends `{}`", endpoint(old_key), endpoint(new_key)),
                 );
@@ -240,7 +339,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                 let list = |s: &BTreeSet<String>| s.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
                 report.changes.push(change(
                     false,
-                    "operation-id-reassigned",
+                    ChangeKind::OperationIdReassigned,
                     format!("operationId `{id}`"),
                     format!("named {}; now names {}", list(before), list(after)),
                 ));
@@ -265,13 +364,15 @@ fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change
     let (op_, np) = (params(o), params(n));
     for (key, p) in &op_ {
         match np.get(key) {
-            None => c.push(change(true, "parameter-removed", target, format!("{} parameter `{}`", key.0, key.1))),
+            None => {
+                c.push(change(true, ChangeKind::ParameterRemoved, target, format!("{} parameter `{}`", key.0, key.1)))
+            }
             Some(q) => {
                 let (pt, qt) = (param_type(p), param_type(q));
                 if pt != qt {
                     c.push(change(
                         true,
-                        "parameter-changed",
+                        ChangeKind::ParameterChanged,
                         target,
                         format!("{} parameter `{}`: type `{pt}` → `{qt}`", key.0, key.1),
                     ));
@@ -280,7 +381,7 @@ fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change
                 if pt == qt && p.encoding() != q.encoding() {
                     c.push(change(
                         false,
-                        "parameter-changed",
+                        ChangeKind::ParameterChanged,
                         target,
                         format!(
                             "{} parameter `{}`: sent as {:?} → {:?} (same Rust type, other wire form)",
@@ -295,7 +396,7 @@ fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change
                     let what = if q.required { "optional → required" } else { "required → optional" };
                     c.push(change(
                         true,
-                        "parameter-changed",
+                        ChangeKind::ParameterChanged,
                         target,
                         format!("{} parameter `{}`: {what}", key.0, key.1),
                     ));
@@ -306,7 +407,7 @@ fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change
     for (key, q) in &np {
         if !op_.contains_key(key) {
             let detail = format!("{} parameter `{}`{}", key.0, key.1, if q.required { " (required)" } else { "" });
-            c.push(change(q.required, "parameter-added", target, detail));
+            c.push(change(q.required, ChangeKind::ParameterAdded, target, detail));
         }
     }
     let body = |op: &Operation| op.body.as_ref().map(|b| (b.ty.to_string(), b.required));
@@ -314,12 +415,17 @@ fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change
         let show = |b: Option<(String, bool)>| {
             b.map_or("none".to_string(), |(t, r)| if r { t } else { format!("optional {t}") })
         };
-        c.push(change(true, "body-changed", target, format!("request body `{}` → `{}`", show(body(o)), show(body(n)))));
+        c.push(change(
+            true,
+            ChangeKind::BodyChanged,
+            target,
+            format!("request body `{}` → `{}`", show(body(o)), show(body(n))),
+        ));
     }
     if o.response != n.response {
         c.push(change(
             true,
-            "response-changed",
+            ChangeKind::ResponseChanged,
             target,
             format!("response `{}` → `{}`", response(&o.response), response(&n.response)),
         ));
@@ -346,7 +452,7 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
     for (name, t) in &old.types {
         let target = format!("type {name}");
         let Some(n) = new.types.get(name) else {
-            c.push(change(true, "type-removed", target, format!("from `{}`", t.origin)));
+            c.push(change(true, ChangeKind::TypeRemoved, target, format!("from `{}`", t.origin)));
             continue;
         };
         match (&t.kind, &n.kind) {
@@ -357,19 +463,19 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
                 let (o, nn) = (by_name(of), by_name(nf));
                 for (p, f) in &o {
                     match nn.get(p) {
-                        None => c.push(change(true, "property-removed", &target, format!("`{p}`"))),
+                        None => c.push(change(true, ChangeKind::PropertyRemoved, &target, format!("`{p}`"))),
                         Some(g) => {
                             if f.ty != g.ty {
                                 c.push(change(
                                     true,
-                                    "property-changed",
+                                    ChangeKind::PropertyChanged,
                                     &target,
                                     format!("`{p}`: type `{}` → `{}`", f.ty, g.ty),
                                 ));
                             }
                             if f.required != g.required {
                                 let what = if g.required { "optional → required" } else { "required → optional" };
-                                c.push(change(true, "property-changed", &target, format!("`{p}`: {what}")));
+                                c.push(change(true, ChangeKind::PropertyChanged, &target, format!("`{p}`: {what}")));
                             }
                         }
                     }
@@ -377,7 +483,7 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
                 for (p, g) in &nn {
                     if !o.contains_key(p) {
                         let detail = format!("`{p}`: `{}`{}", g.ty, if g.required { " (required)" } else { "" });
-                        c.push(change(g.required, "property-added", &target, detail));
+                        c.push(change(g.required, ChangeKind::PropertyAdded, &target, detail));
                     }
                 }
             }
@@ -385,12 +491,12 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
                 let set = |v: &[crate::model::Variant]| v.iter().map(|x| x.api_name.clone()).collect::<BTreeSet<_>>();
                 let (o, nn) = (set(ov), set(nv));
                 for v in o.difference(&nn) {
-                    c.push(change(true, "enum-value-removed", &target, format!("`{v}`")));
+                    c.push(change(true, ChangeKind::EnumValueRemoved, &target, format!("`{v}`")));
                 }
                 for v in nn.difference(&o) {
                     c.push(change(
                         false,
-                        "enum-value-added",
+                        ChangeKind::EnumValueAdded,
                         &target,
                         format!("`{v}` (exhaustive matches need an arm)"),
                     ));
@@ -406,20 +512,20 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
                 };
                 c.push(change(
                     true,
-                    "type-changed",
+                    ChangeKind::TypeChanged,
                     &target,
                     format!("was {}, now {}", an(kind_name(a)), an(kind_name(b))),
                 ))
             }
             (TypeKind::Alias(a), TypeKind::Alias(b)) if a != b => {
-                c.push(change(true, "type-changed", &target, format!("alias of `{a}` → `{b}`")))
+                c.push(change(true, ChangeKind::TypeChanged, &target, format!("alias of `{a}` → `{b}`")))
             }
             _ => {}
         }
     }
     for (name, n) in &new.types {
         if !old.types.contains_key(name) {
-            c.push(change(false, "type-added", format!("type {name}"), format!("from `{}`", n.origin)));
+            c.push(change(false, ChangeKind::TypeAdded, format!("type {name}"), format!("from `{}`", n.origin)));
         }
     }
 }
