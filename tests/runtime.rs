@@ -2,47 +2,18 @@
 //! 127.0.0.1: credentials, OAuth2 refresh, quota headers, 429s, retries and error shapes.
 //! Time is a fake clock: waits are recorded, not slept.
 
+#[path = "fake_clock.rs"]
+mod fake_clock;
 #[path = "mock.rs"]
 mod mock;
 
-use keap::runtime::{AuthErrorKind, Clock, Event, SleepFuture, StoreFuture, Window};
+use fake_clock::FakeClock;
+use keap::runtime::{AuthErrorKind, Clock, Event, StoreFuture, Window};
 use keap::{Auth, Client, Error, Quota, RetryPolicy, TokenStore, Tokens};
 use mock::{serve, Reply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// Time that moves only when someone sleeps.
-struct FakeClock {
-    now: Mutex<SystemTime>,
-    slept: Mutex<Vec<Duration>>,
-}
-
-impl FakeClock {
-    fn new() -> Arc<FakeClock> {
-        Arc::new(FakeClock {
-            now: Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000)),
-            slept: Mutex::default(),
-        })
-    }
-    fn ms(&self) -> u64 {
-        self.now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
-    }
-    fn slept(&self) -> Duration {
-        self.slept.lock().unwrap().iter().sum()
-    }
-}
-
-impl Clock for FakeClock {
-    fn now(&self) -> SystemTime {
-        *self.now.lock().unwrap()
-    }
-    fn sleep(&self, d: Duration) -> SleepFuture {
-        *self.now.lock().unwrap() += d;
-        self.slept.lock().unwrap().push(d);
-        Box::pin(async {})
-    }
-}
+use std::time::{Duration, UNIX_EPOCH};
 
 const CONTACTS: &str = r#"{"contacts":[{"id":"1","given_name":"Ada"}],"next_page_token":""}"#;
 

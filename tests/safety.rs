@@ -2,31 +2,20 @@
 //! 127.0.0.1: updates that would wipe data are refused, lists never end early, errors can
 //! be told apart, and what the server sends never turns into made-up values.
 
+#[path = "fake_clock.rs"]
+mod fake_clock;
 #[path = "mock.rs"]
 mod mock;
 
-use keap::runtime::{Clock, SleepFuture};
+use fake_clock::FakeClock;
+use keap::runtime::Clock;
 use keap::types::{CreateUpdateContactRequest, UpdateContactUpdateMaskItem};
 use keap::{Auth, Client, Error, RetryPolicy};
 use mock::{serve, Reply};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// Time that moves only when someone sleeps.
-struct FakeClock(Mutex<SystemTime>);
-
-impl Clock for FakeClock {
-    fn now(&self) -> SystemTime {
-        *self.0.lock().unwrap()
-    }
-    fn sleep(&self, d: Duration) -> SleepFuture {
-        *self.0.lock().unwrap() += d;
-        Box::pin(async {})
-    }
-}
+use std::time::Duration;
 
 fn client(base: &str, retry: RetryPolicy) -> Client {
-    let clock = Arc::new(FakeClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000))));
+    let clock = FakeClock::new();
     Client::builder().base_url(base).auth(Auth::api_key("k")).clock(clock).retry(retry).build().unwrap()
 }
 
@@ -276,7 +265,7 @@ async fn a_long_retry_after_fails_fast_instead_of_freezing_the_client() {
         }
     })
     .await;
-    let clock = Arc::new(FakeClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000))));
+    let clock = FakeClock::new();
     let c = Client::builder().base_url(&server.url).auth(Auth::api_key("k")).clock(clock.clone()).build().unwrap();
     let start = clock.now();
     // The request that got the 429 fails with it: status and request id kept.
@@ -302,7 +291,7 @@ async fn retry_after_holds_for_the_next_request_even_without_retries() {
         }
     })
     .await;
-    let clock = Arc::new(FakeClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000))));
+    let clock = FakeClock::new();
     let c = Client::builder()
         .base_url(&server.url)
         .auth(Auth::api_key("k"))
