@@ -135,6 +135,11 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// A JSON pointer segment as the name it escapes (the inverse of [`escape`]).
+pub fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 /// Maps every node's JSON pointer to its line, in one pass over block-style YAML.
 /// Keap writes block style throughout; flow collections map to their first line.
 fn yaml_lines(text: &str) -> HashMap<String, usize> {

@@ -9,14 +9,13 @@
 pub mod diag;
 pub mod diff;
 pub mod emit;
-pub mod examples;
 pub mod load;
 pub mod lower;
 pub mod model;
 pub mod naming;
 pub mod output;
 pub mod pin;
-pub mod samples;
+pub mod testdata;
 pub mod update;
 
 pub use diag::{Error, Result, Warning};
@@ -43,34 +42,11 @@ pub fn model(spec: &load::Spec, names: &lower::Names) -> Result<(model::Api, Vec
 /// Generates a crate from a parsed spec.
 pub fn generate(spec: &load::Spec, opts: &Options) -> Result<Generated> {
     let (api, mut warnings) = model(spec, &opts.names)?;
-    let (examples, defects) =
-        if opts.example_tests { examples::component_examples(&spec.raw) } else { Default::default() };
-    for defect in defects {
-        let (pointer, what) = defect.split_once(": ").unwrap_or((&defect, ""));
-        warnings.push(Warning {
-            pointer: pointer.to_string(),
-            line: None,
-            message: format!("{what}; left out of the example tests"),
-        });
-    }
+    let (tests, about_tests) = testdata::build(&api, &spec.raw, opts.example_tests, opts.contract_tests);
+    warnings.extend(about_tests);
     for w in &mut warnings {
         if w.line.is_none() {
             w.line = spec.source.line_of(&w.pointer);
-        }
-    }
-    let mut tests = emit::TestData { examples, ..Default::default() };
-    if opts.contract_tests {
-        for op in api.operations() {
-            let sample = samples::operation(&spec.raw, &op.path, &op.http_method.to_ascii_lowercase());
-            if let Some(why) = emit::left_out_of_contract(op, &sample) {
-                let pointer = format!("/paths/{}/{}", diag::escape(&op.path), op.http_method.to_ascii_lowercase());
-                warnings.push(Warning {
-                    line: spec.source.line_of(&pointer),
-                    pointer,
-                    message: format!("{why}; the operation is left out of the contract test"),
-                });
-            }
-            tests.samples.insert((op.http_method.clone(), op.path.clone()), sample);
         }
     }
     warnings.sort_by(|a, b| (a.line, &a.pointer, &a.message).cmp(&(b.line, &b.pointer, &b.message)));

@@ -2,7 +2,7 @@
 //! each parameter and body travels. Iterates the spec in sorted order so output never
 //! depends on the order of keys in the file.
 
-use crate::diag::{escape, Error, Result, Warning};
+use crate::diag::{escape, unescape, Error, Result, Warning};
 use crate::model::*;
 use crate::naming::{sanitize, Case, Namespace};
 use openapiv3::{
@@ -763,17 +763,18 @@ impl<'a> Lowerer<'a> {
         let undeclared_security = self.check_security(op, &pointer);
 
         // Operation parameters override path-level ones with the same name and location.
-        let mut resolved: Vec<(Parameter, String)> = Vec::new();
+        // Each with where the operation names it and where it is defined.
+        let mut resolved: Vec<(Parameter, (String, String))> = Vec::new();
         for (i, p) in params.iter().enumerate() {
             let at = if i < params.len() - op.parameters.len() {
                 format!("/paths/{}/parameters/{i}", escape(path))
             } else {
                 format!("{pointer}/parameters/{}", i - (params.len() - op.parameters.len()))
             };
-            let p = self.parameter(p, &at)?;
+            let (p, defined) = self.parameter(p, &at)?;
             let key = (p.parameter_data_ref().name.clone(), std::mem::discriminant(&p));
             resolved.retain(|(q, _)| (q.parameter_data_ref().name.clone(), std::mem::discriminant(q)) != key);
-            resolved.push((p, at));
+            resolved.push((p, (at, defined)));
         }
 
         let mut names = Namespace::with_reserved(&["send", "body", "client"]);
@@ -786,7 +787,7 @@ impl<'a> Lowerer<'a> {
             match found {
                 Some(i) => {
                     let (p, at) = resolved.remove(i);
-                    out.push(self.param(&p, &at, &hint, &mut names)?);
+                    out.push(self.param(&p, &at.0, &at.1, &hint, &mut names)?);
                 }
                 None => {
                     self.warn(&pointer, format!("path parameter `{segment}` is not declared; taking it as a string"));
@@ -801,11 +802,12 @@ impl<'a> Lowerer<'a> {
                         bounds: (None, None),
                         doc: None,
                         deprecated: false,
+                        schema: None,
                     });
                 }
             }
         }
-        for (p, at) in resolved {
+        for (p, (at, defined)) in resolved {
             match p {
                 Parameter::Cookie { .. } => {
                     self.warn(at, "cookie parameters are not supported; leaving it out");
@@ -816,13 +818,13 @@ impl<'a> Lowerer<'a> {
                         format!("path parameter `{}` is not in the path; leaving it out", p.parameter_data_ref().name),
                     );
                 }
-                _ => out.push(self.param(&p, &at, &hint, &mut names)?),
+                _ => out.push(self.param(&p, &at, &defined, &hint, &mut names)?),
             }
         }
 
-        let body = match &op.request_body {
+        let (body, body_schema) = match &op.request_body {
             Some(rb) => self.body(rb, &format!("{pointer}/requestBody"), &hint, &mut names, &mut out)?,
-            None => None,
+            None => (None, None),
         };
         let (response, error_statuses) = self.response(op, &pointer, &hint)?;
         let pagination = self.pagination(&out, &response);
@@ -901,6 +903,8 @@ impl<'a> Lowerer<'a> {
             pagination,
             update_mask,
             undeclared_security,
+            pointer,
+            body_schema,
         })
     }
 
@@ -947,15 +951,30 @@ impl<'a> Lowerer<'a> {
         Some(Pagination { cursor, items_field: items.name.clone(), items_required: plain(items), item })
     }
 
-    fn parameter(&self, p: &ReferenceOr<Parameter>, pointer: &str) -> Result<Parameter> {
-        follow(self.doc.components.as_ref().map(|c| &c.parameters), p, "parameters", pointer).cloned()
+    /// The parameter under any `$ref`s, with the pointer where it is defined.
+    fn parameter(&self, p: &ReferenceOr<Parameter>, pointer: &str) -> Result<(Parameter, String)> {
+        follow_to(self.doc.components.as_ref().map(|c| &c.parameters), p, "parameters", pointer)
+            .map(|(p, at)| (p.clone(), at))
     }
 
-    fn param(&mut self, p: &Parameter, pointer: &str, hint: &Hint, names: &mut Namespace) -> Result<Param> {
+    /// One parameter, named at `pointer` and defined at `defined` (they differ for a `$ref`).
+    fn param(
+        &mut self,
+        p: &Parameter,
+        pointer: &str,
+        defined: &str,
+        hint: &Hint,
+        names: &mut Namespace,
+    ) -> Result<Param> {
         let data = p.parameter_data_ref();
-        let schema = match &data.format {
-            ParameterSchemaOrContent::Schema(s) => Some(s.clone()),
-            ParameterSchemaOrContent::Content(c) => c.values().next().and_then(|m| m.schema.clone()),
+        let (schema, schema_at) = match &data.format {
+            ParameterSchemaOrContent::Schema(s) => (Some(s.clone()), Some(format!("{defined}/schema"))),
+            ParameterSchemaOrContent::Content(c) => match c.iter().next() {
+                Some((media, m)) => {
+                    (m.schema.clone(), m.schema.as_ref().map(|_| format!("{defined}/content/{}/schema", escape(media))))
+                }
+                None => (None, None),
+            },
         };
         let ty = match &schema {
             Some(s) => self.schema(s, &hint.child(&data.name), &format!("{pointer}/schema"))?,
@@ -1028,6 +1047,7 @@ impl<'a> Lowerer<'a> {
             scalar,
             doc: data.description.clone(),
             deprecated: data.deprecated.unwrap_or(false),
+            schema: schema_at,
         })
     }
 
@@ -1092,13 +1112,16 @@ impl<'a> Lowerer<'a> {
         hint: &Hint,
         names: &mut Namespace,
         params: &mut Vec<Param>,
-    ) -> Result<Option<Body>> {
-        let rb = follow(self.doc.components.as_ref().map(|c| &c.request_bodies), rb, "requestBodies", pointer)?.clone();
+    ) -> Result<(Option<Body>, Option<String>)> {
+        let (rb, defined) =
+            follow_to(self.doc.components.as_ref().map(|c| &c.request_bodies), rb, "requestBodies", pointer)?;
+        let rb = rb.clone();
         let Some((media, mt)) = pick_media(&rb.content) else {
             self.warn(pointer, "request body has no content; sending none");
-            return Ok(None);
+            return Ok((None, None));
         };
         let at = format!("{pointer}/content/{}/schema", escape(media));
+        let schema_at = mt.schema.as_ref().map(|_| format!("{defined}/content/{}/schema", escape(media)));
         let kind = body_kind(media);
         if matches!(kind, BodyKind::Multipart | BodyKind::Form) {
             // Each property becomes a builder argument or setter; binary ones take a file.
@@ -1136,16 +1159,17 @@ impl<'a> Lowerer<'a> {
                     bounds: (None, None),
                     doc: f.doc,
                     deprecated: f.deprecated,
+                    schema: None,
                 });
             }
-            return Ok(None);
+            return Ok((None, schema_at));
         }
         let ty = match &mt.schema {
             Some(s) => self.schema(s, &hint.child("Body"), &at)?,
             None => TypeRef::Json,
         };
         let media = media.split(';').next().unwrap_or(media).trim().to_string();
-        Ok(Some(Body { kind, ty, required: rb.required, doc: rb.description.clone(), media }))
+        Ok((Some(Body { kind, ty, required: rb.required, doc: rb.description.clone(), media }), schema_at))
     }
 
     fn response(&mut self, op: &openapiv3::Operation, pointer: &str, hint: &Hint) -> Result<(Response, Vec<String>)> {
@@ -1202,12 +1226,25 @@ fn follow<'d, T>(
     kind: &str,
     pointer: &str,
 ) -> Result<&'d T> {
+    follow_to(map, first, kind, pointer).map(|(t, _)| t)
+}
+
+/// [`follow`], with the JSON pointer of the item reached (`pointer` itself when `first` is
+/// no `$ref`).
+fn follow_to<'d, T>(
+    map: Option<&'d indexmap::IndexMap<String, ReferenceOr<T>>>,
+    first: &'d ReferenceOr<T>,
+    kind: &str,
+    pointer: &str,
+) -> Result<(&'d T, String)> {
     let prefix = format!("#/components/{kind}/");
     let mut current = first;
+    let mut at = pointer.to_string();
     for _ in 0..32 {
         match current {
-            ReferenceOr::Item(t) => return Ok(t),
+            ReferenceOr::Item(t) => return Ok((t, at)),
             ReferenceOr::Reference { reference } => {
+                at = reference.trim_start_matches('#').to_string();
                 let found = reference.strip_prefix(&prefix).map(unescape).and_then(|n| map?.get(&n));
                 current = found.ok_or_else(|| {
                     Error::at(pointer, format!("unresolvable $ref `{reference}`"))
@@ -1320,9 +1357,6 @@ fn is_empty(s: &ReferenceOr<Schema>) -> bool {
     matches!(s, ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(a), .. }) if *a == openapiv3::AnySchema::default())
 }
 
-fn unescape(s: &str) -> String {
-    s.replace("~1", "/").replace("~0", "~")
-}
 
 fn variant_name(ty: &TypeRef) -> String {
     match ty {

@@ -70,6 +70,11 @@ pub struct Operation {
     /// Security schemes it requires that the spec never declares (a defect, warned about;
     /// the client sends its configured credentials anyway).
     pub undeclared_security: Vec<String>,
+    /// Where it is in the spec (`/paths/~1rest~1v2~1contacts/get`).
+    pub pointer: String,
+    /// Where the request body's schema is defined (under any `$ref` to
+    /// `components/requestBodies`), for JSON, form and multipart bodies alike.
+    pub body_schema: Option<String>,
 }
 
 /// A piece of a path template.
@@ -203,6 +208,10 @@ pub struct Param {
     pub doc: Option<String>,
     /// Whether the spec marks it deprecated.
     pub deprecated: bool,
+    /// Where its schema is defined (under any `$ref` to `components/parameters`), for path,
+    /// query and header parameters; form and multipart fields are described by the
+    /// operation's `body_schema`.
+    pub schema: Option<String>,
 }
 
 /// How a parameter's value travels: one runtime call each, so emission only maps it.

@@ -3,39 +3,13 @@
 
 use super::{ty_in, Options};
 use crate::model::{Api, BodyKind, Operation, Param, ParamIn, Prim, Style, TypeRef};
-use crate::samples::OperationSample;
+use crate::testdata::{OperationSample, TestData};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
-use std::collections::BTreeMap;
-
-/// Samples by `(METHOD, path)`.
-pub type Samples = BTreeMap<(String, String), OperationSample>;
-
-/// Why an operation cannot be called with values the spec allows, if it cannot.
-pub fn left_out(op: &Operation, sample: &OperationSample) -> Option<String> {
-    if let Some(p) = op.params.iter().find(|p| p.required && value_of(p, sample).is_none() && !is_file(p)) {
-        return Some(format!("no value satisfies the schema of required parameter `{}`", p.api_name));
-    }
-    match &op.body {
-        Some(b) if b.required && b.kind == BodyKind::Json && sample.body.is_none() => {
-            Some("no value satisfies the request body's schema".into())
-        }
-        _ => None,
-    }
-}
-
-fn location(p: &Param) -> &'static str {
-    match p.location {
-        ParamIn::Path => "path",
-        ParamIn::Query => "query",
-        ParamIn::Header => "header",
-        ParamIn::Part | ParamIn::Form => "body",
-    }
-}
 
 fn value_of<'s>(p: &Param, sample: &'s OperationSample) -> Option<&'s Value> {
-    sample.params.get(&(location(p).to_string(), p.api_name.clone()))
+    sample.params.get(&p.name)
 }
 
 fn is_file(p: &Param) -> bool {
@@ -145,7 +119,7 @@ fn call(
 }
 
 /// The test, unless no operation can be called (each left-out one is a generator warning).
-pub fn contract_rs(api: &Api, opts: &Options, samples: &Samples) -> Option<TokenStream> {
+pub fn contract_rs(api: &Api, opts: &Options, data: &TestData) -> Option<TokenStream> {
     let krate = format_ident!("{}", opts.crate_name.replace('-', "_"));
     let krate = quote!(#krate);
     let mut calls = Vec::new();
@@ -153,13 +127,14 @@ pub fn contract_rs(api: &Api, opts: &Options, samples: &Samples) -> Option<Token
     let mut tolerated = Vec::new();
     let mut groups = Vec::new();
     let mut runs = Vec::new();
-    let empty = OperationSample::default();
     for tag in api.tags.values() {
         let first = calls.len();
         for op in &tag.operations {
-            let sample = samples.get(&(op.http_method.clone(), op.path.clone())).unwrap_or(&empty);
+            let sample = data.sample(op);
             let (m, path) = (&op.http_method, &op.path);
-            match left_out(op, sample)
+            match sample
+                .skipped
+                .clone()
                 .map_or_else(|| call(&krate, &tag.module, op, sample).ok_or_else(String::new), Err)
             {
                 Ok((call, note)) if !op.undeclared_security.is_empty() => {

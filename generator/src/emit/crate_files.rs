@@ -136,19 +136,13 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
 /// A test that every schema's example from the spec decodes into its type and encodes back
 /// with the same values for every field the type knows.
 pub fn examples_rs(
-    api: &Api,
     opts: &Options,
-    examples: &std::collections::BTreeMap<String, serde_json::Value>,
+    examples: &[crate::testdata::SchemaExample],
 ) -> TokenStream {
     let krate = format_ident!("{}", opts.crate_name.replace('-', "_"));
-    let by_origin: std::collections::BTreeMap<&str, &str> =
-        api.types.values().map(|t| (t.origin.as_str(), t.name.as_str())).collect();
-    let cases = examples.iter().filter_map(|(schema, json)| {
-        let origin = format!("/components/schemas/{}", crate::diag::escape(schema));
-        let name = by_origin.get(origin.as_str())?;
-        let ty = format_ident!("{}", name);
-        let text = json.to_string();
-        Some(quote!((#schema, check::<#krate::types::#ty>, #text),))
+    let cases = examples.iter().map(|e| {
+        let (schema, ty, text) = (&e.schema, format_ident!("{}", e.ty), e.json.to_string());
+        quote!((#schema, check::<#krate::types::#ty>, #text),)
     });
     quote! {
         //! Every component schema whose spec examples describe a value: the example decodes

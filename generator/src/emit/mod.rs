@@ -65,25 +65,11 @@ impl Options {
     }
 }
 
-/// What the generated tests are made of, taken from the spec's raw JSON.
-#[derive(Debug, Default, Clone)]
-pub struct TestData {
-    /// Component schema name → the JSON its examples describe (`tests/examples.rs`).
-    pub examples: BTreeMap<String, serde_json::Value>,
-    /// `(METHOD, path)` → values for the operation's parameters and body (`tests/contract.rs`).
-    pub samples: contract::Samples,
-}
-
-/// Why an operation is left out of the contract test, if it is.
-pub fn left_out_of_contract(op: &crate::model::Operation, sample: &crate::samples::OperationSample) -> Option<String> {
-    contract::left_out(op, sample)
-}
-
 /// The generated crate: relative path → contents.
 pub type Files = BTreeMap<PathBuf, String>;
 
 /// Writes the whole crate into memory.
-pub fn emit(api: &Api, opts: &Options, tests: &TestData) -> Result<Files> {
+pub fn emit(api: &Api, opts: &Options, tests: &crate::testdata::TestData) -> Result<Files> {
     // The label lands in comments, TOML and docs: one line, no control characters.
     let label = opts
         .spec_label
@@ -115,9 +101,9 @@ pub fn emit(api: &Api, opts: &Options, tests: &TestData) -> Result<Files> {
         rust(&format!("src/api/{}.rs", tag.module), ops::tag_rs(tag))?;
     }
     if opts.example_tests && !tests.examples.is_empty() {
-        rust("tests/examples.rs", crate_files::examples_rs(api, opts, &tests.examples))?;
+        rust("tests/examples.rs", crate_files::examples_rs(opts, &tests.examples))?;
     }
-    if let Some(test) = opts.contract_tests.then(|| contract::contract_rs(api, opts, &tests.samples)).flatten() {
+    if let Some(test) = opts.contract_tests.then(|| contract::contract_rs(api, opts, tests)).flatten() {
         rust("tests/contract.rs", test)?;
     }
     if opts.example_programs {

@@ -6,6 +6,8 @@
 //! else a value made from the type, format and bounds. A schema no value can satisfy (an
 //! integer with a string enum) gives `None`, and the property is left out.
 
+use super::schema::deref as follow;
+use crate::model::{BodyKind, Operation, ParamIn, Prim, TypeRef};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
 
@@ -15,92 +17,67 @@ const MAX_DEPTH: usize = 8;
 /// Sample values for one operation's parameters and body.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct OperationSample {
-    /// `(in, name)` → value; `in` is `path`, `query`, `header`, or `body` for the fields of
-    /// a form or multipart body.
-    pub params: BTreeMap<(String, String), Value>,
+    /// Rust parameter name → value (form and multipart fields included).
+    pub params: BTreeMap<String, Value>,
     /// The JSON body, if the operation takes one and a value could be made.
     pub body: Option<Value>,
-    /// Optional properties left out because no value fits their schema as written.
+    /// Optional properties and parameters left out because no value fits their schema as
+    /// written.
     pub left_out: Vec<String>,
+    /// Why the operation cannot be called with values the spec allows, if it cannot.
+    pub skipped: Option<String>,
 }
 
-/// Samples for the operation at `path` and `method` (lower case) of a normalised spec.
-pub fn operation(raw: &Value, path: &str, method: &str) -> OperationSample {
+/// Samples for one operation of the model, from the schemas it names in the spec.
+pub fn operation(raw: &Value, op: &Operation) -> OperationSample {
     let mut out = OperationSample::default();
-    let Some(item) = raw.get("paths").and_then(|p| p.get(path)) else {
-        return out;
-    };
-    let Some(op) = item.get(method) else {
-        return out;
-    };
-    // Operation parameters override path-level ones with the same name and location.
-    let declared = [item.get("parameters"), op.get("parameters")];
-    for p in declared.into_iter().flatten().filter_map(Value::as_array).flatten() {
-        let p = deref(raw, p, 0);
-        let (Some(name), Some(location)) = (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str))
-        else {
+    let fields = |p: &&crate::model::Param| matches!(p.location, ParamIn::Part | ParamIn::Form);
+    for p in op.params.iter().filter(|p| !fields(p)) {
+        let Some(schema) = p.schema.as_deref().and_then(|at| raw.pointer(at)) else {
             continue;
         };
-        let schema = p.get("schema").or_else(|| {
-            p.get("content").and_then(Value::as_object).and_then(|c| c.values().next()).and_then(|m| m.get("schema"))
-        });
-        let key = (location.to_string(), name.to_string());
-        match schema.and_then(|s| build(raw, s, 0, &mut out.left_out).ok()) {
-            Some(v) => {
-                out.params.insert(key, v);
+        match build(raw, schema, 0, &mut out.left_out) {
+            Ok(v) => {
+                out.params.insert(p.name.clone(), v);
             }
-            None => {
-                if schema.is_some() {
-                    out.left_out.push(format!("parameter `{name}`"));
-                }
-                out.params.remove(&key);
-            }
+            Err(_) => out.left_out.push(format!("parameter `{}`", p.api_name)),
         }
     }
-    let Some(body) = op.get("requestBody").map(|b| deref(raw, b, 0)) else {
-        return out;
-    };
-    let Some((media, mt)) = body.get("content").and_then(Value::as_object).and_then(|c| {
-        c.iter().min_by_key(|(m, _)| match crate::lower::body_kind(m) {
-            crate::model::BodyKind::Json => 0,
-            crate::model::BodyKind::Multipart => 1,
-            crate::model::BodyKind::Form => 2,
-            crate::model::BodyKind::Bytes(_) => 3,
-        })
-    }) else {
-        return out;
-    };
-    let Some(schema) = mt.get("schema") else {
-        return out;
-    };
-    match crate::lower::body_kind(media) {
-        crate::model::BodyKind::Multipart | crate::model::BodyKind::Form => {
-            if let Ok(Value::Object(fields)) = build(raw, schema, 0, &mut out.left_out) {
-                for (k, v) in fields {
-                    out.params.insert(("body".into(), k), v);
+    if let Some(schema) = op.body_schema.as_deref().and_then(|at| raw.pointer(at)) {
+        match &op.body {
+            Some(b) if b.kind == BodyKind::Json => out.body = build(raw, schema, 0, &mut out.left_out).ok(),
+            Some(_) => {}
+            // Form and multipart bodies are their fields, one parameter each.
+            None => {
+                if let Ok(Value::Object(values)) = build(raw, schema, 0, &mut out.left_out) {
+                    for (k, v) in values {
+                        if let Some(p) = op.params.iter().filter(fields).find(|p| p.api_name == k) {
+                            out.params.insert(p.name.clone(), v);
+                        }
+                    }
                 }
             }
         }
-        crate::model::BodyKind::Json => out.body = build(raw, schema, 0, &mut out.left_out).ok(),
-        crate::model::BodyKind::Bytes(_) => {}
     }
     out.left_out.sort();
     out.left_out.dedup();
+    out.skipped = skipped(op, &out);
     out
 }
 
-/// Follows local `$ref`s.
-fn deref<'v>(raw: &'v Value, mut v: &'v Value, mut depth: usize) -> &'v Value {
-    while let Some(r) = v.get("$ref").and_then(Value::as_str) {
-        match r.strip_prefix('#').and_then(|p| raw.pointer(p)) {
-            Some(target) if depth < MAX_DEPTH => {
-                v = target;
-                depth += 1;
-            }
-            _ => break,
-        }
+/// Why `op` cannot be called with `sample`: a required parameter (other than a file, which
+/// the test makes itself) or a required JSON body has no value.
+fn skipped(op: &Operation, sample: &OperationSample) -> Option<String> {
+    let file = |p: &crate::model::Param| p.location == ParamIn::Part && p.ty == TypeRef::Prim(Prim::Binary);
+    if let Some(p) = op.params.iter().find(|p| p.required && !sample.params.contains_key(&p.name) && !file(p)) {
+        return Some(format!("no value satisfies the schema of required parameter `{}`", p.api_name));
     }
-    v
+    match &op.body {
+        Some(b) if b.required && b.kind == BodyKind::Json && sample.body.is_none() => {
+            Some("no value satisfies the request body's schema".into())
+        }
+        _ => None,
+    }
 }
 
 /// A value satisfying `schema` (what a JSON Schema validator such as Prism's would accept).
@@ -122,7 +99,7 @@ fn build(raw: &Value, schema: &Value, depth: usize, left_out: &mut Vec<String>) 
     if depth > MAX_DEPTH {
         return Err(No::Deep);
     }
-    let s = deref(raw, schema, 0).as_object().ok_or(No::Fits)?;
+    let s = follow(raw, schema).as_object().ok_or(No::Fits)?;
     if let Some(Value::Array(parts)) = s.get("allOf") {
         // Sibling keywords constrain the same value; parts that only annotate (Keap wraps
         // `$ref`s as `allOf: [$ref, {description}]`) constrain nothing.
@@ -131,7 +108,7 @@ fn build(raw: &Value, schema: &Value, depth: usize, left_out: &mut Vec<String>) 
         let rest = Value::Object(rest);
         let mut merged: Option<Map<String, Value>> = None;
         let mut other = None;
-        for part in parts.iter().chain([&rest]).filter(|p| constrains(deref(raw, p, 0))) {
+        for part in parts.iter().chain([&rest]).filter(|p| constrains(follow(raw, p))) {
             match build(raw, part, depth + 1, left_out)? {
                 Value::Object(m) => merged.get_or_insert_with(Map::new).extend(m),
                 v => other = Some(v),
@@ -219,7 +196,7 @@ fn object(raw: &Value, s: &Map<String, Value>, depth: usize, left_out: &mut Vec<
     for (name, prop) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
         let must = required.contains(&name.as_str());
         // Read-only properties are what the server sends, not what a request carries.
-        let read_only = deref(raw, prop, 0).get("readOnly").and_then(Value::as_bool).unwrap_or(false);
+        let read_only = follow(raw, prop).get("readOnly").and_then(Value::as_bool).unwrap_or(false);
         if read_only && !must {
             continue;
         }
@@ -431,24 +408,49 @@ mod tests {
         assert_eq!(left_out, ["property `remind`"], "recursion cut short in `Node` is no defect");
     }
 
+    /// The model of a spec given as JSON.
+    fn model(raw: &Value) -> crate::model::Api {
+        let spec = crate::load::parse(crate::diag::Source::new(None, raw.to_string())).unwrap();
+        crate::model(&spec, &Default::default()).unwrap().0
+    }
+
     #[test]
-    fn operations_merge_path_level_parameters_and_split_forms() {
-        let raw = json!({"paths": {"/a/{id}": {
-            "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}}, {"$ref": "#/components/parameters/Size"}],
+    fn operations_take_the_models_parameters_and_split_forms() {
+        let raw = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}, {"$ref": "#/components/parameters/Size"}],
             "patch": {
-                "parameters": [{"name": "id", "in": "path", "schema": {"type": "string", "example": 9}}],
+                "operationId": "patchA",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "example": 9}}],
                 "requestBody": {"content": {
                     "text/plain": {"schema": {"type": "string"}},
                     "multipart/form-data": {"schema": {"properties": {"file": {"type": "string", "format": "binary"}, "note": {"type": "string"}}}}
-                }}
+                }},
+                "responses": {"204": {"description": "done"}}
             }
         }}, "components": {"parameters": {"Size": {"name": "page_size", "in": "query", "schema": {"type": "integer", "maximum": 1000}}}}});
-        let s = operation(&raw, "/a/{id}", "patch");
-        assert_eq!(s.params[&("path".into(), "id".into())], json!("9"));
-        assert_eq!(s.params[&("query".into(), "page_size".into())], json!(1));
-        assert_eq!(s.params[&("body".into(), "note".into())], json!("keapgen"));
-        assert!(s.left_out.is_empty());
+        let api = model(&raw);
+        let op = api.operations().next().unwrap();
+        let s = operation(&raw, op);
+        // The operation's own `id` (a string) overrides the path level's; `page_size` is
+        // read where `$ref` points.
+        assert_eq!(s.params["id"], json!("9"));
+        assert_eq!(s.params["page_size"], json!(1));
+        assert_eq!(s.params["note"], json!("keapgen"));
+        assert!(s.left_out.is_empty() && s.skipped.is_none());
         assert!(s.body.is_none());
-        assert_eq!(operation(&raw, "/a/{id}", "get"), OperationSample::default());
+    }
+
+    #[test]
+    fn an_operation_no_value_can_call_says_why() {
+        let raw = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"post": {
+            "operationId": "postA",
+            "parameters": [{"name": "code", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^[A-Z]{3}$"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"204": {"description": "done"}}
+        }}}});
+        let api = model(&raw);
+        let s = operation(&raw, api.operations().next().unwrap());
+        assert_eq!(s.left_out, ["parameter `code`"]);
+        assert_eq!(s.skipped.as_deref(), Some("no value satisfies the schema of required parameter `code`"));
     }
 }
