@@ -671,6 +671,7 @@ impl<'a> Lowerer<'a> {
         let mut by_tag: BTreeMap<String, Vec<SpecOp>> = BTreeMap::new();
         let sorted: BTreeMap<&String, &ReferenceOr<openapiv3::PathItem>> = doc.paths.paths.iter().collect();
         let mut ids: BTreeMap<&str, String> = BTreeMap::new();
+        let mut undeclared_tags = BTreeSet::new();
         for (path, item) in sorted {
             let pointer = format!("/paths/{}", escape(path));
             let item = match item {
@@ -694,6 +695,14 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 let tag = op.tags.first().cloned().unwrap_or_else(|| "default".into());
+                // Declaring tags is optional, but a spec that declares some and uses another
+                // may have renamed one (Keap 1.0.20 uses six it does not declare): say so
+                // once, at the first use.
+                if !doc.tags.is_empty() && !doc.tags.iter().any(|t| t.name == tag) && undeclared_tags.insert(tag.clone())
+                {
+                    let at = format!("{pointer}/{method}/tags/0");
+                    self.warn(at, format!("tag `{tag}` is not among the spec's declared `tags`; its operations get a module all the same, without a description"));
+                }
                 let params = item.parameters.iter().chain(op.parameters.iter()).collect();
                 by_tag.entry(tag).or_default().push((path.clone(), method, op, params));
             }

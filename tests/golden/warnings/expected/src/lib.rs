@@ -20,7 +20,7 @@
 //!     let client = golden_warnings::Client::builder()
 //!         .auth(golden_warnings::Auth::api_key(std::env::var("KEAP_API_KEY").unwrap_or_default()))
 //!         .build()?; // sends to
-//!     let answer = client.items().list_pets().send().await?;
+//!     let answer = client.pets().list_pets().send().await?;
 //!     println!("{answer:?}");
 //!     Ok(())
 //! }
@@ -146,7 +146,7 @@
 //!
 //! ```rust,no_run
 //! # async fn example(client: golden_warnings::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! match client.items().list_pets().send().await {
+//! match client.pets().list_pets().send().await {
 //!     Ok(answer) => println!("{answer:?}"),
 //!     Err(golden_warnings::Error::Api(e)) if e.status == 404 => println!("not found: {}", e.raw),
 //!     Err(golden_warnings::Error::QuotaExhausted { window, resets_at }) => {
@@ -216,14 +216,14 @@
 //!
 //! ```rust,no_run
 //! # async fn example(client: golden_warnings::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! match client.items().list_pets().send().await {
+//! match client.pets().list_pets().send().await {
 //!     Ok(answer) => println!("{answer:?}"),
 //!     Err(e) if e.is_not_found() => println!("gone"),
 //!     Err(e) if e.is_retryable() && !e.maybe_sent() => println!("not sent; try later: {e}"),
 //!     Err(e) if e.is_auth() => println!("check the credentials: {e}"),
 //!     Err(e) => println!("failed (request id {:?}): {e}", e.request_id()),
 //! }
-//! let answer = client.items().list_pets().send_with_response().await?;
+//! let answer = client.pets().list_pets().send_with_response().await?;
 //! println!("HTTP {}, request id {:?}", answer.status(), answer.request_id());
 //! let body = answer.into_inner();
 //! # let _ = body;
@@ -319,6 +319,12 @@ impl Client {
     /// Operations tagged `Items`.
     pub fn items(&self) -> api::ItemsApi {
         api::ItemsApi {
+            client: self.clone(),
+        }
+    }
+    /// Operations tagged `Pets`.
+    pub fn pets(&self) -> api::PetsApi {
+        api::PetsApi {
             client: self.clone(),
         }
     }

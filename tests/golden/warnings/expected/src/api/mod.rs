@@ -6,3 +6,6 @@
 /// Operations tagged `Items`.
 pub mod items;
 pub use items::ItemsApi;
+/// Operations tagged `Pets`.
+pub mod pets;
+pub use pets::PetsApi;
