@@ -316,6 +316,7 @@
 //! --version V`), which prints what changed for users of this crate and bumps its version, then
 //! `cargo run -p keapgen -- generate`; `cargo run -p keapgen -- check` verifies that this crate
 //! is up to date.
+
 #![forbid(unsafe_code)]
 #![allow(
     clippy::too_many_arguments,
@@ -333,291 +334,342 @@
 pub mod api;
 pub mod runtime;
 pub mod types;
+
 pub use runtime::{
     Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy,
     Secret, TokenStore, Tokens, Window,
 };
+
 /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
 pub const DEFAULT_BASE_URL: &str = "https://api.keap.com/crm";
+
 /// The API client. Cheap to clone: clones share one connection pool.
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: runtime::Transport,
 }
+
 impl Client {
     /// A client for [`DEFAULT_BASE_URL`] with default settings.
     pub fn new() -> Result<Self, Error> {
         Self::builder().build()
     }
+
     /// A builder to set the base URL, timeout or HTTP client.
     pub fn builder() -> ClientBuilder<Self> {
         ClientBuilder::new(DEFAULT_BASE_URL)
     }
+
     /// The transport every operation sends through.
     pub fn transport(&self) -> &runtime::Transport {
         &self.transport
     }
+
     /// What each quota window (second, minute, day) has left.
     pub fn quota(&self) -> Vec<runtime::Budget> {
         self.transport.quota()
     }
+
     /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
     /// credentials.
     pub fn tokens(&self) -> Option<Tokens> {
         self.transport.tokens()
     }
+
     /// Operations tagged `Affiliate`.
     pub fn affiliate(&self) -> api::AffiliateApi {
         api::AffiliateApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Automation`.
     pub fn automation(&self) -> api::AutomationApi {
         api::AutomationApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `AutomationCategory`.
     pub fn automation_category(&self) -> api::AutomationCategoryApi {
         api::AutomationCategoryApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Business Profile`.
     pub fn business_profile(&self) -> api::BusinessProfileApi {
         api::BusinessProfileApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Campaign`.
     pub fn campaign(&self) -> api::CampaignApi {
         api::CampaignApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Category Discounts`.
     pub fn category_discounts(&self) -> api::CategoryDiscountsApi {
         api::CategoryDiscountsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Company`.
     pub fn company(&self) -> api::CompanyApi {
         api::CompanyApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Contact`.
     pub fn contact(&self) -> api::ContactApi {
         api::ContactApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Email`.
     pub fn email(&self) -> api::EmailApi {
         api::EmailApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Email Address`.
     pub fn email_address(&self) -> api::EmailAddressApi {
         api::EmailAddressApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Files`.
     pub fn files(&self) -> api::FilesApi {
         api::FilesApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Free Trial Discounts`.
     pub fn free_trial_discounts(&self) -> api::FreeTrialDiscountsApi {
         api::FreeTrialDiscountsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Integrations`.
     pub fn integrations(&self) -> api::IntegrationsApi {
         api::IntegrationsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `LeadScore`.
     pub fn lead_score(&self) -> api::LeadScoreApi {
         api::LeadScoreApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Lead Source Categories`.
     pub fn lead_source_categories(&self) -> api::LeadSourceCategoriesApi {
         api::LeadSourceCategoriesApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Lead Source Expenses`.
     pub fn lead_source_expenses(&self) -> api::LeadSourceExpensesApi {
         api::LeadSourceExpensesApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Lead Source Recurring Expenses`.
     pub fn lead_source_recurring_expenses(&self) -> api::LeadSourceRecurringExpensesApi {
         api::LeadSourceRecurringExpensesApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Lead Sources`.
     pub fn lead_sources(&self) -> api::LeadSourcesApi {
         api::LeadSourcesApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Locale`.
     pub fn locale(&self) -> api::LocaleApi {
         api::LocaleApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Merchants`.
     pub fn merchants(&self) -> api::MerchantsApi {
         api::MerchantsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Note`.
     pub fn note(&self) -> api::NoteApi {
         api::NoteApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Opportunity`.
     pub fn opportunity(&self) -> api::OpportunityApi {
         api::OpportunityApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Order Total Discounts`.
     pub fn order_total_discounts(&self) -> api::OrderTotalDiscountsApi {
         api::OrderTotalDiscountsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Orders`.
     pub fn orders(&self) -> api::OrdersApi {
         api::OrdersApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Payment Method Configs`.
     pub fn payment_method_configs(&self) -> api::PaymentMethodConfigsApi {
         api::PaymentMethodConfigsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Payment Methods`.
     pub fn payment_methods(&self) -> api::PaymentMethodsApi {
         api::PaymentMethodsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Product Categories`.
     pub fn product_categories(&self) -> api::ProductCategoriesApi {
         api::ProductCategoriesApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Product Discounts`.
     pub fn product_discounts(&self) -> api::ProductDiscountsApi {
         api::ProductDiscountsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Product Interest Bundles`.
     pub fn product_interest_bundles(&self) -> api::ProductInterestBundlesApi {
         api::ProductInterestBundlesApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Products`.
     pub fn products(&self) -> api::ProductsApi {
         api::ProductsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Referral`.
     pub fn referral(&self) -> api::ReferralApi {
         api::ReferralApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Reporting`.
     pub fn reporting(&self) -> api::ReportingApi {
         api::ReportingApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Sales`.
     pub fn sales(&self) -> api::SalesApi {
         api::SalesApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Settings`.
     pub fn settings(&self) -> api::SettingsApi {
         api::SettingsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Shipping`.
     pub fn shipping(&self) -> api::ShippingApi {
         api::ShippingApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Shipping Discounts`.
     pub fn shipping_discounts(&self) -> api::ShippingDiscountsApi {
         api::ShippingDiscountsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Subscription Plans`.
     pub fn subscription_plans(&self) -> api::SubscriptionPlansApi {
         api::SubscriptionPlansApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Subscriptions`.
     pub fn subscriptions(&self) -> api::SubscriptionsApi {
         api::SubscriptionsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Tags`.
     pub fn tags(&self) -> api::TagsApi {
         api::TagsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Task`.
     pub fn task(&self) -> api::TaskApi {
         api::TaskApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `User Groups`.
     pub fn user_groups(&self) -> api::UserGroupsApi {
         api::UserGroupsApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Users`.
     pub fn users(&self) -> api::UsersApi {
         api::UsersApi {
             client: self.clone(),
         }
     }
+
     /// Operations tagged `Webforms`.
     pub fn webforms(&self) -> api::WebformsApi {
         api::WebformsApi {
@@ -625,6 +677,7 @@ impl Client {
         }
     }
 }
+
 impl From<runtime::Transport> for Client {
     fn from(transport: runtime::Transport) -> Self {
         Client { transport }

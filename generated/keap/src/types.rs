@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Request to achieve a goal in an automation. You must provide EITHER (integration + call_name) OR (automation_id + goal_id), along with contact_id.
 ///
 /// Spec: `/components/schemas/AchieveGoalRequest`
@@ -44,6 +45,7 @@ pub struct AchieveGoalRequest {
     )]
     pub integration: Option<String>,
 }
+
 impl AchieveGoalRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(contact_id: impl Into<i64>) -> Self {
@@ -56,6 +58,7 @@ impl AchieveGoalRequest {
         }
     }
 }
+
 /// Response containing the results of achieving a goal
 ///
 /// Spec: `/components/schemas/AchieveGoalResponse`
@@ -69,6 +72,7 @@ pub struct AchieveGoalResponse {
     )]
     pub results: Option<Vec<GoalEventResultDto>>,
 }
+
 /// Spec: `/components/schemas/AchieveIntegrationsWordPressOptInOptionGoalRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AchieveIntegrationsWordPressOptInOptionGoalRequest {
@@ -80,12 +84,14 @@ pub struct AchieveIntegrationsWordPressOptInOptionGoalRequest {
     )]
     pub contact_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/AchieveWordPressOptInGoalResult`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AchieveWordPressOptInGoalResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub successful: Option<bool>,
 }
+
 /// Spec: `/components/schemas/AddContactsToSequenceRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddContactsToSequenceRequest {
@@ -93,6 +99,7 @@ pub struct AddContactsToSequenceRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
+
 impl AddContactsToSequenceRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(contact_ids: impl Into<Vec<String>>) -> Self {
@@ -101,6 +108,7 @@ impl AddContactsToSequenceRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/AddContactsToSequenceResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddContactsToSequenceResponse {
@@ -113,6 +121,7 @@ pub struct AddContactsToSequenceResponse {
         >,
     >,
 }
+
 /// Spec: `/components/schemas/AddContactsToSequenceResponse/properties/add_to_sequence_results/additionalProperties`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AddContactsToSequenceResponseAddToSequenceResultsValue {
@@ -128,6 +137,7 @@ pub enum AddContactsToSequenceResponseAddToSequenceResultsValue {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl AddContactsToSequenceResponseAddToSequenceResultsValue {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -170,6 +180,7 @@ pub struct AddProductInterestRequest {
     )]
     pub type_: AddProductInterestRequestType,
 }
+
 impl AddProductInterestRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -186,6 +197,7 @@ impl AddProductInterestRequest {
         }
     }
 }
+
 /// The product interest type.
 ///
 /// Spec: `/components/schemas/AddProductInterestRequest/properties/type`
@@ -199,6 +211,7 @@ pub enum AddProductInterestRequestType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl AddProductInterestRequestType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -214,6 +227,7 @@ pub struct AddToAutomationSequenceRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
+
 impl AddToAutomationSequenceRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(contact_ids: impl Into<Vec<String>>) -> Self {
@@ -222,6 +236,7 @@ impl AddToAutomationSequenceRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/AddToAutomationSequenceResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddToAutomationSequenceResponse {
@@ -234,6 +249,7 @@ pub struct AddToAutomationSequenceResponse {
         >,
     >,
 }
+
 /// Spec: `/components/schemas/AddToAutomationSequenceResponse/properties/add_to_automation_sequence_results/additionalProperties`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
@@ -249,6 +265,7 @@ pub enum AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -342,6 +359,7 @@ pub struct Address {
     )]
     pub zip_four: Option<String>,
 }
+
 /// Address type field
 ///
 /// Spec: `/components/schemas/Address/properties/field`
@@ -359,6 +377,7 @@ pub enum AddressField {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl AddressField {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -447,6 +466,7 @@ pub struct AddressInformation {
     )]
     pub zip_four: Option<String>,
 }
+
 /// Spec: `/components/schemas/AddressRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressRequest {
@@ -493,6 +513,7 @@ pub struct AddressRequest {
     )]
     pub region_code: Option<String>,
 }
+
 /// Address type field
 ///
 /// Spec: `/components/schemas/AddressRequest/properties/field`
@@ -510,6 +531,7 @@ pub enum AddressRequestField {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl AddressRequestField {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -530,6 +552,7 @@ pub struct AffiliateAddToProgramRequest {
     )]
     pub affiliate_program_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/AffiliateCommission`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateCommission {
@@ -604,6 +627,7 @@ pub struct AffiliateCommission {
     )]
     pub time_earned: Option<String>,
 }
+
 /// Spec: `/components/schemas/AffiliateCommissionEarned`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateCommissionEarned {
@@ -622,6 +646,7 @@ pub struct AffiliateCommissionEarned {
     )]
     pub view_ledger_url: Option<String>,
 }
+
 /// Spec: `/components/schemas/AffiliateCommissionProgramResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateCommissionProgramResponse {
@@ -654,6 +679,7 @@ pub struct AffiliateCommissionProgramResponse {
     )]
     pub priority: Option<i32>,
 }
+
 /// Spec: `/components/schemas/AffiliateLink`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateLink {
@@ -725,6 +751,7 @@ pub struct AffiliateLink {
     )]
     pub website_address: Option<String>,
 }
+
 /// Spec: `/components/schemas/AffiliateProgramResource`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateProgramResource {
@@ -795,6 +822,7 @@ pub struct AffiliateProgramResource {
     )]
     pub url: Option<String>,
 }
+
 /// The type of resource
 ///
 /// Spec: `/components/schemas/AffiliateProgramResource/properties/type`
@@ -810,6 +838,7 @@ pub enum AffiliateProgramResourceType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl AffiliateProgramResourceType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -861,6 +890,7 @@ pub struct AffiliateProgramV2 {
     )]
     pub priority: Option<String>,
 }
+
 /// Spec: `/components/schemas/AffiliateRemoveFromProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateRemoveFromProgramRequest {
@@ -871,6 +901,7 @@ pub struct AffiliateRemoveFromProgramRequest {
     )]
     pub affiliate_program_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/AffiliateSummaryRecord`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffiliateSummaryRecord {
@@ -901,6 +932,7 @@ pub struct AffiliateSummaryRecord {
     )]
     pub clawbacks: Option<f64>,
 }
+
 /// Spec: `/components/schemas/ApplicationCompany`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationCompany {
@@ -983,6 +1015,7 @@ pub struct ApplicationCompany {
     )]
     pub zip: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliate`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAffiliate {
@@ -1005,6 +1038,7 @@ pub struct ApplicationConfigurationModuleAffiliate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub use_referral_history_if_no_tracking_cookie: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliateCommission`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAffiliateCommission {
@@ -1027,6 +1061,7 @@ pub struct ApplicationConfigurationModuleAffiliateCommission {
     )]
     pub participant_types: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleApplication`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleApplication {
@@ -1047,6 +1082,7 @@ pub struct ApplicationConfigurationModuleApplication {
     )]
     pub time_zone: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAppointment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleAppointment {
@@ -1059,6 +1095,7 @@ pub struct ApplicationConfigurationModuleAppointment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleContact`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleContact {
@@ -1103,6 +1140,7 @@ pub struct ApplicationConfigurationModuleContact {
     )]
     pub title_types: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleContactAddressLabels`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleContactAddressLabels {
@@ -1125,6 +1163,7 @@ pub struct ApplicationConfigurationModuleContactAddressLabels {
     )]
     pub line_3: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleEcommerce`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleEcommerce {
@@ -1195,6 +1234,7 @@ pub struct ApplicationConfigurationModuleEcommerce {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_inventory: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleEmail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleEmail {
@@ -1225,12 +1265,14 @@ pub struct ApplicationConfigurationModuleEmail {
     )]
     pub whitelisted_domains: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleForms`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleForms {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spam_filters_enabled: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleFulfillment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleFulfillment {
@@ -1247,6 +1289,7 @@ pub struct ApplicationConfigurationModuleFulfillment {
     )]
     pub default_message_to: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleInvoice`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleInvoice {
@@ -1257,6 +1300,7 @@ pub struct ApplicationConfigurationModuleInvoice {
     )]
     pub tax_label: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleNote`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleNote {
@@ -1269,6 +1313,7 @@ pub struct ApplicationConfigurationModuleNote {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunity`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunity {
@@ -1281,6 +1326,7 @@ pub struct ApplicationConfigurationModuleOpportunity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub states: Option<ApplicationConfigurationModuleOpportunityStates>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStates`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStates {
@@ -1291,6 +1337,7 @@ pub struct ApplicationConfigurationModuleOpportunityStates {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub win: Option<ApplicationConfigurationModuleOpportunityStatesWin>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesActive`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesActive {
@@ -1301,6 +1348,7 @@ pub struct ApplicationConfigurationModuleOpportunityStatesActive {
     )]
     pub stages: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesLoss`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesLoss {
@@ -1317,6 +1365,7 @@ pub struct ApplicationConfigurationModuleOpportunityStatesLoss {
     )]
     pub stage: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesWin`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleOpportunityStatesWin {
@@ -1333,6 +1382,7 @@ pub struct ApplicationConfigurationModuleOpportunityStatesWin {
     )]
     pub stage: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleTask`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleTask {
@@ -1345,6 +1395,7 @@ pub struct ApplicationConfigurationModuleTask {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ApplicationConfigurationModuleTemplate`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationConfigurationModuleTemplate {
@@ -1361,12 +1412,14 @@ pub struct ApplicationConfigurationModuleTemplate {
     )]
     pub default_user_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/ApplicationFeaturesEnabled`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplicationFeaturesEnabled {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marketing: Option<bool>,
 }
+
 /// Tag with application timestamp
 ///
 /// Spec: `/components/schemas/AppliedTag`
@@ -1379,6 +1432,7 @@ pub struct AppliedTag {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<Tag>,
 }
+
 /// RestApplyCommissionRequest
 ///
 /// Spec: `/components/schemas/ApplyCommissionRequest`
@@ -1415,6 +1469,7 @@ pub struct ApplyCommissionRequest {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub payout_type: ApplyCommissionRequestPayoutType,
 }
+
 impl ApplyCommissionRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -1431,6 +1486,7 @@ impl ApplyCommissionRequest {
         }
     }
 }
+
 /// The payout type
 ///
 /// Spec: `/components/schemas/ApplyCommissionRequest/properties/payout_type`
@@ -1444,6 +1500,7 @@ pub enum ApplyCommissionRequestPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ApplyCommissionRequestPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -1459,6 +1516,7 @@ pub struct ApplyRemoveTagRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
+
 impl ApplyRemoveTagRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(contact_ids: impl Into<Vec<String>>) -> Self {
@@ -1467,12 +1525,14 @@ impl ApplyRemoveTagRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/ApplyTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyTagsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<std::collections::BTreeMap<String, String>>,
 }
+
 /// Request to assign categories to automations
 ///
 /// Spec: `/components/schemas/AssignAutomationCategoryRequest`
@@ -1496,12 +1556,14 @@ pub struct AssignAutomationCategoryRequest {
     )]
     pub category_ids: Option<Vec<String>>,
 }
+
 /// Spec: `/components/schemas/AssignProductsRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignProductsRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub product_ids: Vec<String>,
 }
+
 impl AssignProductsRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(product_ids: impl Into<Vec<String>>) -> Self {
@@ -1510,6 +1572,7 @@ impl AssignProductsRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/AssignedProducts`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignedProducts {
@@ -1528,6 +1591,7 @@ pub struct AssignedProducts {
     )]
     pub product_ids: Option<Vec<String>>,
 }
+
 /// Spec: `/components/schemas/Automation`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Automation {
@@ -1593,6 +1657,7 @@ pub struct Automation {
     )]
     pub title: Option<String>,
 }
+
 /// An automation category
 ///
 /// Spec: `/components/schemas/AutomationCategory`
@@ -1620,6 +1685,7 @@ pub struct AutomationCategory {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/AutomationLockStatus`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AutomationLockStatus {
@@ -1648,6 +1714,7 @@ pub struct AutomationLockStatus {
     )]
     pub user_name: Option<String>,
 }
+
 /// The publication status of the automation
 ///
 /// Spec: `/components/schemas/Automation/properties/status`
@@ -1661,6 +1728,7 @@ pub enum AutomationStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl AutomationStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -1687,6 +1755,7 @@ pub struct BasicCompany {
     )]
     pub id: Option<String>,
 }
+
 /// Spec: `/components/schemas/BasicContact`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicContact {
@@ -1715,6 +1784,7 @@ pub struct BasicContact {
     )]
     pub id: Option<String>,
 }
+
 /// Spec: `/components/schemas/BasicUser`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BasicUser {
@@ -1747,6 +1817,7 @@ pub struct BasicUser {
     )]
     pub id: Option<String>,
 }
+
 /// Request to unpublish multiple automations at once
 ///
 /// Spec: `/components/schemas/BatchUnpublishAutomationRequest`
@@ -1763,6 +1834,7 @@ pub struct BatchUnpublishAutomationRequest {
     )]
     pub unpublished_form_message: Option<String>,
 }
+
 impl BatchUnpublishAutomationRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(automation_ids: impl Into<Vec<String>>) -> Self {
@@ -1772,6 +1844,7 @@ impl BatchUnpublishAutomationRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/BusinessProfileAddressRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessProfileAddressRequest {
@@ -1791,6 +1864,7 @@ pub struct BusinessProfileAddressRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub region: String,
 }
+
 impl BusinessProfileAddressRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -1811,6 +1885,7 @@ impl BusinessProfileAddressRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/BusinessProfileAddressResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessProfileAddressResponse {
@@ -1854,6 +1929,7 @@ pub struct BusinessProfileAddressResponse {
     )]
     pub region: Option<String>,
 }
+
 /// Spec: `/components/schemas/Campaign`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Campaign {
@@ -1926,6 +2002,7 @@ pub struct Campaign {
     )]
     pub time_zone: Option<String>,
 }
+
 /// Spec: `/components/schemas/CancelSubscriptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CancelSubscriptionRequest {
@@ -1937,6 +2014,7 @@ pub struct CancelSubscriptionRequest {
     )]
     pub reason: Option<String>,
 }
+
 /// Spec: `/components/schemas/CardInfo`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CardInfo {
@@ -1977,6 +2055,7 @@ pub struct CardInfo {
     )]
     pub last_four: Option<String>,
 }
+
 /// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
 ///
 /// Spec: `/components/schemas/CardInfo/properties/card_type`
@@ -1994,6 +2073,7 @@ pub enum CardInfoCardType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CardInfoCardType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -2053,6 +2133,7 @@ pub struct CategoryDiscount {
     )]
     pub product_categories: Option<Vec<String>>,
 }
+
 /// Spec: `/components/schemas/CategoryDiscountCriteriaRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDiscountCriteriaRequest {
@@ -2073,6 +2154,7 @@ pub struct CategoryDiscountCriteriaRequest {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CategoryDiscountCriteriaRequestType>,
 }
+
 /// Type of criteria: DATE_RANGE or PROMO_CODE
 ///
 /// Spec: `/components/schemas/CategoryDiscountCriteriaRequest/properties/type`
@@ -2086,6 +2168,7 @@ pub enum CategoryDiscountCriteriaRequestType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CategoryDiscountCriteriaRequestType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -2121,6 +2204,7 @@ pub struct CategoryDiscountCriteriaResponse {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CategoryDiscountCriteriaResponseType>,
 }
+
 /// Type of criteria: DATE_RANGE or PROMO_CODE
 ///
 /// Spec: `/components/schemas/CategoryDiscountCriteriaResponse/properties/type`
@@ -2134,6 +2218,7 @@ pub enum CategoryDiscountCriteriaResponseType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CategoryDiscountCriteriaResponseType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -2149,12 +2234,14 @@ pub struct CategoryReference {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
 }
+
 impl CategoryReference {
     /// A value with the required fields set and the others empty.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
 }
+
 /// Spec: `/components/schemas/CheckListItemDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CheckListItemDetails {
@@ -2187,6 +2274,7 @@ pub struct CheckListItemDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ChecklistItem`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChecklistItem {
@@ -2215,6 +2303,7 @@ pub struct ChecklistItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
+
 /// Spec: `/components/schemas/CommissionItem`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommissionItem {
@@ -2247,6 +2336,7 @@ pub struct CommissionItem {
     )]
     pub sale_percent: Option<f64>,
 }
+
 /// Spec: `/components/schemas/CommissionItemRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommissionItemRequest {
@@ -2279,6 +2369,7 @@ pub struct CommissionItemRequest {
     )]
     pub sale_percent: Option<String>,
 }
+
 /// Spec: `/components/schemas/Company`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Company {
@@ -2464,6 +2555,7 @@ pub struct Company {
     )]
     pub website: Option<String>,
 }
+
 /// Spec: `/components/schemas/Contact`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Contact {
@@ -2702,6 +2794,7 @@ pub struct Contact {
     )]
     pub website: Option<String>,
 }
+
 /// Spec: `/components/schemas/ContactLink`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContactLink {
@@ -2734,6 +2827,7 @@ pub struct ContactLink {
     )]
     pub link_type_name: Option<String>,
 }
+
 /// Spec: `/components/schemas/ContactLinkType`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContactLinkType {
@@ -2762,6 +2856,7 @@ pub struct ContactLinkType {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/Contact/properties/source_type`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ContactSourceType {
@@ -2793,6 +2888,7 @@ pub enum ContactSourceType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ContactSourceType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -2869,6 +2965,7 @@ pub struct ContactUtmResponse {
     )]
     pub utm_term: Option<String>,
 }
+
 /// Spec: `/components/schemas/Country`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Country {
@@ -2881,6 +2978,7 @@ pub struct Country {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/CountryCodes`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CountryCodes {
@@ -2897,6 +2995,7 @@ pub struct CountryCodes {
     )]
     pub alpha3: Option<String>,
 }
+
 /// Spec: `/components/schemas/CreateAffiliateRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAffiliateRequest {
@@ -2955,6 +3054,7 @@ pub struct CreateAffiliateRequest {
     )]
     pub track_leads_days: Option<i32>,
 }
+
 impl CreateAffiliateRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(code: impl Into<String>, contact_id: impl Into<String>) -> Self {
@@ -2972,6 +3072,7 @@ impl CreateAffiliateRequest {
         }
     }
 }
+
 /// The Affiliate Status
 ///
 /// Spec: `/components/schemas/CreateAffiliateRequest/properties/status`
@@ -2985,6 +3086,7 @@ pub enum CreateAffiliateRequestStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateAffiliateRequestStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -3002,12 +3104,14 @@ pub struct CreateAutomationCategoryRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
+
 impl CreateAutomationCategoryRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
 }
+
 /// Spec: `/components/schemas/CreateCategoryDiscountCriteria`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCategoryDiscountCriteria {
@@ -3028,6 +3132,7 @@ pub struct CreateCategoryDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateCategoryDiscountCriteriaType>,
 }
+
 /// Type of criteria: DATE_RANGE or PROMO_CODE
 ///
 /// Spec: `/components/schemas/CreateCategoryDiscountCriteria/properties/type`
@@ -3041,6 +3146,7 @@ pub enum CreateCategoryDiscountCriteriaType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateCategoryDiscountCriteriaType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -3079,6 +3185,7 @@ pub struct CreateCategoryDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub product_category_ids: Vec<String>,
 }
+
 impl CreateCategoryDiscountRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -3097,6 +3204,7 @@ impl CreateCategoryDiscountRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateCommissionProgramRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCommissionProgramRequest {
@@ -3114,6 +3222,7 @@ pub struct CreateCommissionProgramRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub priority: i32,
 }
+
 impl CreateCommissionProgramRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>, priority: impl Into<i32>) -> Self {
@@ -3124,6 +3233,7 @@ impl CreateCommissionProgramRequest {
         }
     }
 }
+
 /// company
 ///
 /// Spec: `/components/schemas/CreateCompanyRequest`
@@ -3270,6 +3380,7 @@ pub struct CreateCompanyRequest {
     )]
     pub website: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1contacts/post/parameters/1/schema`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateContactDuplicateOption {
@@ -3283,6 +3394,7 @@ pub enum CreateContactDuplicateOption {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateContactDuplicateOption {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -3310,6 +3422,7 @@ pub struct CreateContactLinkTypeRequest {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/CreateContactUtmPropertiesRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContactUtmPropertiesRequest {
@@ -3352,6 +3465,7 @@ pub struct CreateContactUtmPropertiesRequest {
     )]
     pub utm_term: Option<String>,
 }
+
 impl CreateContactUtmPropertiesRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(keap_source_id: impl Into<String>) -> Self {
@@ -3365,6 +3479,7 @@ impl CreateContactUtmPropertiesRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateCustomFieldGroupRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldGroupRequest {
@@ -3381,6 +3496,7 @@ pub struct CreateCustomFieldGroupRequest {
     )]
     pub tab_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/CreateCustomFieldOptionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldOptionRequest {
@@ -3391,6 +3507,7 @@ pub struct CreateCustomFieldOptionRequest {
     )]
     pub label: Option<String>,
 }
+
 /// Spec: `/components/schemas/CreateCustomFieldRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldRequest {
@@ -3419,6 +3536,7 @@ pub struct CreateCustomFieldRequest {
     )]
     pub user_group_id: Option<String>,
 }
+
 impl CreateCustomFieldRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -3434,6 +3552,7 @@ impl CreateCustomFieldRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateCustomFieldRequest/properties/field_type`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateCustomFieldRequestFieldType {
@@ -3489,6 +3608,7 @@ pub enum CreateCustomFieldRequestFieldType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateCustomFieldRequestFieldType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -3525,6 +3645,7 @@ pub struct CreateCustomFieldResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_field: Option<CustomFieldMetaData>,
 }
+
 /// Spec: `/components/schemas/CreateCustomFieldTabRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomFieldTabRequest {
@@ -3535,6 +3656,7 @@ pub struct CreateCustomFieldTabRequest {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/CreateDefaultCommissionProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateDefaultCommissionProgramRequest {
@@ -3569,6 +3691,7 @@ pub struct CreateDefaultCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/CreateDefaultCommissionProgramRequest/properties/payout_type`
@@ -3582,6 +3705,7 @@ pub enum CreateDefaultCommissionProgramRequestPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateDefaultCommissionProgramRequestPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -3691,6 +3815,7 @@ pub struct CreateEmailSentRequest {
     )]
     pub subject: Option<String>,
 }
+
 impl CreateEmailSentRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(sent_to_address: impl Into<String>) -> Self {
@@ -3715,6 +3840,7 @@ impl CreateEmailSentRequest {
         }
     }
 }
+
 /// Provider that sent the email, defaults to UNKNOWN
 ///
 /// Spec: `/components/schemas/CreateEmailSentRequest/properties/original_provider`
@@ -3732,6 +3858,7 @@ pub enum CreateEmailSentRequestOriginalProvider {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateEmailSentRequestOriginalProvider {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -3751,12 +3878,14 @@ pub struct CreateEmailsSentRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub emails: Vec<CreateEmailSentRequest>,
 }
+
 impl CreateEmailsSentRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(emails: impl Into<Vec<CreateEmailSentRequest>>) -> Self {
         Self { emails: emails.into() }
     }
 }
+
 /// Spec: `/components/schemas/CreateFreeTrialDiscountCriteria`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFreeTrialDiscountCriteria {
@@ -3822,6 +3951,7 @@ pub struct CreateFreeTrialDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateFreeTrialDiscountCriteriaType>,
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/CreateFreeTrialDiscountCriteria/properties/operator`
@@ -3835,6 +3965,7 @@ pub enum CreateFreeTrialDiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateFreeTrialDiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -3862,6 +3993,7 @@ pub enum CreateFreeTrialDiscountCriteriaType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateFreeTrialDiscountCriteriaType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -3907,6 +4039,7 @@ pub struct CreateFreeTrialDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub subscription_plan_id: String,
 }
+
 impl CreateFreeTrialDiscountRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -3923,6 +4056,7 @@ impl CreateFreeTrialDiscountRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateIntegrationsWordPressOptInOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateIntegrationsWordPressOptInOption {
@@ -3941,6 +4075,7 @@ pub struct CreateIntegrationsWordPressOptInOption {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/CreateLeadSourceExpenseRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLeadSourceExpenseRequest {
@@ -3965,6 +4100,7 @@ pub struct CreateLeadSourceExpenseRequest {
     )]
     pub title: Option<String>,
 }
+
 impl CreateLeadSourceExpenseRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(amount: impl Into<i64>) -> Self {
@@ -3976,6 +4112,7 @@ impl CreateLeadSourceExpenseRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateLeadSourceRecurringExpenseRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLeadSourceRecurringExpenseRequest {
@@ -4003,6 +4140,7 @@ pub struct CreateLeadSourceRecurringExpenseRequest {
     )]
     pub title: Option<String>,
 }
+
 impl CreateLeadSourceRecurringExpenseRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(amount: impl Into<i64>) -> Self {
@@ -4015,6 +4153,7 @@ impl CreateLeadSourceRecurringExpenseRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateLeadSourceRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLeadSourceRequest {
@@ -4070,6 +4209,7 @@ pub struct CreateLeadSourceRequest {
     )]
     pub vendor: Option<String>,
 }
+
 /// The status of the lead source
 ///
 /// Spec: `/components/schemas/CreateLeadSourceRequest/properties/status`
@@ -4083,6 +4223,7 @@ pub enum CreateLeadSourceRequestStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateLeadSourceRequestStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4130,6 +4271,7 @@ pub struct CreateNoteRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub user_id: String,
 }
+
 impl CreateNoteRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(user_id: impl Into<String>) -> Self {
@@ -4143,6 +4285,7 @@ impl CreateNoteRequest {
         }
     }
 }
+
 /// Spec: `/paths/~1rest~1v2~1opportunities/post/parameters/0/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateOpportunityFieldsItem {
@@ -4168,6 +4311,7 @@ pub enum CreateOpportunityFieldsItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateOpportunityFieldsItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4255,6 +4399,7 @@ pub struct CreateOpportunityRequest {
     )]
     pub user_id: Option<String>,
 }
+
 impl CreateOpportunityRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -4279,6 +4424,7 @@ impl CreateOpportunityRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateOpportunityStageChecklistItem`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOpportunityStageChecklistItem {
@@ -4290,6 +4436,7 @@ pub struct CreateOpportunityStageChecklistItem {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub required: bool,
 }
+
 impl CreateOpportunityStageChecklistItem {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -4304,6 +4451,7 @@ impl CreateOpportunityStageChecklistItem {
         }
     }
 }
+
 /// opportunity
 ///
 /// Spec: `/components/schemas/CreateOpportunityStageRequest`
@@ -4324,6 +4472,7 @@ pub struct CreateOpportunityStageRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub target_number_days: i32,
 }
+
 impl CreateOpportunityStageRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -4341,6 +4490,7 @@ impl CreateOpportunityStageRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateOrUpdateAffiliateLinkRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrUpdateAffiliateLinkRequest {
@@ -4368,6 +4518,7 @@ pub struct CreateOrUpdateAffiliateLinkRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub website_address: String,
 }
+
 impl CreateOrUpdateAffiliateLinkRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -4384,6 +4535,7 @@ impl CreateOrUpdateAffiliateLinkRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateOrderItemRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrderItemRequest {
@@ -4450,6 +4602,7 @@ pub struct CreateOrderItemRequest {
     )]
     pub subscription_plan_id: Option<String>,
 }
+
 impl CreateOrderItemRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(quantity: impl Into<i32>) -> Self {
@@ -4467,6 +4620,7 @@ impl CreateOrderItemRequest {
         }
     }
 }
+
 /// The type of this order item. Will default to \[PRODUCT\] if omitted.
 ///
 /// Spec: `/components/schemas/CreateOrderItemRequest/properties/item_type`
@@ -4502,6 +4656,7 @@ pub enum CreateOrderItemRequestItemType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateOrderItemRequestItemType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4586,6 +4741,7 @@ pub struct CreateOrderTotalDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateOrderTotalDiscountCriteriaType>,
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/CreateOrderTotalDiscountCriteria/properties/operator`
@@ -4599,6 +4755,7 @@ pub enum CreateOrderTotalDiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateOrderTotalDiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4626,6 +4783,7 @@ pub enum CreateOrderTotalDiscountCriteriaType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateOrderTotalDiscountCriteriaType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4670,6 +4828,7 @@ pub struct CreateOrderTotalDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
+
 impl CreateOrderTotalDiscountRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -4688,6 +4847,7 @@ impl CreateOrderTotalDiscountRequest {
         }
     }
 }
+
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
 ///
 /// Spec: `/components/schemas/CreateOrderTotalDiscountRequest/properties/discount_strategy`
@@ -4701,6 +4861,7 @@ pub enum CreateOrderTotalDiscountRequestDiscountStrategy {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateOrderTotalDiscountRequestDiscountStrategy {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Gross, "GROSS"), (Self::Net, "NET")];
@@ -4719,6 +4880,7 @@ pub enum CreateOrderTotalDiscountRequestDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateOrderTotalDiscountRequestDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4737,6 +4899,7 @@ pub struct CreatePaymentMethodConfigRequest {
     )]
     pub contact_id: Option<String>,
 }
+
 /// productCategory
 ///
 /// Spec: `/components/schemas/CreateProductCategoryRequest`
@@ -4760,6 +4923,7 @@ pub struct CreateProductCategoryRequest {
     )]
     pub parent_category_id: Option<String>,
 }
+
 impl CreateProductCategoryRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>) -> Self {
@@ -4770,6 +4934,7 @@ impl CreateProductCategoryRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateProductCommissionProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductCommissionProgramRequest {
@@ -4811,6 +4976,7 @@ pub struct CreateProductCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/CreateProductCommissionProgramRequest/properties/payout_type`
@@ -4824,6 +4990,7 @@ pub enum CreateProductCommissionProgramRequestPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProductCommissionProgramRequestPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4897,6 +5064,7 @@ pub struct CreateProductDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateProductDiscountCriteriaType>,
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/CreateProductDiscountCriteria/properties/operator`
@@ -4910,6 +5078,7 @@ pub enum CreateProductDiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProductDiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4937,6 +5106,7 @@ pub enum CreateProductDiscountCriteriaType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProductDiscountCriteriaType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -4981,6 +5151,7 @@ pub struct CreateProductDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub product_id: String,
 }
+
 impl CreateProductDiscountRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -5000,6 +5171,7 @@ impl CreateProductDiscountRequest {
         }
     }
 }
+
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
 ///
 /// Spec: `/components/schemas/CreateProductDiscountRequest/properties/discount_type`
@@ -5013,6 +5185,7 @@ pub enum CreateProductDiscountRequestDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProductDiscountRequestDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5031,6 +5204,7 @@ pub struct CreateProductInterestBundleRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
+
 impl CreateProductInterestBundleRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
@@ -5040,6 +5214,7 @@ impl CreateProductInterestBundleRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateProductOptionListOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductOptionListOption {
@@ -5072,6 +5247,7 @@ pub struct CreateProductOptionListOption {
     )]
     pub price_adjustment: Option<f64>,
 }
+
 /// Spec: `/components/schemas/CreateProductOptionRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProductOptionRequest {
@@ -5106,6 +5282,7 @@ pub struct CreateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_rules: Option<CreateProductOptionTextOption>,
 }
+
 impl CreateProductOptionRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(option_type: impl Into<CreateProductOptionRequestOptionType>) -> Self {
@@ -5119,6 +5296,7 @@ impl CreateProductOptionRequest {
         }
     }
 }
+
 /// The type of option. Possible valid values are LIST and TEXT.
 ///
 /// Spec: `/components/schemas/CreateProductOptionRequest/properties/option_type`
@@ -5132,6 +5310,7 @@ pub enum CreateProductOptionRequestOptionType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProductOptionRequestOptionType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::List, "LIST"), (Self::Text, "TEXT")];
@@ -5174,6 +5353,7 @@ pub struct CreateProductOptionTextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<CreateProductOptionTextOptionOnlyStartsWith>,
 }
+
 /// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
 ///
 /// Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_contains`
@@ -5191,6 +5371,7 @@ pub enum CreateProductOptionTextOptionOnlyContains {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProductOptionTextOptionOnlyContains {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5218,6 +5399,7 @@ pub enum CreateProductOptionTextOptionOnlyEndsWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProductOptionTextOptionOnlyEndsWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5245,6 +5427,7 @@ pub enum CreateProductOptionTextOptionOnlyStartsWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProductOptionTextOptionOnlyStartsWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5338,6 +5521,7 @@ pub struct CreateProductRequestDetail {
     )]
     pub weight: Option<f64>,
 }
+
 impl CreateProductRequestDetail {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -5369,6 +5553,7 @@ impl CreateProductRequestDetail {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateProgramResourceRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProgramResourceRequest {
@@ -5428,6 +5613,7 @@ pub struct CreateProgramResourceRequest {
     )]
     pub url: Option<String>,
 }
+
 impl CreateProgramResourceRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -5448,6 +5634,7 @@ impl CreateProgramResourceRequest {
         }
     }
 }
+
 /// The type of resource
 ///
 /// Spec: `/components/schemas/CreateProgramResourceRequest/properties/type`
@@ -5463,6 +5650,7 @@ pub enum CreateProgramResourceRequestType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateProgramResourceRequestType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5516,6 +5704,7 @@ pub struct CreateReferralRequest {
     )]
     pub source: Option<String>,
 }
+
 impl CreateReferralRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(contact_id: impl Into<String>) -> Self {
@@ -5531,6 +5720,7 @@ impl CreateReferralRequest {
         }
     }
 }
+
 /// The referral type.
 ///
 /// Spec: `/components/schemas/CreateReferralRequest/properties/referral_type`
@@ -5546,6 +5736,7 @@ pub enum CreateReferralRequestReferralType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateReferralRequestReferralType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5620,6 +5811,7 @@ pub struct CreateShippingDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateShippingDiscountCriteriaType>,
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/CreateShippingDiscountCriteria/properties/operator`
@@ -5633,6 +5825,7 @@ pub enum CreateShippingDiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateShippingDiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5660,6 +5853,7 @@ pub enum CreateShippingDiscountCriteriaType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateShippingDiscountCriteriaType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5698,6 +5892,7 @@ pub struct CreateShippingDiscountRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
+
 impl CreateShippingDiscountRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -5714,6 +5909,7 @@ impl CreateShippingDiscountRequest {
         }
     }
 }
+
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
 ///
 /// Spec: `/components/schemas/CreateShippingDiscountRequest/properties/discount_type`
@@ -5727,6 +5923,7 @@ pub enum CreateShippingDiscountRequestDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateShippingDiscountRequestDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5776,6 +5973,7 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/CreateSubscriptionCommissionProgramRequest/properties/payout_type`
@@ -5789,6 +5987,7 @@ pub enum CreateSubscriptionCommissionProgramRequestPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateSubscriptionCommissionProgramRequestPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5834,6 +6033,7 @@ pub struct CreateSubscriptionPlanRequest {
     )]
     pub total_cycles: Option<i32>,
 }
+
 impl CreateSubscriptionPlanRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -5851,6 +6051,7 @@ impl CreateSubscriptionPlanRequest {
         }
     }
 }
+
 /// The cycle type of the subscription plan.
 ///
 /// Spec: `/components/schemas/CreateSubscriptionPlanRequest/properties/cycle_type`
@@ -5868,6 +6069,7 @@ pub enum CreateSubscriptionPlanRequestCycleType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateSubscriptionPlanRequestCycleType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -5983,6 +6185,7 @@ pub struct CreateSubscriptionRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub subscription_plan_id: String,
 }
+
 impl CreateSubscriptionRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -6012,6 +6215,7 @@ impl CreateSubscriptionRequest {
         }
     }
 }
+
 /// task
 ///
 /// Spec: `/components/schemas/CreateTaskRequest`
@@ -6088,6 +6292,7 @@ pub struct CreateTaskRequest {
     )]
     pub type_: Option<String>,
 }
+
 impl CreateTaskRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(assigned_to_user_id: impl Into<String>) -> Self {
@@ -6108,6 +6313,7 @@ impl CreateTaskRequest {
         }
     }
 }
+
 /// Task priority
 ///
 /// Spec: `/components/schemas/CreateTaskRequest/properties/priority`
@@ -6123,6 +6329,7 @@ pub enum CreateTaskRequestPriority {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateTaskRequestPriority {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -6161,6 +6368,7 @@ pub enum CreateTaskRequestRemindTimeMins {
     /// number it holds; the server may refuse it.
     Unknown(i64),
 }
+
 impl CreateTaskRequestRemindTimeMins {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, i64)] = &[
@@ -6365,6 +6573,7 @@ pub struct CreateUpdateContactRequest {
     )]
     pub website: Option<String>,
 }
+
 /// Spec: `/components/schemas/CreateUpdateContactRequest/properties/source_type`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateUpdateContactRequestSourceType {
@@ -6396,6 +6605,7 @@ pub enum CreateUpdateContactRequestSourceType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateUpdateContactRequestSourceType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -6432,6 +6642,7 @@ pub struct CreateUpdateLeadSourceCategoryRequest {
     )]
     pub name: Option<String>,
 }
+
 /// tagCategory
 ///
 /// Spec: `/components/schemas/CreateUpdateTagCategoryRequest`
@@ -6452,6 +6663,7 @@ pub struct CreateUpdateTagCategoryRequest {
     )]
     pub name: Option<String>,
 }
+
 /// tag
 ///
 /// Spec: `/components/schemas/CreateUpdateTagRequest`
@@ -6475,6 +6687,7 @@ pub struct CreateUpdateTagRequest {
     )]
     pub name: Option<String>,
 }
+
 /// task
 ///
 /// Spec: `/components/schemas/CreateUpdateTaskRequest`
@@ -6555,6 +6768,7 @@ pub struct CreateUpdateTaskRequest {
     )]
     pub type_: Option<String>,
 }
+
 /// Task priority
 ///
 /// Spec: `/components/schemas/CreateUpdateTaskRequest/properties/priority`
@@ -6570,6 +6784,7 @@ pub enum CreateUpdateTaskRequestPriority {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateUpdateTaskRequestPriority {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -6608,6 +6823,7 @@ pub enum CreateUpdateTaskRequestRemindTimeMins {
     /// number it holds; the server may refuse it.
     Unknown(i64),
 }
+
 impl CreateUpdateTaskRequestRemindTimeMins {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, i64)] = &[
@@ -6649,6 +6865,7 @@ pub struct CurrencyValue {
     )]
     pub formatted_amount: Option<String>,
 }
+
 /// Spec: `/components/schemas/CurrencyValue_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrencyValueDetail {
@@ -6674,6 +6891,7 @@ pub struct CurrencyValueDetail {
     )]
     pub formatted_amount: Option<String>,
 }
+
 /// Spec: `/components/schemas/CurrencyValue_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrencyValueList {
@@ -6699,6 +6917,7 @@ pub struct CurrencyValueList {
     )]
     pub formatted_amount: Option<String>,
 }
+
 /// Spec: `/components/schemas/CustomField`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomField {
@@ -6711,6 +6930,7 @@ pub struct CustomField {
     )]
     pub id: Option<String>,
 }
+
 /// Spec: `/components/schemas/CustomFieldGroup`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldGroup {
@@ -6741,6 +6961,7 @@ pub struct CustomFieldGroup {
     )]
     pub tab_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/CustomFieldGroup/properties/record_type`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CustomFieldGroupRecordType {
@@ -6762,6 +6983,7 @@ pub enum CustomFieldGroupRecordType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CustomFieldGroupRecordType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -6836,6 +7058,7 @@ pub struct CustomFieldMetaData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldMetaDataRecordType>,
 }
+
 /// The data type of the custom field (e.g. Text, Number, Date, Select)
 ///
 /// Spec: `/components/schemas/CustomFieldMetaData/properties/field_type`
@@ -6893,6 +7116,7 @@ pub enum CustomFieldMetaDataFieldType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CustomFieldMetaDataFieldType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -6946,6 +7170,7 @@ pub enum CustomFieldMetaDataRecordType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CustomFieldMetaDataRecordType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -6975,6 +7200,7 @@ pub struct CustomFieldOption {
     )]
     pub label: Option<String>,
 }
+
 /// Spec: `/components/schemas/CustomFieldTab`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldTab {
@@ -7003,6 +7229,7 @@ pub struct CustomFieldTab {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldTabRecordType>,
 }
+
 /// The record type this tab belongs to (e.g., CONTACT, COMPANY, OPPORTUNITY, REFERRAL_PARTNER, ORDER, SUBSCRIPTION, TASK_NOTE_APPOINTMENT)
 ///
 /// Spec: `/components/schemas/CustomFieldTab/properties/record_type`
@@ -7026,6 +7253,7 @@ pub enum CustomFieldTabRecordType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CustomFieldTabRecordType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7052,6 +7280,7 @@ pub struct CustomFieldValue {
     )]
     pub id: Option<String>,
 }
+
 /// Spec: `/components/schemas/CustomFieldValueObject`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldValueObject {
@@ -7065,6 +7294,7 @@ pub struct CustomFieldValueObject {
     )]
     pub id: Option<String>,
 }
+
 /// Spec: `/components/schemas/DefaultCommission`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DefaultCommission {
@@ -7095,6 +7325,7 @@ pub struct DefaultCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/DefaultCommission/properties/payout_type`
@@ -7108,6 +7339,7 @@ pub enum DefaultCommissionPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl DefaultCommissionPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7125,6 +7357,7 @@ pub struct DeleteEmailsRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub email_ids: Vec<String>,
 }
+
 impl DeleteEmailsRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(email_ids: impl Into<Vec<String>>) -> Self {
@@ -7133,6 +7366,7 @@ impl DeleteEmailsRequest {
         }
     }
 }
+
 /// Response from deleting email records
 ///
 /// Spec: `/components/schemas/DeleteEmailsResponse`
@@ -7142,6 +7376,7 @@ pub struct DeleteEmailsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<std::collections::BTreeMap<String, String>>,
 }
+
 /// Spec: `/components/schemas/DeleteProgramCommissionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteProgramCommissionRequest {
@@ -7152,6 +7387,7 @@ pub struct DeleteProgramCommissionRequest {
     )]
     pub product_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/DeleteSubscriptionPlanCommissionRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteSubscriptionPlanCommissionRequest {
@@ -7168,6 +7404,7 @@ pub struct DeleteSubscriptionPlanCommissionRequest {
     )]
     pub subscription_plan_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/Discount`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Discount {
@@ -7189,6 +7426,7 @@ pub struct Discount {
     )]
     pub special_item_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/DiscountCriteria`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiscountCriteria {
@@ -7261,6 +7499,7 @@ pub struct DiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<DiscountCriteriaType>,
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/DiscountCriteria/properties/operator`
@@ -7274,6 +7513,7 @@ pub enum DiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl DiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7301,6 +7541,7 @@ pub enum DiscountCriteriaType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl DiscountCriteriaType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7325,6 +7566,7 @@ pub enum DiscountDiscountMethod {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl DiscountDiscountMethod {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7358,6 +7600,7 @@ pub struct EmailAddress {
     )]
     pub opt_in_reason: Option<String>,
 }
+
 /// Spec: `/components/schemas/EmailAddress/properties/email_opt_status`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EmailAddressEmailOptStatus {
@@ -7399,6 +7642,7 @@ pub enum EmailAddressEmailOptStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl EmailAddressEmailOptStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7439,6 +7683,7 @@ pub enum EmailAddressField {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl EmailAddressField {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7470,6 +7715,7 @@ pub struct EmailAddressRequest {
     )]
     pub opt_in_reason: Option<String>,
 }
+
 /// Email address slot
 ///
 /// Spec: `/components/schemas/EmailAddressRequest/properties/field`
@@ -7487,6 +7733,7 @@ pub enum EmailAddressRequestField {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl EmailAddressRequestField {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7551,6 +7798,7 @@ pub struct EmailSendRequest {
     )]
     pub user_id: Option<String>,
 }
+
 impl EmailSendRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(contacts: impl Into<Vec<String>>, subject: impl Into<String>) -> Self {
@@ -7566,6 +7814,7 @@ impl EmailSendRequest {
         }
     }
 }
+
 /// An attachment for an email
 ///
 /// Spec: `/components/schemas/EmailSendRequestAttachment`
@@ -7585,6 +7834,7 @@ pub struct EmailSendRequestAttachment {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub file_name: String,
 }
+
 impl EmailSendRequestAttachment {
     /// A value with the required fields set and the others empty.
     pub fn new(file_data: impl Into<String>, file_name: impl Into<String>) -> Self {
@@ -7594,6 +7844,7 @@ impl EmailSendRequestAttachment {
         }
     }
 }
+
 /// Use a template to send an email to a list of contacts
 ///
 /// Spec: `/components/schemas/EmailSendTemplateRequest`
@@ -7616,6 +7867,7 @@ pub struct EmailSendTemplateRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub user_id: String,
 }
+
 impl EmailSendTemplateRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -7631,6 +7883,7 @@ impl EmailSendTemplateRequest {
         }
     }
 }
+
 /// A sent email record
 ///
 /// Spec: `/components/schemas/EmailSent`
@@ -7729,6 +7982,7 @@ pub struct EmailSent {
     )]
     pub subject: Option<String>,
 }
+
 /// Error that occurred when creating an email record
 ///
 /// Spec: `/components/schemas/EmailSentCreateError`
@@ -7745,6 +7999,7 @@ pub struct EmailSentCreateError {
     )]
     pub error_message: Option<String>,
 }
+
 /// The email provider that sent the email
 ///
 /// Spec: `/components/schemas/EmailSent/properties/original_provider`
@@ -7762,6 +8017,7 @@ pub enum EmailSentOriginalProvider {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl EmailSentOriginalProvider {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7884,6 +8140,7 @@ pub struct EmailSentWithContent {
     )]
     pub subject: Option<String>,
 }
+
 /// The email provider that sent the email
 ///
 /// Spec: `/components/schemas/EmailSentWithContent/properties/original_provider`
@@ -7901,6 +8158,7 @@ pub enum EmailSentWithContentOriginalProvider {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl EmailSentWithContentOriginalProvider {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -7997,6 +8255,7 @@ pub struct EmailTemplate {
     )]
     pub to_address: Option<String>,
 }
+
 /// The content type of the email
 ///
 /// Spec: `/components/schemas/EmailTemplate/properties/content_type`
@@ -8012,6 +8271,7 @@ pub enum EmailTemplateContentType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl EmailTemplateContentType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8093,6 +8353,7 @@ pub struct EmailTemplateSummary {
     )]
     pub to_address: Option<String>,
 }
+
 /// The content type of the email
 ///
 /// Spec: `/components/schemas/EmailTemplateSummary/properties/content_type`
@@ -8108,6 +8369,7 @@ pub enum EmailTemplateSummaryContentType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl EmailTemplateSummaryContentType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8137,6 +8399,7 @@ pub struct EmailsSentList {
     )]
     pub errors: Option<Vec<EmailSentCreateError>>,
 }
+
 /// Spec: `/components/schemas/Error`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Error {
@@ -8165,6 +8428,7 @@ pub struct Error {
     )]
     pub status: Option<String>,
 }
+
 /// Spec: `/components/schemas/ErrorDetails`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorDetails {
@@ -8181,6 +8445,7 @@ pub struct ErrorDetails {
     )]
     pub resource: Option<String>,
 }
+
 /// Spec: `/components/schemas/FaxNumber`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FaxNumber {
@@ -8203,6 +8468,7 @@ pub struct FaxNumber {
     )]
     pub type_: Option<String>,
 }
+
 /// Fax number slot
 ///
 /// Spec: `/components/schemas/FaxNumber/properties/field`
@@ -8218,6 +8484,7 @@ pub enum FaxNumberField {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl FaxNumberField {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8288,6 +8555,7 @@ pub struct FileMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_time: Option<crate::runtime::DateTime>,
 }
+
 /// File category
 ///
 /// Spec: `/components/schemas/FileMetadata/properties/category`
@@ -8315,6 +8583,7 @@ pub enum FileMetadataCategory {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl FileMetadataCategory {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8373,6 +8642,7 @@ pub enum FileMetadataFileBoxType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl FileMetadataFileBoxType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8404,12 +8674,14 @@ pub struct FileOperationRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub file_id: String,
 }
+
 impl FileOperationRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into() }
     }
 }
+
 /// Result of a flow being started or stopped
 ///
 /// Spec: `/components/schemas/FlowEventResultDTO`
@@ -8433,6 +8705,7 @@ pub struct FlowEventResultDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
+
 /// Spec: `/components/schemas/FreeTrialDiscount`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FreeTrialDiscount {
@@ -8482,6 +8755,7 @@ pub struct FreeTrialDiscount {
     )]
     pub subscription_plan_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FreeTrialDiscountCriteriaResponse {
@@ -8554,6 +8828,7 @@ pub struct FreeTrialDiscountCriteriaResponse {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<FreeTrialDiscountCriteriaResponseType>,
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse/properties/operator`
@@ -8567,6 +8842,7 @@ pub enum FreeTrialDiscountCriteriaResponseOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl FreeTrialDiscountCriteriaResponseOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8594,6 +8870,7 @@ pub enum FreeTrialDiscountCriteriaResponseType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl FreeTrialDiscountCriteriaResponseType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8636,6 +8913,7 @@ pub enum GetApplicationConfigurationsFieldsItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl GetApplicationConfigurationsFieldsItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8660,6 +8938,7 @@ pub struct GetApplicationEnabledStatusResponse {
     #[serde(rename = "isEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
 }
+
 /// Profile information about the business that owns/uses this account
 ///
 /// Spec: `/components/schemas/GetBusinessProfileResponse`
@@ -8743,6 +9022,7 @@ pub struct GetBusinessProfileResponse {
     )]
     pub website: Option<String>,
 }
+
 /// Spec: `/components/schemas/GetContactOptionTypesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetContactOptionTypesResponse {
@@ -8753,6 +9033,7 @@ pub struct GetContactOptionTypesResponse {
     )]
     pub option_types: Option<Vec<String>>,
 }
+
 /// Spec: `/components/schemas/GetNoteResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetNoteResponse {
@@ -8830,6 +9111,7 @@ pub struct GetNoteResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/get/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetOpportunityFieldsItem {
@@ -8855,6 +9137,7 @@ pub enum GetOpportunityFieldsItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl GetOpportunityFieldsItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -8926,6 +9209,7 @@ pub struct GetRestCommissionProgram {
     )]
     pub subscription_commissions: Option<Vec<SubscriptionCommission>>,
 }
+
 /// Spec: `/components/schemas/GetSettingsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetSettingsResponse {
@@ -8956,6 +9240,7 @@ pub struct GetSettingsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<ApplicationConfigurationModuleTemplate>,
 }
+
 /// Spec: `/components/schemas/GetTagCategoryResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetTagCategoryResponse {
@@ -8987,6 +9272,7 @@ pub struct GetTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// User information response
 ///
 /// Spec: `/components/schemas/GetUserInfoResponse`
@@ -9059,6 +9345,7 @@ pub struct GetUserInfoResponse {
     )]
     pub tenant_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/Goal`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Goal {
@@ -9097,6 +9384,7 @@ pub struct Goal {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<GoalType>,
 }
+
 /// Result of achieving a specific goal
 ///
 /// Spec: `/components/schemas/GoalEventResultDTO`
@@ -9141,6 +9429,7 @@ pub struct GoalEventResultDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
+
 /// The type of goal
 ///
 /// Spec: `/components/schemas/Goal/properties/type`
@@ -9200,6 +9489,7 @@ pub enum GoalType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl GoalType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -9251,6 +9541,7 @@ pub struct HistoricalCounts {
     )]
     pub n30_days: Option<i32>,
 }
+
 /// Spec: `/components/schemas/InvoiceFile`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceFile {
@@ -9261,6 +9552,7 @@ pub struct InvoiceFile {
     )]
     pub file_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/InvoiceOrderPayment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceOrderPayment {
@@ -9319,6 +9611,7 @@ pub struct InvoiceOrderPayment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_commission: Option<bool>,
 }
+
 /// The payment status.
 ///
 /// Spec: `/components/schemas/InvoiceOrderPayment/properties/pay_status`
@@ -9344,6 +9637,7 @@ pub enum InvoiceOrderPaymentPayStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl InvoiceOrderPaymentPayStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -9393,6 +9687,7 @@ pub struct Item {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ItemType>,
 }
+
 /// The type of flow item
 ///
 /// Spec: `/components/schemas/Item/properties/type`
@@ -9470,6 +9765,7 @@ pub enum ItemType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ItemType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -9528,6 +9824,7 @@ pub struct LeadScore {
     )]
     pub score: Option<String>,
 }
+
 /// Spec: `/components/schemas/LeadSource`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadSource {
@@ -9596,6 +9893,7 @@ pub struct LeadSource {
     )]
     pub vendor: Option<String>,
 }
+
 /// Spec: `/components/schemas/LeadSourceCategory`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadSourceCategory {
@@ -9627,6 +9925,7 @@ pub struct LeadSourceCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/components/schemas/LeadSourceExpense`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadSourceExpense {
@@ -9678,6 +9977,7 @@ pub struct LeadSourceExpense {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/components/schemas/LeadSourceRecurringExpense`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadSourceRecurringExpense {
@@ -9728,6 +10028,7 @@ pub struct LeadSourceRecurringExpense {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/components/schemas/LeadSourceRecurringExpenseUpdateRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadSourceRecurringExpenseUpdateRequest {
@@ -9762,6 +10063,7 @@ pub struct LeadSourceRecurringExpenseUpdateRequest {
     )]
     pub title: Option<String>,
 }
+
 /// The status of the lead source
 ///
 /// Spec: `/components/schemas/LeadSource/properties/status`
@@ -9775,6 +10077,7 @@ pub enum LeadSourceStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl LeadSourceStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -9815,6 +10118,7 @@ pub struct Link {
     )]
     pub linked_contact_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/LinkContactsRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinkContactsRequest {
@@ -9840,6 +10144,7 @@ pub struct LinkContactsRequest {
     )]
     pub link_type_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListAffiliateCommissionProgramsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateCommissionProgramsResponse {
@@ -9856,6 +10161,7 @@ pub struct ListAffiliateCommissionProgramsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListAffiliateCommissionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateCommissionsResponse {
@@ -9894,6 +10200,7 @@ pub struct ListAffiliateCommissionsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListAffiliateLinksResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateLinksResponse {
@@ -9910,6 +10217,7 @@ pub struct ListAffiliateLinksResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListAffiliatePaymentsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliatePaymentsResponse {
@@ -9926,6 +10234,7 @@ pub struct ListAffiliatePaymentsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListAffiliateReferralsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateReferralsResponse {
@@ -9942,6 +10251,7 @@ pub struct ListAffiliateReferralsResponse {
     )]
     pub referrals: Option<Vec<Referral>>,
 }
+
 /// Spec: `/components/schemas/ListAffiliateSummariesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliateSummariesResponse {
@@ -9958,6 +10268,7 @@ pub struct ListAffiliateSummariesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListAffiliatesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAffiliatesResponse {
@@ -9974,6 +10285,7 @@ pub struct ListAffiliatesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListAssignedProductsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAssignedProductsResponse {
@@ -9990,6 +10302,7 @@ pub struct ListAssignedProductsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Response containing a list of automation categories
 ///
 /// Spec: `/components/schemas/ListAutomationCategoryResponse`
@@ -10009,6 +10322,7 @@ pub struct ListAutomationCategoryResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Response containing a list of automation IDs
 ///
 /// Spec: `/components/schemas/ListAutomationIdsResponse`
@@ -10035,6 +10349,7 @@ pub struct ListAutomationIdsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListAutomationResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAutomationResponse {
@@ -10057,6 +10372,7 @@ pub struct ListAutomationResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListCampaignGoalsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCampaignGoalsResponse {
@@ -10079,6 +10395,7 @@ pub struct ListCampaignGoalsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListCampaignSequenceResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCampaignSequenceResponse {
@@ -10101,6 +10418,7 @@ pub struct ListCampaignSequenceResponse {
     )]
     pub sequences: Option<Vec<Sequence>>,
 }
+
 /// Spec: `/components/schemas/ListCampaignsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCampaignsResponse {
@@ -10117,6 +10435,7 @@ pub struct ListCampaignsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListCategoryDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCategoryDiscountsResponse {
@@ -10133,6 +10452,7 @@ pub struct ListCategoryDiscountsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListCompaniesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCompaniesResponse {
@@ -10149,6 +10469,7 @@ pub struct ListCompaniesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// List of tags applied to a company
 ///
 /// Spec: `/components/schemas/ListCompanyTagsResponse`
@@ -10167,6 +10488,7 @@ pub struct ListCompanyTagsResponse {
     )]
     pub tags: Option<Vec<AppliedTag>>,
 }
+
 /// Spec: `/components/schemas/ListContactLinkTypesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactLinkTypesResponse {
@@ -10183,6 +10505,7 @@ pub struct ListContactLinkTypesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListContactLinksResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactLinksResponse {
@@ -10199,6 +10522,7 @@ pub struct ListContactLinksResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListContactPaymentMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactPaymentMethodsResponse {
@@ -10215,6 +10539,7 @@ pub struct ListContactPaymentMethodsResponse {
     )]
     pub records: Option<Vec<PaymentMethod>>,
 }
+
 /// List of tags applied to a contact
 ///
 /// Spec: `/components/schemas/ListContactTagsResponse`
@@ -10233,6 +10558,7 @@ pub struct ListContactTagsResponse {
     )]
     pub tags: Option<Vec<AppliedTag>>,
 }
+
 /// Spec: `/components/schemas/ListContactsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactsResponse {
@@ -10249,6 +10575,7 @@ pub struct ListContactsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListCountriesResponse`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCountriesResponse {
@@ -10262,6 +10589,7 @@ pub struct ListCountriesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 impl ListCountriesResponse {
     /// A value with the required fields set and the others empty.
     pub fn new(countries: impl Into<Vec<Country>>) -> Self {
@@ -10271,6 +10599,7 @@ impl ListCountriesResponse {
         }
     }
 }
+
 /// Spec: `/components/schemas/ListCustomFieldGroupsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCustomFieldGroupsResponse {
@@ -10281,6 +10610,7 @@ pub struct ListCustomFieldGroupsResponse {
     )]
     pub groups: Option<Vec<CustomFieldGroup>>,
 }
+
 /// Spec: `/components/schemas/ListCustomFieldTabsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCustomFieldTabsResponse {
@@ -10291,6 +10621,7 @@ pub struct ListCustomFieldTabsResponse {
     )]
     pub tabs: Option<Vec<CustomFieldTab>>,
 }
+
 /// Spec: `/components/schemas/ListEmailAddressStatusResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListEmailAddressStatusResponse {
@@ -10307,6 +10638,7 @@ pub struct ListEmailAddressStatusResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListEmailTemplatesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListEmailTemplatesResponse {
@@ -10323,6 +10655,7 @@ pub struct ListEmailTemplatesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Response containing a list of sent emails
 ///
 /// Spec: `/components/schemas/ListEmailsSentResponse`
@@ -10342,6 +10675,7 @@ pub struct ListEmailsSentResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListFilesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFilesResponse {
@@ -10358,6 +10692,7 @@ pub struct ListFilesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListFreeTrialDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFreeTrialDiscountsResponse {
@@ -10374,6 +10709,7 @@ pub struct ListFreeTrialDiscountsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListLeadSourceCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListLeadSourceCategoriesResponse {
@@ -10391,6 +10727,7 @@ pub struct ListLeadSourceCategoriesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListLeadSourceExpensesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListLeadSourceExpensesResponse {
@@ -10408,6 +10745,7 @@ pub struct ListLeadSourceExpensesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListLeadSourceRecurringExpensesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListLeadSourceRecurringExpensesResponse {
@@ -10425,6 +10763,7 @@ pub struct ListLeadSourceRecurringExpensesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListLeadSourcesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListLeadSourcesResponse {
@@ -10442,6 +10781,7 @@ pub struct ListLeadSourcesResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListMerchantAccountResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListMerchantAccountResponse {
@@ -10462,6 +10802,7 @@ pub struct ListMerchantAccountResponse {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ListMerchantAccountResponseType>,
 }
+
 /// Spec: `/components/schemas/ListMerchantAccountResponse/properties/type`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListMerchantAccountResponseType {
@@ -10483,6 +10824,7 @@ pub enum ListMerchantAccountResponseType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ListMerchantAccountResponseType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -10518,6 +10860,7 @@ pub struct ListMerchantsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListNoteTemplateResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNoteTemplateResponse {
@@ -10534,6 +10877,7 @@ pub struct ListNoteTemplateResponse {
     )]
     pub note_templates: Option<Vec<NoteTemplate>>,
 }
+
 /// Spec: `/components/schemas/ListNotesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNotesResponse {
@@ -10550,6 +10894,7 @@ pub struct ListNotesResponse {
     )]
     pub notes: Option<Vec<Note>>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1opportunities/get/parameters/0/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListOpportunitiesFieldsItem {
@@ -10575,6 +10920,7 @@ pub enum ListOpportunitiesFieldsItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ListOpportunitiesFieldsItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -10606,6 +10952,7 @@ pub struct ListOpportunitiesResponse {
     )]
     pub opportunities: Option<Vec<RestV2Opportunity>>,
 }
+
 /// Spec: `/components/schemas/ListOpportunityStageMoveResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunityStageMoveResponse {
@@ -10622,6 +10969,7 @@ pub struct ListOpportunityStageMoveResponse {
     )]
     pub stage_moves: Option<Vec<OpportunityStageMove>>,
 }
+
 /// Spec: `/components/schemas/ListOpportunityStagesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOpportunityStagesResponse {
@@ -10638,6 +10986,7 @@ pub struct ListOpportunityStagesResponse {
     )]
     pub stages: Option<Vec<RestOpportunityStage>>,
 }
+
 /// Spec: `/components/schemas/ListOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOption {
@@ -10677,6 +11026,7 @@ pub struct ListOption {
     )]
     pub price_adjustment: Option<f64>,
 }
+
 /// Spec: `/components/schemas/ListOrderPaymentsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrderPaymentsResponse {
@@ -10693,6 +11043,7 @@ pub struct ListOrderPaymentsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListOrderTotalDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrderTotalDiscountsResponse {
@@ -10709,6 +11060,7 @@ pub struct ListOrderTotalDiscountsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListOrders`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrders {
@@ -10725,6 +11077,7 @@ pub struct ListOrders {
     )]
     pub orders: Option<Vec<OrderV2>>,
 }
+
 /// Spec: `/components/schemas/ListPaymentMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPaymentMethodsResponse {
@@ -10741,6 +11094,7 @@ pub struct ListPaymentMethodsResponse {
     )]
     pub payment_methods: Option<Vec<PaymentMethod>>,
 }
+
 /// Spec: `/components/schemas/ListPayments`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPayments {
@@ -10757,6 +11111,7 @@ pub struct ListPayments {
     )]
     pub payments: Option<Vec<Payment>>,
 }
+
 /// Spec: `/components/schemas/ListProductCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductCategoriesResponse {
@@ -10773,6 +11128,7 @@ pub struct ListProductCategoriesResponse {
     )]
     pub product_categories: Option<Vec<ProductCategory>>,
 }
+
 /// Spec: `/components/schemas/ListProductDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductDiscountsResponse {
@@ -10789,6 +11145,7 @@ pub struct ListProductDiscountsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListProductInterestBundleResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductInterestBundleResponse {
@@ -10805,6 +11162,7 @@ pub struct ListProductInterestBundleResponse {
     )]
     pub product_interest_bundles: Option<Vec<ProductInterestBundle>>,
 }
+
 /// Spec: `/components/schemas/ListProductOptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductOptionsResponse {
@@ -10815,6 +11173,7 @@ pub struct ListProductOptionsResponse {
     )]
     pub product_options: Option<Vec<ProductOption>>,
 }
+
 /// Spec: `/components/schemas/ListProductsResponse_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProductsResponseList {
@@ -10831,6 +11190,7 @@ pub struct ListProductsResponseList {
     )]
     pub products: Option<Vec<RestV2ProductList>>,
 }
+
 /// Spec: `/components/schemas/ListProgramResourcesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProgramResourcesResponse {
@@ -10847,6 +11207,7 @@ pub struct ListProgramResourcesResponse {
     )]
     pub resources: Option<Vec<AffiliateProgramResource>>,
 }
+
 /// Spec: `/components/schemas/ListProvincesResponse`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProvincesResponse {
@@ -10860,6 +11221,7 @@ pub struct ListProvincesResponse {
     #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub provinces: Vec<Province>,
 }
+
 impl ListProvincesResponse {
     /// A value with the required fields set and the others empty.
     pub fn new(provinces: impl Into<Vec<Province>>) -> Self {
@@ -10869,6 +11231,7 @@ impl ListProvincesResponse {
         }
     }
 }
+
 /// Spec: `/components/schemas/ListReferralsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReferralsResponse {
@@ -10885,6 +11248,7 @@ pub struct ListReferralsResponse {
     )]
     pub referrals: Option<Vec<Referral>>,
 }
+
 /// Spec: `/components/schemas/ListReportsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReportsResponse {
@@ -10901,6 +11265,7 @@ pub struct ListReportsResponse {
     )]
     pub reports: Option<Vec<Report>>,
 }
+
 /// Spec: `/components/schemas/ListRestShippingMethodsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListRestShippingMethodsResponse {
@@ -10911,6 +11276,7 @@ pub struct ListRestShippingMethodsResponse {
     )]
     pub shipping_methods: Option<Vec<ShippingMethod>>,
 }
+
 /// Spec: `/components/schemas/ListShippingDiscountsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListShippingDiscountsResponse {
@@ -10927,6 +11293,7 @@ pub struct ListShippingDiscountsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListSubscriptionPlansResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSubscriptionPlansResponse {
@@ -10943,6 +11310,7 @@ pub struct ListSubscriptionPlansResponse {
     )]
     pub subscriptions: Option<Vec<SubscriptionPlan>>,
 }
+
 /// Spec: `/components/schemas/ListSubscriptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSubscriptionsResponse {
@@ -10959,6 +11327,7 @@ pub struct ListSubscriptionsResponse {
     )]
     pub subscriptions: Option<Vec<Subscription>>,
 }
+
 /// Spec: `/components/schemas/ListTagCategoriesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagCategoriesResponse {
@@ -10975,6 +11344,7 @@ pub struct ListTagCategoriesResponse {
     )]
     pub tag_categories: Option<Vec<TagCategory>>,
 }
+
 /// Spec: `/components/schemas/ListTaggedCompaniesResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTaggedCompaniesResponse {
@@ -10991,6 +11361,7 @@ pub struct ListTaggedCompaniesResponse {
     )]
     pub tagged_companies: Option<Vec<TaggedCompany>>,
 }
+
 /// Spec: `/components/schemas/ListTaggedContactsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTaggedContactsResponse {
@@ -11007,6 +11378,7 @@ pub struct ListTaggedContactsResponse {
     )]
     pub next_page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/ListTagsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagsResponse {
@@ -11023,6 +11395,7 @@ pub struct ListTagsResponse {
     )]
     pub tags: Option<Vec<Tag>>,
 }
+
 /// Spec: `/components/schemas/ListTasksResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTasksResponse {
@@ -11039,6 +11412,7 @@ pub struct ListTasksResponse {
     )]
     pub tasks: Option<Vec<Task>>,
 }
+
 /// Spec: `/components/schemas/ListTransactions`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTransactions {
@@ -11055,6 +11429,7 @@ pub struct ListTransactions {
     )]
     pub transactions: Option<Vec<TransactionV2>>,
 }
+
 /// Response containing a list of user groups
 ///
 /// Spec: `/components/schemas/ListUserGroupsResponse`
@@ -11074,6 +11449,7 @@ pub struct ListUserGroupsResponse {
     )]
     pub user_groups: Option<Vec<UserGroup>>,
 }
+
 /// Paginated response containing a list of users
 ///
 /// Spec: `/components/schemas/ListUsersPaginatedResponse`
@@ -11093,6 +11469,7 @@ pub struct ListUsersPaginatedResponse {
     )]
     pub users: Option<Vec<User>>,
 }
+
 /// Spec: `/components/schemas/ListWebformsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWebformsResponse {
@@ -11110,6 +11487,7 @@ pub struct ListWebformsResponse {
     )]
     pub webforms: Option<Vec<Webform>>,
 }
+
 /// Spec: `/components/schemas/ListWordPressOptInOptionsResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWordPressOptInOptionsResponse {
@@ -11126,6 +11504,7 @@ pub struct ListWordPressOptInOptionsResponse {
     )]
     pub wordpress_opt_in_options: Option<Vec<WordPressOptInOption>>,
 }
+
 /// Spec: `/components/schemas/MergeContactRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MergeContactRequest {
@@ -11136,6 +11515,7 @@ pub struct MergeContactRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub duplicate_contact_id: String,
 }
+
 impl MergeContactRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -11148,6 +11528,7 @@ impl MergeContactRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/Note`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Note {
@@ -11225,6 +11606,7 @@ pub struct Note {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/components/schemas/NoteTemplate`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NoteTemplate {
@@ -11271,6 +11653,7 @@ pub struct NoteTemplate {
     )]
     pub title: Option<String>,
 }
+
 /// Spec: `/components/schemas/ObjectModel`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ObjectModel {
@@ -11288,6 +11671,7 @@ pub struct ObjectModel {
     )]
     pub optional_properties: Option<Vec<String>>,
 }
+
 /// Spec: `/components/schemas/OpportunityContact`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpportunityContact {
@@ -11351,6 +11735,7 @@ pub struct OpportunityContact {
     )]
     pub state: Option<String>,
 }
+
 impl OpportunityContact {
     /// A value with the required fields set and the others empty.
     pub fn new(id: impl Into<String>) -> Self {
@@ -11367,6 +11752,7 @@ impl OpportunityContact {
         }
     }
 }
+
 /// Spec: `/components/schemas/OpportunityStage`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpportunityStage {
@@ -11391,6 +11777,7 @@ pub struct OpportunityStage {
     )]
     pub reasons: Option<Vec<String>>,
 }
+
 impl OpportunityStage {
     /// A value with the required fields set and the others empty.
     pub fn new(id: impl Into<String>) -> Self {
@@ -11402,6 +11789,7 @@ impl OpportunityStage {
         }
     }
 }
+
 /// Historical record of an opportunity moving from one pipeline stage to another
 ///
 /// Spec: `/components/schemas/OpportunityStageMove`
@@ -11459,6 +11847,7 @@ pub struct OpportunityStageMove {
     )]
     pub user_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/OrderItem`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderItem {
@@ -11526,6 +11915,7 @@ pub struct OrderItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan: Option<SubscriptionPlan>,
 }
+
 /// The type of order item.
 ///
 /// Spec: `/components/schemas/OrderItem/properties/item_type`
@@ -11571,6 +11961,7 @@ pub enum OrderItemItemType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl OrderItemItemType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -11633,6 +12024,7 @@ pub struct OrderItemProduct {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
 }
+
 /// Spec: `/components/schemas/OrderTotalDiscount`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderTotalDiscount {
@@ -11681,6 +12073,7 @@ pub struct OrderTotalDiscount {
     )]
     pub name: Option<String>,
 }
+
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
 ///
 /// Spec: `/components/schemas/OrderTotalDiscount/properties/discount_strategy`
@@ -11694,6 +12087,7 @@ pub enum OrderTotalDiscountDiscountStrategy {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl OrderTotalDiscountDiscountStrategy {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Gross, "GROSS"), (Self::Net, "NET")];
@@ -11712,6 +12106,7 @@ pub enum OrderTotalDiscountDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl OrderTotalDiscountDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -11889,6 +12284,7 @@ pub struct OrderV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_paid: Option<CurrencyValue>,
 }
+
 /// The order type.
 ///
 /// Spec: `/components/schemas/OrderV2/properties/order_type`
@@ -11902,6 +12298,7 @@ pub enum OrderV2OrderType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl OrderV2OrderType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -11931,6 +12328,7 @@ pub enum OrderV2SourceType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl OrderV2SourceType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -11960,6 +12358,7 @@ pub enum OrderV2Status {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl OrderV2Status {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -11982,6 +12381,7 @@ pub struct Origin {
     )]
     pub ip_address: Option<String>,
 }
+
 /// Spec: `/components/schemas/OriginRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OriginRequest {
@@ -11992,6 +12392,7 @@ pub struct OriginRequest {
     )]
     pub ip_address: Option<String>,
 }
+
 /// Spec: `/components/schemas/PatchAutomationCategoryRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PatchAutomationCategoryRequest {
@@ -12003,6 +12404,7 @@ pub struct PatchAutomationCategoryRequest {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/Payment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Payment {
@@ -12092,6 +12494,7 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// The merchant account type through which the transaction was made.
 ///
 /// Spec: `/components/schemas/Payment/properties/merchant_account_type`
@@ -12115,6 +12518,7 @@ pub enum PaymentMerchantAccountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl PaymentMerchantAccountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -12175,6 +12579,7 @@ pub struct PaymentMethod {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentMethodStatus>,
 }
+
 /// Spec: `/components/schemas/PaymentMethodConfig`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentMethodConfig {
@@ -12186,6 +12591,7 @@ pub struct PaymentMethodConfig {
     )]
     pub session_key: Option<String>,
 }
+
 /// The merchant account type through which the payment method was tokenized.
 ///
 /// Spec: `/components/schemas/PaymentMethod/properties/merchant_account_type`
@@ -12209,6 +12615,7 @@ pub enum PaymentMethodMerchantAccountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl PaymentMethodMerchantAccountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -12233,6 +12640,7 @@ pub enum PaymentMethodPaymentMethodType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl PaymentMethodPaymentMethodType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Card, "CARD")];
@@ -12249,6 +12657,7 @@ pub enum PaymentMethodStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl PaymentMethodStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Expired, "EXPIRED")];
@@ -12311,6 +12720,7 @@ pub struct PaymentPlan {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub plan_start_date: crate::runtime::Date,
 }
+
 impl PaymentPlan {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -12333,6 +12743,7 @@ impl PaymentPlan {
         }
     }
 }
+
 /// Spec: `/components/schemas/PaymentPlanItem`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentPlanItem {
@@ -12351,6 +12762,7 @@ pub struct PaymentPlanItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentPlanItemStatus>,
 }
+
 /// The status of the payment plan item. Possible values are:
 /// - `UNPAID_MANUAL` - The item is set for manual charge, and its `amount_due` has not been completely paid.
 /// - `UNPAID_AUTOCHARGE` - The item is set for auto-charge, and its `amount_due` has not been completely paid.
@@ -12372,6 +12784,7 @@ pub enum PaymentPlanItemStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl PaymentPlanItemStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -12421,6 +12834,7 @@ pub struct PaymentResult {
     )]
     pub transaction_id: Option<String>,
 }
+
 /// Provides the current status of the payment, if available.
 ///
 /// Spec: `/components/schemas/Payment/properties/status`
@@ -12438,6 +12852,7 @@ pub enum PaymentStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl PaymentStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -12484,6 +12899,7 @@ pub struct PhoneNumber {
     )]
     pub type_: Option<String>,
 }
+
 /// Phone number slot
 ///
 /// Spec: `/components/schemas/PhoneNumber/properties/field`
@@ -12505,6 +12921,7 @@ pub enum PhoneNumberField {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl PhoneNumberField {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -12549,6 +12966,7 @@ pub struct ProductCategory {
     )]
     pub parent_category_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/ProductCommission`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductCommission {
@@ -12600,6 +13018,7 @@ pub struct ProductCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/ProductCommission/properties/payout_type`
@@ -12613,6 +13032,7 @@ pub enum ProductCommissionPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductCommissionPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -12673,6 +13093,7 @@ pub struct ProductDiscount {
     )]
     pub product_id: Option<String>,
 }
+
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
 ///
 /// Spec: `/components/schemas/ProductDiscount/properties/discount_type`
@@ -12686,6 +13107,7 @@ pub enum ProductDiscountDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductDiscountDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -12719,6 +13141,7 @@ pub struct ProductFixedOptionDetail {
     )]
     pub value: Option<String>,
 }
+
 /// Spec: `/components/schemas/ProductFixedOption_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFixedOptionList {
@@ -12744,6 +13167,7 @@ pub struct ProductFixedOptionList {
     )]
     pub value: Option<String>,
 }
+
 /// Spec: `/components/schemas/ProductInterest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInterest {
@@ -12782,6 +13206,7 @@ pub struct ProductInterest {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ProductInterestType>,
 }
+
 /// Spec: `/components/schemas/ProductInterestBundle`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInterestBundle {
@@ -12821,6 +13246,7 @@ pub struct ProductInterestBundle {
     )]
     pub subscription_plan_interests: Option<Vec<ProductInterest>>,
 }
+
 /// The product interest type
 ///
 /// Spec: `/components/schemas/ProductInterest/properties/type`
@@ -12834,6 +13260,7 @@ pub enum ProductInterestType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductInterestType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -12870,6 +13297,7 @@ pub struct ProductInventoryDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_stock_enabled: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ProductInventory_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductInventoryList {
@@ -12891,6 +13319,7 @@ pub struct ProductInventoryList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_stock_enabled: Option<bool>,
 }
+
 /// Spec: `/components/schemas/ProductOption`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProductOption {
@@ -12939,6 +13368,7 @@ pub struct ProductOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_rules: Option<TextOption>,
 }
+
 /// The type of option. Possible valid values are LIST and TEXT.
 ///
 /// Spec: `/components/schemas/ProductOption/properties/option_type`
@@ -12952,6 +13382,7 @@ pub enum ProductOptionOptionType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductOptionOptionType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::List, "LIST"), (Self::Text, "TEXT")];
@@ -12984,6 +13415,7 @@ pub struct ProductOptionsDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variable_setting: Option<ProductVariableSettingDetail>,
 }
+
 /// The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned.
 ///
 /// Spec: `/components/schemas/ProductOptions_Detail/properties/type`
@@ -12997,6 +13429,7 @@ pub enum ProductOptionsDetailType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductOptionsDetailType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13032,6 +13465,7 @@ pub struct ProductOptionsList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variable_setting: Option<ProductVariableSettingList>,
 }
+
 /// The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned.
 ///
 /// Spec: `/components/schemas/ProductOptions_List/properties/type`
@@ -13045,6 +13479,7 @@ pub enum ProductOptionsListType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductOptionsListType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13090,6 +13525,7 @@ pub struct ProductVariableSettingDetail {
     )]
     pub validation_msg: Option<String>,
 }
+
 /// Requires the value (excluding start and end) to contain given type.
 ///
 /// Spec: `/components/schemas/ProductVariableSetting_Detail/properties/contains`
@@ -13105,6 +13541,7 @@ pub enum ProductVariableSettingDetailContains {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductVariableSettingDetailContains {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13129,6 +13566,7 @@ pub enum ProductVariableSettingDetailEndWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductVariableSettingDetailEndWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13153,6 +13591,7 @@ pub enum ProductVariableSettingDetailStartWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductVariableSettingDetailStartWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13199,6 +13638,7 @@ pub struct ProductVariableSettingList {
     )]
     pub validation_msg: Option<String>,
 }
+
 /// Requires the value (excluding start and end) to contain given type.
 ///
 /// Spec: `/components/schemas/ProductVariableSetting_List/properties/contains`
@@ -13214,6 +13654,7 @@ pub enum ProductVariableSettingListContains {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductVariableSettingListContains {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13238,6 +13679,7 @@ pub enum ProductVariableSettingListEndWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductVariableSettingListEndWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13262,6 +13704,7 @@ pub enum ProductVariableSettingListStartWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ProductVariableSettingListStartWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13293,6 +13736,7 @@ pub struct Province {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/Referral`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Referral {
@@ -13348,6 +13792,7 @@ pub struct Referral {
     )]
     pub source: Option<String>,
 }
+
 /// The referral type.
 ///
 /// Spec: `/components/schemas/Referral/properties/referral_type`
@@ -13363,6 +13808,7 @@ pub enum ReferralReferralType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ReferralReferralType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13379,6 +13825,7 @@ pub struct RemoveContactsFromSequenceRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
+
 impl RemoveContactsFromSequenceRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(contact_ids: impl Into<Vec<String>>) -> Self {
@@ -13387,6 +13834,7 @@ impl RemoveContactsFromSequenceRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/RemoveContactsFromSequenceResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemoveContactsFromSequenceResponse {
@@ -13399,6 +13847,7 @@ pub struct RemoveContactsFromSequenceResponse {
         >,
     >,
 }
+
 /// Spec: `/components/schemas/RemoveContactsFromSequenceResponse/properties/remove_from_sequence_results/additionalProperties`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
@@ -13412,6 +13861,7 @@ pub enum RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13432,12 +13882,14 @@ pub struct RenameEasyAutomationCommand {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
+
 impl RenameEasyAutomationCommand {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
 }
+
 /// Spec: `/components/schemas/Report`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
@@ -13469,6 +13921,7 @@ pub struct Report {
     )]
     pub user_ids: Option<Vec<String>>,
 }
+
 /// Spec: `/components/schemas/ReportEntryRecord`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportEntryRecord {
@@ -13480,6 +13933,7 @@ pub struct ReportEntryRecord {
     )]
     pub columns: Option<Vec<ReportEntryValue>>,
 }
+
 /// Spec: `/components/schemas/ReportEntryValue`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportEntryValue {
@@ -13498,6 +13952,7 @@ pub struct ReportEntryValue {
     )]
     pub value: Option<String>,
 }
+
 /// Spec: `/components/schemas/ReportExecutionResult`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportExecutionResult {
@@ -13516,6 +13971,7 @@ pub struct ReportExecutionResult {
     )]
     pub results: Option<Vec<ReportEntryRecord>>,
 }
+
 /// Spec: `/components/schemas/ReportField`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportField {
@@ -13534,6 +13990,7 @@ pub struct ReportField {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/ReportModel`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportModel {
@@ -13545,6 +14002,7 @@ pub struct ReportModel {
     )]
     pub fields: Option<Vec<ReportField>>,
 }
+
 /// Spec: `/components/schemas/ResourceCommissionProgram`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceCommissionProgram {
@@ -13556,6 +14014,7 @@ pub struct ResourceCommissionProgram {
     )]
     pub commission_program_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/RestAffiliate`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestAffiliate {
@@ -13632,6 +14091,7 @@ pub struct RestAffiliate {
     )]
     pub unique_site_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/RestAffiliatePayment`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestAffiliatePayment {
@@ -13666,6 +14126,7 @@ pub struct RestAffiliatePayment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_type: Option<RestAffiliatePaymentPayType>,
 }
+
 /// Payment type
 ///
 /// Spec: `/components/schemas/RestAffiliatePayment/properties/pay_type`
@@ -13691,6 +14152,7 @@ pub enum RestAffiliatePaymentPayType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl RestAffiliatePaymentPayType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13718,6 +14180,7 @@ pub enum RestAffiliateStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl RestAffiliateStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13827,6 +14290,7 @@ pub struct RestCreateOrderRequest {
     )]
     pub title: Option<String>,
 }
+
 impl RestCreateOrderRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -13858,6 +14322,7 @@ impl RestCreateOrderRequest {
         }
     }
 }
+
 /// The order type.
 ///
 /// Spec: `/components/schemas/RestCreateOrderRequest/properties/order_type`
@@ -13871,6 +14336,7 @@ pub enum RestCreateOrderRequestOrderType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl RestCreateOrderRequestOrderType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -13947,6 +14413,7 @@ pub struct RestCreatePaymentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_time: Option<crate::runtime::DateTime>,
 }
+
 impl RestCreatePaymentRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -13969,6 +14436,7 @@ impl RestCreatePaymentRequest {
         }
     }
 }
+
 /// Email address opt-in status information
 ///
 /// Spec: `/components/schemas/RestEmailAddressStatus`
@@ -13996,6 +14464,7 @@ pub struct RestEmailAddressStatus {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub status: RestEmailAddressStatusStatus,
 }
+
 impl RestEmailAddressStatus {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -14015,6 +14484,7 @@ impl RestEmailAddressStatus {
         }
     }
 }
+
 /// The opt-in status of the email address
 ///
 /// Spec: `/components/schemas/RestEmailAddressStatus/properties/status`
@@ -14058,6 +14528,7 @@ pub enum RestEmailAddressStatusStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl RestEmailAddressStatusStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -14133,6 +14604,7 @@ pub struct RestOpportunityStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/components/schemas/RestV2Opportunity`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestV2Opportunity {
@@ -14270,6 +14742,7 @@ pub struct RestV2Opportunity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<RestV2User>,
 }
+
 impl RestV2Opportunity {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -14306,6 +14779,7 @@ impl RestV2Opportunity {
         }
     }
 }
+
 /// Spec: `/components/schemas/RestV2Product_Detail`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestV2ProductDetail {
@@ -14431,6 +14905,7 @@ pub struct RestV2ProductDetail {
     )]
     pub weight: Option<f64>,
 }
+
 /// Spec: `/components/schemas/RestV2Product_List`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestV2ProductList {
@@ -14556,6 +15031,7 @@ pub struct RestV2ProductList {
     )]
     pub weight: Option<f64>,
 }
+
 /// Spec: `/components/schemas/RestV2User`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestV2User {
@@ -14581,6 +15057,7 @@ pub struct RestV2User {
     )]
     pub last_name: Option<String>,
 }
+
 /// Spec: `/components/schemas/RunReportRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunReportRequest {
@@ -14609,6 +15086,7 @@ pub struct RunReportRequest {
     )]
     pub page_token: Option<String>,
 }
+
 /// Spec: `/components/schemas/Sequence`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sequence {
@@ -14651,6 +15129,7 @@ pub struct Sequence {
     )]
     pub paths: Option<Vec<SequencePath>>,
 }
+
 /// Spec: `/components/schemas/SequencePath`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SequencePath {
@@ -14669,6 +15148,7 @@ pub struct SequencePath {
     )]
     pub items: Option<Vec<Item>>,
 }
+
 /// Spec: `/components/schemas/ShippingDiscount`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShippingDiscount {
@@ -14711,6 +15191,7 @@ pub struct ShippingDiscount {
     )]
     pub name: Option<String>,
 }
+
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
 ///
 /// Spec: `/components/schemas/ShippingDiscount/properties/discount_type`
@@ -14724,6 +15205,7 @@ pub enum ShippingDiscountDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ShippingDiscountDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -14777,6 +15259,7 @@ pub struct ShippingInformation {
     )]
     pub phone_number: Option<String>,
 }
+
 /// Spec: `/components/schemas/ShippingMethod`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShippingMethod {
@@ -14816,8 +15299,10 @@ pub struct ShippingMethod {
     )]
     pub type_: Option<String>,
 }
+
 /// Spec: `/components/schemas/ShippingMethodSettings`
 pub type ShippingMethodSettings = serde_json::Value;
+
 /// Spec: `/components/schemas/SocialAccount`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SocialAccount {
@@ -14836,6 +15321,7 @@ pub struct SocialAccount {
     )]
     pub type_: SocialAccountType,
 }
+
 impl SocialAccount {
     /// A value with the required fields set and the others empty.
     pub fn new(type_: impl Into<SocialAccountType>) -> Self {
@@ -14845,6 +15331,7 @@ impl SocialAccount {
         }
     }
 }
+
 /// Social account type
 ///
 /// Spec: `/components/schemas/SocialAccount/properties/type`
@@ -14870,6 +15357,7 @@ pub enum SocialAccountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl SocialAccountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -14916,6 +15404,7 @@ pub struct StageDetails {
     )]
     pub target_num_days: Option<i32>,
 }
+
 /// Spec: `/components/schemas/Subscription`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Subscription {
@@ -15069,6 +15558,7 @@ pub struct Subscription {
     )]
     pub subscription_plan_id: Option<String>,
 }
+
 /// The billing cycle of the subscription.
 ///
 /// Spec: `/components/schemas/Subscription/properties/billing_cycle`
@@ -15086,6 +15576,7 @@ pub enum SubscriptionBillingCycle {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl SubscriptionBillingCycle {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15147,6 +15638,7 @@ pub struct SubscriptionCommission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/SubscriptionCommission/properties/payout_type`
@@ -15160,6 +15652,7 @@ pub enum SubscriptionCommissionPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl SubscriptionCommissionPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15216,6 +15709,7 @@ pub struct SubscriptionPlan {
     )]
     pub total_cycles: Option<i32>,
 }
+
 /// The cycle type of the subscription plan.
 ///
 /// Spec: `/components/schemas/SubscriptionPlan/properties/cycle_type`
@@ -15233,6 +15727,7 @@ pub enum SubscriptionPlanCycleType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl SubscriptionPlanCycleType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15287,6 +15782,7 @@ pub struct SubscriptionPlanDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prorate: Option<bool>,
 }
+
 /// How frequent to bill.
 ///
 /// Spec: `/components/schemas/SubscriptionPlan_Detail/properties/billing_cycle`
@@ -15304,6 +15800,7 @@ pub enum SubscriptionPlanDetailBillingCycle {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl SubscriptionPlanDetailBillingCycle {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15358,6 +15855,7 @@ pub struct SubscriptionPlanList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prorate: Option<bool>,
 }
+
 /// How frequent to bill.
 ///
 /// Spec: `/components/schemas/SubscriptionPlan_List/properties/billing_cycle`
@@ -15375,6 +15873,7 @@ pub enum SubscriptionPlanListBillingCycle {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl SubscriptionPlanListBillingCycle {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15419,6 +15918,7 @@ pub struct Tag {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/components/schemas/TagCategory`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TagCategory {
@@ -15450,6 +15950,7 @@ pub struct TagCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/components/schemas/TaggedCompany`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaggedCompany {
@@ -15460,6 +15961,7 @@ pub struct TaggedCompany {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<Company>,
 }
+
 /// Spec: `/components/schemas/TaggedContact`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaggedContact {
@@ -15491,6 +15993,7 @@ pub struct TaggedContact {
     )]
     pub id: Option<String>,
 }
+
 /// Spec: `/components/schemas/Task`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Task {
@@ -15596,6 +16099,7 @@ pub struct Task {
     )]
     pub type_: Option<String>,
 }
+
 /// Task priority
 ///
 /// Spec: `/components/schemas/Task/properties/priority`
@@ -15611,6 +16115,7 @@ pub enum TaskPriority {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TaskPriority {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15649,6 +16154,7 @@ pub enum TaskRemindTimeMins {
     /// number it holds; the server may refuse it.
     Unknown(i64),
 }
+
 impl TaskRemindTimeMins {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, i64)] = &[
@@ -15702,6 +16208,7 @@ pub struct TextOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<TextOptionOnlyStartsWith>,
 }
+
 /// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
 ///
 /// Spec: `/components/schemas/TextOption/properties/only_contains`
@@ -15719,6 +16226,7 @@ pub enum TextOptionOnlyContains {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TextOptionOnlyContains {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15746,6 +16254,7 @@ pub enum TextOptionOnlyEndsWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TextOptionOnlyEndsWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15773,6 +16282,7 @@ pub enum TextOptionOnlyStartsWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TextOptionOnlyStartsWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15871,6 +16381,7 @@ pub struct TransactionV2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_time: Option<crate::runtime::DateTime>,
 }
+
 /// The merchant account id through which the transaction was made.
 ///
 /// Spec: `/components/schemas/TransactionV2/properties/merchant_account_type`
@@ -15894,6 +16405,7 @@ pub enum TransactionV2MerchantAccountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TransactionV2MerchantAccountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15926,6 +16438,7 @@ pub enum TransactionV2Status {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TransactionV2Status {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15954,6 +16467,7 @@ pub enum TransactionV2TransactionMethod {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TransactionV2TransactionMethod {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -15977,6 +16491,7 @@ pub struct UnpublishAutomationRequest {
     )]
     pub unpublished_form_message: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateAffiliateCustomFieldGroupUpdateMaskItem {
@@ -15990,6 +16505,7 @@ pub enum UpdateAffiliateCustomFieldGroupUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateAffiliateCustomFieldGroupUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16010,6 +16526,7 @@ pub enum UpdateAffiliateCustomFieldTabUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateAffiliateCustomFieldTabUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
@@ -16028,6 +16545,7 @@ pub enum UpdateAffiliateCustomFieldUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateAffiliateCustomFieldUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16102,6 +16620,7 @@ pub struct UpdateAffiliateRequest {
     )]
     pub track_leads_days: Option<i32>,
 }
+
 /// The Affiliate Status
 ///
 /// Spec: `/components/schemas/UpdateAffiliateRequest/properties/status`
@@ -16115,6 +16634,7 @@ pub enum UpdateAffiliateRequestStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateAffiliateRequestStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16150,6 +16670,7 @@ pub enum UpdateAffiliateUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateAffiliateUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16224,6 +16745,7 @@ pub struct UpdateBusinessProfileRequest {
     )]
     pub website: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1businessProfile/patch/parameters/0/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateBusinessProfileUpdateMaskItem {
@@ -16249,6 +16771,7 @@ pub enum UpdateBusinessProfileUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateBusinessProfileUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16306,6 +16829,7 @@ pub struct UpdateCategoryDiscountRequest {
     )]
     pub product_category_ids: Option<Vec<String>>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1discounts~1productCategories~1{discount_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateCategoryDiscountUpdateMaskItem {
@@ -16325,6 +16849,7 @@ pub enum UpdateCategoryDiscountUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateCategoryDiscountUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16362,6 +16887,7 @@ pub struct UpdateCommissionProgramRequest {
     )]
     pub priority: Option<i32>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1resources~1{resource_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateCommissionProgramResourceUpdateMaskItem {
@@ -16385,6 +16911,7 @@ pub enum UpdateCommissionProgramResourceUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateCommissionProgramResourceUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16412,6 +16939,7 @@ pub enum UpdateCommissionProgramUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateCommissionProgramUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16434,6 +16962,7 @@ pub enum UpdateCompanyCustomFieldGroupUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateCompanyCustomFieldGroupUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16454,6 +16983,7 @@ pub enum UpdateCompanyCustomFieldTabUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateCompanyCustomFieldTabUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
@@ -16472,6 +17002,7 @@ pub enum UpdateCompanyCustomFieldUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateCompanyCustomFieldUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16627,6 +17158,7 @@ pub struct UpdateCompanyRequest {
     )]
     pub website: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1companies~1{company_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateCompanyUpdateMaskItem {
@@ -16696,6 +17228,7 @@ pub enum UpdateCompanyUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateCompanyUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16746,6 +17279,7 @@ pub enum UpdateContactCustomFieldGroupUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateContactCustomFieldGroupUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16766,6 +17300,7 @@ pub enum UpdateContactCustomFieldTabUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateContactCustomFieldTabUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
@@ -16789,6 +17324,7 @@ pub struct UpdateContactLinkTypeRequest {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1contacts~1links~1types~1{link_type_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateContactLinkTypeUpdateMaskItem {
@@ -16800,6 +17336,7 @@ pub enum UpdateContactLinkTypeUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateContactLinkTypeUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16897,6 +17434,7 @@ pub enum UpdateContactUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateContactUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -16966,6 +17504,7 @@ pub struct UpdateCustomFieldGroupRequest {
     )]
     pub tab_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/UpdateCustomFieldMetaDataRequest`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldMetaDataRequest {
@@ -16984,6 +17523,7 @@ pub struct UpdateCustomFieldMetaDataRequest {
     )]
     pub options: Option<Vec<CustomFieldOption>>,
 }
+
 impl UpdateCustomFieldMetaDataRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(group_id: impl Into<String>) -> Self {
@@ -16994,6 +17534,7 @@ impl UpdateCustomFieldMetaDataRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/UpdateCustomFieldTabRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCustomFieldTabRequest {
@@ -17010,6 +17551,7 @@ pub struct UpdateCustomFieldTabRequest {
     )]
     pub order: Option<i32>,
 }
+
 /// Spec: `/components/schemas/UpdateDefaultCommissionProgramRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateDefaultCommissionProgramRequest {
@@ -17044,6 +17586,7 @@ pub struct UpdateDefaultCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/UpdateDefaultCommissionProgramRequest/properties/payout_type`
@@ -17057,6 +17600,7 @@ pub enum UpdateDefaultCommissionProgramRequestPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateDefaultCommissionProgramRequestPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17084,6 +17628,7 @@ pub enum UpdateDefaultCommissionProgramUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateDefaultCommissionProgramUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17108,6 +17653,7 @@ pub struct UpdateEmailAddress {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub reason: String,
 }
+
 impl UpdateEmailAddress {
     /// A value with the required fields set and the others empty.
     pub fn new(opted_in: impl Into<bool>, reason: impl Into<String>) -> Self {
@@ -17117,6 +17663,7 @@ impl UpdateEmailAddress {
         }
     }
 }
+
 /// Spec: `/paths/~1rest~1v2~1files~1{file_id}/post/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateFileUpdateMaskItem {
@@ -17130,6 +17677,7 @@ pub enum UpdateFileUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateFileUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17207,6 +17755,7 @@ pub struct UpdateFreeTrialDiscountCriteria {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<UpdateFreeTrialDiscountCriteriaType>,
 }
+
 impl UpdateFreeTrialDiscountCriteria {
     /// A value with the required fields set and the others empty.
     pub fn new(criteria_id: impl Into<String>) -> Self {
@@ -17226,6 +17775,7 @@ impl UpdateFreeTrialDiscountCriteria {
         }
     }
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria/properties/operator`
@@ -17239,6 +17789,7 @@ pub enum UpdateFreeTrialDiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateFreeTrialDiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17266,6 +17817,7 @@ pub enum UpdateFreeTrialDiscountCriteriaType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateFreeTrialDiscountCriteriaType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17319,6 +17871,7 @@ pub struct UpdateFreeTrialDiscountRequest {
     )]
     pub subscription_plan_id: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1discounts~1freeTrials~1{discount_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateFreeTrialDiscountUpdateMaskItem {
@@ -17338,6 +17891,7 @@ pub enum UpdateFreeTrialDiscountUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateFreeTrialDiscountUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17361,6 +17915,7 @@ pub enum UpdateLeadSourceCategoryUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateLeadSourceCategoryUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17397,6 +17952,7 @@ pub struct UpdateLeadSourceExpenseRequest {
     )]
     pub title: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1expenses~1{lead_source_expense_id}/patch/parameters/2/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateLeadSourceExpenseUpdateMaskItem {
@@ -17412,6 +17968,7 @@ pub enum UpdateLeadSourceExpenseUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateLeadSourceExpenseUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17439,6 +17996,7 @@ pub enum UpdateLeadSourceRecurringExpenseUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateLeadSourceRecurringExpenseUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17475,6 +18033,7 @@ pub enum UpdateLeadSourceUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateLeadSourceUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17503,6 +18062,7 @@ pub enum UpdateNoteCustomFieldGroupUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateNoteCustomFieldGroupUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17523,6 +18083,7 @@ pub enum UpdateNoteCustomFieldTabUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateNoteCustomFieldTabUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
@@ -17574,6 +18135,7 @@ pub struct UpdateNoteRequest {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub user_id: String,
 }
+
 impl UpdateNoteRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(user_id: impl Into<String>) -> Self {
@@ -17588,6 +18150,7 @@ impl UpdateNoteRequest {
         }
     }
 }
+
 /// Spec: `/components/schemas/UpdateNoteResponse`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateNoteResponse {
@@ -17665,6 +18228,7 @@ pub struct UpdateNoteResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/2/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateNoteUpdateMaskItem {
@@ -17686,6 +18250,7 @@ pub enum UpdateNoteUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateNoteUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17712,6 +18277,7 @@ pub enum UpdateNotesCustomFieldUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateNotesCustomFieldUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17734,6 +18300,7 @@ pub enum UpdateOpportunityCustomFieldGroupUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOpportunityCustomFieldGroupUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17754,6 +18321,7 @@ pub enum UpdateOpportunityCustomFieldTabUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOpportunityCustomFieldTabUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
@@ -17772,6 +18340,7 @@ pub enum UpdateOpportunityCustomFieldUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOpportunityCustomFieldUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17806,6 +18375,7 @@ pub enum UpdateOpportunityFieldsItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOpportunityFieldsItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -17903,6 +18473,7 @@ pub struct UpdateOpportunityRequestV2 {
     )]
     pub user_id: Option<String>,
 }
+
 /// Spec: `/components/schemas/UpdateOpportunityStageChecklistItem`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOpportunityStageChecklistItem {
@@ -17923,6 +18494,7 @@ pub struct UpdateOpportunityStageChecklistItem {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub required: bool,
 }
+
 impl UpdateOpportunityStageChecklistItem {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -17938,6 +18510,7 @@ impl UpdateOpportunityStageChecklistItem {
         }
     }
 }
+
 /// Spec: `/components/schemas/UpdateOpportunityStageRequest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOpportunityStageRequest {
@@ -17974,6 +18547,7 @@ pub struct UpdateOpportunityStageRequest {
     )]
     pub target_number_days: Option<i32>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1opportunities~1stages~1{stage_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateOpportunityStageUpdateMaskItem {
@@ -17991,6 +18565,7 @@ pub enum UpdateOpportunityStageUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOpportunityStageUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18035,6 +18610,7 @@ pub enum UpdateOpportunityUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOpportunityUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18067,6 +18643,7 @@ pub enum UpdateOrderCustomFieldGroupUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderCustomFieldGroupUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18087,6 +18664,7 @@ pub enum UpdateOrderCustomFieldTabUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderCustomFieldTabUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
@@ -18105,6 +18683,7 @@ pub enum UpdateOrderCustomFieldUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderCustomFieldUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18183,6 +18762,7 @@ pub struct UpdateOrderItemRequest {
     )]
     pub subscription_plan_id: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1orders~1{order_id}~1items~1{order_item_id}/patch/parameters/2/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateOrderItemUpdateMaskItem {
@@ -18208,6 +18788,7 @@ pub enum UpdateOrderItemUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderItemUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18330,6 +18911,7 @@ pub struct UpdateOrderRequest {
     )]
     pub title: Option<String>,
 }
+
 /// The order type.
 ///
 /// Spec: `/components/schemas/UpdateOrderRequest/properties/order_type`
@@ -18343,6 +18925,7 @@ pub enum UpdateOrderRequestOrderType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderRequestOrderType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18416,6 +18999,7 @@ pub struct UpdateOrderTotalDiscountCriteria {
     )]
     pub total_amount: Option<f64>,
 }
+
 impl UpdateOrderTotalDiscountCriteria {
     /// A value with the required fields set and the others empty.
     pub fn new(criteria_id: impl Into<String>) -> Self {
@@ -18434,6 +19018,7 @@ impl UpdateOrderTotalDiscountCriteria {
         }
     }
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountCriteria/properties/operator`
@@ -18447,6 +19032,7 @@ pub enum UpdateOrderTotalDiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderTotalDiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18496,6 +19082,7 @@ pub struct UpdateOrderTotalDiscountRequest {
     )]
     pub name: Option<String>,
 }
+
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
 ///
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountRequest/properties/discount_strategy`
@@ -18509,6 +19096,7 @@ pub enum UpdateOrderTotalDiscountRequestDiscountStrategy {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderTotalDiscountRequestDiscountStrategy {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Gross, "GROSS"), (Self::Net, "NET")];
@@ -18527,6 +19115,7 @@ pub enum UpdateOrderTotalDiscountRequestDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderTotalDiscountRequestDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18556,6 +19145,7 @@ pub enum UpdateOrderTotalDiscountUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderTotalDiscountUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18616,6 +19206,7 @@ pub enum UpdateOrderUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateOrderUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18667,6 +19258,7 @@ pub struct UpdateProductCategoryRequest {
     )]
     pub parent_category_id: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1productCategories~1{category_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateProductCategoryUpdateMaskItem {
@@ -18680,6 +19272,7 @@ pub enum UpdateProductCategoryUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductCategoryUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18726,6 +19319,7 @@ pub struct UpdateProductCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
+
 impl UpdateProductCommissionProgramRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(product_id: impl Into<String>) -> Self {
@@ -18740,6 +19334,7 @@ impl UpdateProductCommissionProgramRequest {
         }
     }
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/UpdateProductCommissionProgramRequest/properties/payout_type`
@@ -18753,6 +19348,7 @@ pub enum UpdateProductCommissionProgramRequestPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductCommissionProgramRequestPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18780,6 +19376,7 @@ pub enum UpdateProductCommissionProgramUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductCommissionProgramUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18857,6 +19454,7 @@ pub struct UpdateProductDiscountCriteria {
     )]
     pub total_amount: Option<f64>,
 }
+
 impl UpdateProductDiscountCriteria {
     /// A value with the required fields set and the others empty.
     pub fn new(criteria_id: impl Into<String>) -> Self {
@@ -18875,6 +19473,7 @@ impl UpdateProductDiscountCriteria {
         }
     }
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/UpdateProductDiscountCriteria/properties/operator`
@@ -18888,6 +19487,7 @@ pub enum UpdateProductDiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductDiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18941,6 +19541,7 @@ pub struct UpdateProductDiscountRequest {
     )]
     pub product_id: Option<String>,
 }
+
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
 ///
 /// Spec: `/components/schemas/UpdateProductDiscountRequest/properties/discount_type`
@@ -18954,6 +19555,7 @@ pub enum UpdateProductDiscountRequestDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductDiscountRequestDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -18983,6 +19585,7 @@ pub enum UpdateProductDiscountUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductDiscountUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19014,6 +19617,7 @@ pub struct UpdateProductInterestBundleRequest {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateProductInterestBundleUpdateMaskItem {
@@ -19025,6 +19629,7 @@ pub enum UpdateProductInterestBundleUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductInterestBundleUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19058,6 +19663,7 @@ pub struct UpdateProductInterestRequest {
     )]
     pub quantity: Option<i32>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}~1interests~1{interest_id}/patch/parameters/2/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateProductInterestUpdateMaskItem {
@@ -19071,6 +19677,7 @@ pub enum UpdateProductInterestUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductInterestUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19092,6 +19699,7 @@ pub struct UpdateProductInventoryRequestDetail {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<UpdateProductInventoryRequestDetailType>,
 }
+
 /// Spec: `/components/schemas/UpdateProductInventoryRequest_Detail/properties/type`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateProductInventoryRequestDetailType {
@@ -19103,6 +19711,7 @@ pub enum UpdateProductInventoryRequestDetailType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductInventoryRequestDetailType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19143,6 +19752,7 @@ pub struct UpdateProductOptionListOption {
     )]
     pub price_adjustment: Option<f64>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}~1listItems~1{item_id}/patch/parameters/3/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateProductOptionListOptionValueUpdateMaskItem {
@@ -19158,6 +19768,7 @@ pub enum UpdateProductOptionListOptionValueUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductOptionListOptionValueUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19222,6 +19833,7 @@ pub struct UpdateProductOptionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
+
 /// Used only for option_type of `TEXT`. Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
 ///
 /// Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_contains`
@@ -19239,6 +19851,7 @@ pub enum UpdateProductOptionRequestOnlyContains {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductOptionRequestOnlyContains {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19266,6 +19879,7 @@ pub enum UpdateProductOptionRequestOnlyEndsWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductOptionRequestOnlyEndsWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19293,6 +19907,7 @@ pub enum UpdateProductOptionRequestOnlyStartsWith {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductOptionRequestOnlyStartsWith {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19330,6 +19945,7 @@ pub enum UpdateProductOptionUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductOptionUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19455,6 +20071,7 @@ pub struct UpdateProductRequestDetail {
     )]
     pub weight: Option<f64>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateProductUpdateMaskItem {
@@ -19506,6 +20123,7 @@ pub enum UpdateProductUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateProductUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19594,6 +20212,7 @@ pub struct UpdateProgramResourceRequest {
     )]
     pub url: Option<String>,
 }
+
 /// Spec: `/components/schemas/UpdateShippingDiscountCriteria`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShippingDiscountCriteria {
@@ -19659,6 +20278,7 @@ pub struct UpdateShippingDiscountCriteria {
     )]
     pub total_amount: Option<f64>,
 }
+
 impl UpdateShippingDiscountCriteria {
     /// A value with the required fields set and the others empty.
     pub fn new(criteria_id: impl Into<String>) -> Self {
@@ -19677,6 +20297,7 @@ impl UpdateShippingDiscountCriteria {
         }
     }
 }
+
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
 ///
 /// Spec: `/components/schemas/UpdateShippingDiscountCriteria/properties/operator`
@@ -19690,6 +20311,7 @@ pub enum UpdateShippingDiscountCriteriaOperator {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateShippingDiscountCriteriaOperator {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19733,6 +20355,7 @@ pub struct UpdateShippingDiscountRequest {
     )]
     pub name: Option<String>,
 }
+
 /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
 ///
 /// Spec: `/components/schemas/UpdateShippingDiscountRequest/properties/discount_type`
@@ -19746,6 +20369,7 @@ pub enum UpdateShippingDiscountRequestDiscountType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateShippingDiscountRequestDiscountType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19771,6 +20395,7 @@ pub enum UpdateShippingDiscountUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateShippingDiscountUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19823,6 +20448,7 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
+
 /// The payout type for this commission.
 ///
 /// Spec: `/components/schemas/UpdateSubscriptionCommissionProgramRequest/properties/payout_type`
@@ -19836,6 +20462,7 @@ pub enum UpdateSubscriptionCommissionProgramRequestPayoutType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionCommissionProgramRequestPayoutType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19863,6 +20490,7 @@ pub enum UpdateSubscriptionCommissionProgramUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionCommissionProgramUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19888,6 +20516,7 @@ pub enum UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19908,6 +20537,7 @@ pub enum UpdateSubscriptionCustomFieldTabUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionCustomFieldTabUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
@@ -19926,6 +20556,7 @@ pub enum UpdateSubscriptionCustomFieldUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionCustomFieldUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -19972,6 +20603,7 @@ pub struct UpdateSubscriptionPlanRequest {
     )]
     pub total_cycles: Option<i32>,
 }
+
 impl UpdateSubscriptionPlanRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
@@ -19989,6 +20621,7 @@ impl UpdateSubscriptionPlanRequest {
         }
     }
 }
+
 /// The cycle type of the subscription plan.
 ///
 /// Spec: `/components/schemas/UpdateSubscriptionPlanRequest/properties/cycle_type`
@@ -20006,6 +20639,7 @@ pub enum UpdateSubscriptionPlanRequestCycleType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionPlanRequestCycleType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20037,6 +20671,7 @@ pub enum UpdateSubscriptionPlanUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionPlanUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20173,6 +20808,7 @@ pub struct UpdateSubscriptionRequest {
     )]
     pub subscription_plan_id: Option<String>,
 }
+
 /// The billing cycle for the subscription.
 ///
 /// Spec: `/components/schemas/UpdateSubscriptionRequest/properties/billing_cycle`
@@ -20190,6 +20826,7 @@ pub enum UpdateSubscriptionRequestBillingCycle {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionRequestBillingCycle {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20249,6 +20886,7 @@ pub enum UpdateSubscriptionUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateSubscriptionUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20307,6 +20945,7 @@ pub struct UpdateTagCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1tags~1categories~1{tag_category_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateTagCategoryUpdateMaskItem {
@@ -20318,6 +20957,7 @@ pub enum UpdateTagCategoryUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateTagCategoryUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20360,6 +21000,7 @@ pub struct UpdateTagResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1tags~1{tag_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateTagUpdateMaskItem {
@@ -20373,6 +21014,7 @@ pub enum UpdateTagUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateTagUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20395,6 +21037,7 @@ pub enum UpdateTaskCustomFieldGroupUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateTaskCustomFieldGroupUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20415,6 +21058,7 @@ pub enum UpdateTaskCustomFieldTabUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateTaskCustomFieldTabUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Name, "name"), (Self::Order, "order")];
@@ -20433,6 +21077,7 @@ pub enum UpdateTaskCustomFieldUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateTaskCustomFieldUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20547,6 +21192,7 @@ pub struct UpdateTaskResponse {
     )]
     pub type_: Option<String>,
 }
+
 /// Task priority
 ///
 /// Spec: `/components/schemas/UpdateTaskResponse/properties/priority`
@@ -20562,6 +21208,7 @@ pub enum UpdateTaskResponsePriority {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateTaskResponsePriority {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20600,6 +21247,7 @@ pub enum UpdateTaskResponseRemindTimeMins {
     /// number it holds; the server may refuse it.
     Unknown(i64),
 }
+
 impl UpdateTaskResponseRemindTimeMins {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, i64)] = &[
@@ -20653,6 +21301,7 @@ pub enum UpdateTaskUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateTaskUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20742,6 +21391,7 @@ pub struct UpdateUserRequest {
     )]
     pub website: Option<String>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1users~1{user_id}/patch/parameters/0/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateUserUpdateMaskItem {
@@ -20769,6 +21419,7 @@ pub enum UpdateUserUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateUserUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -20840,6 +21491,7 @@ pub struct UpdatedPaymentPlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_start_date: Option<crate::runtime::Date>,
 }
+
 /// A user in the system
 ///
 /// Spec: `/components/schemas/User`
@@ -20990,6 +21642,7 @@ pub struct User {
     )]
     pub website: Option<String>,
 }
+
 /// A user group in the application
 ///
 /// Spec: `/components/schemas/UserGroup`
@@ -21010,6 +21663,7 @@ pub struct UserGroup {
     )]
     pub name: Option<String>,
 }
+
 /// The user's status
 ///
 /// Spec: `/components/schemas/User/properties/status`
@@ -21027,6 +21681,7 @@ pub enum UserStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UserStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -21112,6 +21767,7 @@ pub struct Webform {
     )]
     pub xid: Option<String>,
 }
+
 /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
 ///
 /// Spec: `/components/schemas/Webform/properties/duplicate_check_option`
@@ -21129,6 +21785,7 @@ pub enum WebformDuplicateCheckOption {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl WebformDuplicateCheckOption {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -21182,6 +21839,7 @@ pub enum WebformExitOption {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl WebformExitOption {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -21230,6 +21888,7 @@ pub enum WebformWebformType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl WebformWebformType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[

@@ -6,14 +6,18 @@
 //! that follow the response schemas, then with the spec's examples: all must decode.
 //! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
+
 #![allow(deprecated)]
 use keap::{Auth, Client, Error, Quota, RetryPolicy};
+
 /// A value of `T` from JSON the generator made from the spec's schemas.
 fn v<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json)
         .unwrap_or_else(|e| panic!("the generated value {json} does not decode: {e}"))
 }
+
 use keap::runtime::{Paginated, Pages};
+
 /// The first two pages: the second request carries the first page's token.
 async fn two_pages<R: Paginated>(mut pages: Pages<R>) -> Result<(), Error> {
     for _ in 0..2 {
@@ -26,6 +30,7 @@ async fn two_pages<R: Paginated>(mut pages: Pages<R>) -> Result<(), Error> {
     }
     Ok(())
 }
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -38,6 +43,7 @@ struct Report {
     /// Calls whose random body Prism itself could not make (recursive schemas).
     unmockable: Vec<(&'static str, &'static str)>,
 }
+
 impl Report {
     fn check<T>(
         &mut self,
@@ -65,6 +71,7 @@ impl Report {
             Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
         }
     }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -78,6 +85,7 @@ impl Report {
         [count(true), count(false)]
     }
 }
+
 async fn affiliate_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -627,6 +635,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn automation_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -756,6 +765,7 @@ async fn automation_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn automation_category_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -795,6 +805,7 @@ async fn automation_category_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn business_profile_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -817,6 +828,7 @@ async fn business_profile_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn campaign_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -878,6 +890,7 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn category_discounts_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -960,6 +973,7 @@ async fn category_discounts_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn company_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1175,6 +1189,7 @@ async fn company_operations(client: &Client, r: &mut Report) {
         client.company().remove_tag_from_company("keapgen", "keapgen").send().await,
     );
 }
+
 async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1464,6 +1479,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn email_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1580,6 +1596,7 @@ async fn email_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn email_address_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1617,6 +1634,7 @@ async fn email_address_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn files_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1683,6 +1701,7 @@ async fn files_operations(client: &Client, r: &mut Report) {
         client.files().get_file_data_1("keapgen").send().await,
     );
 }
+
 async fn free_trial_discounts_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1765,6 +1784,7 @@ async fn free_trial_discounts_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn integrations_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1808,6 +1828,7 @@ async fn integrations_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn lead_score_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1815,6 +1836,7 @@ async fn lead_score_operations(client: &Client, r: &mut Report) {
         client.lead_score().get_lead_score_details("keapgen").send().await,
     );
 }
+
 async fn lead_source_categories_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1876,6 +1898,7 @@ async fn lead_source_categories_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn lead_source_expenses_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -1943,6 +1966,7 @@ async fn lead_source_expenses_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn lead_source_recurring_expenses_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -2027,6 +2051,7 @@ async fn lead_source_recurring_expenses_operations(client: &Client, r: &mut Repo
             .await,
     );
 }
+
 async fn lead_sources_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -2084,6 +2109,7 @@ async fn lead_sources_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn locale_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -2106,6 +2132,7 @@ async fn locale_operations(client: &Client, r: &mut Report) {
         client.locale().get_province_by_code("keapgen", "keapgen").send().await,
     );
 }
+
 async fn merchants_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -2122,6 +2149,7 @@ async fn merchants_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn note_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -2341,6 +2369,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn opportunity_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -2622,6 +2651,7 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn order_total_discounts_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -2708,6 +2738,7 @@ async fn order_total_discounts_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn orders_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3007,6 +3038,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn payment_method_configs_operations(client: &Client, r: &mut Report) {
     r.check(
         "POST",
@@ -3022,6 +3054,7 @@ async fn payment_method_configs_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn payment_methods_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3066,6 +3099,7 @@ async fn payment_methods_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn product_categories_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3171,6 +3205,7 @@ async fn product_categories_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn product_discounts_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3253,6 +3288,7 @@ async fn product_discounts_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn product_interest_bundles_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3358,6 +3394,7 @@ async fn product_interest_bundles_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn products_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3547,6 +3584,7 @@ async fn products_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn referral_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3578,6 +3616,7 @@ async fn referral_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn reporting_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3620,6 +3659,7 @@ async fn reporting_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn sales_operations(client: &Client, r: &mut Report) {
     r.check(
         "POST",
@@ -3655,6 +3695,7 @@ async fn sales_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn settings_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3681,6 +3722,7 @@ async fn settings_operations(client: &Client, r: &mut Report) {
         client.settings().get_contact_option_types().send().await,
     );
 }
+
 async fn shipping_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3688,6 +3730,7 @@ async fn shipping_operations(client: &Client, r: &mut Report) {
         client.shipping().list_shipping_methods().send().await,
     );
 }
+
 async fn shipping_discounts_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3770,6 +3813,7 @@ async fn shipping_discounts_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn subscription_plans_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -3837,6 +3881,7 @@ async fn subscription_plans_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn subscriptions_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -4048,6 +4093,7 @@ async fn subscriptions_operations(client: &Client, r: &mut Report) {
         client.subscriptions().invoice_subscription("keapgen").send().await,
     );
 }
+
 async fn tags_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -4216,6 +4262,7 @@ async fn tags_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn task_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -4404,6 +4451,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn user_groups_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -4416,6 +4464,7 @@ async fn user_groups_operations(client: &Client, r: &mut Report) {
         client.user_groups().get_user_group("keapgen").send().await,
     );
 }
+
 async fn users_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -4463,6 +4512,7 @@ async fn users_operations(client: &Client, r: &mut Report) {
         client.users().get_user_signature("keapgen").send().await,
     );
 }
+
 async fn webforms_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -4484,6 +4534,7 @@ async fn webforms_operations(client: &Client, r: &mut Report) {
         client.webforms().get_html("keapgen").send().await,
     );
 }
+
 async fn every_operation(client: &Client, r: &mut Report) {
     Box::pin(affiliate_operations(client, r)).await;
     Box::pin(automation_operations(client, r)).await;
@@ -4529,8 +4580,10 @@ async fn every_operation(client: &Client, r: &mut Report) {
     Box::pin(users_operations(client, r)).await;
     Box::pin(webforms_operations(client, r)).await;
 }
+
 /// Operations no value the spec allows can call, and why.
 const LEFT_OUT: &[(&str, &str, &str)] = &[];
+
 /// Operations called with less than the test would send, for the spec's sake.
 const TOLERATED: &[(&str, &str, &str)] = &[
     (
@@ -4560,6 +4613,7 @@ fn client(url: &str, prefer: &str) -> Client {
         .build()
         .expect("client")
 }
+
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {

@@ -3,7 +3,9 @@
 //! Every component schema whose spec examples describe a value: the example decodes
 //! into the generated type, and encodes back with the same values for the fields the
 //! type knows.
+
 use serde_json::Value;
+
 fn check<T: serde::de::DeserializeOwned + serde::Serialize>(
     json: &str,
 ) -> Result<(), String> {
@@ -14,6 +16,7 @@ fn check<T: serde::de::DeserializeOwned + serde::Serialize>(
         .map_err(|e| format!("does not encode: {e}"))?;
     same(&original, &again, "")
 }
+
 /// Values present in both agree; numbers sent for strings (ids) count as the same.
 fn same(original: &Value, again: &Value, at: &str) -> Result<(), String> {
     match (original, again) {
@@ -43,7 +46,9 @@ fn same(original: &Value, again: &Value, at: &str) -> Result<(), String> {
         (o, a) => Err(format!("at `{at}`: {o} came back as {a}")),
     }
 }
+
 type Check = fn(&str) -> Result<(), String>;
+
 #[test]
 fn every_schema_example_round_trips() {
     let cases: &[(&str, Check, &str)] = &[

@@ -3,6 +3,7 @@
 mod contract;
 mod crate_files;
 mod docs;
+mod layout;
 mod ops;
 mod types;
 
@@ -131,7 +132,7 @@ pub fn emit(api: &Api, opts: &Options, tests: &crate::testdata::TestData) -> Res
 
 fn format_tokens(tokens: &TokenStream) -> std::result::Result<String, syn::Error> {
     let file: syn::File = syn::parse2(tokens.clone())?;
-    Ok(prettyplease::unparse(&file))
+    Ok(layout::space_items(&prettyplease::unparse(&file)))
 }
 
 /// The Rust type for a model type. `local` is true inside `types.rs`.

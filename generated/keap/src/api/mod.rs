@@ -3,132 +3,218 @@
 //! Operations, one module per tag of the spec. Each operation is a method on its
 //! tag's handle (`client.contact().get_contact(id)`) returning a request builder:
 //! set optional parameters, then `.send().await`.
+
 /// Operations tagged `Affiliate`.
 pub mod affiliate;
+
 pub use affiliate::AffiliateApi;
+
 /// Operations tagged `Automation`.
 pub mod automation;
+
 pub use automation::AutomationApi;
+
 /// Operations tagged `AutomationCategory`.
 pub mod automation_category;
+
 pub use automation_category::AutomationCategoryApi;
+
 /// Operations tagged `Business Profile`.
 pub mod business_profile;
+
 pub use business_profile::BusinessProfileApi;
+
 /// Operations tagged `Campaign`.
 pub mod campaign;
+
 pub use campaign::CampaignApi;
+
 /// Operations tagged `Category Discounts`.
 pub mod category_discounts;
+
 pub use category_discounts::CategoryDiscountsApi;
+
 /// Operations tagged `Company`.
 pub mod company;
+
 pub use company::CompanyApi;
+
 /// Operations tagged `Contact`.
 pub mod contact;
+
 pub use contact::ContactApi;
+
 /// Operations tagged `Email`.
 pub mod email;
+
 pub use email::EmailApi;
+
 /// Operations tagged `Email Address`.
 pub mod email_address;
+
 pub use email_address::EmailAddressApi;
+
 /// Operations tagged `Files`.
 pub mod files;
+
 pub use files::FilesApi;
+
 /// Operations tagged `Free Trial Discounts`.
 pub mod free_trial_discounts;
+
 pub use free_trial_discounts::FreeTrialDiscountsApi;
+
 /// Operations tagged `Integrations`.
 pub mod integrations;
+
 pub use integrations::IntegrationsApi;
+
 /// Operations tagged `LeadScore`.
 pub mod lead_score;
+
 pub use lead_score::LeadScoreApi;
+
 /// Operations tagged `Lead Source Categories`.
 pub mod lead_source_categories;
+
 pub use lead_source_categories::LeadSourceCategoriesApi;
+
 /// Operations tagged `Lead Source Expenses`.
 pub mod lead_source_expenses;
+
 pub use lead_source_expenses::LeadSourceExpensesApi;
+
 /// Operations tagged `Lead Source Recurring Expenses`.
 pub mod lead_source_recurring_expenses;
+
 pub use lead_source_recurring_expenses::LeadSourceRecurringExpensesApi;
+
 /// Operations tagged `Lead Sources`.
 pub mod lead_sources;
+
 pub use lead_sources::LeadSourcesApi;
+
 /// Operations tagged `Locale`.
 pub mod locale;
+
 pub use locale::LocaleApi;
+
 /// Operations tagged `Merchants`.
 pub mod merchants;
+
 pub use merchants::MerchantsApi;
+
 /// Operations tagged `Note`.
 pub mod note;
+
 pub use note::NoteApi;
+
 /// Operations tagged `Opportunity`.
 pub mod opportunity;
+
 pub use opportunity::OpportunityApi;
+
 /// Operations tagged `Order Total Discounts`.
 pub mod order_total_discounts;
+
 pub use order_total_discounts::OrderTotalDiscountsApi;
+
 /// Operations tagged `Orders`.
 pub mod orders;
+
 pub use orders::OrdersApi;
+
 /// Operations tagged `Payment Method Configs`.
 pub mod payment_method_configs;
+
 pub use payment_method_configs::PaymentMethodConfigsApi;
+
 /// Operations tagged `Payment Methods`.
 pub mod payment_methods;
+
 pub use payment_methods::PaymentMethodsApi;
+
 /// Operations tagged `Product Categories`.
 pub mod product_categories;
+
 pub use product_categories::ProductCategoriesApi;
+
 /// Operations tagged `Product Discounts`.
 pub mod product_discounts;
+
 pub use product_discounts::ProductDiscountsApi;
+
 /// Operations tagged `Product Interest Bundles`.
 pub mod product_interest_bundles;
+
 pub use product_interest_bundles::ProductInterestBundlesApi;
+
 /// Operations tagged `Products`.
 pub mod products;
+
 pub use products::ProductsApi;
+
 /// Operations tagged `Referral`.
 pub mod referral;
+
 pub use referral::ReferralApi;
+
 /// Operations tagged `Reporting`.
 pub mod reporting;
+
 pub use reporting::ReportingApi;
+
 /// Operations tagged `Sales`.
 pub mod sales;
+
 pub use sales::SalesApi;
+
 /// Operations tagged `Settings`.
 pub mod settings;
+
 pub use settings::SettingsApi;
+
 /// Operations tagged `Shipping`.
 pub mod shipping;
+
 pub use shipping::ShippingApi;
+
 /// Operations tagged `Shipping Discounts`.
 pub mod shipping_discounts;
+
 pub use shipping_discounts::ShippingDiscountsApi;
+
 /// Operations tagged `Subscription Plans`.
 pub mod subscription_plans;
+
 pub use subscription_plans::SubscriptionPlansApi;
+
 /// Operations tagged `Subscriptions`.
 pub mod subscriptions;
+
 pub use subscriptions::SubscriptionsApi;
+
 /// Operations tagged `Tags`.
 pub mod tags;
+
 pub use tags::TagsApi;
+
 /// Operations tagged `Task`.
 pub mod task;
+
 pub use task::TaskApi;
+
 /// Operations tagged `User Groups`.
 pub mod user_groups;
+
 pub use user_groups::UserGroupsApi;
+
 /// Operations tagged `Users`.
 pub mod users;
+
 pub use users::UsersApi;
+
 /// Operations tagged `Webforms`.
 pub mod webforms;
+
 pub use webforms::WebformsApi;

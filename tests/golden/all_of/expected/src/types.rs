@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/Employee`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Employee {
@@ -28,6 +29,7 @@ pub struct Employee {
     )]
     pub salary: Option<f64>,
 }
+
 impl Employee {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>) -> Self {
@@ -39,18 +41,21 @@ impl Employee {
         }
     }
 }
+
 /// Spec: `/components/schemas/Named`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Named {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
+
 impl Named {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
 }
+
 /// Spec: `/components/schemas/Person`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Person {
@@ -63,6 +68,7 @@ pub struct Person {
     )]
     pub age: Option<i32>,
 }
+
 impl Person {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>) -> Self {

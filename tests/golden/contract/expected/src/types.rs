@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/CreateTask`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTask {
@@ -31,6 +32,7 @@ pub struct CreateTask {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub title: String,
 }
+
 impl CreateTask {
     /// A value with the required fields set and the others empty.
     pub fn new(title: impl Into<String>) -> Self {
@@ -43,6 +45,7 @@ impl CreateTask {
         }
     }
 }
+
 /// Spec: `/components/schemas/CreateTask/properties/priority`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateTaskPriority {
@@ -54,6 +57,7 @@ pub enum CreateTaskPriority {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl CreateTaskPriority {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Low, "LOW"), (Self::High, "HIGH")];
@@ -69,6 +73,7 @@ pub struct ListLocalesResponse {
     )]
     pub locales: Option<Vec<String>>,
 }
+
 /// Spec: `/paths/~1rest~1v2~1tasks/get/parameters/3/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListTasksFieldsItem {
@@ -80,6 +85,7 @@ pub enum ListTasksFieldsItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ListTasksFieldsItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[
@@ -104,6 +110,7 @@ pub struct ListTasksResponse {
     )]
     pub tasks: Option<Vec<Task>>,
 }
+
 /// Spec: `/components/schemas/RemindTime`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RemindTime {
@@ -115,6 +122,7 @@ pub enum RemindTime {
     /// number it holds; the server may refuse it.
     Unknown(i64),
 }
+
 impl RemindTime {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, i64)] = &[(Self::V5, 5), (Self::V10, 10)];
@@ -129,6 +137,7 @@ pub struct SetReminderBody {
     #[serde(default, deserialize_with = "crate::runtime::lenient_option_number")]
     pub remind_time_mins: Option<RemindTime>,
 }
+
 impl SetReminderBody {
     /// A value with the required fields set and the others empty.
     pub fn new(remind_time_mins: impl Into<RemindTime>) -> Self {
@@ -137,6 +146,7 @@ impl SetReminderBody {
         }
     }
 }
+
 /// Spec: `/components/schemas/Task`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Task {
@@ -174,6 +184,7 @@ pub struct Task {
     )]
     pub title: Option<String>,
 }
+
 /// Spec: `/components/schemas/Task/properties/priority`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TaskPriority {
@@ -185,6 +196,7 @@ pub enum TaskPriority {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TaskPriority {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Low, "LOW"), (Self::High, "HIGH")];
@@ -203,6 +215,7 @@ pub enum UpdateTaskUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateTaskUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[

@@ -6,14 +6,18 @@
 //! that follow the response schemas, then with the spec's examples: all must decode.
 //! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
+
 #![allow(deprecated)]
 use golden_contract::{Auth, Client, Error, Quota, RetryPolicy};
+
 /// A value of `T` from JSON the generator made from the spec's schemas.
 fn v<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json)
         .unwrap_or_else(|e| panic!("the generated value {json} does not decode: {e}"))
 }
+
 use golden_contract::runtime::{Paginated, Pages};
+
 /// The first two pages: the second request carries the first page's token.
 async fn two_pages<R: Paginated>(mut pages: Pages<R>) -> Result<(), Error> {
     for _ in 0..2 {
@@ -26,6 +30,7 @@ async fn two_pages<R: Paginated>(mut pages: Pages<R>) -> Result<(), Error> {
     }
     Ok(())
 }
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -38,6 +43,7 @@ struct Report {
     /// Calls whose random body Prism itself could not make (recursive schemas).
     unmockable: Vec<(&'static str, &'static str)>,
 }
+
 impl Report {
     fn check<T>(
         &mut self,
@@ -65,6 +71,7 @@ impl Report {
             Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
         }
     }
+
     /// Like `check`, but a 401 passes: the operation requires a security scheme the
     /// spec never declares, which a spec-validating mock refuses.
     fn check_unauthorized<T>(
@@ -82,6 +89,7 @@ impl Report {
             other => self.check(method, path, other),
         }
     }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -95,6 +103,7 @@ impl Report {
         [count(true), count(false)]
     }
 }
+
 async fn files_operations(client: &Client, r: &mut Report) {
     r.check(
         "POST",
@@ -112,6 +121,7 @@ async fn files_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn pages_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -119,6 +129,7 @@ async fn pages_operations(client: &Client, r: &mut Report) {
         client.pages().get_page_html("keapgen").send().await,
     );
 }
+
 async fn tasks_operations(client: &Client, r: &mut Report) {
     r.check_unauthorized(
         "GET",
@@ -186,11 +197,13 @@ async fn tasks_operations(client: &Client, r: &mut Report) {
         client.tasks().complete_task(1i64).send().await,
     );
 }
+
 async fn every_operation(client: &Client, r: &mut Report) {
     Box::pin(files_operations(client, r)).await;
     Box::pin(pages_operations(client, r)).await;
     Box::pin(tasks_operations(client, r)).await;
 }
+
 /// Operations no value the spec allows can call, and why.
 const LEFT_OUT: &[(&str, &str, &str)] = &[
     ("POST", "/rest/v2/reminders", "no value satisfies the request body's schema"),
@@ -229,6 +242,7 @@ fn client(url: &str, prefer: &str) -> Client {
         .build()
         .expect("client")
 }
+
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {

@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/paths/~1rest~1v2~1contacts:link/post/requestBody/content/application~1json/schema`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinkContactsBody {
@@ -15,6 +16,7 @@ pub struct LinkContactsBody {
     #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact2_id: String,
 }
+
 impl LinkContactsBody {
     /// A value with the required fields set and the others empty.
     pub fn new(contact1_id: impl Into<String>, contact2_id: impl Into<String>) -> Self {

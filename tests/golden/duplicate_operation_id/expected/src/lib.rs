@@ -266,6 +266,7 @@
 //! --version V`), which prints what changed for users of this crate and bumps its version, then
 //! `cargo run -p keapgen -- generate`; `cargo run -p keapgen -- check` verifies that this crate
 //! is up to date.
+
 #![forbid(unsafe_code)]
 #![allow(
     clippy::too_many_arguments,
@@ -281,41 +282,52 @@
     reason = "method names come from operationIds and parameters (`new`, `add`, `clone`, ...)"
 )]
 pub mod api;
+
 pub use keapgen_runtime::runtime;
+
 pub mod types;
+
 pub use runtime::{
     Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy,
     Secret, TokenStore, Tokens, Window,
 };
+
 /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
 pub const DEFAULT_BASE_URL: &str = "";
+
 /// The API client. Cheap to clone: clones share one connection pool.
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: runtime::Transport,
 }
+
 impl Client {
     /// A client for [`DEFAULT_BASE_URL`] with default settings.
     pub fn new() -> Result<Self, Error> {
         Self::builder().build()
     }
+
     /// A builder to set the base URL, timeout or HTTP client.
     pub fn builder() -> ClientBuilder<Self> {
         ClientBuilder::new(DEFAULT_BASE_URL)
     }
+
     /// The transport every operation sends through.
     pub fn transport(&self) -> &runtime::Transport {
         &self.transport
     }
+
     /// What each quota window (second, minute, day) has left.
     pub fn quota(&self) -> Vec<runtime::Budget> {
         self.transport.quota()
     }
+
     /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
     /// credentials.
     pub fn tokens(&self) -> Option<Tokens> {
         self.transport.tokens()
     }
+
     /// Operations tagged `default`.
     pub fn default(&self) -> api::DefaultApi {
         api::DefaultApi {
@@ -323,6 +335,7 @@ impl Client {
         }
     }
 }
+
 impl From<runtime::Transport> for Client {
     fn from(transport: runtime::Transport) -> Self {
         Client { transport }

@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/paths/~1tasks/get/parameters/0/schema`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListTasksStatus {
@@ -18,6 +19,7 @@ pub enum ListTasksStatus {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl ListTasksStatus {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Open, "OPEN"), (Self::Done, "DONE")];
@@ -42,6 +44,7 @@ pub struct Task {
     )]
     pub type_: TaskType,
 }
+
 impl Task {
     /// A value with the required fields set and the others empty.
     pub fn new(type_: impl Into<TaskType>) -> Self {
@@ -52,6 +55,7 @@ impl Task {
         }
     }
 }
+
 /// Spec: `/components/schemas/Task/properties/priority`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TaskPriority {
@@ -63,6 +67,7 @@ pub enum TaskPriority {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TaskPriority {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Low, "LOW"), (Self::High, "HIGH")];
@@ -79,6 +84,7 @@ pub enum TaskRemindTimeMins {
     /// number it holds; the server may refuse it.
     Unknown(i64),
 }
+
 impl TaskRemindTimeMins {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, i64)] = &[(Self::V5, 5), (Self::V10, 10)];
@@ -107,6 +113,7 @@ pub enum TaskType {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl TaskType {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[

@@ -6,13 +6,16 @@
 //! that follow the response schemas, then with the spec's examples: all must decode.
 //! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
+
 #![allow(deprecated)]
 use golden_enums::{Auth, Client, Error, Quota, RetryPolicy};
+
 /// A value of `T` from JSON the generator made from the spec's schemas.
 fn v<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json)
         .unwrap_or_else(|e| panic!("the generated value {json} does not decode: {e}"))
 }
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -25,6 +28,7 @@ struct Report {
     /// Calls whose random body Prism itself could not make (recursive schemas).
     unmockable: Vec<(&'static str, &'static str)>,
 }
+
 impl Report {
     fn check<T>(
         &mut self,
@@ -52,6 +56,7 @@ impl Report {
             Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
         }
     }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -65,6 +70,7 @@ impl Report {
         [count(true), count(false)]
     }
 }
+
 async fn task_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -78,13 +84,17 @@ async fn task_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn every_operation(client: &Client, r: &mut Report) {
     Box::pin(task_operations(client, r)).await;
 }
+
 /// Operations no value the spec allows can call, and why.
 const LEFT_OUT: &[(&str, &str, &str)] = &[];
+
 /// Operations called with less than the test would send, for the spec's sake.
 const TOLERATED: &[(&str, &str, &str)] = &[];
+
 fn client(url: &str, prefer: &str) -> Client {
     let mut headers = golden_enums::runtime::reqwest::header::HeaderMap::new();
     headers.insert("prefer", prefer.parse().expect("header"));
@@ -101,6 +111,7 @@ fn client(url: &str, prefer: &str) -> Client {
         .build()
         .expect("client")
 }
+
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {

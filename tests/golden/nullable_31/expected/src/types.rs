@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/Address`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Address {
@@ -17,6 +18,7 @@ pub struct Address {
     )]
     pub line1: Option<String>,
 }
+
 /// Spec: `/components/schemas/Contact`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Contact {
@@ -48,6 +50,7 @@ pub struct Contact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<crate::runtime::DateTime>,
 }
+
 impl Contact {
     /// A value with the required fields set and the others empty.
     pub fn new(id: impl Into<String>) -> Self {

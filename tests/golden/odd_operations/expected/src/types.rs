@@ -7,8 +7,10 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/Code`
 pub type Code = String;
+
 /// Spec: `/components/schemas/Group`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
@@ -18,13 +20,16 @@ pub enum Group {
     /// A value matching none of the variants above, kept as it came.
     Other(serde_json::Value),
 }
+
 impl Default for Group {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
     }
 }
+
 /// Spec: `/components/schemas/IdList`
 pub type IdList = Vec<String>;
+
 /// Spec: `/components/schemas/Into`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Into2 {
@@ -33,6 +38,7 @@ pub struct Into2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<Shape>,
 }
+
 impl Into2 {
     /// A value with the required fields set and the others empty.
     pub fn new(code: impl Into<Code>) -> Self {
@@ -42,6 +48,7 @@ impl Into2 {
         }
     }
 }
+
 /// Spec: `/paths/~1forms/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/meta`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Into2BodyMeta {
@@ -52,6 +59,7 @@ pub struct Into2BodyMeta {
     )]
     pub k: Option<String>,
 }
+
 /// Spec: `/paths/~1patch/patch/requestBody/content/application~1merge-patch+json/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MergePatchBody {
@@ -62,6 +70,7 @@ pub struct MergePatchBody {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/paths/~1new/get/parameters/3/schema/items`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewFiltersItem {
@@ -72,6 +81,7 @@ pub struct NewFiltersItem {
     )]
     pub field: Option<String>,
 }
+
 /// Spec: `/paths/~1new/get/parameters/4/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewQ {
@@ -82,6 +92,7 @@ pub struct NewQ {
     )]
     pub term: Option<String>,
 }
+
 /// Spec: `/paths/~1items~1{obj}~1{id}~1again~1{id}/get/parameters/0/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Result2Obj {
@@ -92,6 +103,7 @@ pub struct Result2Obj {
     )]
     pub x: Option<String>,
 }
+
 /// Spec: `/paths/~1items~1{obj}~1{id}~1again~1{id}/get/parameters/3/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Result2XObj {
@@ -102,6 +114,7 @@ pub struct Result2XObj {
     )]
     pub k: Option<String>,
 }
+
 /// Spec: `/components/schemas/Shape`
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -112,11 +125,13 @@ pub enum Shape {
     /// A value matching none of the variants above, kept as it came.
     Other(serde_json::Value),
 }
+
 impl Default for Shape {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
     }
 }
+
 impl<'de> serde::Deserialize<'de> for Shape {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
@@ -137,6 +152,7 @@ impl<'de> serde::Deserialize<'de> for Shape {
         )
     }
 }
+
 /// Spec: `/components/schemas/Square`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Square {
@@ -147,6 +163,7 @@ pub struct Square {
     )]
     pub kind: Option<String>,
 }
+
 /// Spec: `/paths/~1uploads/post/requestBody/content/multipart~1form-data/schema/properties/labels/items`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UploadBodyLabelsItem {

@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/const`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Const {
@@ -41,6 +42,7 @@ pub struct Const {
     )]
     pub x_foo: Option<i64>,
 }
+
 /// Spec: `/components/schemas/example`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Example {
@@ -52,6 +54,7 @@ pub enum Example {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl Example {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::A, "a"), (Self::B, "b")];

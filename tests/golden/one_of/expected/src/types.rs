@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/Cat`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cat {
@@ -19,6 +20,7 @@ pub struct Cat {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meows: Option<bool>,
 }
+
 /// Spec: `/components/schemas/Dog`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dog {
@@ -31,6 +33,7 @@ pub struct Dog {
     )]
     pub kind: Option<String>,
 }
+
 /// Either a numeric id or a name.
 ///
 /// Spec: `/components/schemas/IdOrName`
@@ -42,19 +45,23 @@ pub enum IdOrName {
     /// A value matching none of the variants above, kept as it came.
     Other(serde_json::Value),
 }
+
 impl Default for IdOrName {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
     }
 }
+
 /// Spec: `/components/schemas/MaybeCat`
 pub type MaybeCat = Cat;
+
 /// Spec: `/components/schemas/Owner`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Owner {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pet: Option<OwnerPet>,
 }
+
 /// Spec: `/components/schemas/Owner/properties/pet`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
@@ -64,11 +71,13 @@ pub enum OwnerPet {
     /// A value matching none of the variants above, kept as it came.
     Other(serde_json::Value),
 }
+
 impl Default for OwnerPet {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
     }
 }
+
 /// Spec: `/components/schemas/Owner/properties/pet/oneOf/1`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OwnerPetVariant2 {
@@ -79,6 +88,7 @@ pub struct OwnerPetVariant2 {
     )]
     pub name: Option<String>,
 }
+
 /// Spec: `/components/schemas/Pet`
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -88,11 +98,13 @@ pub enum Pet {
     /// A value matching none of the variants above, kept as it came.
     Other(serde_json::Value),
 }
+
 impl Default for Pet {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
     }
 }
+
 impl<'de> serde::Deserialize<'de> for Pet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;

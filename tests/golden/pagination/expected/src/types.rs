@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListContactsV1Response {
@@ -29,6 +30,7 @@ pub struct ListContactsV1Response {
     )]
     pub next: Option<String>,
 }
+
 /// Spec: `/paths/~1notes/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListNotesResponse {
@@ -41,6 +43,7 @@ pub struct ListNotesResponse {
     #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub notes: Vec<Note>,
 }
+
 impl ListNotesResponse {
     /// A value with the required fields set and the others empty.
     pub fn new(notes: impl Into<Vec<Note>>) -> Self {
@@ -50,18 +53,21 @@ impl ListNotesResponse {
         }
     }
 }
+
 /// Spec: `/paths/~1v1~1orders/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListOrdersV1Response {
     #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub orders: Vec<String>,
 }
+
 impl ListOrdersV1Response {
     /// A value with the required fields set and the others empty.
     pub fn new(orders: impl Into<Vec<String>>) -> Self {
         Self { orders: orders.into() }
     }
 }
+
 /// Spec: `/paths/~1tags/get/responses/200/content/application~1json/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListTagsNoTokenResponse {
@@ -78,6 +84,7 @@ pub struct ListTagsNoTokenResponse {
     )]
     pub tags: Option<Vec<String>>,
 }
+
 /// Spec: `/components/schemas/Note`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Note {

@@ -6,9 +6,11 @@
 //! that follow the response schemas, then with the spec's examples: all must decode.
 //! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
+
 #![allow(deprecated)]
 use golden_pagination::{Auth, Client, Error, Quota, RetryPolicy};
 use golden_pagination::runtime::{Paginated, Pages};
+
 /// The first two pages: the second request carries the first page's token.
 async fn two_pages<R: Paginated>(mut pages: Pages<R>) -> Result<(), Error> {
     for _ in 0..2 {
@@ -21,6 +23,7 @@ async fn two_pages<R: Paginated>(mut pages: Pages<R>) -> Result<(), Error> {
     }
     Ok(())
 }
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -33,6 +36,7 @@ struct Report {
     /// Calls whose random body Prism itself could not make (recursive schemas).
     unmockable: Vec<(&'static str, &'static str)>,
 }
+
 impl Report {
     fn check<T>(
         &mut self,
@@ -60,6 +64,7 @@ impl Report {
             Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
         }
     }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -73,6 +78,7 @@ impl Report {
         [count(true), count(false)]
     }
 }
+
 async fn legacy_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -88,6 +94,7 @@ async fn legacy_operations(client: &Client, r: &mut Report) {
         two_pages(client.legacy().list_orders_v1(1i64, 1i64).pages()).await,
     );
 }
+
 async fn notes_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -96,14 +103,18 @@ async fn notes_operations(client: &Client, r: &mut Report) {
     );
     r.check("GET", "/tags", client.notes().list_tags_no_token().send().await);
 }
+
 async fn every_operation(client: &Client, r: &mut Report) {
     Box::pin(legacy_operations(client, r)).await;
     Box::pin(notes_operations(client, r)).await;
 }
+
 /// Operations no value the spec allows can call, and why.
 const LEFT_OUT: &[(&str, &str, &str)] = &[];
+
 /// Operations called with less than the test would send, for the spec's sake.
 const TOLERATED: &[(&str, &str, &str)] = &[];
+
 fn client(url: &str, prefer: &str) -> Client {
     let mut headers = golden_pagination::runtime::reqwest::header::HeaderMap::new();
     headers.insert("prefer", prefer.parse().expect("header"));
@@ -120,6 +131,7 @@ fn client(url: &str, prefer: &str) -> Client {
         .build()
         .expect("client")
 }
+
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {

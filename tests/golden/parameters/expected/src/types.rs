@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/Report`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
@@ -23,6 +24,7 @@ pub struct Report {
     )]
     pub to: Option<String>,
 }
+
 /// Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateNoteBody {
@@ -39,6 +41,7 @@ pub struct UpdateNoteBody {
     )]
     pub title: Option<String>,
 }
+
 /// Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/6/schema`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateNoteFilter {
@@ -49,6 +52,7 @@ pub struct UpdateNoteFilter {
     )]
     pub status: Option<String>,
 }
+
 /// Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/1/schema/items`
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateNoteUpdateMaskItem {
@@ -60,6 +64,7 @@ pub enum UpdateNoteUpdateMaskItem {
     /// Sent back verbatim when encoded; the server may refuse it.
     Unknown(String),
 }
+
 impl UpdateNoteUpdateMaskItem {
     /// Every value this version knows, with its wire form.
     pub const VALUES: &[(Self, &str)] = &[(Self::Title, "title"), (Self::Body, "body")];

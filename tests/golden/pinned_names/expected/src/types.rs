@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/FileDataV2`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileData {

@@ -7,28 +7,33 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/A`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct A {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub b: Option<Box<B>>,
 }
+
 /// Spec: `/components/schemas/B`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct B {
     #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub a: Box<A>,
 }
+
 impl B {
     /// A value with the required fields set and the others empty.
     pub fn new(a: impl Into<A>) -> Self {
         Self { a: Box::new(a.into()) }
     }
 }
+
 /// Spec: `/components/schemas/Forest`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Forest(pub std::collections::BTreeMap<String, Forest>);
+
 /// Spec: `/components/schemas/Node`
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Node {
@@ -43,6 +48,7 @@ pub struct Node {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<Node>>,
 }
+
 impl Node {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>) -> Self {
@@ -53,6 +59,7 @@ impl Node {
         }
     }
 }
+
 /// A list of trees; an alias would be infinite, so this is a newtype.
 ///
 /// Spec: `/components/schemas/Tree`

@@ -7,10 +7,13 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/match`
 pub type Match = String;
+
 /// Spec: `/components/schemas/Option`
 pub type Option2 = Vec<String2>;
+
 /// Spec: `/components/schemas/String`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct String2 {

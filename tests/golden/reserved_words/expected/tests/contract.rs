@@ -6,8 +6,10 @@
 //! that follow the response schemas, then with the spec's examples: all must decode.
 //! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
+
 #![allow(deprecated)]
 use golden_reserved_words::{Auth, Client, Error, Quota, RetryPolicy};
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -20,6 +22,7 @@ struct Report {
     /// Calls whose random body Prism itself could not make (recursive schemas).
     unmockable: Vec<(&'static str, &'static str)>,
 }
+
 impl Report {
     fn check<T>(
         &mut self,
@@ -47,6 +50,7 @@ impl Report {
             Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
         }
     }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -60,12 +64,15 @@ impl Report {
         [count(true), count(false)]
     }
 }
+
 async fn foo_bar_operations(client: &Client, r: &mut Report) {
     r.check("GET", "/a", client.foo_bar().a().send().await);
 }
+
 async fn foo_bar_2_operations(client: &Client, r: &mut Report) {
     r.check("GET", "/b", client.foo_bar_2().b().send().await);
 }
+
 async fn new_2_operations(client: &Client, r: &mut Report) {
     r.check("GET", "/things", client.new_2().get_thing_by_type().send().await);
     r.check(
@@ -81,15 +88,19 @@ async fn new_2_operations(client: &Client, r: &mut Report) {
             .await,
     );
 }
+
 async fn every_operation(client: &Client, r: &mut Report) {
     Box::pin(foo_bar_operations(client, r)).await;
     Box::pin(foo_bar_2_operations(client, r)).await;
     Box::pin(new_2_operations(client, r)).await;
 }
+
 /// Operations no value the spec allows can call, and why.
 const LEFT_OUT: &[(&str, &str, &str)] = &[];
+
 /// Operations called with less than the test would send, for the spec's sake.
 const TOLERATED: &[(&str, &str, &str)] = &[];
+
 fn client(url: &str, prefer: &str) -> Client {
     let mut headers = golden_reserved_words::runtime::reqwest::header::HeaderMap::new();
     headers.insert("prefer", prefer.parse().expect("header"));
@@ -106,6 +117,7 @@ fn client(url: &str, prefer: &str) -> Client {
         .build()
         .expect("client")
 }
+
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {

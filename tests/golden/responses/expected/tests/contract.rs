@@ -6,8 +6,10 @@
 //! that follow the response schemas, then with the spec's examples: all must decode.
 //! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
+
 #![allow(deprecated)]
 use golden_responses::{Auth, Client, Error, Quota, RetryPolicy};
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -20,6 +22,7 @@ struct Report {
     /// Calls whose random body Prism itself could not make (recursive schemas).
     unmockable: Vec<(&'static str, &'static str)>,
 }
+
 impl Report {
     fn check<T>(
         &mut self,
@@ -47,6 +50,7 @@ impl Report {
             Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
         }
     }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -60,6 +64,7 @@ impl Report {
         [count(true), count(false)]
     }
 }
+
 async fn things_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
@@ -83,13 +88,17 @@ async fn things_operations(client: &Client, r: &mut Report) {
         client.things().get_webform_html("keapgen").send().await,
     );
 }
+
 async fn every_operation(client: &Client, r: &mut Report) {
     Box::pin(things_operations(client, r)).await;
 }
+
 /// Operations no value the spec allows can call, and why.
 const LEFT_OUT: &[(&str, &str, &str)] = &[];
+
 /// Operations called with less than the test would send, for the spec's sake.
 const TOLERATED: &[(&str, &str, &str)] = &[];
+
 fn client(url: &str, prefer: &str) -> Client {
     let mut headers = golden_responses::runtime::reqwest::header::HeaderMap::new();
     headers.insert("prefer", prefer.parse().expect("header"));
@@ -106,6 +115,7 @@ fn client(url: &str, prefer: &str) -> Client {
         .build()
         .expect("client")
 }
+
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {

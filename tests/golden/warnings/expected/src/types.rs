@@ -7,6 +7,7 @@
 //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
 //! required field decodes as its default, strings accept numbers and numbers accept
 //! numeric strings, and dates in any format are kept as sent.
+
 /// Spec: `/components/schemas/Pet`
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -15,11 +16,13 @@ pub enum Pet {
     /// A value matching none of the variants above, kept as it came.
     Other(serde_json::Value),
 }
+
 impl Default for Pet {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
     }
 }
+
 impl<'de> serde::Deserialize<'de> for Pet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
@@ -35,6 +38,7 @@ impl<'de> serde::Deserialize<'de> for Pet {
         )
     }
 }
+
 /// Spec: `/components/schemas/Thing`
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Thing {

@@ -6,8 +6,10 @@
 //! that follow the response schemas, then with the spec's examples: all must decode.
 //! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
+
 #![allow(deprecated)]
 use golden_warnings::{Auth, Client, Error, Quota, RetryPolicy};
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -20,6 +22,7 @@ struct Report {
     /// Calls whose random body Prism itself could not make (recursive schemas).
     unmockable: Vec<(&'static str, &'static str)>,
 }
+
 impl Report {
     fn check<T>(
         &mut self,
@@ -47,6 +50,7 @@ impl Report {
             Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
         }
     }
+
     /// Like `check`, but a 401 passes: the operation requires a security scheme the
     /// spec never declares, which a spec-validating mock refuses.
     fn check_unauthorized<T>(
@@ -64,6 +68,7 @@ impl Report {
             other => self.check(method, path, other),
         }
     }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -77,12 +82,15 @@ impl Report {
         [count(true), count(false)]
     }
 }
+
 async fn pets_operations(client: &Client, r: &mut Report) {
     r.check_unauthorized("GET", "/pets", client.pets().list_pets().send().await);
 }
+
 async fn every_operation(client: &Client, r: &mut Report) {
     Box::pin(pets_operations(client, r)).await;
 }
+
 /// Operations no value the spec allows can call, and why.
 const LEFT_OUT: &[(&str, &str, &str)] = &[
     ("GET", "/items/{id}", "no value satisfies the schema of required parameter `id`"),
@@ -111,6 +119,7 @@ fn client(url: &str, prefer: &str) -> Client {
         .build()
         .expect("client")
 }
+
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {

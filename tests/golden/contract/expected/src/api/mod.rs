@@ -3,12 +3,18 @@
 //! Operations, one module per tag of the spec. Each operation is a method on its
 //! tag's handle (`client.contact().get_contact(id)`) returning a request builder:
 //! set optional parameters, then `.send().await`.
+
 /// Operations tagged `Files`.
 pub mod files;
+
 pub use files::FilesApi;
+
 /// Operations tagged `Pages`.
 pub mod pages;
+
 pub use pages::PagesApi;
+
 /// Operations tagged `Tasks`.
 pub mod tasks;
+
 pub use tasks::TasksApi;

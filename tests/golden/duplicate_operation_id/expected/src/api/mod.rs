@@ -3,6 +3,8 @@
 //! Operations, one module per tag of the spec. Each operation is a method on its
 //! tag's handle (`client.contact().get_contact(id)`) returning a request builder:
 //! set optional parameters, then `.send().await`.
+
 /// Operations tagged `default`.
 pub mod default;
+
 pub use default::DefaultApi;

@@ -3,9 +3,13 @@
 //! Operations, one module per tag of the spec. Each operation is a method on its
 //! tag's handle (`client.contact().get_contact(id)`) returning a request builder:
 //! set optional parameters, then `.send().await`.
+
 /// Operations tagged `api`.
 pub mod api_2;
+
 pub use api_2::Api2Api;
+
 /// Operations tagged `Forms`.
 pub mod forms;
+
 pub use forms::FormsApi;

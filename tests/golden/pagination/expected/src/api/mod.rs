@@ -3,9 +3,13 @@
 //! Operations, one module per tag of the spec. Each operation is a method on its
 //! tag's handle (`client.contact().get_contact(id)`) returning a request builder:
 //! set optional parameters, then `.send().await`.
+
 /// Operations tagged `Legacy`.
 pub mod legacy;
+
 pub use legacy::LegacyApi;
+
 /// Operations tagged `Notes`.
 pub mod notes;
+
 pub use notes::NotesApi;

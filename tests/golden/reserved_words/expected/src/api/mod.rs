@@ -3,12 +3,18 @@
 //! Operations, one module per tag of the spec. Each operation is a method on its
 //! tag's handle (`client.contact().get_contact(id)`) returning a request builder:
 //! set optional parameters, then `.send().await`.
+
 /// Operations tagged `Foo Bar`.
 pub mod foo_bar;
+
 pub use foo_bar::FooBarApi;
+
 /// Operations tagged `foo_bar`.
 pub mod foo_bar_2;
+
 pub use foo_bar_2::FooBar2Api;
+
 /// Operations tagged `new`.
 pub mod new_2;
+
 pub use new_2::New2Api;

@@ -3,11 +3,13 @@
 //! Operations tagged `Items`.
 //!
 //! Things that are items.
+
 /// Operations tagged `Items`: get one with [`Client::items`](crate::Client::items).
 #[derive(Clone, Debug)]
 pub struct ItemsApi {
     pub(crate) client: crate::Client,
 }
+
 impl ItemsApi {
     /// getItem
     ///
@@ -19,6 +21,7 @@ impl ItemsApi {
         }
     }
 }
+
 /// Request for [`ItemsApi::get_item`]: set optional parameters, then `send`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until you `.send().await` it"]
@@ -26,11 +29,13 @@ pub struct GetItem {
     client: crate::Client,
     id: String,
 }
+
 impl GetItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     pub async fn send(self) -> Result<(), crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
+
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body.
     pub async fn send_with_response(
