@@ -135,10 +135,7 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
 
 /// A test that every schema's example from the spec decodes into its type and encodes back
 /// with the same values for every field the type knows.
-pub fn examples_rs(
-    opts: &Options,
-    examples: &[crate::testdata::SchemaExample],
-) -> TokenStream {
+pub fn examples_rs(opts: &Options, examples: &[crate::testdata::SchemaExample]) -> TokenStream {
     let krate = format_ident!("{}", opts.crate_name.replace('-', "_"));
     let cases = examples.iter().map(|e| {
         let (schema, ty, text) = (&e.schema, format_ident!("{}", e.ty), e.json.to_string());

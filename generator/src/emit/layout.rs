@@ -3,8 +3,24 @@
 
 /// Line starts that open an item (or its doc comment or attributes).
 const ITEM_STARTS: &[&str] = &[
-    "///", "//", "#[", "pub ", "pub(", "fn ", "async fn ", "impl ", "impl<", "struct ", "enum ", "mod ", "const ",
-    "static ", "type ", "use ", "trait ", "macro_rules!",
+    "///",
+    "//",
+    "#[",
+    "pub ",
+    "pub(",
+    "fn ",
+    "async fn ",
+    "impl ",
+    "impl<",
+    "struct ",
+    "enum ",
+    "mod ",
+    "const ",
+    "static ",
+    "type ",
+    "use ",
+    "trait ",
+    "macro_rules!",
 ];
 
 /// `text` with a blank line before each item that follows a finished item at the same

@@ -133,6 +133,9 @@ mod tests {
             "E": {"type": "object", "properties": {"n": {"type": "integer", "example": "Must be numeric"}, "ok": {"type": "string", "example": "x"}}}
         }));
         assert_eq!(e[0].json, serde_json::json!({"ok": "x"}));
-        assert_eq!(defects, [("/components/schemas/E/properties/n".to_string(), "the example is not a integer".to_string())]);
+        assert_eq!(
+            defects,
+            [("/components/schemas/E/properties/n".to_string(), "the example is not a integer".to_string())]
+        );
     }
 }

@@ -1,0 +1,144 @@
+//! The Keap conventions the generator applies beyond the spec's letter: which lists page
+//! (and how), the `update_mask` a partial update derives from what the caller set, and dates
+//! Keap declares without a `format`.
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    /// A PATCH-style update whose mask can be derived from what the caller set: an
+    /// `update_mask` list in the query beside a JSON body or form fields. Claims the setter
+    /// names and makes the mask optional.
+    pub(super) fn update_mask(
+        &self,
+        out: &mut [Param],
+        body: Option<&Body>,
+        names: &mut Namespace,
+    ) -> Option<UpdateMask> {
+        let has_fields = body.is_some_and(|b| b.kind == BodyKind::Json)
+            || out.iter().any(|p| matches!(p.location, ParamIn::Part | ParamIn::Form));
+        // Derived even where the spec requires the mask: a derived mask is always sent (an
+        // update that sets nothing is refused), so the requirement holds, and the caller
+        // cannot get the mask wrong.
+        if let Some(p) = out.iter_mut().find(|p| {
+            p.api_name == "update_mask"
+                && p.location == ParamIn::Query
+                && matches!(p.style, Style::Csv | Style::Repeat)
+                && has_fields
+        }) {
+            p.required = false;
+        }
+        let clear_setter = names.claim("clear_fields".to_string());
+        let replace_setter = names.claim("replace_whole_record".to_string());
+        out.iter()
+            .find(|p| {
+                p.api_name == "update_mask"
+                    && p.location == ParamIn::Query
+                    && matches!(p.style, Style::Csv | Style::Repeat)
+            })
+            .filter(|_| has_fields)
+            .map(|p| {
+                // A mask whose values are an enum names only those; other body fields are
+                // left out of a derived mask (Keap's users take `title`, masked as `job_title`).
+                let allowed = match self.resolve(&p.ty) {
+                    TypeRef::Named(n) => match self.types.get(&n).map(|t| &t.kind) {
+                        Some(TypeKind::Enum { variants, .. }) => {
+                            Some(variants.iter().map(|v| v.api_name.clone()).collect::<Vec<_>>())
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let fields: Vec<String> = match body {
+                    Some(b) => match self.resolve(&b.ty) {
+                        TypeRef::Named(n) => match self.types.get(&n).map(|t| &t.kind) {
+                            Some(TypeKind::Struct { fields, .. }) => {
+                                fields.iter().map(|f| f.api_name.clone()).collect()
+                            }
+                            _ => Vec::new(),
+                        },
+                        _ => Vec::new(),
+                    },
+                    None => out
+                        .iter()
+                        .filter(|p| matches!(p.location, ParamIn::Part | ParamIn::Form))
+                        .map(|p| p.api_name.clone())
+                        .collect(),
+                };
+                let unmaskable = match allowed {
+                    Some(allowed) => fields.into_iter().filter(|f| !allowed.contains(f)).collect(),
+                    None => Vec::new(),
+                };
+                UpdateMask { param: p.name.clone(), unmaskable, clear_setter, replace_setter }
+            })
+    }
+
+    /// A list takes `page_token` and returns `next_page_token` beside exactly one array, or
+    /// takes `offset` and `limit` and returns exactly one array (Keap's v1 style). Lists that
+    /// return a token but take none do not page.
+    pub(super) fn pagination(&self, params: &[Param], response: &Response) -> Option<Pagination> {
+        let query = |name: &str, ok: &dyn Fn(&TypeRef) -> bool| {
+            params.iter().find(|p| {
+                p.location == ParamIn::Query
+                    && p.api_name == name
+                    && p.style == Style::Single
+                    && ok(&self.resolve(&p.ty))
+            })
+        };
+        let string = |t: &TypeRef| *t == TypeRef::Prim(Prim::String);
+        let integer = |t: &TypeRef| matches!(t, TypeRef::Prim(Prim::I32 | Prim::I64));
+        let Response::Json(ty) = response else { return None };
+        let TypeRef::Named(page) = self.resolve(ty) else { return None };
+        let Some(TypeKind::Struct { fields, .. }) = self.types.get(&page).map(|t| &t.kind) else { return None };
+        let plain = |f: &Field| f.required && !f.nullable;
+        let field = |name: &str| fields.iter().find(|f| f.api_name == name && string(&self.resolve(&f.ty)));
+        let cursor = if let (Some(token), Some(next)) = (query("page_token", &string), field("next_page_token")) {
+            Cursor::Token { param: token.name.clone(), next_field: next.name.clone(), next_required: plain(next) }
+        } else if let (Some(offset), Some(limit)) = (query("offset", &integer), query("limit", &integer)) {
+            let next = field("next");
+            Cursor::Offset {
+                offset: offset.name.clone(),
+                limit: limit.name.clone(),
+                next_field: next.map(|f| f.name.clone()),
+                next_required: next.is_some_and(plain),
+            }
+        } else {
+            return None;
+        };
+        let mut arrays = fields.iter().filter_map(|f| match self.resolve(&f.ty) {
+            TypeRef::Vec(item) if !f.boxed => Some((f, *item)),
+            _ => None,
+        });
+        let (items, item) = arrays.next()?;
+        if arrays.next().is_some() {
+            return None;
+        }
+        Some(Pagination { cursor, items_field: items.name.clone(), items_required: plain(items), item })
+    }
+}
+
+/// Keap leaves `format` off most of its dates (`create_time`, `birth_date`): a plain string
+/// named `*_time`, `*_date`, `time` or `date`, whose example (if any) starts with a date, is
+/// typed [`Prim::DateTime`] or [`Prim::Date`]. Both keep the text as sent, so a wrong guess
+/// costs nothing at decode time.
+pub(super) fn undeclared_date(name: &str, s: &Schema) -> Option<Prim> {
+    let SchemaKind::Type(Type::String(st)) = &s.schema_kind else { return None };
+    if !matches!(st.format, VariantOrUnknownOrEmpty::Empty) || !st.enumeration.is_empty() || st.pattern.is_some() {
+        return None;
+    }
+    let prim = if name == "time" || name.ends_with("_time") {
+        Prim::DateTime
+    } else if name == "date" || name.ends_with("_date") {
+        Prim::Date
+    } else {
+        return None;
+    };
+    let dated = |e: &str| {
+        let b = e.as_bytes();
+        b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..4].iter().all(u8::is_ascii_digit)
+    };
+    match &s.schema_data.example {
+        Some(serde_json::Value::String(e)) if !dated(e) => None,
+        Some(e) if !e.is_string() => None,
+        _ => Some(prim),
+    }
+}

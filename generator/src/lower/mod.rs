@@ -1,0 +1,240 @@
+//! Spec → model: resolves every `$ref`, names every type and operation, and decides how
+//! each parameter and body travels. Iterates the spec in sorted order so output never
+//! depends on the order of keys in the file.
+//!
+//! This file holds the entry point, the reserved names and the `Lowerer` every step shares;
+//! each step has its file: `schemas`, `all_of`, `unions`, `operations`, `keap` (Keap's
+//! conventions), `cycles`. Submodules share this file's imports (`use super::*`).
+
+use crate::diag::{escape, unescape, Error, Result, Warning};
+use crate::model::*;
+use crate::naming::{sanitize, Case, Namespace};
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, Parameter, ParameterSchemaOrContent, PathStyle,
+    QueryStyle, ReferenceOr, Schema, SchemaKind, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+mod all_of;
+mod cycles;
+mod keap;
+mod operations;
+mod schemas;
+mod unions;
+
+pub use operations::template_params;
+
+use cycles::resolve_cycles;
+use keap::undeclared_date;
+use schemas::is_empty;
+
+/// Names of the prelude and of what generated code uses unqualified: a type or request
+/// builder with one of these names would shadow it, so it gets a number instead.
+const RESERVED_TYPES: &[&str] = &[
+    "AsMut",
+    "AsRef",
+    "BTreeMap",
+    "Box",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Deserialize",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "Err",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Hash",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Serialize",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Value",
+    "Vec",
+];
+
+/// Methods of the generated `Client`; a tag with one of these names gets a number.
+const RESERVED_ACCESSORS: &[&str] =
+    &["new", "builder", "transport", "quota", "from", "clone", "fmt", "api", "into", "try_into"];
+
+/// Methods taking `&self` that `x.name()` would not reach: the prelude's `Into::into` and
+/// `TryInto::try_into` take `self` by value, so method lookup finds them first.
+const SHADOWED_METHODS: &[&str] = &["into", "try_into"];
+
+/// Rust names a maintainer pins (`spec/names.yaml`), so that upstream renames need not
+/// move them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Names {
+    /// `"GET /rest/v2/files/{file_id}/data"` → method name (`get_file_data`).
+    #[serde(default)]
+    pub operations: BTreeMap<String, String>,
+    /// Schema name under `components/schemas` → Rust type name.
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
+}
+
+/// Lowers a parsed spec to the model.
+pub fn lower(doc: &OpenAPI, names: &Names, warnings: &mut Vec<Warning>) -> Result<Api> {
+    let mut l = Lowerer {
+        doc,
+        pinned: names,
+        types: BTreeMap::new(),
+        names: Namespace::with_reserved(RESERVED_TYPES),
+        components: BTreeMap::new(),
+        warnings,
+        merging: BTreeSet::new(),
+    };
+    let schemas = doc.components.as_ref().map(|c| &c.schemas);
+    let sorted: BTreeMap<&String, &ReferenceOr<Schema>> = schemas.into_iter().flatten().collect();
+    // Pinned names first, so derived names step around them.
+    for (schema, rust) in &names.types {
+        if sorted.contains_key(schema) {
+            let rust = l.names.claim(sanitize(rust, Case::Pascal));
+            l.components.insert(schema.clone(), rust);
+        }
+    }
+    for name in sorted.keys() {
+        if !l.components.contains_key(*name) {
+            let rust = l.names.claim(sanitize(name, Case::Pascal));
+            l.components.insert(name.to_string(), rust);
+        }
+    }
+    for (name, schema) in &sorted {
+        l.component(name, schema)?;
+    }
+    let tags = l.operations()?;
+    let mut api = Api {
+        title: doc.info.title.clone(),
+        description: doc.info.description.clone(),
+        base_url: doc.servers.first().map(server_url).unwrap_or_default(),
+        types: std::mem::take(&mut l.types),
+        tags,
+    };
+    resolve_cycles(&mut api)?;
+    Ok(api)
+}
+
+/// The server URL with `{variables}` replaced by their defaults.
+fn server_url(s: &openapiv3::Server) -> String {
+    let mut url = s.url.clone();
+    for (name, var) in s.variables.iter().flatten() {
+        url = url.replace(&format!("{{{name}}}"), &var.default);
+    }
+    url.trim_end_matches('/').to_string()
+}
+
+/// An operation as found in the spec: path, method, the operation, and the path item's
+/// parameters followed by its own.
+type SpecOp<'d> = (String, &'d str, &'d openapiv3::Operation, Vec<&'d ReferenceOr<Parameter>>);
+
+struct Lowerer<'a> {
+    doc: &'a OpenAPI,
+    pinned: &'a Names,
+    types: BTreeMap<String, TypeDef>,
+    names: Namespace,
+    /// Spec schema name → Rust type name.
+    components: BTreeMap<String, String>,
+    warnings: &'a mut Vec<Warning>,
+    /// Components being merged by `allOf`, to stop cycles.
+    merging: BTreeSet<String>,
+}
+
+/// The name a schema's type takes if it needs one: already claimed (components) or a base
+/// to claim (inline schemas, named after their parent).
+#[derive(Clone)]
+struct Hint {
+    name: String,
+    claimed: bool,
+}
+
+impl Hint {
+    fn inline(name: String) -> Self {
+        Hint { name, claimed: false }
+    }
+    fn child(&self, suffix: &str) -> Self {
+        Hint::inline(format!("{}{}", self.name, sanitize(suffix, Case::Pascal)))
+    }
+}
+
+/// A property gathered for a struct, possibly from several `allOf` parts.
+struct Prop<'s> {
+    name: String,
+    schema: &'s ReferenceOr<Box<Schema>>,
+    pointer: String,
+}
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+impl<'a> Lowerer<'a> {
+    fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(Warning { pointer: pointer.into(), line: None, message: message.into() });
+    }
+
+    /// Records a generated type and returns a reference to it.
+    fn define(&mut self, name: String, origin: &str, doc: Option<String>, kind: TypeKind) -> TypeRef {
+        self.types.insert(name.clone(), TypeDef { name: name.clone(), origin: origin.into(), doc, kind });
+        TypeRef::Named(name)
+    }
+
+    fn claim(&mut self, hint: &Hint) -> String {
+        if hint.claimed {
+            hint.name.clone()
+        } else {
+            self.names.claim(sanitize(&hint.name, Case::Pascal))
+        }
+    }
+
+    /// The type under any aliases.
+    fn resolve(&self, ty: &TypeRef) -> TypeRef {
+        crate::model::resolve(&self.types, ty).clone()
+    }
+
+    /// Whether a type has a plain text form for paths, queries and form fields.
+    fn is_scalar(&self, ty: &TypeRef) -> bool {
+        match crate::model::resolve(&self.types, ty) {
+            TypeRef::Prim(_) | TypeRef::Json => true,
+            TypeRef::Named(n) => matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum { .. })),
+            TypeRef::Vec(inner) => self.is_scalar(inner),
+            TypeRef::Map(_) => false,
+        }
+    }
+
+    /// Whether a type serialises as a JSON object.
+    fn is_object(&self, ty: &TypeRef) -> bool {
+        match crate::model::resolve(&self.types, ty) {
+            TypeRef::Map(_) => true,
+            TypeRef::Named(n) => matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct { .. })),
+            _ => false,
+        }
+    }
+}
+
+mod indexmap_like {
+    /// Properties as `openapiv3` stores them.
+    pub type Props = indexmap::IndexMap<String, openapiv3::ReferenceOr<Box<openapiv3::Schema>>>;
+}
