@@ -6,7 +6,7 @@
 //! of that schema is (bounds, formats, patterns, `readOnly`, the spec's own examples) is read
 //! from the spec there, through [`schema`], the one reader of raw schemas.
 
-mod examples;
+mod spec_examples;
 mod instances;
 pub mod schema;
 
@@ -52,7 +52,7 @@ pub fn build(api: &Api, raw: &Value, examples: bool, samples: bool) -> (TestData
     let mut data = TestData::default();
     let mut warnings = Vec::new();
     if examples {
-        let (found, defects) = examples::component_examples(api, raw);
+        let (found, defects) = spec_examples::component_examples(api, raw);
         data.examples = found;
         warnings.extend(defects.into_iter().map(|(pointer, what)| Warning {
             pointer,
