@@ -1,9 +1,13 @@
 //! Model → files: Rust tokens with `quote`, formatted in-process by prettyplease.
 
 mod contract;
-mod crate_files;
 mod docs;
+mod example_tests;
+mod guide;
+mod lib_rs;
+mod manifest;
 mod ops;
+mod templates;
 mod types;
 
 use crate::diag::{Error, Result};
@@ -108,30 +112,30 @@ pub fn emit(api: &Api, opts: &Options, tests: &TestData) -> Result<Files> {
         files.insert(PathBuf::from(path), format!("{header}\n{text}"));
         Ok(())
     };
-    rust("src/lib.rs", crate_files::lib_rs(api, opts))?;
+    rust("src/lib.rs", lib_rs::lib_rs(api, opts))?;
     rust("src/types.rs", types::types_rs(api))?;
     rust("src/api/mod.rs", ops::mod_rs(api))?;
     for tag in api.tags.values() {
         rust(&format!("src/api/{}.rs", tag.module), ops::tag_rs(tag))?;
     }
     if opts.example_tests && !tests.examples.is_empty() {
-        rust("tests/examples.rs", crate_files::examples_rs(api, opts, &tests.examples))?;
+        rust("tests/examples.rs", example_tests::examples_rs(api, opts, &tests.examples))?;
     }
     if let Some(test) = opts.contract_tests.then(|| contract::contract_rs(api, opts, &tests.samples)).flatten() {
         rust("tests/contract.rs", test)?;
     }
     if opts.example_programs {
-        for (name, text) in crate_files::EXAMPLES {
+        for (name, text) in templates::EXAMPLES {
             files.insert(PathBuf::from(format!("examples/{name}")), format!("{header}\n{text}"));
         }
     }
     if opts.runtime == Runtime::Baked {
-        for (name, text) in crate_files::RUNTIME {
+        for (name, text) in templates::RUNTIME {
             files.insert(PathBuf::from(format!("src/runtime/{name}")), format!("{header}\n{text}"));
         }
     }
-    files.insert("Cargo.toml".into(), crate_files::cargo_toml(opts, &header.replace("//", "#")));
-    files.insert("README.md".into(), crate_files::readme(api, opts));
+    files.insert("Cargo.toml".into(), manifest::cargo_toml(opts, &header.replace("//", "#")));
+    files.insert("README.md".into(), guide::readme(api, opts));
     if let Some(changelog) = &opts.changelog {
         files.insert(
             "CHANGELOG.md".into(),
