@@ -3,6 +3,7 @@
 
 use super::{docs, guide::guide, Options, Runtime};
 use crate::model::Api;
+use crate::naming::ClientMethod;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -34,6 +35,45 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
             pub fn #m(&self) -> api::#h {
                 api::#h { client: self.clone() }
             }
+        }
+    });
+    let methods = ClientMethod::ALL.map(|m| {
+        let name = format_ident!("{}", m.name());
+        match m {
+            ClientMethod::New => {
+                let builder = format_ident!("{}", ClientMethod::Builder.name());
+                quote! {
+                    /// A client for [`DEFAULT_BASE_URL`] with default settings.
+                    pub fn #name() -> Result<Self, Error> {
+                        Self::#builder().build()
+                    }
+                }
+            }
+            ClientMethod::Builder => quote! {
+                /// A builder to set the base URL, timeout or HTTP client.
+                pub fn #name() -> ClientBuilder<Self> {
+                    ClientBuilder::new(DEFAULT_BASE_URL)
+                }
+            },
+            ClientMethod::Transport => quote! {
+                /// The transport every operation sends through.
+                pub fn #name(&self) -> &runtime::Transport {
+                    &self.transport
+                }
+            },
+            ClientMethod::Quota => quote! {
+                /// What each quota window (second, minute, day) has left.
+                pub fn #name(&self) -> Vec<runtime::Budget> {
+                    self.transport.quota()
+                }
+            },
+            ClientMethod::Tokens => quote! {
+                /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
+                /// credentials.
+                pub fn #name(&self) -> Option<Tokens> {
+                    self.transport.tokens()
+                }
+            },
         }
     });
     quote! {
@@ -69,31 +109,7 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         }
 
         impl Client {
-            /// A client for [`DEFAULT_BASE_URL`] with default settings.
-            pub fn new() -> Result<Self, Error> {
-                Self::builder().build()
-            }
-
-            /// A builder to set the base URL, timeout or HTTP client.
-            pub fn builder() -> ClientBuilder<Self> {
-                ClientBuilder::new(DEFAULT_BASE_URL)
-            }
-
-            /// The transport every operation sends through.
-            pub fn transport(&self) -> &runtime::Transport {
-                &self.transport
-            }
-
-            /// What each quota window (second, minute, day) has left.
-            pub fn quota(&self) -> Vec<runtime::Budget> {
-                self.transport.quota()
-            }
-
-            /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
-            /// credentials.
-            pub fn tokens(&self) -> Option<Tokens> {
-                self.transport.tokens()
-            }
+            #(#methods)*
 
             #(#accessors)*
         }
