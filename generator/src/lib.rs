@@ -15,9 +15,8 @@ pub mod lower;
 pub mod model;
 pub mod naming;
 pub mod output;
-pub mod pin;
 pub mod samples;
-pub mod update;
+pub mod spec;
 
 pub use diag::{Error, Result, Warning};
 pub use emit::{Files, Options, Runtime};
