@@ -14,13 +14,15 @@ pub mod load;
 pub mod lower;
 pub mod model;
 pub mod naming;
+mod options;
 pub mod output;
 pub mod samples;
 pub mod spec;
 
 pub use diag::{Error, Result, Warning};
-pub use emit::{Files, Options, Runtime};
+pub use emit::Files;
 pub use openapiv3;
+pub use options::{Options, Runtime};
 
 /// The generated crate and what was odd in the spec.
 pub struct Generated {

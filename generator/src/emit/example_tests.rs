@@ -1,8 +1,8 @@
 //! The generated crate's `tests/examples.rs`: every schema example of the spec decodes into
 //! its type and encodes back.
 
-use super::Options;
 use crate::model::Api;
+use crate::Options;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 

@@ -2,8 +2,8 @@
 //! with examples that call operations this spec really has.
 
 use super::templates::{strip_template_comment, README_TEMPLATE};
-use super::Options;
 use crate::model::{Api, BodyKind, Cursor, Operation, ParamIn, Prim, TypeKind, TypeRef};
+use crate::Options;
 
 /// The guide: the README and the crate docs. Its code blocks are doc tests; each calls
 /// operations this spec really has, or is left out.

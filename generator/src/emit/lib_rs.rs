@@ -1,9 +1,10 @@
 //! The generated crate's root, `src/lib.rs`: the guide as crate docs, the modules, the
 //! re-exports and the `Client` with one accessor per tag.
 
-use super::{docs, guide::guide, Options, Runtime};
+use super::{docs, guide::guide};
 use crate::model::Api;
 use crate::naming::ClientMethod;
+use crate::{Options, Runtime};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 

@@ -2,7 +2,7 @@
 //! dependencies and features (baked) or a path dependency on the runtime crate.
 
 use super::templates::{strip_template_comment, CARGO_TEMPLATE, RUNTIME_MANIFEST};
-use super::{Options, Runtime};
+use crate::{Options, Runtime};
 
 /// `Cargo.toml` from the template, with the runtime's dependencies (baked) or a path
 /// dependency on the runtime crate (golden fixtures).
