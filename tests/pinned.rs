@@ -1,19 +1,19 @@
 //! `generated/keap` must be exactly what the generator writes for the pinned spec, and
 //! generation must be deterministic.
 
-use keapgen::{load, pin, update, Options};
+use keapgen::{load, spec, Options};
 
 fn generate_pinned() -> keapgen::Files {
     let root = keapgen_tests::root();
-    let pinned = pin::Pin::load(&root).unwrap();
-    let path = pin::ensure(&root).unwrap_or_else(|e| {
+    let pinned = spec::Pin::load(&root).unwrap();
+    let path = spec::ensure(&root).unwrap_or_else(|e| {
         panic!(
             "{e}\n(pull the spec first: cargo run -p keapgen -- pull --from ../shared/keap-specs/keap-v2-{}.yaml)",
             pinned.version
         )
     });
     let spec = load::load_file(&path).unwrap();
-    let opts = update::pinned_options(&root, &pinned, &spec.doc.info.title).unwrap();
+    let opts = spec::pinned_options(&root, &pinned, &spec.doc.info.title).unwrap();
     keapgen::generate(&spec, &opts).unwrap().files
 }
 

@@ -2,8 +2,7 @@
 //! the `spec/` folder.
 
 use keapgen::diff::ChangeKind;
-use keapgen::pin::Pin;
-use keapgen::update::{pull, Pulled, CHANGELOG_PATH};
+use keapgen::spec::{pull, Pin, Pulled, CHANGELOG_PATH};
 use std::path::PathBuf;
 
 fn scratch(name: &str) -> PathBuf {
@@ -19,7 +18,7 @@ fn pin_2_0_18(root: &std::path::Path) {
     let pin = Pin {
         version: "2.0.18".into(),
         url: "https://example.invalid/2.0.18/swagger.yml".into(),
-        sha256: keapgen::pin::sha256_hex(&bytes),
+        sha256: keapgen::spec::sha256_hex(&bytes),
         file: "keap-v2.yaml".into(),
         crate_version: "0.3.1".into(),
     };

@@ -1,7 +1,7 @@
 //! Time and peak memory to generate the pinned spec, by phase. Run with
 //! `cargo bench -p keapgen --bench generate` (release profile). Prints numbers; asserts nothing.
 
-use keapgen::{load, pin};
+use keapgen::{load, spec};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -9,9 +9,9 @@ const RUNS: usize = 10;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
-    let path = pin::ensure(root).unwrap_or_else(|e| panic!("{e}"));
-    let pinned = pin::Pin::load(root).expect("pin");
-    let opts = keapgen::update::pinned_options(root, &pinned, "Keap API").expect("pinned options");
+    let path = spec::ensure(root).unwrap_or_else(|e| panic!("{e}"));
+    let pinned = spec::Pin::load(root).expect("pin");
+    let opts = spec::pinned_options(root, &pinned, "Keap API").expect("pinned options");
     let (mut parse, mut generate, mut total) = (Vec::new(), Vec::new(), Vec::new());
     let mut lines = 0;
     let mut files = 0;

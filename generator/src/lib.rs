@@ -13,14 +13,15 @@ pub mod load;
 pub mod lower;
 pub mod model;
 pub mod naming;
+mod options;
 pub mod output;
-pub mod pin;
+pub mod spec;
 pub mod testdata;
-pub mod update;
 
 pub use diag::{Error, Result, Warning};
-pub use emit::{Files, Options, Runtime};
+pub use emit::Files;
 pub use openapiv3;
+pub use options::{Options, Runtime};
 
 /// The generated crate and what was odd in the spec.
 pub struct Generated {

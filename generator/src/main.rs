@@ -1,7 +1,7 @@
 //! The `keapgen` command: pull the pinned spec, generate the crate, check it is current.
 
 use clap::{Parser, Subcommand};
-use keapgen::{load, output, pin, update, Options};
+use keapgen::{load, output, spec, Options};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -92,8 +92,11 @@ struct GenArgs {
     contract_tests: bool,
 }
 
+/// How a command fails, by exit code.
 enum Failure {
-    Drift,
+    /// Exit 1: the command found what it reports as failure (`check`: the committed crate
+    /// differs; `diff --fail-on breaking`: a breaking change).
+    Found,
     Usage(String),
     Spec(keapgen::Error),
     Pull(keapgen::Error),
@@ -106,7 +109,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let (code, e) = match f {
-                Failure::Drift => return ExitCode::from(1),
+                Failure::Found => return ExitCode::from(1),
                 Failure::Usage(m) => (2, keapgen::Error::msg(m)),
                 Failure::Spec(e) => (3, e),
                 Failure::Pull(e) => (4, e),
@@ -122,9 +125,9 @@ fn main() -> ExitCode {
 fn root() -> Result<PathBuf, Failure> {
     let cwd =
         std::env::current_dir().map_err(|e| Failure::Io(keapgen::Error::msg(format!("no working directory: {e}"))))?;
-    cwd.ancestors().find(|d| d.join(pin::PIN_PATH).is_file()).map(Path::to_path_buf).ok_or_else(|| {
+    cwd.ancestors().find(|d| d.join(spec::PIN_PATH).is_file()).map(Path::to_path_buf).ok_or_else(|| {
         Failure::Io(
-            keapgen::Error::msg(format!("no {} in {} or above", pin::PIN_PATH, cwd.display()))
+            keapgen::Error::msg(format!("no {} in {} or above", spec::PIN_PATH, cwd.display()))
                 .hint("run keapgen inside the keapgen repository, or pass --spec and --out"),
         )
     })
@@ -134,11 +137,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Pull { from, latest, version, url } => {
             let root = root()?;
-            let from = if latest { Some(update::latest_url().map_err(Failure::Pull)?) } else { from };
-            match update::pull(&root, from.as_deref(), version.as_deref(), url.as_deref()).map_err(Failure::Pull)? {
-                update::Pulled::Same(path) => eprintln!("pulled {}", path.display()),
-                update::Pulled::Updated(u) => {
-                    let update::Update { old, new, report } = *u;
+            let from = if latest { Some(spec::latest_url().map_err(Failure::Pull)?) } else { from };
+            match spec::pull(&root, from.as_deref(), version.as_deref(), url.as_deref()).map_err(Failure::Pull)? {
+                spec::Pulled::Same(path) => eprintln!("pulled {}", path.display()),
+                spec::Pulled::Updated(u) => {
+                    let spec::Update { old, new, report } = *u;
                     match report {
                         Some(r) => print!("{}", r.to_text(&old.version, &new.version)),
                         None => println!("The previous spec ({}) is not here to compare with.", old.version),
@@ -154,7 +157,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Diff { old, new, format, fail_on } => {
             let root = root().ok();
             let names = match &root {
-                Some(r) => update::load_names(r).map_err(Failure::Spec)?,
+                Some(r) => spec::load_names(r).map_err(Failure::Spec)?,
                 None => Default::default(),
             };
             let api = |path: &Path| -> Result<keapgen::model::Api, Failure> {
@@ -168,7 +171,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             if fail_on == FailOn::Breaking && report.breaking() {
                 eprintln!("breaking changes found");
-                return Err(Failure::Drift);
+                return Err(Failure::Found);
             }
             Ok(())
         }
@@ -193,7 +196,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 out.display(),
                 diffs.len()
             );
-            Err(Failure::Drift)
+            Err(Failure::Found)
         }
     }
 }
@@ -210,10 +213,10 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
         (Some(spec), Some(out)) => (spec.clone(), None, out.clone(), root().ok()),
         _ => {
             let root = root()?;
-            let pinned = pin::Pin::load(&root).map_err(Failure::Pull)?;
+            let pinned = spec::Pin::load(&root).map_err(Failure::Pull)?;
             let spec = match &args.spec {
                 Some(s) => s.clone(),
-                None => pin::ensure(&root).map_err(Failure::Pull)?,
+                None => spec::ensure(&root).map_err(Failure::Pull)?,
             };
             let pinned = args.spec.is_none().then_some(pinned);
             (spec, pinned, args.out.clone().unwrap_or_else(|| root.join("generated").join(&args.name)), Some(root))
@@ -230,7 +233,7 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
         (Some(pin), Some(root)) => Options {
             crate_name: args.name.clone(),
             spec_label: format!("{} {version}", spec.doc.info.title),
-            ..update::pinned_options(root, pin, &spec.doc.info.title).map_err(Failure::Spec)?
+            ..spec::pinned_options(root, pin, &spec.doc.info.title).map_err(Failure::Spec)?
         },
         _ => Options {
             example_tests: args.example_tests,

@@ -75,6 +75,57 @@ fn fold_accent(c: char) -> Option<&'static str> {
     }
 }
 
+/// The methods of the generated `Client` besides its tag accessors. `lib.rs` writes each by
+/// matching on it, and lowering reserves every [`name`](Self::name), so no tag takes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientMethod {
+    /// `Client::new()`, with default settings.
+    New,
+    /// `Client::builder()`.
+    Builder,
+    /// `client.transport()`, what every operation sends through.
+    Transport,
+    /// `client.quota()`, what each quota window has left.
+    Quota,
+    /// `client.tokens()`, the OAuth2 token pair in use.
+    Tokens,
+}
+
+impl ClientMethod {
+    /// Every method, in the order `lib.rs` writes them.
+    pub const ALL: [ClientMethod; 5] =
+        [ClientMethod::New, ClientMethod::Builder, ClientMethod::Transport, ClientMethod::Quota, ClientMethod::Tokens];
+
+    /// The method's Rust name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ClientMethod::New => "new",
+            ClientMethod::Builder => "builder",
+            ClientMethod::Transport => "transport",
+            ClientMethod::Quota => "quota",
+            ClientMethod::Tokens => "tokens",
+        }
+    }
+
+    /// What a tag's accessor on `Client` cannot be called: the client's own methods, the
+    /// methods its traits and the prelude give it (`From::from`, `Clone::clone`, `Debug::fmt`;
+    /// `Into::into` and `TryInto::try_into` take `self`, so method lookup finds them before a
+    /// `&self` accessor), and `api`, the module of the handles.
+    pub const RESERVED: [&'static str; Self::ALL.len() + OTHER_CLIENT_NAMES.len()] = {
+        let mut out = [""; Self::ALL.len() + OTHER_CLIENT_NAMES.len()];
+        let mut i = 0;
+        while i < out.len() {
+            out[i] = if i < Self::ALL.len() { Self::ALL[i].name() } else { OTHER_CLIENT_NAMES[i - Self::ALL.len()] };
+            i += 1;
+        }
+        out
+    };
+}
+
+/// What `Client` answers to besides its own methods: its traits' and the prelude's methods, and
+/// `api` (see [`ClientMethod::RESERVED`]).
+const OTHER_CLIENT_NAMES: [&str; 6] = ["from", "clone", "fmt", "into", "try_into", "api"];
+
 /// Resolves collisions in one namespace by a fixed rule: the first claimant keeps the name,
 /// later ones get `2`, `3`, ... (`_2` in snake case). Callers claim in sorted spec order so
 /// the result does not depend on file order.
@@ -135,5 +186,26 @@ mod tests {
         let mut snake = Namespace::default();
         assert_eq!(snake.claim("type_".into()), "type_");
         assert_eq!(snake.claim("type_".into()), "type_2");
+    }
+
+    #[test]
+    fn client_methods_are_listed_in_order_with_distinct_names() {
+        // `lib.rs` writes and lowering reserves exactly `ALL`, so a variant left out of it is
+        // neither a method nor reserved; declaration order keeps the output stable.
+        assert!(ClientMethod::ALL.iter().enumerate().all(|(i, m)| *m as usize == i));
+        let names: BTreeSet<&str> = ClientMethod::ALL.iter().map(|m| m.name()).collect();
+        assert_eq!(names.len(), ClientMethod::ALL.len());
+    }
+
+    #[test]
+    fn every_client_method_name_is_reserved() {
+        let mut accessors = Namespace::with_reserved(&ClientMethod::RESERVED);
+        for name in ClientMethod::ALL.map(ClientMethod::name) {
+            assert!(ClientMethod::RESERVED.contains(&name), "{name}");
+            assert_ne!(accessors.claim(name.into()), name, "a tag `{name}` would be a second `Client::{name}`");
+        }
+        for name in ["from", "clone", "fmt", "into", "try_into", "api"] {
+            assert!(ClientMethod::RESERVED.contains(&name), "{name}");
+        }
     }
 }

@@ -30,7 +30,7 @@ fn cases() -> Vec<PathBuf> {
 }
 
 fn names(text: &str) -> keapgen::lower::Names {
-    keapgen::update::parse_names(text).unwrap_or_else(|e| panic!("bad names.yaml: {e}"))
+    keapgen::spec::parse_names(text).unwrap_or_else(|e| panic!("bad names.yaml: {e}"))
 }
 
 fn spec_file(case: &Path) -> PathBuf {

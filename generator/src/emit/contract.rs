@@ -1,9 +1,10 @@
 //! `tests/contract.rs`: every operation called through the generated crate against a mock
 //! server of the same spec (Prism), which refuses any request the spec does not allow.
 
-use super::{ty_in, Options};
+use super::ty_in;
 use crate::model::{Api, BodyKind, Operation, Param, ParamIn, Prim, Style, TypeRef};
 use crate::testdata::{OperationSample, TestData};
+use crate::Options;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;

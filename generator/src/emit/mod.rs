@@ -1,70 +1,23 @@
 //! Model → files: Rust tokens with `quote`, formatted in-process by prettyplease.
 
 mod contract;
-mod crate_files;
 mod docs;
+mod example_tests;
+mod guide;
 mod layout;
+mod lib_rs;
+mod manifest;
 mod ops;
+mod templates;
 mod types;
 
 use crate::diag::{Error, Result};
 use crate::model::{Api, Prim, TypeRef};
+use crate::{Options, Runtime};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-/// How the generated crate gets its runtime.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Runtime {
-    /// Copied into `src/runtime/` (what users get).
-    Baked,
-    /// A path dependency on keapgen's runtime crate, relative to the generated crate (the
-    /// golden fixtures use this so their expected output stays small).
-    Path(String),
-}
-
-/// What to generate.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Package name of the generated crate.
-    pub crate_name: String,
-    /// Its version.
-    pub crate_version: String,
-    /// Names the spec in file headers and docs (`Keap API 2.0.21`).
-    pub spec_label: String,
-    /// Where the runtime comes from.
-    pub runtime: Runtime,
-    /// Rust names pinned by the maintainer.
-    pub names: crate::lower::Names,
-    /// `CHANGELOG.md` for the crate, if any.
-    pub changelog: Option<String>,
-    /// Write `tests/examples.rs`: every schema's spec example decodes and encodes back.
-    pub example_tests: bool,
-    /// Write `tests/contract.rs`: every operation called against a Prism mock server of the
-    /// spec (ignored unless `KEAP_PRISM_URL` is given and the test is asked for).
-    pub contract_tests: bool,
-    /// Copy the example programs (`templates/examples/`): only for the Keap crate, whose
-    /// operations they call.
-    pub example_programs: bool,
-}
-
-impl Options {
-    /// A crate with the runtime baked in, version 0.1.0, no pinned names, no changelog.
-    pub fn new(crate_name: impl Into<String>, spec_label: impl Into<String>) -> Self {
-        Options {
-            crate_name: crate_name.into(),
-            crate_version: "0.1.0".into(),
-            spec_label: spec_label.into(),
-            runtime: Runtime::Baked,
-            names: Default::default(),
-            changelog: None,
-            example_tests: false,
-            contract_tests: false,
-            example_programs: false,
-        }
-    }
-}
 
 /// The generated crate: relative path → contents.
 pub type Files = BTreeMap<PathBuf, String>;
@@ -95,30 +48,30 @@ pub fn emit(api: &Api, opts: &Options, tests: &crate::testdata::TestData) -> Res
         files.insert(PathBuf::from(path), format!("{header}\n{text}"));
         Ok(())
     };
-    rust("src/lib.rs", crate_files::lib_rs(api, opts))?;
+    rust("src/lib.rs", lib_rs::lib_rs(api, opts))?;
     rust("src/types.rs", types::types_rs(api))?;
     rust("src/api/mod.rs", ops::mod_rs(api))?;
     for tag in api.tags.values() {
         rust(&format!("src/api/{}.rs", tag.module), ops::tag_rs(tag))?;
     }
     if opts.example_tests && !tests.examples.is_empty() {
-        rust("tests/examples.rs", crate_files::examples_rs(opts, &tests.examples))?;
+        rust("tests/examples.rs", example_tests::examples_rs(opts, &tests.examples))?;
     }
     if let Some(test) = opts.contract_tests.then(|| contract::contract_rs(api, opts, tests)).flatten() {
         rust("tests/contract.rs", test)?;
     }
     if opts.example_programs {
-        for (name, text) in crate_files::EXAMPLES {
+        for (name, text) in templates::EXAMPLES {
             files.insert(PathBuf::from(format!("examples/{name}")), format!("{header}\n{text}"));
         }
     }
     if opts.runtime == Runtime::Baked {
-        for (name, text) in crate_files::RUNTIME {
+        for (name, text) in templates::RUNTIME {
             files.insert(PathBuf::from(format!("src/runtime/{name}")), format!("{header}\n{text}"));
         }
     }
-    files.insert("Cargo.toml".into(), crate_files::cargo_toml(opts, &header.replace("//", "#")));
-    files.insert("README.md".into(), crate_files::readme(api, opts));
+    files.insert("Cargo.toml".into(), manifest::cargo_toml(opts, &header.replace("//", "#")));
+    files.insert("README.md".into(), guide::readme(api, opts));
     if let Some(changelog) = &opts.changelog {
         files.insert(
             "CHANGELOG.md".into(),

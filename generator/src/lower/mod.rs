@@ -78,8 +78,7 @@ const RESERVED_TYPES: &[&str] = &[
 ];
 
 /// Methods of the generated `Client`; a tag with one of these names gets a number.
-const RESERVED_ACCESSORS: &[&str] =
-    &["new", "builder", "transport", "quota", "from", "clone", "fmt", "api", "into", "try_into"];
+const RESERVED_ACCESSORS: &[&str] = &crate::naming::ClientMethod::RESERVED;
 
 /// Methods taking `&self` that `x.name()` would not reach: the prelude's `Into::into` and
 /// `TryInto::try_into` take `self` by value, so method lookup finds them first.

@@ -1,0 +1,76 @@
+//! The generated crate's `Cargo.toml`: the template filled in, with the runtime's
+//! dependencies and features (baked) or a path dependency on the runtime crate.
+
+use super::templates::{strip_template_comment, CARGO_TEMPLATE, RUNTIME_MANIFEST};
+use crate::{Options, Runtime};
+
+/// `Cargo.toml` from the template, with the runtime's dependencies (baked) or a path
+/// dependency on the runtime crate (golden fixtures).
+pub fn cargo_toml(opts: &Options, header: &str) -> String {
+    // The runtime's features are the crate's: as they are (baked), or passed on to it.
+    let (deps, features) = match &opts.runtime {
+        Runtime::Baked => (
+            manifest_section(RUNTIME_MANIFEST, "dependencies").trim().to_string(),
+            manifest_section(RUNTIME_MANIFEST, "features").trim().to_string(),
+        ),
+        Runtime::Path(p) => (
+            format!(
+                "keapgen-runtime = {{ path = {p:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\""
+            ),
+            runtime_features()
+                .map(|f| format!("{f} = [\"keapgen-runtime/{f}\"]"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    };
+    let deps = format!("{deps}\n\n[features]\n{features}");
+    // The guide's doc tests, example programs and contract test run on tokio.
+    let deps = format!(
+        "{deps}\n\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
+    );
+    let body = strip_template_comment(CARGO_TEMPLATE)
+        .replace("{name}", &opts.crate_name)
+        .replace("{version}", &opts.crate_version)
+        .replace("{spec}", &opts.spec_label.replace('\\', "\\\\").replace('"', "\\\""))
+        .replace("{dependencies}", &deps);
+    format!("{header}{body}")
+}
+
+/// The names of the runtime's cargo features.
+fn runtime_features() -> impl Iterator<Item = &'static str> {
+    manifest_section(RUNTIME_MANIFEST, "features")
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(name, _)| name.trim()))
+        .filter(|name| !name.is_empty() && !name.starts_with('#'))
+}
+
+/// The body of `[section]` in a manifest.
+fn manifest_section<'a>(manifest: &'a str, section: &str) -> &'a str {
+    let head = format!("[{section}]\n");
+    let Some(start) = manifest.find(&head).map(|i| i + head.len()) else { return "" };
+    let rest = &manifest[start..];
+    let end = rest.find("\n[").map(|i| i + 1).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_dependencies_come_from_the_runtime_manifest() {
+        let deps = manifest_section(RUNTIME_MANIFEST, "dependencies");
+        assert!(deps.contains("reqwest"), "{deps}");
+        assert!(!deps.contains("rt-multi-thread"), "dev-dependencies leaked: {deps}");
+    }
+
+    #[test]
+    fn the_runtime_features_are_the_crates() {
+        assert_eq!(runtime_features().collect::<Vec<_>>(), ["serde-tokens"]);
+        let baked = cargo_toml(&Options::new("keap", "spec"), "");
+        assert!(baked.contains("\n[features]\n# `Serialize` and `Deserialize` for `Tokens`"), "{baked}");
+        assert!(baked.contains("\nserde-tokens = []\n"), "{baked}");
+        let path = cargo_toml(&Options { runtime: Runtime::Path("../rt".into()), ..Options::new("keap", "spec") }, "");
+        assert!(path.contains("\n[features]\nserde-tokens = [\"keapgen-runtime/serde-tokens\"]\n"), "{path}");
+    }
+}

@@ -1,0 +1,65 @@
+//! Everything keapgen takes from `templates/`: the runtime sources (`RUNTIME`), the example
+//! programs (`EXAMPLES`) and the manifest and README templates, with the template-comment rule.
+
+/// The runtime sources, copied verbatim into `src/runtime/`.
+pub const RUNTIME: &[(&str, &str)] = &[
+    ("auth.rs", include_str!("../../../templates/src/runtime/auth.rs")),
+    ("client.rs", include_str!("../../../templates/src/runtime/client.rs")),
+    ("clock.rs", include_str!("../../../templates/src/runtime/clock.rs")),
+    ("error.rs", include_str!("../../../templates/src/runtime/error.rs")),
+    ("filter.rs", include_str!("../../../templates/src/runtime/filter.rs")),
+    ("mod.rs", include_str!("../../../templates/src/runtime/mod.rs")),
+    ("paginate.rs", include_str!("../../../templates/src/runtime/paginate.rs")),
+    ("quota.rs", include_str!("../../../templates/src/runtime/quota.rs")),
+    ("request.rs", include_str!("../../../templates/src/runtime/request.rs")),
+    ("response.rs", include_str!("../../../templates/src/runtime/response.rs")),
+    ("retry.rs", include_str!("../../../templates/src/runtime/retry.rs")),
+    ("time.rs", include_str!("../../../templates/src/runtime/time.rs")),
+    ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
+];
+
+/// Example programs, copied into the pinned crate's `examples/` (they name its operations).
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("create_and_tag.rs", include_str!("../../../templates/examples/create_and_tag.rs")),
+    ("list_contacts.rs", include_str!("../../../templates/examples/list_contacts.rs")),
+    ("oauth2.rs", include_str!("../../../templates/examples/oauth2.rs")),
+];
+
+/// The runtime crate's own manifest: its dependencies and features become the generated crate's.
+pub(super) const RUNTIME_MANIFEST: &str = include_str!("../../../templates/Cargo.toml");
+/// The generated crate's `Cargo.toml`, with `{name}`-style holes.
+pub(super) const CARGO_TEMPLATE: &str = include_str!("../../../templates/Cargo.toml.tmpl");
+/// The guide (README and crate docs), with `{name}`-style holes.
+pub(super) const README_TEMPLATE: &str = include_str!("../../../templates/README.md.tmpl");
+
+/// Drops the template's leading comment lines (they describe the template, not the output).
+pub(super) fn strip_template_comment(text: &str) -> &str {
+    let mut rest = text;
+    while let Some(line_end) = rest.find('\n') {
+        let line = &rest[..line_end];
+        if line.starts_with("#!") || line.starts_with("<!--!") {
+            rest = &rest[line_end + 1..];
+        } else {
+            break;
+        }
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_runtime_file_is_baked_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../templates/src/runtime");
+        let mut on_disk: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        on_disk.sort();
+        let listed: Vec<&str> = RUNTIME.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            on_disk, listed,
+            "list every file of templates/src/runtime in RUNTIME (generator/src/emit/templates.rs)"
+        );
+    }
+}

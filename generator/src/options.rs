@@ -1,0 +1,54 @@
+//! What to generate: the options that configure a whole run (crate name and version, spec
+//! label, runtime, pinned names, changelog, which tests and examples to write).
+
+/// How the generated crate gets its runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// Copied into `src/runtime/` (what users get).
+    Baked,
+    /// A path dependency on keapgen's runtime crate, relative to the generated crate (the
+    /// golden fixtures use this so their expected output stays small).
+    Path(String),
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Package name of the generated crate.
+    pub crate_name: String,
+    /// Its version.
+    pub crate_version: String,
+    /// Names the spec in file headers and docs (`Keap API 2.0.21`).
+    pub spec_label: String,
+    /// Where the runtime comes from.
+    pub runtime: Runtime,
+    /// Rust names pinned by the maintainer.
+    pub names: crate::lower::Names,
+    /// `CHANGELOG.md` for the crate, if any.
+    pub changelog: Option<String>,
+    /// Write `tests/examples.rs`: every schema's spec example decodes and encodes back.
+    pub example_tests: bool,
+    /// Write `tests/contract.rs`: every operation called against a Prism mock server of the
+    /// spec (ignored unless `KEAP_PRISM_URL` is given and the test is asked for).
+    pub contract_tests: bool,
+    /// Copy the example programs (`templates/examples/`): only for the Keap crate, whose
+    /// operations they call.
+    pub example_programs: bool,
+}
+
+impl Options {
+    /// A crate with the runtime baked in, version 0.1.0, no pinned names, no changelog.
+    pub fn new(crate_name: impl Into<String>, spec_label: impl Into<String>) -> Self {
+        Options {
+            crate_name: crate_name.into(),
+            crate_version: "0.1.0".into(),
+            spec_label: spec_label.into(),
+            runtime: Runtime::Baked,
+            names: Default::default(),
+            changelog: None,
+            example_tests: false,
+            contract_tests: false,
+            example_programs: false,
+        }
+    }
+}
