@@ -1,7 +1,7 @@
 //! keapgen: reads Keap's OpenAPI spec and writes a typed, documented Rust client crate.
 //!
 //! The pipeline is spec → [`load`] (YAML/JSON, 3.1 normalised to 3.0) → [`lower`] (the plain
-//! [`model`], with every name decided) → [`emit`] (tokens, formatted by prettyplease).
+//! [`model`](mod@model), with every name decided) → [`emit`] (tokens, formatted by prettyplease).
 //! [`generate`] runs it and returns the files in memory; the binary writes them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -7,7 +7,9 @@ mod guide;
 mod layout;
 mod lib_rs;
 mod manifest;
+mod masks;
 mod ops;
+mod pages;
 mod templates;
 mod types;
 

@@ -1,9 +1,10 @@
 //! `api/`: one module per tag, one method and one request builder per operation.
 
+use super::masks::{clear_setter, update_mask};
+use super::pages::paging;
 use super::{docs, ty};
 use crate::model::{
-    Api, BodyKind, Cursor, Encoding, Operation, Pagination, Param, ParamIn, PathSegment, Prim, Response, Style, Tag,
-    TypeRef,
+    Api, BodyKind, Encoding, Operation, Param, ParamIn, PathSegment, Prim, Response, Style, Tag, TypeRef,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -57,7 +58,7 @@ pub fn tag_rs(tag: &Tag) -> TokenStream {
 }
 
 /// The type a parameter's value is stored as (element type for lists).
-fn param_elem(p: &Param) -> TokenStream {
+pub(super) fn param_elem(p: &Param) -> TokenStream {
     if p.location == ParamIn::Part && p.ty == TypeRef::Prim(Prim::Binary) {
         quote!(crate::runtime::FilePart)
     } else if p.style == Style::Filter {
@@ -253,177 +254,6 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
             #send
         }
         #paging
-    }
-}
-
-/// Sends the caller's `update_mask`, or one naming exactly the fields they set, with the
-/// fields to clear.
-fn update_mask(op: &Operation) -> Option<TokenStream> {
-    let um = op.update_mask.as_ref()?;
-    let mask = op.params.iter().find(|p| p.name == um.param)?;
-    let unmaskable = &um.unmaskable;
-    let n = format_ident!("{}", mask.name);
-    let clear = format_ident!("{}", um.clear_setter);
-    let wire = &mask.api_name;
-    let csv = mask.style == Style::Csv;
-    let set = match &op.body {
-        Some(b) if b.required => quote!(crate::runtime::set_fields(&self.body, &[#(#unmaskable),*])),
-        Some(_) => quote! {
-            self.body.as_ref().map(|b| crate::runtime::set_fields(b, &[#(#unmaskable),*])).unwrap_or_default()
-        },
-        None => {
-            let fields = op
-                .params
-                .iter()
-                .filter(|p| matches!(p.location, ParamIn::Part | ParamIn::Form) && !unmaskable.contains(&p.api_name))
-                .map(|p| {
-                    let f = format_ident!("{}", p.name);
-                    let w = &p.api_name;
-                    if p.required {
-                        quote!((#w, true))
-                    } else {
-                        quote!((#w, self.#f.is_some()))
-                    }
-                });
-            quote! {
-                [#(#fields),*].into_iter().filter(|(_, set)| *set).map(|(name, _)| name.to_owned()).collect()
-            }
-        }
-    };
-    let replace = format_ident!("{}", um.replace_setter);
-    Some(quote!(req.update_mask(#wire, #csv, self.#n.as_deref(), #set, &self.#clear, self.#replace);))
-}
-
-/// The setter naming fields to empty in a partial update.
-fn clear_setter(op: &Operation) -> Option<TokenStream> {
-    let um = op.update_mask.as_ref()?;
-    let mask = op.params.iter().find(|p| p.name == um.param)?;
-    let clear = format_ident!("{}", um.clear_setter);
-    let elem = param_elem(mask);
-    let doc = docs::paragraphs([
-        "Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it \
-         (`None` in the body only means \"leave it as it is\"). A field both set in the body and named \
-         here is refused before sending. Works with a derived and with an explicit mask.",
-    ]);
-    let replace = format_ident!("{}", um.replace_setter);
-    let replace_doc = docs::paragraphs([
-        "Sends no `update_mask` at all, on purpose: Keap then replaces the whole record with the body, \
-         emptying list fields (email addresses, phone numbers, addresses) it does not carry. Without this, \
-         an update that would go out without a mask (nothing set, or an explicit empty mask) is refused.",
-    ]);
-    Some(quote! {
-        #doc
-        pub fn #clear(mut self, fields: impl IntoIterator<Item = impl Into<#elem>>) -> Self {
-            self.#clear.extend(fields.into_iter().map(Into::into));
-            self
-        }
-        #replace_doc
-        pub fn #replace(mut self) -> Self {
-            self.#replace = true;
-            self
-        }
-    })
-}
-
-/// Streams of pages and items for a list operation.
-fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
-    let name = format_ident!("{}", op.builder);
-    let Response::Json(page_ty) = &op.response else { return quote!() };
-    let page = ty(page_ty, false);
-    let item = ty(&pg.item, false);
-    let items = format_ident!("{}", pg.items_field);
-    let param = |n: &str| op.params.iter().find(|p| p.name == n);
-    let text = |field: &str, plain: bool| {
-        let f = format_ident!("{}", field);
-        if plain {
-            quote!(Some(page.#f.as_str()))
-        } else {
-            quote!(page.#f.as_deref())
-        }
-    };
-    let (follows, next_request, cursor) = match &pg.cursor {
-        Cursor::Token { param: token, next_field, next_required } => {
-            let plain = param(token).is_some_and(|p| p.required);
-            let t = format_ident!("{}", token);
-            let set = if plain { quote!(token) } else { quote!(Some(token)) };
-            let next = text(next_field, *next_required);
-            let cursor = if plain { quote!(Some(self.#t.clone())) } else { quote!(self.#t.clone()) };
-            (
-                "following `next_page_token` until the server sends none",
-                quote! {
-                    let token = crate::runtime::next_token(#next)?;
-                    Some(Self { #t: #set, ..self.clone() })
-                },
-                cursor,
-            )
-        }
-        Cursor::Offset { offset, limit, next_field, next_required } => {
-            // As i64, whatever the parameters' width.
-            let wide = |n: &str| {
-                let p = param(n);
-                let f = format_ident!("{}", n);
-                let v = if p.is_some_and(|p| p.required) { quote!(Some(self.#f)) } else { quote!(self.#f) };
-                if p.is_some_and(|p| p.ty == TypeRef::Prim(Prim::I32)) {
-                    quote!(#v.map(i64::from))
-                } else {
-                    v
-                }
-            };
-            let (sent, per_page) = (wide(offset), wide(limit));
-            let o = format_ident!("{}", offset);
-            let narrow = if param(offset).is_some_and(|p| p.ty == TypeRef::Prim(Prim::I32)) {
-                quote!(i32::try_from(at).ok()?)
-            } else {
-                quote!(at)
-            };
-            let set = if param(offset).is_some_and(|p| p.required) { narrow } else { quote!(Some(#narrow)) };
-            let next = next_field.as_ref().map_or(quote!(None), |f| text(f, *next_required));
-            let received = if pg.items_required {
-                quote!(page.#items.len())
-            } else {
-                quote!(page.#items.as_ref().map_or(0, Vec::len))
-            };
-            (
-                "moving `offset` past the items received until a page comes back empty or short",
-                quote! {
-                    let at = crate::runtime::next_offset(#sent, #per_page, #received, #next)?;
-                    Some(Self { #o: #set, ..self.clone() })
-                },
-                quote!(#sent.map(|o| o.to_string())),
-            )
-        }
-    };
-    let pages_doc = format!(" Every page, {follows}; one request per page, each within the client's quota.");
-    let api_name = &op.api_name;
-    let take = if pg.items_required { quote!(page.#items) } else { quote!(page.#items.unwrap_or_default()) };
-    quote! {
-        impl #name {
-            #[doc = #pages_doc]
-            pub fn pages(self) -> crate::runtime::Pages<Self> {
-                crate::runtime::Pages::new(self)
-            }
-            /// Every item of every page, in order.
-            pub fn items(self) -> crate::runtime::Items<Self> {
-                crate::runtime::Items::new(self)
-            }
-        }
-        impl crate::runtime::Paginated for #name {
-            type Page = #page;
-            type Item = #item;
-            const OPERATION: &'static str = #api_name;
-            fn next_request(&self, page: &Self::Page) -> Option<Self> {
-                #next_request
-            }
-            fn cursor(&self) -> Option<String> {
-                #cursor
-            }
-            fn fetch(self) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send + 'static {
-                self.send()
-            }
-            fn into_items(page: Self::Page) -> Vec<Self::Item> {
-                #take
-            }
-        }
     }
 }
 

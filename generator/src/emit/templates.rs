@@ -15,6 +15,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("response.rs", include_str!("../../../templates/src/runtime/response.rs")),
     ("retry.rs", include_str!("../../../templates/src/runtime/retry.rs")),
     ("time.rs", include_str!("../../../templates/src/runtime/time.rs")),
+    ("tokens.rs", include_str!("../../../templates/src/runtime/tokens.rs")),
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
 ];
 

@@ -6,9 +6,9 @@
 //! of that schema is (bounds, formats, patterns, `readOnly`, the spec's own examples) is read
 //! from the spec there, through [`schema`], the one reader of raw schemas.
 
-mod spec_examples;
 mod instances;
 pub mod schema;
+mod spec_examples;
 
 pub use instances::{instance, OperationSample};
 

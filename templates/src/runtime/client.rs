@@ -2,7 +2,8 @@
 //! attempt: wait for quota, add credentials, send, learn from the quota headers, and decide
 //! in one place whether to retry.
 
-use super::auth::{Auth, Kind, OAuth2, Tokens};
+use super::auth::{Auth, Kind, OAuth2};
+use super::tokens::Tokens;
 use super::clock::{Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::quota::{observations, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};

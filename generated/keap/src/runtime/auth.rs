@@ -6,10 +6,9 @@
 
 use super::clock::Clock;
 use super::error::Error;
+use super::tokens::{OnRefresh, Secret, TokenStore, Tokens};
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -18,135 +17,6 @@ pub const API_KEY_HEADER: &str = "x-keap-api-key";
 
 /// Keap's OAuth2 token endpoint.
 pub const DEFAULT_TOKEN_URL: &str = "https://api.infusionsoft.com/token";
-
-/// A secret string: never shown by `Debug` or `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for storing it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(s)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret(s.to_owned())
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-/// An OAuth2 token pair, as Keap issues it.
-///
-/// With the crate feature `serde-tokens` it is `Serialize` and `Deserialize`, as
-/// `{"access_token": "...", "refresh_token": "...", "expires_at": 1767225600}` (`expires_at`
-/// in Unix seconds, or `null`). That text holds both secrets: keep it where only the
-/// application can read it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tokens {
-    /// Sent as `Authorization: Bearer` (valid 24 hours at Keap).
-    pub access_token: Secret,
-    /// Spent on refresh; Keap hands out a new one each time.
-    pub refresh_token: Secret,
-    /// When the access token expires, if known.
-    pub expires_at: Option<SystemTime>,
-}
-
-impl Tokens {
-    /// A pair whose access token expires at `expires_at` (`None`: refresh on the first 401).
-    pub fn new(
-        access_token: impl Into<Secret>,
-        refresh_token: impl Into<Secret>,
-        expires_at: Option<SystemTime>,
-    ) -> Self {
-        Tokens { access_token: access_token.into(), refresh_token: refresh_token.into(), expires_at }
-    }
-}
-
-#[cfg(feature = "serde-tokens")]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct TokensText {
-    access_token: String,
-    refresh_token: String,
-    #[serde(default)]
-    expires_at: Option<u64>,
-}
-
-#[cfg(feature = "serde-tokens")]
-impl serde::Serialize for Tokens {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        TokensText {
-            access_token: self.access_token.0.clone(),
-            refresh_token: self.refresh_token.0.clone(),
-            expires_at: self.expires_at.map(|t| t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())),
-        }
-        .serialize(s)
-    }
-}
-
-#[cfg(feature = "serde-tokens")]
-impl<'de> serde::Deserialize<'de> for Tokens {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let t = TokensText::deserialize(d)?;
-        let expires_at = t.expires_at.map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
-        Ok(Tokens::new(t.access_token, t.refresh_token, expires_at))
-    }
-}
-
-/// Called with every new token pair, so the application can store it: the old refresh
-/// token no longer works. It cannot fail; a [`TokenStore`] can.
-pub type OnRefresh = Arc<dyn Fn(&Tokens) + Send + Sync>;
-
-/// What a [`TokenStore`] returns: a boxed future with an error of the store's own.
-pub type StoreFuture<'a, T> =
-    Pin<Box<dyn Future<Output = Result<T, Box<dyn std::error::Error + Send + Sync>>> + Send + 'a>>;
-
-/// Where OAuth2 tokens are kept between runs (a file, a database row, a secrets manager).
-///
-/// [`Auth::oauth2_from_store`] loads the pair at start; every rotation is saved before the
-/// request that caused it goes on. A failed save is retried as the client's
-/// [`RetryPolicy`](super::RetryPolicy) says, then that request fails with
-/// [`AuthErrorKind::Store`]; the new pair stays in memory and keeps being used (read it
-/// with `Client::tokens` to save it elsewhere). Saves never overlap and come in rotation
-/// order. Errors are shown to the application: keep secrets out of them.
-pub trait TokenStore: Send + Sync + 'static {
-    /// The pair saved last; `None` if there is none yet.
-    fn load(&self) -> StoreFuture<'_, Option<Tokens>>;
-    /// Replaces the stored pair with `tokens` (the refresh token in the old pair is spent).
-    fn save<'a>(&'a self, tokens: &'a Tokens) -> StoreFuture<'a, ()>;
-}
-
-impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
-    fn load(&self) -> StoreFuture<'_, Option<Tokens>> {
-        (**self).load()
-    }
-    fn save<'a>(&'a self, tokens: &'a Tokens) -> StoreFuture<'a, ()> {
-        (**self).save(tokens)
-    }
-}
 
 /// Why authentication failed: [`Error::Auth`]. `Display` says what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -18,12 +18,10 @@ mod request;
 mod response;
 mod retry;
 mod time;
+mod tokens;
 mod values;
 
-pub use auth::{
-    Auth, AuthError, AuthErrorKind, OAuth2Builder, OnRefresh, Secret, StoreFuture, TokenStore, Tokens, API_KEY_HEADER,
-    DEFAULT_TOKEN_URL,
-};
+pub use auth::{Auth, AuthError, AuthErrorKind, OAuth2Builder, API_KEY_HEADER, DEFAULT_TOKEN_URL};
 pub use client::{ClientBuilder, Event, EventHook, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
@@ -33,6 +31,7 @@ pub use quota::{Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window
 pub use response::{Response, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;
 pub use time::Timestamp;
+pub use tokens::{OnRefresh, Secret, StoreFuture, TokenStore, Tokens};
 pub use values::{Date, DateTime, FilePart};
 
 // What generated code calls: public because generated modules (and golden crates built
