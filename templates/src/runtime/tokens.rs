@@ -136,4 +136,3 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         (**self).save(tokens)
     }
 }
-

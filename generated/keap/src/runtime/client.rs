@@ -5,7 +5,6 @@
 //! in one place whether to retry.
 
 use super::auth::{Auth, Kind, OAuth2};
-use super::tokens::Tokens;
 use super::clock::{Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::quota::{observations, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};
@@ -13,6 +12,7 @@ use super::request::{encode_multipart, Body, Request};
 use super::response::{Response, REQUEST_ID_HEADER};
 pub use super::retry::RetryPolicy;
 use super::retry::{after_status, idempotent, retry_after, retry_transport_failure, AfterStatus, Attempt};
+use super::tokens::Tokens;
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;

@@ -138,4 +138,3 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         (**self).save(tokens)
     }
 }
-
