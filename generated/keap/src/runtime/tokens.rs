@@ -117,12 +117,13 @@ pub type StoreFuture<'a, T> =
 
 /// Where OAuth2 tokens are kept between runs (a file, a database row, a secrets manager).
 ///
-/// [`Auth::oauth2_from_store`] loads the pair at start; every rotation is saved before the
-/// request that caused it goes on. A failed save is retried as the client's
-/// [`RetryPolicy`](super::RetryPolicy) says, then that request fails with
-/// [`AuthErrorKind::Store`]; the new pair stays in memory and keeps being used (read it
-/// with `Client::tokens` to save it elsewhere). Saves never overlap and come in rotation
-/// order. Errors are shown to the application: keep secrets out of them.
+/// [`Auth::oauth2_from_store`](super::Auth::oauth2_from_store) loads the pair at start;
+/// every rotation is saved before the request that caused it goes on. A failed save is
+/// retried as the client's [`RetryPolicy`](super::RetryPolicy) says, then that request fails
+/// with [`AuthErrorKind::Store`](super::AuthErrorKind::Store); the new pair stays in memory
+/// and keeps being used (read it with `Client::tokens` to save it elsewhere). Saves never
+/// overlap and come in rotation order. Errors are shown to the application: keep secrets
+/// out of them.
 pub trait TokenStore: Send + Sync + 'static {
     /// The pair saved last; `None` if there is none yet.
     fn load(&self) -> StoreFuture<'_, Option<Tokens>>;
