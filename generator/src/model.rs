@@ -1,7 +1,18 @@
 //! The plain model between the spec and the emitted Rust: every name already decided, every
 //! `$ref` resolved, nothing left that needs the spec to interpret.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The cargo feature that turns on every operation group and the standalone types (the
+/// default).
+pub const ALL_FEATURE: &str = "all";
+/// The cargo feature of the types of component schemas no operation uses.
+pub const STANDALONE_FEATURE: &str = "standalone_types";
+/// Names a group (tag module) may not take, since they name other features of the crate or
+/// other modules of `types/`: `default`, [`ALL_FEATURE`], [`STANDALONE_FEATURE`], `shared`
+/// and `standalone`, and the runtime's own features in snake case (`serde_tokens`, `redis`).
+pub const NOT_GROUP_NAMES: &[&str] =
+    &["default", ALL_FEATURE, STANDALONE_FEATURE, "shared", "standalone", "serde_tokens", "redis"];
 
 /// Everything a generated crate is made of.
 #[derive(Debug, Clone, Default)]
@@ -400,6 +411,11 @@ pub struct TypeDef {
     pub doc: Option<String>,
     /// What it is.
     pub kind: TypeKind,
+    /// The cargo features that compile it: the operation groups (tag modules) whose
+    /// operations reach it, through parameters, bodies, responses, fields, items and
+    /// variants, and [`STANDALONE_FEATURE`] for what no operation reaches (and what that
+    /// uses). Never empty once lowered.
+    pub groups: BTreeSet<String>,
 }
 
 /// The shapes a generated type takes.

@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `keap::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! keap = { path = "generated/keap", default-features = false, features = ["contact", "tags"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`contact` for `client.contact()`); `standalone_types` for the types of schemas no operation uses; `all` for every one of them (the default). Every type stays at `keap::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -377,6 +388,9 @@ impl Client {
     }
 
     /// Operations tagged `Affiliate`.
+    ///
+    /// Needs the crate feature `affiliate` (on by default).
+    #[cfg(feature = "affiliate")]
     pub fn affiliate(&self) -> api::AffiliateApi {
         api::AffiliateApi {
             client: self.clone(),
@@ -384,6 +398,9 @@ impl Client {
     }
 
     /// Operations tagged `Automation`.
+    ///
+    /// Needs the crate feature `automation` (on by default).
+    #[cfg(feature = "automation")]
     pub fn automation(&self) -> api::AutomationApi {
         api::AutomationApi {
             client: self.clone(),
@@ -391,6 +408,9 @@ impl Client {
     }
 
     /// Operations tagged `AutomationCategory`.
+    ///
+    /// Needs the crate feature `automation_category` (on by default).
+    #[cfg(feature = "automation_category")]
     pub fn automation_category(&self) -> api::AutomationCategoryApi {
         api::AutomationCategoryApi {
             client: self.clone(),
@@ -398,6 +418,9 @@ impl Client {
     }
 
     /// Operations tagged `Business Profile`.
+    ///
+    /// Needs the crate feature `business_profile` (on by default).
+    #[cfg(feature = "business_profile")]
     pub fn business_profile(&self) -> api::BusinessProfileApi {
         api::BusinessProfileApi {
             client: self.clone(),
@@ -405,6 +428,9 @@ impl Client {
     }
 
     /// Operations tagged `Campaign`.
+    ///
+    /// Needs the crate feature `campaign` (on by default).
+    #[cfg(feature = "campaign")]
     pub fn campaign(&self) -> api::CampaignApi {
         api::CampaignApi {
             client: self.clone(),
@@ -412,6 +438,9 @@ impl Client {
     }
 
     /// Operations tagged `Category Discounts`.
+    ///
+    /// Needs the crate feature `category_discounts` (on by default).
+    #[cfg(feature = "category_discounts")]
     pub fn category_discounts(&self) -> api::CategoryDiscountsApi {
         api::CategoryDiscountsApi {
             client: self.clone(),
@@ -419,6 +448,9 @@ impl Client {
     }
 
     /// Operations tagged `Company`.
+    ///
+    /// Needs the crate feature `company` (on by default).
+    #[cfg(feature = "company")]
     pub fn company(&self) -> api::CompanyApi {
         api::CompanyApi {
             client: self.clone(),
@@ -426,6 +458,9 @@ impl Client {
     }
 
     /// Operations tagged `Contact`.
+    ///
+    /// Needs the crate feature `contact` (on by default).
+    #[cfg(feature = "contact")]
     pub fn contact(&self) -> api::ContactApi {
         api::ContactApi {
             client: self.clone(),
@@ -433,6 +468,9 @@ impl Client {
     }
 
     /// Operations tagged `Email`.
+    ///
+    /// Needs the crate feature `email` (on by default).
+    #[cfg(feature = "email")]
     pub fn email(&self) -> api::EmailApi {
         api::EmailApi {
             client: self.clone(),
@@ -440,6 +478,9 @@ impl Client {
     }
 
     /// Operations tagged `Email Address`.
+    ///
+    /// Needs the crate feature `email_address` (on by default).
+    #[cfg(feature = "email_address")]
     pub fn email_address(&self) -> api::EmailAddressApi {
         api::EmailAddressApi {
             client: self.clone(),
@@ -447,6 +488,9 @@ impl Client {
     }
 
     /// Operations tagged `Files`.
+    ///
+    /// Needs the crate feature `files` (on by default).
+    #[cfg(feature = "files")]
     pub fn files(&self) -> api::FilesApi {
         api::FilesApi {
             client: self.clone(),
@@ -454,6 +498,9 @@ impl Client {
     }
 
     /// Operations tagged `Free Trial Discounts`.
+    ///
+    /// Needs the crate feature `free_trial_discounts` (on by default).
+    #[cfg(feature = "free_trial_discounts")]
     pub fn free_trial_discounts(&self) -> api::FreeTrialDiscountsApi {
         api::FreeTrialDiscountsApi {
             client: self.clone(),
@@ -461,6 +508,9 @@ impl Client {
     }
 
     /// Operations tagged `Integrations`.
+    ///
+    /// Needs the crate feature `integrations` (on by default).
+    #[cfg(feature = "integrations")]
     pub fn integrations(&self) -> api::IntegrationsApi {
         api::IntegrationsApi {
             client: self.clone(),
@@ -468,6 +518,9 @@ impl Client {
     }
 
     /// Operations tagged `LeadScore`.
+    ///
+    /// Needs the crate feature `lead_score` (on by default).
+    #[cfg(feature = "lead_score")]
     pub fn lead_score(&self) -> api::LeadScoreApi {
         api::LeadScoreApi {
             client: self.clone(),
@@ -475,6 +528,9 @@ impl Client {
     }
 
     /// Operations tagged `Lead Source Categories`.
+    ///
+    /// Needs the crate feature `lead_source_categories` (on by default).
+    #[cfg(feature = "lead_source_categories")]
     pub fn lead_source_categories(&self) -> api::LeadSourceCategoriesApi {
         api::LeadSourceCategoriesApi {
             client: self.clone(),
@@ -482,6 +538,9 @@ impl Client {
     }
 
     /// Operations tagged `Lead Source Expenses`.
+    ///
+    /// Needs the crate feature `lead_source_expenses` (on by default).
+    #[cfg(feature = "lead_source_expenses")]
     pub fn lead_source_expenses(&self) -> api::LeadSourceExpensesApi {
         api::LeadSourceExpensesApi {
             client: self.clone(),
@@ -489,6 +548,9 @@ impl Client {
     }
 
     /// Operations tagged `Lead Source Recurring Expenses`.
+    ///
+    /// Needs the crate feature `lead_source_recurring_expenses` (on by default).
+    #[cfg(feature = "lead_source_recurring_expenses")]
     pub fn lead_source_recurring_expenses(&self) -> api::LeadSourceRecurringExpensesApi {
         api::LeadSourceRecurringExpensesApi {
             client: self.clone(),
@@ -496,6 +558,9 @@ impl Client {
     }
 
     /// Operations tagged `Lead Sources`.
+    ///
+    /// Needs the crate feature `lead_sources` (on by default).
+    #[cfg(feature = "lead_sources")]
     pub fn lead_sources(&self) -> api::LeadSourcesApi {
         api::LeadSourcesApi {
             client: self.clone(),
@@ -503,6 +568,9 @@ impl Client {
     }
 
     /// Operations tagged `Locale`.
+    ///
+    /// Needs the crate feature `locale` (on by default).
+    #[cfg(feature = "locale")]
     pub fn locale(&self) -> api::LocaleApi {
         api::LocaleApi {
             client: self.clone(),
@@ -510,6 +578,9 @@ impl Client {
     }
 
     /// Operations tagged `Merchants`.
+    ///
+    /// Needs the crate feature `merchants` (on by default).
+    #[cfg(feature = "merchants")]
     pub fn merchants(&self) -> api::MerchantsApi {
         api::MerchantsApi {
             client: self.clone(),
@@ -517,6 +588,9 @@ impl Client {
     }
 
     /// Operations tagged `Note`.
+    ///
+    /// Needs the crate feature `note` (on by default).
+    #[cfg(feature = "note")]
     pub fn note(&self) -> api::NoteApi {
         api::NoteApi {
             client: self.clone(),
@@ -524,6 +598,9 @@ impl Client {
     }
 
     /// Operations tagged `Opportunity`.
+    ///
+    /// Needs the crate feature `opportunity` (on by default).
+    #[cfg(feature = "opportunity")]
     pub fn opportunity(&self) -> api::OpportunityApi {
         api::OpportunityApi {
             client: self.clone(),
@@ -531,6 +608,9 @@ impl Client {
     }
 
     /// Operations tagged `Order Total Discounts`.
+    ///
+    /// Needs the crate feature `order_total_discounts` (on by default).
+    #[cfg(feature = "order_total_discounts")]
     pub fn order_total_discounts(&self) -> api::OrderTotalDiscountsApi {
         api::OrderTotalDiscountsApi {
             client: self.clone(),
@@ -538,6 +618,9 @@ impl Client {
     }
 
     /// Operations tagged `Orders`.
+    ///
+    /// Needs the crate feature `orders` (on by default).
+    #[cfg(feature = "orders")]
     pub fn orders(&self) -> api::OrdersApi {
         api::OrdersApi {
             client: self.clone(),
@@ -545,6 +628,9 @@ impl Client {
     }
 
     /// Operations tagged `Payment Method Configs`.
+    ///
+    /// Needs the crate feature `payment_method_configs` (on by default).
+    #[cfg(feature = "payment_method_configs")]
     pub fn payment_method_configs(&self) -> api::PaymentMethodConfigsApi {
         api::PaymentMethodConfigsApi {
             client: self.clone(),
@@ -552,6 +638,9 @@ impl Client {
     }
 
     /// Operations tagged `Payment Methods`.
+    ///
+    /// Needs the crate feature `payment_methods` (on by default).
+    #[cfg(feature = "payment_methods")]
     pub fn payment_methods(&self) -> api::PaymentMethodsApi {
         api::PaymentMethodsApi {
             client: self.clone(),
@@ -559,6 +648,9 @@ impl Client {
     }
 
     /// Operations tagged `Product Categories`.
+    ///
+    /// Needs the crate feature `product_categories` (on by default).
+    #[cfg(feature = "product_categories")]
     pub fn product_categories(&self) -> api::ProductCategoriesApi {
         api::ProductCategoriesApi {
             client: self.clone(),
@@ -566,6 +658,9 @@ impl Client {
     }
 
     /// Operations tagged `Product Discounts`.
+    ///
+    /// Needs the crate feature `product_discounts` (on by default).
+    #[cfg(feature = "product_discounts")]
     pub fn product_discounts(&self) -> api::ProductDiscountsApi {
         api::ProductDiscountsApi {
             client: self.clone(),
@@ -573,6 +668,9 @@ impl Client {
     }
 
     /// Operations tagged `Product Interest Bundles`.
+    ///
+    /// Needs the crate feature `product_interest_bundles` (on by default).
+    #[cfg(feature = "product_interest_bundles")]
     pub fn product_interest_bundles(&self) -> api::ProductInterestBundlesApi {
         api::ProductInterestBundlesApi {
             client: self.clone(),
@@ -580,6 +678,9 @@ impl Client {
     }
 
     /// Operations tagged `Products`.
+    ///
+    /// Needs the crate feature `products` (on by default).
+    #[cfg(feature = "products")]
     pub fn products(&self) -> api::ProductsApi {
         api::ProductsApi {
             client: self.clone(),
@@ -587,6 +688,9 @@ impl Client {
     }
 
     /// Operations tagged `Referral`.
+    ///
+    /// Needs the crate feature `referral` (on by default).
+    #[cfg(feature = "referral")]
     pub fn referral(&self) -> api::ReferralApi {
         api::ReferralApi {
             client: self.clone(),
@@ -594,6 +698,9 @@ impl Client {
     }
 
     /// Operations tagged `Reporting`.
+    ///
+    /// Needs the crate feature `reporting` (on by default).
+    #[cfg(feature = "reporting")]
     pub fn reporting(&self) -> api::ReportingApi {
         api::ReportingApi {
             client: self.clone(),
@@ -601,6 +708,9 @@ impl Client {
     }
 
     /// Operations tagged `Sales`.
+    ///
+    /// Needs the crate feature `sales` (on by default).
+    #[cfg(feature = "sales")]
     pub fn sales(&self) -> api::SalesApi {
         api::SalesApi {
             client: self.clone(),
@@ -608,6 +718,9 @@ impl Client {
     }
 
     /// Operations tagged `Settings`.
+    ///
+    /// Needs the crate feature `settings` (on by default).
+    #[cfg(feature = "settings")]
     pub fn settings(&self) -> api::SettingsApi {
         api::SettingsApi {
             client: self.clone(),
@@ -615,6 +728,9 @@ impl Client {
     }
 
     /// Operations tagged `Shipping`.
+    ///
+    /// Needs the crate feature `shipping` (on by default).
+    #[cfg(feature = "shipping")]
     pub fn shipping(&self) -> api::ShippingApi {
         api::ShippingApi {
             client: self.clone(),
@@ -622,6 +738,9 @@ impl Client {
     }
 
     /// Operations tagged `Shipping Discounts`.
+    ///
+    /// Needs the crate feature `shipping_discounts` (on by default).
+    #[cfg(feature = "shipping_discounts")]
     pub fn shipping_discounts(&self) -> api::ShippingDiscountsApi {
         api::ShippingDiscountsApi {
             client: self.clone(),
@@ -629,6 +748,9 @@ impl Client {
     }
 
     /// Operations tagged `Subscription Plans`.
+    ///
+    /// Needs the crate feature `subscription_plans` (on by default).
+    #[cfg(feature = "subscription_plans")]
     pub fn subscription_plans(&self) -> api::SubscriptionPlansApi {
         api::SubscriptionPlansApi {
             client: self.clone(),
@@ -636,6 +758,9 @@ impl Client {
     }
 
     /// Operations tagged `Subscriptions`.
+    ///
+    /// Needs the crate feature `subscriptions` (on by default).
+    #[cfg(feature = "subscriptions")]
     pub fn subscriptions(&self) -> api::SubscriptionsApi {
         api::SubscriptionsApi {
             client: self.clone(),
@@ -643,6 +768,9 @@ impl Client {
     }
 
     /// Operations tagged `Tags`.
+    ///
+    /// Needs the crate feature `tags` (on by default).
+    #[cfg(feature = "tags")]
     pub fn tags(&self) -> api::TagsApi {
         api::TagsApi {
             client: self.clone(),
@@ -650,6 +778,9 @@ impl Client {
     }
 
     /// Operations tagged `Task`.
+    ///
+    /// Needs the crate feature `task` (on by default).
+    #[cfg(feature = "task")]
     pub fn task(&self) -> api::TaskApi {
         api::TaskApi {
             client: self.clone(),
@@ -657,6 +788,9 @@ impl Client {
     }
 
     /// Operations tagged `User Groups`.
+    ///
+    /// Needs the crate feature `user_groups` (on by default).
+    #[cfg(feature = "user_groups")]
     pub fn user_groups(&self) -> api::UserGroupsApi {
         api::UserGroupsApi {
             client: self.clone(),
@@ -664,6 +798,9 @@ impl Client {
     }
 
     /// Operations tagged `Users`.
+    ///
+    /// Needs the crate feature `users` (on by default).
+    #[cfg(feature = "users")]
     pub fn users(&self) -> api::UsersApi {
         api::UsersApi {
             client: self.clone(),
@@ -671,6 +808,9 @@ impl Client {
     }
 
     /// Operations tagged `Webforms`.
+    ///
+    /// Needs the crate feature `webforms` (on by default).
+    #[cfg(feature = "webforms")]
     pub fn webforms(&self) -> api::WebformsApi {
         api::WebformsApi {
             client: self.clone(),

@@ -4,6 +4,7 @@
 //! into the generated type, and encodes back with the same values for the fields the
 //! type knows.
 
+#![cfg(feature = "all")]
 use serde_json::Value;
 
 fn check<T: serde::de::DeserializeOwned + serde::Serialize>(

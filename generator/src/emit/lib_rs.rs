@@ -1,7 +1,7 @@
 //! The generated crate's root, `src/lib.rs`: the guide as crate docs, the modules, the
 //! re-exports and the `Client` with one accessor per tag.
 
-use super::{docs, guide::guide};
+use super::{docs, features, guide::guide};
 use crate::model::Api;
 use crate::naming::ClientMethod;
 use crate::{Options, Runtime};
@@ -30,9 +30,14 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
     let accessors = api.tags.values().map(|t| {
         let m = format_ident!("{}", t.module);
         let h = format_ident!("{}", t.handle);
-        let doc = docs::line_attr(&format!("Operations tagged `{}`.", t.api_name));
+        let doc = docs::paragraphs([
+            format!("Operations tagged `{}`.", t.api_name).as_str(),
+            &format!("Needs the crate feature `{}` (on by default).", t.module),
+        ]);
+        let gate = features::cfg_one(&t.module);
         quote! {
             #doc
+            #gate
             pub fn #m(&self) -> api::#h {
                 api::#h { client: self.clone() }
             }

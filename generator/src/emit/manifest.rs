@@ -2,11 +2,12 @@
 //! dependencies and features (baked) or a path dependency on the runtime crate.
 
 use super::templates::{strip_template_comment, CARGO_TEMPLATE, RUNTIME_MANIFEST};
+use crate::model::Api;
 use crate::{Options, Runtime};
 
 /// `Cargo.toml` from the template, with the runtime's dependencies (baked) or a path
 /// dependency on the runtime crate (golden fixtures).
-pub fn cargo_toml(opts: &Options, header: &str) -> String {
+pub fn cargo_toml(api: &Api, opts: &Options, header: &str) -> String {
     // The runtime's features are the crate's: as they are (baked), or passed on to it.
     let (deps, features) = match &opts.runtime {
         Runtime::Baked => (
@@ -23,11 +24,20 @@ pub fn cargo_toml(opts: &Options, header: &str) -> String {
                 .join("\n"),
         ),
     };
-    let deps = format!("{deps}\n\n[features]\n{features}");
+    let deps = format!("{deps}\n\n[features]\n{}{features}", super::features::manifest_entries(api));
     // The guide's doc tests, example programs and contract test run on tokio.
-    let deps = format!(
+    let mut deps = format!(
         "{deps}\n\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
     );
+    if opts.example_programs {
+        // Each example needs the groups whose accessors it calls.
+        for (file, text) in super::templates::EXAMPLES {
+            let needs: Vec<String> =
+                api.tags.values().filter(|t| text.contains(&format!(".{}()", t.module))).map(|t| format!("{:?}", t.module)).collect();
+            let name = file.trim_end_matches(".rs");
+            deps.push_str(&format!("\n\n[[example]]\nname = {name:?}\nrequired-features = [{}]", needs.join(", ")));
+        }
+    }
     let body = strip_template_comment(CARGO_TEMPLATE)
         .replace("{name}", &opts.crate_name)
         .replace("{version}", &opts.crate_version)
@@ -65,12 +75,20 @@ mod tests {
     }
 
     #[test]
+    fn no_group_takes_a_runtime_features_name() {
+        for f in runtime_features() {
+            assert!(crate::model::NOT_GROUP_NAMES.contains(&f.replace('-', "_").as_str()), "{f}");
+        }
+    }
+
+    #[test]
     fn the_runtime_features_are_the_crates() {
         assert_eq!(runtime_features().collect::<Vec<_>>(), ["serde-tokens"]);
-        let baked = cargo_toml(&Options::new("keap", "spec"), "");
-        assert!(baked.contains("\n[features]\n# `Serialize` and `Deserialize` for `Tokens`"), "{baked}");
+        let baked = cargo_toml(&Api::default(), &Options::new("keap", "spec"), "");
+        assert!(baked.contains("\n[features]\ndefault = [\"all\"]\n"), "{baked}");
+        assert!(baked.contains("\n# `Serialize` and `Deserialize` for `Tokens`"), "{baked}");
         assert!(baked.contains("\nserde-tokens = []\n"), "{baked}");
-        let path = cargo_toml(&Options { runtime: Runtime::Path("../rt".into()), ..Options::new("keap", "spec") }, "");
-        assert!(path.contains("\n[features]\nserde-tokens = [\"keapgen-runtime/serde-tokens\"]\n"), "{path}");
+        let path = cargo_toml(&Api::default(), &Options { runtime: Runtime::Path("../rt".into()), ..Options::new("keap", "spec") }, "");
+        assert!(path.contains("\nserde-tokens = [\"keapgen-runtime/serde-tokens\"]\n"), "{path}");
     }
 }

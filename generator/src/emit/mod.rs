@@ -3,6 +3,7 @@
 mod contract;
 mod docs;
 mod example_tests;
+mod features;
 mod guide;
 mod layout;
 mod lib_rs;
@@ -51,10 +52,13 @@ pub fn emit(api: &Api, opts: &Options, tests: &crate::testdata::TestData) -> Res
     // of the time, and `types.rs` alone is a third of it. A job may find it has no file to
     // write (`None`).
     let mut jobs: Vec<parallel::Job> = vec![
-        ("src/types.rs".into(), Box::new(|| Some(types::types_rs(api)))),
+        ("src/types/mod.rs".into(), Box::new(|| Some(types::mod_rs(api)))),
         ("src/lib.rs".into(), Box::new(|| Some(lib_rs::lib_rs(api, opts)))),
         ("src/api/mod.rs".into(), Box::new(|| Some(ops::mod_rs(api)))),
     ];
+    for (module, defs) in types::modules(api) {
+        jobs.push((format!("src/types/{module}.rs"), Box::new(move || Some(types::file_rs(api, module, &defs)))));
+    }
     for tag in api.tags.values() {
         jobs.push((format!("src/api/{}.rs", tag.module), Box::new(move || Some(ops::tag_rs(tag)))));
     }
@@ -79,7 +83,7 @@ pub fn emit(api: &Api, opts: &Options, tests: &crate::testdata::TestData) -> Res
             files.insert(PathBuf::from(format!("src/runtime/{name}")), format!("{header}\n{text}"));
         }
     }
-    files.insert("Cargo.toml".into(), manifest::cargo_toml(opts, &header.replace("//", "#")));
+    files.insert("Cargo.toml".into(), manifest::cargo_toml(api, opts, &header.replace("//", "#")));
     files.insert("README.md".into(), guide::readme(api, opts));
     if let Some(changelog) = &opts.changelog {
         files.insert(

@@ -2,7 +2,7 @@
 
 use super::masks::{clear_setter, update_mask};
 use super::pages::paging;
-use super::{docs, ty};
+use super::{docs, features, ty};
 use crate::model::{
     Api, BodyKind, Encoding, Operation, Param, ParamIn, PathSegment, Prim, Response, Style, Tag, TypeRef,
 };
@@ -14,7 +14,8 @@ pub fn mod_rs(api: &Api) -> TokenStream {
         let m = format_ident!("{}", t.module);
         let h = format_ident!("{}", t.handle);
         let doc = docs::line_attr(&format!("Operations tagged `{}`.", t.api_name));
-        quote!(#doc pub mod #m; pub use #m::#h;)
+        let gate = features::cfg_one(&t.module);
+        quote!(#doc #gate pub mod #m; #gate pub use #m::#h;)
     });
     quote! {
         //! Operations, one module per tag of the spec. Each operation is a method on its
@@ -27,7 +28,7 @@ pub fn mod_rs(api: &Api) -> TokenStream {
 pub fn tag_rs(tag: &Tag) -> TokenStream {
     let handle = format_ident!("{}", tag.handle);
     let module_doc: TokenStream = {
-        let intro = format!("Operations tagged `{}`.", tag.api_name);
+        let intro = format!("Operations tagged `{}`. Needs the crate feature `{}` (on by default).", tag.api_name, tag.module);
         docs::lines(&intro)
             .into_iter()
             .chain(tag.doc.iter().flat_map(|d| std::iter::once(String::new()).chain(docs::lines(d))))

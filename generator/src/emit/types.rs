@@ -1,27 +1,129 @@
-//! `types.rs`: one item per component and inline schema.
+//! `types/`: one item per component and inline schema, in a module per operation group
+//! (`types/contact.rs`), `types/shared.rs` for types several groups use (each gated on
+//! those groups' features) and `types/standalone.rs` for schemas no operation uses; all
+//! re-exported from `types`, so every type is `crate::types::Name`.
 
+use super::features::{cfg, cfg_one, label};
 use super::{docs, ty};
-use crate::model::{extra_field_name, Api, Decoder, Field, FieldShape, TypeDef, TypeKind, TypeRef};
+use crate::model::{
+    extra_field_name, Api, Decoder, Field, FieldShape, TypeDef, TypeKind, TypeRef, STANDALONE_FEATURE,
+};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use std::collections::{BTreeMap, BTreeSet};
 
-pub fn types_rs(api: &Api) -> TokenStream {
-    let items = api.types.values().map(|t| type_def(api, t));
+/// The module of several groups' types.
+const SHARED: &str = "shared";
+/// The module of the types only [`STANDALONE_FEATURE`] compiles.
+const STANDALONE: &str = "standalone";
+
+/// The module of `types/` a type is written in.
+fn module_of(t: &TypeDef) -> &str {
+    match (t.groups.len(), t.groups.first()) {
+        (1, Some(g)) if g == STANDALONE_FEATURE => STANDALONE,
+        (1, Some(g)) => g,
+        _ => SHARED,
+    }
+}
+
+/// The modules of `types/` with the types each holds, in name order.
+pub fn modules(api: &Api) -> BTreeMap<&str, Vec<&TypeDef>> {
+    let mut out: BTreeMap<&str, Vec<&TypeDef>> = BTreeMap::new();
+    for t in api.types.values() {
+        out.entry(module_of(t)).or_default().push(t);
+    }
+    out
+}
+
+/// `types/mod.rs`: the modules, each gated on its feature, re-exported.
+pub fn mod_rs(api: &Api) -> TokenStream {
+    let mods = modules(api).into_keys().map(|m| {
+        let id = format_ident!("{}", m);
+        let gate = match m {
+            // Compiled when any of its types is.
+            SHARED => cfg(&api.types.values().filter(|t| module_of(t) == SHARED).flat_map(|t| t.groups.clone()).collect()),
+            STANDALONE => cfg_one(STANDALONE_FEATURE),
+            group => cfg_one(group),
+        };
+        quote!(#gate mod #id; #gate pub use #id::*;)
+    });
     quote! {
         //! Types from the spec's schemas: components by their own names, inline schemas
         //! named after the place they appear (`ContactAddress`, `ListContactsResponse`).
+        //! Each is compiled with the features of the operation groups that use it; all are
+        //! here, as `types::Name`.
         //!
         //! Decoding is tolerant: every optional field is an `Option`, unknown fields are
         //! ignored, enums keep values they do not know in `Unknown`, a missing or `null`
         //! required field decodes as its default, strings accept numbers and numbers accept
         //! numeric strings, and dates in any format are kept as sent.
+        #(#mods)*
+    }
+}
+
+/// One module of `types/`.
+pub fn file_rs(api: &Api, module: &str, defs: &[&TypeDef]) -> TokenStream {
+    let here: BTreeSet<&str> = defs.iter().map(|t| t.name.as_str()).collect();
+    // Types of other modules are named bare, through the re-exports of `types`.
+    let elsewhere = defs.iter().flat_map(|t| uses(t)).any(|n| !here.contains(n));
+    let import = elsewhere.then(|| quote!(use super::*;));
+    let intro = match module {
+        SHARED => "Types several operation groups use; each is compiled with any of their features.".to_string(),
+        STANDALONE => format!("Types of component schemas no operation uses (feature `{STANDALONE_FEATURE}`)."),
+        group => format!("Types only the `{group}` operations use (feature `{group}`)."),
+    };
+    let items = defs.iter().map(|t| {
+        let item = type_def(api, t);
+        if module == SHARED {
+            gate_each(item, &cfg(&t.groups))
+        } else {
+            item
+        }
+    });
+    quote! {
+        #![doc = #intro]
+        #import
         #(#items)*
     }
 }
 
+/// The types a type names directly.
+fn uses(t: &TypeDef) -> Vec<&str> {
+    fn names<'a>(t: &'a TypeRef, out: &mut Vec<&'a str>) {
+        match t {
+            TypeRef::Named(n) => out.push(n),
+            TypeRef::Vec(i) | TypeRef::Map(i) => names(i, out),
+            TypeRef::Prim(_) | TypeRef::Json => {}
+        }
+    }
+    let mut out = Vec::new();
+    match &t.kind {
+        TypeKind::Struct { fields, additional } => {
+            fields.iter().for_each(|f| names(&f.ty, &mut out));
+            additional.iter().for_each(|a| names(a, &mut out));
+        }
+        TypeKind::Union { variants, .. } => variants.iter().for_each(|v| names(&v.ty, &mut out)),
+        TypeKind::Alias(i) | TypeKind::Newtype(i) => names(i, &mut out),
+        TypeKind::Enum { .. } => {}
+    }
+    out
+}
+
+/// Puts `gate` on every item of `items` (a type and its impls).
+fn gate_each(items: TokenStream, gate: &TokenStream) -> TokenStream {
+    let file: syn::File = match syn::parse2(items.clone()) {
+        Ok(f) => f,
+        // Emission only writes items; formatting reports anything else.
+        Err(_) => return items,
+    };
+    let gated = file.items.iter().map(|i| quote!(#gate #i));
+    quote!(#(#gated)*)
+}
+
 fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
     let name = format_ident!("{}", t.name);
-    let doc = docs::paragraphs([t.doc.as_deref().unwrap_or(""), &format!("Spec: `{}`", t.origin)]);
+    let doc =
+        docs::paragraphs([t.doc.as_deref().unwrap_or(""), &format!("Spec: `{}`", t.origin), &label(&t.groups)]);
     match &t.kind {
         TypeKind::Alias(target) => {
             let target = ty(target, true);

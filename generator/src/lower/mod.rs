@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod all_of;
 mod cycles;
+mod groups;
 mod keap;
 mod operations;
 mod schemas;
@@ -135,6 +136,7 @@ pub fn lower(doc: &OpenAPI, names: &Names, warnings: &mut Vec<Warning>) -> Resul
         tags,
     };
     resolve_cycles(&mut api)?;
+    groups::assign(&mut api);
     Ok(api)
 }
 
@@ -196,7 +198,10 @@ impl<'a> Lowerer<'a> {
 
     /// Records a generated type and returns a reference to it.
     fn define(&mut self, name: String, origin: &str, doc: Option<String>, kind: TypeKind) -> TypeRef {
-        self.types.insert(name.clone(), TypeDef { name: name.clone(), origin: origin.into(), doc, kind });
+        self.types.insert(
+            name.clone(),
+            TypeDef { name: name.clone(), origin: origin.into(), doc, kind, groups: BTreeSet::new() },
+        );
         TypeRef::Named(name)
     }
 

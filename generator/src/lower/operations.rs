@@ -47,7 +47,9 @@ impl<'a> Lowerer<'a> {
                 by_tag.entry(tag).or_default().push((path.clone(), method, op, params));
             }
         }
-        let mut modules = Namespace::with_reserved(RESERVED_ACCESSORS);
+        // A module is an accessor of `Client` and a cargo feature.
+        let reserved: Vec<&str> = RESERVED_ACCESSORS.iter().chain(NOT_GROUP_NAMES).copied().collect();
+        let mut modules = Namespace::with_reserved(&reserved);
         let mut tags = BTreeMap::new();
         let mut builder_names = BTreeMap::<String, Namespace>::new();
         for (tag, ops) in by_tag {

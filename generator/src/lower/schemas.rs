@@ -18,7 +18,10 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Item(s) => s.schema_data.description.clone(),
                 ReferenceOr::Reference { .. } => None,
             };
-            self.types.insert(rust.clone(), TypeDef { name: rust, origin: pointer, doc, kind: TypeKind::Alias(ty) });
+            self.types.insert(
+                rust.clone(),
+                TypeDef { name: rust, origin: pointer, doc, kind: TypeKind::Alias(ty), groups: BTreeSet::new() },
+            );
         }
         Ok(())
     }

@@ -5,216 +5,302 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Affiliate`.
+#[cfg(feature = "affiliate")]
 pub mod affiliate;
 
+#[cfg(feature = "affiliate")]
 pub use affiliate::AffiliateApi;
 
 /// Operations tagged `Automation`.
+#[cfg(feature = "automation")]
 pub mod automation;
 
+#[cfg(feature = "automation")]
 pub use automation::AutomationApi;
 
 /// Operations tagged `AutomationCategory`.
+#[cfg(feature = "automation_category")]
 pub mod automation_category;
 
+#[cfg(feature = "automation_category")]
 pub use automation_category::AutomationCategoryApi;
 
 /// Operations tagged `Business Profile`.
+#[cfg(feature = "business_profile")]
 pub mod business_profile;
 
+#[cfg(feature = "business_profile")]
 pub use business_profile::BusinessProfileApi;
 
 /// Operations tagged `Campaign`.
+#[cfg(feature = "campaign")]
 pub mod campaign;
 
+#[cfg(feature = "campaign")]
 pub use campaign::CampaignApi;
 
 /// Operations tagged `Category Discounts`.
+#[cfg(feature = "category_discounts")]
 pub mod category_discounts;
 
+#[cfg(feature = "category_discounts")]
 pub use category_discounts::CategoryDiscountsApi;
 
 /// Operations tagged `Company`.
+#[cfg(feature = "company")]
 pub mod company;
 
+#[cfg(feature = "company")]
 pub use company::CompanyApi;
 
 /// Operations tagged `Contact`.
+#[cfg(feature = "contact")]
 pub mod contact;
 
+#[cfg(feature = "contact")]
 pub use contact::ContactApi;
 
 /// Operations tagged `Email`.
+#[cfg(feature = "email")]
 pub mod email;
 
+#[cfg(feature = "email")]
 pub use email::EmailApi;
 
 /// Operations tagged `Email Address`.
+#[cfg(feature = "email_address")]
 pub mod email_address;
 
+#[cfg(feature = "email_address")]
 pub use email_address::EmailAddressApi;
 
 /// Operations tagged `Files`.
+#[cfg(feature = "files")]
 pub mod files;
 
+#[cfg(feature = "files")]
 pub use files::FilesApi;
 
 /// Operations tagged `Free Trial Discounts`.
+#[cfg(feature = "free_trial_discounts")]
 pub mod free_trial_discounts;
 
+#[cfg(feature = "free_trial_discounts")]
 pub use free_trial_discounts::FreeTrialDiscountsApi;
 
 /// Operations tagged `Integrations`.
+#[cfg(feature = "integrations")]
 pub mod integrations;
 
+#[cfg(feature = "integrations")]
 pub use integrations::IntegrationsApi;
 
 /// Operations tagged `LeadScore`.
+#[cfg(feature = "lead_score")]
 pub mod lead_score;
 
+#[cfg(feature = "lead_score")]
 pub use lead_score::LeadScoreApi;
 
 /// Operations tagged `Lead Source Categories`.
+#[cfg(feature = "lead_source_categories")]
 pub mod lead_source_categories;
 
+#[cfg(feature = "lead_source_categories")]
 pub use lead_source_categories::LeadSourceCategoriesApi;
 
 /// Operations tagged `Lead Source Expenses`.
+#[cfg(feature = "lead_source_expenses")]
 pub mod lead_source_expenses;
 
+#[cfg(feature = "lead_source_expenses")]
 pub use lead_source_expenses::LeadSourceExpensesApi;
 
 /// Operations tagged `Lead Source Recurring Expenses`.
+#[cfg(feature = "lead_source_recurring_expenses")]
 pub mod lead_source_recurring_expenses;
 
+#[cfg(feature = "lead_source_recurring_expenses")]
 pub use lead_source_recurring_expenses::LeadSourceRecurringExpensesApi;
 
 /// Operations tagged `Lead Sources`.
+#[cfg(feature = "lead_sources")]
 pub mod lead_sources;
 
+#[cfg(feature = "lead_sources")]
 pub use lead_sources::LeadSourcesApi;
 
 /// Operations tagged `Locale`.
+#[cfg(feature = "locale")]
 pub mod locale;
 
+#[cfg(feature = "locale")]
 pub use locale::LocaleApi;
 
 /// Operations tagged `Merchants`.
+#[cfg(feature = "merchants")]
 pub mod merchants;
 
+#[cfg(feature = "merchants")]
 pub use merchants::MerchantsApi;
 
 /// Operations tagged `Note`.
+#[cfg(feature = "note")]
 pub mod note;
 
+#[cfg(feature = "note")]
 pub use note::NoteApi;
 
 /// Operations tagged `Opportunity`.
+#[cfg(feature = "opportunity")]
 pub mod opportunity;
 
+#[cfg(feature = "opportunity")]
 pub use opportunity::OpportunityApi;
 
 /// Operations tagged `Order Total Discounts`.
+#[cfg(feature = "order_total_discounts")]
 pub mod order_total_discounts;
 
+#[cfg(feature = "order_total_discounts")]
 pub use order_total_discounts::OrderTotalDiscountsApi;
 
 /// Operations tagged `Orders`.
+#[cfg(feature = "orders")]
 pub mod orders;
 
+#[cfg(feature = "orders")]
 pub use orders::OrdersApi;
 
 /// Operations tagged `Payment Method Configs`.
+#[cfg(feature = "payment_method_configs")]
 pub mod payment_method_configs;
 
+#[cfg(feature = "payment_method_configs")]
 pub use payment_method_configs::PaymentMethodConfigsApi;
 
 /// Operations tagged `Payment Methods`.
+#[cfg(feature = "payment_methods")]
 pub mod payment_methods;
 
+#[cfg(feature = "payment_methods")]
 pub use payment_methods::PaymentMethodsApi;
 
 /// Operations tagged `Product Categories`.
+#[cfg(feature = "product_categories")]
 pub mod product_categories;
 
+#[cfg(feature = "product_categories")]
 pub use product_categories::ProductCategoriesApi;
 
 /// Operations tagged `Product Discounts`.
+#[cfg(feature = "product_discounts")]
 pub mod product_discounts;
 
+#[cfg(feature = "product_discounts")]
 pub use product_discounts::ProductDiscountsApi;
 
 /// Operations tagged `Product Interest Bundles`.
+#[cfg(feature = "product_interest_bundles")]
 pub mod product_interest_bundles;
 
+#[cfg(feature = "product_interest_bundles")]
 pub use product_interest_bundles::ProductInterestBundlesApi;
 
 /// Operations tagged `Products`.
+#[cfg(feature = "products")]
 pub mod products;
 
+#[cfg(feature = "products")]
 pub use products::ProductsApi;
 
 /// Operations tagged `Referral`.
+#[cfg(feature = "referral")]
 pub mod referral;
 
+#[cfg(feature = "referral")]
 pub use referral::ReferralApi;
 
 /// Operations tagged `Reporting`.
+#[cfg(feature = "reporting")]
 pub mod reporting;
 
+#[cfg(feature = "reporting")]
 pub use reporting::ReportingApi;
 
 /// Operations tagged `Sales`.
+#[cfg(feature = "sales")]
 pub mod sales;
 
+#[cfg(feature = "sales")]
 pub use sales::SalesApi;
 
 /// Operations tagged `Settings`.
+#[cfg(feature = "settings")]
 pub mod settings;
 
+#[cfg(feature = "settings")]
 pub use settings::SettingsApi;
 
 /// Operations tagged `Shipping`.
+#[cfg(feature = "shipping")]
 pub mod shipping;
 
+#[cfg(feature = "shipping")]
 pub use shipping::ShippingApi;
 
 /// Operations tagged `Shipping Discounts`.
+#[cfg(feature = "shipping_discounts")]
 pub mod shipping_discounts;
 
+#[cfg(feature = "shipping_discounts")]
 pub use shipping_discounts::ShippingDiscountsApi;
 
 /// Operations tagged `Subscription Plans`.
+#[cfg(feature = "subscription_plans")]
 pub mod subscription_plans;
 
+#[cfg(feature = "subscription_plans")]
 pub use subscription_plans::SubscriptionPlansApi;
 
 /// Operations tagged `Subscriptions`.
+#[cfg(feature = "subscriptions")]
 pub mod subscriptions;
 
+#[cfg(feature = "subscriptions")]
 pub use subscriptions::SubscriptionsApi;
 
 /// Operations tagged `Tags`.
+#[cfg(feature = "tags")]
 pub mod tags;
 
+#[cfg(feature = "tags")]
 pub use tags::TagsApi;
 
 /// Operations tagged `Task`.
+#[cfg(feature = "task")]
 pub mod task;
 
+#[cfg(feature = "task")]
 pub use task::TaskApi;
 
 /// Operations tagged `User Groups`.
+#[cfg(feature = "user_groups")]
 pub mod user_groups;
 
+#[cfg(feature = "user_groups")]
 pub use user_groups::UserGroupsApi;
 
 /// Operations tagged `Users`.
+#[cfg(feature = "users")]
 pub mod users;
 
+#[cfg(feature = "users")]
 pub use users::UsersApi;
 
 /// Operations tagged `Webforms`.
+#[cfg(feature = "webforms")]
 pub mod webforms;
 
+#[cfg(feature = "webforms")]
 pub use webforms::WebformsApi;

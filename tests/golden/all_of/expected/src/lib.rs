@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_all_of::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-all-of = { path = "generated/golden-all-of", default-features = false, features = ["people"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`people` for `client.people()`); `standalone_types` for the types of schemas no operation uses; `all` for every one of them (the default). Every type stays at `golden_all_of::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -300,6 +311,9 @@ impl Client {
     }
 
     /// Operations tagged `People`.
+    ///
+    /// Needs the crate feature `people` (on by default).
+    #[cfg(feature = "people")]
     pub fn people(&self) -> api::PeopleApi {
         api::PeopleApi {
             client: self.clone(),

@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_client_methods::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-client-methods = { path = "generated/golden-client-methods", default-features = false, features = ["builder_2", "new_2"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`builder_2` for `client.builder_2()`); `all` for every one of them (the default). Every type stays at `golden_client_methods::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -329,6 +340,9 @@ impl Client {
     }
 
     /// Operations tagged `Builder`.
+    ///
+    /// Needs the crate feature `builder_2` (on by default).
+    #[cfg(feature = "builder_2")]
     pub fn builder_2(&self) -> api::Builder2Api {
         api::Builder2Api {
             client: self.clone(),
@@ -336,6 +350,9 @@ impl Client {
     }
 
     /// Operations tagged `New`.
+    ///
+    /// Needs the crate feature `new_2` (on by default).
+    #[cfg(feature = "new_2")]
     pub fn new_2(&self) -> api::New2Api {
         api::New2Api {
             client: self.clone(),
@@ -343,6 +360,9 @@ impl Client {
     }
 
     /// Operations tagged `Quota`.
+    ///
+    /// Needs the crate feature `quota_2` (on by default).
+    #[cfg(feature = "quota_2")]
     pub fn quota_2(&self) -> api::Quota2Api {
         api::Quota2Api {
             client: self.clone(),
@@ -350,6 +370,9 @@ impl Client {
     }
 
     /// Operations tagged `Tokens`.
+    ///
+    /// Needs the crate feature `tokens_2` (on by default).
+    #[cfg(feature = "tokens_2")]
     pub fn tokens_2(&self) -> api::Tokens2Api {
         api::Tokens2Api {
             client: self.clone(),
@@ -357,6 +380,9 @@ impl Client {
     }
 
     /// Operations tagged `transport`.
+    ///
+    /// Needs the crate feature `transport_2` (on by default).
+    #[cfg(feature = "transport_2")]
     pub fn transport_2(&self) -> api::Transport2Api {
         api::Transport2Api {
             client: self.clone(),

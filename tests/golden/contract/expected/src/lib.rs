@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_contract::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-contract = { path = "generated/golden-contract", default-features = false, features = ["files", "pages"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`files` for `client.files()`); `all` for every one of them (the default). Every type stays at `golden_contract::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -360,6 +371,9 @@ impl Client {
     }
 
     /// Operations tagged `Files`.
+    ///
+    /// Needs the crate feature `files` (on by default).
+    #[cfg(feature = "files")]
     pub fn files(&self) -> api::FilesApi {
         api::FilesApi {
             client: self.clone(),
@@ -367,6 +381,9 @@ impl Client {
     }
 
     /// Operations tagged `Pages`.
+    ///
+    /// Needs the crate feature `pages` (on by default).
+    #[cfg(feature = "pages")]
     pub fn pages(&self) -> api::PagesApi {
         api::PagesApi {
             client: self.clone(),
@@ -374,6 +391,9 @@ impl Client {
     }
 
     /// Operations tagged `Tasks`.
+    ///
+    /// Needs the crate feature `tasks` (on by default).
+    #[cfg(feature = "tasks")]
     pub fn tasks(&self) -> api::TasksApi {
         api::TasksApi {
             client: self.clone(),

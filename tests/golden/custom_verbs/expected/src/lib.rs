@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_custom_verbs::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-custom-verbs = { path = "generated/golden-custom-verbs", default-features = false, features = ["contact", "tags"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`contact` for `client.contact()`); `all` for every one of them (the default). Every type stays at `golden_custom_verbs::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -300,6 +311,9 @@ impl Client {
     }
 
     /// Operations tagged `Contact`.
+    ///
+    /// Needs the crate feature `contact` (on by default).
+    #[cfg(feature = "contact")]
     pub fn contact(&self) -> api::ContactApi {
         api::ContactApi {
             client: self.clone(),
@@ -307,6 +321,9 @@ impl Client {
     }
 
     /// Operations tagged `Tags`.
+    ///
+    /// Needs the crate feature `tags` (on by default).
+    #[cfg(feature = "tags")]
     pub fn tags(&self) -> api::TagsApi {
         api::TagsApi {
             client: self.clone(),

@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_enums::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-enums = { path = "generated/golden-enums", default-features = false, features = ["task"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`task` for `client.task()`); `all` for every one of them (the default). Every type stays at `golden_enums::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -329,6 +340,9 @@ impl Client {
     }
 
     /// Operations tagged `Task`.
+    ///
+    /// Needs the crate feature `task` (on by default).
+    #[cfg(feature = "task")]
     pub fn task(&self) -> api::TaskApi {
         api::TaskApi {
             client: self.clone(),

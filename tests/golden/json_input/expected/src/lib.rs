@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_json_input::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-json-input = { path = "generated/golden-json-input", default-features = false, features = ["default_2"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`default_2` for `client.default_2()`); `all` for every one of them (the default). Every type stays at `golden_json_input::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -20,7 +31,7 @@
 //!     let client = golden_json_input::Client::builder()
 //!         .auth(golden_json_input::Auth::api_key(std::env::var("KEAP_API_KEY").unwrap_or_default()))
 //!         .build()?; // sends to
-//!     let answer = client.default().ping().send().await?;
+//!     let answer = client.default_2().ping().send().await?;
 //!     println!("{answer:?}");
 //!     Ok(())
 //! }
@@ -146,7 +157,7 @@
 //!
 //! ```rust,no_run
 //! # async fn example(client: golden_json_input::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! match client.default().ping().send().await {
+//! match client.default_2().ping().send().await {
 //!     Ok(answer) => println!("{answer:?}"),
 //!     Err(golden_json_input::Error::Api(e)) if e.status == 404 => println!("not found: {}", e.raw),
 //!     Err(golden_json_input::Error::QuotaExhausted { window, resets_at }) => {
@@ -216,14 +227,14 @@
 //!
 //! ```rust,no_run
 //! # async fn example(client: golden_json_input::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! match client.default().ping().send().await {
+//! match client.default_2().ping().send().await {
 //!     Ok(answer) => println!("{answer:?}"),
 //!     Err(e) if e.is_not_found() => println!("gone"),
 //!     Err(e) if e.is_retryable() && !e.maybe_sent() => println!("not sent; try later: {e}"),
 //!     Err(e) if e.is_auth() => println!("check the credentials: {e}"),
 //!     Err(e) => println!("failed (request id {:?}): {e}", e.request_id()),
 //! }
-//! let answer = client.default().ping().send_with_response().await?;
+//! let answer = client.default_2().ping().send_with_response().await?;
 //! println!("HTTP {}, request id {:?}", answer.status(), answer.request_id());
 //! let body = answer.into_inner();
 //! # let _ = body;
@@ -329,8 +340,11 @@ impl Client {
     }
 
     /// Operations tagged `default`.
-    pub fn default(&self) -> api::DefaultApi {
-        api::DefaultApi {
+    ///
+    /// Needs the crate feature `default_2` (on by default).
+    #[cfg(feature = "default_2")]
+    pub fn default_2(&self) -> api::Default2Api {
+        api::Default2Api {
             client: self.clone(),
         }
     }

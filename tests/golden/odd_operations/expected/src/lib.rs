@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_odd_operations::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-odd-operations = { path = "generated/golden-odd-operations", default-features = false, features = ["api_2", "forms"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`api_2` for `client.api_2()`); `standalone_types` for the types of schemas no operation uses; `all` for every one of them (the default). Every type stays at `golden_odd_operations::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -329,6 +340,9 @@ impl Client {
     }
 
     /// Operations tagged `api`.
+    ///
+    /// Needs the crate feature `api_2` (on by default).
+    #[cfg(feature = "api_2")]
     pub fn api_2(&self) -> api::Api2Api {
         api::Api2Api {
             client: self.clone(),
@@ -336,6 +350,9 @@ impl Client {
     }
 
     /// Operations tagged `Forms`.
+    ///
+    /// Needs the crate feature `forms` (on by default).
+    #[cfg(feature = "forms")]
     pub fn forms(&self) -> api::FormsApi {
         api::FormsApi {
             client: self.clone(),

@@ -12,6 +12,8 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//!
+//!
 //! ## Use
 //!
 //! ```rust,no_run

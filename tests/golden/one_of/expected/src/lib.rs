@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_one_of::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-one-of = { path = "generated/golden-one-of", default-features = false, features = ["pets"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`pets` for `client.pets()`); `standalone_types` for the types of schemas no operation uses; `all` for every one of them (the default). Every type stays at `golden_one_of::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -329,6 +340,9 @@ impl Client {
     }
 
     /// Operations tagged `Pets`.
+    ///
+    /// Needs the crate feature `pets` (on by default).
+    #[cfg(feature = "pets")]
     pub fn pets(&self) -> api::PetsApi {
         api::PetsApi {
             client: self.clone(),

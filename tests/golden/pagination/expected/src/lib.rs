@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_pagination::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-pagination = { path = "generated/golden-pagination", default-features = false, features = ["legacy", "notes"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`legacy` for `client.legacy()`); `all` for every one of them (the default). Every type stays at `golden_pagination::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -359,6 +370,9 @@ impl Client {
     }
 
     /// Operations tagged `Legacy`.
+    ///
+    /// Needs the crate feature `legacy` (on by default).
+    #[cfg(feature = "legacy")]
     pub fn legacy(&self) -> api::LegacyApi {
         api::LegacyApi {
             client: self.clone(),
@@ -366,6 +380,9 @@ impl Client {
     }
 
     /// Operations tagged `Notes`.
+    ///
+    /// Needs the crate feature `notes` (on by default).
+    #[cfg(feature = "notes")]
     pub fn notes(&self) -> api::NotesApi {
         api::NotesApi {
             client: self.clone(),

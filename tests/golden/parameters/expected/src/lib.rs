@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_parameters::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-parameters = { path = "generated/golden-parameters", default-features = false, features = ["notes"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`notes` for `client.notes()`); `all` for every one of them (the default). Every type stays at `golden_parameters::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -300,6 +311,9 @@ impl Client {
     }
 
     /// Operations tagged `Notes`.
+    ///
+    /// Needs the crate feature `notes` (on by default).
+    #[cfg(feature = "notes")]
     pub fn notes(&self) -> api::NotesApi {
         api::NotesApi {
             client: self.clone(),

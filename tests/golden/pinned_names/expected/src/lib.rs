@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_pinned_names::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-pinned-names = { path = "generated/golden-pinned-names", default-features = false, features = ["files"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`files` for `client.files()`); `all` for every one of them (the default). Every type stays at `golden_pinned_names::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -300,6 +311,9 @@ impl Client {
     }
 
     /// Operations tagged `Files`.
+    ///
+    /// Needs the crate feature `files` (on by default).
+    #[cfg(feature = "files")]
     pub fn files(&self) -> api::FilesApi {
         api::FilesApi {
             client: self.clone(),

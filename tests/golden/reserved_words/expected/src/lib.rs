@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_reserved_words::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-reserved-words = { path = "generated/golden-reserved-words", default-features = false, features = ["foo_bar", "foo_bar_2"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`foo_bar` for `client.foo_bar()`); `standalone_types` for the types of schemas no operation uses; `all` for every one of them (the default). Every type stays at `golden_reserved_words::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -329,6 +340,9 @@ impl Client {
     }
 
     /// Operations tagged `Foo Bar`.
+    ///
+    /// Needs the crate feature `foo_bar` (on by default).
+    #[cfg(feature = "foo_bar")]
     pub fn foo_bar(&self) -> api::FooBarApi {
         api::FooBarApi {
             client: self.clone(),
@@ -336,6 +350,9 @@ impl Client {
     }
 
     /// Operations tagged `foo_bar`.
+    ///
+    /// Needs the crate feature `foo_bar_2` (on by default).
+    #[cfg(feature = "foo_bar_2")]
     pub fn foo_bar_2(&self) -> api::FooBar2Api {
         api::FooBar2Api {
             client: self.clone(),
@@ -343,6 +360,9 @@ impl Client {
     }
 
     /// Operations tagged `new`.
+    ///
+    /// Needs the crate feature `new_2` (on by default).
+    #[cfg(feature = "new_2")]
     pub fn new_2(&self) -> api::New2Api {
         api::New2Api {
             client: self.clone(),

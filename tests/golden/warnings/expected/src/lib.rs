@@ -12,6 +12,17 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
+//! ## Compile only what you use
+//!
+//! Each operation group (a tag of the spec, a module of `golden_warnings::api`) is a cargo feature, and all are on by default. An application that needs only some of them compiles only those operations and the types they use:
+//!
+//! ```toml
+//! [dependencies]
+//! golden-warnings = { path = "generated/golden-warnings", default-features = false, features = ["items", "pets"] }
+//! ```
+//!
+//! The features: one per group, named like its module and its `Client` accessor (`items` for `client.items()`); `all` for every one of them (the default). Every type stays at `golden_warnings::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings.
+//!
 //! ## Use
 //!
 //! ```rust,no_run
@@ -329,6 +340,9 @@ impl Client {
     }
 
     /// Operations tagged `Items`.
+    ///
+    /// Needs the crate feature `items` (on by default).
+    #[cfg(feature = "items")]
     pub fn items(&self) -> api::ItemsApi {
         api::ItemsApi {
             client: self.clone(),
@@ -336,6 +350,9 @@ impl Client {
     }
 
     /// Operations tagged `Pets`.
+    ///
+    /// Needs the crate feature `pets` (on by default).
+    #[cfg(feature = "pets")]
     pub fn pets(&self) -> api::PetsApi {
         api::PetsApi {
             client: self.clone(),

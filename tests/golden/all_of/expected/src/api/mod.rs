@@ -5,6 +5,8 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `People`.
+#[cfg(feature = "people")]
 pub mod people;
 
+#[cfg(feature = "people")]
 pub use people::PeopleApi;

@@ -5,26 +5,36 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Builder`.
+#[cfg(feature = "builder_2")]
 pub mod builder_2;
 
+#[cfg(feature = "builder_2")]
 pub use builder_2::Builder2Api;
 
 /// Operations tagged `New`.
+#[cfg(feature = "new_2")]
 pub mod new_2;
 
+#[cfg(feature = "new_2")]
 pub use new_2::New2Api;
 
 /// Operations tagged `Quota`.
+#[cfg(feature = "quota_2")]
 pub mod quota_2;
 
+#[cfg(feature = "quota_2")]
 pub use quota_2::Quota2Api;
 
 /// Operations tagged `Tokens`.
+#[cfg(feature = "tokens_2")]
 pub mod tokens_2;
 
+#[cfg(feature = "tokens_2")]
 pub use tokens_2::Tokens2Api;
 
 /// Operations tagged `transport`.
+#[cfg(feature = "transport_2")]
 pub mod transport_2;
 
+#[cfg(feature = "transport_2")]
 pub use transport_2::Transport2Api;

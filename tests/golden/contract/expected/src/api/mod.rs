@@ -5,16 +5,22 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Files`.
+#[cfg(feature = "files")]
 pub mod files;
 
+#[cfg(feature = "files")]
 pub use files::FilesApi;
 
 /// Operations tagged `Pages`.
+#[cfg(feature = "pages")]
 pub mod pages;
 
+#[cfg(feature = "pages")]
 pub use pages::PagesApi;
 
 /// Operations tagged `Tasks`.
+#[cfg(feature = "tasks")]
 pub mod tasks;
 
+#[cfg(feature = "tasks")]
 pub use tasks::TasksApi;

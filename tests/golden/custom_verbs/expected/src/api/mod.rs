@@ -5,11 +5,15 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Contact`.
+#[cfg(feature = "contact")]
 pub mod contact;
 
+#[cfg(feature = "contact")]
 pub use contact::ContactApi;
 
 /// Operations tagged `Tags`.
+#[cfg(feature = "tags")]
 pub mod tags;
 
+#[cfg(feature = "tags")]
 pub use tags::TagsApi;

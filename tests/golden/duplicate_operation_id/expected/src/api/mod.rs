@@ -5,6 +5,8 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `default`.
-pub mod default;
+#[cfg(feature = "default_2")]
+pub mod default_2;
 
-pub use default::DefaultApi;
+#[cfg(feature = "default_2")]
+pub use default_2::Default2Api;

@@ -5,6 +5,8 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Task`.
+#[cfg(feature = "task")]
 pub mod task;
 
+#[cfg(feature = "task")]
 pub use task::TaskApi;

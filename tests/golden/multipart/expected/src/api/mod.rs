@@ -5,6 +5,8 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Files`.
+#[cfg(feature = "files")]
 pub mod files;
 
+#[cfg(feature = "files")]
 pub use files::FilesApi;

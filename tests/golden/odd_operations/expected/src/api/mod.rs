@@ -5,11 +5,15 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `api`.
+#[cfg(feature = "api_2")]
 pub mod api_2;
 
+#[cfg(feature = "api_2")]
 pub use api_2::Api2Api;
 
 /// Operations tagged `Forms`.
+#[cfg(feature = "forms")]
 pub mod forms;
 
+#[cfg(feature = "forms")]
 pub use forms::FormsApi;

@@ -5,6 +5,8 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Pets`.
+#[cfg(feature = "pets")]
 pub mod pets;
 
+#[cfg(feature = "pets")]
 pub use pets::PetsApi;

@@ -5,11 +5,15 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Legacy`.
+#[cfg(feature = "legacy")]
 pub mod legacy;
 
+#[cfg(feature = "legacy")]
 pub use legacy::LegacyApi;
 
 /// Operations tagged `Notes`.
+#[cfg(feature = "notes")]
 pub mod notes;
 
+#[cfg(feature = "notes")]
 pub use notes::NotesApi;

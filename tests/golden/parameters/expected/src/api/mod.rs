@@ -5,6 +5,8 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Notes`.
+#[cfg(feature = "notes")]
 pub mod notes;
 
+#[cfg(feature = "notes")]
 pub use notes::NotesApi;

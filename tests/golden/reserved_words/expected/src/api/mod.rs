@@ -5,16 +5,22 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Foo Bar`.
+#[cfg(feature = "foo_bar")]
 pub mod foo_bar;
 
+#[cfg(feature = "foo_bar")]
 pub use foo_bar::FooBarApi;
 
 /// Operations tagged `foo_bar`.
+#[cfg(feature = "foo_bar_2")]
 pub mod foo_bar_2;
 
+#[cfg(feature = "foo_bar_2")]
 pub use foo_bar_2::FooBar2Api;
 
 /// Operations tagged `new`.
+#[cfg(feature = "new_2")]
 pub mod new_2;
 
+#[cfg(feature = "new_2")]
 pub use new_2::New2Api;

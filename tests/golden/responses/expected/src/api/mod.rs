@@ -5,6 +5,8 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Things`.
+#[cfg(feature = "things")]
 pub mod things;
 
+#[cfg(feature = "things")]
 pub use things::ThingsApi;

@@ -5,11 +5,15 @@
 //! set optional parameters, then `.send().await`.
 
 /// Operations tagged `Items`.
+#[cfg(feature = "items")]
 pub mod items;
 
+#[cfg(feature = "items")]
 pub use items::ItemsApi;
 
 /// Operations tagged `Pets`.
+#[cfg(feature = "pets")]
 pub mod pets;
 
+#[cfg(feature = "pets")]
 pub use pets::PetsApi;
