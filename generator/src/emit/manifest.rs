@@ -32,8 +32,12 @@ pub fn cargo_toml(api: &Api, opts: &Options, header: &str) -> String {
     if opts.example_programs {
         // Each example needs the groups whose accessors it calls.
         for (file, text) in super::templates::EXAMPLES {
-            let needs: Vec<String> =
-                api.tags.values().filter(|t| text.contains(&format!(".{}()", t.module))).map(|t| format!("{:?}", t.module)).collect();
+            let needs: Vec<String> = api
+                .tags
+                .values()
+                .filter(|t| text.contains(&format!(".{}()", t.module)))
+                .map(|t| format!("{:?}", t.module))
+                .collect();
             let name = file.trim_end_matches(".rs");
             deps.push_str(&format!("\n\n[[example]]\nname = {name:?}\nrequired-features = [{}]", needs.join(", ")));
         }
@@ -88,7 +92,11 @@ mod tests {
         assert!(baked.contains("\n[features]\ndefault = [\"all\"]\n"), "{baked}");
         assert!(baked.contains("\n# `Serialize` and `Deserialize` for `Tokens`"), "{baked}");
         assert!(baked.contains("\nserde-tokens = []\n"), "{baked}");
-        let path = cargo_toml(&Api::default(), &Options { runtime: Runtime::Path("../rt".into()), ..Options::new("keap", "spec") }, "");
+        let path = cargo_toml(
+            &Api::default(),
+            &Options { runtime: Runtime::Path("../rt".into()), ..Options::new("keap", "spec") },
+            "",
+        );
         assert!(path.contains("\nserde-tokens = [\"keapgen-runtime/serde-tokens\"]\n"), "{path}");
     }
 }

@@ -28,7 +28,8 @@ pub fn mod_rs(api: &Api) -> TokenStream {
 pub fn tag_rs(tag: &Tag) -> TokenStream {
     let handle = format_ident!("{}", tag.handle);
     let module_doc: TokenStream = {
-        let intro = format!("Operations tagged `{}`. Needs the crate feature `{}` (on by default).", tag.api_name, tag.module);
+        let intro =
+            format!("Operations tagged `{}`. Needs the crate feature `{}` (on by default).", tag.api_name, tag.module);
         docs::lines(&intro)
             .into_iter()
             .chain(tag.doc.iter().flat_map(|d| std::iter::once(String::new()).chain(docs::lines(d))))

@@ -5,9 +5,7 @@
 
 use super::features::{cfg, cfg_one, label};
 use super::{docs, ty};
-use crate::model::{
-    extra_field_name, Api, Decoder, Field, FieldShape, TypeDef, TypeKind, TypeRef, STANDALONE_FEATURE,
-};
+use crate::model::{extra_field_name, Api, Decoder, Field, FieldShape, TypeDef, TypeKind, TypeRef, STANDALONE_FEATURE};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,7 +39,9 @@ pub fn mod_rs(api: &Api) -> TokenStream {
         let id = format_ident!("{}", m);
         let gate = match m {
             // Compiled when any of its types is.
-            SHARED => cfg(&api.types.values().filter(|t| module_of(t) == SHARED).flat_map(|t| t.groups.clone()).collect()),
+            SHARED => {
+                cfg(&api.types.values().filter(|t| module_of(t) == SHARED).flat_map(|t| t.groups.clone()).collect())
+            }
             STANDALONE => cfg_one(STANDALONE_FEATURE),
             group => cfg_one(group),
         };
@@ -66,7 +66,11 @@ pub fn file_rs(api: &Api, module: &str, defs: &[&TypeDef]) -> TokenStream {
     let here: BTreeSet<&str> = defs.iter().map(|t| t.name.as_str()).collect();
     // Types of other modules are named bare, through the re-exports of `types`.
     let elsewhere = defs.iter().flat_map(|t| uses(t)).any(|n| !here.contains(n));
-    let import = elsewhere.then(|| quote!(use super::*;));
+    let import = elsewhere.then(|| {
+        quote!(
+            use super::*;
+        )
+    });
     let intro = match module {
         SHARED => "Types several operation groups use; each is compiled with any of their features.".to_string(),
         STANDALONE => format!("Types of component schemas no operation uses (feature `{STANDALONE_FEATURE}`)."),
@@ -122,8 +126,7 @@ fn gate_each(items: TokenStream, gate: &TokenStream) -> TokenStream {
 
 fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
     let name = format_ident!("{}", t.name);
-    let doc =
-        docs::paragraphs([t.doc.as_deref().unwrap_or(""), &format!("Spec: `{}`", t.origin), &label(&t.groups)]);
+    let doc = docs::paragraphs([t.doc.as_deref().unwrap_or(""), &format!("Spec: `{}`", t.origin), &label(&t.groups)]);
     match &t.kind {
         TypeKind::Alias(target) => {
             let target = ty(target, true);
