@@ -256,7 +256,6 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                 let t = ty(t, true);
                 quote! {
                     /// Properties beyond the ones named above.
-                    #[serde(flatten)]
                     pub #extra_name: std::collections::BTreeMap<String, #t>,
                 }
             });
@@ -287,19 +286,118 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                     }
                 }
             });
+            let serde = struct_serde(api, t, fields, additional.is_some().then_some(&extra_name));
             quote! {
                 #doc
-                #[derive(Clone, Debug, #default PartialEq, serde::Serialize, serde::Deserialize)]
+                #[derive(Clone, Debug, #default PartialEq)]
                 pub struct #name {
                     #(#fs)*
                     #extra
                 }
                 #ctor
+                #serde
             }
         }
     }
 }
 
+/// `Serialize` and `Deserialize` for a struct, written out rather than derived: one line per
+/// field, decoding through `runtime::Fields` (which is what makes them cheap to compile).
+/// Fields travel in declaration order; optional ones are left out when `None`; extra
+/// properties follow the named ones.
+fn struct_serde(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&proc_macro2::Ident>) -> TokenStream {
+    let name = format_ident!("{}", t.name);
+    let wire = &t.name;
+    let decode = fields.iter().map(|f| {
+        let n = format_ident!("{}", f.name);
+        let key = &f.api_name;
+        let with: TokenStream = decoder(api, f).parse().expect("decoder paths are Rust paths");
+        quote!(#n: f.get(#key, #with)?,)
+    });
+    let decode_extra = extra.map(|e| quote!(#e: f.rest()?,));
+    let optional = |f: &Field| api.field_shape(f) == FieldShape::Optional;
+    let method = if extra.is_some() { format_ident!("serialize_entry") } else { format_ident!("serialize_field") };
+    let encode: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let n = format_ident!("{}", f.name);
+            let key = &f.api_name;
+            if optional(f) {
+                quote!(if let Some(v) = &self.#n { o.#method(#key, v)?; })
+            } else {
+                quote!(o.#method(#key, &self.#n)?;)
+            }
+        })
+        .collect();
+    let serialize = match extra {
+        // With extra properties the object is a map: its size is not known up front.
+        Some(e) => quote! {
+            use serde::ser::SerializeMap as _;
+            let mut o = s.serialize_map(None)?;
+            #(#encode)*
+            for (k, v) in &self.#e {
+                o.serialize_entry(k, v)?;
+            }
+            o.end()
+        },
+        None if fields.is_empty() => quote!(serde::ser::SerializeStruct::end(s.serialize_struct(#wire, 0)?)),
+        None => {
+            // The number of fields sent: the ones always sent, and each optional one set.
+            let fixed = fields.iter().filter(|f| !optional(f)).count();
+            let fixed = (fixed > 0).then(|| proc_macro2::Literal::usize_unsuffixed(fixed)).map(|n| quote!(#n));
+            let counted = fields.iter().filter(|f| optional(f)).map(|f| {
+                let n = format_ident!("{}", f.name);
+                quote!(usize::from(self.#n.is_some()))
+            });
+            let len = fixed.into_iter().chain(counted);
+            quote! {
+                use serde::ser::SerializeStruct as _;
+                let mut o = s.serialize_struct(#wire, #(#len)+*)?;
+                #(#encode)*
+                o.end()
+            }
+        }
+    };
+    let read = if fields.is_empty() && extra.is_none() {
+        quote!(crate::runtime::Fields::read(d)?;)
+    } else {
+        quote!(let mut f = crate::runtime::Fields::read(d)?;)
+    };
+    let value =
+        if fields.is_empty() && extra.is_none() { quote!(Self {}) } else { quote!(Self { #(#decode)* #decode_extra }) };
+    quote! {
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                #serialize
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                #read
+                Ok(#value)
+            }
+        }
+    }
+}
+
+/// The runtime function that decodes a field: tolerant of what the server really sends
+/// (numbers for strings, numeric strings for numbers, `null` items), by its model decoder
+/// and whether the field is an `Option`.
+fn decoder(api: &Api, f: &Field) -> &'static str {
+    let option = api.field_shape(f) != FieldShape::Plain;
+    match (api.field_decoder(f), option) {
+        (Decoder::String, false) => "crate::runtime::lenient_string",
+        (Decoder::String, true) => "crate::runtime::lenient_option_string",
+        (Decoder::Number, false) => "crate::runtime::lenient_number",
+        (Decoder::Number, true) => "crate::runtime::lenient_option_number",
+        (Decoder::Strings, false) => "crate::runtime::lenient_strings",
+        (Decoder::Strings, true) => "crate::runtime::lenient_option_strings",
+        (Decoder::List, false) => "crate::runtime::lenient_vec",
+        (Decoder::List, true) => "crate::runtime::lenient_option_vec",
+        (Decoder::Plain, false) => "crate::runtime::null_as_default",
+        (Decoder::Plain, true) => "crate::runtime::plain",
+    }
+}
 fn field(api: &Api, f: &Field) -> TokenStream {
     let name = format_ident!("{}", f.name);
     let mut inner = ty(&f.ty, true);
@@ -325,42 +423,10 @@ fn field(api: &Api, f: &Field) -> TokenStream {
         _ => String::new(),
     };
     let doc = docs::paragraphs([f.doc.as_deref().unwrap_or(""), &allowed, note]);
-    let rename = (f.api_name != f.name).then(|| {
-        let api_name = &f.api_name;
-        quote!(rename = #api_name,)
-    });
-    let attrs = |extra: TokenStream| {
-        if rename.is_none() && extra.is_empty() {
-            quote!()
-        } else {
-            quote!(#[serde(#rename #extra)])
-        }
-    };
-    let (plain_with, option_with) = match api.field_decoder(f) {
-        Decoder::String => ("crate::runtime::lenient_string", Some("crate::runtime::lenient_option_string")),
-        Decoder::Number => ("crate::runtime::lenient_number", Some("crate::runtime::lenient_option_number")),
-        Decoder::Strings => ("crate::runtime::lenient_strings", Some("crate::runtime::lenient_option_strings")),
-        Decoder::List => ("crate::runtime::lenient_vec", Some("crate::runtime::lenient_option_vec")),
-        Decoder::Plain => ("crate::runtime::null_as_default", None),
-    };
-    let string = option_with.is_some();
-    let lenient = match option_with {
-        Some(with) => quote!(deserialize_with = #with,),
-        None => quote!(),
-    };
     match shape {
-        FieldShape::Plain => {
-            let a = attrs(quote!(default, deserialize_with = #plain_with,));
-            quote!(#doc #a pub #name: #inner,)
-        }
-        FieldShape::RequiredOption | FieldShape::Nullable => {
-            let a = attrs(quote!(default, #lenient));
-            quote!(#doc #a pub #name: Option<#inner>,)
-        }
-        FieldShape::Optional => {
-            let default = if string { quote!(default,) } else { quote!() };
-            let a = attrs(quote!(#default #lenient skip_serializing_if = "Option::is_none",));
-            quote!(#doc #a pub #name: Option<#inner>,)
+        FieldShape::Plain => quote!(#doc pub #name: #inner,),
+        FieldShape::RequiredOption | FieldShape::Nullable | FieldShape::Optional => {
+            quote!(#doc pub #name: Option<#inner>,)
         }
     }
 }

@@ -275,14 +275,28 @@ impl Transport {
             Err(e) => e,
         };
         let inner = e.inner();
-        let offset = line_col_offset(body, inner.line(), inner.column());
-        Err(Error::Decode {
-            operation,
-            status: ok.status,
-            path: e.path().to_string(),
-            message: inner.to_string(),
-            snippet: snippet(body, offset),
-        })
+        let text = inner.to_string();
+        // Generated structs decode through a JSON object and say themselves where inside
+        // it a field failed (`at `items[3].id`: ...`); serde_path_to_error knows the way to it.
+        let outer = e.path().to_string();
+        let (path, message, snippet) = match super::object::split_path(&text) {
+            Some((within, message)) => {
+                let path = super::object::join(&outer, within);
+                // serde_json's position is the end of the object: show the value itself.
+                let at = serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| v.pointer(&super::object::pointer(&path)).map(|v| v.to_string()));
+                let near = at.map_or_else(
+                    || snippet(body, line_col_offset(body, inner.line(), inner.column())),
+                    |t| t.chars().take(80).collect(),
+                );
+                // serde_json appends the position; it is the object's end, not the failure.
+                let message = message.split(" at line ").next().unwrap_or(message).to_string();
+                (path, message, near)
+            }
+            None => (outer, text.clone(), snippet(body, line_col_offset(body, inner.line(), inner.column()))),
+        };
+        Err(Error::Decode { operation, status: ok.status, path, message, snippet })
     }
 
     /// Sends and ignores the body.

@@ -12,6 +12,7 @@ mod client;
 mod clock;
 mod error;
 mod filter;
+mod object;
 mod paginate;
 mod quota;
 mod request;
@@ -36,6 +37,8 @@ pub use values::{Date, DateTime, FilePart};
 
 // What generated code calls: public because generated modules (and golden crates built
 // on this runtime as a dependency) must reach it, hidden because users never need it.
+#[doc(hidden)]
+pub use object::{plain, within, Fields};
 #[doc(hidden)]
 pub use paginate::{next_offset, next_token};
 #[doc(hidden)]

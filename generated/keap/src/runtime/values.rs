@@ -220,20 +220,21 @@ pub fn lenient_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D
 }
 
 /// Decodes an optional list whose items may be `null`: those are skipped, so one `null`
-/// neither fails the response nor turns into a made-up value.
+/// neither fails the response nor turns into a made-up value. An item that does not decode
+/// fails the list, naming its index.
 pub fn lenient_option_vec<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: serde::de::DeserializeOwned,
 {
-    Ok(Option::<Vec<Option<T>>>::deserialize(d)?.map(|items| items.into_iter().flatten().collect()))
+    super::object::items(d, true)
 }
 
 /// Decodes a required list whose items may be `null` (skipped); a `null` list is empty.
 pub fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: serde::de::DeserializeOwned,
 {
     Ok(lenient_option_vec(d)?.unwrap_or_default())
 }

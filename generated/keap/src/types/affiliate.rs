@@ -7,294 +7,423 @@ use super::*;
 /// Spec: `/components/schemas/AffiliateAddToProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateAddToProgramRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_program_id: Option<String>,
+}
+
+impl serde::Serialize for AffiliateAddToProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateAddToProgramRequest",
+                usize::from(self.affiliate_program_id.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_program_id {
+            o.serialize_field("affiliate_program_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateAddToProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_program_id: f
+                .get("affiliate_program_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AffiliateCommission`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateCommission {
     /// Amount earned for this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount_earned: Option<f64>,
     /// First name of the contact associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_first_name: Option<String>,
     /// ID of the contact associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Last name of the contact associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_last_name: Option<String>,
     /// Description of the product or line item associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// ID of the invoice associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub invoice_id: Option<String>,
     /// Name of the product or line item associated with this commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_name: Option<String>,
     /// ID of the sales affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sales_affiliate_id: Option<String>,
     /// The name of the sales affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sales_affiliate_name: Option<String>,
     /// When the commission was earned. In ISO-8601 format
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub time_earned: Option<String>,
+}
+
+impl serde::Serialize for AffiliateCommission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateCommission",
+                usize::from(self.amount_earned.is_some())
+                    + usize::from(self.contact_first_name.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.contact_last_name.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.invoice_id.is_some())
+                    + usize::from(self.product_name.is_some())
+                    + usize::from(self.sales_affiliate_id.is_some())
+                    + usize::from(self.sales_affiliate_name.is_some())
+                    + usize::from(self.time_earned.is_some()),
+            )?;
+        if let Some(v) = &self.amount_earned {
+            o.serialize_field("amount_earned", v)?;
+        }
+        if let Some(v) = &self.contact_first_name {
+            o.serialize_field("contact_first_name", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.contact_last_name {
+            o.serialize_field("contact_last_name", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.invoice_id {
+            o.serialize_field("invoice_id", v)?;
+        }
+        if let Some(v) = &self.product_name {
+            o.serialize_field("product_name", v)?;
+        }
+        if let Some(v) = &self.sales_affiliate_id {
+            o.serialize_field("sales_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.sales_affiliate_name {
+            o.serialize_field("sales_affiliate_name", v)?;
+        }
+        if let Some(v) = &self.time_earned {
+            o.serialize_field("time_earned", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateCommission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            contact_first_name: f
+                .get("contact_first_name", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_last_name: f
+                .get("contact_last_name", crate::runtime::lenient_option_string)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
+            product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
+            sales_affiliate_id: f
+                .get("sales_affiliate_id", crate::runtime::lenient_option_string)?,
+            sales_affiliate_name: f
+                .get("sales_affiliate_name", crate::runtime::lenient_option_string)?,
+            time_earned: f.get("time_earned", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AffiliateCommissionEarned`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateCommissionEarned {
     /// Total commission earned by affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_commission_total: Option<f64>,
     /// URL to view affiliate ledger
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub view_ledger_url: Option<String>,
+}
+
+impl serde::Serialize for AffiliateCommissionEarned {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateCommissionEarned",
+                usize::from(self.affiliate_commission_total.is_some())
+                    + usize::from(self.view_ledger_url.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_commission_total {
+            o.serialize_field("affiliate_commission_total", v)?;
+        }
+        if let Some(v) = &self.view_ledger_url {
+            o.serialize_field("view_ledger_url", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateCommissionEarned {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_commission_total: f
+                .get(
+                    "affiliate_commission_total",
+                    crate::runtime::lenient_option_number,
+                )?,
+            view_ledger_url: f
+                .get("view_ledger_url", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AffiliateCommissionProgramResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateCommissionProgramResponse {
     /// Commission program ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Program name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Program notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// Program priority
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub priority: Option<i32>,
+}
+
+impl serde::Serialize for AffiliateCommissionProgramResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateCommissionProgramResponse",
+                usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.priority.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateCommissionProgramResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AffiliateLink`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateLink {
     /// Associated affiliate ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_id: Option<String>,
     /// URL code for tracking
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Date link was created (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub date_created: Option<String>,
     /// Affiliate link ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// URL code for tracking. Deprecated: use 'code' instead.
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub local_url_code: Option<String>,
     /// Link name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Associated program IDs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub program_ids: Option<Vec<String>>,
     /// Destination URL. This field is deprecated. Use 'website_address' instead.
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub redirect_url: Option<String>,
     /// Destination URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website_address: Option<String>,
+}
+
+impl serde::Serialize for AffiliateLink {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateLink",
+                usize::from(self.affiliate_id.is_some())
+                    + usize::from(self.code.is_some())
+                    + usize::from(self.date_created.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.local_url_code.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.program_ids.is_some())
+                    + usize::from(self.redirect_url.is_some())
+                    + usize::from(self.website_address.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_id {
+            o.serialize_field("affiliate_id", v)?;
+        }
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.date_created {
+            o.serialize_field("date_created", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.local_url_code {
+            o.serialize_field("local_url_code", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.program_ids {
+            o.serialize_field("program_ids", v)?;
+        }
+        if let Some(v) = &self.redirect_url {
+            o.serialize_field("redirect_url", v)?;
+        }
+        if let Some(v) = &self.website_address {
+            o.serialize_field("website_address", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            date_created: f.get("date_created", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            local_url_code: f
+                .get("local_url_code", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            program_ids: f.get("program_ids", crate::runtime::lenient_option_strings)?,
+            redirect_url: f.get("redirect_url", crate::runtime::lenient_option_string)?,
+            website_address: f
+                .get("website_address", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AffiliateProgramResource`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateProgramResource {
     /// A list of commission programs using this resource.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub commission_programs: Option<Vec<ResourceCommissionProgram>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub content_html: Option<String>,
     /// The program resource identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The resource notes.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The order which the resource to be displayed. Minimum value is 0. Lower values indicate higher priority.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
     /// The height of the page for PAGE types, in pixels.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_height: Option<i32>,
     /// The width of the page for PAGE types, in pixels.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// The type of resource
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<AffiliateProgramResourceType>,
     /// The URL to the resource.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub url: Option<String>,
+}
+
+impl serde::Serialize for AffiliateProgramResource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateProgramResource",
+                usize::from(self.commission_programs.is_some())
+                    + usize::from(self.content_html.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.notes.is_some())
+                    + usize::from(self.order.is_some())
+                    + usize::from(self.page_height.is_some())
+                    + usize::from(self.page_width.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some()),
+            )?;
+        if let Some(v) = &self.commission_programs {
+            o.serialize_field("commission_programs", v)?;
+        }
+        if let Some(v) = &self.content_html {
+            o.serialize_field("content_html", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.page_height {
+            o.serialize_field("page_height", v)?;
+        }
+        if let Some(v) = &self.page_width {
+            o.serialize_field("page_width", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        if let Some(v) = &self.url {
+            o.serialize_field("url", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateProgramResource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            commission_programs: f
+                .get("commission_programs", crate::runtime::lenient_option_vec)?,
+            content_html: f.get("content_html", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            page_height: f.get("page_height", crate::runtime::lenient_option_number)?,
+            page_width: f.get("page_width", crate::runtime::lenient_option_number)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::plain)?,
+            url: f.get("url", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The type of resource
@@ -327,222 +456,290 @@ crate::runtime::string_enum!(AffiliateProgramResourceType);
 /// Spec: `/components/schemas/AffiliateProgramV2`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateProgramV2 {
     /// The list of affiliate_ids using this commission program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_ids: Option<Vec<String>>,
     /// The created time of affiliate commission program
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// Commission program ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The affiliate commission program name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The affiliate commission program notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The Affiliate commission program priority
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub priority: Option<String>,
+}
+
+impl serde::Serialize for AffiliateProgramV2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateProgramV2",
+                usize::from(self.affiliate_ids.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.priority.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_ids {
+            o.serialize_field("affiliate_ids", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateProgramV2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_ids: f
+                .get("affiliate_ids", crate::runtime::lenient_option_strings)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AffiliateRemoveFromProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateRemoveFromProgramRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_program_id: Option<String>,
+}
+
+impl serde::Serialize for AffiliateRemoveFromProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateRemoveFromProgramRequest",
+                usize::from(self.affiliate_program_id.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_program_id {
+            o.serialize_field("affiliate_program_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateRemoveFromProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_program_id: f
+                .get("affiliate_program_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AffiliateSummaryRecord`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateSummaryRecord {
-    #[serde(
-        rename = "affiliateId",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_id: Option<i64>,
-    #[serde(
-        rename = "amountEarned",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount_earned: Option<f64>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub balance: Option<f64>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub clawbacks: Option<f64>,
+}
+
+impl serde::Serialize for AffiliateSummaryRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AffiliateSummaryRecord",
+                usize::from(self.affiliate_id.is_some())
+                    + usize::from(self.amount_earned.is_some())
+                    + usize::from(self.balance.is_some())
+                    + usize::from(self.clawbacks.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_id {
+            o.serialize_field("affiliateId", v)?;
+        }
+        if let Some(v) = &self.amount_earned {
+            o.serialize_field("amountEarned", v)?;
+        }
+        if let Some(v) = &self.balance {
+            o.serialize_field("balance", v)?;
+        }
+        if let Some(v) = &self.clawbacks {
+            o.serialize_field("clawbacks", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AffiliateSummaryRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_id: f.get("affiliateId", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amountEarned", crate::runtime::lenient_option_number)?,
+            balance: f.get("balance", crate::runtime::lenient_option_number)?,
+            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CommissionItem`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommissionItem {
     /// The fixed dollar amount to be paid for Lead.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_amount: Option<f64>,
     /// The percentage to be paid for Lead.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_percent: Option<f64>,
     /// The fixed dollar amount to be paid for Sale.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sale_amount: Option<f64>,
     /// The percentage to be paid for Sale.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sale_percent: Option<f64>,
+}
+
+impl serde::Serialize for CommissionItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CommissionItem",
+                usize::from(self.lead_amount.is_some())
+                    + usize::from(self.lead_percent.is_some())
+                    + usize::from(self.sale_amount.is_some())
+                    + usize::from(self.sale_percent.is_some()),
+            )?;
+        if let Some(v) = &self.lead_amount {
+            o.serialize_field("lead_amount", v)?;
+        }
+        if let Some(v) = &self.lead_percent {
+            o.serialize_field("lead_percent", v)?;
+        }
+        if let Some(v) = &self.sale_amount {
+            o.serialize_field("sale_amount", v)?;
+        }
+        if let Some(v) = &self.sale_percent {
+            o.serialize_field("sale_percent", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CommissionItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            lead_amount: f.get("lead_amount", crate::runtime::lenient_option_number)?,
+            lead_percent: f.get("lead_percent", crate::runtime::lenient_option_number)?,
+            sale_amount: f.get("sale_amount", crate::runtime::lenient_option_number)?,
+            sale_percent: f.get("sale_percent", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CommissionItemRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommissionItemRequest {
     /// The fixed dollar amount to be paid for Lead.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_amount: Option<String>,
     /// The percentage to be paid for Lead.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_percent: Option<String>,
     /// The fixed dollar amount to be paid for Sale.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sale_amount: Option<String>,
     /// The percentage to be paid for Sale.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sale_percent: Option<String>,
+}
+
+impl serde::Serialize for CommissionItemRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CommissionItemRequest",
+                usize::from(self.lead_amount.is_some())
+                    + usize::from(self.lead_percent.is_some())
+                    + usize::from(self.sale_amount.is_some())
+                    + usize::from(self.sale_percent.is_some()),
+            )?;
+        if let Some(v) = &self.lead_amount {
+            o.serialize_field("lead_amount", v)?;
+        }
+        if let Some(v) = &self.lead_percent {
+            o.serialize_field("lead_percent", v)?;
+        }
+        if let Some(v) = &self.sale_amount {
+            o.serialize_field("sale_amount", v)?;
+        }
+        if let Some(v) = &self.sale_percent {
+            o.serialize_field("sale_percent", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CommissionItemRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            lead_amount: f.get("lead_amount", crate::runtime::lenient_option_string)?,
+            lead_percent: f.get("lead_percent", crate::runtime::lenient_option_string)?,
+            sale_amount: f.get("sale_amount", crate::runtime::lenient_option_string)?,
+            sale_percent: f.get("sale_percent", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CreateAffiliateRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateAffiliateRequest {
     /// The Affiliate code which have some validations.
     /// 1. The code should not have white spaces
     /// 2. The code should starts with letters
     /// 3. The code minimum 4 characters length
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub code: String,
     /// The contactId identifier , Must be a positive number
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name will be derived from the Contact,
     /// when not explicitly provided
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_lead: Option<bool>,
     /// Whether to notify on sale events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub parent_affiliate_id: Option<String>,
     /// Affiliate portal password
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub password: Option<String>,
     /// The Affiliate Status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateAffiliateRequestStatus>,
     /// Number of days to track leads
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub track_leads_days: Option<i32>,
 }
 
@@ -561,6 +758,71 @@ impl CreateAffiliateRequest {
             status: None,
             track_leads_days: None,
         }
+    }
+}
+
+impl serde::Serialize for CreateAffiliateRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateAffiliateRequest",
+                2 + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.notify_on_lead.is_some())
+                    + usize::from(self.notify_on_sale.is_some())
+                    + usize::from(self.parent_affiliate_id.is_some())
+                    + usize::from(self.password.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.track_leads_days.is_some()),
+            )?;
+        o.serialize_field("code", &self.code)?;
+        o.serialize_field("contact_id", &self.contact_id)?;
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notify_on_lead {
+            o.serialize_field("notify_on_lead", v)?;
+        }
+        if let Some(v) = &self.notify_on_sale {
+            o.serialize_field("notify_on_sale", v)?;
+        }
+        if let Some(v) = &self.parent_affiliate_id {
+            o.serialize_field("parent_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.password {
+            o.serialize_field("password", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.track_leads_days {
+            o.serialize_field("track_leads_days", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateAffiliateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_string)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notify_on_lead: f.get("notify_on_lead", crate::runtime::plain)?,
+            notify_on_sale: f.get("notify_on_sale", crate::runtime::plain)?,
+            parent_affiliate_id: f
+                .get("parent_affiliate_id", crate::runtime::lenient_option_string)?,
+            password: f.get("password", crate::runtime::lenient_option_string)?,
+            status: f.get("status", crate::runtime::plain)?,
+            track_leads_days: f
+                .get("track_leads_days", crate::runtime::lenient_option_number)?,
+        })
     }
 }
 
@@ -591,20 +853,13 @@ crate::runtime::string_enum!(CreateAffiliateRequestStatus);
 /// Spec: `/components/schemas/CreateCommissionProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateCommissionProgramRequest {
     /// The name of the Commission Program
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// The notes of the Commission Program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The priority of the Commission Program
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub priority: i32,
 }
 
@@ -619,41 +874,105 @@ impl CreateCommissionProgramRequest {
     }
 }
 
+impl serde::Serialize for CreateCommissionProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCommissionProgramRequest",
+                2 + usize::from(self.notes.is_some()),
+            )?;
+        o.serialize_field("name", &self.name)?;
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        o.serialize_field("priority", &self.priority)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCommissionProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::lenient_number)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/CreateDefaultCommissionProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateDefaultCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItemRequest>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItemRequest>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<CreateDefaultCommissionProgramRequestPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<String>,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
+}
+
+impl serde::Serialize for CreateDefaultCommissionProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateDefaultCommissionProgramRequest",
+                usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateDefaultCommissionProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_string)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payout type for this commission.
@@ -683,30 +1002,17 @@ crate::runtime::string_enum!(CreateDefaultCommissionProgramRequestPayoutType);
 /// Spec: `/components/schemas/CreateOrUpdateAffiliateLinkRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateOrUpdateAffiliateLinkRequest {
     /// The AffiliateId
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_id: Option<String>,
     /// Code
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub code: String,
     /// The Affiliate Link Name
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// Program IDs to associate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub program_ids: Option<Vec<String>>,
     /// Website Address
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub website_address: String,
 }
 
@@ -727,48 +1033,119 @@ impl CreateOrUpdateAffiliateLinkRequest {
     }
 }
 
+impl serde::Serialize for CreateOrUpdateAffiliateLinkRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateOrUpdateAffiliateLinkRequest",
+                3 + usize::from(self.affiliate_id.is_some())
+                    + usize::from(self.program_ids.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_id {
+            o.serialize_field("affiliate_id", v)?;
+        }
+        o.serialize_field("code", &self.code)?;
+        o.serialize_field("name", &self.name)?;
+        if let Some(v) = &self.program_ids {
+            o.serialize_field("program_ids", v)?;
+        }
+        o.serialize_field("website_address", &self.website_address)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateOrUpdateAffiliateLinkRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
+            code: f.get("code", crate::runtime::lenient_string)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+            program_ids: f.get("program_ids", crate::runtime::lenient_option_strings)?,
+            website_address: f.get("website_address", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/CreateProductCommissionProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateProductCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItemRequest>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItemRequest>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<CreateProductCommissionProgramRequestPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<String>,
     /// Product ID to assign commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
+}
+
+impl serde::Serialize for CreateProductCommissionProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateProductCommissionProgramRequest",
+                usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateProductCommissionProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_string)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payout type for this commission.
@@ -798,62 +1175,25 @@ crate::runtime::string_enum!(CreateProductCommissionProgramRequestPayoutType);
 /// Spec: `/components/schemas/CreateProgramResourceRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateProgramResourceRequest {
     /// A list of commission program ids that will use this resource.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub commission_program_ids: Vec<String>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub content_html: Option<String>,
     /// The resource notes.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The order in which the resource is displayed. Minimum value is 0. Defaults to 0. Lower values indicate higher priority.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
     /// The height of the page for PAGE types, in pixels. Minimum value is 0. Defaults to 0
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_height: Option<i32>,
     /// The width of the page for PAGE types, in pixels. Minimum value is 0. Defaults to 0
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub title: String,
     /// The type of resource
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::null_as_default",
-    )]
     pub type_: CreateProgramResourceRequestType,
     /// The URL to the resource.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub url: Option<String>,
 }
 
@@ -875,6 +1215,62 @@ impl CreateProgramResourceRequest {
             type_: type_.into(),
             url: None,
         }
+    }
+}
+
+impl serde::Serialize for CreateProgramResourceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateProgramResourceRequest",
+                3 + usize::from(self.content_html.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.order.is_some())
+                    + usize::from(self.page_height.is_some())
+                    + usize::from(self.page_width.is_some())
+                    + usize::from(self.url.is_some()),
+            )?;
+        o.serialize_field("commission_program_ids", &self.commission_program_ids)?;
+        if let Some(v) = &self.content_html {
+            o.serialize_field("content_html", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.page_height {
+            o.serialize_field("page_height", v)?;
+        }
+        if let Some(v) = &self.page_width {
+            o.serialize_field("page_width", v)?;
+        }
+        o.serialize_field("title", &self.title)?;
+        o.serialize_field("type", &self.type_)?;
+        if let Some(v) = &self.url {
+            o.serialize_field("url", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateProgramResourceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            commission_program_ids: f
+                .get("commission_program_ids", crate::runtime::lenient_strings)?,
+            content_html: f.get("content_html", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            page_height: f.get("page_height", crate::runtime::lenient_option_number)?,
+            page_width: f.get("page_width", crate::runtime::lenient_option_number)?,
+            title: f.get("title", crate::runtime::lenient_string)?,
+            type_: f.get("type", crate::runtime::null_as_default)?,
+            url: f.get("url", crate::runtime::lenient_option_string)?,
+        })
     }
 }
 
@@ -908,45 +1304,82 @@ crate::runtime::string_enum!(CreateProgramResourceRequestType);
 /// Spec: `/components/schemas/CreateSubscriptionCommissionProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateSubscriptionCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItemRequest>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItemRequest>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<CreateSubscriptionCommissionProgramRequestPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_id: Option<String>,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
+}
+
+impl serde::Serialize for CreateSubscriptionCommissionProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateSubscriptionCommissionProgramRequest",
+                usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.subscription_id.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        if let Some(v) = &self.subscription_id {
+            o.serialize_field("subscription_id", v)?;
+        }
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateSubscriptionCommissionProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_string)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
+            subscription_id: f
+                .get("subscription_id", crate::runtime::lenient_option_string)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payout type for this commission.
@@ -976,34 +1409,70 @@ crate::runtime::string_enum!(CreateSubscriptionCommissionProgramRequestPayoutTyp
 /// Spec: `/components/schemas/DefaultCommission`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DefaultCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<f64>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItem>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItem>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<DefaultCommissionPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<f64>,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
+}
+
+impl serde::Serialize for DefaultCommission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "DefaultCommission",
+                usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DefaultCommission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_number)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payout type for this commission.
@@ -1033,320 +1502,592 @@ crate::runtime::string_enum!(DefaultCommissionPayoutType);
 /// Spec: `/components/schemas/DeleteProgramCommissionRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteProgramCommissionRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
+}
+
+impl serde::Serialize for DeleteProgramCommissionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "DeleteProgramCommissionRequest",
+                usize::from(self.product_id.is_some()),
+            )?;
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteProgramCommissionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/DeleteSubscriptionPlanCommissionRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSubscriptionPlanCommissionRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_id: Option<String>,
+}
+
+impl serde::Serialize for DeleteSubscriptionPlanCommissionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "DeleteSubscriptionPlanCommissionRequest",
+                usize::from(self.product_id.is_some())
+                    + usize::from(self.subscription_plan_id.is_some()),
+            )?;
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_id {
+            o.serialize_field("subscription_plan_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteSubscriptionPlanCommissionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/GetRestCommissionProgram`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetRestCommissionProgram {
     /// The list of affiliate_ids using this commission program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_ids: Option<Vec<String>>,
     /// The created time of affiliate commission program
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_commission: Option<DefaultCommission>,
     /// Commission program ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The affiliate commission program name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The affiliate commission program notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The Affiliate commission program priority
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub priority: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_commissions: Option<Vec<ProductCommission>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_commissions: Option<Vec<SubscriptionCommission>>,
+}
+
+impl serde::Serialize for GetRestCommissionProgram {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "GetRestCommissionProgram",
+                usize::from(self.affiliate_ids.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.default_commission.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.priority.is_some())
+                    + usize::from(self.product_commissions.is_some())
+                    + usize::from(self.subscription_commissions.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_ids {
+            o.serialize_field("affiliate_ids", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.default_commission {
+            o.serialize_field("default_commission", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        if let Some(v) = &self.product_commissions {
+            o.serialize_field("product_commissions", v)?;
+        }
+        if let Some(v) = &self.subscription_commissions {
+            o.serialize_field("subscription_commissions", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetRestCommissionProgram {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_ids: f
+                .get("affiliate_ids", crate::runtime::lenient_option_strings)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            default_commission: f.get("default_commission", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::lenient_option_string)?,
+            product_commissions: f
+                .get("product_commissions", crate::runtime::lenient_option_vec)?,
+            subscription_commissions: f
+                .get("subscription_commissions", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListAffiliateCommissionProgramsResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliateCommissionProgramsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub commission_programs: Option<Vec<AffiliateProgramV2>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAffiliateCommissionProgramsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAffiliateCommissionProgramsResponse",
+                usize::from(self.commission_programs.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.commission_programs {
+            o.serialize_field("commission_programs", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAffiliateCommissionProgramsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            commission_programs: f
+                .get("commission_programs", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListAffiliateCommissionsResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliateCommissionsResponse {
     /// List of commissions for this affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_commissions: Option<Vec<AffiliateCommission>>,
     /// Calculated total amount earned from the returned commissions.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount_earned: Option<f64>,
     /// Calculated total amount of clawbacks from the returned commissions.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub clawbacks: Option<f64>,
     /// Calculated total commission amount (amount earned - amount clawbacks) from the returned commissions
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub commission_total: Option<f64>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAffiliateCommissionsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAffiliateCommissionsResponse",
+                usize::from(self.affiliate_commissions.is_some())
+                    + usize::from(self.amount_earned.is_some())
+                    + usize::from(self.clawbacks.is_some())
+                    + usize::from(self.commission_total.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_commissions {
+            o.serialize_field("affiliate_commissions", v)?;
+        }
+        if let Some(v) = &self.amount_earned {
+            o.serialize_field("amount_earned", v)?;
+        }
+        if let Some(v) = &self.clawbacks {
+            o.serialize_field("clawbacks", v)?;
+        }
+        if let Some(v) = &self.commission_total {
+            o.serialize_field("commission_total", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAffiliateCommissionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_commissions: f
+                .get("affiliate_commissions", crate::runtime::lenient_option_vec)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
+            commission_total: f
+                .get("commission_total", crate::runtime::lenient_option_number)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListAffiliateLinksResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliateLinksResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_links: Option<Vec<AffiliateLink>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAffiliateLinksResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAffiliateLinksResponse",
+                usize::from(self.affiliate_links.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_links {
+            o.serialize_field("affiliate_links", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAffiliateLinksResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_links: f
+                .get("affiliate_links", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListAffiliatePaymentsResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliatePaymentsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_payments: Option<Vec<RestAffiliatePayment>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAffiliatePaymentsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAffiliatePaymentsResponse",
+                usize::from(self.affiliate_payments.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_payments {
+            o.serialize_field("affiliate_payments", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAffiliatePaymentsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_payments: f
+                .get("affiliate_payments", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListAffiliateReferralsResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliateReferralsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referrals: Option<Vec<Referral>>,
+}
+
+impl serde::Serialize for ListAffiliateReferralsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAffiliateReferralsResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.referrals.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.referrals {
+            o.serialize_field("referrals", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAffiliateReferralsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            referrals: f.get("referrals", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListAffiliateSummariesResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliateSummariesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_summaries: Option<Vec<AffiliateSummaryRecord>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAffiliateSummariesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAffiliateSummariesResponse",
+                usize::from(self.affiliate_summaries.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_summaries {
+            o.serialize_field("affiliate_summaries", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAffiliateSummariesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_summaries: f
+                .get("affiliate_summaries", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListAffiliatesResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliatesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliates: Option<Vec<RestAffiliate>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAffiliatesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAffiliatesResponse",
+                usize::from(self.affiliates.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.affiliates {
+            o.serialize_field("affiliates", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAffiliatesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliates: f.get("affiliates", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListProgramResourcesResponse`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProgramResourcesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub resources: Option<Vec<AffiliateProgramResource>>,
+}
+
+impl serde::Serialize for ListProgramResourcesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListProgramResourcesResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.resources.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.resources {
+            o.serialize_field("resources", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListProgramResourcesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            resources: f.get("resources", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductCommission`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<f64>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItem>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItem>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<ProductCommissionPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<f64>,
     /// Product ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_name: Option<String>,
     /// Product price
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_price: Option<f64>,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
+}
+
+impl serde::Serialize for ProductCommission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductCommission",
+                usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.product_name.is_some())
+                    + usize::from(self.product_price.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.product_name {
+            o.serialize_field("product_name", v)?;
+        }
+        if let Some(v) = &self.product_price {
+            o.serialize_field("product_price", v)?;
+        }
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductCommission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_number)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payout type for this commission.
@@ -1376,131 +2117,213 @@ crate::runtime::string_enum!(ProductCommissionPayoutType);
 /// Spec: `/components/schemas/ResourceCommissionProgram`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceCommissionProgram {
     /// The commission program identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub commission_program_id: Option<String>,
+}
+
+impl serde::Serialize for ResourceCommissionProgram {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ResourceCommissionProgram",
+                usize::from(self.commission_program_id.is_some()),
+            )?;
+        if let Some(v) = &self.commission_program_id {
+            o.serialize_field("commission_program_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceCommissionProgram {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            commission_program_id: f
+                .get("commission_program_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RestAffiliate`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestAffiliate {
     /// The Affiliate Code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// The ContactID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// List of custom field values applied to this affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Date affiliate was created (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub date_created: Option<String>,
     /// The AffiliateId
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The Affiliate Name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_lead: Option<bool>,
     /// Whether to notify on sale events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub parent_affiliate_id: Option<String>,
     /// The Affiliate Status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RestAffiliateStatus>,
     /// Number of days to track leads
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub track_leads_days: Option<i32>,
     /// The Affiliate PortalSite Id
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub unique_site_id: Option<String>,
+}
+
+impl serde::Serialize for RestAffiliate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestAffiliate",
+                usize::from(self.code.is_some()) + usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.date_created.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.notify_on_lead.is_some())
+                    + usize::from(self.notify_on_sale.is_some())
+                    + usize::from(self.parent_affiliate_id.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.track_leads_days.is_some())
+                    + usize::from(self.unique_site_id.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.date_created {
+            o.serialize_field("date_created", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notify_on_lead {
+            o.serialize_field("notify_on_lead", v)?;
+        }
+        if let Some(v) = &self.notify_on_sale {
+            o.serialize_field("notify_on_sale", v)?;
+        }
+        if let Some(v) = &self.parent_affiliate_id {
+            o.serialize_field("parent_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.track_leads_days {
+            o.serialize_field("track_leads_days", v)?;
+        }
+        if let Some(v) = &self.unique_site_id {
+            o.serialize_field("unique_site_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestAffiliate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            date_created: f.get("date_created", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notify_on_lead: f.get("notify_on_lead", crate::runtime::plain)?,
+            notify_on_sale: f.get("notify_on_sale", crate::runtime::plain)?,
+            parent_affiliate_id: f
+                .get("parent_affiliate_id", crate::runtime::lenient_option_string)?,
+            status: f.get("status", crate::runtime::plain)?,
+            track_leads_days: f
+                .get("track_leads_days", crate::runtime::lenient_option_number)?,
+            unique_site_id: f
+                .get("unique_site_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RestAffiliatePayment`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestAffiliatePayment {
     /// Record creation time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// Payment ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Payment amount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub pay_amount: Option<f64>,
     /// Payment date (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_date: Option<crate::runtime::Date>,
     /// Payment notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub pay_notes: Option<String>,
     /// Payment type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_type: Option<RestAffiliatePaymentPayType>,
+}
+
+impl serde::Serialize for RestAffiliatePayment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestAffiliatePayment",
+                usize::from(self.create_time.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.pay_amount.is_some())
+                    + usize::from(self.pay_date.is_some())
+                    + usize::from(self.pay_notes.is_some())
+                    + usize::from(self.pay_type.is_some()),
+            )?;
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.pay_amount {
+            o.serialize_field("pay_amount", v)?;
+        }
+        if let Some(v) = &self.pay_date {
+            o.serialize_field("pay_date", v)?;
+        }
+        if let Some(v) = &self.pay_notes {
+            o.serialize_field("pay_notes", v)?;
+        }
+        if let Some(v) = &self.pay_type {
+            o.serialize_field("pay_type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestAffiliatePayment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            pay_amount: f.get("pay_amount", crate::runtime::lenient_option_number)?,
+            pay_date: f.get("pay_date", crate::runtime::plain)?,
+            pay_notes: f.get("pay_notes", crate::runtime::lenient_option_string)?,
+            pay_type: f.get("pay_type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Payment type
@@ -1572,55 +2395,92 @@ crate::runtime::string_enum!(RestAffiliateStatus);
 /// Spec: `/components/schemas/SubscriptionCommission`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<f64>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItem>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItem>,
     /// Subscription name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<SubscriptionCommissionPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<f64>,
     /// Plan price
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub plan_price: Option<f64>,
     /// Subscription ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_id: Option<String>,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItem>,
+}
+
+impl serde::Serialize for SubscriptionCommission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "SubscriptionCommission",
+                usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.plan_price.is_some())
+                    + usize::from(self.subscription_id.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        if let Some(v) = &self.plan_price {
+            o.serialize_field("plan_price", v)?;
+        }
+        if let Some(v) = &self.subscription_id {
+            o.serialize_field("subscription_id", v)?;
+        }
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SubscriptionCommission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_number)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            subscription_id: f
+                .get("subscription_id", crate::runtime::lenient_option_string)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payout type for this commission.
@@ -1719,69 +2579,101 @@ crate::runtime::string_enum!(UpdateAffiliateCustomFieldUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateAffiliateRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateAffiliateRequest {
     /// The Affiliate code which have some validations.
     /// 1. The code should not have white spaces
     /// 2. The code should starts with letters
     /// 3. The code minimum 2 characters length
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// The contactId identifier. Must be a positive number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Whether to notify on lead events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_lead: Option<bool>,
     /// Whether to notify on sale events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub parent_affiliate_id: Option<String>,
     /// Affiliate portal password.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub password: Option<String>,
     /// The Affiliate Status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UpdateAffiliateRequestStatus>,
     /// Number of days to track leads
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub track_leads_days: Option<i32>,
+}
+
+impl serde::Serialize for UpdateAffiliateRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateAffiliateRequest",
+                usize::from(self.code.is_some()) + usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.notify_on_lead.is_some())
+                    + usize::from(self.notify_on_sale.is_some())
+                    + usize::from(self.parent_affiliate_id.is_some())
+                    + usize::from(self.password.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.track_leads_days.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notify_on_lead {
+            o.serialize_field("notify_on_lead", v)?;
+        }
+        if let Some(v) = &self.notify_on_sale {
+            o.serialize_field("notify_on_sale", v)?;
+        }
+        if let Some(v) = &self.parent_affiliate_id {
+            o.serialize_field("parent_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.password {
+            o.serialize_field("password", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.track_leads_days {
+            o.serialize_field("track_leads_days", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateAffiliateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notify_on_lead: f.get("notify_on_lead", crate::runtime::plain)?,
+            notify_on_sale: f.get("notify_on_sale", crate::runtime::plain)?,
+            parent_affiliate_id: f
+                .get("parent_affiliate_id", crate::runtime::lenient_option_string)?,
+            password: f.get("password", crate::runtime::lenient_option_string)?,
+            status: f.get("status", crate::runtime::plain)?,
+            track_leads_days: f
+                .get("track_leads_days", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// The Affiliate Status
@@ -1857,29 +2749,47 @@ crate::runtime::string_enum!(UpdateAffiliateUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateCommissionProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateCommissionProgramRequest {
     /// The name of the Commission Program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The notes of the Commission Program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The priority of the Commission Program
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub priority: Option<i32>,
+}
+
+impl serde::Serialize for UpdateCommissionProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateCommissionProgramRequest",
+                usize::from(self.name.is_some()) + usize::from(self.notes.is_some())
+                    + usize::from(self.priority.is_some()),
+            )?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateCommissionProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1resources~1{resource_id}/patch/parameters/1/schema/items`
@@ -1950,38 +2860,74 @@ crate::runtime::string_enum!(UpdateCommissionProgramUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateDefaultCommissionProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateDefaultCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItemRequest>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItemRequest>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<UpdateDefaultCommissionProgramRequestPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<String>,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
+}
+
+impl serde::Serialize for UpdateDefaultCommissionProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateDefaultCommissionProgramRequest",
+                usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateDefaultCommissionProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_string)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payout type for this commission.
@@ -2045,40 +2991,25 @@ crate::runtime::string_enum!(UpdateDefaultCommissionProgramUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductCommissionProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdateProductCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItemRequest>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItemRequest>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<UpdateProductCommissionProgramRequestPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<String>,
     /// Product ID to assign commission
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub product_id: String,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
 }
 
@@ -2094,6 +3025,58 @@ impl UpdateProductCommissionProgramRequest {
             product_id: product_id.into(),
             unused: None,
         }
+    }
+}
+
+impl serde::Serialize for UpdateProductCommissionProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProductCommissionProgramRequest",
+                1 + usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        o.serialize_field("product_id", &self.product_id)?;
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProductCommissionProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_string)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_string)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
     }
 }
 
@@ -2158,108 +3141,164 @@ crate::runtime::string_enum!(UpdateProductCommissionProgramUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProgramResourceRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateProgramResourceRequest {
     /// A list of commission program ids to use this resource. The values in this list will replace the existing list of commission program ids.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub commission_program_ids: Option<Vec<String>>,
     /// The contents of the PAGE or EMAIL. In HTML format.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub content_html: Option<String>,
     /// The resource notes.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The order in which the resource is displayed. Minimum value is 0. Lower values indicate higher priority.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
     /// The height of the page for PAGE types, in pixels. Minimum value is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_height: Option<i32>,
     /// The width of the page for PAGE types, in pixels. Minimum value is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_width: Option<i32>,
     /// The program resource title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// The URL to the resource.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub url: Option<String>,
+}
+
+impl serde::Serialize for UpdateProgramResourceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProgramResourceRequest",
+                usize::from(self.commission_program_ids.is_some())
+                    + usize::from(self.content_html.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.order.is_some())
+                    + usize::from(self.page_height.is_some())
+                    + usize::from(self.page_width.is_some())
+                    + usize::from(self.title.is_some()) + usize::from(self.url.is_some()),
+            )?;
+        if let Some(v) = &self.commission_program_ids {
+            o.serialize_field("commission_program_ids", v)?;
+        }
+        if let Some(v) = &self.content_html {
+            o.serialize_field("content_html", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.page_height {
+            o.serialize_field("page_height", v)?;
+        }
+        if let Some(v) = &self.page_width {
+            o.serialize_field("page_width", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.url {
+            o.serialize_field("url", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProgramResourceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            commission_program_ids: f
+                .get("commission_program_ids", crate::runtime::lenient_option_strings)?,
+            content_html: f.get("content_html", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            page_height: f.get("page_height", crate::runtime::lenient_option_number)?,
+            page_width: f.get("page_width", crate::runtime::lenient_option_number)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            url: f.get("url", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/UpdateSubscriptionCommissionProgramRequest`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateSubscriptionCommissionProgramRequest {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub dollar_amount: Option<String>,
     /// Payout rules for Level 1 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_1: Option<CommissionItemRequest>,
     /// Payout rules for Level 2 recipients of the commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_2: Option<CommissionItemRequest>,
     /// The payout type for this commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payout_type: Option<UpdateSubscriptionCommissionProgramRequestPayoutType>,
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_id: Option<String>,
     /// Payout rules for any unused commissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<CommissionItemRequest>,
+}
+
+impl serde::Serialize for UpdateSubscriptionCommissionProgramRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateSubscriptionCommissionProgramRequest",
+                usize::from(self.dollar_amount.is_some())
+                    + usize::from(self.level_1.is_some())
+                    + usize::from(self.level_2.is_some())
+                    + usize::from(self.payout_type.is_some())
+                    + usize::from(self.percentage.is_some())
+                    + usize::from(self.subscription_id.is_some())
+                    + usize::from(self.unused.is_some()),
+            )?;
+        if let Some(v) = &self.dollar_amount {
+            o.serialize_field("dollar_amount", v)?;
+        }
+        if let Some(v) = &self.level_1 {
+            o.serialize_field("level_1", v)?;
+        }
+        if let Some(v) = &self.level_2 {
+            o.serialize_field("level_2", v)?;
+        }
+        if let Some(v) = &self.payout_type {
+            o.serialize_field("payout_type", v)?;
+        }
+        if let Some(v) = &self.percentage {
+            o.serialize_field("percentage", v)?;
+        }
+        if let Some(v) = &self.subscription_id {
+            o.serialize_field("subscription_id", v)?;
+        }
+        if let Some(v) = &self.unused {
+            o.serialize_field("unused", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateSubscriptionCommissionProgramRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_string)?,
+            level_1: f.get("level_1", crate::runtime::plain)?,
+            level_2: f.get("level_2", crate::runtime::plain)?,
+            payout_type: f.get("payout_type", crate::runtime::plain)?,
+            percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
+            subscription_id: f
+                .get("subscription_id", crate::runtime::lenient_option_string)?,
+            unused: f.get("unused", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payout type for this commission.

@@ -7,38 +7,17 @@
 /// Spec: `/components/schemas/AchieveGoalRequest`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AchieveGoalRequest {
     /// The automation ID. Required when using automation_id/goal_id approach. Use together with 'goal_id'. Mutually exclusive with integration/call_name.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub automation_id: Option<i64>,
     /// The call name of the goal. Required when using integration/call_name approach. Use together with 'integration'. Mutually exclusive with automation_id/goal_id.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub call_name: Option<String>,
     /// The contact ID for whom to achieve the goal
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub contact_id: i64,
     /// The goal ID within the automation. Required when using automation_id/goal_id approach. Use together with 'automation_id'. Mutually exclusive with integration/call_name.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub goal_id: Option<i64>,
     /// The integration name of the goal. Required when using integration/call_name approach. Use together with 'call_name'. Mutually exclusive with automation_id/goal_id.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub integration: Option<String>,
 }
 
@@ -55,29 +34,89 @@ impl AchieveGoalRequest {
     }
 }
 
+impl serde::Serialize for AchieveGoalRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AchieveGoalRequest",
+                1 + usize::from(self.automation_id.is_some())
+                    + usize::from(self.call_name.is_some())
+                    + usize::from(self.goal_id.is_some())
+                    + usize::from(self.integration.is_some()),
+            )?;
+        if let Some(v) = &self.automation_id {
+            o.serialize_field("automation_id", v)?;
+        }
+        if let Some(v) = &self.call_name {
+            o.serialize_field("call_name", v)?;
+        }
+        o.serialize_field("contact_id", &self.contact_id)?;
+        if let Some(v) = &self.goal_id {
+            o.serialize_field("goal_id", v)?;
+        }
+        if let Some(v) = &self.integration {
+            o.serialize_field("integration", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AchieveGoalRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            automation_id: f
+                .get("automation_id", crate::runtime::lenient_option_number)?,
+            call_name: f.get("call_name", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            goal_id: f.get("goal_id", crate::runtime::lenient_option_number)?,
+            integration: f.get("integration", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// Response containing the results of achieving a goal
 ///
 /// Spec: `/components/schemas/AchieveGoalResponse`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AchieveGoalResponse {
     /// List of results for each goal that was achieved. Contains information about flows started and stopped as a result.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub results: Option<Vec<GoalEventResultDto>>,
+}
+
+impl serde::Serialize for AchieveGoalResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AchieveGoalResponse",
+                usize::from(self.results.is_some()),
+            )?;
+        if let Some(v) = &self.results {
+            o.serialize_field("results", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AchieveGoalResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            results: f.get("results", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AddToAutomationSequenceRequest`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AddToAutomationSequenceRequest {
     /// List of contact IDs to add to the automation sequence
-    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
 
@@ -90,19 +129,61 @@ impl AddToAutomationSequenceRequest {
     }
 }
 
+impl serde::Serialize for AddToAutomationSequenceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("AddToAutomationSequenceRequest", 1)?;
+        o.serialize_field("contact_ids", &self.contact_ids)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddToAutomationSequenceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_ids: f.get("contact_ids", crate::runtime::lenient_strings)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/AddToAutomationSequenceResponse`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddToAutomationSequenceResponse {
     /// A map containing the contact ID as key and the result of adding them to the sequence as value
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub add_to_automation_sequence_results: Option<
         std::collections::BTreeMap<
             String,
             AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue,
         >,
     >,
+}
+
+impl serde::Serialize for AddToAutomationSequenceResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AddToAutomationSequenceResponse",
+                usize::from(self.add_to_automation_sequence_results.is_some()),
+            )?;
+        if let Some(v) = &self.add_to_automation_sequence_results {
+            o.serialize_field("add_to_automation_sequence_results", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddToAutomationSequenceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            add_to_automation_sequence_results: f
+                .get("add_to_automation_sequence_results", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AddToAutomationSequenceResponse/properties/add_to_automation_sequence_results/additionalProperties`
@@ -140,124 +221,210 @@ crate::runtime::string_enum!(
 /// Spec: `/components/schemas/AssignAutomationCategoryRequest`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AssignAutomationCategoryRequest {
     /// If true, the categories will be applied to the automations. If false, the categories will be removed from the automations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_category: Option<bool>,
     /// List of automation IDs to update. Use '0' as a wildcard to select all automations.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub automation_ids: Option<Vec<String>>,
     /// List of category IDs to assign to the automations
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub category_ids: Option<Vec<String>>,
+}
+
+impl serde::Serialize for AssignAutomationCategoryRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AssignAutomationCategoryRequest",
+                usize::from(self.apply_category.is_some())
+                    + usize::from(self.automation_ids.is_some())
+                    + usize::from(self.category_ids.is_some()),
+            )?;
+        if let Some(v) = &self.apply_category {
+            o.serialize_field("apply_category", v)?;
+        }
+        if let Some(v) = &self.automation_ids {
+            o.serialize_field("automation_ids", v)?;
+        }
+        if let Some(v) = &self.category_ids {
+            o.serialize_field("category_ids", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AssignAutomationCategoryRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            apply_category: f.get("apply_category", crate::runtime::plain)?,
+            automation_ids: f
+                .get("automation_ids", crate::runtime::lenient_option_strings)?,
+            category_ids: f.get("category_ids", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Automation`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Automation {
     /// Number of contacts currently active in this automation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub active_contacts: Option<i32>,
     /// List of category IDs associated with this automation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub categories: Option<Vec<String>>,
     /// Current edit lock status information
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_edit_lock_status: Option<AutomationLockStatus>,
     /// Error message if the automation has issues
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub error_message: Option<String>,
     /// The unique identifier of the automation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Whether the automation is locked for editing
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The user ID who published the automation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub published_by: Option<String>,
     /// The date and time when the automation was published. In ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_date: Option<crate::runtime::DateTime>,
     /// The timezone used when publishing
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub published_timezone: Option<String>,
     /// The publication status of the automation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AutomationStatus>,
     /// The title of the automation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
+}
+
+impl serde::Serialize for Automation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Automation",
+                usize::from(self.active_contacts.is_some())
+                    + usize::from(self.categories.is_some())
+                    + usize::from(self.current_edit_lock_status.is_some())
+                    + usize::from(self.error_message.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.locked.is_some())
+                    + usize::from(self.published_by.is_some())
+                    + usize::from(self.published_date.is_some())
+                    + usize::from(self.published_timezone.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        if let Some(v) = &self.active_contacts {
+            o.serialize_field("active_contacts", v)?;
+        }
+        if let Some(v) = &self.categories {
+            o.serialize_field("categories", v)?;
+        }
+        if let Some(v) = &self.current_edit_lock_status {
+            o.serialize_field("current_edit_lock_status", v)?;
+        }
+        if let Some(v) = &self.error_message {
+            o.serialize_field("error_message", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.locked {
+            o.serialize_field("locked", v)?;
+        }
+        if let Some(v) = &self.published_by {
+            o.serialize_field("published_by", v)?;
+        }
+        if let Some(v) = &self.published_date {
+            o.serialize_field("published_date", v)?;
+        }
+        if let Some(v) = &self.published_timezone {
+            o.serialize_field("published_timezone", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Automation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active_contacts: f
+                .get("active_contacts", crate::runtime::lenient_option_number)?,
+            categories: f.get("categories", crate::runtime::lenient_option_strings)?,
+            current_edit_lock_status: f
+                .get("current_edit_lock_status", crate::runtime::plain)?,
+            error_message: f
+                .get("error_message", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            locked: f.get("locked", crate::runtime::plain)?,
+            published_by: f.get("published_by", crate::runtime::lenient_option_string)?,
+            published_date: f.get("published_date", crate::runtime::plain)?,
+            published_timezone: f
+                .get("published_timezone", crate::runtime::lenient_option_string)?,
+            status: f.get("status", crate::runtime::plain)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AutomationLockStatus`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AutomationLockStatus {
     /// Whether the automation is currently locked
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The first name of the user who has the lock
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub user_firstname: Option<String>,
     /// The ID of the user who has the lock
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub user_id: Option<String>,
     /// The username of the user who has the lock
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub user_name: Option<String>,
+}
+
+impl serde::Serialize for AutomationLockStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AutomationLockStatus",
+                usize::from(self.locked.is_some())
+                    + usize::from(self.user_firstname.is_some())
+                    + usize::from(self.user_id.is_some())
+                    + usize::from(self.user_name.is_some()),
+            )?;
+        if let Some(v) = &self.locked {
+            o.serialize_field("locked", v)?;
+        }
+        if let Some(v) = &self.user_firstname {
+            o.serialize_field("user_firstname", v)?;
+        }
+        if let Some(v) = &self.user_id {
+            o.serialize_field("user_id", v)?;
+        }
+        if let Some(v) = &self.user_name {
+            o.serialize_field("user_name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AutomationLockStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            locked: f.get("locked", crate::runtime::plain)?,
+            user_firstname: f
+                .get("user_firstname", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+            user_name: f.get("user_name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The publication status of the automation
@@ -289,17 +456,11 @@ crate::runtime::string_enum!(AutomationStatus);
 /// Spec: `/components/schemas/BatchUnpublishAutomationRequest`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BatchUnpublishAutomationRequest {
     /// List of automation IDs to unpublish
-    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub automation_ids: Vec<String>,
     /// Custom message to display on forms when the automation is unpublished
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub unpublished_form_message: Option<String>,
 }
 
@@ -313,30 +474,79 @@ impl BatchUnpublishAutomationRequest {
     }
 }
 
+impl serde::Serialize for BatchUnpublishAutomationRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "BatchUnpublishAutomationRequest",
+                1 + usize::from(self.unpublished_form_message.is_some()),
+            )?;
+        o.serialize_field("automation_ids", &self.automation_ids)?;
+        if let Some(v) = &self.unpublished_form_message {
+            o.serialize_field("unpublished_form_message", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BatchUnpublishAutomationRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            automation_ids: f.get("automation_ids", crate::runtime::lenient_strings)?,
+            unpublished_form_message: f
+                .get("unpublished_form_message", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// Result of a flow being started or stopped
 ///
 /// Spec: `/components/schemas/FlowEventResultDTO`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FlowEventResultDto {
     /// The flow ID that was affected
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub flow_id: Option<i64>,
     /// A message with details about the flow operation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub message: Option<String>,
     /// Whether the flow operation was successful
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+}
+
+impl serde::Serialize for FlowEventResultDto {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "FlowEventResultDto",
+                usize::from(self.flow_id.is_some()) + usize::from(self.message.is_some())
+                    + usize::from(self.success.is_some()),
+            )?;
+        if let Some(v) = &self.flow_id {
+            o.serialize_field("flow_id", v)?;
+        }
+        if let Some(v) = &self.message {
+            o.serialize_field("message", v)?;
+        }
+        if let Some(v) = &self.success {
+            o.serialize_field("success", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FlowEventResultDto {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            flow_id: f.get("flow_id", crate::runtime::lenient_option_number)?,
+            message: f.get("message", crate::runtime::lenient_option_string)?,
+            success: f.get("success", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Result of achieving a specific goal
@@ -344,46 +554,72 @@ pub struct FlowEventResultDto {
 /// Spec: `/components/schemas/GoalEventResultDTO`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GoalEventResultDto {
     /// The automation ID where the goal was achieved
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub automation_id: Option<i64>,
     /// List of flows that were started as a result of achieving this goal
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub flow_start_results: Option<Vec<FlowEventResultDto>>,
     /// List of flows that were stopped as a result of achieving this goal
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub flow_stop_results: Option<Vec<FlowEventResultDto>>,
     /// The goal ID that was achieved
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub goal_id: Option<i64>,
     /// A message with details about the result
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub message: Option<String>,
     /// Whether the goal was successfully achieved
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+}
+
+impl serde::Serialize for GoalEventResultDto {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "GoalEventResultDto",
+                usize::from(self.automation_id.is_some())
+                    + usize::from(self.flow_start_results.is_some())
+                    + usize::from(self.flow_stop_results.is_some())
+                    + usize::from(self.goal_id.is_some())
+                    + usize::from(self.message.is_some())
+                    + usize::from(self.success.is_some()),
+            )?;
+        if let Some(v) = &self.automation_id {
+            o.serialize_field("automation_id", v)?;
+        }
+        if let Some(v) = &self.flow_start_results {
+            o.serialize_field("flow_start_results", v)?;
+        }
+        if let Some(v) = &self.flow_stop_results {
+            o.serialize_field("flow_stop_results", v)?;
+        }
+        if let Some(v) = &self.goal_id {
+            o.serialize_field("goal_id", v)?;
+        }
+        if let Some(v) = &self.message {
+            o.serialize_field("message", v)?;
+        }
+        if let Some(v) = &self.success {
+            o.serialize_field("success", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GoalEventResultDto {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            automation_id: f
+                .get("automation_id", crate::runtime::lenient_option_number)?,
+            flow_start_results: f
+                .get("flow_start_results", crate::runtime::lenient_option_vec)?,
+            flow_stop_results: f
+                .get("flow_stop_results", crate::runtime::lenient_option_vec)?,
+            goal_id: f.get("goal_id", crate::runtime::lenient_option_number)?,
+            message: f.get("message", crate::runtime::lenient_option_string)?,
+            success: f.get("success", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Response containing a list of automation IDs
@@ -391,53 +627,96 @@ pub struct GoalEventResultDto {
 /// Spec: `/components/schemas/ListAutomationIdsResponse`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAutomationIdsResponse {
     /// List of automation IDs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub automation_ids: Option<Vec<String>>,
     /// List of automation IDs that are currently locked for editing
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub locked_automation_ids: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAutomationIdsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAutomationIdsResponse",
+                usize::from(self.automation_ids.is_some())
+                    + usize::from(self.locked_automation_ids.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.automation_ids {
+            o.serialize_field("automation_ids", v)?;
+        }
+        if let Some(v) = &self.locked_automation_ids {
+            o.serialize_field("locked_automation_ids", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAutomationIdsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            automation_ids: f
+                .get("automation_ids", crate::runtime::lenient_option_strings)?,
+            locked_automation_ids: f
+                .get("locked_automation_ids", crate::runtime::lenient_option_strings)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListAutomationResponse`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAutomationResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub automation_count: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub automations: Option<Vec<Automation>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAutomationResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAutomationResponse",
+                usize::from(self.automation_count.is_some())
+                    + usize::from(self.automations.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.automation_count {
+            o.serialize_field("automation_count", v)?;
+        }
+        if let Some(v) = &self.automations {
+            o.serialize_field("automations", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAutomationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            automation_count: f
+                .get("automation_count", crate::runtime::lenient_option_number)?,
+            automations: f.get("automations", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// An object used to rename an automation.
@@ -445,10 +724,9 @@ pub struct ListAutomationResponse {
 /// Spec: `/components/schemas/RenameEasyAutomationCommand`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RenameEasyAutomationCommand {
     /// Name of the easy automation
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 
@@ -459,18 +737,56 @@ impl RenameEasyAutomationCommand {
     }
 }
 
+impl serde::Serialize for RenameEasyAutomationCommand {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("RenameEasyAutomationCommand", 1)?;
+        o.serialize_field("name", &self.name)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RenameEasyAutomationCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Request to unpublish a single automation
 ///
 /// Spec: `/components/schemas/UnpublishAutomationRequest`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnpublishAutomationRequest {
     /// Custom message to display on forms when the automation is unpublished
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub unpublished_form_message: Option<String>,
+}
+
+impl serde::Serialize for UnpublishAutomationRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UnpublishAutomationRequest",
+                usize::from(self.unpublished_form_message.is_some()),
+            )?;
+        if let Some(v) = &self.unpublished_form_message {
+            o.serialize_field("unpublished_form_message", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UnpublishAutomationRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            unpublished_form_message: f
+                .get("unpublished_form_message", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

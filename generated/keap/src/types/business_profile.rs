@@ -5,22 +5,16 @@
 /// Spec: `/components/schemas/BusinessProfileAddressRequest`
 ///
 /// Needs the crate feature `business_profile` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BusinessProfileAddressRequest {
     /// An ISO 3166-1 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub country_code: String,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub line1: String,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub line2: String,
     /// The municipality to which the address belongs
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub locality: String,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub postal_code: String,
     /// The long-name descriptive version of the Region Code
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub region: String,
 }
 
@@ -45,50 +39,97 @@ impl BusinessProfileAddressRequest {
     }
 }
 
+impl serde::Serialize for BusinessProfileAddressRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("BusinessProfileAddressRequest", 6)?;
+        o.serialize_field("country_code", &self.country_code)?;
+        o.serialize_field("line1", &self.line1)?;
+        o.serialize_field("line2", &self.line2)?;
+        o.serialize_field("locality", &self.locality)?;
+        o.serialize_field("postal_code", &self.postal_code)?;
+        o.serialize_field("region", &self.region)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BusinessProfileAddressRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            country_code: f.get("country_code", crate::runtime::lenient_string)?,
+            line1: f.get("line1", crate::runtime::lenient_string)?,
+            line2: f.get("line2", crate::runtime::lenient_string)?,
+            locality: f.get("locality", crate::runtime::lenient_string)?,
+            postal_code: f.get("postal_code", crate::runtime::lenient_string)?,
+            region: f.get("region", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/BusinessProfileAddressResponse`
 ///
 /// Needs the crate feature `business_profile` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BusinessProfileAddressResponse {
     /// An ISO 3166-1 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub country_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub locality: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub postal_code: Option<String>,
     /// The long-name descriptive version of the Region Code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub region: Option<String>,
+}
+
+impl serde::Serialize for BusinessProfileAddressResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "BusinessProfileAddressResponse",
+                usize::from(self.country_code.is_some())
+                    + usize::from(self.line1.is_some())
+                    + usize::from(self.line2.is_some())
+                    + usize::from(self.locality.is_some())
+                    + usize::from(self.postal_code.is_some())
+                    + usize::from(self.region.is_some()),
+            )?;
+        if let Some(v) = &self.country_code {
+            o.serialize_field("country_code", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            o.serialize_field("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            o.serialize_field("line2", v)?;
+        }
+        if let Some(v) = &self.locality {
+            o.serialize_field("locality", v)?;
+        }
+        if let Some(v) = &self.postal_code {
+            o.serialize_field("postal_code", v)?;
+        }
+        if let Some(v) = &self.region {
+            o.serialize_field("region", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BusinessProfileAddressResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            country_code: f.get("country_code", crate::runtime::lenient_option_string)?,
+            line1: f.get("line1", crate::runtime::lenient_option_string)?,
+            line2: f.get("line2", crate::runtime::lenient_option_string)?,
+            locality: f.get("locality", crate::runtime::lenient_option_string)?,
+            postal_code: f.get("postal_code", crate::runtime::lenient_option_string)?,
+            region: f.get("region", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Profile information about the business that owns/uses this account
@@ -96,85 +137,113 @@ pub struct BusinessProfileAddressResponse {
 /// Spec: `/components/schemas/GetBusinessProfileResponse`
 ///
 /// Needs the crate feature `business_profile` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetBusinessProfileResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessProfileAddressResponse>,
     /// The goals of this business, ie. Grow Business, Convert more leads
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub business_goals: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub business_primary_color: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub business_secondary_color: Option<String>,
     /// The type of business
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub business_type: Option<String>,
     /// ISO 4217 Currency Code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub currency_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub language_tag: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub logo_url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub time_zone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+impl serde::Serialize for GetBusinessProfileResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "GetBusinessProfileResponse",
+                usize::from(self.address.is_some())
+                    + usize::from(self.business_goals.is_some())
+                    + usize::from(self.business_primary_color.is_some())
+                    + usize::from(self.business_secondary_color.is_some())
+                    + usize::from(self.business_type.is_some())
+                    + usize::from(self.currency_code.is_some())
+                    + usize::from(self.email.is_some())
+                    + usize::from(self.language_tag.is_some())
+                    + usize::from(self.logo_url.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.phone.is_some())
+                    + usize::from(self.time_zone.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.business_goals {
+            o.serialize_field("business_goals", v)?;
+        }
+        if let Some(v) = &self.business_primary_color {
+            o.serialize_field("business_primary_color", v)?;
+        }
+        if let Some(v) = &self.business_secondary_color {
+            o.serialize_field("business_secondary_color", v)?;
+        }
+        if let Some(v) = &self.business_type {
+            o.serialize_field("business_type", v)?;
+        }
+        if let Some(v) = &self.currency_code {
+            o.serialize_field("currency_code", v)?;
+        }
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.language_tag {
+            o.serialize_field("language_tag", v)?;
+        }
+        if let Some(v) = &self.logo_url {
+            o.serialize_field("logo_url", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.phone {
+            o.serialize_field("phone", v)?;
+        }
+        if let Some(v) = &self.time_zone {
+            o.serialize_field("time_zone", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetBusinessProfileResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address: f.get("address", crate::runtime::plain)?,
+            business_goals: f
+                .get("business_goals", crate::runtime::lenient_option_strings)?,
+            business_primary_color: f
+                .get("business_primary_color", crate::runtime::lenient_option_string)?,
+            business_secondary_color: f
+                .get("business_secondary_color", crate::runtime::lenient_option_string)?,
+            business_type: f
+                .get("business_type", crate::runtime::lenient_option_string)?,
+            currency_code: f
+                .get("currency_code", crate::runtime::lenient_option_string)?,
+            email: f.get("email", crate::runtime::lenient_option_string)?,
+            language_tag: f.get("language_tag", crate::runtime::lenient_option_string)?,
+            logo_url: f.get("logo_url", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            phone: f.get("phone", crate::runtime::lenient_option_string)?,
+            time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// businessProfile
@@ -182,60 +251,87 @@ pub struct GetBusinessProfileResponse {
 /// Spec: `/components/schemas/UpdateBusinessProfileRequest`
 ///
 /// Needs the crate feature `business_profile` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateBusinessProfileRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessProfileAddressRequest>,
     /// The goals of this business, ie. Grow Business, Convert more leads
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub business_goals: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub business_primary_color: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub business_secondary_color: Option<String>,
     /// ISO 4217 Currency Code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub currency_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+impl serde::Serialize for UpdateBusinessProfileRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateBusinessProfileRequest",
+                usize::from(self.address.is_some())
+                    + usize::from(self.business_goals.is_some())
+                    + usize::from(self.business_primary_color.is_some())
+                    + usize::from(self.business_secondary_color.is_some())
+                    + usize::from(self.currency_code.is_some())
+                    + usize::from(self.email.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.phone.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.business_goals {
+            o.serialize_field("business_goals", v)?;
+        }
+        if let Some(v) = &self.business_primary_color {
+            o.serialize_field("business_primary_color", v)?;
+        }
+        if let Some(v) = &self.business_secondary_color {
+            o.serialize_field("business_secondary_color", v)?;
+        }
+        if let Some(v) = &self.currency_code {
+            o.serialize_field("currency_code", v)?;
+        }
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.phone {
+            o.serialize_field("phone", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateBusinessProfileRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address: f.get("address", crate::runtime::plain)?,
+            business_goals: f
+                .get("business_goals", crate::runtime::lenient_option_strings)?,
+            business_primary_color: f
+                .get("business_primary_color", crate::runtime::lenient_option_string)?,
+            business_secondary_color: f
+                .get("business_secondary_color", crate::runtime::lenient_option_string)?,
+            currency_code: f
+                .get("currency_code", crate::runtime::lenient_option_string)?,
+            email: f.get("email", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            phone: f.get("phone", crate::runtime::lenient_option_string)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1businessProfile/patch/parameters/0/schema/items`

@@ -5,10 +5,9 @@
 /// Spec: `/components/schemas/AddContactsToSequenceRequest`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AddContactsToSequenceRequest {
     /// List of contact IDs to add to the sequence
-    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
 
@@ -21,19 +20,61 @@ impl AddContactsToSequenceRequest {
     }
 }
 
+impl serde::Serialize for AddContactsToSequenceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("AddContactsToSequenceRequest", 1)?;
+        o.serialize_field("contact_ids", &self.contact_ids)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddContactsToSequenceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_ids: f.get("contact_ids", crate::runtime::lenient_strings)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/AddContactsToSequenceResponse`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddContactsToSequenceResponse {
     /// A map containing the contact ID as key and the result of adding them to the sequence as value
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub add_to_sequence_results: Option<
         std::collections::BTreeMap<
             String,
             AddContactsToSequenceResponseAddToSequenceResultsValue,
         >,
     >,
+}
+
+impl serde::Serialize for AddContactsToSequenceResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AddContactsToSequenceResponse",
+                usize::from(self.add_to_sequence_results.is_some()),
+            )?;
+        if let Some(v) = &self.add_to_sequence_results {
+            o.serialize_field("add_to_sequence_results", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddContactsToSequenceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            add_to_sequence_results: f
+                .get("add_to_sequence_results", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AddContactsToSequenceResponse/properties/add_to_sequence_results/additionalProperties`
@@ -67,117 +108,185 @@ crate::runtime::string_enum!(AddContactsToSequenceResponseAddToSequenceResultsVa
 /// Spec: `/components/schemas/Campaign`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Campaign {
     /// Number of contacts currently active in this campaign
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub active_contact_count: Option<i32>,
     /// Number of contacts who have completed this campaign
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub completed_contact_count: Option<i32>,
     /// The global ID of the user who created the campaign
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by_global_id: Option<String>,
     /// The date and time when the campaign was created. In ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<crate::runtime::DateTime>,
     /// Error message if the campaign has issues
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub error_message: Option<String>,
     /// The unique identifier of the campaign
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Whether the campaign is locked for editing
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
     /// The name of the campaign
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The date and time when the campaign was published. In ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_date: Option<crate::runtime::DateTime>,
     /// Whether the campaign is published
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_status: Option<bool>,
     /// The timezone used when the campaign was published
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub published_time_zone: Option<String>,
     /// The timezone of the campaign
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub time_zone: Option<String>,
+}
+
+impl serde::Serialize for Campaign {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Campaign",
+                usize::from(self.active_contact_count.is_some())
+                    + usize::from(self.completed_contact_count.is_some())
+                    + usize::from(self.created_by_global_id.is_some())
+                    + usize::from(self.date_created.is_some())
+                    + usize::from(self.error_message.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.locked.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.published_date.is_some())
+                    + usize::from(self.published_status.is_some())
+                    + usize::from(self.published_time_zone.is_some())
+                    + usize::from(self.time_zone.is_some()),
+            )?;
+        if let Some(v) = &self.active_contact_count {
+            o.serialize_field("active_contact_count", v)?;
+        }
+        if let Some(v) = &self.completed_contact_count {
+            o.serialize_field("completed_contact_count", v)?;
+        }
+        if let Some(v) = &self.created_by_global_id {
+            o.serialize_field("created_by_global_id", v)?;
+        }
+        if let Some(v) = &self.date_created {
+            o.serialize_field("date_created", v)?;
+        }
+        if let Some(v) = &self.error_message {
+            o.serialize_field("error_message", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.locked {
+            o.serialize_field("locked", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.published_date {
+            o.serialize_field("published_date", v)?;
+        }
+        if let Some(v) = &self.published_status {
+            o.serialize_field("published_status", v)?;
+        }
+        if let Some(v) = &self.published_time_zone {
+            o.serialize_field("published_time_zone", v)?;
+        }
+        if let Some(v) = &self.time_zone {
+            o.serialize_field("time_zone", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Campaign {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active_contact_count: f
+                .get("active_contact_count", crate::runtime::lenient_option_number)?,
+            completed_contact_count: f
+                .get("completed_contact_count", crate::runtime::lenient_option_number)?,
+            created_by_global_id: f
+                .get("created_by_global_id", crate::runtime::lenient_option_string)?,
+            date_created: f.get("date_created", crate::runtime::plain)?,
+            error_message: f
+                .get("error_message", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            locked: f.get("locked", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            published_date: f.get("published_date", crate::runtime::plain)?,
+            published_status: f.get("published_status", crate::runtime::plain)?,
+            published_time_zone: f
+                .get("published_time_zone", crate::runtime::lenient_option_string)?,
+            time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Goal`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Goal {
     /// Historical contact counts for this goal
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub historical_contact_counts: Option<HistoricalCounts>,
     /// The unique identifier of the goal
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The name of the goal
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// IDs of sequences that follow this goal
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_sequence_ids: Option<Vec<String>>,
     /// IDs of sequences that precede this goal
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub previous_sequence_ids: Option<Vec<String>>,
     /// The type of goal
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<GoalType>,
+}
+
+impl serde::Serialize for Goal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Goal",
+                usize::from(self.historical_contact_counts.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.next_sequence_ids.is_some())
+                    + usize::from(self.previous_sequence_ids.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.historical_contact_counts {
+            o.serialize_field("historical_contact_counts", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.next_sequence_ids {
+            o.serialize_field("next_sequence_ids", v)?;
+        }
+        if let Some(v) = &self.previous_sequence_ids {
+            o.serialize_field("previous_sequence_ids", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Goal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            historical_contact_counts: f
+                .get("historical_contact_counts", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            next_sequence_ids: f
+                .get("next_sequence_ids", crate::runtime::lenient_option_strings)?,
+            previous_sequence_ids: f
+                .get("previous_sequence_ids", crate::runtime::lenient_option_strings)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The type of goal
@@ -276,62 +385,102 @@ crate::runtime::string_enum!(GoalType);
 /// Spec: `/components/schemas/HistoricalCounts`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HistoricalCounts {
     /// Number of contacts in the last 24 hours
-    #[serde(
-        rename = "24_hours",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub n24_hours: Option<i32>,
     /// Number of contacts in the last 30 days
-    #[serde(
-        rename = "30_days",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub n30_days: Option<i32>,
+}
+
+impl serde::Serialize for HistoricalCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "HistoricalCounts",
+                usize::from(self.n24_hours.is_some())
+                    + usize::from(self.n30_days.is_some()),
+            )?;
+        if let Some(v) = &self.n24_hours {
+            o.serialize_field("24_hours", v)?;
+        }
+        if let Some(v) = &self.n30_days {
+            o.serialize_field("30_days", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for HistoricalCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            n24_hours: f.get("24_hours", crate::runtime::lenient_option_number)?,
+            n30_days: f.get("30_days", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Item`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Item {
     /// The unique identifier of the item
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The name of the item
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The ID of the next item in the sequence
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_item_id: Option<String>,
     /// The ID of the previous item in the sequence
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub previous_item_id: Option<String>,
     /// The type of flow item
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ItemType>,
+}
+
+impl serde::Serialize for Item {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Item",
+                usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.next_item_id.is_some())
+                    + usize::from(self.previous_item_id.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.next_item_id {
+            o.serialize_field("next_item_id", v)?;
+        }
+        if let Some(v) = &self.previous_item_id {
+            o.serialize_field("previous_item_id", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Item {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            next_item_id: f.get("next_item_id", crate::runtime::lenient_option_string)?,
+            previous_item_id: f
+                .get("previous_item_id", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The type of flow item
@@ -457,79 +606,138 @@ crate::runtime::string_enum!(ItemType);
 /// Spec: `/components/schemas/ListCampaignGoalsResponse`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCampaignGoalsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub campaign_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub goals: Option<Vec<Goal>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListCampaignGoalsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCampaignGoalsResponse",
+                usize::from(self.campaign_id.is_some())
+                    + usize::from(self.goals.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.campaign_id {
+            o.serialize_field("campaign_id", v)?;
+        }
+        if let Some(v) = &self.goals {
+            o.serialize_field("goals", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCampaignGoalsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            campaign_id: f.get("campaign_id", crate::runtime::lenient_option_string)?,
+            goals: f.get("goals", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListCampaignSequenceResponse`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCampaignSequenceResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub campaign_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sequences: Option<Vec<Sequence>>,
+}
+
+impl serde::Serialize for ListCampaignSequenceResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCampaignSequenceResponse",
+                usize::from(self.campaign_id.is_some())
+                    + usize::from(self.next_page_token.is_some())
+                    + usize::from(self.sequences.is_some()),
+            )?;
+        if let Some(v) = &self.campaign_id {
+            o.serialize_field("campaign_id", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.sequences {
+            o.serialize_field("sequences", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCampaignSequenceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            campaign_id: f.get("campaign_id", crate::runtime::lenient_option_string)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            sequences: f.get("sequences", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListCampaignsResponse`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCampaignsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub campaigns: Option<Vec<Campaign>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListCampaignsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCampaignsResponse",
+                usize::from(self.campaigns.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.campaigns {
+            o.serialize_field("campaigns", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCampaignsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            campaigns: f.get("campaigns", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RemoveContactsFromSequenceRequest`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RemoveContactsFromSequenceRequest {
     /// List of contact IDs to remove from the sequence
-    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub contact_ids: Vec<String>,
 }
 
@@ -542,19 +750,61 @@ impl RemoveContactsFromSequenceRequest {
     }
 }
 
+impl serde::Serialize for RemoveContactsFromSequenceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("RemoveContactsFromSequenceRequest", 1)?;
+        o.serialize_field("contact_ids", &self.contact_ids)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RemoveContactsFromSequenceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_ids: f.get("contact_ids", crate::runtime::lenient_strings)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/RemoveContactsFromSequenceResponse`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RemoveContactsFromSequenceResponse {
     /// A map containing the contact ID as key and the result of removing them from the sequence as value
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remove_from_sequence_results: Option<
         std::collections::BTreeMap<
             String,
             RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue,
         >,
     >,
+}
+
+impl serde::Serialize for RemoveContactsFromSequenceResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RemoveContactsFromSequenceResponse",
+                usize::from(self.remove_from_sequence_results.is_some()),
+            )?;
+        if let Some(v) = &self.remove_from_sequence_results {
+            o.serialize_field("remove_from_sequence_results", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RemoveContactsFromSequenceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            remove_from_sequence_results: f
+                .get("remove_from_sequence_results", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RemoveContactsFromSequenceResponse/properties/remove_from_sequence_results/additionalProperties`
@@ -587,65 +837,111 @@ crate::runtime::string_enum!(
 /// Spec: `/components/schemas/Sequence`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Sequence {
     /// Number of contacts currently in this sequence
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub active_contact_count: Option<i32>,
     /// Number of contacts who have completed this sequence
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub active_contact_count_completed: Option<i32>,
     /// Historical contact counts for this sequence
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub historical_contact_count: Option<HistoricalCounts>,
     /// The unique identifier of the sequence
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The name of the sequence
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// List of paths in this sequence
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub paths: Option<Vec<SequencePath>>,
+}
+
+impl serde::Serialize for Sequence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Sequence",
+                usize::from(self.active_contact_count.is_some())
+                    + usize::from(self.active_contact_count_completed.is_some())
+                    + usize::from(self.historical_contact_count.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.paths.is_some()),
+            )?;
+        if let Some(v) = &self.active_contact_count {
+            o.serialize_field("active_contact_count", v)?;
+        }
+        if let Some(v) = &self.active_contact_count_completed {
+            o.serialize_field("active_contact_count_completed", v)?;
+        }
+        if let Some(v) = &self.historical_contact_count {
+            o.serialize_field("historical_contact_count", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.paths {
+            o.serialize_field("paths", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sequence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active_contact_count: f
+                .get("active_contact_count", crate::runtime::lenient_option_number)?,
+            active_contact_count_completed: f
+                .get(
+                    "active_contact_count_completed",
+                    crate::runtime::lenient_option_number,
+                )?,
+            historical_contact_count: f
+                .get("historical_contact_count", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            paths: f.get("paths", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/SequencePath`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SequencePath {
     /// The unique identifier of the sequence path
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// List of items in this sequence path
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub items: Option<Vec<Item>>,
+}
+
+impl serde::Serialize for SequencePath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "SequencePath",
+                usize::from(self.id.is_some()) + usize::from(self.items.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.items {
+            o.serialize_field("items", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SequencePath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            items: f.get("items", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }

@@ -5,76 +5,131 @@
 /// Spec: `/components/schemas/CategoryDiscount`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CategoryDiscount {
     /// Whether to apply this discount to commission calculations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<CategoryDiscountCriteriaResponse>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Percentage discount to apply (0-100)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discount_percent: Option<f64>,
     /// Unique identifier for this category discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// List of product category IDs this discount applies to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_categories: Option<Vec<String>>,
+}
+
+impl serde::Serialize for CategoryDiscount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CategoryDiscount",
+                usize::from(self.apply_to_commissions.is_some())
+                    + usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.discount_percent.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.product_categories.is_some()),
+            )?;
+        if let Some(v) = &self.apply_to_commissions {
+            o.serialize_field("apply_to_commissions", v)?;
+        }
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.discount_percent {
+            o.serialize_field("discount_percent", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.product_categories {
+            o.serialize_field("product_categories", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CategoryDiscount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            apply_to_commissions: f.get("apply_to_commissions", crate::runtime::plain)?,
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            discount_percent: f
+                .get("discount_percent", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            product_categories: f
+                .get("product_categories", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CategoryDiscountCriteriaRequest`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CategoryDiscountCriteriaRequest {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Type of criteria: DATE_RANGE or PROMO_CODE
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CategoryDiscountCriteriaRequestType>,
+}
+
+impl serde::Serialize for CategoryDiscountCriteriaRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CategoryDiscountCriteriaRequest",
+                usize::from(self.code.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CategoryDiscountCriteriaRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Type of criteria: DATE_RANGE or PROMO_CODE
@@ -104,31 +159,62 @@ crate::runtime::string_enum!(CategoryDiscountCriteriaRequestType);
 /// Spec: `/components/schemas/CategoryDiscountCriteriaResponse`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CategoryDiscountCriteriaResponse {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria_id: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Type of criteria: DATE_RANGE or PROMO_CODE
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CategoryDiscountCriteriaResponseType>,
+}
+
+impl serde::Serialize for CategoryDiscountCriteriaResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CategoryDiscountCriteriaResponse",
+                usize::from(self.code.is_some())
+                    + usize::from(self.criteria_id.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.criteria_id {
+            o.serialize_field("criteria_id", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CategoryDiscountCriteriaResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            criteria_id: f.get("criteria_id", crate::runtime::lenient_option_string)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Type of criteria: DATE_RANGE or PROMO_CODE
@@ -158,24 +244,55 @@ crate::runtime::string_enum!(CategoryDiscountCriteriaResponseType);
 /// Spec: `/components/schemas/CreateCategoryDiscountCriteria`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCategoryDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Type of criteria: DATE_RANGE or PROMO_CODE
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateCategoryDiscountCriteriaType>,
+}
+
+impl serde::Serialize for CreateCategoryDiscountCriteria {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCategoryDiscountCriteria",
+                usize::from(self.code.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCategoryDiscountCriteria {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Type of criteria: DATE_RANGE or PROMO_CODE
@@ -205,33 +322,19 @@ crate::runtime::string_enum!(CreateCategoryDiscountCriteriaType);
 /// Spec: `/components/schemas/CreateCategoryDiscountRequest`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateCategoryDiscountRequest {
     /// Whether to apply this discount to commission calculations
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub apply_to_commissions: bool,
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Percentage discount to apply. Must be greater than or equal to 0.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub discount_percent: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// List of product category IDs this discount applies to
-    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub product_category_ids: Vec<String>,
 }
 
@@ -254,68 +357,152 @@ impl CreateCategoryDiscountRequest {
     }
 }
 
+impl serde::Serialize for CreateCategoryDiscountRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCategoryDiscountRequest",
+                4 + usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some()),
+            )?;
+        o.serialize_field("apply_to_commissions", &self.apply_to_commissions)?;
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        o.serialize_field("discount_percent", &self.discount_percent)?;
+        o.serialize_field("name", &self.name)?;
+        o.serialize_field("product_category_ids", &self.product_category_ids)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCategoryDiscountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            apply_to_commissions: f
+                .get("apply_to_commissions", crate::runtime::null_as_default)?,
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            discount_percent: f.get("discount_percent", crate::runtime::lenient_number)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+            product_category_ids: f
+                .get("product_category_ids", crate::runtime::lenient_strings)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/ListCategoryDiscountsResponse`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCategoryDiscountsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discounts: Option<Vec<CategoryDiscount>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListCategoryDiscountsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCategoryDiscountsResponse",
+                usize::from(self.discounts.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.discounts {
+            o.serialize_field("discounts", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCategoryDiscountsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            discounts: f.get("discounts", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/UpdateCategoryDiscountRequest`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateCategoryDiscountRequest {
     /// Whether to apply this discount to commission calculations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<CategoryDiscountCriteriaRequest>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Percentage discount to apply. Must be greater than or equal to 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discount_percent: Option<f64>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// List of product category IDs this discount applies to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_category_ids: Option<Vec<String>>,
+}
+
+impl serde::Serialize for UpdateCategoryDiscountRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateCategoryDiscountRequest",
+                usize::from(self.apply_to_commissions.is_some())
+                    + usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.discount_percent.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.product_category_ids.is_some()),
+            )?;
+        if let Some(v) = &self.apply_to_commissions {
+            o.serialize_field("apply_to_commissions", v)?;
+        }
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.discount_percent {
+            o.serialize_field("discount_percent", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.product_category_ids {
+            o.serialize_field("product_category_ids", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateCategoryDiscountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            apply_to_commissions: f.get("apply_to_commissions", crate::runtime::plain)?,
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            discount_percent: f
+                .get("discount_percent", crate::runtime::lenient_option_number)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            product_category_ids: f
+                .get("product_category_ids", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1discounts~1productCategories~1{discount_id}/patch/parameters/1/schema/items`

@@ -9,167 +9,235 @@ use super::*;
 /// Spec: `/components/schemas/CreateCompanyRequest`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCompanyRequest {
     /// The company's address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anniversary_date: Option<crate::runtime::Date>,
     /// The name of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<crate::runtime::Date>,
     /// The name of the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddress>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub first_name: Option<String>,
     /// Job title of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_name: Option<String>,
     /// Middle name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub owner_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// The company's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+impl serde::Serialize for CreateCompanyRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCompanyRequest",
+                usize::from(self.address.is_some())
+                    + usize::from(self.anniversary_date.is_some())
+                    + usize::from(self.assistant_name.is_some())
+                    + usize::from(self.assistant_phone.is_some())
+                    + usize::from(self.billing_information.is_some())
+                    + usize::from(self.birth_date.is_some())
+                    + usize::from(self.company_name.is_some())
+                    + usize::from(self.contact_type.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.email_address.is_some())
+                    + usize::from(self.fax_number.is_some())
+                    + usize::from(self.first_name.is_some())
+                    + usize::from(self.job_title.is_some())
+                    + usize::from(self.last_name.is_some())
+                    + usize::from(self.middle_name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.owner_id.is_some())
+                    + usize::from(self.phone_number.is_some())
+                    + usize::from(self.preferred_name.is_some())
+                    + usize::from(self.referral_code.is_some())
+                    + usize::from(self.spouse_name.is_some())
+                    + usize::from(self.suffix.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.anniversary_date {
+            o.serialize_field("anniversary_date", v)?;
+        }
+        if let Some(v) = &self.assistant_name {
+            o.serialize_field("assistant_name", v)?;
+        }
+        if let Some(v) = &self.assistant_phone {
+            o.serialize_field("assistant_phone", v)?;
+        }
+        if let Some(v) = &self.billing_information {
+            o.serialize_field("billing_information", v)?;
+        }
+        if let Some(v) = &self.birth_date {
+            o.serialize_field("birth_date", v)?;
+        }
+        if let Some(v) = &self.company_name {
+            o.serialize_field("company_name", v)?;
+        }
+        if let Some(v) = &self.contact_type {
+            o.serialize_field("contact_type", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.email_address {
+            o.serialize_field("email_address", v)?;
+        }
+        if let Some(v) = &self.fax_number {
+            o.serialize_field("fax_number", v)?;
+        }
+        if let Some(v) = &self.first_name {
+            o.serialize_field("first_name", v)?;
+        }
+        if let Some(v) = &self.job_title {
+            o.serialize_field("job_title", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            o.serialize_field("last_name", v)?;
+        }
+        if let Some(v) = &self.middle_name {
+            o.serialize_field("middle_name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.owner_id {
+            o.serialize_field("owner_id", v)?;
+        }
+        if let Some(v) = &self.phone_number {
+            o.serialize_field("phone_number", v)?;
+        }
+        if let Some(v) = &self.preferred_name {
+            o.serialize_field("preferred_name", v)?;
+        }
+        if let Some(v) = &self.referral_code {
+            o.serialize_field("referral_code", v)?;
+        }
+        if let Some(v) = &self.spouse_name {
+            o.serialize_field("spouse_name", v)?;
+        }
+        if let Some(v) = &self.suffix {
+            o.serialize_field("suffix", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCompanyRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address: f.get("address", crate::runtime::plain)?,
+            anniversary_date: f.get("anniversary_date", crate::runtime::plain)?,
+            assistant_name: f
+                .get("assistant_name", crate::runtime::lenient_option_string)?,
+            assistant_phone: f
+                .get("assistant_phone", crate::runtime::lenient_option_string)?,
+            billing_information: f
+                .get("billing_information", crate::runtime::lenient_option_string)?,
+            birth_date: f.get("birth_date", crate::runtime::plain)?,
+            company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
+            contact_type: f.get("contact_type", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            email_address: f.get("email_address", crate::runtime::plain)?,
+            fax_number: f.get("fax_number", crate::runtime::plain)?,
+            first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
+            job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
+            last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            phone_number: f.get("phone_number", crate::runtime::plain)?,
+            preferred_name: f
+                .get("preferred_name", crate::runtime::lenient_option_string)?,
+            referral_code: f
+                .get("referral_code", crate::runtime::lenient_option_string)?,
+            spouse_name: f.get("spouse_name", crate::runtime::lenient_option_string)?,
+            suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListCompaniesResponse`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCompaniesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub companies: Option<Vec<Company>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListCompaniesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCompaniesResponse",
+                usize::from(self.companies.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.companies {
+            o.serialize_field("companies", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCompaniesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            companies: f.get("companies", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// List of tags applied to a company
@@ -177,20 +245,40 @@ pub struct ListCompaniesResponse {
 /// Spec: `/components/schemas/ListCompanyTagsResponse`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCompanyTagsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tags: Option<Vec<AppliedTag>>,
+}
+
+impl serde::Serialize for ListCompanyTagsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCompanyTagsResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.tags.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.tags {
+            o.serialize_field("tags", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCompanyTagsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            tags: f.get("tags", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
@@ -267,148 +355,196 @@ crate::runtime::string_enum!(UpdateCompanyCustomFieldUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateCompanyRequest`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateCompanyRequest {
     /// The company's address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anniversary_date: Option<crate::runtime::Date>,
     /// The name of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<crate::runtime::Date>,
     /// The name of the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddress>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub first_name: Option<String>,
     /// Job title of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_name: Option<String>,
     /// Middle name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub owner_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// The company's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+impl serde::Serialize for UpdateCompanyRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateCompanyRequest",
+                usize::from(self.address.is_some())
+                    + usize::from(self.anniversary_date.is_some())
+                    + usize::from(self.assistant_name.is_some())
+                    + usize::from(self.assistant_phone.is_some())
+                    + usize::from(self.billing_information.is_some())
+                    + usize::from(self.birth_date.is_some())
+                    + usize::from(self.company_name.is_some())
+                    + usize::from(self.contact_type.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.email_address.is_some())
+                    + usize::from(self.fax_number.is_some())
+                    + usize::from(self.first_name.is_some())
+                    + usize::from(self.job_title.is_some())
+                    + usize::from(self.last_name.is_some())
+                    + usize::from(self.middle_name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.owner_id.is_some())
+                    + usize::from(self.phone_number.is_some())
+                    + usize::from(self.preferred_name.is_some())
+                    + usize::from(self.referral_code.is_some())
+                    + usize::from(self.spouse_name.is_some())
+                    + usize::from(self.suffix.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.anniversary_date {
+            o.serialize_field("anniversary_date", v)?;
+        }
+        if let Some(v) = &self.assistant_name {
+            o.serialize_field("assistant_name", v)?;
+        }
+        if let Some(v) = &self.assistant_phone {
+            o.serialize_field("assistant_phone", v)?;
+        }
+        if let Some(v) = &self.billing_information {
+            o.serialize_field("billing_information", v)?;
+        }
+        if let Some(v) = &self.birth_date {
+            o.serialize_field("birth_date", v)?;
+        }
+        if let Some(v) = &self.company_name {
+            o.serialize_field("company_name", v)?;
+        }
+        if let Some(v) = &self.contact_type {
+            o.serialize_field("contact_type", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.email_address {
+            o.serialize_field("email_address", v)?;
+        }
+        if let Some(v) = &self.fax_number {
+            o.serialize_field("fax_number", v)?;
+        }
+        if let Some(v) = &self.first_name {
+            o.serialize_field("first_name", v)?;
+        }
+        if let Some(v) = &self.job_title {
+            o.serialize_field("job_title", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            o.serialize_field("last_name", v)?;
+        }
+        if let Some(v) = &self.middle_name {
+            o.serialize_field("middle_name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.owner_id {
+            o.serialize_field("owner_id", v)?;
+        }
+        if let Some(v) = &self.phone_number {
+            o.serialize_field("phone_number", v)?;
+        }
+        if let Some(v) = &self.preferred_name {
+            o.serialize_field("preferred_name", v)?;
+        }
+        if let Some(v) = &self.referral_code {
+            o.serialize_field("referral_code", v)?;
+        }
+        if let Some(v) = &self.spouse_name {
+            o.serialize_field("spouse_name", v)?;
+        }
+        if let Some(v) = &self.suffix {
+            o.serialize_field("suffix", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateCompanyRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address: f.get("address", crate::runtime::plain)?,
+            anniversary_date: f.get("anniversary_date", crate::runtime::plain)?,
+            assistant_name: f
+                .get("assistant_name", crate::runtime::lenient_option_string)?,
+            assistant_phone: f
+                .get("assistant_phone", crate::runtime::lenient_option_string)?,
+            billing_information: f
+                .get("billing_information", crate::runtime::lenient_option_string)?,
+            birth_date: f.get("birth_date", crate::runtime::plain)?,
+            company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
+            contact_type: f.get("contact_type", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            email_address: f.get("email_address", crate::runtime::plain)?,
+            fax_number: f.get("fax_number", crate::runtime::plain)?,
+            first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
+            job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
+            last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            phone_number: f.get("phone_number", crate::runtime::plain)?,
+            preferred_name: f
+                .get("preferred_name", crate::runtime::lenient_option_string)?,
+            referral_code: f
+                .get("referral_code", crate::runtime::lenient_option_string)?,
+            spouse_name: f.get("spouse_name", crate::runtime::lenient_option_string)?,
+            suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1companies~1{company_id}/patch/parameters/1/schema/items`

@@ -7,329 +7,445 @@ use super::*;
 /// Spec: `/components/schemas/BasicCompany`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BasicCompany {
     /// Company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company_name: Option<String>,
     /// Company ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
+}
+
+impl serde::Serialize for BasicCompany {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "BasicCompany",
+                usize::from(self.company_name.is_some()) + usize::from(self.id.is_some()),
+            )?;
+        if let Some(v) = &self.company_name {
+            o.serialize_field("company_name", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BasicCompany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Contact`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Contact {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub account_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub addresses: Option<Vec<Address>>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anniversary_date: Option<crate::runtime::Date>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<crate::runtime::Date>,
     /// Associated company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// Last name / surname
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub family_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub given_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub groups: Option<String>,
     /// Unique identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub job_title: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated_by: Option<String>,
     /// Lead source identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub leadsource_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub links: Option<Vec<Link>>,
     /// Middle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub middle_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
     /// ID of the user who owns this contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub owner_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub preferred_locale: Option<String>,
     /// Preferred name or nickname
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub preferred_name: Option<String>,
     /// Name prefix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub prefix: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referral_code: Option<String>,
     /// Contact score value
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub score_value: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub social_accounts: Option<Vec<SocialAccount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<ContactSourceType>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub suffix: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tag_ids: Option<Vec<String>>,
     /// Contact's timezone
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub time_zone: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_parameters: Option<Vec<ContactUtmResponse>>,
     /// Personal website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+impl serde::Serialize for Contact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Contact",
+                usize::from(self.account_id.is_some())
+                    + usize::from(self.addresses.is_some())
+                    + usize::from(self.anniversary_date.is_some())
+                    + usize::from(self.assistant_name.is_some())
+                    + usize::from(self.assistant_phone.is_some())
+                    + usize::from(self.billing_information.is_some())
+                    + usize::from(self.birth_date.is_some())
+                    + usize::from(self.company.is_some())
+                    + usize::from(self.contact_type.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.email_addresses.is_some())
+                    + usize::from(self.family_name.is_some())
+                    + usize::from(self.fax_numbers.is_some())
+                    + usize::from(self.given_name.is_some())
+                    + usize::from(self.groups.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.job_title.is_some())
+                    + usize::from(self.last_updated_by.is_some())
+                    + usize::from(self.leadsource_id.is_some())
+                    + usize::from(self.links.is_some())
+                    + usize::from(self.middle_name.is_some())
+                    + usize::from(self.origin.is_some())
+                    + usize::from(self.owner_id.is_some())
+                    + usize::from(self.phone_numbers.is_some())
+                    + usize::from(self.preferred_locale.is_some())
+                    + usize::from(self.preferred_name.is_some())
+                    + usize::from(self.prefix.is_some())
+                    + usize::from(self.referral_code.is_some())
+                    + usize::from(self.score_value.is_some())
+                    + usize::from(self.social_accounts.is_some())
+                    + usize::from(self.source_type.is_some())
+                    + usize::from(self.spouse_name.is_some())
+                    + usize::from(self.suffix.is_some())
+                    + usize::from(self.tag_ids.is_some())
+                    + usize::from(self.time_zone.is_some())
+                    + usize::from(self.update_time.is_some())
+                    + usize::from(self.utm_parameters.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.account_id {
+            o.serialize_field("account_id", v)?;
+        }
+        if let Some(v) = &self.addresses {
+            o.serialize_field("addresses", v)?;
+        }
+        if let Some(v) = &self.anniversary_date {
+            o.serialize_field("anniversary_date", v)?;
+        }
+        if let Some(v) = &self.assistant_name {
+            o.serialize_field("assistant_name", v)?;
+        }
+        if let Some(v) = &self.assistant_phone {
+            o.serialize_field("assistant_phone", v)?;
+        }
+        if let Some(v) = &self.billing_information {
+            o.serialize_field("billing_information", v)?;
+        }
+        if let Some(v) = &self.birth_date {
+            o.serialize_field("birth_date", v)?;
+        }
+        if let Some(v) = &self.company {
+            o.serialize_field("company", v)?;
+        }
+        if let Some(v) = &self.contact_type {
+            o.serialize_field("contact_type", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by {
+            o.serialize_field("created_by", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.email_addresses {
+            o.serialize_field("email_addresses", v)?;
+        }
+        if let Some(v) = &self.family_name {
+            o.serialize_field("family_name", v)?;
+        }
+        if let Some(v) = &self.fax_numbers {
+            o.serialize_field("fax_numbers", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            o.serialize_field("given_name", v)?;
+        }
+        if let Some(v) = &self.groups {
+            o.serialize_field("groups", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.job_title {
+            o.serialize_field("job_title", v)?;
+        }
+        if let Some(v) = &self.last_updated_by {
+            o.serialize_field("last_updated_by", v)?;
+        }
+        if let Some(v) = &self.leadsource_id {
+            o.serialize_field("leadsource_id", v)?;
+        }
+        if let Some(v) = &self.links {
+            o.serialize_field("links", v)?;
+        }
+        if let Some(v) = &self.middle_name {
+            o.serialize_field("middle_name", v)?;
+        }
+        if let Some(v) = &self.origin {
+            o.serialize_field("origin", v)?;
+        }
+        if let Some(v) = &self.owner_id {
+            o.serialize_field("owner_id", v)?;
+        }
+        if let Some(v) = &self.phone_numbers {
+            o.serialize_field("phone_numbers", v)?;
+        }
+        if let Some(v) = &self.preferred_locale {
+            o.serialize_field("preferred_locale", v)?;
+        }
+        if let Some(v) = &self.preferred_name {
+            o.serialize_field("preferred_name", v)?;
+        }
+        if let Some(v) = &self.prefix {
+            o.serialize_field("prefix", v)?;
+        }
+        if let Some(v) = &self.referral_code {
+            o.serialize_field("referral_code", v)?;
+        }
+        if let Some(v) = &self.score_value {
+            o.serialize_field("score_value", v)?;
+        }
+        if let Some(v) = &self.social_accounts {
+            o.serialize_field("social_accounts", v)?;
+        }
+        if let Some(v) = &self.source_type {
+            o.serialize_field("source_type", v)?;
+        }
+        if let Some(v) = &self.spouse_name {
+            o.serialize_field("spouse_name", v)?;
+        }
+        if let Some(v) = &self.suffix {
+            o.serialize_field("suffix", v)?;
+        }
+        if let Some(v) = &self.tag_ids {
+            o.serialize_field("tag_ids", v)?;
+        }
+        if let Some(v) = &self.time_zone {
+            o.serialize_field("time_zone", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        if let Some(v) = &self.utm_parameters {
+            o.serialize_field("utm_parameters", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Contact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            account_id: f.get("account_id", crate::runtime::lenient_option_string)?,
+            addresses: f.get("addresses", crate::runtime::lenient_option_vec)?,
+            anniversary_date: f.get("anniversary_date", crate::runtime::plain)?,
+            assistant_name: f
+                .get("assistant_name", crate::runtime::lenient_option_string)?,
+            assistant_phone: f
+                .get("assistant_phone", crate::runtime::lenient_option_string)?,
+            billing_information: f
+                .get("billing_information", crate::runtime::lenient_option_string)?,
+            birth_date: f.get("birth_date", crate::runtime::plain)?,
+            company: f.get("company", crate::runtime::plain)?,
+            contact_type: f.get("contact_type", crate::runtime::lenient_option_string)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by: f.get("created_by", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            email_addresses: f
+                .get("email_addresses", crate::runtime::lenient_option_vec)?,
+            family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
+            fax_numbers: f.get("fax_numbers", crate::runtime::lenient_option_vec)?,
+            given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
+            groups: f.get("groups", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
+            last_updated_by: f
+                .get("last_updated_by", crate::runtime::lenient_option_string)?,
+            leadsource_id: f
+                .get("leadsource_id", crate::runtime::lenient_option_string)?,
+            links: f.get("links", crate::runtime::lenient_option_vec)?,
+            middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
+            origin: f.get("origin", crate::runtime::plain)?,
+            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            phone_numbers: f.get("phone_numbers", crate::runtime::lenient_option_vec)?,
+            preferred_locale: f
+                .get("preferred_locale", crate::runtime::lenient_option_string)?,
+            preferred_name: f
+                .get("preferred_name", crate::runtime::lenient_option_string)?,
+            prefix: f.get("prefix", crate::runtime::lenient_option_string)?,
+            referral_code: f
+                .get("referral_code", crate::runtime::lenient_option_string)?,
+            score_value: f.get("score_value", crate::runtime::lenient_option_string)?,
+            social_accounts: f
+                .get("social_accounts", crate::runtime::lenient_option_vec)?,
+            source_type: f.get("source_type", crate::runtime::plain)?,
+            spouse_name: f.get("spouse_name", crate::runtime::lenient_option_string)?,
+            suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
+            tag_ids: f.get("tag_ids", crate::runtime::lenient_option_strings)?,
+            time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+            utm_parameters: f.get("utm_parameters", crate::runtime::lenient_option_vec)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ContactLink`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContactLink {
     /// First contact ID in the link
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact1_id: Option<String>,
     /// Second contact ID in the link
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact2_id: Option<String>,
     /// Link type ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub link_type_id: Option<String>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub link_type_name: Option<String>,
+}
+
+impl serde::Serialize for ContactLink {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ContactLink",
+                usize::from(self.contact1_id.is_some())
+                    + usize::from(self.contact2_id.is_some())
+                    + usize::from(self.link_type_id.is_some())
+                    + usize::from(self.link_type_name.is_some()),
+            )?;
+        if let Some(v) = &self.contact1_id {
+            o.serialize_field("contact1_id", v)?;
+        }
+        if let Some(v) = &self.contact2_id {
+            o.serialize_field("contact2_id", v)?;
+        }
+        if let Some(v) = &self.link_type_id {
+            o.serialize_field("link_type_id", v)?;
+        }
+        if let Some(v) = &self.link_type_name {
+            o.serialize_field("link_type_name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContactLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact1_id: f.get("contact1_id", crate::runtime::lenient_option_string)?,
+            contact2_id: f.get("contact2_id", crate::runtime::lenient_option_string)?,
+            link_type_id: f.get("link_type_id", crate::runtime::lenient_option_string)?,
+            link_type_name: f
+                .get("link_type_name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ContactLinkType`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContactLinkType {
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// Link type ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Maximum number of links allowed
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for ContactLinkType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ContactLinkType",
+                usize::from(self.create_time.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.max_links.is_some())
+                    + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.max_links {
+            o.serialize_field("max_links", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContactLinkType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            max_links: f.get("max_links", crate::runtime::lenient_option_number)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Contact/properties/source_type`
@@ -387,62 +503,88 @@ crate::runtime::string_enum!(ContactSourceType);
 /// Spec: `/components/schemas/ContactUtmResponse`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContactUtmResponse {
-    #[serde(rename = "dateCreated", skip_serializing_if = "Option::is_none")]
     pub date_created: Option<crate::runtime::DateTime>,
-    #[serde(rename = "firstTouch", skip_serializing_if = "Option::is_none")]
     pub first_touch: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<i64>,
-    #[serde(
-        rename = "keapSourceId",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub keap_source_id: Option<String>,
-    #[serde(rename = "lastTouch", skip_serializing_if = "Option::is_none")]
     pub last_touch: Option<bool>,
-    #[serde(
-        rename = "utmCampaign",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_campaign: Option<String>,
-    #[serde(
-        rename = "utmContent",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_content: Option<String>,
-    #[serde(
-        rename = "utmMedium",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_medium: Option<String>,
-    #[serde(
-        rename = "utmSource",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_source: Option<String>,
-    #[serde(
-        rename = "utmTerm",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_term: Option<String>,
+}
+
+impl serde::Serialize for ContactUtmResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ContactUtmResponse",
+                usize::from(self.date_created.is_some())
+                    + usize::from(self.first_touch.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.keap_source_id.is_some())
+                    + usize::from(self.last_touch.is_some())
+                    + usize::from(self.utm_campaign.is_some())
+                    + usize::from(self.utm_content.is_some())
+                    + usize::from(self.utm_medium.is_some())
+                    + usize::from(self.utm_source.is_some())
+                    + usize::from(self.utm_term.is_some()),
+            )?;
+        if let Some(v) = &self.date_created {
+            o.serialize_field("dateCreated", v)?;
+        }
+        if let Some(v) = &self.first_touch {
+            o.serialize_field("firstTouch", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.keap_source_id {
+            o.serialize_field("keapSourceId", v)?;
+        }
+        if let Some(v) = &self.last_touch {
+            o.serialize_field("lastTouch", v)?;
+        }
+        if let Some(v) = &self.utm_campaign {
+            o.serialize_field("utmCampaign", v)?;
+        }
+        if let Some(v) = &self.utm_content {
+            o.serialize_field("utmContent", v)?;
+        }
+        if let Some(v) = &self.utm_medium {
+            o.serialize_field("utmMedium", v)?;
+        }
+        if let Some(v) = &self.utm_source {
+            o.serialize_field("utmSource", v)?;
+        }
+        if let Some(v) = &self.utm_term {
+            o.serialize_field("utmTerm", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContactUtmResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            date_created: f.get("dateCreated", crate::runtime::plain)?,
+            first_touch: f.get("firstTouch", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
+            keap_source_id: f
+                .get("keapSourceId", crate::runtime::lenient_option_string)?,
+            last_touch: f.get("lastTouch", crate::runtime::plain)?,
+            utm_campaign: f.get("utmCampaign", crate::runtime::lenient_option_string)?,
+            utm_content: f.get("utmContent", crate::runtime::lenient_option_string)?,
+            utm_medium: f.get("utmMedium", crate::runtime::lenient_option_string)?,
+            utm_source: f.get("utmSource", crate::runtime::lenient_option_string)?,
+            utm_term: f.get("utmTerm", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1contacts/post/parameters/1/schema`
@@ -473,66 +615,58 @@ crate::runtime::string_enum!(CreateContactDuplicateOption);
 /// Spec: `/components/schemas/CreateContactLinkTypeRequest`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateContactLinkTypeRequest {
     /// Maximum number of links allowed (must be > 0)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for CreateContactLinkTypeRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateContactLinkTypeRequest",
+                usize::from(self.max_links.is_some()) + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.max_links {
+            o.serialize_field("max_links", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateContactLinkTypeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            max_links: f.get("max_links", crate::runtime::lenient_option_number)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CreateContactUtmPropertiesRequest`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateContactUtmPropertiesRequest {
     /// The formId
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub keap_source_id: String,
     /// UTM campaign information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_campaign: Option<String>,
     /// UTM content information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_content: Option<String>,
     /// UTM medium information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_medium: Option<String>,
     /// UTM source information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_source: Option<String>,
     /// UTM term information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub utm_term: Option<String>,
 }
 
@@ -550,195 +684,293 @@ impl CreateContactUtmPropertiesRequest {
     }
 }
 
+impl serde::Serialize for CreateContactUtmPropertiesRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateContactUtmPropertiesRequest",
+                1 + usize::from(self.utm_campaign.is_some())
+                    + usize::from(self.utm_content.is_some())
+                    + usize::from(self.utm_medium.is_some())
+                    + usize::from(self.utm_source.is_some())
+                    + usize::from(self.utm_term.is_some()),
+            )?;
+        o.serialize_field("keap_source_id", &self.keap_source_id)?;
+        if let Some(v) = &self.utm_campaign {
+            o.serialize_field("utm_campaign", v)?;
+        }
+        if let Some(v) = &self.utm_content {
+            o.serialize_field("utm_content", v)?;
+        }
+        if let Some(v) = &self.utm_medium {
+            o.serialize_field("utm_medium", v)?;
+        }
+        if let Some(v) = &self.utm_source {
+            o.serialize_field("utm_source", v)?;
+        }
+        if let Some(v) = &self.utm_term {
+            o.serialize_field("utm_term", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateContactUtmPropertiesRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            keap_source_id: f.get("keap_source_id", crate::runtime::lenient_string)?,
+            utm_campaign: f.get("utm_campaign", crate::runtime::lenient_option_string)?,
+            utm_content: f.get("utm_content", crate::runtime::lenient_option_string)?,
+            utm_medium: f.get("utm_medium", crate::runtime::lenient_option_string)?,
+            utm_source: f.get("utm_source", crate::runtime::lenient_option_string)?,
+            utm_term: f.get("utm_term", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// contact
 ///
 /// Spec: `/components/schemas/CreateUpdateContactRequest`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateUpdateContactRequest {
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub addresses: Option<Vec<Address>>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anniversary_date: Option<crate::runtime::Date>,
     /// Assistant's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_name: Option<String>,
     /// Assistant's phone number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_phone: Option<String>,
     /// Billing information
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<crate::runtime::Date>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<BasicCompany>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_type: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email_addresses: Option<Vec<EmailAddressRequest>>,
     /// Last name / surname
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub family_name: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub given_name: Option<String>,
     /// Job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub job_title: Option<String>,
     /// Lead source identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub leadsource_id: Option<String>,
     /// Middle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub middle_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginRequest>,
     /// ID of the user who owns this contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub owner_id: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub preferred_locale: Option<String>,
     /// Preferred name or nickname
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub preferred_name: Option<String>,
     /// Name prefix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub prefix: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referral_code: Option<String>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub social_accounts: Option<Vec<SocialAccount>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<CreateUpdateContactRequestSourceType>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub suffix: Option<String>,
     /// Contact's timezone
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub time_zone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_parameters: Option<CreateContactUtmPropertiesRequest>,
     /// Personal website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+impl serde::Serialize for CreateUpdateContactRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateUpdateContactRequest",
+                usize::from(self.addresses.is_some())
+                    + usize::from(self.anniversary_date.is_some())
+                    + usize::from(self.assistant_name.is_some())
+                    + usize::from(self.assistant_phone.is_some())
+                    + usize::from(self.billing_information.is_some())
+                    + usize::from(self.birth_date.is_some())
+                    + usize::from(self.company.is_some())
+                    + usize::from(self.contact_type.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.email_addresses.is_some())
+                    + usize::from(self.family_name.is_some())
+                    + usize::from(self.fax_numbers.is_some())
+                    + usize::from(self.given_name.is_some())
+                    + usize::from(self.job_title.is_some())
+                    + usize::from(self.leadsource_id.is_some())
+                    + usize::from(self.middle_name.is_some())
+                    + usize::from(self.origin.is_some())
+                    + usize::from(self.owner_id.is_some())
+                    + usize::from(self.phone_numbers.is_some())
+                    + usize::from(self.preferred_locale.is_some())
+                    + usize::from(self.preferred_name.is_some())
+                    + usize::from(self.prefix.is_some())
+                    + usize::from(self.referral_code.is_some())
+                    + usize::from(self.social_accounts.is_some())
+                    + usize::from(self.source_type.is_some())
+                    + usize::from(self.spouse_name.is_some())
+                    + usize::from(self.suffix.is_some())
+                    + usize::from(self.time_zone.is_some())
+                    + usize::from(self.utm_parameters.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.addresses {
+            o.serialize_field("addresses", v)?;
+        }
+        if let Some(v) = &self.anniversary_date {
+            o.serialize_field("anniversary_date", v)?;
+        }
+        if let Some(v) = &self.assistant_name {
+            o.serialize_field("assistant_name", v)?;
+        }
+        if let Some(v) = &self.assistant_phone {
+            o.serialize_field("assistant_phone", v)?;
+        }
+        if let Some(v) = &self.billing_information {
+            o.serialize_field("billing_information", v)?;
+        }
+        if let Some(v) = &self.birth_date {
+            o.serialize_field("birth_date", v)?;
+        }
+        if let Some(v) = &self.company {
+            o.serialize_field("company", v)?;
+        }
+        if let Some(v) = &self.contact_type {
+            o.serialize_field("contact_type", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.email_addresses {
+            o.serialize_field("email_addresses", v)?;
+        }
+        if let Some(v) = &self.family_name {
+            o.serialize_field("family_name", v)?;
+        }
+        if let Some(v) = &self.fax_numbers {
+            o.serialize_field("fax_numbers", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            o.serialize_field("given_name", v)?;
+        }
+        if let Some(v) = &self.job_title {
+            o.serialize_field("job_title", v)?;
+        }
+        if let Some(v) = &self.leadsource_id {
+            o.serialize_field("leadsource_id", v)?;
+        }
+        if let Some(v) = &self.middle_name {
+            o.serialize_field("middle_name", v)?;
+        }
+        if let Some(v) = &self.origin {
+            o.serialize_field("origin", v)?;
+        }
+        if let Some(v) = &self.owner_id {
+            o.serialize_field("owner_id", v)?;
+        }
+        if let Some(v) = &self.phone_numbers {
+            o.serialize_field("phone_numbers", v)?;
+        }
+        if let Some(v) = &self.preferred_locale {
+            o.serialize_field("preferred_locale", v)?;
+        }
+        if let Some(v) = &self.preferred_name {
+            o.serialize_field("preferred_name", v)?;
+        }
+        if let Some(v) = &self.prefix {
+            o.serialize_field("prefix", v)?;
+        }
+        if let Some(v) = &self.referral_code {
+            o.serialize_field("referral_code", v)?;
+        }
+        if let Some(v) = &self.social_accounts {
+            o.serialize_field("social_accounts", v)?;
+        }
+        if let Some(v) = &self.source_type {
+            o.serialize_field("source_type", v)?;
+        }
+        if let Some(v) = &self.spouse_name {
+            o.serialize_field("spouse_name", v)?;
+        }
+        if let Some(v) = &self.suffix {
+            o.serialize_field("suffix", v)?;
+        }
+        if let Some(v) = &self.time_zone {
+            o.serialize_field("time_zone", v)?;
+        }
+        if let Some(v) = &self.utm_parameters {
+            o.serialize_field("utm_parameters", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateUpdateContactRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            addresses: f.get("addresses", crate::runtime::lenient_option_vec)?,
+            anniversary_date: f.get("anniversary_date", crate::runtime::plain)?,
+            assistant_name: f
+                .get("assistant_name", crate::runtime::lenient_option_string)?,
+            assistant_phone: f
+                .get("assistant_phone", crate::runtime::lenient_option_string)?,
+            billing_information: f
+                .get("billing_information", crate::runtime::lenient_option_string)?,
+            birth_date: f.get("birth_date", crate::runtime::plain)?,
+            company: f.get("company", crate::runtime::plain)?,
+            contact_type: f.get("contact_type", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            email_addresses: f
+                .get("email_addresses", crate::runtime::lenient_option_vec)?,
+            family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
+            fax_numbers: f.get("fax_numbers", crate::runtime::lenient_option_vec)?,
+            given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
+            job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
+            leadsource_id: f
+                .get("leadsource_id", crate::runtime::lenient_option_string)?,
+            middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
+            origin: f.get("origin", crate::runtime::plain)?,
+            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            phone_numbers: f.get("phone_numbers", crate::runtime::lenient_option_vec)?,
+            preferred_locale: f
+                .get("preferred_locale", crate::runtime::lenient_option_string)?,
+            preferred_name: f
+                .get("preferred_name", crate::runtime::lenient_option_string)?,
+            prefix: f.get("prefix", crate::runtime::lenient_option_string)?,
+            referral_code: f
+                .get("referral_code", crate::runtime::lenient_option_string)?,
+            social_accounts: f
+                .get("social_accounts", crate::runtime::lenient_option_vec)?,
+            source_type: f.get("source_type", crate::runtime::plain)?,
+            spouse_name: f.get("spouse_name", crate::runtime::lenient_option_string)?,
+            suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
+            time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+            utm_parameters: f.get("utm_parameters", crate::runtime::plain)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CreateUpdateContactRequest/properties/source_type`
@@ -796,102 +1028,182 @@ crate::runtime::string_enum!(CreateUpdateContactRequestSourceType);
 /// Spec: `/components/schemas/Link`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Link {
     /// Link ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Link type ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub link_type_id: Option<String>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub link_type_name: Option<String>,
     /// ID of the linked contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub linked_contact_id: Option<String>,
+}
+
+impl serde::Serialize for Link {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Link",
+                usize::from(self.id.is_some()) + usize::from(self.link_type_id.is_some())
+                    + usize::from(self.link_type_name.is_some())
+                    + usize::from(self.linked_contact_id.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.link_type_id {
+            o.serialize_field("link_type_id", v)?;
+        }
+        if let Some(v) = &self.link_type_name {
+            o.serialize_field("link_type_name", v)?;
+        }
+        if let Some(v) = &self.linked_contact_id {
+            o.serialize_field("linked_contact_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Link {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            link_type_id: f.get("link_type_id", crate::runtime::lenient_option_string)?,
+            link_type_name: f
+                .get("link_type_name", crate::runtime::lenient_option_string)?,
+            linked_contact_id: f
+                .get("linked_contact_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/LinkContactsRequest`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LinkContactsRequest {
     /// First contact ID to link
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact1_id: Option<String>,
     /// Second contact ID to link
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact2_id: Option<String>,
     /// Link type ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub link_type_id: Option<String>,
+}
+
+impl serde::Serialize for LinkContactsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "LinkContactsRequest",
+                usize::from(self.contact1_id.is_some())
+                    + usize::from(self.contact2_id.is_some())
+                    + usize::from(self.link_type_id.is_some()),
+            )?;
+        if let Some(v) = &self.contact1_id {
+            o.serialize_field("contact1_id", v)?;
+        }
+        if let Some(v) = &self.contact2_id {
+            o.serialize_field("contact2_id", v)?;
+        }
+        if let Some(v) = &self.link_type_id {
+            o.serialize_field("link_type_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LinkContactsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact1_id: f.get("contact1_id", crate::runtime::lenient_option_string)?,
+            contact2_id: f.get("contact2_id", crate::runtime::lenient_option_string)?,
+            link_type_id: f.get("link_type_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListContactLinkTypesResponse`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListContactLinkTypesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_link_types: Option<Vec<ContactLinkType>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListContactLinkTypesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListContactLinkTypesResponse",
+                usize::from(self.contact_link_types.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.contact_link_types {
+            o.serialize_field("contact_link_types", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListContactLinkTypesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_link_types: f
+                .get("contact_link_types", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListContactLinksResponse`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListContactLinksResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub links: Option<Vec<ContactLink>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListContactLinksResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListContactLinksResponse",
+                usize::from(self.links.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.links {
+            o.serialize_field("links", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListContactLinksResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            links: f.get("links", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// List of tags applied to a contact
@@ -899,51 +1211,89 @@ pub struct ListContactLinksResponse {
 /// Spec: `/components/schemas/ListContactTagsResponse`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListContactTagsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tags: Option<Vec<AppliedTag>>,
+}
+
+impl serde::Serialize for ListContactTagsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListContactTagsResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.tags.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.tags {
+            o.serialize_field("tags", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListContactTagsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            tags: f.get("tags", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListContactsResponse`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListContactsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contacts: Option<Vec<Contact>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListContactsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListContactsResponse",
+                usize::from(self.contacts.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.contacts {
+            o.serialize_field("contacts", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListContactsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contacts: f.get("contacts", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/MergeContactRequest`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MergeContactRequest {
     /// Primary contact ID to merge into
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// Duplicate contact ID to merge from
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub duplicate_contact_id: String,
 }
 
@@ -960,32 +1310,91 @@ impl MergeContactRequest {
     }
 }
 
+impl serde::Serialize for MergeContactRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("MergeContactRequest", 2)?;
+        o.serialize_field("contact_id", &self.contact_id)?;
+        o.serialize_field("duplicate_contact_id", &self.duplicate_contact_id)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MergeContactRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            duplicate_contact_id: f
+                .get("duplicate_contact_id", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/Origin`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Origin {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<crate::runtime::Date>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub ip_address: Option<String>,
+}
+
+impl serde::Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Origin",
+                usize::from(self.date.is_some()) + usize::from(self.ip_address.is_some()),
+            )?;
+        if let Some(v) = &self.date {
+            o.serialize_field("date", v)?;
+        }
+        if let Some(v) = &self.ip_address {
+            o.serialize_field("ip_address", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Origin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            date: f.get("date", crate::runtime::plain)?,
+            ip_address: f.get("ip_address", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/OriginRequest`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OriginRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub ip_address: Option<String>,
+}
+
+impl serde::Serialize for OriginRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("OriginRequest", usize::from(self.ip_address.is_some()))?;
+        if let Some(v) = &self.ip_address {
+            o.serialize_field("ip_address", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OriginRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            ip_address: f.get("ip_address", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1contacts~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
@@ -1035,22 +1444,40 @@ crate::runtime::string_enum!(UpdateContactCustomFieldTabUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateContactLinkTypeRequest`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateContactLinkTypeRequest {
     /// Maximum number of links allowed (must be > 0)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_links: Option<i64>,
     /// Link type name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for UpdateContactLinkTypeRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateContactLinkTypeRequest",
+                usize::from(self.max_links.is_some()) + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.max_links {
+            o.serialize_field("max_links", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateContactLinkTypeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            max_links: f.get("max_links", crate::runtime::lenient_option_number)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1contacts~1links~1types~1{link_type_id}/patch/parameters/1/schema/items`

@@ -5,20 +5,41 @@
 /// Spec: `/components/schemas/ListEmailAddressStatusResponse`
 ///
 /// Needs the crate feature `email_address` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListEmailAddressStatusResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email_addresses: Option<Vec<RestEmailAddressStatus>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListEmailAddressStatusResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListEmailAddressStatusResponse",
+                usize::from(self.email_addresses.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.email_addresses {
+            o.serialize_field("email_addresses", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListEmailAddressStatusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            email_addresses: f
+                .get("email_addresses", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Email address opt-in status information
@@ -26,28 +47,21 @@ pub struct ListEmailAddressStatusResponse {
 /// Spec: `/components/schemas/RestEmailAddressStatus`
 ///
 /// Needs the crate feature `email_address` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RestEmailAddressStatus {
     /// When the email status was first recorded, in ISO-8601 format
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub create_time: crate::runtime::DateTime,
     /// The email address
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub email: String,
     /// The most recent click on an email sent to this address, in ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_click_time: Option<crate::runtime::DateTime>,
     /// The most recent open of an email sent to this address, in ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_open_time: Option<crate::runtime::DateTime>,
     /// The most recent time an email was sent to this address, in ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_sent_time: Option<crate::runtime::DateTime>,
     /// Whether the email address is opted in for marketing
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub opted_in: bool,
     /// The opt-in status of the email address
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub status: RestEmailAddressStatusStatus,
 }
 
@@ -68,6 +82,48 @@ impl RestEmailAddressStatus {
             opted_in: opted_in.into(),
             status: status.into(),
         }
+    }
+}
+
+impl serde::Serialize for RestEmailAddressStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestEmailAddressStatus",
+                4 + usize::from(self.last_click_time.is_some())
+                    + usize::from(self.last_open_time.is_some())
+                    + usize::from(self.last_sent_time.is_some()),
+            )?;
+        o.serialize_field("create_time", &self.create_time)?;
+        o.serialize_field("email", &self.email)?;
+        if let Some(v) = &self.last_click_time {
+            o.serialize_field("last_click_time", v)?;
+        }
+        if let Some(v) = &self.last_open_time {
+            o.serialize_field("last_open_time", v)?;
+        }
+        if let Some(v) = &self.last_sent_time {
+            o.serialize_field("last_sent_time", v)?;
+        }
+        o.serialize_field("opted_in", &self.opted_in)?;
+        o.serialize_field("status", &self.status)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestEmailAddressStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            create_time: f.get("create_time", crate::runtime::null_as_default)?,
+            email: f.get("email", crate::runtime::lenient_string)?,
+            last_click_time: f.get("last_click_time", crate::runtime::plain)?,
+            last_open_time: f.get("last_open_time", crate::runtime::plain)?,
+            last_sent_time: f.get("last_sent_time", crate::runtime::plain)?,
+            opted_in: f.get("opted_in", crate::runtime::null_as_default)?,
+            status: f.get("status", crate::runtime::null_as_default)?,
+        })
     }
 }
 
@@ -145,13 +201,11 @@ crate::runtime::string_enum!(RestEmailAddressStatusStatus);
 /// Spec: `/components/schemas/UpdateEmailAddress`
 ///
 /// Needs the crate feature `email_address` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdateEmailAddress {
     /// Whether to opt-in the email address
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub opted_in: bool,
     /// Reason for the opt-in status change
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub reason: String,
 }
 
@@ -162,5 +216,25 @@ impl UpdateEmailAddress {
             opted_in: opted_in.into(),
             reason: reason.into(),
         }
+    }
+}
+
+impl serde::Serialize for UpdateEmailAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("UpdateEmailAddress", 2)?;
+        o.serialize_field("opted_in", &self.opted_in)?;
+        o.serialize_field("reason", &self.reason)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateEmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            opted_in: f.get("opted_in", crate::runtime::null_as_default)?,
+            reason: f.get("reason", crate::runtime::lenient_string)?,
+        })
     }
 }

@@ -5,65 +5,106 @@
 /// Spec: `/components/schemas/FileMetadata`
 ///
 /// Needs the crate feature `files` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileMetadata {
     /// File category
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<FileMetadataCategory>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// ID of user who created the file
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<crate::runtime::DateTime>,
     /// File box type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_box_type: Option<FileMetadataFileBoxType>,
     /// File name with extension
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub file_name: Option<String>,
     /// File size in bytes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub file_size: Option<i64>,
     /// File ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Whether file is publicly accessible
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Remote storage key
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub remote_file_key: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_time: Option<crate::runtime::DateTime>,
+}
+
+impl serde::Serialize for FileMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "FileMetadata",
+                usize::from(self.category.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.created_by_id.is_some())
+                    + usize::from(self.created_time.is_some())
+                    + usize::from(self.file_box_type.is_some())
+                    + usize::from(self.file_name.is_some())
+                    + usize::from(self.file_size.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.is_public.is_some())
+                    + usize::from(self.remote_file_key.is_some())
+                    + usize::from(self.updated_time.is_some()),
+            )?;
+        if let Some(v) = &self.category {
+            o.serialize_field("category", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.created_by_id {
+            o.serialize_field("created_by_id", v)?;
+        }
+        if let Some(v) = &self.created_time {
+            o.serialize_field("created_time", v)?;
+        }
+        if let Some(v) = &self.file_box_type {
+            o.serialize_field("file_box_type", v)?;
+        }
+        if let Some(v) = &self.file_name {
+            o.serialize_field("file_name", v)?;
+        }
+        if let Some(v) = &self.file_size {
+            o.serialize_field("file_size", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.is_public {
+            o.serialize_field("is_public", v)?;
+        }
+        if let Some(v) = &self.remote_file_key {
+            o.serialize_field("remote_file_key", v)?;
+        }
+        if let Some(v) = &self.updated_time {
+            o.serialize_field("updated_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FileMetadata {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            category: f.get("category", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            created_by_id: f
+                .get("created_by_id", crate::runtime::lenient_option_string)?,
+            created_time: f.get("created_time", crate::runtime::plain)?,
+            file_box_type: f.get("file_box_type", crate::runtime::plain)?,
+            file_name: f.get("file_name", crate::runtime::lenient_option_string)?,
+            file_size: f.get("file_size", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            is_public: f.get("is_public", crate::runtime::plain)?,
+            remote_file_key: f
+                .get("remote_file_key", crate::runtime::lenient_option_string)?,
+            updated_time: f.get("updated_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// File category
@@ -183,20 +224,40 @@ crate::runtime::string_enum!(FileMetadataFileBoxType);
 /// Spec: `/components/schemas/ListFilesResponse`
 ///
 /// Needs the crate feature `files` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListFilesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub files: Option<Vec<FileMetadata>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListFilesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListFilesResponse",
+                usize::from(self.files.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.files {
+            o.serialize_field("files", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFilesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            files: f.get("files", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1files~1{file_id}/post/parameters/1/schema/items`

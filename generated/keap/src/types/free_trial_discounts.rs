@@ -5,69 +5,106 @@
 /// Spec: `/components/schemas/CreateFreeTrialDiscountCriteria`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateFreeTrialDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<CreateFreeTrialDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateFreeTrialDiscountCriteriaType>,
+}
+
+impl serde::Serialize for CreateFreeTrialDiscountCriteria {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateFreeTrialDiscountCriteria",
+                usize::from(self.code.is_some()) + usize::from(self.operator.is_some())
+                    + usize::from(self.plan_id.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.product_quantity_max.is_some())
+                    + usize::from(self.product_quantity_min.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.subscription_quantity.is_some())
+                    + usize::from(self.total_amount.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.operator {
+            o.serialize_field("operator", v)?;
+        }
+        if let Some(v) = &self.plan_id {
+            o.serialize_field("plan_id", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.product_quantity_max {
+            o.serialize_field("product_quantity_max", v)?;
+        }
+        if let Some(v) = &self.product_quantity_min {
+            o.serialize_field("product_quantity_min", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.subscription_quantity {
+            o.serialize_field("subscription_quantity", v)?;
+        }
+        if let Some(v) = &self.total_amount {
+            o.serialize_field("total_amount", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateFreeTrialDiscountCriteria {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            operator: f.get("operator", crate::runtime::plain)?,
+            plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_quantity_max: f
+                .get("product_quantity_max", crate::runtime::lenient_option_number)?,
+            product_quantity_min: f
+                .get("product_quantity_min", crate::runtime::lenient_option_number)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            subscription_quantity: f
+                .get("subscription_quantity", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
@@ -130,37 +167,19 @@ crate::runtime::string_enum!(CreateFreeTrialDiscountCriteriaType);
 /// Spec: `/components/schemas/CreateFreeTrialDiscountRequest`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateFreeTrialDiscountRequest {
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<CreateFreeTrialDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Number of free trial days. Must be a positive number. Defaults to 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub free_trial_days: Option<i32>,
     /// Whether to hide the price during the trial period
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// ID of the subscription plan this trial applies to
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub subscription_plan_id: String,
 }
 
@@ -181,131 +200,238 @@ impl CreateFreeTrialDiscountRequest {
     }
 }
 
+impl serde::Serialize for CreateFreeTrialDiscountRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateFreeTrialDiscountRequest",
+                2 + usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.free_trial_days.is_some())
+                    + usize::from(self.hide_price.is_some()),
+            )?;
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.free_trial_days {
+            o.serialize_field("free_trial_days", v)?;
+        }
+        if let Some(v) = &self.hide_price {
+            o.serialize_field("hide_price", v)?;
+        }
+        o.serialize_field("name", &self.name)?;
+        o.serialize_field("subscription_plan_id", &self.subscription_plan_id)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateFreeTrialDiscountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            free_trial_days: f
+                .get("free_trial_days", crate::runtime::lenient_option_number)?,
+            hide_price: f.get("hide_price", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/FreeTrialDiscount`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FreeTrialDiscount {
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<FreeTrialDiscountCriteriaResponse>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Number of days for the free trial period
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub free_trial_days: Option<i32>,
     /// Whether to hide the price during the trial period
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Unique identifier for this free trial discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_id: Option<String>,
+}
+
+impl serde::Serialize for FreeTrialDiscount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "FreeTrialDiscount",
+                usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.free_trial_days.is_some())
+                    + usize::from(self.hide_price.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.subscription_plan_id.is_some()),
+            )?;
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.free_trial_days {
+            o.serialize_field("free_trial_days", v)?;
+        }
+        if let Some(v) = &self.hide_price {
+            o.serialize_field("hide_price", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_id {
+            o.serialize_field("subscription_plan_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FreeTrialDiscount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            free_trial_days: f
+                .get("free_trial_days", crate::runtime::lenient_option_number)?,
+            hide_price: f.get("hide_price", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FreeTrialDiscountCriteriaResponse {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria_id: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<FreeTrialDiscountCriteriaResponseOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<FreeTrialDiscountCriteriaResponseType>,
+}
+
+impl serde::Serialize for FreeTrialDiscountCriteriaResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "FreeTrialDiscountCriteriaResponse",
+                usize::from(self.code.is_some())
+                    + usize::from(self.criteria_id.is_some())
+                    + usize::from(self.operator.is_some())
+                    + usize::from(self.plan_id.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.product_quantity_max.is_some())
+                    + usize::from(self.product_quantity_min.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.subscription_quantity.is_some())
+                    + usize::from(self.total_amount.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.criteria_id {
+            o.serialize_field("criteria_id", v)?;
+        }
+        if let Some(v) = &self.operator {
+            o.serialize_field("operator", v)?;
+        }
+        if let Some(v) = &self.plan_id {
+            o.serialize_field("plan_id", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.product_quantity_max {
+            o.serialize_field("product_quantity_max", v)?;
+        }
+        if let Some(v) = &self.product_quantity_min {
+            o.serialize_field("product_quantity_min", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.subscription_quantity {
+            o.serialize_field("subscription_quantity", v)?;
+        }
+        if let Some(v) = &self.total_amount {
+            o.serialize_field("total_amount", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FreeTrialDiscountCriteriaResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            criteria_id: f.get("criteria_id", crate::runtime::lenient_option_string)?,
+            operator: f.get("operator", crate::runtime::plain)?,
+            plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_quantity_max: f
+                .get("product_quantity_max", crate::runtime::lenient_option_number)?,
+            product_quantity_min: f
+                .get("product_quantity_min", crate::runtime::lenient_option_number)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            subscription_quantity: f
+                .get("subscription_quantity", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
@@ -368,90 +494,70 @@ crate::runtime::string_enum!(FreeTrialDiscountCriteriaResponseType);
 /// Spec: `/components/schemas/ListFreeTrialDiscountsResponse`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListFreeTrialDiscountsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discounts: Option<Vec<FreeTrialDiscount>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListFreeTrialDiscountsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListFreeTrialDiscountsResponse",
+                usize::from(self.discounts.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.discounts {
+            o.serialize_field("discounts", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFreeTrialDiscountsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            discounts: f.get("discounts", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdateFreeTrialDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub criteria_id: String,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<UpdateFreeTrialDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<UpdateFreeTrialDiscountCriteriaType>,
 }
 
@@ -472,6 +578,85 @@ impl UpdateFreeTrialDiscountCriteria {
             total_amount: None,
             type_: None,
         }
+    }
+}
+
+impl serde::Serialize for UpdateFreeTrialDiscountCriteria {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateFreeTrialDiscountCriteria",
+                1 + usize::from(self.code.is_some())
+                    + usize::from(self.operator.is_some())
+                    + usize::from(self.plan_id.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.product_quantity_max.is_some())
+                    + usize::from(self.product_quantity_min.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.subscription_quantity.is_some())
+                    + usize::from(self.total_amount.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        o.serialize_field("criteria_id", &self.criteria_id)?;
+        if let Some(v) = &self.operator {
+            o.serialize_field("operator", v)?;
+        }
+        if let Some(v) = &self.plan_id {
+            o.serialize_field("plan_id", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.product_quantity_max {
+            o.serialize_field("product_quantity_max", v)?;
+        }
+        if let Some(v) = &self.product_quantity_min {
+            o.serialize_field("product_quantity_min", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.subscription_quantity {
+            o.serialize_field("subscription_quantity", v)?;
+        }
+        if let Some(v) = &self.total_amount {
+            o.serialize_field("total_amount", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountCriteria {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            criteria_id: f.get("criteria_id", crate::runtime::lenient_string)?,
+            operator: f.get("operator", crate::runtime::plain)?,
+            plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_quantity_max: f
+                .get("product_quantity_max", crate::runtime::lenient_option_number)?,
+            product_quantity_min: f
+                .get("product_quantity_min", crate::runtime::lenient_option_number)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            subscription_quantity: f
+                .get("subscription_quantity", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
     }
 }
 
@@ -535,46 +720,71 @@ crate::runtime::string_enum!(UpdateFreeTrialDiscountCriteriaType);
 /// Spec: `/components/schemas/UpdateFreeTrialDiscountRequest`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateFreeTrialDiscountRequest {
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<UpdateFreeTrialDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Number of free trial days
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub free_trial_days: Option<i32>,
     /// Whether to hide the price during the trial period
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_price: Option<bool>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_id: Option<String>,
+}
+
+impl serde::Serialize for UpdateFreeTrialDiscountRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateFreeTrialDiscountRequest",
+                usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.free_trial_days.is_some())
+                    + usize::from(self.hide_price.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.subscription_plan_id.is_some()),
+            )?;
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.free_trial_days {
+            o.serialize_field("free_trial_days", v)?;
+        }
+        if let Some(v) = &self.hide_price {
+            o.serialize_field("hide_price", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_id {
+            o.serialize_field("subscription_plan_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            free_trial_days: f
+                .get("free_trial_days", crate::runtime::lenient_option_number)?,
+            hide_price: f.get("hide_price", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1discounts~1freeTrials~1{discount_id}/patch/parameters/1/schema/items`

@@ -5,81 +5,181 @@
 /// Spec: `/components/schemas/AchieveIntegrationsWordPressOptInOptionGoalRequest`
 ///
 /// Needs the crate feature `integrations` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AchieveIntegrationsWordPressOptInOptionGoalRequest {
     /// The Contact Id to Opt-In
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
+}
+
+impl serde::Serialize for AchieveIntegrationsWordPressOptInOptionGoalRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AchieveIntegrationsWordPressOptInOptionGoalRequest",
+                usize::from(self.contact_id.is_some()),
+            )?;
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de>
+for AchieveIntegrationsWordPressOptInOptionGoalRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/AchieveWordPressOptInGoalResult`
 ///
 /// Needs the crate feature `integrations` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AchieveWordPressOptInGoalResult {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful: Option<bool>,
+}
+
+impl serde::Serialize for AchieveWordPressOptInGoalResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AchieveWordPressOptInGoalResult",
+                usize::from(self.successful.is_some()),
+            )?;
+        if let Some(v) = &self.successful {
+            o.serialize_field("successful", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AchieveWordPressOptInGoalResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            successful: f.get("successful", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CreateIntegrationsWordPressOptInOption`
 ///
 /// Needs the crate feature `integrations` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateIntegrationsWordPressOptInOption {
     /// The unique identifier of the opt-in option, which must be an alphanumeric string
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub key: Option<String>,
     /// The display name of the opt-in option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for CreateIntegrationsWordPressOptInOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateIntegrationsWordPressOptInOption",
+                usize::from(self.key.is_some()) + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.key {
+            o.serialize_field("key", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateIntegrationsWordPressOptInOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            key: f.get("key", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListWordPressOptInOptionsResponse`
 ///
 /// Needs the crate feature `integrations` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListWordPressOptInOptionsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub wordpress_opt_in_options: Option<Vec<WordPressOptInOption>>,
+}
+
+impl serde::Serialize for ListWordPressOptInOptionsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListWordPressOptInOptionsResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.wordpress_opt_in_options.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.wordpress_opt_in_options {
+            o.serialize_field("wordpress_opt_in_options", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListWordPressOptInOptionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            wordpress_opt_in_options: f
+                .get("wordpress_opt_in_options", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/WordPressOptInOption`
 ///
 /// Needs the crate feature `integrations` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WordPressOptInOption {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub key: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for WordPressOptInOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "WordPressOptInOption",
+                usize::from(self.key.is_some()) + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.key {
+            o.serialize_field("key", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WordPressOptInOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            key: f.get("key", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

@@ -5,20 +5,39 @@
 /// Spec: `/components/schemas/LeadScore`
 ///
 /// Needs the crate feature `lead_score` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeadScore {
     /// Last updated timestamp (ISO-8601)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated: Option<String>,
     /// Lead score value (flame count)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub score: Option<String>,
+}
+
+impl serde::Serialize for LeadScore {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "LeadScore",
+                usize::from(self.last_updated.is_some())
+                    + usize::from(self.score.is_some()),
+            )?;
+        if let Some(v) = &self.last_updated {
+            o.serialize_field("last_updated", v)?;
+        }
+        if let Some(v) = &self.score {
+            o.serialize_field("score", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LeadScore {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            last_updated: f.get("last_updated", crate::runtime::lenient_option_string)?,
+            score: f.get("score", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

@@ -5,27 +5,15 @@
 /// Spec: `/components/schemas/CreateLeadSourceExpenseRequest`
 ///
 /// Needs the crate feature `lead_source_expenses` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateLeadSourceExpenseRequest {
     /// The cost of the lead source expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub amount: i64,
     /// The time that the lead source expense was incurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The title of the lead source expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
 }
 
@@ -41,35 +29,94 @@ impl CreateLeadSourceExpenseRequest {
     }
 }
 
+impl serde::Serialize for CreateLeadSourceExpenseRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateLeadSourceExpenseRequest",
+                1 + usize::from(self.incurred_time.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        o.serialize_field("amount", &self.amount)?;
+        if let Some(v) = &self.incurred_time {
+            o.serialize_field("incurred_time", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateLeadSourceExpenseRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_number)?,
+            incurred_time: f.get("incurred_time", crate::runtime::plain)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/UpdateLeadSourceExpenseRequest`
 ///
 /// Needs the crate feature `lead_source_expenses` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateLeadSourceExpenseRequest {
     /// The cost of the lead source expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<i64>,
     /// The time that the lead source expense was incurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The title of the lead source expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
+}
+
+impl serde::Serialize for UpdateLeadSourceExpenseRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateLeadSourceExpenseRequest",
+                usize::from(self.amount.is_some())
+                    + usize::from(self.incurred_time.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.incurred_time {
+            o.serialize_field("incurred_time", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateLeadSourceExpenseRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            incurred_time: f.get("incurred_time", crate::runtime::plain)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1expenses~1{lead_source_expense_id}/patch/parameters/2/schema/items`

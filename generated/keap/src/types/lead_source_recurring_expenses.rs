@@ -7,30 +7,17 @@ use super::*;
 /// Spec: `/components/schemas/CreateLeadSourceRecurringExpenseRequest`
 ///
 /// Needs the crate feature `lead_source_recurring_expenses` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateLeadSourceRecurringExpenseRequest {
     /// The monthly cost of the lead source recurring expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub amount: i64,
     /// The time the lead source recurring expense ends
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The time the lead source recurring expense starts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
 }
 
@@ -47,114 +34,249 @@ impl CreateLeadSourceRecurringExpenseRequest {
     }
 }
 
+impl serde::Serialize for CreateLeadSourceRecurringExpenseRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateLeadSourceRecurringExpenseRequest",
+                1 + usize::from(self.end_time.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.start_time.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        o.serialize_field("amount", &self.amount)?;
+        if let Some(v) = &self.end_time {
+            o.serialize_field("end_time", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.start_time {
+            o.serialize_field("start_time", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateLeadSourceRecurringExpenseRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_number)?,
+            end_time: f.get("end_time", crate::runtime::plain)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            start_time: f.get("start_time", crate::runtime::plain)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/LeadSourceRecurringExpense`
 ///
 /// Needs the crate feature `lead_source_recurring_expenses` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeadSourceRecurringExpense {
     /// The amount of the lead source recurring expense
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CurrencyValue>,
     /// The time this lead source recurring expense was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The time this lead source recurring expense ends
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The ID of the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The ID of the lead source the recurring expense belongs to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_source_id: Option<String>,
     /// The time this lead source recurring expense will incur a new expense
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_expense_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The time this lead source recurring expense starts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// The time this lead source recurring expense was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
+}
+
+impl serde::Serialize for LeadSourceRecurringExpense {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "LeadSourceRecurringExpense",
+                usize::from(self.amount.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.end_time.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.lead_source_id.is_some())
+                    + usize::from(self.next_expense_time.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.start_time.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.update_time.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.end_time {
+            o.serialize_field("end_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.lead_source_id {
+            o.serialize_field("lead_source_id", v)?;
+        }
+        if let Some(v) = &self.next_expense_time {
+            o.serialize_field("next_expense_time", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.start_time {
+            o.serialize_field("start_time", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LeadSourceRecurringExpense {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::plain)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            end_time: f.get("end_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            lead_source_id: f
+                .get("lead_source_id", crate::runtime::lenient_option_string)?,
+            next_expense_time: f.get("next_expense_time", crate::runtime::plain)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            start_time: f.get("start_time", crate::runtime::plain)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/LeadSourceRecurringExpenseUpdateRequest`
 ///
 /// Needs the crate feature `lead_source_recurring_expenses` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeadSourceRecurringExpenseUpdateRequest {
     /// The monthly cost of the lead source recurring expense.
     /// The value should be in the smallest unit of currency for your currency locale.
     /// For example, if your currency locale is USD, then the smallest unit of currency is
     /// in cents, $225.50 would be provided in the request as 22550.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<i64>,
     /// The time the lead source recurring expense ends
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The time the lead source recurring expense starts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The title of the lead source recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
+}
+
+impl serde::Serialize for LeadSourceRecurringExpenseUpdateRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "LeadSourceRecurringExpenseUpdateRequest",
+                usize::from(self.amount.is_some()) + usize::from(self.end_time.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.start_time.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.end_time {
+            o.serialize_field("end_time", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.start_time {
+            o.serialize_field("start_time", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LeadSourceRecurringExpenseUpdateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            end_time: f.get("end_time", crate::runtime::plain)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            start_time: f.get("start_time", crate::runtime::plain)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListLeadSourceRecurringExpensesResponse`
 ///
 /// Needs the crate feature `lead_source_recurring_expenses` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListLeadSourceRecurringExpensesResponse {
     /// The lead source recurring expenses in the current page
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_source_recurring_expenses: Option<Vec<LeadSourceRecurringExpense>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListLeadSourceRecurringExpensesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListLeadSourceRecurringExpensesResponse",
+                usize::from(self.lead_source_recurring_expenses.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.lead_source_recurring_expenses {
+            o.serialize_field("lead_source_recurring_expenses", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListLeadSourceRecurringExpensesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            lead_source_recurring_expenses: f
+                .get(
+                    "lead_source_recurring_expenses",
+                    crate::runtime::lenient_option_vec,
+                )?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1recurringExpenses~1{lead_source_recurring_expense_id}/patch/parameters/2/schema/items`

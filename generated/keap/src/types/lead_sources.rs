@@ -5,59 +5,91 @@
 /// Spec: `/components/schemas/CreateLeadSourceRequest`
 ///
 /// Needs the crate feature `lead_sources` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateLeadSourceRequest {
     /// A description of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// When the lead source ends
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The lead source category that the lead source belongs to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub medium: Option<String>,
     /// A message on the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub message: Option<String>,
     /// The name of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// When the lead source starts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The status of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateLeadSourceRequestStatus>,
     /// The vendor of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub vendor: Option<String>,
+}
+
+impl serde::Serialize for CreateLeadSourceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateLeadSourceRequest",
+                usize::from(self.description.is_some())
+                    + usize::from(self.end_time.is_some())
+                    + usize::from(self.lead_source_category_id.is_some())
+                    + usize::from(self.medium.is_some())
+                    + usize::from(self.message.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.start_time.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.vendor.is_some()),
+            )?;
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.end_time {
+            o.serialize_field("end_time", v)?;
+        }
+        if let Some(v) = &self.lead_source_category_id {
+            o.serialize_field("lead_source_category_id", v)?;
+        }
+        if let Some(v) = &self.medium {
+            o.serialize_field("medium", v)?;
+        }
+        if let Some(v) = &self.message {
+            o.serialize_field("message", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.start_time {
+            o.serialize_field("start_time", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.vendor {
+            o.serialize_field("vendor", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateLeadSourceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            end_time: f.get("end_time", crate::runtime::plain)?,
+            lead_source_category_id: f
+                .get("lead_source_category_id", crate::runtime::lenient_option_string)?,
+            medium: f.get("medium", crate::runtime::lenient_option_string)?,
+            message: f.get("message", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            start_time: f.get("start_time", crate::runtime::plain)?,
+            status: f.get("status", crate::runtime::plain)?,
+            vendor: f.get("vendor", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The status of the lead source
@@ -87,72 +119,112 @@ crate::runtime::string_enum!(CreateLeadSourceRequestStatus);
 /// Spec: `/components/schemas/LeadSource`
 ///
 /// Needs the crate feature `lead_sources` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeadSource {
     /// The time that this lead source was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The description of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// The time that this lead source will end
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::runtime::DateTime>,
     /// The unique identifier for this lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The ID of the category that the lead source belongs to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub medium: Option<String>,
     /// The message/content of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub message: Option<String>,
     /// The name of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The time that this lead source started
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::runtime::DateTime>,
     /// The status of the lead source
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LeadSourceStatus>,
     /// The time that this lead source was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// The vendor of the lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub vendor: Option<String>,
+}
+
+impl serde::Serialize for LeadSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "LeadSource",
+                usize::from(self.create_time.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.end_time.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.lead_source_category_id.is_some())
+                    + usize::from(self.medium.is_some())
+                    + usize::from(self.message.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.start_time.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.update_time.is_some())
+                    + usize::from(self.vendor.is_some()),
+            )?;
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.end_time {
+            o.serialize_field("end_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.lead_source_category_id {
+            o.serialize_field("lead_source_category_id", v)?;
+        }
+        if let Some(v) = &self.medium {
+            o.serialize_field("medium", v)?;
+        }
+        if let Some(v) = &self.message {
+            o.serialize_field("message", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.start_time {
+            o.serialize_field("start_time", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        if let Some(v) = &self.vendor {
+            o.serialize_field("vendor", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LeadSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            end_time: f.get("end_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            lead_source_category_id: f
+                .get("lead_source_category_id", crate::runtime::lenient_option_string)?,
+            medium: f.get("medium", crate::runtime::lenient_option_string)?,
+            message: f.get("message", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            start_time: f.get("start_time", crate::runtime::plain)?,
+            status: f.get("status", crate::runtime::plain)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+            vendor: f.get("vendor", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The status of the lead source
@@ -182,21 +254,41 @@ crate::runtime::string_enum!(LeadSourceStatus);
 /// Spec: `/components/schemas/ListLeadSourcesResponse`
 ///
 /// Needs the crate feature `lead_sources` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListLeadSourcesResponse {
     /// The lead sources in the current page
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_sources: Option<Vec<LeadSource>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListLeadSourcesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListLeadSourcesResponse",
+                usize::from(self.lead_sources.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.lead_sources {
+            o.serialize_field("lead_sources", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListLeadSourcesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            lead_sources: f.get("lead_sources", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}/patch/parameters/1/schema/items`

@@ -5,50 +5,84 @@
 /// Spec: `/components/schemas/Country`
 ///
 /// Needs the crate feature `locale` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Country {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub codes: Option<CountryCodes>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for Country {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Country",
+                usize::from(self.codes.is_some()) + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.codes {
+            o.serialize_field("codes", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Country {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            codes: f.get("codes", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CountryCodes`
 ///
 /// Needs the crate feature `locale` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CountryCodes {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub alpha2: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub alpha3: Option<String>,
+}
+
+impl serde::Serialize for CountryCodes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CountryCodes",
+                usize::from(self.alpha2.is_some()) + usize::from(self.alpha3.is_some()),
+            )?;
+        if let Some(v) = &self.alpha2 {
+            o.serialize_field("alpha2", v)?;
+        }
+        if let Some(v) = &self.alpha3 {
+            o.serialize_field("alpha3", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CountryCodes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            alpha2: f.get("alpha2", crate::runtime::lenient_option_string)?,
+            alpha3: f.get("alpha3", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListCountriesResponse`
 ///
 /// Needs the crate feature `locale` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListCountriesResponse {
     /// A key-value pair of country code and country name.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub countries: Vec<Country>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
 }
 
@@ -62,19 +96,40 @@ impl ListCountriesResponse {
     }
 }
 
+impl serde::Serialize for ListCountriesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCountriesResponse",
+                1 + usize::from(self.next_page_token.is_some()),
+            )?;
+        o.serialize_field("countries", &self.countries)?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCountriesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            countries: f.get("countries", crate::runtime::lenient_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/ListProvincesResponse`
 ///
 /// Needs the crate feature `locale` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListProvincesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
     /// A key-value pair of province code and province name.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub provinces: Vec<Province>,
 }
 
@@ -88,27 +143,72 @@ impl ListProvincesResponse {
     }
 }
 
+impl serde::Serialize for ListProvincesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListProvincesResponse",
+                1 + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.serialize_field("provinces", &self.provinces)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListProvincesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            provinces: f.get("provinces", crate::runtime::lenient_vec)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/Province`
 ///
 /// Needs the crate feature `locale` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Province {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub country: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for Province {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Province",
+                usize::from(self.code.is_some()) + usize::from(self.country.is_some())
+                    + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.country {
+            o.serialize_field("country", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Province {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            country: f.get("country", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

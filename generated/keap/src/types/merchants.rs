@@ -5,24 +5,50 @@
 /// Spec: `/components/schemas/ListMerchantAccountResponse`
 ///
 /// Needs the crate feature `merchants` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMerchantAccountResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_test: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ListMerchantAccountResponseType>,
+}
+
+impl serde::Serialize for ListMerchantAccountResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListMerchantAccountResponse",
+                usize::from(self.id.is_some()) + usize::from(self.is_test.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.is_test {
+            o.serialize_field("is_test", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListMerchantAccountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            is_test: f.get("is_test", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListMerchantAccountResponse/properties/type`
@@ -65,24 +91,49 @@ crate::runtime::string_enum!(ListMerchantAccountResponseType);
 /// Spec: `/components/schemas/ListMerchantsResponse`
 ///
 /// Needs the crate feature `merchants` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMerchantsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_merchant_account_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub merchant_accounts: Option<Vec<ListMerchantAccountResponse>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListMerchantsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListMerchantsResponse",
+                usize::from(self.default_merchant_account_id.is_some())
+                    + usize::from(self.merchant_accounts.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.default_merchant_account_id {
+            o.serialize_field("default_merchant_account_id", v)?;
+        }
+        if let Some(v) = &self.merchant_accounts {
+            o.serialize_field("merchant_accounts", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListMerchantsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            default_merchant_account_id: f
+                .get(
+                    "default_merchant_account_id",
+                    crate::runtime::lenient_option_string,
+                )?,
+            merchant_accounts: f
+                .get("merchant_accounts", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

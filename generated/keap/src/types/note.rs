@@ -7,77 +7,74 @@ use super::*;
 /// Spec: `/components/schemas/BasicUser`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BasicUser {
     /// Email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email_address: Option<String>,
     /// Last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub family_name: Option<String>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub given_name: Option<String>,
     /// User ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
+}
+
+impl serde::Serialize for BasicUser {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "BasicUser",
+                usize::from(self.email_address.is_some())
+                    + usize::from(self.family_name.is_some())
+                    + usize::from(self.given_name.is_some())
+                    + usize::from(self.id.is_some()),
+            )?;
+        if let Some(v) = &self.email_address {
+            o.serialize_field("email_address", v)?;
+        }
+        if let Some(v) = &self.family_name {
+            o.serialize_field("family_name", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            o.serialize_field("given_name", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BasicUser {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            email_address: f
+                .get("email_address", crate::runtime::lenient_option_string)?,
+            family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
+            given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CreateNoteRequest`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateNoteRequest {
     /// Custom field values for the note. An empty array resets all custom fields to their defaults.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Whether to pin this note
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub text: Option<String>,
     /// A value for either `title` or `type` is required.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
     /// ID of user creating the note
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub user_id: String,
 }
 
@@ -95,251 +92,421 @@ impl CreateNoteRequest {
     }
 }
 
+impl serde::Serialize for CreateNoteRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateNoteRequest",
+                1 + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.is_pinned.is_some())
+                    + usize::from(self.text.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.is_pinned {
+            o.serialize_field("is_pinned", v)?;
+        }
+        if let Some(v) = &self.text {
+            o.serialize_field("text", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.serialize_field("user_id", &self.user_id)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateNoteRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            is_pinned: f.get("is_pinned", crate::runtime::plain)?,
+            text: f.get("text", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/GetNoteResponse`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetNoteResponse {
     /// User assigned to this note
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// ID of user who last updated
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated_by_user_id: Option<String>,
     /// Pin timestamp (ISO-8601), null if not pinned
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
+}
+
+impl serde::Serialize for GetNoteResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "GetNoteResponse",
+                usize::from(self.assigned_to_user.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by_user_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.last_updated_by_user_id.is_some())
+                    + usize::from(self.pinned_at.is_some())
+                    + usize::from(self.text.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some())
+                    + usize::from(self.update_time.is_some()),
+            )?;
+        if let Some(v) = &self.assigned_to_user {
+            o.serialize_field("assigned_to_user", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by_user_id {
+            o.serialize_field("created_by_user_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.last_updated_by_user_id {
+            o.serialize_field("last_updated_by_user_id", v)?;
+        }
+        if let Some(v) = &self.pinned_at {
+            o.serialize_field("pinned_at", v)?;
+        }
+        if let Some(v) = &self.text {
+            o.serialize_field("text", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetNoteResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            assigned_to_user: f.get("assigned_to_user", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by_user_id: f
+                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            last_updated_by_user_id: f
+                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+            pinned_at: f.get("pinned_at", crate::runtime::lenient_option_string)?,
+            text: f.get("text", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListNoteTemplateResponse`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListNoteTemplateResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub note_templates: Option<Vec<NoteTemplate>>,
+}
+
+impl serde::Serialize for ListNoteTemplateResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListNoteTemplateResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.note_templates.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.note_templates {
+            o.serialize_field("note_templates", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListNoteTemplateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            note_templates: f.get("note_templates", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListNotesResponse`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListNotesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<Vec<Note>>,
+}
+
+impl serde::Serialize for ListNotesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListNotesResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.notes.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListNotesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Note`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Note {
     /// User assigned to this note
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// ID of user who last updated
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated_by_user_id: Option<String>,
     /// Pin timestamp (ISO-8601), null if not pinned
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
+}
+
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Note",
+                usize::from(self.assigned_to_user.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by_user_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.last_updated_by_user_id.is_some())
+                    + usize::from(self.pinned_at.is_some())
+                    + usize::from(self.text.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some())
+                    + usize::from(self.update_time.is_some()),
+            )?;
+        if let Some(v) = &self.assigned_to_user {
+            o.serialize_field("assigned_to_user", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by_user_id {
+            o.serialize_field("created_by_user_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.last_updated_by_user_id {
+            o.serialize_field("last_updated_by_user_id", v)?;
+        }
+        if let Some(v) = &self.pinned_at {
+            o.serialize_field("pinned_at", v)?;
+        }
+        if let Some(v) = &self.text {
+            o.serialize_field("text", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Note {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            assigned_to_user: f.get("assigned_to_user", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by_user_id: f
+                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            last_updated_by_user_id: f
+                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+            pinned_at: f.get("pinned_at", crate::runtime::lenient_option_string)?,
+            text: f.get("text", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/NoteTemplate`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NoteTemplate {
     /// Note action type
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub action_type: Option<String>,
     /// Default assigned user ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assignment_user_id: Option<i64>,
     /// Template description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Template ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// List of user IDs to notify
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notify_users: Option<Vec<String>>,
     /// Template title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
+}
+
+impl serde::Serialize for NoteTemplate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "NoteTemplate",
+                usize::from(self.action_type.is_some())
+                    + usize::from(self.assignment_user_id.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.notify_users.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        if let Some(v) = &self.action_type {
+            o.serialize_field("action_type", v)?;
+        }
+        if let Some(v) = &self.assignment_user_id {
+            o.serialize_field("assignment_user_id", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.notify_users {
+            o.serialize_field("notify_users", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NoteTemplate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            action_type: f.get("action_type", crate::runtime::lenient_option_string)?,
+            assignment_user_id: f
+                .get("assignment_user_id", crate::runtime::lenient_option_number)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            notify_users: f.get("notify_users", crate::runtime::lenient_option_strings)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
@@ -389,49 +556,21 @@ crate::runtime::string_enum!(UpdateNoteCustomFieldTabUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateNoteRequest`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdateNoteRequest {
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Custom field values for the note. An empty array resets all custom fields to their defaults.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Whether to pin this note
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub text: Option<String>,
     /// A value for either `title` or `type` is required.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
     /// ID of user creating the note
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub user_id: String,
 }
 
@@ -450,84 +589,167 @@ impl UpdateNoteRequest {
     }
 }
 
+impl serde::Serialize for UpdateNoteRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateNoteRequest",
+                1 + usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.is_pinned.is_some())
+                    + usize::from(self.text.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.is_pinned {
+            o.serialize_field("is_pinned", v)?;
+        }
+        if let Some(v) = &self.text {
+            o.serialize_field("text", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.serialize_field("user_id", &self.user_id)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateNoteRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            is_pinned: f.get("is_pinned", crate::runtime::plain)?,
+            text: f.get("text", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/UpdateNoteResponse`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateNoteResponse {
     /// User assigned to this note
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the note
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// ID of user who last updated
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated_by_user_id: Option<String>,
     /// Pin timestamp (ISO-8601), null if not pinned
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub pinned_at: Option<String>,
     /// Note content
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub text: Option<String>,
     /// Note title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// Note type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
+}
+
+impl serde::Serialize for UpdateNoteResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateNoteResponse",
+                usize::from(self.assigned_to_user.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by_user_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.last_updated_by_user_id.is_some())
+                    + usize::from(self.pinned_at.is_some())
+                    + usize::from(self.text.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some())
+                    + usize::from(self.update_time.is_some()),
+            )?;
+        if let Some(v) = &self.assigned_to_user {
+            o.serialize_field("assigned_to_user", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by_user_id {
+            o.serialize_field("created_by_user_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.last_updated_by_user_id {
+            o.serialize_field("last_updated_by_user_id", v)?;
+        }
+        if let Some(v) = &self.pinned_at {
+            o.serialize_field("pinned_at", v)?;
+        }
+        if let Some(v) = &self.text {
+            o.serialize_field("text", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateNoteResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            assigned_to_user: f.get("assigned_to_user", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by_user_id: f
+                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            last_updated_by_user_id: f
+                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+            pinned_at: f.get("pinned_at", crate::runtime::lenient_option_string)?,
+            text: f.get("text", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/2/schema/items`

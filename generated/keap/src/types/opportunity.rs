@@ -5,67 +5,116 @@
 /// Spec: `/components/schemas/CheckListItemDetails`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CheckListItemDetails {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub done_date: Option<crate::runtime::DateTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub instance_id: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_order: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
+}
+
+impl serde::Serialize for CheckListItemDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CheckListItemDetails",
+                usize::from(self.description.is_some())
+                    + usize::from(self.done_date.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.instance_id.is_some())
+                    + usize::from(self.item_order.is_some())
+                    + usize::from(self.required.is_some()),
+            )?;
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.done_date {
+            o.serialize_field("done_date", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.instance_id {
+            o.serialize_field("instance_id", v)?;
+        }
+        if let Some(v) = &self.item_order {
+            o.serialize_field("item_order", v)?;
+        }
+        if let Some(v) = &self.required {
+            o.serialize_field("required", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CheckListItemDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            done_date: f.get("done_date", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
+            instance_id: f.get("instance_id", crate::runtime::lenient_option_number)?,
+            item_order: f.get("item_order", crate::runtime::lenient_option_number)?,
+            required: f.get("required", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ChecklistItem`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChecklistItem {
     /// Item description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Checklist item ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Display order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
     /// Whether item is required
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
+}
+
+impl serde::Serialize for ChecklistItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ChecklistItem",
+                usize::from(self.description.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.order.is_some())
+                    + usize::from(self.required.is_some()),
+            )?;
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.required {
+            o.serialize_field("required", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChecklistItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            required: f.get("required", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1opportunities/post/parameters/0/schema/items`
@@ -116,73 +165,32 @@ crate::runtime::string_enum!(CreateOpportunityFieldsItem);
 /// Spec: `/components/schemas/CreateOpportunityRequest`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateOpportunityRequest {
     /// Affiliate ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_id: Option<String>,
     /// Associated contact ID
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_close_time: Option<crate::runtime::DateTime>,
     /// Include in sales forecast
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// Notes for next action
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action_time: Option<crate::runtime::DateTime>,
     /// General notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub opportunity_title: String,
     /// High revenue estimate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub projected_revenue_high: Option<f64>,
     /// Low revenue estimate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub projected_revenue_low: Option<f64>,
     /// Pipeline stage ID
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub stage_id: String,
     /// Assigned user ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub user_id: Option<String>,
 }
 
@@ -211,17 +219,94 @@ impl CreateOpportunityRequest {
     }
 }
 
+impl serde::Serialize for CreateOpportunityRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateOpportunityRequest",
+                3 + usize::from(self.affiliate_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.estimated_close_time.is_some())
+                    + usize::from(self.include_in_forecast.is_some())
+                    + usize::from(self.next_action_notes.is_some())
+                    + usize::from(self.next_action_time.is_some())
+                    + usize::from(self.opportunity_notes.is_some())
+                    + usize::from(self.projected_revenue_high.is_some())
+                    + usize::from(self.projected_revenue_low.is_some())
+                    + usize::from(self.user_id.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_id {
+            o.serialize_field("affiliate_id", v)?;
+        }
+        o.serialize_field("contact_id", &self.contact_id)?;
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.estimated_close_time {
+            o.serialize_field("estimated_close_time", v)?;
+        }
+        if let Some(v) = &self.include_in_forecast {
+            o.serialize_field("include_in_forecast", v)?;
+        }
+        if let Some(v) = &self.next_action_notes {
+            o.serialize_field("next_action_notes", v)?;
+        }
+        if let Some(v) = &self.next_action_time {
+            o.serialize_field("next_action_time", v)?;
+        }
+        if let Some(v) = &self.opportunity_notes {
+            o.serialize_field("opportunity_notes", v)?;
+        }
+        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        if let Some(v) = &self.projected_revenue_high {
+            o.serialize_field("projected_revenue_high", v)?;
+        }
+        if let Some(v) = &self.projected_revenue_low {
+            o.serialize_field("projected_revenue_low", v)?;
+        }
+        o.serialize_field("stage_id", &self.stage_id)?;
+        if let Some(v) = &self.user_id {
+            o.serialize_field("user_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateOpportunityRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            estimated_close_time: f.get("estimated_close_time", crate::runtime::plain)?,
+            include_in_forecast: f.get("include_in_forecast", crate::runtime::plain)?,
+            next_action_notes: f
+                .get("next_action_notes", crate::runtime::lenient_option_string)?,
+            next_action_time: f.get("next_action_time", crate::runtime::plain)?,
+            opportunity_notes: f
+                .get("opportunity_notes", crate::runtime::lenient_option_string)?,
+            opportunity_title: f
+                .get("opportunity_title", crate::runtime::lenient_string)?,
+            projected_revenue_high: f
+                .get("projected_revenue_high", crate::runtime::lenient_option_number)?,
+            projected_revenue_low: f
+                .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
+            stage_id: f.get("stage_id", crate::runtime::lenient_string)?,
+            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/CreateOpportunityStageChecklistItem`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateOpportunityStageChecklistItem {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Must be Numeric could be negative values as well for ordering
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub order: i32,
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub required: bool,
 }
 
@@ -240,26 +325,39 @@ impl CreateOpportunityStageChecklistItem {
     }
 }
 
+impl serde::Serialize for CreateOpportunityStageChecklistItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("CreateOpportunityStageChecklistItem", 3)?;
+        o.serialize_field("description", &self.description)?;
+        o.serialize_field("order", &self.order)?;
+        o.serialize_field("required", &self.required)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateOpportunityStageChecklistItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_string)?,
+            order: f.get("order", crate::runtime::lenient_number)?,
+            required: f.get("required", crate::runtime::null_as_default)?,
+        })
+    }
+}
+
 /// opportunity
 ///
 /// Spec: `/components/schemas/CreateOpportunityStageRequest`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateOpportunityStageRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub checklist_items: Option<Vec<CreateOpportunityStageChecklistItem>>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub order: i32,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub probability: i32,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub target_number_days: i32,
 }
 
@@ -281,19 +379,75 @@ impl CreateOpportunityStageRequest {
     }
 }
 
+impl serde::Serialize for CreateOpportunityStageRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateOpportunityStageRequest",
+                4 + usize::from(self.checklist_items.is_some()),
+            )?;
+        if let Some(v) = &self.checklist_items {
+            o.serialize_field("checklist_items", v)?;
+        }
+        o.serialize_field("name", &self.name)?;
+        o.serialize_field("order", &self.order)?;
+        o.serialize_field("probability", &self.probability)?;
+        o.serialize_field("target_number_days", &self.target_number_days)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateOpportunityStageRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            checklist_items: f
+                .get("checklist_items", crate::runtime::lenient_option_vec)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+            order: f.get("order", crate::runtime::lenient_number)?,
+            probability: f.get("probability", crate::runtime::lenient_number)?,
+            target_number_days: f
+                .get("target_number_days", crate::runtime::lenient_number)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/CustomField`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomField {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
+}
+
+impl serde::Serialize for CustomField {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CustomField",
+                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
+            )?;
+        if let Some(v) = &self.content {
+            o.serialize_field("content", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CustomField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            content: f.get("content", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/get/parameters/1/schema/items`
@@ -385,123 +539,142 @@ crate::runtime::string_enum!(ListOpportunitiesFieldsItem);
 /// Spec: `/components/schemas/ListOpportunitiesResponse`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOpportunitiesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunities: Option<Vec<RestV2Opportunity>>,
+}
+
+impl serde::Serialize for ListOpportunitiesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListOpportunitiesResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.opportunities.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.opportunities {
+            o.serialize_field("opportunities", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListOpportunitiesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            opportunities: f.get("opportunities", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListOpportunityStageMoveResponse`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOpportunityStageMoveResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub stage_moves: Option<Vec<OpportunityStageMove>>,
+}
+
+impl serde::Serialize for ListOpportunityStageMoveResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListOpportunityStageMoveResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.stage_moves.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.stage_moves {
+            o.serialize_field("stage_moves", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListOpportunityStageMoveResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            stage_moves: f.get("stage_moves", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListOpportunityStagesResponse`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOpportunityStagesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub stages: Option<Vec<RestOpportunityStage>>,
+}
+
+impl serde::Serialize for ListOpportunityStagesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListOpportunityStagesResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.stages.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.stages {
+            o.serialize_field("stages", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListOpportunityStagesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            stages: f.get("stages", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/OpportunityContact`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OpportunityContact {
     /// City
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub city: Option<String>,
     /// Company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company_name: Option<String>,
     /// Email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email: Option<String>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub first_name: Option<String>,
     /// Contact ID
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     /// Job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub job_title: Option<String>,
     /// Last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_name: Option<String>,
     /// Phone number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone_number: Option<String>,
     /// State
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub state: Option<String>,
 }
 
@@ -522,30 +695,79 @@ impl OpportunityContact {
     }
 }
 
+impl serde::Serialize for OpportunityContact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "OpportunityContact",
+                1 + usize::from(self.city.is_some())
+                    + usize::from(self.company_name.is_some())
+                    + usize::from(self.email.is_some())
+                    + usize::from(self.first_name.is_some())
+                    + usize::from(self.job_title.is_some())
+                    + usize::from(self.last_name.is_some())
+                    + usize::from(self.phone_number.is_some())
+                    + usize::from(self.state.is_some()),
+            )?;
+        if let Some(v) = &self.city {
+            o.serialize_field("city", v)?;
+        }
+        if let Some(v) = &self.company_name {
+            o.serialize_field("company_name", v)?;
+        }
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.first_name {
+            o.serialize_field("first_name", v)?;
+        }
+        o.serialize_field("id", &self.id)?;
+        if let Some(v) = &self.job_title {
+            o.serialize_field("job_title", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            o.serialize_field("last_name", v)?;
+        }
+        if let Some(v) = &self.phone_number {
+            o.serialize_field("phone_number", v)?;
+        }
+        if let Some(v) = &self.state {
+            o.serialize_field("state", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OpportunityContact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            city: f.get("city", crate::runtime::lenient_option_string)?,
+            company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
+            email: f.get("email", crate::runtime::lenient_option_string)?,
+            first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_string)?,
+            job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
+            last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+            state: f.get("state", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/OpportunityStage`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OpportunityStage {
     /// Stage details
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<StageDetails>,
     /// Stage ID
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
     /// Stage name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Stage change reasons
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub reasons: Option<Vec<String>>,
 }
 
@@ -561,258 +783,271 @@ impl OpportunityStage {
     }
 }
 
+impl serde::Serialize for OpportunityStage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "OpportunityStage",
+                1 + usize::from(self.details.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.reasons.is_some()),
+            )?;
+        if let Some(v) = &self.details {
+            o.serialize_field("details", v)?;
+        }
+        o.serialize_field("id", &self.id)?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.reasons {
+            o.serialize_field("reasons", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OpportunityStage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            details: f.get("details", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            reasons: f.get("reasons", crate::runtime::lenient_option_strings)?,
+        })
+    }
+}
+
 /// Historical record of an opportunity moving from one pipeline stage to another
 ///
 /// Spec: `/components/schemas/OpportunityStageMove`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OpportunityStageMove {
     /// Date-time this record was created (ISO-8601 UTC)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of the user who created this record
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by: Option<String>,
     /// Unique ID of this stage-move record
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// ID of the stage moved FROM. 0 = no previous stage (first move)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub move_from_stage_id: Option<String>,
     /// Date-time when the move occurred (ISO-8601 UTC)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub move_time: Option<crate::runtime::DateTime>,
     /// ID of the stage moved TO
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub move_to_stage_id: Option<String>,
     /// ID of the opportunity that was moved
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_id: Option<String>,
     /// Date-time of the previous stage-move (ISO-8601 UTC). Null if first move.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prev_stage_move_time: Option<crate::runtime::DateTime>,
     /// ID of the user associated with this move
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub user_id: Option<String>,
+}
+
+impl serde::Serialize for OpportunityStageMove {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "OpportunityStageMove",
+                usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.move_from_stage_id.is_some())
+                    + usize::from(self.move_time.is_some())
+                    + usize::from(self.move_to_stage_id.is_some())
+                    + usize::from(self.opportunity_id.is_some())
+                    + usize::from(self.prev_stage_move_time.is_some())
+                    + usize::from(self.user_id.is_some()),
+            )?;
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by {
+            o.serialize_field("created_by", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.move_from_stage_id {
+            o.serialize_field("move_from_stage_id", v)?;
+        }
+        if let Some(v) = &self.move_time {
+            o.serialize_field("move_time", v)?;
+        }
+        if let Some(v) = &self.move_to_stage_id {
+            o.serialize_field("move_to_stage_id", v)?;
+        }
+        if let Some(v) = &self.opportunity_id {
+            o.serialize_field("opportunity_id", v)?;
+        }
+        if let Some(v) = &self.prev_stage_move_time {
+            o.serialize_field("prev_stage_move_time", v)?;
+        }
+        if let Some(v) = &self.user_id {
+            o.serialize_field("user_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OpportunityStageMove {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by: f.get("created_by", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            move_from_stage_id: f
+                .get("move_from_stage_id", crate::runtime::lenient_option_string)?,
+            move_time: f.get("move_time", crate::runtime::plain)?,
+            move_to_stage_id: f
+                .get("move_to_stage_id", crate::runtime::lenient_option_string)?,
+            opportunity_id: f
+                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            prev_stage_move_time: f.get("prev_stage_move_time", crate::runtime::plain)?,
+            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RestOpportunityStage`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestOpportunityStage {
     /// Stage checklist items
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub checklist_items: Option<Vec<ChecklistItem>>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<crate::runtime::DateTime>,
     /// Stage ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Stage name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Stage order in pipeline
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
     /// Win probability (0-100)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub probability: Option<i32>,
     /// Target days in stage
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub target_number_days: Option<i32>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_time: Option<crate::runtime::DateTime>,
+}
+
+impl serde::Serialize for RestOpportunityStage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestOpportunityStage",
+                usize::from(self.checklist_items.is_some())
+                    + usize::from(self.created_time.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.order.is_some())
+                    + usize::from(self.probability.is_some())
+                    + usize::from(self.target_number_days.is_some())
+                    + usize::from(self.updated_time.is_some()),
+            )?;
+        if let Some(v) = &self.checklist_items {
+            o.serialize_field("checklist_items", v)?;
+        }
+        if let Some(v) = &self.created_time {
+            o.serialize_field("created_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.probability {
+            o.serialize_field("probability", v)?;
+        }
+        if let Some(v) = &self.target_number_days {
+            o.serialize_field("target_number_days", v)?;
+        }
+        if let Some(v) = &self.updated_time {
+            o.serialize_field("updated_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestOpportunityStage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            checklist_items: f
+                .get("checklist_items", crate::runtime::lenient_option_vec)?,
+            created_time: f.get("created_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            probability: f.get("probability", crate::runtime::lenient_option_number)?,
+            target_number_days: f
+                .get("target_number_days", crate::runtime::lenient_option_number)?,
+            updated_time: f.get("updated_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RestV2Opportunity`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RestV2Opportunity {
     /// Affiliate ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_id: Option<String>,
     /// Required by the spec; `None` only when the server leaves it out.
-    #[serde(default)]
     pub contact: Option<OpportunityContact>,
     /// User who created the opportunity record
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<crate::runtime::DateTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_close_time: Option<crate::runtime::DateTime>,
     /// Opportunity ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Include in sales forecast
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// User who last updated the opportunity record
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated_by: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<crate::runtime::DateTime>,
     /// Lead source
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_source: Option<String>,
     /// Monthly recurring revenue
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub monthly_revenue: Option<f64>,
     /// Notes for next action
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action_time: Option<crate::runtime::DateTime>,
     /// Objection reason
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub objection: Option<String>,
     /// General notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub opportunity_title: String,
     /// Order revenue
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_revenue: Option<f64>,
     /// High revenue estimate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub projected_revenue_high: Option<f64>,
     /// Low revenue estimate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub projected_revenue_low: Option<f64>,
     /// Required by the spec; `None` only when the server leaves it out.
-    #[serde(default)]
     pub stage: Option<OpportunityStage>,
     /// Timestamp when the opportunity entered its current stage (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stage_entrance_time: Option<crate::runtime::DateTime>,
     /// Status name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub status: Option<String>,
     /// Status ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub status_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<RestV2User>,
 }
 
@@ -853,67 +1088,249 @@ impl RestV2Opportunity {
     }
 }
 
+impl serde::Serialize for RestV2Opportunity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestV2Opportunity",
+                3 + usize::from(self.affiliate_id.is_some())
+                    + usize::from(self.created_by.is_some())
+                    + usize::from(self.created_time.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.estimated_close_time.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.include_in_forecast.is_some())
+                    + usize::from(self.last_updated_by.is_some())
+                    + usize::from(self.last_updated_time.is_some())
+                    + usize::from(self.lead_source.is_some())
+                    + usize::from(self.monthly_revenue.is_some())
+                    + usize::from(self.next_action_notes.is_some())
+                    + usize::from(self.next_action_time.is_some())
+                    + usize::from(self.objection.is_some())
+                    + usize::from(self.opportunity_notes.is_some())
+                    + usize::from(self.order_revenue.is_some())
+                    + usize::from(self.projected_revenue_high.is_some())
+                    + usize::from(self.projected_revenue_low.is_some())
+                    + usize::from(self.stage_entrance_time.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.status_id.is_some())
+                    + usize::from(self.user.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_id {
+            o.serialize_field("affiliate_id", v)?;
+        }
+        o.serialize_field("contact", &self.contact)?;
+        if let Some(v) = &self.created_by {
+            o.serialize_field("created_by", v)?;
+        }
+        if let Some(v) = &self.created_time {
+            o.serialize_field("created_time", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.estimated_close_time {
+            o.serialize_field("estimated_close_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.include_in_forecast {
+            o.serialize_field("include_in_forecast", v)?;
+        }
+        if let Some(v) = &self.last_updated_by {
+            o.serialize_field("last_updated_by", v)?;
+        }
+        if let Some(v) = &self.last_updated_time {
+            o.serialize_field("last_updated_time", v)?;
+        }
+        if let Some(v) = &self.lead_source {
+            o.serialize_field("lead_source", v)?;
+        }
+        if let Some(v) = &self.monthly_revenue {
+            o.serialize_field("monthly_revenue", v)?;
+        }
+        if let Some(v) = &self.next_action_notes {
+            o.serialize_field("next_action_notes", v)?;
+        }
+        if let Some(v) = &self.next_action_time {
+            o.serialize_field("next_action_time", v)?;
+        }
+        if let Some(v) = &self.objection {
+            o.serialize_field("objection", v)?;
+        }
+        if let Some(v) = &self.opportunity_notes {
+            o.serialize_field("opportunity_notes", v)?;
+        }
+        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        if let Some(v) = &self.order_revenue {
+            o.serialize_field("order_revenue", v)?;
+        }
+        if let Some(v) = &self.projected_revenue_high {
+            o.serialize_field("projected_revenue_high", v)?;
+        }
+        if let Some(v) = &self.projected_revenue_low {
+            o.serialize_field("projected_revenue_low", v)?;
+        }
+        o.serialize_field("stage", &self.stage)?;
+        if let Some(v) = &self.stage_entrance_time {
+            o.serialize_field("stage_entrance_time", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.status_id {
+            o.serialize_field("status_id", v)?;
+        }
+        if let Some(v) = &self.user {
+            o.serialize_field("user", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestV2Opportunity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
+            contact: f.get("contact", crate::runtime::plain)?,
+            created_by: f.get("created_by", crate::runtime::lenient_option_string)?,
+            created_time: f.get("created_time", crate::runtime::plain)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            estimated_close_time: f.get("estimated_close_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            include_in_forecast: f.get("include_in_forecast", crate::runtime::plain)?,
+            last_updated_by: f
+                .get("last_updated_by", crate::runtime::lenient_option_string)?,
+            last_updated_time: f.get("last_updated_time", crate::runtime::plain)?,
+            lead_source: f.get("lead_source", crate::runtime::lenient_option_string)?,
+            monthly_revenue: f
+                .get("monthly_revenue", crate::runtime::lenient_option_number)?,
+            next_action_notes: f
+                .get("next_action_notes", crate::runtime::lenient_option_string)?,
+            next_action_time: f.get("next_action_time", crate::runtime::plain)?,
+            objection: f.get("objection", crate::runtime::lenient_option_string)?,
+            opportunity_notes: f
+                .get("opportunity_notes", crate::runtime::lenient_option_string)?,
+            opportunity_title: f
+                .get("opportunity_title", crate::runtime::lenient_string)?,
+            order_revenue: f
+                .get("order_revenue", crate::runtime::lenient_option_number)?,
+            projected_revenue_high: f
+                .get("projected_revenue_high", crate::runtime::lenient_option_number)?,
+            projected_revenue_low: f
+                .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
+            stage: f.get("stage", crate::runtime::plain)?,
+            stage_entrance_time: f.get("stage_entrance_time", crate::runtime::plain)?,
+            status: f.get("status", crate::runtime::lenient_option_string)?,
+            status_id: f.get("status_id", crate::runtime::lenient_option_string)?,
+            user: f.get("user", crate::runtime::plain)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/RestV2User`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestV2User {
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub first_name: Option<String>,
     /// User ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_name: Option<String>,
+}
+
+impl serde::Serialize for RestV2User {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestV2User",
+                usize::from(self.first_name.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.last_name.is_some()),
+            )?;
+        if let Some(v) = &self.first_name {
+            o.serialize_field("first_name", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            o.serialize_field("last_name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestV2User {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/StageDetails`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StageDetails {
     /// Stage checklist items
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub checklist_items: Option<Vec<CheckListItemDetails>>,
     /// Win probability (0-100)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub probability: Option<i32>,
     /// Stage order in pipeline
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub stage_order: Option<i32>,
     /// Target days in stage
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub target_num_days: Option<i32>,
+}
+
+impl serde::Serialize for StageDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "StageDetails",
+                usize::from(self.checklist_items.is_some())
+                    + usize::from(self.probability.is_some())
+                    + usize::from(self.stage_order.is_some())
+                    + usize::from(self.target_num_days.is_some()),
+            )?;
+        if let Some(v) = &self.checklist_items {
+            o.serialize_field("checklist_items", v)?;
+        }
+        if let Some(v) = &self.probability {
+            o.serialize_field("probability", v)?;
+        }
+        if let Some(v) = &self.stage_order {
+            o.serialize_field("stage_order", v)?;
+        }
+        if let Some(v) = &self.target_num_days {
+            o.serialize_field("target_num_days", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StageDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            checklist_items: f
+                .get("checklist_items", crate::runtime::lenient_option_vec)?,
+            probability: f.get("probability", crate::runtime::lenient_option_number)?,
+            stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
+            target_num_days: f
+                .get("target_num_days", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
@@ -1031,108 +1448,136 @@ crate::runtime::string_enum!(UpdateOpportunityFieldsItem);
 /// Spec: `/components/schemas/UpdateOpportunityRequestV2`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOpportunityRequestV2 {
     /// Affiliate ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub affiliate_id: Option<String>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_close_time: Option<crate::runtime::DateTime>,
     /// Include in sales forecast
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_forecast: Option<bool>,
     /// Notes for next action
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_action_notes: Option<String>,
     /// Next action timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action_time: Option<crate::runtime::DateTime>,
     /// General notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_notes: Option<String>,
     /// Opportunity title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_title: Option<String>,
     /// High revenue estimate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub projected_revenue_high: Option<f64>,
     /// Low revenue estimate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub projected_revenue_low: Option<f64>,
     /// Pipeline stage ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub stage_id: Option<String>,
     /// Assigned user ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub user_id: Option<String>,
+}
+
+impl serde::Serialize for UpdateOpportunityRequestV2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateOpportunityRequestV2",
+                usize::from(self.affiliate_id.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.estimated_close_time.is_some())
+                    + usize::from(self.include_in_forecast.is_some())
+                    + usize::from(self.next_action_notes.is_some())
+                    + usize::from(self.next_action_time.is_some())
+                    + usize::from(self.opportunity_notes.is_some())
+                    + usize::from(self.opportunity_title.is_some())
+                    + usize::from(self.projected_revenue_high.is_some())
+                    + usize::from(self.projected_revenue_low.is_some())
+                    + usize::from(self.stage_id.is_some())
+                    + usize::from(self.user_id.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate_id {
+            o.serialize_field("affiliate_id", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.estimated_close_time {
+            o.serialize_field("estimated_close_time", v)?;
+        }
+        if let Some(v) = &self.include_in_forecast {
+            o.serialize_field("include_in_forecast", v)?;
+        }
+        if let Some(v) = &self.next_action_notes {
+            o.serialize_field("next_action_notes", v)?;
+        }
+        if let Some(v) = &self.next_action_time {
+            o.serialize_field("next_action_time", v)?;
+        }
+        if let Some(v) = &self.opportunity_notes {
+            o.serialize_field("opportunity_notes", v)?;
+        }
+        if let Some(v) = &self.opportunity_title {
+            o.serialize_field("opportunity_title", v)?;
+        }
+        if let Some(v) = &self.projected_revenue_high {
+            o.serialize_field("projected_revenue_high", v)?;
+        }
+        if let Some(v) = &self.projected_revenue_low {
+            o.serialize_field("projected_revenue_low", v)?;
+        }
+        if let Some(v) = &self.stage_id {
+            o.serialize_field("stage_id", v)?;
+        }
+        if let Some(v) = &self.user_id {
+            o.serialize_field("user_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateOpportunityRequestV2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            estimated_close_time: f.get("estimated_close_time", crate::runtime::plain)?,
+            include_in_forecast: f.get("include_in_forecast", crate::runtime::plain)?,
+            next_action_notes: f
+                .get("next_action_notes", crate::runtime::lenient_option_string)?,
+            next_action_time: f.get("next_action_time", crate::runtime::plain)?,
+            opportunity_notes: f
+                .get("opportunity_notes", crate::runtime::lenient_option_string)?,
+            opportunity_title: f
+                .get("opportunity_title", crate::runtime::lenient_option_string)?,
+            projected_revenue_high: f
+                .get("projected_revenue_high", crate::runtime::lenient_option_number)?,
+            projected_revenue_low: f
+                .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
+            stage_id: f.get("stage_id", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/UpdateOpportunityStageChecklistItem`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdateOpportunityStageChecklistItem {
     /// Item description
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Checklist item ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Display order position
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub order: i32,
     /// Whether item is required
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub required: bool,
 }
 
@@ -1152,43 +1597,94 @@ impl UpdateOpportunityStageChecklistItem {
     }
 }
 
+impl serde::Serialize for UpdateOpportunityStageChecklistItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateOpportunityStageChecklistItem",
+                3 + usize::from(self.id.is_some()),
+            )?;
+        o.serialize_field("description", &self.description)?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        o.serialize_field("order", &self.order)?;
+        o.serialize_field("required", &self.required)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateOpportunityStageChecklistItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_number)?,
+            required: f.get("required", crate::runtime::null_as_default)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/UpdateOpportunityStageRequest`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOpportunityStageRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub checklist_items: Option<Vec<UpdateOpportunityStageChecklistItem>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
     /// must be an integer between 0 and 100.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub probability: Option<i32>,
     /// Value should be >=0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub target_number_days: Option<i32>,
+}
+
+impl serde::Serialize for UpdateOpportunityStageRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateOpportunityStageRequest",
+                usize::from(self.checklist_items.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.order.is_some())
+                    + usize::from(self.probability.is_some())
+                    + usize::from(self.target_number_days.is_some()),
+            )?;
+        if let Some(v) = &self.checklist_items {
+            o.serialize_field("checklist_items", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.probability {
+            o.serialize_field("probability", v)?;
+        }
+        if let Some(v) = &self.target_number_days {
+            o.serialize_field("target_number_days", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateOpportunityStageRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            checklist_items: f
+                .get("checklist_items", crate::runtime::lenient_option_vec)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            probability: f.get("probability", crate::runtime::lenient_option_number)?,
+            target_number_days: f
+                .get("target_number_days", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1opportunities~1stages~1{stage_id}/patch/parameters/1/schema/items`

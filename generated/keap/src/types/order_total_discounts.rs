@@ -7,69 +7,106 @@ use super::*;
 /// Spec: `/components/schemas/CreateOrderTotalDiscountCriteria`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateOrderTotalDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<CreateOrderTotalDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CreateOrderTotalDiscountCriteriaType>,
+}
+
+impl serde::Serialize for CreateOrderTotalDiscountCriteria {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateOrderTotalDiscountCriteria",
+                usize::from(self.code.is_some()) + usize::from(self.operator.is_some())
+                    + usize::from(self.plan_id.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.product_quantity_max.is_some())
+                    + usize::from(self.product_quantity_min.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.subscription_quantity.is_some())
+                    + usize::from(self.total_amount.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.operator {
+            o.serialize_field("operator", v)?;
+        }
+        if let Some(v) = &self.plan_id {
+            o.serialize_field("plan_id", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.product_quantity_max {
+            o.serialize_field("product_quantity_max", v)?;
+        }
+        if let Some(v) = &self.product_quantity_min {
+            o.serialize_field("product_quantity_min", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.subscription_quantity {
+            o.serialize_field("subscription_quantity", v)?;
+        }
+        if let Some(v) = &self.total_amount {
+            o.serialize_field("total_amount", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateOrderTotalDiscountCriteria {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            operator: f.get("operator", crate::runtime::plain)?,
+            plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_quantity_max: f
+                .get("product_quantity_max", crate::runtime::lenient_option_number)?,
+            product_quantity_min: f
+                .get("product_quantity_min", crate::runtime::lenient_option_number)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            subscription_quantity: f
+                .get("subscription_quantity", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
@@ -132,36 +169,21 @@ crate::runtime::string_enum!(CreateOrderTotalDiscountCriteriaType);
 /// Spec: `/components/schemas/CreateOrderTotalDiscountRequest`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateOrderTotalDiscountRequest {
     /// Whether to apply this discount to commission calculations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<CreateOrderTotalDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_strategy: Option<CreateOrderTotalDiscountRequestDiscountStrategy>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub discount_type: CreateOrderTotalDiscountRequestDiscountType,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub discount_value: f64,
     /// Name of the discount
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 
@@ -181,6 +203,51 @@ impl CreateOrderTotalDiscountRequest {
             discount_value: discount_value.into(),
             name: name.into(),
         }
+    }
+}
+
+impl serde::Serialize for CreateOrderTotalDiscountRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateOrderTotalDiscountRequest",
+                3 + usize::from(self.apply_to_commissions.is_some())
+                    + usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.discount_strategy.is_some()),
+            )?;
+        if let Some(v) = &self.apply_to_commissions {
+            o.serialize_field("apply_to_commissions", v)?;
+        }
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.discount_strategy {
+            o.serialize_field("discount_strategy", v)?;
+        }
+        o.serialize_field("discount_type", &self.discount_type)?;
+        o.serialize_field("discount_value", &self.discount_value)?;
+        o.serialize_field("name", &self.name)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateOrderTotalDiscountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            apply_to_commissions: f.get("apply_to_commissions", crate::runtime::plain)?,
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            discount_strategy: f.get("discount_strategy", crate::runtime::plain)?,
+            discount_type: f.get("discount_type", crate::runtime::null_as_default)?,
+            discount_value: f.get("discount_value", crate::runtime::lenient_number)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+        })
     }
 }
 
@@ -232,71 +299,122 @@ crate::runtime::string_enum!(CreateOrderTotalDiscountRequestDiscountType);
 /// Spec: `/components/schemas/ListOrderTotalDiscountsResponse`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrderTotalDiscountsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discounts: Option<Vec<OrderTotalDiscount>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListOrderTotalDiscountsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListOrderTotalDiscountsResponse",
+                usize::from(self.discounts.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.discounts {
+            o.serialize_field("discounts", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListOrderTotalDiscountsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            discounts: f.get("discounts", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/OrderTotalDiscount`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderTotalDiscount {
     /// Whether to apply this discount to commission calculations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<DiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_strategy: Option<OrderTotalDiscountDiscountStrategy>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<OrderTotalDiscountDiscountType>,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discount_value: Option<f64>,
     /// Unique identifier for this order total discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for OrderTotalDiscount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "OrderTotalDiscount",
+                usize::from(self.apply_to_commissions.is_some())
+                    + usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.discount_strategy.is_some())
+                    + usize::from(self.discount_type.is_some())
+                    + usize::from(self.discount_value.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.apply_to_commissions {
+            o.serialize_field("apply_to_commissions", v)?;
+        }
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.discount_strategy {
+            o.serialize_field("discount_strategy", v)?;
+        }
+        if let Some(v) = &self.discount_type {
+            o.serialize_field("discount_type", v)?;
+        }
+        if let Some(v) = &self.discount_value {
+            o.serialize_field("discount_value", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderTotalDiscount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            apply_to_commissions: f.get("apply_to_commissions", crate::runtime::plain)?,
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            discount_strategy: f.get("discount_strategy", crate::runtime::plain)?,
+            discount_type: f.get("discount_type", crate::runtime::plain)?,
+            discount_value: f
+                .get("discount_value", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
@@ -347,68 +465,29 @@ crate::runtime::string_enum!(OrderTotalDiscountDiscountType);
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountCriteria`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdateOrderTotalDiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub criteria_id: String,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<UpdateOrderTotalDiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_amount: Option<f64>,
 }
 
@@ -428,6 +507,80 @@ impl UpdateOrderTotalDiscountCriteria {
             subscription_quantity: None,
             total_amount: None,
         }
+    }
+}
+
+impl serde::Serialize for UpdateOrderTotalDiscountCriteria {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateOrderTotalDiscountCriteria",
+                1 + usize::from(self.code.is_some())
+                    + usize::from(self.operator.is_some())
+                    + usize::from(self.plan_id.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.product_quantity_max.is_some())
+                    + usize::from(self.product_quantity_min.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.subscription_quantity.is_some())
+                    + usize::from(self.total_amount.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        o.serialize_field("criteria_id", &self.criteria_id)?;
+        if let Some(v) = &self.operator {
+            o.serialize_field("operator", v)?;
+        }
+        if let Some(v) = &self.plan_id {
+            o.serialize_field("plan_id", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.product_quantity_max {
+            o.serialize_field("product_quantity_max", v)?;
+        }
+        if let Some(v) = &self.product_quantity_min {
+            o.serialize_field("product_quantity_min", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.subscription_quantity {
+            o.serialize_field("subscription_quantity", v)?;
+        }
+        if let Some(v) = &self.total_amount {
+            o.serialize_field("total_amount", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateOrderTotalDiscountCriteria {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            criteria_id: f.get("criteria_id", crate::runtime::lenient_string)?,
+            operator: f.get("operator", crate::runtime::plain)?,
+            plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_quantity_max: f
+                .get("product_quantity_max", crate::runtime::lenient_option_number)?,
+            product_quantity_min: f
+                .get("product_quantity_min", crate::runtime::lenient_option_number)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            subscription_quantity: f
+                .get("subscription_quantity", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+        })
     }
 }
 
@@ -458,45 +611,77 @@ crate::runtime::string_enum!(UpdateOrderTotalDiscountCriteriaOperator);
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountRequest`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOrderTotalDiscountRequest {
     /// Whether to apply this discount to commission calculations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_to_commissions: Option<bool>,
     /// List of criteria that must be met for this discount to apply
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria: Option<Vec<UpdateOrderTotalDiscountCriteria>>,
     /// Description of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Strategy for applying discount: GROSS (before tax) or NET (after tax)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_strategy: Option<UpdateOrderTotalDiscountRequestDiscountStrategy>,
     /// Type of discount: AMOUNT (fixed amount) or PERCENT (percentage)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<UpdateOrderTotalDiscountRequestDiscountType>,
     /// Value of the discount (amount or percentage depending on discount_type)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discount_value: Option<f64>,
     /// Name of the discount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for UpdateOrderTotalDiscountRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateOrderTotalDiscountRequest",
+                usize::from(self.apply_to_commissions.is_some())
+                    + usize::from(self.criteria.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.discount_strategy.is_some())
+                    + usize::from(self.discount_type.is_some())
+                    + usize::from(self.discount_value.is_some())
+                    + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.apply_to_commissions {
+            o.serialize_field("apply_to_commissions", v)?;
+        }
+        if let Some(v) = &self.criteria {
+            o.serialize_field("criteria", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.discount_strategy {
+            o.serialize_field("discount_strategy", v)?;
+        }
+        if let Some(v) = &self.discount_type {
+            o.serialize_field("discount_type", v)?;
+        }
+        if let Some(v) = &self.discount_value {
+            o.serialize_field("discount_value", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateOrderTotalDiscountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            apply_to_commissions: f.get("apply_to_commissions", crate::runtime::plain)?,
+            criteria: f.get("criteria", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            discount_strategy: f.get("discount_strategy", crate::runtime::plain)?,
+            discount_type: f.get("discount_type", crate::runtime::plain)?,
+            discount_value: f
+                .get("discount_value", crate::runtime::lenient_option_number)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Strategy for applying discount: GROSS (before tax) or NET (after tax)

@@ -7,82 +7,106 @@ use super::*;
 /// Spec: `/components/schemas/AddressInformation`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddressInformation {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub country_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub first_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_invoice_to_company: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line2: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub locality: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub middle_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub region: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub zip_code: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub zip_four: Option<String>,
+}
+
+impl serde::Serialize for AddressInformation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AddressInformation",
+                usize::from(self.company.is_some())
+                    + usize::from(self.country_code.is_some())
+                    + usize::from(self.first_name.is_some())
+                    + usize::from(self.is_invoice_to_company.is_some())
+                    + usize::from(self.last_name.is_some())
+                    + usize::from(self.line1.is_some())
+                    + usize::from(self.line2.is_some())
+                    + usize::from(self.locality.is_some())
+                    + usize::from(self.middle_name.is_some())
+                    + usize::from(self.phone.is_some())
+                    + usize::from(self.region.is_some())
+                    + usize::from(self.zip_code.is_some())
+                    + usize::from(self.zip_four.is_some()),
+            )?;
+        if let Some(v) = &self.company {
+            o.serialize_field("company", v)?;
+        }
+        if let Some(v) = &self.country_code {
+            o.serialize_field("country_code", v)?;
+        }
+        if let Some(v) = &self.first_name {
+            o.serialize_field("first_name", v)?;
+        }
+        if let Some(v) = &self.is_invoice_to_company {
+            o.serialize_field("is_invoice_to_company", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            o.serialize_field("last_name", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            o.serialize_field("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            o.serialize_field("line2", v)?;
+        }
+        if let Some(v) = &self.locality {
+            o.serialize_field("locality", v)?;
+        }
+        if let Some(v) = &self.middle_name {
+            o.serialize_field("middle_name", v)?;
+        }
+        if let Some(v) = &self.phone {
+            o.serialize_field("phone", v)?;
+        }
+        if let Some(v) = &self.region {
+            o.serialize_field("region", v)?;
+        }
+        if let Some(v) = &self.zip_code {
+            o.serialize_field("zip_code", v)?;
+        }
+        if let Some(v) = &self.zip_four {
+            o.serialize_field("zip_four", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddressInformation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            company: f.get("company", crate::runtime::lenient_option_string)?,
+            country_code: f.get("country_code", crate::runtime::lenient_option_string)?,
+            first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
+            is_invoice_to_company: f
+                .get("is_invoice_to_company", crate::runtime::plain)?,
+            last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            line1: f.get("line1", crate::runtime::lenient_option_string)?,
+            line2: f.get("line2", crate::runtime::lenient_option_string)?,
+            locality: f.get("locality", crate::runtime::lenient_option_string)?,
+            middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
+            phone: f.get("phone", crate::runtime::lenient_option_string)?,
+            region: f.get("region", crate::runtime::lenient_option_string)?,
+            zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
+            zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// RestApplyCommissionRequest
@@ -90,37 +114,19 @@ pub struct AddressInformation {
 /// Spec: `/components/schemas/ApplyCommissionRequest`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ApplyCommissionRequest {
     /// The affiliate id
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub affiliate_id: String,
     /// Fixed commission amount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub commission_amount: Option<f64>,
     /// Date of the commission
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commission_date: Option<crate::runtime::Date>,
     /// Commission description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Commission percentage
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub pay_percent: Option<f64>,
     /// The payout type
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub payout_type: ApplyCommissionRequestPayoutType,
 }
 
@@ -138,6 +144,50 @@ impl ApplyCommissionRequest {
             pay_percent: None,
             payout_type: payout_type.into(),
         }
+    }
+}
+
+impl serde::Serialize for ApplyCommissionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplyCommissionRequest",
+                2 + usize::from(self.commission_amount.is_some())
+                    + usize::from(self.commission_date.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.pay_percent.is_some()),
+            )?;
+        o.serialize_field("affiliate_id", &self.affiliate_id)?;
+        if let Some(v) = &self.commission_amount {
+            o.serialize_field("commission_amount", v)?;
+        }
+        if let Some(v) = &self.commission_date {
+            o.serialize_field("commission_date", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.pay_percent {
+            o.serialize_field("pay_percent", v)?;
+        }
+        o.serialize_field("payout_type", &self.payout_type)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplyCommissionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_string)?,
+            commission_amount: f
+                .get("commission_amount", crate::runtime::lenient_option_number)?,
+            commission_date: f.get("commission_date", crate::runtime::plain)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            pay_percent: f.get("pay_percent", crate::runtime::lenient_option_number)?,
+            payout_type: f.get("payout_type", crate::runtime::null_as_default)?,
+        })
     }
 }
 
@@ -168,69 +218,27 @@ crate::runtime::string_enum!(ApplyCommissionRequestPayoutType);
 /// Spec: `/components/schemas/CreateOrderItemRequest`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateOrderItemRequest {
     /// The cost per unit. Used only for item_type PRODUCT or SUBSCRIPTION. If not specified, the product cost will be used.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub cost_per_unit: Option<f64>,
     /// The description of the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// The type of this order item. Will default to \[PRODUCT\] if omitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_type: Option<CreateOrderItemRequestItemType>,
     /// The name of the order item. Must not be whitespace. If not specified, the product name will be used.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The notes for the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The price per unit. For item_type PRODUCT or SUBSCRIPTION, if not specified, the product price will be used.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price_per_unit: Option<f64>,
     /// The id of the product to be added to the order. Must be a valid product id. Required for item_type PRODUCT or SUBSCRIPTION.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// The quantity. Must be greater than or equal to 1.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub quantity: i32,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan to be added to the order. Must be a valid subscription plan id. Required only when the item_type is SUBSCRIPTION.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_id: Option<String>,
 }
 
@@ -249,6 +257,79 @@ impl CreateOrderItemRequest {
             subscription_plan_description: None,
             subscription_plan_id: None,
         }
+    }
+}
+
+impl serde::Serialize for CreateOrderItemRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateOrderItemRequest",
+                1 + usize::from(self.cost_per_unit.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.item_type.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.price_per_unit.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.subscription_plan_description.is_some())
+                    + usize::from(self.subscription_plan_id.is_some()),
+            )?;
+        if let Some(v) = &self.cost_per_unit {
+            o.serialize_field("cost_per_unit", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.item_type {
+            o.serialize_field("item_type", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.price_per_unit {
+            o.serialize_field("price_per_unit", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        o.serialize_field("quantity", &self.quantity)?;
+        if let Some(v) = &self.subscription_plan_description {
+            o.serialize_field("subscription_plan_description", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_id {
+            o.serialize_field("subscription_plan_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateOrderItemRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            cost_per_unit: f
+                .get("cost_per_unit", crate::runtime::lenient_option_number)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            item_type: f.get("item_type", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            price_per_unit: f
+                .get("price_per_unit", crate::runtime::lenient_option_number)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            quantity: f.get("quantity", crate::runtime::lenient_number)?,
+            subscription_plan_description: f
+                .get(
+                    "subscription_plan_description",
+                    crate::runtime::lenient_option_string,
+                )?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+        })
     }
 }
 
@@ -314,9 +395,8 @@ crate::runtime::string_enum!(CreateOrderItemRequestItemType);
 /// Spec: `/components/schemas/FileOperationRequest`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FileOperationRequest {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub file_id: String,
 }
 
@@ -327,65 +407,121 @@ impl FileOperationRequest {
     }
 }
 
+impl serde::Serialize for FileOperationRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("FileOperationRequest", 1)?;
+        o.serialize_field("file_id", &self.file_id)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FileOperationRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            file_id: f.get("file_id", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/InvoiceOrderPayment`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvoiceOrderPayment {
     /// The payment amount.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<f64>,
     /// The invoice order payment ID.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The invoice ID.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub invoice_id: Option<String>,
     /// When this payment record was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<crate::runtime::DateTime>,
     /// A note about the payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub note: Option<String>,
     /// The payment status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_status: Option<InvoiceOrderPaymentPayStatus>,
     /// The date and time of payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_time: Option<crate::runtime::DateTime>,
     /// The payment ID.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_id: Option<String>,
     /// The refund invoice payment ID, if this is a refund.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub refund_invoice_payment_id: Option<String>,
     /// Whether to skip commission for this payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_commission: Option<bool>,
+}
+
+impl serde::Serialize for InvoiceOrderPayment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "InvoiceOrderPayment",
+                usize::from(self.amount.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.invoice_id.is_some())
+                    + usize::from(self.last_updated_time.is_some())
+                    + usize::from(self.note.is_some())
+                    + usize::from(self.pay_status.is_some())
+                    + usize::from(self.pay_time.is_some())
+                    + usize::from(self.payment_id.is_some())
+                    + usize::from(self.refund_invoice_payment_id.is_some())
+                    + usize::from(self.skip_commission.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.invoice_id {
+            o.serialize_field("invoice_id", v)?;
+        }
+        if let Some(v) = &self.last_updated_time {
+            o.serialize_field("last_updated_time", v)?;
+        }
+        if let Some(v) = &self.note {
+            o.serialize_field("note", v)?;
+        }
+        if let Some(v) = &self.pay_status {
+            o.serialize_field("pay_status", v)?;
+        }
+        if let Some(v) = &self.pay_time {
+            o.serialize_field("pay_time", v)?;
+        }
+        if let Some(v) = &self.payment_id {
+            o.serialize_field("payment_id", v)?;
+        }
+        if let Some(v) = &self.refund_invoice_payment_id {
+            o.serialize_field("refund_invoice_payment_id", v)?;
+        }
+        if let Some(v) = &self.skip_commission {
+            o.serialize_field("skip_commission", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvoiceOrderPayment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
+            last_updated_time: f.get("last_updated_time", crate::runtime::plain)?,
+            note: f.get("note", crate::runtime::lenient_option_string)?,
+            pay_status: f.get("pay_status", crate::runtime::plain)?,
+            pay_time: f.get("pay_time", crate::runtime::plain)?,
+            payment_id: f.get("payment_id", crate::runtime::lenient_option_string)?,
+            refund_invoice_payment_id: f
+                .get(
+                    "refund_invoice_payment_id",
+                    crate::runtime::lenient_option_string,
+                )?,
+            skip_commission: f.get("skip_commission", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The payment status.
@@ -433,184 +569,187 @@ crate::runtime::string_enum!(InvoiceOrderPaymentPayStatus);
 /// Spec: `/components/schemas/ListOrderPaymentsResponse`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrderPaymentsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub invoice_order_payments: Option<Vec<InvoiceOrderPayment>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListOrderPaymentsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListOrderPaymentsResponse",
+                usize::from(self.invoice_order_payments.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.invoice_order_payments {
+            o.serialize_field("invoice_order_payments", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListOrderPaymentsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            invoice_order_payments: f
+                .get("invoice_order_payments", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListOrders`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrders {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub orders: Option<Vec<OrderV2>>,
+}
+
+impl serde::Serialize for ListOrders {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListOrders",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.orders.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.orders {
+            o.serialize_field("orders", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListOrders {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            orders: f.get("orders", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/PaymentResult`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PaymentResult {
     /// Payment result ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Associated invoice ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub invoice_id: Option<String>,
     /// Amount paid
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_amount: Option<f64>,
     /// Payment status
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_status_message: Option<String>,
     /// Transaction ID from payment processor
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub transaction_id: Option<String>,
+}
+
+impl serde::Serialize for PaymentResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "PaymentResult",
+                usize::from(self.id.is_some()) + usize::from(self.invoice_id.is_some())
+                    + usize::from(self.payment_amount.is_some())
+                    + usize::from(self.payment_status_message.is_some())
+                    + usize::from(self.transaction_id.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.invoice_id {
+            o.serialize_field("invoice_id", v)?;
+        }
+        if let Some(v) = &self.payment_amount {
+            o.serialize_field("payment_amount", v)?;
+        }
+        if let Some(v) = &self.payment_status_message {
+            o.serialize_field("payment_status_message", v)?;
+        }
+        if let Some(v) = &self.transaction_id {
+            o.serialize_field("transaction_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PaymentResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
+            payment_amount: f
+                .get("payment_amount", crate::runtime::lenient_option_number)?,
+            payment_status_message: f
+                .get("payment_status_message", crate::runtime::lenient_option_string)?,
+            transaction_id: f
+                .get("transaction_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RestCreateOrderRequest`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RestCreateOrderRequest {
     /// ID of the contact for this order
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The date and time the invoice is due. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     /// The date and time the order was created in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// Invoice number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_affiliate_id: Option<String>,
     /// Internal notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// List of items to include in the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_items: Option<Vec<CreateOrderItemRequest>>,
     /// The date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order_time: crate::runtime::DateTime,
     /// Title for the order
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub order_title: String,
     /// The order type.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub order_type: RestCreateOrderRequestOrderType,
     /// Uses multiple strings as promo codes. The corresponding discount will be applied to the order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub promo_codes: Option<Vec<String>>,
     /// Sales affiliate ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sales_affiliate_id: Option<String>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// Shipping address for the order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressInformation>,
     /// Order terms
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub terms: Option<String>,
     /// A title for the invoice
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
 }
 
@@ -646,6 +785,112 @@ impl RestCreateOrderRequest {
     }
 }
 
+impl serde::Serialize for RestCreateOrderRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestCreateOrderRequest",
+                4 + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.due_time.is_some())
+                    + usize::from(self.external_create_time.is_some())
+                    + usize::from(self.external_create_user.is_some())
+                    + usize::from(self.external_update_time.is_some())
+                    + usize::from(self.invoice_number.is_some())
+                    + usize::from(self.lead_affiliate_id.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.order_items.is_some())
+                    + usize::from(self.promo_codes.is_some())
+                    + usize::from(self.sales_affiliate_id.is_some())
+                    + usize::from(self.sent_time.is_some())
+                    + usize::from(self.shipping_address.is_some())
+                    + usize::from(self.terms.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        o.serialize_field("contact_id", &self.contact_id)?;
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.external_create_time {
+            o.serialize_field("external_create_time", v)?;
+        }
+        if let Some(v) = &self.external_create_user {
+            o.serialize_field("external_create_user", v)?;
+        }
+        if let Some(v) = &self.external_update_time {
+            o.serialize_field("external_update_time", v)?;
+        }
+        if let Some(v) = &self.invoice_number {
+            o.serialize_field("invoice_number", v)?;
+        }
+        if let Some(v) = &self.lead_affiliate_id {
+            o.serialize_field("lead_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.order_items {
+            o.serialize_field("order_items", v)?;
+        }
+        o.serialize_field("order_time", &self.order_time)?;
+        o.serialize_field("order_title", &self.order_title)?;
+        o.serialize_field("order_type", &self.order_type)?;
+        if let Some(v) = &self.promo_codes {
+            o.serialize_field("promo_codes", v)?;
+        }
+        if let Some(v) = &self.sales_affiliate_id {
+            o.serialize_field("sales_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.sent_time {
+            o.serialize_field("sent_time", v)?;
+        }
+        if let Some(v) = &self.shipping_address {
+            o.serialize_field("shipping_address", v)?;
+        }
+        if let Some(v) = &self.terms {
+            o.serialize_field("terms", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestCreateOrderRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            external_create_time: f.get("external_create_time", crate::runtime::plain)?,
+            external_create_user: f
+                .get("external_create_user", crate::runtime::lenient_option_string)?,
+            external_update_time: f.get("external_update_time", crate::runtime::plain)?,
+            invoice_number: f
+                .get("invoice_number", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f
+                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
+            order_time: f.get("order_time", crate::runtime::null_as_default)?,
+            order_title: f.get("order_title", crate::runtime::lenient_string)?,
+            order_type: f.get("order_type", crate::runtime::null_as_default)?,
+            promo_codes: f.get("promo_codes", crate::runtime::lenient_option_strings)?,
+            sales_affiliate_id: f
+                .get("sales_affiliate_id", crate::runtime::lenient_option_string)?,
+            sent_time: f.get("sent_time", crate::runtime::plain)?,
+            shipping_address: f.get("shipping_address", crate::runtime::plain)?,
+            terms: f.get("terms", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// The order type.
 ///
 /// Spec: `/components/schemas/RestCreateOrderRequest/properties/order_type`
@@ -673,71 +918,31 @@ crate::runtime::string_enum!(RestCreateOrderRequestOrderType);
 /// Spec: `/components/schemas/RestCreatePaymentRequest`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RestCreatePaymentRequest {
     /// Whether to apply this payment to commissions.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub apply_to_commissions: bool,
     /// The external creation timestamp of this payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The user who created this payment externally.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_create_user: Option<String>,
     /// The external source type of this payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_source: Option<String>,
     /// The external source value of this payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_source_value: Option<String>,
     /// The external status value of this payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_status_value: Option<String>,
     /// The external update timestamp of this payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// The notes for this payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The amount to pay. Must not exceed the current balance of the order. Must be greater than 0 if charging with a payment_method_id
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub payment_amount: f64,
     /// The payment method id to charge immediately against this order. At least one of payment_method_id or payment_method_type is required. If payment_method_id is provided, payment_method_type is ignored. Omit if you want to add a payment record instead.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_method_id: Option<String>,
     /// The manual payment method type for manually recording a payment. At least one of payment_method_id or payment_method_type is required. Ignored if payment_method_id is provided. Value must exactly match one of the Manual Payment Types configured for your application under Ecommerce Settings > Orders (e.g. 'Credit Card (Manual)', 'Check', 'Cash', 'Money Order', 'Adjustment'); unrecognized values will be rejected. Add custom types there if the one you need isn't listed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_method_type: Option<String>,
     /// The date and time of payment. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_time: Option<crate::runtime::DateTime>,
 }
 
@@ -761,6 +966,86 @@ impl RestCreatePaymentRequest {
             payment_method_type: None,
             payment_time: None,
         }
+    }
+}
+
+impl serde::Serialize for RestCreatePaymentRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestCreatePaymentRequest",
+                2 + usize::from(self.external_create_time.is_some())
+                    + usize::from(self.external_create_user.is_some())
+                    + usize::from(self.external_source.is_some())
+                    + usize::from(self.external_source_value.is_some())
+                    + usize::from(self.external_status_value.is_some())
+                    + usize::from(self.external_update_time.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.payment_method_id.is_some())
+                    + usize::from(self.payment_method_type.is_some())
+                    + usize::from(self.payment_time.is_some()),
+            )?;
+        o.serialize_field("apply_to_commissions", &self.apply_to_commissions)?;
+        if let Some(v) = &self.external_create_time {
+            o.serialize_field("external_create_time", v)?;
+        }
+        if let Some(v) = &self.external_create_user {
+            o.serialize_field("external_create_user", v)?;
+        }
+        if let Some(v) = &self.external_source {
+            o.serialize_field("external_source", v)?;
+        }
+        if let Some(v) = &self.external_source_value {
+            o.serialize_field("external_source_value", v)?;
+        }
+        if let Some(v) = &self.external_status_value {
+            o.serialize_field("external_status_value", v)?;
+        }
+        if let Some(v) = &self.external_update_time {
+            o.serialize_field("external_update_time", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        o.serialize_field("payment_amount", &self.payment_amount)?;
+        if let Some(v) = &self.payment_method_id {
+            o.serialize_field("payment_method_id", v)?;
+        }
+        if let Some(v) = &self.payment_method_type {
+            o.serialize_field("payment_method_type", v)?;
+        }
+        if let Some(v) = &self.payment_time {
+            o.serialize_field("payment_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestCreatePaymentRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            apply_to_commissions: f
+                .get("apply_to_commissions", crate::runtime::null_as_default)?,
+            external_create_time: f.get("external_create_time", crate::runtime::plain)?,
+            external_create_user: f
+                .get("external_create_user", crate::runtime::lenient_option_string)?,
+            external_source: f
+                .get("external_source", crate::runtime::lenient_option_string)?,
+            external_source_value: f
+                .get("external_source_value", crate::runtime::lenient_option_string)?,
+            external_status_value: f
+                .get("external_status_value", crate::runtime::lenient_option_string)?,
+            external_update_time: f.get("external_update_time", crate::runtime::plain)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            payment_amount: f.get("payment_amount", crate::runtime::lenient_number)?,
+            payment_method_id: f
+                .get("payment_method_id", crate::runtime::lenient_option_string)?,
+            payment_method_type: f
+                .get("payment_method_type", crate::runtime::lenient_option_string)?,
+            payment_time: f.get("payment_time", crate::runtime::plain)?,
+        })
     }
 }
 
@@ -838,71 +1123,97 @@ crate::runtime::string_enum!(UpdateOrderCustomFieldUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateOrderItemRequest`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOrderItemRequest {
     /// The cost per unit. Used for item_type PRODUCT or SUBSCRIPTION.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub cost_per_unit: Option<f64>,
     /// The description of the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// The name of the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The notes for the order item. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The price per unit.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price_per_unit: Option<f64>,
     /// The id of the product. Must be a valid product id. Used only for item_type PRODUCT or SUBSCRIPTION.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// The quantity. Must be greater than or equal to 1.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i32>,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan. Must be a valid subscription plan id. Used only for item_type SUBSCRIPTION.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_id: Option<String>,
+}
+
+impl serde::Serialize for UpdateOrderItemRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateOrderItemRequest",
+                usize::from(self.cost_per_unit.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.price_per_unit.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.quantity.is_some())
+                    + usize::from(self.subscription_plan_description.is_some())
+                    + usize::from(self.subscription_plan_id.is_some()),
+            )?;
+        if let Some(v) = &self.cost_per_unit {
+            o.serialize_field("cost_per_unit", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.price_per_unit {
+            o.serialize_field("price_per_unit", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_description {
+            o.serialize_field("subscription_plan_description", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_id {
+            o.serialize_field("subscription_plan_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateOrderItemRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            cost_per_unit: f
+                .get("cost_per_unit", crate::runtime::lenient_option_number)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            price_per_unit: f
+                .get("price_per_unit", crate::runtime::lenient_option_number)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+            subscription_plan_description: f
+                .get(
+                    "subscription_plan_description",
+                    crate::runtime::lenient_option_string,
+                )?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1orders~1{order_id}~1items~1{order_item_id}/patch/parameters/2/schema/items`
@@ -953,109 +1264,164 @@ crate::runtime::string_enum!(UpdateOrderItemUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateOrderRequest`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOrderRequest {
     /// ID of the contact for this order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The date and time the invoice is due. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     /// The date and time the order was created in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// Invoice number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_affiliate_id: Option<String>,
     /// Internal notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_time: Option<crate::runtime::DateTime>,
     /// Title for the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_title: Option<String>,
     /// The order type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_type: Option<UpdateOrderRequestOrderType>,
     /// Payment plan details
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_plan: Option<UpdatedPaymentPlan>,
     /// Uses multiple strings as promo codes. The corresponding discount will be applied to the order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub promo_codes: Option<Vec<String>>,
     /// Sales affiliate ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sales_affiliate_id: Option<String>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// Shipping address for the order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressInformation>,
     /// Order terms
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub terms: Option<String>,
     /// A title for the invoice
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
+}
+
+impl serde::Serialize for UpdateOrderRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateOrderRequest",
+                usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.due_time.is_some())
+                    + usize::from(self.external_create_time.is_some())
+                    + usize::from(self.external_create_user.is_some())
+                    + usize::from(self.external_update_time.is_some())
+                    + usize::from(self.invoice_number.is_some())
+                    + usize::from(self.lead_affiliate_id.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.order_time.is_some())
+                    + usize::from(self.order_title.is_some())
+                    + usize::from(self.order_type.is_some())
+                    + usize::from(self.payment_plan.is_some())
+                    + usize::from(self.promo_codes.is_some())
+                    + usize::from(self.sales_affiliate_id.is_some())
+                    + usize::from(self.sent_time.is_some())
+                    + usize::from(self.shipping_address.is_some())
+                    + usize::from(self.terms.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.external_create_time {
+            o.serialize_field("external_create_time", v)?;
+        }
+        if let Some(v) = &self.external_create_user {
+            o.serialize_field("external_create_user", v)?;
+        }
+        if let Some(v) = &self.external_update_time {
+            o.serialize_field("external_update_time", v)?;
+        }
+        if let Some(v) = &self.invoice_number {
+            o.serialize_field("invoice_number", v)?;
+        }
+        if let Some(v) = &self.lead_affiliate_id {
+            o.serialize_field("lead_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.order_time {
+            o.serialize_field("order_time", v)?;
+        }
+        if let Some(v) = &self.order_title {
+            o.serialize_field("order_title", v)?;
+        }
+        if let Some(v) = &self.order_type {
+            o.serialize_field("order_type", v)?;
+        }
+        if let Some(v) = &self.payment_plan {
+            o.serialize_field("payment_plan", v)?;
+        }
+        if let Some(v) = &self.promo_codes {
+            o.serialize_field("promo_codes", v)?;
+        }
+        if let Some(v) = &self.sales_affiliate_id {
+            o.serialize_field("sales_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.sent_time {
+            o.serialize_field("sent_time", v)?;
+        }
+        if let Some(v) = &self.shipping_address {
+            o.serialize_field("shipping_address", v)?;
+        }
+        if let Some(v) = &self.terms {
+            o.serialize_field("terms", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateOrderRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            external_create_time: f.get("external_create_time", crate::runtime::plain)?,
+            external_create_user: f
+                .get("external_create_user", crate::runtime::lenient_option_string)?,
+            external_update_time: f.get("external_update_time", crate::runtime::plain)?,
+            invoice_number: f
+                .get("invoice_number", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f
+                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            order_time: f.get("order_time", crate::runtime::plain)?,
+            order_title: f.get("order_title", crate::runtime::lenient_option_string)?,
+            order_type: f.get("order_type", crate::runtime::plain)?,
+            payment_plan: f.get("payment_plan", crate::runtime::plain)?,
+            promo_codes: f.get("promo_codes", crate::runtime::lenient_option_strings)?,
+            sales_affiliate_id: f
+                .get("sales_affiliate_id", crate::runtime::lenient_option_string)?,
+            sent_time: f.get("sent_time", crate::runtime::plain)?,
+            shipping_address: f.get("shipping_address", crate::runtime::plain)?,
+            terms: f.get("terms", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The order type.
@@ -1161,57 +1527,94 @@ crate::runtime::string_enum!(UpdateOrderUpdateMaskItem);
 /// Spec: `/components/schemas/UpdatedPaymentPlan`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdatedPaymentPlan {
     /// Whether to auto-charge payments
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// Days between each payment
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub days_between_payments: Option<i64>,
     /// Days between retry attempts
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub days_between_retries: Option<i64>,
     /// Initial payment amount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub initial_payment_amount: Option<f64>,
     /// ISO date of the initial payment in pay plan
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_payment_date: Option<crate::runtime::Date>,
     /// Maximum charge attempts
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_charge_attempts: Option<i64>,
     /// Number of payments in the plan
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub number_of_payments: Option<i64>,
     /// Payment method ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_method_id: Option<String>,
     /// ISO date of the start of pay plan
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_start_date: Option<crate::runtime::Date>,
+}
+
+impl serde::Serialize for UpdatedPaymentPlan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdatedPaymentPlan",
+                usize::from(self.auto_charge.is_some())
+                    + usize::from(self.days_between_payments.is_some())
+                    + usize::from(self.days_between_retries.is_some())
+                    + usize::from(self.initial_payment_amount.is_some())
+                    + usize::from(self.initial_payment_date.is_some())
+                    + usize::from(self.max_charge_attempts.is_some())
+                    + usize::from(self.number_of_payments.is_some())
+                    + usize::from(self.payment_method_id.is_some())
+                    + usize::from(self.plan_start_date.is_some()),
+            )?;
+        if let Some(v) = &self.auto_charge {
+            o.serialize_field("auto_charge", v)?;
+        }
+        if let Some(v) = &self.days_between_payments {
+            o.serialize_field("days_between_payments", v)?;
+        }
+        if let Some(v) = &self.days_between_retries {
+            o.serialize_field("days_between_retries", v)?;
+        }
+        if let Some(v) = &self.initial_payment_amount {
+            o.serialize_field("initial_payment_amount", v)?;
+        }
+        if let Some(v) = &self.initial_payment_date {
+            o.serialize_field("initial_payment_date", v)?;
+        }
+        if let Some(v) = &self.max_charge_attempts {
+            o.serialize_field("max_charge_attempts", v)?;
+        }
+        if let Some(v) = &self.number_of_payments {
+            o.serialize_field("number_of_payments", v)?;
+        }
+        if let Some(v) = &self.payment_method_id {
+            o.serialize_field("payment_method_id", v)?;
+        }
+        if let Some(v) = &self.plan_start_date {
+            o.serialize_field("plan_start_date", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdatedPaymentPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            auto_charge: f.get("auto_charge", crate::runtime::plain)?,
+            days_between_payments: f
+                .get("days_between_payments", crate::runtime::lenient_option_number)?,
+            days_between_retries: f
+                .get("days_between_retries", crate::runtime::lenient_option_number)?,
+            initial_payment_amount: f
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+            initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
+            max_charge_attempts: f
+                .get("max_charge_attempts", crate::runtime::lenient_option_number)?,
+            number_of_payments: f
+                .get("number_of_payments", crate::runtime::lenient_option_number)?,
+            payment_method_id: f
+                .get("payment_method_id", crate::runtime::lenient_option_string)?,
+            plan_start_date: f.get("plan_start_date", crate::runtime::plain)?,
+        })
+    }
 }

@@ -5,26 +5,64 @@
 /// Spec: `/components/schemas/CreatePaymentMethodConfigRequest`
 ///
 /// Needs the crate feature `payment_method_configs` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreatePaymentMethodConfigRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
+}
+
+impl serde::Serialize for CreatePaymentMethodConfigRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreatePaymentMethodConfigRequest",
+                usize::from(self.contact_id.is_some()),
+            )?;
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreatePaymentMethodConfigRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/PaymentMethodConfig`
 ///
 /// Needs the crate feature `payment_method_configs` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PaymentMethodConfig {
     /// A temporary session key required for rendering Keap's payment component.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub session_key: Option<String>,
+}
+
+impl serde::Serialize for PaymentMethodConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "PaymentMethodConfig",
+                usize::from(self.session_key.is_some()),
+            )?;
+        if let Some(v) = &self.session_key {
+            o.serialize_field("session_key", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PaymentMethodConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            session_key: f.get("session_key", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

@@ -5,9 +5,8 @@
 /// Spec: `/components/schemas/AssignProductsRequest`
 ///
 /// Needs the crate feature `product_categories` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AssignProductsRequest {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub product_ids: Vec<String>,
 }
 
@@ -20,25 +19,63 @@ impl AssignProductsRequest {
     }
 }
 
+impl serde::Serialize for AssignProductsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("AssignProductsRequest", 1)?;
+        o.serialize_field("product_ids", &self.product_ids)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AssignProductsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            product_ids: f.get("product_ids", crate::runtime::lenient_strings)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/AssignedProducts`
 ///
 /// Needs the crate feature `product_categories` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AssignedProducts {
     /// The product category ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_category_id: Option<String>,
     /// Assigned product IDs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_ids: Option<Vec<String>>,
+}
+
+impl serde::Serialize for AssignedProducts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AssignedProducts",
+                usize::from(self.product_category_id.is_some())
+                    + usize::from(self.product_ids.is_some()),
+            )?;
+        if let Some(v) = &self.product_category_id {
+            o.serialize_field("product_category_id", v)?;
+        }
+        if let Some(v) = &self.product_ids {
+            o.serialize_field("product_ids", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AssignedProducts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            product_category_id: f
+                .get("product_category_id", crate::runtime::lenient_option_string)?,
+            product_ids: f.get("product_ids", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }
 
 /// productCategory
@@ -46,24 +83,13 @@ pub struct AssignedProducts {
 /// Spec: `/components/schemas/CreateProductCategoryRequest`
 ///
 /// Needs the crate feature `product_categories` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateProductCategoryRequest {
     /// Display order of the category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order_index: Option<i32>,
     /// The category name
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
     /// Parent category ID for subcategories
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub parent_category_id: Option<String>,
 }
 
@@ -78,105 +104,221 @@ impl CreateProductCategoryRequest {
     }
 }
 
+impl serde::Serialize for CreateProductCategoryRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateProductCategoryRequest",
+                1 + usize::from(self.display_order_index.is_some())
+                    + usize::from(self.parent_category_id.is_some()),
+            )?;
+        if let Some(v) = &self.display_order_index {
+            o.serialize_field("display_order_index", v)?;
+        }
+        o.serialize_field("name", &self.name)?;
+        if let Some(v) = &self.parent_category_id {
+            o.serialize_field("parent_category_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateProductCategoryRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            display_order_index: f
+                .get("display_order_index", crate::runtime::lenient_option_number)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+            parent_category_id: f
+                .get("parent_category_id", crate::runtime::lenient_option_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/ListAssignedProductsResponse`
 ///
 /// Needs the crate feature `product_categories` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAssignedProductsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assigned_product_categories: Option<Vec<AssignedProducts>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+impl serde::Serialize for ListAssignedProductsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListAssignedProductsResponse",
+                usize::from(self.assigned_product_categories.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.assigned_product_categories {
+            o.serialize_field("assigned_product_categories", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAssignedProductsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            assigned_product_categories: f
+                .get("assigned_product_categories", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListProductCategoriesResponse`
 ///
 /// Needs the crate feature `product_categories` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProductCategoriesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_categories: Option<Vec<ProductCategory>>,
+}
+
+impl serde::Serialize for ListProductCategoriesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListProductCategoriesResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.product_categories.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.product_categories {
+            o.serialize_field("product_categories", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListProductCategoriesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            product_categories: f
+                .get("product_categories", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductCategory`
 ///
 /// Needs the crate feature `product_categories` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductCategory {
     /// Display order of the category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order_index: Option<i32>,
     /// The product category ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The category name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Parent category ID for subcategories
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub parent_category_id: Option<String>,
+}
+
+impl serde::Serialize for ProductCategory {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductCategory",
+                usize::from(self.display_order_index.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.parent_category_id.is_some()),
+            )?;
+        if let Some(v) = &self.display_order_index {
+            o.serialize_field("display_order_index", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.parent_category_id {
+            o.serialize_field("parent_category_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductCategory {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            display_order_index: f
+                .get("display_order_index", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            parent_category_id: f
+                .get("parent_category_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/UpdateProductCategoryRequest`
 ///
 /// Needs the crate feature `product_categories` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateProductCategoryRequest {
     /// Display order of the category
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order_index: Option<i32>,
     /// The category name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Parent category ID for subcategories
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub parent_category_id: Option<String>,
+}
+
+impl serde::Serialize for UpdateProductCategoryRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProductCategoryRequest",
+                usize::from(self.display_order_index.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.parent_category_id.is_some()),
+            )?;
+        if let Some(v) = &self.display_order_index {
+            o.serialize_field("display_order_index", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.parent_category_id {
+            o.serialize_field("parent_category_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProductCategoryRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            display_order_index: f
+                .get("display_order_index", crate::runtime::lenient_option_number)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            parent_category_id: f
+                .get("parent_category_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1productCategories~1{category_id}/patch/parameters/1/schema/items`

@@ -7,35 +7,18 @@ use super::*;
 /// Spec: `/components/schemas/AddProductInterestRequest`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AddProductInterestRequest {
     /// Defaults to `0`.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discount_percent: Option<i32>,
     /// The `product_id` (when the `type` is set to `PRODUCT`)
     /// or the `subscription_plan_id` (when the `type` is set to `SUBSCRIPTION_PLAN`).
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub entity_id: String,
     /// The price per unit of the product.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub price: f64,
     /// Defaults to `1`.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i32>,
     /// The product interest type.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::null_as_default",
-    )]
     pub type_: AddProductInterestRequestType,
 }
 
@@ -53,6 +36,42 @@ impl AddProductInterestRequest {
             quantity: None,
             type_: type_.into(),
         }
+    }
+}
+
+impl serde::Serialize for AddProductInterestRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AddProductInterestRequest",
+                3 + usize::from(self.discount_percent.is_some())
+                    + usize::from(self.quantity.is_some()),
+            )?;
+        if let Some(v) = &self.discount_percent {
+            o.serialize_field("discount_percent", v)?;
+        }
+        o.serialize_field("entity_id", &self.entity_id)?;
+        o.serialize_field("price", &self.price)?;
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        o.serialize_field("type", &self.type_)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddProductInterestRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            discount_percent: f
+                .get("discount_percent", crate::runtime::lenient_option_number)?,
+            entity_id: f.get("entity_id", crate::runtime::lenient_string)?,
+            price: f.get("price", crate::runtime::lenient_number)?,
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::null_as_default)?,
+        })
     }
 }
 
@@ -83,13 +102,11 @@ crate::runtime::string_enum!(AddProductInterestRequestType);
 /// Spec: `/components/schemas/CreateProductInterestBundleRequest`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateProductInterestBundleRequest {
     /// Product interest bundle description
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub description: String,
     /// Product interest bundle name
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 
@@ -103,106 +120,195 @@ impl CreateProductInterestBundleRequest {
     }
 }
 
+impl serde::Serialize for CreateProductInterestBundleRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("CreateProductInterestBundleRequest", 2)?;
+        o.serialize_field("description", &self.description)?;
+        o.serialize_field("name", &self.name)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateProductInterestBundleRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_string)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/ListProductInterestBundleResponse`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProductInterestBundleResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_interest_bundles: Option<Vec<ProductInterestBundle>>,
+}
+
+impl serde::Serialize for ListProductInterestBundleResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListProductInterestBundleResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.product_interest_bundles.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.product_interest_bundles {
+            o.serialize_field("product_interest_bundles", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListProductInterestBundleResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            product_interest_bundles: f
+                .get("product_interest_bundles", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductInterest`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductInterest {
     /// The percent to discount the product. Percent represented in a whole number, for example 10 is 10%
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discount_percent: Option<i32>,
     /// The product interest ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The interest ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub interest_id: Option<String>,
     /// The price per unit of the product.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<CurrencyValue>,
     /// The quantity of product.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i32>,
     /// The product interest type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ProductInterestType>,
+}
+
+impl serde::Serialize for ProductInterest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductInterest",
+                usize::from(self.discount_percent.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.interest_id.is_some())
+                    + usize::from(self.price.is_some())
+                    + usize::from(self.quantity.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.discount_percent {
+            o.serialize_field("discount_percent", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.interest_id {
+            o.serialize_field("interest_id", v)?;
+        }
+        if let Some(v) = &self.price {
+            o.serialize_field("price", v)?;
+        }
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductInterest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            discount_percent: f
+                .get("discount_percent", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            interest_id: f.get("interest_id", crate::runtime::lenient_option_string)?,
+            price: f.get("price", crate::runtime::plain)?,
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductInterestBundle`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductInterestBundle {
     /// Product interest bundle description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// The product interest bundle ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Product interest bundle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Product interests
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_interests: Option<Vec<ProductInterest>>,
     /// Subscription plan interests
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_interests: Option<Vec<ProductInterest>>,
+}
+
+impl serde::Serialize for ProductInterestBundle {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductInterestBundle",
+                usize::from(self.description.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.product_interests.is_some())
+                    + usize::from(self.subscription_plan_interests.is_some()),
+            )?;
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.product_interests {
+            o.serialize_field("product_interests", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_interests {
+            o.serialize_field("subscription_plan_interests", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductInterestBundle {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            product_interests: f
+                .get("product_interests", crate::runtime::lenient_option_vec)?,
+            subscription_plan_interests: f
+                .get("subscription_plan_interests", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// The product interest type
@@ -232,22 +338,41 @@ crate::runtime::string_enum!(ProductInterestType);
 /// Spec: `/components/schemas/UpdateProductInterestBundleRequest`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateProductInterestBundleRequest {
     /// Product interest bundle description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Product interest bundle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for UpdateProductInterestBundleRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProductInterestBundleRequest",
+                usize::from(self.description.is_some())
+                    + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProductInterestBundleRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}/patch/parameters/1/schema/items`
@@ -275,29 +400,49 @@ crate::runtime::string_enum!(UpdateProductInterestBundleUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductInterestRequest`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateProductInterestRequest {
     /// The percent to discount the product.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub discount_percent: Option<i32>,
     /// The price per unit of the product.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price: Option<f64>,
     /// The quantity of product.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i32>,
+}
+
+impl serde::Serialize for UpdateProductInterestRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProductInterestRequest",
+                usize::from(self.discount_percent.is_some())
+                    + usize::from(self.price.is_some())
+                    + usize::from(self.quantity.is_some()),
+            )?;
+        if let Some(v) = &self.discount_percent {
+            o.serialize_field("discount_percent", v)?;
+        }
+        if let Some(v) = &self.price {
+            o.serialize_field("price", v)?;
+        }
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProductInterestRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            discount_percent: f
+                .get("discount_percent", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}~1interests~1{interest_id}/patch/parameters/2/schema/items`

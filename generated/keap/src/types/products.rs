@@ -5,72 +5,75 @@
 /// Spec: `/components/schemas/CreateProductOptionListOption`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateProductOptionListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_display_order: Option<i64>,
     /// The displayable name of the option item. Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price_adjustment: Option<f64>,
+}
+
+impl serde::Serialize for CreateProductOptionListOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateProductOptionListOption",
+                usize::from(self.item_code.is_some())
+                    + usize::from(self.item_display_order.is_some())
+                    + usize::from(self.item_label.is_some())
+                    + usize::from(self.price_adjustment.is_some()),
+            )?;
+        if let Some(v) = &self.item_code {
+            o.serialize_field("item_code", v)?;
+        }
+        if let Some(v) = &self.item_display_order {
+            o.serialize_field("item_display_order", v)?;
+        }
+        if let Some(v) = &self.item_label {
+            o.serialize_field("item_label", v)?;
+        }
+        if let Some(v) = &self.price_adjustment {
+            o.serialize_field("price_adjustment", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateProductOptionListOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            item_code: f.get("item_code", crate::runtime::lenient_option_string)?,
+            item_display_order: f
+                .get("item_display_order", crate::runtime::lenient_option_number)?,
+            item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CreateProductOptionRequest`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateProductOptionRequest {
     /// The order in which this option will be displayed among other options. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order: Option<i32>,
     /// Appears only for option_type of LIST. A fixed list of available selectable items for this product option.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub list_items: Option<Vec<CreateProductOptionListOption>>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub option_label: Option<String>,
     /// The type of option. Possible valid values are LIST and TEXT.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub option_type: CreateProductOptionRequestOptionType,
     /// Whether this option is required for product purchase.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// The option is a user-defined free-form field. The settings define the restrictions on what can be entered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_rules: Option<CreateProductOptionTextOption>,
 }
 
@@ -85,6 +88,53 @@ impl CreateProductOptionRequest {
             required: None,
             text_rules: None,
         }
+    }
+}
+
+impl serde::Serialize for CreateProductOptionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateProductOptionRequest",
+                1 + usize::from(self.display_order.is_some())
+                    + usize::from(self.list_items.is_some())
+                    + usize::from(self.option_label.is_some())
+                    + usize::from(self.required.is_some())
+                    + usize::from(self.text_rules.is_some()),
+            )?;
+        if let Some(v) = &self.display_order {
+            o.serialize_field("display_order", v)?;
+        }
+        if let Some(v) = &self.list_items {
+            o.serialize_field("list_items", v)?;
+        }
+        if let Some(v) = &self.option_label {
+            o.serialize_field("option_label", v)?;
+        }
+        o.serialize_field("option_type", &self.option_type)?;
+        if let Some(v) = &self.required {
+            o.serialize_field("required", v)?;
+        }
+        if let Some(v) = &self.text_rules {
+            o.serialize_field("text_rules", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateProductOptionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            display_order: f
+                .get("display_order", crate::runtime::lenient_option_number)?,
+            list_items: f.get("list_items", crate::runtime::lenient_option_vec)?,
+            option_label: f.get("option_label", crate::runtime::lenient_option_string)?,
+            option_type: f.get("option_type", crate::runtime::null_as_default)?,
+            required: f.get("required", crate::runtime::plain)?,
+            text_rules: f.get("text_rules", crate::runtime::plain)?,
+        })
     }
 }
 
@@ -112,41 +162,79 @@ crate::runtime::string_enum!(CreateProductOptionRequestOptionType);
 /// Spec: `/components/schemas/CreateProductOptionTextOption`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateProductOptionTextOption {
     /// Whether or not to allow whitespace in the text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// An error message to display if any rules are broken. Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub error_message: Option<String>,
     /// Maximum allowable characters. Minimum is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub maximum_characters: Option<i32>,
     /// Minimum allowable characters. Minimum is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub minimum_characters: Option<i32>,
     /// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_contains: Option<CreateProductOptionTextOptionOnlyContains>,
     /// Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_ends_with: Option<CreateProductOptionTextOptionOnlyEndsWith>,
     /// Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<CreateProductOptionTextOptionOnlyStartsWith>,
+}
+
+impl serde::Serialize for CreateProductOptionTextOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateProductOptionTextOption",
+                usize::from(self.allow_spaces.is_some())
+                    + usize::from(self.error_message.is_some())
+                    + usize::from(self.maximum_characters.is_some())
+                    + usize::from(self.minimum_characters.is_some())
+                    + usize::from(self.only_contains.is_some())
+                    + usize::from(self.only_ends_with.is_some())
+                    + usize::from(self.only_starts_with.is_some()),
+            )?;
+        if let Some(v) = &self.allow_spaces {
+            o.serialize_field("allow_spaces", v)?;
+        }
+        if let Some(v) = &self.error_message {
+            o.serialize_field("error_message", v)?;
+        }
+        if let Some(v) = &self.maximum_characters {
+            o.serialize_field("maximum_characters", v)?;
+        }
+        if let Some(v) = &self.minimum_characters {
+            o.serialize_field("minimum_characters", v)?;
+        }
+        if let Some(v) = &self.only_contains {
+            o.serialize_field("only_contains", v)?;
+        }
+        if let Some(v) = &self.only_ends_with {
+            o.serialize_field("only_ends_with", v)?;
+        }
+        if let Some(v) = &self.only_starts_with {
+            o.serialize_field("only_starts_with", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateProductOptionTextOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            allow_spaces: f.get("allow_spaces", crate::runtime::plain)?,
+            error_message: f
+                .get("error_message", crate::runtime::lenient_option_string)?,
+            maximum_characters: f
+                .get("maximum_characters", crate::runtime::lenient_option_number)?,
+            minimum_characters: f
+                .get("minimum_characters", crate::runtime::lenient_option_number)?,
+            only_contains: f.get("only_contains", crate::runtime::plain)?,
+            only_ends_with: f.get("only_ends_with", crate::runtime::plain)?,
+            only_starts_with: f.get("only_starts_with", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
@@ -242,86 +330,42 @@ crate::runtime::string_enum!(CreateProductOptionTextOptionOnlyStartsWith);
 /// Spec: `/components/schemas/CreateProductRequest_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateProductRequestDetail {
     /// True means active, False means inactive
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub bottom_html: Option<String>,
     /// If city-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city_taxable: Option<bool>,
     /// If country-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// The inventory details for this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<ProductInventoryDetail>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
     /// The product price. The value is in the currency's smallest unit. e.g. $12.50 is 1250.  Must be greater than or equal to 0.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub price: i64,
     /// If the product requires shipping
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub short_description: String,
     /// Product SKU
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_taxable: Option<bool>,
     /// If the product should not be shown in the storefront
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub storefront_hidden: Option<bool>,
     /// If the product is a subscription-only product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_only: Option<bool>,
     /// Whether or not the product should be taxed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub top_html: Option<String>,
     /// The product weight. Must be greater than or equal to 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub weight: Option<f64>,
 }
 
@@ -357,296 +401,641 @@ impl CreateProductRequestDetail {
     }
 }
 
+impl serde::Serialize for CreateProductRequestDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateProductRequestDetail",
+                3 + usize::from(self.active.is_some())
+                    + usize::from(self.bottom_html.is_some())
+                    + usize::from(self.city_taxable.is_some())
+                    + usize::from(self.country_taxable.is_some())
+                    + usize::from(self.delivery_description.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.inventory.is_some())
+                    + usize::from(self.is_package.is_some())
+                    + usize::from(self.needs_digital_delivery.is_some())
+                    + usize::from(self.shippable.is_some())
+                    + usize::from(self.sku.is_some())
+                    + usize::from(self.state_taxable.is_some())
+                    + usize::from(self.storefront_hidden.is_some())
+                    + usize::from(self.subscription_only.is_some())
+                    + usize::from(self.taxable.is_some())
+                    + usize::from(self.top_html.is_some())
+                    + usize::from(self.weight.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.bottom_html {
+            o.serialize_field("bottom_html", v)?;
+        }
+        if let Some(v) = &self.city_taxable {
+            o.serialize_field("city_taxable", v)?;
+        }
+        if let Some(v) = &self.country_taxable {
+            o.serialize_field("country_taxable", v)?;
+        }
+        if let Some(v) = &self.delivery_description {
+            o.serialize_field("delivery_description", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.inventory {
+            o.serialize_field("inventory", v)?;
+        }
+        if let Some(v) = &self.is_package {
+            o.serialize_field("is_package", v)?;
+        }
+        o.serialize_field("name", &self.name)?;
+        if let Some(v) = &self.needs_digital_delivery {
+            o.serialize_field("needs_digital_delivery", v)?;
+        }
+        o.serialize_field("price", &self.price)?;
+        if let Some(v) = &self.shippable {
+            o.serialize_field("shippable", v)?;
+        }
+        o.serialize_field("short_description", &self.short_description)?;
+        if let Some(v) = &self.sku {
+            o.serialize_field("sku", v)?;
+        }
+        if let Some(v) = &self.state_taxable {
+            o.serialize_field("state_taxable", v)?;
+        }
+        if let Some(v) = &self.storefront_hidden {
+            o.serialize_field("storefront_hidden", v)?;
+        }
+        if let Some(v) = &self.subscription_only {
+            o.serialize_field("subscription_only", v)?;
+        }
+        if let Some(v) = &self.taxable {
+            o.serialize_field("taxable", v)?;
+        }
+        if let Some(v) = &self.top_html {
+            o.serialize_field("top_html", v)?;
+        }
+        if let Some(v) = &self.weight {
+            o.serialize_field("weight", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateProductRequestDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            bottom_html: f.get("bottom_html", crate::runtime::lenient_option_string)?,
+            city_taxable: f.get("city_taxable", crate::runtime::plain)?,
+            country_taxable: f.get("country_taxable", crate::runtime::plain)?,
+            delivery_description: f
+                .get("delivery_description", crate::runtime::lenient_option_string)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            inventory: f.get("inventory", crate::runtime::plain)?,
+            is_package: f.get("is_package", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+            needs_digital_delivery: f
+                .get("needs_digital_delivery", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_number)?,
+            shippable: f.get("shippable", crate::runtime::plain)?,
+            short_description: f
+                .get("short_description", crate::runtime::lenient_string)?,
+            sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            state_taxable: f.get("state_taxable", crate::runtime::plain)?,
+            storefront_hidden: f.get("storefront_hidden", crate::runtime::plain)?,
+            subscription_only: f.get("subscription_only", crate::runtime::plain)?,
+            taxable: f.get("taxable", crate::runtime::plain)?,
+            top_html: f.get("top_html", crate::runtime::lenient_option_string)?,
+            weight: f.get("weight", crate::runtime::lenient_option_number)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/CurrencyValue_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CurrencyValueDetail {
     /// The price amount in the smallest currency unit
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub formatted_amount: Option<String>,
+}
+
+impl serde::Serialize for CurrencyValueDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CurrencyValueDetail",
+                usize::from(self.amount.is_some())
+                    + usize::from(self.currency_code.is_some())
+                    + usize::from(self.formatted_amount.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.currency_code {
+            o.serialize_field("currency_code", v)?;
+        }
+        if let Some(v) = &self.formatted_amount {
+            o.serialize_field("formatted_amount", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CurrencyValueDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            currency_code: f
+                .get("currency_code", crate::runtime::lenient_option_string)?,
+            formatted_amount: f
+                .get("formatted_amount", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CurrencyValue_List`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CurrencyValueList {
     /// The price amount in the smallest currency unit
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub formatted_amount: Option<String>,
+}
+
+impl serde::Serialize for CurrencyValueList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CurrencyValueList",
+                usize::from(self.amount.is_some())
+                    + usize::from(self.currency_code.is_some())
+                    + usize::from(self.formatted_amount.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.currency_code {
+            o.serialize_field("currency_code", v)?;
+        }
+        if let Some(v) = &self.formatted_amount {
+            o.serialize_field("formatted_amount", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CurrencyValueList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            currency_code: f
+                .get("currency_code", crate::runtime::lenient_option_string)?,
+            formatted_amount: f
+                .get("formatted_amount", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListOption`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_display_order: Option<i64>,
     /// The unique id of this option’s item value.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_id: Option<String>,
     /// The displayable name of the option item.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price_adjustment: Option<f64>,
+}
+
+impl serde::Serialize for ListOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListOption",
+                usize::from(self.item_code.is_some())
+                    + usize::from(self.item_display_order.is_some())
+                    + usize::from(self.item_id.is_some())
+                    + usize::from(self.item_label.is_some())
+                    + usize::from(self.price_adjustment.is_some()),
+            )?;
+        if let Some(v) = &self.item_code {
+            o.serialize_field("item_code", v)?;
+        }
+        if let Some(v) = &self.item_display_order {
+            o.serialize_field("item_display_order", v)?;
+        }
+        if let Some(v) = &self.item_id {
+            o.serialize_field("item_id", v)?;
+        }
+        if let Some(v) = &self.item_label {
+            o.serialize_field("item_label", v)?;
+        }
+        if let Some(v) = &self.price_adjustment {
+            o.serialize_field("price_adjustment", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            item_code: f.get("item_code", crate::runtime::lenient_option_string)?,
+            item_display_order: f
+                .get("item_display_order", crate::runtime::lenient_option_number)?,
+            item_id: f.get("item_id", crate::runtime::lenient_option_string)?,
+            item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListProductOptionsResponse`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProductOptionsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_options: Option<Vec<ProductOption>>,
+}
+
+impl serde::Serialize for ListProductOptionsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListProductOptionsResponse",
+                usize::from(self.product_options.is_some()),
+            )?;
+        if let Some(v) = &self.product_options {
+            o.serialize_field("product_options", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListProductOptionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            product_options: f
+                .get("product_options", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListProductsResponse_List`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProductsResponseList {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub products: Option<Vec<RestV2ProductList>>,
+}
+
+impl serde::Serialize for ListProductsResponseList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListProductsResponseList",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.products.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.products {
+            o.serialize_field("products", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListProductsResponseList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            products: f.get("products", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductFixedOption_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductFixedOptionDetail {
     /// An internal code to reference the option value
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price_adjustment: Option<f64>,
     /// The displayable label given to the option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub value: Option<String>,
+}
+
+impl serde::Serialize for ProductFixedOptionDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductFixedOptionDetail",
+                usize::from(self.code.is_some())
+                    + usize::from(self.price_adjustment.is_some())
+                    + usize::from(self.value.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.price_adjustment {
+            o.serialize_field("price_adjustment", v)?;
+        }
+        if let Some(v) = &self.value {
+            o.serialize_field("value", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductFixedOptionDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            value: f.get("value", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductFixedOption_List`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductFixedOptionList {
     /// An internal code to reference the option value
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price_adjustment: Option<f64>,
     /// The displayable label given to the option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub value: Option<String>,
+}
+
+impl serde::Serialize for ProductFixedOptionList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductFixedOptionList",
+                usize::from(self.code.is_some())
+                    + usize::from(self.price_adjustment.is_some())
+                    + usize::from(self.value.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.price_adjustment {
+            o.serialize_field("price_adjustment", v)?;
+        }
+        if let Some(v) = &self.value {
+            o.serialize_field("value", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductFixedOptionList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            value: f.get("value", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductInventory_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductInventoryDetail {
     /// The email address for notifications about inventory
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The current inventory count for this product. Must be greater than or equal to 0. This field is omitted in List responses.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub inventory_count: Option<i32>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub inventory_limit: Option<i32>,
     /// The flag to enable out of stock inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_stock_enabled: Option<bool>,
+}
+
+impl serde::Serialize for ProductInventoryDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductInventoryDetail",
+                usize::from(self.email_for_inventory_notifications.is_some())
+                    + usize::from(self.inventory_count.is_some())
+                    + usize::from(self.inventory_limit.is_some())
+                    + usize::from(self.out_of_stock_enabled.is_some()),
+            )?;
+        if let Some(v) = &self.email_for_inventory_notifications {
+            o.serialize_field("email_for_inventory_notifications", v)?;
+        }
+        if let Some(v) = &self.inventory_count {
+            o.serialize_field("inventory_count", v)?;
+        }
+        if let Some(v) = &self.inventory_limit {
+            o.serialize_field("inventory_limit", v)?;
+        }
+        if let Some(v) = &self.out_of_stock_enabled {
+            o.serialize_field("out_of_stock_enabled", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductInventoryDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            email_for_inventory_notifications: f
+                .get(
+                    "email_for_inventory_notifications",
+                    crate::runtime::lenient_option_string,
+                )?,
+            inventory_count: f
+                .get("inventory_count", crate::runtime::lenient_option_number)?,
+            inventory_limit: f
+                .get("inventory_limit", crate::runtime::lenient_option_number)?,
+            out_of_stock_enabled: f.get("out_of_stock_enabled", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductInventory_List`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductInventoryList {
     /// The email address for notifications about inventory
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub inventory_limit: Option<i32>,
     /// The flag to enable out of stock inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_stock_enabled: Option<bool>,
+}
+
+impl serde::Serialize for ProductInventoryList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductInventoryList",
+                usize::from(self.email_for_inventory_notifications.is_some())
+                    + usize::from(self.inventory_limit.is_some())
+                    + usize::from(self.out_of_stock_enabled.is_some()),
+            )?;
+        if let Some(v) = &self.email_for_inventory_notifications {
+            o.serialize_field("email_for_inventory_notifications", v)?;
+        }
+        if let Some(v) = &self.inventory_limit {
+            o.serialize_field("inventory_limit", v)?;
+        }
+        if let Some(v) = &self.out_of_stock_enabled {
+            o.serialize_field("out_of_stock_enabled", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductInventoryList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            email_for_inventory_notifications: f
+                .get(
+                    "email_for_inventory_notifications",
+                    crate::runtime::lenient_option_string,
+                )?,
+            inventory_limit: f
+                .get("inventory_limit", crate::runtime::lenient_option_number)?,
+            out_of_stock_enabled: f.get("out_of_stock_enabled", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ProductOption`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductOption {
     /// The order in which this option will be displayed among other options. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order: Option<i32>,
     /// The unique id of the product option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Appears only for option_type of LIST. A fixed list of available selectable items for this product option. e.g (Medium)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub list_items: Option<Vec<ListOption>>,
     /// The displayable name of the option. E.g. Size
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub option_label: Option<String>,
     /// The type of option. Possible valid values are LIST and TEXT.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub option_type: Option<ProductOptionOptionType>,
     /// The product id that this option belongs to.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Whether this option is required for product purchase.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// The option is a user-defined free-form field. The settings define the restrictions on what can be entered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_rules: Option<TextOption>,
+}
+
+impl serde::Serialize for ProductOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductOption",
+                usize::from(self.display_order.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.list_items.is_some())
+                    + usize::from(self.option_label.is_some())
+                    + usize::from(self.option_type.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.required.is_some())
+                    + usize::from(self.text_rules.is_some()),
+            )?;
+        if let Some(v) = &self.display_order {
+            o.serialize_field("display_order", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.list_items {
+            o.serialize_field("list_items", v)?;
+        }
+        if let Some(v) = &self.option_label {
+            o.serialize_field("option_label", v)?;
+        }
+        if let Some(v) = &self.option_type {
+            o.serialize_field("option_type", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.required {
+            o.serialize_field("required", v)?;
+        }
+        if let Some(v) = &self.text_rules {
+            o.serialize_field("text_rules", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            display_order: f
+                .get("display_order", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            list_items: f.get("list_items", crate::runtime::lenient_option_vec)?,
+            option_label: f.get("option_label", crate::runtime::lenient_option_string)?,
+            option_type: f.get("option_type", crate::runtime::plain)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            required: f.get("required", crate::runtime::plain)?,
+            text_rules: f.get("text_rules", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The type of option. Possible valid values are LIST and TEXT.
@@ -673,31 +1062,62 @@ crate::runtime::string_enum!(ProductOptionOptionType);
 /// Spec: `/components/schemas/ProductOptions_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductOptionsDetail {
     /// List of option values for the fixed option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fixed_options: Option<Vec<ProductFixedOptionDetail>>,
     /// The option name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// If the user is required to select/fill in an option for the product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ProductOptionsDetailType>,
     /// The option is a user-defined free-form field. The settings define the restrictions on what can be entered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub variable_setting: Option<ProductVariableSettingDetail>,
+}
+
+impl serde::Serialize for ProductOptionsDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductOptionsDetail",
+                usize::from(self.fixed_options.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.required.is_some())
+                    + usize::from(self.type_.is_some())
+                    + usize::from(self.variable_setting.is_some()),
+            )?;
+        if let Some(v) = &self.fixed_options {
+            o.serialize_field("fixed_options", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.required {
+            o.serialize_field("required", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        if let Some(v) = &self.variable_setting {
+            o.serialize_field("variable_setting", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductOptionsDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            fixed_options: f.get("fixed_options", crate::runtime::lenient_option_vec)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            required: f.get("required", crate::runtime::plain)?,
+            type_: f.get("type", crate::runtime::plain)?,
+            variable_setting: f.get("variable_setting", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned.
@@ -727,31 +1147,62 @@ crate::runtime::string_enum!(ProductOptionsDetailType);
 /// Spec: `/components/schemas/ProductOptions_List`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductOptionsList {
     /// List of option values for the fixed option
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fixed_options: Option<Vec<ProductFixedOptionList>>,
     /// The option name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// If the user is required to select/fill in an option for the product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ProductOptionsListType>,
     /// The option is a user-defined free-form field. The settings define the restrictions on what can be entered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub variable_setting: Option<ProductVariableSettingList>,
+}
+
+impl serde::Serialize for ProductOptionsList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductOptionsList",
+                usize::from(self.fixed_options.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.required.is_some())
+                    + usize::from(self.type_.is_some())
+                    + usize::from(self.variable_setting.is_some()),
+            )?;
+        if let Some(v) = &self.fixed_options {
+            o.serialize_field("fixed_options", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.required {
+            o.serialize_field("required", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        if let Some(v) = &self.variable_setting {
+            o.serialize_field("variable_setting", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductOptionsList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            fixed_options: f.get("fixed_options", crate::runtime::lenient_option_vec)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            required: f.get("required", crate::runtime::plain)?,
+            type_: f.get("type", crate::runtime::plain)?,
+            variable_setting: f.get("variable_setting", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The option type. If FIXED, then fixed_options will be returned. If VARIABLE, then variable_setting will be returned.
@@ -781,41 +1232,77 @@ crate::runtime::string_enum!(ProductOptionsListType);
 /// Spec: `/components/schemas/ProductVariableSetting_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductVariableSettingDetail {
     /// If spaces are allowed for the option
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contain_spaces: Option<bool>,
     /// Requires the value (excluding start and end) to contain given type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contains: Option<ProductVariableSettingDetailContains>,
     /// Requires the value to end with the given type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_with: Option<ProductVariableSettingDetailEndWith>,
     /// Max allowable chars. Its value must be greater than min_chars
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_chars: Option<i32>,
     /// Minimum allowable characters
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub min_chars: Option<i32>,
     /// Requires the value to start with the given type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_with: Option<ProductVariableSettingDetailStartWith>,
     /// Customized validation message to display when option criteria aren't met
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub validation_msg: Option<String>,
+}
+
+impl serde::Serialize for ProductVariableSettingDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductVariableSettingDetail",
+                usize::from(self.contain_spaces.is_some())
+                    + usize::from(self.contains.is_some())
+                    + usize::from(self.end_with.is_some())
+                    + usize::from(self.max_chars.is_some())
+                    + usize::from(self.min_chars.is_some())
+                    + usize::from(self.start_with.is_some())
+                    + usize::from(self.validation_msg.is_some()),
+            )?;
+        if let Some(v) = &self.contain_spaces {
+            o.serialize_field("contain_spaces", v)?;
+        }
+        if let Some(v) = &self.contains {
+            o.serialize_field("contains", v)?;
+        }
+        if let Some(v) = &self.end_with {
+            o.serialize_field("end_with", v)?;
+        }
+        if let Some(v) = &self.max_chars {
+            o.serialize_field("max_chars", v)?;
+        }
+        if let Some(v) = &self.min_chars {
+            o.serialize_field("min_chars", v)?;
+        }
+        if let Some(v) = &self.start_with {
+            o.serialize_field("start_with", v)?;
+        }
+        if let Some(v) = &self.validation_msg {
+            o.serialize_field("validation_msg", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductVariableSettingDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contain_spaces: f.get("contain_spaces", crate::runtime::plain)?,
+            contains: f.get("contains", crate::runtime::plain)?,
+            end_with: f.get("end_with", crate::runtime::plain)?,
+            max_chars: f.get("max_chars", crate::runtime::lenient_option_number)?,
+            min_chars: f.get("min_chars", crate::runtime::lenient_option_number)?,
+            start_with: f.get("start_with", crate::runtime::plain)?,
+            validation_msg: f
+                .get("validation_msg", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Requires the value (excluding start and end) to contain given type.
@@ -902,41 +1389,77 @@ crate::runtime::string_enum!(ProductVariableSettingDetailStartWith);
 /// Spec: `/components/schemas/ProductVariableSetting_List`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductVariableSettingList {
     /// If spaces are allowed for the option
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contain_spaces: Option<bool>,
     /// Requires the value (excluding start and end) to contain given type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contains: Option<ProductVariableSettingListContains>,
     /// Requires the value to end with the given type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_with: Option<ProductVariableSettingListEndWith>,
     /// Max allowable chars. Its value must be greater than min_chars
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_chars: Option<i32>,
     /// Minimum allowable characters
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub min_chars: Option<i32>,
     /// Requires the value to start with the given type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_with: Option<ProductVariableSettingListStartWith>,
     /// Customized validation message to display when option criteria aren't met
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub validation_msg: Option<String>,
+}
+
+impl serde::Serialize for ProductVariableSettingList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ProductVariableSettingList",
+                usize::from(self.contain_spaces.is_some())
+                    + usize::from(self.contains.is_some())
+                    + usize::from(self.end_with.is_some())
+                    + usize::from(self.max_chars.is_some())
+                    + usize::from(self.min_chars.is_some())
+                    + usize::from(self.start_with.is_some())
+                    + usize::from(self.validation_msg.is_some()),
+            )?;
+        if let Some(v) = &self.contain_spaces {
+            o.serialize_field("contain_spaces", v)?;
+        }
+        if let Some(v) = &self.contains {
+            o.serialize_field("contains", v)?;
+        }
+        if let Some(v) = &self.end_with {
+            o.serialize_field("end_with", v)?;
+        }
+        if let Some(v) = &self.max_chars {
+            o.serialize_field("max_chars", v)?;
+        }
+        if let Some(v) = &self.min_chars {
+            o.serialize_field("min_chars", v)?;
+        }
+        if let Some(v) = &self.start_with {
+            o.serialize_field("start_with", v)?;
+        }
+        if let Some(v) = &self.validation_msg {
+            o.serialize_field("validation_msg", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProductVariableSettingList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contain_spaces: f.get("contain_spaces", crate::runtime::plain)?,
+            contains: f.get("contains", crate::runtime::plain)?,
+            end_with: f.get("end_with", crate::runtime::plain)?,
+            max_chars: f.get("max_chars", crate::runtime::lenient_option_number)?,
+            min_chars: f.get("min_chars", crate::runtime::lenient_option_number)?,
+            start_with: f.get("start_with", crate::runtime::plain)?,
+            validation_msg: f
+                .get("validation_msg", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Requires the value (excluding start and end) to contain given type.
@@ -1023,304 +1546,507 @@ crate::runtime::string_enum!(ProductVariableSettingListStartWith);
 /// Spec: `/components/schemas/RestV2Product_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestV2ProductDetail {
     /// True means active, False means inactive
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub bottom_html: Option<String>,
     /// List of category ids to indicate which categories this product will belong to. Can be empty.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub categories: Option<Vec<String>>,
     /// If city-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city_taxable: Option<bool>,
     /// If country-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_legacy_image: Option<bool>,
     /// The product ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The inventory details for this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<ProductInventoryDetail>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
     /// List of product options. Can be empty.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub options: Option<Vec<ProductOptionsDetail>>,
     /// The product price
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<CurrencyValueDetail>,
     /// If the product requires shipping
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_taxable: Option<bool>,
     /// If the product should not be shown in the storefront
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub storefront_hidden: Option<bool>,
     /// If the product is a subscription-only product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_only: Option<bool>,
     /// List of subscription plans associated with the product. Can be empty.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plans: Option<Vec<SubscriptionPlanDetail>>,
     /// Whether or not the product should be taxed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub top_html: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// Product weight
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub weight: Option<f64>,
+}
+
+impl serde::Serialize for RestV2ProductDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestV2ProductDetail",
+                usize::from(self.active.is_some())
+                    + usize::from(self.bottom_html.is_some())
+                    + usize::from(self.categories.is_some())
+                    + usize::from(self.city_taxable.is_some())
+                    + usize::from(self.country_taxable.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.delivery_description.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.has_legacy_image.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.inventory.is_some())
+                    + usize::from(self.is_package.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.needs_digital_delivery.is_some())
+                    + usize::from(self.options.is_some())
+                    + usize::from(self.price.is_some())
+                    + usize::from(self.shippable.is_some())
+                    + usize::from(self.short_description.is_some())
+                    + usize::from(self.sku.is_some())
+                    + usize::from(self.state_taxable.is_some())
+                    + usize::from(self.storefront_hidden.is_some())
+                    + usize::from(self.subscription_only.is_some())
+                    + usize::from(self.subscription_plans.is_some())
+                    + usize::from(self.taxable.is_some())
+                    + usize::from(self.top_html.is_some())
+                    + usize::from(self.update_time.is_some())
+                    + usize::from(self.weight.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.bottom_html {
+            o.serialize_field("bottom_html", v)?;
+        }
+        if let Some(v) = &self.categories {
+            o.serialize_field("categories", v)?;
+        }
+        if let Some(v) = &self.city_taxable {
+            o.serialize_field("city_taxable", v)?;
+        }
+        if let Some(v) = &self.country_taxable {
+            o.serialize_field("country_taxable", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.delivery_description {
+            o.serialize_field("delivery_description", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.has_legacy_image {
+            o.serialize_field("has_legacy_image", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.inventory {
+            o.serialize_field("inventory", v)?;
+        }
+        if let Some(v) = &self.is_package {
+            o.serialize_field("is_package", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.needs_digital_delivery {
+            o.serialize_field("needs_digital_delivery", v)?;
+        }
+        if let Some(v) = &self.options {
+            o.serialize_field("options", v)?;
+        }
+        if let Some(v) = &self.price {
+            o.serialize_field("price", v)?;
+        }
+        if let Some(v) = &self.shippable {
+            o.serialize_field("shippable", v)?;
+        }
+        if let Some(v) = &self.short_description {
+            o.serialize_field("short_description", v)?;
+        }
+        if let Some(v) = &self.sku {
+            o.serialize_field("sku", v)?;
+        }
+        if let Some(v) = &self.state_taxable {
+            o.serialize_field("state_taxable", v)?;
+        }
+        if let Some(v) = &self.storefront_hidden {
+            o.serialize_field("storefront_hidden", v)?;
+        }
+        if let Some(v) = &self.subscription_only {
+            o.serialize_field("subscription_only", v)?;
+        }
+        if let Some(v) = &self.subscription_plans {
+            o.serialize_field("subscription_plans", v)?;
+        }
+        if let Some(v) = &self.taxable {
+            o.serialize_field("taxable", v)?;
+        }
+        if let Some(v) = &self.top_html {
+            o.serialize_field("top_html", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        if let Some(v) = &self.weight {
+            o.serialize_field("weight", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestV2ProductDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            bottom_html: f.get("bottom_html", crate::runtime::lenient_option_string)?,
+            categories: f.get("categories", crate::runtime::lenient_option_strings)?,
+            city_taxable: f.get("city_taxable", crate::runtime::plain)?,
+            country_taxable: f.get("country_taxable", crate::runtime::plain)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            delivery_description: f
+                .get("delivery_description", crate::runtime::lenient_option_string)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            has_legacy_image: f.get("has_legacy_image", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            inventory: f.get("inventory", crate::runtime::plain)?,
+            is_package: f.get("is_package", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            needs_digital_delivery: f
+                .get("needs_digital_delivery", crate::runtime::plain)?,
+            options: f.get("options", crate::runtime::lenient_option_vec)?,
+            price: f.get("price", crate::runtime::plain)?,
+            shippable: f.get("shippable", crate::runtime::plain)?,
+            short_description: f
+                .get("short_description", crate::runtime::lenient_option_string)?,
+            sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            state_taxable: f.get("state_taxable", crate::runtime::plain)?,
+            storefront_hidden: f.get("storefront_hidden", crate::runtime::plain)?,
+            subscription_only: f.get("subscription_only", crate::runtime::plain)?,
+            subscription_plans: f
+                .get("subscription_plans", crate::runtime::lenient_option_vec)?,
+            taxable: f.get("taxable", crate::runtime::plain)?,
+            top_html: f.get("top_html", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+            weight: f.get("weight", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RestV2Product_List`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestV2ProductList {
     /// True means active, False means inactive
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub bottom_html: Option<String>,
     /// List of category ids to indicate which categories this product will belong to. Can be empty.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub categories: Option<Vec<String>>,
     /// If city-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city_taxable: Option<bool>,
     /// If country-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_legacy_image: Option<bool>,
     /// The product ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The inventory details for this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<ProductInventoryList>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
     /// List of product options. Can be empty.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub options: Option<Vec<ProductOptionsList>>,
     /// The product price
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<CurrencyValueList>,
     /// If the product requires shipping
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_taxable: Option<bool>,
     /// If the product should not be shown in the storefront
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub storefront_hidden: Option<bool>,
     /// If the product is a subscription-only product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_only: Option<bool>,
     /// List of subscription plans associated with the product. Can be empty.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plans: Option<Vec<SubscriptionPlanList>>,
     /// Whether or not the product should be taxed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub top_html: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// Product weight
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub weight: Option<f64>,
+}
+
+impl serde::Serialize for RestV2ProductList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RestV2ProductList",
+                usize::from(self.active.is_some())
+                    + usize::from(self.bottom_html.is_some())
+                    + usize::from(self.categories.is_some())
+                    + usize::from(self.city_taxable.is_some())
+                    + usize::from(self.country_taxable.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.delivery_description.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.has_legacy_image.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.inventory.is_some())
+                    + usize::from(self.is_package.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.needs_digital_delivery.is_some())
+                    + usize::from(self.options.is_some())
+                    + usize::from(self.price.is_some())
+                    + usize::from(self.shippable.is_some())
+                    + usize::from(self.short_description.is_some())
+                    + usize::from(self.sku.is_some())
+                    + usize::from(self.state_taxable.is_some())
+                    + usize::from(self.storefront_hidden.is_some())
+                    + usize::from(self.subscription_only.is_some())
+                    + usize::from(self.subscription_plans.is_some())
+                    + usize::from(self.taxable.is_some())
+                    + usize::from(self.top_html.is_some())
+                    + usize::from(self.update_time.is_some())
+                    + usize::from(self.weight.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.bottom_html {
+            o.serialize_field("bottom_html", v)?;
+        }
+        if let Some(v) = &self.categories {
+            o.serialize_field("categories", v)?;
+        }
+        if let Some(v) = &self.city_taxable {
+            o.serialize_field("city_taxable", v)?;
+        }
+        if let Some(v) = &self.country_taxable {
+            o.serialize_field("country_taxable", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.delivery_description {
+            o.serialize_field("delivery_description", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.has_legacy_image {
+            o.serialize_field("has_legacy_image", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.inventory {
+            o.serialize_field("inventory", v)?;
+        }
+        if let Some(v) = &self.is_package {
+            o.serialize_field("is_package", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.needs_digital_delivery {
+            o.serialize_field("needs_digital_delivery", v)?;
+        }
+        if let Some(v) = &self.options {
+            o.serialize_field("options", v)?;
+        }
+        if let Some(v) = &self.price {
+            o.serialize_field("price", v)?;
+        }
+        if let Some(v) = &self.shippable {
+            o.serialize_field("shippable", v)?;
+        }
+        if let Some(v) = &self.short_description {
+            o.serialize_field("short_description", v)?;
+        }
+        if let Some(v) = &self.sku {
+            o.serialize_field("sku", v)?;
+        }
+        if let Some(v) = &self.state_taxable {
+            o.serialize_field("state_taxable", v)?;
+        }
+        if let Some(v) = &self.storefront_hidden {
+            o.serialize_field("storefront_hidden", v)?;
+        }
+        if let Some(v) = &self.subscription_only {
+            o.serialize_field("subscription_only", v)?;
+        }
+        if let Some(v) = &self.subscription_plans {
+            o.serialize_field("subscription_plans", v)?;
+        }
+        if let Some(v) = &self.taxable {
+            o.serialize_field("taxable", v)?;
+        }
+        if let Some(v) = &self.top_html {
+            o.serialize_field("top_html", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        if let Some(v) = &self.weight {
+            o.serialize_field("weight", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestV2ProductList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            bottom_html: f.get("bottom_html", crate::runtime::lenient_option_string)?,
+            categories: f.get("categories", crate::runtime::lenient_option_strings)?,
+            city_taxable: f.get("city_taxable", crate::runtime::plain)?,
+            country_taxable: f.get("country_taxable", crate::runtime::plain)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            delivery_description: f
+                .get("delivery_description", crate::runtime::lenient_option_string)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            has_legacy_image: f.get("has_legacy_image", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            inventory: f.get("inventory", crate::runtime::plain)?,
+            is_package: f.get("is_package", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            needs_digital_delivery: f
+                .get("needs_digital_delivery", crate::runtime::plain)?,
+            options: f.get("options", crate::runtime::lenient_option_vec)?,
+            price: f.get("price", crate::runtime::plain)?,
+            shippable: f.get("shippable", crate::runtime::plain)?,
+            short_description: f
+                .get("short_description", crate::runtime::lenient_option_string)?,
+            sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            state_taxable: f.get("state_taxable", crate::runtime::plain)?,
+            storefront_hidden: f.get("storefront_hidden", crate::runtime::plain)?,
+            subscription_only: f.get("subscription_only", crate::runtime::plain)?,
+            subscription_plans: f
+                .get("subscription_plans", crate::runtime::lenient_option_vec)?,
+            taxable: f.get("taxable", crate::runtime::plain)?,
+            top_html: f.get("top_html", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+            weight: f.get("weight", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/SubscriptionPlan_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionPlanDetail {
     /// If the subscription plan should be active/available for purchase
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// How frequent to bill.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<SubscriptionPlanDetailBillingCycle>,
     /// How many times per billing cycle to bill
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_frequency: Option<i32>,
     /// The subscription plan id
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// How many billing cycles to bill. Optional field i.e. can be no value or 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub number_of_cycles: Option<i32>,
     /// Determines the order in which the plan will be displayed
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_index: Option<i32>,
     /// The price of the subscription plan
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_price: Option<CurrencyValueDetail>,
     /// If the subscription plan should allow prorating
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prorate: Option<bool>,
+}
+
+impl serde::Serialize for SubscriptionPlanDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "SubscriptionPlanDetail",
+                usize::from(self.active.is_some())
+                    + usize::from(self.billing_cycle.is_some())
+                    + usize::from(self.billing_frequency.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.number_of_cycles.is_some())
+                    + usize::from(self.order_index.is_some())
+                    + usize::from(self.plan_price.is_some())
+                    + usize::from(self.prorate.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.billing_cycle {
+            o.serialize_field("billing_cycle", v)?;
+        }
+        if let Some(v) = &self.billing_frequency {
+            o.serialize_field("billing_frequency", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.number_of_cycles {
+            o.serialize_field("number_of_cycles", v)?;
+        }
+        if let Some(v) = &self.order_index {
+            o.serialize_field("order_index", v)?;
+        }
+        if let Some(v) = &self.plan_price {
+            o.serialize_field("plan_price", v)?;
+        }
+        if let Some(v) = &self.prorate {
+            o.serialize_field("prorate", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SubscriptionPlanDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
+            billing_frequency: f
+                .get("billing_frequency", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            number_of_cycles: f
+                .get("number_of_cycles", crate::runtime::lenient_option_number)?,
+            order_index: f.get("order_index", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            prorate: f.get("prorate", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// How frequent to bill.
@@ -1356,48 +2082,85 @@ crate::runtime::string_enum!(SubscriptionPlanDetailBillingCycle);
 /// Spec: `/components/schemas/SubscriptionPlan_List`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionPlanList {
     /// If the subscription plan should be active/available for purchase
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// How frequent to bill.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<SubscriptionPlanListBillingCycle>,
     /// How many times per billing cycle to bill
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_frequency: Option<i32>,
     /// The subscription plan id
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// How many billing cycles to bill. Optional field i.e. can be no value or 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub number_of_cycles: Option<i32>,
     /// Determines the order in which the plan will be displayed
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_index: Option<i32>,
     /// The price of the subscription plan
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_price: Option<CurrencyValueList>,
     /// If the subscription plan should allow prorating
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prorate: Option<bool>,
+}
+
+impl serde::Serialize for SubscriptionPlanList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "SubscriptionPlanList",
+                usize::from(self.active.is_some())
+                    + usize::from(self.billing_cycle.is_some())
+                    + usize::from(self.billing_frequency.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.number_of_cycles.is_some())
+                    + usize::from(self.order_index.is_some())
+                    + usize::from(self.plan_price.is_some())
+                    + usize::from(self.prorate.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.billing_cycle {
+            o.serialize_field("billing_cycle", v)?;
+        }
+        if let Some(v) = &self.billing_frequency {
+            o.serialize_field("billing_frequency", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.number_of_cycles {
+            o.serialize_field("number_of_cycles", v)?;
+        }
+        if let Some(v) = &self.order_index {
+            o.serialize_field("order_index", v)?;
+        }
+        if let Some(v) = &self.plan_price {
+            o.serialize_field("plan_price", v)?;
+        }
+        if let Some(v) = &self.prorate {
+            o.serialize_field("prorate", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SubscriptionPlanList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
+            billing_frequency: f
+                .get("billing_frequency", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            number_of_cycles: f
+                .get("number_of_cycles", crate::runtime::lenient_option_number)?,
+            order_index: f.get("order_index", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            prorate: f.get("prorate", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// How frequent to bill.
@@ -1433,41 +2196,79 @@ crate::runtime::string_enum!(SubscriptionPlanListBillingCycle);
 /// Spec: `/components/schemas/TextOption`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TextOption {
     /// Whether or not to allow whitespace in the text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// An error message to display if any rules are broken.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub error_message: Option<String>,
     /// Maximum allowable characters. Minimum is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub maximum_characters: Option<i32>,
     /// Minimum allowable characters. Minimum is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub minimum_characters: Option<i32>,
     /// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_contains: Option<TextOptionOnlyContains>,
     /// Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_ends_with: Option<TextOptionOnlyEndsWith>,
     /// Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<TextOptionOnlyStartsWith>,
+}
+
+impl serde::Serialize for TextOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "TextOption",
+                usize::from(self.allow_spaces.is_some())
+                    + usize::from(self.error_message.is_some())
+                    + usize::from(self.maximum_characters.is_some())
+                    + usize::from(self.minimum_characters.is_some())
+                    + usize::from(self.only_contains.is_some())
+                    + usize::from(self.only_ends_with.is_some())
+                    + usize::from(self.only_starts_with.is_some()),
+            )?;
+        if let Some(v) = &self.allow_spaces {
+            o.serialize_field("allow_spaces", v)?;
+        }
+        if let Some(v) = &self.error_message {
+            o.serialize_field("error_message", v)?;
+        }
+        if let Some(v) = &self.maximum_characters {
+            o.serialize_field("maximum_characters", v)?;
+        }
+        if let Some(v) = &self.minimum_characters {
+            o.serialize_field("minimum_characters", v)?;
+        }
+        if let Some(v) = &self.only_contains {
+            o.serialize_field("only_contains", v)?;
+        }
+        if let Some(v) = &self.only_ends_with {
+            o.serialize_field("only_ends_with", v)?;
+        }
+        if let Some(v) = &self.only_starts_with {
+            o.serialize_field("only_starts_with", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TextOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            allow_spaces: f.get("allow_spaces", crate::runtime::plain)?,
+            error_message: f
+                .get("error_message", crate::runtime::lenient_option_string)?,
+            maximum_characters: f
+                .get("maximum_characters", crate::runtime::lenient_option_number)?,
+            minimum_characters: f
+                .get("minimum_characters", crate::runtime::lenient_option_number)?,
+            only_contains: f.get("only_contains", crate::runtime::plain)?,
+            only_ends_with: f.get("only_ends_with", crate::runtime::plain)?,
+            only_starts_with: f.get("only_starts_with", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
@@ -1563,16 +2364,38 @@ crate::runtime::string_enum!(TextOptionOnlyStartsWith);
 /// Spec: `/components/schemas/UpdateProductInventoryRequest_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateProductInventoryRequestDetail {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i32>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<UpdateProductInventoryRequestDetailType>,
+}
+
+impl serde::Serialize for UpdateProductInventoryRequestDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProductInventoryRequestDetail",
+                usize::from(self.quantity.is_some()) + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProductInventoryRequestDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/UpdateProductInventoryRequest_Detail/properties/type`
@@ -1600,36 +2423,57 @@ crate::runtime::string_enum!(UpdateProductInventoryRequestDetailType);
 /// Spec: `/components/schemas/UpdateProductOptionListOption`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateProductOptionListOption {
     /// An internal code (e.g. sku) to associate the item option.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_code: Option<String>,
     /// The order in which this item will be displayed among other items. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_display_order: Option<i64>,
     /// The displayable name of the option item. Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price_adjustment: Option<f64>,
+}
+
+impl serde::Serialize for UpdateProductOptionListOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProductOptionListOption",
+                usize::from(self.item_code.is_some())
+                    + usize::from(self.item_display_order.is_some())
+                    + usize::from(self.item_label.is_some())
+                    + usize::from(self.price_adjustment.is_some()),
+            )?;
+        if let Some(v) = &self.item_code {
+            o.serialize_field("item_code", v)?;
+        }
+        if let Some(v) = &self.item_display_order {
+            o.serialize_field("item_display_order", v)?;
+        }
+        if let Some(v) = &self.item_label {
+            o.serialize_field("item_label", v)?;
+        }
+        if let Some(v) = &self.price_adjustment {
+            o.serialize_field("price_adjustment", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProductOptionListOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            item_code: f.get("item_code", crate::runtime::lenient_option_string)?,
+            item_display_order: f
+                .get("item_display_order", crate::runtime::lenient_option_number)?,
+            item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}~1listItems~1{item_id}/patch/parameters/3/schema/items`
@@ -1663,58 +2507,101 @@ crate::runtime::string_enum!(UpdateProductOptionListOptionValueUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductOptionRequest`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateProductOptionRequest {
     /// Used only for option_type of `TEXT`. Whether or not to allow whitespace in the text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_spaces: Option<bool>,
     /// The order in which this option will be displayed among other options. Minimum is 0. Lower values indicate higher priority in order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order: Option<i32>,
     /// Used only for option_type of `TEXT`. An error message to display if any rules are broken. Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub error_message: Option<String>,
     /// Used only for option_type of `TEXT`. Maximum allowable characters. Minimum is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub maximum_characters: Option<i32>,
     /// Used only for option_type of `TEXT`. Minimum allowable characters. Minimum is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub minimum_characters: Option<i32>,
     /// Used only for option_type of `TEXT`. Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_contains: Option<UpdateProductOptionRequestOnlyContains>,
     /// Used only for option_type of `TEXT`. Restricts the text to end with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_ends_with: Option<UpdateProductOptionRequestOnlyEndsWith>,
     /// Used only for option_type of `TEXT`.  Restricts the text to start with certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_starts_with: Option<UpdateProductOptionRequestOnlyStartsWith>,
     /// The displayable name of the option (e.g. Size). Cannot be whitespace only.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub option_label: Option<String>,
     /// Whether this option is required for product purchase.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
+}
+
+impl serde::Serialize for UpdateProductOptionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProductOptionRequest",
+                usize::from(self.allow_spaces.is_some())
+                    + usize::from(self.display_order.is_some())
+                    + usize::from(self.error_message.is_some())
+                    + usize::from(self.maximum_characters.is_some())
+                    + usize::from(self.minimum_characters.is_some())
+                    + usize::from(self.only_contains.is_some())
+                    + usize::from(self.only_ends_with.is_some())
+                    + usize::from(self.only_starts_with.is_some())
+                    + usize::from(self.option_label.is_some())
+                    + usize::from(self.required.is_some()),
+            )?;
+        if let Some(v) = &self.allow_spaces {
+            o.serialize_field("allow_spaces", v)?;
+        }
+        if let Some(v) = &self.display_order {
+            o.serialize_field("display_order", v)?;
+        }
+        if let Some(v) = &self.error_message {
+            o.serialize_field("error_message", v)?;
+        }
+        if let Some(v) = &self.maximum_characters {
+            o.serialize_field("maximum_characters", v)?;
+        }
+        if let Some(v) = &self.minimum_characters {
+            o.serialize_field("minimum_characters", v)?;
+        }
+        if let Some(v) = &self.only_contains {
+            o.serialize_field("only_contains", v)?;
+        }
+        if let Some(v) = &self.only_ends_with {
+            o.serialize_field("only_ends_with", v)?;
+        }
+        if let Some(v) = &self.only_starts_with {
+            o.serialize_field("only_starts_with", v)?;
+        }
+        if let Some(v) = &self.option_label {
+            o.serialize_field("option_label", v)?;
+        }
+        if let Some(v) = &self.required {
+            o.serialize_field("required", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProductOptionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            allow_spaces: f.get("allow_spaces", crate::runtime::plain)?,
+            display_order: f
+                .get("display_order", crate::runtime::lenient_option_number)?,
+            error_message: f
+                .get("error_message", crate::runtime::lenient_option_string)?,
+            maximum_characters: f
+                .get("maximum_characters", crate::runtime::lenient_option_number)?,
+            minimum_characters: f
+                .get("minimum_characters", crate::runtime::lenient_option_number)?,
+            only_contains: f.get("only_contains", crate::runtime::plain)?,
+            only_ends_with: f.get("only_ends_with", crate::runtime::plain)?,
+            only_starts_with: f.get("only_starts_with", crate::runtime::plain)?,
+            option_label: f.get("option_label", crate::runtime::lenient_option_string)?,
+            required: f.get("required", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Used only for option_type of `TEXT`. Restricts the text to contain certain character types. Valid values are NONE, LETTER, DIGIT, BOTH.
@@ -1856,113 +2743,184 @@ crate::runtime::string_enum!(UpdateProductOptionUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateProductRequest_Detail`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateProductRequestDetail {
     /// True means active, False means inactive
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub bottom_html: Option<String>,
     /// If city-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city_taxable: Option<bool>,
     /// If country-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub delivery_description: Option<String>,
     /// Product long description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// The email address for notifications about inventory
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email_for_inventory_notifications: Option<String>,
     /// The inventory limit for this product. Must be greater than or equal to 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub inventory_limit: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_package: Option<bool>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_digital_delivery: Option<bool>,
     /// The flag to enable out of stock inventory
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_stock_enabled: Option<bool>,
     /// The product price. The value is in the currency's smallest unit. e.g. $12.50 is 1250. Must be greater than or equal to 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub price: Option<i64>,
     /// If the product requires shipping
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Product short description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub short_description: Option<String>,
     /// Product SKU
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sku: Option<String>,
     /// If state-based taxes should be applied to this product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_taxable: Option<bool>,
     /// If the product should not be shown in the storefront
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub storefront_hidden: Option<bool>,
     /// If the product is a subscription-only product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_only: Option<bool>,
     /// Whether or not the product should be taxed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub top_html: Option<String>,
     /// The product weight. Must be greater than or equal to 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub weight: Option<f64>,
+}
+
+impl serde::Serialize for UpdateProductRequestDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateProductRequestDetail",
+                usize::from(self.active.is_some())
+                    + usize::from(self.bottom_html.is_some())
+                    + usize::from(self.city_taxable.is_some())
+                    + usize::from(self.country_taxable.is_some())
+                    + usize::from(self.delivery_description.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.email_for_inventory_notifications.is_some())
+                    + usize::from(self.inventory_limit.is_some())
+                    + usize::from(self.is_package.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.needs_digital_delivery.is_some())
+                    + usize::from(self.out_of_stock_enabled.is_some())
+                    + usize::from(self.price.is_some())
+                    + usize::from(self.shippable.is_some())
+                    + usize::from(self.short_description.is_some())
+                    + usize::from(self.sku.is_some())
+                    + usize::from(self.state_taxable.is_some())
+                    + usize::from(self.storefront_hidden.is_some())
+                    + usize::from(self.subscription_only.is_some())
+                    + usize::from(self.taxable.is_some())
+                    + usize::from(self.top_html.is_some())
+                    + usize::from(self.weight.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.bottom_html {
+            o.serialize_field("bottom_html", v)?;
+        }
+        if let Some(v) = &self.city_taxable {
+            o.serialize_field("city_taxable", v)?;
+        }
+        if let Some(v) = &self.country_taxable {
+            o.serialize_field("country_taxable", v)?;
+        }
+        if let Some(v) = &self.delivery_description {
+            o.serialize_field("delivery_description", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.email_for_inventory_notifications {
+            o.serialize_field("email_for_inventory_notifications", v)?;
+        }
+        if let Some(v) = &self.inventory_limit {
+            o.serialize_field("inventory_limit", v)?;
+        }
+        if let Some(v) = &self.is_package {
+            o.serialize_field("is_package", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.needs_digital_delivery {
+            o.serialize_field("needs_digital_delivery", v)?;
+        }
+        if let Some(v) = &self.out_of_stock_enabled {
+            o.serialize_field("out_of_stock_enabled", v)?;
+        }
+        if let Some(v) = &self.price {
+            o.serialize_field("price", v)?;
+        }
+        if let Some(v) = &self.shippable {
+            o.serialize_field("shippable", v)?;
+        }
+        if let Some(v) = &self.short_description {
+            o.serialize_field("short_description", v)?;
+        }
+        if let Some(v) = &self.sku {
+            o.serialize_field("sku", v)?;
+        }
+        if let Some(v) = &self.state_taxable {
+            o.serialize_field("state_taxable", v)?;
+        }
+        if let Some(v) = &self.storefront_hidden {
+            o.serialize_field("storefront_hidden", v)?;
+        }
+        if let Some(v) = &self.subscription_only {
+            o.serialize_field("subscription_only", v)?;
+        }
+        if let Some(v) = &self.taxable {
+            o.serialize_field("taxable", v)?;
+        }
+        if let Some(v) = &self.top_html {
+            o.serialize_field("top_html", v)?;
+        }
+        if let Some(v) = &self.weight {
+            o.serialize_field("weight", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateProductRequestDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            bottom_html: f.get("bottom_html", crate::runtime::lenient_option_string)?,
+            city_taxable: f.get("city_taxable", crate::runtime::plain)?,
+            country_taxable: f.get("country_taxable", crate::runtime::plain)?,
+            delivery_description: f
+                .get("delivery_description", crate::runtime::lenient_option_string)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            email_for_inventory_notifications: f
+                .get(
+                    "email_for_inventory_notifications",
+                    crate::runtime::lenient_option_string,
+                )?,
+            inventory_limit: f
+                .get("inventory_limit", crate::runtime::lenient_option_number)?,
+            is_package: f.get("is_package", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            needs_digital_delivery: f
+                .get("needs_digital_delivery", crate::runtime::plain)?,
+            out_of_stock_enabled: f.get("out_of_stock_enabled", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
+            shippable: f.get("shippable", crate::runtime::plain)?,
+            short_description: f
+                .get("short_description", crate::runtime::lenient_option_string)?,
+            sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            state_taxable: f.get("state_taxable", crate::runtime::plain)?,
+            storefront_hidden: f.get("storefront_hidden", crate::runtime::plain)?,
+            subscription_only: f.get("subscription_only", crate::runtime::plain)?,
+            taxable: f.get("taxable", crate::runtime::plain)?,
+            top_html: f.get("top_html", crate::runtime::lenient_option_string)?,
+            weight: f.get("weight", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}/patch/parameters/1/schema/items`

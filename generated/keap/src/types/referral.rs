@@ -7,47 +7,23 @@ use super::*;
 /// Spec: `/components/schemas/CreateReferralRequest`
 ///
 /// Needs the crate feature `referral` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateReferralRequest {
     /// The referral's contact ID.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// The referral description.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// When the referral expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_time: Option<crate::runtime::DateTime>,
     /// The IP address of the referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub ip_address: Option<String>,
     /// The referring affiliate ID.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referral_partner_id: Option<String>,
     /// The time of the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_time: Option<crate::runtime::DateTime>,
     /// The referral type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_type: Option<CreateReferralRequestReferralType>,
     /// The source for the referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub source: Option<String>,
 }
 
@@ -64,6 +40,63 @@ impl CreateReferralRequest {
             referral_type: None,
             source: None,
         }
+    }
+}
+
+impl serde::Serialize for CreateReferralRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateReferralRequest",
+                1 + usize::from(self.description.is_some())
+                    + usize::from(self.expiration_time.is_some())
+                    + usize::from(self.ip_address.is_some())
+                    + usize::from(self.referral_partner_id.is_some())
+                    + usize::from(self.referral_time.is_some())
+                    + usize::from(self.referral_type.is_some())
+                    + usize::from(self.source.is_some()),
+            )?;
+        o.serialize_field("contact_id", &self.contact_id)?;
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.expiration_time {
+            o.serialize_field("expiration_time", v)?;
+        }
+        if let Some(v) = &self.ip_address {
+            o.serialize_field("ip_address", v)?;
+        }
+        if let Some(v) = &self.referral_partner_id {
+            o.serialize_field("referral_partner_id", v)?;
+        }
+        if let Some(v) = &self.referral_time {
+            o.serialize_field("referral_time", v)?;
+        }
+        if let Some(v) = &self.referral_type {
+            o.serialize_field("referral_type", v)?;
+        }
+        if let Some(v) = &self.source {
+            o.serialize_field("source", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateReferralRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            expiration_time: f.get("expiration_time", crate::runtime::plain)?,
+            ip_address: f.get("ip_address", crate::runtime::lenient_option_string)?,
+            referral_partner_id: f
+                .get("referral_partner_id", crate::runtime::lenient_option_string)?,
+            referral_time: f.get("referral_time", crate::runtime::plain)?,
+            referral_type: f.get("referral_type", crate::runtime::plain)?,
+            source: f.get("source", crate::runtime::lenient_option_string)?,
+        })
     }
 }
 
@@ -97,18 +130,38 @@ crate::runtime::string_enum!(CreateReferralRequestReferralType);
 /// Spec: `/components/schemas/ListReferralsResponse`
 ///
 /// Needs the crate feature `referral` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListReferralsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referrals: Option<Vec<Referral>>,
+}
+
+impl serde::Serialize for ListReferralsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListReferralsResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.referrals.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.referrals {
+            o.serialize_field("referrals", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListReferralsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            referrals: f.get("referrals", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }

@@ -5,174 +5,326 @@
 /// Spec: `/components/schemas/ListReportsResponse`
 ///
 /// Needs the crate feature `reporting` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListReportsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub reports: Option<Vec<Report>>,
+}
+
+impl serde::Serialize for ListReportsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListReportsResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.reports.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.reports {
+            o.serialize_field("reports", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListReportsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            reports: f.get("reports", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Report`
 ///
 /// Needs the crate feature `reporting` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
     /// The creation timestamp
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<crate::runtime::DateTime>,
     /// The unique identifier of the report (Saved Search)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The name of the report
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The last update timestamp
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_time: Option<crate::runtime::DateTime>,
     /// A list of Users who have access to this Saved Search, or ALL_USERS if visible to all
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub user_ids: Option<Vec<String>>,
+}
+
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Report",
+                usize::from(self.created_time.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.updated_time.is_some())
+                    + usize::from(self.user_ids.is_some()),
+            )?;
+        if let Some(v) = &self.created_time {
+            o.serialize_field("created_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.updated_time {
+            o.serialize_field("updated_time", v)?;
+        }
+        if let Some(v) = &self.user_ids {
+            o.serialize_field("user_ids", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Report {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            created_time: f.get("created_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            updated_time: f.get("updated_time", crate::runtime::plain)?,
+            user_ids: f.get("user_ids", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ReportEntryRecord`
 ///
 /// Needs the crate feature `reporting` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportEntryRecord {
     /// The set of column values for this record
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub columns: Option<Vec<ReportEntryValue>>,
+}
+
+impl serde::Serialize for ReportEntryRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("ReportEntryRecord", usize::from(self.columns.is_some()))?;
+        if let Some(v) = &self.columns {
+            o.serialize_field("columns", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportEntryRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            columns: f.get("columns", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ReportEntryValue`
 ///
 /// Needs the crate feature `reporting` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportEntryValue {
     /// The name of the field/column
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub field_name: Option<String>,
     /// The value of the field
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub value: Option<String>,
+}
+
+impl serde::Serialize for ReportEntryValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ReportEntryValue",
+                usize::from(self.field_name.is_some())
+                    + usize::from(self.value.is_some()),
+            )?;
+        if let Some(v) = &self.field_name {
+            o.serialize_field("field_name", v)?;
+        }
+        if let Some(v) = &self.value {
+            o.serialize_field("value", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportEntryValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            field_name: f.get("field_name", crate::runtime::lenient_option_string)?,
+            value: f.get("value", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ReportExecutionResult`
 ///
 /// Needs the crate feature `reporting` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportExecutionResult {
     /// Token for retrieving the next page of results
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_token: Option<String>,
     /// The list of report result records
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub results: Option<Vec<ReportEntryRecord>>,
+}
+
+impl serde::Serialize for ReportExecutionResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ReportExecutionResult",
+                usize::from(self.page_token.is_some())
+                    + usize::from(self.results.is_some()),
+            )?;
+        if let Some(v) = &self.page_token {
+            o.serialize_field("page_token", v)?;
+        }
+        if let Some(v) = &self.results {
+            o.serialize_field("results", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportExecutionResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            page_token: f.get("page_token", crate::runtime::lenient_option_string)?,
+            results: f.get("results", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ReportField`
 ///
 /// Needs the crate feature `reporting` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportField {
     /// The human-readable label for the field
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub label: Option<String>,
     /// The field name as accepted by the report execution `fields` parameter
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for ReportField {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ReportField",
+                usize::from(self.label.is_some()) + usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.label {
+            o.serialize_field("label", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            label: f.get("label", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ReportModel`
 ///
 /// Needs the crate feature `reporting` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportModel {
     /// The list of fields available for this Report (Saved Search)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fields: Option<Vec<ReportField>>,
+}
+
+impl serde::Serialize for ReportModel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("ReportModel", usize::from(self.fields.is_some()))?;
+        if let Some(v) = &self.fields {
+            o.serialize_field("fields", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportModel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            fields: f.get("fields", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RunReportRequest`
 ///
 /// Needs the crate feature `reporting` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunReportRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fields: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_by: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_size: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub page_token: Option<String>,
+}
+
+impl serde::Serialize for RunReportRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "RunReportRequest",
+                usize::from(self.fields.is_some()) + usize::from(self.order_by.is_some())
+                    + usize::from(self.page_size.is_some())
+                    + usize::from(self.page_token.is_some()),
+            )?;
+        if let Some(v) = &self.fields {
+            o.serialize_field("fields", v)?;
+        }
+        if let Some(v) = &self.order_by {
+            o.serialize_field("order_by", v)?;
+        }
+        if let Some(v) = &self.page_size {
+            o.serialize_field("page_size", v)?;
+        }
+        if let Some(v) = &self.page_token {
+            o.serialize_field("page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RunReportRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            fields: f.get("fields", crate::runtime::lenient_option_string)?,
+            order_by: f.get("order_by", crate::runtime::lenient_option_string)?,
+            page_size: f.get("page_size", crate::runtime::lenient_option_number)?,
+            page_token: f.get("page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

@@ -7,131 +7,221 @@ use super::*;
 /// Spec: `/components/schemas/ListPayments`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListPayments {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payments: Option<Vec<Payment>>,
+}
+
+impl serde::Serialize for ListPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListPayments",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.payments.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.payments {
+            o.serialize_field("payments", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            payments: f.get("payments", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ListTransactions`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTransactions {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub transactions: Option<Vec<TransactionV2>>,
+}
+
+impl serde::Serialize for ListTransactions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListTransactions",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.transactions.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.transactions {
+            o.serialize_field("transactions", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListTransactions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            transactions: f.get("transactions", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Payment`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Payment {
     /// The payment amount.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<f64>,
     /// Whether this payment had a commission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commissioned: Option<bool>,
     /// The id of the contact the payment is associated with.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// An external id - typically from a payment processor - that references this transaction.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_transaction_id: Option<String>,
     /// The unique identifier of the payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The merchant account id through which the transaction was made.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub merchant_account_id: Option<String>,
     /// The merchant account type through which the transaction was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_type: Option<PaymentMerchantAccountType>,
     /// A note about the payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub note: Option<String>,
     /// List of order ids the payment was made was against.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_ids: Option<Vec<String>>,
     /// Details of the payment method used for this transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<PaymentMethod>,
     /// When this payment was made. In ISO-8601 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_time: Option<crate::runtime::DateTime>,
     /// If this payment had a refund, this refers to the id of the refund payment.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub refund_payment_id: Option<String>,
     /// Provides the current status of the payment, if available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentStatus>,
     /// Whether or not the data is synced externally.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// A label describing the type of payment made.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
     /// When this payment was updated. In ISO-8601 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
+}
+
+impl serde::Serialize for Payment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Payment",
+                usize::from(self.amount.is_some())
+                    + usize::from(self.commissioned.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.external_transaction_id.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.merchant_account_id.is_some())
+                    + usize::from(self.merchant_account_type.is_some())
+                    + usize::from(self.note.is_some())
+                    + usize::from(self.order_ids.is_some())
+                    + usize::from(self.payment_method.is_some())
+                    + usize::from(self.payment_time.is_some())
+                    + usize::from(self.refund_payment_id.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.synced.is_some())
+                    + usize::from(self.type_.is_some())
+                    + usize::from(self.update_time.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.commissioned {
+            o.serialize_field("commissioned", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.external_transaction_id {
+            o.serialize_field("external_transaction_id", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.merchant_account_id {
+            o.serialize_field("merchant_account_id", v)?;
+        }
+        if let Some(v) = &self.merchant_account_type {
+            o.serialize_field("merchant_account_type", v)?;
+        }
+        if let Some(v) = &self.note {
+            o.serialize_field("note", v)?;
+        }
+        if let Some(v) = &self.order_ids {
+            o.serialize_field("order_ids", v)?;
+        }
+        if let Some(v) = &self.payment_method {
+            o.serialize_field("payment_method", v)?;
+        }
+        if let Some(v) = &self.payment_time {
+            o.serialize_field("payment_time", v)?;
+        }
+        if let Some(v) = &self.refund_payment_id {
+            o.serialize_field("refund_payment_id", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.synced {
+            o.serialize_field("synced", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Payment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            commissioned: f.get("commissioned", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            external_transaction_id: f
+                .get("external_transaction_id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            merchant_account_id: f
+                .get("merchant_account_id", crate::runtime::lenient_option_string)?,
+            merchant_account_type: f
+                .get("merchant_account_type", crate::runtime::plain)?,
+            note: f.get("note", crate::runtime::lenient_option_string)?,
+            order_ids: f.get("order_ids", crate::runtime::lenient_option_strings)?,
+            payment_method: f.get("payment_method", crate::runtime::plain)?,
+            payment_time: f.get("payment_time", crate::runtime::plain)?,
+            refund_payment_id: f
+                .get("refund_payment_id", crate::runtime::lenient_option_string)?,
+            status: f.get("status", crate::runtime::plain)?,
+            synced: f.get("synced", crate::runtime::plain)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The merchant account type through which the transaction was made.
@@ -206,92 +296,143 @@ crate::runtime::string_enum!(PaymentStatus);
 /// Spec: `/components/schemas/TransactionV2`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransactionV2 {
     /// The amount of the transaction.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<f64>,
     /// Contact associated with this order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<BasicContact>,
     /// The id of the contact the transaction was for.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// A description of the transaction.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Any details if the transaction failed.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub error_details: Option<String>,
     /// An external reference id - typically from a payment processor - that references this transaction.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_reference_id: Option<String>,
     /// An external response code generated by payment processor
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_response_code: Option<String>,
     /// If the transaction completed in a successful state. PENDING transactions are treated `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_successful: Option<bool>,
     /// The merchant account id through which the transaction was made.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub merchant_account_id: Option<String>,
     /// The merchant account id through which the transaction was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_type: Option<TransactionV2MerchantAccountType>,
     /// List of order ids transaction was against.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_ids: Option<Vec<String>>,
     /// Identifier of an order/invoice payment created by the transaction.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_id: Option<String>,
     /// Details of the payment method used for this transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<PaymentMethod>,
     /// The resulting status of the transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TransactionV2Status>,
     /// The method of transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_method: Option<TransactionV2TransactionMethod>,
     /// When this transaction was made. In ISO-8601 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_time: Option<crate::runtime::DateTime>,
+}
+
+impl serde::Serialize for TransactionV2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "TransactionV2",
+                usize::from(self.amount.is_some()) + usize::from(self.contact.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.error_details.is_some())
+                    + usize::from(self.external_reference_id.is_some())
+                    + usize::from(self.external_response_code.is_some())
+                    + usize::from(self.is_successful.is_some())
+                    + usize::from(self.merchant_account_id.is_some())
+                    + usize::from(self.merchant_account_type.is_some())
+                    + usize::from(self.order_ids.is_some())
+                    + usize::from(self.payment_id.is_some())
+                    + usize::from(self.payment_method.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.transaction_method.is_some())
+                    + usize::from(self.transaction_time.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.contact {
+            o.serialize_field("contact", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.error_details {
+            o.serialize_field("error_details", v)?;
+        }
+        if let Some(v) = &self.external_reference_id {
+            o.serialize_field("external_reference_id", v)?;
+        }
+        if let Some(v) = &self.external_response_code {
+            o.serialize_field("external_response_code", v)?;
+        }
+        if let Some(v) = &self.is_successful {
+            o.serialize_field("is_successful", v)?;
+        }
+        if let Some(v) = &self.merchant_account_id {
+            o.serialize_field("merchant_account_id", v)?;
+        }
+        if let Some(v) = &self.merchant_account_type {
+            o.serialize_field("merchant_account_type", v)?;
+        }
+        if let Some(v) = &self.order_ids {
+            o.serialize_field("order_ids", v)?;
+        }
+        if let Some(v) = &self.payment_id {
+            o.serialize_field("payment_id", v)?;
+        }
+        if let Some(v) = &self.payment_method {
+            o.serialize_field("payment_method", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.transaction_method {
+            o.serialize_field("transaction_method", v)?;
+        }
+        if let Some(v) = &self.transaction_time {
+            o.serialize_field("transaction_time", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TransactionV2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            contact: f.get("contact", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            error_details: f
+                .get("error_details", crate::runtime::lenient_option_string)?,
+            external_reference_id: f
+                .get("external_reference_id", crate::runtime::lenient_option_string)?,
+            external_response_code: f
+                .get("external_response_code", crate::runtime::lenient_option_string)?,
+            is_successful: f.get("is_successful", crate::runtime::plain)?,
+            merchant_account_id: f
+                .get("merchant_account_id", crate::runtime::lenient_option_string)?,
+            merchant_account_type: f
+                .get("merchant_account_type", crate::runtime::plain)?,
+            order_ids: f.get("order_ids", crate::runtime::lenient_option_strings)?,
+            payment_id: f.get("payment_id", crate::runtime::lenient_option_string)?,
+            payment_method: f.get("payment_method", crate::runtime::plain)?,
+            status: f.get("status", crate::runtime::plain)?,
+            transaction_method: f.get("transaction_method", crate::runtime::plain)?,
+            transaction_time: f.get("transaction_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// The merchant account id through which the transaction was made.

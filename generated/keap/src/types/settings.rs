@@ -5,530 +5,1076 @@
 /// Spec: `/components/schemas/ApplicationCompany`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationCompany {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub caller_id_number: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub city: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub country: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone_ext: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub state: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub street_address_1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub street_address_2: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub web_logo_url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub zip: Option<String>,
+}
+
+impl serde::Serialize for ApplicationCompany {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationCompany",
+                usize::from(self.caller_id_number.is_some())
+                    + usize::from(self.city.is_some())
+                    + usize::from(self.country.is_some())
+                    + usize::from(self.email.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.phone.is_some())
+                    + usize::from(self.phone_ext.is_some())
+                    + usize::from(self.state.is_some())
+                    + usize::from(self.street_address_1.is_some())
+                    + usize::from(self.street_address_2.is_some())
+                    + usize::from(self.web_logo_url.is_some())
+                    + usize::from(self.website.is_some())
+                    + usize::from(self.zip.is_some()),
+            )?;
+        if let Some(v) = &self.caller_id_number {
+            o.serialize_field("caller_id_number", v)?;
+        }
+        if let Some(v) = &self.city {
+            o.serialize_field("city", v)?;
+        }
+        if let Some(v) = &self.country {
+            o.serialize_field("country", v)?;
+        }
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.phone {
+            o.serialize_field("phone", v)?;
+        }
+        if let Some(v) = &self.phone_ext {
+            o.serialize_field("phone_ext", v)?;
+        }
+        if let Some(v) = &self.state {
+            o.serialize_field("state", v)?;
+        }
+        if let Some(v) = &self.street_address_1 {
+            o.serialize_field("street_address_1", v)?;
+        }
+        if let Some(v) = &self.street_address_2 {
+            o.serialize_field("street_address_2", v)?;
+        }
+        if let Some(v) = &self.web_logo_url {
+            o.serialize_field("web_logo_url", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        if let Some(v) = &self.zip {
+            o.serialize_field("zip", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationCompany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            caller_id_number: f
+                .get("caller_id_number", crate::runtime::lenient_option_string)?,
+            city: f.get("city", crate::runtime::lenient_option_string)?,
+            country: f.get("country", crate::runtime::lenient_option_string)?,
+            email: f.get("email", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            phone: f.get("phone", crate::runtime::lenient_option_string)?,
+            phone_ext: f.get("phone_ext", crate::runtime::lenient_option_string)?,
+            state: f.get("state", crate::runtime::lenient_option_string)?,
+            street_address_1: f
+                .get("street_address_1", crate::runtime::lenient_option_string)?,
+            street_address_2: f
+                .get("street_address_2", crate::runtime::lenient_option_string)?,
+            web_logo_url: f.get("web_logo_url", crate::runtime::lenient_option_string)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+            zip: f.get("zip", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliate`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleAffiliate {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub choose_affiliate: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commission: Option<ApplicationConfigurationModuleAffiliateCommission>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_affiliate_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_affiliate_ip_address: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub do_not_notify_affiliate: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_pay_if_unused: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_referral_history_if_no_tracking_cookie: Option<bool>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleAffiliate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleAffiliate",
+                usize::from(self.choose_affiliate.is_some())
+                    + usize::from(self.commission.is_some())
+                    + usize::from(self.custom_affiliate_url.is_some())
+                    + usize::from(self.display_affiliate_ip_address.is_some())
+                    + usize::from(self.do_not_notify_affiliate.is_some())
+                    + usize::from(self.skip_pay_if_unused.is_some())
+                    + usize::from(
+                        self.use_referral_history_if_no_tracking_cookie.is_some(),
+                    ),
+            )?;
+        if let Some(v) = &self.choose_affiliate {
+            o.serialize_field("choose_affiliate", v)?;
+        }
+        if let Some(v) = &self.commission {
+            o.serialize_field("commission", v)?;
+        }
+        if let Some(v) = &self.custom_affiliate_url {
+            o.serialize_field("custom_affiliate_url", v)?;
+        }
+        if let Some(v) = &self.display_affiliate_ip_address {
+            o.serialize_field("display_affiliate_ip_address", v)?;
+        }
+        if let Some(v) = &self.do_not_notify_affiliate {
+            o.serialize_field("do_not_notify_affiliate", v)?;
+        }
+        if let Some(v) = &self.skip_pay_if_unused {
+            o.serialize_field("skip_pay_if_unused", v)?;
+        }
+        if let Some(v) = &self.use_referral_history_if_no_tracking_cookie {
+            o.serialize_field("use_referral_history_if_no_tracking_cookie", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleAffiliate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            choose_affiliate: f.get("choose_affiliate", crate::runtime::plain)?,
+            commission: f.get("commission", crate::runtime::plain)?,
+            custom_affiliate_url: f
+                .get("custom_affiliate_url", crate::runtime::lenient_option_string)?,
+            display_affiliate_ip_address: f
+                .get("display_affiliate_ip_address", crate::runtime::plain)?,
+            do_not_notify_affiliate: f
+                .get("do_not_notify_affiliate", crate::runtime::plain)?,
+            skip_pay_if_unused: f.get("skip_pay_if_unused", crate::runtime::plain)?,
+            use_referral_history_if_no_tracking_cookie: f
+                .get(
+                    "use_referral_history_if_no_tracking_cookie",
+                    crate::runtime::plain,
+                )?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAffiliateCommission`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleAffiliateCommission {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub calculation_type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub levels: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub participant_types: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleAffiliateCommission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleAffiliateCommission",
+                usize::from(self.calculation_type.is_some())
+                    + usize::from(self.levels.is_some())
+                    + usize::from(self.participant_types.is_some()),
+            )?;
+        if let Some(v) = &self.calculation_type {
+            o.serialize_field("calculation_type", v)?;
+        }
+        if let Some(v) = &self.levels {
+            o.serialize_field("levels", v)?;
+        }
+        if let Some(v) = &self.participant_types {
+            o.serialize_field("participant_types", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleAffiliateCommission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            calculation_type: f
+                .get("calculation_type", crate::runtime::lenient_option_string)?,
+            levels: f.get("levels", crate::runtime::lenient_option_number)?,
+            participant_types: f
+                .get("participant_types", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleApplication`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleApplication {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<ApplicationCompany>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_view_locale: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features_enabled: Option<ApplicationFeaturesEnabled>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub time_zone: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleApplication {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleApplication",
+                usize::from(self.company.is_some())
+                    + usize::from(self.default_view_locale.is_some())
+                    + usize::from(self.features_enabled.is_some())
+                    + usize::from(self.time_zone.is_some()),
+            )?;
+        if let Some(v) = &self.company {
+            o.serialize_field("company", v)?;
+        }
+        if let Some(v) = &self.default_view_locale {
+            o.serialize_field("default_view_locale", v)?;
+        }
+        if let Some(v) = &self.features_enabled {
+            o.serialize_field("features_enabled", v)?;
+        }
+        if let Some(v) = &self.time_zone {
+            o.serialize_field("time_zone", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleApplication {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            company: f.get("company", crate::runtime::plain)?,
+            default_view_locale: f
+                .get("default_view_locale", crate::runtime::lenient_option_string)?,
+            features_enabled: f.get("features_enabled", crate::runtime::plain)?,
+            time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleAppointment`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleAppointment {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub appointment_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleAppointment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleAppointment",
+                usize::from(self.appointment_types.is_some())
+                    + usize::from(self.share_opportunity_with_related_user.is_some()),
+            )?;
+        if let Some(v) = &self.appointment_types {
+            o.serialize_field("appointment_types", v)?;
+        }
+        if let Some(v) = &self.share_opportunity_with_related_user {
+            o.serialize_field("share_opportunity_with_related_user", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleAppointment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            appointment_types: f
+                .get("appointment_types", crate::runtime::lenient_option_string)?,
+            share_opportunity_with_related_user: f
+                .get("share_opportunity_with_related_user", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleContact`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleContact {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_labels: Option<ApplicationConfigurationModuleContactAddressLabels>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_new_contact_form: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_contact_edit_in_client_login: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fax_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub suffix_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title_types: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleContact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleContact",
+                usize::from(self.address_labels.is_some())
+                    + usize::from(self.contact_types.is_some())
+                    + usize::from(self.default_new_contact_form.is_some())
+                    + usize::from(self.disable_contact_edit_in_client_login.is_some())
+                    + usize::from(self.fax_types.is_some())
+                    + usize::from(self.phone_types.is_some())
+                    + usize::from(self.suffix_types.is_some())
+                    + usize::from(self.title_types.is_some()),
+            )?;
+        if let Some(v) = &self.address_labels {
+            o.serialize_field("address_labels", v)?;
+        }
+        if let Some(v) = &self.contact_types {
+            o.serialize_field("contact_types", v)?;
+        }
+        if let Some(v) = &self.default_new_contact_form {
+            o.serialize_field("default_new_contact_form", v)?;
+        }
+        if let Some(v) = &self.disable_contact_edit_in_client_login {
+            o.serialize_field("disable_contact_edit_in_client_login", v)?;
+        }
+        if let Some(v) = &self.fax_types {
+            o.serialize_field("fax_types", v)?;
+        }
+        if let Some(v) = &self.phone_types {
+            o.serialize_field("phone_types", v)?;
+        }
+        if let Some(v) = &self.suffix_types {
+            o.serialize_field("suffix_types", v)?;
+        }
+        if let Some(v) = &self.title_types {
+            o.serialize_field("title_types", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleContact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address_labels: f.get("address_labels", crate::runtime::plain)?,
+            contact_types: f
+                .get("contact_types", crate::runtime::lenient_option_string)?,
+            default_new_contact_form: f
+                .get("default_new_contact_form", crate::runtime::lenient_option_string)?,
+            disable_contact_edit_in_client_login: f
+                .get("disable_contact_edit_in_client_login", crate::runtime::plain)?,
+            fax_types: f.get("fax_types", crate::runtime::lenient_option_string)?,
+            phone_types: f.get("phone_types", crate::runtime::lenient_option_string)?,
+            suffix_types: f.get("suffix_types", crate::runtime::lenient_option_string)?,
+            title_types: f.get("title_types", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleContactAddressLabels`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleContactAddressLabels {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line_1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line_2: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line_3: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleContactAddressLabels {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleContactAddressLabels",
+                usize::from(self.line_1.is_some()) + usize::from(self.line_2.is_some())
+                    + usize::from(self.line_3.is_some()),
+            )?;
+        if let Some(v) = &self.line_1 {
+            o.serialize_field("line_1", v)?;
+        }
+        if let Some(v) = &self.line_2 {
+            o.serialize_field("line_2", v)?;
+        }
+        if let Some(v) = &self.line_3 {
+            o.serialize_field("line_3", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de>
+for ApplicationConfigurationModuleContactAddressLabels {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            line_1: f.get("line_1", crate::runtime::lenient_option_string)?,
+            line_2: f.get("line_2", crate::runtime::lenient_option_string)?,
+            line_3: f.get("line_3", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleEcommerce`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleEcommerce {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub credit_card_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub currency: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_charge_max_retry_attempts: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_country: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_merchant: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_number_of_days_between_charge_attempts: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_tax: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_to_auto_charge: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub merchant_account_max_retry_attempts: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_types: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub promo_codes: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub track_cost_per_unit: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub track_inventory: Option<bool>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleEcommerce {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleEcommerce",
+                usize::from(self.credit_card_types.is_some())
+                    + usize::from(self.currency.is_some())
+                    + usize::from(self.default_charge_max_retry_attempts.is_some())
+                    + usize::from(self.default_country.is_some())
+                    + usize::from(self.default_merchant.is_some())
+                    + usize::from(
+                        self.default_number_of_days_between_charge_attempts.is_some(),
+                    ) + usize::from(self.default_tax.is_some())
+                    + usize::from(self.default_to_auto_charge.is_some())
+                    + usize::from(self.merchant_account_max_retry_attempts.is_some())
+                    + usize::from(self.payment_types.is_some())
+                    + usize::from(self.promo_codes.is_some())
+                    + usize::from(self.track_cost_per_unit.is_some())
+                    + usize::from(self.track_inventory.is_some()),
+            )?;
+        if let Some(v) = &self.credit_card_types {
+            o.serialize_field("credit_card_types", v)?;
+        }
+        if let Some(v) = &self.currency {
+            o.serialize_field("currency", v)?;
+        }
+        if let Some(v) = &self.default_charge_max_retry_attempts {
+            o.serialize_field("default_charge_max_retry_attempts", v)?;
+        }
+        if let Some(v) = &self.default_country {
+            o.serialize_field("default_country", v)?;
+        }
+        if let Some(v) = &self.default_merchant {
+            o.serialize_field("default_merchant", v)?;
+        }
+        if let Some(v) = &self.default_number_of_days_between_charge_attempts {
+            o.serialize_field("default_number_of_days_between_charge_attempts", v)?;
+        }
+        if let Some(v) = &self.default_tax {
+            o.serialize_field("default_tax", v)?;
+        }
+        if let Some(v) = &self.default_to_auto_charge {
+            o.serialize_field("default_to_auto_charge", v)?;
+        }
+        if let Some(v) = &self.merchant_account_max_retry_attempts {
+            o.serialize_field("merchant_account_max_retry_attempts", v)?;
+        }
+        if let Some(v) = &self.payment_types {
+            o.serialize_field("payment_types", v)?;
+        }
+        if let Some(v) = &self.promo_codes {
+            o.serialize_field("promo_codes", v)?;
+        }
+        if let Some(v) = &self.track_cost_per_unit {
+            o.serialize_field("track_cost_per_unit", v)?;
+        }
+        if let Some(v) = &self.track_inventory {
+            o.serialize_field("track_inventory", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleEcommerce {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            credit_card_types: f
+                .get("credit_card_types", crate::runtime::lenient_option_string)?,
+            currency: f.get("currency", crate::runtime::lenient_option_string)?,
+            default_charge_max_retry_attempts: f
+                .get(
+                    "default_charge_max_retry_attempts",
+                    crate::runtime::lenient_option_number,
+                )?,
+            default_country: f
+                .get("default_country", crate::runtime::lenient_option_string)?,
+            default_merchant: f
+                .get("default_merchant", crate::runtime::lenient_option_string)?,
+            default_number_of_days_between_charge_attempts: f
+                .get(
+                    "default_number_of_days_between_charge_attempts",
+                    crate::runtime::lenient_option_number,
+                )?,
+            default_tax: f.get("default_tax", crate::runtime::lenient_option_string)?,
+            default_to_auto_charge: f
+                .get("default_to_auto_charge", crate::runtime::plain)?,
+            merchant_account_max_retry_attempts: f
+                .get(
+                    "merchant_account_max_retry_attempts",
+                    crate::runtime::lenient_option_number,
+                )?,
+            payment_types: f
+                .get("payment_types", crate::runtime::lenient_option_string)?,
+            promo_codes: f.get("promo_codes", crate::runtime::lenient_option_string)?,
+            track_cost_per_unit: f.get("track_cost_per_unit", crate::runtime::plain)?,
+            track_inventory: f.get("track_inventory", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleEmail`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleEmail {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub append_contact_key_to_links: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_opt_in_link: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_opt_out_link: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub hide_emails_to_and_from_domains: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub whitelisted_domains: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleEmail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleEmail",
+                usize::from(self.append_contact_key_to_links.is_some())
+                    + usize::from(self.default_opt_in_link.is_some())
+                    + usize::from(self.default_opt_out_link.is_some())
+                    + usize::from(self.hide_emails_to_and_from_domains.is_some())
+                    + usize::from(self.whitelisted_domains.is_some()),
+            )?;
+        if let Some(v) = &self.append_contact_key_to_links {
+            o.serialize_field("append_contact_key_to_links", v)?;
+        }
+        if let Some(v) = &self.default_opt_in_link {
+            o.serialize_field("default_opt_in_link", v)?;
+        }
+        if let Some(v) = &self.default_opt_out_link {
+            o.serialize_field("default_opt_out_link", v)?;
+        }
+        if let Some(v) = &self.hide_emails_to_and_from_domains {
+            o.serialize_field("hide_emails_to_and_from_domains", v)?;
+        }
+        if let Some(v) = &self.whitelisted_domains {
+            o.serialize_field("whitelisted_domains", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleEmail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            append_contact_key_to_links: f
+                .get("append_contact_key_to_links", crate::runtime::plain)?,
+            default_opt_in_link: f
+                .get("default_opt_in_link", crate::runtime::lenient_option_string)?,
+            default_opt_out_link: f
+                .get("default_opt_out_link", crate::runtime::lenient_option_string)?,
+            hide_emails_to_and_from_domains: f
+                .get(
+                    "hide_emails_to_and_from_domains",
+                    crate::runtime::lenient_option_string,
+                )?,
+            whitelisted_domains: f
+                .get("whitelisted_domains", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleForms`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleForms {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spam_filters_enabled: Option<bool>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleForms {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleForms",
+                usize::from(self.spam_filters_enabled.is_some()),
+            )?;
+        if let Some(v) = &self.spam_filters_enabled {
+            o.serialize_field("spam_filters_enabled", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleForms {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            spam_filters_enabled: f.get("spam_filters_enabled", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleFulfillment`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleFulfillment {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_message_fields: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_message_to: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleFulfillment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleFulfillment",
+                usize::from(self.default_message_fields.is_some())
+                    + usize::from(self.default_message_to.is_some()),
+            )?;
+        if let Some(v) = &self.default_message_fields {
+            o.serialize_field("default_message_fields", v)?;
+        }
+        if let Some(v) = &self.default_message_to {
+            o.serialize_field("default_message_to", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleFulfillment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            default_message_fields: f
+                .get("default_message_fields", crate::runtime::lenient_option_string)?,
+            default_message_to: f
+                .get("default_message_to", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleInvoice`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleInvoice {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tax_label: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleInvoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleInvoice",
+                usize::from(self.tax_label.is_some()),
+            )?;
+        if let Some(v) = &self.tax_label {
+            o.serialize_field("tax_label", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleInvoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            tax_label: f.get("tax_label", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleNote`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleNote {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub appointment_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleNote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleNote",
+                usize::from(self.appointment_types.is_some())
+                    + usize::from(self.share_opportunity_with_related_user.is_some()),
+            )?;
+        if let Some(v) = &self.appointment_types {
+            o.serialize_field("appointment_types", v)?;
+        }
+        if let Some(v) = &self.share_opportunity_with_related_user {
+            o.serialize_field("share_opportunity_with_related_user", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleNote {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            appointment_types: f
+                .get("appointment_types", crate::runtime::lenient_option_string)?,
+            share_opportunity_with_related_user: f
+                .get("share_opportunity_with_related_user", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunity`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleOpportunity {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_stage: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub states: Option<ApplicationConfigurationModuleOpportunityStates>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleOpportunity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleOpportunity",
+                usize::from(self.default_stage.is_some())
+                    + usize::from(self.states.is_some()),
+            )?;
+        if let Some(v) = &self.default_stage {
+            o.serialize_field("default_stage", v)?;
+        }
+        if let Some(v) = &self.states {
+            o.serialize_field("states", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleOpportunity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            default_stage: f
+                .get("default_stage", crate::runtime::lenient_option_string)?,
+            states: f.get("states", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStates`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleOpportunityStates {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<ApplicationConfigurationModuleOpportunityStatesActive>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub loss: Option<ApplicationConfigurationModuleOpportunityStatesLoss>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub win: Option<ApplicationConfigurationModuleOpportunityStatesWin>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleOpportunityStates {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleOpportunityStates",
+                usize::from(self.active.is_some()) + usize::from(self.loss.is_some())
+                    + usize::from(self.win.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.loss {
+            o.serialize_field("loss", v)?;
+        }
+        if let Some(v) = &self.win {
+            o.serialize_field("win", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleOpportunityStates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            loss: f.get("loss", crate::runtime::plain)?,
+            win: f.get("win", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesActive`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleOpportunityStatesActive {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub stages: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleOpportunityStatesActive {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleOpportunityStatesActive",
+                usize::from(self.stages.is_some()),
+            )?;
+        if let Some(v) = &self.stages {
+            o.serialize_field("stages", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de>
+for ApplicationConfigurationModuleOpportunityStatesActive {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            stages: f.get("stages", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesLoss`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleOpportunityStatesLoss {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub reasons: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub stage: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleOpportunityStatesLoss {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleOpportunityStatesLoss",
+                usize::from(self.reasons.is_some()) + usize::from(self.stage.is_some()),
+            )?;
+        if let Some(v) = &self.reasons {
+            o.serialize_field("reasons", v)?;
+        }
+        if let Some(v) = &self.stage {
+            o.serialize_field("stage", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de>
+for ApplicationConfigurationModuleOpportunityStatesLoss {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            reasons: f.get("reasons", crate::runtime::lenient_option_string)?,
+            stage: f.get("stage", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleOpportunityStatesWin`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleOpportunityStatesWin {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub reasons: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub stage: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleOpportunityStatesWin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleOpportunityStatesWin",
+                usize::from(self.reasons.is_some()) + usize::from(self.stage.is_some()),
+            )?;
+        if let Some(v) = &self.reasons {
+            o.serialize_field("reasons", v)?;
+        }
+        if let Some(v) = &self.stage {
+            o.serialize_field("stage", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de>
+for ApplicationConfigurationModuleOpportunityStatesWin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            reasons: f.get("reasons", crate::runtime::lenient_option_string)?,
+            stage: f.get("stage", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleTask`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleTask {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub appointment_types: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_opportunity_with_related_user: Option<bool>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleTask {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleTask",
+                usize::from(self.appointment_types.is_some())
+                    + usize::from(self.share_opportunity_with_related_user.is_some()),
+            )?;
+        if let Some(v) = &self.appointment_types {
+            o.serialize_field("appointment_types", v)?;
+        }
+        if let Some(v) = &self.share_opportunity_with_related_user {
+            o.serialize_field("share_opportunity_with_related_user", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleTask {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            appointment_types: f
+                .get("appointment_types", crate::runtime::lenient_option_string)?,
+            share_opportunity_with_related_user: f
+                .get("share_opportunity_with_related_user", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationConfigurationModuleTemplate`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleTemplate {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_country_code: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_user_id: Option<String>,
+}
+
+impl serde::Serialize for ApplicationConfigurationModuleTemplate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationConfigurationModuleTemplate",
+                usize::from(self.default_country_code.is_some())
+                    + usize::from(self.default_user_id.is_some()),
+            )?;
+        if let Some(v) = &self.default_country_code {
+            o.serialize_field("default_country_code", v)?;
+        }
+        if let Some(v) = &self.default_user_id {
+            o.serialize_field("default_user_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleTemplate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            default_country_code: f
+                .get("default_country_code", crate::runtime::lenient_option_number)?,
+            default_user_id: f
+                .get("default_user_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/ApplicationFeaturesEnabled`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationFeaturesEnabled {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub marketing: Option<bool>,
+}
+
+impl serde::Serialize for ApplicationFeaturesEnabled {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ApplicationFeaturesEnabled",
+                usize::from(self.marketing.is_some()),
+            )?;
+        if let Some(v) = &self.marketing {
+            o.serialize_field("marketing", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplicationFeaturesEnabled {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            marketing: f.get("marketing", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1settings~1applications:getConfiguration/get/parameters/0/schema/items`
@@ -586,54 +1132,167 @@ crate::runtime::string_enum!(GetApplicationConfigurationsFieldsItem);
 /// Spec: `/components/schemas/GetApplicationEnabledStatusResponse`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetApplicationEnabledStatusResponse {
-    #[serde(rename = "isEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
+}
+
+impl serde::Serialize for GetApplicationEnabledStatusResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "GetApplicationEnabledStatusResponse",
+                usize::from(self.is_enabled.is_some()),
+            )?;
+        if let Some(v) = &self.is_enabled {
+            o.serialize_field("isEnabled", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetApplicationEnabledStatusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            is_enabled: f.get("isEnabled", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/GetContactOptionTypesResponse`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetContactOptionTypesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub option_types: Option<Vec<String>>,
+}
+
+impl serde::Serialize for GetContactOptionTypesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "GetContactOptionTypesResponse",
+                usize::from(self.option_types.is_some()),
+            )?;
+        if let Some(v) = &self.option_types {
+            o.serialize_field("option_types", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetContactOptionTypesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            option_types: f.get("option_types", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/GetSettingsResponse`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetSettingsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliate: Option<ApplicationConfigurationModuleAffiliate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub application: Option<ApplicationConfigurationModuleApplication>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub appointment: Option<ApplicationConfigurationModuleAppointment>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<ApplicationConfigurationModuleContact>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ecommerce: Option<ApplicationConfigurationModuleEcommerce>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<ApplicationConfigurationModuleEmail>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub forms: Option<ApplicationConfigurationModuleForms>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fulfillment: Option<ApplicationConfigurationModuleFulfillment>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice: Option<ApplicationConfigurationModuleInvoice>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<ApplicationConfigurationModuleNote>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub opportunity: Option<ApplicationConfigurationModuleOpportunity>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<ApplicationConfigurationModuleTask>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<ApplicationConfigurationModuleTemplate>,
+}
+
+impl serde::Serialize for GetSettingsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "GetSettingsResponse",
+                usize::from(self.affiliate.is_some())
+                    + usize::from(self.application.is_some())
+                    + usize::from(self.appointment.is_some())
+                    + usize::from(self.contact.is_some())
+                    + usize::from(self.ecommerce.is_some())
+                    + usize::from(self.email.is_some())
+                    + usize::from(self.forms.is_some())
+                    + usize::from(self.fulfillment.is_some())
+                    + usize::from(self.invoice.is_some())
+                    + usize::from(self.note.is_some())
+                    + usize::from(self.opportunity.is_some())
+                    + usize::from(self.task.is_some())
+                    + usize::from(self.template.is_some()),
+            )?;
+        if let Some(v) = &self.affiliate {
+            o.serialize_field("affiliate", v)?;
+        }
+        if let Some(v) = &self.application {
+            o.serialize_field("application", v)?;
+        }
+        if let Some(v) = &self.appointment {
+            o.serialize_field("appointment", v)?;
+        }
+        if let Some(v) = &self.contact {
+            o.serialize_field("contact", v)?;
+        }
+        if let Some(v) = &self.ecommerce {
+            o.serialize_field("ecommerce", v)?;
+        }
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.forms {
+            o.serialize_field("forms", v)?;
+        }
+        if let Some(v) = &self.fulfillment {
+            o.serialize_field("fulfillment", v)?;
+        }
+        if let Some(v) = &self.invoice {
+            o.serialize_field("invoice", v)?;
+        }
+        if let Some(v) = &self.note {
+            o.serialize_field("note", v)?;
+        }
+        if let Some(v) = &self.opportunity {
+            o.serialize_field("opportunity", v)?;
+        }
+        if let Some(v) = &self.task {
+            o.serialize_field("task", v)?;
+        }
+        if let Some(v) = &self.template {
+            o.serialize_field("template", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetSettingsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            affiliate: f.get("affiliate", crate::runtime::plain)?,
+            application: f.get("application", crate::runtime::plain)?,
+            appointment: f.get("appointment", crate::runtime::plain)?,
+            contact: f.get("contact", crate::runtime::plain)?,
+            ecommerce: f.get("ecommerce", crate::runtime::plain)?,
+            email: f.get("email", crate::runtime::plain)?,
+            forms: f.get("forms", crate::runtime::plain)?,
+            fulfillment: f.get("fulfillment", crate::runtime::plain)?,
+            invoice: f.get("invoice", crate::runtime::plain)?,
+            note: f.get("note", crate::runtime::plain)?,
+            opportunity: f.get("opportunity", crate::runtime::plain)?,
+            task: f.get("task", crate::runtime::plain)?,
+            template: f.get("template", crate::runtime::plain)?,
+        })
+    }
 }

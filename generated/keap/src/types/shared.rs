@@ -15,85 +15,128 @@
 /// Spec: `/components/schemas/Address`
 ///
 /// Needs one of the crate features `company`, `contact`, `orders`, `subscriptions`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Address {
     /// Deprecated. The long-name descriptive version of the Country Code. Please use 'country_code' for POST/PATCH operations. Maximum length is 100 characters.
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub country: Option<String>,
     /// An ISO 3166-2 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub country_code: Option<String>,
     /// Address type field
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<AddressField>,
     /// Street address line 1. Maximum length is 75 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line1: Option<String>,
     /// Street address line 2. Maximum length is 75 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs. Maximum length is 50 characters for the BILLING address and 100 characters for the SHIPPING and OTHER addresses.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub locality: Option<String>,
     /// Postal or ZIP code. Maximum length is 15 characters for the BILLING and OTHER addresses and 20 characters for the SHIPPING address.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub postal_code: Option<String>,
     /// The long-name descriptive version of the Region Code. Please use 'region_code' for POST/PATCH operations. Maximum length is 50 characters.
     ///
     /// Deprecated.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub region: Option<String>,
     /// An ISO 3166-2 Province Code, such as one of the US States (<https://en.wikipedia.org/wiki/ISO_3166-2:US>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub region_code: Option<String>,
     /// ZIP code (US). Maximum length is 15 characters for the BILLING and OTHER addresses and 20 characters for the SHIPPING address.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub zip_code: Option<String>,
     /// ZIP+4 extension. Maximum length is 10 characters.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub zip_four: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "company",
+        feature = "contact",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "tags",
+        feature = "users"
+    )
+)]
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Address",
+                usize::from(self.country.is_some())
+                    + usize::from(self.country_code.is_some())
+                    + usize::from(self.field.is_some())
+                    + usize::from(self.line1.is_some())
+                    + usize::from(self.line2.is_some())
+                    + usize::from(self.locality.is_some())
+                    + usize::from(self.postal_code.is_some())
+                    + usize::from(self.region.is_some())
+                    + usize::from(self.region_code.is_some())
+                    + usize::from(self.zip_code.is_some())
+                    + usize::from(self.zip_four.is_some()),
+            )?;
+        if let Some(v) = &self.country {
+            o.serialize_field("country", v)?;
+        }
+        if let Some(v) = &self.country_code {
+            o.serialize_field("country_code", v)?;
+        }
+        if let Some(v) = &self.field {
+            o.serialize_field("field", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            o.serialize_field("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            o.serialize_field("line2", v)?;
+        }
+        if let Some(v) = &self.locality {
+            o.serialize_field("locality", v)?;
+        }
+        if let Some(v) = &self.postal_code {
+            o.serialize_field("postal_code", v)?;
+        }
+        if let Some(v) = &self.region {
+            o.serialize_field("region", v)?;
+        }
+        if let Some(v) = &self.region_code {
+            o.serialize_field("region_code", v)?;
+        }
+        if let Some(v) = &self.zip_code {
+            o.serialize_field("zip_code", v)?;
+        }
+        if let Some(v) = &self.zip_four {
+            o.serialize_field("zip_four", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "company",
+        feature = "contact",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "tags",
+        feature = "users"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            country: f.get("country", crate::runtime::lenient_option_string)?,
+            country_code: f.get("country_code", crate::runtime::lenient_option_string)?,
+            field: f.get("field", crate::runtime::plain)?,
+            line1: f.get("line1", crate::runtime::lenient_option_string)?,
+            line2: f.get("line2", crate::runtime::lenient_option_string)?,
+            locality: f.get("locality", crate::runtime::lenient_option_string)?,
+            postal_code: f.get("postal_code", crate::runtime::lenient_option_string)?,
+            region: f.get("region", crate::runtime::lenient_option_string)?,
+            region_code: f.get("region_code", crate::runtime::lenient_option_string)?,
+            zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
+            zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -163,90 +206,166 @@ crate::runtime::string_enum!(AddressField);
 /// Spec: `/components/schemas/AppliedTag`
 ///
 /// Needs one of the crate features `company`, `contact` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppliedTag {
     /// The time the tag was applied to the contact, in ISO 8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub applied_time: Option<crate::runtime::DateTime>,
     /// The tag applied
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<Tag>,
+}
+
+#[cfg(any(feature = "company", feature = "contact"))]
+impl serde::Serialize for AppliedTag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AppliedTag",
+                usize::from(self.applied_time.is_some())
+                    + usize::from(self.tag.is_some()),
+            )?;
+        if let Some(v) = &self.applied_time {
+            o.serialize_field("applied_time", v)?;
+        }
+        if let Some(v) = &self.tag {
+            o.serialize_field("tag", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "company", feature = "contact"))]
+impl<'de> serde::Deserialize<'de> for AppliedTag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            applied_time: f.get("applied_time", crate::runtime::plain)?,
+            tag: f.get("tag", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "orders", feature = "sales", feature = "subscriptions"))]
 /// Spec: `/components/schemas/BasicContact`
 ///
 /// Needs one of the crate features `orders`, `sales`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BasicContact {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub family_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub given_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
+}
+
+#[cfg(any(feature = "orders", feature = "sales", feature = "subscriptions"))]
+impl serde::Serialize for BasicContact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "BasicContact",
+                usize::from(self.email.is_some())
+                    + usize::from(self.family_name.is_some())
+                    + usize::from(self.given_name.is_some())
+                    + usize::from(self.id.is_some()),
+            )?;
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.family_name {
+            o.serialize_field("family_name", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            o.serialize_field("given_name", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "sales", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for BasicContact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            email: f.get("email", crate::runtime::lenient_option_string)?,
+            family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
+            given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "payment_methods", feature = "sales"))]
 /// Spec: `/components/schemas/CardInfo`
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CardInfo {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub brand: Option<String>,
     /// The card type. Valid values are: CREDIT, DEBIT, PREPAID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub card_type: Option<CardInfoCardType>,
     /// Two-digit expiration month
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub expiration_month: Option<String>,
     /// Four-digit expiration year
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub expiration_year: Option<String>,
     /// A token that uniquely identifies the card info
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fingerprint: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_four: Option<String>,
+}
+
+#[cfg(any(feature = "payment_methods", feature = "sales"))]
+impl serde::Serialize for CardInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CardInfo",
+                usize::from(self.brand.is_some()) + usize::from(self.card_type.is_some())
+                    + usize::from(self.expiration_month.is_some())
+                    + usize::from(self.expiration_year.is_some())
+                    + usize::from(self.fingerprint.is_some())
+                    + usize::from(self.last_four.is_some()),
+            )?;
+        if let Some(v) = &self.brand {
+            o.serialize_field("brand", v)?;
+        }
+        if let Some(v) = &self.card_type {
+            o.serialize_field("card_type", v)?;
+        }
+        if let Some(v) = &self.expiration_month {
+            o.serialize_field("expiration_month", v)?;
+        }
+        if let Some(v) = &self.expiration_year {
+            o.serialize_field("expiration_year", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            o.serialize_field("fingerprint", v)?;
+        }
+        if let Some(v) = &self.last_four {
+            o.serialize_field("last_four", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "payment_methods", feature = "sales"))]
+impl<'de> serde::Deserialize<'de> for CardInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            brand: f.get("brand", crate::runtime::lenient_option_string)?,
+            card_type: f.get("card_type", crate::runtime::plain)?,
+            expiration_month: f
+                .get("expiration_month", crate::runtime::lenient_option_string)?,
+            expiration_year: f
+                .get("expiration_year", crate::runtime::lenient_option_string)?,
+            fingerprint: f.get("fingerprint", crate::runtime::lenient_option_string)?,
+            last_four: f.get("last_four", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "payment_methods", feature = "sales"))]
@@ -287,10 +406,9 @@ crate::runtime::string_enum!(CardInfoCardType);
 /// Spec: `/components/schemas/CategoryReference`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags` (all on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CategoryReference {
     /// The unique identifier for the tag category
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
 }
 
@@ -302,193 +420,271 @@ impl CategoryReference {
     }
 }
 
+#[cfg(any(feature = "company", feature = "contact", feature = "tags"))]
+impl serde::Serialize for CategoryReference {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("CategoryReference", 1)?;
+        o.serialize_field("id", &self.id)?;
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "company", feature = "contact", feature = "tags"))]
+impl<'de> serde::Deserialize<'de> for CategoryReference {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 #[cfg(any(feature = "company", feature = "tags"))]
 /// Spec: `/components/schemas/Company`
 ///
 /// Needs one of the crate features `company`, `tags` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Company {
     /// The company's account ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub account_id: Option<String>,
     /// The company's address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The anniversary date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anniversary_date: Option<crate::runtime::Date>,
     /// The name of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_name: Option<String>,
     /// The phone number of the company contact's assistant
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assistant_phone: Option<String>,
     /// Billing information for the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_information: Option<String>,
     /// The birth date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<crate::runtime::Date>,
     /// The name of the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company_name: Option<String>,
     /// Type of contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_type: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of the user who created this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddress>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_number: Option<FaxNumber>,
     /// First name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub first_name: Option<String>,
     /// Comma-delimited list of tag IDs applied to this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub groups: Option<String>,
     /// Unique identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Job title of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub job_title: Option<String>,
     /// Last name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_name: Option<String>,
     /// ID of the user who last updated this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated_by: Option<String>,
     /// Middle name of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub middle_name: Option<String>,
     /// Notes about the company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub owner_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub preferred_name: Option<String>,
     /// Referral code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referral_code: Option<String>,
     /// Spouse's name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub spouse_name: Option<String>,
     /// Name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub suffix: Option<String>,
     /// Name prefix or salutation
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// Last update timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// The company's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+#[cfg(any(feature = "company", feature = "tags"))]
+impl serde::Serialize for Company {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Company",
+                usize::from(self.account_id.is_some())
+                    + usize::from(self.address.is_some())
+                    + usize::from(self.anniversary_date.is_some())
+                    + usize::from(self.assistant_name.is_some())
+                    + usize::from(self.assistant_phone.is_some())
+                    + usize::from(self.billing_information.is_some())
+                    + usize::from(self.birth_date.is_some())
+                    + usize::from(self.company_name.is_some())
+                    + usize::from(self.contact_type.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.email_address.is_some())
+                    + usize::from(self.fax_number.is_some())
+                    + usize::from(self.first_name.is_some())
+                    + usize::from(self.groups.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.job_title.is_some())
+                    + usize::from(self.last_name.is_some())
+                    + usize::from(self.last_updated_by.is_some())
+                    + usize::from(self.middle_name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.owner_id.is_some())
+                    + usize::from(self.phone_number.is_some())
+                    + usize::from(self.preferred_name.is_some())
+                    + usize::from(self.referral_code.is_some())
+                    + usize::from(self.spouse_name.is_some())
+                    + usize::from(self.suffix.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.update_time.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.account_id {
+            o.serialize_field("account_id", v)?;
+        }
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.anniversary_date {
+            o.serialize_field("anniversary_date", v)?;
+        }
+        if let Some(v) = &self.assistant_name {
+            o.serialize_field("assistant_name", v)?;
+        }
+        if let Some(v) = &self.assistant_phone {
+            o.serialize_field("assistant_phone", v)?;
+        }
+        if let Some(v) = &self.billing_information {
+            o.serialize_field("billing_information", v)?;
+        }
+        if let Some(v) = &self.birth_date {
+            o.serialize_field("birth_date", v)?;
+        }
+        if let Some(v) = &self.company_name {
+            o.serialize_field("company_name", v)?;
+        }
+        if let Some(v) = &self.contact_type {
+            o.serialize_field("contact_type", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by {
+            o.serialize_field("created_by", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.email_address {
+            o.serialize_field("email_address", v)?;
+        }
+        if let Some(v) = &self.fax_number {
+            o.serialize_field("fax_number", v)?;
+        }
+        if let Some(v) = &self.first_name {
+            o.serialize_field("first_name", v)?;
+        }
+        if let Some(v) = &self.groups {
+            o.serialize_field("groups", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.job_title {
+            o.serialize_field("job_title", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            o.serialize_field("last_name", v)?;
+        }
+        if let Some(v) = &self.last_updated_by {
+            o.serialize_field("last_updated_by", v)?;
+        }
+        if let Some(v) = &self.middle_name {
+            o.serialize_field("middle_name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.owner_id {
+            o.serialize_field("owner_id", v)?;
+        }
+        if let Some(v) = &self.phone_number {
+            o.serialize_field("phone_number", v)?;
+        }
+        if let Some(v) = &self.preferred_name {
+            o.serialize_field("preferred_name", v)?;
+        }
+        if let Some(v) = &self.referral_code {
+            o.serialize_field("referral_code", v)?;
+        }
+        if let Some(v) = &self.spouse_name {
+            o.serialize_field("spouse_name", v)?;
+        }
+        if let Some(v) = &self.suffix {
+            o.serialize_field("suffix", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "company", feature = "tags"))]
+impl<'de> serde::Deserialize<'de> for Company {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            account_id: f.get("account_id", crate::runtime::lenient_option_string)?,
+            address: f.get("address", crate::runtime::plain)?,
+            anniversary_date: f.get("anniversary_date", crate::runtime::plain)?,
+            assistant_name: f
+                .get("assistant_name", crate::runtime::lenient_option_string)?,
+            assistant_phone: f
+                .get("assistant_phone", crate::runtime::lenient_option_string)?,
+            billing_information: f
+                .get("billing_information", crate::runtime::lenient_option_string)?,
+            birth_date: f.get("birth_date", crate::runtime::plain)?,
+            company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
+            contact_type: f.get("contact_type", crate::runtime::lenient_option_string)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by: f.get("created_by", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            email_address: f.get("email_address", crate::runtime::plain)?,
+            fax_number: f.get("fax_number", crate::runtime::plain)?,
+            first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
+            groups: f.get("groups", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
+            last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            last_updated_by: f
+                .get("last_updated_by", crate::runtime::lenient_option_string)?,
+            middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            phone_number: f.get("phone_number", crate::runtime::plain)?,
+            preferred_name: f
+                .get("preferred_name", crate::runtime::lenient_option_string)?,
+            referral_code: f
+                .get("referral_code", crate::runtime::lenient_option_string)?,
+            spouse_name: f.get("spouse_name", crate::runtime::lenient_option_string)?,
+            suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -506,20 +702,62 @@ pub struct Company {
 /// Spec: `/components/schemas/CreateCustomFieldGroupRequest`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCustomFieldGroupRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tab_id: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for CreateCustomFieldGroupRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCustomFieldGroupRequest",
+                usize::from(self.name.is_some()) + usize::from(self.tab_id.is_some()),
+            )?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.tab_id {
+            o.serialize_field("tab_id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CreateCustomFieldGroupRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            tab_id: f.get("tab_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -537,14 +775,57 @@ pub struct CreateCustomFieldGroupRequest {
 /// Spec: `/components/schemas/CreateCustomFieldOptionRequest`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCustomFieldOptionRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub label: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for CreateCustomFieldOptionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCustomFieldOptionRequest",
+                usize::from(self.label.is_some()),
+            )?;
+        if let Some(v) = &self.label {
+            o.serialize_field("label", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CreateCustomFieldOptionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            label: f.get("label", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -562,31 +843,14 @@ pub struct CreateCustomFieldOptionRequest {
 /// Spec: `/components/schemas/CreateCustomFieldRequest`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateCustomFieldRequest {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub field_type: CreateCustomFieldRequestFieldType,
     /// An optional tab group to place the field under in the interface.  If not specified, will default to the 'Custom Fields' tab.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub group_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub label: String,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub options: Option<Vec<CreateCustomFieldOptionRequest>>,
     /// An optional user group to choose from when selecting values for User or UserListBox fields.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub user_group_id: Option<String>,
 }
 
@@ -615,6 +879,68 @@ impl CreateCustomFieldRequest {
             options: None,
             user_group_id: None,
         }
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for CreateCustomFieldRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCustomFieldRequest",
+                2 + usize::from(self.group_id.is_some())
+                    + usize::from(self.options.is_some())
+                    + usize::from(self.user_group_id.is_some()),
+            )?;
+        o.serialize_field("field_type", &self.field_type)?;
+        if let Some(v) = &self.group_id {
+            o.serialize_field("group_id", v)?;
+        }
+        o.serialize_field("label", &self.label)?;
+        if let Some(v) = &self.options {
+            o.serialize_field("options", v)?;
+        }
+        if let Some(v) = &self.user_group_id {
+            o.serialize_field("user_group_id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CreateCustomFieldRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            field_type: f.get("field_type", crate::runtime::null_as_default)?,
+            group_id: f.get("group_id", crate::runtime::lenient_option_string)?,
+            label: f.get("label", crate::runtime::lenient_string)?,
+            options: f.get("options", crate::runtime::lenient_option_vec)?,
+            user_group_id: f.get("user_group_id", crate::runtime::lenient_option_string)?,
+        })
     }
 }
 
@@ -758,14 +1084,57 @@ crate::runtime::string_enum!(CreateCustomFieldRequestFieldType);
 /// Spec: `/components/schemas/CreateCustomFieldTabRequest`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCustomFieldTabRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for CreateCustomFieldTabRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCustomFieldTabRequest",
+                usize::from(self.name.is_some()),
+            )?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CreateCustomFieldTabRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -781,29 +1150,70 @@ pub struct CreateCustomFieldTabRequest {
 /// Spec: `/components/schemas/CurrencyValue`
 ///
 /// Needs one of the crate features `lead_source_expenses`, `lead_source_recurring_expenses`, `orders`, `product_interest_bundles`, `subscription_plans`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CurrencyValue {
     /// The price amount in the smallest currency unit
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<i64>,
     /// Three-letter ISO currency code
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub formatted_amount: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "lead_source_expenses",
+        feature = "lead_source_recurring_expenses",
+        feature = "orders",
+        feature = "product_interest_bundles",
+        feature = "subscription_plans",
+        feature = "subscriptions"
+    )
+)]
+impl serde::Serialize for CurrencyValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CurrencyValue",
+                usize::from(self.amount.is_some())
+                    + usize::from(self.currency_code.is_some())
+                    + usize::from(self.formatted_amount.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.currency_code {
+            o.serialize_field("currency_code", v)?;
+        }
+        if let Some(v) = &self.formatted_amount {
+            o.serialize_field("formatted_amount", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "lead_source_expenses",
+        feature = "lead_source_recurring_expenses",
+        feature = "orders",
+        feature = "product_interest_bundles",
+        feature = "subscription_plans",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CurrencyValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            currency_code: f
+                .get("currency_code", crate::runtime::lenient_option_string)?,
+            formatted_amount: f
+                .get("formatted_amount", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -821,34 +1231,80 @@ pub struct CurrencyValue {
 /// Spec: `/components/schemas/CustomFieldGroup`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomFieldGroup {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldGroupRecordType>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tab_id: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for CustomFieldGroup {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CustomFieldGroup",
+                usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.order.is_some())
+                    + usize::from(self.record_type.is_some())
+                    + usize::from(self.tab_id.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.record_type {
+            o.serialize_field("record_type", v)?;
+        }
+        if let Some(v) = &self.tab_id {
+            o.serialize_field("tab_id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CustomFieldGroup {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            record_type: f.get("record_type", crate::runtime::plain)?,
+            tab_id: f.get("tab_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -942,63 +1398,114 @@ crate::runtime::string_enum!(CustomFieldGroupRecordType);
 /// Spec: `/components/schemas/CustomFieldMetaData`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomFieldMetaData {
     /// The default value for this custom field, if any
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub default_value: Option<String>,
     /// The database column name for this custom field. Use this value when filtering contacts (e.g. for field_name 'firstName1', filter with 'firstName1==John').
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub field_name: Option<String>,
     /// The data type of the custom field (e.g. Text, Number, Date, Select)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<CustomFieldMetaDataFieldType>,
     /// The ID of the group this custom field belongs to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub group_id: Option<String>,
     /// The name of the group this custom field belongs to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub group_name: Option<String>,
     /// The unique identifier of the custom field
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The display label of the custom field
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub label: Option<String>,
     /// The list of available options for select/radio/multiselect/drilldown field types
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub options: Option<Vec<CustomFieldOption>>,
     /// The entity type this custom field belongs to (e.g. CONTACT, COMPANY)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldMetaDataRecordType>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for CustomFieldMetaData {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CustomFieldMetaData",
+                usize::from(self.default_value.is_some())
+                    + usize::from(self.field_name.is_some())
+                    + usize::from(self.field_type.is_some())
+                    + usize::from(self.group_id.is_some())
+                    + usize::from(self.group_name.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
+                    + usize::from(self.options.is_some())
+                    + usize::from(self.record_type.is_some()),
+            )?;
+        if let Some(v) = &self.default_value {
+            o.serialize_field("default_value", v)?;
+        }
+        if let Some(v) = &self.field_name {
+            o.serialize_field("field_name", v)?;
+        }
+        if let Some(v) = &self.field_type {
+            o.serialize_field("field_type", v)?;
+        }
+        if let Some(v) = &self.group_id {
+            o.serialize_field("group_id", v)?;
+        }
+        if let Some(v) = &self.group_name {
+            o.serialize_field("group_name", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.label {
+            o.serialize_field("label", v)?;
+        }
+        if let Some(v) = &self.options {
+            o.serialize_field("options", v)?;
+        }
+        if let Some(v) = &self.record_type {
+            o.serialize_field("record_type", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CustomFieldMetaData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            default_value: f
+                .get("default_value", crate::runtime::lenient_option_string)?,
+            field_name: f.get("field_name", crate::runtime::lenient_option_string)?,
+            field_type: f.get("field_type", crate::runtime::plain)?,
+            group_id: f.get("group_id", crate::runtime::lenient_option_string)?,
+            group_name: f.get("group_name", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            label: f.get("label", crate::runtime::lenient_option_string)?,
+            options: f.get("options", crate::runtime::lenient_option_vec)?,
+            record_type: f.get("record_type", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(
@@ -1219,20 +1726,62 @@ crate::runtime::string_enum!(CustomFieldMetaDataRecordType);
 /// Spec: `/components/schemas/CustomFieldOption`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomFieldOption {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub label: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for CustomFieldOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CustomFieldOption",
+                usize::from(self.id.is_some()) + usize::from(self.label.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.label {
+            o.serialize_field("label", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CustomFieldOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            label: f.get("label", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -1250,32 +1799,78 @@ pub struct CustomFieldOption {
 /// Spec: `/components/schemas/CustomFieldTab`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomFieldTab {
     /// The unique identifier of the custom field tab
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The name of the custom field tab
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The display order of the tab
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
     /// The record type this tab belongs to (e.g., CONTACT, COMPANY, OPPORTUNITY, REFERRAL_PARTNER, ORDER, SUBSCRIPTION, TASK_NOTE_APPOINTMENT)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomFieldTabRecordType>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for CustomFieldTab {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CustomFieldTab",
+                usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.order.is_some())
+                    + usize::from(self.record_type.is_some()),
+            )?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.record_type {
+            o.serialize_field("record_type", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CustomFieldTab {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            record_type: f.get("record_type", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(
@@ -1367,59 +1962,151 @@ crate::runtime::string_enum!(CustomFieldTabRecordType);
 /// Spec: `/components/schemas/CustomFieldValue`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `orders`, `subscriptions`, `tags` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomFieldValue {
     /// The value of the custom field. Text custom field values have a maximum length of 65535 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "tags"
+    )
+)]
+impl serde::Serialize for CustomFieldValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CustomFieldValue",
+                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
+            )?;
+        if let Some(v) = &self.content {
+            o.serialize_field("content", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "tags"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CustomFieldValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            content: f.get("content", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "note", feature = "task"))]
 /// Spec: `/components/schemas/CustomFieldValueObject`
 ///
 /// Needs one of the crate features `note`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomFieldValueObject {
     /// The value of the custom field. Text custom field values have a maximum length of 65535 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
+}
+
+#[cfg(any(feature = "note", feature = "task"))]
+impl serde::Serialize for CustomFieldValueObject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CustomFieldValueObject",
+                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
+            )?;
+        if let Some(v) = &self.content {
+            o.serialize_field("content", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "note", feature = "task"))]
+impl<'de> serde::Deserialize<'de> for CustomFieldValueObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            content: f.get("content", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
 /// Spec: `/components/schemas/Discount`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Discount {
     /// Discount amount
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub amount: Option<f64>,
     /// Discount method
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_method: Option<DiscountDiscountMethod>,
     /// Discount item ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub special_item_id: Option<String>,
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl serde::Serialize for Discount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Discount",
+                usize::from(self.amount.is_some())
+                    + usize::from(self.discount_method.is_some())
+                    + usize::from(self.special_item_id.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.discount_method {
+            o.serialize_field("discount_method", v)?;
+        }
+        if let Some(v) = &self.special_item_id {
+            o.serialize_field("special_item_id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for Discount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            discount_method: f.get("discount_method", crate::runtime::plain)?,
+            special_item_id: f
+                .get("special_item_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -1434,76 +2121,132 @@ pub struct Discount {
 /// Spec: `/components/schemas/DiscountCriteria`
 ///
 /// Needs one of the crate features `category_discounts`, `free_trial_discounts`, `order_total_discounts`, `product_discounts`, `shipping_discounts` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DiscountCriteria {
     /// Promotional code for PROMO_CODE criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub code: Option<String>,
     /// Unique identifier for this criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub criteria_id: Option<String>,
     /// Comparison operator for ORDER_TOTAL criteria: LESS_THAN or GREATER_THAN
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<DiscountCriteriaOperator>,
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// Maximum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_quantity_min: Option<i32>,
     /// End date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_end_time: Option<crate::runtime::DateTime>,
     /// Start date/time for DATE_RANGE criteria (ISO-8601 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_start_time: Option<crate::runtime::DateTime>,
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_amount: Option<f64>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<DiscountCriteriaType>,
+}
+
+#[cfg(
+    any(
+        feature = "category_discounts",
+        feature = "free_trial_discounts",
+        feature = "order_total_discounts",
+        feature = "product_discounts",
+        feature = "shipping_discounts"
+    )
+)]
+impl serde::Serialize for DiscountCriteria {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "DiscountCriteria",
+                usize::from(self.code.is_some())
+                    + usize::from(self.criteria_id.is_some())
+                    + usize::from(self.operator.is_some())
+                    + usize::from(self.plan_id.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.product_quantity_max.is_some())
+                    + usize::from(self.product_quantity_min.is_some())
+                    + usize::from(self.range_end_time.is_some())
+                    + usize::from(self.range_start_time.is_some())
+                    + usize::from(self.subscription_quantity.is_some())
+                    + usize::from(self.total_amount.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.code {
+            o.serialize_field("code", v)?;
+        }
+        if let Some(v) = &self.criteria_id {
+            o.serialize_field("criteria_id", v)?;
+        }
+        if let Some(v) = &self.operator {
+            o.serialize_field("operator", v)?;
+        }
+        if let Some(v) = &self.plan_id {
+            o.serialize_field("plan_id", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.product_quantity_max {
+            o.serialize_field("product_quantity_max", v)?;
+        }
+        if let Some(v) = &self.product_quantity_min {
+            o.serialize_field("product_quantity_min", v)?;
+        }
+        if let Some(v) = &self.range_end_time {
+            o.serialize_field("range_end_time", v)?;
+        }
+        if let Some(v) = &self.range_start_time {
+            o.serialize_field("range_start_time", v)?;
+        }
+        if let Some(v) = &self.subscription_quantity {
+            o.serialize_field("subscription_quantity", v)?;
+        }
+        if let Some(v) = &self.total_amount {
+            o.serialize_field("total_amount", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "category_discounts",
+        feature = "free_trial_discounts",
+        feature = "order_total_discounts",
+        feature = "product_discounts",
+        feature = "shipping_discounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for DiscountCriteria {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_option_string)?,
+            criteria_id: f.get("criteria_id", crate::runtime::lenient_option_string)?,
+            operator: f.get("operator", crate::runtime::plain)?,
+            plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_quantity_max: f
+                .get("product_quantity_max", crate::runtime::lenient_option_number)?,
+            product_quantity_min: f
+                .get("product_quantity_min", crate::runtime::lenient_option_number)?,
+            range_end_time: f.get("range_end_time", crate::runtime::plain)?,
+            range_start_time: f.get("range_start_time", crate::runtime::plain)?,
+            subscription_quantity: f
+                .get("subscription_quantity", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(
@@ -1653,29 +2396,66 @@ crate::runtime::string_enum!(DiscountDiscountMethod);
 /// Spec: `/components/schemas/EmailAddress`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmailAddress {
     /// Email address. Maximum length is 75 characters for EMAIL1 and 100 characters for EMAIL2 and EMAIL3.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_opt_status: Option<EmailAddressEmailOptStatus>,
     /// Email address slot
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<EmailAddressField>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_opt_in: Option<bool>,
     /// Reason for opting in
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opt_in_reason: Option<String>,
+}
+
+#[cfg(
+    any(feature = "company", feature = "contact", feature = "tags", feature = "users")
+)]
+impl serde::Serialize for EmailAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "EmailAddress",
+                usize::from(self.email.is_some())
+                    + usize::from(self.email_opt_status.is_some())
+                    + usize::from(self.field.is_some())
+                    + usize::from(self.is_opt_in.is_some())
+                    + usize::from(self.opt_in_reason.is_some()),
+            )?;
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.email_opt_status {
+            o.serialize_field("email_opt_status", v)?;
+        }
+        if let Some(v) = &self.field {
+            o.serialize_field("field", v)?;
+        }
+        if let Some(v) = &self.is_opt_in {
+            o.serialize_field("is_opt_in", v)?;
+        }
+        if let Some(v) = &self.opt_in_reason {
+            o.serialize_field("opt_in_reason", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(feature = "company", feature = "contact", feature = "tags", feature = "users")
+)]
+impl<'de> serde::Deserialize<'de> for EmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            email: f.get("email", crate::runtime::lenient_option_string)?,
+            email_opt_status: f.get("email_opt_status", crate::runtime::plain)?,
+            field: f.get("field", crate::runtime::plain)?,
+            is_opt_in: f.get("is_opt_in", crate::runtime::plain)?,
+            opt_in_reason: f.get("opt_in_reason", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -1799,25 +2579,49 @@ crate::runtime::string_enum!(EmailAddressField);
 /// Spec: `/components/schemas/EmailAddressRequest`
 ///
 /// Needs one of the crate features `contact`, `users` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmailAddressRequest {
     /// Email address. Maximum length is 75 characters for EMAIL1 and 100 characters for EMAIL2 and EMAIL3.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email: Option<String>,
     /// Email address slot
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<EmailAddressRequestField>,
     /// Reason for opting in
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opt_in_reason: Option<String>,
+}
+
+#[cfg(any(feature = "contact", feature = "users"))]
+impl serde::Serialize for EmailAddressRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "EmailAddressRequest",
+                usize::from(self.email.is_some()) + usize::from(self.field.is_some())
+                    + usize::from(self.opt_in_reason.is_some()),
+            )?;
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.field {
+            o.serialize_field("field", v)?;
+        }
+        if let Some(v) = &self.opt_in_reason {
+            o.serialize_field("opt_in_reason", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "contact", feature = "users"))]
+impl<'de> serde::Deserialize<'de> for EmailAddressRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            email: f.get("email", crate::runtime::lenient_option_string)?,
+            field: f.get("field", crate::runtime::plain)?,
+            opt_in_reason: f.get("opt_in_reason", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "contact", feature = "users"))]
@@ -1860,26 +2664,53 @@ crate::runtime::string_enum!(EmailAddressRequestField);
 /// Spec: `/components/schemas/FaxNumber`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaxNumber {
     /// Fax number slot
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FaxNumberField>,
     /// Fax number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub number: Option<String>,
     /// Fax type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
+}
+
+#[cfg(
+    any(feature = "company", feature = "contact", feature = "tags", feature = "users")
+)]
+impl serde::Serialize for FaxNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "FaxNumber",
+                usize::from(self.field.is_some()) + usize::from(self.number.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.field {
+            o.serialize_field("field", v)?;
+        }
+        if let Some(v) = &self.number {
+            o.serialize_field("number", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(feature = "company", feature = "contact", feature = "tags", feature = "users")
+)]
+impl<'de> serde::Deserialize<'de> for FaxNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            field: f.get("field", crate::runtime::plain)?,
+            number: f.get("number", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -1923,69 +2754,129 @@ crate::runtime::string_enum!(FaxNumberField);
 /// Spec: `/components/schemas/InvoiceFile`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvoiceFile {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub file_id: Option<String>,
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl serde::Serialize for InvoiceFile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("InvoiceFile", usize::from(self.file_id.is_some()))?;
+        if let Some(v) = &self.file_id {
+            o.serialize_field("file_id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for InvoiceFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            file_id: f.get("file_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "lead_source_expenses", feature = "lead_source_recurring_expenses"))]
 /// Spec: `/components/schemas/LeadSourceExpense`
 ///
 /// Needs one of the crate features `lead_source_expenses`, `lead_source_recurring_expenses` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeadSourceExpense {
     /// The amount of the expense
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CurrencyValue>,
     /// The date the expense was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The unique identifier for the expense.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The date the expense was incurred
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The ID of the lead source this expense belongs to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_source_id: Option<String>,
     /// If this expense was incurred from a recurring expense, this is the ID of that recurring expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_source_recurring_expense_id: Option<String>,
     /// The notes for the expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// The title of the expense
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// The date the expense was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
+}
+
+#[cfg(any(feature = "lead_source_expenses", feature = "lead_source_recurring_expenses"))]
+impl serde::Serialize for LeadSourceExpense {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "LeadSourceExpense",
+                usize::from(self.amount.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.incurred_time.is_some())
+                    + usize::from(self.lead_source_id.is_some())
+                    + usize::from(self.lead_source_recurring_expense_id.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.update_time.is_some()),
+            )?;
+        if let Some(v) = &self.amount {
+            o.serialize_field("amount", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.incurred_time {
+            o.serialize_field("incurred_time", v)?;
+        }
+        if let Some(v) = &self.lead_source_id {
+            o.serialize_field("lead_source_id", v)?;
+        }
+        if let Some(v) = &self.lead_source_recurring_expense_id {
+            o.serialize_field("lead_source_recurring_expense_id", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "lead_source_expenses", feature = "lead_source_recurring_expenses"))]
+impl<'de> serde::Deserialize<'de> for LeadSourceExpense {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount: f.get("amount", crate::runtime::plain)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            incurred_time: f.get("incurred_time", crate::runtime::plain)?,
+            lead_source_id: f
+                .get("lead_source_id", crate::runtime::lenient_option_string)?,
+            lead_source_recurring_expense_id: f
+                .get(
+                    "lead_source_recurring_expense_id",
+                    crate::runtime::lenient_option_string,
+                )?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(
@@ -2003,14 +2894,57 @@ pub struct LeadSourceExpense {
 /// Spec: `/components/schemas/ListCustomFieldGroupsResponse`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCustomFieldGroupsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub groups: Option<Vec<CustomFieldGroup>>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for ListCustomFieldGroupsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCustomFieldGroupsResponse",
+                usize::from(self.groups.is_some()),
+            )?;
+        if let Some(v) = &self.groups {
+            o.serialize_field("groups", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ListCustomFieldGroupsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            groups: f.get("groups", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 #[cfg(
@@ -2028,35 +2962,101 @@ pub struct ListCustomFieldGroupsResponse {
 /// Spec: `/components/schemas/ListCustomFieldTabsResponse`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCustomFieldTabsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tabs: Option<Vec<CustomFieldTab>>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for ListCustomFieldTabsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListCustomFieldTabsResponse",
+                usize::from(self.tabs.is_some()),
+            )?;
+        if let Some(v) = &self.tabs {
+            o.serialize_field("tabs", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ListCustomFieldTabsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            tabs: f.get("tabs", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "lead_source_expenses", feature = "lead_source_recurring_expenses"))]
 /// Spec: `/components/schemas/ListLeadSourceExpensesResponse`
 ///
 /// Needs one of the crate features `lead_source_expenses`, `lead_source_recurring_expenses` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListLeadSourceExpensesResponse {
     /// The lead source expenses in the current page
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_source_expenses: Option<Vec<LeadSourceExpense>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
+}
+
+#[cfg(any(feature = "lead_source_expenses", feature = "lead_source_recurring_expenses"))]
+impl serde::Serialize for ListLeadSourceExpensesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListLeadSourceExpensesResponse",
+                usize::from(self.lead_source_expenses.is_some())
+                    + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.lead_source_expenses {
+            o.serialize_field("lead_source_expenses", v)?;
+        }
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "lead_source_expenses", feature = "lead_source_recurring_expenses"))]
+impl<'de> serde::Deserialize<'de> for ListLeadSourceExpensesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            lead_source_expenses: f
+                .get("lead_source_expenses", crate::runtime::lenient_option_vec)?,
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -2074,92 +3074,186 @@ pub struct ListLeadSourceExpensesResponse {
 /// Spec: `/components/schemas/ObjectModel`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectModel {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldMetaData>>,
     /// These fields are not transmitted by default on this model, but can be requested by specifying them in a comma-separated list in the optional_properties query parameter.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub optional_properties: Option<Vec<String>>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for ObjectModel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ObjectModel",
+                usize::from(self.custom_fields.is_some())
+                    + usize::from(self.optional_properties.is_some()),
+            )?;
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.optional_properties {
+            o.serialize_field("optional_properties", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ObjectModel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            optional_properties: f
+                .get("optional_properties", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
 /// Spec: `/components/schemas/OrderItem`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderItem {
     /// Cost per unit
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_unit: Option<CurrencyValue>,
     /// Item description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// If the order item is a discount type, this is the amount of the discount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<CurrencyValue>,
     /// Unique identifier for the order item
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The type of order item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_type: Option<OrderItemItemType>,
     /// Name of the item
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Additional notes
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// Price per unit charged to customer
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_per_unit: Option<CurrencyValue>,
     /// Product details
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<OrderItemProduct>,
     /// Quantity ordered
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i32>,
     /// If the line item is a discount type, the details about the discount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub special: Option<Discount>,
     /// If the order item is a subscription type, this refers to the subscription id that generated the order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_id: Option<String>,
     /// If the order item is a subscription type, the details of the subscription plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_plan: Option<SubscriptionPlan>,
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl serde::Serialize for OrderItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "OrderItem",
+                usize::from(self.cost_per_unit.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.discount.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.item_type.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.price_per_unit.is_some())
+                    + usize::from(self.product.is_some())
+                    + usize::from(self.quantity.is_some())
+                    + usize::from(self.special.is_some())
+                    + usize::from(self.subscription_id.is_some())
+                    + usize::from(self.subscription_plan.is_some()),
+            )?;
+        if let Some(v) = &self.cost_per_unit {
+            o.serialize_field("cost_per_unit", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.discount {
+            o.serialize_field("discount", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.item_type {
+            o.serialize_field("item_type", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.price_per_unit {
+            o.serialize_field("price_per_unit", v)?;
+        }
+        if let Some(v) = &self.product {
+            o.serialize_field("product", v)?;
+        }
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        if let Some(v) = &self.special {
+            o.serialize_field("special", v)?;
+        }
+        if let Some(v) = &self.subscription_id {
+            o.serialize_field("subscription_id", v)?;
+        }
+        if let Some(v) = &self.subscription_plan {
+            o.serialize_field("subscription_plan", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for OrderItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            cost_per_unit: f.get("cost_per_unit", crate::runtime::plain)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            discount: f.get("discount", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            item_type: f.get("item_type", crate::runtime::plain)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            price_per_unit: f.get("price_per_unit", crate::runtime::plain)?,
+            product: f.get("product", crate::runtime::plain)?,
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+            special: f.get("special", crate::runtime::plain)?,
+            subscription_id: f
+                .get("subscription_id", crate::runtime::lenient_option_string)?,
+            subscription_plan: f.get("subscription_plan", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
@@ -2242,215 +3336,349 @@ crate::runtime::string_enum!(OrderItemItemType);
 /// Spec: `/components/schemas/OrderItemProduct`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderItemProduct {
     /// Product description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Product ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Product name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Whether product requires shipping
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shippable: Option<bool>,
     /// Stock keeping unit
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sku: Option<String>,
     /// Whether product is taxable
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl serde::Serialize for OrderItemProduct {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "OrderItemProduct",
+                usize::from(self.description.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.name.is_some())
+                    + usize::from(self.shippable.is_some())
+                    + usize::from(self.sku.is_some())
+                    + usize::from(self.taxable.is_some()),
+            )?;
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.shippable {
+            o.serialize_field("shippable", v)?;
+        }
+        if let Some(v) = &self.sku {
+            o.serialize_field("sku", v)?;
+        }
+        if let Some(v) = &self.taxable {
+            o.serialize_field("taxable", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for OrderItemProduct {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            shippable: f.get("shippable", crate::runtime::plain)?,
+            sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            taxable: f.get("taxable", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
 /// Spec: `/components/schemas/OrderV2`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderV2 {
     /// Whether or not card-related payments should be allowed on this order. Applies only to Keap Pro/Max edition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_payment: Option<bool>,
     /// Whether or not PayPal payments should be allowed on this order. Applies only to Keap Pro/Max edition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_paypal: Option<bool>,
     /// Contact associated with this order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<BasicContact>,
     /// When this order was originally created. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::runtime::DateTime>,
     /// Credit status of the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub credit_status: Option<String>,
     /// List of custom field values applied to this order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The date and time the invoice is due. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     /// The date and time the order was created in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_create_time: Option<crate::runtime::DateTime>,
     /// The external system user that created this order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub external_create_user: Option<String>,
     /// The date and time the order was last updated in the external system. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_update_time: Option<crate::runtime::DateTime>,
     /// A list of attached files to this order. Applies only to Keap Pro/Max edition.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub files: Option<Vec<InvoiceFile>>,
     /// Unique identifier for the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Associated invoice ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub invoice_id: Option<String>,
     /// The associated invoice identifier. Applies only to Keap Pro/Max edition. Feature not yet supported.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub invoice_number: Option<String>,
     /// ID of the lead affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_affiliate_id: Option<String>,
     /// When this order was changed. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Internal notes for the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub notes: Option<String>,
     /// List of items in the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order_items: Option<Vec<OrderItem>>,
     /// A user-defined date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_time: Option<crate::runtime::DateTime>,
     /// The order type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_type: Option<OrderV2OrderType>,
     /// Payment plan details if applicable
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_plan: Option<PaymentPlan>,
     /// Promotional code applied
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub promo_code: Option<String>,
     /// Refund status
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub refund_status: Option<String>,
     /// Total amount refunded
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_total: Option<CurrencyValue>,
     /// ID of the sales affiliate
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sales_affiliate_id: Option<String>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<crate::runtime::DateTime>,
     /// Shipping details for the order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_information: Option<ShippingInformation>,
     /// The source where the order was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<OrderV2SourceType>,
     /// The order status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderV2Status>,
     /// Whether order is synced with external systems
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// Order terms and conditions
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub terms: Option<String>,
     /// Title of the order
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// The total amount of the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<CurrencyValue>,
     /// The total amount of the order that is due. This is not current balance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_due: Option<CurrencyValue>,
     /// The total amount paid to the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_paid: Option<CurrencyValue>,
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl serde::Serialize for OrderV2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "OrderV2",
+                usize::from(self.allow_payment.is_some())
+                    + usize::from(self.allow_paypal.is_some())
+                    + usize::from(self.contact.is_some())
+                    + usize::from(self.creation_time.is_some())
+                    + usize::from(self.credit_status.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.due_time.is_some())
+                    + usize::from(self.external_create_time.is_some())
+                    + usize::from(self.external_create_user.is_some())
+                    + usize::from(self.external_update_time.is_some())
+                    + usize::from(self.files.is_some()) + usize::from(self.id.is_some())
+                    + usize::from(self.invoice_id.is_some())
+                    + usize::from(self.invoice_number.is_some())
+                    + usize::from(self.lead_affiliate_id.is_some())
+                    + usize::from(self.modification_time.is_some())
+                    + usize::from(self.notes.is_some())
+                    + usize::from(self.order_items.is_some())
+                    + usize::from(self.order_time.is_some())
+                    + usize::from(self.order_type.is_some())
+                    + usize::from(self.payment_plan.is_some())
+                    + usize::from(self.promo_code.is_some())
+                    + usize::from(self.refund_status.is_some())
+                    + usize::from(self.refund_total.is_some())
+                    + usize::from(self.sales_affiliate_id.is_some())
+                    + usize::from(self.sent_time.is_some())
+                    + usize::from(self.shipping_information.is_some())
+                    + usize::from(self.source_type.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.synced.is_some())
+                    + usize::from(self.terms.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.total.is_some())
+                    + usize::from(self.total_due.is_some())
+                    + usize::from(self.total_paid.is_some()),
+            )?;
+        if let Some(v) = &self.allow_payment {
+            o.serialize_field("allow_payment", v)?;
+        }
+        if let Some(v) = &self.allow_paypal {
+            o.serialize_field("allow_paypal", v)?;
+        }
+        if let Some(v) = &self.contact {
+            o.serialize_field("contact", v)?;
+        }
+        if let Some(v) = &self.creation_time {
+            o.serialize_field("creation_time", v)?;
+        }
+        if let Some(v) = &self.credit_status {
+            o.serialize_field("credit_status", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.external_create_time {
+            o.serialize_field("external_create_time", v)?;
+        }
+        if let Some(v) = &self.external_create_user {
+            o.serialize_field("external_create_user", v)?;
+        }
+        if let Some(v) = &self.external_update_time {
+            o.serialize_field("external_update_time", v)?;
+        }
+        if let Some(v) = &self.files {
+            o.serialize_field("files", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.invoice_id {
+            o.serialize_field("invoice_id", v)?;
+        }
+        if let Some(v) = &self.invoice_number {
+            o.serialize_field("invoice_number", v)?;
+        }
+        if let Some(v) = &self.lead_affiliate_id {
+            o.serialize_field("lead_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.modification_time {
+            o.serialize_field("modification_time", v)?;
+        }
+        if let Some(v) = &self.notes {
+            o.serialize_field("notes", v)?;
+        }
+        if let Some(v) = &self.order_items {
+            o.serialize_field("order_items", v)?;
+        }
+        if let Some(v) = &self.order_time {
+            o.serialize_field("order_time", v)?;
+        }
+        if let Some(v) = &self.order_type {
+            o.serialize_field("order_type", v)?;
+        }
+        if let Some(v) = &self.payment_plan {
+            o.serialize_field("payment_plan", v)?;
+        }
+        if let Some(v) = &self.promo_code {
+            o.serialize_field("promo_code", v)?;
+        }
+        if let Some(v) = &self.refund_status {
+            o.serialize_field("refund_status", v)?;
+        }
+        if let Some(v) = &self.refund_total {
+            o.serialize_field("refund_total", v)?;
+        }
+        if let Some(v) = &self.sales_affiliate_id {
+            o.serialize_field("sales_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.sent_time {
+            o.serialize_field("sent_time", v)?;
+        }
+        if let Some(v) = &self.shipping_information {
+            o.serialize_field("shipping_information", v)?;
+        }
+        if let Some(v) = &self.source_type {
+            o.serialize_field("source_type", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.synced {
+            o.serialize_field("synced", v)?;
+        }
+        if let Some(v) = &self.terms {
+            o.serialize_field("terms", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.total {
+            o.serialize_field("total", v)?;
+        }
+        if let Some(v) = &self.total_due {
+            o.serialize_field("total_due", v)?;
+        }
+        if let Some(v) = &self.total_paid {
+            o.serialize_field("total_paid", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for OrderV2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            allow_payment: f.get("allow_payment", crate::runtime::plain)?,
+            allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
+            contact: f.get("contact", crate::runtime::plain)?,
+            creation_time: f.get("creation_time", crate::runtime::plain)?,
+            credit_status: f
+                .get("credit_status", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            external_create_time: f.get("external_create_time", crate::runtime::plain)?,
+            external_create_user: f
+                .get("external_create_user", crate::runtime::lenient_option_string)?,
+            external_update_time: f.get("external_update_time", crate::runtime::plain)?,
+            files: f.get("files", crate::runtime::lenient_option_vec)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
+            invoice_number: f
+                .get("invoice_number", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f
+                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            modification_time: f.get("modification_time", crate::runtime::plain)?,
+            notes: f.get("notes", crate::runtime::lenient_option_string)?,
+            order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
+            order_time: f.get("order_time", crate::runtime::plain)?,
+            order_type: f.get("order_type", crate::runtime::plain)?,
+            payment_plan: f.get("payment_plan", crate::runtime::plain)?,
+            promo_code: f.get("promo_code", crate::runtime::lenient_option_string)?,
+            refund_status: f
+                .get("refund_status", crate::runtime::lenient_option_string)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            sales_affiliate_id: f
+                .get("sales_affiliate_id", crate::runtime::lenient_option_string)?,
+            sent_time: f.get("sent_time", crate::runtime::plain)?,
+            shipping_information: f.get("shipping_information", crate::runtime::plain)?,
+            source_type: f.get("source_type", crate::runtime::plain)?,
+            status: f.get("status", crate::runtime::plain)?,
+            synced: f.get("synced", crate::runtime::plain)?,
+            terms: f.get("terms", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
@@ -2559,51 +3787,96 @@ crate::runtime::string_enum!(OrderV2Status);
 /// Spec: `/components/schemas/PaymentMethod`
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PaymentMethod {
     /// If present, it provides additional details for payment methods of payment_method_type CARD.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub card_info: Option<CardInfo>,
     /// The id of the contact the payment method is associated with.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// When this payment method was made. In ISO-8601 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<crate::runtime::DateTime>,
     /// For backward-compatibility with v1 endpoints. If present, it's the credit card id this payment method refers to.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub credit_card_id: Option<String>,
     /// The merchant account id through which the payment method was tokenize.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub merchant_account_id: Option<String>,
     /// The merchant account type through which the payment method was tokenized.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_account_type: Option<PaymentMethodMerchantAccountType>,
     /// The unique identifier of the payment method.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_method_id: Option<String>,
     /// The type of payment method. For now, only CARD is supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method_type: Option<PaymentMethodPaymentMethodType>,
     /// Status of the payment method. Fow now, only EXPIRED is supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentMethodStatus>,
+}
+
+#[cfg(any(feature = "payment_methods", feature = "sales"))]
+impl serde::Serialize for PaymentMethod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "PaymentMethod",
+                usize::from(self.card_info.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.created_time.is_some())
+                    + usize::from(self.credit_card_id.is_some())
+                    + usize::from(self.merchant_account_id.is_some())
+                    + usize::from(self.merchant_account_type.is_some())
+                    + usize::from(self.payment_method_id.is_some())
+                    + usize::from(self.payment_method_type.is_some())
+                    + usize::from(self.status.is_some()),
+            )?;
+        if let Some(v) = &self.card_info {
+            o.serialize_field("card_info", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.created_time {
+            o.serialize_field("created_time", v)?;
+        }
+        if let Some(v) = &self.credit_card_id {
+            o.serialize_field("credit_card_id", v)?;
+        }
+        if let Some(v) = &self.merchant_account_id {
+            o.serialize_field("merchant_account_id", v)?;
+        }
+        if let Some(v) = &self.merchant_account_type {
+            o.serialize_field("merchant_account_type", v)?;
+        }
+        if let Some(v) = &self.payment_method_id {
+            o.serialize_field("payment_method_id", v)?;
+        }
+        if let Some(v) = &self.payment_method_type {
+            o.serialize_field("payment_method_type", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "payment_methods", feature = "sales"))]
+impl<'de> serde::Deserialize<'de> for PaymentMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            card_info: f.get("card_info", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            created_time: f.get("created_time", crate::runtime::plain)?,
+            credit_card_id: f
+                .get("credit_card_id", crate::runtime::lenient_option_string)?,
+            merchant_account_id: f
+                .get("merchant_account_id", crate::runtime::lenient_option_string)?,
+            merchant_account_type: f
+                .get("merchant_account_type", crate::runtime::plain)?,
+            payment_method_id: f
+                .get("payment_method_id", crate::runtime::lenient_option_string)?,
+            payment_method_type: f.get("payment_method_type", crate::runtime::plain)?,
+            status: f.get("status", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "payment_methods", feature = "sales"))]
@@ -2699,60 +3972,29 @@ crate::runtime::string_enum!(PaymentMethodStatus);
 /// Spec: `/components/schemas/PaymentPlan`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PaymentPlan {
     /// Whether to auto-charge payments
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// Days between each payment
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub days_between_payments: i64,
     /// Days between retry attempts
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub days_between_retries: Option<i64>,
     /// Initial payment amount
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_payment_amount: Option<CurrencyValue>,
     /// The initial payment date. In ISO-8601 date format (e.g. 2024-05-21)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_payment_date: Option<crate::runtime::Date>,
     /// Initial payment as percentage
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub initial_payment_percent: Option<f64>,
     /// Maximum charge attempts
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_charge_attempts: Option<i64>,
     /// Number of payments in the plan
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub number_of_payments: i64,
     /// Payment method ID to charge
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_method_id: Option<String>,
     /// List of scheduled payment items
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_plan_items: Option<Vec<PaymentPlanItem>>,
     /// The start date of the payment plan. In ISO-8601 date format (e.g. 2024-05-21)
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub plan_start_date: crate::runtime::Date,
 }
 
@@ -2781,25 +4023,137 @@ impl PaymentPlan {
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl serde::Serialize for PaymentPlan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "PaymentPlan",
+                3 + usize::from(self.auto_charge.is_some())
+                    + usize::from(self.days_between_retries.is_some())
+                    + usize::from(self.initial_payment_amount.is_some())
+                    + usize::from(self.initial_payment_date.is_some())
+                    + usize::from(self.initial_payment_percent.is_some())
+                    + usize::from(self.max_charge_attempts.is_some())
+                    + usize::from(self.payment_method_id.is_some())
+                    + usize::from(self.payment_plan_items.is_some()),
+            )?;
+        if let Some(v) = &self.auto_charge {
+            o.serialize_field("auto_charge", v)?;
+        }
+        o.serialize_field("days_between_payments", &self.days_between_payments)?;
+        if let Some(v) = &self.days_between_retries {
+            o.serialize_field("days_between_retries", v)?;
+        }
+        if let Some(v) = &self.initial_payment_amount {
+            o.serialize_field("initial_payment_amount", v)?;
+        }
+        if let Some(v) = &self.initial_payment_date {
+            o.serialize_field("initial_payment_date", v)?;
+        }
+        if let Some(v) = &self.initial_payment_percent {
+            o.serialize_field("initial_payment_percent", v)?;
+        }
+        if let Some(v) = &self.max_charge_attempts {
+            o.serialize_field("max_charge_attempts", v)?;
+        }
+        o.serialize_field("number_of_payments", &self.number_of_payments)?;
+        if let Some(v) = &self.payment_method_id {
+            o.serialize_field("payment_method_id", v)?;
+        }
+        if let Some(v) = &self.payment_plan_items {
+            o.serialize_field("payment_plan_items", v)?;
+        }
+        o.serialize_field("plan_start_date", &self.plan_start_date)?;
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for PaymentPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            auto_charge: f.get("auto_charge", crate::runtime::plain)?,
+            days_between_payments: f
+                .get("days_between_payments", crate::runtime::lenient_number)?,
+            days_between_retries: f
+                .get("days_between_retries", crate::runtime::lenient_option_number)?,
+            initial_payment_amount: f
+                .get("initial_payment_amount", crate::runtime::plain)?,
+            initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
+            initial_payment_percent: f
+                .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
+            max_charge_attempts: f
+                .get("max_charge_attempts", crate::runtime::lenient_option_number)?,
+            number_of_payments: f
+                .get("number_of_payments", crate::runtime::lenient_number)?,
+            payment_method_id: f
+                .get("payment_method_id", crate::runtime::lenient_option_string)?,
+            payment_plan_items: f
+                .get("payment_plan_items", crate::runtime::lenient_option_vec)?,
+            plan_start_date: f.get("plan_start_date", crate::runtime::null_as_default)?,
+        })
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
 /// Spec: `/components/schemas/PaymentPlanItem`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PaymentPlanItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_due: Option<CurrencyValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_paid: Option<CurrencyValue>,
     /// The due date in the application's timezone, as an ISO 8601 calendar date string (date only), in the format YYYY-MM-DD
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<crate::runtime::Date>,
     /// The status of the payment plan item. Possible values are:
     /// - `UNPAID_MANUAL` - The item is set for manual charge, and its `amount_due` has not been completely paid.
     /// - `UNPAID_AUTOCHARGE` - The item is set for auto-charge, and its `amount_due` has not been completely paid.
     /// - `PAID` - The item has been completely paid.
     /// - `FAILED` - The item `amount_due` has not been completely paid, and there was a failure. (*Note: This status is deprecated and not currently used.*)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentPlanItemStatus>,
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl serde::Serialize for PaymentPlanItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "PaymentPlanItem",
+                usize::from(self.amount_due.is_some())
+                    + usize::from(self.amount_paid.is_some())
+                    + usize::from(self.due_date.is_some())
+                    + usize::from(self.status.is_some()),
+            )?;
+        if let Some(v) = &self.amount_due {
+            o.serialize_field("amount_due", v)?;
+        }
+        if let Some(v) = &self.amount_paid {
+            o.serialize_field("amount_paid", v)?;
+        }
+        if let Some(v) = &self.due_date {
+            o.serialize_field("due_date", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for PaymentPlanItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            amount_due: f.get("amount_due", crate::runtime::plain)?,
+            amount_paid: f.get("amount_paid", crate::runtime::plain)?,
+            due_date: f.get("due_date", crate::runtime::plain)?,
+            status: f.get("status", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
@@ -2846,40 +4200,67 @@ crate::runtime::string_enum!(PaymentPlanItemStatus);
 /// Spec: `/components/schemas/PhoneNumber`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PhoneNumber {
     /// Phone extension
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub extension: Option<String>,
     /// Phone number slot
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<PhoneNumberField>,
     /// Phone number. Maximum length is 40 characters for PHONE1-PHONE3 and 20 characters for PHONE4-PHONE5.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub number: Option<String>,
     /// Phone number in E.164 format
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub number_e164: Option<String>,
     /// Phone type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
+}
+
+#[cfg(
+    any(feature = "company", feature = "contact", feature = "tags", feature = "users")
+)]
+impl serde::Serialize for PhoneNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "PhoneNumber",
+                usize::from(self.extension.is_some()) + usize::from(self.field.is_some())
+                    + usize::from(self.number.is_some())
+                    + usize::from(self.number_e164.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.extension {
+            o.serialize_field("extension", v)?;
+        }
+        if let Some(v) = &self.field {
+            o.serialize_field("field", v)?;
+        }
+        if let Some(v) = &self.number {
+            o.serialize_field("number", v)?;
+        }
+        if let Some(v) = &self.number_e164 {
+            o.serialize_field("number_e164", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(feature = "company", feature = "contact", feature = "tags", feature = "users")
+)]
+impl<'de> serde::Deserialize<'de> for PhoneNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            extension: f.get("extension", crate::runtime::lenient_option_string)?,
+            field: f.get("field", crate::runtime::plain)?,
+            number: f.get("number", crate::runtime::lenient_option_string)?,
+            number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -2932,59 +4313,93 @@ crate::runtime::string_enum!(PhoneNumberField);
 /// Spec: `/components/schemas/Referral`
 ///
 /// Needs one of the crate features `affiliate`, `referral` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Referral {
     /// The referral's contact_id.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// The referral description.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// The time when the referral expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_time: Option<crate::runtime::DateTime>,
     /// The unique identifier for this referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The IP address of the referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub ip_address: Option<String>,
     /// The referring affiliate ID.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub referral_partner_id: Option<String>,
     /// The time of the referral.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_time: Option<crate::runtime::DateTime>,
     /// The referral type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_type: Option<ReferralReferralType>,
     /// The source for the referral.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub source: Option<String>,
+}
+
+#[cfg(any(feature = "affiliate", feature = "referral"))]
+impl serde::Serialize for Referral {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Referral",
+                usize::from(self.contact_id.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.expiration_time.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.ip_address.is_some())
+                    + usize::from(self.referral_partner_id.is_some())
+                    + usize::from(self.referral_time.is_some())
+                    + usize::from(self.referral_type.is_some())
+                    + usize::from(self.source.is_some()),
+            )?;
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.expiration_time {
+            o.serialize_field("expiration_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.ip_address {
+            o.serialize_field("ip_address", v)?;
+        }
+        if let Some(v) = &self.referral_partner_id {
+            o.serialize_field("referral_partner_id", v)?;
+        }
+        if let Some(v) = &self.referral_time {
+            o.serialize_field("referral_time", v)?;
+        }
+        if let Some(v) = &self.referral_type {
+            o.serialize_field("referral_type", v)?;
+        }
+        if let Some(v) = &self.source {
+            o.serialize_field("source", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "affiliate", feature = "referral"))]
+impl<'de> serde::Deserialize<'de> for Referral {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            expiration_time: f.get("expiration_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            ip_address: f.get("ip_address", crate::runtime::lenient_option_string)?,
+            referral_partner_id: f
+                .get("referral_partner_id", crate::runtime::lenient_option_string)?,
+            referral_time: f.get("referral_time", crate::runtime::plain)?,
+            referral_type: f.get("referral_type", crate::runtime::plain)?,
+            source: f.get("source", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "affiliate", feature = "referral"))]
@@ -3022,70 +4437,88 @@ crate::runtime::string_enum!(ReferralReferralType);
 /// Spec: `/components/schemas/ShippingInformation`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ShippingInformation {
     /// Shipping address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company: Option<String>,
     /// Last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub family_name: Option<String>,
     /// First name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub given_name: Option<String>,
     /// Shipping information ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Whether to invoice to company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_to_company: Option<bool>,
     /// Phone number
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone_number: Option<String>,
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl serde::Serialize for ShippingInformation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ShippingInformation",
+                usize::from(self.address.is_some()) + usize::from(self.company.is_some())
+                    + usize::from(self.family_name.is_some())
+                    + usize::from(self.given_name.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.invoice_to_company.is_some())
+                    + usize::from(self.phone_number.is_some()),
+            )?;
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.company {
+            o.serialize_field("company", v)?;
+        }
+        if let Some(v) = &self.family_name {
+            o.serialize_field("family_name", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            o.serialize_field("given_name", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.invoice_to_company {
+            o.serialize_field("invoice_to_company", v)?;
+        }
+        if let Some(v) = &self.phone_number {
+            o.serialize_field("phone_number", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
+impl<'de> serde::Deserialize<'de> for ShippingInformation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address: f.get("address", crate::runtime::plain)?,
+            company: f.get("company", crate::runtime::lenient_option_string)?,
+            family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
+            given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            invoice_to_company: f.get("invoice_to_company", crate::runtime::plain)?,
+            phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(any(feature = "contact", feature = "users"))]
 /// Spec: `/components/schemas/SocialAccount`
 ///
 /// Needs one of the crate features `contact`, `users` (all on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SocialAccount {
     /// Social account username or handle. Maximum length is 255 characters.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// Social account type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::null_as_default",
-    )]
     pub type_: SocialAccountType,
 }
 
@@ -3097,6 +4530,31 @@ impl SocialAccount {
             name: None,
             type_: type_.into(),
         }
+    }
+}
+
+#[cfg(any(feature = "contact", feature = "users"))]
+impl serde::Serialize for SocialAccount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("SocialAccount", 1 + usize::from(self.name.is_some()))?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.serialize_field("type", &self.type_)?;
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "contact", feature = "users"))]
+impl<'de> serde::Deserialize<'de> for SocialAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::null_as_default)?,
+        })
     }
 }
 
@@ -3152,52 +4610,91 @@ crate::runtime::string_enum!(SocialAccountType);
 /// Spec: `/components/schemas/SubscriptionPlan`
 ///
 /// Needs one of the crate features `orders`, `subscription_plans`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionPlan {
     /// If the subscription plan is active or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The cycle type of the subscription plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cycle_type: Option<SubscriptionPlanCycleType>,
     /// The order index where this plan will be displayed on a page against other plans. Smaller number indicates plan will be displayed higher in the list.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order_index: Option<i32>,
     /// Interval at which a customer receives a product or service as part of a subscription plan.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub frequency: Option<i32>,
     /// Subscription plan ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Price of the plan
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_price: Option<CurrencyValue>,
     /// Plan name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_name: Option<String>,
     /// Total number of cycles the plan will run before ending. Value of 0 indicates plan will never end.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_cycles: Option<i32>,
+}
+
+#[cfg(
+    any(feature = "orders", feature = "subscription_plans", feature = "subscriptions")
+)]
+impl serde::Serialize for SubscriptionPlan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "SubscriptionPlan",
+                usize::from(self.active.is_some())
+                    + usize::from(self.cycle_type.is_some())
+                    + usize::from(self.display_order_index.is_some())
+                    + usize::from(self.frequency.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.plan_price.is_some())
+                    + usize::from(self.subscription_plan_name.is_some())
+                    + usize::from(self.total_cycles.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.cycle_type {
+            o.serialize_field("cycle_type", v)?;
+        }
+        if let Some(v) = &self.display_order_index {
+            o.serialize_field("display_order_index", v)?;
+        }
+        if let Some(v) = &self.frequency {
+            o.serialize_field("frequency", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.plan_price {
+            o.serialize_field("plan_price", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_name {
+            o.serialize_field("subscription_plan_name", v)?;
+        }
+        if let Some(v) = &self.total_cycles {
+            o.serialize_field("total_cycles", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(feature = "orders", feature = "subscription_plans", feature = "subscriptions")
+)]
+impl<'de> serde::Deserialize<'de> for SubscriptionPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            cycle_type: f.get("cycle_type", crate::runtime::plain)?,
+            display_order_index: f
+                .get("display_order_index", crate::runtime::lenient_option_number)?,
+            frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            subscription_plan_name: f
+                .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
+            total_cycles: f.get("total_cycles", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 #[cfg(
@@ -3244,38 +4741,70 @@ crate::runtime::string_enum!(SubscriptionPlanCycleType);
 /// Spec: `/components/schemas/Tag`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// The category this tag belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<CategoryReference>,
     /// The time this tag was created, in ISO 8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// A description of this tag
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// The unique identifier for this tag
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The unique name of this tag
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
+}
+
+#[cfg(any(feature = "company", feature = "contact", feature = "tags"))]
+impl serde::Serialize for Tag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Tag",
+                usize::from(self.category.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.update_time.is_some()),
+            )?;
+        if let Some(v) = &self.category {
+            o.serialize_field("category", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "company", feature = "contact", feature = "tags"))]
+impl<'de> serde::Deserialize<'de> for Tag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            category: f.get("category", crate::runtime::plain)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+        })
+    }
 }
 
 #[cfg(
@@ -3293,26 +4822,68 @@ pub struct Tag {
 /// Spec: `/components/schemas/UpdateCustomFieldGroupRequest`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateCustomFieldGroupRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tab_id: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for UpdateCustomFieldGroupRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateCustomFieldGroupRequest",
+                usize::from(self.name.is_some()) + usize::from(self.order.is_some())
+                    + usize::from(self.tab_id.is_some()),
+            )?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        if let Some(v) = &self.tab_id {
+            o.serialize_field("tab_id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for UpdateCustomFieldGroupRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+            tab_id: f.get("tab_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 #[cfg(
@@ -3329,21 +4900,10 @@ pub struct UpdateCustomFieldGroupRequest {
 /// Spec: `/components/schemas/UpdateCustomFieldMetaDataRequest`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdateCustomFieldMetaDataRequest {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub group_id: String,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub label: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub options: Option<Vec<CustomFieldOption>>,
 }
 
@@ -3373,6 +4933,59 @@ impl UpdateCustomFieldMetaDataRequest {
     any(
         feature = "affiliate",
         feature = "company",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for UpdateCustomFieldMetaDataRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateCustomFieldMetaDataRequest",
+                1 + usize::from(self.label.is_some())
+                    + usize::from(self.options.is_some()),
+            )?;
+        o.serialize_field("group_id", &self.group_id)?;
+        if let Some(v) = &self.label {
+            o.serialize_field("label", v)?;
+        }
+        if let Some(v) = &self.options {
+            o.serialize_field("options", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for UpdateCustomFieldMetaDataRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            group_id: f.get("group_id", crate::runtime::lenient_string)?,
+            label: f.get("label", crate::runtime::lenient_option_string)?,
+            options: f.get("options", crate::runtime::lenient_option_vec)?,
+        })
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
         feature = "contact",
         feature = "note",
         feature = "opportunity",
@@ -3384,18 +4997,60 @@ impl UpdateCustomFieldMetaDataRequest {
 /// Spec: `/components/schemas/UpdateCustomFieldTabRequest`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateCustomFieldTabRequest {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub order: Option<i32>,
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl serde::Serialize for UpdateCustomFieldTabRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateCustomFieldTabRequest",
+                usize::from(self.name.is_some()) + usize::from(self.order.is_some()),
+            )?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.order {
+            o.serialize_field("order", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(
+    any(
+        feature = "affiliate",
+        feature = "company",
+        feature = "contact",
+        feature = "note",
+        feature = "opportunity",
+        feature = "orders",
+        feature = "subscriptions",
+        feature = "task"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for UpdateCustomFieldTabRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            order: f.get("order", crate::runtime::lenient_option_number)?,
+        })
+    }
 }

@@ -7,40 +7,21 @@ use super::*;
 /// Spec: `/components/schemas/CreateSubscriptionPlanRequest`
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateSubscriptionPlanRequest {
     /// Whether the subscription plan is active.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Allow prorating of the subscription plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_prorating: Option<bool>,
     /// The cycle type of the subscription plan.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub cycle_type: CreateSubscriptionPlanRequestCycleType,
     /// The order that this plan will be displayed to the user. Lower values indicate higher priority in order.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order_index: Option<i32>,
     /// The frequency of the subscription plan. Must be greater than 0. Default is 1.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub frequency: Option<i32>,
     /// The price of the subscription plan in the smallest currency unit. Must be greater than or equal to 0.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub plan_price: f64,
     /// How many cycles the subscription plan will have. 0 means infinite.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_cycles: Option<i32>,
 }
 
@@ -59,6 +40,55 @@ impl CreateSubscriptionPlanRequest {
             plan_price: plan_price.into(),
             total_cycles: None,
         }
+    }
+}
+
+impl serde::Serialize for CreateSubscriptionPlanRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateSubscriptionPlanRequest",
+                2 + usize::from(self.active.is_some())
+                    + usize::from(self.allow_prorating.is_some())
+                    + usize::from(self.display_order_index.is_some())
+                    + usize::from(self.frequency.is_some())
+                    + usize::from(self.total_cycles.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.allow_prorating {
+            o.serialize_field("allow_prorating", v)?;
+        }
+        o.serialize_field("cycle_type", &self.cycle_type)?;
+        if let Some(v) = &self.display_order_index {
+            o.serialize_field("display_order_index", v)?;
+        }
+        if let Some(v) = &self.frequency {
+            o.serialize_field("frequency", v)?;
+        }
+        o.serialize_field("plan_price", &self.plan_price)?;
+        if let Some(v) = &self.total_cycles {
+            o.serialize_field("total_cycles", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateSubscriptionPlanRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            allow_prorating: f.get("allow_prorating", crate::runtime::plain)?,
+            cycle_type: f.get("cycle_type", crate::runtime::null_as_default)?,
+            display_order_index: f
+                .get("display_order_index", crate::runtime::lenient_option_number)?,
+            frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            total_cycles: f.get("total_cycles", crate::runtime::lenient_option_number)?,
+        })
     }
 }
 
@@ -95,59 +125,60 @@ crate::runtime::string_enum!(CreateSubscriptionPlanRequestCycleType);
 /// Spec: `/components/schemas/ListSubscriptionPlansResponse`
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListSubscriptionPlansResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscriptions: Option<Vec<SubscriptionPlan>>,
+}
+
+impl serde::Serialize for ListSubscriptionPlansResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListSubscriptionPlansResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.subscriptions.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.subscriptions {
+            o.serialize_field("subscriptions", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListSubscriptionPlansResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            subscriptions: f.get("subscriptions", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/UpdateSubscriptionPlanRequest`
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdateSubscriptionPlanRequest {
     /// Whether the subscription plan is active.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Allow prorating of the subscription plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_prorating: Option<bool>,
     /// The cycle type of the subscription plan.
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub cycle_type: UpdateSubscriptionPlanRequestCycleType,
     /// The order that this plan will be displayed to the user.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub display_order_index: Option<i32>,
     /// The frequency of the subscription plan. Must be greater than 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub frequency: Option<i32>,
     /// The price of the subscription plan in the smallest currency unit. Must be greater than or equal to 0.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_number")]
     pub plan_price: f64,
     /// How many cycles the subscription plan will have. 0 means infinite.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub total_cycles: Option<i32>,
 }
 
@@ -166,6 +197,55 @@ impl UpdateSubscriptionPlanRequest {
             plan_price: plan_price.into(),
             total_cycles: None,
         }
+    }
+}
+
+impl serde::Serialize for UpdateSubscriptionPlanRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateSubscriptionPlanRequest",
+                2 + usize::from(self.active.is_some())
+                    + usize::from(self.allow_prorating.is_some())
+                    + usize::from(self.display_order_index.is_some())
+                    + usize::from(self.frequency.is_some())
+                    + usize::from(self.total_cycles.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.allow_prorating {
+            o.serialize_field("allow_prorating", v)?;
+        }
+        o.serialize_field("cycle_type", &self.cycle_type)?;
+        if let Some(v) = &self.display_order_index {
+            o.serialize_field("display_order_index", v)?;
+        }
+        if let Some(v) = &self.frequency {
+            o.serialize_field("frequency", v)?;
+        }
+        o.serialize_field("plan_price", &self.plan_price)?;
+        if let Some(v) = &self.total_cycles {
+            o.serialize_field("total_cycles", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateSubscriptionPlanRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            allow_prorating: f.get("allow_prorating", crate::runtime::plain)?,
+            cycle_type: f.get("cycle_type", crate::runtime::null_as_default)?,
+            display_order_index: f
+                .get("display_order_index", crate::runtime::lenient_option_number)?,
+            frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            total_cycles: f.get("total_cycles", crate::runtime::lenient_option_number)?,
+        })
     }
 }
 

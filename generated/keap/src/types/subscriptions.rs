@@ -7,50 +7,73 @@ use super::*;
 /// Spec: `/components/schemas/AddressRequest`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddressRequest {
     /// An ISO 3166-2 Country Code (<https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub country_code: Option<String>,
     /// Address type field
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<AddressRequestField>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line1: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line2: Option<String>,
     /// The municipality to which the address belongs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub locality: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub postal_code: Option<String>,
     /// An ISO 3166-2 Province Code, such as one of the US States (<https://en.wikipedia.org/wiki/ISO_3166-2:US>)
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub region_code: Option<String>,
+}
+
+impl serde::Serialize for AddressRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "AddressRequest",
+                usize::from(self.country_code.is_some())
+                    + usize::from(self.field.is_some())
+                    + usize::from(self.line1.is_some())
+                    + usize::from(self.line2.is_some())
+                    + usize::from(self.locality.is_some())
+                    + usize::from(self.postal_code.is_some())
+                    + usize::from(self.region_code.is_some()),
+            )?;
+        if let Some(v) = &self.country_code {
+            o.serialize_field("country_code", v)?;
+        }
+        if let Some(v) = &self.field {
+            o.serialize_field("field", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            o.serialize_field("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            o.serialize_field("line2", v)?;
+        }
+        if let Some(v) = &self.locality {
+            o.serialize_field("locality", v)?;
+        }
+        if let Some(v) = &self.postal_code {
+            o.serialize_field("postal_code", v)?;
+        }
+        if let Some(v) = &self.region_code {
+            o.serialize_field("region_code", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddressRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            country_code: f.get("country_code", crate::runtime::lenient_option_string)?,
+            field: f.get("field", crate::runtime::plain)?,
+            line1: f.get("line1", crate::runtime::lenient_option_string)?,
+            line2: f.get("line2", crate::runtime::lenient_option_string)?,
+            locality: f.get("locality", crate::runtime::lenient_option_string)?,
+            postal_code: f.get("postal_code", crate::runtime::lenient_option_string)?,
+            region_code: f.get("region_code", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Address type field
@@ -86,122 +109,78 @@ crate::runtime::string_enum!(AddressRequestField);
 /// Spec: `/components/schemas/CancelSubscriptionRequest`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CancelSubscriptionRequest {
     /// The reason for cancelling the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub reason: Option<String>,
+}
+
+impl serde::Serialize for CancelSubscriptionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CancelSubscriptionRequest",
+                usize::from(self.reason.is_some()),
+            )?;
+        if let Some(v) = &self.reason {
+            o.serialize_field("reason", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CancelSubscriptionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            reason: f.get("reason", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/CreateSubscriptionRequest`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateSubscriptionRequest {
     /// If the subscription is active or not. Default is true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// If true, it will disable the check to see if there is already an identical subscription for the contact. Default is false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_duplicate: Option<bool>,
     /// Only works if the product associated with the product subscription is taxable. Default is false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_tax: Option<bool>,
     /// If the subscription should auto charge on the next billing date. Default is true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// The billing amount. Must be 0 or greater. Default is the price in the product subscription plan.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_amount: Option<f64>,
     /// Id of the contact to create the subscription for.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact_id: String,
     /// List of custom field values to apply to this subscription
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts. Must be 1 or greater. Default is the configured \[Num Days Between Retries\] value.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub days_between_retries: Option<i32>,
     /// The affiliate id for the lead of the subscription. Default is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts. Must be 1 or greater. Default is the configured \[Max Retries\] value.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_charge_attempts: Option<i32>,
     /// Id associated with the payment method. Default is the contact's most recently used card, if auto charge is true. Default is 0 otherwise.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_method_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub promo_code: Option<String>,
     /// The subscription quantity. Must be 1 or greater. Default is 1.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i32>,
     /// The reason the subscription is no longer active.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription. Default is 0.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sale_affiliate_id: Option<String>,
     /// The shipping address for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressRequest>,
     /// The shipping option ID for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub shipping_option_id: Option<String>,
     /// The first day the subscription will bill. Must not be in the past. Default is today.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<crate::runtime::Date>,
     /// Id of the product subscription plan.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub subscription_plan_id: String,
 }
 
@@ -235,179 +214,386 @@ impl CreateSubscriptionRequest {
     }
 }
 
+impl serde::Serialize for CreateSubscriptionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateSubscriptionRequest",
+                2 + usize::from(self.active.is_some())
+                    + usize::from(self.allow_duplicate.is_some())
+                    + usize::from(self.allow_tax.is_some())
+                    + usize::from(self.auto_charge.is_some())
+                    + usize::from(self.billing_amount.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.days_between_retries.is_some())
+                    + usize::from(self.lead_affiliate_id.is_some())
+                    + usize::from(self.max_charge_attempts.is_some())
+                    + usize::from(self.payment_method_id.is_some())
+                    + usize::from(self.promo_code.is_some())
+                    + usize::from(self.quantity.is_some())
+                    + usize::from(self.reason_stopped.is_some())
+                    + usize::from(self.sale_affiliate_id.is_some())
+                    + usize::from(self.shipping_address.is_some())
+                    + usize::from(self.shipping_option_id.is_some())
+                    + usize::from(self.start_date.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.allow_duplicate {
+            o.serialize_field("allow_duplicate", v)?;
+        }
+        if let Some(v) = &self.allow_tax {
+            o.serialize_field("allow_tax", v)?;
+        }
+        if let Some(v) = &self.auto_charge {
+            o.serialize_field("auto_charge", v)?;
+        }
+        if let Some(v) = &self.billing_amount {
+            o.serialize_field("billing_amount", v)?;
+        }
+        o.serialize_field("contact_id", &self.contact_id)?;
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.days_between_retries {
+            o.serialize_field("days_between_retries", v)?;
+        }
+        if let Some(v) = &self.lead_affiliate_id {
+            o.serialize_field("lead_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.max_charge_attempts {
+            o.serialize_field("max_charge_attempts", v)?;
+        }
+        if let Some(v) = &self.payment_method_id {
+            o.serialize_field("payment_method_id", v)?;
+        }
+        if let Some(v) = &self.promo_code {
+            o.serialize_field("promo_code", v)?;
+        }
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        if let Some(v) = &self.reason_stopped {
+            o.serialize_field("reason_stopped", v)?;
+        }
+        if let Some(v) = &self.sale_affiliate_id {
+            o.serialize_field("sale_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.shipping_address {
+            o.serialize_field("shipping_address", v)?;
+        }
+        if let Some(v) = &self.shipping_option_id {
+            o.serialize_field("shipping_option_id", v)?;
+        }
+        if let Some(v) = &self.start_date {
+            o.serialize_field("start_date", v)?;
+        }
+        o.serialize_field("subscription_plan_id", &self.subscription_plan_id)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateSubscriptionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            allow_duplicate: f.get("allow_duplicate", crate::runtime::plain)?,
+            allow_tax: f.get("allow_tax", crate::runtime::plain)?,
+            auto_charge: f.get("auto_charge", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            days_between_retries: f
+                .get("days_between_retries", crate::runtime::lenient_option_number)?,
+            lead_affiliate_id: f
+                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            max_charge_attempts: f
+                .get("max_charge_attempts", crate::runtime::lenient_option_number)?,
+            payment_method_id: f
+                .get("payment_method_id", crate::runtime::lenient_option_string)?,
+            promo_code: f.get("promo_code", crate::runtime::lenient_option_string)?,
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+            reason_stopped: f
+                .get("reason_stopped", crate::runtime::lenient_option_string)?,
+            sale_affiliate_id: f
+                .get("sale_affiliate_id", crate::runtime::lenient_option_string)?,
+            shipping_address: f.get("shipping_address", crate::runtime::plain)?,
+            shipping_option_id: f
+                .get("shipping_option_id", crate::runtime::lenient_option_string)?,
+            start_date: f.get("start_date", crate::runtime::plain)?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_string)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/ListSubscriptionsResponse`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListSubscriptionsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscriptions: Option<Vec<Subscription>>,
+}
+
+impl serde::Serialize for ListSubscriptionsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListSubscriptionsResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.subscriptions.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.subscriptions {
+            o.serialize_field("subscriptions", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListSubscriptionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            subscriptions: f.get("subscriptions", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Subscription`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Subscription {
     /// If the subscription is active or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// If the subscription allows tax.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_tax: Option<bool>,
     /// If the subscription should auto charge on the next billing date.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// The billing amount.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_amount: Option<f64>,
     /// The billing cycle of the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<SubscriptionBillingCycle>,
     /// The billing frequency in days.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_frequency: Option<i32>,
     /// Id of the contact associated with the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// List of custom field values applied to this subscription
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub days_between_retries: Option<i32>,
     /// The last date the subscription will bill.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<crate::runtime::Date>,
     /// Id of the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The last date the subscription was billed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_bill_date: Option<crate::runtime::Date>,
     /// The affiliate id for the lead of the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_charge_attempts: Option<i32>,
     /// The merchant account id associated with the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub merchant_account_id: Option<String>,
     /// The date and time the subscription was last modified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub modification_time: Option<crate::runtime::DateTime>,
     /// The next date the subscription will bill.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_bill_date: Option<crate::runtime::Date>,
     /// Id associated with the payment method.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_method_id: Option<String>,
     /// Id of the product associated with the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub product_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub promo_code: Option<String>,
     /// The subscription quantity.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i64>,
     /// The reason the subscription is no longer active.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sale_affiliate_id: Option<String>,
     /// The shipping address for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<Address>,
     /// The shipping option ID for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub shipping_option_id: Option<String>,
     /// The first day the subscription will bill.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<crate::runtime::Date>,
     /// Id of the product subscription plan.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_id: Option<String>,
+}
+
+impl serde::Serialize for Subscription {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Subscription",
+                usize::from(self.active.is_some())
+                    + usize::from(self.allow_tax.is_some())
+                    + usize::from(self.auto_charge.is_some())
+                    + usize::from(self.billing_amount.is_some())
+                    + usize::from(self.billing_cycle.is_some())
+                    + usize::from(self.billing_frequency.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.days_between_retries.is_some())
+                    + usize::from(self.end_date.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.last_bill_date.is_some())
+                    + usize::from(self.lead_affiliate_id.is_some())
+                    + usize::from(self.max_charge_attempts.is_some())
+                    + usize::from(self.merchant_account_id.is_some())
+                    + usize::from(self.modification_time.is_some())
+                    + usize::from(self.next_bill_date.is_some())
+                    + usize::from(self.payment_method_id.is_some())
+                    + usize::from(self.product_id.is_some())
+                    + usize::from(self.promo_code.is_some())
+                    + usize::from(self.quantity.is_some())
+                    + usize::from(self.reason_stopped.is_some())
+                    + usize::from(self.sale_affiliate_id.is_some())
+                    + usize::from(self.shipping_address.is_some())
+                    + usize::from(self.shipping_option_id.is_some())
+                    + usize::from(self.start_date.is_some())
+                    + usize::from(self.subscription_plan_id.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.allow_tax {
+            o.serialize_field("allow_tax", v)?;
+        }
+        if let Some(v) = &self.auto_charge {
+            o.serialize_field("auto_charge", v)?;
+        }
+        if let Some(v) = &self.billing_amount {
+            o.serialize_field("billing_amount", v)?;
+        }
+        if let Some(v) = &self.billing_cycle {
+            o.serialize_field("billing_cycle", v)?;
+        }
+        if let Some(v) = &self.billing_frequency {
+            o.serialize_field("billing_frequency", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.days_between_retries {
+            o.serialize_field("days_between_retries", v)?;
+        }
+        if let Some(v) = &self.end_date {
+            o.serialize_field("end_date", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.last_bill_date {
+            o.serialize_field("last_bill_date", v)?;
+        }
+        if let Some(v) = &self.lead_affiliate_id {
+            o.serialize_field("lead_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.max_charge_attempts {
+            o.serialize_field("max_charge_attempts", v)?;
+        }
+        if let Some(v) = &self.merchant_account_id {
+            o.serialize_field("merchant_account_id", v)?;
+        }
+        if let Some(v) = &self.modification_time {
+            o.serialize_field("modification_time", v)?;
+        }
+        if let Some(v) = &self.next_bill_date {
+            o.serialize_field("next_bill_date", v)?;
+        }
+        if let Some(v) = &self.payment_method_id {
+            o.serialize_field("payment_method_id", v)?;
+        }
+        if let Some(v) = &self.product_id {
+            o.serialize_field("product_id", v)?;
+        }
+        if let Some(v) = &self.promo_code {
+            o.serialize_field("promo_code", v)?;
+        }
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        if let Some(v) = &self.reason_stopped {
+            o.serialize_field("reason_stopped", v)?;
+        }
+        if let Some(v) = &self.sale_affiliate_id {
+            o.serialize_field("sale_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.shipping_address {
+            o.serialize_field("shipping_address", v)?;
+        }
+        if let Some(v) = &self.shipping_option_id {
+            o.serialize_field("shipping_option_id", v)?;
+        }
+        if let Some(v) = &self.start_date {
+            o.serialize_field("start_date", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_id {
+            o.serialize_field("subscription_plan_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Subscription {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            allow_tax: f.get("allow_tax", crate::runtime::plain)?,
+            auto_charge: f.get("auto_charge", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
+            billing_frequency: f
+                .get("billing_frequency", crate::runtime::lenient_option_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            days_between_retries: f
+                .get("days_between_retries", crate::runtime::lenient_option_number)?,
+            end_date: f.get("end_date", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            last_bill_date: f.get("last_bill_date", crate::runtime::plain)?,
+            lead_affiliate_id: f
+                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            max_charge_attempts: f
+                .get("max_charge_attempts", crate::runtime::lenient_option_number)?,
+            merchant_account_id: f
+                .get("merchant_account_id", crate::runtime::lenient_option_string)?,
+            modification_time: f.get("modification_time", crate::runtime::plain)?,
+            next_bill_date: f.get("next_bill_date", crate::runtime::plain)?,
+            payment_method_id: f
+                .get("payment_method_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            promo_code: f.get("promo_code", crate::runtime::lenient_option_string)?,
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+            reason_stopped: f
+                .get("reason_stopped", crate::runtime::lenient_option_string)?,
+            sale_affiliate_id: f
+                .get("sale_affiliate_id", crate::runtime::lenient_option_string)?,
+            shipping_address: f.get("shipping_address", crate::runtime::plain)?,
+            shipping_option_id: f
+                .get("shipping_option_id", crate::runtime::lenient_option_string)?,
+            start_date: f.get("start_date", crate::runtime::plain)?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The billing cycle of the subscription.
@@ -512,127 +698,184 @@ crate::runtime::string_enum!(UpdateSubscriptionCustomFieldUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateSubscriptionRequest`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateSubscriptionRequest {
     /// If the subscription is active or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Only works if the product associated with the product subscription is taxable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_tax: Option<bool>,
     /// If the subscription should auto charge on the next billing date.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_charge: Option<bool>,
     /// The billing amount. Must be 0 or greater.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_amount: Option<f64>,
     /// The billing cycle for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<UpdateSubscriptionRequestBillingCycle>,
     /// The number of days between billing cycles. Must be 1 or greater.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub billing_frequency: Option<i32>,
     /// Id of the contact associated with the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// List of custom field values to apply to this subscription
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts. Must be 1 or greater.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub days_between_retries: Option<i32>,
     /// The date the subscription will end. Must not be in the past.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<crate::runtime::Date>,
     /// The affiliate id for the lead of the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub lead_affiliate_id: Option<String>,
     /// Maximum number of charge attempts. Must be 1 or greater.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub max_charge_attempts: Option<i32>,
     /// The next date the subscription will bill. Must not be in the past.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_bill_date: Option<crate::runtime::Date>,
     /// Id associated with the payment method.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub payment_method_id: Option<String>,
     /// The promo code for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub promo_code: Option<String>,
     /// The subscription quantity. Must be 1 or greater.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub quantity: Option<i32>,
     /// The reason the subscription is no longer active.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sale_affiliate_id: Option<String>,
     /// The shipping address for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<AddressRequest>,
     /// The shipping option ID for the subscription.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub shipping_option_id: Option<String>,
     /// Id of the product subscription plan.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub subscription_plan_id: Option<String>,
+}
+
+impl serde::Serialize for UpdateSubscriptionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateSubscriptionRequest",
+                usize::from(self.active.is_some())
+                    + usize::from(self.allow_tax.is_some())
+                    + usize::from(self.auto_charge.is_some())
+                    + usize::from(self.billing_amount.is_some())
+                    + usize::from(self.billing_cycle.is_some())
+                    + usize::from(self.billing_frequency.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.days_between_retries.is_some())
+                    + usize::from(self.end_date.is_some())
+                    + usize::from(self.lead_affiliate_id.is_some())
+                    + usize::from(self.max_charge_attempts.is_some())
+                    + usize::from(self.next_bill_date.is_some())
+                    + usize::from(self.payment_method_id.is_some())
+                    + usize::from(self.promo_code.is_some())
+                    + usize::from(self.quantity.is_some())
+                    + usize::from(self.reason_stopped.is_some())
+                    + usize::from(self.sale_affiliate_id.is_some())
+                    + usize::from(self.shipping_address.is_some())
+                    + usize::from(self.shipping_option_id.is_some())
+                    + usize::from(self.subscription_plan_id.is_some()),
+            )?;
+        if let Some(v) = &self.active {
+            o.serialize_field("active", v)?;
+        }
+        if let Some(v) = &self.allow_tax {
+            o.serialize_field("allow_tax", v)?;
+        }
+        if let Some(v) = &self.auto_charge {
+            o.serialize_field("auto_charge", v)?;
+        }
+        if let Some(v) = &self.billing_amount {
+            o.serialize_field("billing_amount", v)?;
+        }
+        if let Some(v) = &self.billing_cycle {
+            o.serialize_field("billing_cycle", v)?;
+        }
+        if let Some(v) = &self.billing_frequency {
+            o.serialize_field("billing_frequency", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.days_between_retries {
+            o.serialize_field("days_between_retries", v)?;
+        }
+        if let Some(v) = &self.end_date {
+            o.serialize_field("end_date", v)?;
+        }
+        if let Some(v) = &self.lead_affiliate_id {
+            o.serialize_field("lead_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.max_charge_attempts {
+            o.serialize_field("max_charge_attempts", v)?;
+        }
+        if let Some(v) = &self.next_bill_date {
+            o.serialize_field("next_bill_date", v)?;
+        }
+        if let Some(v) = &self.payment_method_id {
+            o.serialize_field("payment_method_id", v)?;
+        }
+        if let Some(v) = &self.promo_code {
+            o.serialize_field("promo_code", v)?;
+        }
+        if let Some(v) = &self.quantity {
+            o.serialize_field("quantity", v)?;
+        }
+        if let Some(v) = &self.reason_stopped {
+            o.serialize_field("reason_stopped", v)?;
+        }
+        if let Some(v) = &self.sale_affiliate_id {
+            o.serialize_field("sale_affiliate_id", v)?;
+        }
+        if let Some(v) = &self.shipping_address {
+            o.serialize_field("shipping_address", v)?;
+        }
+        if let Some(v) = &self.shipping_option_id {
+            o.serialize_field("shipping_option_id", v)?;
+        }
+        if let Some(v) = &self.subscription_plan_id {
+            o.serialize_field("subscription_plan_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateSubscriptionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            active: f.get("active", crate::runtime::plain)?,
+            allow_tax: f.get("allow_tax", crate::runtime::plain)?,
+            auto_charge: f.get("auto_charge", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
+            billing_frequency: f
+                .get("billing_frequency", crate::runtime::lenient_option_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            days_between_retries: f
+                .get("days_between_retries", crate::runtime::lenient_option_number)?,
+            end_date: f.get("end_date", crate::runtime::plain)?,
+            lead_affiliate_id: f
+                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            max_charge_attempts: f
+                .get("max_charge_attempts", crate::runtime::lenient_option_number)?,
+            next_bill_date: f.get("next_bill_date", crate::runtime::plain)?,
+            payment_method_id: f
+                .get("payment_method_id", crate::runtime::lenient_option_string)?,
+            promo_code: f.get("promo_code", crate::runtime::lenient_option_string)?,
+            quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
+            reason_stopped: f
+                .get("reason_stopped", crate::runtime::lenient_option_string)?,
+            sale_affiliate_id: f
+                .get("sale_affiliate_id", crate::runtime::lenient_option_string)?,
+            shipping_address: f.get("shipping_address", crate::runtime::plain)?,
+            shipping_option_id: f
+                .get("shipping_option_id", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f
+                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The billing cycle for the subscription.

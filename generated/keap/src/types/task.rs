@@ -7,10 +7,33 @@ use super::*;
 /// Spec: `/components/schemas/CreateCustomFieldResponse`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCustomFieldResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_field: Option<CustomFieldMetaData>,
+}
+
+impl serde::Serialize for CreateCustomFieldResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateCustomFieldResponse",
+                usize::from(self.custom_field.is_some()),
+            )?;
+        if let Some(v) = &self.custom_field {
+            o.serialize_field("custom_field", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCustomFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            custom_field: f.get("custom_field", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// task
@@ -18,77 +41,35 @@ pub struct CreateCustomFieldResponse {
 /// Spec: `/components/schemas/CreateTaskRequest`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateTaskRequest {
     /// Whether the task has been accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Assigned user ID
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub assigned_to_user_id: String,
     /// Whether task is completed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Custom field values for the task. An empty array resets all custom fields to their defaults.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_id: Option<String>,
     /// Task priority
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateTaskRequestPriority>,
     /// Value in minutes before start_date to show pop-up reminder.
     ///
     /// Allowed values: `5`, `10`, `15`, `30`, `60`, `120`, `240`, `480`, `1440`, `2880` (as the spec lists them).
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub remind_time_mins: Option<CreateTaskRequestRemindTimeMins>,
     /// Task title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
 }
 
@@ -110,6 +91,90 @@ impl CreateTaskRequest {
             title: None,
             type_: None,
         }
+    }
+}
+
+impl serde::Serialize for CreateTaskRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateTaskRequest",
+                1 + usize::from(self.accepted.is_some())
+                    + usize::from(self.completed.is_some())
+                    + usize::from(self.completion_time.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.due_time.is_some())
+                    + usize::from(self.opportunity_id.is_some())
+                    + usize::from(self.priority.is_some())
+                    + usize::from(self.remind_time_mins.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.accepted {
+            o.serialize_field("accepted", v)?;
+        }
+        o.serialize_field("assigned_to_user_id", &self.assigned_to_user_id)?;
+        if let Some(v) = &self.completed {
+            o.serialize_field("completed", v)?;
+        }
+        if let Some(v) = &self.completion_time {
+            o.serialize_field("completion_time", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.opportunity_id {
+            o.serialize_field("opportunity_id", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        if let Some(v) = &self.remind_time_mins {
+            o.serialize_field("remind_time_mins", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateTaskRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            accepted: f.get("accepted", crate::runtime::plain)?,
+            assigned_to_user_id: f
+                .get("assigned_to_user_id", crate::runtime::lenient_string)?,
+            completed: f.get("completed", crate::runtime::plain)?,
+            completion_time: f.get("completion_time", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            opportunity_id: f
+                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::plain)?,
+            remind_time_mins: f
+                .get("remind_time_mins", crate::runtime::lenient_option_number)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+        })
     }
 }
 
@@ -193,82 +258,123 @@ crate::runtime::int_enum!(CreateTaskRequestRemindTimeMins);
 /// Spec: `/components/schemas/CreateUpdateTaskRequest`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateUpdateTaskRequest {
     /// Whether the task has been accepted. Defaults to false
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Assigned user ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assigned_to_user_id: Option<String>,
     /// Whether task is completed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Custom field values for the task. An empty array resets all custom fields to their defaults.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_id: Option<String>,
     /// Task priority
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateUpdateTaskRequestPriority>,
     /// Value in minutes before start_date to show pop-up reminder.
     ///
     /// Allowed values: `5`, `10`, `15`, `30`, `60`, `120`, `240`, `480`, `1440`, `2880` (as the spec lists them).
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub remind_time_mins: Option<CreateUpdateTaskRequestRemindTimeMins>,
     /// Task title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
+}
+
+impl serde::Serialize for CreateUpdateTaskRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateUpdateTaskRequest",
+                usize::from(self.accepted.is_some())
+                    + usize::from(self.assigned_to_user_id.is_some())
+                    + usize::from(self.completed.is_some())
+                    + usize::from(self.completion_time.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.due_time.is_some())
+                    + usize::from(self.opportunity_id.is_some())
+                    + usize::from(self.priority.is_some())
+                    + usize::from(self.remind_time_mins.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.accepted {
+            o.serialize_field("accepted", v)?;
+        }
+        if let Some(v) = &self.assigned_to_user_id {
+            o.serialize_field("assigned_to_user_id", v)?;
+        }
+        if let Some(v) = &self.completed {
+            o.serialize_field("completed", v)?;
+        }
+        if let Some(v) = &self.completion_time {
+            o.serialize_field("completion_time", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.opportunity_id {
+            o.serialize_field("opportunity_id", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        if let Some(v) = &self.remind_time_mins {
+            o.serialize_field("remind_time_mins", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateUpdateTaskRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            accepted: f.get("accepted", crate::runtime::plain)?,
+            assigned_to_user_id: f
+                .get("assigned_to_user_id", crate::runtime::lenient_option_string)?,
+            completed: f.get("completed", crate::runtime::plain)?,
+            completion_time: f.get("completion_time", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            opportunity_id: f
+                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::plain)?,
+            remind_time_mins: f
+                .get("remind_time_mins", crate::runtime::lenient_option_number)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Task priority
@@ -349,128 +455,199 @@ crate::runtime::int_enum!(CreateUpdateTaskRequestRemindTimeMins);
 /// Spec: `/components/schemas/ListTasksResponse`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTasksResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tasks: Option<Vec<Task>>,
+}
+
+impl serde::Serialize for ListTasksResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListTasksResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.tasks.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.tasks {
+            o.serialize_field("tasks", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListTasksResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            tasks: f.get("tasks", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Task`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Task {
     /// Whether the task has been accepted
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Assigned user ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assigned_to_user_id: Option<String>,
     /// Whether task is completed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// Creator user ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the task
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     /// Task ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// User who last updated the task.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated_by_user_id: Option<String>,
     /// Last modification timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_id: Option<String>,
     /// Task priority
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
     /// Reminder minutes before due.
     ///
     /// Allowed values: `5`, `10`, `15`, `30`, `60`, `120`, `240`, `480`, `1440`, `2880` (as the spec lists them).
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub remind_time_mins: Option<TaskRemindTimeMins>,
     /// Task title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
+}
+
+impl serde::Serialize for Task {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Task",
+                usize::from(self.accepted.is_some())
+                    + usize::from(self.assigned_to_user_id.is_some())
+                    + usize::from(self.completed.is_some())
+                    + usize::from(self.completion_time.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by_user_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.due_time.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.last_updated_by_user_id.is_some())
+                    + usize::from(self.modification_time.is_some())
+                    + usize::from(self.opportunity_id.is_some())
+                    + usize::from(self.priority.is_some())
+                    + usize::from(self.remind_time_mins.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.accepted {
+            o.serialize_field("accepted", v)?;
+        }
+        if let Some(v) = &self.assigned_to_user_id {
+            o.serialize_field("assigned_to_user_id", v)?;
+        }
+        if let Some(v) = &self.completed {
+            o.serialize_field("completed", v)?;
+        }
+        if let Some(v) = &self.completion_time {
+            o.serialize_field("completion_time", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by_user_id {
+            o.serialize_field("created_by_user_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.last_updated_by_user_id {
+            o.serialize_field("last_updated_by_user_id", v)?;
+        }
+        if let Some(v) = &self.modification_time {
+            o.serialize_field("modification_time", v)?;
+        }
+        if let Some(v) = &self.opportunity_id {
+            o.serialize_field("opportunity_id", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        if let Some(v) = &self.remind_time_mins {
+            o.serialize_field("remind_time_mins", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Task {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            accepted: f.get("accepted", crate::runtime::plain)?,
+            assigned_to_user_id: f
+                .get("assigned_to_user_id", crate::runtime::lenient_option_string)?,
+            completed: f.get("completed", crate::runtime::plain)?,
+            completion_time: f.get("completion_time", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by_user_id: f
+                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            last_updated_by_user_id: f
+                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+            modification_time: f.get("modification_time", crate::runtime::plain)?,
+            opportunity_id: f
+                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::plain)?,
+            remind_time_mins: f
+                .get("remind_time_mins", crate::runtime::lenient_option_number)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Task priority
@@ -620,109 +797,160 @@ crate::runtime::string_enum!(UpdateTaskCustomFieldUpdateMaskItem);
 /// Spec: `/components/schemas/UpdateTaskResponse`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateTaskResponse {
     /// Whether the task has been accepted
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Assigned user ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub assigned_to_user_id: Option<String>,
     /// Whether task is completed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contact_id: Option<String>,
     /// Creation timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// Creator user ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by_user_id: Option<String>,
     /// Custom field values for the task
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub description: Option<String>,
     /// Due date/time (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     /// Task ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// User who last updated the task.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub last_updated_by_user_id: Option<String>,
     /// Last modification timestamp (ISO-8601)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub opportunity_id: Option<String>,
     /// Task priority
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<UpdateTaskResponsePriority>,
     /// Reminder minutes before due.
     ///
     /// Allowed values: `5`, `10`, `15`, `30`, `60`, `120`, `240`, `480`, `1440`, `2880` (as the spec lists them).
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub remind_time_mins: Option<UpdateTaskResponseRemindTimeMins>,
     /// Task title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// Task type
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
+}
+
+impl serde::Serialize for UpdateTaskResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateTaskResponse",
+                usize::from(self.accepted.is_some())
+                    + usize::from(self.assigned_to_user_id.is_some())
+                    + usize::from(self.completed.is_some())
+                    + usize::from(self.completion_time.is_some())
+                    + usize::from(self.contact_id.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by_user_id.is_some())
+                    + usize::from(self.custom_fields.is_some())
+                    + usize::from(self.description.is_some())
+                    + usize::from(self.due_time.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.last_updated_by_user_id.is_some())
+                    + usize::from(self.modification_time.is_some())
+                    + usize::from(self.opportunity_id.is_some())
+                    + usize::from(self.priority.is_some())
+                    + usize::from(self.remind_time_mins.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.type_.is_some()),
+            )?;
+        if let Some(v) = &self.accepted {
+            o.serialize_field("accepted", v)?;
+        }
+        if let Some(v) = &self.assigned_to_user_id {
+            o.serialize_field("assigned_to_user_id", v)?;
+        }
+        if let Some(v) = &self.completed {
+            o.serialize_field("completed", v)?;
+        }
+        if let Some(v) = &self.completion_time {
+            o.serialize_field("completion_time", v)?;
+        }
+        if let Some(v) = &self.contact_id {
+            o.serialize_field("contact_id", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by_user_id {
+            o.serialize_field("created_by_user_id", v)?;
+        }
+        if let Some(v) = &self.custom_fields {
+            o.serialize_field("custom_fields", v)?;
+        }
+        if let Some(v) = &self.description {
+            o.serialize_field("description", v)?;
+        }
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.last_updated_by_user_id {
+            o.serialize_field("last_updated_by_user_id", v)?;
+        }
+        if let Some(v) = &self.modification_time {
+            o.serialize_field("modification_time", v)?;
+        }
+        if let Some(v) = &self.opportunity_id {
+            o.serialize_field("opportunity_id", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        if let Some(v) = &self.remind_time_mins {
+            o.serialize_field("remind_time_mins", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_field("type", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateTaskResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            accepted: f.get("accepted", crate::runtime::plain)?,
+            assigned_to_user_id: f
+                .get("assigned_to_user_id", crate::runtime::lenient_option_string)?,
+            completed: f.get("completed", crate::runtime::plain)?,
+            completion_time: f.get("completion_time", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by_user_id: f
+                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
+            description: f.get("description", crate::runtime::lenient_option_string)?,
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            last_updated_by_user_id: f
+                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+            modification_time: f.get("modification_time", crate::runtime::plain)?,
+            opportunity_id: f
+                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::plain)?,
+            remind_time_mins: f
+                .get("remind_time_mins", crate::runtime::lenient_option_number)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Task priority

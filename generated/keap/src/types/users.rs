@@ -9,74 +9,98 @@ use super::*;
 /// Spec: `/components/schemas/GetUserInfoResponse`
 ///
 /// Needs the crate feature `users` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetUserInfoResponse {
     /// The user's email address
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email: Option<String>,
     /// The user's last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub family_name: Option<String>,
     /// The user's first name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub given_name: Option<String>,
     /// The global user identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// Whether the user is an admin
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_admin: Option<bool>,
     /// The keap user identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub keap_id: Option<String>,
     /// The user's middle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub middle_name: Option<String>,
     /// The user's preferred name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub preferred_name: Option<String>,
     /// The subject identifier
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub sub: Option<String>,
     /// The tenant ID the user belongs to
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tenant_id: Option<String>,
+}
+
+impl serde::Serialize for GetUserInfoResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "GetUserInfoResponse",
+                usize::from(self.email.is_some())
+                    + usize::from(self.family_name.is_some())
+                    + usize::from(self.given_name.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.is_admin.is_some())
+                    + usize::from(self.keap_id.is_some())
+                    + usize::from(self.middle_name.is_some())
+                    + usize::from(self.preferred_name.is_some())
+                    + usize::from(self.sub.is_some())
+                    + usize::from(self.tenant_id.is_some()),
+            )?;
+        if let Some(v) = &self.email {
+            o.serialize_field("email", v)?;
+        }
+        if let Some(v) = &self.family_name {
+            o.serialize_field("family_name", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            o.serialize_field("given_name", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.is_admin {
+            o.serialize_field("is_admin", v)?;
+        }
+        if let Some(v) = &self.keap_id {
+            o.serialize_field("keap_id", v)?;
+        }
+        if let Some(v) = &self.middle_name {
+            o.serialize_field("middle_name", v)?;
+        }
+        if let Some(v) = &self.preferred_name {
+            o.serialize_field("preferred_name", v)?;
+        }
+        if let Some(v) = &self.sub {
+            o.serialize_field("sub", v)?;
+        }
+        if let Some(v) = &self.tenant_id {
+            o.serialize_field("tenant_id", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetUserInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            email: f.get("email", crate::runtime::lenient_option_string)?,
+            family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
+            given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            is_admin: f.get("is_admin", crate::runtime::plain)?,
+            keap_id: f.get("keap_id", crate::runtime::lenient_option_string)?,
+            middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
+            preferred_name: f
+                .get("preferred_name", crate::runtime::lenient_option_string)?,
+            sub: f.get("sub", crate::runtime::lenient_option_string)?,
+            tenant_id: f.get("tenant_id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Paginated response containing a list of users
@@ -84,21 +108,41 @@ pub struct GetUserInfoResponse {
 /// Spec: `/components/schemas/ListUsersPaginatedResponse`
 ///
 /// Needs the crate feature `users` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListUsersPaginatedResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
     /// List of users
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub users: Option<Vec<User>>,
+}
+
+impl serde::Serialize for ListUsersPaginatedResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListUsersPaginatedResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.users.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.users {
+            o.serialize_field("users", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListUsersPaginatedResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            users: f.get("users", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// user
@@ -106,70 +150,97 @@ pub struct ListUsersPaginatedResponse {
 /// Spec: `/components/schemas/UpdateUserRequest`
 ///
 /// Needs the crate feature `users` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateUserRequest {
     /// The user's address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The user's company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company_name: Option<String>,
     /// The user's email address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<EmailAddressRequest>,
     /// The user's last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub family_name: Option<String>,
     /// List of user's fax numbers
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub given_name: Option<String>,
     /// List of user's phone numbers
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// The user's timezone in IANA format
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub time_zone: Option<String>,
     /// The user's job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// The user's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+impl serde::Serialize for UpdateUserRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateUserRequest",
+                usize::from(self.address.is_some())
+                    + usize::from(self.company_name.is_some())
+                    + usize::from(self.email_address.is_some())
+                    + usize::from(self.family_name.is_some())
+                    + usize::from(self.fax_numbers.is_some())
+                    + usize::from(self.given_name.is_some())
+                    + usize::from(self.phone_numbers.is_some())
+                    + usize::from(self.time_zone.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.company_name {
+            o.serialize_field("company_name", v)?;
+        }
+        if let Some(v) = &self.email_address {
+            o.serialize_field("email_address", v)?;
+        }
+        if let Some(v) = &self.family_name {
+            o.serialize_field("family_name", v)?;
+        }
+        if let Some(v) = &self.fax_numbers {
+            o.serialize_field("fax_numbers", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            o.serialize_field("given_name", v)?;
+        }
+        if let Some(v) = &self.phone_numbers {
+            o.serialize_field("phone_numbers", v)?;
+        }
+        if let Some(v) = &self.time_zone {
+            o.serialize_field("time_zone", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateUserRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address: f.get("address", crate::runtime::plain)?,
+            company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
+            email_address: f.get("email_address", crate::runtime::plain)?,
+            family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
+            fax_numbers: f.get("fax_numbers", crate::runtime::lenient_option_vec)?,
+            given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
+            phone_numbers: f.get("phone_numbers", crate::runtime::lenient_option_vec)?,
+            time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1users~1{user_id}/patch/parameters/0/schema/items`
@@ -223,152 +294,197 @@ crate::runtime::string_enum!(UpdateUserUpdateMaskItem);
 /// Spec: `/components/schemas/User`
 ///
 /// Needs the crate feature `users` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct User {
     /// The user's address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Whether the user is an admin
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     /// The user's company name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub company_name: Option<String>,
     /// When the user was created, in ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of the user who created this user
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub created_by: Option<i64>,
     /// List of user's email addresses
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub email_addresses: Option<Vec<EmailAddress>>,
     /// The user's last name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub family_name: Option<String>,
     /// List of user's fax numbers
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fax_numbers: Option<Vec<FaxNumber>>,
     /// The user's first name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub given_name: Option<String>,
     /// The global user identifier across tenants
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub global_user_id: Option<String>,
     /// The unique identifier of the user
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The Keap ID of the user
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub keap_id: Option<String>,
     /// The user's middle name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub middle_name: Option<String>,
     /// The user's nickname or preferred name
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub nickname: Option<String>,
     /// Whether the user is a partner
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner: Option<bool>,
     /// List of user's phone numbers
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// List of user's social media accounts
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub social_accounts: Option<Vec<SocialAccount>>,
     /// The name of the user's spouse
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub spouse_name: Option<String>,
     /// The user's status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UserStatus>,
     /// The user's name suffix
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub suffix: Option<String>,
     /// The user's job title
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
     /// When the user was last updated, in ISO-8601 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// ID of the user who last updated this user
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub updated_by: Option<i64>,
     /// The user's website URL
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub website: Option<String>,
+}
+
+impl serde::Serialize for User {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "User",
+                usize::from(self.address.is_some()) + usize::from(self.admin.is_some())
+                    + usize::from(self.company_name.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.created_by.is_some())
+                    + usize::from(self.email_addresses.is_some())
+                    + usize::from(self.family_name.is_some())
+                    + usize::from(self.fax_numbers.is_some())
+                    + usize::from(self.given_name.is_some())
+                    + usize::from(self.global_user_id.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.keap_id.is_some())
+                    + usize::from(self.middle_name.is_some())
+                    + usize::from(self.nickname.is_some())
+                    + usize::from(self.partner.is_some())
+                    + usize::from(self.phone_numbers.is_some())
+                    + usize::from(self.social_accounts.is_some())
+                    + usize::from(self.spouse_name.is_some())
+                    + usize::from(self.status.is_some())
+                    + usize::from(self.suffix.is_some())
+                    + usize::from(self.title.is_some())
+                    + usize::from(self.update_time.is_some())
+                    + usize::from(self.updated_by.is_some())
+                    + usize::from(self.website.is_some()),
+            )?;
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.admin {
+            o.serialize_field("admin", v)?;
+        }
+        if let Some(v) = &self.company_name {
+            o.serialize_field("company_name", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.created_by {
+            o.serialize_field("created_by", v)?;
+        }
+        if let Some(v) = &self.email_addresses {
+            o.serialize_field("email_addresses", v)?;
+        }
+        if let Some(v) = &self.family_name {
+            o.serialize_field("family_name", v)?;
+        }
+        if let Some(v) = &self.fax_numbers {
+            o.serialize_field("fax_numbers", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            o.serialize_field("given_name", v)?;
+        }
+        if let Some(v) = &self.global_user_id {
+            o.serialize_field("global_user_id", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.keap_id {
+            o.serialize_field("keap_id", v)?;
+        }
+        if let Some(v) = &self.middle_name {
+            o.serialize_field("middle_name", v)?;
+        }
+        if let Some(v) = &self.nickname {
+            o.serialize_field("nickname", v)?;
+        }
+        if let Some(v) = &self.partner {
+            o.serialize_field("partner", v)?;
+        }
+        if let Some(v) = &self.phone_numbers {
+            o.serialize_field("phone_numbers", v)?;
+        }
+        if let Some(v) = &self.social_accounts {
+            o.serialize_field("social_accounts", v)?;
+        }
+        if let Some(v) = &self.spouse_name {
+            o.serialize_field("spouse_name", v)?;
+        }
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        if let Some(v) = &self.suffix {
+            o.serialize_field("suffix", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        if let Some(v) = &self.updated_by {
+            o.serialize_field("updated_by", v)?;
+        }
+        if let Some(v) = &self.website {
+            o.serialize_field("website", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for User {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address: f.get("address", crate::runtime::plain)?,
+            admin: f.get("admin", crate::runtime::plain)?,
+            company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            created_by: f.get("created_by", crate::runtime::lenient_option_number)?,
+            email_addresses: f
+                .get("email_addresses", crate::runtime::lenient_option_vec)?,
+            family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
+            fax_numbers: f.get("fax_numbers", crate::runtime::lenient_option_vec)?,
+            given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
+            global_user_id: f
+                .get("global_user_id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            keap_id: f.get("keap_id", crate::runtime::lenient_option_string)?,
+            middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
+            nickname: f.get("nickname", crate::runtime::lenient_option_string)?,
+            partner: f.get("partner", crate::runtime::plain)?,
+            phone_numbers: f.get("phone_numbers", crate::runtime::lenient_option_vec)?,
+            social_accounts: f
+                .get("social_accounts", crate::runtime::lenient_option_vec)?,
+            spouse_name: f.get("spouse_name", crate::runtime::lenient_option_string)?,
+            status: f.get("status", crate::runtime::plain)?,
+            suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+            updated_by: f.get("updated_by", crate::runtime::lenient_option_number)?,
+            website: f.get("website", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The user's status

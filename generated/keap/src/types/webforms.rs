@@ -5,99 +5,160 @@
 /// Spec: `/components/schemas/ListWebformsResponse`
 ///
 /// Needs the crate feature `webforms` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListWebformsResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
     /// The webforms in the current page
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub webforms: Option<Vec<Webform>>,
+}
+
+impl serde::Serialize for ListWebformsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListWebformsResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.webforms.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.webforms {
+            o.serialize_field("webforms", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListWebformsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            webforms: f.get("webforms", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Webform`
 ///
 /// Needs the crate feature `webforms` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Webform {
     /// When the webform was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
     /// The custom slug of the webform. Used in pretty webform URLs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub custom_slug: Option<String>,
     /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_check_option: Option<WebformDuplicateCheckOption>,
     /// The option that determines what happens after the form is submitted
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_option: Option<WebformExitOption>,
     /// The id of the funnel this webform belongs to, if any
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub funnel_id: Option<String>,
     /// The unique identifier for this webform
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
     /// The name of this webform
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
     /// The URL for this webform that uses the custom slug to identify it
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub pretty_webform_url: Option<String>,
     /// The URL of the thank you page for this webform
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub thank_you_page_url: Option<String>,
     /// When the webform was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::runtime::DateTime>,
     /// The type of webform this is
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webform_type: Option<WebformWebformType>,
     /// The URL for this webform that uses the xid to identify it
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub webform_url: Option<String>,
     /// The public unique identifier for this webform, used in webform URLs
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub xid: Option<String>,
+}
+
+impl serde::Serialize for Webform {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Webform",
+                usize::from(self.create_time.is_some())
+                    + usize::from(self.custom_slug.is_some())
+                    + usize::from(self.duplicate_check_option.is_some())
+                    + usize::from(self.exit_option.is_some())
+                    + usize::from(self.funnel_id.is_some())
+                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                    + usize::from(self.pretty_webform_url.is_some())
+                    + usize::from(self.thank_you_page_url.is_some())
+                    + usize::from(self.update_time.is_some())
+                    + usize::from(self.webform_type.is_some())
+                    + usize::from(self.webform_url.is_some())
+                    + usize::from(self.xid.is_some()),
+            )?;
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.custom_slug {
+            o.serialize_field("custom_slug", v)?;
+        }
+        if let Some(v) = &self.duplicate_check_option {
+            o.serialize_field("duplicate_check_option", v)?;
+        }
+        if let Some(v) = &self.exit_option {
+            o.serialize_field("exit_option", v)?;
+        }
+        if let Some(v) = &self.funnel_id {
+            o.serialize_field("funnel_id", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        if let Some(v) = &self.pretty_webform_url {
+            o.serialize_field("pretty_webform_url", v)?;
+        }
+        if let Some(v) = &self.thank_you_page_url {
+            o.serialize_field("thank_you_page_url", v)?;
+        }
+        if let Some(v) = &self.update_time {
+            o.serialize_field("update_time", v)?;
+        }
+        if let Some(v) = &self.webform_type {
+            o.serialize_field("webform_type", v)?;
+        }
+        if let Some(v) = &self.webform_url {
+            o.serialize_field("webform_url", v)?;
+        }
+        if let Some(v) = &self.xid {
+            o.serialize_field("xid", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Webform {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            custom_slug: f.get("custom_slug", crate::runtime::lenient_option_string)?,
+            duplicate_check_option: f
+                .get("duplicate_check_option", crate::runtime::plain)?,
+            exit_option: f.get("exit_option", crate::runtime::plain)?,
+            funnel_id: f.get("funnel_id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+            pretty_webform_url: f
+                .get("pretty_webform_url", crate::runtime::lenient_option_string)?,
+            thank_you_page_url: f
+                .get("thank_you_page_url", crate::runtime::lenient_option_string)?,
+            update_time: f.get("update_time", crate::runtime::plain)?,
+            webform_type: f.get("webform_type", crate::runtime::plain)?,
+            webform_url: f.get("webform_url", crate::runtime::lenient_option_string)?,
+            xid: f.get("xid", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// The option that determines if the lead submitted through the form is a duplicate or not. If it's a duplicate, then the lead will be merged with the existing contact record

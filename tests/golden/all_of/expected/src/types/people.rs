@@ -5,24 +5,12 @@
 /// Spec: `/components/schemas/Employee`
 ///
 /// Needs the crate feature `people` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Employee {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub age: Option<i32>,
     /// The employee's manager, wrapped the way Keap's 1.0 specs do.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manager: Option<Named>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub salary: Option<f64>,
 }
 
@@ -38,12 +26,46 @@ impl Employee {
     }
 }
 
+impl serde::Serialize for Employee {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Employee",
+                1 + usize::from(self.age.is_some()) + usize::from(self.manager.is_some())
+                    + usize::from(self.salary.is_some()),
+            )?;
+        o.serialize_field("name", &self.name)?;
+        if let Some(v) = &self.age {
+            o.serialize_field("age", v)?;
+        }
+        if let Some(v) = &self.manager {
+            o.serialize_field("manager", v)?;
+        }
+        if let Some(v) = &self.salary {
+            o.serialize_field("salary", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Employee {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_string)?,
+            age: f.get("age", crate::runtime::lenient_option_number)?,
+            manager: f.get("manager", crate::runtime::plain)?,
+            salary: f.get("salary", crate::runtime::lenient_option_number)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/Named`
 ///
 /// Needs the crate feature `people` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Named {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
 }
 
@@ -51,5 +73,23 @@ impl Named {
     /// A value with the required fields set and the others empty.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
+    }
+}
+
+impl serde::Serialize for Named {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Named", 1)?;
+        o.serialize_field("name", &self.name)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Named {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_string)?,
+        })
     }
 }

@@ -5,15 +5,9 @@
 /// Spec: `/components/schemas/Person`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Person {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub age: Option<i32>,
 }
 
@@ -24,5 +18,27 @@ impl Person {
             name: name.into(),
             age: None,
         }
+    }
+}
+
+impl serde::Serialize for Person {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Person", 1 + usize::from(self.age.is_some()))?;
+        o.serialize_field("name", &self.name)?;
+        if let Some(v) = &self.age {
+            o.serialize_field("age", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Person {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_string)?,
+            age: f.get("age", crate::runtime::lenient_option_number)?,
+        })
     }
 }

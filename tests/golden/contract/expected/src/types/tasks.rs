@@ -5,27 +5,14 @@
 /// Spec: `/components/schemas/CreateTask`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateTask {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
     /// Not in the update mask's enum.
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub owner_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<CreateTaskPriority>,
     /// Allowed values: `5`, `10` (as the spec lists them).
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub remind_time_mins: Option<RemindTime>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub title: String,
 }
 
@@ -39,6 +26,48 @@ impl CreateTask {
             remind_time_mins: None,
             title: title.into(),
         }
+    }
+}
+
+impl serde::Serialize for CreateTask {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "CreateTask",
+                1 + usize::from(self.due_time.is_some())
+                    + usize::from(self.owner_id.is_some())
+                    + usize::from(self.priority.is_some())
+                    + usize::from(self.remind_time_mins.is_some()),
+            )?;
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.owner_id {
+            o.serialize_field("owner_id", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        if let Some(v) = &self.remind_time_mins {
+            o.serialize_field("remind_time_mins", v)?;
+        }
+        o.serialize_field("title", &self.title)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateTask {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::plain)?,
+            remind_time_mins: f
+                .get("remind_time_mins", crate::runtime::lenient_option_number)?,
+            title: f.get("title", crate::runtime::lenient_string)?,
+        })
     }
 }
 
@@ -64,14 +93,33 @@ crate::runtime::string_enum!(CreateTaskPriority);
 /// Spec: `/paths/~1rest~1v2~1locales/get/responses/200/content/application~1json/schema`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListLocalesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub locales: Option<Vec<String>>,
+}
+
+impl serde::Serialize for ListLocalesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListLocalesResponse",
+                usize::from(self.locales.is_some()),
+            )?;
+        if let Some(v) = &self.locales {
+            o.serialize_field("locales", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListLocalesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            locales: f.get("locales", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1rest~1v2~1tasks/get/parameters/3/schema/items`
@@ -99,20 +147,40 @@ crate::runtime::string_enum!(ListTasksFieldsItem);
 /// Spec: `/paths/~1rest~1v2~1tasks/get/responses/200/content/application~1json/schema`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTasksResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tasks: Option<Vec<Task>>,
+}
+
+impl serde::Serialize for ListTasksResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListTasksResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.tasks.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.tasks {
+            o.serialize_field("tasks", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListTasksResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            tasks: f.get("tasks", crate::runtime::lenient_option_vec)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/RemindTime`
@@ -137,12 +205,11 @@ crate::runtime::int_enum!(RemindTime);
 /// Spec: `/paths/~1rest~1v2~1reminders/post/requestBody/content/application~1json/schema`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetReminderBody {
     /// Allowed values: `5`, `10` (as the spec lists them).
     ///
     /// Required by the spec; `None` only when the server leaves it out.
-    #[serde(default, deserialize_with = "crate::runtime::lenient_option_number")]
     pub remind_time_mins: Option<RemindTime>,
 }
 
@@ -155,44 +222,99 @@ impl SetReminderBody {
     }
 }
 
+impl serde::Serialize for SetReminderBody {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("SetReminderBody", 1)?;
+        o.serialize_field("remind_time_mins", &self.remind_time_mins)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SetReminderBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            remind_time_mins: f
+                .get("remind_time_mins", crate::runtime::lenient_option_number)?,
+        })
+    }
+}
+
 /// Spec: `/components/schemas/Task`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Task {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<crate::runtime::Date>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::runtime::DateTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_time: Option<crate::runtime::DateTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
     /// Allowed values: `5`, `10` (as the spec lists them).
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub remind_time_mins: Option<RemindTime>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub snooze_time: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
+}
+
+impl serde::Serialize for Task {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Task",
+                usize::from(self.birth_date.is_some())
+                    + usize::from(self.create_time.is_some())
+                    + usize::from(self.due_time.is_some())
+                    + usize::from(self.id.is_some())
+                    + usize::from(self.priority.is_some())
+                    + usize::from(self.remind_time_mins.is_some())
+                    + usize::from(self.snooze_time.is_some())
+                    + usize::from(self.title.is_some()),
+            )?;
+        if let Some(v) = &self.birth_date {
+            o.serialize_field("birth_date", v)?;
+        }
+        if let Some(v) = &self.create_time {
+            o.serialize_field("create_time", v)?;
+        }
+        if let Some(v) = &self.due_time {
+            o.serialize_field("due_time", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        if let Some(v) = &self.remind_time_mins {
+            o.serialize_field("remind_time_mins", v)?;
+        }
+        if let Some(v) = &self.snooze_time {
+            o.serialize_field("snooze_time", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Task {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            birth_date: f.get("birth_date", crate::runtime::plain)?,
+            create_time: f.get("create_time", crate::runtime::plain)?,
+            due_time: f.get("due_time", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+            priority: f.get("priority", crate::runtime::plain)?,
+            remind_time_mins: f
+                .get("remind_time_mins", crate::runtime::lenient_option_number)?,
+            snooze_time: f.get("snooze_time", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Task/properties/priority`

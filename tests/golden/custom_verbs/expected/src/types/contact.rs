@@ -5,11 +5,9 @@
 /// Spec: `/paths/~1rest~1v2~1contacts:link/post/requestBody/content/application~1json/schema`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LinkContactsBody {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact1_id: String,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub contact2_id: String,
 }
 
@@ -20,5 +18,25 @@ impl LinkContactsBody {
             contact1_id: contact1_id.into(),
             contact2_id: contact2_id.into(),
         }
+    }
+}
+
+impl serde::Serialize for LinkContactsBody {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("LinkContactsBody", 2)?;
+        o.serialize_field("contact1_id", &self.contact1_id)?;
+        o.serialize_field("contact2_id", &self.contact2_id)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LinkContactsBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contact1_id: f.get("contact1_id", crate::runtime::lenient_string)?,
+            contact2_id: f.get("contact2_id", crate::runtime::lenient_string)?,
+        })
     }
 }

@@ -24,22 +24,11 @@ crate::runtime::string_enum!(ListTasksStatus);
 /// Spec: `/components/schemas/Task`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Task {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
     /// Allowed values: `5`, `10` (as the spec lists them).
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub remind_time_mins: Option<TaskRemindTimeMins>,
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::null_as_default",
-    )]
     pub type_: TaskType,
 }
 
@@ -51,6 +40,38 @@ impl Task {
             remind_time_mins: None,
             type_: type_.into(),
         }
+    }
+}
+
+impl serde::Serialize for Task {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Task",
+                1 + usize::from(self.priority.is_some())
+                    + usize::from(self.remind_time_mins.is_some()),
+            )?;
+        if let Some(v) = &self.priority {
+            o.serialize_field("priority", v)?;
+        }
+        if let Some(v) = &self.remind_time_mins {
+            o.serialize_field("remind_time_mins", v)?;
+        }
+        o.serialize_field("type", &self.type_)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Task {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            priority: f.get("priority", crate::runtime::plain)?,
+            remind_time_mins: f
+                .get("remind_time_mins", crate::runtime::lenient_option_number)?,
+            type_: f.get("type", crate::runtime::null_as_default)?,
+        })
     }
 }
 

@@ -5,47 +5,45 @@
 /// Spec: `/components/schemas/Address`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Address {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub line1: Option<String>,
+}
+
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Address", usize::from(self.line1.is_some()))?;
+        if let Some(v) = &self.line1 {
+            o.serialize_field("line1", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            line1: f.get("line1", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Contact`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Contact {
     /// Where the contact lives.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub age: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anything: Option<serde_json::Value>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub avatar: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub birthday: Option<crate::runtime::Date>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<serde_json::Value>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_option_string")]
     pub nickname: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<crate::runtime::DateTime>,
 }
 
@@ -63,5 +61,62 @@ impl Contact {
             nickname: None,
             updated: None,
         }
+    }
+}
+
+impl serde::Serialize for Contact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Contact",
+                2 + usize::from(self.address.is_some()) + usize::from(self.age.is_some())
+                    + usize::from(self.anything.is_some())
+                    + usize::from(self.avatar.is_some())
+                    + usize::from(self.birthday.is_some())
+                    + usize::from(self.kind.is_some())
+                    + usize::from(self.updated.is_some()),
+            )?;
+        if let Some(v) = &self.address {
+            o.serialize_field("address", v)?;
+        }
+        if let Some(v) = &self.age {
+            o.serialize_field("age", v)?;
+        }
+        if let Some(v) = &self.anything {
+            o.serialize_field("anything", v)?;
+        }
+        if let Some(v) = &self.avatar {
+            o.serialize_field("avatar", v)?;
+        }
+        if let Some(v) = &self.birthday {
+            o.serialize_field("birthday", v)?;
+        }
+        o.serialize_field("id", &self.id)?;
+        if let Some(v) = &self.kind {
+            o.serialize_field("kind", v)?;
+        }
+        o.serialize_field("nickname", &self.nickname)?;
+        if let Some(v) = &self.updated {
+            o.serialize_field("updated", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Contact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            address: f.get("address", crate::runtime::plain)?,
+            age: f.get("age", crate::runtime::lenient_option_number)?,
+            anything: f.get("anything", crate::runtime::plain)?,
+            avatar: f.get("avatar", crate::runtime::lenient_option_string)?,
+            birthday: f.get("birthday", crate::runtime::plain)?,
+            id: f.get("id", crate::runtime::lenient_string)?,
+            kind: f.get("kind", crate::runtime::plain)?,
+            nickname: f.get("nickname", crate::runtime::lenient_option_string)?,
+            updated: f.get("updated", crate::runtime::plain)?,
+        })
     }
 }

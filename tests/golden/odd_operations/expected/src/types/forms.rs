@@ -28,11 +28,9 @@ impl Default for Group {
 /// Spec: `/components/schemas/Into`
 ///
 /// Needs the crate feature `forms` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Into2 {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub code: Code,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<Shape>,
 }
 
@@ -46,30 +44,83 @@ impl Into2 {
     }
 }
 
+impl serde::Serialize for Into2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Into2", 1 + usize::from(self.shape.is_some()))?;
+        o.serialize_field("code", &self.code)?;
+        if let Some(v) = &self.shape {
+            o.serialize_field("shape", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Into2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            code: f.get("code", crate::runtime::lenient_string)?,
+            shape: f.get("shape", crate::runtime::plain)?,
+        })
+    }
+}
+
 /// Spec: `/paths/~1forms/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/meta`
 ///
 /// Needs the crate feature `forms` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Into2BodyMeta {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub k: Option<String>,
+}
+
+impl serde::Serialize for Into2BodyMeta {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Into2BodyMeta", usize::from(self.k.is_some()))?;
+        if let Some(v) = &self.k {
+            o.serialize_field("k", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Into2BodyMeta {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            k: f.get("k", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1patch/patch/requestBody/content/application~1merge-patch+json/schema`
 ///
 /// Needs the crate feature `forms` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MergePatchBody {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for MergePatchBody {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("MergePatchBody", usize::from(self.name.is_some()))?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MergePatchBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Shape`
@@ -115,25 +166,56 @@ impl<'de> serde::Deserialize<'de> for Shape {
 /// Spec: `/components/schemas/Square`
 ///
 /// Needs the crate feature `forms` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Square {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub kind: Option<String>,
+}
+
+impl serde::Serialize for Square {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Square", usize::from(self.kind.is_some()))?;
+        if let Some(v) = &self.kind {
+            o.serialize_field("kind", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Square {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            kind: f.get("kind", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1uploads/post/requestBody/content/multipart~1form-data/schema/properties/labels/items`
 ///
 /// Needs the crate feature `forms` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UploadBodyLabelsItem {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub k: Option<String>,
+}
+
+impl serde::Serialize for UploadBodyLabelsItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("UploadBodyLabelsItem", usize::from(self.k.is_some()))?;
+        if let Some(v) = &self.k {
+            o.serialize_field("k", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UploadBodyLabelsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            k: f.get("k", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

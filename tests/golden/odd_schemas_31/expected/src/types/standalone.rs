@@ -5,38 +5,62 @@
 /// Spec: `/components/schemas/const`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Const {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anything: Option<serde_json::Value>,
-    #[serde(
-        rename = "const",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub const_: Option<String>,
-    #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
     pub enum_: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub example: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tuple: Option<Vec<serde_json::Value>>,
-    #[serde(
-        rename = "x-foo",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub x_foo: Option<i64>,
+}
+
+impl serde::Serialize for Const {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Const",
+                usize::from(self.anything.is_some()) + usize::from(self.const_.is_some())
+                    + usize::from(self.enum_.is_some())
+                    + usize::from(self.example.is_some())
+                    + usize::from(self.tuple.is_some())
+                    + usize::from(self.x_foo.is_some()),
+            )?;
+        if let Some(v) = &self.anything {
+            o.serialize_field("anything", v)?;
+        }
+        if let Some(v) = &self.const_ {
+            o.serialize_field("const", v)?;
+        }
+        if let Some(v) = &self.enum_ {
+            o.serialize_field("enum", v)?;
+        }
+        if let Some(v) = &self.example {
+            o.serialize_field("example", v)?;
+        }
+        if let Some(v) = &self.tuple {
+            o.serialize_field("tuple", v)?;
+        }
+        if let Some(v) = &self.x_foo {
+            o.serialize_field("x-foo", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Const {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            anything: f.get("anything", crate::runtime::plain)?,
+            const_: f.get("const", crate::runtime::lenient_option_string)?,
+            enum_: f.get("enum", crate::runtime::plain)?,
+            example: f.get("example", crate::runtime::lenient_option_string)?,
+            tuple: f.get("tuple", crate::runtime::lenient_option_vec)?,
+            x_foo: f.get("x-foo", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/example`

@@ -7,16 +7,38 @@ use super::*;
 /// Spec: `/components/schemas/Dog`
 ///
 /// Needs the crate feature `pets` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dog {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub barks: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub kind: Option<String>,
+}
+
+impl serde::Serialize for Dog {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Dog",
+                usize::from(self.barks.is_some()) + usize::from(self.kind.is_some()),
+            )?;
+        if let Some(v) = &self.barks {
+            o.serialize_field("barks", v)?;
+        }
+        if let Some(v) = &self.kind {
+            o.serialize_field("kind", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Dog {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            barks: f.get("barks", crate::runtime::plain)?,
+            kind: f.get("kind", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Pet`

@@ -6,14 +6,38 @@
 /// Spec: `/components/schemas/Cat`
 ///
 /// Needs one of the crate features `pets`, `standalone_types` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cat {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub kind: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meows: Option<bool>,
+}
+
+#[cfg(any(feature = "pets", feature = "standalone_types"))]
+impl serde::Serialize for Cat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Cat",
+                usize::from(self.kind.is_some()) + usize::from(self.meows.is_some()),
+            )?;
+        if let Some(v) = &self.kind {
+            o.serialize_field("kind", v)?;
+        }
+        if let Some(v) = &self.meows {
+            o.serialize_field("meows", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "pets", feature = "standalone_types"))]
+impl<'de> serde::Deserialize<'de> for Cat {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            kind: f.get("kind", crate::runtime::lenient_option_string)?,
+            meows: f.get("meows", crate::runtime::plain)?,
+        })
+    }
 }

@@ -32,10 +32,29 @@ pub type MaybeCat = Cat;
 /// Spec: `/components/schemas/Owner`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Owner {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pet: Option<OwnerPet>,
+}
+
+impl serde::Serialize for Owner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Owner", usize::from(self.pet.is_some()))?;
+        if let Some(v) = &self.pet {
+            o.serialize_field("pet", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Owner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            pet: f.get("pet", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/Owner/properties/pet`
@@ -59,12 +78,28 @@ impl Default for OwnerPet {
 /// Spec: `/components/schemas/Owner/properties/pet/oneOf/1`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OwnerPetVariant2 {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub name: Option<String>,
+}
+
+impl serde::Serialize for OwnerPetVariant2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("OwnerPetVariant2", usize::from(self.name.is_some()))?;
+        if let Some(v) = &self.name {
+            o.serialize_field("name", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OwnerPetVariant2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            name: f.get("name", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

@@ -7,34 +7,51 @@ use super::*;
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema`
 ///
 /// Needs the crate feature `legacy` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListContactsV1Response {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub contacts: Option<Vec<Note>>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub count: Option<i32>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next: Option<String>,
+}
+
+impl serde::Serialize for ListContactsV1Response {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListContactsV1Response",
+                usize::from(self.contacts.is_some()) + usize::from(self.count.is_some())
+                    + usize::from(self.next.is_some()),
+            )?;
+        if let Some(v) = &self.contacts {
+            o.serialize_field("contacts", v)?;
+        }
+        if let Some(v) = &self.count {
+            o.serialize_field("count", v)?;
+        }
+        if let Some(v) = &self.next {
+            o.serialize_field("next", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListContactsV1Response {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            contacts: f.get("contacts", crate::runtime::lenient_option_vec)?,
+            count: f.get("count", crate::runtime::lenient_option_number)?,
+            next: f.get("next", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1v1~1orders/get/responses/200/content/application~1json/schema`
 ///
 /// Needs the crate feature `legacy` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListOrdersV1Response {
-    #[serde(default, deserialize_with = "crate::runtime::lenient_strings")]
     pub orders: Vec<String>,
 }
 
@@ -42,5 +59,23 @@ impl ListOrdersV1Response {
     /// A value with the required fields set and the others empty.
     pub fn new(orders: impl Into<Vec<String>>) -> Self {
         Self { orders: orders.into() }
+    }
+}
+
+impl serde::Serialize for ListOrdersV1Response {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("ListOrdersV1Response", 1)?;
+        o.serialize_field("orders", &self.orders)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListOrdersV1Response {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            orders: f.get("orders", crate::runtime::lenient_strings)?,
+        })
     }
 }

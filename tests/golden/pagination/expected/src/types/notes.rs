@@ -7,15 +7,9 @@ use super::*;
 /// Spec: `/paths/~1notes/get/responses/200/content/application~1json/schema`
 ///
 /// Needs the crate feature `notes` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListNotesResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_vec")]
     pub notes: Vec<Note>,
 }
 
@@ -29,21 +23,68 @@ impl ListNotesResponse {
     }
 }
 
+impl serde::Serialize for ListNotesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListNotesResponse",
+                1 + usize::from(self.next_page_token.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        o.serialize_field("notes", &self.notes)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListNotesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            notes: f.get("notes", crate::runtime::lenient_vec)?,
+        })
+    }
+}
+
 /// Spec: `/paths/~1tags/get/responses/200/content/application~1json/schema`
 ///
 /// Needs the crate feature `notes` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTagsNoTokenResponse {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub next_page_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_strings",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub tags: Option<Vec<String>>,
+}
+
+impl serde::Serialize for ListTagsNoTokenResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "ListTagsNoTokenResponse",
+                usize::from(self.next_page_token.is_some())
+                    + usize::from(self.tags.is_some()),
+            )?;
+        if let Some(v) = &self.next_page_token {
+            o.serialize_field("next_page_token", v)?;
+        }
+        if let Some(v) = &self.tags {
+            o.serialize_field("tags", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListTagsNoTokenResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            next_page_token: f
+                .get("next_page_token", crate::runtime::lenient_option_string)?,
+            tags: f.get("tags", crate::runtime::lenient_option_strings)?,
+        })
+    }
 }

@@ -6,12 +6,29 @@
 /// Spec: `/components/schemas/Note`
 ///
 /// Needs one of the crate features `legacy`, `notes` (all on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Note {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
+}
+
+#[cfg(any(feature = "legacy", feature = "notes"))]
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Note", usize::from(self.id.is_some()))?;
+        if let Some(v) = &self.id {
+            o.serialize_field("id", v)?;
+        }
+        o.end()
+    }
+}
+
+#[cfg(any(feature = "legacy", feature = "notes"))]
+impl<'de> serde::Deserialize<'de> for Note {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            id: f.get("id", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

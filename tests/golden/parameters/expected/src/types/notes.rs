@@ -5,52 +5,104 @@
 /// Spec: `/components/schemas/Report`
 ///
 /// Needs the crate feature `notes` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub from: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub to: Option<String>,
+}
+
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Report",
+                usize::from(self.from.is_some()) + usize::from(self.to.is_some()),
+            )?;
+        if let Some(v) = &self.from {
+            o.serialize_field("from", v)?;
+        }
+        if let Some(v) = &self.to {
+            o.serialize_field("to", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Report {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            from: f.get("from", crate::runtime::lenient_option_string)?,
+            to: f.get("to", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/requestBody/content/application~1json/schema`
 ///
 /// Needs the crate feature `notes` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateNoteBody {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub body: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub title: Option<String>,
+}
+
+impl serde::Serialize for UpdateNoteBody {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "UpdateNoteBody",
+                usize::from(self.body.is_some()) + usize::from(self.title.is_some()),
+            )?;
+        if let Some(v) = &self.body {
+            o.serialize_field("body", v)?;
+        }
+        if let Some(v) = &self.title {
+            o.serialize_field("title", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateNoteBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            body: f.get("body", crate::runtime::lenient_option_string)?,
+            title: f.get("title", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/6/schema`
 ///
 /// Needs the crate feature `notes` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateNoteFilter {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub status: Option<String>,
+}
+
+impl serde::Serialize for UpdateNoteFilter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct("UpdateNoteFilter", usize::from(self.status.is_some()))?;
+        if let Some(v) = &self.status {
+            o.serialize_field("status", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateNoteFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            status: f.get("status", crate::runtime::lenient_option_string)?,
+        })
+    }
 }
 
 /// Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/1/schema/items`

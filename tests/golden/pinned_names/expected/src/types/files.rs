@@ -5,12 +5,27 @@
 /// Spec: `/components/schemas/FileDataV2`
 ///
 /// Needs the crate feature `files` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileData {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub data: Option<String>,
+}
+
+impl serde::Serialize for FileData {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("FileData", usize::from(self.data.is_some()))?;
+        if let Some(v) = &self.data {
+            o.serialize_field("data", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FileData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            data: f.get("data", crate::runtime::lenient_option_string)?,
+        })
+    }
 }

@@ -5,18 +5,36 @@
 /// Spec: `/components/schemas/A`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct A {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub b: Option<Box<B>>,
+}
+
+impl serde::Serialize for A {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("A", usize::from(self.b.is_some()))?;
+        if let Some(v) = &self.b {
+            o.serialize_field("b", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for A {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            b: f.get("b", crate::runtime::plain)?,
+        })
+    }
 }
 
 /// Spec: `/components/schemas/B`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct B {
-    #[serde(default, deserialize_with = "crate::runtime::null_as_default")]
     pub a: Box<A>,
 }
 
@@ -24,6 +42,24 @@ impl B {
     /// A value with the required fields set and the others empty.
     pub fn new(a: impl Into<A>) -> Self {
         Self { a: Box::new(a.into()) }
+    }
+}
+
+impl serde::Serialize for B {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("B", 1)?;
+        o.serialize_field("a", &self.a)?;
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for B {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            a: f.get("a", crate::runtime::null_as_default)?,
+        })
     }
 }
 
@@ -37,17 +73,10 @@ pub struct Forest(pub std::collections::BTreeMap<String, Forest>);
 /// Spec: `/components/schemas/Node`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Node {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_vec",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub children: Option<Vec<Node>>,
-    #[serde(default, deserialize_with = "crate::runtime::lenient_string")]
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<Node>>,
 }
 
@@ -59,6 +88,37 @@ impl Node {
             name: name.into(),
             parent: None,
         }
+    }
+}
+
+impl serde::Serialize for Node {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s
+            .serialize_struct(
+                "Node",
+                1 + usize::from(self.children.is_some())
+                    + usize::from(self.parent.is_some()),
+            )?;
+        if let Some(v) = &self.children {
+            o.serialize_field("children", v)?;
+        }
+        o.serialize_field("name", &self.name)?;
+        if let Some(v) = &self.parent {
+            o.serialize_field("parent", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            children: f.get("children", crate::runtime::lenient_option_vec)?,
+            name: f.get("name", crate::runtime::lenient_string)?,
+            parent: f.get("parent", crate::runtime::plain)?,
+        })
     }
 }
 

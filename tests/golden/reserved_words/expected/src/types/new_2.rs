@@ -10,59 +10,69 @@ pub type Option2 = Vec<String2>;
 /// Spec: `/components/schemas/String`
 ///
 /// Needs the crate feature `new_2` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct String2 {
-    #[serde(rename = "2fa", skip_serializing_if = "Option::is_none")]
     pub n2fa: Option<bool>,
-    #[serde(
-        rename = "@id",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub id: Option<String>,
-    #[serde(
-        rename = "E_Mail",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub e_mail: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub additional_properties: Option<String>,
-    #[serde(
-        rename = "e-mail",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub e_mail_2: Option<String>,
-    #[serde(
-        rename = "fn",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub fn_: Option<i64>,
-    #[serde(
-        rename = "self",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub self_: Option<String>,
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::runtime::lenient_option_string",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub type_: Option<String>,
     /// Properties beyond the ones named above.
-    #[serde(flatten)]
     pub additional_properties_: std::collections::BTreeMap<String, String>,
+}
+
+impl serde::Serialize for String2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        if let Some(v) = &self.n2fa {
+            o.serialize_entry("2fa", v)?;
+        }
+        if let Some(v) = &self.id {
+            o.serialize_entry("@id", v)?;
+        }
+        if let Some(v) = &self.e_mail {
+            o.serialize_entry("E_Mail", v)?;
+        }
+        if let Some(v) = &self.additional_properties {
+            o.serialize_entry("additional_properties", v)?;
+        }
+        if let Some(v) = &self.e_mail_2 {
+            o.serialize_entry("e-mail", v)?;
+        }
+        if let Some(v) = &self.fn_ {
+            o.serialize_entry("fn", v)?;
+        }
+        if let Some(v) = &self.self_ {
+            o.serialize_entry("self", v)?;
+        }
+        if let Some(v) = &self.type_ {
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties_ {
+            o.serialize_entry(k, v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for String2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            n2fa: f.get("2fa", crate::runtime::plain)?,
+            id: f.get("@id", crate::runtime::lenient_option_string)?,
+            e_mail: f.get("E_Mail", crate::runtime::lenient_option_string)?,
+            additional_properties: f
+                .get("additional_properties", crate::runtime::lenient_option_string)?,
+            e_mail_2: f.get("e-mail", crate::runtime::lenient_option_string)?,
+            fn_: f.get("fn", crate::runtime::lenient_option_number)?,
+            self_: f.get("self", crate::runtime::lenient_option_string)?,
+            type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties_: f.rest()?,
+        })
+    }
 }

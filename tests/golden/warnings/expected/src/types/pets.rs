@@ -38,12 +38,27 @@ impl<'de> serde::Deserialize<'de> for Pet {
 /// Spec: `/components/schemas/Thing`
 ///
 /// Needs the crate feature `pets` (on by default).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Thing {
-    #[serde(
-        default,
-        deserialize_with = "crate::runtime::lenient_option_number",
-        skip_serializing_if = "Option::is_none",
-    )]
     pub count: Option<i64>,
+}
+
+impl serde::Serialize for Thing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut o = s.serialize_struct("Thing", usize::from(self.count.is_some()))?;
+        if let Some(v) = &self.count {
+            o.serialize_field("count", v)?;
+        }
+        o.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Thing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = crate::runtime::Fields::read(d)?;
+        Ok(Self {
+            count: f.get("count", crate::runtime::lenient_option_number)?,
+        })
+    }
 }
