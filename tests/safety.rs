@@ -304,3 +304,22 @@ async fn retry_after_holds_for_the_next_request_even_without_retries() {
     c.contact().get_contact("2").send().await.unwrap();
     assert!(clock.now() >= start + Duration::from_secs(5), "the second request waited for Retry-After");
 }
+
+#[tokio::test]
+async fn a_body_that_does_not_decode_says_where_down_to_the_list_item() {
+    // The second address is a string, not an object: the error names it, and shows it.
+    let body = r#"{"id":"7","addresses":[{"line1":"1 Main St"},"Elm Street"]}"#;
+    let server = serve(move |_, _| Reply::json(200, body)).await;
+    let c = client(&server.url, RetryPolicy::none());
+    match c.contact().get_contact("7").send().await {
+        Err(keap::Error::Decode { path, message, snippet, .. }) => {
+            assert_eq!(path, "addresses[1]");
+            assert!(message.starts_with("invalid type: string \"Elm Street\""), "{message}");
+            assert_eq!(snippet, "\"Elm Street\"");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    // Decoding by hand says the same in the message.
+    let e = serde_json::from_str::<keap::types::Contact>(body).unwrap_err().to_string();
+    assert!(e.starts_with("at `addresses[1]`: invalid type"), "{e}");
+}
