@@ -39,12 +39,16 @@ pub fn parse(source: Source) -> Result<Spec> {
     }
     check_version(&raw).map_err(|e| e.in_source(&source))?;
     normalise(&mut raw, &mut warnings);
-    let doc: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
-        let (pointer, message) = narrow(&raw).unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
-        Error::at(pointer, format!("not a valid OpenAPI document: {message}"))
-            .hint("fix the spec at that place; keapgen reads OpenAPI 3.0 and 3.1")
-            .in_source(&source)
-    })?;
+    // Paths are tracked only to explain a failure: the fast path tracks nothing.
+    let doc = match <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&raw) {
+        Ok(doc) => doc,
+        Err(_) => serde_path_to_error::deserialize(&raw).map_err(|e| {
+            let (pointer, message) = narrow(&raw).unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
+            Error::at(pointer, format!("not a valid OpenAPI document: {message}"))
+                .hint("fix the spec at that place; keapgen reads OpenAPI 3.0 and 3.1")
+                .in_source(&source)
+        })?,
+    };
     for w in &mut warnings {
         w.line = source.line_of(&w.pointer);
     }

@@ -15,19 +15,15 @@ pub fn cargo_toml(api: &Api, opts: &Options, header: &str) -> String {
             manifest_section(RUNTIME_MANIFEST, "features").trim().to_string(),
         ),
         Runtime::Path(p) => (
-            format!(
-                "keapgen-runtime = {{ path = {p:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\""
-            ),
-            runtime_features()
-                .map(|f| format!("{f} = [\"keapgen-runtime/{f}\"]"))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            format!("keapgen-runtime = {{ path = {p:?} }}\nserde = \"1\"\nserde_json = \"1\""),
+            runtime_features().map(|f| format!("{f} = [\"keapgen-runtime/{f}\"]")).collect::<Vec<_>>().join("\n"),
         ),
     };
     let deps = format!("{deps}\n\n[features]\n{}{features}", super::features::manifest_entries(api));
-    // The guide's doc tests, example programs and contract test run on tokio.
+    // The guide's doc tests, example programs and contract test run on tokio; the baked
+    // runtime's own unit tests derive (the crate itself never does).
     let mut deps = format!(
-        "{deps}\n\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
+        "{deps}\n\n[dev-dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
     );
     if opts.example_programs {
         // Each example needs the groups whose accessors it calls.

@@ -388,10 +388,10 @@ fn send(op: &Operation) -> TokenStream {
         }
     });
     let (ret, call) = match &op.response {
-        Response::Empty => (quote!(()), quote!(send_empty)),
-        Response::Json(t) => (ty(t, false), quote!(send_json)),
-        Response::Text(_) => (quote!(String), quote!(send_text)),
-        Response::Bytes(_) => (quote!(Vec<u8>), quote!(send_bytes)),
+        Response::Empty => (quote!(()), quote!(empty)),
+        Response::Json(t) => (ty(t, false), quote!(json)),
+        Response::Text(_) => (quote!(String), quote!(text)),
+        Response::Bytes(_) => (quote!(Vec<u8>), quote!(bytes)),
     };
     // Servers answer 406 to an `Accept` they cannot serve; JSON is the transport's default.
     let accept = match &op.response {
@@ -421,19 +421,22 @@ fn send(op: &Operation) -> TokenStream {
     };
     quote! {
         #doc
-        pub async fn send(self) -> Result<#ret, crate::Error> {
-            self.send_with_response().await.map(crate::runtime::Response::into_inner)
+        ///
+        /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+        pub fn send(self) -> crate::runtime::BodyFuture<#ret> {
+            self.send_with_response().body()
         }
         /// Sends the request and keeps the response's status and headers (Keap's
-        /// `x-request-id` among them) beside the body.
-        pub async fn send_with_response(self) -> Result<crate::runtime::Response<#ret>, crate::Error> {
+        /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+        /// `Result<Response<T>, Error>`.
+        pub fn send_with_response(self) -> crate::runtime::ResponseFuture<#ret> {
             #path_locals
             let #mutability req = crate::runtime::Request::new(crate::runtime::Method::#method, #api_name, #template, #path);
             #path_check
             #(#stmts)*
             #body
             #accept
-            self.client.transport().#call(req).await
+            self.client.transport().#call(req)
         }
     }
 }

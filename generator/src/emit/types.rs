@@ -136,9 +136,18 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
             let target = ty(target, true);
             quote! {
                 #doc
-                #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-                #[serde(transparent)]
+                #[derive(Clone, Debug, Default, PartialEq)]
                 pub struct #name(pub #target);
+                impl serde::Serialize for #name {
+                    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                        self.0.serialize(s)
+                    }
+                }
+                impl<'de> serde::Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        serde::Deserialize::deserialize(d).map(Self)
+                    }
+                }
             }
         }
         TypeKind::Enum { variants, integer } => {
@@ -206,36 +215,51 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                     quote!(#vname(#vty),)
                 }
             });
-            let de = match discriminator {
+            let wrap = |v: &crate::model::UnionVariant| {
+                let vname = format_ident!("{}", v.name);
+                if v.boxed {
+                    quote!(|v| Self::#vname(Box::new(v)))
+                } else {
+                    quote!(Self::#vname)
+                }
+            };
+            // Dispatch on the discriminator, else the first variant that decodes (as serde's
+            // `untagged` would); anything else is kept as `Other`.
+            let decode = match discriminator {
                 Some(prop) => {
                     let arms = variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
-                        let vname = format_ident!("{}", v.name);
                         let tags = &v.tags;
-                        let wrap = if v.boxed { quote!(|v| Self::#vname(Box::new(v))) } else { quote!(Self::#vname) };
+                        let wrap = wrap(v);
                         quote! {
                             Some(#(#tags)|*) => serde_json::from_value(value.clone()).map(#wrap).unwrap_or(Self::Other(value)),
                         }
                     });
                     quote! {
-                        impl<'de> serde::Deserialize<'de> for #name {
-                            // Dispatch on the discriminator; anything unexpected is kept as `Other`.
-                            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-                                Ok(match value.get(#prop).and_then(serde_json::Value::as_str) {
-                                    #(#arms)*
-                                    _ => Self::Other(value),
-                                })
-                            }
-                        }
+                        Ok(match value.get(#prop).and_then(serde_json::Value::as_str) {
+                            #(#arms)*
+                            _ => Self::Other(value),
+                        })
                     }
                 }
-                None => quote!(),
+                None => {
+                    let tries = variants.iter().map(|v| {
+                        let wrap = wrap(v);
+                        quote! {
+                            if let Ok(v) = serde_json::from_value(value.clone()).map(#wrap) {
+                                return Ok(v);
+                            }
+                        }
+                    });
+                    quote!(#(#tries)* Ok(Self::Other(value)))
+                }
             };
-            let derive_de = if discriminator.is_some() { quote!() } else { quote!(serde::Deserialize,) };
+            let encode = variants.iter().map(|v| {
+                let vname = format_ident!("{}", v.name);
+                quote!(Self::#vname(v) => v.serialize(s),)
+            });
             quote! {
                 #doc
-                #[derive(Clone, Debug, PartialEq, serde::Serialize, #derive_de)]
-                #[serde(untagged)]
+                #[derive(Clone, Debug, PartialEq)]
                 pub enum #name {
                     #(#vs)*
                     /// A value matching none of the variants above, kept as it came.
@@ -246,7 +270,20 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                         Self::Other(serde_json::Value::Null)
                     }
                 }
-                #de
+                impl serde::Serialize for #name {
+                    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                        match self {
+                            #(#encode)*
+                            Self::Other(v) => v.serialize(s),
+                        }
+                    }
+                }
+                impl<'de> serde::Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                        #decode
+                    }
+                }
             }
         }
         TypeKind::Struct { fields, additional } => {

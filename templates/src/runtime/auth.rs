@@ -267,11 +267,21 @@ struct Flight {
     last_error: Option<AuthError>,
 }
 
-#[derive(serde::Deserialize)]
 struct TokenResponse {
     access_token: String,
     refresh_token: Option<String>,
     expires_in: Option<u64>,
+}
+
+impl<'de> serde::Deserialize<'de> for TokenResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = super::object::Fields::read(d)?;
+        Ok(TokenResponse {
+            access_token: f.require("access_token", super::object::plain)?,
+            refresh_token: f.get("refresh_token", super::object::plain)?,
+            expires_in: f.get("expires_in", super::object::plain)?,
+        })
+    }
 }
 
 /// What one call to the token endpoint came to, short of a token.

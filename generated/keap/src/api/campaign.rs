@@ -177,20 +177,20 @@ impl ListCampaigns {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListCampaignsResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListCampaignsResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListCampaignsResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListCampaignsResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCampaigns",
@@ -201,7 +201,7 @@ impl ListCampaigns {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -259,15 +259,18 @@ pub struct GetCampaign {
 
 impl GetCampaign {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::Campaign, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Campaign> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::Campaign>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::Campaign> {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -276,7 +279,7 @@ impl GetCampaign {
             format!("/rest/v2/campaigns/{campaign_id}"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -290,20 +293,20 @@ pub struct GetCampaignGoals {
 
 impl GetCampaignGoals {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListCampaignGoalsResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListCampaignGoalsResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListCampaignGoalsResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListCampaignGoalsResponse> {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -312,7 +315,7 @@ impl GetCampaignGoals {
             format!("/rest/v2/campaigns/{campaign_id}/goals"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -326,20 +329,20 @@ pub struct GetCampaignSequences {
 
 impl GetCampaignSequences {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListCampaignSequenceResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListCampaignSequenceResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListCampaignSequenceResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListCampaignSequenceResponse> {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -348,7 +351,7 @@ impl GetCampaignSequences {
             format!("/rest/v2/campaigns/{campaign_id}/sequences"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -364,20 +367,20 @@ pub struct AddContactsToCampaignSequence {
 
 impl AddContactsToCampaignSequence {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::AddContactsToSequenceResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::AddContactsToSequenceResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::AddContactsToSequenceResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::AddContactsToSequenceResponse> {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
@@ -396,7 +399,7 @@ impl AddContactsToCampaignSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -412,19 +415,21 @@ pub struct RemoveContactsFromCampaignSequence {
 
 impl RemoveContactsFromCampaignSequence {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::RemoveContactsFromSequenceResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::RemoveContactsFromSequenceResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::RemoveContactsFromSequenceResponse>,
-        crate::Error,
+    ) -> crate::runtime::ResponseFuture<
+        crate::types::RemoveContactsFromSequenceResponse,
     > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let sequence_id = crate::runtime::encode_path(&self.sequence_id);
@@ -444,6 +449,6 @@ impl RemoveContactsFromCampaignSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }

@@ -199,20 +199,20 @@ impl ListCategoryDiscounts {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListCategoryDiscountsResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListCategoryDiscountsResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListCategoryDiscountsResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListCategoryDiscountsResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCategoryDiscounts",
@@ -223,7 +223,7 @@ impl ListCategoryDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -281,15 +281,18 @@ pub struct CreateCategoryDiscount {
 
 impl CreateCategoryDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::CategoryDiscount, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CategoryDiscount> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::CategoryDiscount>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::CategoryDiscount> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCategoryDiscount",
@@ -298,7 +301,7 @@ impl CreateCategoryDiscount {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -312,15 +315,18 @@ pub struct GetCategoryDiscount {
 
 impl GetCategoryDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::CategoryDiscount, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CategoryDiscount> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::CategoryDiscount>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::CategoryDiscount> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -329,7 +335,7 @@ impl GetCategoryDiscount {
             format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -343,15 +349,16 @@ pub struct DeleteCategoryDiscount {
 
 impl DeleteCategoryDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -360,7 +367,7 @@ impl DeleteCategoryDiscount {
             format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -408,15 +415,18 @@ impl UpdateCategoryDiscount {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::CategoryDiscount, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CategoryDiscount> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::CategoryDiscount>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::CategoryDiscount> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -435,7 +445,7 @@ impl UpdateCategoryDiscount {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -450,15 +460,18 @@ pub struct CreateCategoryDiscountCriteria {
 
 impl CreateCategoryDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::DiscountCriteria> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::DiscountCriteria>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::DiscountCriteria> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -469,7 +482,7 @@ impl CreateCategoryDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -484,15 +497,16 @@ pub struct DeleteCategoryDiscountCriteria {
 
 impl DeleteCategoryDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let mut req = crate::runtime::Request::new(
@@ -509,6 +523,6 @@ impl DeleteCategoryDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }

@@ -212,20 +212,20 @@ impl ListEmails {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListEmailsSentResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListEmailsSentResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListEmailsSentResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListEmailsSentResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listEmails",
@@ -236,7 +236,7 @@ impl ListEmails {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -294,18 +294,18 @@ pub struct CreateEmail {
 
 impl CreateEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::EmailSentWithContent, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::EmailSentWithContent> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::EmailSentWithContent>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::EmailSentWithContent> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createEmail",
@@ -314,7 +314,7 @@ impl CreateEmail {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -370,20 +370,20 @@ impl ListEmailTemplates {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListEmailTemplatesResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListEmailTemplatesResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListEmailTemplatesResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListEmailTemplatesResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listEmailTemplates",
@@ -394,7 +394,7 @@ impl ListEmailTemplates {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -452,15 +452,18 @@ pub struct GetEmailTemplate {
 
 impl GetEmailTemplate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::EmailTemplate, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::EmailTemplate> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::EmailTemplate>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::EmailTemplate> {
         let email_template_id = crate::runtime::encode_path(&self.email_template_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -469,7 +472,7 @@ impl GetEmailTemplate {
             format!("/rest/v2/emails/templates/{email_template_id}"),
         );
         req.path_params(&[("email_template_id", email_template_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -483,15 +486,16 @@ pub struct SendEmailTemplate {
 
 impl SendEmailTemplate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "sendEmailTemplate",
@@ -500,7 +504,7 @@ impl SendEmailTemplate {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -514,18 +518,18 @@ pub struct GetEmail {
 
 impl GetEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::EmailSentWithContent, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::EmailSentWithContent> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::EmailSentWithContent>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::EmailSentWithContent> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -534,7 +538,7 @@ impl GetEmail {
             format!("/rest/v2/emails/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -548,15 +552,16 @@ pub struct DeleteEmail {
 
 impl DeleteEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -565,7 +570,7 @@ impl DeleteEmail {
             format!("/rest/v2/emails/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -579,15 +584,18 @@ pub struct CreateEmails {
 
 impl CreateEmails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::EmailsSentList, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::EmailsSentList> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::EmailsSentList>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::EmailsSentList> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createEmails",
@@ -596,7 +604,7 @@ impl CreateEmails {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -610,18 +618,18 @@ pub struct DeleteEmails {
 
 impl DeleteEmails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::DeleteEmailsResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::DeleteEmailsResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::DeleteEmailsResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::DeleteEmailsResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "deleteEmails",
@@ -630,7 +638,7 @@ impl DeleteEmails {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -644,15 +652,16 @@ pub struct SendEmail {
 
 impl SendEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "sendEmail",
@@ -661,6 +670,6 @@ impl SendEmail {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }

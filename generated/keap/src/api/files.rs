@@ -178,18 +178,18 @@ impl ListFiles {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::ListFilesResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListFilesResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListFilesResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListFilesResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listFiles",
@@ -200,7 +200,7 @@ impl ListFiles {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -278,15 +278,18 @@ impl CreateFile {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::FileMetadata> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::FileMetadata> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createFile",
@@ -298,7 +301,7 @@ impl CreateFile {
         req.part("file_association", &self.file_association);
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -312,15 +315,18 @@ pub struct GetFile {
 
 impl GetFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::FileMetadata> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::FileMetadata> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -329,7 +335,7 @@ impl GetFile {
             format!("/rest/v2/files/{file_id}"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -403,15 +409,18 @@ impl UpdateFile {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::FileMetadata> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::FileMetadata> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -439,7 +448,7 @@ impl UpdateFile {
         req.part_file("file", self.file);
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -453,15 +462,16 @@ pub struct DeleteFile {
 
 impl DeleteFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -470,7 +480,7 @@ impl DeleteFile {
             format!("/rest/v2/files/{file_id}"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -484,15 +494,16 @@ pub struct GetFileData1 {
 
 impl GetFileData1 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<String, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<String> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<String>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<String> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -501,6 +512,6 @@ impl GetFileData1 {
             format!("/rest/v2/files/{file_id}:data"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }

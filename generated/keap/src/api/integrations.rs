@@ -79,19 +79,21 @@ pub struct ListIntegrationsWordPressOptInOptions {
 
 impl ListIntegrationsWordPressOptInOptions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListWordPressOptInOptionsResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListWordPressOptInOptionsResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListWordPressOptInOptionsResponse>,
-        crate::Error,
+    ) -> crate::runtime::ResponseFuture<
+        crate::types::ListWordPressOptInOptionsResponse,
     > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -99,7 +101,7 @@ impl ListIntegrationsWordPressOptInOptions {
             "/rest/v2/integrations/wordpress/options",
             "/rest/v2/integrations/wordpress/options".to_owned(),
         );
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -113,18 +115,18 @@ pub struct AddIntegrationsWordPressOptIn {
 
 impl AddIntegrationsWordPressOptIn {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::WordPressOptInOption, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::WordPressOptInOption> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::WordPressOptInOption>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::WordPressOptInOption> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addIntegrationsWordPressOptIn",
@@ -133,7 +135,7 @@ impl AddIntegrationsWordPressOptIn {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -147,15 +149,16 @@ pub struct DeleteIntegrationsWordPressOptIn {
 
 impl DeleteIntegrationsWordPressOptIn {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let option_key = crate::runtime::encode_path(&self.option_key);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -164,7 +167,7 @@ impl DeleteIntegrationsWordPressOptIn {
             format!("/rest/v2/integrations/wordpress/options/{option_key}"),
         );
         req.path_params(&[("option_key", option_key.as_str())]);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -179,20 +182,20 @@ pub struct AchieveIntegrationsWordPressOptInGoal {
 
 impl AchieveIntegrationsWordPressOptInGoal {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::AchieveWordPressOptInGoalResult, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::AchieveWordPressOptInGoalResult> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::AchieveWordPressOptInGoalResult>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::AchieveWordPressOptInGoalResult> {
         let option_key = crate::runtime::encode_path(&self.option_key);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -203,6 +206,6 @@ impl AchieveIntegrationsWordPressOptInGoal {
         req.path_params(&[("option_key", option_key.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }

@@ -205,19 +205,23 @@ impl ListLeadSourceRecurringExpenses {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListLeadSourceRecurringExpensesResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<
+        crate::types::ListLeadSourceRecurringExpensesResponse,
+    > {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListLeadSourceRecurringExpensesResponse>,
-        crate::Error,
+    ) -> crate::runtime::ResponseFuture<
+        crate::types::ListLeadSourceRecurringExpensesResponse,
     > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
@@ -231,7 +235,7 @@ impl ListLeadSourceRecurringExpenses {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -290,20 +294,20 @@ pub struct CreateLeadSourceRecurringExpense {
 
 impl CreateLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::LeadSourceRecurringExpense> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceRecurringExpense> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -314,7 +318,7 @@ impl CreateLeadSourceRecurringExpense {
         req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -329,20 +333,20 @@ pub struct GetLeadSourceRecurringExpense {
 
 impl GetLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::LeadSourceRecurringExpense> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceRecurringExpense> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -364,7 +368,7 @@ impl GetLeadSourceRecurringExpense {
                 ),
             ],
         );
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -379,15 +383,16 @@ pub struct DeleteLeadSourceRecurringExpense {
 
 impl DeleteLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -409,7 +414,7 @@ impl DeleteLeadSourceRecurringExpense {
                 ),
             ],
         );
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -464,20 +469,20 @@ impl UpdateLeadSourceRecurringExpense {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::LeadSourceRecurringExpense> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceRecurringExpense> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -509,7 +514,7 @@ impl UpdateLeadSourceRecurringExpense {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -587,20 +592,20 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListLeadSourceExpensesResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListLeadSourceExpensesResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListLeadSourceExpensesResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListLeadSourceExpensesResponse> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -626,7 +631,7 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 

@@ -77,27 +77,27 @@ pub struct ListCountries {
 
 impl ListCountries {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListCountriesResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListCountriesResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListCountriesResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListCountriesResponse> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCountries",
             "/rest/v2/locales/countries",
             "/rest/v2/locales/countries".to_owned(),
         );
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -111,15 +111,18 @@ pub struct GetCountryByCode {
 
 impl GetCountryByCode {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::Country, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Country> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::Country>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::Country> {
         let country_code = crate::runtime::encode_path(&self.country_code);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -128,7 +131,7 @@ impl GetCountryByCode {
             format!("/rest/v2/locales/countries/{country_code}"),
         );
         req.path_params(&[("country_code", country_code.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -142,20 +145,20 @@ pub struct ListProvincesForCountry {
 
 impl ListProvincesForCountry {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListProvincesResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListProvincesResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListProvincesResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListProvincesResponse> {
         let country_code = crate::runtime::encode_path(&self.country_code);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -164,7 +167,7 @@ impl ListProvincesForCountry {
             format!("/rest/v2/locales/countries/{country_code}/provinces"),
         );
         req.path_params(&[("country_code", country_code.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -179,15 +182,18 @@ pub struct GetProvinceByCode {
 
 impl GetProvinceByCode {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::Province, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Province> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::Province>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::Province> {
         let country_code = crate::runtime::encode_path(&self.country_code);
         let province_code = crate::runtime::encode_path(&self.province_code);
         let mut req = crate::runtime::Request::new(
@@ -204,6 +210,6 @@ impl GetProvinceByCode {
                 ("province_code", province_code.as_str()),
             ],
         );
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }

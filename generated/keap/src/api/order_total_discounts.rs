@@ -200,20 +200,20 @@ impl ListOrderTotalDiscounts {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListOrderTotalDiscountsResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListOrderTotalDiscountsResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListOrderTotalDiscountsResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListOrderTotalDiscountsResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrderTotalDiscounts",
@@ -224,7 +224,7 @@ impl ListOrderTotalDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -282,18 +282,18 @@ pub struct CreateOrderTotalDiscount {
 
 impl CreateOrderTotalDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::OrderTotalDiscount, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderTotalDiscount> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::OrderTotalDiscount>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::OrderTotalDiscount> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderTotalDiscount",
@@ -302,7 +302,7 @@ impl CreateOrderTotalDiscount {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -316,18 +316,18 @@ pub struct GetOrderTotalDiscount {
 
 impl GetOrderTotalDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::OrderTotalDiscount, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderTotalDiscount> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::OrderTotalDiscount>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::OrderTotalDiscount> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -336,7 +336,7 @@ impl GetOrderTotalDiscount {
             format!("/rest/v2/discounts/orderTotals/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -350,15 +350,16 @@ pub struct DeleteOrderTotalDiscount {
 
 impl DeleteOrderTotalDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -367,7 +368,7 @@ impl DeleteOrderTotalDiscount {
             format!("/rest/v2/discounts/orderTotals/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -415,18 +416,18 @@ impl UpdateOrderTotalDiscount {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::OrderTotalDiscount, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderTotalDiscount> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::OrderTotalDiscount>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::OrderTotalDiscount> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -445,7 +446,7 @@ impl UpdateOrderTotalDiscount {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -460,15 +461,18 @@ pub struct CreateOrderTotalDiscountCriteria {
 
 impl CreateOrderTotalDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::DiscountCriteria> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::DiscountCriteria>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::DiscountCriteria> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -479,7 +483,7 @@ impl CreateOrderTotalDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -494,15 +498,16 @@ pub struct DeleteOrderTotalDiscountCriteria {
 
 impl DeleteOrderTotalDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let mut req = crate::runtime::Request::new(
@@ -519,6 +524,6 @@ impl DeleteOrderTotalDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }

@@ -138,18 +138,18 @@ impl ListReports {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::ListReportsResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListReportsResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListReportsResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListReportsResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listReports",
@@ -160,7 +160,7 @@ impl ListReports {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -218,15 +218,18 @@ pub struct RetrieveReport {
 
 impl RetrieveReport {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::Report, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Report> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::Report>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::Report> {
         let report_id = crate::runtime::encode_path(&self.report_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -235,7 +238,7 @@ impl RetrieveReport {
             format!("/rest/v2/reporting/reports/{report_id}"),
         );
         req.path_params(&[("report_id", report_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -249,15 +252,18 @@ pub struct RetrieveReportModel {
 
 impl RetrieveReportModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(self) -> Result<crate::types::ReportModel, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ReportModel> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::ReportModel>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::ReportModel> {
         let report_id = crate::runtime::encode_path(&self.report_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -266,7 +272,7 @@ impl RetrieveReportModel {
             format!("/rest/v2/reporting/reports/{report_id}/model"),
         );
         req.path_params(&[("report_id", report_id.as_str())]);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -281,20 +287,20 @@ pub struct RunReport {
 
 impl RunReport {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ReportExecutionResult, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ReportExecutionResult> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ReportExecutionResult>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ReportExecutionResult> {
         let report_id = crate::runtime::encode_path(&self.report_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -304,6 +310,6 @@ impl RunReport {
         );
         req.path_params(&[("report_id", report_id.as_str())]);
         req.query_object("runReportRequest", &Some(&self.run_report_request), false);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }

@@ -37,11 +37,28 @@ impl<E: serde::de::Error> Fields<E> {
         }
     }
 
+    /// The field `key`, which must be there.
+    pub fn require<T>(&mut self, key: &str, decode: fn(Value) -> Result<T, serde_json::Error>) -> Result<T, E> {
+        match self.object.remove(key) {
+            None => Err(E::missing_field_named(key)),
+            Some(v) => decode(v).map_err(|e| within(key, &e)),
+        }
+    }
+
     /// The fields not taken yet (`additionalProperties`), each decoded as `T`.
     pub fn rest<T: DeserializeOwned>(self) -> Result<BTreeMap<String, T>, E> {
         self.object.into_iter().map(|(k, v)| T::deserialize(v).map_err(|e| within(&k, &e)).map(|t| (k, t))).collect()
     }
 }
+
+/// `missing field `key`` for a key known only at run time (serde's own takes a `'static`).
+trait MissingField: serde::de::Error {
+    fn missing_field_named(key: &str) -> Self {
+        Self::custom(format_args!("missing field `{key}`"))
+    }
+}
+
+impl<E: serde::de::Error> MissingField for E {}
 
 /// Serde's own decoding, as a field decoder.
 #[doc(hidden)]

@@ -78,32 +78,28 @@ impl Tokens {
 }
 
 #[cfg(feature = "serde-tokens")]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct TokensText {
-    access_token: String,
-    refresh_token: String,
-    #[serde(default)]
-    expires_at: Option<u64>,
-}
-
-#[cfg(feature = "serde-tokens")]
 impl serde::Serialize for Tokens {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        TokensText {
-            access_token: self.access_token.0.clone(),
-            refresh_token: self.refresh_token.0.clone(),
-            expires_at: self.expires_at.map(|t| t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())),
-        }
-        .serialize(s)
+        use serde::ser::SerializeStruct as _;
+        let expires_at = self.expires_at.map(|t| t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+        let mut o = s.serialize_struct("Tokens", 3)?;
+        o.serialize_field("access_token", self.access_token.expose())?;
+        o.serialize_field("refresh_token", self.refresh_token.expose())?;
+        o.serialize_field("expires_at", &expires_at)?;
+        o.end()
     }
 }
 
 #[cfg(feature = "serde-tokens")]
 impl<'de> serde::Deserialize<'de> for Tokens {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let t = TokensText::deserialize(d)?;
-        let expires_at = t.expires_at.map(|s| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s));
-        Ok(Tokens::new(t.access_token, t.refresh_token, expires_at))
+        use super::object::{plain, Fields};
+        let mut f = Fields::read(d)?;
+        let access_token: String = f.require("access_token", plain)?;
+        let refresh_token: String = f.require("refresh_token", plain)?;
+        let expires_at: Option<u64> = f.get("expires_at", plain)?;
+        let expires_at = expires_at.map(|s| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s));
+        Ok(Tokens::new(access_token, refresh_token, expires_at))
     }
 }
 

@@ -16,13 +16,11 @@ use std::fmt;
 /// [`Timestamp`](super::Timestamp)s order by instant (to sort contacts by creation:
 /// `sort_by_key(|c| c.create_time.as_ref().and_then(DateTime::parse))`, unreadable and missing
 /// dates first). Equality is still of the text.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DateTime(pub String);
 
 /// A `date` string (`YYYY-MM-DD`) as the server sent it; [`Date::ymd`] reads its parts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date(pub String);
 
 macro_rules! string_newtype {
@@ -51,6 +49,11 @@ macro_rules! string_newtype {
         impl ToParam for $t {
             fn to_param(&self) -> Option<Cow<'_, str>> {
                 Some(Cow::Borrowed(&self.0))
+            }
+        }
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
             }
         }
         impl<'de> Deserialize<'de> for $t {

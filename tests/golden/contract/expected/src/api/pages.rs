@@ -30,15 +30,16 @@ pub struct GetPageHtml {
 
 impl GetPageHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<String, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<String> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<String>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<String> {
         let page_id = crate::runtime::encode_path(&self.page_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -48,6 +49,6 @@ impl GetPageHtml {
         );
         req.path_params(&[("page_id", page_id.as_str())]);
         req.accept("text/html");
-        self.client.transport().send_text(req).await
+        self.client.transport().text(req)
     }
 }

@@ -106,25 +106,25 @@ pub struct ListLocales {
 
 impl ListLocales {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<crate::types::ListLocalesResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListLocalesResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListLocalesResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListLocalesResponse> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listLocales",
             "/rest/v2/locales",
             "/rest/v2/locales".to_owned(),
         );
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -138,15 +138,16 @@ pub struct SetReminder {
 
 impl SetReminder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "setReminder",
@@ -155,7 +156,7 @@ impl SetReminder {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -208,18 +209,18 @@ impl ListTasks {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<crate::types::ListTasksResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListTasksResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListTasksResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListTasksResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTasks",
@@ -231,7 +232,7 @@ impl ListTasks {
         req.filter("filter", &self.filter);
         req.query_csv("fields", &self.fields);
         req.query("order_by", &self.order_by);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -289,15 +290,18 @@ pub struct CreateTask {
 
 impl CreateTask {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Task> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::Task>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::Task> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTask",
@@ -306,7 +310,7 @@ impl CreateTask {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -320,15 +324,16 @@ pub struct DeleteTask {
 
 impl DeleteTask {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let task_id = crate::runtime::encode_path(&self.task_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -337,7 +342,7 @@ impl DeleteTask {
             format!("/rest/v2/tasks/{task_id}"),
         );
         req.path_params(&[("task_id", task_id.as_str())]);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }
 
@@ -383,15 +388,18 @@ impl UpdateTask {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Task> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::Task>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::Task> {
         let task_id = crate::runtime::encode_path(&self.task_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -410,7 +418,7 @@ impl UpdateTask {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -424,15 +432,16 @@ pub struct CompleteTask {
 
 impl CompleteTask {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<(), crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<()> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
-        self,
-    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
         let task_id = crate::runtime::encode_path(&self.task_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -441,6 +450,6 @@ impl CompleteTask {
             format!("/rest/v2/tasks/{task_id}:complete"),
         );
         req.path_params(&[("task_id", task_id.as_str())]);
-        self.client.transport().send_empty(req).await
+        self.client.transport().empty(req)
     }
 }

@@ -47,15 +47,18 @@ impl ListTasks {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Task> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<crate::types::Task>, crate::Error> {
+    ) -> crate::runtime::ResponseFuture<crate::types::Task> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTasks",
@@ -64,6 +67,6 @@ impl ListTasks {
         );
         req.query("status", &self.status);
         req.query_csv("types", &self.types);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }

@@ -28,26 +28,26 @@ pub struct Ping {
 
 impl Ping {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<std::collections::BTreeMap<String, i64>, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<std::collections::BTreeMap<String, i64>> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<std::collections::BTreeMap<String, i64>>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<std::collections::BTreeMap<String, i64>> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "ping",
             "/ping",
             "/ping".to_owned(),
         );
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }

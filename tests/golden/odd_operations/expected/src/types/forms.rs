@@ -10,8 +10,7 @@ pub type Code = String;
 /// Spec: `/components/schemas/Group`
 ///
 /// Needs the crate feature `forms` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Group {
     Shape(Box<Shape>),
     String(String),
@@ -22,6 +21,31 @@ pub enum Group {
 impl Default for Group {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
+    }
+}
+
+impl serde::Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Shape(v) => v.serialize(s),
+            Self::String(v) => v.serialize(s),
+            Self::Other(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Group {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        if let Ok(v) = serde_json::from_value(value.clone())
+            .map(|v| Self::Shape(Box::new(v)))
+        {
+            return Ok(v);
+        }
+        if let Ok(v) = serde_json::from_value(value.clone()).map(Self::String) {
+            return Ok(v);
+        }
+        Ok(Self::Other(value))
     }
 }
 
@@ -126,8 +150,7 @@ impl<'de> serde::Deserialize<'de> for MergePatchBody {
 /// Spec: `/components/schemas/Shape`
 ///
 /// Needs the crate feature `forms` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Shape {
     Square(Square),
     Square2(Square),
@@ -139,6 +162,17 @@ pub enum Shape {
 impl Default for Shape {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
+    }
+}
+
+impl serde::Serialize for Shape {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Square(v) => v.serialize(s),
+            Self::Square2(v) => v.serialize(s),
+            Self::Group(v) => v.serialize(s),
+            Self::Other(v) => v.serialize(s),
+        }
     }
 }
 

@@ -44,8 +44,7 @@ impl<'de> serde::Deserialize<'de> for Dog {
 /// Spec: `/components/schemas/Pet`
 ///
 /// Needs the crate feature `pets` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Pet {
     Cat(Cat),
     Dog(Dog),
@@ -56,6 +55,16 @@ pub enum Pet {
 impl Default for Pet {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
+    }
+}
+
+impl serde::Serialize for Pet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Cat(v) => v.serialize(s),
+            Self::Dog(v) => v.serialize(s),
+            Self::Other(v) => v.serialize(s),
+        }
     }
 }
 

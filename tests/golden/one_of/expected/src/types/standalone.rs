@@ -9,8 +9,7 @@ use super::*;
 /// Spec: `/components/schemas/IdOrName`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum IdOrName {
     I64(i64),
     String(String),
@@ -21,6 +20,29 @@ pub enum IdOrName {
 impl Default for IdOrName {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
+    }
+}
+
+impl serde::Serialize for IdOrName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::I64(v) => v.serialize(s),
+            Self::String(v) => v.serialize(s),
+            Self::Other(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for IdOrName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        if let Ok(v) = serde_json::from_value(value.clone()).map(Self::I64) {
+            return Ok(v);
+        }
+        if let Ok(v) = serde_json::from_value(value.clone()).map(Self::String) {
+            return Ok(v);
+        }
+        Ok(Self::Other(value))
     }
 }
 
@@ -60,8 +82,7 @@ impl<'de> serde::Deserialize<'de> for Owner {
 /// Spec: `/components/schemas/Owner/properties/pet`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum OwnerPet {
     Cat(Cat),
     OwnerPetVariant2(OwnerPetVariant2),
@@ -72,6 +93,30 @@ pub enum OwnerPet {
 impl Default for OwnerPet {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
+    }
+}
+
+impl serde::Serialize for OwnerPet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Cat(v) => v.serialize(s),
+            Self::OwnerPetVariant2(v) => v.serialize(s),
+            Self::Other(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OwnerPet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        if let Ok(v) = serde_json::from_value(value.clone()).map(Self::Cat) {
+            return Ok(v);
+        }
+        if let Ok(v) = serde_json::from_value(value.clone()).map(Self::OwnerPetVariant2)
+        {
+            return Ok(v);
+        }
+        Ok(Self::Other(value))
     }
 }
 

@@ -73,20 +73,20 @@ impl ListContactsV1 {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListContactsV1Response, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListContactsV1Response> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListContactsV1Response>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListContactsV1Response> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactsV1",
@@ -96,7 +96,7 @@ impl ListContactsV1 {
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
         req.query("email", &self.email);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -160,18 +160,18 @@ pub struct ListOrdersV1 {
 
 impl ListOrdersV1 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<crate::types::ListOrdersV1Response, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListOrdersV1Response> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListOrdersV1Response>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListOrdersV1Response> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrdersV1",
@@ -180,7 +180,7 @@ impl ListOrdersV1 {
         );
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 

@@ -57,18 +57,18 @@ impl ListNotes {
     }
 
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(self) -> Result<crate::types::ListNotesResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListNotesResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListNotesResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListNotesResponse> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNotes",
@@ -77,7 +77,7 @@ impl ListNotes {
         );
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }
 
@@ -134,26 +134,26 @@ pub struct ListTagsNoToken {
 
 impl ListTagsNoToken {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
-    pub async fn send(
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListTagsNoTokenResponse, crate::Error> {
-        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    ) -> crate::runtime::BodyFuture<crate::types::ListTagsNoTokenResponse> {
+        self.send_with_response().body()
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
-    /// `x-request-id` among them) beside the body.
-    pub async fn send_with_response(
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        crate::runtime::Response<crate::types::ListTagsNoTokenResponse>,
-        crate::Error,
-    > {
+    ) -> crate::runtime::ResponseFuture<crate::types::ListTagsNoTokenResponse> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTagsNoToken",
             "/tags",
             "/tags".to_owned(),
         );
-        self.client.transport().send_json(req).await
+        self.client.transport().json(req)
     }
 }

@@ -5,8 +5,7 @@
 /// Spec: `/components/schemas/Pet`
 ///
 /// Needs the crate feature `pets` (on by default).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Pet {
     Thing(Thing),
     /// A value matching none of the variants above, kept as it came.
@@ -16,6 +15,15 @@ pub enum Pet {
 impl Default for Pet {
     fn default() -> Self {
         Self::Other(serde_json::Value::Null)
+    }
+}
+
+impl serde::Serialize for Pet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Thing(v) => v.serialize(s),
+            Self::Other(v) => v.serialize(s),
+        }
     }
 }
 
