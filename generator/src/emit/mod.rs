@@ -51,23 +51,37 @@ pub fn emit(api: &Api, opts: &Options, tests: &crate::testdata::TestData) -> Res
     // Each Rust file is built and formatted on its own, on every core: formatting is most
     // of the time, and `types.rs` alone is a third of it. A job may find it has no file to
     // write (`None`).
-    let mut jobs: Vec<parallel::Job> = vec![
-        ("src/types/mod.rs".into(), Box::new(|| Some(types::mod_rs(api)))),
-        ("src/lib.rs".into(), Box::new(|| Some(lib_rs::lib_rs(api, opts)))),
-        ("src/api/mod.rs".into(), Box::new(|| Some(ops::mod_rs(api)))),
+    // With a rough size of each, so the largest start first and none is left alone at the end.
+    let mut jobs: Vec<(usize, parallel::Job)> = vec![
+        (api.types.len(), ("src/types/mod.rs".into(), Box::new(|| Some(types::mod_rs(api))))),
+        (200 + api.tags.len(), ("src/lib.rs".into(), Box::new(|| Some(lib_rs::lib_rs(api, opts))))),
+        (api.tags.len(), ("src/api/mod.rs".into(), Box::new(|| Some(ops::mod_rs(api))))),
     ];
     for (module, defs) in types::modules(api) {
-        jobs.push((format!("src/types/{module}.rs"), Box::new(move || Some(types::file_rs(api, module, &defs)))));
+        let size = defs.iter().map(|t| 4 + types::members(t)).sum();
+        jobs.push((
+            size,
+            (format!("src/types/{module}.rs"), Box::new(move || Some(types::file_rs(api, module, &defs)))),
+        ));
     }
+    let op_size = |op: &crate::model::Operation| 20 + 4 * op.params.len();
     for tag in api.tags.values() {
-        jobs.push((format!("src/api/{}.rs", tag.module), Box::new(move || Some(ops::tag_rs(tag)))));
+        let size = tag.operations.iter().map(op_size).sum();
+        jobs.push((size, (format!("src/api/{}.rs", tag.module), Box::new(move || Some(ops::tag_rs(tag))))));
     }
     if opts.example_tests && !tests.examples.is_empty() {
-        jobs.push(("tests/examples.rs".into(), Box::new(|| Some(example_tests::examples_rs(opts, &tests.examples)))));
+        let size = 2 * tests.examples.len();
+        jobs.push((
+            size,
+            ("tests/examples.rs".into(), Box::new(|| Some(example_tests::examples_rs(opts, &tests.examples)))),
+        ));
     }
     if opts.contract_tests {
-        jobs.push(("tests/contract.rs".into(), Box::new(|| contract::contract_rs(api, opts, tests))));
+        let size = api.operations().map(op_size).sum();
+        jobs.push((size, ("tests/contract.rs".into(), Box::new(|| contract::contract_rs(api, opts, tests)))));
     }
+    jobs.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+    let jobs: Vec<parallel::Job> = jobs.into_iter().map(|(_, job)| job).collect();
     for (path, text) in parallel::format_all(&jobs) {
         let Some(text) = text else { continue };
         let text = text.map_err(|e| Error::msg(format!("internal error: {path} is not valid Rust: {e}")))?;

@@ -91,6 +91,16 @@ pub fn file_rs(api: &Api, module: &str, defs: &[&TypeDef]) -> TokenStream {
     }
 }
 
+/// How many fields or variants a type has: a rough size of its code.
+pub fn members(t: &TypeDef) -> usize {
+    match &t.kind {
+        TypeKind::Struct { fields, .. } => fields.len(),
+        TypeKind::Enum { variants, .. } => variants.len(),
+        TypeKind::Union { variants, .. } => variants.len(),
+        TypeKind::Alias(_) | TypeKind::Newtype(_) => 1,
+    }
+}
+
 /// The types a type names directly.
 fn uses(t: &TypeDef) -> Vec<&str> {
     fn names<'a>(t: &'a TypeRef, out: &mut Vec<&'a str>) {
