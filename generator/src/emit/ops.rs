@@ -388,10 +388,10 @@ fn send(op: &Operation) -> TokenStream {
         }
     });
     let (ret, call) = match &op.response {
-        Response::Empty => (quote!(()), quote!(empty)),
-        Response::Json(t) => (ty(t, false), quote!(json)),
-        Response::Text(_) => (quote!(String), quote!(text)),
-        Response::Bytes(_) => (quote!(Vec<u8>), quote!(bytes)),
+        Response::Empty => (quote!(()), quote!(send_empty)),
+        Response::Json(t) => (ty(t, false), quote!(send_json)),
+        Response::Text(_) => (quote!(String), quote!(send_text)),
+        Response::Bytes(_) => (quote!(Vec<u8>), quote!(send_bytes)),
     };
     // Servers answer 406 to an `Accept` they cannot serve; JSON is the transport's default.
     let accept = match &op.response {
@@ -423,20 +423,20 @@ fn send(op: &Operation) -> TokenStream {
         #doc
         ///
         /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-        pub fn send(self) -> crate::runtime::BodyFuture<#ret> {
-            self.send_with_response().body()
+        pub async fn send(self) -> Result<#ret, crate::Error> {
+            self.send_with_response().await.map(crate::runtime::Response::into_inner)
         }
         /// Sends the request and keeps the response's status and headers (Keap's
         /// `x-request-id` among them) beside the body: `.send_with_response().await` is
         /// `Result<Response<T>, Error>`.
-        pub fn send_with_response(self) -> crate::runtime::ResponseFuture<#ret> {
+        pub async fn send_with_response(self) -> Result<crate::runtime::Response<#ret>, crate::Error> {
             #path_locals
             let #mutability req = crate::runtime::Request::new(crate::runtime::Method::#method, #api_name, #template, #path);
             #path_check
             #(#stmts)*
             #body
             #accept
-            self.client.transport().#call(req)
+            self.client.transport().#call(req).await
         }
     }
 }

@@ -921,18 +921,21 @@ impl ListAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListAffiliatesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAffiliatesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListAffiliatesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliatesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliate",
@@ -943,7 +946,7 @@ impl ListAffiliate {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1003,16 +1006,16 @@ impl AddAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::RestAffiliate> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::RestAffiliate, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestAffiliate> {
+    ) -> Result<crate::runtime::Response<crate::types::RestAffiliate>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addAffiliate",
@@ -1021,7 +1024,7 @@ impl AddAffiliate {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1083,21 +1086,20 @@ impl ListAffiliateCommissionPrograms {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<
-        crate::types::ListAffiliateCommissionProgramsResponse,
-    > {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAffiliateCommissionProgramsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<
-        crate::types::ListAffiliateCommissionProgramsResponse,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateCommissionProgramsResponse>,
+        crate::Error,
     > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1109,7 +1111,7 @@ impl ListAffiliateCommissionPrograms {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1169,19 +1171,20 @@ impl AddCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::AffiliateCommissionProgramResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::AffiliateCommissionProgramResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<
-        crate::types::AffiliateCommissionProgramResponse,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateCommissionProgramResponse>,
+        crate::Error,
     > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1191,7 +1194,7 @@ impl AddCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1208,18 +1211,21 @@ impl CreateDefaultCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetRestCommissionProgram> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetRestCommissionProgram> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1234,7 +1240,7 @@ impl CreateDefaultCommissionProgram {
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1284,18 +1290,21 @@ impl UpdateDefaultCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetRestCommissionProgram> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetRestCommissionProgram> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1318,7 +1327,7 @@ impl UpdateDefaultCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1335,18 +1344,21 @@ impl AssignProductCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetRestCommissionProgram> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetRestCommissionProgram> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1361,7 +1373,7 @@ impl AssignProductCommissionProgram {
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1411,18 +1423,21 @@ impl UpdateProductCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetRestCommissionProgram> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetRestCommissionProgram> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1445,7 +1460,7 @@ impl UpdateProductCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1461,18 +1476,21 @@ impl AddCommissionProgramResource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::AffiliateProgramResource> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::AffiliateProgramResource, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AffiliateProgramResource> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateProgramResource>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addCommissionProgramResource",
@@ -1481,7 +1499,7 @@ impl AddCommissionProgramResource {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1497,14 +1515,16 @@ impl DeleteCommissionProgramResource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let resource_id = crate::runtime::encode_path(&self.resource_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1513,7 +1533,7 @@ impl DeleteCommissionProgramResource {
             format!("/rest/v2/affiliates/commissionPrograms/resources/{resource_id}"),
         );
         req.path_params(&[("resource_id", resource_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1565,18 +1585,21 @@ impl UpdateCommissionProgramResource {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::AffiliateProgramResource> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::AffiliateProgramResource, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AffiliateProgramResource> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateProgramResource>,
+        crate::Error,
+    > {
         let resource_id = crate::runtime::encode_path(&self.resource_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1595,7 +1618,7 @@ impl UpdateCommissionProgramResource {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1612,18 +1635,21 @@ impl AssignSubscriptionCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetRestCommissionProgram> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetRestCommissionProgram> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1638,7 +1664,7 @@ impl AssignSubscriptionCommissionProgram {
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1694,18 +1720,21 @@ impl UpdateSubscriptionCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetRestCommissionProgram> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetRestCommissionProgram> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1728,7 +1757,7 @@ impl UpdateSubscriptionCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1745,14 +1774,16 @@ impl RemoveProductCommissionFromCommissions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let commission_id = crate::runtime::encode_path(&self.commission_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1765,7 +1796,7 @@ impl RemoveProductCommissionFromCommissions {
         req.path_params(&[("commission_id", commission_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1782,14 +1813,16 @@ impl RemoveSubscriptionPlanCommissionFromCommissions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let commission_id = crate::runtime::encode_path(&self.commission_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1802,7 +1835,7 @@ impl RemoveSubscriptionPlanCommissionFromCommissions {
         req.path_params(&[("commission_id", commission_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1818,18 +1851,21 @@ impl GetCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetRestCommissionProgram> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetRestCommissionProgram, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetRestCommissionProgram> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetRestCommissionProgram>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1840,7 +1876,7 @@ impl GetCommissionProgram {
             format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1856,14 +1892,16 @@ impl DeleteAffiliateCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1874,7 +1912,7 @@ impl DeleteAffiliateCommissionProgram {
             format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1924,19 +1962,20 @@ impl UpdateCommissionProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::AffiliateCommissionProgramResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::AffiliateCommissionProgramResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<
-        crate::types::AffiliateCommissionProgramResponse,
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateCommissionProgramResponse>,
+        crate::Error,
     > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
@@ -1958,7 +1997,7 @@ impl UpdateCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1974,18 +2013,21 @@ impl ListCommissionProgramResources {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListProgramResourcesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListProgramResourcesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListProgramResourcesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProgramResourcesResponse>,
+        crate::Error,
+    > {
         let commission_program_id = crate::runtime::encode_path(
             &self.commission_program_id,
         );
@@ -1998,7 +2040,7 @@ impl ListCommissionProgramResources {
             ),
         );
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2013,23 +2055,23 @@ impl GetAffiliateCustomFields {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ObjectModel> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ObjectModel> {
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCustomFields",
             "/rest/v2/affiliates/model",
             "/rest/v2/affiliates/model".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2045,16 +2087,19 @@ impl CreateAffiliateCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldMetaData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldMetaData> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createAffiliateCustomField",
@@ -2063,7 +2108,7 @@ impl CreateAffiliateCustomField {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2087,18 +2132,21 @@ impl ListAffiliateCustomFieldGroups {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCustomFieldGroupsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCustomFieldGroupsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliateCustomFieldGroups",
@@ -2106,7 +2154,7 @@ impl ListAffiliateCustomFieldGroups {
             "/rest/v2/affiliates/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2122,16 +2170,16 @@ impl CreateAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createAffiliateCustomFieldGroup",
@@ -2140,7 +2188,7 @@ impl CreateAffiliateCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2156,16 +2204,16 @@ impl GetAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -2174,7 +2222,7 @@ impl GetAffiliateCustomFieldGroup {
             format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2190,14 +2238,16 @@ impl DeleteAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -2206,7 +2256,7 @@ impl DeleteAffiliateCustomFieldGroup {
             format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -2258,16 +2308,16 @@ impl UpdateAffiliateCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -2286,7 +2336,7 @@ impl UpdateAffiliateCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2301,25 +2351,28 @@ impl ListAffiliateCustomFieldTabs {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCustomFieldTabsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCustomFieldTabsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliateCustomFieldTabs",
             "/rest/v2/affiliates/model/customFields/tabs",
             "/rest/v2/affiliates/model/customFields/tabs".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2335,16 +2388,16 @@ impl CreateAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createAffiliateCustomFieldTab",
@@ -2353,7 +2406,7 @@ impl CreateAffiliateCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2369,16 +2422,16 @@ impl GetAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -2387,7 +2440,7 @@ impl GetAffiliateCustomFieldTab {
             format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2403,14 +2456,16 @@ impl DeleteAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -2419,7 +2474,7 @@ impl DeleteAffiliateCustomFieldTab {
             format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -2469,16 +2524,16 @@ impl UpdateAffiliateCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -2497,7 +2552,7 @@ impl UpdateAffiliateCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2513,14 +2568,16 @@ impl DeleteAffiliateCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -2529,7 +2586,7 @@ impl DeleteAffiliateCustomField {
             format!("/rest/v2/affiliates/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -2579,16 +2636,19 @@ impl UpdateAffiliateCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldMetaData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldMetaData> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -2607,7 +2667,7 @@ impl UpdateAffiliateCustomField {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2669,18 +2729,21 @@ impl ListAffiliateLinks {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListAffiliateLinksResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAffiliateLinksResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListAffiliateLinksResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateLinksResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliateLinks",
@@ -2691,7 +2754,7 @@ impl ListAffiliateLinks {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2751,16 +2814,16 @@ impl CreateRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::AffiliateLink> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::AffiliateLink, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AffiliateLink> {
+    ) -> Result<crate::runtime::Response<crate::types::AffiliateLink>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createRedirectLink",
@@ -2769,7 +2832,7 @@ impl CreateRedirectLink {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2785,16 +2848,16 @@ impl GetRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::AffiliateLink> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::AffiliateLink, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AffiliateLink> {
+    ) -> Result<crate::runtime::Response<crate::types::AffiliateLink>, crate::Error> {
         let redirect_id = crate::runtime::encode_path(&self.redirect_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -2803,7 +2866,7 @@ impl GetRedirectLink {
             format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
         req.path_params(&[("redirect_id", redirect_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2819,14 +2882,16 @@ impl DeleteRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let redirect_id = crate::runtime::encode_path(&self.redirect_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -2835,7 +2900,7 @@ impl DeleteRedirectLink {
             format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
         req.path_params(&[("redirect_id", redirect_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -2852,16 +2917,16 @@ impl UpdateRedirectLink {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::AffiliateLink> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::AffiliateLink, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AffiliateLink> {
+    ) -> Result<crate::runtime::Response<crate::types::AffiliateLink>, crate::Error> {
         let redirect_id = crate::runtime::encode_path(&self.redirect_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -2872,7 +2937,7 @@ impl UpdateRedirectLink {
         req.path_params(&[("redirect_id", redirect_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -2945,18 +3010,21 @@ impl ListSummaries {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListAffiliateSummariesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAffiliateSummariesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListAffiliateSummariesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateSummariesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listSummaries",
@@ -2967,7 +3035,7 @@ impl ListSummaries {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -3027,18 +3095,21 @@ impl GetAffiliateCommissionTotal {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::AffiliateCommissionEarned> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::AffiliateCommissionEarned, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AffiliateCommissionEarned> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::AffiliateCommissionEarned>,
+        crate::Error,
+    > {
         let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -3047,7 +3118,7 @@ impl GetAffiliateCommissionTotal {
             format!("/rest/v2/affiliates/{affiliate_id}/commissionTotal"),
         );
         req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -3118,18 +3189,21 @@ impl ListAffiliatePayments {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListAffiliatePaymentsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAffiliatePaymentsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListAffiliatePaymentsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliatePaymentsResponse>,
+        crate::Error,
+    > {
         let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -3142,7 +3216,7 @@ impl ListAffiliatePayments {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -3261,18 +3335,21 @@ impl GetReferralsByAffiliateId {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListAffiliateReferralsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAffiliateReferralsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListAffiliateReferralsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateReferralsResponse>,
+        crate::Error,
+    > {
         let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -3285,7 +3362,7 @@ impl GetReferralsByAffiliateId {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -3399,18 +3476,21 @@ impl GetAffiliateCommissions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListAffiliateCommissionsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAffiliateCommissionsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListAffiliateCommissionsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAffiliateCommissionsResponse>,
+        crate::Error,
+    > {
         let affiliate_id = crate::runtime::encode_path(&self.affiliate_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -3423,7 +3503,7 @@ impl GetAffiliateCommissions {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -3483,16 +3563,16 @@ impl GetAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::RestAffiliate> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::RestAffiliate, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestAffiliate> {
+    ) -> Result<crate::runtime::Response<crate::types::RestAffiliate>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -3501,7 +3581,7 @@ impl GetAffiliate {
             format!("/rest/v2/affiliates/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -3517,14 +3597,16 @@ impl DeleteAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -3533,7 +3615,7 @@ impl DeleteAffiliate {
             format!("/rest/v2/affiliates/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -3583,16 +3665,16 @@ impl UpdateAffiliate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::RestAffiliate> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::RestAffiliate, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestAffiliate> {
+    ) -> Result<crate::runtime::Response<crate::types::RestAffiliate>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -3611,7 +3693,7 @@ impl UpdateAffiliate {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -3628,14 +3710,16 @@ impl AddAffiliateToProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -3646,7 +3730,7 @@ impl AddAffiliateToProgram {
         req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -3663,14 +3747,16 @@ impl RemoveAffiliateFromProgram {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -3681,6 +3767,6 @@ impl RemoveAffiliateFromProgram {
         req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

@@ -247,18 +247,21 @@ impl ListAutomations {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListAutomationResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAutomationResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListAutomationResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAutomationResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAutomations",
@@ -269,7 +272,7 @@ impl ListAutomations {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -329,14 +332,16 @@ impl DeleteAutomation {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
             "deleteAutomation",
@@ -344,7 +349,7 @@ impl DeleteAutomation {
             "/rest/v2/automations".to_owned(),
         );
         req.query_repeat("automation_ids", &self.automation_ids);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -360,14 +365,16 @@ impl BulkUnpublishAutomations {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "bulkUnpublishAutomations",
@@ -376,7 +383,7 @@ impl BulkUnpublishAutomations {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -392,14 +399,16 @@ impl BulkAssignmentAutomationsCategories {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "bulkAssignmentAutomationsCategories",
@@ -408,7 +417,7 @@ impl BulkAssignmentAutomationsCategories {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -424,16 +433,19 @@ impl AchieveGoal {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::AchieveGoalResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::AchieveGoalResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AchieveGoalResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::AchieveGoalResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "achieveGoal",
@@ -442,7 +454,7 @@ impl AchieveGoal {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -528,18 +540,21 @@ impl ListAllAutomationIds {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListAutomationIdsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListAutomationIdsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListAutomationIdsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListAutomationIdsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAllAutomationIds",
@@ -550,7 +565,7 @@ impl ListAllAutomationIds {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -566,16 +581,16 @@ impl GetAutomation {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Automation> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Automation, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Automation> {
+    ) -> Result<crate::runtime::Response<crate::types::Automation>, crate::Error> {
         let automation_id = crate::runtime::encode_path(&self.automation_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -584,7 +599,7 @@ impl GetAutomation {
             format!("/rest/v2/automations/{automation_id}"),
         );
         req.path_params(&[("automation_id", automation_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -602,18 +617,21 @@ impl AddContactsToAutomationSequence {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::AddToAutomationSequenceResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::AddToAutomationSequenceResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AddToAutomationSequenceResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::AddToAutomationSequenceResponse>,
+        crate::Error,
+    > {
         let automation_id = crate::runtime::encode_path(&self.automation_id);
         let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
@@ -632,7 +650,7 @@ impl AddContactsToAutomationSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -649,14 +667,16 @@ impl UnpublishAutomation {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let automation_id = crate::runtime::encode_path(&self.automation_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
@@ -667,7 +687,7 @@ impl UnpublishAutomation {
         req.path_params(&[("automation_id", automation_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -684,14 +704,16 @@ impl RenameAutomationV2 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let automation_id = crate::runtime::encode_path(&self.automation_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -702,6 +724,6 @@ impl RenameAutomationV2 {
         req.path_params(&[("automation_id", automation_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

@@ -179,18 +179,21 @@ impl ListCampaigns {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCampaignsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCampaignsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCampaignsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCampaignsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCampaigns",
@@ -201,7 +204,7 @@ impl ListCampaigns {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -261,16 +264,16 @@ impl GetCampaign {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Campaign> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Campaign, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Campaign> {
+    ) -> Result<crate::runtime::Response<crate::types::Campaign>, crate::Error> {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -279,7 +282,7 @@ impl GetCampaign {
             format!("/rest/v2/campaigns/{campaign_id}"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -295,18 +298,21 @@ impl GetCampaignGoals {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCampaignGoalsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCampaignGoalsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCampaignGoalsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCampaignGoalsResponse>,
+        crate::Error,
+    > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -315,7 +321,7 @@ impl GetCampaignGoals {
             format!("/rest/v2/campaigns/{campaign_id}/goals"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -331,18 +337,21 @@ impl GetCampaignSequences {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCampaignSequenceResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCampaignSequenceResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCampaignSequenceResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCampaignSequenceResponse>,
+        crate::Error,
+    > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -351,7 +360,7 @@ impl GetCampaignSequences {
             format!("/rest/v2/campaigns/{campaign_id}/sequences"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -369,18 +378,21 @@ impl AddContactsToCampaignSequence {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::AddContactsToSequenceResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::AddContactsToSequenceResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AddContactsToSequenceResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::AddContactsToSequenceResponse>,
+        crate::Error,
+    > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let sequence_id = crate::runtime::encode_path(&self.sequence_id);
         let mut req = crate::runtime::Request::new(
@@ -399,7 +411,7 @@ impl AddContactsToCampaignSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -417,19 +429,20 @@ impl RemoveContactsFromCampaignSequence {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::RemoveContactsFromSequenceResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::RemoveContactsFromSequenceResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<
-        crate::types::RemoveContactsFromSequenceResponse,
+    ) -> Result<
+        crate::runtime::Response<crate::types::RemoveContactsFromSequenceResponse>,
+        crate::Error,
     > {
         let campaign_id = crate::runtime::encode_path(&self.campaign_id);
         let sequence_id = crate::runtime::encode_path(&self.sequence_id);
@@ -449,6 +462,6 @@ impl RemoveContactsFromCampaignSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -479,18 +479,21 @@ impl ListCompanies {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCompaniesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCompaniesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCompaniesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCompaniesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCompanies",
@@ -502,7 +505,7 @@ impl ListCompanies {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -562,16 +565,16 @@ impl CreateCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Company> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Company, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Company> {
+    ) -> Result<crate::runtime::Response<crate::types::Company>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCompany",
@@ -580,7 +583,7 @@ impl CreateCompany {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -595,23 +598,23 @@ impl RetrieveCompanyCustomFieldModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ObjectModel> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ObjectModel> {
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveCompanyCustomFieldModel",
             "/rest/v2/companies/model",
             "/rest/v2/companies/model".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -627,16 +630,19 @@ impl CreateCompanyCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldMetaData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldMetaData> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCompanyCustomField",
@@ -645,7 +651,7 @@ impl CreateCompanyCustomField {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -669,18 +675,21 @@ impl ListCompanyCustomFieldGroups {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCustomFieldGroupsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCustomFieldGroupsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCompanyCustomFieldGroups",
@@ -688,7 +697,7 @@ impl ListCompanyCustomFieldGroups {
             "/rest/v2/companies/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -704,16 +713,16 @@ impl CreateCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCompanyCustomFieldGroup",
@@ -722,7 +731,7 @@ impl CreateCompanyCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -738,16 +747,16 @@ impl GetCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -756,7 +765,7 @@ impl GetCompanyCustomFieldGroup {
             format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -772,14 +781,16 @@ impl DeleteCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -788,7 +799,7 @@ impl DeleteCompanyCustomFieldGroup {
             format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -838,16 +849,16 @@ impl UpdateCompanyCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -866,7 +877,7 @@ impl UpdateCompanyCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -881,25 +892,28 @@ impl ListCompanyCustomFieldTabs {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCustomFieldTabsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCustomFieldTabsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCompanyCustomFieldTabs",
             "/rest/v2/companies/model/customFields/tabs",
             "/rest/v2/companies/model/customFields/tabs".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -915,16 +929,16 @@ impl CreateCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createCompanyCustomFieldTab",
@@ -933,7 +947,7 @@ impl CreateCompanyCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -949,16 +963,16 @@ impl GetCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -967,7 +981,7 @@ impl GetCompanyCustomFieldTab {
             format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -983,14 +997,16 @@ impl DeleteCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -999,7 +1015,7 @@ impl DeleteCompanyCustomFieldTab {
             format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1049,16 +1065,16 @@ impl UpdateCompanyCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1077,7 +1093,7 @@ impl UpdateCompanyCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1093,14 +1109,16 @@ impl DeleteCompanyCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1109,7 +1127,7 @@ impl DeleteCompanyCustomField {
             format!("/rest/v2/companies/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1159,16 +1177,19 @@ impl UpdateCompanyCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldMetaData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldMetaData> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1187,7 +1208,7 @@ impl UpdateCompanyCustomField {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1215,16 +1236,16 @@ impl GetCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Company> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Company, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Company> {
+    ) -> Result<crate::runtime::Response<crate::types::Company>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1234,7 +1255,7 @@ impl GetCompany {
         );
         req.path_params(&[("company_id", company_id.as_str())]);
         req.query_csv("fields", &self.fields);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1250,14 +1271,16 @@ impl DeleteCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1266,7 +1289,7 @@ impl DeleteCompany {
             format!("/rest/v2/companies/{company_id}"),
         );
         req.path_params(&[("company_id", company_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1316,16 +1339,16 @@ impl UpdateCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Company> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Company, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Company> {
+    ) -> Result<crate::runtime::Response<crate::types::Company>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1344,7 +1367,7 @@ impl UpdateCompany {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1426,18 +1449,21 @@ impl ListTagsForCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCompanyTagsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCompanyTagsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCompanyTagsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCompanyTagsResponse>,
+        crate::Error,
+    > {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1450,7 +1476,7 @@ impl ListTagsForCompany {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1511,14 +1537,16 @@ impl AddTagToCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
@@ -1530,7 +1558,7 @@ impl AddTagToCompany {
         req.path_params(
             &[("company_id", company_id.as_str()), ("tag_id", tag_id.as_str())],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1547,14 +1575,16 @@ impl RemoveTagFromCompany {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let company_id = crate::runtime::encode_path(&self.company_id);
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
@@ -1566,6 +1596,6 @@ impl RemoveTagFromCompany {
         req.path_params(
             &[("company_id", company_id.as_str()), ("tag_id", tag_id.as_str())],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

@@ -214,18 +214,21 @@ impl ListEmails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListEmailsSentResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListEmailsSentResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListEmailsSentResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListEmailsSentResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listEmails",
@@ -236,7 +239,7 @@ impl ListEmails {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -296,16 +299,19 @@ impl CreateEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::EmailSentWithContent> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::EmailSentWithContent, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::EmailSentWithContent> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::EmailSentWithContent>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createEmail",
@@ -314,7 +320,7 @@ impl CreateEmail {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -372,18 +378,21 @@ impl ListEmailTemplates {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListEmailTemplatesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListEmailTemplatesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListEmailTemplatesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListEmailTemplatesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listEmailTemplates",
@@ -394,7 +403,7 @@ impl ListEmailTemplates {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -454,16 +463,16 @@ impl GetEmailTemplate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::EmailTemplate> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::EmailTemplate, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::EmailTemplate> {
+    ) -> Result<crate::runtime::Response<crate::types::EmailTemplate>, crate::Error> {
         let email_template_id = crate::runtime::encode_path(&self.email_template_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -472,7 +481,7 @@ impl GetEmailTemplate {
             format!("/rest/v2/emails/templates/{email_template_id}"),
         );
         req.path_params(&[("email_template_id", email_template_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -488,14 +497,16 @@ impl SendEmailTemplate {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "sendEmailTemplate",
@@ -504,7 +515,7 @@ impl SendEmailTemplate {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -520,16 +531,19 @@ impl GetEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::EmailSentWithContent> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::EmailSentWithContent, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::EmailSentWithContent> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::EmailSentWithContent>,
+        crate::Error,
+    > {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -538,7 +552,7 @@ impl GetEmail {
             format!("/rest/v2/emails/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -554,14 +568,16 @@ impl DeleteEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -570,7 +586,7 @@ impl DeleteEmail {
             format!("/rest/v2/emails/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -586,16 +602,16 @@ impl CreateEmails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::EmailsSentList> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::EmailsSentList, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::EmailsSentList> {
+    ) -> Result<crate::runtime::Response<crate::types::EmailsSentList>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createEmails",
@@ -604,7 +620,7 @@ impl CreateEmails {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -620,16 +636,19 @@ impl DeleteEmails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::DeleteEmailsResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::DeleteEmailsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::DeleteEmailsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::DeleteEmailsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "deleteEmails",
@@ -638,7 +657,7 @@ impl DeleteEmails {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -654,14 +673,16 @@ impl SendEmail {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "sendEmail",
@@ -670,6 +691,6 @@ impl SendEmail {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

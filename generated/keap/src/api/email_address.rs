@@ -148,18 +148,21 @@ impl ListEmailAddressStatuses {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListEmailAddressStatusResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListEmailAddressStatusResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListEmailAddressStatusResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListEmailAddressStatusResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listEmailAddressStatuses",
@@ -170,7 +173,7 @@ impl ListEmailAddressStatuses {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -230,18 +233,21 @@ impl GetEmailAddressStatus {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::RestEmailAddressStatus> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::RestEmailAddressStatus, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestEmailAddressStatus> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestEmailAddressStatus>,
+        crate::Error,
+    > {
         let email = crate::runtime::encode_path(&self.email);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -250,7 +256,7 @@ impl GetEmailAddressStatus {
             format!("/rest/v2/emailAddresses/{email}/status"),
         );
         req.path_params(&[("email", email.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -267,18 +273,21 @@ impl UpdateEmailAddressOptStatus {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::RestEmailAddressStatus> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::RestEmailAddressStatus, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestEmailAddressStatus> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestEmailAddressStatus>,
+        crate::Error,
+    > {
         let email = crate::runtime::encode_path(&self.email);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -289,6 +298,6 @@ impl UpdateEmailAddressOptStatus {
         req.path_params(&[("email", email.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

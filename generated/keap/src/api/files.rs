@@ -180,16 +180,19 @@ impl ListFiles {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListFilesResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ListFilesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListFilesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListFilesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listFiles",
@@ -200,7 +203,7 @@ impl ListFiles {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -280,16 +283,16 @@ impl CreateFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::FileMetadata> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::FileMetadata> {
+    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createFile",
@@ -301,7 +304,7 @@ impl CreateFile {
         req.part("file_association", &self.file_association);
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -317,16 +320,16 @@ impl GetFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::FileMetadata> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::FileMetadata> {
+    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -335,7 +338,7 @@ impl GetFile {
             format!("/rest/v2/files/{file_id}"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -411,16 +414,16 @@ impl UpdateFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::FileMetadata> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::FileMetadata, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::FileMetadata> {
+    ) -> Result<crate::runtime::Response<crate::types::FileMetadata>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -448,7 +451,7 @@ impl UpdateFile {
         req.part_file("file", self.file);
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -464,14 +467,16 @@ impl DeleteFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -480,7 +485,7 @@ impl DeleteFile {
             format!("/rest/v2/files/{file_id}"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -496,14 +501,16 @@ impl GetFileData1 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<String> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<String> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -512,6 +519,6 @@ impl GetFileData1 {
             format!("/rest/v2/files/{file_id}:data"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -81,19 +81,20 @@ impl ListIntegrationsWordPressOptInOptions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListWordPressOptInOptionsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListWordPressOptInOptionsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<
-        crate::types::ListWordPressOptInOptionsResponse,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListWordPressOptInOptionsResponse>,
+        crate::Error,
     > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -101,7 +102,7 @@ impl ListIntegrationsWordPressOptInOptions {
             "/rest/v2/integrations/wordpress/options",
             "/rest/v2/integrations/wordpress/options".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -117,16 +118,19 @@ impl AddIntegrationsWordPressOptIn {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::WordPressOptInOption> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::WordPressOptInOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::WordPressOptInOption> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::WordPressOptInOption>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "addIntegrationsWordPressOptIn",
@@ -135,7 +139,7 @@ impl AddIntegrationsWordPressOptIn {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -151,14 +155,16 @@ impl DeleteIntegrationsWordPressOptIn {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let option_key = crate::runtime::encode_path(&self.option_key);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -167,7 +173,7 @@ impl DeleteIntegrationsWordPressOptIn {
             format!("/rest/v2/integrations/wordpress/options/{option_key}"),
         );
         req.path_params(&[("option_key", option_key.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -184,18 +190,21 @@ impl AchieveIntegrationsWordPressOptInGoal {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::AchieveWordPressOptInGoalResult> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::AchieveWordPressOptInGoalResult, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::AchieveWordPressOptInGoalResult> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::AchieveWordPressOptInGoalResult>,
+        crate::Error,
+    > {
         let option_key = crate::runtime::encode_path(&self.option_key);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -206,6 +215,6 @@ impl AchieveIntegrationsWordPressOptInGoal {
         req.path_params(&[("option_key", option_key.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -37,16 +37,16 @@ impl GetLeadScoreDetails {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::LeadScore> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::LeadScore, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadScore> {
+    ) -> Result<crate::runtime::Response<crate::types::LeadScore>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -55,6 +55,6 @@ impl GetLeadScoreDetails {
             format!("/rest/v2/contacts/{contact_id}/leadScore"),
         );
         req.path_params(&[("contact_id", contact_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -169,18 +169,21 @@ impl ListLeadSourceCategories {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListLeadSourceCategoriesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListLeadSourceCategoriesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListLeadSourceCategoriesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourceCategoriesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listLeadSourceCategories",
@@ -191,7 +194,7 @@ impl ListLeadSourceCategories {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -251,16 +254,19 @@ impl CreateLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::LeadSourceCategory> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::LeadSourceCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceCategory> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceCategory>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createLeadSourceCategory",
@@ -269,7 +275,7 @@ impl CreateLeadSourceCategory {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -285,16 +291,19 @@ impl GetLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::LeadSourceCategory> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::LeadSourceCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceCategory> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceCategory>,
+        crate::Error,
+    > {
         let lead_source_category_id = crate::runtime::encode_path(
             &self.lead_source_category_id,
         );
@@ -307,7 +316,7 @@ impl GetLeadSourceCategory {
         req.path_params(
             &[("lead_source_category_id", lead_source_category_id.as_str())],
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -323,14 +332,16 @@ impl DeleteLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let lead_source_category_id = crate::runtime::encode_path(
             &self.lead_source_category_id,
         );
@@ -343,7 +354,7 @@ impl DeleteLeadSourceCategory {
         req.path_params(
             &[("lead_source_category_id", lead_source_category_id.as_str())],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -393,16 +404,19 @@ impl UpdateLeadSourceCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::LeadSourceCategory> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::LeadSourceCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceCategory> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceCategory>,
+        crate::Error,
+    > {
         let lead_source_category_id = crate::runtime::encode_path(
             &self.lead_source_category_id,
         );
@@ -425,6 +439,6 @@ impl UpdateLeadSourceCategory {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -181,18 +181,21 @@ impl ListLeadSourceExpenses {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListLeadSourceExpensesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListLeadSourceExpensesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListLeadSourceExpensesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourceExpensesResponse>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -205,7 +208,7 @@ impl ListLeadSourceExpenses {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -266,16 +269,19 @@ impl CreateLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::LeadSourceExpense> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceExpense> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -286,7 +292,7 @@ impl CreateLeadSourceExpense {
         req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -303,16 +309,19 @@ impl GetLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::LeadSourceExpense> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceExpense> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_expense_id = crate::runtime::encode_path(
             &self.lead_source_expense_id,
@@ -331,7 +340,7 @@ impl GetLeadSourceExpense {
                 ("lead_source_expense_id", lead_source_expense_id.as_str()),
             ],
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -348,14 +357,16 @@ impl DeleteLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_expense_id = crate::runtime::encode_path(
             &self.lead_source_expense_id,
@@ -374,7 +385,7 @@ impl DeleteLeadSourceExpense {
                 ("lead_source_expense_id", lead_source_expense_id.as_str()),
             ],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -425,16 +436,19 @@ impl UpdateLeadSourceExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::LeadSourceExpense> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::LeadSourceExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceExpense> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_expense_id = crate::runtime::encode_path(
             &self.lead_source_expense_id,
@@ -463,6 +477,6 @@ impl UpdateLeadSourceExpense {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

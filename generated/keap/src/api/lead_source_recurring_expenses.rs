@@ -207,21 +207,20 @@ impl ListLeadSourceRecurringExpenses {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<
-        crate::types::ListLeadSourceRecurringExpensesResponse,
-    > {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListLeadSourceRecurringExpensesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<
-        crate::types::ListLeadSourceRecurringExpensesResponse,
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourceRecurringExpensesResponse>,
+        crate::Error,
     > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
@@ -235,7 +234,7 @@ impl ListLeadSourceRecurringExpenses {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -296,18 +295,21 @@ impl CreateLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::LeadSourceRecurringExpense> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceRecurringExpense> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -318,7 +320,7 @@ impl CreateLeadSourceRecurringExpense {
         req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -335,18 +337,21 @@ impl GetLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::LeadSourceRecurringExpense> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceRecurringExpense> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -368,7 +373,7 @@ impl GetLeadSourceRecurringExpense {
                 ),
             ],
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -385,14 +390,16 @@ impl DeleteLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -414,7 +421,7 @@ impl DeleteLeadSourceRecurringExpense {
                 ),
             ],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -471,18 +478,21 @@ impl UpdateLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::LeadSourceRecurringExpense> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::LeadSourceRecurringExpense, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::LeadSourceRecurringExpense> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::LeadSourceRecurringExpense>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -514,7 +524,7 @@ impl UpdateLeadSourceRecurringExpense {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -594,18 +604,21 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListLeadSourceExpensesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListLeadSourceExpensesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListLeadSourceExpensesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListLeadSourceExpensesResponse>,
+        crate::Error,
+    > {
         let lead_source_id = crate::runtime::encode_path(&self.lead_source_id);
         let lead_source_recurring_expense_id = crate::runtime::encode_path(
             &self.lead_source_recurring_expense_id,
@@ -631,7 +644,7 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 

@@ -79,25 +79,28 @@ impl ListCountries {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCountriesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCountriesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCountriesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCountriesResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCountries",
             "/rest/v2/locales/countries",
             "/rest/v2/locales/countries".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -113,16 +116,16 @@ impl GetCountryByCode {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Country> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Country, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Country> {
+    ) -> Result<crate::runtime::Response<crate::types::Country>, crate::Error> {
         let country_code = crate::runtime::encode_path(&self.country_code);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -131,7 +134,7 @@ impl GetCountryByCode {
             format!("/rest/v2/locales/countries/{country_code}"),
         );
         req.path_params(&[("country_code", country_code.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -147,18 +150,21 @@ impl ListProvincesForCountry {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListProvincesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListProvincesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListProvincesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProvincesResponse>,
+        crate::Error,
+    > {
         let country_code = crate::runtime::encode_path(&self.country_code);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -167,7 +173,7 @@ impl ListProvincesForCountry {
             format!("/rest/v2/locales/countries/{country_code}/provinces"),
         );
         req.path_params(&[("country_code", country_code.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -184,16 +190,16 @@ impl GetProvinceByCode {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Province> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Province, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Province> {
+    ) -> Result<crate::runtime::Response<crate::types::Province>, crate::Error> {
         let country_code = crate::runtime::encode_path(&self.country_code);
         let province_code = crate::runtime::encode_path(&self.province_code);
         let mut req = crate::runtime::Request::new(
@@ -210,6 +216,6 @@ impl GetProvinceByCode {
                 ("province_code", province_code.as_str()),
             ],
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -485,16 +485,19 @@ impl ListNotes {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListNotesResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ListNotesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListNotesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListNotesResponse>,
+        crate::Error,
+    > {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -508,7 +511,7 @@ impl ListNotes {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         req.query_csv("fields", &self.fields);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -581,16 +584,16 @@ impl CreateNote {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Note> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Note, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Note> {
+    ) -> Result<crate::runtime::Response<crate::types::Note>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -602,7 +605,7 @@ impl CreateNote {
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -631,16 +634,16 @@ impl GetNote {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::GetNoteResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::GetNoteResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetNoteResponse> {
+    ) -> Result<crate::runtime::Response<crate::types::GetNoteResponse>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
@@ -653,7 +656,7 @@ impl GetNote {
             &[("contact_id", contact_id.as_str()), ("note_id", note_id.as_str())],
         );
         req.query_csv("fields", &self.fields);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -670,14 +673,16 @@ impl DeleteNote {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
@@ -689,7 +694,7 @@ impl DeleteNote {
         req.path_params(
             &[("contact_id", contact_id.as_str()), ("note_id", note_id.as_str())],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -752,16 +757,19 @@ impl UpdateNote {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::UpdateNoteResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::UpdateNoteResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::UpdateNoteResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::UpdateNoteResponse>,
+        crate::Error,
+    > {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
@@ -784,7 +792,7 @@ impl UpdateNote {
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -896,16 +904,19 @@ impl ListAllNotes {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListNotesResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ListNotesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListNotesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListNotesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAllNotes",
@@ -917,7 +928,7 @@ impl ListAllNotes {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query_csv("fields", &self.fields);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -976,23 +987,23 @@ impl RetrieveNoteModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ObjectModel> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ObjectModel> {
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveNoteModel",
             "/rest/v2/notes/model",
             "/rest/v2/notes/model".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1008,16 +1019,19 @@ impl CreateNoteCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldMetaData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldMetaData> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createNoteCustomField",
@@ -1026,7 +1040,7 @@ impl CreateNoteCustomField {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1050,18 +1064,21 @@ impl ListNoteCustomFieldGroups {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCustomFieldGroupsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCustomFieldGroupsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNoteCustomFieldGroups",
@@ -1069,7 +1086,7 @@ impl ListNoteCustomFieldGroups {
             "/rest/v2/notes/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1085,16 +1102,16 @@ impl CreateNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createNoteCustomFieldGroup",
@@ -1103,7 +1120,7 @@ impl CreateNoteCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1119,16 +1136,16 @@ impl GetNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1137,7 +1154,7 @@ impl GetNoteCustomFieldGroup {
             format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1153,14 +1170,16 @@ impl DeleteNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1169,7 +1188,7 @@ impl DeleteNoteCustomFieldGroup {
             format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1219,16 +1238,16 @@ impl UpdateNoteCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1247,7 +1266,7 @@ impl UpdateNoteCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1262,25 +1281,28 @@ impl ListNoteCustomFieldTabs {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCustomFieldTabsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCustomFieldTabsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNoteCustomFieldTabs",
             "/rest/v2/notes/model/customFields/tabs",
             "/rest/v2/notes/model/customFields/tabs".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1296,16 +1318,16 @@ impl CreateNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createNoteCustomFieldTab",
@@ -1314,7 +1336,7 @@ impl CreateNoteCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1330,16 +1352,16 @@ impl GetNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1348,7 +1370,7 @@ impl GetNoteCustomFieldTab {
             format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1364,14 +1386,16 @@ impl DeleteNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1380,7 +1404,7 @@ impl DeleteNoteCustomFieldTab {
             format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1430,16 +1454,16 @@ impl UpdateNoteCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1458,7 +1482,7 @@ impl UpdateNoteCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1474,14 +1498,16 @@ impl DeleteNotesCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1490,7 +1516,7 @@ impl DeleteNotesCustomField {
             format!("/rest/v2/notes/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1540,16 +1566,19 @@ impl UpdateNotesCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldMetaData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldMetaData> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1568,7 +1597,7 @@ impl UpdateNotesCustomField {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1621,18 +1650,21 @@ impl ListNoteTemplates {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListNoteTemplateResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListNoteTemplateResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListNoteTemplateResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListNoteTemplateResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNoteTemplates",
@@ -1643,7 +1675,7 @@ impl ListNoteTemplates {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 

@@ -597,16 +597,16 @@ impl ListOrders {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListOrders> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ListOrders, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListOrders> {
+    ) -> Result<crate::runtime::Response<crate::types::ListOrders>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrders",
@@ -617,7 +617,7 @@ impl ListOrders {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -677,16 +677,16 @@ impl CreateOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderV2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderV2> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrder",
@@ -695,7 +695,7 @@ impl CreateOrder {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -710,23 +710,23 @@ impl RetrieveOrderCustomFieldModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ObjectModel> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ObjectModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ObjectModel> {
+    ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveOrderCustomFieldModel",
             "/rest/v2/orders/model",
             "/rest/v2/orders/model".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -742,16 +742,19 @@ impl CreateOrderCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldMetaData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldMetaData> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderCustomField",
@@ -760,7 +763,7 @@ impl CreateOrderCustomField {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -784,18 +787,21 @@ impl ListOrderCustomFieldGroups {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCustomFieldGroupsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCustomFieldGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCustomFieldGroupsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldGroupsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrderCustomFieldGroups",
@@ -803,7 +809,7 @@ impl ListOrderCustomFieldGroups {
             "/rest/v2/orders/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -819,16 +825,16 @@ impl CreateOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderCustomFieldGroup",
@@ -837,7 +843,7 @@ impl CreateOrderCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -853,16 +859,16 @@ impl GetOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -871,7 +877,7 @@ impl GetOrderCustomFieldGroup {
             format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -887,14 +893,16 @@ impl DeleteOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -903,7 +911,7 @@ impl DeleteOrderCustomFieldGroup {
             format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -953,16 +961,16 @@ impl UpdateOrderCustomFieldGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldGroup>, crate::Error> {
         let group_id = crate::runtime::encode_path(&self.group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -981,7 +989,7 @@ impl UpdateOrderCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -996,25 +1004,28 @@ impl ListOrderCustomFieldTabs {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListCustomFieldTabsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListCustomFieldTabsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListCustomFieldTabsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrderCustomFieldTabs",
             "/rest/v2/orders/model/customFields/tabs",
             "/rest/v2/orders/model/customFields/tabs".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1030,16 +1041,16 @@ impl CreateOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createOrderCustomFieldTab",
@@ -1048,7 +1059,7 @@ impl CreateOrderCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1064,16 +1075,16 @@ impl GetOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1082,7 +1093,7 @@ impl GetOrderCustomFieldTab {
             format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1098,14 +1109,16 @@ impl DeleteOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1114,7 +1127,7 @@ impl DeleteOrderCustomFieldTab {
             format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1164,16 +1177,16 @@ impl UpdateOrderCustomFieldTab {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldTab> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldTab, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldTab> {
+    ) -> Result<crate::runtime::Response<crate::types::CustomFieldTab>, crate::Error> {
         let tab_id = crate::runtime::encode_path(&self.tab_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1192,7 +1205,7 @@ impl UpdateOrderCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1208,14 +1221,16 @@ impl DeleteOrderCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1224,7 +1239,7 @@ impl DeleteOrderCustomField {
             format!("/rest/v2/orders/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1274,16 +1289,19 @@ impl UpdateOrderCustomField {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CustomFieldMetaData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CustomFieldMetaData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CustomFieldMetaData> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CustomFieldMetaData>,
+        crate::Error,
+    > {
         let custom_field_id = crate::runtime::encode_path(&self.custom_field_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1302,7 +1320,7 @@ impl UpdateOrderCustomField {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1318,16 +1336,16 @@ impl GetOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderV2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderV2> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1336,7 +1354,7 @@ impl GetOrder {
             format!("/rest/v2/orders/{order_id}"),
         );
         req.path_params(&[("order_id", order_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1352,14 +1370,16 @@ impl DeleteOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -1368,7 +1388,7 @@ impl DeleteOrder {
             format!("/rest/v2/orders/{order_id}"),
         );
         req.path_params(&[("order_id", order_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1418,16 +1438,16 @@ impl UpdateOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderV2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderV2> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -1446,7 +1466,7 @@ impl UpdateOrder {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1463,16 +1483,16 @@ impl CreateOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderItem> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderItem> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderItem>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1483,7 +1503,7 @@ impl CreateOrderItem {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1500,16 +1520,16 @@ impl GetOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderItem> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderItem> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderItem>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let mut req = crate::runtime::Request::new(
@@ -1521,7 +1541,7 @@ impl GetOrderItem {
         req.path_params(
             &[("order_id", order_id.as_str()), ("order_item_id", order_item_id.as_str())],
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1538,14 +1558,16 @@ impl DeleteOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let mut req = crate::runtime::Request::new(
@@ -1557,7 +1579,7 @@ impl DeleteOrderItem {
         req.path_params(
             &[("order_id", order_id.as_str()), ("order_item_id", order_item_id.as_str())],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1608,16 +1630,16 @@ impl UpdateOrderItem {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderItem> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderItem> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderItem>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let mut req = crate::runtime::Request::new(
@@ -1639,7 +1661,7 @@ impl UpdateOrderItem {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1657,16 +1679,16 @@ impl ApplyCommissionOnOrderItems {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderItem> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderItem, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderItem> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderItem>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let order_item_id = crate::runtime::encode_path(&self.order_item_id);
         let mut req = crate::runtime::Request::new(
@@ -1680,7 +1702,7 @@ impl ApplyCommissionOnOrderItems {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1759,18 +1781,21 @@ impl ListOrderPayments {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListOrderPaymentsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListOrderPaymentsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListOrderPaymentsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListOrderPaymentsResponse>,
+        crate::Error,
+    > {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1783,7 +1808,7 @@ impl ListOrderPayments {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1844,16 +1869,16 @@ impl CreatePaymentForAnOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::PaymentResult> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::PaymentResult, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::PaymentResult> {
+    ) -> Result<crate::runtime::Response<crate::types::PaymentResult>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1864,7 +1889,7 @@ impl CreatePaymentForAnOrder {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1880,16 +1905,16 @@ impl ApplyTax {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderV2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderV2> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1898,7 +1923,7 @@ impl ApplyTax {
             format!("/rest/v2/orders/{order_id}:applyTax"),
         );
         req.path_params(&[("order_id", order_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1915,16 +1940,16 @@ impl AttachFileToOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderV2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderV2> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1935,7 +1960,7 @@ impl AttachFileToOrder {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1952,16 +1977,16 @@ impl DetachFileFromOrder {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::OrderV2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::OrderV2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::OrderV2> {
+    ) -> Result<crate::runtime::Response<crate::types::OrderV2>, crate::Error> {
         let order_id = crate::runtime::encode_path(&self.order_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1972,6 +1997,6 @@ impl DetachFileFromOrder {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -202,18 +202,21 @@ impl ListProductDiscounts {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListProductDiscountsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListProductDiscountsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListProductDiscountsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProductDiscountsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProductDiscounts",
@@ -224,7 +227,7 @@ impl ListProductDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -284,16 +287,16 @@ impl CreateProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ProductDiscount> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ProductDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ProductDiscount> {
+    ) -> Result<crate::runtime::Response<crate::types::ProductDiscount>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProductDiscount",
@@ -302,7 +305,7 @@ impl CreateProductDiscount {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -318,16 +321,16 @@ impl GetProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ProductDiscount> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ProductDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ProductDiscount> {
+    ) -> Result<crate::runtime::Response<crate::types::ProductDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -336,7 +339,7 @@ impl GetProductDiscount {
             format!("/rest/v2/discounts/products/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -352,14 +355,16 @@ impl DeleteProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -368,7 +373,7 @@ impl DeleteProductDiscount {
             format!("/rest/v2/discounts/products/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -418,16 +423,16 @@ impl UpdateProductDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ProductDiscount> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ProductDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ProductDiscount> {
+    ) -> Result<crate::runtime::Response<crate::types::ProductDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -446,7 +451,7 @@ impl UpdateProductDiscount {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -463,16 +468,16 @@ impl CreateProductDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::DiscountCriteria> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::DiscountCriteria> {
+    ) -> Result<crate::runtime::Response<crate::types::DiscountCriteria>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -483,7 +488,7 @@ impl CreateProductDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -500,14 +505,16 @@ impl DeleteProductDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let mut req = crate::runtime::Request::new(
@@ -522,6 +529,6 @@ impl DeleteProductDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

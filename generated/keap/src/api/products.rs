@@ -387,18 +387,21 @@ impl ListProducts {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListProductsResponseList> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListProductsResponseList, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListProductsResponseList> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProductsResponseList>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listProducts",
@@ -409,7 +412,7 @@ impl ListProducts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -469,16 +472,19 @@ impl CreateProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::RestV2ProductDetail> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestV2ProductDetail> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2ProductDetail>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createProduct",
@@ -487,7 +493,7 @@ impl CreateProduct {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -503,16 +509,19 @@ impl GetProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::RestV2ProductDetail> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestV2ProductDetail> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2ProductDetail>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -521,7 +530,7 @@ impl GetProduct {
             format!("/rest/v2/products/{product_id}"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -537,14 +546,16 @@ impl DeleteProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -553,7 +564,7 @@ impl DeleteProduct {
             format!("/rest/v2/products/{product_id}"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -603,16 +614,19 @@ impl UpdateProduct {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::RestV2ProductDetail> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestV2ProductDetail> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2ProductDetail>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -631,7 +645,7 @@ impl UpdateProduct {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -657,14 +671,16 @@ impl CreateProductImage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -675,7 +691,7 @@ impl CreateProductImage {
         req.path_params(&[("product_id", product_id.as_str())]);
         req.query("legacy", &self.legacy);
         req.part_file("file", Some(self.file));
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -691,14 +707,16 @@ impl DeleteProductImage {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -707,7 +725,7 @@ impl DeleteProductImage {
             format!("/rest/v2/products/{product_id}/images"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -723,14 +741,16 @@ impl GetFileData {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<String> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<String> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -739,7 +759,7 @@ impl GetFileData {
             format!("/rest/v2/products/{product_id}/images/legacyImageData"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -755,18 +775,21 @@ impl ListProductOptions {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListProductOptionsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListProductOptionsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListProductOptionsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListProductOptionsResponse>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -775,7 +798,7 @@ impl ListProductOptions {
             format!("/rest/v2/products/{product_id}/options"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -792,16 +815,16 @@ impl CreateProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ProductOption> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ProductOption> {
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -812,7 +835,7 @@ impl CreateProductOption {
         req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -829,16 +852,16 @@ impl GetProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ProductOption> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ProductOption> {
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let mut req = crate::runtime::Request::new(
@@ -853,7 +876,7 @@ impl GetProductOption {
                 ("product_option_id", product_option_id.as_str()),
             ],
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -870,14 +893,16 @@ impl DeleteProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let mut req = crate::runtime::Request::new(
@@ -892,7 +917,7 @@ impl DeleteProductOption {
                 ("product_option_id", product_option_id.as_str()),
             ],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -943,16 +968,16 @@ impl UpdateProductOption {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ProductOption> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ProductOption> {
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let mut req = crate::runtime::Request::new(
@@ -977,7 +1002,7 @@ impl UpdateProductOption {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -995,16 +1020,16 @@ impl AddProductOptionListOptionValue {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ProductOption> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ProductOption> {
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let mut req = crate::runtime::Request::new(
@@ -1023,7 +1048,7 @@ impl AddProductOptionListOptionValue {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1041,14 +1066,16 @@ impl DeleteProductOptionListOptionValue {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let item_id = crate::runtime::encode_path(&self.item_id);
@@ -1067,7 +1094,7 @@ impl DeleteProductOptionListOptionValue {
                 ("item_id", item_id.as_str()),
             ],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -1125,16 +1152,16 @@ impl UpdateProductOptionListOptionValue {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ProductOption> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ProductOption, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ProductOption> {
+    ) -> Result<crate::runtime::Response<crate::types::ProductOption>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let product_option_id = crate::runtime::encode_path(&self.product_option_id);
         let item_id = crate::runtime::encode_path(&self.item_id);
@@ -1163,7 +1190,7 @@ impl UpdateProductOptionListOptionValue {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1180,16 +1207,19 @@ impl AdjustInventory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::RestV2ProductDetail> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::RestV2ProductDetail, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::RestV2ProductDetail> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::RestV2ProductDetail>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1200,6 +1230,6 @@ impl AdjustInventory {
         req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

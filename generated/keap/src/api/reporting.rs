@@ -140,16 +140,19 @@ impl ListReports {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListReportsResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ListReportsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListReportsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListReportsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listReports",
@@ -160,7 +163,7 @@ impl ListReports {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -220,16 +223,16 @@ impl RetrieveReport {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Report> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Report, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Report> {
+    ) -> Result<crate::runtime::Response<crate::types::Report>, crate::Error> {
         let report_id = crate::runtime::encode_path(&self.report_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -238,7 +241,7 @@ impl RetrieveReport {
             format!("/rest/v2/reporting/reports/{report_id}"),
         );
         req.path_params(&[("report_id", report_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -254,16 +257,16 @@ impl RetrieveReportModel {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ReportModel> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ReportModel, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ReportModel> {
+    ) -> Result<crate::runtime::Response<crate::types::ReportModel>, crate::Error> {
         let report_id = crate::runtime::encode_path(&self.report_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -272,7 +275,7 @@ impl RetrieveReportModel {
             format!("/rest/v2/reporting/reports/{report_id}/model"),
         );
         req.path_params(&[("report_id", report_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -289,18 +292,21 @@ impl RunReport {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ReportExecutionResult> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ReportExecutionResult, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ReportExecutionResult> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ReportExecutionResult>,
+        crate::Error,
+    > {
         let report_id = crate::runtime::encode_path(&self.report_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -310,6 +316,6 @@ impl RunReport {
         );
         req.path_params(&[("report_id", report_id.as_str())]);
         req.query_object("runReportRequest", &Some(&self.run_report_request), false);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

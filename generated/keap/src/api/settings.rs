@@ -69,16 +69,19 @@ impl GetApplicationConfigurations {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::GetSettingsResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::GetSettingsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetSettingsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetSettingsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getApplicationConfigurations",
@@ -86,7 +89,7 @@ impl GetApplicationConfigurations {
             "/rest/v2/settings/applications:getConfiguration".to_owned(),
         );
         req.query_repeat("fields", &self.fields);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -101,19 +104,20 @@ impl IsApplicationEnabled {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetApplicationEnabledStatusResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetApplicationEnabledStatusResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<
-        crate::types::GetApplicationEnabledStatusResponse,
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetApplicationEnabledStatusResponse>,
+        crate::Error,
     > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -121,7 +125,7 @@ impl IsApplicationEnabled {
             "/rest/v2/settings/applications:isEnabled",
             "/rest/v2/settings/applications:isEnabled".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -136,24 +140,27 @@ impl GetContactOptionTypes {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetContactOptionTypesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetContactOptionTypesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetContactOptionTypesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetContactOptionTypesResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getContactOptionTypes",
             "/rest/v2/settings/contactOptionTypes",
             "/rest/v2/settings/contactOptionTypes".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

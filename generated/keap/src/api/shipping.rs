@@ -32,24 +32,27 @@ impl ListShippingMethods {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListRestShippingMethodsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListRestShippingMethodsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListRestShippingMethodsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListRestShippingMethodsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listShippingMethods",
             "/rest/v2/shipping",
             "/rest/v2/shipping".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

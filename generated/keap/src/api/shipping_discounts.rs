@@ -196,18 +196,21 @@ impl ListShippingDiscounts {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListShippingDiscountsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListShippingDiscountsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListShippingDiscountsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListShippingDiscountsResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listShippingDiscounts",
@@ -218,7 +221,7 @@ impl ListShippingDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -278,16 +281,16 @@ impl CreateShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ShippingDiscount> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ShippingDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ShippingDiscount> {
+    ) -> Result<crate::runtime::Response<crate::types::ShippingDiscount>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createShippingDiscount",
@@ -296,7 +299,7 @@ impl CreateShippingDiscount {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -312,16 +315,16 @@ impl GetShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ShippingDiscount> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ShippingDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ShippingDiscount> {
+    ) -> Result<crate::runtime::Response<crate::types::ShippingDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -330,7 +333,7 @@ impl GetShippingDiscount {
             format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -346,14 +349,16 @@ impl DeleteShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -362,7 +367,7 @@ impl DeleteShippingDiscount {
             format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -412,16 +417,16 @@ impl UpdateShippingDiscount {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ShippingDiscount> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ShippingDiscount, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ShippingDiscount> {
+    ) -> Result<crate::runtime::Response<crate::types::ShippingDiscount>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -440,7 +445,7 @@ impl UpdateShippingDiscount {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -457,16 +462,16 @@ impl CreateShippingDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::DiscountCriteria> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::DiscountCriteria, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::DiscountCriteria> {
+    ) -> Result<crate::runtime::Response<crate::types::DiscountCriteria>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -477,7 +482,7 @@ impl CreateShippingDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -494,14 +499,16 @@ impl DeleteShippingDiscountCriteria {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let discount_id = crate::runtime::encode_path(&self.discount_id);
         let criteria_id = crate::runtime::encode_path(&self.criteria_id);
         let mut req = crate::runtime::Request::new(
@@ -516,6 +523,6 @@ impl DeleteShippingDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

@@ -173,18 +173,21 @@ impl ListSubscriptionPlans {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListSubscriptionPlansResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListSubscriptionPlansResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListSubscriptionPlansResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListSubscriptionPlansResponse>,
+        crate::Error,
+    > {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -197,7 +200,7 @@ impl ListSubscriptionPlans {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -258,16 +261,16 @@ impl CreateSubscriptionPlans {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::SubscriptionPlan> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::SubscriptionPlan> {
+    ) -> Result<crate::runtime::Response<crate::types::SubscriptionPlan>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -278,7 +281,7 @@ impl CreateSubscriptionPlans {
         req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -295,16 +298,16 @@ impl FetchSubscriptionPlan {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::SubscriptionPlan> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::SubscriptionPlan> {
+    ) -> Result<crate::runtime::Response<crate::types::SubscriptionPlan>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let subscription_plan_id = crate::runtime::encode_path(
             &self.subscription_plan_id,
@@ -323,7 +326,7 @@ impl FetchSubscriptionPlan {
                 ("subscription_plan_id", subscription_plan_id.as_str()),
             ],
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -340,14 +343,16 @@ impl DeleteSubscriptionPlan {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let subscription_plan_id = crate::runtime::encode_path(
             &self.subscription_plan_id,
@@ -366,7 +371,7 @@ impl DeleteSubscriptionPlan {
                 ("subscription_plan_id", subscription_plan_id.as_str()),
             ],
         );
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -417,16 +422,16 @@ impl UpdateSubscriptionPlan {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::SubscriptionPlan> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::SubscriptionPlan, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::SubscriptionPlan> {
+    ) -> Result<crate::runtime::Response<crate::types::SubscriptionPlan>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let subscription_plan_id = crate::runtime::encode_path(
             &self.subscription_plan_id,
@@ -455,6 +460,6 @@ impl UpdateSubscriptionPlan {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

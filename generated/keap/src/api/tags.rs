@@ -325,16 +325,16 @@ impl ListTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListTagsResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ListTagsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListTagsResponse> {
+    ) -> Result<crate::runtime::Response<crate::types::ListTagsResponse>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTags",
@@ -345,7 +345,7 @@ impl ListTags {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -405,16 +405,16 @@ impl CreateTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Tag> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Tag, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Tag> {
+    ) -> Result<crate::runtime::Response<crate::types::Tag>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTag",
@@ -423,7 +423,7 @@ impl CreateTag {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -499,18 +499,21 @@ impl ListTagCategories {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListTagCategoriesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListTagCategoriesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListTagCategoriesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListTagCategoriesResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTagCategories",
@@ -521,7 +524,7 @@ impl ListTagCategories {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -581,16 +584,16 @@ impl CreateTagCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::TagCategory> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::TagCategory, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::TagCategory> {
+    ) -> Result<crate::runtime::Response<crate::types::TagCategory>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createTagCategory",
@@ -599,7 +602,7 @@ impl CreateTagCategory {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -615,18 +618,21 @@ impl GetCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::GetTagCategoryResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::GetTagCategoryResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetTagCategoryResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetTagCategoryResponse>,
+        crate::Error,
+    > {
         let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -635,7 +641,7 @@ impl GetCategory {
             format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
         req.path_params(&[("tag_category_id", tag_category_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -651,14 +657,16 @@ impl DeleteTagCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -667,7 +675,7 @@ impl DeleteTagCategory {
             format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
         req.path_params(&[("tag_category_id", tag_category_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -717,18 +725,21 @@ impl UpdateTagCategory {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::UpdateTagCategoryResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::UpdateTagCategoryResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::UpdateTagCategoryResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::UpdateTagCategoryResponse>,
+        crate::Error,
+    > {
         let tag_category_id = crate::runtime::encode_path(&self.tag_category_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -747,7 +758,7 @@ impl UpdateTagCategory {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -763,16 +774,16 @@ impl GetTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Tag> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Tag, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Tag> {
+    ) -> Result<crate::runtime::Response<crate::types::Tag>, crate::Error> {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -781,7 +792,7 @@ impl GetTag {
             format!("/rest/v2/tags/{tag_id}"),
         );
         req.path_params(&[("tag_id", tag_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -797,14 +808,16 @@ impl DeleteTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -813,7 +826,7 @@ impl DeleteTag {
             format!("/rest/v2/tags/{tag_id}"),
         );
         req.path_params(&[("tag_id", tag_id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -863,16 +876,19 @@ impl UpdateTag {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::UpdateTagResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::UpdateTagResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::UpdateTagResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::UpdateTagResponse>,
+        crate::Error,
+    > {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -891,7 +907,7 @@ impl UpdateTag {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -966,18 +982,21 @@ impl ListCompaniesForTagId {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListTaggedCompaniesResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListTaggedCompaniesResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListTaggedCompaniesResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListTaggedCompaniesResponse>,
+        crate::Error,
+    > {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -990,7 +1009,7 @@ impl ListCompaniesForTagId {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1112,18 +1131,21 @@ impl ListContactsWithTagId {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListTaggedContactsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListTaggedContactsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListTaggedContactsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListTaggedContactsResponse>,
+        crate::Error,
+    > {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -1136,7 +1158,7 @@ impl ListContactsWithTagId {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1197,16 +1219,19 @@ impl ApplyTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ApplyTagsResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ApplyTagsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ApplyTagsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ApplyTagsResponse>,
+        crate::Error,
+    > {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1217,7 +1242,7 @@ impl ApplyTags {
         req.path_params(&[("tag_id", tag_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -1234,14 +1259,16 @@ impl RemoveTags {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let tag_id = crate::runtime::encode_path(&self.tag_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -1252,6 +1279,6 @@ impl RemoveTags {
         req.path_params(&[("tag_id", tag_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

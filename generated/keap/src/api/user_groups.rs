@@ -44,25 +44,28 @@ impl ListUserGroups {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListUserGroupsResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListUserGroupsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListUserGroupsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListUserGroupsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listUserGroups",
             "/rest/v2/userGroups",
             "/rest/v2/userGroups".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -78,16 +81,16 @@ impl GetUserGroup {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::UserGroup> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::UserGroup, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::UserGroup> {
+    ) -> Result<crate::runtime::Response<crate::types::UserGroup>, crate::Error> {
         let user_group_id = crate::runtime::encode_path(&self.user_group_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -96,6 +99,6 @@ impl GetUserGroup {
             format!("/rest/v2/userGroups/{user_group_id}"),
         );
         req.path_params(&[("user_group_id", user_group_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

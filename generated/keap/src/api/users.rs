@@ -97,23 +97,26 @@ impl GetUserInfo {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::GetUserInfoResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::GetUserInfoResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::GetUserInfoResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::GetUserInfoResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserInfo",
             "/rest/v2/oauth/connect/userinfo",
             "/rest/v2/oauth/connect/userinfo".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -187,18 +190,21 @@ impl ListPaginatedUsers {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListUsersPaginatedResponse> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListUsersPaginatedResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListUsersPaginatedResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListUsersPaginatedResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listPaginatedUsers",
@@ -209,7 +215,7 @@ impl ListPaginatedUsers {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -269,16 +275,16 @@ impl GetUserById {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::User> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::User, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::User> {
+    ) -> Result<crate::runtime::Response<crate::types::User>, crate::Error> {
         let user_id = crate::runtime::encode_path(&self.user_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -287,7 +293,7 @@ impl GetUserById {
             format!("/rest/v2/users/{user_id}"),
         );
         req.path_params(&[("user_id", user_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -337,16 +343,16 @@ impl UpdateUser {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::User> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::User, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::User> {
+    ) -> Result<crate::runtime::Response<crate::types::User>, crate::Error> {
         let user_id = crate::runtime::encode_path(&self.user_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
@@ -365,7 +371,7 @@ impl UpdateUser {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -381,14 +387,16 @@ impl GetUserSignature {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<String> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<String> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let user_id = crate::runtime::encode_path(&self.user_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -397,6 +405,6 @@ impl GetUserSignature {
             format!("/rest/v2/users/{user_id}/signature"),
         );
         req.path_params(&[("user_id", user_id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

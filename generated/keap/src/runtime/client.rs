@@ -9,7 +9,7 @@ use super::clock::{Clock, TokioClock};
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::quota::{observations, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
-use super::response::{Response, ResponseFuture, REQUEST_ID_HEADER};
+use super::response::{Response, REQUEST_ID_HEADER};
 pub use super::retry::RetryPolicy;
 use super::retry::{after_status, idempotent, retry_after, retry_transport_failure, AfterStatus, Attempt};
 use super::tokens::Tokens;
@@ -259,36 +259,6 @@ impl Transport {
             Kind::OAuth2(o) => Some(o.tokens()),
             _ => None,
         }
-    }
-
-    /// A future that sends `req` and decodes its JSON response: what generated
-    /// `send_with_response()` returns (one future type for every operation, so the crate
-    /// holds no state machine per operation).
-    #[doc(hidden)]
-    pub fn json<T: DeserializeOwned + Send + 'static>(&self, req: Request) -> ResponseFuture<T> {
-        let t = self.clone();
-        ResponseFuture::new(async move { t.send_json(req).await })
-    }
-
-    /// [`Transport::json`] for an operation without a response body.
-    #[doc(hidden)]
-    pub fn empty(&self, req: Request) -> ResponseFuture<()> {
-        let t = self.clone();
-        ResponseFuture::new(async move { t.send_empty(req).await })
-    }
-
-    /// [`Transport::json`] for a text response.
-    #[doc(hidden)]
-    pub fn text(&self, req: Request) -> ResponseFuture<String> {
-        let t = self.clone();
-        ResponseFuture::new(async move { t.send_text(req).await })
-    }
-
-    /// [`Transport::json`] for a binary response.
-    #[doc(hidden)]
-    pub fn bytes(&self, req: Request) -> ResponseFuture<Vec<u8>> {
-        let t = self.clone();
-        ResponseFuture::new(async move { t.send_bytes(req).await })
     }
 
     /// Sends and decodes a JSON response.

@@ -29,7 +29,7 @@ pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
 pub use paginate::{Items, Pages, Paginated};
 pub use quota::{Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window};
-pub use response::{BodyFuture, Response, ResponseFuture, REQUEST_ID_HEADER};
+pub use response::{Response, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;
 pub use time::Timestamp;
 pub use tokens::{OnRefresh, Secret, StoreFuture, TokenStore, Tokens};

@@ -40,16 +40,19 @@ impl UploadFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::UploadFileResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::UploadFileResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::UploadFileResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::UploadFileResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "uploadFile",
@@ -58,6 +61,6 @@ impl UploadFile {
         );
         req.part_file("file", Some(self.file));
         req.part("is_public", &self.is_public);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -32,14 +32,16 @@ impl GetPageHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<String> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<String> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let page_id = crate::runtime::encode_path(&self.page_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -49,6 +51,6 @@ impl GetPageHtml {
         );
         req.path_params(&[("page_id", page_id.as_str())]);
         req.accept("text/html");
-        self.client.transport().text(req)
+        self.client.transport().send_text(req).await
     }
 }

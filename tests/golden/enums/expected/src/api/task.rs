@@ -49,16 +49,16 @@ impl ListTasks {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Task> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Task, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Task> {
+    ) -> Result<crate::runtime::Response<crate::types::Task>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTasks",
@@ -67,6 +67,6 @@ impl ListTasks {
         );
         req.query("status", &self.status);
         req.query_csv("types", &self.types);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

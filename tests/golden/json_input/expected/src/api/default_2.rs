@@ -30,24 +30,27 @@ impl Ping {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<std::collections::BTreeMap<String, i64>> {
-        self.send_with_response().body()
+    ) -> Result<std::collections::BTreeMap<String, i64>, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<std::collections::BTreeMap<String, i64>> {
+    ) -> Result<
+        crate::runtime::Response<std::collections::BTreeMap<String, i64>>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "ping",
             "/ping",
             "/ping".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

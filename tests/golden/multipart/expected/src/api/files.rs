@@ -54,16 +54,19 @@ impl CreateFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::CreateFileResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::CreateFileResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::CreateFileResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::CreateFileResponse>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "createFile",
@@ -74,6 +77,6 @@ impl CreateFile {
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
         req.part_repeat("tags", &self.tags);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

@@ -68,14 +68,16 @@ impl Result2 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let obj = crate::runtime::encode_path(
             &crate::runtime::simple_text(&Some(&self.obj)),
         );
@@ -89,7 +91,7 @@ impl Result2 {
         req.path_params(&[("obj", obj.as_str()), ("id", id.as_str())]);
         req.query("limit", &self.limit);
         req.header("X-Obj", &crate::runtime::simple_text(&self.x_obj));
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -142,14 +144,16 @@ impl New {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "new",
@@ -161,6 +165,6 @@ impl New {
         req.query("add", &self.add);
         req.query_json_each("filters", self.filters.as_deref());
         req.query_json("q", &self.q);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

@@ -67,14 +67,16 @@ impl Into2 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "into",
@@ -83,7 +85,7 @@ impl Into2 {
         );
         req.form("meta", &crate::runtime::json_text(&self.meta));
         req.form("name", &self.name);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -105,16 +107,16 @@ impl MergePatch {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Into2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Into2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Into2> {
+    ) -> Result<crate::runtime::Response<crate::types::Into2>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
             "mergePatch",
@@ -125,7 +127,7 @@ impl MergePatch {
             req.json(&body);
             req.content_type("application/merge-patch+json");
         }
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -160,14 +162,16 @@ impl Upload {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
             "upload",
@@ -176,6 +180,6 @@ impl Upload {
         );
         req.part_files("files", self.files);
         req.part_json("labels", &self.labels);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

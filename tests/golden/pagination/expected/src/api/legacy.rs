@@ -75,18 +75,21 @@ impl ListContactsV1 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> crate::runtime::BodyFuture<crate::types::ListContactsV1Response> {
-        self.send_with_response().body()
+    ) -> Result<crate::types::ListContactsV1Response, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListContactsV1Response> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListContactsV1Response>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactsV1",
@@ -96,7 +99,7 @@ impl ListContactsV1 {
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
         req.query("email", &self.email);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -162,16 +165,19 @@ impl ListOrdersV1 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListOrdersV1Response> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ListOrdersV1Response, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListOrdersV1Response> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListOrdersV1Response>,
+        crate::Error,
+    > {
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrdersV1",
@@ -180,7 +186,7 @@ impl ListOrdersV1 {
         );
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 

@@ -132,14 +132,16 @@ impl UpdateNote {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let contact_id = crate::runtime::encode_path(&self.contact_id);
         let note_id = crate::runtime::encode_path(&self.note_id);
         let mut req = crate::runtime::Request::new(
@@ -172,6 +174,6 @@ impl UpdateNote {
         if let Some(body) = self.body {
             req.json(&body);
         }
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }

@@ -42,16 +42,16 @@ impl GetFileData2 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::FileData> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::FileData, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::FileData> {
+    ) -> Result<crate::runtime::Response<crate::types::FileData>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -60,7 +60,7 @@ impl GetFileData2 {
             format!("/files/{id}/legacy"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -76,14 +76,16 @@ impl GetFileData {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<String> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<String> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -93,6 +95,6 @@ impl GetFileData {
         );
         req.path_params(&[("id", id.as_str())]);
         req.accept("text/plain");
-        self.client.transport().text(req)
+        self.client.transport().send_text(req).await
     }
 }

@@ -43,23 +43,23 @@ impl GetThingByType {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Option2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Option2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Option2> {
+    ) -> Result<crate::runtime::Response<crate::types::Option2>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getThing_by_type",
             "/things",
             "/things".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -96,16 +96,16 @@ impl GetThingByType2 {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::String2> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::String2, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::String2> {
+    ) -> Result<crate::runtime::Response<crate::types::String2>, crate::Error> {
         let type_ = crate::runtime::encode_path(&self.type_);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -117,6 +117,6 @@ impl GetThingByType2 {
         req.query("self", &self.self_);
         req.query("send", &self.send_2);
         req.header("X-Request-Id", &self.x_request_id);
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }

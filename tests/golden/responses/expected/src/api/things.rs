@@ -71,14 +71,16 @@ impl DownloadFile {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<Vec<u8>> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<Vec<u8>, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<Vec<u8>> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<Vec<u8>>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -88,7 +90,7 @@ impl DownloadFile {
         );
         req.path_params(&[("id", id.as_str())]);
         req.accept("application/octet-stream");
-        self.client.transport().bytes(req)
+        self.client.transport().send_bytes(req).await
     }
 }
 
@@ -103,23 +105,26 @@ impl ListThings {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::ListThingsResponse> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::ListThingsResponse, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::ListThingsResponse> {
+    ) -> Result<
+        crate::runtime::Response<crate::types::ListThingsResponse>,
+        crate::Error,
+    > {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listThings",
             "/things",
             "/things".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
 
@@ -135,14 +140,16 @@ impl DeleteThing {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 404.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
@@ -151,7 +158,7 @@ impl DeleteThing {
             format!("/things/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -167,14 +174,16 @@ impl PublishThing {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<()> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<()> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::POST,
@@ -183,7 +192,7 @@ impl PublishThing {
             format!("/things/{id}:publish"),
         );
         req.path_params(&[("id", id.as_str())]);
-        self.client.transport().empty(req)
+        self.client.transport().send_empty(req).await
     }
 }
 
@@ -199,14 +208,16 @@ impl GetWebformHtml {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<String> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<String, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(self) -> crate::runtime::ResponseFuture<String> {
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<String>, crate::Error> {
         let id = crate::runtime::encode_path(&self.id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -216,6 +227,6 @@ impl GetWebformHtml {
         );
         req.path_params(&[("id", id.as_str())]);
         req.accept("text/html");
-        self.client.transport().text(req)
+        self.client.transport().send_text(req).await
     }
 }

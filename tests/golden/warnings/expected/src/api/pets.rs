@@ -30,22 +30,22 @@ impl ListPets {
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub fn send(self) -> crate::runtime::BodyFuture<crate::types::Pet> {
-        self.send_with_response().body()
+    pub async fn send(self) -> Result<crate::types::Pet, crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
     /// Sends the request and keeps the response's status and headers (Keap's
     /// `x-request-id` among them) beside the body: `.send_with_response().await` is
     /// `Result<Response<T>, Error>`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::types::Pet> {
+    ) -> Result<crate::runtime::Response<crate::types::Pet>, crate::Error> {
         let req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listPets",
             "/pets",
             "/pets".to_owned(),
         );
-        self.client.transport().json(req)
+        self.client.transport().send_json(req).await
     }
 }
