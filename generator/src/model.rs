@@ -279,6 +279,11 @@ pub enum Encoding {
 }
 
 impl Param {
+    /// Whether it is a multipart file (the caller passes a `FilePart`).
+    pub fn is_file(&self) -> bool {
+        self.location == ParamIn::Part && self.ty == TypeRef::Prim(Prim::Binary)
+    }
+
     /// How this parameter travels, from where it goes, its style and its type.
     pub fn encoding(&self) -> Encoding {
         let list = matches!(self.style, Style::Csv | Style::Repeat);

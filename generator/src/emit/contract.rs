@@ -2,7 +2,7 @@
 //! server of the same spec (Prism), which refuses any request the spec does not allow.
 
 use super::ty_in;
-use crate::model::{Api, BodyKind, Operation, Param, ParamIn, Prim, Style, TypeRef};
+use crate::model::{Api, BodyKind, Operation, Param, Prim, Style, TypeRef};
 use crate::testdata::{OperationSample, TestData};
 use crate::Options;
 use proc_macro2::TokenStream;
@@ -13,14 +13,10 @@ fn value_of<'s>(p: &Param, sample: &'s OperationSample) -> Option<&'s Value> {
     sample.params.get(&p.name)
 }
 
-fn is_file(p: &Param) -> bool {
-    p.location == ParamIn::Part && p.ty == TypeRef::Prim(Prim::Binary)
-}
-
 /// An expression of the parameter's argument type holding `value`.
 fn arg(krate: &TokenStream, p: &Param, value: Option<&Value>) -> Option<TokenStream> {
     let list = matches!(p.style, Style::Csv | Style::Repeat);
-    if is_file(p) {
+    if p.is_file() {
         let file = quote!(#krate::runtime::FilePart::new("keapgen.txt", b"keapgen contract test".to_vec()));
         return Some(if list { quote!([#file]) } else { file });
     }

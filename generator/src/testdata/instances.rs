@@ -7,7 +7,7 @@
 //! integer with a string enum) gives `None`, and the property is left out.
 
 use super::schema::deref as follow;
-use crate::model::{BodyKind, Operation, ParamIn, Prim, TypeRef};
+use crate::model::{BodyKind, Operation, ParamIn};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
 
@@ -68,8 +68,7 @@ pub fn operation(raw: &Value, op: &Operation) -> OperationSample {
 /// Why `op` cannot be called with `sample`: a required parameter (other than a file, which
 /// the test makes itself) or a required JSON body has no value.
 fn skipped(op: &Operation, sample: &OperationSample) -> Option<String> {
-    let file = |p: &crate::model::Param| p.location == ParamIn::Part && p.ty == TypeRef::Prim(Prim::Binary);
-    if let Some(p) = op.params.iter().find(|p| p.required && !sample.params.contains_key(&p.name) && !file(p)) {
+    if let Some(p) = op.params.iter().find(|p| p.required && !sample.params.contains_key(&p.name) && !p.is_file()) {
         return Some(format!("no value satisfies the schema of required parameter `{}`", p.api_name));
     }
     match &op.body {
