@@ -14,6 +14,8 @@ pub struct Seen {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When the request had arrived whole.
+    pub at: std::time::Instant,
 }
 
 impl Seen {
@@ -22,13 +24,14 @@ impl Seen {
     }
 }
 
-/// An answer; `drop` closes the connection without answering.
+/// An answer; `drop` closes the connection without answering, `hang` never answers.
 #[derive(Clone, Debug, Default)]
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub drop: bool,
+    pub hang: bool,
 }
 
 impl Reply {
@@ -44,6 +47,11 @@ impl Reply {
 
     pub fn dropped() -> Reply {
         Reply { drop: true, ..Default::default() }
+    }
+
+    /// Holds the connection open without an answer (until the client gives up or dies).
+    pub fn hanging() -> Reply {
+        Reply { hang: true, ..Default::default() }
     }
 }
 
@@ -99,7 +107,7 @@ pub async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'stat
                         .map_or(0, |(_, v)| v.parse().unwrap());
                     let mut body = vec![0; len];
                     reader.read_exact(&mut body).await.unwrap();
-                    let seen = Seen { method, target, headers, body };
+                    let seen = Seen { method, target, headers, body, at: std::time::Instant::now() };
                     let index = {
                         let mut log = log.lock().unwrap();
                         log.push(seen.clone());
@@ -108,6 +116,9 @@ pub async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'stat
                     let reply = handler(&seen, index);
                     if reply.drop {
                         return;
+                    }
+                    if reply.hang {
+                        std::future::pending::<()>().await;
                     }
                     let mut head = format!("HTTP/1.1 {} X\r\ncontent-length: {}\r\n", reply.status, reply.body.len());
                     for (k, v) in &reply.headers {

@@ -567,7 +567,7 @@ async fn the_budget_drops_to_what_the_server_reports() {
     .await;
     let (c, _) = events(&clock, &server.url, RetryPolicy::default());
     c.contact().list_contacts().send().await.unwrap();
-    let minute = c.quota().into_iter().find(|b| b.window == Window::Minute).unwrap();
+    let minute = c.quota().await.unwrap().into_iter().find(|b| b.window == Window::Minute).unwrap();
     assert_eq!((minute.limit, minute.remaining), (Some(120), Some(2)), "another integration is using the account");
     c.contact().list_contacts().send().await.unwrap();
     c.contact().list_contacts().send().await.unwrap();

@@ -24,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             contact.family_name.unwrap_or_default()
         );
     }
-    for budget in client.quota() {
+    for budget in client.quota().await? {
         match budget.remaining {
             Some(left) => eprintln!("{} window: {left} requests left", budget.window),
             None => eprintln!("{} window: unlimited", budget.window),

@@ -68,9 +68,11 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
                 }
             },
             ClientMethod::Quota => quote! {
-                /// What each quota window (second, minute, day) has left.
-                pub fn #name(&self) -> Vec<runtime::Budget> {
-                    self.transport.quota()
+                /// What each quota window (second, minute, day) has left, as the quota store
+                /// sees it (with a shared store, the whole fleet's). Fails only when a shared
+                /// store cannot be reached.
+                pub async fn #name(&self) -> Result<Vec<runtime::Budget>, Error> {
+                    self.transport.quota().await
                 }
             },
             ClientMethod::Tokens => quote! {

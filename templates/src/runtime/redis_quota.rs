@@ -5,7 +5,9 @@
 
 use super::auth::Auth;
 use super::clock::epoch_ns;
-use super::quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window};
+use super::quota::{
+    Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window,
+};
 use super::redis_link::{hashed, random_id, Redis};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -158,7 +160,7 @@ return out
 ///
 /// - The second and minute windows slide: no span of that length, wherever it starts, holds
 ///   more than the limit, counting every process's sends. Each send leaves its window
-///   [`guard`](Self::guard) late (default 100 ms), so that the time between the decision
+///   [`guard`](Self::guard) late (default 50 ms), so that the time between the decision
 ///   and the request reaching Keap cannot squeeze one more into a span at Keap's end.
 /// - The day is counted per UTC day.
 /// - Caps learned from Keap's quota headers and `Retry-After` pauses hold for every process.
@@ -234,7 +236,7 @@ impl RedisQuota {
             redis: redis.clone(),
             keys: [key("log"), key("day"), key("caps"), key("pause"), key("meta")],
             quota,
-            guard: Duration::from_millis(100),
+            guard: Duration::from_millis(50),
             fallback: None,
             scripts: Scripts {
                 acquire: script(ACQUIRE),
@@ -248,7 +250,7 @@ impl RedisQuota {
         }
     }
 
-    /// How late a send leaves the second and minute windows (default 100 ms): room for
+    /// How late a send leaves the second and minute windows (default 50 ms): room for
     /// the time between the decision and the request's arrival at Keap.
     pub fn guard(mut self, guard: Duration) -> Self {
         self.guard = guard;

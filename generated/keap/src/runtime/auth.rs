@@ -6,7 +6,7 @@
 
 use super::clock::Clock;
 use super::error::Error;
-use super::tokens::{OnRefresh, Secret, TokenStore, Tokens};
+use super::tokens::{OnRefresh, RefreshLease, Secret, TokenStore, Tokens};
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -164,6 +164,23 @@ impl Auth {
     }
 }
 
+impl Auth {
+    /// What a quota belongs to, for naming a shared quota store (hashed there, never shown):
+    /// the key (or fixed bearer token), or the OAuth2 app's client id.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "only the shared quota store names itself"))]
+    pub(crate) fn quota_identity(&self) -> Vec<u8> {
+        match &self.kind {
+            Kind::None => b"none".to_vec(),
+            // A key is one quota whichever header carries it.
+            Kind::Static(_, value) => {
+                let v = value.as_bytes();
+                [b"key ".as_slice(), v.strip_prefix(b"Bearer ".as_slice()).unwrap_or(v)].concat()
+            }
+            Kind::OAuth2(o) => [b"oauth2 ".as_slice(), o.client_id.as_bytes()].concat(),
+        }
+    }
+}
+
 impl From<OAuth2Builder> for Auth {
     fn from(b: OAuth2Builder) -> Self {
         b.build()
@@ -267,6 +284,9 @@ struct Flight {
     maybe_rotated: bool,
     /// Why the last refresh failed, for the callers that waited for it.
     last_error: Option<AuthError>,
+    /// With a store the fleet shares: the version of the stored pair this process last
+    /// took or saved. Another version there means another process refreshed.
+    synced: Option<u64>,
 }
 
 struct TokenResponse {
@@ -367,7 +387,8 @@ impl OAuth2 {
 
     /// Refreshes unless another caller already replaced generation `seen`; every caller
     /// gets the newest header. Failed attempts are retried as `backoff` allows, sleeping on
-    /// `clock`.
+    /// `clock`. With a store the fleet shares, the refresh runs under the fleet's lock, and
+    /// a pair another process saved is taken instead of refreshing again.
     pub(crate) async fn refresh(
         &self,
         http: &reqwest::Client,
@@ -378,19 +399,79 @@ impl OAuth2 {
         use std::sync::atomic::Ordering::SeqCst;
         let failures = self.failures.load(SeqCst);
         let mut flight = self.flight.lock().await;
-        let refresh_token = {
+        {
             let c = self.current.read().unwrap_or_else(|e| e.into_inner());
             if c.generation != seen {
                 return Refresh { result: Ok((c.generation, c.header.clone())), rotated: false };
             }
-            c.tokens.refresh_token.clone()
-        };
+        }
         if let Some(e) = flight.last_error.as_ref().filter(|_| self.failures.load(SeqCst) != failures) {
             return Refresh { result: Err(Error::Auth(e.clone())), rotated: false };
         }
+        let lease = match &self.store {
+            Some(store) => match store.lock_refresh().await {
+                Ok(lease) => lease,
+                Err(e) => {
+                    let error = AuthError::new(
+                        AuthErrorKind::Store,
+                        format!(
+                            "the token store could not take the fleet's refresh lock: {e}; the tokens are \
+                             unchanged, try again later"
+                        ),
+                    );
+                    flight.last_error = Some(error.clone());
+                    self.failures.fetch_add(1, SeqCst);
+                    return Refresh { result: Err(Error::Auth(error)), rotated: false };
+                }
+            },
+            None => None,
+        };
+        let outcome = self.refresh_locked(&mut flight, lease.as_deref(), http, clock, backoff).await;
+        if let Some(lease) = lease {
+            if let Err(e) = lease.release().await {
+                // It expires by itself; the others wait at most its time to live.
+                tracing::warn!(error = %e, "keap: could not release the fleet's token refresh lock");
+            }
+        }
+        outcome
+    }
+
+    /// The refresh itself, under the fleet's lock if there is one.
+    async fn refresh_locked(
+        &self,
+        flight: &mut Flight,
+        lease: Option<&dyn RefreshLease>,
+        http: &reqwest::Client,
+        clock: &dyn Clock,
+        backoff: Backoff<'_>,
+    ) -> Refresh {
+        use std::sync::atomic::Ordering::SeqCst;
+        let stored = lease.and_then(|l| l.stored());
+        if let Some((tokens, version)) = stored {
+            let ours = self.tokens().refresh_token;
+            if flight.synced != Some(version) && tokens.refresh_token != ours {
+                // Another process refreshed: its pair is the newest, and ours is spent.
+                flight.synced = Some(version);
+                flight.maybe_rotated = false;
+                flight.last_error = None;
+                let (generation, header) = self.install(tokens.clone());
+                tracing::info!(generation, "keap: oauth2 tokens taken from the shared store");
+                if tokens.expires_at.is_none_or(|e| clock.now() + self.margin < e) {
+                    return Refresh { result: Ok((generation, header)), rotated: false };
+                }
+            }
+        }
+        let refresh_token = self.tokens().refresh_token;
+        // Under a lease, each attempt must end before the lock does.
+        let timeout = lease.map(|l| l.time_to_live() / 2);
         let mut retry = 0;
         let t = loop {
-            let answer = match self.request(http, &refresh_token).await {
+            if let Some(lease) = lease {
+                if let Err(e) = lease.extend().await {
+                    tracing::warn!(error = %e, "keap: could not extend the fleet's token refresh lock");
+                }
+            }
+            let answer = match self.request(http, &refresh_token, timeout).await {
                 Ok(t) => break t,
                 Err(answer) => answer,
             };
@@ -418,35 +499,48 @@ impl OAuth2 {
             expires_at: t.expires_in.map(|s| clock.now() + Duration::from_secs(s)),
         };
         // In use at once, saved or not: the old refresh token is spent either way.
-        let header = bearer(tokens.access_token.expose());
-        let generation = {
-            let mut c = self.current.write().unwrap_or_else(|e| e.into_inner());
-            c.generation += 1;
-            c.header = header.clone();
-            c.tokens = tokens.clone();
-            c.generation
-        };
+        let (generation, header) = self.install(tokens.clone());
         tracing::info!(generation, "keap: oauth2 access token refreshed");
         if let Some(f) = &self.on_refresh {
             f(&tokens);
         }
-        let result = match self.save(&tokens, clock, backoff).await {
+        let saved = match lease {
+            Some(lease) => self.save_leased(lease, flight, &tokens, clock, backoff).await,
+            None => self.save(&tokens, clock, backoff).await,
+        };
+        let result = match saved {
             Ok(()) => Ok((generation, header)),
             Err(e) => Err(Error::Auth(e)),
         };
         Refresh { result, rotated: true }
     }
 
+    /// Makes `tokens` the pair in use; returns its generation and header.
+    fn install(&self, tokens: Tokens) -> (u64, HeaderValue) {
+        let header = bearer(tokens.access_token.expose());
+        let mut c = self.current.write().unwrap_or_else(|e| e.into_inner());
+        c.generation += 1;
+        c.header = header.clone();
+        c.tokens = tokens;
+        (c.generation, header)
+    }
+
     /// One call to the token endpoint.
-    async fn request(&self, http: &reqwest::Client, refresh_token: &Secret) -> Result<TokenResponse, TokenAnswer> {
+    async fn request(
+        &self,
+        http: &reqwest::Client,
+        refresh_token: &Secret,
+        timeout: Option<Duration>,
+    ) -> Result<TokenResponse, TokenAnswer> {
         let lost = |e: &reqwest::Error| if e.is_connect() { TokenAnswer::Unsent } else { TokenAnswer::Lost };
-        let response = http
+        let mut request = http
             .post(&self.token_url)
             .basic_auth(&self.client_id, Some(self.client_secret.expose()))
-            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())])
-            .send()
-            .await
-            .map_err(|e| lost(&e))?;
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())]);
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        let response = request.send().await.map_err(|e| lost(&e))?;
         let status = response.status();
         let body = match response.bytes().await {
             Ok(body) => body,
@@ -513,19 +607,60 @@ impl OAuth2 {
                     tracing::warn!(retry, "keap: saving the refreshed oauth2 tokens failed; retrying");
                     clock.sleep(delay).await;
                 }
-                None => {
-                    return Err(AuthError::new(
-                        AuthErrorKind::Store,
-                        format!(
-                            "the token store could not save the refreshed OAuth2 tokens: {e}; they are in \
-                             memory and in use, but the stored refresh token is spent: save Client::tokens() \
-                             before this process ends, or the user must authorize the app again"
-                        ),
-                    ))
-                }
+                None => return Err(unsaved(&*e)),
             }
         }
     }
+
+    /// Saves `tokens` under the fleet's lock, retrying as `backoff` allows. A newer pair in
+    /// the store (this process stalled past its lock) is left as it is.
+    async fn save_leased(
+        &self,
+        lease: &dyn RefreshLease,
+        flight: &mut Flight,
+        tokens: &Tokens,
+        clock: &dyn Clock,
+        backoff: Backoff<'_>,
+    ) -> Result<(), AuthError> {
+        let version = lease.stored().map_or(0, |(_, v)| v);
+        let mut retry = 0;
+        loop {
+            let e = match lease.save(tokens).await {
+                Ok(true) => {
+                    flight.synced = Some(version + 1);
+                    return Ok(());
+                }
+                Ok(false) => {
+                    tracing::warn!(
+                        "keap: another process saved newer oauth2 tokens while this one refreshed; \
+                         keeping them in the store, this process takes them at its next refresh"
+                    );
+                    return Ok(());
+                }
+                Err(e) => e,
+            };
+            retry += 1;
+            match backoff(retry) {
+                Some(delay) => {
+                    tracing::warn!(retry, "keap: saving the refreshed oauth2 tokens failed; retrying");
+                    clock.sleep(delay).await;
+                }
+                None => return Err(unsaved(&*e)),
+            }
+        }
+    }
+}
+
+/// The error for new tokens the store could not take.
+fn unsaved(e: &(dyn std::error::Error + Send + Sync)) -> AuthError {
+    AuthError::new(
+        AuthErrorKind::Store,
+        format!(
+            "the token store could not save the refreshed OAuth2 tokens: {e}; they are in memory and in \
+             use, but the stored refresh token is spent: save Client::tokens() before this process ends, \
+             or the user must authorize the app again"
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -248,9 +248,10 @@ impl Transport {
         &self.inner.base_url
     }
 
-    /// What each quota window has left.
-    pub fn quota(&self) -> Vec<Budget> {
-        self.inner.gate.budget()
+    /// What each quota window has left: the store's view, so with a shared store (Redis)
+    /// the whole fleet's. Fails only when a shared store cannot be reached.
+    pub async fn quota(&self) -> Result<Vec<Budget>, Error> {
+        self.inner.gate.budget().await
     }
 
     /// The OAuth2 token pair in use (the newest, saved or not); `None` for other credentials.
@@ -451,10 +452,14 @@ impl Transport {
             tracing::Span::current().record("status", status);
             let now = inner.clock.now();
             let mut exhausted = false;
+            let mut seen = Vec::new();
             observations(response.headers(), |o| {
                 exhausted |= o.available == 0;
-                inner.gate.store.observe(now, o);
+                seen.push(o);
             });
+            for o in seen {
+                inner.gate.observe(o).await;
+            }
             if (200..300).contains(&status) {
                 let headers = response.headers().clone();
                 let body =
@@ -471,7 +476,7 @@ impl Transport {
                     // The quota is the key's: the pause holds for every request of this
                     // client, retried or not; the gate waits for it, or fails fast when it
                     // is longer than its window's `max_wait`.
-                    inner.gate.store.pause_until(until);
+                    inner.gate.pause_until(until).await;
                     pause = Some((wait, inner.gate.quota.max_wait_for(Window::of_pause(wait))));
                 }
             }

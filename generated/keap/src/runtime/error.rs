@@ -43,6 +43,15 @@ pub enum Error {
         /// When it has room again.
         resets_at: std::time::SystemTime,
     },
+    /// The shared quota store (Redis, with the `redis` feature) did not answer within
+    /// [`Quota::store_wait`](super::Quota::store_wait); nothing was sent, so no window can
+    /// overflow. It is retryable: the store may be back later.
+    QuotaStore {
+        /// What the store said, naming it (`Redis at 127.0.0.1:6379: ...`).
+        message: String,
+        /// How long the request waited for the store.
+        waited: std::time::Duration,
+    },
     /// A list's server handed out a page token this listing had already fetched: following
     /// it would loop. The pages before it were yielded; the stream ends here.
     Pagination {
@@ -95,13 +104,14 @@ impl Error {
     }
 
     /// The same request may succeed later without any change: a transport failure, a 429,
-    /// a 500, 502, 503 or 504, an exhausted quota (after its `resets_at`), a token endpoint
+    /// a 500, 502, 503 or 504, an exhausted quota (after its `resets_at`), an unreachable
+    /// shared quota store ([`Error::QuotaStore`]), a token endpoint
     /// that could not be reached ([`AuthErrorKind::Unavailable`](super::AuthErrorKind)). The client has
     /// already retried what was safe to retry; before sending a non-idempotent request
     /// (POST, PATCH) again, check [`Error::maybe_sent`] too.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::QuotaExhausted { .. } => true,
+            Error::Transport { .. } | Error::QuotaExhausted { .. } | Error::QuotaStore { .. } => true,
             Error::Auth(e) => e.kind() == super::AuthErrorKind::Unavailable,
             Error::Api(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
             _ => false,
@@ -165,6 +175,11 @@ impl fmt::Display for Error {
                 let secs = resets_at.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 write!(f, "the {window} quota is used up until {secs} (Unix time); nothing was sent")
             }
+            Error::QuotaStore { message, waited } => write!(
+                f,
+                "the shared quota store could not be reached for {} ms ({message}); nothing was sent",
+                waited.as_millis()
+            ),
             Error::Pagination { operation, token } => write!(
                 f,
                 "{operation}: the server sent page token `{token}` again, after that page was fetched; \

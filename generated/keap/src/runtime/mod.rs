@@ -15,6 +15,12 @@ mod filter;
 mod object;
 mod paginate;
 mod quota;
+#[cfg(feature = "redis")]
+mod redis_link;
+#[cfg(feature = "redis")]
+mod redis_quota;
+#[cfg(feature = "redis")]
+mod redis_tokens;
 mod request;
 mod response;
 mod retry;
@@ -28,11 +34,17 @@ pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
 pub use paginate::{Items, Pages, Paginated};
-pub use quota::{Budget, LocalQuota, Observation, Quota, QuotaStore, Wait, Window};
+pub use quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window};
+#[cfg(feature = "redis")]
+pub use redis_link::Redis;
+#[cfg(feature = "redis")]
+pub use redis_quota::RedisQuota;
+#[cfg(feature = "redis")]
+pub use redis_tokens::RedisTokens;
 pub use response::{Response, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;
 pub use time::Timestamp;
-pub use tokens::{OnRefresh, Secret, StoreFuture, TokenStore, Tokens};
+pub use tokens::{OnRefresh, RefreshLease, Secret, StoreFuture, TokenStore, Tokens};
 pub use values::{Date, DateTime, FilePart};
 
 // What generated code calls: public because generated modules (and golden crates built

@@ -8,7 +8,10 @@ use super::clock::{epoch_ns, from_epoch_ms, from_epoch_ns, Clock};
 use super::error::Error;
 use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 /// A quota window.
@@ -23,7 +26,7 @@ pub enum Window {
 }
 
 impl Window {
-    const ALL: [Window; 3] = [Window::Second, Window::Minute, Window::Day];
+    pub(crate) const ALL: [Window; 3] = [Window::Second, Window::Minute, Window::Day];
 
     fn index(self) -> usize {
         self as usize
@@ -76,6 +79,7 @@ impl fmt::Display for Window {
 pub struct Quota {
     limits: [Option<u32>; 3],
     max_wait: [Duration; 3],
+    store_wait: Duration,
 }
 
 impl Default for Quota {
@@ -105,7 +109,19 @@ impl Quota {
             limits: [per_second, per_minute, per_day],
             // Wait for the short windows; a full day is better reported than slept through.
             max_wait: [Duration::MAX, Duration::MAX, Duration::ZERO],
+            store_wait: Duration::from_secs(10),
         }
+    }
+
+    /// These limits divided by `workers` (rounded down, at least 1 where a window has a
+    /// limit): one worker's conservative share, for a fallback gate that must stay within
+    /// the key's quota while the shared store is unreachable.
+    pub fn share(mut self, workers: u32) -> Self {
+        let workers = workers.max(1);
+        for limit in self.limits.iter_mut().flatten() {
+            *limit = (*limit / workers).max(1);
+        }
+        self
     }
 
     /// No local limits (the server's headers still apply).
@@ -118,6 +134,14 @@ impl Quota {
     /// second and minute windows, zero (fail fast) for the day.
     pub fn max_wait(mut self, window: Window, wait: Duration) -> Self {
         self.max_wait[window.index()] = wait;
+        self
+    }
+
+    /// How long a request waits for an unreachable shared [`QuotaStore`] (Redis) before it
+    /// fails with [`Error::QuotaStore`](super::Error::QuotaStore), nothing sent (default 10 s).
+    /// [`LocalQuota`] is never unreachable.
+    pub fn store_wait(mut self, wait: Duration) -> Self {
+        self.store_wait = wait;
         self
     }
 
@@ -165,17 +189,67 @@ pub struct Observation {
     pub expires: Option<SystemTime>,
 }
 
-/// Where quota state lives. The in-process [`LocalQuota`] is the default; a store shared by
-/// several processes (Redis, say) implements the same three calls.
+/// What a [`QuotaStore`] decides for one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Every window had room; the request is recorded: send it now.
+    Send,
+    /// A window is full: nothing was recorded; ask again at `until`.
+    Wait(Wait),
+}
+
+/// Why a shared [`QuotaStore`] could not answer (Redis unreachable, a timeout); shown in
+/// [`Error::QuotaStore`](super::Error::QuotaStore), so keep secrets out of it.
+pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a [`QuotaStore`] call returns: ready at once for an in-process store (no allocation,
+/// so [`LocalQuota`] costs what a mutex costs), or a boxed future for one across a network.
+pub enum QuotaFuture<'a, T> {
+    /// The answer, already known.
+    Ready(Option<T>),
+    /// The answer, after a round trip.
+    Pending(Pin<Box<dyn Future<Output = T> + Send + 'a>>),
+}
+
+impl<T> QuotaFuture<'_, T> {
+    /// An answer known at once.
+    pub fn ready(value: T) -> Self {
+        QuotaFuture::Ready(Some(value))
+    }
+}
+
+impl<'a, T> QuotaFuture<'a, T> {
+    /// An answer `future` will give.
+    pub fn pending(future: impl Future<Output = T> + Send + 'a) -> Self {
+        QuotaFuture::Pending(Box::pin(future))
+    }
+}
+
+impl<T: Unpin> Future for QuotaFuture<'_, T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.get_mut() {
+            QuotaFuture::Ready(value) => Poll::Ready(value.take().expect("a QuotaFuture is polled after it finished")),
+            QuotaFuture::Pending(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+/// Where quota state lives: [`LocalQuota`] in this process (the default), or a store the
+/// processes of a fleet share (the `redis` feature's `RedisQuota`), which may fail.
+///
+/// `now` is the client's clock; a shared store may decide by its own (Redis's) clock, so
+/// that skew between machines cannot let a window overflow.
 pub trait QuotaStore: Send + Sync + 'static {
-    /// Records a request at `now` if every window has room, or says how long to wait.
-    fn try_acquire(&self, now: SystemTime) -> Result<(), Wait>;
+    /// Records a request if every window has room, or says how long to wait.
+    fn try_acquire(&self, now: SystemTime) -> QuotaFuture<'_, Result<Decision, StoreError>>;
     /// Takes in what the server reported.
-    fn observe(&self, now: SystemTime, observation: Observation);
+    fn observe(&self, now: SystemTime, observation: Observation) -> QuotaFuture<'_, Result<(), StoreError>>;
     /// Sends nothing before `until` (a `Retry-After`).
-    fn pause_until(&self, until: SystemTime);
+    fn pause_until(&self, now: SystemTime, until: SystemTime) -> QuotaFuture<'_, Result<(), StoreError>>;
     /// Every window's budget.
-    fn budget(&self, now: SystemTime) -> Vec<Budget>;
+    fn budget(&self, now: SystemTime) -> QuotaFuture<'_, Result<Vec<Budget>, StoreError>>;
 }
 
 /// Quota state for one process: sliding logs for the second and minute windows (so no
@@ -268,8 +342,10 @@ impl State {
     }
 }
 
-impl QuotaStore for LocalQuota {
-    fn try_acquire(&self, now: SystemTime) -> Result<(), Wait> {
+/// The same calls as [`QuotaStore`], answered at once.
+impl LocalQuota {
+    /// Records a request at `now` if every window has room, or says how long to wait.
+    pub fn try_acquire(&self, now: SystemTime) -> Result<(), Wait> {
         let now = epoch_ns(now);
         let mut s = self.lock();
         s.expire(now);
@@ -300,7 +376,8 @@ impl QuotaStore for LocalQuota {
         Ok(())
     }
 
-    fn observe(&self, now: SystemTime, o: Observation) {
+    /// Takes in what the server reported: it only ever lowers a window's budget.
+    pub fn observe(&self, now: SystemTime, o: Observation) {
         let now = epoch_ns(now);
         let mut s = self.lock();
         s.expire(now);
@@ -315,12 +392,14 @@ impl QuotaStore for LocalQuota {
         }
     }
 
-    fn pause_until(&self, until: SystemTime) {
+    /// Sends nothing before `until`.
+    pub fn pause_until(&self, until: SystemTime) {
         let mut s = self.lock();
         s.paused_until = s.paused_until.max(epoch_ns(until));
     }
 
-    fn budget(&self, now: SystemTime) -> Vec<Budget> {
+    /// Every window's budget.
+    pub fn budget(&self, now: SystemTime) -> Vec<Budget> {
         let now = epoch_ns(now);
         let mut s = self.lock();
         s.expire(now);
@@ -331,6 +410,29 @@ impl QuotaStore for LocalQuota {
                 Budget { window: w, limit: self.quota.limit(w), remaining: room, resets_at: from_epoch_ns(reset) }
             })
             .collect()
+    }
+}
+
+impl QuotaStore for LocalQuota {
+    fn try_acquire(&self, now: SystemTime) -> QuotaFuture<'_, Result<Decision, StoreError>> {
+        QuotaFuture::ready(Ok(match LocalQuota::try_acquire(self, now) {
+            Ok(()) => Decision::Send,
+            Err(wait) => Decision::Wait(wait),
+        }))
+    }
+
+    fn observe(&self, now: SystemTime, observation: Observation) -> QuotaFuture<'_, Result<(), StoreError>> {
+        LocalQuota::observe(self, now, observation);
+        QuotaFuture::ready(Ok(()))
+    }
+
+    fn pause_until(&self, _now: SystemTime, until: SystemTime) -> QuotaFuture<'_, Result<(), StoreError>> {
+        LocalQuota::pause_until(self, until);
+        QuotaFuture::ready(Ok(()))
+    }
+
+    fn budget(&self, now: SystemTime) -> QuotaFuture<'_, Result<Vec<Budget>, StoreError>> {
+        QuotaFuture::ready(Ok(LocalQuota::budget(self, now)))
     }
 }
 
@@ -355,12 +457,38 @@ impl QuotaGate {
     }
 
     /// Waits until a request may be sent and records it, or fails with
-    /// [`Error::QuotaExhausted`] when the wait would be longer than allowed.
+    /// [`Error::QuotaExhausted`] when the wait would be longer than allowed, or with
+    /// [`Error::QuotaStore`] when the store stays unreachable for the quota's `store_wait`.
+    /// Nothing is sent without a [`Decision::Send`].
     pub async fn acquire(&self, operation: &'static str) -> Result<(), Error> {
         let _turn = self.turn.lock().await;
+        let mut unreachable_since: Option<SystemTime> = None;
+        let mut failures = 0u32;
         loop {
             let now = self.clock.now();
-            let Err(wait) = self.store.try_acquire(now) else { return Ok(()) };
+            let wait = match self.store.try_acquire(now).await {
+                Ok(Decision::Send) => return Ok(()),
+                Ok(Decision::Wait(wait)) => {
+                    unreachable_since = None;
+                    wait
+                }
+                Err(e) => {
+                    let since = *unreachable_since.get_or_insert(now);
+                    let waited = now.duration_since(since).unwrap_or_default();
+                    let left = self.quota.store_wait.saturating_sub(waited);
+                    if left.is_zero() {
+                        tracing::warn!(operation, error = %e, "keap: quota store unreachable, not sending");
+                        return Err(Error::QuotaStore { message: e.to_string(), waited });
+                    }
+                    failures += 1;
+                    tracing::debug!(operation, error = %e, "keap: quota store unreachable, trying again");
+                    // 50 ms, doubling to 1 s: a store that is back is found soon, one that is
+                    // down is not hammered.
+                    let backoff = Duration::from_millis(50u64 << failures.min(5)).min(Duration::from_secs(1));
+                    self.clock.sleep(backoff.min(left)).await;
+                    continue;
+                }
+            };
             let delay = wait.until.duration_since(now).unwrap_or_default();
             if delay > self.quota.max_wait_for(wait.window) {
                 tracing::warn!(operation, window = %wait.window, "keap: quota exhausted, not sending");
@@ -374,9 +502,27 @@ impl QuotaGate {
         }
     }
 
+    /// Tells the store what the server reported. A store that cannot take it in is not an
+    /// error for the request that has already been answered: it is logged.
+    pub async fn observe(&self, observation: Observation) {
+        if let Err(e) = self.store.observe(self.clock.now(), observation).await {
+            tracing::warn!(error = %e, "keap: the quota store could not record the server's quota headers");
+        }
+    }
+
+    /// Holds every request until `until` (a `Retry-After`); logged if the store cannot.
+    pub async fn pause_until(&self, until: SystemTime) {
+        if let Err(e) = self.store.pause_until(self.clock.now(), until).await {
+            tracing::warn!(error = %e, "keap: the quota store could not record a Retry-After pause");
+        }
+    }
+
     /// What each window has left.
-    pub fn budget(&self) -> Vec<Budget> {
-        self.store.budget(self.clock.now())
+    pub async fn budget(&self) -> Result<Vec<Budget>, Error> {
+        self.store
+            .budget(self.clock.now())
+            .await
+            .map_err(|e| Error::QuotaStore { message: e.to_string(), waited: Duration::ZERO })
     }
 }
 

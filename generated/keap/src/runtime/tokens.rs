@@ -120,11 +120,39 @@ pub type StoreFuture<'a, T> =
 /// and keeps being used (read it with `Client::tokens` to save it elsewhere). Saves never
 /// overlap and come in rotation order. Errors are shown to the application: keep secrets
 /// out of them.
+///
+/// A store that several processes share (the `redis` feature's `RedisTokens`) also
+/// implements [`lock_refresh`](Self::lock_refresh), so that one refresh at a time runs in
+/// the whole fleet and the others take the pair it saved.
 pub trait TokenStore: Send + Sync + 'static {
     /// The pair saved last; `None` if there is none yet.
     fn load(&self) -> StoreFuture<'_, Option<Tokens>>;
     /// Replaces the stored pair with `tokens` (the refresh token in the old pair is spent).
     fn save<'a>(&'a self, tokens: &'a Tokens) -> StoreFuture<'a, ()>;
+    /// Takes the lock every process of the fleet refreshes under, waiting for another
+    /// holder, and reads the stored pair under it. `None` (the default): the store is this
+    /// process's own, and the client's in-process single flight is enough.
+    fn lock_refresh(&self) -> StoreFuture<'_, Option<Box<dyn RefreshLease>>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// A fleet-wide refresh lock, held from [`TokenStore::lock_refresh`] until
+/// [`release`](Self::release); it expires by itself after its time to live, so a process
+/// killed while holding it blocks the others no longer than that.
+pub trait RefreshLease: Send + Sync {
+    /// The pair stored when the lock was taken, and its version (each save adds one).
+    fn stored(&self) -> Option<(&Tokens, u64)>;
+    /// How long the lock lasts unless extended; a token request under it must finish sooner.
+    fn time_to_live(&self) -> std::time::Duration;
+    /// Extends the lock to a full time to live (before each attempt of a slow refresh).
+    fn extend(&self) -> StoreFuture<'_, ()>;
+    /// Saves `tokens` as the next version, but only if the store still holds the version
+    /// read under the lock: a process that stalled past its lock cannot overwrite a newer
+    /// pair. `Ok(false)`: a newer pair is there, nothing was written.
+    fn save<'a>(&'a self, tokens: &'a Tokens) -> StoreFuture<'a, bool>;
+    /// Gives the lock up (if still held).
+    fn release(self: Box<Self>) -> StoreFuture<'static, ()>;
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
@@ -133,5 +161,8 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
     }
     fn save<'a>(&'a self, tokens: &'a Tokens) -> StoreFuture<'a, ()> {
         (**self).save(tokens)
+    }
+    fn lock_refresh(&self) -> StoreFuture<'_, Option<Box<dyn RefreshLease>>> {
+        (**self).lock_refresh()
     }
 }

@@ -120,12 +120,12 @@
 //! ends. Which requests are resent, and when, is listed under "Retries" below.
 //!
 //! ```rust,no_run
-//! # fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = golden_odd_schemas_31::Client::builder()
 //!     .quota(golden_odd_schemas_31::Quota::keap_key())
 //!     .on_event(|event| eprintln!("{event:?}")) // quota waits, 429s, retries, token refreshes
 //!     .build()?;
-//! for budget in client.quota() {
+//! for budget in client.quota().await? {
 //!     // `remaining` is `None` for a window without a limit.
 //!     println!("{}: {:?} left, resets at {:?}", budget.window, budget.remaining, budget.resets_at);
 //! }
@@ -136,12 +136,73 @@
 //! Every request runs in a `tracing` span `keap.request` (operation, method, path template,
 //! status, attempt); waits and throttling are `tracing` events.
 //!
+//! ## Running several workers
+//!
+//! Keap's quota belongs to the key or the OAuth2 app, not to a process: four workers that each
+//! keep to 5 per second send 20. And Keap rotates refresh tokens: two processes that refresh
+//! with the same one leave the loser with `invalid_grant`. With the `redis` feature, the
+//! processes of a fleet share both through one Redis (6 or later):
+//!
+//! - `runtime::RedisQuota` keeps the second, minute and day windows, the caps learned from
+//!   Keap's quota headers and `Retry-After` pauses in Redis. Each decision is one Lua script,
+//!   atomic, timed by the Redis server's clock, so clock skew between machines cannot overflow
+//!   a window. No span of a second or a minute holds more than the limit across the fleet; each
+//!   send leaves its window 50 ms late (`RedisQuota::guard`), to cover the time between the
+//!   decision and the request's arrival at Keap.
+//! - `runtime::RedisTokens` holds the OAuth2 pair. A refresh runs under a lock in Redis (30 s,
+//!   `RedisTokens::lock_ttl`, extended before each attempt); the other processes wait, then take
+//!   the pair it saved, so exactly one refresh reaches Keap and a rotated refresh token is never
+//!   used twice. A process killed while holding the lock holds up the others until the lock
+//!   expires. Saves are versioned: a process that stalled past its lock cannot overwrite a
+//!   newer pair.
+//!
+//! ```rust,no_run
+//! # #[cfg(feature = "redis")]
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use golden_odd_schemas_31::runtime::{Redis, RedisQuota, RedisTokens};
+//! use std::sync::Arc;
+//!
+//! let redis = Redis::open("redis://10.0.0.5:6379/")?.prefix("my-app:");
+//! // Once, after the user authorizes the app: `TokenStore::save(&RedisTokens::new(..), &tokens)`.
+//! let tokens = RedisTokens::new(&redis, "keap-account-42");
+//! let auth = golden_odd_schemas_31::Auth::oauth2_from_store("client-id", "client-secret", tokens).await?.build();
+//! // The same limits in every process.
+//! let limits = golden_odd_schemas_31::Quota::keap_oauth_app();
+//! let quota = RedisQuota::new(&redis, &auth, limits.clone());
+//! let client = golden_odd_schemas_31::Client::builder().auth(auth).quota(limits).quota_store(Arc::new(quota)).build()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **When Redis is unreachable or slow** (each command waits at most
+//! `Redis::command_timeout`, 1 s by default), nothing is sent unaccounted: a request waits for
+//! Redis, trying again with a backoff up to 1 s, for at most `Quota::store_wait` (10 s by
+//! default), then fails with `Error::QuotaStore` (its message names the Redis; retryable,
+//! `maybe_sent()` is false). `RedisQuota::local_fallback(limits.share(4))` opts in to going on
+//! under a local gate at a conservative share instead; those sends are written to Redis when it
+//! is back. Redis is reconnected by itself: when it comes back, requests go on without a
+//! restart. If it lost its data (a restart without persistence, a failover, a flush), nobody
+//! knows what the fleet sent in the last minute: the second and minute windows count as full
+//! until a minute after the loss is noticed, and each process adds back its own count of the
+//! day. Turn on persistence (`appendonly yes`) to avoid that minute. A token refresh that cannot
+//! reach Redis fails with `Error::Auth` of kind `Store`, the tokens unchanged.
+//!
+//! **What to size.** Per key or app: five keys, one sorted-set entry per request of the last
+//! minute (about 100 bytes each: 240 entries for `Quota::keap_key()`, 1,500 for an OAuth2 app),
+//! under 200 KB in all. Per token pair: two keys. Per request: one script call (`EVALSHA`,
+//! about ten commands inside Redis), plus one per response that carries Keap's quota headers
+//! (every Keap response does). Keys are `{prefix}keap:{q:<hash>}:*` and
+//! `{prefix}keap:{t:<hash>}:*`, where the hash is of the key, the app's client id or the
+//! account name, never a secret itself; the braces keep each store in one Redis Cluster slot.
+//! `cargo bench -p keapgen-tests --bench overhead` prints the cost per request.
+//!
 //! ## Errors
 //!
 //! Every operation returns `Result<_, golden_odd_schemas_31::Error>`: `Api` for non-2xx answers (status,
 //! Keap's error body whether its `code` is a number or a string, gateway `fault` bodies, the raw
 //! body and headers, Keap's `x-request-id`), `Transport`, `Decode` (with the JSON path and a
-//! snippet of the body), `QuotaExhausted`, `Pagination`, `Auth`, `InvalidRequest` and `Config`.
+//! snippet of the body), `QuotaExhausted`, `QuotaStore` (a shared quota store unreachable),
+//! `Pagination`, `Auth`, `InvalidRequest` and `Config`.
 //! Each message says what happened and where, with its cause once.
 //!
 //!
@@ -290,9 +351,11 @@ impl Client {
         &self.transport
     }
 
-    /// What each quota window (second, minute, day) has left.
-    pub fn quota(&self) -> Vec<runtime::Budget> {
-        self.transport.quota()
+    /// What each quota window (second, minute, day) has left, as the quota store
+    /// sees it (with a shared store, the whole fleet's). Fails only when a shared
+    /// store cannot be reached.
+    pub async fn quota(&self) -> Result<Vec<runtime::Budget>, Error> {
+        self.transport.quota().await
     }
 
     /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
