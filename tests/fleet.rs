@@ -418,3 +418,37 @@ async fn no_secret_reaches_a_redis_key_a_message_or_debug_output() {
     let bad = Redis::open("redis://:hunter2@[bad").unwrap_err().to_string();
     assert!(!bad.contains("hunter2"), "{bad}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_whose_token_was_rotated_elsewhere_takes_the_new_pair_on_its_401() {
+    let (redis_url, _server) = redis_server::shared();
+    let keap = serve(|seen, _| {
+        if seen.target.starts_with("/token") {
+            return Reply::json(200, r#"{"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 86400}"#);
+        }
+        match seen.header("authorization") {
+            Some("Bearer at-2") => Reply::json(200, "{}"),
+            _ => Reply::json(401, "{}"),
+        }
+    })
+    .await;
+    let redis = Redis::open(&redis_url).unwrap().prefix("fleet-test:");
+    let account = unique("account");
+    let in_a_day = SystemTime::now() + Duration::from_secs(86_400);
+    RedisTokens::new(&redis, &account).save(&Tokens::new("at-1", "rt-1", Some(in_a_day))).await.unwrap();
+    let client = || async {
+        let auth = Auth::oauth2_from_store("id", "secret", RedisTokens::new(&redis, &account))
+            .await
+            .unwrap()
+            .token_url(format!("{}/token", keap.url));
+        keap::Client::builder().base_url(&keap.url).auth(auth).quota(Quota::unlimited()).build().unwrap()
+    };
+    let (a, b) = (client().await, client().await);
+    // A refreshes on its 401; B, whose pair still looks fresh, gets a 401 next and must take
+    // A's pair rather than spend rt-1 again.
+    a.contact().get_contact("1").send().await.unwrap();
+    b.contact().get_contact("1").send().await.unwrap();
+    let refreshes = keap.seen().iter().filter(|s| s.target.starts_with("/token")).count();
+    assert_eq!(refreshes, 1, "rt-1 was spent once");
+    assert_eq!(b.tokens().unwrap().access_token.expose(), "at-2");
+}

@@ -1,5 +1,6 @@
 //! A real Redis for the fleet tests: `$KEAPGEN_REDIS_URL` (CI starts one), or a private
 //! `redis-server` on a free port of 127.0.0.1, without persistence, killed when dropped.
+#![allow(dead_code, reason = "each test binary uses its own part of it")]
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};

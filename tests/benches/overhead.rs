@@ -1,12 +1,17 @@
 //! Per-request cost of the generated client's middleware (quota gate, credentials, retry
 //! classification, header learning, tracing span) against a bare reqwest call that sends the
 //! same request and decodes the same body, both to one keep-alive server on 127.0.0.1.
-//! Prints time and heap allocations per request. Run: `cargo bench -p keapgen-tests --bench overhead`.
+//! Prints time and heap allocations per request, then the per-request cost of a quota shared
+//! through Redis (`RedisQuota`: `$KEAPGEN_REDIS_URL`, or a private `redis-server`) next to the
+//! in-process `LocalQuota`, median and 99th percentile.
+//! Run: `cargo bench -p keapgen-tests --bench overhead`.
 
 #![allow(unsafe_code, reason = "a counting global allocator is unsafe by definition")]
 
 #[path = "../mock.rs"]
 mod mock;
+#[path = "../redis_server.rs"]
+mod redis_server;
 
 use keap::{Auth, Client, Quota};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -104,6 +109,53 @@ fn main() {
             "  overhead                    {:>+8.1} %   {:>+6.1} allocations",
             (us(k) / us(b) - 1.0) * 100.0,
             (keap_a as f64 - bare_a as f64) / REQUESTS as f64
+        );
+
+        // The same client with its quota in Redis, request by request.
+        let (redis_url, _server) = redis_server::shared();
+        let auth = Auth::api_key(format!("pat-benchmark-{}", std::process::id()));
+        let quota = Quota::custom(Some(1_000_000), Some(10_000_000), Some(100_000_000));
+        let redis = keap::runtime::Redis::open(&redis_url).unwrap().prefix("bench:");
+        let shared = Client::builder()
+            .base_url(&server.url)
+            .auth(auth.clone())
+            .quota(quota.clone())
+            .quota_store(std::sync::Arc::new(keap::runtime::RedisQuota::new(&redis, &auth, quota)))
+            .build()
+            .unwrap();
+        let shared_once = || async {
+            let page = shared.contact().list_contacts().page_size(50).send().await.unwrap();
+            assert!(page.contacts.is_some());
+        };
+        for _ in 0..200 {
+            shared_once().await;
+        }
+        let (mut local, mut remote) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            for _ in 0..REQUESTS {
+                let t0 = Instant::now();
+                keap_once().await;
+                local.push(t0.elapsed());
+                let t0 = Instant::now();
+                shared_once().await;
+                remote.push(t0.elapsed());
+            }
+        }
+        local.sort();
+        remote.sort();
+        let pick = |v: &[Duration], q: f64| us(v[((v.len() - 1) as f64 * q) as usize]);
+        println!(
+            "per request, {} sequential GETs each, quota in this process vs in Redis on 127.0.0.1 \
+             (one acquire script, one observe script per response):",
+            local.len()
+        );
+        println!("                              median      p99");
+        println!("  LocalQuota                {:>8.1} µs {:>8.1} µs", pick(&local, 0.5), pick(&local, 0.99));
+        println!("  RedisQuota                {:>8.1} µs {:>8.1} µs", pick(&remote, 0.5), pick(&remote, 0.99));
+        println!(
+            "  RedisQuota overhead       {:>+8.1} µs {:>+8.1} µs",
+            pick(&remote, 0.5) - pick(&local, 0.5),
+            pick(&remote, 0.99) - pick(&local, 0.99)
         );
     });
 }

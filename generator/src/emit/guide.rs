@@ -365,7 +365,9 @@ fn features_section(api: &Api, opts: &Options) -> String {
          The features: one per group, named like its module and its `Client` accessor (`{first}` for \
          `client.{first}()`){standalone}; `{all}` for every one of them (the default). Every type stays at \
          `{krate}::types::Name`, and its docs say which features compile it. Each group alone, no group \
-         and all of them compile without warnings.",
+         and all of them compile without warnings. Two features are the runtime's, off by default: \
+         `serde-tokens` (`Serialize` and `Deserialize` for `Tokens`) and `redis` (a quota and OAuth2 \
+         tokens shared by several processes, see \"Running several workers\").",
         krate = opts.crate_name.replace('-', "_"),
         name = opts.crate_name,
         list = list.join(", "),

@@ -662,6 +662,74 @@ mod tests {
     }
 
     #[test]
+    fn a_share_divides_every_limit_and_keeps_at_least_one() {
+        let q = Quota::keap_key().share(4);
+        assert_eq!([q.limit(Window::Second), q.limit(Window::Minute), q.limit(Window::Day)], [Some(2), Some(60), Some(7500)]);
+        let q = Quota::custom(Some(3), None, Some(10)).share(100);
+        assert_eq!([q.limit(Window::Second), q.limit(Window::Minute), q.limit(Window::Day)], [Some(1), None, Some(1)]);
+    }
+
+    /// A store that fails its first `failures` calls, then lets everything through.
+    struct Flaky {
+        failures: Mutex<u32>,
+        calls: Mutex<u32>,
+    }
+
+    impl QuotaStore for Flaky {
+        fn try_acquire(&self, _now: SystemTime) -> QuotaFuture<'_, Result<Decision, StoreError>> {
+            *self.calls.lock().unwrap() += 1;
+            let mut left = self.failures.lock().unwrap();
+            if *left == 0 {
+                return QuotaFuture::ready(Ok(Decision::Send));
+            }
+            *left -= 1;
+            QuotaFuture::pending(async { Err("Redis at 127.0.0.1:1: connection refused".into()) })
+        }
+        fn observe(&self, _: SystemTime, _: Observation) -> QuotaFuture<'_, Result<(), StoreError>> {
+            QuotaFuture::ready(Ok(()))
+        }
+        fn pause_until(&self, _: SystemTime, _: SystemTime) -> QuotaFuture<'_, Result<(), StoreError>> {
+            QuotaFuture::ready(Ok(()))
+        }
+        fn budget(&self, _: SystemTime) -> QuotaFuture<'_, Result<Vec<Budget>, StoreError>> {
+            QuotaFuture::ready(Err("down".into()))
+        }
+    }
+
+    fn gate(failures: u32, store_wait: Duration) -> (QuotaGate, Arc<Flaky>) {
+        let store = Arc::new(Flaky { failures: Mutex::new(failures), calls: Mutex::new(0) });
+        let clock = Arc::new(super::super::clock::TokioClock::new());
+        (QuotaGate::new(Quota::unlimited().store_wait(store_wait), store.clone(), clock, None), store)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreachable_store_is_waited_for_then_named_in_the_error() {
+        let (g, store) = gate(u32::MAX, Duration::from_secs(10));
+        let started = tokio::time::Instant::now();
+        let e = g.acquire("op").await.unwrap_err();
+        assert_eq!(started.elapsed(), Duration::from_secs(10), "waits exactly store_wait");
+        match &e {
+            Error::QuotaStore { message, waited } => {
+                assert!(message.contains("Redis at 127.0.0.1:1"), "{message}");
+                assert_eq!(*waited, Duration::from_secs(10));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.is_retryable() && !e.maybe_sent());
+        // Backoff from 100 ms to 1 s: a down store is not hammered.
+        let calls = *store.calls.lock().unwrap();
+        assert!((10..=20).contains(&calls), "{calls} tries in 10 s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_store_that_comes_back_lets_the_request_through() {
+        let (g, store) = gate(3, Duration::from_secs(10));
+        g.acquire("op").await.unwrap();
+        assert_eq!(*store.calls.lock().unwrap(), 4);
+        assert!(matches!(g.budget().await, Err(Error::QuotaStore { .. })));
+    }
+
+    #[test]
     fn reads_keap_headers_blank_and_piped() {
         let mut h = HeaderMap::new();
         h.insert("X-Keap-Product-Quota-Available", "14000".parse().unwrap());
