@@ -139,7 +139,12 @@ async fn four_processes_of_25_tasks_keep_to_one_quota_across_minute_windows() {
     );
     assert!(second <= per_second as usize, "{second} requests arrived within one second");
     assert!(minute <= per_minute as usize, "{minute} requests arrived within one minute");
-    assert_eq!(sum(&lines, "ok"), times.len() as u64, "every request the workers count arrived, no more");
+    let (ok, cut) = (sum(&lines, "ok"), sum(&lines, "cut"));
+    assert!(
+        ok <= times.len() as u64 && times.len() as u64 <= ok + cut,
+        "{ok} answered, {cut} cut off, {} arrived",
+        times.len()
+    );
     assert_eq!(sum(&lines, "other") + sum(&lines, "store_errors"), 0, "{lines:?}");
     assert!(ratio >= 0.9, "throughput {:.1} % of what the limits allow", ratio * 100.0);
 }
@@ -276,12 +281,17 @@ async fn redis_frozen_then_lost_then_back_no_window_overflows_and_the_run_recove
     assert!(second <= per_second as usize, "{second} requests arrived within one second");
     assert!(minute <= per_minute as usize, "{minute} requests arrived within one minute");
     assert!(sum(&lines, "store_errors") > 0, "callers got no error while Redis was down");
-    let message = &lines.iter().find(|l| l["first_store_error"] != "").unwrap()["first_store_error"];
+    let message = &lines.iter().find(|l| !l["first_store_error"].is_empty()).unwrap()["first_store_error"];
     assert!(message.contains(&format!("Redis_at_127.0.0.1:{}", redis.port)), "{message}");
     assert_eq!(sum(&lines, "other"), 0, "{lines:?}");
     assert!(after_thaw > 0, "nothing was sent once Redis answered again");
     assert!(after_restart > 0, "nothing was sent after Redis came back empty");
-    assert_eq!(sum(&lines, "ok"), times.len() as u64);
+    let (ok, cut) = (sum(&lines, "ok"), sum(&lines, "cut"));
+    assert!(
+        ok <= times.len() as u64 && times.len() as u64 <= ok + cut,
+        "{ok} answered, {cut} cut off, {} arrived",
+        times.len()
+    );
 }
 
 /// A second process's view, in one process: two stores for one key share everything.

@@ -41,13 +41,13 @@ pub enum Error {
         /// When it has room again.
         resets_at: std::time::SystemTime,
     },
-    /// The shared quota store (Redis, with the `redis` feature) did not answer within
+    /// The shared quota store (Redis, with the `redis` feature) has not answered for
     /// [`Quota::store_wait`](super::Quota::store_wait); nothing was sent, so no window can
     /// overflow. It is retryable: the store may be back later.
     QuotaStore {
         /// What the store said, naming it (`Redis at 127.0.0.1:6379: ...`).
         message: String,
-        /// How long the request waited for the store.
+        /// How long the store had been unreachable.
         waited: std::time::Duration,
     },
     /// A list's server handed out a page token this listing had already fetched: following

@@ -446,41 +446,66 @@ pub struct QuotaGate {
     clock: Arc<dyn Clock>,
     on_wait: Option<OnWait>,
     turn: tokio::sync::Mutex<()>,
+    /// Since when the store has failed every call, and when it was last tried.
+    outage: Mutex<Option<Outage>>,
+}
+
+#[derive(Clone)]
+struct Outage {
+    since: SystemTime,
+    last_try: SystemTime,
+    /// What the store said last.
+    message: String,
 }
 
 impl QuotaGate {
     /// A gate over `store`, waiting by `clock`, telling `on_wait` of every wait.
     pub fn new(quota: Quota, store: Arc<dyn QuotaStore>, clock: Arc<dyn Clock>, on_wait: Option<OnWait>) -> Self {
-        QuotaGate { quota, store, clock, on_wait, turn: tokio::sync::Mutex::new(()) }
+        QuotaGate { quota, store, clock, on_wait, turn: tokio::sync::Mutex::new(()), outage: Mutex::new(None) }
     }
 
     /// Waits until a request may be sent and records it, or fails with
     /// [`Error::QuotaExhausted`] when the wait would be longer than allowed, or with
     /// [`Error::QuotaStore`] when the store stays unreachable for the quota's `store_wait`.
-    /// Nothing is sent without a [`Decision::Send`].
+    /// Nothing is sent without a [`Decision::Send`]. Once the store has been unreachable for
+    /// `store_wait`, it is tried once a second, and requests in between fail at once.
     pub async fn acquire(&self, operation: &'static str) -> Result<(), Error> {
         let _turn = self.turn.lock().await;
-        let mut unreachable_since: Option<SystemTime> = None;
         let mut failures = 0u32;
         loop {
             let now = self.clock.now();
+            let outage = self.outage.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            // Down for longer than `store_wait`: one try a second; requests between fail at
+            // once instead of each waiting out the store in turn.
+            if let Some(o) = outage.filter(|o| self.down_for(o.since, now) >= self.quota.store_wait) {
+                if self.down_for(o.last_try, now) < Duration::from_secs(1) {
+                    return Err(self.unreachable(operation, &o.message, o.since, now));
+                }
+            }
             let wait = match self.store.try_acquire(now).await {
-                Ok(Decision::Send) => return Ok(()),
-                Ok(Decision::Wait(wait)) => {
-                    unreachable_since = None;
-                    wait
+                Ok(decision) => {
+                    *self.outage.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    match decision {
+                        Decision::Send => return Ok(()),
+                        Decision::Wait(wait) => wait,
+                    }
                 }
                 Err(e) => {
-                    let since = *unreachable_since.get_or_insert(now);
-                    let waited = now.duration_since(since).unwrap_or_default();
-                    let left = self.quota.store_wait.saturating_sub(waited);
+                    let now = self.clock.now();
+                    let since = {
+                        let mut o = self.outage.lock().unwrap_or_else(|e| e.into_inner());
+                        let o = o.get_or_insert(Outage { since: now, last_try: now, message: String::new() });
+                        o.last_try = now;
+                        o.message = e.to_string();
+                        o.since
+                    };
+                    let left = self.quota.store_wait.saturating_sub(self.down_for(since, now));
                     if left.is_zero() {
-                        tracing::warn!(operation, error = %e, "keap: quota store unreachable, not sending");
-                        return Err(Error::QuotaStore { message: e.to_string(), waited });
+                        return Err(self.unreachable(operation, &e.to_string(), since, now));
                     }
                     failures += 1;
                     tracing::debug!(operation, error = %e, "keap: quota store unreachable, trying again");
-                    // 50 ms, doubling to 1 s: a store that is back is found soon, one that is
+                    // 100 ms, doubling to 1 s: a store that is back is found soon, one that is
                     // down is not hammered.
                     let backoff = Duration::from_millis(50u64 << failures.min(5)).min(Duration::from_secs(1));
                     self.clock.sleep(backoff.min(left)).await;
@@ -498,6 +523,15 @@ impl QuotaGate {
             }
             self.clock.sleep(delay).await;
         }
+    }
+
+    fn down_for(&self, since: SystemTime, now: SystemTime) -> Duration {
+        now.duration_since(since).unwrap_or_default()
+    }
+
+    fn unreachable(&self, operation: &'static str, message: &str, since: SystemTime, now: SystemTime) -> Error {
+        tracing::warn!(operation, error = message, "keap: quota store unreachable, not sending");
+        Error::QuotaStore { message: message.to_owned(), waited: self.down_for(since, now) }
     }
 
     /// Tells the store what the server reported. A store that cannot take it in is not an
@@ -664,7 +698,10 @@ mod tests {
     #[test]
     fn a_share_divides_every_limit_and_keeps_at_least_one() {
         let q = Quota::keap_key().share(4);
-        assert_eq!([q.limit(Window::Second), q.limit(Window::Minute), q.limit(Window::Day)], [Some(2), Some(60), Some(7500)]);
+        assert_eq!(
+            [q.limit(Window::Second), q.limit(Window::Minute), q.limit(Window::Day)],
+            [Some(2), Some(60), Some(7500)]
+        );
         let q = Quota::custom(Some(3), None, Some(10)).share(100);
         assert_eq!([q.limit(Window::Second), q.limit(Window::Minute), q.limit(Window::Day)], [Some(1), None, Some(1)]);
     }
@@ -719,6 +756,24 @@ mod tests {
         // Backoff from 100 ms to 1 s: a down store is not hammered.
         let calls = *store.calls.lock().unwrap();
         assert!((10..=20).contains(&calls), "{calls} tries in 10 s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_queued_behind_an_outage_do_not_each_wait_it_out() {
+        let (g, _) = gate(u32::MAX, Duration::from_secs(10));
+        let g = Arc::new(g);
+        let started = tokio::time::Instant::now();
+        let callers: Vec<_> = (0..5)
+            .map(|_| {
+                let g = g.clone();
+                tokio::spawn(async move { (g.acquire("op").await, started.elapsed()) })
+            })
+            .collect();
+        for caller in callers {
+            let (result, took) = caller.await.unwrap();
+            assert!(matches!(result, Err(Error::QuotaStore { .. })));
+            assert!(took <= Duration::from_secs(11), "a queued request waited {took:?}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

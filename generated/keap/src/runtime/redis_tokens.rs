@@ -199,7 +199,8 @@ fn decode(text: &str) -> Option<Tokens> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     let access = v.get("access_token")?.as_str()?;
     let refresh = v.get("refresh_token")?.as_str()?;
-    let expires_at = v.get("expires_at").and_then(|e| e.as_u64()).map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+    let expires_at =
+        v.get("expires_at").and_then(|e| e.as_u64()).map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
     Some(Tokens::new(Secret::new(access), Secret::new(refresh), expires_at))
 }
 
