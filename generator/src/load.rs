@@ -39,6 +39,11 @@ pub fn parse(source: Source) -> Result<Spec> {
     }
     check_version(&raw).map_err(|e| e.in_source(&source))?;
     normalise(&mut raw, &mut warnings);
+    if let Some((pointer, message)) = deep_schema_defect(&raw) {
+        return Err(Error::at(pointer, format!("not a valid OpenAPI document: {message}"))
+            .hint("fix the spec at that place; keapgen reads OpenAPI 3.0 and 3.1")
+            .in_source(&source));
+    }
     // Paths are tracked only to explain a failure: the fast path tracks nothing.
     let doc = match <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&raw) {
         Ok(doc) => doc,
@@ -251,6 +256,100 @@ fn narrow_schema(v: &Value, at: &str) -> Option<(String, String)> {
         }
     }
     try_at::<openapiv3::ReferenceOr<openapiv3::Schema>>(v, at)
+}
+
+/// Schemas nested deeper than this are checked one level at a time before the typed read.
+/// `openapiv3` reads a schema as one variant and then another, reading its children again
+/// each time, so a defect under deep nesting would cost time exponential in the depth (a
+/// hang found by fuzzing). Shallower defects cost at most 2^DEEP small reads.
+const DEEP: usize = 6;
+
+/// The keys under which a schema holds schemas: maps of them, single ones, lists of them.
+const SCHEMA_MAPS: [&str; 2] = ["properties", "patternProperties"];
+const SCHEMA_ONES: [&str; 4] = ["items", "additionalProperties", "not", "contains"];
+const SCHEMA_LISTS: [&str; 4] = ["allOf", "oneOf", "anyOf", "prefixItems"];
+
+/// The schema children of `v` with their pointer suffixes.
+fn schema_children(v: &Value) -> Vec<(String, &Value)> {
+    let Value::Object(m) = v else { return Vec::new() };
+    let mut out = Vec::new();
+    for key in SCHEMA_MAPS {
+        if let Some(Value::Object(props)) = m.get(key) {
+            out.extend(props.iter().map(|(name, child)| (format!("/{key}/{}", escape(name)), child)));
+        }
+    }
+    for key in SCHEMA_ONES {
+        // `additionalProperties: true` is a flag, not a schema.
+        if let Some(child) = m.get(key).filter(|c| !c.is_boolean()) {
+            out.push((format!("/{key}"), child));
+        }
+    }
+    for key in SCHEMA_LISTS {
+        if let Some(Value::Array(items)) = m.get(key) {
+            out.extend(items.iter().enumerate().map(|(i, child)| (format!("/{key}/{i}"), child)));
+        }
+    }
+    out
+}
+
+/// How deeply schemas nest under `v` (1: no schema children). Bounded: JSON and YAML
+/// readers refuse documents nested deeper than 128.
+fn schema_depth(v: &Value) -> usize {
+    1 + schema_children(v).iter().map(|(_, c)| schema_depth(c)).max().unwrap_or(0)
+}
+
+/// Where a schema goes wrong, for documents with deeply nested schemas: each schema is read
+/// alone with its children left empty, children first, so no read is repeated.
+fn deep_schema_defect(raw: &Value) -> Option<(String, String)> {
+    fn roots<'a>(v: &'a Value, at: String, out: &mut Vec<(String, &'a Value)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    let here = format!("{at}/{}", escape(k));
+                    if k == "schema" || at == "/components/schemas" {
+                        out.push((here, child));
+                    } else {
+                        roots(child, here, out);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    roots(child, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    fn check(v: &Value, at: &str) -> Option<(String, String)> {
+        for (suffix, child) in schema_children(v) {
+            if let Some(found) = check(child, &format!("{at}{suffix}")) {
+                return Some(found);
+            }
+        }
+        let mut shallow = v.clone();
+        if let Value::Object(m) = &mut shallow {
+            for key in SCHEMA_MAPS {
+                if let Some(Value::Object(props)) = m.get_mut(key) {
+                    props.values_mut().for_each(|c| *c = Value::Object(Map::new()));
+                }
+            }
+            for key in SCHEMA_ONES {
+                if let Some(c) = m.get_mut(key).filter(|c| !c.is_boolean()) {
+                    *c = Value::Object(Map::new());
+                }
+            }
+            for key in SCHEMA_LISTS {
+                if let Some(Value::Array(items)) = m.get_mut(key) {
+                    items.iter_mut().for_each(|c| *c = Value::Object(Map::new()));
+                }
+            }
+        }
+        try_at::<openapiv3::ReferenceOr<openapiv3::Schema>>(&shallow, at)
+    }
+    let mut found = Vec::new();
+    roots(raw, String::new(), &mut found);
+    found.into_iter().filter(|(_, v)| schema_depth(v) > DEEP).find_map(|(at, v)| check(v, &at))
 }
 
 fn try_at<T: serde::de::DeserializeOwned>(v: &Value, at: &str) -> Option<(String, String)> {
