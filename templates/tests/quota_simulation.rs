@@ -1,7 +1,10 @@
 //! Quota in simulated time: tokio's paused clock lets a whole day of traffic from many
 //! concurrent tasks run in well under a second, with no sleeping.
 
-use keapgen_runtime::runtime::{Clock, Error, LocalQuota, Quota, QuotaGate, SleepFuture, TokioClock, Window};
+use keapgen_runtime::runtime::{
+    Budget, Clock, Decision, Error, LocalQuota, Observation, Quota, QuotaFuture, QuotaGate, QuotaStore, SleepFuture,
+    StoreError, TokioClock, Window,
+};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -158,4 +161,82 @@ async fn no_second_holds_more_than_five_whatever_the_clock_phase() {
         let most = max_in_span(&times, 1_000 * MS);
         assert!(most <= 5, "phase {phase:?}: {most} requests within one second");
     }
+}
+
+/// A store that fails its first `failures` calls, then lets everything through.
+struct Flaky {
+    failures: Mutex<u32>,
+    calls: Mutex<u32>,
+}
+
+impl QuotaStore for Flaky {
+    fn try_acquire(&self, _now: SystemTime) -> QuotaFuture<'_, Result<Decision, StoreError>> {
+        *self.calls.lock().unwrap() += 1;
+        let mut left = self.failures.lock().unwrap();
+        if *left == 0 {
+            return QuotaFuture::ready(Ok(Decision::Send));
+        }
+        *left -= 1;
+        QuotaFuture::pending(async { Err("Redis at 127.0.0.1:1: connection refused".into()) })
+    }
+    fn observe(&self, _: SystemTime, _: Observation) -> QuotaFuture<'_, Result<(), StoreError>> {
+        QuotaFuture::ready(Ok(()))
+    }
+    fn pause_until(&self, _: SystemTime, _: SystemTime) -> QuotaFuture<'_, Result<(), StoreError>> {
+        QuotaFuture::ready(Ok(()))
+    }
+    fn budget(&self, _: SystemTime) -> QuotaFuture<'_, Result<Vec<Budget>, StoreError>> {
+        QuotaFuture::ready(Err("down".into()))
+    }
+}
+
+fn gate(failures: u32, store_wait: Duration) -> (QuotaGate, Arc<Flaky>) {
+    let store = Arc::new(Flaky { failures: Mutex::new(failures), calls: Mutex::new(0) });
+    let clock = Arc::new(TokioClock::new());
+    (QuotaGate::new(Quota::unlimited().store_wait(store_wait), store.clone(), clock, None), store)
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_store_is_waited_for_then_named_in_the_error() {
+    let (g, store) = gate(u32::MAX, Duration::from_secs(10));
+    let started = tokio::time::Instant::now();
+    let e = g.acquire("op").await.unwrap_err();
+    assert_eq!(started.elapsed(), Duration::from_secs(10), "waits exactly store_wait");
+    match &e {
+        Error::QuotaStore { message, waited } => {
+            assert!(message.contains("Redis at 127.0.0.1:1"), "{message}");
+            assert_eq!(*waited, Duration::from_secs(10));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.is_retryable() && !e.maybe_sent());
+    // Backoff from 100 ms to 1 s: a down store is not hammered.
+    let calls = *store.calls.lock().unwrap();
+    assert!((10..=20).contains(&calls), "{calls} tries in 10 s");
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_queued_behind_an_outage_do_not_each_wait_it_out() {
+    let (g, _) = gate(u32::MAX, Duration::from_secs(10));
+    let g = Arc::new(g);
+    let started = tokio::time::Instant::now();
+    let callers: Vec<_> = (0..5)
+        .map(|_| {
+            let g = g.clone();
+            tokio::spawn(async move { (g.acquire("op").await, started.elapsed()) })
+        })
+        .collect();
+    for caller in callers {
+        let (result, took) = caller.await.unwrap();
+        assert!(matches!(result, Err(Error::QuotaStore { .. })));
+        assert!(took <= Duration::from_secs(11), "a queued request waited {took:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_store_that_comes_back_lets_the_request_through() {
+    let (g, store) = gate(3, Duration::from_secs(10));
+    g.acquire("op").await.unwrap();
+    assert_eq!(*store.calls.lock().unwrap(), 4);
+    assert!(matches!(g.budget().await, Err(Error::QuotaStore { .. })));
 }
