@@ -452,12 +452,17 @@ impl Transport {
             tracing::Span::current().record("status", status);
             let now = inner.clock.now();
             let mut exhausted = false;
-            let mut seen = Vec::new();
+            // On the stack: this runs on every response (Keap sends 3 families, at most 2 each).
+            let (mut seen, mut more, mut n) = ([None; 8], Vec::new(), 0);
             observations(response.headers(), |o| {
                 exhausted |= o.available == 0;
-                seen.push(o);
+                match seen.get_mut(n) {
+                    Some(slot) => *slot = Some(o),
+                    None => more.push(o),
+                }
+                n += 1;
             });
-            for o in seen {
+            for o in seen.into_iter().flatten().chain(more) {
                 inner.gate.observe(o).await;
             }
             if (200..300).contains(&status) {
