@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The compile property: when keapgen accepts a mutated spec, the crate it writes compiles.
 
-Makes COUNT accepted mutants (fuzz/src/sample_mutants.rs: a fixed pseudo-random sample of
+Makes COUNT accepted mutants (fuzz/examples/sample_mutants.rs: a fixed pseudo-random sample of
 the mutate_spec target's edits on the golden fixtures), then `cargo check`s every crate in
 one workspace (--keep-going) and prints how many compiled. Not in CI: it takes minutes.
 
@@ -25,12 +25,12 @@ def main() -> int:
     out = os.path.join(ROOT, "target", "mutants")
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run(
-        ["cargo", "build", "-q", "--release", "--no-default-features", "--bin", "sample_mutants"],
+        ["cargo", "build", "-q", "--release", "--no-default-features", "--example", "sample_mutants"],
         cwd=os.path.join(ROOT, "fuzz"),
         check=True,
     )
     sample = subprocess.run(
-        [os.path.join(ROOT, "fuzz", "target", "release", "sample_mutants"), str(count), out],
+        [os.path.join(ROOT, "fuzz", "target", "release", "examples", "sample_mutants"), str(count), out],
         capture_output=True,
         text=True,
         timeout=1800,
