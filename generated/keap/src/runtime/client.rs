@@ -113,8 +113,9 @@ impl<C: From<Transport>> ClientBuilder<C> {
     }
 
     /// Keeps quota state in `store` instead of this process (to share it between
-    /// processes). The store enforces its own limits; [`quota`](Self::quota) still sets
-    /// how long requests may wait.
+    /// processes: the `redis` feature's `RedisQuota`). The store enforces its own limits;
+    /// [`quota`](Self::quota) still sets how long requests may wait for room
+    /// ([`Quota::max_wait`]) and for an unreachable store ([`Quota::store_wait`]).
     pub fn quota_store(mut self, store: Arc<dyn QuotaStore>) -> Self {
         self.store = Some(store);
         self
