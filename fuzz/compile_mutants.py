@@ -52,6 +52,14 @@ def main() -> int:
         timeout=3600,
     )
     failed = sorted(set(re.findall(r"could not compile `(mutant_\d+)`", check.stderr)))
+    checked = set(re.findall(r"Checking (mutant_\d+) ", check.stderr))
+    if check.returncode != 0 and not failed:
+        print(check.stderr[-3000:], file=sys.stderr)
+        print("cargo check failed before checking the mutants", file=sys.stderr)
+        return 1
+    if checked != set(mutants):
+        print(f"cargo checked {len(checked)} of the {len(mutants)} mutants", file=sys.stderr)
+        return 1
     for name in failed:
         print(f"{name} does not compile; its edits: {mutants.get(name, '?')}")
         errors = [l for l in check.stderr.splitlines() if f"mutants/{name}/" in l and "error" in l]
