@@ -149,10 +149,10 @@ async fn four_processes_of_25_tasks_keep_to_one_quota_across_minute_windows() {
     assert!(ratio >= 0.9, "throughput {:.1} % of what the limits allow", ratio * 100.0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_processes_of_25_calls_that_find_the_token_expired_refresh_it_once() {
-    let (redis_url, _server) = redis_server::shared();
-    let keap = serve(|seen, _| {
+/// A Keap whose token endpoint hands out the pair `at-2`/`rt-2`, and whose API takes only
+/// `at-2` (401 for anything else).
+async fn rotating_keap() -> mock::Mock {
+    serve(|seen, _| {
         if seen.target.starts_with("/token") {
             return Reply::json(200, r#"{"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 86400}"#);
         }
@@ -161,7 +161,13 @@ async fn four_processes_of_25_calls_that_find_the_token_expired_refresh_it_once(
             _ => Reply::json(401, "{}"),
         }
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_of_25_calls_that_find_the_token_expired_refresh_it_once() {
+    let (redis_url, _server) = redis_server::shared();
+    let keap = rotating_keap().await;
     let account = unique("account");
     let redis = Redis::open(&redis_url).unwrap().prefix("fleet-test:");
     let store = RedisTokens::new(&redis, &account);
@@ -432,16 +438,7 @@ async fn no_secret_reaches_a_redis_key_a_message_or_debug_output() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_whose_token_was_rotated_elsewhere_takes_the_new_pair_on_its_401() {
     let (redis_url, _server) = redis_server::shared();
-    let keap = serve(|seen, _| {
-        if seen.target.starts_with("/token") {
-            return Reply::json(200, r#"{"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 86400}"#);
-        }
-        match seen.header("authorization") {
-            Some("Bearer at-2") => Reply::json(200, "{}"),
-            _ => Reply::json(401, "{}"),
-        }
-    })
-    .await;
+    let keap = rotating_keap().await;
     let redis = Redis::open(&redis_url).unwrap().prefix("fleet-test:");
     let account = unique("account");
     let in_a_day = SystemTime::now() + Duration::from_secs(86_400);

@@ -595,21 +595,7 @@ impl OAuth2 {
     /// Saves `tokens` to the store, retrying as `backoff` allows.
     async fn save(&self, tokens: &Tokens, clock: &dyn Clock, backoff: Backoff<'_>) -> Result<(), AuthError> {
         let Some(store) = &self.store else { return Ok(()) };
-        let mut retry = 0;
-        loop {
-            let e = match store.save(tokens).await {
-                Ok(()) => return Ok(()),
-                Err(e) => e,
-            };
-            retry += 1;
-            match backoff(retry) {
-                Some(delay) => {
-                    tracing::warn!(retry, "keap: saving the refreshed oauth2 tokens failed; retrying");
-                    clock.sleep(delay).await;
-                }
-                None => return Err(unsaved(&*e)),
-            }
-        }
+        saving(clock, backoff, || store.save(tokens)).await
     }
 
     /// Saves `tokens` under the fleet's lock, retrying as `backoff` allows. A newer pair in
@@ -622,31 +608,37 @@ impl OAuth2 {
         clock: &dyn Clock,
         backoff: Backoff<'_>,
     ) -> Result<(), AuthError> {
-        let version = lease.stored().map_or(0, |(_, v)| v);
-        let mut retry = 0;
-        loop {
-            let e = match lease.save(tokens).await {
-                Ok(true) => {
-                    flight.synced = Some(version + 1);
-                    return Ok(());
-                }
-                Ok(false) => {
-                    tracing::warn!(
-                        "keap: another process saved newer oauth2 tokens while this one refreshed; \
-                         keeping them in the store, this process takes them at its next refresh"
-                    );
-                    return Ok(());
-                }
-                Err(e) => e,
-            };
-            retry += 1;
-            match backoff(retry) {
-                Some(delay) => {
-                    tracing::warn!(retry, "keap: saving the refreshed oauth2 tokens failed; retrying");
-                    clock.sleep(delay).await;
-                }
-                None => return Err(unsaved(&*e)),
+        if saving(clock, backoff, || lease.save(tokens)).await? {
+            flight.synced = Some(lease.stored().map_or(0, |(_, v)| v) + 1);
+        } else {
+            tracing::warn!(
+                "keap: another process saved newer oauth2 tokens while this one refreshed; \
+                 keeping them in the store, this process takes them at its next refresh"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Runs `save` until it succeeds, retrying as `backoff` allows.
+async fn saving<'a, T>(
+    clock: &dyn Clock,
+    backoff: Backoff<'_>,
+    mut save: impl FnMut() -> super::tokens::StoreFuture<'a, T>,
+) -> Result<T, AuthError> {
+    let mut retry = 0;
+    loop {
+        let e = match save().await {
+            Ok(saved) => return Ok(saved),
+            Err(e) => e,
+        };
+        retry += 1;
+        match backoff(retry) {
+            Some(delay) => {
+                tracing::warn!(retry, "keap: saving the refreshed oauth2 tokens failed; retrying");
+                clock.sleep(delay).await;
             }
+            None => return Err(unsaved(&*e)),
         }
     }
 }
