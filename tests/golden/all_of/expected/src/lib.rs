@@ -185,9 +185,10 @@
 //!
 //! **When Redis is unreachable or slow** (each command waits at most
 //! `Redis::command_timeout`, 1 s by default), nothing is sent unaccounted: a request waits for
-//! Redis, trying again with a backoff up to 1 s, for at most `Quota::store_wait` (10 s by
-//! default), then fails with `Error::QuotaStore` (its message names the Redis; retryable,
-//! `maybe_sent()` is false). `RedisQuota::local_fallback(limits.share(4))` opts in to going on
+//! Redis, trying again with a backoff up to 1 s, for `Quota::store_wait` (10 s by default; the
+//! last try may add one command timeout), then fails with `Error::QuotaStore` (its message names
+//! the Redis; retryable, `maybe_sent()` is false). While Redis stays down, it is tried once a
+//! second and the requests in between fail at once, rather than each waiting out the outage. `RedisQuota::local_fallback(limits.share(4))` opts in to going on
 //! under a local gate at a conservative share instead; those sends are written to Redis when it
 //! is back. Redis is reconnected by itself: when it comes back, requests go on without a
 //! restart. If it lost its data (a restart without persistence, a failover, a flush), nobody
@@ -199,8 +200,8 @@
 //! **What to size.** Per key or app: five keys, one sorted-set entry per request of the last
 //! minute (about 100 bytes each: 240 entries for `Quota::keap_key()`, 1,500 for an OAuth2 app),
 //! under 200 KB in all. Per token pair: two keys. Per request: one script call (`EVALSHA`,
-//! about ten commands inside Redis), plus one per response that carries Keap's quota headers
-//! (every Keap response does). Keys are `{prefix}keap:{q:<hash>}:*` and
+//! about ten commands inside Redis), plus one per quota window a response reports in its headers
+//! (Keap's report three or four: the product's day, its minute, the tenant's minute and day). Keys are `{prefix}keap:{q:<hash>}:*` and
 //! `{prefix}keap:{t:<hash>}:*`, where the hash is of the key, the app's client id or the
 //! account name, never a secret itself; the braces keep each store in one Redis Cluster slot.
 //! `cargo bench -p keapgen-tests --bench overhead` prints the cost per request.
