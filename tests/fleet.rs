@@ -55,6 +55,31 @@ async fn workers(runs: Vec<Vec<String>>, limit: Duration) -> Vec<HashMap<String,
     lines
 }
 
+/// One `fleet-worker quota` run: where, which key, what limits, how many tasks, when.
+struct QuotaRun<'a> {
+    redis: &'a str,
+    keap: &'a str,
+    key: &'a str,
+    per_second: u32,
+    per_minute: u32,
+    tasks: u32,
+    start: SystemTime,
+    end: SystemTime,
+}
+
+impl QuotaRun<'_> {
+    /// The worker's command line, waiting at most `store_wait` for an unreachable Redis.
+    fn args(&self, store_wait: Duration) -> Vec<String> {
+        let numbers = [self.per_second, self.per_minute, self.tasks].map(|n| n.to_string());
+        let times = [epoch_ms(self.start), epoch_ms(self.end), store_wait.as_millis() as u64].map(|t| t.to_string());
+        let [per_second, per_minute, tasks] = &numbers;
+        let [start, end, wait] = &times;
+        ["quota", self.redis, self.keap, self.key, per_second, per_minute, tasks, start, end, wait]
+            .map(str::to_owned)
+            .to_vec()
+    }
+}
+
 fn sum(lines: &[HashMap<String, String>], key: &str) -> u64 {
     lines.iter().map(|l| l[key].parse::<u64>().unwrap()).sum()
 }
@@ -104,24 +129,10 @@ async fn four_processes_of_25_tasks_keep_to_one_quota_across_minute_windows() {
     let start = SystemTime::now() + Duration::from_secs(2);
     let end = start + run;
     let key = unique("key");
-    let args = |_| {
-        [
-            "quota",
-            &redis,
-            &keap.url,
-            &key,
-            &per_second.to_string(),
-            &per_minute.to_string(),
-            "25",
-            &epoch_ms(start).to_string(),
-            &epoch_ms(end).to_string(),
-            "10000",
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
+    let args = QuotaRun { redis: &redis, keap: &keap.url, key: &key, per_second, per_minute, tasks: 25, start, end };
     let (instant, wall) = (Instant::now(), SystemTime::now());
-    let lines = workers((0..4).map(args).collect(), run + Duration::from_secs(30)).await;
+    let lines =
+        workers((0..4).map(|_| args.args(Duration::from_secs(10))).collect(), run + Duration::from_secs(30)).await;
     let times = arrivals(&keap, "/contacts/");
     let (second, minute) =
         (most_in_span(&times, Duration::from_secs(1)), most_in_span(&times, Duration::from_secs(60)));
@@ -243,23 +254,12 @@ async fn redis_frozen_then_lost_then_back_no_window_overflows_and_the_run_recove
     let t0 = SystemTime::now() + Duration::from_millis(1500);
     let end = t0 + Duration::from_secs(84);
     let key = unique("key");
-    let args = |_| {
-        [
-            "quota",
-            &redis.url(),
-            &keap.url,
-            &key,
-            &per_second.to_string(),
-            &per_minute.to_string(),
-            "10",
-            &epoch_ms(t0).to_string(),
-            &epoch_ms(end).to_string(),
-            "500",
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
-    let run = tokio::spawn(workers((0..2).map(args).collect(), Duration::from_secs(120)));
+    let url = redis.url();
+    let args = QuotaRun { redis: &url, keap: &keap.url, key: &key, per_second, per_minute, tasks: 10, start: t0, end };
+    let run = tokio::spawn(workers(
+        (0..2).map(|_| args.args(Duration::from_millis(500))).collect(),
+        Duration::from_secs(120),
+    ));
     let at =
         |secs: u64| tokio::time::sleep((t0 + Duration::from_secs(secs)).duration_since(SystemTime::now()).unwrap());
     at(5).await;
