@@ -5,16 +5,11 @@ use keapgen::{load, spec, Options};
 
 fn generate_pinned() -> keapgen::Files {
     let root = keapgen_tests::root();
-    let pinned = spec::Pin::load(&root).unwrap();
-    let path = spec::ensure(&root).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n(pull the spec first: cargo run -p keapgen -- pull --from ../shared/keap-specs/keap-v2-{}.yaml)",
-            pinned.version
-        )
+    let (pin, specs) = spec::load_pinned(&root).unwrap_or_else(|e| {
+        panic!("{e}\n(pull the specs first: cargo run -p keapgen -- pull --from-dir ../shared/keap-specs)")
     });
-    let spec = load::load_file(&path).unwrap();
-    let opts = spec::pinned_options(&root, &pinned, &spec.doc.info.title).unwrap();
-    keapgen::generate(&spec, &opts).unwrap().files
+    let opts = spec::pinned_options(&root, &pin, &spec::pinned_label(&specs)).unwrap();
+    keapgen::generate_crate(&spec::parts(&specs), &opts).unwrap().files
 }
 
 #[test]

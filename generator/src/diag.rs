@@ -86,10 +86,15 @@ pub struct Warning {
     pub line: Option<usize>,
     /// What was odd and what the generator did.
     pub message: String,
+    /// The spec's file, when a crate is made from several specs.
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}: ", file.display())?;
+        }
         if let Some(line) = self.line {
             write!(f, "line {line}: ")?;
         }

@@ -385,7 +385,7 @@ fn normalise(root: &mut Value, warnings: &mut Vec<Warning>) {
 }
 
 fn warn(pointer: String, message: impl Into<String>) -> Warning {
-    Warning { pointer, line: None, message: message.into() }
+    Warning { pointer, line: None, message: message.into(), file: None }
 }
 
 /// Keys whose values are data (examples, defaults), not schemas: never rewritten.

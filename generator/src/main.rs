@@ -22,9 +22,17 @@ enum Command {
     /// Put the pinned spec at spec/<file>, checking the sha256 in spec/pin.yaml; with another
     /// version (`--from`, `--latest`), move the pin to it and report what changed.
     Pull {
+        /// Which pinned spec (`v2`, `v1`): needed with `--from` for a new text when the
+        /// crate has several specs; without `--from`, pull only this one.
+        #[arg(long, value_name = "NAME")]
+        spec: Option<String>,
         /// Read the spec from this file or URL instead of the pinned URL.
-        #[arg(long, value_name = "FILE|URL", conflicts_with = "latest")]
+        #[arg(long, value_name = "FILE|URL", conflicts_with_all = ["latest", "from_dir"])]
         from: Option<String>,
+        /// Put every pinned spec in place from the files below this folder that have its
+        /// sha256 (a local copy of upstream's specs, for machines without network).
+        #[arg(long, value_name = "DIR", conflicts_with = "latest")]
+        from_dir: Option<PathBuf>,
         /// Pull upstream's newest spec (asks GitHub which commit that is).
         #[arg(long)]
         latest: bool,
@@ -41,6 +49,9 @@ enum Command {
         old: PathBuf,
         /// The newer spec.
         new: PathBuf,
+        /// The pinned spec whose pinned names apply (default: the crate's root spec).
+        #[arg(long, value_name = "NAME")]
+        spec: Option<String>,
         /// `text` for people, `json` for tools.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -135,30 +146,60 @@ fn root() -> Result<PathBuf, Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Pull { from, latest, version, url } => {
+        Command::Pull { spec: name, from, from_dir, latest, version, url } => {
             let root = root()?;
+            if let Some(dir) = from_dir {
+                let missing = spec::pull_from_dir(&root, &dir).map_err(Failure::Pull)?;
+                if !missing.is_empty() {
+                    return Err(Failure::Pull(
+                        keapgen::Error::msg(format!(
+                            "no file below {} has the pinned text of {}",
+                            dir.display(),
+                            missing.join(", ")
+                        ))
+                        .hint("pull those from their pinned URLs (`keapgen pull --spec NAME`) or pass their files with `--from`"),
+                    ));
+                }
+                eprintln!("pulled every pinned spec from {}", dir.display());
+                return Ok(());
+            }
             let from = if latest { Some(spec::latest_url().map_err(Failure::Pull)?) } else { from };
-            match spec::pull(&root, from.as_deref(), version.as_deref(), url.as_deref()).map_err(Failure::Pull)? {
-                spec::Pulled::Same(path) => eprintln!("pulled {}", path.display()),
-                spec::Pulled::Updated(u) => {
-                    let spec::Update { old, new, report } = *u;
-                    match report {
-                        Some(r) => print!("{}", r.to_text(&old.version, &new.version)),
-                        None => println!("The previous spec ({}) is not here to compare with.", old.version),
+            let pulled = spec::pull(&root, name.as_deref(), from.as_deref(), version.as_deref(), url.as_deref())
+                .map_err(Failure::Pull)?;
+            for p in pulled {
+                match p {
+                    spec::Pulled::Same(path) => eprintln!("pulled {}", path.display()),
+                    spec::Pulled::Updated(u) => {
+                        let spec::Update { old, new, crate_version, report } = *u;
+                        match report {
+                            Some(r) => print!("{}", r.to_text(&old.label_version(), &new.label_version())),
+                            None => {
+                                println!("The previous spec ({}) is not here to compare with.", old.label_version())
+                            }
+                        }
+                        eprintln!(
+                            "moved the pin of `{}` from {} to {} (crate {crate_version}); run `cargo run -p keapgen -- generate` and review `git diff`",
+                            new.name,
+                            old.label_version(),
+                            new.label_version()
+                        );
                     }
-                    eprintln!(
-                        "moved the pin from {} to {} (crate {}); run `cargo run -p keapgen -- generate` and review `git diff`",
-                        old.version, new.version, new.crate_version
-                    );
                 }
             }
             Ok(())
         }
-        Command::Diff { old, new, format, fail_on } => {
+        Command::Diff { old, new, spec: name, format, fail_on } => {
             let root = root().ok();
-            let names = match &root {
-                Some(r) => spec::load_names(r).map_err(Failure::Spec)?,
-                None => Default::default(),
+            let names = match (&root, &name) {
+                (Some(r), Some(n)) => {
+                    let pin = spec::Pin::load(r).map_err(Failure::Spec)?;
+                    spec::read_names(&pin.spec(n).map_err(Failure::Spec)?.names_path(r)).map_err(Failure::Spec)?
+                }
+                (Some(r), None) => spec::load_names(r).map_err(Failure::Spec)?,
+                (None, Some(_)) => {
+                    return Err(Failure::Usage("`--spec` needs a pin: run inside the repository".into()))
+                }
+                (None, None) => Default::default(),
             };
             let api = |path: &Path| -> Result<keapgen::model::Api, Failure> {
                 let spec = load::load_file(path).map_err(Failure::Spec)?;
@@ -209,39 +250,39 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
             args.name
         )));
     }
-    let (spec_path, pinned, out, root) = match (&args.spec, &args.out) {
-        (Some(spec), Some(out)) => (spec.clone(), None, out.clone(), root().ok()),
-        _ => {
-            let root = root()?;
-            let pinned = spec::Pin::load(&root).map_err(Failure::Pull)?;
-            let spec = match &args.spec {
-                Some(s) => s.clone(),
-                None => spec::ensure(&root).map_err(Failure::Pull)?,
+    let generated = match (&args.spec, &args.out) {
+        // A spec of one's own: a crate of that spec alone.
+        (Some(path), _) => {
+            let out = match &args.out {
+                Some(o) => o.clone(),
+                None => root()?.join("generated").join(&args.name),
             };
-            let pinned = args.spec.is_none().then_some(pinned);
-            (spec, pinned, args.out.clone().unwrap_or_else(|| root.join("generated").join(&args.name)), Some(root))
+            let spec = load::load_file(path).map_err(Failure::Spec)?;
+            let version = args.spec_version.clone().unwrap_or_else(|| spec.doc.info.version.clone());
+            let opts = Options {
+                example_tests: args.example_tests,
+                contract_tests: args.contract_tests,
+                ..Options::new(args.name.clone(), format!("{} {version}", spec.doc.info.title))
+            };
+            (keapgen::generate(&spec, &opts).map_err(Failure::Spec)?, out)
+        }
+        // The pinned specs: the pin's crate, with its names, version and changelog.
+        (None, out) => {
+            let root = root()?;
+            let (pin, specs) = spec::load_pinned(&root).map_err(Failure::Pull)?;
+            let label = match (&args.spec_version, specs.first()) {
+                (Some(v), Some(first)) => format!("{} {v}", first.spec.doc.info.title),
+                _ => spec::pinned_label(&specs),
+            };
+            let opts = Options {
+                crate_name: args.name.clone(),
+                ..spec::pinned_options(&root, &pin, &label).map_err(Failure::Spec)?
+            };
+            let out = out.clone().unwrap_or_else(|| root.join("generated").join(&args.name));
+            (keapgen::generate_crate(&spec::parts(&specs), &opts).map_err(Failure::Spec)?, out)
         }
     };
-    let spec = load::load_file(&spec_path).map_err(Failure::Spec)?;
-    let version = args
-        .spec_version
-        .clone()
-        .or(pinned.as_ref().map(|p| p.version.clone()))
-        .unwrap_or_else(|| spec.doc.info.version.clone());
-    // The pinned crate gets the pin's names, version and changelog; other specs get neither.
-    let opts = match (&pinned, &root) {
-        (Some(pin), Some(root)) => Options {
-            crate_name: args.name.clone(),
-            spec_label: format!("{} {version}", spec.doc.info.title),
-            ..spec::pinned_options(root, pin, &spec.doc.info.title).map_err(Failure::Spec)?
-        },
-        _ => Options {
-            example_tests: args.example_tests,
-            contract_tests: args.contract_tests,
-            ..Options::new(args.name.clone(), format!("{} {version}", spec.doc.info.title))
-        },
-    };
-    let generated = keapgen::generate(&spec, &opts).map_err(Failure::Spec)?;
+    let (generated, out) = generated;
     if args.verbose {
         for w in &generated.warnings {
             eprintln!("warning: {w}");

@@ -15,7 +15,7 @@ pub const NOT_GROUP_NAMES: &[&str] =
     &["default", ALL_FEATURE, STANDALONE_FEATURE, "shared", "standalone", "serde_tokens", "redis"];
 
 /// Everything a generated crate is made of.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Api {
     /// `info.title`.
     pub title: String,
@@ -23,6 +23,14 @@ pub struct Api {
     pub description: Option<String>,
     /// The first server URL: the client's default base URL.
     pub base_url: String,
+    /// Where this spec lives in a crate made of several: `None` at the crate's root (the
+    /// first spec of the pin), else its module (`v1`), which also prefixes its cargo
+    /// features (`v1_hooks`).
+    pub module: Option<String>,
+    /// The cargo feature that turns on every group of this spec: [`ALL_FEATURE`] in a crate
+    /// of one spec; in a crate of several, the spec's name in the pin (`v2`, `v1`), and
+    /// `all` turns on every spec.
+    pub umbrella: String,
     /// Types by Rust name.
     pub types: BTreeMap<String, TypeDef>,
     /// Operation groups by module name.
@@ -137,8 +145,10 @@ pub enum Cursor {
         /// Whether that field is a plain `String` (required, not nullable).
         next_required: bool,
     },
-    /// `offset` and `limit` in, an absolute `next` URL out (Keap's v1 lists): the next page
-    /// starts after the items received; an empty or short page ends the list.
+    /// `offset` and `limit` in, a total `count` and an absolute `next` URL out (Keap's v1
+    /// lists): the next page starts after the items received; the list ends once `count`
+    /// items have been received, or (without a count) at a short page or a blank `next`, and
+    /// always at an empty page.
     Offset {
         /// The integer `offset` parameter.
         offset: String,
@@ -148,6 +158,11 @@ pub enum Cursor {
         next_field: Option<String>,
         /// Whether that field is a plain `String`.
         next_required: bool,
+        /// The integer `count` field (the total number of matches), if the page has one: the
+        /// list ends once that many items have been received.
+        count_field: Option<String>,
+        /// Whether that field is a plain integer.
+        count_required: bool,
     },
 }
 
@@ -555,6 +570,20 @@ pub fn extra_field_name(fields: &[Field]) -> String {
     name
 }
 
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            title: String::new(),
+            description: None,
+            base_url: String::new(),
+            module: None,
+            umbrella: ALL_FEATURE.to_string(),
+            types: BTreeMap::new(),
+            tags: BTreeMap::new(),
+        }
+    }
+}
+
 impl Api {
     /// Whether a type implements `Default` (structs do unless they have required fields;
     /// integer enums do not, since no number is a neutral default).
@@ -605,5 +634,19 @@ impl Api {
     /// All operations, in module order.
     pub fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.tags.values().flat_map(|t| t.operations.iter())
+    }
+
+    /// The cargo feature of one of this spec's groups (tag modules, or
+    /// [`STANDALONE_FEATURE`]): the group itself at the root, `{module}_{group}` below it.
+    pub fn feature(&self, group: &str) -> String {
+        match &self.module {
+            Some(m) => format!("{m}_{group}"),
+            None => group.to_string(),
+        }
+    }
+
+    /// The features of several groups.
+    pub fn features(&self, groups: &BTreeSet<String>) -> BTreeSet<String> {
+        groups.iter().map(|g| self.feature(g)).collect()
     }
 }

@@ -4,7 +4,7 @@
 //! into the generated type, and encodes back with the same values for the fields the
 //! type knows.
 
-#![cfg(feature = "all")]
+#![cfg(feature = "v2")]
 use serde_json::Value;
 
 fn check<T: serde::de::DeserializeOwned + serde::Serialize>(

@@ -14,14 +14,14 @@ fn value_of<'s>(p: &Param, sample: &'s OperationSample) -> Option<&'s Value> {
 }
 
 /// An expression of the parameter's argument type holding `value`.
-fn arg(krate: &TokenStream, p: &Param, value: Option<&Value>) -> Option<TokenStream> {
+fn arg(krate: &TokenStream, scope: &TokenStream, p: &Param, value: Option<&Value>) -> Option<TokenStream> {
     let list = matches!(p.style, Style::Csv | Style::Repeat);
     if p.is_file() {
         let file = quote!(#krate::runtime::FilePart::new("keapgen.txt", b"keapgen contract test".to_vec()));
         return Some(if list { quote!([#file]) } else { file });
     }
     let value = value?;
-    let elem = ty_in(&p.ty, false, krate);
+    let elem = ty_in(&p.ty, false, scope);
     if list {
         let text = if value.is_array() { value.to_string() } else { Value::Array(vec![value.clone()]).to_string() };
         return Some(quote!(v::<Vec<#elem>>(#text)));
@@ -53,6 +53,8 @@ fn literal(t: &TypeRef, value: &Value) -> Option<TokenStream> {
 /// had to give way to the spec, if anything.
 fn call(
     krate: &TokenStream,
+    scope: &TokenStream,
+    accessor: &TokenStream,
     module: &str,
     op: &Operation,
     sample: &OperationSample,
@@ -60,12 +62,16 @@ fn call(
     let module = format_ident!("{}", module);
     let method = format_ident!("{}", op.method_name);
     let paged = op.pagination.as_ref();
-    let mut args: Vec<TokenStream> =
-        op.params.iter().filter(|p| p.required).map(|p| arg(krate, p, value_of(p, sample))).collect::<Option<_>>()?;
+    let mut args: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| arg(krate, scope, p, value_of(p, sample)))
+        .collect::<Option<_>>()?;
     let body = op.body.as_ref().and_then(|b| match b.kind {
         BodyKind::Bytes(_) => Some(quote!(b"keapgen contract test".to_vec())),
         _ => {
-            let t = ty_in(&b.ty, false, krate);
+            let t = ty_in(&b.ty, false, scope);
             let text = sample.body.as_ref()?.to_string();
             Some(quote!(v::<#t>(#text)))
         }
@@ -87,7 +93,7 @@ fn call(
         if paged.is_some_and(|pg| pg.cursor_param() == p.name) {
             continue;
         }
-        if let Some(a) = arg(krate, p, value_of(p, sample)) {
+        if let Some(a) = arg(krate, scope, p, value_of(p, sample)) {
             let setter = format_ident!("{}", p.name);
             setters.push(quote!(.#setter(#a)));
         }
@@ -110,7 +116,7 @@ fn call(
         let what = format!("no value fits {} as written; left out", left_out.join(", "));
         tolerated = Some(tolerated.map_or(what.clone(), |t| format!("{t}; {what}")));
     }
-    let request = quote!(client.#module().#method(#(#args),*)#(#setters)*);
+    let request = quote!(client #accessor .#module().#method(#(#args),*)#(#setters)*);
     let call = if paged.is_some() { quote!(two_pages(#request.pages()).await) } else { quote!(#request.send().await) };
     Some((call, tolerated))
 }
@@ -119,6 +125,16 @@ fn call(
 pub fn contract_rs(api: &Api, opts: &Options, data: &TestData) -> Option<TokenStream> {
     let krate = format_ident!("{}", opts.crate_name.replace('-', "_"));
     let krate = quote!(#krate);
+    // A spec below the crate's root has its types in its module and its groups behind
+    // `client.<module>()`.
+    let (scope, accessor) = match &api.module {
+        Some(m) => {
+            let m = format_ident!("{}", m);
+            (quote!(#krate::#m), quote!(.#m()))
+        }
+        None => (krate.clone(), quote!()),
+    };
+    let umbrella = &api.umbrella;
     let mut calls = Vec::new();
     let mut skipped = Vec::new();
     let mut tolerated = Vec::new();
@@ -132,7 +148,7 @@ pub fn contract_rs(api: &Api, opts: &Options, data: &TestData) -> Option<TokenSt
             match sample
                 .skipped
                 .clone()
-                .map_or_else(|| call(&krate, &tag.module, op, sample).ok_or_else(String::new), Err)
+                .map_or_else(|| call(&krate, &scope, &accessor, &tag.module, op, sample).ok_or_else(String::new), Err)
             {
                 Ok((call, note)) if !op.undeclared_security.is_empty() => {
                     // A mock that checks the spec refuses credentials for a scheme it never
@@ -225,8 +241,8 @@ pub fn contract_rs(api: &Api, opts: &Options, data: &TestData) -> Option<TokenSt
         //! that follow the response schemas, then with the spec's examples: all must decode.
         //! Lists fetch two pages.
         //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
-        //! Calls every group, so it is compiled with all of them (the feature `all`).
-        #![cfg(feature = "all")]
+        //! Calls every group, so it is compiled with all of them (the feature named below).
+        #![cfg(feature = #umbrella)]
         #![allow(deprecated)]
 
         use #krate::{Auth, Client, Error, Quota, RetryPolicy};

@@ -1,23 +1,32 @@
 //! The generated crate's `tests/examples.rs`: every schema example of the spec decodes into
 //! its type and encodes back.
 
+use crate::model::Api;
 use crate::Options;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 /// A test that every schema's example from the spec decodes into its type and encodes back
 /// with the same values for every field the type knows.
-pub fn examples_rs(opts: &Options, examples: &[crate::testdata::SchemaExample]) -> TokenStream {
+pub fn examples_rs(api: &Api, opts: &Options, examples: &[crate::testdata::SchemaExample]) -> TokenStream {
     let krate = format_ident!("{}", opts.crate_name.replace('-', "_"));
+    let scope = match &api.module {
+        Some(m) => {
+            let m = format_ident!("{}", m);
+            quote!(#krate::#m)
+        }
+        None => quote!(#krate),
+    };
+    let umbrella = &api.umbrella;
     let cases = examples.iter().map(|e| {
         let (schema, ty, text) = (&e.schema, format_ident!("{}", e.ty), e.json.to_string());
-        quote!((#schema, check::<#krate::types::#ty>, #text),)
+        quote!((#schema, check::<#scope::types::#ty>, #text),)
     });
     quote! {
         //! Every component schema whose spec examples describe a value: the example decodes
         //! into the generated type, and encodes back with the same values for the fields the
         //! type knows.
-        #![cfg(feature = "all")]
+        #![cfg(feature = #umbrella)]
         use serde_json::Value;
 
         fn check<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) -> Result<(), String> {

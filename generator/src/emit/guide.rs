@@ -7,7 +7,8 @@ use crate::Options;
 
 /// The guide: the README and the crate docs. Its code blocks are doc tests; each calls
 /// operations this spec really has, or is left out.
-pub fn guide(api: &Api, opts: &Options) -> String {
+pub fn guide(apis: &[&Api], opts: &Options) -> String {
+    let api = apis[0];
     let krate = opts.crate_name.replace('-', "_");
     let no_args = |o: &Operation| !o.params.iter().any(|p| p.required) && !o.body.as_ref().is_some_and(|b| b.required);
     // Prefer the contact group, then GETs, then short paths: the likeliest first call.
@@ -46,6 +47,9 @@ pub fn guide(api: &Api, opts: &Options) -> String {
                 .unwrap_or_default();
             let how = match pg.cursor {
                 Cursor::Token { .. } => "follow `next_page_token` until the server sends none",
+                Cursor::Offset { count_field: Some(_), .. } => {
+                    "move `offset` past the items received until the page's `count` of matches has been received"
+                }
                 Cursor::Offset { .. } => "move `offset` past the items received until a page comes back empty or short",
             };
             let code = hidden(
@@ -215,7 +219,8 @@ pub fn guide(api: &Api, opts: &Options) -> String {
         })
         .unwrap_or_default();
 
-    let features_section = features_section(api, opts);
+    let features_section = features_section(apis, opts);
+    let specs_section: String = apis[1..].iter().map(|a| spec_section(api, a, opts)).collect();
 
     strip_template_comment(README_TEMPLATE)
         .replace("{name}", &opts.crate_name)
@@ -225,6 +230,7 @@ pub fn guide(api: &Api, opts: &Options) -> String {
         .replace("{title}", &api.title)
         .replace("{base_url}", &api.base_url)
         .replace("{features_section}", &features_section)
+        .replace("{specs_section}", &specs_section)
         .replace("{use_example}", &use_example)
         .replace("{list_section}", &list_section)
         .replace("{filter_section}", &filter_section)
@@ -320,10 +326,10 @@ fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operati
 }
 
 /// The guide as a README: code blocks without their set-up lines.
-pub fn readme(api: &Api, opts: &Options) -> String {
+pub fn readme(apis: &[&Api], opts: &Options) -> String {
     let mut out = String::new();
     let mut in_rust = false;
-    for line in guide(api, opts).lines() {
+    for line in guide(apis, opts).lines() {
         if line.starts_with("```") {
             in_rust = line.starts_with("```rust");
             out.push_str(if in_rust { "```rust" } else { line });
@@ -340,7 +346,9 @@ pub fn readme(api: &Api, opts: &Options) -> String {
 }
 
 /// "Compile only what you use": the groups as cargo features, with two of this spec's.
-fn features_section(api: &Api, opts: &Options) -> String {
+fn features_section(apis: &[&Api], opts: &Options) -> String {
+    let krate = opts.crate_name.replace('-', "_");
+    let api = apis[0];
     let preferred = ["contact", "tags"];
     let mut picked: Vec<&str> =
         preferred.iter().copied().filter(|p| api.tags.values().any(|t| t.module == *p)).collect();
@@ -363,14 +371,101 @@ fn features_section(api: &Api, opts: &Options) -> String {
          and the types they use:\n\n\
          ```toml\n[dependencies]\n{name} = {{ path = \"generated/{name}\", default-features = false, features = [{list}] }}\n```\n\n\
          The features: one per group, named like its module and its `Client` accessor (`{first}` for \
-         `client.{first}()`){standalone}; `{all}` for every one of them (the default). Every type stays at \
+         `client.{first}()`){standalone}; `{all}` for every one of them (the default){others}. Every type stays at \
          `{krate}::types::Name`, and its docs say which features compile it. Each group alone, no group \
          and all of them compile without warnings. Two features are the runtime's, off by default: \
          `serde-tokens` (`Serialize` and `Deserialize` for `Tokens`) and `redis` (a quota and OAuth2 \
          tokens shared by several processes, see \"Running several workers\").",
-        krate = opts.crate_name.replace('-', "_"),
         name = opts.crate_name,
         list = list.join(", "),
-        all = crate::model::ALL_FEATURE,
+        all = api.umbrella,
+        others = if apis.len() > 1 {
+            let specs: Vec<String> = apis[1..]
+                .iter()
+                .map(|a| format!("`{}` for every group of `{}::{}` (off by default)", a.umbrella, krate, a.module.as_deref().unwrap_or_default()))
+                .collect();
+            format!("; {}; `{}` for every spec", specs.join(", "), crate::model::ALL_FEATURE)
+        } else {
+            String::new()
+        },
+    )
+}
+
+/// The section of a spec below the crate's root (`keap::v1`): what lives only there, how to
+/// reach it, its features, and that it shares the client (and so the quota) with the root.
+fn spec_section(root: &Api, api: &Api, opts: &Options) -> String {
+    let krate = opts.crate_name.replace('-', "_");
+    let m = api.module.as_deref().unwrap_or_default();
+    let only_here: Vec<String> = api
+        .tags
+        .values()
+        .filter(|t| !root.tags.contains_key(&t.module))
+        .map(|t| format!("`{}` ({})", t.module, t.api_name))
+        .collect();
+    let only = if only_here.is_empty() {
+        String::new()
+    } else {
+        format!(" Groups with no namesake at the crate's root: {}.", only_here.join(", "))
+    };
+    let groups: Vec<String> = api.tags.values().map(|t| format!("`{}`", api.feature(&t.module))).collect();
+    // A call to show: a GET without arguments, REST Hooks first (what only v1 has).
+    let no_args = |o: &Operation| !o.params.iter().any(|p| p.required) && !o.body.as_ref().is_some_and(|b| b.required);
+    let pick = api
+        .tags
+        .values()
+        .flat_map(|t| t.operations.iter().map(move |o| (t, o)))
+        .filter(|(_, o)| o.http_method == "GET" && no_args(o) && !o.deprecated)
+        .min_by_key(|(t, o)| (!t.module.contains("hook"), o.pagination.is_none(), o.path.len()));
+    let example = pick
+        .map(|(t, o)| {
+            let feature = api.feature(&t.module);
+            let call = if o.pagination.is_some() {
+                format!(
+                    "let mut items = client.{m}().{g}().{op}().items();\n\
+                     while let Some(item) = items.next_item().await {{\n    println!(\"{{:?}}\", item?);\n}}\n",
+                    g = t.module,
+                    op = o.method_name
+                )
+            } else {
+                format!(
+                    "let answer = client.{m}().{g}().{op}().send().await?;\nprintln!(\"{{answer:?}}\");\n",
+                    g = t.module,
+                    op = o.method_name
+                )
+            };
+            format!(
+                "\n\n```toml\n[dependencies]\n{name} = {{ path = \"generated/{name}\", features = [\"{feature}\"] }}\n```\n\n\
+                 ```rust,no_run\n# #[cfg(feature = \"{feature}\")]\n\
+                 # async fn example(client: {krate}::Client) -> Result<(), Box<dyn std::error::Error>> {{\n\
+                 // The same client (and key, and quota) as every other call.\n{call}# Ok(())\n# }}\n```",
+                name = opts.crate_name,
+            )
+        })
+        .unwrap_or_default();
+    let offset_lists =
+        api.operations().any(|o| matches!(o.pagination.as_ref().map(|p| &p.cursor), Some(Cursor::Offset { .. })));
+    let lists = if offset_lists {
+        "\n\nIts lists that take `limit` and `offset` stream like the others, with `.items()` and \
+         `.pages()`: each next page asks for the offset after the items received, on this client's base \
+         URL. The absolute `next` link in a page is never followed (it names a host, and credentials go \
+         only to the base URL); a page's `count` is the total number of matches, and the listing ends \
+         once that many items have been received, or at an empty page."
+    } else {
+        ""
+    };
+    format!(
+        "## {title}: `{krate}::{m}`\n\n\
+         The operations of the {title} spec are under `client.{m}()`, one handle per group \
+         (`client.{m}().<group>()`), and its types under `{krate}::{m}::types`, so no name collides \
+         with the crate's root.{only} These calls share everything with the rest of the client: \
+         credentials, base URL (its paths are under the same base URL as the root's), retries, the \
+         redirect rule, tracing and `Error`, and the quota: a call here takes from the same windows as \
+         every other call (Keap counts per key or app, not per API version), with `LocalQuota` and \
+         `RedisQuota` alike.\n\n\
+         Each group is a cargo feature, off by default so the root's build does not pay for them: \
+         {groups}; `{umbrella}` turns on all of them.{example}{lists}\n\n",
+        title = api.title,
+        groups = groups.join(", "),
+        umbrella = api.umbrella,
     )
 }

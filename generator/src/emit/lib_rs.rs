@@ -1,5 +1,7 @@
 //! The generated crate's root, `src/lib.rs`: the guide as crate docs, the modules, the
-//! re-exports and the `Client` with one accessor per tag.
+//! re-exports and the `Client` with one accessor per tag of the root spec and one per
+//! other spec (`client.v1()`); and the module of each other spec (`src/v1/mod.rs`), whose
+//! handle has one accessor per tag of that spec.
 
 use super::{docs, features, guide::guide};
 use crate::model::Api;
@@ -8,10 +10,11 @@ use crate::{Options, Runtime};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
+pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
+    let api = apis[0];
     // The guide, whose code blocks are doc tests. No counts in it: adding an operation
     // should change only the files that own it.
-    let crate_doc: TokenStream = guide(api, opts)
+    let crate_doc: TokenStream = guide(apis, opts)
         .lines()
         .map(|l| {
             let l = if l.is_empty() { String::new() } else { format!(" {l}") };
@@ -32,9 +35,9 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         let h = format_ident!("{}", t.handle);
         let doc = docs::paragraphs([
             format!("Operations tagged `{}`.", t.api_name).as_str(),
-            &format!("Needs the crate feature `{}` (on by default).", t.module),
+            &features::label(api, &[t.module.clone()].into()),
         ]);
-        let gate = features::cfg_one(&t.module);
+        let gate = features::gate_one(api, &t.module);
         quote! {
             #doc
             #gate
@@ -84,6 +87,23 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
             },
         }
     });
+    let specs = apis[1..].iter().map(|a| {
+        let m = format_ident!("{}", a.module.as_deref().unwrap_or_default());
+        let doc = docs::paragraphs([
+            format!("The operations of the {} spec, in [`{m}`]: same credentials, base URL, quota, retries and errors as every other call.", a.title).as_str(),
+            &format!("Its groups are cargo features, off by default: `{}` turns on all of them.", a.umbrella),
+        ]);
+        quote! {
+            #doc
+            pub fn #m(&self) -> #m::Api {
+                #m::Api { client: self.clone() }
+            }
+        }
+    });
+    let spec_mods = apis[1..].iter().map(|a| {
+        let m = format_ident!("{}", a.module.as_deref().unwrap_or_default());
+        quote!(pub mod #m;)
+    });
     quote! {
         #crate_doc
         #![forbid(unsafe_code)]
@@ -101,6 +121,7 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
         pub mod api;
         #runtime
         pub mod types;
+        #(#spec_mods)*
 
         pub use runtime::{
             Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy, Secret, TokenStore, Tokens,
@@ -120,12 +141,78 @@ pub fn lib_rs(api: &Api, opts: &Options) -> TokenStream {
             #(#methods)*
 
             #(#accessors)*
+
+            #(#specs)*
         }
 
         impl From<runtime::Transport> for Client {
             fn from(transport: runtime::Transport) -> Self {
                 Client { transport }
             }
+        }
+    }
+}
+
+/// `src/<module>/mod.rs` of a spec below the crate's root: its docs, its `api` and `types`
+/// modules, and the handle `Client::<module>()` returns.
+pub fn module_rs(api: &Api) -> TokenStream {
+    let m = api.module.as_deref().unwrap_or_default();
+    let groups: Vec<String> = api.tags.values().map(|t| format!("`{}`", api.feature(&t.module))).collect();
+    let ours = format!(
+        "The {} spec: its operations (`client.{m}().<group>()`, see [`Api`]) and its types \
+         ([`types`]).\n\nThese calls go through the same [`Client`](crate::Client) as every other: \
+         the same credentials, base URL (the spec's paths are under it), quota windows, retries, \
+         redirect rule, tracing and [`Error`](crate::Error). Each group is a cargo feature, off by \
+         default: {}; `{}` turns on all of them.",
+        api.title,
+        groups.join(", "),
+        api.umbrella
+    );
+    // The spec's own description, sanitised like all spec prose.
+    let theirs = api.description.iter().flat_map(|d| std::iter::once(String::new()).chain(docs::lines(d)));
+    let doc: TokenStream = ours
+        .lines()
+        .map(str::to_string)
+        .chain(theirs)
+        .map(|l| {
+            let l = if l.is_empty() { l } else { format!(" {l}") };
+            quote!(#![doc = #l])
+        })
+        .collect();
+    let accessors = api.tags.values().map(|t| {
+        let g = format_ident!("{}", t.module);
+        let h = format_ident!("{}", t.handle);
+        let doc = docs::paragraphs([
+            format!("Operations tagged `{}`.", t.api_name).as_str(),
+            &features::label(api, &[t.module.clone()].into()),
+        ]);
+        let gate = features::gate_one(api, &t.module);
+        quote! {
+            #doc
+            #gate
+            pub fn #g(&self) -> api::#h {
+                api::#h { client: self.client.clone() }
+            }
+        }
+    });
+    let handle_doc = docs::line_attr(&format!(
+        "The {} operations, by group: get one with [`Client::{m}`](crate::Client::{m}).",
+        api.title
+    ));
+    quote! {
+        #doc
+        pub mod api;
+        pub mod types;
+
+        #handle_doc
+        #[derive(Clone, Debug)]
+        pub struct Api {
+            #[allow(dead_code, reason = "read by the accessors of the groups whose features are on")]
+            pub(crate) client: crate::Client,
+        }
+
+        impl Api {
+            #(#accessors)*
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::{Options, Runtime};
 
 /// `Cargo.toml` from the template, with the runtime's dependencies (baked) or a path
 /// dependency on the runtime crate (golden fixtures).
-pub fn cargo_toml(api: &Api, opts: &Options, header: &str) -> String {
+pub fn cargo_toml(apis: &[&Api], opts: &Options, header: &str) -> String {
     // The runtime's features are the crate's: as they are (baked), or passed on to it.
     let (deps, features) = match &opts.runtime {
         Runtime::Baked => (
@@ -19,20 +19,21 @@ pub fn cargo_toml(api: &Api, opts: &Options, header: &str) -> String {
             runtime_features().map(|f| format!("{f} = [\"keapgen-runtime/{f}\"]")).collect::<Vec<_>>().join("\n"),
         ),
     };
-    let deps = format!("{deps}\n\n[features]\n{}{features}", super::features::manifest_entries(api));
+    let deps = format!("{deps}\n\n[features]\n{}{features}", super::features::manifest_entries(apis));
     // The guide's doc tests, example programs and contract test run on tokio; the baked
     // runtime's own unit tests derive (the crate itself never does).
     let mut deps = format!(
         "{deps}\n\n[dev-dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
     );
     if opts.example_programs {
-        // Each example needs the groups whose accessors it calls.
+        // Each example needs the groups whose accessors it calls: `.contact()` at the root,
+        // `.v1().hooks()` below it.
         for (file, text) in super::templates::EXAMPLES {
-            let needs: Vec<String> = api
-                .tags
-                .values()
-                .filter(|t| text.contains(&format!(".{}()", t.module)))
-                .map(|t| format!("{:?}", t.module))
+            let needs: Vec<String> = apis
+                .iter()
+                .flat_map(|api| api.tags.values().map(move |t| (api, t)))
+                .filter(|(api, t)| calls(text, api.module.as_deref(), &t.module, apis))
+                .map(|(api, t)| format!("{:?}", api.feature(&t.module)))
                 .collect();
             let name = file.trim_end_matches(".rs");
             deps.push_str(&format!("\n\n[[example]]\nname = {name:?}\nrequired-features = [{}]", needs.join(", ")));
@@ -44,6 +45,18 @@ pub fn cargo_toml(api: &Api, opts: &Options, header: &str) -> String {
         .replace("{spec}", &opts.spec_label.replace('\\', "\\\\").replace('"', "\\\""))
         .replace("{dependencies}", &deps);
     format!("{header}{body}")
+}
+
+/// Whether an example's text calls the accessor of `group` of the spec at `module`.
+fn calls(text: &str, module: Option<&str>, group: &str, apis: &[&Api]) -> bool {
+    let call = format!(".{group}()");
+    text.match_indices(&call).any(|(at, _)| {
+        let before = &text[..at];
+        match module {
+            Some(m) => before.ends_with(&format!(".{m}()")),
+            None => !apis.iter().filter_map(|a| a.module.as_deref()).any(|m| before.ends_with(&format!(".{m}()"))),
+        }
+    })
 }
 
 /// The names of the runtime's cargo features.
@@ -84,12 +97,12 @@ mod tests {
     #[test]
     fn the_runtime_features_are_the_crates() {
         assert_eq!(runtime_features().collect::<Vec<_>>(), ["serde-tokens", "redis"]);
-        let baked = cargo_toml(&Api::default(), &Options::new("keap", "spec"), "");
+        let baked = cargo_toml(&[&Api::default()], &Options::new("keap", "spec"), "");
         assert!(baked.contains("\n[features]\ndefault = [\"all\"]\n"), "{baked}");
         assert!(baked.contains("\n# `Serialize` and `Deserialize` for `Tokens`"), "{baked}");
         assert!(baked.contains("\nserde-tokens = []\n"), "{baked}");
         let path = cargo_toml(
-            &Api::default(),
+            &[&Api::default()],
             &Options { runtime: Runtime::Path("../rt".into()), ..Options::new("keap", "spec") },
             "",
         );

@@ -46,11 +46,11 @@ pub(super) fn update_mask(op: &Operation) -> Option<TokenStream> {
 }
 
 /// The setter naming fields to empty in a partial update.
-pub(super) fn clear_setter(op: &Operation) -> Option<TokenStream> {
+pub(super) fn clear_setter(op: &Operation, root: &TokenStream) -> Option<TokenStream> {
     let um = op.update_mask.as_ref()?;
     let mask = op.params.iter().find(|p| p.name == um.param)?;
     let clear = format_ident!("{}", um.clear_setter);
-    let elem = param_elem(mask);
+    let elem = param_elem(mask, root);
     let doc = docs::paragraphs([
         "Fields to empty: each is put in the `update_mask` but sent without a value, so Keap clears it \
          (`None` in the body only means \"leave it as it is\"). A field both set in the body and named \

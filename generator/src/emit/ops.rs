@@ -2,7 +2,7 @@
 
 use super::masks::{clear_setter, update_mask};
 use super::pages::paging;
-use super::{docs, features, ty};
+use super::{docs, features, ty_in};
 use crate::model::{
     Api, BodyKind, Encoding, Operation, Param, ParamIn, PathSegment, Prim, Response, Style, Tag, TypeRef,
 };
@@ -14,7 +14,7 @@ pub fn mod_rs(api: &Api) -> TokenStream {
         let m = format_ident!("{}", t.module);
         let h = format_ident!("{}", t.handle);
         let doc = docs::line_attr(&format!("Operations tagged `{}`.", t.api_name));
-        let gate = features::cfg_one(&t.module);
+        let gate = features::gate_one(api, &t.module);
         quote!(#doc #gate pub mod #m; #gate pub use #m::#h;)
     });
     quote! {
@@ -25,11 +25,12 @@ pub fn mod_rs(api: &Api) -> TokenStream {
     }
 }
 
-pub fn tag_rs(tag: &Tag) -> TokenStream {
+pub fn tag_rs(api: &Api, tag: &Tag) -> TokenStream {
+    let root = &super::root(api);
     let handle = format_ident!("{}", tag.handle);
     let module_doc: TokenStream = {
         let intro =
-            format!("Operations tagged `{}`. Needs the crate feature `{}` (on by default).", tag.api_name, tag.module);
+            format!("Operations tagged `{}`. {}", tag.api_name, features::label(api, &[tag.module.clone()].into()));
         docs::lines(&intro)
             .into_iter()
             .chain(tag.doc.iter().flat_map(|d| std::iter::once(String::new()).chain(docs::lines(d))))
@@ -39,12 +40,16 @@ pub fn tag_rs(tag: &Tag) -> TokenStream {
             })
             .collect()
     };
+    let (owner, owner_path) = match &api.module {
+        Some(m) => (format!("{m}::Api"), format!("crate::{m}::Api")),
+        None => ("Client".to_string(), "crate::Client".to_string()),
+    };
     let handle_doc = docs::line_attr(&format!(
-        "Operations tagged `{}`: get one with [`Client::{}`](crate::Client::{}).",
+        "Operations tagged `{}`: get one with [`{owner}::{}`]({owner_path}::{}).",
         tag.api_name, tag.module, tag.module
     ));
-    let methods = tag.operations.iter().map(method);
-    let builders = tag.operations.iter().map(|op| builder(tag, op));
+    let methods = tag.operations.iter().map(|op| method(op, root));
+    let builders = tag.operations.iter().map(|op| builder(tag, op, root));
     quote! {
         #module_doc
         #handle_doc
@@ -60,13 +65,13 @@ pub fn tag_rs(tag: &Tag) -> TokenStream {
 }
 
 /// The type a parameter's value is stored as (element type for lists).
-pub(super) fn param_elem(p: &Param) -> TokenStream {
+pub(super) fn param_elem(p: &Param, root: &TokenStream) -> TokenStream {
     if p.location == ParamIn::Part && p.ty == TypeRef::Prim(Prim::Binary) {
         quote!(crate::runtime::FilePart)
     } else if p.style == Style::Filter {
         quote!(crate::runtime::FilterArg)
     } else {
-        ty(&p.ty, false)
+        ty_in(&p.ty, false, root)
     }
 }
 
@@ -75,8 +80,8 @@ fn is_list(p: &Param) -> bool {
 }
 
 /// The builder field's type.
-fn param_field_ty(p: &Param) -> TokenStream {
-    let elem = param_elem(p);
+fn param_field_ty(p: &Param, root: &TokenStream) -> TokenStream {
+    let elem = param_elem(p, root);
     let t = if is_list(p) { quote!(Vec<#elem>) } else { elem };
     if p.required {
         t
@@ -86,8 +91,8 @@ fn param_field_ty(p: &Param) -> TokenStream {
 }
 
 /// The argument type a constructor or setter accepts, and the expression storing it.
-fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
-    let elem = param_elem(p);
+fn param_arg(p: &Param, root: &TokenStream) -> (TokenStream, TokenStream) {
+    let elem = param_elem(p, root);
     let name = format_ident!("{}", p.name);
     if is_list(p) {
         (quote!(impl IntoIterator<Item = impl Into<#elem>>), quote!(#name.into_iter().map(Into::into).collect()))
@@ -96,15 +101,15 @@ fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
     }
 }
 
-fn body_ty(op: &Operation) -> Option<TokenStream> {
+fn body_ty(op: &Operation, root: &TokenStream) -> Option<TokenStream> {
     let b = op.body.as_ref()?;
     Some(match &b.kind {
         BodyKind::Bytes(_) => quote!(Vec<u8>),
-        _ => ty(&b.ty, false),
+        _ => ty_in(&b.ty, false, root),
     })
 }
 
-fn method(op: &Operation) -> TokenStream {
+fn method(op: &Operation, root: &TokenStream) -> TokenStream {
     let name = format_ident!("{}", op.method_name);
     let builder = format_ident!("{}", op.builder);
     let sends = format!("Sends `{} {}`.", op.http_method, op.path);
@@ -156,7 +161,7 @@ fn method(op: &Operation) -> TokenStream {
         .iter()
         .map(|p| {
             let n = format_ident!("{}", p.name);
-            let (t, _) = param_arg(p);
+            let (t, _) = param_arg(p, root);
             quote!(#n: #t)
         })
         .collect();
@@ -166,14 +171,14 @@ fn method(op: &Operation) -> TokenStream {
         .map(|p| {
             let n = format_ident!("{}", p.name);
             if p.required {
-                let (_, store) = param_arg(p);
+                let (_, store) = param_arg(p, root);
                 quote!(#n: #store)
             } else {
                 quote!(#n: None)
             }
         })
         .collect();
-    if let (Some(b), Some(t)) = (&op.body, body_ty(op)) {
+    if let (Some(b), Some(t)) = (&op.body, body_ty(op, root)) {
         if b.required {
             args.push(quote!(body: #t));
             inits.push(quote!(body));
@@ -196,7 +201,7 @@ fn method(op: &Operation) -> TokenStream {
     }
 }
 
-fn builder(tag: &Tag, op: &Operation) -> TokenStream {
+fn builder(tag: &Tag, op: &Operation, root: &TokenStream) -> TokenStream {
     let name = format_ident!("{}", op.builder);
     let doc = docs::line_attr(&format!(
         "Request for [`{}::{}`]: set optional parameters, then `send`.",
@@ -207,11 +212,11 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
         .iter()
         .map(|p| {
             let n = format_ident!("{}", p.name);
-            let t = param_field_ty(p);
+            let t = param_field_ty(p, root);
             quote!(#n: #t)
         })
         .collect();
-    let body_t = body_ty(op);
+    let body_t = body_ty(op, root);
     if let (Some(b), Some(t)) = (&op.body, &body_t) {
         fields.push(if b.required { quote!(body: #t) } else { quote!(body: Option<#t>) });
     }
@@ -219,13 +224,13 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
         if let Some(mask) = op.params.iter().find(|p| p.name == um.param) {
             let clear = format_ident!("{}", um.clear_setter);
             let replace = format_ident!("{}", um.replace_setter);
-            let elem = param_elem(mask);
+            let elem = param_elem(mask, root);
             fields.push(quote!(#clear: Vec<#elem>));
             fields.push(quote!(#replace: bool));
         }
     }
-    let setters = op.params.iter().filter(|p| !p.required).map(setter);
-    let clear = clear_setter(op);
+    let setters = op.params.iter().filter(|p| !p.required).map(|p| setter(p, root));
+    let clear = clear_setter(op, root);
     let body_setter = match (&op.body, &body_t) {
         (Some(b), Some(t)) if !b.required => {
             let d = docs::paragraphs([b.doc.as_deref().unwrap_or(""), "Sets the request body."]);
@@ -239,8 +244,8 @@ fn builder(tag: &Tag, op: &Operation) -> TokenStream {
         }
         _ => None,
     };
-    let send = send(op);
-    let paging = op.pagination.as_ref().map(|pg| paging(op, pg));
+    let send = send(op, root);
+    let paging = op.pagination.as_ref().map(|pg| paging(op, pg, root));
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -268,9 +273,9 @@ is replaced by what this request sends, and list items not sent are removed. To 
 record that may exist, find it first (the list operation with a filter on its email) and change it with the \
 update operation, whose `update_mask` is derived from the fields you set.";
 
-fn setter(p: &Param) -> TokenStream {
+fn setter(p: &Param, root: &TokenStream) -> TokenStream {
     let n = format_ident!("{}", p.name);
-    let (t, mut store) = param_arg(p);
+    let (t, mut store) = param_arg(p, root);
     // The spec's bounds are the server's: a larger page size would only be refused.
     let literal = |v: i64| match p.ty {
         TypeRef::Prim(Prim::I32) => {
@@ -325,7 +330,7 @@ fn setter(p: &Param) -> TokenStream {
     }
 }
 
-fn send(op: &Operation) -> TokenStream {
+fn send(op: &Operation, root: &TokenStream) -> TokenStream {
     let method = format_ident!("{}", op.http_method);
     let api_name = &op.api_name;
     let template = &op.path;
@@ -389,7 +394,7 @@ fn send(op: &Operation) -> TokenStream {
     });
     let (ret, call) = match &op.response {
         Response::Empty => (quote!(()), quote!(send_empty)),
-        Response::Json(t) => (ty(t, false), quote!(send_json)),
+        Response::Json(t) => (ty_in(t, false, root), quote!(send_json)),
         Response::Text(_) => (quote!(String), quote!(send_text)),
         Response::Bytes(_) => (quote!(Vec<u8>), quote!(send_bytes)),
     };

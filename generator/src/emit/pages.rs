@@ -1,16 +1,16 @@
 //! A list operation's `pages()` and `items()`: how its builder follows the cursor.
 
-use super::ty;
+use super::ty_in;
 use crate::model::{Cursor, Operation, Pagination, Prim, Response, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 /// Streams of pages and items for a list operation.
-pub(super) fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
+pub(super) fn paging(op: &Operation, pg: &Pagination, root: &TokenStream) -> TokenStream {
     let name = format_ident!("{}", op.builder);
     let Response::Json(page_ty) = &op.response else { return quote!() };
-    let page = ty(page_ty, false);
-    let item = ty(&pg.item, false);
+    let page = ty_in(page_ty, false, root);
+    let item = ty_in(&pg.item, false, root);
     let items = format_ident!("{}", pg.items_field);
     let param = |n: &str| op.params.iter().find(|p| p.name == n);
     let text = |field: &str, plain: bool| {
@@ -37,7 +37,7 @@ pub(super) fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
                 cursor,
             )
         }
-        Cursor::Offset { offset, limit, next_field, next_required } => {
+        Cursor::Offset { offset, limit, next_field, next_required, count_field, count_required } => {
             // As i64, whatever the parameters' width.
             let wide = |n: &str| {
                 let p = param(n);
@@ -58,15 +58,26 @@ pub(super) fn paging(op: &Operation, pg: &Pagination) -> TokenStream {
             };
             let set = if param(offset).is_some_and(|p| p.required) { narrow } else { quote!(Some(#narrow)) };
             let next = next_field.as_ref().map_or(quote!(None), |f| text(f, *next_required));
+            let total = count_field.as_ref().map_or(quote!(None), |f| {
+                let c = format_ident!("{}", f);
+                let v = if *count_required { quote!(Some(page.#c)) } else { quote!(page.#c) };
+                quote!(#v.map(i64::from))
+            });
             let received = if pg.items_required {
                 quote!(page.#items.len())
             } else {
                 quote!(page.#items.as_ref().map_or(0, Vec::len))
             };
             (
-                "moving `offset` past the items received until a page comes back empty or short",
+                if count_field.is_some() {
+                    "moving `offset` past the items received (never following the `next` link) until the page's \
+                     `count` of matches has been received or a page comes back empty"
+                } else {
+                    "moving `offset` past the items received (never following the `next` link) until a page \
+                     comes back empty or short"
+                },
                 quote! {
-                    let at = crate::runtime::next_offset(#sent, #per_page, #received, #next)?;
+                    let at = crate::runtime::next_offset(#sent, #per_page, #received, #next, #total)?;
                     Some(Self { #o: #set, ..self.clone() })
                 },
                 quote!(#sent.map(|o| o.to_string())),

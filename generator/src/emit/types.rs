@@ -3,7 +3,7 @@
 //! those groups' features) and `types/standalone.rs` for schemas no operation uses; all
 //! re-exported from `types`, so every type is `crate::types::Name`.
 
-use super::features::{cfg, cfg_one, label};
+use super::features::{gate, gate_one, label};
 use super::{docs, ty};
 use crate::model::{extra_field_name, Api, Decoder, Field, FieldShape, TypeDef, TypeKind, TypeRef, STANDALONE_FEATURE};
 use proc_macro2::TokenStream;
@@ -39,11 +39,12 @@ pub fn mod_rs(api: &Api) -> TokenStream {
         let id = format_ident!("{}", m);
         let gate = match m {
             // Compiled when any of its types is.
-            SHARED => {
-                cfg(&api.types.values().filter(|t| module_of(t) == SHARED).flat_map(|t| t.groups.clone()).collect())
-            }
-            STANDALONE => cfg_one(STANDALONE_FEATURE),
-            group => cfg_one(group),
+            SHARED => gate(
+                api,
+                &api.types.values().filter(|t| module_of(t) == SHARED).flat_map(|t| t.groups.clone()).collect(),
+            ),
+            STANDALONE => gate_one(api, STANDALONE_FEATURE),
+            group => gate_one(api, group),
         };
         quote!(#gate mod #id; #gate pub use #id::*;)
     });
@@ -73,13 +74,15 @@ pub fn file_rs(api: &Api, module: &str, defs: &[&TypeDef]) -> TokenStream {
     });
     let intro = match module {
         SHARED => "Types several operation groups use; each is compiled with any of their features.".to_string(),
-        STANDALONE => format!("Types of component schemas no operation uses (feature `{STANDALONE_FEATURE}`)."),
-        group => format!("Types only the `{group}` operations use (feature `{group}`)."),
+        STANDALONE => {
+            format!("Types of component schemas no operation uses (feature `{}`).", api.feature(STANDALONE_FEATURE))
+        }
+        group => format!("Types only the `{group}` operations use (feature `{}`).", api.feature(group)),
     };
     let items = defs.iter().map(|t| {
         let item = type_def(api, t);
         if module == SHARED {
-            gate_each(item, &cfg(&t.groups))
+            gate_each(item, &gate(api, &t.groups))
         } else {
             item
         }
@@ -136,7 +139,8 @@ fn gate_each(items: TokenStream, gate: &TokenStream) -> TokenStream {
 
 fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
     let name = format_ident!("{}", t.name);
-    let doc = docs::paragraphs([t.doc.as_deref().unwrap_or(""), &format!("Spec: `{}`", t.origin), &label(&t.groups)]);
+    let doc =
+        docs::paragraphs([t.doc.as_deref().unwrap_or(""), &format!("Spec: `{}`", t.origin), &label(api, &t.groups)]);
     match &t.kind {
         TypeKind::Alias(target) => {
             let target = ty(target, true);

@@ -1,6 +1,6 @@
 //! The Keap conventions the generator applies beyond the spec's letter: which lists page
-//! (and how), the `update_mask` a partial update derives from what the caller set, and dates
-//! Keap declares without a `format`.
+//! (and how), the `update_mask` a partial update derives from what the caller set, dates
+//! Keap declares without a `format`, and the names of v1's Springfox operationIds.
 
 use super::*;
 
@@ -95,11 +95,14 @@ impl<'a> Lowerer<'a> {
             Cursor::Token { param: token.name.clone(), next_field: next.name.clone(), next_required: plain(next) }
         } else if let (Some(offset), Some(limit)) = (query("offset", &integer), query("limit", &integer)) {
             let next = field("next");
+            let count = fields.iter().find(|f| f.api_name == "count" && integer(&self.resolve(&f.ty)));
             Cursor::Offset {
                 offset: offset.name.clone(),
                 limit: limit.name.clone(),
                 next_field: next.map(|f| f.name.clone()),
                 next_required: next.is_some_and(plain),
+                count_field: count.map(|f| f.name.clone()),
+                count_required: count.is_some_and(plain),
             }
         } else {
             return None;
@@ -140,5 +143,79 @@ pub(super) fn undeclared_date(name: &str, s: &Schema) -> Option<Prim> {
         Some(serde_json::Value::String(e)) if !dated(e) => None,
         Some(e) if !e.is_string() => None,
         _ => Some(prim),
+    }
+}
+
+/// The HTTP methods Springfox (which writes Keap's v1 document) names in operationIds.
+const SPRINGFOX_METHODS: [&str; 7] = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
+/// An operationId without Springfox's `Using{METHOD}` suffix and its twin number:
+/// `removeTagsFromContactUsingDELETE_1` → (`removeTagsFromContact`, `UsingDELETE`, Some(1)).
+fn springfox(id: &str) -> Option<(&str, &str, Option<u32>)> {
+    let (head, twin) = match id.rsplit_once('_') {
+        Some((h, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => (h, n.parse().ok()),
+        _ => (id, None),
+    };
+    SPRINGFOX_METHODS.iter().find_map(|m| {
+        let base = head.strip_suffix(m)?.strip_suffix("Using")?;
+        (!base.is_empty()).then(|| (base, &head[base.len()..], twin))
+    })
+}
+
+/// The text a method and builder name are derived from. Keap's v1 operationIds end in
+/// Springfox's `Using{METHOD}` (`listContactsUsingGET`), which is dropped. Springfox marks
+/// a second operation of the same name with `_1`: such a twin is named after what its path
+/// adds to its sibling's, so `removeTagsFromContactUsingDELETE_1` on
+/// `/contacts/{contactId}/tags/{tagId}` is `removeTagsFromContact_by_tagId` and
+/// `listCountriesUsingGET_1` on `/locales/countries/{countryCode}/provinces` is
+/// `list_provinces`. Other operationIds are kept as they are.
+pub(super) fn operation_name(id: &str, path: &str, id_paths: &BTreeMap<String, String>) -> String {
+    let Some((base, using, twin)) = springfox(id) else { return id.to_string() };
+    let Some(_) = twin else { return base.to_string() };
+    let Some(sibling) = id_paths.get(&format!("{base}{using}")) else { return base.to_string() };
+    let ours: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let theirs: Vec<&str> = sibling.split('/').filter(|s| !s.is_empty()).collect();
+    let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+    let added = &ours[common..];
+    let literals: Vec<&str> = added.iter().copied().filter(|s| !s.starts_with('{')).collect();
+    let params: Vec<&str> = added.iter().filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
+    let verb = sanitize(base, Case::Snake);
+    let verb = verb.split('_').next().unwrap_or_default();
+    match (literals.as_slice(), params.as_slice()) {
+        ([], []) => base.to_string(),
+        ([], params) => format!("{base}_by_{}", params.join("_and_")),
+        (literals, _) => format!("{verb}_{}", literals.join("_")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn springfox_operation_ids_lose_their_suffix_and_twins_are_named_by_their_path() {
+        let ids: BTreeMap<String, String> = [
+            ("removeTagsFromContactUsingDELETE", "/v1/contacts/{contactId}/tags"),
+            ("listCountriesUsingGET", "/v1/locales/countries"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .into();
+        let name = |id, path| sanitize(&operation_name(id, path, &ids), Case::Snake);
+        assert_eq!(name("listContactsUsingGET", "/v1/contacts"), "list_contacts");
+        assert_eq!(
+            name("removeTagsFromContactUsingDELETE", "/v1/contacts/{contactId}/tags"),
+            "remove_tags_from_contact"
+        );
+        assert_eq!(
+            name("removeTagsFromContactUsingDELETE_1", "/v1/contacts/{contactId}/tags/{tagId}"),
+            "remove_tags_from_contact_by_tag_id"
+        );
+        assert_eq!(name("listCountriesUsingGET_1", "/v1/locales/countries/{countryCode}/provinces"), "list_provinces");
+        // Not Springfox's: kept.
+        assert_eq!(name("list_stored_hook_subscriptions", "/v1/hooks"), "list_stored_hook_subscriptions");
+        assert_eq!(name("Using", "/x"), "using");
+        assert_eq!(name("getThing_2", "/x"), "get_thing_2");
+        // A twin whose sibling is missing keeps its base; the namer numbers a collision.
+        assert_eq!(name("fooUsingGET_1", "/foo/{id}"), "foo");
     }
 }

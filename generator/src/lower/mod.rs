@@ -98,16 +98,34 @@ pub struct Names {
     pub types: BTreeMap<String, String>,
 }
 
-/// Lowers a parsed spec to the model.
+/// Where a spec goes in a crate made of several (the default: a crate of its own).
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    /// Put before every path of the spec, so that all specs' paths are relative to one base
+    /// URL (`/rest` for Keap's v1 spec, whose server ends in `/crm/rest` while v2's ends in
+    /// `/crm`).
+    pub path_prefix: String,
+    /// Names this spec's groups may not take: the crate's other modules and features.
+    pub reserved: Vec<String>,
+}
+
+/// Lowers a parsed spec to the model, as a crate of its own.
 pub fn lower(doc: &OpenAPI, names: &Names, warnings: &mut Vec<Warning>) -> Result<Api> {
+    lower_at(doc, names, &Place::default(), warnings)
+}
+
+/// Lowers a parsed spec to the model, for its place in a crate.
+pub fn lower_at(doc: &OpenAPI, names: &Names, place: &Place, warnings: &mut Vec<Warning>) -> Result<Api> {
     let mut l = Lowerer {
         doc,
+        place,
         pinned: names,
         types: BTreeMap::new(),
         names: Namespace::with_reserved(RESERVED_TYPES),
         components: BTreeMap::new(),
         warnings,
         merging: BTreeSet::new(),
+        id_paths: BTreeMap::new(),
     };
     let schemas = doc.components.as_ref().map(|c| &c.schemas);
     let sorted: BTreeMap<&String, &ReferenceOr<Schema>> = schemas.into_iter().flatten().collect();
@@ -132,6 +150,8 @@ pub fn lower(doc: &OpenAPI, names: &Names, warnings: &mut Vec<Warning>) -> Resul
         title: doc.info.title.clone(),
         description: doc.info.description.clone(),
         base_url: doc.servers.first().map(server_url).unwrap_or_default(),
+        module: None,
+        umbrella: ALL_FEATURE.to_string(),
         types: std::mem::take(&mut l.types),
         tags,
     };
@@ -141,7 +161,7 @@ pub fn lower(doc: &OpenAPI, names: &Names, warnings: &mut Vec<Warning>) -> Resul
 }
 
 /// The server URL with `{variables}` replaced by their defaults.
-fn server_url(s: &openapiv3::Server) -> String {
+pub fn server_url(s: &openapiv3::Server) -> String {
     let mut url = s.url.clone();
     for (name, var) in s.variables.iter().flatten() {
         url = url.replace(&format!("{{{name}}}"), &var.default);
@@ -155,6 +175,7 @@ type SpecOp<'d> = (String, &'d str, &'d openapiv3::Operation, Vec<&'d ReferenceO
 
 struct Lowerer<'a> {
     doc: &'a OpenAPI,
+    place: &'a Place,
     pinned: &'a Names,
     types: BTreeMap<String, TypeDef>,
     names: Namespace,
@@ -163,6 +184,8 @@ struct Lowerer<'a> {
     warnings: &'a mut Vec<Warning>,
     /// Components being merged by `allOf`, to stop cycles.
     merging: BTreeSet<String>,
+    /// operationId → its (first) path, for naming `_1` twins after what tells them apart.
+    id_paths: BTreeMap<String, String>,
 }
 
 /// The name a schema's type takes if it needs one: already claimed (components) or a base
@@ -193,7 +216,7 @@ const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
 impl<'a> Lowerer<'a> {
     fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
-        self.warnings.push(Warning { pointer: pointer.into(), line: None, message: message.into() });
+        self.warnings.push(Warning { pointer: pointer.into(), line: None, message: message.into(), file: None });
     }
 
     /// Records a generated type and returns a reference to it.

@@ -43,12 +43,20 @@ impl<'a> Lowerer<'a> {
                     let at = format!("{pointer}/{method}/tags/0");
                     self.warn(at, format!("tag `{tag}` is not among the spec's declared `tags`; its operations get a module all the same, without a description"));
                 }
+                if let Some(id) = &op.operation_id {
+                    self.id_paths.entry(id.clone()).or_insert_with(|| path.clone());
+                }
                 let params = item.parameters.iter().chain(op.parameters.iter()).collect();
                 by_tag.entry(tag).or_default().push((path.clone(), method, op, params));
             }
         }
         // A module is an accessor of `Client` and a cargo feature.
-        let reserved: Vec<&str> = RESERVED_ACCESSORS.iter().chain(NOT_GROUP_NAMES).copied().collect();
+        let reserved: Vec<&str> = RESERVED_ACCESSORS
+            .iter()
+            .chain(NOT_GROUP_NAMES)
+            .copied()
+            .chain(self.place.reserved.iter().map(String::as_str))
+            .collect();
         let mut modules = Namespace::with_reserved(&reserved);
         let mut tags = BTreeMap::new();
         let mut builder_names = BTreeMap::<String, Namespace>::new();
@@ -65,7 +73,7 @@ impl<'a> Lowerer<'a> {
             // Pinned method names are claimed before any derived one.
             let mut forced = BTreeMap::new();
             for (path, method, _, _) in &ops {
-                let key = format!("{} {path}", method.to_ascii_uppercase());
+                let key = format!("{} {}{path}", method.to_ascii_uppercase(), self.place.path_prefix);
                 if let Some(name) = self.pinned.operations.get(&key) {
                     let method_name = methods.claim(sanitize(name, Case::Snake));
                     let builder = builders.claim(sanitize(name, Case::Pascal));
@@ -74,7 +82,7 @@ impl<'a> Lowerer<'a> {
             }
             let mut operations = Vec::new();
             for (path, method, op, params) in ops {
-                let key = format!("{} {path}", method.to_ascii_uppercase());
+                let key = format!("{} {}{path}", method.to_ascii_uppercase(), self.place.path_prefix);
                 operations.push(self.operation(
                     &path,
                     method,
@@ -103,11 +111,14 @@ impl<'a> Lowerer<'a> {
         methods: &mut Namespace,
     ) -> Result<Operation> {
         let pointer = format!("/paths/{}/{method}", escape(path));
-        let api_name = op.operation_id.clone().unwrap_or_else(|| format!("{method} {path}"));
+        // Where the crate sends it, below its one base URL.
+        let sent_to = format!("{}{path}", self.place.path_prefix);
+        let api_name = op.operation_id.clone().unwrap_or_else(|| format!("{method} {sent_to}"));
         let (method_name, builder) = match forced {
             Some(pinned) => pinned,
             None => {
-                (methods.claim(sanitize(&api_name, Case::Snake)), builders.claim(sanitize(&api_name, Case::Pascal)))
+                let base = keap::operation_name(&api_name, path, &self.id_paths);
+                (methods.claim(sanitize(&base, Case::Snake)), builders.claim(sanitize(&base, Case::Pascal)))
             }
         };
         let hint = Hint::inline(builder.clone());
@@ -185,8 +196,8 @@ impl<'a> Lowerer<'a> {
             method_name,
             builder,
             http_method: method.to_ascii_uppercase(),
-            path: path.to_string(),
-            path_segments: path_segments(path, &out),
+            path_segments: path_segments(&sent_to, &out),
+            path: sent_to,
             summary: op.summary.clone(),
             description: op.description.clone(),
             deprecated: op.deprecated,

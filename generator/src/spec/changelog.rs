@@ -2,7 +2,7 @@
 //! changelog (`spec/CHANGELOG.md`, copied into the crate).
 
 use super::fetch::write_atomic;
-use super::{Pin, CHANGELOG_PATH};
+use super::{SpecPin, CHANGELOG_PATH};
 use crate::diag::Result;
 use crate::diff::Report;
 use std::path::Path;
@@ -27,29 +27,35 @@ pub fn bump(version: &str, breaking: bool) -> String {
 }
 
 /// Puts the entry for the pin's move from `old` to `new` at the top of the changelog.
-pub(super) fn add_entry(root: &Path, old: &Pin, new: &Pin, report: Option<&Report>) -> Result<()> {
-    let entry = changelog_entry(old, new, report);
+pub(super) fn add_entry(
+    root: &Path,
+    old: &SpecPin,
+    new: &SpecPin,
+    crate_version: &str,
+    report: Option<&Report>,
+) -> Result<()> {
+    let entry = changelog_entry(old, new, crate_version, report);
     let old_log = load_changelog(root).unwrap_or_default();
     let body = old_log.strip_prefix(CHANGELOG_TITLE).unwrap_or(&old_log).trim_start();
     write_atomic(&root.join(CHANGELOG_PATH), format!("{CHANGELOG_TITLE}\n{entry}\n{body}").as_bytes())
 }
 
-fn changelog_entry(old: &Pin, new: &Pin, report: Option<&Report>) -> String {
+fn changelog_entry(old: &SpecPin, new: &SpecPin, crate_version: &str, report: Option<&Report>) -> String {
     let mut out = format!(
-        "## {} (Keap spec {})\n\nGenerated from <{}> (sha256 `{}`).\n",
-        new.crate_version,
-        new.version,
+        "## {crate_version} (Keap spec `{}` {})\n\nGenerated from <{}> (sha256 `{}`).\n",
+        new.name,
+        new.label_version(),
         new.url,
         &new.sha256[..16]
     );
     let Some(report) = report else {
-        out.push_str(&format!("\nThe previous spec ({}) was not available to compare with.\n", old.version));
+        out.push_str(&format!("\nThe previous spec ({}) was not available to compare with.\n", old.label_version()));
         return out;
     };
     let all: Vec<&crate::diff::Change> = report.moved.iter().chain(&report.changes).collect();
     out.push_str(&format!(
         "\nCompared with {}: {} changes, {} breaking.\n",
-        old.version,
+        old.label_version(),
         all.len(),
         all.iter().filter(|c| c.breaking).count()
     ));

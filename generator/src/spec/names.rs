@@ -6,9 +6,14 @@ use crate::diag::{Error, Result};
 use crate::lower::Names;
 use std::path::Path;
 
-/// Reads `spec/names.yaml` (empty when absent).
+/// Reads `spec/names.yaml`, the root spec's (empty when absent).
 pub fn load_names(root: &Path) -> Result<Names> {
-    let path = root.join(NAMES_PATH);
+    read_names(&root.join(NAMES_PATH))
+}
+
+/// Reads a names file (empty when absent).
+pub fn read_names(path: &Path) -> Result<Names> {
+    let path = path.to_path_buf();
     let Ok(text) = std::fs::read_to_string(&path) else { return Ok(Names::default()) };
     parse_names(&text).map_err(|e| Error { file: Some(path), ..e })
 }

@@ -34,6 +34,15 @@ pub fn operation(raw: &Value, op: &Operation) -> OperationSample {
     let fields = |p: &&crate::model::Param| matches!(p.location, ParamIn::Part | ParamIn::Form);
     for p in op.params.iter().filter(|p| !fields(p)) {
         let Some(schema) = p.schema.as_deref().and_then(|at| raw.pointer(at)) else {
+            // A path parameter the spec uses but never declares (Keap v1's `PUT
+            // /v1/notes/{noteId}` declares `note`) is a string the generator made up: any
+            // text fills the template.
+            if p.schema.is_none()
+                && p.location == ParamIn::Path
+                && p.ty == crate::model::TypeRef::Prim(crate::model::Prim::String)
+            {
+                out.params.insert(p.name.clone(), Value::String("1".into()));
+            }
             continue;
         };
         match build(raw, schema, 0, &mut out.left_out) {
@@ -437,6 +446,20 @@ mod tests {
         assert_eq!(s.params["note"], json!("keapgen"));
         assert!(s.left_out.is_empty() && s.skipped.is_none());
         assert!(s.body.is_none());
+    }
+
+    #[test]
+    fn an_undeclared_path_parameter_gets_a_value() {
+        // Keap v1's `PUT /v1/notes/{noteId}` declares `note` instead.
+        let raw = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/notes/{noteId}": {"put": {
+            "operationId": "updateNote",
+            "parameters": [{"name": "note", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": {"204": {"description": "done"}}
+        }}}});
+        let api = model(&raw);
+        let s = operation(&raw, api.operations().next().unwrap());
+        assert_eq!(s.params["note_id"], json!("1"));
+        assert!(s.skipped.is_none(), "{:?}", s.skipped);
     }
 
     #[test]

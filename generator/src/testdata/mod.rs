@@ -58,6 +58,7 @@ pub fn build(api: &Api, raw: &Value, examples: bool, samples: bool) -> (TestData
             pointer,
             line: None,
             message: format!("{what}; left out of the example tests"),
+            file: None,
         }));
     }
     if samples {
@@ -68,6 +69,7 @@ pub fn build(api: &Api, raw: &Value, examples: bool, samples: bool) -> (TestData
                     pointer: op.pointer.clone(),
                     line: None,
                     message: format!("{why}; the operation is left out of the contract test"),
+                    file: None,
                 });
             }
             data.samples.insert(op.pointer.clone(), sample);

@@ -35,17 +35,30 @@ pub fn next_token(received: Option<&str>) -> Option<String> {
     received.filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
-/// The offset of the next page: past the `received` items, unless the page was empty,
-/// shorter than the `limit` asked for, or its `next` link is blank. (`next` is an absolute
-/// URL; it is not followed, so credentials never go where it points.)
-pub fn next_offset(offset: Option<i64>, limit: Option<i64>, received: usize, next: Option<&str>) -> Option<i64> {
+/// The offset of the next page: past the `received` items. A page that says how many items
+/// match in all (`total`, Keap v1's `count`) ends the list once that many have been
+/// received, whatever the page sizes (a server that caps `limit` sends short pages that are
+/// not the last). Without a total the list ends at a page that is shorter than the `limit`
+/// asked for, or whose `next` link is blank. An empty page always ends it. (`next` is an
+/// absolute URL; it is never followed, so credentials never go where it points.)
+pub fn next_offset(
+    offset: Option<i64>,
+    limit: Option<i64>,
+    received: usize,
+    next: Option<&str>,
+    total: Option<i64>,
+) -> Option<i64> {
     let received = i64::try_from(received).ok()?;
-    let short = limit.is_some_and(|l| received < l);
-    let blank = next.is_some_and(|n| n.trim().is_empty());
-    if received == 0 || short || blank {
+    if received == 0 {
         return None;
     }
-    offset.unwrap_or(0).checked_add(received)
+    let at = offset.unwrap_or(0).checked_add(received)?;
+    if let Some(total) = total {
+        return (at < total).then_some(at);
+    }
+    let short = limit.is_some_and(|l| received < l);
+    let blank = next.is_some_and(|n| n.trim().is_empty());
+    (!short && !blank).then_some(at)
 }
 
 type Fetch<P> = Pin<Box<dyn Future<Output = Result<P, Error>> + Send>>;
@@ -329,12 +342,19 @@ mod tests {
 
     #[test]
     fn offsets_move_past_what_came_until_a_page_is_empty_short_or_last() {
-        assert_eq!(next_offset(None, Some(2), 2, None), Some(2));
-        assert_eq!(next_offset(Some(4), Some(2), 2, Some("https://api.example.com/v1/x?offset=6")), Some(6));
-        assert_eq!(next_offset(Some(4), Some(2), 1, None), None, "short");
-        assert_eq!(next_offset(Some(4), None, 0, None), None, "empty");
-        assert_eq!(next_offset(Some(4), None, 3, Some("")), None, "blank next");
-        assert_eq!(next_offset(Some(4), None, 3, None), Some(7), "no limit: until empty");
-        assert_eq!(next_offset(Some(i64::MAX), None, 1, None), None);
+        assert_eq!(next_offset(None, Some(2), 2, None, None), Some(2));
+        assert_eq!(next_offset(Some(4), Some(2), 2, Some("https://api.example.com/v1/x?offset=6"), None), Some(6));
+        assert_eq!(next_offset(Some(4), Some(2), 1, None, None), None, "short");
+        assert_eq!(next_offset(Some(4), None, 0, None, None), None, "empty");
+        assert_eq!(next_offset(Some(4), None, 3, Some(""), None), None, "blank next");
+        assert_eq!(next_offset(Some(4), None, 3, None, None), Some(7), "no limit: until empty");
+        assert_eq!(next_offset(Some(i64::MAX), None, 1, None, None), None);
+        // With a total: a short page (the server capped `limit`) is not the last...
+        assert_eq!(next_offset(Some(0), Some(5000), 1000, None, Some(2500)), Some(1000), "capped page");
+        assert_eq!(next_offset(Some(1000), Some(5000), 1000, Some(""), Some(2500)), Some(2000), "total wins over next");
+        // ...and the list ends once the total has been received.
+        assert_eq!(next_offset(Some(2000), Some(5000), 500, None, Some(2500)), None, "all received");
+        assert_eq!(next_offset(Some(0), Some(2), 2, None, Some(2)), None, "full page, total reached");
+        assert_eq!(next_offset(Some(6), None, 0, None, Some(100)), None, "empty page ends even below the total");
     }
 }

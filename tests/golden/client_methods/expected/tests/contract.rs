@@ -6,7 +6,7 @@
 //! that follow the response schemas, then with the spec's examples: all must decode.
 //! Lists fetch two pages.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
-//! Calls every group, so it is compiled with all of them (the feature `all`).
+//! Calls every group, so it is compiled with all of them (the feature named below).
 
 #![cfg(feature = "all")]
 #![allow(deprecated)]

@@ -104,7 +104,7 @@ impl ListContactsV1 {
 }
 
 impl ListContactsV1 {
-    /// Every page, moving `offset` past the items received until a page comes back empty or short; one request per page, each within the client's quota.
+    /// Every page, moving `offset` past the items received (never following the `next` link) until the page's `count` of matches has been received or a page comes back empty; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -128,6 +128,7 @@ impl crate::runtime::Paginated for ListContactsV1 {
             self.limit.map(i64::from),
             page.contacts.as_ref().map_or(0, Vec::len),
             page.next.as_deref(),
+            page.count.map(i64::from),
         )?;
         Some(Self {
             offset: Some(i32::try_from(at).ok()?),
@@ -191,7 +192,7 @@ impl ListOrdersV1 {
 }
 
 impl ListOrdersV1 {
-    /// Every page, moving `offset` past the items received until a page comes back empty or short; one request per page, each within the client's quota.
+    /// Every page, moving `offset` past the items received (never following the `next` link) until a page comes back empty or short; one request per page, each within the client's quota.
     pub fn pages(self) -> crate::runtime::Pages<Self> {
         crate::runtime::Pages::new(self)
     }
@@ -214,6 +215,7 @@ impl crate::runtime::Paginated for ListOrdersV1 {
             Some(self.offset),
             Some(self.limit),
             page.orders.len(),
+            None,
             None,
         )?;
         Some(Self { offset: at, ..self.clone() })
