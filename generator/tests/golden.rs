@@ -1,6 +1,8 @@
 //! The golden-file suite: each folder in `tests/golden/` holds a tiny fixture spec
 //! (`spec.yaml` or `spec.json`) and either the crate it generates (`expected/`, a workspace
 //! member, so it must compile and pass clippy) or the error it must produce (`error.txt`).
+//! A case of several specs adds `spec-<module>.yaml` (or `.json`) for each spec below the
+//! crate's root, as the pin does with Keap's v1 beside v2.
 //! Warnings, when any, are in `warnings.txt`. `KEAPGEN_BLESS=1` rewrites the expected files.
 
 //!
@@ -39,6 +41,24 @@ fn spec_file(case: &Path) -> PathBuf {
         .map(|f| case.join(f))
         .find(|p| p.exists())
         .unwrap_or_else(|| panic!("{} has no spec.yaml or spec.json", case.display()))
+}
+
+/// The specs below the crate's root: `spec-<module>.yaml` or `.json`, by module.
+fn other_specs(case: &Path) -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(case)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            let module = name
+                .strip_prefix("spec-")?
+                .strip_suffix(".yaml")
+                .or(name.strip_prefix("spec-")?.strip_suffix(".json"))?;
+            Some((module.to_string(), p.clone()))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 fn options(case: &Path) -> Options {
@@ -81,7 +101,23 @@ fn run(case: &Path) -> (Result<keapgen::Files, String>, String) {
 fn generate_case(case: &Path) -> (Result<keapgen::Files, String>, String) {
     let spec_path = spec_file(case);
     let relative = |text: String| text.replace(&format!("{}/", case.display()), "");
-    let result = load::load_file(&spec_path).and_then(|spec| keapgen::generate(&spec, &options(case)));
+    let result = load::load_file(&spec_path).and_then(|spec| {
+        let others = other_specs(case);
+        if others.is_empty() {
+            return keapgen::generate(&spec, &options(case));
+        }
+        let loaded: Vec<(String, load::Spec)> =
+            others.into_iter().map(|(m, p)| load::load_file(&p).map(|s| (m, s))).collect::<Result<_, _>>()?;
+        let mut parts =
+            vec![keapgen::Part { spec: &spec, module: None, name: "v2".into(), names: options(case).names }];
+        parts.extend(loaded.iter().map(|(m, s)| keapgen::Part {
+            spec: s,
+            module: Some(m.clone()),
+            name: m.clone(),
+            names: Default::default(),
+        }));
+        keapgen::generate_crate(&parts, &options(case))
+    });
     match result {
         Ok(g) => {
             let warnings: String = g.warnings.iter().map(|w| format!("{w}\n")).collect();
@@ -165,4 +201,24 @@ fn error_cases_name_a_place() {
             );
         }
     }
+}
+
+/// Keap has served v1 as server `/crm/rest` + paths `/v1/...` and as server `/crm` + paths
+/// `/rest/v1/...`: both give the same requests, so the same code (only the doc lines that
+/// point into the spec differ).
+#[test]
+fn both_v1_layouts_give_the_same_code() {
+    let golden = root().join("tests/golden");
+    let (a, _) = run(&golden.join("two_specs"));
+    let (b, _) = run(&golden.join("two_specs_layout"));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let v1 = |files: &keapgen::Files| -> Vec<(PathBuf, String)> {
+        files
+            .iter()
+            .filter(|(p, _)| p.starts_with("src/v1"))
+            .map(|(p, t)| (p.clone(), t.lines().filter(|l| !l.trim_start().starts_with("/// Spec: `")).collect()))
+            .collect()
+    };
+    assert!(!v1(&a).is_empty());
+    assert_eq!(v1(&a), v1(&b));
 }
