@@ -28,6 +28,7 @@ fn pin_2_0_18(root: &std::path::Path) {
                 url: "https://example.invalid/2.0.18/swagger.yml".into(),
                 sha256: keapgen::spec::sha256_hex(&bytes),
                 file: "keap-v2.yaml".into(),
+                keep_unknown_fields: false,
             },
             SpecPin {
                 name: "v1".into(),
@@ -37,6 +38,7 @@ fn pin_2_0_18(root: &std::path::Path) {
                 url: "https://example.invalid/v1.json".into(),
                 sha256: keapgen::spec::sha256_hex(&v1),
                 file: "keap-v1.json".into(),
+                keep_unknown_fields: true,
             },
         ],
     };

@@ -161,6 +161,7 @@ async fn a_v1_body_carries_only_the_fields_set() {
     let body = keap::v1::types::CreateAHookSubscriptionBody {
         event_key: Some("contact.add".into()),
         hook_url: Some("https://example.com/h".into()),
+        ..Default::default()
     };
     let hook = c.v1().rest_hooks().create_a_hook_subscription(body).send().await.unwrap();
     assert_eq!(hook.key.as_deref(), Some("17"));
@@ -177,4 +178,24 @@ async fn a_v1_body_carries_only_the_fields_set() {
     assert!(seen[1].target.starts_with("/rest/v1/contacts/5?"), "{}", seen[1].target);
     // The mask is derived from what was set, as for v2.
     assert_eq!(query(&seen[1], "update_mask"), Some("given_name"), "{}", seen[1].target);
+}
+
+#[tokio::test]
+async fn v1_fields_the_schema_lacks_are_kept() {
+    // Keap's v1 `Appointment` schema declares no `id`; the answers carry one.
+    let server = serve(|_, _| {
+        Reply::json(
+            200,
+            r#"{"appointments":[{"id":42,"title":"Call","start_date":"2026-01-05T10:00:00.000+0000","end_date":"2026-01-05T10:30:00.000+0000","last_updated_utc_millis":1767607200000}],"count":1}"#,
+        )
+    })
+    .await;
+    let clock = FakeClock::new();
+    let c = client(&server.url, &clock, Quota::unlimited());
+    let all = c.v1().appointment().list_appointments().contact_id(7).items().all().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].title, "Call");
+    assert_eq!(all[0].additional_properties.get("id"), Some(&serde_json::json!(42)));
+    assert_eq!(all[0].additional_properties.get("last_updated_utc_millis"), Some(&serde_json::json!(1767607200000u64)));
+    assert_eq!(query(&server.seen()[0], "contact_id"), Some("7"));
 }

@@ -45,6 +45,8 @@ pub struct Part<'s> {
     pub name: String,
     /// Rust names pinned for it.
     pub names: lower::Names,
+    /// Keep fields its schemas do not declare (see [`lower::Place::keep_unknown_fields`]).
+    pub keep_unknown_fields: bool,
 }
 
 /// Lowers a parsed spec to the model, with pinned names.
@@ -61,7 +63,13 @@ fn model_at(spec: &load::Spec, names: &lower::Names, place: &lower::Place) -> Re
 
 /// Generates a crate from a parsed spec.
 pub fn generate(spec: &load::Spec, opts: &Options) -> Result<Generated> {
-    let part = Part { spec, module: None, name: model::ALL_FEATURE.to_string(), names: opts.names.clone() };
+    let part = Part {
+        spec,
+        module: None,
+        name: model::ALL_FEATURE.to_string(),
+        names: opts.names.clone(),
+        keep_unknown_fields: opts.keep_unknown_fields,
+    };
     generate_crate(&[part], opts)
 }
 
@@ -93,6 +101,7 @@ pub fn generate_crate(parts: &[Part], opts: &Options) -> Result<Generated> {
         let place = lower::Place {
             path_prefix: prefix,
             reserved: if part.module.is_none() { reserved.clone() } else { Vec::new() },
+            keep_unknown_fields: part.keep_unknown_fields,
         };
         let (mut api, mut found) = model_at(part.spec, &part.names, &place)?;
         api.module = part.module.clone();

@@ -101,6 +101,11 @@ struct GenArgs {
     /// pinned crate).
     #[arg(long)]
     contract_tests: bool,
+    /// Keep the fields a struct's schema does not declare, in its map of extra properties
+    /// (for a spec whose answers carry more than its schemas say, like Keap's v1; the pin
+    /// says it per spec).
+    #[arg(long)]
+    keep_unknown_fields: bool,
 }
 
 /// How a command fails, by exit code.
@@ -262,6 +267,7 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
             let opts = Options {
                 example_tests: args.example_tests,
                 contract_tests: args.contract_tests,
+                keep_unknown_fields: args.keep_unknown_fields,
                 ..Options::new(args.name.clone(), format!("{} {version}", spec.doc.info.title))
             };
             (keapgen::generate(&spec, &opts).map_err(Failure::Spec)?, out)

@@ -31,6 +31,9 @@ pub struct Api {
     /// of one spec; in a crate of several, the spec's name in the pin (`v2`, `v1`), and
     /// `all` turns on every spec.
     pub umbrella: String,
+    /// Whether its structs keep the fields their schemas do not declare (in their map of
+    /// extra properties).
+    pub keeps_unknown_fields: bool,
     /// Types by Rust name.
     pub types: BTreeMap<String, TypeDef>,
     /// Operation groups by module name.
@@ -578,6 +581,7 @@ impl Default for Api {
             base_url: String::new(),
             module: None,
             umbrella: ALL_FEATURE.to_string(),
+            keeps_unknown_fields: false,
             types: BTreeMap::new(),
             tags: BTreeMap::new(),
         }

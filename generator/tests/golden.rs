@@ -76,6 +76,7 @@ fn options(case: &Path) -> Options {
         // Every case's contract test must compile (clippy builds it); `contract` runs in CI.
         contract_tests: true,
         example_programs: false,
+        keep_unknown_fields: false,
     }
 }
 
@@ -108,13 +109,20 @@ fn generate_case(case: &Path) -> (Result<keapgen::Files, String>, String) {
         }
         let loaded: Vec<(String, load::Spec)> =
             others.into_iter().map(|(m, p)| load::load_file(&p).map(|s| (m, s))).collect::<Result<_, _>>()?;
-        let mut parts =
-            vec![keapgen::Part { spec: &spec, module: None, name: "v2".into(), names: options(case).names }];
+        let mut parts = vec![keapgen::Part {
+            spec: &spec,
+            module: None,
+            name: "v2".into(),
+            names: options(case).names,
+            keep_unknown_fields: false,
+        }];
         parts.extend(loaded.iter().map(|(m, s)| keapgen::Part {
             spec: s,
             module: Some(m.clone()),
             name: m.clone(),
             names: Default::default(),
+            // As the pin has it for Keap's v1.
+            keep_unknown_fields: true,
         }));
         keapgen::generate_crate(&parts, &options(case))
     });

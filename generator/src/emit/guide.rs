@@ -453,6 +453,20 @@ fn spec_section(root: &Api, api: &Api, opts: &Options) -> String {
     } else {
         ""
     };
+    let kept = if api.keeps_unknown_fields {
+        " Its answers carry fields its schemas do not declare (Keap's v1 `Appointment` and `Task` \
+         declare no `id`): each struct keeps them, as sent, in its `additional_properties` map."
+    } else {
+        ""
+    };
+    let values = format!(
+        "\n\nIts values as they really are: dates keep the text sent (`2021-10-14T00:22:57.000+0000`, \
+         an offset without a colon, or a date alone) and `.parse()` reads them; an error answer is \
+         `Error::Api` whatever body the spec declares, and a body of `{{\"message\": ...}}` fills \
+         `body.message`; a request body carries only the fields you set (and those the spec \
+         requires): a field left `None` is not sent.{kept} Operations the spec marks deprecated are \
+         `#[deprecated]`."
+    );
     format!(
         "## {title}: `{krate}::{m}`\n\n\
          The operations of the {title} spec are under `client.{m}()`, one handle per group \
@@ -463,7 +477,7 @@ fn spec_section(root: &Api, api: &Api, opts: &Options) -> String {
          every other call (Keap counts per key or app, not per API version), with `LocalQuota` and \
          `RedisQuota` alike.\n\n\
          Each group is a cargo feature, off by default so the root's build does not pay for them: \
-         {groups}; `{umbrella}` turns on all of them.{example}{lists}\n\n",
+         {groups}; `{umbrella}` turns on all of them.{example}{lists}{values}\n\n",
         title = api.title,
         groups = groups.join(", "),
         umbrella = api.umbrella,

@@ -107,6 +107,10 @@ pub struct Place {
     pub path_prefix: String,
     /// Names this spec's groups may not take: the crate's other modules and features.
     pub reserved: Vec<String>,
+    /// Keep the properties a struct's schema does not declare, in its map of extra
+    /// properties: for a spec whose answers carry fields its schemas lack (Keap's v1
+    /// `Task` and `Appointment` declare no `id`).
+    pub keep_unknown_fields: bool,
 }
 
 /// Lowers a parsed spec to the model, as a crate of its own.
@@ -152,6 +156,7 @@ pub fn lower_at(doc: &OpenAPI, names: &Names, place: &Place, warnings: &mut Vec<
         base_url: doc.servers.first().map(server_url).unwrap_or_default(),
         module: None,
         umbrella: ALL_FEATURE.to_string(),
+        keeps_unknown_fields: place.keep_unknown_fields,
         types: std::mem::take(&mut l.types),
         tags,
     };

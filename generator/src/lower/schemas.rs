@@ -245,7 +245,7 @@ impl<'a> Lowerer<'a> {
             }
             Some(AdditionalProperties::Any(true)) => Some(TypeRef::Json),
             Some(AdditionalProperties::Any(false)) => None,
-            None if props.is_empty() => Some(TypeRef::Json),
+            None if props.is_empty() || self.place.keep_unknown_fields => Some(TypeRef::Json),
             None => None,
         };
         if props.is_empty() {

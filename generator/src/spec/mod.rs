@@ -198,6 +198,7 @@ pub fn pinned_options(root: &Path, pin: &Pin, label: &str) -> Result<crate::Opti
         example_tests: true,
         contract_tests: true,
         example_programs: true,
+        keep_unknown_fields: false,
     })
 }
 
@@ -215,7 +216,13 @@ pub fn parts(specs: &[Loaded]) -> Vec<crate::Part<'_>> {
 impl Loaded {
     /// This spec's part of the crate, with `spec` as its text (a fresh parse, in benchmarks).
     pub fn part<'s>(&self, spec: &'s load::Spec) -> crate::Part<'s> {
-        crate::Part { spec, module: self.pin.module.clone(), name: self.pin.name.clone(), names: self.names.clone() }
+        crate::Part {
+            spec,
+            module: self.pin.module.clone(),
+            name: self.pin.name.clone(),
+            names: self.names.clone(),
+            keep_unknown_fields: self.pin.keep_unknown_fields,
+        }
     }
 }
 

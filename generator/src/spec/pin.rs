@@ -39,6 +39,9 @@ pub struct SpecPin {
     pub sha256: String,
     /// File name under `spec/` the text is pulled to (git-ignored).
     pub file: String,
+    /// Keep the fields its answers carry that its schemas do not declare (Keap's v1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_unknown_fields: bool,
 }
 
 fn default_crate_version() -> String {
@@ -199,6 +202,7 @@ mod tests {
             url: "u".into(),
             sha256: "s".into(),
             file: file.into(),
+            keep_unknown_fields: false,
         }
     }
 

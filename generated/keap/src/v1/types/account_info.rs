@@ -26,70 +26,58 @@ pub struct GetAccountProfileResponse {
     pub phone_ext: Option<String>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetAccountProfileResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetAccountProfileResponse",
-                usize::from(self.address.is_some())
-                    + usize::from(self.business_goals.is_some())
-                    + usize::from(self.business_primary_color.is_some())
-                    + usize::from(self.business_secondary_color.is_some())
-                    + usize::from(self.business_type.is_some())
-                    + usize::from(self.currency_code.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.language_tag.is_some())
-                    + usize::from(self.logo_url.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.phone_ext.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.business_goals {
-            o.serialize_field("business_goals", v)?;
+            o.serialize_entry("business_goals", v)?;
         }
         if let Some(v) = &self.business_primary_color {
-            o.serialize_field("business_primary_color", v)?;
+            o.serialize_entry("business_primary_color", v)?;
         }
         if let Some(v) = &self.business_secondary_color {
-            o.serialize_field("business_secondary_color", v)?;
+            o.serialize_entry("business_secondary_color", v)?;
         }
         if let Some(v) = &self.business_type {
-            o.serialize_field("business_type", v)?;
+            o.serialize_entry("business_type", v)?;
         }
         if let Some(v) = &self.currency_code {
-            o.serialize_field("currency_code", v)?;
+            o.serialize_entry("currency_code", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.language_tag {
-            o.serialize_field("language_tag", v)?;
+            o.serialize_entry("language_tag", v)?;
         }
         if let Some(v) = &self.logo_url {
-            o.serialize_field("logo_url", v)?;
+            o.serialize_entry("logo_url", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.phone_ext {
-            o.serialize_field("phone_ext", v)?;
+            o.serialize_entry("phone_ext", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -118,6 +106,7 @@ impl<'de> serde::Deserialize<'de> for GetAccountProfileResponse {
             phone_ext: f.get("phone_ext", crate::runtime::lenient_option_string)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -139,6 +128,8 @@ pub struct GetAccountProfileResponseAddress {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetAccountProfileResponseAddress {
@@ -154,49 +145,42 @@ impl GetAccountProfileResponseAddress {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetAccountProfileResponseAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetAccountProfileResponseAddress",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -215,6 +199,7 @@ impl<'de> serde::Deserialize<'de> for GetAccountProfileResponseAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -268,70 +253,58 @@ pub struct UpdateAccountInfoBody {
     pub phone_ext: Option<String>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateAccountInfoBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateAccountInfoBody",
-                usize::from(self.address.is_some())
-                    + usize::from(self.business_goals.is_some())
-                    + usize::from(self.business_primary_color.is_some())
-                    + usize::from(self.business_secondary_color.is_some())
-                    + usize::from(self.business_type.is_some())
-                    + usize::from(self.currency_code.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.language_tag.is_some())
-                    + usize::from(self.logo_url.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.phone_ext.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.business_goals {
-            o.serialize_field("business_goals", v)?;
+            o.serialize_entry("business_goals", v)?;
         }
         if let Some(v) = &self.business_primary_color {
-            o.serialize_field("business_primary_color", v)?;
+            o.serialize_entry("business_primary_color", v)?;
         }
         if let Some(v) = &self.business_secondary_color {
-            o.serialize_field("business_secondary_color", v)?;
+            o.serialize_entry("business_secondary_color", v)?;
         }
         if let Some(v) = &self.business_type {
-            o.serialize_field("business_type", v)?;
+            o.serialize_entry("business_type", v)?;
         }
         if let Some(v) = &self.currency_code {
-            o.serialize_field("currency_code", v)?;
+            o.serialize_entry("currency_code", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.language_tag {
-            o.serialize_field("language_tag", v)?;
+            o.serialize_entry("language_tag", v)?;
         }
         if let Some(v) = &self.logo_url {
-            o.serialize_field("logo_url", v)?;
+            o.serialize_entry("logo_url", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.phone_ext {
-            o.serialize_field("phone_ext", v)?;
+            o.serialize_entry("phone_ext", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -360,6 +333,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAccountInfoBody {
             phone_ext: f.get("phone_ext", crate::runtime::lenient_option_string)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -381,6 +355,8 @@ pub struct UpdateAccountInfoBodyAddress {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateAccountInfoBodyAddress {
@@ -396,49 +372,42 @@ impl UpdateAccountInfoBodyAddress {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateAccountInfoBodyAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateAccountInfoBodyAddress",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -457,6 +426,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAccountInfoBodyAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -510,70 +480,58 @@ pub struct UpdateAccountInfoResponse {
     pub phone_ext: Option<String>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateAccountInfoResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateAccountInfoResponse",
-                usize::from(self.address.is_some())
-                    + usize::from(self.business_goals.is_some())
-                    + usize::from(self.business_primary_color.is_some())
-                    + usize::from(self.business_secondary_color.is_some())
-                    + usize::from(self.business_type.is_some())
-                    + usize::from(self.currency_code.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.language_tag.is_some())
-                    + usize::from(self.logo_url.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.phone_ext.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.business_goals {
-            o.serialize_field("business_goals", v)?;
+            o.serialize_entry("business_goals", v)?;
         }
         if let Some(v) = &self.business_primary_color {
-            o.serialize_field("business_primary_color", v)?;
+            o.serialize_entry("business_primary_color", v)?;
         }
         if let Some(v) = &self.business_secondary_color {
-            o.serialize_field("business_secondary_color", v)?;
+            o.serialize_entry("business_secondary_color", v)?;
         }
         if let Some(v) = &self.business_type {
-            o.serialize_field("business_type", v)?;
+            o.serialize_entry("business_type", v)?;
         }
         if let Some(v) = &self.currency_code {
-            o.serialize_field("currency_code", v)?;
+            o.serialize_entry("currency_code", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.language_tag {
-            o.serialize_field("language_tag", v)?;
+            o.serialize_entry("language_tag", v)?;
         }
         if let Some(v) = &self.logo_url {
-            o.serialize_field("logo_url", v)?;
+            o.serialize_entry("logo_url", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.phone_ext {
-            o.serialize_field("phone_ext", v)?;
+            o.serialize_entry("phone_ext", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -602,6 +560,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAccountInfoResponse {
             phone_ext: f.get("phone_ext", crate::runtime::lenient_option_string)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -623,6 +582,8 @@ pub struct UpdateAccountInfoResponseAddress {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateAccountInfoResponseAddress {
@@ -638,49 +599,42 @@ impl UpdateAccountInfoResponseAddress {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateAccountInfoResponseAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateAccountInfoResponseAddress",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -699,6 +653,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAccountInfoResponseAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -18,6 +18,8 @@ pub struct CreateAffiliateBody {
     pub password: String,
     pub status: Option<CreateAffiliateBodyStatus>,
     pub track_leads_for: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateAffiliateBody {
@@ -37,43 +39,38 @@ impl CreateAffiliateBody {
             password: password.into(),
             status: None,
             track_leads_for: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateAffiliateBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAffiliateBody",
-                3 + usize::from(self.name.is_some())
-                    + usize::from(self.notify_on_lead.is_some())
-                    + usize::from(self.notify_on_sale.is_some())
-                    + usize::from(self.parent_id.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.track_leads_for.is_some()),
-            )?;
-        o.serialize_field("code", &self.code)?;
-        o.serialize_field("contact_id", &self.contact_id)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("code", &self.code)?;
+        o.serialize_entry("contact_id", &self.contact_id)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notify_on_lead {
-            o.serialize_field("notify_on_lead", v)?;
+            o.serialize_entry("notify_on_lead", v)?;
         }
         if let Some(v) = &self.notify_on_sale {
-            o.serialize_field("notify_on_sale", v)?;
+            o.serialize_entry("notify_on_sale", v)?;
         }
         if let Some(v) = &self.parent_id {
-            o.serialize_field("parent_id", v)?;
+            o.serialize_entry("parent_id", v)?;
         }
-        o.serialize_field("password", &self.password)?;
+        o.serialize_entry("password", &self.password)?;
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.track_leads_for {
-            o.serialize_field("track_leads_for", v)?;
+            o.serialize_entry("track_leads_for", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -93,6 +90,7 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateBody {
             status: f.get("status", crate::runtime::plain)?,
             track_leads_for: f
                 .get("track_leads_for", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -133,48 +131,43 @@ pub struct CreateAffiliateResponse {
     pub parent_id: Option<i64>,
     pub status: Option<String>,
     pub track_leads_for: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateAffiliateResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAffiliateResponse",
-                usize::from(self.code.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.notify_on_lead.is_some())
-                    + usize::from(self.notify_on_sale.is_some())
-                    + usize::from(self.parent_id.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.track_leads_for.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.code {
-            o.serialize_field("code", v)?;
+            o.serialize_entry("code", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notify_on_lead {
-            o.serialize_field("notify_on_lead", v)?;
+            o.serialize_entry("notify_on_lead", v)?;
         }
         if let Some(v) = &self.notify_on_sale {
-            o.serialize_field("notify_on_sale", v)?;
+            o.serialize_entry("notify_on_sale", v)?;
         }
         if let Some(v) = &self.parent_id {
-            o.serialize_field("parent_id", v)?;
+            o.serialize_entry("parent_id", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.track_leads_for {
-            o.serialize_field("track_leads_for", v)?;
+            o.serialize_entry("track_leads_for", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -194,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateResponse {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             track_leads_for: f
                 .get("track_leads_for", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -212,48 +206,43 @@ pub struct GetAffiliateResponse {
     pub parent_id: Option<i64>,
     pub status: Option<String>,
     pub track_leads_for: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetAffiliateResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetAffiliateResponse",
-                usize::from(self.code.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.notify_on_lead.is_some())
-                    + usize::from(self.notify_on_sale.is_some())
-                    + usize::from(self.parent_id.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.track_leads_for.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.code {
-            o.serialize_field("code", v)?;
+            o.serialize_entry("code", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notify_on_lead {
-            o.serialize_field("notify_on_lead", v)?;
+            o.serialize_entry("notify_on_lead", v)?;
         }
         if let Some(v) = &self.notify_on_sale {
-            o.serialize_field("notify_on_sale", v)?;
+            o.serialize_entry("notify_on_sale", v)?;
         }
         if let Some(v) = &self.parent_id {
-            o.serialize_field("parent_id", v)?;
+            o.serialize_entry("parent_id", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.track_leads_for {
-            o.serialize_field("track_leads_for", v)?;
+            o.serialize_entry("track_leads_for", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -273,6 +262,7 @@ impl<'de> serde::Deserialize<'de> for GetAffiliateResponse {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             track_leads_for: f
                 .get("track_leads_for", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -325,29 +315,28 @@ pub struct ListAffiliateClawbacksResponse {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAffiliateClawbacksResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAffiliateClawbacksResponse",
-                usize::from(self.clawbacks.is_some()) + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clawbacks {
-            o.serialize_field("clawbacks", v)?;
+            o.serialize_entry("clawbacks", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -361,6 +350,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateClawbacksResponse {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -382,62 +372,52 @@ pub struct ListAffiliateClawbacksResponseClawbacksItem {
     pub sold_by_family_name: Option<String>,
     pub sold_by_given_name: Option<String>,
     pub subscription_plan_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAffiliateClawbacksResponseClawbacksItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAffiliateClawbacksResponseClawbacksItem",
-                usize::from(self.amount.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.date_earned.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.invoice_id.is_some())
-                    + usize::from(self.product_name.is_some())
-                    + usize::from(self.sale_affiliate_id.is_some())
-                    + usize::from(self.sold_by_family_name.is_some())
-                    + usize::from(self.sold_by_given_name.is_some())
-                    + usize::from(self.subscription_plan_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount {
-            o.serialize_field("amount", v)?;
+            o.serialize_entry("amount", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.date_earned {
-            o.serialize_field("date_earned", v)?;
+            o.serialize_entry("date_earned", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.invoice_id {
-            o.serialize_field("invoice_id", v)?;
+            o.serialize_entry("invoice_id", v)?;
         }
         if let Some(v) = &self.product_name {
-            o.serialize_field("product_name", v)?;
+            o.serialize_entry("product_name", v)?;
         }
         if let Some(v) = &self.sale_affiliate_id {
-            o.serialize_field("sale_affiliate_id", v)?;
+            o.serialize_entry("sale_affiliate_id", v)?;
         }
         if let Some(v) = &self.sold_by_family_name {
-            o.serialize_field("sold_by_family_name", v)?;
+            o.serialize_entry("sold_by_family_name", v)?;
         }
         if let Some(v) = &self.sold_by_given_name {
-            o.serialize_field("sold_by_given_name", v)?;
+            o.serialize_entry("sold_by_given_name", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -463,6 +443,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateClawbacksResponseClawbacksIte
                 .get("sold_by_given_name", crate::runtime::lenient_option_string)?,
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -517,29 +498,28 @@ pub struct ListAffiliateRedirectLinksResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub redirects: Option<Vec<ListAffiliateRedirectLinksResponseRedirectsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAffiliateRedirectLinksResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAffiliateRedirectLinksResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.redirects.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.redirects {
-            o.serialize_field("redirects", v)?;
+            o.serialize_entry("redirects", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -553,6 +533,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateRedirectLinksResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             redirects: f.get("redirects", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -568,37 +549,34 @@ pub struct ListAffiliateRedirectLinksResponseRedirectsItem {
     pub name: Option<String>,
     pub program_ids: Option<Vec<i64>>,
     pub redirect_url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAffiliateRedirectLinksResponseRedirectsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAffiliateRedirectLinksResponseRedirectsItem",
-                usize::from(self.affiliate_id.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.local_url_code.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.program_ids.is_some())
-                    + usize::from(self.redirect_url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.local_url_code {
-            o.serialize_field("local_url_code", v)?;
+            o.serialize_entry("local_url_code", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.program_ids {
-            o.serialize_field("program_ids", v)?;
+            o.serialize_entry("program_ids", v)?;
         }
         if let Some(v) = &self.redirect_url {
-            o.serialize_field("redirect_url", v)?;
+            o.serialize_entry("redirect_url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -615,6 +593,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateRedirectLinksResponseRedirect
             name: f.get("name", crate::runtime::lenient_option_string)?,
             program_ids: f.get("program_ids", crate::runtime::lenient_option_vec)?,
             redirect_url: f.get("redirect_url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -669,30 +648,28 @@ pub struct ListAffiliatesResponse {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAffiliatesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAffiliatesResponse",
-                usize::from(self.affiliates.is_some())
-                    + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliates {
-            o.serialize_field("affiliates", v)?;
+            o.serialize_entry("affiliates", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -706,6 +683,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliatesResponse {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -724,48 +702,43 @@ pub struct ListAffiliatesResponseAffiliatesItem {
     pub parent_id: Option<i64>,
     pub status: Option<String>,
     pub track_leads_for: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAffiliatesResponseAffiliatesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAffiliatesResponseAffiliatesItem",
-                usize::from(self.code.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.notify_on_lead.is_some())
-                    + usize::from(self.notify_on_sale.is_some())
-                    + usize::from(self.parent_id.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.track_leads_for.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.code {
-            o.serialize_field("code", v)?;
+            o.serialize_entry("code", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notify_on_lead {
-            o.serialize_field("notify_on_lead", v)?;
+            o.serialize_entry("notify_on_lead", v)?;
         }
         if let Some(v) = &self.notify_on_sale {
-            o.serialize_field("notify_on_sale", v)?;
+            o.serialize_entry("notify_on_sale", v)?;
         }
         if let Some(v) = &self.parent_id {
-            o.serialize_field("parent_id", v)?;
+            o.serialize_entry("parent_id", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.track_leads_for {
-            o.serialize_field("track_leads_for", v)?;
+            o.serialize_entry("track_leads_for", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -785,6 +758,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliatesResponseAffiliatesItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             track_leads_for: f
                 .get("track_leads_for", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -859,30 +833,28 @@ pub struct ListCommissionsResponse {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCommissionsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCommissionsResponse",
-                usize::from(self.commissions.is_some())
-                    + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.commissions {
-            o.serialize_field("commissions", v)?;
+            o.serialize_entry("commissions", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -896,6 +868,7 @@ impl<'de> serde::Deserialize<'de> for ListCommissionsResponse {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -916,58 +889,49 @@ pub struct ListCommissionsResponseCommissionsItem {
     pub sales_affiliate_id: Option<i64>,
     pub sold_by_first_name: Option<String>,
     pub sold_by_last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCommissionsResponseCommissionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCommissionsResponseCommissionsItem",
-                usize::from(self.amount_earned.is_some())
-                    + usize::from(self.contact_first_name.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.contact_last_name.is_some())
-                    + usize::from(self.date_earned.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.invoice_id.is_some())
-                    + usize::from(self.product_name.is_some())
-                    + usize::from(self.sales_affiliate_id.is_some())
-                    + usize::from(self.sold_by_first_name.is_some())
-                    + usize::from(self.sold_by_last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount_earned {
-            o.serialize_field("amount_earned", v)?;
+            o.serialize_entry("amount_earned", v)?;
         }
         if let Some(v) = &self.contact_first_name {
-            o.serialize_field("contact_first_name", v)?;
+            o.serialize_entry("contact_first_name", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.contact_last_name {
-            o.serialize_field("contact_last_name", v)?;
+            o.serialize_entry("contact_last_name", v)?;
         }
         if let Some(v) = &self.date_earned {
-            o.serialize_field("date_earned", v)?;
+            o.serialize_entry("date_earned", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.invoice_id {
-            o.serialize_field("invoice_id", v)?;
+            o.serialize_entry("invoice_id", v)?;
         }
         if let Some(v) = &self.product_name {
-            o.serialize_field("product_name", v)?;
+            o.serialize_entry("product_name", v)?;
         }
         if let Some(v) = &self.sales_affiliate_id {
-            o.serialize_field("sales_affiliate_id", v)?;
+            o.serialize_entry("sales_affiliate_id", v)?;
         }
         if let Some(v) = &self.sold_by_first_name {
-            o.serialize_field("sold_by_first_name", v)?;
+            o.serialize_entry("sold_by_first_name", v)?;
         }
         if let Some(v) = &self.sold_by_last_name {
-            o.serialize_field("sold_by_last_name", v)?;
+            o.serialize_entry("sold_by_last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -994,6 +958,7 @@ impl<'de> serde::Deserialize<'de> for ListCommissionsResponseCommissionsItem {
                 .get("sold_by_first_name", crate::runtime::lenient_option_string)?,
             sold_by_last_name: f
                 .get("sold_by_last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1054,29 +1019,28 @@ pub struct ListPaymentsResponse {
     pub next: Option<String>,
     pub payments: Option<Vec<ListPaymentsResponsePaymentsItem>>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListPaymentsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListPaymentsResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.payments.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.payments {
-            o.serialize_field("payments", v)?;
+            o.serialize_entry("payments", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1090,6 +1054,7 @@ impl<'de> serde::Deserialize<'de> for ListPaymentsResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             payments: f.get("payments", crate::runtime::lenient_option_vec)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1104,32 +1069,31 @@ pub struct ListPaymentsResponsePaymentsItem {
     pub id: Option<i64>,
     pub notes: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListPaymentsResponsePaymentsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListPaymentsResponsePaymentsItem",
-                usize::from(self.amount.is_some()) + usize::from(self.date.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.notes.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount {
-            o.serialize_field("amount", v)?;
+            o.serialize_entry("amount", v)?;
         }
         if let Some(v) = &self.date {
-            o.serialize_field("date", v)?;
+            o.serialize_entry("date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1144,6 +1108,7 @@ impl<'de> serde::Deserialize<'de> for ListPaymentsResponsePaymentsItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1204,29 +1169,28 @@ pub struct ListProgramsResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub programs: Option<Vec<ListProgramsResponseProgramsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProgramsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProgramsResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.programs.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.programs {
-            o.serialize_field("programs", v)?;
+            o.serialize_entry("programs", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1240,6 +1204,7 @@ impl<'de> serde::Deserialize<'de> for ListProgramsResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             programs: f.get("programs", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1254,33 +1219,31 @@ pub struct ListProgramsResponseProgramsItem {
     pub name: Option<String>,
     pub notes: Option<String>,
     pub priority: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProgramsResponseProgramsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProgramsResponseProgramsItem",
-                usize::from(self.affiliate_id.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.priority.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1295,6 +1258,7 @@ impl<'de> serde::Deserialize<'de> for ListProgramsResponseProgramsItem {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             priority: f.get("priority", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1356,21 +1320,22 @@ crate::runtime::string_enum!(ListSummariesOrderDirection);
 pub struct ListSummariesResponse {
     pub count: Option<i32>,
     pub summaries: Option<Vec<ListSummariesResponseSummariesItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListSummariesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListSummariesResponse",
-                usize::from(self.count.is_some()) + usize::from(self.summaries.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.summaries {
-            o.serialize_field("summaries", v)?;
+            o.serialize_entry("summaries", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1382,6 +1347,7 @@ impl<'de> serde::Deserialize<'de> for ListSummariesResponse {
         Ok(Self {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             summaries: f.get("summaries", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1395,30 +1361,28 @@ pub struct ListSummariesResponseSummariesItem {
     pub amount_earned: Option<f64>,
     pub balance: Option<f64>,
     pub clawbacks: Option<f64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListSummariesResponseSummariesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListSummariesResponseSummariesItem",
-                usize::from(self.affiliate_id.is_some())
-                    + usize::from(self.amount_earned.is_some())
-                    + usize::from(self.balance.is_some())
-                    + usize::from(self.clawbacks.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
         if let Some(v) = &self.amount_earned {
-            o.serialize_field("amount_earned", v)?;
+            o.serialize_entry("amount_earned", v)?;
         }
         if let Some(v) = &self.balance {
-            o.serialize_field("balance", v)?;
+            o.serialize_entry("balance", v)?;
         }
         if let Some(v) = &self.clawbacks {
-            o.serialize_field("clawbacks", v)?;
+            o.serialize_entry("clawbacks", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1433,6 +1397,7 @@ impl<'de> serde::Deserialize<'de> for ListSummariesResponseSummariesItem {
                 .get("amount_earned", crate::runtime::lenient_option_number)?,
             balance: f.get("balance", crate::runtime::lenient_option_number)?,
             clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1444,22 +1409,22 @@ impl<'de> serde::Deserialize<'de> for ListSummariesResponseSummariesItem {
 pub struct RetrieveAffiliateModelResponse {
     pub custom_fields: Option<Vec<RetrieveAffiliateModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveAffiliateModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveAffiliateModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1472,6 +1437,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAffiliateModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1488,41 +1454,37 @@ pub struct RetrieveAffiliateModelResponseCustomFieldsItem {
     pub label: Option<String>,
     pub options: Option<Vec<RetrieveAffiliateModelResponseCustomFieldsItemOptionsItem>>,
     pub record_type: Option<RetrieveAffiliateModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveAffiliateModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveAffiliateModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1540,6 +1502,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAffiliateModelResponseCustomFields
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1640,25 +1603,25 @@ pub struct RetrieveAffiliateModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveAffiliateModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveAffiliateModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1672,6 +1635,7 @@ for RetrieveAffiliateModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -20,6 +20,8 @@ pub struct CreateAppointmentBody {
     pub title: String,
     /// Required only for pop-up reminders
     pub user: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateAppointmentBody {
@@ -38,39 +40,35 @@ impl CreateAppointmentBody {
             start_date: start_date.into(),
             title: title.into(),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateAppointmentBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAppointmentBody",
-                3 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.location.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("end_date", &self.end_date)?;
+        o.serialize_entry("end_date", &self.end_date)?;
         if let Some(v) = &self.location {
-            o.serialize_field("location", v)?;
+            o.serialize_entry("location", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
-        o.serialize_field("start_date", &self.start_date)?;
-        o.serialize_field("title", &self.title)?;
+        o.serialize_entry("start_date", &self.start_date)?;
+        o.serialize_entry("title", &self.title)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -88,6 +86,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentBody {
             start_date: f.get("start_date", crate::runtime::null_as_default)?,
             title: f.get("title", crate::runtime::lenient_string)?,
             user: f.get("user", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -104,6 +103,8 @@ pub struct CreateAppointmentCustomFieldBody {
     pub options: Option<Vec<CreateAppointmentCustomFieldBodyOptionsItem>>,
     /// An optional user group to choose from when selecting values for User or UserListBox fields.
     pub user_group_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateAppointmentCustomFieldBody {
@@ -118,30 +119,28 @@ impl CreateAppointmentCustomFieldBody {
             label: label.into(),
             options: None,
             user_group_id: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateAppointmentCustomFieldBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAppointmentCustomFieldBody",
-                2 + usize::from(self.group_id.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.user_group_id.is_some()),
-            )?;
-        o.serialize_field("field_type", &self.field_type)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field_type", &self.field_type)?;
         if let Some(v) = &self.group_id {
-            o.serialize_field("group_id", v)?;
+            o.serialize_entry("group_id", v)?;
         }
-        o.serialize_field("label", &self.label)?;
+        o.serialize_entry("label", &self.label)?;
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.user_group_id {
-            o.serialize_field("user_group_id", v)?;
+            o.serialize_entry("user_group_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -155,7 +154,9 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldBody {
             group_id: f.get("group_id", crate::runtime::lenient_option_number)?,
             label: f.get("label", crate::runtime::lenient_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
-            user_group_id: f.get("user_group_id", crate::runtime::lenient_option_number)?,
+            user_group_id: f
+                .get("user_group_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -255,21 +256,22 @@ crate::runtime::string_enum!(CreateAppointmentCustomFieldBodyFieldType);
 pub struct CreateAppointmentCustomFieldBodyOptionsItem {
     pub label: Option<String>,
     pub options: Option<Vec<CreateRestCustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateAppointmentCustomFieldBodyOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAppointmentCustomFieldBodyOptionsItem",
-                usize::from(self.label.is_some()) + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -281,6 +283,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldBodyOptionsIte
         Ok(Self {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -297,41 +300,37 @@ pub struct CreateAppointmentCustomFieldResponse {
     pub label: Option<String>,
     pub options: Option<Vec<CreateAppointmentCustomFieldResponseOptionsItem>>,
     pub record_type: Option<CreateAppointmentCustomFieldResponseRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateAppointmentCustomFieldResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAppointmentCustomFieldResponse",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -349,6 +348,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldResponse {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -449,25 +449,25 @@ pub struct CreateAppointmentCustomFieldResponseOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateAppointmentCustomFieldResponseOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAppointmentCustomFieldResponseOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -480,6 +480,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldResponseOption
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -537,6 +538,8 @@ pub struct CreateAppointmentResponse {
     pub title: String,
     /// Required only for pop-up reminders
     pub user: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateAppointmentResponse {
@@ -555,39 +558,35 @@ impl CreateAppointmentResponse {
             start_date: start_date.into(),
             title: title.into(),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateAppointmentResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAppointmentResponse",
-                3 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.location.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("end_date", &self.end_date)?;
+        o.serialize_entry("end_date", &self.end_date)?;
         if let Some(v) = &self.location {
-            o.serialize_field("location", v)?;
+            o.serialize_entry("location", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
-        o.serialize_field("start_date", &self.start_date)?;
-        o.serialize_field("title", &self.title)?;
+        o.serialize_entry("start_date", &self.start_date)?;
+        o.serialize_entry("title", &self.title)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -605,6 +604,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentResponse {
             start_date: f.get("start_date", crate::runtime::null_as_default)?,
             title: f.get("title", crate::runtime::lenient_string)?,
             user: f.get("user", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -625,6 +625,8 @@ pub struct GetAppointmentResponse {
     pub title: String,
     /// Required only for pop-up reminders
     pub user: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetAppointmentResponse {
@@ -643,39 +645,35 @@ impl GetAppointmentResponse {
             start_date: start_date.into(),
             title: title.into(),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetAppointmentResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetAppointmentResponse",
-                3 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.location.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("end_date", &self.end_date)?;
+        o.serialize_entry("end_date", &self.end_date)?;
         if let Some(v) = &self.location {
-            o.serialize_field("location", v)?;
+            o.serialize_entry("location", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
-        o.serialize_field("start_date", &self.start_date)?;
-        o.serialize_field("title", &self.title)?;
+        o.serialize_entry("start_date", &self.start_date)?;
+        o.serialize_entry("title", &self.title)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -693,6 +691,7 @@ impl<'de> serde::Deserialize<'de> for GetAppointmentResponse {
             start_date: f.get("start_date", crate::runtime::null_as_default)?,
             title: f.get("title", crate::runtime::lenient_string)?,
             user: f.get("user", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -707,34 +706,31 @@ pub struct ListAppointmentsResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub sync_token: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAppointmentsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAppointmentsResponse",
-                usize::from(self.appointments.is_some())
-                    + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.sync_token.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.appointments {
-            o.serialize_field("appointments", v)?;
+            o.serialize_entry("appointments", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.sync_token {
-            o.serialize_field("sync_token", v)?;
+            o.serialize_entry("sync_token", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -749,6 +745,7 @@ impl<'de> serde::Deserialize<'de> for ListAppointmentsResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             sync_token: f.get("sync_token", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -769,6 +766,8 @@ pub struct ListAppointmentsResponseAppointmentsItem {
     pub title: String,
     /// Required only for pop-up reminders
     pub user: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListAppointmentsResponseAppointmentsItem {
@@ -787,39 +786,35 @@ impl ListAppointmentsResponseAppointmentsItem {
             start_date: start_date.into(),
             title: title.into(),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListAppointmentsResponseAppointmentsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAppointmentsResponseAppointmentsItem",
-                3 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.location.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("end_date", &self.end_date)?;
+        o.serialize_entry("end_date", &self.end_date)?;
         if let Some(v) = &self.location {
-            o.serialize_field("location", v)?;
+            o.serialize_entry("location", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
-        o.serialize_field("start_date", &self.start_date)?;
-        o.serialize_field("title", &self.title)?;
+        o.serialize_entry("start_date", &self.start_date)?;
+        o.serialize_entry("title", &self.title)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -837,6 +832,7 @@ impl<'de> serde::Deserialize<'de> for ListAppointmentsResponseAppointmentsItem {
             start_date: f.get("start_date", crate::runtime::null_as_default)?,
             title: f.get("title", crate::runtime::lenient_string)?,
             user: f.get("user", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -848,22 +844,22 @@ impl<'de> serde::Deserialize<'de> for ListAppointmentsResponseAppointmentsItem {
 pub struct RetrieveAppointmentModelResponse {
     pub custom_fields: Option<Vec<RetrieveAppointmentModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveAppointmentModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveAppointmentModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -876,6 +872,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAppointmentModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -894,41 +891,37 @@ pub struct RetrieveAppointmentModelResponseCustomFieldsItem {
         Vec<RetrieveAppointmentModelResponseCustomFieldsItemOptionsItem>,
     >,
     pub record_type: Option<RetrieveAppointmentModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveAppointmentModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveAppointmentModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -946,6 +939,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAppointmentModelResponseCustomFiel
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1046,25 +1040,25 @@ pub struct RetrieveAppointmentModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveAppointmentModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveAppointmentModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1078,6 +1072,7 @@ for RetrieveAppointmentModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1135,6 +1130,8 @@ pub struct UpdateAppointmentBody {
     pub title: String,
     /// Required only for pop-up reminders
     pub user: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateAppointmentBody {
@@ -1153,39 +1150,35 @@ impl UpdateAppointmentBody {
             start_date: start_date.into(),
             title: title.into(),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateAppointmentBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateAppointmentBody",
-                3 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.location.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("end_date", &self.end_date)?;
+        o.serialize_entry("end_date", &self.end_date)?;
         if let Some(v) = &self.location {
-            o.serialize_field("location", v)?;
+            o.serialize_entry("location", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
-        o.serialize_field("start_date", &self.start_date)?;
-        o.serialize_field("title", &self.title)?;
+        o.serialize_entry("start_date", &self.start_date)?;
+        o.serialize_entry("title", &self.title)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1203,6 +1196,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAppointmentBody {
             start_date: f.get("start_date", crate::runtime::null_as_default)?,
             title: f.get("title", crate::runtime::lenient_string)?,
             user: f.get("user", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1223,6 +1217,8 @@ pub struct UpdateAppointmentResponse {
     pub title: String,
     /// Required only for pop-up reminders
     pub user: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateAppointmentResponse {
@@ -1241,39 +1237,35 @@ impl UpdateAppointmentResponse {
             start_date: start_date.into(),
             title: title.into(),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateAppointmentResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateAppointmentResponse",
-                3 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.location.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("end_date", &self.end_date)?;
+        o.serialize_entry("end_date", &self.end_date)?;
         if let Some(v) = &self.location {
-            o.serialize_field("location", v)?;
+            o.serialize_entry("location", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
-        o.serialize_field("start_date", &self.start_date)?;
-        o.serialize_field("title", &self.title)?;
+        o.serialize_entry("start_date", &self.start_date)?;
+        o.serialize_entry("title", &self.title)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1291,6 +1283,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAppointmentResponse {
             start_date: f.get("start_date", crate::runtime::null_as_default)?,
             title: f.get("title", crate::runtime::lenient_string)?,
             user: f.get("user", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1311,6 +1304,8 @@ pub struct UpdatePropertiesOnAppointmentBody {
     pub title: String,
     /// Required only for pop-up reminders
     pub user: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnAppointmentBody {
@@ -1329,39 +1324,35 @@ impl UpdatePropertiesOnAppointmentBody {
             start_date: start_date.into(),
             title: title.into(),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnAppointmentBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnAppointmentBody",
-                3 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.location.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("end_date", &self.end_date)?;
+        o.serialize_entry("end_date", &self.end_date)?;
         if let Some(v) = &self.location {
-            o.serialize_field("location", v)?;
+            o.serialize_entry("location", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
-        o.serialize_field("start_date", &self.start_date)?;
-        o.serialize_field("title", &self.title)?;
+        o.serialize_entry("start_date", &self.start_date)?;
+        o.serialize_entry("title", &self.title)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1379,6 +1370,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnAppointmentBody {
             start_date: f.get("start_date", crate::runtime::null_as_default)?,
             title: f.get("title", crate::runtime::lenient_string)?,
             user: f.get("user", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1399,6 +1391,8 @@ pub struct UpdatePropertiesOnAppointmentResponse {
     pub title: String,
     /// Required only for pop-up reminders
     pub user: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnAppointmentResponse {
@@ -1417,39 +1411,35 @@ impl UpdatePropertiesOnAppointmentResponse {
             start_date: start_date.into(),
             title: title.into(),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnAppointmentResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnAppointmentResponse",
-                3 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.location.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("end_date", &self.end_date)?;
+        o.serialize_entry("end_date", &self.end_date)?;
         if let Some(v) = &self.location {
-            o.serialize_field("location", v)?;
+            o.serialize_entry("location", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
-        o.serialize_field("start_date", &self.start_date)?;
-        o.serialize_field("title", &self.title)?;
+        o.serialize_entry("start_date", &self.start_date)?;
+        o.serialize_entry("title", &self.title)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1467,6 +1457,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnAppointmentResponse {
             start_date: f.get("start_date", crate::runtime::null_as_default)?,
             title: f.get("title", crate::runtime::lenient_string)?,
             user: f.get("user", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }

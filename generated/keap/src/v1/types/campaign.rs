@@ -8,18 +8,19 @@
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddContactsToCampaignSequenceBody {
     pub ids: Option<Vec<i64>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for AddContactsToCampaignSequenceBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "AddContactsToCampaignSequenceBody",
-                usize::from(self.ids.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.ids {
-            o.serialize_field("ids", v)?;
+            o.serialize_entry("ids", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -30,6 +31,7 @@ impl<'de> serde::Deserialize<'de> for AddContactsToCampaignSequenceBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             ids: f.get("ids", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -40,6 +42,8 @@ impl<'de> serde::Deserialize<'de> for AddContactsToCampaignSequenceBody {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAchieveApiGoalEventBody {
     pub contact_id: i64,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateAchieveApiGoalEventBody {
@@ -47,15 +51,19 @@ impl CreateAchieveApiGoalEventBody {
     pub fn new(contact_id: impl Into<i64>) -> Self {
         Self {
             contact_id: contact_id.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateAchieveApiGoalEventBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("CreateAchieveApiGoalEventBody", 1)?;
-        o.serialize_field("contact_id", &self.contact_id)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("contact_id", &self.contact_id)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -65,6 +73,7 @@ impl<'de> serde::Deserialize<'de> for CreateAchieveApiGoalEventBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -78,30 +87,28 @@ pub struct CreateAchieveApiGoalEventResponseItem {
     pub goal_id: Option<i64>,
     pub message: Option<String>,
     pub success: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateAchieveApiGoalEventResponseItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAchieveApiGoalEventResponseItem",
-                usize::from(self.campaign_id.is_some())
-                    + usize::from(self.goal_id.is_some())
-                    + usize::from(self.message.is_some())
-                    + usize::from(self.success.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.campaign_id {
-            o.serialize_field("campaign_id", v)?;
+            o.serialize_entry("campaign_id", v)?;
         }
         if let Some(v) = &self.goal_id {
-            o.serialize_field("goal_id", v)?;
+            o.serialize_entry("goal_id", v)?;
         }
         if let Some(v) = &self.message {
-            o.serialize_field("message", v)?;
+            o.serialize_entry("message", v)?;
         }
         if let Some(v) = &self.success {
-            o.serialize_field("success", v)?;
+            o.serialize_entry("success", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -115,6 +122,7 @@ impl<'de> serde::Deserialize<'de> for CreateAchieveApiGoalEventResponseItem {
             goal_id: f.get("goal_id", crate::runtime::lenient_option_number)?,
             message: f.get("message", crate::runtime::lenient_option_string)?,
             success: f.get("success", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -138,69 +146,58 @@ pub struct GetCampaignResponse {
     pub published_time_zone: Option<String>,
     pub sequences: Option<Vec<GetCampaignResponseSequencesItem>>,
     pub time_zone: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCampaignResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCampaignResponse",
-                usize::from(self.active_contact_count.is_some())
-                    + usize::from(self.completed_contact_count.is_some())
-                    + usize::from(self.created_by_global_id.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.error_message.is_some())
-                    + usize::from(self.goals.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.locked.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.published_date.is_some())
-                    + usize::from(self.published_status.is_some())
-                    + usize::from(self.published_time_zone.is_some())
-                    + usize::from(self.sequences.is_some())
-                    + usize::from(self.time_zone.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active_contact_count {
-            o.serialize_field("active_contact_count", v)?;
+            o.serialize_entry("active_contact_count", v)?;
         }
         if let Some(v) = &self.completed_contact_count {
-            o.serialize_field("completed_contact_count", v)?;
+            o.serialize_entry("completed_contact_count", v)?;
         }
         if let Some(v) = &self.created_by_global_id {
-            o.serialize_field("created_by_global_id", v)?;
+            o.serialize_entry("created_by_global_id", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.error_message {
-            o.serialize_field("error_message", v)?;
+            o.serialize_entry("error_message", v)?;
         }
         if let Some(v) = &self.goals {
-            o.serialize_field("goals", v)?;
+            o.serialize_entry("goals", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.locked {
-            o.serialize_field("locked", v)?;
+            o.serialize_entry("locked", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.published_date {
-            o.serialize_field("published_date", v)?;
+            o.serialize_entry("published_date", v)?;
         }
         if let Some(v) = &self.published_status {
-            o.serialize_field("published_status", v)?;
+            o.serialize_entry("published_status", v)?;
         }
         if let Some(v) = &self.published_time_zone {
-            o.serialize_field("published_time_zone", v)?;
+            o.serialize_entry("published_time_zone", v)?;
         }
         if let Some(v) = &self.sequences {
-            o.serialize_field("sequences", v)?;
+            o.serialize_entry("sequences", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -229,6 +226,7 @@ impl<'de> serde::Deserialize<'de> for GetCampaignResponse {
                 .get("published_time_zone", crate::runtime::lenient_option_string)?,
             sequences: f.get("sequences", crate::runtime::lenient_option_vec)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -247,37 +245,34 @@ pub struct GetCampaignResponseGoalsItem {
     pub next_sequence_ids: Option<Vec<i64>>,
     pub previous_sequence_ids: Option<Vec<i64>>,
     pub type_: Option<GetCampaignResponseGoalsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCampaignResponseGoalsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCampaignResponseGoalsItem",
-                usize::from(self.historical_contact_counts.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.next_sequence_ids.is_some())
-                    + usize::from(self.previous_sequence_ids.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.historical_contact_counts {
-            o.serialize_field("historical_contact_counts", v)?;
+            o.serialize_entry("historical_contact_counts", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.next_sequence_ids {
-            o.serialize_field("next_sequence_ids", v)?;
+            o.serialize_entry("next_sequence_ids", v)?;
         }
         if let Some(v) = &self.previous_sequence_ids {
-            o.serialize_field("previous_sequence_ids", v)?;
+            o.serialize_entry("previous_sequence_ids", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -296,6 +291,7 @@ impl<'de> serde::Deserialize<'de> for GetCampaignResponseGoalsItem {
             previous_sequence_ids: f
                 .get("previous_sequence_ids", crate::runtime::lenient_option_vec)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -307,22 +303,22 @@ impl<'de> serde::Deserialize<'de> for GetCampaignResponseGoalsItem {
 pub struct GetCampaignResponseGoalsItemHistoricalContactCounts {
     pub n24_hours: Option<i32>,
     pub n30_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCampaignResponseGoalsItemHistoricalContactCounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCampaignResponseGoalsItemHistoricalContactCounts",
-                usize::from(self.n24_hours.is_some())
-                    + usize::from(self.n30_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.n24_hours {
-            o.serialize_field("24_hours", v)?;
+            o.serialize_entry("24_hours", v)?;
         }
         if let Some(v) = &self.n30_days {
-            o.serialize_field("30_days", v)?;
+            o.serialize_entry("30_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -335,6 +331,7 @@ for GetCampaignResponseGoalsItemHistoricalContactCounts {
         Ok(Self {
             n24_hours: f.get("24_hours", crate::runtime::lenient_option_number)?,
             n30_days: f.get("30_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -444,37 +441,34 @@ pub struct GetCampaignResponseSequencesItem {
     pub id: Option<i64>,
     pub name: Option<String>,
     pub paths: Option<Vec<GetCampaignResponseSequencesItemPathsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCampaignResponseSequencesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCampaignResponseSequencesItem",
-                usize::from(self.active_contact_count.is_some())
-                    + usize::from(self.active_contact_count_completed.is_some())
-                    + usize::from(self.historical_contact_count.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.paths.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active_contact_count {
-            o.serialize_field("active_contact_count", v)?;
+            o.serialize_entry("active_contact_count", v)?;
         }
         if let Some(v) = &self.active_contact_count_completed {
-            o.serialize_field("active_contact_count_completed", v)?;
+            o.serialize_entry("active_contact_count_completed", v)?;
         }
         if let Some(v) = &self.historical_contact_count {
-            o.serialize_field("historical_contact_count", v)?;
+            o.serialize_entry("historical_contact_count", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.paths {
-            o.serialize_field("paths", v)?;
+            o.serialize_entry("paths", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -496,6 +490,7 @@ impl<'de> serde::Deserialize<'de> for GetCampaignResponseSequencesItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             paths: f.get("paths", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -507,22 +502,22 @@ impl<'de> serde::Deserialize<'de> for GetCampaignResponseSequencesItem {
 pub struct GetCampaignResponseSequencesItemHistoricalContactCount {
     pub n24_hours: Option<i32>,
     pub n30_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCampaignResponseSequencesItemHistoricalContactCount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCampaignResponseSequencesItemHistoricalContactCount",
-                usize::from(self.n24_hours.is_some())
-                    + usize::from(self.n30_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.n24_hours {
-            o.serialize_field("24_hours", v)?;
+            o.serialize_entry("24_hours", v)?;
         }
         if let Some(v) = &self.n30_days {
-            o.serialize_field("30_days", v)?;
+            o.serialize_entry("30_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -535,6 +530,7 @@ for GetCampaignResponseSequencesItemHistoricalContactCount {
         Ok(Self {
             n24_hours: f.get("24_hours", crate::runtime::lenient_option_number)?,
             n30_days: f.get("30_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -546,21 +542,22 @@ for GetCampaignResponseSequencesItemHistoricalContactCount {
 pub struct GetCampaignResponseSequencesItemPathsItem {
     pub id: Option<i64>,
     pub items: Option<Vec<GetCampaignResponseSequencesItemPathsItemItemsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCampaignResponseSequencesItemPathsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCampaignResponseSequencesItemPathsItem",
-                usize::from(self.id.is_some()) + usize::from(self.items.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.items {
-            o.serialize_field("items", v)?;
+            o.serialize_entry("items", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -572,6 +569,7 @@ impl<'de> serde::Deserialize<'de> for GetCampaignResponseSequencesItemPathsItem 
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             items: f.get("items", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -586,33 +584,31 @@ pub struct GetCampaignResponseSequencesItemPathsItemItemsItem {
     pub next_item_id: Option<i64>,
     pub previous_item_id: Option<i64>,
     pub type_: Option<GetCampaignResponseSequencesItemPathsItemItemsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCampaignResponseSequencesItemPathsItemItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCampaignResponseSequencesItemPathsItemItemsItem",
-                usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.next_item_id.is_some())
-                    + usize::from(self.previous_item_id.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.next_item_id {
-            o.serialize_field("next_item_id", v)?;
+            o.serialize_entry("next_item_id", v)?;
         }
         if let Some(v) = &self.previous_item_id {
-            o.serialize_field("previous_item_id", v)?;
+            o.serialize_entry("previous_item_id", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -629,6 +625,7 @@ for GetCampaignResponseSequencesItemPathsItemItemsItem {
             previous_item_id: f
                 .get("previous_item_id", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -828,29 +825,28 @@ pub struct ListCampaignsResponse {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCampaignsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCampaignsResponse",
-                usize::from(self.campaigns.is_some()) + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.campaigns {
-            o.serialize_field("campaigns", v)?;
+            o.serialize_entry("campaigns", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -864,6 +860,7 @@ impl<'de> serde::Deserialize<'de> for ListCampaignsResponse {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -885,61 +882,52 @@ pub struct ListCampaignsResponseCampaignsItem {
     pub published_time_zone: Option<String>,
     pub sequences: Option<Vec<ListCampaignsResponseCampaignsItemSequencesItem>>,
     pub time_zone: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCampaignsResponseCampaignsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCampaignsResponseCampaignsItem",
-                usize::from(self.created_by_global_id.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.error_message.is_some())
-                    + usize::from(self.goals.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.locked.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.published_date.is_some())
-                    + usize::from(self.published_status.is_some())
-                    + usize::from(self.published_time_zone.is_some())
-                    + usize::from(self.sequences.is_some())
-                    + usize::from(self.time_zone.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.created_by_global_id {
-            o.serialize_field("created_by_global_id", v)?;
+            o.serialize_entry("created_by_global_id", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.error_message {
-            o.serialize_field("error_message", v)?;
+            o.serialize_entry("error_message", v)?;
         }
         if let Some(v) = &self.goals {
-            o.serialize_field("goals", v)?;
+            o.serialize_entry("goals", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.locked {
-            o.serialize_field("locked", v)?;
+            o.serialize_entry("locked", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.published_date {
-            o.serialize_field("published_date", v)?;
+            o.serialize_entry("published_date", v)?;
         }
         if let Some(v) = &self.published_status {
-            o.serialize_field("published_status", v)?;
+            o.serialize_entry("published_status", v)?;
         }
         if let Some(v) = &self.published_time_zone {
-            o.serialize_field("published_time_zone", v)?;
+            o.serialize_entry("published_time_zone", v)?;
         }
         if let Some(v) = &self.sequences {
-            o.serialize_field("sequences", v)?;
+            o.serialize_entry("sequences", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -964,6 +952,7 @@ impl<'de> serde::Deserialize<'de> for ListCampaignsResponseCampaignsItem {
                 .get("published_time_zone", crate::runtime::lenient_option_string)?,
             sequences: f.get("sequences", crate::runtime::lenient_option_vec)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -982,37 +971,34 @@ pub struct ListCampaignsResponseCampaignsItemGoalsItem {
     pub next_sequence_ids: Option<Vec<i64>>,
     pub previous_sequence_ids: Option<Vec<i64>>,
     pub type_: Option<ListCampaignsResponseCampaignsItemGoalsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCampaignsResponseCampaignsItemGoalsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCampaignsResponseCampaignsItemGoalsItem",
-                usize::from(self.historical_contact_counts.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.next_sequence_ids.is_some())
-                    + usize::from(self.previous_sequence_ids.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.historical_contact_counts {
-            o.serialize_field("historical_contact_counts", v)?;
+            o.serialize_entry("historical_contact_counts", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.next_sequence_ids {
-            o.serialize_field("next_sequence_ids", v)?;
+            o.serialize_entry("next_sequence_ids", v)?;
         }
         if let Some(v) = &self.previous_sequence_ids {
-            o.serialize_field("previous_sequence_ids", v)?;
+            o.serialize_entry("previous_sequence_ids", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1031,6 +1017,7 @@ impl<'de> serde::Deserialize<'de> for ListCampaignsResponseCampaignsItemGoalsIte
             previous_sequence_ids: f
                 .get("previous_sequence_ids", crate::runtime::lenient_option_vec)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1042,23 +1029,23 @@ impl<'de> serde::Deserialize<'de> for ListCampaignsResponseCampaignsItemGoalsIte
 pub struct ListCampaignsResponseCampaignsItemGoalsItemHistoricalContactCounts {
     pub n24_hours: Option<i32>,
     pub n30_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListCampaignsResponseCampaignsItemGoalsItemHistoricalContactCounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCampaignsResponseCampaignsItemGoalsItemHistoricalContactCounts",
-                usize::from(self.n24_hours.is_some())
-                    + usize::from(self.n30_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.n24_hours {
-            o.serialize_field("24_hours", v)?;
+            o.serialize_entry("24_hours", v)?;
         }
         if let Some(v) = &self.n30_days {
-            o.serialize_field("30_days", v)?;
+            o.serialize_entry("30_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1071,6 +1058,7 @@ for ListCampaignsResponseCampaignsItemGoalsItemHistoricalContactCounts {
         Ok(Self {
             n24_hours: f.get("24_hours", crate::runtime::lenient_option_number)?,
             n30_days: f.get("30_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1180,37 +1168,34 @@ pub struct ListCampaignsResponseCampaignsItemSequencesItem {
     pub id: Option<i64>,
     pub name: Option<String>,
     pub paths: Option<Vec<ListCampaignsResponseCampaignsItemSequencesItemPathsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCampaignsResponseCampaignsItemSequencesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCampaignsResponseCampaignsItemSequencesItem",
-                usize::from(self.active_contact_count.is_some())
-                    + usize::from(self.active_contact_count_completed.is_some())
-                    + usize::from(self.historical_contact_count.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.paths.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active_contact_count {
-            o.serialize_field("active_contact_count", v)?;
+            o.serialize_entry("active_contact_count", v)?;
         }
         if let Some(v) = &self.active_contact_count_completed {
-            o.serialize_field("active_contact_count_completed", v)?;
+            o.serialize_entry("active_contact_count_completed", v)?;
         }
         if let Some(v) = &self.historical_contact_count {
-            o.serialize_field("historical_contact_count", v)?;
+            o.serialize_entry("historical_contact_count", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.paths {
-            o.serialize_field("paths", v)?;
+            o.serialize_entry("paths", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1232,6 +1217,7 @@ impl<'de> serde::Deserialize<'de> for ListCampaignsResponseCampaignsItemSequence
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             paths: f.get("paths", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1243,23 +1229,23 @@ impl<'de> serde::Deserialize<'de> for ListCampaignsResponseCampaignsItemSequence
 pub struct ListCampaignsResponseCampaignsItemSequencesItemHistoricalContactCount {
     pub n24_hours: Option<i32>,
     pub n30_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListCampaignsResponseCampaignsItemSequencesItemHistoricalContactCount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCampaignsResponseCampaignsItemSequencesItemHistoricalContactCount",
-                usize::from(self.n24_hours.is_some())
-                    + usize::from(self.n30_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.n24_hours {
-            o.serialize_field("24_hours", v)?;
+            o.serialize_entry("24_hours", v)?;
         }
         if let Some(v) = &self.n30_days {
-            o.serialize_field("30_days", v)?;
+            o.serialize_entry("30_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1272,6 +1258,7 @@ for ListCampaignsResponseCampaignsItemSequencesItemHistoricalContactCount {
         Ok(Self {
             n24_hours: f.get("24_hours", crate::runtime::lenient_option_number)?,
             n30_days: f.get("30_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1285,21 +1272,22 @@ pub struct ListCampaignsResponseCampaignsItemSequencesItemPathsItem {
     pub items: Option<
         Vec<ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItem>,
     >,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCampaignsResponseCampaignsItemSequencesItemPathsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCampaignsResponseCampaignsItemSequencesItemPathsItem",
-                usize::from(self.id.is_some()) + usize::from(self.items.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.items {
-            o.serialize_field("items", v)?;
+            o.serialize_entry("items", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1312,6 +1300,7 @@ for ListCampaignsResponseCampaignsItemSequencesItemPathsItem {
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             items: f.get("items", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1328,34 +1317,32 @@ pub struct ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItem {
     pub type_: Option<
         ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItemType,
     >,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItem",
-                usize::from(self.id.is_some()) + usize::from(self.name.is_some())
-                    + usize::from(self.next_item_id.is_some())
-                    + usize::from(self.previous_item_id.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.next_item_id {
-            o.serialize_field("next_item_id", v)?;
+            o.serialize_entry("next_item_id", v)?;
         }
         if let Some(v) = &self.previous_item_id {
-            o.serialize_field("previous_item_id", v)?;
+            o.serialize_entry("previous_item_id", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1372,6 +1359,7 @@ for ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItem {
             previous_item_id: f
                 .get("previous_item_id", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1505,18 +1493,19 @@ crate::runtime::string_enum!(
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RemoveContactsFromCampaignSequenceBody {
     pub ids: Option<Vec<i64>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RemoveContactsFromCampaignSequenceBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RemoveContactsFromCampaignSequenceBody",
-                usize::from(self.ids.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.ids {
-            o.serialize_field("ids", v)?;
+            o.serialize_entry("ids", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1527,6 +1516,7 @@ impl<'de> serde::Deserialize<'de> for RemoveContactsFromCampaignSequenceBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             ids: f.get("ids", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -21,6 +21,8 @@ pub struct CreateCompanyBody {
     /// CompanyPhoneNumber
     pub phone_number: Option<CreateCompanyBodyPhoneNumber>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateCompanyBody {
@@ -36,49 +38,42 @@ impl CreateCompanyBody {
             opt_in_reason: None,
             phone_number: None,
             website: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateCompanyBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyBody",
-                1 + usize::from(self.address.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.fax_number.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.phone_number.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
-        o.serialize_field("company_name", &self.company_name)?;
+        o.serialize_entry("company_name", &self.company_name)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.fax_number {
-            o.serialize_field("fax_number", v)?;
+            o.serialize_entry("fax_number", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -99,6 +94,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyBody {
                 .get("opt_in_reason", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -115,42 +111,37 @@ pub struct CreateCompanyBodyAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyBodyAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyBodyAddress",
-                usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -167,6 +158,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyBodyAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -178,21 +170,22 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyBodyAddress {
 pub struct CreateCompanyBodyCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyBodyCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyBodyCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -204,6 +197,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyBodyCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -215,21 +209,22 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyBodyCustomFieldsItem {
 pub struct CreateCompanyBodyFaxNumber {
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyBodyFaxNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyBodyFaxNumber",
-                usize::from(self.number.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -241,6 +236,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyBodyFaxNumber {
         Ok(Self {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -253,26 +249,25 @@ pub struct CreateCompanyBodyPhoneNumber {
     pub extension: Option<String>,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyBodyPhoneNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyBodyPhoneNumber",
-                usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -285,6 +280,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyBodyPhoneNumber {
             extension: f.get("extension", crate::runtime::lenient_option_string)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -308,57 +304,49 @@ pub struct CreateCompanyResponse {
     /// CompanyPhoneNumber
     pub phone_number: Option<CreateCompanyResponsePhoneNumber>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyResponse",
-                usize::from(self.address.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.fax_number.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.notes.is_some())
-                    + usize::from(self.phone_number.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.fax_number {
-            o.serialize_field("fax_number", v)?;
+            o.serialize_entry("fax_number", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -380,6 +368,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyResponse {
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -396,42 +385,37 @@ pub struct CreateCompanyResponseAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyResponseAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyResponseAddress",
-                usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -448,6 +432,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyResponseAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -459,21 +444,22 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyResponseAddress {
 pub struct CreateCompanyResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -485,6 +471,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyResponseCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -563,21 +550,22 @@ crate::runtime::string_enum!(CreateCompanyResponseEmailStatus);
 pub struct CreateCompanyResponseFaxNumber {
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyResponseFaxNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyResponseFaxNumber",
-                usize::from(self.number.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -589,6 +577,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyResponseFaxNumber {
         Ok(Self {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -601,26 +590,25 @@ pub struct CreateCompanyResponsePhoneNumber {
     pub extension: Option<String>,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCompanyResponsePhoneNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCompanyResponsePhoneNumber",
-                usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -633,6 +621,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyResponsePhoneNumber {
             extension: f.get("extension", crate::runtime::lenient_option_string)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -656,57 +645,49 @@ pub struct GetCompanyResponse {
     /// CompanyPhoneNumber
     pub phone_number: Option<GetCompanyResponsePhoneNumber>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCompanyResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCompanyResponse",
-                usize::from(self.address.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.fax_number.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.notes.is_some())
-                    + usize::from(self.phone_number.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.fax_number {
-            o.serialize_field("fax_number", v)?;
+            o.serialize_entry("fax_number", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -728,6 +709,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponse {
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -744,42 +726,37 @@ pub struct GetCompanyResponseAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCompanyResponseAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCompanyResponseAddress",
-                usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -796,6 +773,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponseAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -807,21 +785,22 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponseAddress {
 pub struct GetCompanyResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCompanyResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCompanyResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -833,6 +812,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponseCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -911,21 +891,22 @@ crate::runtime::string_enum!(GetCompanyResponseEmailStatus);
 pub struct GetCompanyResponseFaxNumber {
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCompanyResponseFaxNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCompanyResponseFaxNumber",
-                usize::from(self.number.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -937,6 +918,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponseFaxNumber {
         Ok(Self {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -949,26 +931,25 @@ pub struct GetCompanyResponsePhoneNumber {
     pub extension: Option<String>,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetCompanyResponsePhoneNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetCompanyResponsePhoneNumber",
-                usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -981,6 +962,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponsePhoneNumber {
             extension: f.get("extension", crate::runtime::lenient_option_string)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1044,29 +1026,28 @@ pub struct ListCompaniesResponse {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesResponse",
-                usize::from(self.companies.is_some()) + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.companies {
-            o.serialize_field("companies", v)?;
+            o.serialize_entry("companies", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1080,6 +1061,7 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesResponse {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1103,57 +1085,49 @@ pub struct ListCompaniesResponseCompaniesItem {
     /// CompanyPhoneNumber
     pub phone_number: Option<ListCompaniesResponseCompaniesItemPhoneNumber>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesResponseCompaniesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesResponseCompaniesItem",
-                usize::from(self.address.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.fax_number.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.notes.is_some())
-                    + usize::from(self.phone_number.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.fax_number {
-            o.serialize_field("fax_number", v)?;
+            o.serialize_entry("fax_number", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1175,6 +1149,7 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesResponseCompaniesItem {
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1191,42 +1166,37 @@ pub struct ListCompaniesResponseCompaniesItemAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesResponseCompaniesItemAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesResponseCompaniesItemAddress",
-                usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1243,6 +1213,7 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesResponseCompaniesItemAddress 
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1254,21 +1225,22 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesResponseCompaniesItemAddress 
 pub struct ListCompaniesResponseCompaniesItemCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesResponseCompaniesItemCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesResponseCompaniesItemCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1281,6 +1253,7 @@ for ListCompaniesResponseCompaniesItemCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1359,21 +1332,22 @@ crate::runtime::string_enum!(ListCompaniesResponseCompaniesItemEmailStatus);
 pub struct ListCompaniesResponseCompaniesItemFaxNumber {
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesResponseCompaniesItemFaxNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesResponseCompaniesItemFaxNumber",
-                usize::from(self.number.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1385,6 +1359,7 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesResponseCompaniesItemFaxNumbe
         Ok(Self {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1397,26 +1372,25 @@ pub struct ListCompaniesResponseCompaniesItemPhoneNumber {
     pub extension: Option<String>,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesResponseCompaniesItemPhoneNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesResponseCompaniesItemPhoneNumber",
-                usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1429,6 +1403,7 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesResponseCompaniesItemPhoneNum
             extension: f.get("extension", crate::runtime::lenient_option_string)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1440,22 +1415,22 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesResponseCompaniesItemPhoneNum
 pub struct RetrieveCompanyModelResponse {
     pub custom_fields: Option<Vec<RetrieveCompanyModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveCompanyModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveCompanyModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1468,6 +1443,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveCompanyModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1484,41 +1460,37 @@ pub struct RetrieveCompanyModelResponseCustomFieldsItem {
     pub label: Option<String>,
     pub options: Option<Vec<RetrieveCompanyModelResponseCustomFieldsItemOptionsItem>>,
     pub record_type: Option<RetrieveCompanyModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveCompanyModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveCompanyModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1536,6 +1508,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveCompanyModelResponseCustomFieldsIt
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1636,25 +1609,25 @@ pub struct RetrieveCompanyModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveCompanyModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveCompanyModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1668,6 +1641,7 @@ for RetrieveCompanyModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1726,6 +1700,8 @@ pub struct UpdateCompanyBody {
     /// CompanyPhoneNumber
     pub phone_number: Option<UpdateCompanyBodyPhoneNumber>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateCompanyBody {
@@ -1741,49 +1717,42 @@ impl UpdateCompanyBody {
             opt_in_reason: None,
             phone_number: None,
             website: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateCompanyBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyBody",
-                1 + usize::from(self.address.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.fax_number.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.phone_number.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
-        o.serialize_field("company_name", &self.company_name)?;
+        o.serialize_entry("company_name", &self.company_name)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.fax_number {
-            o.serialize_field("fax_number", v)?;
+            o.serialize_entry("fax_number", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1804,6 +1773,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyBody {
                 .get("opt_in_reason", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1820,42 +1790,37 @@ pub struct UpdateCompanyBodyAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyBodyAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyBodyAddress",
-                usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1872,6 +1837,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyBodyAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1883,21 +1849,22 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyBodyAddress {
 pub struct UpdateCompanyBodyCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyBodyCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyBodyCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1909,6 +1876,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyBodyCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1920,21 +1888,22 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyBodyCustomFieldsItem {
 pub struct UpdateCompanyBodyFaxNumber {
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyBodyFaxNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyBodyFaxNumber",
-                usize::from(self.number.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1946,6 +1915,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyBodyFaxNumber {
         Ok(Self {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1958,26 +1928,25 @@ pub struct UpdateCompanyBodyPhoneNumber {
     pub extension: Option<String>,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyBodyPhoneNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyBodyPhoneNumber",
-                usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1990,6 +1959,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyBodyPhoneNumber {
             extension: f.get("extension", crate::runtime::lenient_option_string)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2013,57 +1983,49 @@ pub struct UpdateCompanyResponse {
     /// CompanyPhoneNumber
     pub phone_number: Option<UpdateCompanyResponsePhoneNumber>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyResponse",
-                usize::from(self.address.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.fax_number.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.notes.is_some())
-                    + usize::from(self.phone_number.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.fax_number {
-            o.serialize_field("fax_number", v)?;
+            o.serialize_entry("fax_number", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2085,6 +2047,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyResponse {
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2101,42 +2064,37 @@ pub struct UpdateCompanyResponseAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyResponseAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyResponseAddress",
-                usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2153,6 +2111,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyResponseAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2164,21 +2123,22 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyResponseAddress {
 pub struct UpdateCompanyResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2190,6 +2150,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyResponseCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2268,21 +2229,22 @@ crate::runtime::string_enum!(UpdateCompanyResponseEmailStatus);
 pub struct UpdateCompanyResponseFaxNumber {
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyResponseFaxNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyResponseFaxNumber",
-                usize::from(self.number.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2294,6 +2256,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyResponseFaxNumber {
         Ok(Self {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2306,26 +2269,25 @@ pub struct UpdateCompanyResponsePhoneNumber {
     pub extension: Option<String>,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateCompanyResponsePhoneNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateCompanyResponsePhoneNumber",
-                usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2338,6 +2300,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyResponsePhoneNumber {
             extension: f.get("extension", crate::runtime::lenient_option_string)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -10,18 +10,19 @@ use super::*;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplyTagsToContactIdBody {
     pub tag_ids: Option<Vec<i64>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ApplyTagsToContactIdBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ApplyTagsToContactIdBody",
-                usize::from(self.tag_ids.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.tag_ids {
-            o.serialize_field("tagIds", v)?;
+            o.serialize_entry("tagIds", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -32,6 +33,7 @@ impl<'de> serde::Deserialize<'de> for ApplyTagsToContactIdBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             tag_ids: f.get("tagIds", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -42,18 +44,19 @@ impl<'de> serde::Deserialize<'de> for ApplyTagsToContactIdBody {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplyTagsToContactIdResponseItem {
     pub key: Option<ApplyTagsToContactIdResponseItemKey>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ApplyTagsToContactIdResponseItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ApplyTagsToContactIdResponseItem",
-                usize::from(self.key.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -64,6 +67,7 @@ impl<'de> serde::Deserialize<'de> for ApplyTagsToContactIdResponseItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             key: f.get("key", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -135,118 +139,94 @@ pub struct CreateContactBody {
     pub suffix: Option<String>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactBody",
-                usize::from(self.addresses.is_some())
-                    + usize::from(self.anniversary.is_some())
-                    + usize::from(self.birthday.is_some())
-                    + usize::from(self.company.is_some())
-                    + usize::from(self.contact_type.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.email_addresses.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.lead_source_id.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.origin.is_some())
-                    + usize::from(self.owner_id.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_locale.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.prefix.is_some())
-                    + usize::from(self.social_accounts.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.spouse_name.is_some())
-                    + usize::from(self.suffix.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.addresses {
-            o.serialize_field("addresses", v)?;
+            o.serialize_entry("addresses", v)?;
         }
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.birthday {
-            o.serialize_field("birthday", v)?;
+            o.serialize_entry("birthday", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.contact_type {
-            o.serialize_field("contact_type", v)?;
+            o.serialize_entry("contact_type", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.email_addresses {
-            o.serialize_field("email_addresses", v)?;
+            o.serialize_entry("email_addresses", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.lead_source_id {
-            o.serialize_field("lead_source_id", v)?;
+            o.serialize_entry("lead_source_id", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.origin {
-            o.serialize_field("origin", v)?;
+            o.serialize_entry("origin", v)?;
         }
         if let Some(v) = &self.owner_id {
-            o.serialize_field("owner_id", v)?;
+            o.serialize_entry("owner_id", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_locale {
-            o.serialize_field("preferred_locale", v)?;
+            o.serialize_entry("preferred_locale", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.prefix {
-            o.serialize_field("prefix", v)?;
+            o.serialize_entry("prefix", v)?;
         }
         if let Some(v) = &self.social_accounts {
-            o.serialize_field("social_accounts", v)?;
+            o.serialize_entry("social_accounts", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.spouse_name {
-            o.serialize_field("spouse_name", v)?;
+            o.serialize_entry("spouse_name", v)?;
         }
         if let Some(v) = &self.suffix {
-            o.serialize_field("suffix", v)?;
+            o.serialize_entry("suffix", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -288,6 +268,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBody {
             suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -309,6 +290,8 @@ pub struct CreateContactBodyAddressesItem {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactBodyAddressesItem {
@@ -324,49 +307,42 @@ impl CreateContactBodyAddressesItem {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactBodyAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactBodyAddressesItem",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -385,6 +361,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyAddressesItem {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -420,18 +397,19 @@ crate::runtime::string_enum!(CreateContactBodyAddressesItemField);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateContactBodyCompany {
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactBodyCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactBodyCompany",
-                usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -442,6 +420,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyCompany {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -453,21 +432,22 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyCompany {
 pub struct CreateContactBodyCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactBodyCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactBodyCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -479,6 +459,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -490,6 +471,8 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyCustomFieldsItem {
 pub struct CreateContactBodyEmailAddressesItem {
     pub email: Option<String>,
     pub field: CreateContactBodyEmailAddressesItemField,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactBodyEmailAddressesItem {
@@ -498,22 +481,22 @@ impl CreateContactBodyEmailAddressesItem {
         Self {
             email: None,
             field: field.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactBodyEmailAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactBodyEmailAddressesItem",
-                1 + usize::from(self.email.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -524,6 +507,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyEmailAddressesItem {
         Ok(Self {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             field: f.get("field", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -561,6 +545,8 @@ pub struct CreateContactBodyFaxNumbersItem {
     pub field: CreateContactBodyFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactBodyFaxNumbersItem {
@@ -570,25 +556,24 @@ impl CreateContactBodyFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactBodyFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactBodyFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -601,6 +586,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyFaxNumbersItem {
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -630,6 +616,8 @@ crate::runtime::string_enum!(CreateContactBodyFaxNumbersItemField);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateContactBodyOrigin {
     pub ip_address: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactBodyOrigin {
@@ -637,15 +625,19 @@ impl CreateContactBodyOrigin {
     pub fn new(ip_address: impl Into<String>) -> Self {
         Self {
             ip_address: ip_address.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactBodyOrigin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("CreateContactBodyOrigin", 1)?;
-        o.serialize_field("ip_address", &self.ip_address)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("ip_address", &self.ip_address)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -655,6 +647,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyOrigin {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             ip_address: f.get("ip_address", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -669,6 +662,8 @@ pub struct CreateContactBodyPhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactBodyPhoneNumbersItem {
@@ -680,33 +675,30 @@ impl CreateContactBodyPhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactBodyPhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactBodyPhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -721,6 +713,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyPhoneNumbersItem {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -763,21 +756,22 @@ crate::runtime::string_enum!(CreateContactBodyPhoneNumbersItemField);
 pub struct CreateContactBodySocialAccountsItem {
     pub name: Option<String>,
     pub type_: Option<CreateContactBodySocialAccountsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactBodySocialAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactBodySocialAccountsItem",
-                usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -789,6 +783,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodySocialAccountsItem {
         Ok(Self {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -921,154 +916,121 @@ pub struct CreateContactResponse {
     pub tag_ids: Option<Vec<i64>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponse",
-                usize::from(self.score_value.is_some())
-                    + usize::from(self.addresses.is_some())
-                    + usize::from(self.anniversary.is_some())
-                    + usize::from(self.birthday.is_some())
-                    + usize::from(self.company.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.contact_type.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.email_addresses.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.lead_source_id.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.origin.is_some())
-                    + usize::from(self.owner_id.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_locale.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.prefix.is_some())
-                    + usize::from(self.relationships.is_some())
-                    + usize::from(self.social_accounts.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.spouse_name.is_some())
-                    + usize::from(self.suffix.is_some())
-                    + usize::from(self.tag_ids.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.score_value {
-            o.serialize_field("ScoreValue", v)?;
+            o.serialize_entry("ScoreValue", v)?;
         }
         if let Some(v) = &self.addresses {
-            o.serialize_field("addresses", v)?;
+            o.serialize_entry("addresses", v)?;
         }
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.birthday {
-            o.serialize_field("birthday", v)?;
+            o.serialize_entry("birthday", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.contact_type {
-            o.serialize_field("contact_type", v)?;
+            o.serialize_entry("contact_type", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.email_addresses {
-            o.serialize_field("email_addresses", v)?;
+            o.serialize_entry("email_addresses", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.lead_source_id {
-            o.serialize_field("lead_source_id", v)?;
+            o.serialize_entry("lead_source_id", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.origin {
-            o.serialize_field("origin", v)?;
+            o.serialize_entry("origin", v)?;
         }
         if let Some(v) = &self.owner_id {
-            o.serialize_field("owner_id", v)?;
+            o.serialize_entry("owner_id", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_locale {
-            o.serialize_field("preferred_locale", v)?;
+            o.serialize_entry("preferred_locale", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.prefix {
-            o.serialize_field("prefix", v)?;
+            o.serialize_entry("prefix", v)?;
         }
         if let Some(v) = &self.relationships {
-            o.serialize_field("relationships", v)?;
+            o.serialize_entry("relationships", v)?;
         }
         if let Some(v) = &self.social_accounts {
-            o.serialize_field("social_accounts", v)?;
+            o.serialize_entry("social_accounts", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.spouse_name {
-            o.serialize_field("spouse_name", v)?;
+            o.serialize_entry("spouse_name", v)?;
         }
         if let Some(v) = &self.suffix {
-            o.serialize_field("suffix", v)?;
+            o.serialize_entry("suffix", v)?;
         }
         if let Some(v) = &self.tag_ids {
-            o.serialize_field("tag_ids", v)?;
+            o.serialize_entry("tag_ids", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1119,6 +1081,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponse {
             tag_ids: f.get("tag_ids", crate::runtime::lenient_option_vec)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1140,6 +1103,8 @@ pub struct CreateContactResponseAddressesItem {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactResponseAddressesItem {
@@ -1155,49 +1120,42 @@ impl CreateContactResponseAddressesItem {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactResponseAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponseAddressesItem",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1216,6 +1174,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseAddressesItem {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1252,21 +1211,22 @@ crate::runtime::string_enum!(CreateContactResponseAddressesItemField);
 pub struct CreateContactResponseCompany {
     pub company_name: Option<String>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactResponseCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponseCompany",
-                usize::from(self.company_name.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1278,6 +1238,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseCompany {
         Ok(Self {
             company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1289,21 +1250,22 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseCompany {
 pub struct CreateContactResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1315,6 +1277,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1326,6 +1289,8 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseCustomFieldsItem {
 pub struct CreateContactResponseEmailAddressesItem {
     pub email: Option<String>,
     pub field: CreateContactResponseEmailAddressesItemField,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactResponseEmailAddressesItem {
@@ -1334,22 +1299,22 @@ impl CreateContactResponseEmailAddressesItem {
         Self {
             email: None,
             field: field.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactResponseEmailAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponseEmailAddressesItem",
-                1 + usize::from(self.email.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -1360,6 +1325,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseEmailAddressesItem {
         Ok(Self {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             field: f.get("field", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1464,6 +1430,8 @@ pub struct CreateContactResponseFaxNumbersItem {
     pub field: CreateContactResponseFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactResponseFaxNumbersItem {
@@ -1473,25 +1441,24 @@ impl CreateContactResponseFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactResponseFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponseFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1504,6 +1471,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseFaxNumbersItem {
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1534,6 +1502,8 @@ crate::runtime::string_enum!(CreateContactResponseFaxNumbersItemField);
 pub struct CreateContactResponseOrigin {
     pub date: crate::runtime::DateTime,
     pub ip_address: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactResponseOrigin {
@@ -1545,16 +1515,20 @@ impl CreateContactResponseOrigin {
         Self {
             date: date.into(),
             ip_address: ip_address.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactResponseOrigin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("CreateContactResponseOrigin", 2)?;
-        o.serialize_field("date", &self.date)?;
-        o.serialize_field("ip_address", &self.ip_address)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("date", &self.date)?;
+        o.serialize_entry("ip_address", &self.ip_address)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -1565,6 +1539,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseOrigin {
         Ok(Self {
             date: f.get("date", crate::runtime::null_as_default)?,
             ip_address: f.get("ip_address", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1579,6 +1554,8 @@ pub struct CreateContactResponsePhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateContactResponsePhoneNumbersItem {
@@ -1590,33 +1567,30 @@ impl CreateContactResponsePhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateContactResponsePhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponsePhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1631,6 +1605,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponsePhoneNumbersItem {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1674,26 +1649,25 @@ pub struct CreateContactResponseRelationshipsItem {
     pub id: Option<i64>,
     pub linked_contact_id: Option<i64>,
     pub relationship_type_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactResponseRelationshipsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponseRelationshipsItem",
-                usize::from(self.id.is_some())
-                    + usize::from(self.linked_contact_id.is_some())
-                    + usize::from(self.relationship_type_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.linked_contact_id {
-            o.serialize_field("linked_contact_id", v)?;
+            o.serialize_entry("linked_contact_id", v)?;
         }
         if let Some(v) = &self.relationship_type_id {
-            o.serialize_field("relationship_type_id", v)?;
+            o.serialize_entry("relationship_type_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1708,6 +1682,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseRelationshipsItem {
                 .get("linked_contact_id", crate::runtime::lenient_option_number)?,
             relationship_type_id: f
                 .get("relationship_type_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1719,21 +1694,22 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseRelationshipsItem {
 pub struct CreateContactResponseSocialAccountsItem {
     pub name: Option<String>,
     pub type_: Option<CreateContactResponseSocialAccountsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateContactResponseSocialAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateContactResponseSocialAccountsItem",
-                usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1745,6 +1721,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseSocialAccountsItem {
         Ok(Self {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1853,62 +1830,52 @@ pub struct CreateCreditCardBody {
     pub maestro_start_date_year: Option<String>,
     pub name_on_card: Option<String>,
     pub verification_code: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCreditCardBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCreditCardBody",
-                usize::from(self.address.is_some())
-                    + usize::from(self.card_number.is_some())
-                    + usize::from(self.card_type.is_some())
-                    + usize::from(self.consent_type.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.expiration_month.is_some())
-                    + usize::from(self.expiration_year.is_some())
-                    + usize::from(self.maestro_issue_number.is_some())
-                    + usize::from(self.maestro_start_date_month.is_some())
-                    + usize::from(self.maestro_start_date_year.is_some())
-                    + usize::from(self.name_on_card.is_some())
-                    + usize::from(self.verification_code.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.card_number {
-            o.serialize_field("card_number", v)?;
+            o.serialize_entry("card_number", v)?;
         }
         if let Some(v) = &self.card_type {
-            o.serialize_field("card_type", v)?;
+            o.serialize_entry("card_type", v)?;
         }
         if let Some(v) = &self.consent_type {
-            o.serialize_field("consent_type", v)?;
+            o.serialize_entry("consent_type", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.expiration_month {
-            o.serialize_field("expiration_month", v)?;
+            o.serialize_entry("expiration_month", v)?;
         }
         if let Some(v) = &self.expiration_year {
-            o.serialize_field("expiration_year", v)?;
+            o.serialize_entry("expiration_year", v)?;
         }
         if let Some(v) = &self.maestro_issue_number {
-            o.serialize_field("maestro_issue_number", v)?;
+            o.serialize_entry("maestro_issue_number", v)?;
         }
         if let Some(v) = &self.maestro_start_date_month {
-            o.serialize_field("maestro_start_date_month", v)?;
+            o.serialize_entry("maestro_start_date_month", v)?;
         }
         if let Some(v) = &self.maestro_start_date_year {
-            o.serialize_field("maestro_start_date_year", v)?;
+            o.serialize_entry("maestro_start_date_year", v)?;
         }
         if let Some(v) = &self.name_on_card {
-            o.serialize_field("name_on_card", v)?;
+            o.serialize_entry("name_on_card", v)?;
         }
         if let Some(v) = &self.verification_code {
-            o.serialize_field("verification_code", v)?;
+            o.serialize_entry("verification_code", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1937,6 +1904,7 @@ impl<'de> serde::Deserialize<'de> for CreateCreditCardBody {
             name_on_card: f.get("name_on_card", crate::runtime::lenient_option_string)?,
             verification_code: f
                 .get("verification_code", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1958,6 +1926,8 @@ pub struct CreateCreditCardBodyAddress {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateCreditCardBodyAddress {
@@ -1973,49 +1943,42 @@ impl CreateCreditCardBodyAddress {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateCreditCardBodyAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCreditCardBodyAddress",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2034,6 +1997,7 @@ impl<'de> serde::Deserialize<'de> for CreateCreditCardBodyAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2110,66 +2074,55 @@ pub struct CreateCreditCardResponse {
     pub name_on_card: Option<String>,
     pub validation_message: Option<String>,
     pub validation_status: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCreditCardResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCreditCardResponse",
-                usize::from(self.address.is_some())
-                    + usize::from(self.card_type.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.expiration_month.is_some())
-                    + usize::from(self.expiration_year.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.maestro_issue_number.is_some())
-                    + usize::from(self.maestro_start_date_month.is_some())
-                    + usize::from(self.maestro_start_date_year.is_some())
-                    + usize::from(self.name_on_card.is_some())
-                    + usize::from(self.validation_message.is_some())
-                    + usize::from(self.validation_status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.card_type {
-            o.serialize_field("card_type", v)?;
+            o.serialize_entry("card_type", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.expiration_month {
-            o.serialize_field("expiration_month", v)?;
+            o.serialize_entry("expiration_month", v)?;
         }
         if let Some(v) = &self.expiration_year {
-            o.serialize_field("expiration_year", v)?;
+            o.serialize_entry("expiration_year", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.maestro_issue_number {
-            o.serialize_field("maestro_issue_number", v)?;
+            o.serialize_entry("maestro_issue_number", v)?;
         }
         if let Some(v) = &self.maestro_start_date_month {
-            o.serialize_field("maestro_start_date_month", v)?;
+            o.serialize_entry("maestro_start_date_month", v)?;
         }
         if let Some(v) = &self.maestro_start_date_year {
-            o.serialize_field("maestro_start_date_year", v)?;
+            o.serialize_entry("maestro_start_date_year", v)?;
         }
         if let Some(v) = &self.name_on_card {
-            o.serialize_field("name_on_card", v)?;
+            o.serialize_entry("name_on_card", v)?;
         }
         if let Some(v) = &self.validation_message {
-            o.serialize_field("validation_message", v)?;
+            o.serialize_entry("validation_message", v)?;
         }
         if let Some(v) = &self.validation_status {
-            o.serialize_field("validation_status", v)?;
+            o.serialize_entry("validation_status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2200,6 +2153,7 @@ impl<'de> serde::Deserialize<'de> for CreateCreditCardResponse {
                 .get("validation_message", crate::runtime::lenient_option_string)?,
             validation_status: f
                 .get("validation_status", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2221,6 +2175,8 @@ pub struct CreateCreditCardResponseAddress {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateCreditCardResponseAddress {
@@ -2236,49 +2192,42 @@ impl CreateCreditCardResponseAddress {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateCreditCardResponseAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCreditCardResponseAddress",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2297,6 +2246,7 @@ impl<'de> serde::Deserialize<'de> for CreateCreditCardResponseAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2338,6 +2288,8 @@ pub struct CreateCustomFieldBody {
     pub options: Option<Vec<CreateCustomFieldBodyOptionsItem>>,
     /// An optional user group to choose from when selecting values for User or UserListBox fields.
     pub user_group_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateCustomFieldBody {
@@ -2352,30 +2304,28 @@ impl CreateCustomFieldBody {
             label: label.into(),
             options: None,
             user_group_id: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateCustomFieldBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCustomFieldBody",
-                2 + usize::from(self.group_id.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.user_group_id.is_some()),
-            )?;
-        o.serialize_field("field_type", &self.field_type)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field_type", &self.field_type)?;
         if let Some(v) = &self.group_id {
-            o.serialize_field("group_id", v)?;
+            o.serialize_entry("group_id", v)?;
         }
-        o.serialize_field("label", &self.label)?;
+        o.serialize_entry("label", &self.label)?;
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.user_group_id {
-            o.serialize_field("user_group_id", v)?;
+            o.serialize_entry("user_group_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2389,7 +2339,9 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldBody {
             group_id: f.get("group_id", crate::runtime::lenient_option_number)?,
             label: f.get("label", crate::runtime::lenient_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
-            user_group_id: f.get("user_group_id", crate::runtime::lenient_option_number)?,
+            user_group_id: f
+                .get("user_group_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2489,21 +2441,22 @@ crate::runtime::string_enum!(CreateCustomFieldBodyFieldType);
 pub struct CreateCustomFieldBodyOptionsItem {
     pub label: Option<String>,
     pub options: Option<Vec<CreateRestCustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCustomFieldBodyOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCustomFieldBodyOptionsItem",
-                usize::from(self.label.is_some()) + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2515,6 +2468,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldBodyOptionsItem {
         Ok(Self {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2531,41 +2485,37 @@ pub struct CreateCustomFieldResponse {
     pub label: Option<String>,
     pub options: Option<Vec<CreateCustomFieldResponseOptionsItem>>,
     pub record_type: Option<CreateCustomFieldResponseRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCustomFieldResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCustomFieldResponse",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2583,6 +2533,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldResponse {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2683,25 +2634,25 @@ pub struct CreateCustomFieldResponseOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateCustomFieldResponseOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateCustomFieldResponseOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2714,6 +2665,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldResponseOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2783,6 +2735,8 @@ pub struct CreateEmailForContactBody {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateEmailForContactBody {
@@ -2807,85 +2761,69 @@ impl CreateEmailForContactBody {
             sent_to_bcc_addresses: None,
             sent_to_cc_addresses: None,
             subject: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateEmailForContactBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailForContactBody",
-                1 + usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.plain_content.is_some())
-                    + usize::from(self.provider_source_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
         if let Some(v) = &self.provider_source_id {
-            o.serialize_field("provider_source_id", v)?;
+            o.serialize_entry("provider_source_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
-        o.serialize_field("sent_to_address", &self.sent_to_address)?;
+        o.serialize_entry("sent_to_address", &self.sent_to_address)?;
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2920,6 +2858,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailForContactBody {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2982,6 +2921,8 @@ pub struct CreateEmailForContactResponse {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateEmailForContactResponse {
@@ -3006,85 +2947,69 @@ impl CreateEmailForContactResponse {
             sent_to_bcc_addresses: None,
             sent_to_cc_addresses: None,
             subject: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateEmailForContactResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailForContactResponse",
-                1 + usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.plain_content.is_some())
-                    + usize::from(self.provider_source_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
         if let Some(v) = &self.provider_source_id {
-            o.serialize_field("provider_source_id", v)?;
+            o.serialize_entry("provider_source_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
-        o.serialize_field("sent_to_address", &self.sent_to_address)?;
+        o.serialize_entry("sent_to_address", &self.sent_to_address)?;
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3119,6 +3044,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailForContactResponse {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3187,122 +3113,97 @@ pub struct CreateOrUpdateContactBody {
     pub suffix: Option<String>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactBody",
-                usize::from(self.addresses.is_some())
-                    + usize::from(self.anniversary.is_some())
-                    + usize::from(self.birthday.is_some())
-                    + usize::from(self.company.is_some())
-                    + usize::from(self.contact_type.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.duplicate_option.is_some())
-                    + usize::from(self.email_addresses.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.lead_source_id.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.origin.is_some())
-                    + usize::from(self.owner_id.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_locale.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.prefix.is_some())
-                    + usize::from(self.social_accounts.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.spouse_name.is_some())
-                    + usize::from(self.suffix.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.addresses {
-            o.serialize_field("addresses", v)?;
+            o.serialize_entry("addresses", v)?;
         }
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.birthday {
-            o.serialize_field("birthday", v)?;
+            o.serialize_entry("birthday", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.contact_type {
-            o.serialize_field("contact_type", v)?;
+            o.serialize_entry("contact_type", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.duplicate_option {
-            o.serialize_field("duplicate_option", v)?;
+            o.serialize_entry("duplicate_option", v)?;
         }
         if let Some(v) = &self.email_addresses {
-            o.serialize_field("email_addresses", v)?;
+            o.serialize_entry("email_addresses", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.lead_source_id {
-            o.serialize_field("lead_source_id", v)?;
+            o.serialize_entry("lead_source_id", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.origin {
-            o.serialize_field("origin", v)?;
+            o.serialize_entry("origin", v)?;
         }
         if let Some(v) = &self.owner_id {
-            o.serialize_field("owner_id", v)?;
+            o.serialize_entry("owner_id", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_locale {
-            o.serialize_field("preferred_locale", v)?;
+            o.serialize_entry("preferred_locale", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.prefix {
-            o.serialize_field("prefix", v)?;
+            o.serialize_entry("prefix", v)?;
         }
         if let Some(v) = &self.social_accounts {
-            o.serialize_field("social_accounts", v)?;
+            o.serialize_entry("social_accounts", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.spouse_name {
-            o.serialize_field("spouse_name", v)?;
+            o.serialize_entry("spouse_name", v)?;
         }
         if let Some(v) = &self.suffix {
-            o.serialize_field("suffix", v)?;
+            o.serialize_entry("suffix", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3345,6 +3246,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBody {
             suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3366,6 +3268,8 @@ pub struct CreateOrUpdateContactBodyAddressesItem {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactBodyAddressesItem {
@@ -3381,49 +3285,42 @@ impl CreateOrUpdateContactBodyAddressesItem {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactBodyAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactBodyAddressesItem",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3442,6 +3339,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyAddressesItem {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3477,18 +3375,19 @@ crate::runtime::string_enum!(CreateOrUpdateContactBodyAddressesItemField);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateOrUpdateContactBodyCompany {
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactBodyCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactBodyCompany",
-                usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3499,6 +3398,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyCompany {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3510,21 +3410,22 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyCompany {
 pub struct CreateOrUpdateContactBodyCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactBodyCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactBodyCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3536,6 +3437,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyCustomFieldsItem 
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3569,6 +3471,8 @@ crate::runtime::string_enum!(CreateOrUpdateContactBodyDuplicateOption);
 pub struct CreateOrUpdateContactBodyEmailAddressesItem {
     pub email: Option<String>,
     pub field: CreateOrUpdateContactBodyEmailAddressesItemField,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactBodyEmailAddressesItem {
@@ -3579,22 +3483,22 @@ impl CreateOrUpdateContactBodyEmailAddressesItem {
         Self {
             email: None,
             field: field.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactBodyEmailAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactBodyEmailAddressesItem",
-                1 + usize::from(self.email.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -3605,6 +3509,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyEmailAddressesIte
         Ok(Self {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             field: f.get("field", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3642,6 +3547,8 @@ pub struct CreateOrUpdateContactBodyFaxNumbersItem {
     pub field: CreateOrUpdateContactBodyFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactBodyFaxNumbersItem {
@@ -3651,25 +3558,24 @@ impl CreateOrUpdateContactBodyFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactBodyFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactBodyFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3682,6 +3588,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyFaxNumbersItem {
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3711,6 +3618,8 @@ crate::runtime::string_enum!(CreateOrUpdateContactBodyFaxNumbersItemField);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateOrUpdateContactBodyOrigin {
     pub ip_address: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactBodyOrigin {
@@ -3718,15 +3627,19 @@ impl CreateOrUpdateContactBodyOrigin {
     pub fn new(ip_address: impl Into<String>) -> Self {
         Self {
             ip_address: ip_address.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactBodyOrigin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("CreateOrUpdateContactBodyOrigin", 1)?;
-        o.serialize_field("ip_address", &self.ip_address)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("ip_address", &self.ip_address)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -3736,6 +3649,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyOrigin {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             ip_address: f.get("ip_address", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3750,6 +3664,8 @@ pub struct CreateOrUpdateContactBodyPhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactBodyPhoneNumbersItem {
@@ -3763,33 +3679,30 @@ impl CreateOrUpdateContactBodyPhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactBodyPhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactBodyPhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3804,6 +3717,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyPhoneNumbersItem 
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3846,21 +3760,22 @@ crate::runtime::string_enum!(CreateOrUpdateContactBodyPhoneNumbersItemField);
 pub struct CreateOrUpdateContactBodySocialAccountsItem {
     pub name: Option<String>,
     pub type_: Option<CreateOrUpdateContactBodySocialAccountsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactBodySocialAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactBodySocialAccountsItem",
-                usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3872,6 +3787,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodySocialAccountsIte
         Ok(Self {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4004,154 +3920,121 @@ pub struct CreateOrUpdateContactResponse {
     pub tag_ids: Option<Vec<i64>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponse",
-                usize::from(self.score_value.is_some())
-                    + usize::from(self.addresses.is_some())
-                    + usize::from(self.anniversary.is_some())
-                    + usize::from(self.birthday.is_some())
-                    + usize::from(self.company.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.contact_type.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.email_addresses.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.lead_source_id.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.origin.is_some())
-                    + usize::from(self.owner_id.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_locale.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.prefix.is_some())
-                    + usize::from(self.relationships.is_some())
-                    + usize::from(self.social_accounts.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.spouse_name.is_some())
-                    + usize::from(self.suffix.is_some())
-                    + usize::from(self.tag_ids.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.score_value {
-            o.serialize_field("ScoreValue", v)?;
+            o.serialize_entry("ScoreValue", v)?;
         }
         if let Some(v) = &self.addresses {
-            o.serialize_field("addresses", v)?;
+            o.serialize_entry("addresses", v)?;
         }
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.birthday {
-            o.serialize_field("birthday", v)?;
+            o.serialize_entry("birthday", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.contact_type {
-            o.serialize_field("contact_type", v)?;
+            o.serialize_entry("contact_type", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.email_addresses {
-            o.serialize_field("email_addresses", v)?;
+            o.serialize_entry("email_addresses", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.lead_source_id {
-            o.serialize_field("lead_source_id", v)?;
+            o.serialize_entry("lead_source_id", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.origin {
-            o.serialize_field("origin", v)?;
+            o.serialize_entry("origin", v)?;
         }
         if let Some(v) = &self.owner_id {
-            o.serialize_field("owner_id", v)?;
+            o.serialize_entry("owner_id", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_locale {
-            o.serialize_field("preferred_locale", v)?;
+            o.serialize_entry("preferred_locale", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.prefix {
-            o.serialize_field("prefix", v)?;
+            o.serialize_entry("prefix", v)?;
         }
         if let Some(v) = &self.relationships {
-            o.serialize_field("relationships", v)?;
+            o.serialize_entry("relationships", v)?;
         }
         if let Some(v) = &self.social_accounts {
-            o.serialize_field("social_accounts", v)?;
+            o.serialize_entry("social_accounts", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.spouse_name {
-            o.serialize_field("spouse_name", v)?;
+            o.serialize_entry("spouse_name", v)?;
         }
         if let Some(v) = &self.suffix {
-            o.serialize_field("suffix", v)?;
+            o.serialize_entry("suffix", v)?;
         }
         if let Some(v) = &self.tag_ids {
-            o.serialize_field("tag_ids", v)?;
+            o.serialize_entry("tag_ids", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4202,6 +4085,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponse {
             tag_ids: f.get("tag_ids", crate::runtime::lenient_option_vec)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4223,6 +4107,8 @@ pub struct CreateOrUpdateContactResponseAddressesItem {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactResponseAddressesItem {
@@ -4240,49 +4126,42 @@ impl CreateOrUpdateContactResponseAddressesItem {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponseAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponseAddressesItem",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4301,6 +4180,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseAddressesItem
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4337,21 +4217,22 @@ crate::runtime::string_enum!(CreateOrUpdateContactResponseAddressesItemField);
 pub struct CreateOrUpdateContactResponseCompany {
     pub company_name: Option<String>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponseCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponseCompany",
-                usize::from(self.company_name.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4363,6 +4244,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseCompany {
         Ok(Self {
             company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4374,21 +4256,22 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseCompany {
 pub struct CreateOrUpdateContactResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4400,6 +4283,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseCustomFieldsI
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4411,6 +4295,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseCustomFieldsI
 pub struct CreateOrUpdateContactResponseEmailAddressesItem {
     pub email: Option<String>,
     pub field: CreateOrUpdateContactResponseEmailAddressesItemField,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactResponseEmailAddressesItem {
@@ -4421,22 +4307,22 @@ impl CreateOrUpdateContactResponseEmailAddressesItem {
         Self {
             email: None,
             field: field.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponseEmailAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponseEmailAddressesItem",
-                1 + usize::from(self.email.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -4447,6 +4333,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseEmailAddresse
         Ok(Self {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             field: f.get("field", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4551,6 +4438,8 @@ pub struct CreateOrUpdateContactResponseFaxNumbersItem {
     pub field: CreateOrUpdateContactResponseFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactResponseFaxNumbersItem {
@@ -4562,25 +4451,24 @@ impl CreateOrUpdateContactResponseFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponseFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponseFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4593,6 +4481,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseFaxNumbersIte
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4623,6 +4512,8 @@ crate::runtime::string_enum!(CreateOrUpdateContactResponseFaxNumbersItemField);
 pub struct CreateOrUpdateContactResponseOrigin {
     pub date: crate::runtime::DateTime,
     pub ip_address: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactResponseOrigin {
@@ -4634,16 +4525,20 @@ impl CreateOrUpdateContactResponseOrigin {
         Self {
             date: date.into(),
             ip_address: ip_address.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponseOrigin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("CreateOrUpdateContactResponseOrigin", 2)?;
-        o.serialize_field("date", &self.date)?;
-        o.serialize_field("ip_address", &self.ip_address)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("date", &self.date)?;
+        o.serialize_entry("ip_address", &self.ip_address)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -4654,6 +4549,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseOrigin {
         Ok(Self {
             date: f.get("date", crate::runtime::null_as_default)?,
             ip_address: f.get("ip_address", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4668,6 +4564,8 @@ pub struct CreateOrUpdateContactResponsePhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrUpdateContactResponsePhoneNumbersItem {
@@ -4681,33 +4579,30 @@ impl CreateOrUpdateContactResponsePhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponsePhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponsePhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4722,6 +4617,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponsePhoneNumbersI
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4765,26 +4661,25 @@ pub struct CreateOrUpdateContactResponseRelationshipsItem {
     pub id: Option<i64>,
     pub linked_contact_id: Option<i64>,
     pub relationship_type_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponseRelationshipsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponseRelationshipsItem",
-                usize::from(self.id.is_some())
-                    + usize::from(self.linked_contact_id.is_some())
-                    + usize::from(self.relationship_type_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.linked_contact_id {
-            o.serialize_field("linked_contact_id", v)?;
+            o.serialize_entry("linked_contact_id", v)?;
         }
         if let Some(v) = &self.relationship_type_id {
-            o.serialize_field("relationship_type_id", v)?;
+            o.serialize_entry("relationship_type_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4799,6 +4694,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseRelationships
                 .get("linked_contact_id", crate::runtime::lenient_option_number)?,
             relationship_type_id: f
                 .get("relationship_type_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4810,21 +4706,22 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseRelationships
 pub struct CreateOrUpdateContactResponseSocialAccountsItem {
     pub name: Option<String>,
     pub type_: Option<CreateOrUpdateContactResponseSocialAccountsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrUpdateContactResponseSocialAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrUpdateContactResponseSocialAccountsItem",
-                usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4836,6 +4733,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseSocialAccount
         Ok(Self {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4968,154 +4866,121 @@ pub struct GetContactResponse {
     pub tag_ids: Option<Vec<i64>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetContactResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponse",
-                usize::from(self.score_value.is_some())
-                    + usize::from(self.addresses.is_some())
-                    + usize::from(self.anniversary.is_some())
-                    + usize::from(self.birthday.is_some())
-                    + usize::from(self.company.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.contact_type.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.email_addresses.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.lead_source_id.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.origin.is_some())
-                    + usize::from(self.owner_id.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_locale.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.prefix.is_some())
-                    + usize::from(self.relationships.is_some())
-                    + usize::from(self.social_accounts.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.spouse_name.is_some())
-                    + usize::from(self.suffix.is_some())
-                    + usize::from(self.tag_ids.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.score_value {
-            o.serialize_field("ScoreValue", v)?;
+            o.serialize_entry("ScoreValue", v)?;
         }
         if let Some(v) = &self.addresses {
-            o.serialize_field("addresses", v)?;
+            o.serialize_entry("addresses", v)?;
         }
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.birthday {
-            o.serialize_field("birthday", v)?;
+            o.serialize_entry("birthday", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.contact_type {
-            o.serialize_field("contact_type", v)?;
+            o.serialize_entry("contact_type", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.email_addresses {
-            o.serialize_field("email_addresses", v)?;
+            o.serialize_entry("email_addresses", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.lead_source_id {
-            o.serialize_field("lead_source_id", v)?;
+            o.serialize_entry("lead_source_id", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.origin {
-            o.serialize_field("origin", v)?;
+            o.serialize_entry("origin", v)?;
         }
         if let Some(v) = &self.owner_id {
-            o.serialize_field("owner_id", v)?;
+            o.serialize_entry("owner_id", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_locale {
-            o.serialize_field("preferred_locale", v)?;
+            o.serialize_entry("preferred_locale", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.prefix {
-            o.serialize_field("prefix", v)?;
+            o.serialize_entry("prefix", v)?;
         }
         if let Some(v) = &self.relationships {
-            o.serialize_field("relationships", v)?;
+            o.serialize_entry("relationships", v)?;
         }
         if let Some(v) = &self.social_accounts {
-            o.serialize_field("social_accounts", v)?;
+            o.serialize_entry("social_accounts", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.spouse_name {
-            o.serialize_field("spouse_name", v)?;
+            o.serialize_entry("spouse_name", v)?;
         }
         if let Some(v) = &self.suffix {
-            o.serialize_field("suffix", v)?;
+            o.serialize_entry("suffix", v)?;
         }
         if let Some(v) = &self.tag_ids {
-            o.serialize_field("tag_ids", v)?;
+            o.serialize_entry("tag_ids", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5166,6 +5031,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponse {
             tag_ids: f.get("tag_ids", crate::runtime::lenient_option_vec)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5187,6 +5053,8 @@ pub struct GetContactResponseAddressesItem {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetContactResponseAddressesItem {
@@ -5202,49 +5070,42 @@ impl GetContactResponseAddressesItem {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetContactResponseAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponseAddressesItem",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5263,6 +5124,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseAddressesItem {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5299,21 +5161,22 @@ crate::runtime::string_enum!(GetContactResponseAddressesItemField);
 pub struct GetContactResponseCompany {
     pub company_name: Option<String>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetContactResponseCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponseCompany",
-                usize::from(self.company_name.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5325,6 +5188,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseCompany {
         Ok(Self {
             company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5336,21 +5200,22 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseCompany {
 pub struct GetContactResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetContactResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5362,6 +5227,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5373,6 +5239,8 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseCustomFieldsItem {
 pub struct GetContactResponseEmailAddressesItem {
     pub email: Option<String>,
     pub field: GetContactResponseEmailAddressesItemField,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetContactResponseEmailAddressesItem {
@@ -5381,22 +5249,22 @@ impl GetContactResponseEmailAddressesItem {
         Self {
             email: None,
             field: field.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetContactResponseEmailAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponseEmailAddressesItem",
-                1 + usize::from(self.email.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -5407,6 +5275,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseEmailAddressesItem {
         Ok(Self {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             field: f.get("field", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5511,6 +5380,8 @@ pub struct GetContactResponseFaxNumbersItem {
     pub field: GetContactResponseFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetContactResponseFaxNumbersItem {
@@ -5520,25 +5391,24 @@ impl GetContactResponseFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetContactResponseFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponseFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5551,6 +5421,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseFaxNumbersItem {
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5581,6 +5452,8 @@ crate::runtime::string_enum!(GetContactResponseFaxNumbersItemField);
 pub struct GetContactResponseOrigin {
     pub date: crate::runtime::DateTime,
     pub ip_address: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetContactResponseOrigin {
@@ -5592,16 +5465,20 @@ impl GetContactResponseOrigin {
         Self {
             date: date.into(),
             ip_address: ip_address.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetContactResponseOrigin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("GetContactResponseOrigin", 2)?;
-        o.serialize_field("date", &self.date)?;
-        o.serialize_field("ip_address", &self.ip_address)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("date", &self.date)?;
+        o.serialize_entry("ip_address", &self.ip_address)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -5612,6 +5489,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseOrigin {
         Ok(Self {
             date: f.get("date", crate::runtime::null_as_default)?,
             ip_address: f.get("ip_address", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5626,6 +5504,8 @@ pub struct GetContactResponsePhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetContactResponsePhoneNumbersItem {
@@ -5637,33 +5517,30 @@ impl GetContactResponsePhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetContactResponsePhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponsePhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5678,6 +5555,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponsePhoneNumbersItem {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5721,26 +5599,25 @@ pub struct GetContactResponseRelationshipsItem {
     pub id: Option<i64>,
     pub linked_contact_id: Option<i64>,
     pub relationship_type_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetContactResponseRelationshipsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponseRelationshipsItem",
-                usize::from(self.id.is_some())
-                    + usize::from(self.linked_contact_id.is_some())
-                    + usize::from(self.relationship_type_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.linked_contact_id {
-            o.serialize_field("linked_contact_id", v)?;
+            o.serialize_entry("linked_contact_id", v)?;
         }
         if let Some(v) = &self.relationship_type_id {
-            o.serialize_field("relationship_type_id", v)?;
+            o.serialize_entry("relationship_type_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5755,6 +5632,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseRelationshipsItem {
                 .get("linked_contact_id", crate::runtime::lenient_option_number)?,
             relationship_type_id: f
                 .get("relationship_type_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5766,21 +5644,22 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseRelationshipsItem {
 pub struct GetContactResponseSocialAccountsItem {
     pub name: Option<String>,
     pub type_: Option<GetContactResponseSocialAccountsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetContactResponseSocialAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactResponseSocialAccountsItem",
-                usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5792,6 +5671,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseSocialAccountsItem {
         Ok(Self {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5899,6 +5779,8 @@ pub struct InsertUtMsBody {
     pub utm_source: Option<String>,
     /// UTM term information
     pub utm_term: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl InsertUtMsBody {
@@ -5911,37 +5793,33 @@ impl InsertUtMsBody {
             utm_medium: None,
             utm_source: None,
             utm_term: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for InsertUtMsBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "InsertUtMsBody",
-                1 + usize::from(self.utm_campaign.is_some())
-                    + usize::from(self.utm_content.is_some())
-                    + usize::from(self.utm_medium.is_some())
-                    + usize::from(self.utm_source.is_some())
-                    + usize::from(self.utm_term.is_some()),
-            )?;
-        o.serialize_field("keapSourceId", &self.keap_source_id)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("keapSourceId", &self.keap_source_id)?;
         if let Some(v) = &self.utm_campaign {
-            o.serialize_field("utmCampaign", v)?;
+            o.serialize_entry("utmCampaign", v)?;
         }
         if let Some(v) = &self.utm_content {
-            o.serialize_field("utmContent", v)?;
+            o.serialize_entry("utmContent", v)?;
         }
         if let Some(v) = &self.utm_medium {
-            o.serialize_field("utmMedium", v)?;
+            o.serialize_entry("utmMedium", v)?;
         }
         if let Some(v) = &self.utm_source {
-            o.serialize_field("utmSource", v)?;
+            o.serialize_entry("utmSource", v)?;
         }
         if let Some(v) = &self.utm_term {
-            o.serialize_field("utmTerm", v)?;
+            o.serialize_entry("utmTerm", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5957,6 +5835,7 @@ impl<'de> serde::Deserialize<'de> for InsertUtMsBody {
             utm_medium: f.get("utmMedium", crate::runtime::lenient_option_string)?,
             utm_source: f.get("utmSource", crate::runtime::lenient_option_string)?,
             utm_term: f.get("utmTerm", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5980,6 +5859,8 @@ pub struct InsertUtMsResponse {
     pub utm_source: Option<String>,
     /// UTM term information
     pub utm_term: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl InsertUtMsResponse {
@@ -5996,38 +5877,34 @@ impl InsertUtMsResponse {
             utm_medium: None,
             utm_source: None,
             utm_term: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for InsertUtMsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "InsertUtMsResponse",
-                2 + usize::from(self.utm_campaign.is_some())
-                    + usize::from(self.utm_content.is_some())
-                    + usize::from(self.utm_medium.is_some())
-                    + usize::from(self.utm_source.is_some())
-                    + usize::from(self.utm_term.is_some()),
-            )?;
-        o.serialize_field("contactUtmId", &self.contact_utm_id)?;
-        o.serialize_field("keapSourceId", &self.keap_source_id)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("contactUtmId", &self.contact_utm_id)?;
+        o.serialize_entry("keapSourceId", &self.keap_source_id)?;
         if let Some(v) = &self.utm_campaign {
-            o.serialize_field("utmCampaign", v)?;
+            o.serialize_entry("utmCampaign", v)?;
         }
         if let Some(v) = &self.utm_content {
-            o.serialize_field("utmContent", v)?;
+            o.serialize_entry("utmContent", v)?;
         }
         if let Some(v) = &self.utm_medium {
-            o.serialize_field("utmMedium", v)?;
+            o.serialize_entry("utmMedium", v)?;
         }
         if let Some(v) = &self.utm_source {
-            o.serialize_field("utmSource", v)?;
+            o.serialize_entry("utmSource", v)?;
         }
         if let Some(v) = &self.utm_term {
-            o.serialize_field("utmTerm", v)?;
+            o.serialize_entry("utmTerm", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6044,6 +5921,7 @@ impl<'de> serde::Deserialize<'de> for InsertUtMsResponse {
             utm_medium: f.get("utmMedium", crate::runtime::lenient_option_string)?,
             utm_source: f.get("utmSource", crate::runtime::lenient_option_string)?,
             utm_term: f.get("utmTerm", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6057,29 +5935,28 @@ pub struct ListAppliedTagsResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub tags: Option<Vec<ListAppliedTagsResponseTagsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAppliedTagsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAppliedTagsResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.tags.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.tags {
-            o.serialize_field("tags", v)?;
+            o.serialize_entry("tags", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6093,6 +5970,7 @@ impl<'de> serde::Deserialize<'de> for ListAppliedTagsResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             tags: f.get("tags", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6105,22 +5983,22 @@ pub struct ListAppliedTagsResponseTagsItem {
     pub date_applied: Option<crate::runtime::DateTime>,
     /// SimpleTag
     pub tag: Option<ListAppliedTagsResponseTagsItemTag>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAppliedTagsResponseTagsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAppliedTagsResponseTagsItem",
-                usize::from(self.date_applied.is_some())
-                    + usize::from(self.tag.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.date_applied {
-            o.serialize_field("date_applied", v)?;
+            o.serialize_entry("date_applied", v)?;
         }
         if let Some(v) = &self.tag {
-            o.serialize_field("tag", v)?;
+            o.serialize_entry("tag", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6132,6 +6010,7 @@ impl<'de> serde::Deserialize<'de> for ListAppliedTagsResponseTagsItem {
         Ok(Self {
             date_applied: f.get("date_applied", crate::runtime::plain)?,
             tag: f.get("tag", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6144,25 +6023,25 @@ pub struct ListAppliedTagsResponseTagsItemTag {
     pub category: Option<String>,
     pub id: Option<i64>,
     pub name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListAppliedTagsResponseTagsItemTag {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListAppliedTagsResponseTagsItemTag",
-                usize::from(self.category.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6175,6 +6054,7 @@ impl<'de> serde::Deserialize<'de> for ListAppliedTagsResponseTagsItemTag {
             category: f.get("category", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6244,29 +6124,28 @@ pub struct ListContactsResponse {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListContactsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponse",
-                usize::from(self.contacts.is_some()) + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contacts {
-            o.serialize_field("contacts", v)?;
+            o.serialize_entry("contacts", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6280,6 +6159,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponse {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6321,138 +6201,109 @@ pub struct ListContactsResponseContactsItem {
     pub suffix: Option<String>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListContactsResponseContactsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponseContactsItem",
-                usize::from(self.score_value.is_some())
-                    + usize::from(self.addresses.is_some())
-                    + usize::from(self.anniversary.is_some())
-                    + usize::from(self.birthday.is_some())
-                    + usize::from(self.company.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.contact_type.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.email_addresses.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.lead_source_id.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.owner_id.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_locale.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.prefix.is_some())
-                    + usize::from(self.social_accounts.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.spouse_name.is_some())
-                    + usize::from(self.suffix.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.score_value {
-            o.serialize_field("ScoreValue", v)?;
+            o.serialize_entry("ScoreValue", v)?;
         }
         if let Some(v) = &self.addresses {
-            o.serialize_field("addresses", v)?;
+            o.serialize_entry("addresses", v)?;
         }
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.birthday {
-            o.serialize_field("birthday", v)?;
+            o.serialize_entry("birthday", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.contact_type {
-            o.serialize_field("contact_type", v)?;
+            o.serialize_entry("contact_type", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.email_addresses {
-            o.serialize_field("email_addresses", v)?;
+            o.serialize_entry("email_addresses", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.lead_source_id {
-            o.serialize_field("lead_source_id", v)?;
+            o.serialize_entry("lead_source_id", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.owner_id {
-            o.serialize_field("owner_id", v)?;
+            o.serialize_entry("owner_id", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_locale {
-            o.serialize_field("preferred_locale", v)?;
+            o.serialize_entry("preferred_locale", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.prefix {
-            o.serialize_field("prefix", v)?;
+            o.serialize_entry("prefix", v)?;
         }
         if let Some(v) = &self.social_accounts {
-            o.serialize_field("social_accounts", v)?;
+            o.serialize_entry("social_accounts", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.spouse_name {
-            o.serialize_field("spouse_name", v)?;
+            o.serialize_entry("spouse_name", v)?;
         }
         if let Some(v) = &self.suffix {
-            o.serialize_field("suffix", v)?;
+            o.serialize_entry("suffix", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6498,6 +6349,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItem {
             suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6519,6 +6371,8 @@ pub struct ListContactsResponseContactsItemAddressesItem {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListContactsResponseContactsItemAddressesItem {
@@ -6536,49 +6390,42 @@ impl ListContactsResponseContactsItemAddressesItem {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListContactsResponseContactsItemAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponseContactsItemAddressesItem",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6597,6 +6444,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemAddressesI
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6633,21 +6481,22 @@ crate::runtime::string_enum!(ListContactsResponseContactsItemAddressesItemField)
 pub struct ListContactsResponseContactsItemCompany {
     pub company_name: Option<String>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListContactsResponseContactsItemCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponseContactsItemCompany",
-                usize::from(self.company_name.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6659,6 +6508,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemCompany {
         Ok(Self {
             company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6670,21 +6520,22 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemCompany {
 pub struct ListContactsResponseContactsItemCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListContactsResponseContactsItemCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponseContactsItemCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6696,6 +6547,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemCustomFiel
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6707,6 +6559,8 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemCustomFiel
 pub struct ListContactsResponseContactsItemEmailAddressesItem {
     pub email: Option<String>,
     pub field: ListContactsResponseContactsItemEmailAddressesItemField,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListContactsResponseContactsItemEmailAddressesItem {
@@ -6717,22 +6571,22 @@ impl ListContactsResponseContactsItemEmailAddressesItem {
         Self {
             email: None,
             field: field.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListContactsResponseContactsItemEmailAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponseContactsItemEmailAddressesItem",
-                1 + usize::from(self.email.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -6744,6 +6598,7 @@ for ListContactsResponseContactsItemEmailAddressesItem {
         Ok(Self {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             field: f.get("field", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6848,6 +6703,8 @@ pub struct ListContactsResponseContactsItemFaxNumbersItem {
     pub field: ListContactsResponseContactsItemFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListContactsResponseContactsItemFaxNumbersItem {
@@ -6859,25 +6716,24 @@ impl ListContactsResponseContactsItemFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListContactsResponseContactsItemFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponseContactsItemFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6890,6 +6746,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemFaxNumbers
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6923,6 +6780,8 @@ pub struct ListContactsResponseContactsItemPhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListContactsResponseContactsItemPhoneNumbersItem {
@@ -6936,33 +6795,30 @@ impl ListContactsResponseContactsItemPhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListContactsResponseContactsItemPhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponseContactsItemPhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6977,6 +6833,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemPhoneNumbe
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7019,21 +6876,22 @@ crate::runtime::string_enum!(ListContactsResponseContactsItemPhoneNumbersItemFie
 pub struct ListContactsResponseContactsItemSocialAccountsItem {
     pub name: Option<String>,
     pub type_: Option<ListContactsResponseContactsItemSocialAccountsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListContactsResponseContactsItemSocialAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsResponseContactsItemSocialAccountsItem",
-                usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7046,6 +6904,7 @@ for ListContactsResponseContactsItemSocialAccountsItem {
         Ok(Self {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7146,34 +7005,31 @@ pub struct ListCreditCardsResponseItem {
     pub id: Option<i64>,
     pub payment_method_id: Option<String>,
     pub validation_status: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCreditCardsResponseItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCreditCardsResponseItem",
-                usize::from(self.card_number.is_some())
-                    + usize::from(self.card_type.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.payment_method_id.is_some())
-                    + usize::from(self.validation_status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.card_number {
-            o.serialize_field("card_number", v)?;
+            o.serialize_entry("card_number", v)?;
         }
         if let Some(v) = &self.card_type {
-            o.serialize_field("card_type", v)?;
+            o.serialize_entry("card_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.payment_method_id {
-            o.serialize_field("payment_method_id", v)?;
+            o.serialize_entry("payment_method_id", v)?;
         }
         if let Some(v) = &self.validation_status {
-            o.serialize_field("validation_status", v)?;
+            o.serialize_entry("validation_status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7190,6 +7046,7 @@ impl<'de> serde::Deserialize<'de> for ListCreditCardsResponseItem {
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
             validation_status: f
                 .get("validation_status", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7203,29 +7060,28 @@ pub struct ListEmailsForContactResponse {
     pub emails: Option<Vec<ListEmailsForContactResponseEmailsItem>>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListEmailsForContactResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListEmailsForContactResponse",
-                usize::from(self.count.is_some()) + usize::from(self.emails.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.emails {
-            o.serialize_field("emails", v)?;
+            o.serialize_entry("emails", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7239,6 +7095,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsForContactResponse {
             emails: f.get("emails", crate::runtime::lenient_option_vec)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7265,74 +7122,61 @@ pub struct ListEmailsForContactResponseEmailsItem {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListEmailsForContactResponseEmailsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListEmailsForContactResponseEmailsItem",
-                usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
         if let Some(v) = &self.sent_to_address {
-            o.serialize_field("sent_to_address", v)?;
+            o.serialize_entry("sent_to_address", v)?;
         }
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7363,6 +7207,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsForContactResponseEmailsItem {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7402,22 +7247,22 @@ crate::runtime::string_enum!(ListEmailsForContactResponseEmailsItemOriginalProvi
 pub struct RetrieveContactModelResponse {
     pub custom_fields: Option<Vec<RetrieveContactModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveContactModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveContactModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7430,6 +7275,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveContactModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7446,41 +7292,37 @@ pub struct RetrieveContactModelResponseCustomFieldsItem {
     pub label: Option<String>,
     pub options: Option<Vec<RetrieveContactModelResponseCustomFieldsItemOptionsItem>>,
     pub record_type: Option<RetrieveContactModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveContactModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveContactModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7498,6 +7340,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveContactModelResponseCustomFieldsIt
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7598,25 +7441,25 @@ pub struct RetrieveContactModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveContactModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveContactModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7630,6 +7473,7 @@ for RetrieveContactModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7704,118 +7548,94 @@ pub struct UpdatePropertiesOnContactBody {
     pub suffix: Option<String>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactBody",
-                usize::from(self.addresses.is_some())
-                    + usize::from(self.anniversary.is_some())
-                    + usize::from(self.birthday.is_some())
-                    + usize::from(self.company.is_some())
-                    + usize::from(self.contact_type.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.email_addresses.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.lead_source_id.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.origin.is_some())
-                    + usize::from(self.owner_id.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_locale.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.prefix.is_some())
-                    + usize::from(self.social_accounts.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.spouse_name.is_some())
-                    + usize::from(self.suffix.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.addresses {
-            o.serialize_field("addresses", v)?;
+            o.serialize_entry("addresses", v)?;
         }
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.birthday {
-            o.serialize_field("birthday", v)?;
+            o.serialize_entry("birthday", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.contact_type {
-            o.serialize_field("contact_type", v)?;
+            o.serialize_entry("contact_type", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.email_addresses {
-            o.serialize_field("email_addresses", v)?;
+            o.serialize_entry("email_addresses", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.lead_source_id {
-            o.serialize_field("lead_source_id", v)?;
+            o.serialize_entry("lead_source_id", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.origin {
-            o.serialize_field("origin", v)?;
+            o.serialize_entry("origin", v)?;
         }
         if let Some(v) = &self.owner_id {
-            o.serialize_field("owner_id", v)?;
+            o.serialize_entry("owner_id", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_locale {
-            o.serialize_field("preferred_locale", v)?;
+            o.serialize_entry("preferred_locale", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.prefix {
-            o.serialize_field("prefix", v)?;
+            o.serialize_entry("prefix", v)?;
         }
         if let Some(v) = &self.social_accounts {
-            o.serialize_field("social_accounts", v)?;
+            o.serialize_entry("social_accounts", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.spouse_name {
-            o.serialize_field("spouse_name", v)?;
+            o.serialize_entry("spouse_name", v)?;
         }
         if let Some(v) = &self.suffix {
-            o.serialize_field("suffix", v)?;
+            o.serialize_entry("suffix", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7857,6 +7677,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBody {
             suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7878,6 +7699,8 @@ pub struct UpdatePropertiesOnContactBodyAddressesItem {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactBodyAddressesItem {
@@ -7895,49 +7718,42 @@ impl UpdatePropertiesOnContactBodyAddressesItem {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBodyAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactBodyAddressesItem",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7956,6 +7772,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyAddressesItem
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7991,18 +7808,19 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactBodyAddressesItemField);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdatePropertiesOnContactBodyCompany {
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBodyCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactBodyCompany",
-                usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8013,6 +7831,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyCompany {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8024,21 +7843,22 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyCompany {
 pub struct UpdatePropertiesOnContactBodyCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBodyCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactBodyCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8050,6 +7870,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyCustomFieldsI
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8061,6 +7882,8 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyCustomFieldsI
 pub struct UpdatePropertiesOnContactBodyEmailAddressesItem {
     pub email: Option<String>,
     pub field: UpdatePropertiesOnContactBodyEmailAddressesItemField,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactBodyEmailAddressesItem {
@@ -8071,22 +7894,22 @@ impl UpdatePropertiesOnContactBodyEmailAddressesItem {
         Self {
             email: None,
             field: field.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBodyEmailAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactBodyEmailAddressesItem",
-                1 + usize::from(self.email.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -8097,6 +7920,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyEmailAddresse
         Ok(Self {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             field: f.get("field", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8134,6 +7958,8 @@ pub struct UpdatePropertiesOnContactBodyFaxNumbersItem {
     pub field: UpdatePropertiesOnContactBodyFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactBodyFaxNumbersItem {
@@ -8145,25 +7971,24 @@ impl UpdatePropertiesOnContactBodyFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBodyFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactBodyFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8176,6 +8001,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyFaxNumbersIte
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8205,6 +8031,8 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactBodyFaxNumbersItemField);
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdatePropertiesOnContactBodyOrigin {
     pub ip_address: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactBodyOrigin {
@@ -8212,15 +8040,19 @@ impl UpdatePropertiesOnContactBodyOrigin {
     pub fn new(ip_address: impl Into<String>) -> Self {
         Self {
             ip_address: ip_address.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBodyOrigin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("UpdatePropertiesOnContactBodyOrigin", 1)?;
-        o.serialize_field("ip_address", &self.ip_address)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("ip_address", &self.ip_address)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -8230,6 +8062,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyOrigin {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             ip_address: f.get("ip_address", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8244,6 +8077,8 @@ pub struct UpdatePropertiesOnContactBodyPhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactBodyPhoneNumbersItem {
@@ -8257,33 +8092,30 @@ impl UpdatePropertiesOnContactBodyPhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBodyPhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactBodyPhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8298,6 +8130,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyPhoneNumbersI
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8340,21 +8173,22 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactBodyPhoneNumbersItemField)
 pub struct UpdatePropertiesOnContactBodySocialAccountsItem {
     pub name: Option<String>,
     pub type_: Option<UpdatePropertiesOnContactBodySocialAccountsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactBodySocialAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactBodySocialAccountsItem",
-                usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8366,6 +8200,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodySocialAccount
         Ok(Self {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8502,154 +8337,121 @@ pub struct UpdatePropertiesOnContactResponse {
     pub tag_ids: Option<Vec<i64>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponse",
-                usize::from(self.score_value.is_some())
-                    + usize::from(self.addresses.is_some())
-                    + usize::from(self.anniversary.is_some())
-                    + usize::from(self.birthday.is_some())
-                    + usize::from(self.company.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.contact_type.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.email_addresses.is_some())
-                    + usize::from(self.email_opted_in.is_some())
-                    + usize::from(self.email_status.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.lead_source_id.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.opt_in_reason.is_some())
-                    + usize::from(self.origin.is_some())
-                    + usize::from(self.owner_id.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_locale.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.prefix.is_some())
-                    + usize::from(self.relationships.is_some())
-                    + usize::from(self.social_accounts.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.spouse_name.is_some())
-                    + usize::from(self.suffix.is_some())
-                    + usize::from(self.tag_ids.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.score_value {
-            o.serialize_field("ScoreValue", v)?;
+            o.serialize_entry("ScoreValue", v)?;
         }
         if let Some(v) = &self.addresses {
-            o.serialize_field("addresses", v)?;
+            o.serialize_entry("addresses", v)?;
         }
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.birthday {
-            o.serialize_field("birthday", v)?;
+            o.serialize_entry("birthday", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.contact_type {
-            o.serialize_field("contact_type", v)?;
+            o.serialize_entry("contact_type", v)?;
         }
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.email_addresses {
-            o.serialize_field("email_addresses", v)?;
+            o.serialize_entry("email_addresses", v)?;
         }
         if let Some(v) = &self.email_opted_in {
-            o.serialize_field("email_opted_in", v)?;
+            o.serialize_entry("email_opted_in", v)?;
         }
         if let Some(v) = &self.email_status {
-            o.serialize_field("email_status", v)?;
+            o.serialize_entry("email_status", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.lead_source_id {
-            o.serialize_field("lead_source_id", v)?;
+            o.serialize_entry("lead_source_id", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.opt_in_reason {
-            o.serialize_field("opt_in_reason", v)?;
+            o.serialize_entry("opt_in_reason", v)?;
         }
         if let Some(v) = &self.origin {
-            o.serialize_field("origin", v)?;
+            o.serialize_entry("origin", v)?;
         }
         if let Some(v) = &self.owner_id {
-            o.serialize_field("owner_id", v)?;
+            o.serialize_entry("owner_id", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_locale {
-            o.serialize_field("preferred_locale", v)?;
+            o.serialize_entry("preferred_locale", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.prefix {
-            o.serialize_field("prefix", v)?;
+            o.serialize_entry("prefix", v)?;
         }
         if let Some(v) = &self.relationships {
-            o.serialize_field("relationships", v)?;
+            o.serialize_entry("relationships", v)?;
         }
         if let Some(v) = &self.social_accounts {
-            o.serialize_field("social_accounts", v)?;
+            o.serialize_entry("social_accounts", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.spouse_name {
-            o.serialize_field("spouse_name", v)?;
+            o.serialize_entry("spouse_name", v)?;
         }
         if let Some(v) = &self.suffix {
-            o.serialize_field("suffix", v)?;
+            o.serialize_entry("suffix", v)?;
         }
         if let Some(v) = &self.tag_ids {
-            o.serialize_field("tag_ids", v)?;
+            o.serialize_entry("tag_ids", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8700,6 +8502,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponse {
             tag_ids: f.get("tag_ids", crate::runtime::lenient_option_vec)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8721,6 +8524,8 @@ pub struct UpdatePropertiesOnContactResponseAddressesItem {
     pub zip_code: Option<String>,
     /// Last four of a full zip code ex. '8244', '4320'. This field is supplemental to the zip_code field, otherwise will be ignored.
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactResponseAddressesItem {
@@ -8738,49 +8543,42 @@ impl UpdatePropertiesOnContactResponseAddressesItem {
             region: None,
             zip_code: None,
             zip_four: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponseAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponseAddressesItem",
-                1 + usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.postal_code.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.postal_code {
-            o.serialize_field("postal_code", v)?;
+            o.serialize_entry("postal_code", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8799,6 +8597,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseAddresses
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8835,21 +8634,22 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponseAddressesItemField
 pub struct UpdatePropertiesOnContactResponseCompany {
     pub company_name: Option<String>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponseCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponseCompany",
-                usize::from(self.company_name.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8861,6 +8661,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseCompany {
         Ok(Self {
             company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8872,21 +8673,22 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseCompany {
 pub struct UpdatePropertiesOnContactResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8898,6 +8700,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseCustomFie
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8909,6 +8712,8 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseCustomFie
 pub struct UpdatePropertiesOnContactResponseEmailAddressesItem {
     pub email: Option<String>,
     pub field: UpdatePropertiesOnContactResponseEmailAddressesItemField,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactResponseEmailAddressesItem {
@@ -8919,22 +8724,22 @@ impl UpdatePropertiesOnContactResponseEmailAddressesItem {
         Self {
             email: None,
             field: field.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponseEmailAddressesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponseEmailAddressesItem",
-                1 + usize::from(self.email.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -8946,6 +8751,7 @@ for UpdatePropertiesOnContactResponseEmailAddressesItem {
         Ok(Self {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             field: f.get("field", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -9050,6 +8856,8 @@ pub struct UpdatePropertiesOnContactResponseFaxNumbersItem {
     pub field: UpdatePropertiesOnContactResponseFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactResponseFaxNumbersItem {
@@ -9061,25 +8869,24 @@ impl UpdatePropertiesOnContactResponseFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponseFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponseFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -9092,6 +8899,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseFaxNumber
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -9122,6 +8930,8 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponseFaxNumbersItemFiel
 pub struct UpdatePropertiesOnContactResponseOrigin {
     pub date: crate::runtime::DateTime,
     pub ip_address: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactResponseOrigin {
@@ -9133,16 +8943,20 @@ impl UpdatePropertiesOnContactResponseOrigin {
         Self {
             date: date.into(),
             ip_address: ip_address.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponseOrigin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("UpdatePropertiesOnContactResponseOrigin", 2)?;
-        o.serialize_field("date", &self.date)?;
-        o.serialize_field("ip_address", &self.ip_address)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("date", &self.date)?;
+        o.serialize_entry("ip_address", &self.ip_address)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -9153,6 +8967,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseOrigin {
         Ok(Self {
             date: f.get("date", crate::runtime::null_as_default)?,
             ip_address: f.get("ip_address", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -9167,6 +8982,8 @@ pub struct UpdatePropertiesOnContactResponsePhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnContactResponsePhoneNumbersItem {
@@ -9180,33 +8997,30 @@ impl UpdatePropertiesOnContactResponsePhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponsePhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponsePhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -9221,6 +9035,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponsePhoneNumb
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -9264,26 +9079,25 @@ pub struct UpdatePropertiesOnContactResponseRelationshipsItem {
     pub id: Option<i64>,
     pub linked_contact_id: Option<i64>,
     pub relationship_type_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponseRelationshipsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponseRelationshipsItem",
-                usize::from(self.id.is_some())
-                    + usize::from(self.linked_contact_id.is_some())
-                    + usize::from(self.relationship_type_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.linked_contact_id {
-            o.serialize_field("linked_contact_id", v)?;
+            o.serialize_entry("linked_contact_id", v)?;
         }
         if let Some(v) = &self.relationship_type_id {
-            o.serialize_field("relationship_type_id", v)?;
+            o.serialize_entry("relationship_type_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -9299,6 +9113,7 @@ for UpdatePropertiesOnContactResponseRelationshipsItem {
                 .get("linked_contact_id", crate::runtime::lenient_option_number)?,
             relationship_type_id: f
                 .get("relationship_type_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -9310,21 +9125,22 @@ for UpdatePropertiesOnContactResponseRelationshipsItem {
 pub struct UpdatePropertiesOnContactResponseSocialAccountsItem {
     pub name: Option<String>,
     pub type_: Option<UpdatePropertiesOnContactResponseSocialAccountsItemType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnContactResponseSocialAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnContactResponseSocialAccountsItem",
-                usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -9337,6 +9153,7 @@ for UpdatePropertiesOnContactResponseSocialAccountsItem {
         Ok(Self {
             name: f.get("name", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }

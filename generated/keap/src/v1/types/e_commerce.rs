@@ -20,6 +20,8 @@ pub struct CreateOrderBody {
     pub sales_affiliate_id: Option<i64>,
     /// RestV1AddressInformation
     pub shipping_address: Option<CreateOrderBodyShippingAddress>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrderBody {
@@ -41,37 +43,34 @@ impl CreateOrderBody {
             promo_codes: None,
             sales_affiliate_id: None,
             shipping_address: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrderBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderBody",
-                5 + usize::from(self.lead_affiliate_id.is_some())
-                    + usize::from(self.promo_codes.is_some())
-                    + usize::from(self.sales_affiliate_id.is_some())
-                    + usize::from(self.shipping_address.is_some()),
-            )?;
-        o.serialize_field("contact_id", &self.contact_id)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("contact_id", &self.contact_id)?;
         if let Some(v) = &self.lead_affiliate_id {
-            o.serialize_field("lead_affiliate_id", v)?;
+            o.serialize_entry("lead_affiliate_id", v)?;
         }
-        o.serialize_field("order_date", &self.order_date)?;
-        o.serialize_field("order_items", &self.order_items)?;
-        o.serialize_field("order_title", &self.order_title)?;
-        o.serialize_field("order_type", &self.order_type)?;
+        o.serialize_entry("order_date", &self.order_date)?;
+        o.serialize_entry("order_items", &self.order_items)?;
+        o.serialize_entry("order_title", &self.order_title)?;
+        o.serialize_entry("order_type", &self.order_type)?;
         if let Some(v) = &self.promo_codes {
-            o.serialize_field("promo_codes", v)?;
+            o.serialize_entry("promo_codes", v)?;
         }
         if let Some(v) = &self.sales_affiliate_id {
-            o.serialize_field("sales_affiliate_id", v)?;
+            o.serialize_entry("sales_affiliate_id", v)?;
         }
         if let Some(v) = &self.shipping_address {
-            o.serialize_field("shipping_address", v)?;
+            o.serialize_entry("shipping_address", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -92,6 +91,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderBody {
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_address: f.get("shipping_address", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -109,6 +109,8 @@ pub struct CreateOrderBodyOrderItemsItem {
     pub product_id: i64,
     /// Quantity must be greater than or equal to 1
     pub quantity: i32,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrderBodyOrderItemsItem {
@@ -120,31 +122,29 @@ impl CreateOrderBodyOrderItemsItem {
             price: None,
             product_id: product_id.into(),
             quantity: quantity.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrderBodyOrderItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderBodyOrderItemsItem",
-                2 + usize::from(self.description.is_some())
-                    + usize::from(self.item_type.is_some())
-                    + usize::from(self.price.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.item_type {
-            o.serialize_field("item_type", v)?;
+            o.serialize_entry("item_type", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
-        o.serialize_field("product_id", &self.product_id)?;
-        o.serialize_field("quantity", &self.quantity)?;
+        o.serialize_entry("product_id", &self.product_id)?;
+        o.serialize_entry("quantity", &self.quantity)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -158,6 +158,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderBodyOrderItemsItem {
             price: f.get("price", crate::runtime::lenient_option_string)?,
             product_id: f.get("product_id", crate::runtime::lenient_number)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -269,66 +270,55 @@ pub struct CreateOrderBodyShippingAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderBodyShippingAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderBodyShippingAddress",
-                usize::from(self.company.is_some())
-                    + usize::from(self.country_code.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.is_invoice_to_company.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.is_invoice_to_company {
-            o.serialize_field("is_invoice_to_company", v)?;
+            o.serialize_entry("is_invoice_to_company", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -352,6 +342,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderBodyShippingAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -369,6 +360,8 @@ pub struct CreateOrderItemsOnOrderBody {
     pub product_id: i64,
     /// Quantity must be greater than or equal to 1
     pub quantity: i32,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrderItemsOnOrderBody {
@@ -380,31 +373,29 @@ impl CreateOrderItemsOnOrderBody {
             price: None,
             product_id: product_id.into(),
             quantity: quantity.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrderItemsOnOrderBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderItemsOnOrderBody",
-                2 + usize::from(self.description.is_some())
-                    + usize::from(self.item_type.is_some())
-                    + usize::from(self.price.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.item_type {
-            o.serialize_field("item_type", v)?;
+            o.serialize_entry("item_type", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
-        o.serialize_field("product_id", &self.product_id)?;
-        o.serialize_field("quantity", &self.quantity)?;
+        o.serialize_entry("product_id", &self.product_id)?;
+        o.serialize_entry("quantity", &self.quantity)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -418,6 +409,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderBody {
             price: f.get("price", crate::runtime::lenient_option_string)?,
             product_id: f.get("product_id", crate::runtime::lenient_number)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -519,110 +511,88 @@ pub struct CreateOrderItemsOnOrderResponse {
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderItemsOnOrderResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderItemsOnOrderResponse",
-                usize::from(self.billing_cycle.is_some())
-                    + usize::from(self.cost.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.discount.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_recurring_id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.number_of_payments.is_some())
-                    + usize::from(self.order_item_taxes.is_some())
-                    + usize::from(self.price.is_some())
-                    + usize::from(self.product.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.recurring_billing.is_some())
-                    + usize::from(self.recurring_cycles_completed.is_some())
-                    + usize::from(self.recurring_end_date.is_some())
-                    + usize::from(self.recurring_inactive.is_some())
-                    + usize::from(self.recurring_next_bill_date.is_some())
-                    + usize::from(self.recurring_start_date.is_some())
-                    + usize::from(self.special_amount.is_some())
-                    + usize::from(self.special_id.is_some())
-                    + usize::from(self.special_pct_or_amt.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.billing_cycle {
-            o.serialize_field("billingCycle", v)?;
+            o.serialize_entry("billingCycle", v)?;
         }
         if let Some(v) = &self.cost {
-            o.serialize_field("cost", v)?;
+            o.serialize_entry("cost", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.discount {
-            o.serialize_field("discount", v)?;
+            o.serialize_entry("discount", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_recurring_id {
-            o.serialize_field("jobRecurringId", v)?;
+            o.serialize_entry("jobRecurringId", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.number_of_payments {
-            o.serialize_field("numberOfPayments", v)?;
+            o.serialize_entry("numberOfPayments", v)?;
         }
         if let Some(v) = &self.order_item_taxes {
-            o.serialize_field("orderItemTaxes", v)?;
+            o.serialize_entry("orderItemTaxes", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
         if let Some(v) = &self.product {
-            o.serialize_field("product", v)?;
+            o.serialize_entry("product", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.recurring_billing {
-            o.serialize_field("recurringBilling", v)?;
+            o.serialize_entry("recurringBilling", v)?;
         }
         if let Some(v) = &self.recurring_cycles_completed {
-            o.serialize_field("recurringCyclesCompleted", v)?;
+            o.serialize_entry("recurringCyclesCompleted", v)?;
         }
         if let Some(v) = &self.recurring_end_date {
-            o.serialize_field("recurringEndDate", v)?;
+            o.serialize_entry("recurringEndDate", v)?;
         }
         if let Some(v) = &self.recurring_inactive {
-            o.serialize_field("recurringInactive", v)?;
+            o.serialize_entry("recurringInactive", v)?;
         }
         if let Some(v) = &self.recurring_next_bill_date {
-            o.serialize_field("recurringNextBillDate", v)?;
+            o.serialize_entry("recurringNextBillDate", v)?;
         }
         if let Some(v) = &self.recurring_start_date {
-            o.serialize_field("recurringStartDate", v)?;
+            o.serialize_entry("recurringStartDate", v)?;
         }
         if let Some(v) = &self.special_amount {
-            o.serialize_field("specialAmount", v)?;
+            o.serialize_entry("specialAmount", v)?;
         }
         if let Some(v) = &self.special_id {
-            o.serialize_field("specialId", v)?;
+            o.serialize_entry("specialId", v)?;
         }
         if let Some(v) = &self.special_pct_or_amt {
-            o.serialize_field("specialPctOrAmt", v)?;
+            o.serialize_entry("specialPctOrAmt", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -665,6 +635,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponse {
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -680,37 +651,34 @@ pub struct CreateOrderItemsOnOrderResponseOrderItemTaxesItem {
     pub order_item_id: Option<i64>,
     pub rate: Option<f64>,
     pub tax_template_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderItemsOnOrderResponseOrderItemTaxesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderItemsOnOrderResponseOrderItemTaxesItem",
-                usize::from(self.amount.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.order_item_id.is_some())
-                    + usize::from(self.rate.is_some())
-                    + usize::from(self.tax_template_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount {
-            o.serialize_field("amount", v)?;
+            o.serialize_entry("amount", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.order_item_id {
-            o.serialize_field("orderItemId", v)?;
+            o.serialize_entry("orderItemId", v)?;
         }
         if let Some(v) = &self.rate {
-            o.serialize_field("rate", v)?;
+            o.serialize_entry("rate", v)?;
         }
         if let Some(v) = &self.tax_template_id {
-            o.serialize_field("taxTemplateId", v)?;
+            o.serialize_entry("taxTemplateId", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -727,6 +695,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponseOrderItemTa
             rate: f.get("rate", crate::runtime::lenient_option_number)?,
             tax_template_id: f
                 .get("taxTemplateId", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -751,57 +720,49 @@ pub struct CreateOrderItemsOnOrderResponseProduct {
         Vec<CreateOrderItemsOnOrderResponseProductSubscriptionPlansItem>,
     >,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderItemsOnOrderResponseProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderItemsOnOrderResponseProduct",
-                usize::from(self.id.is_some()) + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_name.is_some())
-                    + usize::from(self.product_options.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.subscription_only.is_some())
-                    + usize::from(self.subscription_plans.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
         if let Some(v) = &self.product_name {
-            o.serialize_field("product_name", v)?;
+            o.serialize_entry("product_name", v)?;
         }
         if let Some(v) = &self.product_options {
-            o.serialize_field("product_options", v)?;
+            o.serialize_entry("product_options", v)?;
         }
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
         }
         if let Some(v) = &self.subscription_plans {
-            o.serialize_field("subscription_plans", v)?;
+            o.serialize_entry("subscription_plans", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -826,6 +787,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponseProduct {
             subscription_plans: f
                 .get("subscription_plans", crate::runtime::lenient_option_vec)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -854,81 +816,67 @@ pub struct CreateOrderItemsOnOrderResponseProductProductOptionsItem {
     pub values: Option<
         Vec<CreateOrderItemsOnOrderResponseProductProductOptionsItemValuesItem>,
     >,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderItemsOnOrderResponseProductProductOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderItemsOnOrderResponseProductProductOptionsItem",
-                usize::from(self.allow_spaces.is_some())
-                    + usize::from(self.can_contain_character.is_some())
-                    + usize::from(self.can_contain_number.is_some())
-                    + usize::from(self.can_end_with_character.is_some())
-                    + usize::from(self.can_end_with_number.is_some())
-                    + usize::from(self.can_start_with_character.is_some())
-                    + usize::from(self.can_start_with_number.is_some())
-                    + usize::from(self.display_index.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.max_chars.is_some())
-                    + usize::from(self.min_chars.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.required.is_some())
-                    + usize::from(self.text_message.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.values.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_spaces {
-            o.serialize_field("allow_spaces", v)?;
+            o.serialize_entry("allow_spaces", v)?;
         }
         if let Some(v) = &self.can_contain_character {
-            o.serialize_field("can_contain_character", v)?;
+            o.serialize_entry("can_contain_character", v)?;
         }
         if let Some(v) = &self.can_contain_number {
-            o.serialize_field("can_contain_number", v)?;
+            o.serialize_entry("can_contain_number", v)?;
         }
         if let Some(v) = &self.can_end_with_character {
-            o.serialize_field("can_end_with_character", v)?;
+            o.serialize_entry("can_end_with_character", v)?;
         }
         if let Some(v) = &self.can_end_with_number {
-            o.serialize_field("can_end_with_number", v)?;
+            o.serialize_entry("can_end_with_number", v)?;
         }
         if let Some(v) = &self.can_start_with_character {
-            o.serialize_field("can_start_with_character", v)?;
+            o.serialize_entry("can_start_with_character", v)?;
         }
         if let Some(v) = &self.can_start_with_number {
-            o.serialize_field("can_start_with_number", v)?;
+            o.serialize_entry("can_start_with_number", v)?;
         }
         if let Some(v) = &self.display_index {
-            o.serialize_field("display_index", v)?;
+            o.serialize_entry("display_index", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.max_chars {
-            o.serialize_field("max_chars", v)?;
+            o.serialize_entry("max_chars", v)?;
         }
         if let Some(v) = &self.min_chars {
-            o.serialize_field("min_chars", v)?;
+            o.serialize_entry("min_chars", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
         }
         if let Some(v) = &self.text_message {
-            o.serialize_field("text_message", v)?;
+            o.serialize_entry("text_message", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.values {
-            o.serialize_field("values", v)?;
+            o.serialize_entry("values", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -961,6 +909,7 @@ for CreateOrderItemsOnOrderResponseProductProductOptionsItem {
             text_message: f.get("text_message", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             values: f.get("values", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1000,38 +949,35 @@ pub struct CreateOrderItemsOnOrderResponseProductProductOptionsItemValuesItem {
     pub label: Option<String>,
     pub price_adjustment: Option<f64>,
     pub sku: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for CreateOrderItemsOnOrderResponseProductProductOptionsItemValuesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderItemsOnOrderResponseProductProductOptionsItemValuesItem",
-                usize::from(self.id.is_some()) + usize::from(self.index.is_some())
-                    + usize::from(self.is_default.is_some())
-                    + usize::from(self.label.is_some())
-                    + usize::from(self.price_adjustment.is_some())
-                    + usize::from(self.sku.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.index {
-            o.serialize_field("index", v)?;
+            o.serialize_entry("index", v)?;
         }
         if let Some(v) = &self.is_default {
-            o.serialize_field("is_default", v)?;
+            o.serialize_entry("is_default", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.price_adjustment {
-            o.serialize_field("price_adjustment", v)?;
+            o.serialize_entry("price_adjustment", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1049,6 +995,7 @@ for CreateOrderItemsOnOrderResponseProductProductOptionsItemValuesItem {
             price_adjustment: f
                 .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1067,49 +1014,43 @@ pub struct CreateOrderItemsOnOrderResponseProductSubscriptionPlansItem {
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderItemsOnOrderResponseProductSubscriptionPlansItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderItemsOnOrderResponseProductSubscriptionPlansItem",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1132,6 +1073,7 @@ for CreateOrderItemsOnOrderResponseProductSubscriptionPlansItem {
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1161,82 +1103,67 @@ pub struct CreateOrderResponse {
     pub total: Option<f64>,
     pub total_due: Option<f64>,
     pub total_paid: Option<f64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponse",
-                usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.lead_affiliate_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.order_date.is_some())
-                    + usize::from(self.order_items.is_some())
-                    + usize::from(self.payment_plan.is_some())
-                    + usize::from(self.refund_total.is_some())
-                    + usize::from(self.sales_affiliate_id.is_some())
-                    + usize::from(self.shipping_information.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.total.is_some())
-                    + usize::from(self.total_due.is_some())
-                    + usize::from(self.total_paid.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.lead_affiliate_id {
-            o.serialize_field("lead_affiliate_id", v)?;
+            o.serialize_entry("lead_affiliate_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.order_date {
-            o.serialize_field("order_date", v)?;
+            o.serialize_entry("order_date", v)?;
         }
         if let Some(v) = &self.order_items {
-            o.serialize_field("order_items", v)?;
+            o.serialize_entry("order_items", v)?;
         }
         if let Some(v) = &self.payment_plan {
-            o.serialize_field("payment_plan", v)?;
+            o.serialize_entry("payment_plan", v)?;
         }
         if let Some(v) = &self.refund_total {
-            o.serialize_field("refund_total", v)?;
+            o.serialize_entry("refund_total", v)?;
         }
         if let Some(v) = &self.sales_affiliate_id {
-            o.serialize_field("sales_affiliate_id", v)?;
+            o.serialize_entry("sales_affiliate_id", v)?;
         }
         if let Some(v) = &self.shipping_information {
-            o.serialize_field("shipping_information", v)?;
+            o.serialize_entry("shipping_information", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.total {
-            o.serialize_field("total", v)?;
+            o.serialize_entry("total", v)?;
         }
         if let Some(v) = &self.total_due {
-            o.serialize_field("total_due", v)?;
+            o.serialize_entry("total_due", v)?;
         }
         if let Some(v) = &self.total_paid {
-            o.serialize_field("total_paid", v)?;
+            o.serialize_entry("total_paid", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1265,6 +1192,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponse {
             total: f.get("total", crate::runtime::lenient_option_number)?,
             total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
             total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1280,38 +1208,34 @@ pub struct CreateOrderResponseContact {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponseContact",
-                usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1327,6 +1251,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseContact {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1363,110 +1288,88 @@ pub struct CreateOrderResponseOrderItemsItem {
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponseOrderItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponseOrderItemsItem",
-                usize::from(self.billing_cycle.is_some())
-                    + usize::from(self.cost.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.discount.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_recurring_id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.number_of_payments.is_some())
-                    + usize::from(self.order_item_taxes.is_some())
-                    + usize::from(self.price.is_some())
-                    + usize::from(self.product.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.recurring_billing.is_some())
-                    + usize::from(self.recurring_cycles_completed.is_some())
-                    + usize::from(self.recurring_end_date.is_some())
-                    + usize::from(self.recurring_inactive.is_some())
-                    + usize::from(self.recurring_next_bill_date.is_some())
-                    + usize::from(self.recurring_start_date.is_some())
-                    + usize::from(self.special_amount.is_some())
-                    + usize::from(self.special_id.is_some())
-                    + usize::from(self.special_pct_or_amt.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.billing_cycle {
-            o.serialize_field("billingCycle", v)?;
+            o.serialize_entry("billingCycle", v)?;
         }
         if let Some(v) = &self.cost {
-            o.serialize_field("cost", v)?;
+            o.serialize_entry("cost", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.discount {
-            o.serialize_field("discount", v)?;
+            o.serialize_entry("discount", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_recurring_id {
-            o.serialize_field("jobRecurringId", v)?;
+            o.serialize_entry("jobRecurringId", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.number_of_payments {
-            o.serialize_field("numberOfPayments", v)?;
+            o.serialize_entry("numberOfPayments", v)?;
         }
         if let Some(v) = &self.order_item_taxes {
-            o.serialize_field("orderItemTaxes", v)?;
+            o.serialize_entry("orderItemTaxes", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
         if let Some(v) = &self.product {
-            o.serialize_field("product", v)?;
+            o.serialize_entry("product", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.recurring_billing {
-            o.serialize_field("recurringBilling", v)?;
+            o.serialize_entry("recurringBilling", v)?;
         }
         if let Some(v) = &self.recurring_cycles_completed {
-            o.serialize_field("recurringCyclesCompleted", v)?;
+            o.serialize_entry("recurringCyclesCompleted", v)?;
         }
         if let Some(v) = &self.recurring_end_date {
-            o.serialize_field("recurringEndDate", v)?;
+            o.serialize_entry("recurringEndDate", v)?;
         }
         if let Some(v) = &self.recurring_inactive {
-            o.serialize_field("recurringInactive", v)?;
+            o.serialize_entry("recurringInactive", v)?;
         }
         if let Some(v) = &self.recurring_next_bill_date {
-            o.serialize_field("recurringNextBillDate", v)?;
+            o.serialize_entry("recurringNextBillDate", v)?;
         }
         if let Some(v) = &self.recurring_start_date {
-            o.serialize_field("recurringStartDate", v)?;
+            o.serialize_entry("recurringStartDate", v)?;
         }
         if let Some(v) = &self.special_amount {
-            o.serialize_field("specialAmount", v)?;
+            o.serialize_entry("specialAmount", v)?;
         }
         if let Some(v) = &self.special_id {
-            o.serialize_field("specialId", v)?;
+            o.serialize_entry("specialId", v)?;
         }
         if let Some(v) = &self.special_pct_or_amt {
-            o.serialize_field("specialPctOrAmt", v)?;
+            o.serialize_entry("specialPctOrAmt", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1509,6 +1412,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItem {
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1524,37 +1428,34 @@ pub struct CreateOrderResponseOrderItemsItemOrderItemTaxesItem {
     pub order_item_id: Option<i64>,
     pub rate: Option<f64>,
     pub tax_template_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponseOrderItemsItemOrderItemTaxesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponseOrderItemsItemOrderItemTaxesItem",
-                usize::from(self.amount.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.order_item_id.is_some())
-                    + usize::from(self.rate.is_some())
-                    + usize::from(self.tax_template_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount {
-            o.serialize_field("amount", v)?;
+            o.serialize_entry("amount", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.order_item_id {
-            o.serialize_field("orderItemId", v)?;
+            o.serialize_entry("orderItemId", v)?;
         }
         if let Some(v) = &self.rate {
-            o.serialize_field("rate", v)?;
+            o.serialize_entry("rate", v)?;
         }
         if let Some(v) = &self.tax_template_id {
-            o.serialize_field("taxTemplateId", v)?;
+            o.serialize_entry("taxTemplateId", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1572,6 +1473,7 @@ for CreateOrderResponseOrderItemsItemOrderItemTaxesItem {
             rate: f.get("rate", crate::runtime::lenient_option_number)?,
             tax_template_id: f
                 .get("taxTemplateId", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1596,57 +1498,49 @@ pub struct CreateOrderResponseOrderItemsItemProduct {
         Vec<CreateOrderResponseOrderItemsItemProductSubscriptionPlansItem>,
     >,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponseOrderItemsItemProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponseOrderItemsItemProduct",
-                usize::from(self.id.is_some()) + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_name.is_some())
-                    + usize::from(self.product_options.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.subscription_only.is_some())
-                    + usize::from(self.subscription_plans.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
         if let Some(v) = &self.product_name {
-            o.serialize_field("product_name", v)?;
+            o.serialize_entry("product_name", v)?;
         }
         if let Some(v) = &self.product_options {
-            o.serialize_field("product_options", v)?;
+            o.serialize_entry("product_options", v)?;
         }
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
         }
         if let Some(v) = &self.subscription_plans {
-            o.serialize_field("subscription_plans", v)?;
+            o.serialize_entry("subscription_plans", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1671,6 +1565,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItemProduct {
             subscription_plans: f
                 .get("subscription_plans", crate::runtime::lenient_option_vec)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1699,81 +1594,67 @@ pub struct CreateOrderResponseOrderItemsItemProductProductOptionsItem {
     pub values: Option<
         Vec<CreateOrderResponseOrderItemsItemProductProductOptionsItemValuesItem>,
     >,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponseOrderItemsItemProductProductOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponseOrderItemsItemProductProductOptionsItem",
-                usize::from(self.allow_spaces.is_some())
-                    + usize::from(self.can_contain_character.is_some())
-                    + usize::from(self.can_contain_number.is_some())
-                    + usize::from(self.can_end_with_character.is_some())
-                    + usize::from(self.can_end_with_number.is_some())
-                    + usize::from(self.can_start_with_character.is_some())
-                    + usize::from(self.can_start_with_number.is_some())
-                    + usize::from(self.display_index.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.max_chars.is_some())
-                    + usize::from(self.min_chars.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.required.is_some())
-                    + usize::from(self.text_message.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.values.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_spaces {
-            o.serialize_field("allow_spaces", v)?;
+            o.serialize_entry("allow_spaces", v)?;
         }
         if let Some(v) = &self.can_contain_character {
-            o.serialize_field("can_contain_character", v)?;
+            o.serialize_entry("can_contain_character", v)?;
         }
         if let Some(v) = &self.can_contain_number {
-            o.serialize_field("can_contain_number", v)?;
+            o.serialize_entry("can_contain_number", v)?;
         }
         if let Some(v) = &self.can_end_with_character {
-            o.serialize_field("can_end_with_character", v)?;
+            o.serialize_entry("can_end_with_character", v)?;
         }
         if let Some(v) = &self.can_end_with_number {
-            o.serialize_field("can_end_with_number", v)?;
+            o.serialize_entry("can_end_with_number", v)?;
         }
         if let Some(v) = &self.can_start_with_character {
-            o.serialize_field("can_start_with_character", v)?;
+            o.serialize_entry("can_start_with_character", v)?;
         }
         if let Some(v) = &self.can_start_with_number {
-            o.serialize_field("can_start_with_number", v)?;
+            o.serialize_entry("can_start_with_number", v)?;
         }
         if let Some(v) = &self.display_index {
-            o.serialize_field("display_index", v)?;
+            o.serialize_entry("display_index", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.max_chars {
-            o.serialize_field("max_chars", v)?;
+            o.serialize_entry("max_chars", v)?;
         }
         if let Some(v) = &self.min_chars {
-            o.serialize_field("min_chars", v)?;
+            o.serialize_entry("min_chars", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
         }
         if let Some(v) = &self.text_message {
-            o.serialize_field("text_message", v)?;
+            o.serialize_entry("text_message", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.values {
-            o.serialize_field("values", v)?;
+            o.serialize_entry("values", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1806,6 +1687,7 @@ for CreateOrderResponseOrderItemsItemProductProductOptionsItem {
             text_message: f.get("text_message", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             values: f.get("values", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1845,38 +1727,35 @@ pub struct CreateOrderResponseOrderItemsItemProductProductOptionsItemValuesItem 
     pub label: Option<String>,
     pub price_adjustment: Option<f64>,
     pub sku: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for CreateOrderResponseOrderItemsItemProductProductOptionsItemValuesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponseOrderItemsItemProductProductOptionsItemValuesItem",
-                usize::from(self.id.is_some()) + usize::from(self.index.is_some())
-                    + usize::from(self.is_default.is_some())
-                    + usize::from(self.label.is_some())
-                    + usize::from(self.price_adjustment.is_some())
-                    + usize::from(self.sku.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.index {
-            o.serialize_field("index", v)?;
+            o.serialize_entry("index", v)?;
         }
         if let Some(v) = &self.is_default {
-            o.serialize_field("is_default", v)?;
+            o.serialize_entry("is_default", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.price_adjustment {
-            o.serialize_field("price_adjustment", v)?;
+            o.serialize_entry("price_adjustment", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1894,6 +1773,7 @@ for CreateOrderResponseOrderItemsItemProductProductOptionsItemValuesItem {
             price_adjustment: f
                 .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1912,49 +1792,43 @@ pub struct CreateOrderResponseOrderItemsItemProductSubscriptionPlansItem {
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponseOrderItemsItemProductSubscriptionPlansItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponseOrderItemsItemProductSubscriptionPlansItem",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1977,6 +1851,7 @@ for CreateOrderResponseOrderItemsItemProductSubscriptionPlansItem {
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1995,6 +1870,8 @@ pub struct CreateOrderResponsePaymentPlan {
     /// PaymentGatewayV1
     pub payment_gateway: Option<CreateOrderResponsePaymentPlanPaymentGateway>,
     pub plan_start_date: crate::runtime::Date,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOrderResponsePaymentPlan {
@@ -2013,40 +1890,36 @@ impl CreateOrderResponsePaymentPlan {
             number_of_payments: number_of_payments.into(),
             payment_gateway: None,
             plan_start_date: plan_start_date.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOrderResponsePaymentPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponsePaymentPlan",
-                3 + usize::from(self.auto_charge.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.initial_payment_amount.is_some())
-                    + usize::from(self.initial_payment_date.is_some())
-                    + usize::from(self.payment_gateway.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
-        o.serialize_field("days_between_payments", &self.days_between_payments)?;
+        o.serialize_entry("days_between_payments", &self.days_between_payments)?;
         if let Some(v) = &self.initial_payment_amount {
-            o.serialize_field("initial_payment_amount", v)?;
+            o.serialize_entry("initial_payment_amount", v)?;
         }
         if let Some(v) = &self.initial_payment_date {
-            o.serialize_field("initial_payment_date", v)?;
+            o.serialize_entry("initial_payment_date", v)?;
         }
-        o.serialize_field("number_of_payments", &self.number_of_payments)?;
+        o.serialize_entry("number_of_payments", &self.number_of_payments)?;
         if let Some(v) = &self.payment_gateway {
-            o.serialize_field("payment_gateway", v)?;
+            o.serialize_entry("payment_gateway", v)?;
         }
-        o.serialize_field("plan_start_date", &self.plan_start_date)?;
+        o.serialize_entry("plan_start_date", &self.plan_start_date)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -2067,6 +1940,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponsePaymentPlan {
                 .get("number_of_payments", crate::runtime::lenient_number)?,
             payment_gateway: f.get("payment_gateway", crate::runtime::plain)?,
             plan_start_date: f.get("plan_start_date", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2078,22 +1952,22 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponsePaymentPlan {
 pub struct CreateOrderResponsePaymentPlanPaymentGateway {
     pub merchant_account_id: Option<i64>,
     pub use_default: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponsePaymentPlanPaymentGateway {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponsePaymentPlanPaymentGateway",
-                usize::from(self.merchant_account_id.is_some())
-                    + usize::from(self.use_default.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.merchant_account_id {
-            o.serialize_field("merchant_account_id", v)?;
+            o.serialize_entry("merchant_account_id", v)?;
         }
         if let Some(v) = &self.use_default {
-            o.serialize_field("use_default", v)?;
+            o.serialize_entry("use_default", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2106,6 +1980,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponsePaymentPlanPaymentGatew
             merchant_account_id: f
                 .get("merchant_account_id", crate::runtime::lenient_option_number)?,
             use_default: f.get("use_default", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2128,66 +2003,55 @@ pub struct CreateOrderResponseShippingInformation {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOrderResponseShippingInformation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOrderResponseShippingInformation",
-                usize::from(self.company.is_some())
-                    + usize::from(self.country_code.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.is_invoice_to_company.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.is_invoice_to_company {
-            o.serialize_field("is_invoice_to_company", v)?;
+            o.serialize_entry("is_invoice_to_company", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2211,6 +2075,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseShippingInformation {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2229,46 +2094,40 @@ pub struct CreatePaymentOnOrderBody {
     pub payment_amount: Option<String>,
     pub payment_gateway_id: Option<String>,
     pub payment_method_type: Option<CreatePaymentOnOrderBodyPaymentMethodType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreatePaymentOnOrderBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreatePaymentOnOrderBody",
-                usize::from(self.apply_to_commissions.is_some())
-                    + usize::from(self.charge_now.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.date.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.payment_amount.is_some())
-                    + usize::from(self.payment_gateway_id.is_some())
-                    + usize::from(self.payment_method_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.apply_to_commissions {
-            o.serialize_field("apply_to_commissions", v)?;
+            o.serialize_entry("apply_to_commissions", v)?;
         }
         if let Some(v) = &self.charge_now {
-            o.serialize_field("charge_now", v)?;
+            o.serialize_entry("charge_now", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.date {
-            o.serialize_field("date", v)?;
+            o.serialize_entry("date", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.payment_amount {
-            o.serialize_field("payment_amount", v)?;
+            o.serialize_entry("payment_amount", v)?;
         }
         if let Some(v) = &self.payment_gateway_id {
-            o.serialize_field("payment_gateway_id", v)?;
+            o.serialize_entry("payment_gateway_id", v)?;
         }
         if let Some(v) = &self.payment_method_type {
-            o.serialize_field("payment_method_type", v)?;
+            o.serialize_entry("payment_method_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2289,6 +2148,7 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentOnOrderBody {
             payment_gateway_id: f
                 .get("payment_gateway_id", crate::runtime::lenient_option_string)?,
             payment_method_type: f.get("payment_method_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2331,33 +2191,31 @@ pub struct CreatePaymentOnOrderResponse {
     pub payment_amount: Option<f64>,
     pub payment_status: Option<String>,
     pub transaction_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreatePaymentOnOrderResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreatePaymentOnOrderResponse",
-                usize::from(self.id.is_some()) + usize::from(self.invoice_id.is_some())
-                    + usize::from(self.payment_amount.is_some())
-                    + usize::from(self.payment_status.is_some())
-                    + usize::from(self.transaction_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_id {
-            o.serialize_field("invoice_id", v)?;
+            o.serialize_entry("invoice_id", v)?;
         }
         if let Some(v) = &self.payment_amount {
-            o.serialize_field("payment_amount", v)?;
+            o.serialize_entry("payment_amount", v)?;
         }
         if let Some(v) = &self.payment_status {
-            o.serialize_field("payment_status", v)?;
+            o.serialize_entry("payment_status", v)?;
         }
         if let Some(v) = &self.transaction_id {
-            o.serialize_field("transaction_id", v)?;
+            o.serialize_entry("transaction_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2375,6 +2233,7 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentOnOrderResponse {
                 .get("payment_status", crate::runtime::lenient_option_string)?,
             transaction_id: f
                 .get("transaction_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2404,6 +2263,8 @@ pub struct CreateSubscriptionBody {
     pub sale_affiliate_id: Option<i64>,
     /// Id of the product subscription.
     pub subscription_plan_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateSubscriptionBody {
@@ -2421,57 +2282,48 @@ impl CreateSubscriptionBody {
             quantity: None,
             sale_affiliate_id: None,
             subscription_plan_id: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateSubscriptionBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateSubscriptionBody",
-                1 + usize::from(self.allow_duplicate.is_some())
-                    + usize::from(self.allow_tax.is_some())
-                    + usize::from(self.auto_charge.is_some())
-                    + usize::from(self.billing_amount.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.first_bill_date.is_some())
-                    + usize::from(self.payment_gateway_id.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.sale_affiliate_id.is_some())
-                    + usize::from(self.subscription_plan_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_duplicate {
-            o.serialize_field("allow_duplicate", v)?;
+            o.serialize_entry("allow_duplicate", v)?;
         }
         if let Some(v) = &self.allow_tax {
-            o.serialize_field("allow_tax", v)?;
+            o.serialize_entry("allow_tax", v)?;
         }
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.billing_amount {
-            o.serialize_field("billing_amount", v)?;
+            o.serialize_entry("billing_amount", v)?;
         }
-        o.serialize_field("contact_id", &self.contact_id)?;
+        o.serialize_entry("contact_id", &self.contact_id)?;
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.first_bill_date {
-            o.serialize_field("first_bill_date", v)?;
+            o.serialize_entry("first_bill_date", v)?;
         }
         if let Some(v) = &self.payment_gateway_id {
-            o.serialize_field("payment_gateway_id", v)?;
+            o.serialize_entry("payment_gateway_id", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.sale_affiliate_id {
-            o.serialize_field("sale_affiliate_id", v)?;
+            o.serialize_entry("sale_affiliate_id", v)?;
         }
         if let Some(v) = &self.subscription_plan_id {
-            o.serialize_field("subscription_plan_id", v)?;
+            o.serialize_entry("subscription_plan_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2497,6 +2349,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionBody {
                 .get("sale_affiliate_id", crate::runtime::lenient_option_number)?,
             subscription_plan_id: f
                 .get("subscription_plan_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2524,86 +2377,70 @@ pub struct CreateSubscriptionResponse {
     pub start_date: Option<crate::runtime::Date>,
     pub subscription_plan_id: Option<i64>,
     pub use_default_payment_gateway: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateSubscriptionResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateSubscriptionResponse",
-                usize::from(self.active.is_some())
-                    + usize::from(self.allow_tax.is_some())
-                    + usize::from(self.auto_charge.is_some())
-                    + usize::from(self.billing_amount.is_some())
-                    + usize::from(self.billing_cycle.is_some())
-                    + usize::from(self.billing_frequency.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.end_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.next_bill_date.is_some())
-                    + usize::from(self.payment_gateway_id.is_some())
-                    + usize::from(self.product_id.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.sale_affiliate_id.is_some())
-                    + usize::from(self.start_date.is_some())
-                    + usize::from(self.subscription_plan_id.is_some())
-                    + usize::from(self.use_default_payment_gateway.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.allow_tax {
-            o.serialize_field("allow_tax", v)?;
+            o.serialize_entry("allow_tax", v)?;
         }
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.billing_amount {
-            o.serialize_field("billing_amount", v)?;
+            o.serialize_entry("billing_amount", v)?;
         }
         if let Some(v) = &self.billing_cycle {
-            o.serialize_field("billing_cycle", v)?;
+            o.serialize_entry("billing_cycle", v)?;
         }
         if let Some(v) = &self.billing_frequency {
-            o.serialize_field("billing_frequency", v)?;
+            o.serialize_entry("billing_frequency", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.end_date {
-            o.serialize_field("end_date", v)?;
+            o.serialize_entry("end_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.next_bill_date {
-            o.serialize_field("next_bill_date", v)?;
+            o.serialize_entry("next_bill_date", v)?;
         }
         if let Some(v) = &self.payment_gateway_id {
-            o.serialize_field("payment_gateway_id", v)?;
+            o.serialize_entry("payment_gateway_id", v)?;
         }
         if let Some(v) = &self.product_id {
-            o.serialize_field("product_id", v)?;
+            o.serialize_entry("product_id", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.sale_affiliate_id {
-            o.serialize_field("sale_affiliate_id", v)?;
+            o.serialize_entry("sale_affiliate_id", v)?;
         }
         if let Some(v) = &self.start_date {
-            o.serialize_field("start_date", v)?;
+            o.serialize_entry("start_date", v)?;
         }
         if let Some(v) = &self.subscription_plan_id {
-            o.serialize_field("subscription_plan_id", v)?;
+            o.serialize_entry("subscription_plan_id", v)?;
         }
         if let Some(v) = &self.use_default_payment_gateway {
-            o.serialize_field("use_default_payment_gateway", v)?;
+            o.serialize_entry("use_default_payment_gateway", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2638,6 +2475,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionResponse {
                 .get("subscription_plan_id", crate::runtime::lenient_option_number)?,
             use_default_payment_gateway: f
                 .get("use_default_payment_gateway", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2704,118 +2542,94 @@ pub struct GetOrderResponse {
     pub total: Option<f64>,
     pub total_due: Option<f64>,
     pub total_paid: Option<f64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOrderResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOrderResponse",
-                usize::from(self.allow_payment.is_some())
-                    + usize::from(self.allow_paypal.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_number.is_some())
-                    + usize::from(self.lead_affiliate_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.order_date.is_some())
-                    + usize::from(self.order_items.is_some())
-                    + usize::from(self.order_type.is_some())
-                    + usize::from(self.payment_plan.is_some())
-                    + usize::from(self.product_id.is_some())
-                    + usize::from(self.recurring.is_some())
-                    + usize::from(self.refund_total.is_some())
-                    + usize::from(self.sales_affiliate_id.is_some())
-                    + usize::from(self.shipping_information.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.terms.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.total.is_some())
-                    + usize::from(self.total_due.is_some())
-                    + usize::from(self.total_paid.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_payment {
-            o.serialize_field("allow_payment", v)?;
+            o.serialize_entry("allow_payment", v)?;
         }
         if let Some(v) = &self.allow_paypal {
-            o.serialize_field("allow_paypal", v)?;
+            o.serialize_entry("allow_paypal", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_number {
-            o.serialize_field("invoice_number", v)?;
+            o.serialize_entry("invoice_number", v)?;
         }
         if let Some(v) = &self.lead_affiliate_id {
-            o.serialize_field("lead_affiliate_id", v)?;
+            o.serialize_entry("lead_affiliate_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.order_date {
-            o.serialize_field("order_date", v)?;
+            o.serialize_entry("order_date", v)?;
         }
         if let Some(v) = &self.order_items {
-            o.serialize_field("order_items", v)?;
+            o.serialize_entry("order_items", v)?;
         }
         if let Some(v) = &self.order_type {
-            o.serialize_field("order_type", v)?;
+            o.serialize_entry("order_type", v)?;
         }
         if let Some(v) = &self.payment_plan {
-            o.serialize_field("payment_plan", v)?;
+            o.serialize_entry("payment_plan", v)?;
         }
         if let Some(v) = &self.product_id {
-            o.serialize_field("product_id", v)?;
+            o.serialize_entry("product_id", v)?;
         }
         if let Some(v) = &self.recurring {
-            o.serialize_field("recurring", v)?;
+            o.serialize_entry("recurring", v)?;
         }
         if let Some(v) = &self.refund_total {
-            o.serialize_field("refund_total", v)?;
+            o.serialize_entry("refund_total", v)?;
         }
         if let Some(v) = &self.sales_affiliate_id {
-            o.serialize_field("sales_affiliate_id", v)?;
+            o.serialize_entry("sales_affiliate_id", v)?;
         }
         if let Some(v) = &self.shipping_information {
-            o.serialize_field("shipping_information", v)?;
+            o.serialize_entry("shipping_information", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.terms {
-            o.serialize_field("terms", v)?;
+            o.serialize_entry("terms", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.total {
-            o.serialize_field("total", v)?;
+            o.serialize_entry("total", v)?;
         }
         if let Some(v) = &self.total_due {
-            o.serialize_field("total_due", v)?;
+            o.serialize_entry("total_due", v)?;
         }
         if let Some(v) = &self.total_paid {
-            o.serialize_field("total_paid", v)?;
+            o.serialize_entry("total_paid", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2854,6 +2668,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponse {
             total: f.get("total", crate::runtime::lenient_option_number)?,
             total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
             total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2869,38 +2684,34 @@ pub struct GetOrderResponseContact {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOrderResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOrderResponseContact",
-                usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2916,6 +2727,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseContact {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2942,74 +2754,61 @@ pub struct GetOrderResponseOrderItemsItem {
     /// SubscriptionPlan
     pub subscription_plan: Option<GetOrderResponseOrderItemsItemSubscriptionPlan>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOrderResponseOrderItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOrderResponseOrderItemsItem",
-                usize::from(self.cost.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.discount.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_recurring_id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.price.is_some())
-                    + usize::from(self.product.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.special_amount.is_some())
-                    + usize::from(self.special_id.is_some())
-                    + usize::from(self.special_pct_or_amt.is_some())
-                    + usize::from(self.subscription_plan.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.cost {
-            o.serialize_field("cost", v)?;
+            o.serialize_entry("cost", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.discount {
-            o.serialize_field("discount", v)?;
+            o.serialize_entry("discount", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_recurring_id {
-            o.serialize_field("jobRecurringId", v)?;
+            o.serialize_entry("jobRecurringId", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
         if let Some(v) = &self.product {
-            o.serialize_field("product", v)?;
+            o.serialize_entry("product", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.special_amount {
-            o.serialize_field("specialAmount", v)?;
+            o.serialize_entry("specialAmount", v)?;
         }
         if let Some(v) = &self.special_id {
-            o.serialize_field("specialId", v)?;
+            o.serialize_entry("specialId", v)?;
         }
         if let Some(v) = &self.special_pct_or_amt {
-            o.serialize_field("specialPctOrAmt", v)?;
+            o.serialize_entry("specialPctOrAmt", v)?;
         }
         if let Some(v) = &self.subscription_plan {
-            o.serialize_field("subscriptionPlan", v)?;
+            o.serialize_entry("subscriptionPlan", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3037,6 +2836,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItem {
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
             subscription_plan: f.get("subscriptionPlan", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3052,37 +2852,34 @@ pub struct GetOrderResponseOrderItemsItemProduct {
     pub shippable: Option<bool>,
     pub sku: Option<String>,
     pub taxable: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOrderResponseOrderItemsItemProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOrderResponseOrderItemsItemProduct",
-                usize::from(self.description.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.shippable.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.taxable.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.shippable {
-            o.serialize_field("shippable", v)?;
+            o.serialize_entry("shippable", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.taxable {
-            o.serialize_field("taxable", v)?;
+            o.serialize_entry("taxable", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3098,6 +2895,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItemProduct {
             shippable: f.get("shippable", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             taxable: f.get("taxable", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3116,49 +2914,43 @@ pub struct GetOrderResponseOrderItemsItemSubscriptionPlan {
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOrderResponseOrderItemsItemSubscriptionPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOrderResponseOrderItemsItemSubscriptionPlan",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.prorate.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.prorate {
-            o.serialize_field("prorate", v)?;
+            o.serialize_entry("prorate", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3180,6 +2972,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItemSubscription
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3202,62 +2995,52 @@ pub struct GetOrderResponsePaymentPlan {
     pub payment_gateway: Option<GetOrderResponsePaymentPlanPaymentGateway>,
     pub payment_method_id: Option<String>,
     pub plan_start_date: Option<crate::runtime::Date>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOrderResponsePaymentPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOrderResponsePaymentPlan",
-                usize::from(self.auto_charge.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.days_between_payments.is_some())
-                    + usize::from(self.days_between_retries.is_some())
-                    + usize::from(self.initial_payment_amount.is_some())
-                    + usize::from(self.initial_payment_date.is_some())
-                    + usize::from(self.initial_payment_percent.is_some())
-                    + usize::from(self.max_charge_attempts.is_some())
-                    + usize::from(self.number_of_payments.is_some())
-                    + usize::from(self.payment_gateway.is_some())
-                    + usize::from(self.payment_method_id.is_some())
-                    + usize::from(self.plan_start_date.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.days_between_payments {
-            o.serialize_field("days_between_payments", v)?;
+            o.serialize_entry("days_between_payments", v)?;
         }
         if let Some(v) = &self.days_between_retries {
-            o.serialize_field("days_between_retries", v)?;
+            o.serialize_entry("days_between_retries", v)?;
         }
         if let Some(v) = &self.initial_payment_amount {
-            o.serialize_field("initial_payment_amount", v)?;
+            o.serialize_entry("initial_payment_amount", v)?;
         }
         if let Some(v) = &self.initial_payment_date {
-            o.serialize_field("initial_payment_date", v)?;
+            o.serialize_entry("initial_payment_date", v)?;
         }
         if let Some(v) = &self.initial_payment_percent {
-            o.serialize_field("initial_payment_percent", v)?;
+            o.serialize_entry("initial_payment_percent", v)?;
         }
         if let Some(v) = &self.max_charge_attempts {
-            o.serialize_field("max_charge_attempts", v)?;
+            o.serialize_entry("max_charge_attempts", v)?;
         }
         if let Some(v) = &self.number_of_payments {
-            o.serialize_field("number_of_payments", v)?;
+            o.serialize_entry("number_of_payments", v)?;
         }
         if let Some(v) = &self.payment_gateway {
-            o.serialize_field("payment_gateway", v)?;
+            o.serialize_entry("payment_gateway", v)?;
         }
         if let Some(v) = &self.payment_method_id {
-            o.serialize_field("payment_method_id", v)?;
+            o.serialize_entry("payment_method_id", v)?;
         }
         if let Some(v) = &self.plan_start_date {
-            o.serialize_field("plan_start_date", v)?;
+            o.serialize_entry("plan_start_date", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3287,6 +3070,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponsePaymentPlan {
             payment_method_id: f
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
             plan_start_date: f.get("plan_start_date", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3299,26 +3083,25 @@ pub struct GetOrderResponsePaymentPlanPaymentGateway {
     pub merchant_account_id: Option<i64>,
     pub merchant_account_name: Option<String>,
     pub use_default: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOrderResponsePaymentPlanPaymentGateway {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOrderResponsePaymentPlanPaymentGateway",
-                usize::from(self.merchant_account_id.is_some())
-                    + usize::from(self.merchant_account_name.is_some())
-                    + usize::from(self.use_default.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.merchant_account_id {
-            o.serialize_field("merchant_account_id", v)?;
+            o.serialize_entry("merchant_account_id", v)?;
         }
         if let Some(v) = &self.merchant_account_name {
-            o.serialize_field("merchant_account_name", v)?;
+            o.serialize_entry("merchant_account_name", v)?;
         }
         if let Some(v) = &self.use_default {
-            o.serialize_field("use_default", v)?;
+            o.serialize_entry("use_default", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3333,6 +3116,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponsePaymentPlanPaymentGateway 
             merchant_account_name: f
                 .get("merchant_account_name", crate::runtime::lenient_option_string)?,
             use_default: f.get("use_default", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3355,65 +3139,55 @@ pub struct GetOrderResponseShippingInformation {
     pub street1: Option<String>,
     pub street2: Option<String>,
     pub zip: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOrderResponseShippingInformation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOrderResponseShippingInformation",
-                usize::from(self.city.is_some()) + usize::from(self.company.is_some())
-                    + usize::from(self.country.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_to_company.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.state.is_some())
-                    + usize::from(self.street1.is_some())
-                    + usize::from(self.street2.is_some())
-                    + usize::from(self.zip.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.city {
-            o.serialize_field("city", v)?;
+            o.serialize_entry("city", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.country {
-            o.serialize_field("country", v)?;
+            o.serialize_entry("country", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_to_company {
-            o.serialize_field("invoiceToCompany", v)?;
+            o.serialize_entry("invoiceToCompany", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.state {
-            o.serialize_field("state", v)?;
+            o.serialize_entry("state", v)?;
         }
         if let Some(v) = &self.street1 {
-            o.serialize_field("street1", v)?;
+            o.serialize_entry("street1", v)?;
         }
         if let Some(v) = &self.street2 {
-            o.serialize_field("street2", v)?;
+            o.serialize_entry("street2", v)?;
         }
         if let Some(v) = &self.zip {
-            o.serialize_field("zip", v)?;
+            o.serialize_entry("zip", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3436,6 +3210,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseShippingInformation {
             street1: f.get("street1", crate::runtime::lenient_option_string)?,
             street2: f.get("street2", crate::runtime::lenient_option_string)?,
             zip: f.get("zip", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3494,74 +3269,61 @@ pub struct GetTransactionResponse {
     pub test: Option<bool>,
     pub transaction_date: Option<crate::runtime::Date>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTransactionResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponse",
-                usize::from(self.amount.is_some())
-                    + usize::from(self.collection_method.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.currency.is_some())
-                    + usize::from(self.errors.is_some())
-                    + usize::from(self.gateway.is_some())
-                    + usize::from(self.gateway_account_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.order_ids.is_some())
-                    + usize::from(self.orders.is_some())
-                    + usize::from(self.payment_date.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.test.is_some())
-                    + usize::from(self.transaction_date.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount {
-            o.serialize_field("amount", v)?;
+            o.serialize_entry("amount", v)?;
         }
         if let Some(v) = &self.collection_method {
-            o.serialize_field("collection_method", v)?;
+            o.serialize_entry("collection_method", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.currency {
-            o.serialize_field("currency", v)?;
+            o.serialize_entry("currency", v)?;
         }
         if let Some(v) = &self.errors {
-            o.serialize_field("errors", v)?;
+            o.serialize_entry("errors", v)?;
         }
         if let Some(v) = &self.gateway {
-            o.serialize_field("gateway", v)?;
+            o.serialize_entry("gateway", v)?;
         }
         if let Some(v) = &self.gateway_account_name {
-            o.serialize_field("gateway_account_name", v)?;
+            o.serialize_entry("gateway_account_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.order_ids {
-            o.serialize_field("order_ids", v)?;
+            o.serialize_entry("order_ids", v)?;
         }
         if let Some(v) = &self.orders {
-            o.serialize_field("orders", v)?;
+            o.serialize_entry("orders", v)?;
         }
         if let Some(v) = &self.payment_date {
-            o.serialize_field("paymentDate", v)?;
+            o.serialize_entry("paymentDate", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.test {
-            o.serialize_field("test", v)?;
+            o.serialize_entry("test", v)?;
         }
         if let Some(v) = &self.transaction_date {
-            o.serialize_field("transaction_date", v)?;
+            o.serialize_entry("transaction_date", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3588,6 +3350,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponse {
             test: f.get("test", crate::runtime::plain)?,
             transaction_date: f.get("transaction_date", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3628,118 +3391,94 @@ pub struct GetTransactionResponseOrdersItem {
     pub total: Option<f64>,
     pub total_due: Option<f64>,
     pub total_paid: Option<f64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTransactionResponseOrdersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponseOrdersItem",
-                usize::from(self.allow_payment.is_some())
-                    + usize::from(self.allow_paypal.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_number.is_some())
-                    + usize::from(self.lead_affiliate_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.order_date.is_some())
-                    + usize::from(self.order_items.is_some())
-                    + usize::from(self.order_type.is_some())
-                    + usize::from(self.payment_plan.is_some())
-                    + usize::from(self.product_id.is_some())
-                    + usize::from(self.recurring.is_some())
-                    + usize::from(self.refund_total.is_some())
-                    + usize::from(self.sales_affiliate_id.is_some())
-                    + usize::from(self.shipping_information.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.terms.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.total.is_some())
-                    + usize::from(self.total_due.is_some())
-                    + usize::from(self.total_paid.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_payment {
-            o.serialize_field("allow_payment", v)?;
+            o.serialize_entry("allow_payment", v)?;
         }
         if let Some(v) = &self.allow_paypal {
-            o.serialize_field("allow_paypal", v)?;
+            o.serialize_entry("allow_paypal", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_number {
-            o.serialize_field("invoice_number", v)?;
+            o.serialize_entry("invoice_number", v)?;
         }
         if let Some(v) = &self.lead_affiliate_id {
-            o.serialize_field("lead_affiliate_id", v)?;
+            o.serialize_entry("lead_affiliate_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.order_date {
-            o.serialize_field("order_date", v)?;
+            o.serialize_entry("order_date", v)?;
         }
         if let Some(v) = &self.order_items {
-            o.serialize_field("order_items", v)?;
+            o.serialize_entry("order_items", v)?;
         }
         if let Some(v) = &self.order_type {
-            o.serialize_field("order_type", v)?;
+            o.serialize_entry("order_type", v)?;
         }
         if let Some(v) = &self.payment_plan {
-            o.serialize_field("payment_plan", v)?;
+            o.serialize_entry("payment_plan", v)?;
         }
         if let Some(v) = &self.product_id {
-            o.serialize_field("product_id", v)?;
+            o.serialize_entry("product_id", v)?;
         }
         if let Some(v) = &self.recurring {
-            o.serialize_field("recurring", v)?;
+            o.serialize_entry("recurring", v)?;
         }
         if let Some(v) = &self.refund_total {
-            o.serialize_field("refund_total", v)?;
+            o.serialize_entry("refund_total", v)?;
         }
         if let Some(v) = &self.sales_affiliate_id {
-            o.serialize_field("sales_affiliate_id", v)?;
+            o.serialize_entry("sales_affiliate_id", v)?;
         }
         if let Some(v) = &self.shipping_information {
-            o.serialize_field("shipping_information", v)?;
+            o.serialize_entry("shipping_information", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.terms {
-            o.serialize_field("terms", v)?;
+            o.serialize_entry("terms", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.total {
-            o.serialize_field("total", v)?;
+            o.serialize_entry("total", v)?;
         }
         if let Some(v) = &self.total_due {
-            o.serialize_field("total_due", v)?;
+            o.serialize_entry("total_due", v)?;
         }
         if let Some(v) = &self.total_paid {
-            o.serialize_field("total_paid", v)?;
+            o.serialize_entry("total_paid", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3778,6 +3517,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItem {
             total: f.get("total", crate::runtime::lenient_option_number)?,
             total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
             total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3793,38 +3533,34 @@ pub struct GetTransactionResponseOrdersItemContact {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTransactionResponseOrdersItemContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponseOrdersItemContact",
-                usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3840,6 +3576,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemContact {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3868,74 +3605,61 @@ pub struct GetTransactionResponseOrdersItemOrderItemsItem {
         GetTransactionResponseOrdersItemOrderItemsItemSubscriptionPlan,
     >,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTransactionResponseOrdersItemOrderItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponseOrdersItemOrderItemsItem",
-                usize::from(self.cost.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.discount.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_recurring_id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.price.is_some())
-                    + usize::from(self.product.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.special_amount.is_some())
-                    + usize::from(self.special_id.is_some())
-                    + usize::from(self.special_pct_or_amt.is_some())
-                    + usize::from(self.subscription_plan.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.cost {
-            o.serialize_field("cost", v)?;
+            o.serialize_entry("cost", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.discount {
-            o.serialize_field("discount", v)?;
+            o.serialize_entry("discount", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_recurring_id {
-            o.serialize_field("jobRecurringId", v)?;
+            o.serialize_entry("jobRecurringId", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
         if let Some(v) = &self.product {
-            o.serialize_field("product", v)?;
+            o.serialize_entry("product", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.special_amount {
-            o.serialize_field("specialAmount", v)?;
+            o.serialize_entry("specialAmount", v)?;
         }
         if let Some(v) = &self.special_id {
-            o.serialize_field("specialId", v)?;
+            o.serialize_entry("specialId", v)?;
         }
         if let Some(v) = &self.special_pct_or_amt {
-            o.serialize_field("specialPctOrAmt", v)?;
+            o.serialize_entry("specialPctOrAmt", v)?;
         }
         if let Some(v) = &self.subscription_plan {
-            o.serialize_field("subscriptionPlan", v)?;
+            o.serialize_entry("subscriptionPlan", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3963,6 +3687,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemOrderItems
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
             subscription_plan: f.get("subscriptionPlan", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3978,37 +3703,34 @@ pub struct GetTransactionResponseOrdersItemOrderItemsItemProduct {
     pub shippable: Option<bool>,
     pub sku: Option<String>,
     pub taxable: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTransactionResponseOrdersItemOrderItemsItemProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponseOrdersItemOrderItemsItemProduct",
-                usize::from(self.description.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.shippable.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.taxable.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.shippable {
-            o.serialize_field("shippable", v)?;
+            o.serialize_entry("shippable", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.taxable {
-            o.serialize_field("taxable", v)?;
+            o.serialize_entry("taxable", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4025,6 +3747,7 @@ for GetTransactionResponseOrdersItemOrderItemsItemProduct {
             shippable: f.get("shippable", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             taxable: f.get("taxable", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4043,50 +3766,44 @@ pub struct GetTransactionResponseOrdersItemOrderItemsItemSubscriptionPlan {
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for GetTransactionResponseOrdersItemOrderItemsItemSubscriptionPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponseOrdersItemOrderItemsItemSubscriptionPlan",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.prorate.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.prorate {
-            o.serialize_field("prorate", v)?;
+            o.serialize_entry("prorate", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4109,6 +3826,7 @@ for GetTransactionResponseOrdersItemOrderItemsItemSubscriptionPlan {
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4133,62 +3851,52 @@ pub struct GetTransactionResponseOrdersItemPaymentPlan {
     >,
     pub payment_method_id: Option<String>,
     pub plan_start_date: Option<crate::runtime::Date>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTransactionResponseOrdersItemPaymentPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponseOrdersItemPaymentPlan",
-                usize::from(self.auto_charge.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.days_between_payments.is_some())
-                    + usize::from(self.days_between_retries.is_some())
-                    + usize::from(self.initial_payment_amount.is_some())
-                    + usize::from(self.initial_payment_date.is_some())
-                    + usize::from(self.initial_payment_percent.is_some())
-                    + usize::from(self.max_charge_attempts.is_some())
-                    + usize::from(self.number_of_payments.is_some())
-                    + usize::from(self.payment_gateway.is_some())
-                    + usize::from(self.payment_method_id.is_some())
-                    + usize::from(self.plan_start_date.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.days_between_payments {
-            o.serialize_field("days_between_payments", v)?;
+            o.serialize_entry("days_between_payments", v)?;
         }
         if let Some(v) = &self.days_between_retries {
-            o.serialize_field("days_between_retries", v)?;
+            o.serialize_entry("days_between_retries", v)?;
         }
         if let Some(v) = &self.initial_payment_amount {
-            o.serialize_field("initial_payment_amount", v)?;
+            o.serialize_entry("initial_payment_amount", v)?;
         }
         if let Some(v) = &self.initial_payment_date {
-            o.serialize_field("initial_payment_date", v)?;
+            o.serialize_entry("initial_payment_date", v)?;
         }
         if let Some(v) = &self.initial_payment_percent {
-            o.serialize_field("initial_payment_percent", v)?;
+            o.serialize_entry("initial_payment_percent", v)?;
         }
         if let Some(v) = &self.max_charge_attempts {
-            o.serialize_field("max_charge_attempts", v)?;
+            o.serialize_entry("max_charge_attempts", v)?;
         }
         if let Some(v) = &self.number_of_payments {
-            o.serialize_field("number_of_payments", v)?;
+            o.serialize_entry("number_of_payments", v)?;
         }
         if let Some(v) = &self.payment_gateway {
-            o.serialize_field("payment_gateway", v)?;
+            o.serialize_entry("payment_gateway", v)?;
         }
         if let Some(v) = &self.payment_method_id {
-            o.serialize_field("payment_method_id", v)?;
+            o.serialize_entry("payment_method_id", v)?;
         }
         if let Some(v) = &self.plan_start_date {
-            o.serialize_field("plan_start_date", v)?;
+            o.serialize_entry("plan_start_date", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4218,6 +3926,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemPaymentPla
             payment_method_id: f
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
             plan_start_date: f.get("plan_start_date", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4230,26 +3939,25 @@ pub struct GetTransactionResponseOrdersItemPaymentPlanPaymentGateway {
     pub merchant_account_id: Option<i64>,
     pub merchant_account_name: Option<String>,
     pub use_default: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTransactionResponseOrdersItemPaymentPlanPaymentGateway {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponseOrdersItemPaymentPlanPaymentGateway",
-                usize::from(self.merchant_account_id.is_some())
-                    + usize::from(self.merchant_account_name.is_some())
-                    + usize::from(self.use_default.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.merchant_account_id {
-            o.serialize_field("merchant_account_id", v)?;
+            o.serialize_entry("merchant_account_id", v)?;
         }
         if let Some(v) = &self.merchant_account_name {
-            o.serialize_field("merchant_account_name", v)?;
+            o.serialize_entry("merchant_account_name", v)?;
         }
         if let Some(v) = &self.use_default {
-            o.serialize_field("use_default", v)?;
+            o.serialize_entry("use_default", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4265,6 +3973,7 @@ for GetTransactionResponseOrdersItemPaymentPlanPaymentGateway {
             merchant_account_name: f
                 .get("merchant_account_name", crate::runtime::lenient_option_string)?,
             use_default: f.get("use_default", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4287,65 +3996,55 @@ pub struct GetTransactionResponseOrdersItemShippingInformation {
     pub street1: Option<String>,
     pub street2: Option<String>,
     pub zip: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTransactionResponseOrdersItemShippingInformation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTransactionResponseOrdersItemShippingInformation",
-                usize::from(self.city.is_some()) + usize::from(self.company.is_some())
-                    + usize::from(self.country.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_to_company.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.state.is_some())
-                    + usize::from(self.street1.is_some())
-                    + usize::from(self.street2.is_some())
-                    + usize::from(self.zip.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.city {
-            o.serialize_field("city", v)?;
+            o.serialize_entry("city", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.country {
-            o.serialize_field("country", v)?;
+            o.serialize_entry("country", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_to_company {
-            o.serialize_field("invoiceToCompany", v)?;
+            o.serialize_entry("invoiceToCompany", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.state {
-            o.serialize_field("state", v)?;
+            o.serialize_entry("state", v)?;
         }
         if let Some(v) = &self.street1 {
-            o.serialize_field("street1", v)?;
+            o.serialize_entry("street1", v)?;
         }
         if let Some(v) = &self.street2 {
-            o.serialize_field("street2", v)?;
+            o.serialize_entry("street2", v)?;
         }
         if let Some(v) = &self.zip {
-            o.serialize_field("zip", v)?;
+            o.serialize_entry("zip", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4369,6 +4068,7 @@ for GetTransactionResponseOrdersItemShippingInformation {
             street1: f.get("street1", crate::runtime::lenient_option_string)?,
             street2: f.get("street2", crate::runtime::lenient_option_string)?,
             zip: f.get("zip", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4422,53 +4122,46 @@ pub struct ListOrderPaymentsResponseItem {
     pub payment_id: Option<i64>,
     pub refund_invoice_payment_id: Option<i64>,
     pub skip_commission: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrderPaymentsResponseItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrderPaymentsResponseItem",
-                usize::from(self.amount.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_id.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.note.is_some())
-                    + usize::from(self.pay_date.is_some())
-                    + usize::from(self.pay_status.is_some())
-                    + usize::from(self.payment_id.is_some())
-                    + usize::from(self.refund_invoice_payment_id.is_some())
-                    + usize::from(self.skip_commission.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount {
-            o.serialize_field("amount", v)?;
+            o.serialize_entry("amount", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_id {
-            o.serialize_field("invoice_id", v)?;
+            o.serialize_entry("invoice_id", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.note {
-            o.serialize_field("note", v)?;
+            o.serialize_entry("note", v)?;
         }
         if let Some(v) = &self.pay_date {
-            o.serialize_field("pay_date", v)?;
+            o.serialize_entry("pay_date", v)?;
         }
         if let Some(v) = &self.pay_status {
-            o.serialize_field("pay_status", v)?;
+            o.serialize_entry("pay_status", v)?;
         }
         if let Some(v) = &self.payment_id {
-            o.serialize_field("payment_id", v)?;
+            o.serialize_entry("payment_id", v)?;
         }
         if let Some(v) = &self.refund_invoice_payment_id {
-            o.serialize_field("refund_invoice_payment_id", v)?;
+            o.serialize_entry("refund_invoice_payment_id", v)?;
         }
         if let Some(v) = &self.skip_commission {
-            o.serialize_field("skip_commission", v)?;
+            o.serialize_entry("skip_commission", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4492,6 +4185,7 @@ impl<'de> serde::Deserialize<'de> for ListOrderPaymentsResponseItem {
                     crate::runtime::lenient_option_number,
                 )?,
             skip_commission: f.get("skip_commission", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4527,29 +4221,28 @@ pub struct ListOrdersResponse {
     pub next: Option<String>,
     pub orders: Option<Vec<ListOrdersResponseOrdersItem>>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.orders.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.orders {
-            o.serialize_field("orders", v)?;
+            o.serialize_entry("orders", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4563,6 +4256,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             orders: f.get("orders", crate::runtime::lenient_option_vec)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4601,118 +4295,94 @@ pub struct ListOrdersResponseOrdersItem {
     pub total: Option<f64>,
     pub total_due: Option<f64>,
     pub total_paid: Option<f64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponseOrdersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponseOrdersItem",
-                usize::from(self.allow_payment.is_some())
-                    + usize::from(self.allow_paypal.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_number.is_some())
-                    + usize::from(self.lead_affiliate_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.order_date.is_some())
-                    + usize::from(self.order_items.is_some())
-                    + usize::from(self.order_type.is_some())
-                    + usize::from(self.payment_plan.is_some())
-                    + usize::from(self.product_id.is_some())
-                    + usize::from(self.recurring.is_some())
-                    + usize::from(self.refund_total.is_some())
-                    + usize::from(self.sales_affiliate_id.is_some())
-                    + usize::from(self.shipping_information.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.terms.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.total.is_some())
-                    + usize::from(self.total_due.is_some())
-                    + usize::from(self.total_paid.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_payment {
-            o.serialize_field("allow_payment", v)?;
+            o.serialize_entry("allow_payment", v)?;
         }
         if let Some(v) = &self.allow_paypal {
-            o.serialize_field("allow_paypal", v)?;
+            o.serialize_entry("allow_paypal", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_number {
-            o.serialize_field("invoice_number", v)?;
+            o.serialize_entry("invoice_number", v)?;
         }
         if let Some(v) = &self.lead_affiliate_id {
-            o.serialize_field("lead_affiliate_id", v)?;
+            o.serialize_entry("lead_affiliate_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.order_date {
-            o.serialize_field("order_date", v)?;
+            o.serialize_entry("order_date", v)?;
         }
         if let Some(v) = &self.order_items {
-            o.serialize_field("order_items", v)?;
+            o.serialize_entry("order_items", v)?;
         }
         if let Some(v) = &self.order_type {
-            o.serialize_field("order_type", v)?;
+            o.serialize_entry("order_type", v)?;
         }
         if let Some(v) = &self.payment_plan {
-            o.serialize_field("payment_plan", v)?;
+            o.serialize_entry("payment_plan", v)?;
         }
         if let Some(v) = &self.product_id {
-            o.serialize_field("product_id", v)?;
+            o.serialize_entry("product_id", v)?;
         }
         if let Some(v) = &self.recurring {
-            o.serialize_field("recurring", v)?;
+            o.serialize_entry("recurring", v)?;
         }
         if let Some(v) = &self.refund_total {
-            o.serialize_field("refund_total", v)?;
+            o.serialize_entry("refund_total", v)?;
         }
         if let Some(v) = &self.sales_affiliate_id {
-            o.serialize_field("sales_affiliate_id", v)?;
+            o.serialize_entry("sales_affiliate_id", v)?;
         }
         if let Some(v) = &self.shipping_information {
-            o.serialize_field("shipping_information", v)?;
+            o.serialize_entry("shipping_information", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.terms {
-            o.serialize_field("terms", v)?;
+            o.serialize_entry("terms", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.total {
-            o.serialize_field("total", v)?;
+            o.serialize_entry("total", v)?;
         }
         if let Some(v) = &self.total_due {
-            o.serialize_field("total_due", v)?;
+            o.serialize_entry("total_due", v)?;
         }
         if let Some(v) = &self.total_paid {
-            o.serialize_field("total_paid", v)?;
+            o.serialize_entry("total_paid", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4751,6 +4421,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItem {
             total: f.get("total", crate::runtime::lenient_option_number)?,
             total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
             total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4766,38 +4437,34 @@ pub struct ListOrdersResponseOrdersItemContact {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponseOrdersItemContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponseOrdersItemContact",
-                usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4813,6 +4480,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemContact {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4841,74 +4509,61 @@ pub struct ListOrdersResponseOrdersItemOrderItemsItem {
         ListOrdersResponseOrdersItemOrderItemsItemSubscriptionPlan,
     >,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponseOrdersItemOrderItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponseOrdersItemOrderItemsItem",
-                usize::from(self.cost.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.discount.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_recurring_id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.price.is_some())
-                    + usize::from(self.product.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.special_amount.is_some())
-                    + usize::from(self.special_id.is_some())
-                    + usize::from(self.special_pct_or_amt.is_some())
-                    + usize::from(self.subscription_plan.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.cost {
-            o.serialize_field("cost", v)?;
+            o.serialize_entry("cost", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.discount {
-            o.serialize_field("discount", v)?;
+            o.serialize_entry("discount", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_recurring_id {
-            o.serialize_field("jobRecurringId", v)?;
+            o.serialize_entry("jobRecurringId", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
         if let Some(v) = &self.product {
-            o.serialize_field("product", v)?;
+            o.serialize_entry("product", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.special_amount {
-            o.serialize_field("specialAmount", v)?;
+            o.serialize_entry("specialAmount", v)?;
         }
         if let Some(v) = &self.special_id {
-            o.serialize_field("specialId", v)?;
+            o.serialize_entry("specialId", v)?;
         }
         if let Some(v) = &self.special_pct_or_amt {
-            o.serialize_field("specialPctOrAmt", v)?;
+            o.serialize_entry("specialPctOrAmt", v)?;
         }
         if let Some(v) = &self.subscription_plan {
-            o.serialize_field("subscriptionPlan", v)?;
+            o.serialize_entry("subscriptionPlan", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4936,6 +4591,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemOrderItemsItem
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
             subscription_plan: f.get("subscriptionPlan", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -4951,37 +4607,34 @@ pub struct ListOrdersResponseOrdersItemOrderItemsItemProduct {
     pub shippable: Option<bool>,
     pub sku: Option<String>,
     pub taxable: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponseOrdersItemOrderItemsItemProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponseOrdersItemOrderItemsItemProduct",
-                usize::from(self.description.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.shippable.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.taxable.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.shippable {
-            o.serialize_field("shippable", v)?;
+            o.serialize_entry("shippable", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.taxable {
-            o.serialize_field("taxable", v)?;
+            o.serialize_entry("taxable", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -4997,6 +4650,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemOrderItemsItem
             shippable: f.get("shippable", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             taxable: f.get("taxable", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5015,49 +4669,43 @@ pub struct ListOrdersResponseOrdersItemOrderItemsItemSubscriptionPlan {
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponseOrdersItemOrderItemsItemSubscriptionPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponseOrdersItemOrderItemsItemSubscriptionPlan",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.prorate.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.prorate {
-            o.serialize_field("prorate", v)?;
+            o.serialize_entry("prorate", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5080,6 +4728,7 @@ for ListOrdersResponseOrdersItemOrderItemsItemSubscriptionPlan {
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5102,62 +4751,52 @@ pub struct ListOrdersResponseOrdersItemPaymentPlan {
     pub payment_gateway: Option<ListOrdersResponseOrdersItemPaymentPlanPaymentGateway>,
     pub payment_method_id: Option<String>,
     pub plan_start_date: Option<crate::runtime::Date>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponseOrdersItemPaymentPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponseOrdersItemPaymentPlan",
-                usize::from(self.auto_charge.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.days_between_payments.is_some())
-                    + usize::from(self.days_between_retries.is_some())
-                    + usize::from(self.initial_payment_amount.is_some())
-                    + usize::from(self.initial_payment_date.is_some())
-                    + usize::from(self.initial_payment_percent.is_some())
-                    + usize::from(self.max_charge_attempts.is_some())
-                    + usize::from(self.number_of_payments.is_some())
-                    + usize::from(self.payment_gateway.is_some())
-                    + usize::from(self.payment_method_id.is_some())
-                    + usize::from(self.plan_start_date.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.days_between_payments {
-            o.serialize_field("days_between_payments", v)?;
+            o.serialize_entry("days_between_payments", v)?;
         }
         if let Some(v) = &self.days_between_retries {
-            o.serialize_field("days_between_retries", v)?;
+            o.serialize_entry("days_between_retries", v)?;
         }
         if let Some(v) = &self.initial_payment_amount {
-            o.serialize_field("initial_payment_amount", v)?;
+            o.serialize_entry("initial_payment_amount", v)?;
         }
         if let Some(v) = &self.initial_payment_date {
-            o.serialize_field("initial_payment_date", v)?;
+            o.serialize_entry("initial_payment_date", v)?;
         }
         if let Some(v) = &self.initial_payment_percent {
-            o.serialize_field("initial_payment_percent", v)?;
+            o.serialize_entry("initial_payment_percent", v)?;
         }
         if let Some(v) = &self.max_charge_attempts {
-            o.serialize_field("max_charge_attempts", v)?;
+            o.serialize_entry("max_charge_attempts", v)?;
         }
         if let Some(v) = &self.number_of_payments {
-            o.serialize_field("number_of_payments", v)?;
+            o.serialize_entry("number_of_payments", v)?;
         }
         if let Some(v) = &self.payment_gateway {
-            o.serialize_field("payment_gateway", v)?;
+            o.serialize_entry("payment_gateway", v)?;
         }
         if let Some(v) = &self.payment_method_id {
-            o.serialize_field("payment_method_id", v)?;
+            o.serialize_entry("payment_method_id", v)?;
         }
         if let Some(v) = &self.plan_start_date {
-            o.serialize_field("plan_start_date", v)?;
+            o.serialize_entry("plan_start_date", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5187,6 +4826,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemPaymentPlan {
             payment_method_id: f
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
             plan_start_date: f.get("plan_start_date", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5199,26 +4839,25 @@ pub struct ListOrdersResponseOrdersItemPaymentPlanPaymentGateway {
     pub merchant_account_id: Option<i64>,
     pub merchant_account_name: Option<String>,
     pub use_default: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponseOrdersItemPaymentPlanPaymentGateway {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponseOrdersItemPaymentPlanPaymentGateway",
-                usize::from(self.merchant_account_id.is_some())
-                    + usize::from(self.merchant_account_name.is_some())
-                    + usize::from(self.use_default.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.merchant_account_id {
-            o.serialize_field("merchant_account_id", v)?;
+            o.serialize_entry("merchant_account_id", v)?;
         }
         if let Some(v) = &self.merchant_account_name {
-            o.serialize_field("merchant_account_name", v)?;
+            o.serialize_entry("merchant_account_name", v)?;
         }
         if let Some(v) = &self.use_default {
-            o.serialize_field("use_default", v)?;
+            o.serialize_entry("use_default", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5234,6 +4873,7 @@ for ListOrdersResponseOrdersItemPaymentPlanPaymentGateway {
             merchant_account_name: f
                 .get("merchant_account_name", crate::runtime::lenient_option_string)?,
             use_default: f.get("use_default", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5256,65 +4896,55 @@ pub struct ListOrdersResponseOrdersItemShippingInformation {
     pub street1: Option<String>,
     pub street2: Option<String>,
     pub zip: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOrdersResponseOrdersItemShippingInformation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOrdersResponseOrdersItemShippingInformation",
-                usize::from(self.city.is_some()) + usize::from(self.company.is_some())
-                    + usize::from(self.country.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_to_company.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.state.is_some())
-                    + usize::from(self.street1.is_some())
-                    + usize::from(self.street2.is_some())
-                    + usize::from(self.zip.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.city {
-            o.serialize_field("city", v)?;
+            o.serialize_entry("city", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.country {
-            o.serialize_field("country", v)?;
+            o.serialize_entry("country", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_to_company {
-            o.serialize_field("invoiceToCompany", v)?;
+            o.serialize_entry("invoiceToCompany", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.state {
-            o.serialize_field("state", v)?;
+            o.serialize_entry("state", v)?;
         }
         if let Some(v) = &self.street1 {
-            o.serialize_field("street1", v)?;
+            o.serialize_entry("street1", v)?;
         }
         if let Some(v) = &self.street2 {
-            o.serialize_field("street2", v)?;
+            o.serialize_entry("street2", v)?;
         }
         if let Some(v) = &self.zip {
-            o.serialize_field("zip", v)?;
+            o.serialize_entry("zip", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5337,6 +4967,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemShippingInform
             street1: f.get("street1", crate::runtime::lenient_option_string)?,
             street2: f.get("street2", crate::runtime::lenient_option_string)?,
             zip: f.get("zip", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5384,29 +5015,28 @@ pub struct ListSubscriptionsResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub subscriptions: Option<Vec<ListSubscriptionsResponseSubscriptionsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListSubscriptionsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListSubscriptionsResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.subscriptions.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.subscriptions {
-            o.serialize_field("subscriptions", v)?;
+            o.serialize_entry("subscriptions", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5420,6 +5050,7 @@ impl<'de> serde::Deserialize<'de> for ListSubscriptionsResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             subscriptions: f.get("subscriptions", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5447,86 +5078,70 @@ pub struct ListSubscriptionsResponseSubscriptionsItem {
     pub start_date: Option<crate::runtime::Date>,
     pub subscription_plan_id: Option<i64>,
     pub use_default_payment_gateway: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListSubscriptionsResponseSubscriptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListSubscriptionsResponseSubscriptionsItem",
-                usize::from(self.active.is_some())
-                    + usize::from(self.allow_tax.is_some())
-                    + usize::from(self.auto_charge.is_some())
-                    + usize::from(self.billing_amount.is_some())
-                    + usize::from(self.billing_cycle.is_some())
-                    + usize::from(self.billing_frequency.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.end_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.next_bill_date.is_some())
-                    + usize::from(self.payment_gateway_id.is_some())
-                    + usize::from(self.product_id.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.sale_affiliate_id.is_some())
-                    + usize::from(self.start_date.is_some())
-                    + usize::from(self.subscription_plan_id.is_some())
-                    + usize::from(self.use_default_payment_gateway.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.allow_tax {
-            o.serialize_field("allow_tax", v)?;
+            o.serialize_entry("allow_tax", v)?;
         }
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.billing_amount {
-            o.serialize_field("billing_amount", v)?;
+            o.serialize_entry("billing_amount", v)?;
         }
         if let Some(v) = &self.billing_cycle {
-            o.serialize_field("billing_cycle", v)?;
+            o.serialize_entry("billing_cycle", v)?;
         }
         if let Some(v) = &self.billing_frequency {
-            o.serialize_field("billing_frequency", v)?;
+            o.serialize_entry("billing_frequency", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.end_date {
-            o.serialize_field("end_date", v)?;
+            o.serialize_entry("end_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.next_bill_date {
-            o.serialize_field("next_bill_date", v)?;
+            o.serialize_entry("next_bill_date", v)?;
         }
         if let Some(v) = &self.payment_gateway_id {
-            o.serialize_field("payment_gateway_id", v)?;
+            o.serialize_entry("payment_gateway_id", v)?;
         }
         if let Some(v) = &self.product_id {
-            o.serialize_field("product_id", v)?;
+            o.serialize_entry("product_id", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.sale_affiliate_id {
-            o.serialize_field("sale_affiliate_id", v)?;
+            o.serialize_entry("sale_affiliate_id", v)?;
         }
         if let Some(v) = &self.start_date {
-            o.serialize_field("start_date", v)?;
+            o.serialize_entry("start_date", v)?;
         }
         if let Some(v) = &self.subscription_plan_id {
-            o.serialize_field("subscription_plan_id", v)?;
+            o.serialize_entry("subscription_plan_id", v)?;
         }
         if let Some(v) = &self.use_default_payment_gateway {
-            o.serialize_field("use_default_payment_gateway", v)?;
+            o.serialize_entry("use_default_payment_gateway", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5561,6 +5176,7 @@ impl<'de> serde::Deserialize<'de> for ListSubscriptionsResponseSubscriptionsItem
                 .get("subscription_plan_id", crate::runtime::lenient_option_number)?,
             use_default_payment_gateway: f
                 .get("use_default_payment_gateway", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5602,29 +5218,28 @@ pub struct ListTransactionsForOrderResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub transactions: Option<Vec<ListTransactionsForOrderResponseTransactionsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTransactionsForOrderResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.transactions.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.transactions {
-            o.serialize_field("transactions", v)?;
+            o.serialize_entry("transactions", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5638,6 +5253,7 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsForOrderResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             transactions: f.get("transactions", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5662,74 +5278,61 @@ pub struct ListTransactionsForOrderResponseTransactionsItem {
     pub test: Option<bool>,
     pub transaction_date: Option<crate::runtime::Date>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTransactionsForOrderResponseTransactionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItem",
-                usize::from(self.amount.is_some())
-                    + usize::from(self.collection_method.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.currency.is_some())
-                    + usize::from(self.errors.is_some())
-                    + usize::from(self.gateway.is_some())
-                    + usize::from(self.gateway_account_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.order_ids.is_some())
-                    + usize::from(self.orders.is_some())
-                    + usize::from(self.payment_date.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.test.is_some())
-                    + usize::from(self.transaction_date.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount {
-            o.serialize_field("amount", v)?;
+            o.serialize_entry("amount", v)?;
         }
         if let Some(v) = &self.collection_method {
-            o.serialize_field("collection_method", v)?;
+            o.serialize_entry("collection_method", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.currency {
-            o.serialize_field("currency", v)?;
+            o.serialize_entry("currency", v)?;
         }
         if let Some(v) = &self.errors {
-            o.serialize_field("errors", v)?;
+            o.serialize_entry("errors", v)?;
         }
         if let Some(v) = &self.gateway {
-            o.serialize_field("gateway", v)?;
+            o.serialize_entry("gateway", v)?;
         }
         if let Some(v) = &self.gateway_account_name {
-            o.serialize_field("gateway_account_name", v)?;
+            o.serialize_entry("gateway_account_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.order_ids {
-            o.serialize_field("order_ids", v)?;
+            o.serialize_entry("order_ids", v)?;
         }
         if let Some(v) = &self.orders {
-            o.serialize_field("orders", v)?;
+            o.serialize_entry("orders", v)?;
         }
         if let Some(v) = &self.payment_date {
-            o.serialize_field("paymentDate", v)?;
+            o.serialize_entry("paymentDate", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.test {
-            o.serialize_field("test", v)?;
+            o.serialize_entry("test", v)?;
         }
         if let Some(v) = &self.transaction_date {
-            o.serialize_field("transaction_date", v)?;
+            o.serialize_entry("transaction_date", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5756,6 +5359,7 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsForOrderResponseTransactio
             test: f.get("test", crate::runtime::plain)?,
             transaction_date: f.get("transaction_date", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5804,118 +5408,94 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItem {
     pub total: Option<f64>,
     pub total_due: Option<f64>,
     pub total_paid: Option<f64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTransactionsForOrderResponseTransactionsItemOrdersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItemOrdersItem",
-                usize::from(self.allow_payment.is_some())
-                    + usize::from(self.allow_paypal.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_number.is_some())
-                    + usize::from(self.lead_affiliate_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.order_date.is_some())
-                    + usize::from(self.order_items.is_some())
-                    + usize::from(self.order_type.is_some())
-                    + usize::from(self.payment_plan.is_some())
-                    + usize::from(self.product_id.is_some())
-                    + usize::from(self.recurring.is_some())
-                    + usize::from(self.refund_total.is_some())
-                    + usize::from(self.sales_affiliate_id.is_some())
-                    + usize::from(self.shipping_information.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.terms.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.total.is_some())
-                    + usize::from(self.total_due.is_some())
-                    + usize::from(self.total_paid.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_payment {
-            o.serialize_field("allow_payment", v)?;
+            o.serialize_entry("allow_payment", v)?;
         }
         if let Some(v) = &self.allow_paypal {
-            o.serialize_field("allow_paypal", v)?;
+            o.serialize_entry("allow_paypal", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_number {
-            o.serialize_field("invoice_number", v)?;
+            o.serialize_entry("invoice_number", v)?;
         }
         if let Some(v) = &self.lead_affiliate_id {
-            o.serialize_field("lead_affiliate_id", v)?;
+            o.serialize_entry("lead_affiliate_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.order_date {
-            o.serialize_field("order_date", v)?;
+            o.serialize_entry("order_date", v)?;
         }
         if let Some(v) = &self.order_items {
-            o.serialize_field("order_items", v)?;
+            o.serialize_entry("order_items", v)?;
         }
         if let Some(v) = &self.order_type {
-            o.serialize_field("order_type", v)?;
+            o.serialize_entry("order_type", v)?;
         }
         if let Some(v) = &self.payment_plan {
-            o.serialize_field("payment_plan", v)?;
+            o.serialize_entry("payment_plan", v)?;
         }
         if let Some(v) = &self.product_id {
-            o.serialize_field("product_id", v)?;
+            o.serialize_entry("product_id", v)?;
         }
         if let Some(v) = &self.recurring {
-            o.serialize_field("recurring", v)?;
+            o.serialize_entry("recurring", v)?;
         }
         if let Some(v) = &self.refund_total {
-            o.serialize_field("refund_total", v)?;
+            o.serialize_entry("refund_total", v)?;
         }
         if let Some(v) = &self.sales_affiliate_id {
-            o.serialize_field("sales_affiliate_id", v)?;
+            o.serialize_entry("sales_affiliate_id", v)?;
         }
         if let Some(v) = &self.shipping_information {
-            o.serialize_field("shipping_information", v)?;
+            o.serialize_entry("shipping_information", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.terms {
-            o.serialize_field("terms", v)?;
+            o.serialize_entry("terms", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.total {
-            o.serialize_field("total", v)?;
+            o.serialize_entry("total", v)?;
         }
         if let Some(v) = &self.total_due {
-            o.serialize_field("total_due", v)?;
+            o.serialize_entry("total_due", v)?;
         }
         if let Some(v) = &self.total_paid {
-            o.serialize_field("total_paid", v)?;
+            o.serialize_entry("total_paid", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -5955,6 +5535,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItem {
             total: f.get("total", crate::runtime::lenient_option_number)?,
             total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
             total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -5970,39 +5551,35 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemContact {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsForOrderResponseTransactionsItemOrdersItemContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItemOrdersItemContact",
-                usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6019,6 +5596,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemContact {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6049,75 +5627,62 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsI
         ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemSubscriptionPlan,
     >,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItem",
-                usize::from(self.cost.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.discount.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_recurring_id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.price.is_some())
-                    + usize::from(self.product.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.special_amount.is_some())
-                    + usize::from(self.special_id.is_some())
-                    + usize::from(self.special_pct_or_amt.is_some())
-                    + usize::from(self.subscription_plan.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.cost {
-            o.serialize_field("cost", v)?;
+            o.serialize_entry("cost", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.discount {
-            o.serialize_field("discount", v)?;
+            o.serialize_entry("discount", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_recurring_id {
-            o.serialize_field("jobRecurringId", v)?;
+            o.serialize_entry("jobRecurringId", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
         if let Some(v) = &self.product {
-            o.serialize_field("product", v)?;
+            o.serialize_entry("product", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.special_amount {
-            o.serialize_field("specialAmount", v)?;
+            o.serialize_entry("specialAmount", v)?;
         }
         if let Some(v) = &self.special_id {
-            o.serialize_field("specialId", v)?;
+            o.serialize_entry("specialId", v)?;
         }
         if let Some(v) = &self.special_pct_or_amt {
-            o.serialize_field("specialPctOrAmt", v)?;
+            o.serialize_entry("specialPctOrAmt", v)?;
         }
         if let Some(v) = &self.subscription_plan {
-            o.serialize_field("subscriptionPlan", v)?;
+            o.serialize_entry("subscriptionPlan", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6146,6 +5711,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItem {
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
             subscription_plan: f.get("subscriptionPlan", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6161,38 +5727,35 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsI
     pub shippable: Option<bool>,
     pub sku: Option<String>,
     pub taxable: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemProduct",
-                usize::from(self.description.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.shippable.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.taxable.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.shippable {
-            o.serialize_field("shippable", v)?;
+            o.serialize_entry("shippable", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.taxable {
-            o.serialize_field("taxable", v)?;
+            o.serialize_entry("taxable", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6209,6 +5772,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemProd
             shippable: f.get("shippable", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             taxable: f.get("taxable", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6227,50 +5791,44 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsI
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemSubscriptionPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemSubscriptionPlan",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.prorate.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.prorate {
-            o.serialize_field("prorate", v)?;
+            o.serialize_entry("prorate", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6293,6 +5851,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemSubs
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6317,63 +5876,53 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan
     >,
     pub payment_method_id: Option<String>,
     pub plan_start_date: Option<crate::runtime::Date>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan",
-                usize::from(self.auto_charge.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.days_between_payments.is_some())
-                    + usize::from(self.days_between_retries.is_some())
-                    + usize::from(self.initial_payment_amount.is_some())
-                    + usize::from(self.initial_payment_date.is_some())
-                    + usize::from(self.initial_payment_percent.is_some())
-                    + usize::from(self.max_charge_attempts.is_some())
-                    + usize::from(self.number_of_payments.is_some())
-                    + usize::from(self.payment_gateway.is_some())
-                    + usize::from(self.payment_method_id.is_some())
-                    + usize::from(self.plan_start_date.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.days_between_payments {
-            o.serialize_field("days_between_payments", v)?;
+            o.serialize_entry("days_between_payments", v)?;
         }
         if let Some(v) = &self.days_between_retries {
-            o.serialize_field("days_between_retries", v)?;
+            o.serialize_entry("days_between_retries", v)?;
         }
         if let Some(v) = &self.initial_payment_amount {
-            o.serialize_field("initial_payment_amount", v)?;
+            o.serialize_entry("initial_payment_amount", v)?;
         }
         if let Some(v) = &self.initial_payment_date {
-            o.serialize_field("initial_payment_date", v)?;
+            o.serialize_entry("initial_payment_date", v)?;
         }
         if let Some(v) = &self.initial_payment_percent {
-            o.serialize_field("initial_payment_percent", v)?;
+            o.serialize_entry("initial_payment_percent", v)?;
         }
         if let Some(v) = &self.max_charge_attempts {
-            o.serialize_field("max_charge_attempts", v)?;
+            o.serialize_entry("max_charge_attempts", v)?;
         }
         if let Some(v) = &self.number_of_payments {
-            o.serialize_field("number_of_payments", v)?;
+            o.serialize_entry("number_of_payments", v)?;
         }
         if let Some(v) = &self.payment_gateway {
-            o.serialize_field("payment_gateway", v)?;
+            o.serialize_entry("payment_gateway", v)?;
         }
         if let Some(v) = &self.payment_method_id {
-            o.serialize_field("payment_method_id", v)?;
+            o.serialize_entry("payment_method_id", v)?;
         }
         if let Some(v) = &self.plan_start_date {
-            o.serialize_field("plan_start_date", v)?;
+            o.serialize_entry("plan_start_date", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6404,6 +5953,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan {
             payment_method_id: f
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
             plan_start_date: f.get("plan_start_date", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6416,27 +5966,26 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan
     pub merchant_account_id: Option<i64>,
     pub merchant_account_name: Option<String>,
     pub use_default: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlanPaymentGateway {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlanPaymentGateway",
-                usize::from(self.merchant_account_id.is_some())
-                    + usize::from(self.merchant_account_name.is_some())
-                    + usize::from(self.use_default.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.merchant_account_id {
-            o.serialize_field("merchant_account_id", v)?;
+            o.serialize_entry("merchant_account_id", v)?;
         }
         if let Some(v) = &self.merchant_account_name {
-            o.serialize_field("merchant_account_name", v)?;
+            o.serialize_entry("merchant_account_name", v)?;
         }
         if let Some(v) = &self.use_default {
-            o.serialize_field("use_default", v)?;
+            o.serialize_entry("use_default", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6452,6 +6001,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlanPayment
             merchant_account_name: f
                 .get("merchant_account_name", crate::runtime::lenient_option_string)?,
             use_default: f.get("use_default", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6474,66 +6024,56 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemShippingInf
     pub street1: Option<String>,
     pub street2: Option<String>,
     pub zip: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsForOrderResponseTransactionsItemOrdersItemShippingInformation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsForOrderResponseTransactionsItemOrdersItemShippingInformation",
-                usize::from(self.city.is_some()) + usize::from(self.company.is_some())
-                    + usize::from(self.country.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_to_company.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.state.is_some())
-                    + usize::from(self.street1.is_some())
-                    + usize::from(self.street2.is_some())
-                    + usize::from(self.zip.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.city {
-            o.serialize_field("city", v)?;
+            o.serialize_entry("city", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.country {
-            o.serialize_field("country", v)?;
+            o.serialize_entry("country", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_to_company {
-            o.serialize_field("invoiceToCompany", v)?;
+            o.serialize_entry("invoiceToCompany", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.state {
-            o.serialize_field("state", v)?;
+            o.serialize_entry("state", v)?;
         }
         if let Some(v) = &self.street1 {
-            o.serialize_field("street1", v)?;
+            o.serialize_entry("street1", v)?;
         }
         if let Some(v) = &self.street2 {
-            o.serialize_field("street2", v)?;
+            o.serialize_entry("street2", v)?;
         }
         if let Some(v) = &self.zip {
-            o.serialize_field("zip", v)?;
+            o.serialize_entry("zip", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6557,6 +6097,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemShippingInformatio
             street1: f.get("street1", crate::runtime::lenient_option_string)?,
             street2: f.get("street2", crate::runtime::lenient_option_string)?,
             zip: f.get("zip", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6606,29 +6147,28 @@ pub struct ListTransactionsResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub transactions: Option<Vec<ListTransactionsResponseTransactionsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTransactionsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.transactions.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.transactions {
-            o.serialize_field("transactions", v)?;
+            o.serialize_entry("transactions", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6642,6 +6182,7 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             transactions: f.get("transactions", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6666,74 +6207,61 @@ pub struct ListTransactionsResponseTransactionsItem {
     pub test: Option<bool>,
     pub transaction_date: Option<crate::runtime::Date>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTransactionsResponseTransactionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItem",
-                usize::from(self.amount.is_some())
-                    + usize::from(self.collection_method.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.currency.is_some())
-                    + usize::from(self.errors.is_some())
-                    + usize::from(self.gateway.is_some())
-                    + usize::from(self.gateway_account_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.order_ids.is_some())
-                    + usize::from(self.orders.is_some())
-                    + usize::from(self.payment_date.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.test.is_some())
-                    + usize::from(self.transaction_date.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.amount {
-            o.serialize_field("amount", v)?;
+            o.serialize_entry("amount", v)?;
         }
         if let Some(v) = &self.collection_method {
-            o.serialize_field("collection_method", v)?;
+            o.serialize_entry("collection_method", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.currency {
-            o.serialize_field("currency", v)?;
+            o.serialize_entry("currency", v)?;
         }
         if let Some(v) = &self.errors {
-            o.serialize_field("errors", v)?;
+            o.serialize_entry("errors", v)?;
         }
         if let Some(v) = &self.gateway {
-            o.serialize_field("gateway", v)?;
+            o.serialize_entry("gateway", v)?;
         }
         if let Some(v) = &self.gateway_account_name {
-            o.serialize_field("gateway_account_name", v)?;
+            o.serialize_entry("gateway_account_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.order_ids {
-            o.serialize_field("order_ids", v)?;
+            o.serialize_entry("order_ids", v)?;
         }
         if let Some(v) = &self.orders {
-            o.serialize_field("orders", v)?;
+            o.serialize_entry("orders", v)?;
         }
         if let Some(v) = &self.payment_date {
-            o.serialize_field("paymentDate", v)?;
+            o.serialize_entry("paymentDate", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.test {
-            o.serialize_field("test", v)?;
+            o.serialize_entry("test", v)?;
         }
         if let Some(v) = &self.transaction_date {
-            o.serialize_field("transaction_date", v)?;
+            o.serialize_entry("transaction_date", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6760,6 +6288,7 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsResponseTransactionsItem {
             test: f.get("test", crate::runtime::plain)?,
             transaction_date: f.get("transaction_date", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6806,118 +6335,94 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItem {
     pub total: Option<f64>,
     pub total_due: Option<f64>,
     pub total_paid: Option<f64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTransactionsResponseTransactionsItemOrdersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItemOrdersItem",
-                usize::from(self.allow_payment.is_some())
-                    + usize::from(self.allow_paypal.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_number.is_some())
-                    + usize::from(self.lead_affiliate_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.order_date.is_some())
-                    + usize::from(self.order_items.is_some())
-                    + usize::from(self.order_type.is_some())
-                    + usize::from(self.payment_plan.is_some())
-                    + usize::from(self.product_id.is_some())
-                    + usize::from(self.recurring.is_some())
-                    + usize::from(self.refund_total.is_some())
-                    + usize::from(self.sales_affiliate_id.is_some())
-                    + usize::from(self.shipping_information.is_some())
-                    + usize::from(self.source_type.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.terms.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.total.is_some())
-                    + usize::from(self.total_due.is_some())
-                    + usize::from(self.total_paid.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_payment {
-            o.serialize_field("allow_payment", v)?;
+            o.serialize_entry("allow_payment", v)?;
         }
         if let Some(v) = &self.allow_paypal {
-            o.serialize_field("allow_paypal", v)?;
+            o.serialize_entry("allow_paypal", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_number {
-            o.serialize_field("invoice_number", v)?;
+            o.serialize_entry("invoice_number", v)?;
         }
         if let Some(v) = &self.lead_affiliate_id {
-            o.serialize_field("lead_affiliate_id", v)?;
+            o.serialize_entry("lead_affiliate_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.order_date {
-            o.serialize_field("order_date", v)?;
+            o.serialize_entry("order_date", v)?;
         }
         if let Some(v) = &self.order_items {
-            o.serialize_field("order_items", v)?;
+            o.serialize_entry("order_items", v)?;
         }
         if let Some(v) = &self.order_type {
-            o.serialize_field("order_type", v)?;
+            o.serialize_entry("order_type", v)?;
         }
         if let Some(v) = &self.payment_plan {
-            o.serialize_field("payment_plan", v)?;
+            o.serialize_entry("payment_plan", v)?;
         }
         if let Some(v) = &self.product_id {
-            o.serialize_field("product_id", v)?;
+            o.serialize_entry("product_id", v)?;
         }
         if let Some(v) = &self.recurring {
-            o.serialize_field("recurring", v)?;
+            o.serialize_entry("recurring", v)?;
         }
         if let Some(v) = &self.refund_total {
-            o.serialize_field("refund_total", v)?;
+            o.serialize_entry("refund_total", v)?;
         }
         if let Some(v) = &self.sales_affiliate_id {
-            o.serialize_field("sales_affiliate_id", v)?;
+            o.serialize_entry("sales_affiliate_id", v)?;
         }
         if let Some(v) = &self.shipping_information {
-            o.serialize_field("shipping_information", v)?;
+            o.serialize_entry("shipping_information", v)?;
         }
         if let Some(v) = &self.source_type {
-            o.serialize_field("source_type", v)?;
+            o.serialize_entry("source_type", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.terms {
-            o.serialize_field("terms", v)?;
+            o.serialize_entry("terms", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.total {
-            o.serialize_field("total", v)?;
+            o.serialize_entry("total", v)?;
         }
         if let Some(v) = &self.total_due {
-            o.serialize_field("total_due", v)?;
+            o.serialize_entry("total_due", v)?;
         }
         if let Some(v) = &self.total_paid {
-            o.serialize_field("total_paid", v)?;
+            o.serialize_entry("total_paid", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -6957,6 +6462,7 @@ for ListTransactionsResponseTransactionsItemOrdersItem {
             total: f.get("total", crate::runtime::lenient_option_number)?,
             total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
             total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -6972,38 +6478,34 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemContact {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTransactionsResponseTransactionsItemOrdersItemContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItemOrdersItemContact",
-                usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7020,6 +6522,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemContact {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7050,75 +6553,62 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem {
         ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemSubscriptionPlan,
     >,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem",
-                usize::from(self.cost.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.discount.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.job_recurring_id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.price.is_some())
-                    + usize::from(self.product.is_some())
-                    + usize::from(self.quantity.is_some())
-                    + usize::from(self.special_amount.is_some())
-                    + usize::from(self.special_id.is_some())
-                    + usize::from(self.special_pct_or_amt.is_some())
-                    + usize::from(self.subscription_plan.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.cost {
-            o.serialize_field("cost", v)?;
+            o.serialize_entry("cost", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.discount {
-            o.serialize_field("discount", v)?;
+            o.serialize_entry("discount", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.job_recurring_id {
-            o.serialize_field("jobRecurringId", v)?;
+            o.serialize_entry("jobRecurringId", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.price {
-            o.serialize_field("price", v)?;
+            o.serialize_entry("price", v)?;
         }
         if let Some(v) = &self.product {
-            o.serialize_field("product", v)?;
+            o.serialize_entry("product", v)?;
         }
         if let Some(v) = &self.quantity {
-            o.serialize_field("quantity", v)?;
+            o.serialize_entry("quantity", v)?;
         }
         if let Some(v) = &self.special_amount {
-            o.serialize_field("specialAmount", v)?;
+            o.serialize_entry("specialAmount", v)?;
         }
         if let Some(v) = &self.special_id {
-            o.serialize_field("specialId", v)?;
+            o.serialize_entry("specialId", v)?;
         }
         if let Some(v) = &self.special_pct_or_amt {
-            o.serialize_field("specialPctOrAmt", v)?;
+            o.serialize_entry("specialPctOrAmt", v)?;
         }
         if let Some(v) = &self.subscription_plan {
-            o.serialize_field("subscriptionPlan", v)?;
+            o.serialize_entry("subscriptionPlan", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7147,6 +6637,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem {
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
             subscription_plan: f.get("subscriptionPlan", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7162,38 +6653,35 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemProdu
     pub shippable: Option<bool>,
     pub sku: Option<String>,
     pub taxable: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemProduct",
-                usize::from(self.description.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.shippable.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.taxable.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.shippable {
-            o.serialize_field("shippable", v)?;
+            o.serialize_entry("shippable", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.taxable {
-            o.serialize_field("taxable", v)?;
+            o.serialize_entry("taxable", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7210,6 +6698,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemProduct {
             shippable: f.get("shippable", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             taxable: f.get("taxable", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7228,50 +6717,44 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemSubsc
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemSubscriptionPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemSubscriptionPlan",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.prorate.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.prorate {
-            o.serialize_field("prorate", v)?;
+            o.serialize_entry("prorate", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7294,6 +6777,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemSubscription
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7318,62 +6802,52 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemPaymentPlan {
     >,
     pub payment_method_id: Option<String>,
     pub plan_start_date: Option<crate::runtime::Date>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTransactionsResponseTransactionsItemOrdersItemPaymentPlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItemOrdersItemPaymentPlan",
-                usize::from(self.auto_charge.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.days_between_payments.is_some())
-                    + usize::from(self.days_between_retries.is_some())
-                    + usize::from(self.initial_payment_amount.is_some())
-                    + usize::from(self.initial_payment_date.is_some())
-                    + usize::from(self.initial_payment_percent.is_some())
-                    + usize::from(self.max_charge_attempts.is_some())
-                    + usize::from(self.number_of_payments.is_some())
-                    + usize::from(self.payment_gateway.is_some())
-                    + usize::from(self.payment_method_id.is_some())
-                    + usize::from(self.plan_start_date.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
         if let Some(v) = &self.days_between_payments {
-            o.serialize_field("days_between_payments", v)?;
+            o.serialize_entry("days_between_payments", v)?;
         }
         if let Some(v) = &self.days_between_retries {
-            o.serialize_field("days_between_retries", v)?;
+            o.serialize_entry("days_between_retries", v)?;
         }
         if let Some(v) = &self.initial_payment_amount {
-            o.serialize_field("initial_payment_amount", v)?;
+            o.serialize_entry("initial_payment_amount", v)?;
         }
         if let Some(v) = &self.initial_payment_date {
-            o.serialize_field("initial_payment_date", v)?;
+            o.serialize_entry("initial_payment_date", v)?;
         }
         if let Some(v) = &self.initial_payment_percent {
-            o.serialize_field("initial_payment_percent", v)?;
+            o.serialize_entry("initial_payment_percent", v)?;
         }
         if let Some(v) = &self.max_charge_attempts {
-            o.serialize_field("max_charge_attempts", v)?;
+            o.serialize_entry("max_charge_attempts", v)?;
         }
         if let Some(v) = &self.number_of_payments {
-            o.serialize_field("number_of_payments", v)?;
+            o.serialize_entry("number_of_payments", v)?;
         }
         if let Some(v) = &self.payment_gateway {
-            o.serialize_field("payment_gateway", v)?;
+            o.serialize_entry("payment_gateway", v)?;
         }
         if let Some(v) = &self.payment_method_id {
-            o.serialize_field("payment_method_id", v)?;
+            o.serialize_entry("payment_method_id", v)?;
         }
         if let Some(v) = &self.plan_start_date {
-            o.serialize_field("plan_start_date", v)?;
+            o.serialize_entry("plan_start_date", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7404,6 +6878,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemPaymentPlan {
             payment_method_id: f
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
             plan_start_date: f.get("plan_start_date", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7416,27 +6891,26 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemPaymentPlanPaymentG
     pub merchant_account_id: Option<i64>,
     pub merchant_account_name: Option<String>,
     pub use_default: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsResponseTransactionsItemOrdersItemPaymentPlanPaymentGateway {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItemOrdersItemPaymentPlanPaymentGateway",
-                usize::from(self.merchant_account_id.is_some())
-                    + usize::from(self.merchant_account_name.is_some())
-                    + usize::from(self.use_default.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.merchant_account_id {
-            o.serialize_field("merchant_account_id", v)?;
+            o.serialize_entry("merchant_account_id", v)?;
         }
         if let Some(v) = &self.merchant_account_name {
-            o.serialize_field("merchant_account_name", v)?;
+            o.serialize_entry("merchant_account_name", v)?;
         }
         if let Some(v) = &self.use_default {
-            o.serialize_field("use_default", v)?;
+            o.serialize_entry("use_default", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7452,6 +6926,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemPaymentPlanPaymentGateway 
             merchant_account_name: f
                 .get("merchant_account_name", crate::runtime::lenient_option_string)?,
             use_default: f.get("use_default", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7474,66 +6949,56 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemShippingInformation
     pub street1: Option<String>,
     pub street2: Option<String>,
     pub zip: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListTransactionsResponseTransactionsItemOrdersItemShippingInformation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTransactionsResponseTransactionsItemOrdersItemShippingInformation",
-                usize::from(self.city.is_some()) + usize::from(self.company.is_some())
-                    + usize::from(self.country.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.invoice_to_company.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.state.is_some())
-                    + usize::from(self.street1.is_some())
-                    + usize::from(self.street2.is_some())
-                    + usize::from(self.zip.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.city {
-            o.serialize_field("city", v)?;
+            o.serialize_entry("city", v)?;
         }
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.country {
-            o.serialize_field("country", v)?;
+            o.serialize_entry("country", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.invoice_to_company {
-            o.serialize_field("invoiceToCompany", v)?;
+            o.serialize_entry("invoiceToCompany", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.state {
-            o.serialize_field("state", v)?;
+            o.serialize_entry("state", v)?;
         }
         if let Some(v) = &self.street1 {
-            o.serialize_field("street1", v)?;
+            o.serialize_entry("street1", v)?;
         }
         if let Some(v) = &self.street2 {
-            o.serialize_field("street2", v)?;
+            o.serialize_entry("street2", v)?;
         }
         if let Some(v) = &self.zip {
-            o.serialize_field("zip", v)?;
+            o.serialize_entry("zip", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7557,6 +7022,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemShippingInformation {
             street1: f.get("street1", crate::runtime::lenient_option_string)?,
             street2: f.get("street2", crate::runtime::lenient_option_string)?,
             zip: f.get("zip", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7611,6 +7077,8 @@ pub struct ReplacePaymentPlanBody {
     /// PaymentGatewayV1
     pub payment_gateway: Option<ReplacePaymentPlanBodyPaymentGateway>,
     pub plan_start_date: crate::runtime::Date,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ReplacePaymentPlanBody {
@@ -7629,40 +7097,36 @@ impl ReplacePaymentPlanBody {
             number_of_payments: number_of_payments.into(),
             payment_gateway: None,
             plan_start_date: plan_start_date.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ReplacePaymentPlanBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ReplacePaymentPlanBody",
-                3 + usize::from(self.auto_charge.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.initial_payment_amount.is_some())
-                    + usize::from(self.initial_payment_date.is_some())
-                    + usize::from(self.payment_gateway.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
-        o.serialize_field("days_between_payments", &self.days_between_payments)?;
+        o.serialize_entry("days_between_payments", &self.days_between_payments)?;
         if let Some(v) = &self.initial_payment_amount {
-            o.serialize_field("initial_payment_amount", v)?;
+            o.serialize_entry("initial_payment_amount", v)?;
         }
         if let Some(v) = &self.initial_payment_date {
-            o.serialize_field("initial_payment_date", v)?;
+            o.serialize_entry("initial_payment_date", v)?;
         }
-        o.serialize_field("number_of_payments", &self.number_of_payments)?;
+        o.serialize_entry("number_of_payments", &self.number_of_payments)?;
         if let Some(v) = &self.payment_gateway {
-            o.serialize_field("payment_gateway", v)?;
+            o.serialize_entry("payment_gateway", v)?;
         }
-        o.serialize_field("plan_start_date", &self.plan_start_date)?;
+        o.serialize_entry("plan_start_date", &self.plan_start_date)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -7683,6 +7147,7 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanBody {
                 .get("number_of_payments", crate::runtime::lenient_number)?,
             payment_gateway: f.get("payment_gateway", crate::runtime::plain)?,
             plan_start_date: f.get("plan_start_date", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7694,22 +7159,22 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanBody {
 pub struct ReplacePaymentPlanBodyPaymentGateway {
     pub merchant_account_id: Option<i64>,
     pub use_default: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ReplacePaymentPlanBodyPaymentGateway {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ReplacePaymentPlanBodyPaymentGateway",
-                usize::from(self.merchant_account_id.is_some())
-                    + usize::from(self.use_default.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.merchant_account_id {
-            o.serialize_field("merchant_account_id", v)?;
+            o.serialize_entry("merchant_account_id", v)?;
         }
         if let Some(v) = &self.use_default {
-            o.serialize_field("use_default", v)?;
+            o.serialize_entry("use_default", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7722,6 +7187,7 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanBodyPaymentGateway {
             merchant_account_id: f
                 .get("merchant_account_id", crate::runtime::lenient_option_number)?,
             use_default: f.get("use_default", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7740,6 +7206,8 @@ pub struct ReplacePaymentPlanResponse {
     /// PaymentGatewayV1
     pub payment_gateway: Option<ReplacePaymentPlanResponsePaymentGateway>,
     pub plan_start_date: crate::runtime::Date,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ReplacePaymentPlanResponse {
@@ -7758,40 +7226,36 @@ impl ReplacePaymentPlanResponse {
             number_of_payments: number_of_payments.into(),
             payment_gateway: None,
             plan_start_date: plan_start_date.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ReplacePaymentPlanResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ReplacePaymentPlanResponse",
-                3 + usize::from(self.auto_charge.is_some())
-                    + usize::from(self.credit_card_id.is_some())
-                    + usize::from(self.initial_payment_amount.is_some())
-                    + usize::from(self.initial_payment_date.is_some())
-                    + usize::from(self.payment_gateway.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.auto_charge {
-            o.serialize_field("auto_charge", v)?;
+            o.serialize_entry("auto_charge", v)?;
         }
         if let Some(v) = &self.credit_card_id {
-            o.serialize_field("credit_card_id", v)?;
+            o.serialize_entry("credit_card_id", v)?;
         }
-        o.serialize_field("days_between_payments", &self.days_between_payments)?;
+        o.serialize_entry("days_between_payments", &self.days_between_payments)?;
         if let Some(v) = &self.initial_payment_amount {
-            o.serialize_field("initial_payment_amount", v)?;
+            o.serialize_entry("initial_payment_amount", v)?;
         }
         if let Some(v) = &self.initial_payment_date {
-            o.serialize_field("initial_payment_date", v)?;
+            o.serialize_entry("initial_payment_date", v)?;
         }
-        o.serialize_field("number_of_payments", &self.number_of_payments)?;
+        o.serialize_entry("number_of_payments", &self.number_of_payments)?;
         if let Some(v) = &self.payment_gateway {
-            o.serialize_field("payment_gateway", v)?;
+            o.serialize_entry("payment_gateway", v)?;
         }
-        o.serialize_field("plan_start_date", &self.plan_start_date)?;
+        o.serialize_entry("plan_start_date", &self.plan_start_date)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -7812,6 +7276,7 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanResponse {
                 .get("number_of_payments", crate::runtime::lenient_number)?,
             payment_gateway: f.get("payment_gateway", crate::runtime::plain)?,
             plan_start_date: f.get("plan_start_date", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7823,22 +7288,22 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanResponse {
 pub struct ReplacePaymentPlanResponsePaymentGateway {
     pub merchant_account_id: Option<i64>,
     pub use_default: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ReplacePaymentPlanResponsePaymentGateway {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ReplacePaymentPlanResponsePaymentGateway",
-                usize::from(self.merchant_account_id.is_some())
-                    + usize::from(self.use_default.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.merchant_account_id {
-            o.serialize_field("merchant_account_id", v)?;
+            o.serialize_entry("merchant_account_id", v)?;
         }
         if let Some(v) = &self.use_default {
-            o.serialize_field("use_default", v)?;
+            o.serialize_entry("use_default", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7851,6 +7316,7 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanResponsePaymentGateway {
             merchant_account_id: f
                 .get("merchant_account_id", crate::runtime::lenient_option_number)?,
             use_default: f.get("use_default", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7862,22 +7328,22 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanResponsePaymentGateway {
 pub struct RetrieveOrderModelResponse {
     pub custom_fields: Option<Vec<RetrieveOrderModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveOrderModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveOrderModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7890,6 +7356,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveOrderModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -7906,41 +7373,37 @@ pub struct RetrieveOrderModelResponseCustomFieldsItem {
     pub label: Option<String>,
     pub options: Option<Vec<RetrieveOrderModelResponseCustomFieldsItemOptionsItem>>,
     pub record_type: Option<RetrieveOrderModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveOrderModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveOrderModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -7958,6 +7421,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveOrderModelResponseCustomFieldsItem
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8058,25 +7522,25 @@ pub struct RetrieveOrderModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveOrderModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveOrderModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8090,6 +7554,7 @@ for RetrieveOrderModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8138,22 +7603,22 @@ crate::runtime::string_enum!(RetrieveOrderModelResponseCustomFieldsItemRecordTyp
 pub struct RetrieveSubscriptionModelResponse {
     pub custom_fields: Option<Vec<RetrieveSubscriptionModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveSubscriptionModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveSubscriptionModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8166,6 +7631,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveSubscriptionModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8184,41 +7650,37 @@ pub struct RetrieveSubscriptionModelResponseCustomFieldsItem {
         Vec<RetrieveSubscriptionModelResponseCustomFieldsItemOptionsItem>,
     >,
     pub record_type: Option<RetrieveSubscriptionModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveSubscriptionModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveSubscriptionModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8236,6 +7698,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveSubscriptionModelResponseCustomFie
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -8336,25 +7799,25 @@ pub struct RetrieveSubscriptionModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveSubscriptionModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveSubscriptionModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -8368,6 +7831,7 @@ for RetrieveSubscriptionModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -30,6 +30,8 @@ pub struct CreateEmailBody {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateEmailBody {
@@ -54,85 +56,69 @@ impl CreateEmailBody {
             sent_to_bcc_addresses: None,
             sent_to_cc_addresses: None,
             subject: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateEmailBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailBody",
-                1 + usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.plain_content.is_some())
-                    + usize::from(self.provider_source_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
         if let Some(v) = &self.provider_source_id {
-            o.serialize_field("provider_source_id", v)?;
+            o.serialize_entry("provider_source_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
-        o.serialize_field("sent_to_address", &self.sent_to_address)?;
+        o.serialize_entry("sent_to_address", &self.sent_to_address)?;
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -167,6 +153,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailBody {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -229,6 +216,8 @@ pub struct CreateEmailResponse {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateEmailResponse {
@@ -253,85 +242,69 @@ impl CreateEmailResponse {
             sent_to_bcc_addresses: None,
             sent_to_cc_addresses: None,
             subject: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateEmailResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailResponse",
-                1 + usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.plain_content.is_some())
-                    + usize::from(self.provider_source_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
         if let Some(v) = &self.provider_source_id {
-            o.serialize_field("provider_source_id", v)?;
+            o.serialize_entry("provider_source_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
-        o.serialize_field("sent_to_address", &self.sent_to_address)?;
+        o.serialize_entry("sent_to_address", &self.sent_to_address)?;
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -366,6 +339,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailResponse {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -406,15 +380,19 @@ crate::runtime::string_enum!(CreateEmailResponseOriginalProvider);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateEmailsBody {
     pub emails: Option<Vec<CreateEmailsBodyEmailsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateEmailsBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct("CreateEmailsBody", usize::from(self.emails.is_some()))?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.emails {
-            o.serialize_field("emails", v)?;
+            o.serialize_entry("emails", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -425,6 +403,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             emails: f.get("emails", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -457,6 +436,8 @@ pub struct CreateEmailsBodyEmailsItem {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateEmailsBodyEmailsItem {
@@ -481,85 +462,69 @@ impl CreateEmailsBodyEmailsItem {
             sent_to_bcc_addresses: None,
             sent_to_cc_addresses: None,
             subject: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateEmailsBodyEmailsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailsBodyEmailsItem",
-                1 + usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.plain_content.is_some())
-                    + usize::from(self.provider_source_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
         if let Some(v) = &self.provider_source_id {
-            o.serialize_field("provider_source_id", v)?;
+            o.serialize_entry("provider_source_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
-        o.serialize_field("sent_to_address", &self.sent_to_address)?;
+        o.serialize_entry("sent_to_address", &self.sent_to_address)?;
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -594,6 +559,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsBodyEmailsItem {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -635,21 +601,22 @@ crate::runtime::string_enum!(CreateEmailsBodyEmailsItemOriginalProvider);
 pub struct CreateEmailsResponse {
     pub emails: Option<Vec<CreateEmailsResponseEmailsItem>>,
     pub errors: Option<Vec<CreateEmailsResponseErrorsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateEmailsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailsResponse",
-                usize::from(self.emails.is_some()) + usize::from(self.errors.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.emails {
-            o.serialize_field("emails", v)?;
+            o.serialize_entry("emails", v)?;
         }
         if let Some(v) = &self.errors {
-            o.serialize_field("errors", v)?;
+            o.serialize_entry("errors", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -661,6 +628,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponse {
         Ok(Self {
             emails: f.get("emails", crate::runtime::lenient_option_vec)?,
             errors: f.get("errors", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -693,6 +661,8 @@ pub struct CreateEmailsResponseEmailsItem {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateEmailsResponseEmailsItem {
@@ -717,85 +687,69 @@ impl CreateEmailsResponseEmailsItem {
             sent_to_bcc_addresses: None,
             sent_to_cc_addresses: None,
             subject: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateEmailsResponseEmailsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailsResponseEmailsItem",
-                1 + usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.plain_content.is_some())
-                    + usize::from(self.provider_source_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
         if let Some(v) = &self.provider_source_id {
-            o.serialize_field("provider_source_id", v)?;
+            o.serialize_entry("provider_source_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
-        o.serialize_field("sent_to_address", &self.sent_to_address)?;
+        o.serialize_entry("sent_to_address", &self.sent_to_address)?;
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -830,6 +784,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponseEmailsItem {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -872,22 +827,22 @@ pub struct CreateEmailsResponseErrorsItem {
     /// EmailSentCreate
     pub email: Option<CreateEmailsResponseErrorsItemEmail>,
     pub error_message: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateEmailsResponseErrorsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailsResponseErrorsItem",
-                usize::from(self.email.is_some())
-                    + usize::from(self.error_message.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.error_message {
-            o.serialize_field("error_message", v)?;
+            o.serialize_entry("error_message", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -898,7 +853,9 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponseErrorsItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             email: f.get("email", crate::runtime::plain)?,
-            error_message: f.get("error_message", crate::runtime::lenient_option_string)?,
+            error_message: f
+                .get("error_message", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -931,6 +888,8 @@ pub struct CreateEmailsResponseErrorsItemEmail {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateEmailsResponseErrorsItemEmail {
@@ -955,85 +914,69 @@ impl CreateEmailsResponseErrorsItemEmail {
             sent_to_bcc_addresses: None,
             sent_to_cc_addresses: None,
             subject: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateEmailsResponseErrorsItemEmail {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateEmailsResponseErrorsItemEmail",
-                1 + usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.plain_content.is_some())
-                    + usize::from(self.provider_source_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
         if let Some(v) = &self.provider_source_id {
-            o.serialize_field("provider_source_id", v)?;
+            o.serialize_entry("provider_source_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
-        o.serialize_field("sent_to_address", &self.sent_to_address)?;
+        o.serialize_entry("sent_to_address", &self.sent_to_address)?;
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1068,6 +1011,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponseErrorsItemEmail {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1108,15 +1052,19 @@ crate::runtime::string_enum!(CreateEmailsResponseErrorsItemEmailOriginalProvider
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteEmailsBody {
     pub ids: Option<Vec<i64>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for DeleteEmailsBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct("DeleteEmailsBody", usize::from(self.ids.is_some()))?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.ids {
-            o.serialize_field("ids", v)?;
+            o.serialize_entry("ids", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1127,6 +1075,7 @@ impl<'de> serde::Deserialize<'de> for DeleteEmailsBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             ids: f.get("ids", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1155,82 +1104,67 @@ pub struct GetEmailResponse {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetEmailResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetEmailResponse",
-                usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.plain_content.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
         if let Some(v) = &self.sent_to_address {
-            o.serialize_field("sent_to_address", v)?;
+            o.serialize_entry("sent_to_address", v)?;
         }
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1264,6 +1198,7 @@ impl<'de> serde::Deserialize<'de> for GetEmailResponse {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1305,29 +1240,28 @@ pub struct ListEmailsResponse {
     pub emails: Option<Vec<ListEmailsResponseEmailsItem>>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListEmailsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListEmailsResponse",
-                usize::from(self.count.is_some()) + usize::from(self.emails.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.emails {
-            o.serialize_field("emails", v)?;
+            o.serialize_entry("emails", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1341,6 +1275,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsResponse {
             emails: f.get("emails", crate::runtime::lenient_option_vec)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1365,74 +1300,61 @@ pub struct ListEmailsResponseEmailsItem {
     pub sent_to_bcc_addresses: Option<String>,
     pub sent_to_cc_addresses: Option<String>,
     pub subject: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListEmailsResponseEmailsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListEmailsResponseEmailsItem",
-                usize::from(self.clicked_date.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.headers.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.opened_date.is_some())
-                    + usize::from(self.original_provider.is_some())
-                    + usize::from(self.original_provider_id.is_some())
-                    + usize::from(self.received_date.is_some())
-                    + usize::from(self.sent_date.is_some())
-                    + usize::from(self.sent_from_address.is_some())
-                    + usize::from(self.sent_from_reply_address.is_some())
-                    + usize::from(self.sent_to_address.is_some())
-                    + usize::from(self.sent_to_bcc_addresses.is_some())
-                    + usize::from(self.sent_to_cc_addresses.is_some())
-                    + usize::from(self.subject.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.clicked_date {
-            o.serialize_field("clicked_date", v)?;
+            o.serialize_entry("clicked_date", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.headers {
-            o.serialize_field("headers", v)?;
+            o.serialize_entry("headers", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.opened_date {
-            o.serialize_field("opened_date", v)?;
+            o.serialize_entry("opened_date", v)?;
         }
         if let Some(v) = &self.original_provider {
-            o.serialize_field("original_provider", v)?;
+            o.serialize_entry("original_provider", v)?;
         }
         if let Some(v) = &self.original_provider_id {
-            o.serialize_field("original_provider_id", v)?;
+            o.serialize_entry("original_provider_id", v)?;
         }
         if let Some(v) = &self.received_date {
-            o.serialize_field("received_date", v)?;
+            o.serialize_entry("received_date", v)?;
         }
         if let Some(v) = &self.sent_date {
-            o.serialize_field("sent_date", v)?;
+            o.serialize_entry("sent_date", v)?;
         }
         if let Some(v) = &self.sent_from_address {
-            o.serialize_field("sent_from_address", v)?;
+            o.serialize_entry("sent_from_address", v)?;
         }
         if let Some(v) = &self.sent_from_reply_address {
-            o.serialize_field("sent_from_reply_address", v)?;
+            o.serialize_entry("sent_from_reply_address", v)?;
         }
         if let Some(v) = &self.sent_to_address {
-            o.serialize_field("sent_to_address", v)?;
+            o.serialize_entry("sent_to_address", v)?;
         }
         if let Some(v) = &self.sent_to_bcc_addresses {
-            o.serialize_field("sent_to_bcc_addresses", v)?;
+            o.serialize_entry("sent_to_bcc_addresses", v)?;
         }
         if let Some(v) = &self.sent_to_cc_addresses {
-            o.serialize_field("sent_to_cc_addresses", v)?;
+            o.serialize_entry("sent_to_cc_addresses", v)?;
         }
         if let Some(v) = &self.subject {
-            o.serialize_field("subject", v)?;
+            o.serialize_entry("subject", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1463,6 +1385,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsResponseEmailsItem {
             sent_to_cc_addresses: f
                 .get("sent_to_cc_addresses", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1514,6 +1437,8 @@ pub struct SendEmailBody {
     pub subject: String,
     /// The infusionsoft user to send the email on behalf of
     pub user_id: i64,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl SendEmailBody {
@@ -1531,36 +1456,33 @@ impl SendEmailBody {
             plain_content: None,
             subject: subject.into(),
             user_id: user_id.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for SendEmailBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "SendEmailBody",
-                3 + usize::from(self.address_field.is_some())
-                    + usize::from(self.attachments.is_some())
-                    + usize::from(self.html_content.is_some())
-                    + usize::from(self.plain_content.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address_field {
-            o.serialize_field("address_field", v)?;
+            o.serialize_entry("address_field", v)?;
         }
         if let Some(v) = &self.attachments {
-            o.serialize_field("attachments", v)?;
+            o.serialize_entry("attachments", v)?;
         }
-        o.serialize_field("contacts", &self.contacts)?;
+        o.serialize_entry("contacts", &self.contacts)?;
         if let Some(v) = &self.html_content {
-            o.serialize_field("html_content", v)?;
+            o.serialize_entry("html_content", v)?;
         }
         if let Some(v) = &self.plain_content {
-            o.serialize_field("plain_content", v)?;
+            o.serialize_entry("plain_content", v)?;
         }
-        o.serialize_field("subject", &self.subject)?;
-        o.serialize_field("user_id", &self.user_id)?;
+        o.serialize_entry("subject", &self.subject)?;
+        o.serialize_entry("user_id", &self.user_id)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -1578,6 +1500,7 @@ impl<'de> serde::Deserialize<'de> for SendEmailBody {
                 .get("plain_content", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1591,22 +1514,22 @@ pub struct SendEmailBodyAttachmentsItem {
     pub file_data: Option<String>,
     /// The filename of the attached file, including extension
     pub file_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for SendEmailBodyAttachmentsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "SendEmailBodyAttachmentsItem",
-                usize::from(self.file_data.is_some())
-                    + usize::from(self.file_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.file_data {
-            o.serialize_field("file_data", v)?;
+            o.serialize_entry("file_data", v)?;
         }
         if let Some(v) = &self.file_name {
-            o.serialize_field("file_name", v)?;
+            o.serialize_entry("file_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1618,6 +1541,7 @@ impl<'de> serde::Deserialize<'de> for SendEmailBodyAttachmentsItem {
         Ok(Self {
             file_data: f.get("file_data", crate::runtime::lenient_option_string)?,
             file_name: f.get("file_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

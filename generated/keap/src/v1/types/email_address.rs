@@ -9,6 +9,8 @@
 pub struct ReplaceEmailAddressBody {
     pub opted_in: bool,
     pub reason: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ReplaceEmailAddressBody {
@@ -17,16 +19,20 @@ impl ReplaceEmailAddressBody {
         Self {
             opted_in: opted_in.into(),
             reason: reason.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ReplaceEmailAddressBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("ReplaceEmailAddressBody", 2)?;
-        o.serialize_field("opted_in", &self.opted_in)?;
-        o.serialize_field("reason", &self.reason)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("opted_in", &self.opted_in)?;
+        o.serialize_entry("reason", &self.reason)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -37,6 +43,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceEmailAddressBody {
         Ok(Self {
             opted_in: f.get("opted_in", crate::runtime::null_as_default)?,
             reason: f.get("reason", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -49,6 +56,8 @@ pub struct ReplaceEmailAddressResponse {
     pub email: String,
     pub opted_in: bool,
     pub status: ReplaceEmailAddressResponseStatus,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ReplaceEmailAddressResponse {
@@ -62,17 +71,21 @@ impl ReplaceEmailAddressResponse {
             email: email.into(),
             opted_in: opted_in.into(),
             status: status.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ReplaceEmailAddressResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("ReplaceEmailAddressResponse", 3)?;
-        o.serialize_field("email", &self.email)?;
-        o.serialize_field("opted_in", &self.opted_in)?;
-        o.serialize_field("status", &self.status)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("email", &self.email)?;
+        o.serialize_entry("opted_in", &self.opted_in)?;
+        o.serialize_entry("status", &self.status)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -84,6 +97,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceEmailAddressResponse {
             email: f.get("email", crate::runtime::lenient_string)?,
             opted_in: f.get("opted_in", crate::runtime::null_as_default)?,
             status: f.get("status", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -13,6 +13,8 @@ pub struct CreateFileBody {
     pub file_name: String,
     pub is_public: bool,
     pub public: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateFileBody {
@@ -30,28 +32,27 @@ impl CreateFileBody {
             file_name: file_name.into(),
             is_public: is_public.into(),
             public: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateFileBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateFileBody",
-                4 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.public.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
-        o.serialize_field("file_association", &self.file_association)?;
-        o.serialize_field("file_data", &self.file_data)?;
-        o.serialize_field("file_name", &self.file_name)?;
-        o.serialize_field("is_public", &self.is_public)?;
+        o.serialize_entry("file_association", &self.file_association)?;
+        o.serialize_entry("file_data", &self.file_data)?;
+        o.serialize_entry("file_name", &self.file_name)?;
+        o.serialize_entry("is_public", &self.is_public)?;
         if let Some(v) = &self.public {
-            o.serialize_field("public", v)?;
+            o.serialize_entry("public", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -68,6 +69,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileBody {
             file_name: f.get("file_name", crate::runtime::lenient_string)?,
             is_public: f.get("is_public", crate::runtime::null_as_default)?,
             public: f.get("public", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -105,22 +107,22 @@ pub struct CreateFileResponse {
     pub file_data: Option<String>,
     /// FileDescriptor
     pub file_descriptor: Option<CreateFileResponseFileDescriptor>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateFileResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateFileResponse",
-                usize::from(self.file_data.is_some())
-                    + usize::from(self.file_descriptor.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.file_data {
-            o.serialize_field("file_data", v)?;
+            o.serialize_entry("file_data", v)?;
         }
         if let Some(v) = &self.file_descriptor {
-            o.serialize_field("file_descriptor", v)?;
+            o.serialize_entry("file_descriptor", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -132,6 +134,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileResponse {
         Ok(Self {
             file_data: f.get("file_data", crate::runtime::lenient_option_string)?,
             file_descriptor: f.get("file_descriptor", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -153,6 +156,8 @@ pub struct CreateFileResponseFileDescriptor {
     pub last_updated: Option<crate::runtime::DateTime>,
     pub public: Option<bool>,
     pub remote_file_key: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateFileResponseFileDescriptor {
@@ -171,61 +176,51 @@ impl CreateFileResponseFileDescriptor {
             last_updated: None,
             public: None,
             remote_file_key: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateFileResponseFileDescriptor {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateFileResponseFileDescriptor",
-                1 + usize::from(self.category.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.created_by.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.download_url.is_some())
-                    + usize::from(self.file_box_type.is_some())
-                    + usize::from(self.file_name.is_some())
-                    + usize::from(self.file_size.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.public.is_some())
-                    + usize::from(self.remote_file_key.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.created_by {
-            o.serialize_field("created_by", v)?;
+            o.serialize_entry("created_by", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.download_url {
-            o.serialize_field("download_url", v)?;
+            o.serialize_entry("download_url", v)?;
         }
         if let Some(v) = &self.file_box_type {
-            o.serialize_field("file_box_type", v)?;
+            o.serialize_entry("file_box_type", v)?;
         }
         if let Some(v) = &self.file_name {
-            o.serialize_field("file_name", v)?;
+            o.serialize_entry("file_name", v)?;
         }
         if let Some(v) = &self.file_size {
-            o.serialize_field("file_size", v)?;
+            o.serialize_entry("file_size", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.public {
-            o.serialize_field("public", v)?;
+            o.serialize_entry("public", v)?;
         }
         if let Some(v) = &self.remote_file_key {
-            o.serialize_field("remote_file_key", v)?;
+            o.serialize_entry("remote_file_key", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -248,6 +243,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileResponseFileDescriptor {
             public: f.get("public", crate::runtime::plain)?,
             remote_file_key: f
                 .get("remote_file_key", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -370,22 +366,22 @@ pub struct GetFileResponse {
     pub file_data: Option<String>,
     /// FileDescriptor
     pub file_descriptor: Option<GetFileResponseFileDescriptor>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetFileResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetFileResponse",
-                usize::from(self.file_data.is_some())
-                    + usize::from(self.file_descriptor.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.file_data {
-            o.serialize_field("file_data", v)?;
+            o.serialize_entry("file_data", v)?;
         }
         if let Some(v) = &self.file_descriptor {
-            o.serialize_field("file_descriptor", v)?;
+            o.serialize_entry("file_descriptor", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -397,6 +393,7 @@ impl<'de> serde::Deserialize<'de> for GetFileResponse {
         Ok(Self {
             file_data: f.get("file_data", crate::runtime::lenient_option_string)?,
             file_descriptor: f.get("file_descriptor", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -418,6 +415,8 @@ pub struct GetFileResponseFileDescriptor {
     pub last_updated: Option<crate::runtime::DateTime>,
     pub public: Option<bool>,
     pub remote_file_key: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetFileResponseFileDescriptor {
@@ -436,61 +435,51 @@ impl GetFileResponseFileDescriptor {
             last_updated: None,
             public: None,
             remote_file_key: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetFileResponseFileDescriptor {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetFileResponseFileDescriptor",
-                1 + usize::from(self.category.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.created_by.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.download_url.is_some())
-                    + usize::from(self.file_box_type.is_some())
-                    + usize::from(self.file_name.is_some())
-                    + usize::from(self.file_size.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.public.is_some())
-                    + usize::from(self.remote_file_key.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.created_by {
-            o.serialize_field("created_by", v)?;
+            o.serialize_entry("created_by", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.download_url {
-            o.serialize_field("download_url", v)?;
+            o.serialize_entry("download_url", v)?;
         }
         if let Some(v) = &self.file_box_type {
-            o.serialize_field("file_box_type", v)?;
+            o.serialize_entry("file_box_type", v)?;
         }
         if let Some(v) = &self.file_name {
-            o.serialize_field("file_name", v)?;
+            o.serialize_entry("file_name", v)?;
         }
         if let Some(v) = &self.file_size {
-            o.serialize_field("file_size", v)?;
+            o.serialize_entry("file_size", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.public {
-            o.serialize_field("public", v)?;
+            o.serialize_entry("public", v)?;
         }
         if let Some(v) = &self.remote_file_key {
-            o.serialize_field("remote_file_key", v)?;
+            o.serialize_entry("remote_file_key", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -513,6 +502,7 @@ impl<'de> serde::Deserialize<'de> for GetFileResponseFileDescriptor {
             public: f.get("public", crate::runtime::plain)?,
             remote_file_key: f
                 .get("remote_file_key", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -661,29 +651,28 @@ pub struct ListFilesResponse {
     pub files: Option<Vec<ListFilesResponseFilesItem>>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListFilesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListFilesResponse",
-                usize::from(self.count.is_some()) + usize::from(self.files.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.files {
-            o.serialize_field("files", v)?;
+            o.serialize_entry("files", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -697,6 +686,7 @@ impl<'de> serde::Deserialize<'de> for ListFilesResponse {
             files: f.get("files", crate::runtime::lenient_option_vec)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -718,6 +708,8 @@ pub struct ListFilesResponseFilesItem {
     pub last_updated: Option<crate::runtime::DateTime>,
     pub public: Option<bool>,
     pub remote_file_key: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListFilesResponseFilesItem {
@@ -736,61 +728,51 @@ impl ListFilesResponseFilesItem {
             last_updated: None,
             public: None,
             remote_file_key: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListFilesResponseFilesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListFilesResponseFilesItem",
-                1 + usize::from(self.category.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.created_by.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.download_url.is_some())
-                    + usize::from(self.file_box_type.is_some())
-                    + usize::from(self.file_name.is_some())
-                    + usize::from(self.file_size.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.public.is_some())
-                    + usize::from(self.remote_file_key.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.created_by {
-            o.serialize_field("created_by", v)?;
+            o.serialize_entry("created_by", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.download_url {
-            o.serialize_field("download_url", v)?;
+            o.serialize_entry("download_url", v)?;
         }
         if let Some(v) = &self.file_box_type {
-            o.serialize_field("file_box_type", v)?;
+            o.serialize_entry("file_box_type", v)?;
         }
         if let Some(v) = &self.file_name {
-            o.serialize_field("file_name", v)?;
+            o.serialize_entry("file_name", v)?;
         }
         if let Some(v) = &self.file_size {
-            o.serialize_field("file_size", v)?;
+            o.serialize_entry("file_size", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.public {
-            o.serialize_field("public", v)?;
+            o.serialize_entry("public", v)?;
         }
         if let Some(v) = &self.remote_file_key {
-            o.serialize_field("remote_file_key", v)?;
+            o.serialize_entry("remote_file_key", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -813,6 +795,7 @@ impl<'de> serde::Deserialize<'de> for ListFilesResponseFilesItem {
             public: f.get("public", crate::runtime::plain)?,
             remote_file_key: f
                 .get("remote_file_key", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1030,6 +1013,8 @@ pub struct UpdateFileBody {
     pub file_name: String,
     pub is_public: bool,
     pub public: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateFileBody {
@@ -1047,28 +1032,27 @@ impl UpdateFileBody {
             file_name: file_name.into(),
             is_public: is_public.into(),
             public: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateFileBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateFileBody",
-                4 + usize::from(self.contact_id.is_some())
-                    + usize::from(self.public.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
-        o.serialize_field("file_association", &self.file_association)?;
-        o.serialize_field("file_data", &self.file_data)?;
-        o.serialize_field("file_name", &self.file_name)?;
-        o.serialize_field("is_public", &self.is_public)?;
+        o.serialize_entry("file_association", &self.file_association)?;
+        o.serialize_entry("file_data", &self.file_data)?;
+        o.serialize_entry("file_name", &self.file_name)?;
+        o.serialize_entry("is_public", &self.is_public)?;
         if let Some(v) = &self.public {
-            o.serialize_field("public", v)?;
+            o.serialize_entry("public", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1085,6 +1069,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFileBody {
             file_name: f.get("file_name", crate::runtime::lenient_string)?,
             is_public: f.get("is_public", crate::runtime::null_as_default)?,
             public: f.get("public", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1122,22 +1107,22 @@ pub struct UpdateFileResponse {
     pub file_data: Option<String>,
     /// FileDescriptor
     pub file_descriptor: Option<UpdateFileResponseFileDescriptor>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateFileResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateFileResponse",
-                usize::from(self.file_data.is_some())
-                    + usize::from(self.file_descriptor.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.file_data {
-            o.serialize_field("file_data", v)?;
+            o.serialize_entry("file_data", v)?;
         }
         if let Some(v) = &self.file_descriptor {
-            o.serialize_field("file_descriptor", v)?;
+            o.serialize_entry("file_descriptor", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1149,6 +1134,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFileResponse {
         Ok(Self {
             file_data: f.get("file_data", crate::runtime::lenient_option_string)?,
             file_descriptor: f.get("file_descriptor", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1170,6 +1156,8 @@ pub struct UpdateFileResponseFileDescriptor {
     pub last_updated: Option<crate::runtime::DateTime>,
     pub public: Option<bool>,
     pub remote_file_key: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateFileResponseFileDescriptor {
@@ -1188,61 +1176,51 @@ impl UpdateFileResponseFileDescriptor {
             last_updated: None,
             public: None,
             remote_file_key: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateFileResponseFileDescriptor {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateFileResponseFileDescriptor",
-                1 + usize::from(self.category.is_some())
-                    + usize::from(self.contact_id.is_some())
-                    + usize::from(self.created_by.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.download_url.is_some())
-                    + usize::from(self.file_box_type.is_some())
-                    + usize::from(self.file_name.is_some())
-                    + usize::from(self.file_size.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.public.is_some())
-                    + usize::from(self.remote_file_key.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.created_by {
-            o.serialize_field("created_by", v)?;
+            o.serialize_entry("created_by", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.download_url {
-            o.serialize_field("download_url", v)?;
+            o.serialize_entry("download_url", v)?;
         }
         if let Some(v) = &self.file_box_type {
-            o.serialize_field("file_box_type", v)?;
+            o.serialize_entry("file_box_type", v)?;
         }
         if let Some(v) = &self.file_name {
-            o.serialize_field("file_name", v)?;
+            o.serialize_entry("file_name", v)?;
         }
         if let Some(v) = &self.file_size {
-            o.serialize_field("file_size", v)?;
+            o.serialize_entry("file_size", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.public {
-            o.serialize_field("public", v)?;
+            o.serialize_entry("public", v)?;
         }
         if let Some(v) = &self.remote_file_key {
-            o.serialize_field("remote_file_key", v)?;
+            o.serialize_entry("remote_file_key", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1265,6 +1243,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFileResponseFileDescriptor {
             public: f.get("public", crate::runtime::plain)?,
             remote_file_key: f
                 .get("remote_file_key", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -12,34 +12,31 @@ pub struct DefaultOptionsResponse {
     pub phone_types: Option<Vec<String>>,
     pub suffix_types: Option<Vec<String>>,
     pub title_types: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for DefaultOptionsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "DefaultOptionsResponse",
-                usize::from(self.contact_types.is_some())
-                    + usize::from(self.fax_types.is_some())
-                    + usize::from(self.phone_types.is_some())
-                    + usize::from(self.suffix_types.is_some())
-                    + usize::from(self.title_types.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_types {
-            o.serialize_field("contact_types", v)?;
+            o.serialize_entry("contact_types", v)?;
         }
         if let Some(v) = &self.fax_types {
-            o.serialize_field("fax_types", v)?;
+            o.serialize_entry("fax_types", v)?;
         }
         if let Some(v) = &self.phone_types {
-            o.serialize_field("phone_types", v)?;
+            o.serialize_entry("phone_types", v)?;
         }
         if let Some(v) = &self.suffix_types {
-            o.serialize_field("suffix_types", v)?;
+            o.serialize_entry("suffix_types", v)?;
         }
         if let Some(v) = &self.title_types {
-            o.serialize_field("title_types", v)?;
+            o.serialize_entry("title_types", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -55,6 +52,7 @@ impl<'de> serde::Deserialize<'de> for DefaultOptionsResponse {
             phone_types: f.get("phone_types", crate::runtime::lenient_option_strings)?,
             suffix_types: f.get("suffix_types", crate::runtime::lenient_option_strings)?,
             title_types: f.get("title_types", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -66,6 +64,8 @@ impl<'de> serde::Deserialize<'de> for DefaultOptionsResponse {
 pub struct ListCountriesResponse {
     /// A key-value pair of country code and country name.
     pub countries: std::collections::BTreeMap<String, String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListCountriesResponse {
@@ -75,15 +75,19 @@ impl ListCountriesResponse {
     ) -> Self {
         Self {
             countries: countries.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListCountriesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("ListCountriesResponse", 1)?;
-        o.serialize_field("countries", &self.countries)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("countries", &self.countries)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -93,6 +97,7 @@ impl<'de> serde::Deserialize<'de> for ListCountriesResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             countries: f.get("countries", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -104,6 +109,8 @@ impl<'de> serde::Deserialize<'de> for ListCountriesResponse {
 pub struct ListProvincesResponse {
     /// A key-value pair of province code and province name.
     pub provinces: std::collections::BTreeMap<String, String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListProvincesResponse {
@@ -113,15 +120,19 @@ impl ListProvincesResponse {
     ) -> Self {
         Self {
             provinces: provinces.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListProvincesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("ListProvincesResponse", 1)?;
-        o.serialize_field("provinces", &self.provinces)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("provinces", &self.provinces)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -131,6 +142,7 @@ impl<'de> serde::Deserialize<'de> for ListProvincesResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             provinces: f.get("provinces", crate::runtime::null_as_default)?,
+            additional_properties: f.rest()?,
         })
     }
 }

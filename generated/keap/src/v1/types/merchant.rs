@@ -9,22 +9,22 @@
 pub struct GetMerchantAccountsResponse {
     pub default_merchant_account: Option<i64>,
     pub merchant_accounts: Option<Vec<GetMerchantAccountsResponseMerchantAccountsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetMerchantAccountsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetMerchantAccountsResponse",
-                usize::from(self.default_merchant_account.is_some())
-                    + usize::from(self.merchant_accounts.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_merchant_account {
-            o.serialize_field("default_merchant_account", v)?;
+            o.serialize_entry("default_merchant_account", v)?;
         }
         if let Some(v) = &self.merchant_accounts {
-            o.serialize_field("merchant_accounts", v)?;
+            o.serialize_entry("merchant_accounts", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -38,6 +38,7 @@ impl<'de> serde::Deserialize<'de> for GetMerchantAccountsResponse {
                 .get("default_merchant_account", crate::runtime::lenient_option_number)?,
             merchant_accounts: f
                 .get("merchant_accounts", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -51,29 +52,28 @@ pub struct GetMerchantAccountsResponseMerchantAccountsItem {
     pub id: Option<i64>,
     pub is_test: Option<bool>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetMerchantAccountsResponseMerchantAccountsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetMerchantAccountsResponseMerchantAccountsItem",
-                usize::from(self.account_name.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.is_test.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.account_name {
-            o.serialize_field("account_name", v)?;
+            o.serialize_entry("account_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.is_test {
-            o.serialize_field("is_test", v)?;
+            o.serialize_entry("is_test", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -87,6 +87,7 @@ impl<'de> serde::Deserialize<'de> for GetMerchantAccountsResponseMerchantAccount
             id: f.get("id", crate::runtime::lenient_option_number)?,
             is_test: f.get("is_test", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -14,6 +14,8 @@ pub struct CreateNoteBody {
     pub title: Option<String>,
     pub type_: Option<CreateNoteBodyType>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateNoteBody {
@@ -25,32 +27,30 @@ impl CreateNoteBody {
             title: None,
             type_: None,
             user_id: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateNoteBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateNoteBody",
-                1 + usize::from(self.body.is_some()) + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.body {
-            o.serialize_field("body", v)?;
+            o.serialize_entry("body", v)?;
         }
-        o.serialize_field("contact_id", &self.contact_id)?;
+        o.serialize_entry("contact_id", &self.contact_id)?;
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -65,6 +65,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteBody {
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -115,6 +116,8 @@ pub struct CreateNoteCustomFieldBody {
     pub options: Option<Vec<CreateNoteCustomFieldBodyOptionsItem>>,
     /// An optional user group to choose from when selecting values for User or UserListBox fields.
     pub user_group_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateNoteCustomFieldBody {
@@ -129,30 +132,28 @@ impl CreateNoteCustomFieldBody {
             label: label.into(),
             options: None,
             user_group_id: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateNoteCustomFieldBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateNoteCustomFieldBody",
-                2 + usize::from(self.group_id.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.user_group_id.is_some()),
-            )?;
-        o.serialize_field("field_type", &self.field_type)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field_type", &self.field_type)?;
         if let Some(v) = &self.group_id {
-            o.serialize_field("group_id", v)?;
+            o.serialize_entry("group_id", v)?;
         }
-        o.serialize_field("label", &self.label)?;
+        o.serialize_entry("label", &self.label)?;
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.user_group_id {
-            o.serialize_field("user_group_id", v)?;
+            o.serialize_entry("user_group_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -166,7 +167,9 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldBody {
             group_id: f.get("group_id", crate::runtime::lenient_option_number)?,
             label: f.get("label", crate::runtime::lenient_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
-            user_group_id: f.get("user_group_id", crate::runtime::lenient_option_number)?,
+            user_group_id: f
+                .get("user_group_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -266,21 +269,22 @@ crate::runtime::string_enum!(CreateNoteCustomFieldBodyFieldType);
 pub struct CreateNoteCustomFieldBodyOptionsItem {
     pub label: Option<String>,
     pub options: Option<Vec<CreateRestCustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateNoteCustomFieldBodyOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateNoteCustomFieldBodyOptionsItem",
-                usize::from(self.label.is_some()) + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -292,6 +296,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldBodyOptionsItem {
         Ok(Self {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -308,41 +313,37 @@ pub struct CreateNoteCustomFieldResponse {
     pub label: Option<String>,
     pub options: Option<Vec<CreateNoteCustomFieldResponseOptionsItem>>,
     pub record_type: Option<CreateNoteCustomFieldResponseRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateNoteCustomFieldResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateNoteCustomFieldResponse",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -360,6 +361,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldResponse {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -460,25 +462,25 @@ pub struct CreateNoteCustomFieldResponseOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateNoteCustomFieldResponseOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateNoteCustomFieldResponseOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -491,6 +493,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldResponseOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -547,49 +550,43 @@ pub struct CreateNoteResponse {
     pub title: Option<String>,
     pub type_: Option<CreateNoteResponseType>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateNoteResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateNoteResponse",
-                usize::from(self.body.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.last_updated_by.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.body {
-            o.serialize_field("body", v)?;
+            o.serialize_entry("body", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.last_updated_by {
-            o.serialize_field("last_updated_by", v)?;
+            o.serialize_entry("last_updated_by", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -608,6 +605,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteResponse {
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -620,26 +618,25 @@ pub struct CreateNoteResponseLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateNoteResponseLastUpdatedBy {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateNoteResponseLastUpdatedBy",
-                usize::from(self.family_name.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -652,6 +649,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteResponseLastUpdatedBy {
             family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -705,49 +703,43 @@ pub struct GetNoteResponse {
     pub title: Option<String>,
     pub type_: Option<GetNoteResponseType>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetNoteResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetNoteResponse",
-                usize::from(self.body.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.last_updated_by.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.body {
-            o.serialize_field("body", v)?;
+            o.serialize_entry("body", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.last_updated_by {
-            o.serialize_field("last_updated_by", v)?;
+            o.serialize_entry("last_updated_by", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -766,6 +758,7 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponse {
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -778,26 +771,25 @@ pub struct GetNoteResponseLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetNoteResponseLastUpdatedBy {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetNoteResponseLastUpdatedBy",
-                usize::from(self.family_name.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -810,6 +802,7 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponseLastUpdatedBy {
             family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -857,29 +850,28 @@ pub struct ListNotesResponse {
     pub next: Option<String>,
     pub notes: Option<Vec<ListNotesResponseNotesItem>>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListNotesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListNotesResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.notes.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.notes {
-            o.serialize_field("notes", v)?;
+            o.serialize_entry("notes", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -893,6 +885,7 @@ impl<'de> serde::Deserialize<'de> for ListNotesResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_vec)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -912,49 +905,43 @@ pub struct ListNotesResponseNotesItem {
     pub title: Option<String>,
     pub type_: Option<ListNotesResponseNotesItemType>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListNotesResponseNotesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListNotesResponseNotesItem",
-                usize::from(self.body.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.last_updated_by.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.body {
-            o.serialize_field("body", v)?;
+            o.serialize_entry("body", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.last_updated_by {
-            o.serialize_field("last_updated_by", v)?;
+            o.serialize_entry("last_updated_by", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -973,6 +960,7 @@ impl<'de> serde::Deserialize<'de> for ListNotesResponseNotesItem {
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -985,26 +973,25 @@ pub struct ListNotesResponseNotesItemLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListNotesResponseNotesItemLastUpdatedBy {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListNotesResponseNotesItemLastUpdatedBy",
-                usize::from(self.family_name.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1017,6 +1004,7 @@ impl<'de> serde::Deserialize<'de> for ListNotesResponseNotesItemLastUpdatedBy {
             family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1062,22 +1050,22 @@ crate::runtime::string_enum!(ListNotesResponseNotesItemType);
 pub struct RetrieveNoteModelResponse {
     pub custom_fields: Option<Vec<RetrieveNoteModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveNoteModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveNoteModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1090,6 +1078,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveNoteModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1106,41 +1095,37 @@ pub struct RetrieveNoteModelResponseCustomFieldsItem {
     pub label: Option<String>,
     pub options: Option<Vec<RetrieveNoteModelResponseCustomFieldsItemOptionsItem>>,
     pub record_type: Option<RetrieveNoteModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveNoteModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveNoteModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1158,6 +1143,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveNoteModelResponseCustomFieldsItem 
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1258,25 +1244,25 @@ pub struct RetrieveNoteModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveNoteModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveNoteModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1290,6 +1276,7 @@ for RetrieveNoteModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1341,6 +1328,8 @@ pub struct UpdateNoteBody {
     pub title: Option<String>,
     pub type_: Option<UpdateNoteBodyType>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateNoteBody {
@@ -1352,32 +1341,30 @@ impl UpdateNoteBody {
             title: None,
             type_: None,
             user_id: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateNoteBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateNoteBody",
-                1 + usize::from(self.body.is_some()) + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.body {
-            o.serialize_field("body", v)?;
+            o.serialize_entry("body", v)?;
         }
-        o.serialize_field("contact_id", &self.contact_id)?;
+        o.serialize_entry("contact_id", &self.contact_id)?;
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1392,6 +1379,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteBody {
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1445,49 +1433,43 @@ pub struct UpdateNoteResponse {
     pub title: Option<String>,
     pub type_: Option<UpdateNoteResponseType>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateNoteResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateNoteResponse",
-                usize::from(self.body.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.last_updated_by.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.body {
-            o.serialize_field("body", v)?;
+            o.serialize_entry("body", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.last_updated_by {
-            o.serialize_field("last_updated_by", v)?;
+            o.serialize_entry("last_updated_by", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1506,6 +1488,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponse {
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1518,26 +1501,25 @@ pub struct UpdateNoteResponseLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateNoteResponseLastUpdatedBy {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateNoteResponseLastUpdatedBy",
-                usize::from(self.family_name.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1550,6 +1532,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponseLastUpdatedBy {
             family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1598,33 +1581,31 @@ pub struct UpdatePropertiesOnNoteBody {
     pub title: Option<String>,
     pub type_: Option<UpdatePropertiesOnNoteBodyType>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnNoteBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnNoteBody",
-                usize::from(self.body.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.body {
-            o.serialize_field("body", v)?;
+            o.serialize_entry("body", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1639,6 +1620,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnNoteBody {
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1692,49 +1674,43 @@ pub struct UpdatePropertiesOnNoteResponse {
     pub title: Option<String>,
     pub type_: Option<UpdatePropertiesOnNoteResponseType>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnNoteResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnNoteResponse",
-                usize::from(self.body.is_some()) + usize::from(self.contact_id.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.last_updated_by.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.body {
-            o.serialize_field("body", v)?;
+            o.serialize_entry("body", v)?;
         }
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.last_updated_by {
-            o.serialize_field("last_updated_by", v)?;
+            o.serialize_entry("last_updated_by", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1753,6 +1729,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnNoteResponse {
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1765,26 +1742,25 @@ pub struct UpdatePropertiesOnNoteResponseLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnNoteResponseLastUpdatedBy {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnNoteResponseLastUpdatedBy",
-                usize::from(self.family_name.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1797,6 +1773,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnNoteResponseLastUpdatedB
             family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }

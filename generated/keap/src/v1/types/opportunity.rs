@@ -32,6 +32,8 @@ pub struct CreateOpportunityBody {
     pub stage: Option<CreateOpportunityBodyStage>,
     /// SimpleUser
     pub user: Option<CreateOpportunityBodyUser>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOpportunityBody {
@@ -58,71 +60,59 @@ impl CreateOpportunityBody {
             projected_revenue_low: None,
             stage: Some(stage.into()),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOpportunityBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityBody",
-                3 + usize::from(self.affiliate_id.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.estimated_close_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.include_in_forecast.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.next_action_date.is_some())
-                    + usize::from(self.next_action_notes.is_some())
-                    + usize::from(self.opportunity_notes.is_some())
-                    + usize::from(self.projected_revenue_high.is_some())
-                    + usize::from(self.projected_revenue_low.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
-        o.serialize_field("contact", &self.contact)?;
+        o.serialize_entry("contact", &self.contact)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.estimated_close_date {
-            o.serialize_field("estimated_close_date", v)?;
+            o.serialize_entry("estimated_close_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.include_in_forecast {
-            o.serialize_field("include_in_forecast", v)?;
+            o.serialize_entry("include_in_forecast", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.next_action_date {
-            o.serialize_field("next_action_date", v)?;
+            o.serialize_entry("next_action_date", v)?;
         }
         if let Some(v) = &self.next_action_notes {
-            o.serialize_field("next_action_notes", v)?;
+            o.serialize_entry("next_action_notes", v)?;
         }
         if let Some(v) = &self.opportunity_notes {
-            o.serialize_field("opportunity_notes", v)?;
+            o.serialize_entry("opportunity_notes", v)?;
         }
-        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        o.serialize_entry("opportunity_title", &self.opportunity_title)?;
         if let Some(v) = &self.projected_revenue_high {
-            o.serialize_field("projected_revenue_high", v)?;
+            o.serialize_entry("projected_revenue_high", v)?;
         }
         if let Some(v) = &self.projected_revenue_low {
-            o.serialize_field("projected_revenue_low", v)?;
+            o.serialize_entry("projected_revenue_low", v)?;
         }
-        o.serialize_field("stage", &self.stage)?;
+        o.serialize_entry("stage", &self.stage)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -154,6 +144,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityBody {
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage: f.get("stage", crate::runtime::plain)?,
             user: f.get("user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -170,6 +161,8 @@ pub struct CreateOpportunityBodyContact {
     pub job_title: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOpportunityBodyContact {
@@ -183,41 +176,36 @@ impl CreateOpportunityBodyContact {
             job_title: None,
             last_name: None,
             phone_number: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOpportunityBodyContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityBodyContact",
-                1 + usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.phone_number.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -234,6 +222,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityBodyContact {
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -245,21 +234,22 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityBodyContact {
 pub struct CreateOpportunityBodyCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOpportunityBodyCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityBodyCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -271,6 +261,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityBodyCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -285,6 +276,8 @@ pub struct CreateOpportunityBodyStage {
     pub id: i64,
     pub name: Option<String>,
     pub reasons: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOpportunityBodyStage {
@@ -295,29 +288,27 @@ impl CreateOpportunityBodyStage {
             id: id.into(),
             name: None,
             reasons: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOpportunityBodyStage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityBodyStage",
-                1 + usize::from(self.details.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.reasons.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.details {
-            o.serialize_field("details", v)?;
+            o.serialize_entry("details", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -331,6 +322,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityBodyStage {
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             reasons: f.get("reasons", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -346,30 +338,28 @@ pub struct CreateOpportunityBodyStageDetails {
     pub probability: Option<i32>,
     pub stage_order: Option<i32>,
     pub target_num_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOpportunityBodyStageDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityBodyStageDetails",
-                usize::from(self.check_list_items.is_some())
-                    + usize::from(self.probability.is_some())
-                    + usize::from(self.stage_order.is_some())
-                    + usize::from(self.target_num_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.check_list_items {
-            o.serialize_field("check_list_items", v)?;
+            o.serialize_entry("check_list_items", v)?;
         }
         if let Some(v) = &self.probability {
-            o.serialize_field("probability", v)?;
+            o.serialize_entry("probability", v)?;
         }
         if let Some(v) = &self.stage_order {
-            o.serialize_field("stage_order", v)?;
+            o.serialize_entry("stage_order", v)?;
         }
         if let Some(v) = &self.target_num_days {
-            o.serialize_field("target_num_days", v)?;
+            o.serialize_entry("target_num_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -385,6 +375,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityBodyStageDetails {
             stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
             target_num_days: f
                 .get("target_num_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -400,38 +391,34 @@ pub struct CreateOpportunityBodyStageDetailsCheckListItemsItem {
     pub instance_id: Option<i64>,
     pub item_order: Option<i32>,
     pub required: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOpportunityBodyStageDetailsCheckListItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityBodyStageDetailsCheckListItemsItem",
-                usize::from(self.description.is_some())
-                    + usize::from(self.done_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.instance_id.is_some())
-                    + usize::from(self.item_order.is_some())
-                    + usize::from(self.required.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.done_date {
-            o.serialize_field("done_date", v)?;
+            o.serialize_entry("done_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.instance_id {
-            o.serialize_field("instance_id", v)?;
+            o.serialize_entry("instance_id", v)?;
         }
         if let Some(v) = &self.item_order {
-            o.serialize_field("item_order", v)?;
+            o.serialize_entry("item_order", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -448,6 +435,7 @@ for CreateOpportunityBodyStageDetailsCheckListItemsItem {
             instance_id: f.get("instance_id", crate::runtime::lenient_option_number)?,
             item_order: f.get("item_order", crate::runtime::lenient_option_number)?,
             required: f.get("required", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -460,25 +448,25 @@ pub struct CreateOpportunityBodyUser {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOpportunityBodyUser {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityBodyUser",
-                usize::from(self.first_name.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -491,6 +479,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityBodyUser {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -523,6 +512,8 @@ pub struct CreateOpportunityResponse {
     pub stage: Option<CreateOpportunityResponseStage>,
     /// SimpleUser
     pub user: Option<CreateOpportunityResponseUser>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOpportunityResponse {
@@ -549,71 +540,59 @@ impl CreateOpportunityResponse {
             projected_revenue_low: None,
             stage: Some(stage.into()),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOpportunityResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityResponse",
-                3 + usize::from(self.affiliate_id.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.estimated_close_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.include_in_forecast.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.next_action_date.is_some())
-                    + usize::from(self.next_action_notes.is_some())
-                    + usize::from(self.opportunity_notes.is_some())
-                    + usize::from(self.projected_revenue_high.is_some())
-                    + usize::from(self.projected_revenue_low.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
-        o.serialize_field("contact", &self.contact)?;
+        o.serialize_entry("contact", &self.contact)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.estimated_close_date {
-            o.serialize_field("estimated_close_date", v)?;
+            o.serialize_entry("estimated_close_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.include_in_forecast {
-            o.serialize_field("include_in_forecast", v)?;
+            o.serialize_entry("include_in_forecast", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.next_action_date {
-            o.serialize_field("next_action_date", v)?;
+            o.serialize_entry("next_action_date", v)?;
         }
         if let Some(v) = &self.next_action_notes {
-            o.serialize_field("next_action_notes", v)?;
+            o.serialize_entry("next_action_notes", v)?;
         }
         if let Some(v) = &self.opportunity_notes {
-            o.serialize_field("opportunity_notes", v)?;
+            o.serialize_entry("opportunity_notes", v)?;
         }
-        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        o.serialize_entry("opportunity_title", &self.opportunity_title)?;
         if let Some(v) = &self.projected_revenue_high {
-            o.serialize_field("projected_revenue_high", v)?;
+            o.serialize_entry("projected_revenue_high", v)?;
         }
         if let Some(v) = &self.projected_revenue_low {
-            o.serialize_field("projected_revenue_low", v)?;
+            o.serialize_entry("projected_revenue_low", v)?;
         }
-        o.serialize_field("stage", &self.stage)?;
+        o.serialize_entry("stage", &self.stage)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -645,6 +624,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityResponse {
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage: f.get("stage", crate::runtime::plain)?,
             user: f.get("user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -661,6 +641,8 @@ pub struct CreateOpportunityResponseContact {
     pub job_title: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOpportunityResponseContact {
@@ -674,41 +656,36 @@ impl CreateOpportunityResponseContact {
             job_title: None,
             last_name: None,
             phone_number: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOpportunityResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityResponseContact",
-                1 + usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.phone_number.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -725,6 +702,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityResponseContact {
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -736,21 +714,22 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityResponseContact {
 pub struct CreateOpportunityResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOpportunityResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -762,6 +741,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityResponseCustomFieldsItem 
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -776,6 +756,8 @@ pub struct CreateOpportunityResponseStage {
     pub id: i64,
     pub name: Option<String>,
     pub reasons: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateOpportunityResponseStage {
@@ -786,29 +768,27 @@ impl CreateOpportunityResponseStage {
             id: id.into(),
             name: None,
             reasons: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateOpportunityResponseStage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityResponseStage",
-                1 + usize::from(self.details.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.reasons.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.details {
-            o.serialize_field("details", v)?;
+            o.serialize_entry("details", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -822,6 +802,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityResponseStage {
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             reasons: f.get("reasons", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -837,30 +818,28 @@ pub struct CreateOpportunityResponseStageDetails {
     pub probability: Option<i32>,
     pub stage_order: Option<i32>,
     pub target_num_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOpportunityResponseStageDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityResponseStageDetails",
-                usize::from(self.check_list_items.is_some())
-                    + usize::from(self.probability.is_some())
-                    + usize::from(self.stage_order.is_some())
-                    + usize::from(self.target_num_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.check_list_items {
-            o.serialize_field("check_list_items", v)?;
+            o.serialize_entry("check_list_items", v)?;
         }
         if let Some(v) = &self.probability {
-            o.serialize_field("probability", v)?;
+            o.serialize_entry("probability", v)?;
         }
         if let Some(v) = &self.stage_order {
-            o.serialize_field("stage_order", v)?;
+            o.serialize_entry("stage_order", v)?;
         }
         if let Some(v) = &self.target_num_days {
-            o.serialize_field("target_num_days", v)?;
+            o.serialize_entry("target_num_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -876,6 +855,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityResponseStageDetails {
             stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
             target_num_days: f
                 .get("target_num_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -891,38 +871,34 @@ pub struct CreateOpportunityResponseStageDetailsCheckListItemsItem {
     pub instance_id: Option<i64>,
     pub item_order: Option<i32>,
     pub required: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOpportunityResponseStageDetailsCheckListItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityResponseStageDetailsCheckListItemsItem",
-                usize::from(self.description.is_some())
-                    + usize::from(self.done_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.instance_id.is_some())
-                    + usize::from(self.item_order.is_some())
-                    + usize::from(self.required.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.done_date {
-            o.serialize_field("done_date", v)?;
+            o.serialize_entry("done_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.instance_id {
-            o.serialize_field("instance_id", v)?;
+            o.serialize_entry("instance_id", v)?;
         }
         if let Some(v) = &self.item_order {
-            o.serialize_field("item_order", v)?;
+            o.serialize_entry("item_order", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -939,6 +915,7 @@ for CreateOpportunityResponseStageDetailsCheckListItemsItem {
             instance_id: f.get("instance_id", crate::runtime::lenient_option_number)?,
             item_order: f.get("item_order", crate::runtime::lenient_option_number)?,
             required: f.get("required", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -951,25 +928,25 @@ pub struct CreateOpportunityResponseUser {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateOpportunityResponseUser {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateOpportunityResponseUser",
-                usize::from(self.first_name.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -982,6 +959,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityResponseUser {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1014,6 +992,8 @@ pub struct GetOpportunityResponse {
     pub stage: Option<GetOpportunityResponseStage>,
     /// SimpleUser
     pub user: Option<GetOpportunityResponseUser>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetOpportunityResponse {
@@ -1040,71 +1020,59 @@ impl GetOpportunityResponse {
             projected_revenue_low: None,
             stage: Some(stage.into()),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetOpportunityResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOpportunityResponse",
-                3 + usize::from(self.affiliate_id.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.estimated_close_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.include_in_forecast.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.next_action_date.is_some())
-                    + usize::from(self.next_action_notes.is_some())
-                    + usize::from(self.opportunity_notes.is_some())
-                    + usize::from(self.projected_revenue_high.is_some())
-                    + usize::from(self.projected_revenue_low.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
-        o.serialize_field("contact", &self.contact)?;
+        o.serialize_entry("contact", &self.contact)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.estimated_close_date {
-            o.serialize_field("estimated_close_date", v)?;
+            o.serialize_entry("estimated_close_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.include_in_forecast {
-            o.serialize_field("include_in_forecast", v)?;
+            o.serialize_entry("include_in_forecast", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.next_action_date {
-            o.serialize_field("next_action_date", v)?;
+            o.serialize_entry("next_action_date", v)?;
         }
         if let Some(v) = &self.next_action_notes {
-            o.serialize_field("next_action_notes", v)?;
+            o.serialize_entry("next_action_notes", v)?;
         }
         if let Some(v) = &self.opportunity_notes {
-            o.serialize_field("opportunity_notes", v)?;
+            o.serialize_entry("opportunity_notes", v)?;
         }
-        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        o.serialize_entry("opportunity_title", &self.opportunity_title)?;
         if let Some(v) = &self.projected_revenue_high {
-            o.serialize_field("projected_revenue_high", v)?;
+            o.serialize_entry("projected_revenue_high", v)?;
         }
         if let Some(v) = &self.projected_revenue_low {
-            o.serialize_field("projected_revenue_low", v)?;
+            o.serialize_entry("projected_revenue_low", v)?;
         }
-        o.serialize_field("stage", &self.stage)?;
+        o.serialize_entry("stage", &self.stage)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1136,6 +1104,7 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponse {
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage: f.get("stage", crate::runtime::plain)?,
             user: f.get("user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1152,6 +1121,8 @@ pub struct GetOpportunityResponseContact {
     pub job_title: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetOpportunityResponseContact {
@@ -1165,41 +1136,36 @@ impl GetOpportunityResponseContact {
             job_title: None,
             last_name: None,
             phone_number: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetOpportunityResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOpportunityResponseContact",
-                1 + usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.phone_number.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1216,6 +1182,7 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponseContact {
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1227,21 +1194,22 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponseContact {
 pub struct GetOpportunityResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOpportunityResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOpportunityResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1253,6 +1221,7 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponseCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1267,6 +1236,8 @@ pub struct GetOpportunityResponseStage {
     pub id: i64,
     pub name: Option<String>,
     pub reasons: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetOpportunityResponseStage {
@@ -1277,29 +1248,27 @@ impl GetOpportunityResponseStage {
             id: id.into(),
             name: None,
             reasons: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetOpportunityResponseStage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOpportunityResponseStage",
-                1 + usize::from(self.details.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.reasons.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.details {
-            o.serialize_field("details", v)?;
+            o.serialize_entry("details", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1313,6 +1282,7 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponseStage {
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             reasons: f.get("reasons", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1328,30 +1298,28 @@ pub struct GetOpportunityResponseStageDetails {
     pub probability: Option<i32>,
     pub stage_order: Option<i32>,
     pub target_num_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOpportunityResponseStageDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOpportunityResponseStageDetails",
-                usize::from(self.check_list_items.is_some())
-                    + usize::from(self.probability.is_some())
-                    + usize::from(self.stage_order.is_some())
-                    + usize::from(self.target_num_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.check_list_items {
-            o.serialize_field("check_list_items", v)?;
+            o.serialize_entry("check_list_items", v)?;
         }
         if let Some(v) = &self.probability {
-            o.serialize_field("probability", v)?;
+            o.serialize_entry("probability", v)?;
         }
         if let Some(v) = &self.stage_order {
-            o.serialize_field("stage_order", v)?;
+            o.serialize_entry("stage_order", v)?;
         }
         if let Some(v) = &self.target_num_days {
-            o.serialize_field("target_num_days", v)?;
+            o.serialize_entry("target_num_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1367,6 +1335,7 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponseStageDetails {
             stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
             target_num_days: f
                 .get("target_num_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1382,38 +1351,34 @@ pub struct GetOpportunityResponseStageDetailsCheckListItemsItem {
     pub instance_id: Option<i64>,
     pub item_order: Option<i32>,
     pub required: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOpportunityResponseStageDetailsCheckListItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOpportunityResponseStageDetailsCheckListItemsItem",
-                usize::from(self.description.is_some())
-                    + usize::from(self.done_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.instance_id.is_some())
-                    + usize::from(self.item_order.is_some())
-                    + usize::from(self.required.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.done_date {
-            o.serialize_field("done_date", v)?;
+            o.serialize_entry("done_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.instance_id {
-            o.serialize_field("instance_id", v)?;
+            o.serialize_entry("instance_id", v)?;
         }
         if let Some(v) = &self.item_order {
-            o.serialize_field("item_order", v)?;
+            o.serialize_entry("item_order", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1430,6 +1395,7 @@ for GetOpportunityResponseStageDetailsCheckListItemsItem {
             instance_id: f.get("instance_id", crate::runtime::lenient_option_number)?,
             item_order: f.get("item_order", crate::runtime::lenient_option_number)?,
             required: f.get("required", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1442,25 +1408,25 @@ pub struct GetOpportunityResponseUser {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetOpportunityResponseUser {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetOpportunityResponseUser",
-                usize::from(self.first_name.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1473,6 +1439,7 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponseUser {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1514,29 +1481,28 @@ pub struct ListOpportunitiesResponse {
     pub next: Option<String>,
     pub opportunities: Option<Vec<ListOpportunitiesResponseOpportunitiesItem>>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOpportunitiesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunitiesResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.opportunities.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.opportunities {
-            o.serialize_field("opportunities", v)?;
+            o.serialize_entry("opportunities", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1550,6 +1516,7 @@ impl<'de> serde::Deserialize<'de> for ListOpportunitiesResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             opportunities: f.get("opportunities", crate::runtime::lenient_option_vec)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1584,6 +1551,8 @@ pub struct ListOpportunitiesResponseOpportunitiesItem {
     pub stage: Option<ListOpportunitiesResponseOpportunitiesItemStage>,
     /// SimpleUser
     pub user: Option<ListOpportunitiesResponseOpportunitiesItemUser>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListOpportunitiesResponseOpportunitiesItem {
@@ -1610,71 +1579,59 @@ impl ListOpportunitiesResponseOpportunitiesItem {
             projected_revenue_low: None,
             stage: Some(stage.into()),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListOpportunitiesResponseOpportunitiesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunitiesResponseOpportunitiesItem",
-                3 + usize::from(self.affiliate_id.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.estimated_close_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.include_in_forecast.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.next_action_date.is_some())
-                    + usize::from(self.next_action_notes.is_some())
-                    + usize::from(self.opportunity_notes.is_some())
-                    + usize::from(self.projected_revenue_high.is_some())
-                    + usize::from(self.projected_revenue_low.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
-        o.serialize_field("contact", &self.contact)?;
+        o.serialize_entry("contact", &self.contact)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.estimated_close_date {
-            o.serialize_field("estimated_close_date", v)?;
+            o.serialize_entry("estimated_close_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.include_in_forecast {
-            o.serialize_field("include_in_forecast", v)?;
+            o.serialize_entry("include_in_forecast", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.next_action_date {
-            o.serialize_field("next_action_date", v)?;
+            o.serialize_entry("next_action_date", v)?;
         }
         if let Some(v) = &self.next_action_notes {
-            o.serialize_field("next_action_notes", v)?;
+            o.serialize_entry("next_action_notes", v)?;
         }
         if let Some(v) = &self.opportunity_notes {
-            o.serialize_field("opportunity_notes", v)?;
+            o.serialize_entry("opportunity_notes", v)?;
         }
-        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        o.serialize_entry("opportunity_title", &self.opportunity_title)?;
         if let Some(v) = &self.projected_revenue_high {
-            o.serialize_field("projected_revenue_high", v)?;
+            o.serialize_entry("projected_revenue_high", v)?;
         }
         if let Some(v) = &self.projected_revenue_low {
-            o.serialize_field("projected_revenue_low", v)?;
+            o.serialize_entry("projected_revenue_low", v)?;
         }
-        o.serialize_field("stage", &self.stage)?;
+        o.serialize_entry("stage", &self.stage)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1706,6 +1663,7 @@ impl<'de> serde::Deserialize<'de> for ListOpportunitiesResponseOpportunitiesItem
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage: f.get("stage", crate::runtime::plain)?,
             user: f.get("user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1722,6 +1680,8 @@ pub struct ListOpportunitiesResponseOpportunitiesItemContact {
     pub job_title: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListOpportunitiesResponseOpportunitiesItemContact {
@@ -1735,41 +1695,36 @@ impl ListOpportunitiesResponseOpportunitiesItemContact {
             job_title: None,
             last_name: None,
             phone_number: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListOpportunitiesResponseOpportunitiesItemContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunitiesResponseOpportunitiesItemContact",
-                1 + usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.phone_number.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1786,6 +1741,7 @@ impl<'de> serde::Deserialize<'de> for ListOpportunitiesResponseOpportunitiesItem
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1797,21 +1753,22 @@ impl<'de> serde::Deserialize<'de> for ListOpportunitiesResponseOpportunitiesItem
 pub struct ListOpportunitiesResponseOpportunitiesItemCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOpportunitiesResponseOpportunitiesItemCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunitiesResponseOpportunitiesItemCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1824,6 +1781,7 @@ for ListOpportunitiesResponseOpportunitiesItemCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1838,6 +1796,8 @@ pub struct ListOpportunitiesResponseOpportunitiesItemStage {
     pub id: i64,
     pub name: Option<String>,
     pub reasons: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListOpportunitiesResponseOpportunitiesItemStage {
@@ -1848,29 +1808,27 @@ impl ListOpportunitiesResponseOpportunitiesItemStage {
             id: id.into(),
             name: None,
             reasons: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListOpportunitiesResponseOpportunitiesItemStage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunitiesResponseOpportunitiesItemStage",
-                1 + usize::from(self.details.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.reasons.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.details {
-            o.serialize_field("details", v)?;
+            o.serialize_entry("details", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1884,6 +1842,7 @@ impl<'de> serde::Deserialize<'de> for ListOpportunitiesResponseOpportunitiesItem
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             reasons: f.get("reasons", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1899,30 +1858,28 @@ pub struct ListOpportunitiesResponseOpportunitiesItemStageDetails {
     pub probability: Option<i32>,
     pub stage_order: Option<i32>,
     pub target_num_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOpportunitiesResponseOpportunitiesItemStageDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunitiesResponseOpportunitiesItemStageDetails",
-                usize::from(self.check_list_items.is_some())
-                    + usize::from(self.probability.is_some())
-                    + usize::from(self.stage_order.is_some())
-                    + usize::from(self.target_num_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.check_list_items {
-            o.serialize_field("check_list_items", v)?;
+            o.serialize_entry("check_list_items", v)?;
         }
         if let Some(v) = &self.probability {
-            o.serialize_field("probability", v)?;
+            o.serialize_entry("probability", v)?;
         }
         if let Some(v) = &self.stage_order {
-            o.serialize_field("stage_order", v)?;
+            o.serialize_entry("stage_order", v)?;
         }
         if let Some(v) = &self.target_num_days {
-            o.serialize_field("target_num_days", v)?;
+            o.serialize_entry("target_num_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1939,6 +1896,7 @@ for ListOpportunitiesResponseOpportunitiesItemStageDetails {
             stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
             target_num_days: f
                 .get("target_num_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1954,39 +1912,35 @@ pub struct ListOpportunitiesResponseOpportunitiesItemStageDetailsCheckListItemsI
     pub instance_id: Option<i64>,
     pub item_order: Option<i32>,
     pub required: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListOpportunitiesResponseOpportunitiesItemStageDetailsCheckListItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunitiesResponseOpportunitiesItemStageDetailsCheckListItemsItem",
-                usize::from(self.description.is_some())
-                    + usize::from(self.done_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.instance_id.is_some())
-                    + usize::from(self.item_order.is_some())
-                    + usize::from(self.required.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.done_date {
-            o.serialize_field("done_date", v)?;
+            o.serialize_entry("done_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.instance_id {
-            o.serialize_field("instance_id", v)?;
+            o.serialize_entry("instance_id", v)?;
         }
         if let Some(v) = &self.item_order {
-            o.serialize_field("item_order", v)?;
+            o.serialize_entry("item_order", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2003,6 +1957,7 @@ for ListOpportunitiesResponseOpportunitiesItemStageDetailsCheckListItemsItem {
             instance_id: f.get("instance_id", crate::runtime::lenient_option_number)?,
             item_order: f.get("item_order", crate::runtime::lenient_option_number)?,
             required: f.get("required", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2015,25 +1970,25 @@ pub struct ListOpportunitiesResponseOpportunitiesItemUser {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOpportunitiesResponseOpportunitiesItemUser {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunitiesResponseOpportunitiesItemUser",
-                usize::from(self.first_name.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2046,6 +2001,7 @@ impl<'de> serde::Deserialize<'de> for ListOpportunitiesResponseOpportunitiesItem
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2061,38 +2017,34 @@ pub struct ListOpportunityStagePipelinesResponseItem {
     pub stage_id: Option<i64>,
     pub stage_name: Option<String>,
     pub stage_order: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListOpportunityStagePipelinesResponseItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListOpportunityStagePipelinesResponseItem",
-                usize::from(self.end_stage.is_some())
-                    + usize::from(self.is_default.is_some())
-                    + usize::from(self.stage_count.is_some())
-                    + usize::from(self.stage_id.is_some())
-                    + usize::from(self.stage_name.is_some())
-                    + usize::from(self.stage_order.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.end_stage {
-            o.serialize_field("end_stage", v)?;
+            o.serialize_entry("end_stage", v)?;
         }
         if let Some(v) = &self.is_default {
-            o.serialize_field("is_default", v)?;
+            o.serialize_entry("is_default", v)?;
         }
         if let Some(v) = &self.stage_count {
-            o.serialize_field("stage_count", v)?;
+            o.serialize_entry("stage_count", v)?;
         }
         if let Some(v) = &self.stage_id {
-            o.serialize_field("stage_id", v)?;
+            o.serialize_entry("stage_id", v)?;
         }
         if let Some(v) = &self.stage_name {
-            o.serialize_field("stage_name", v)?;
+            o.serialize_entry("stage_name", v)?;
         }
         if let Some(v) = &self.stage_order {
-            o.serialize_field("stage_order", v)?;
+            o.serialize_entry("stage_order", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2108,6 +2060,7 @@ impl<'de> serde::Deserialize<'de> for ListOpportunityStagePipelinesResponseItem 
             stage_id: f.get("stage_id", crate::runtime::lenient_option_number)?,
             stage_name: f.get("stage_name", crate::runtime::lenient_option_string)?,
             stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2119,22 +2072,22 @@ impl<'de> serde::Deserialize<'de> for ListOpportunityStagePipelinesResponseItem 
 pub struct RetrieveOpportunityModelResponse {
     pub custom_fields: Option<Vec<RetrieveOpportunityModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveOpportunityModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveOpportunityModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2147,6 +2100,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveOpportunityModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2165,41 +2119,37 @@ pub struct RetrieveOpportunityModelResponseCustomFieldsItem {
         Vec<RetrieveOpportunityModelResponseCustomFieldsItemOptionsItem>,
     >,
     pub record_type: Option<RetrieveOpportunityModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveOpportunityModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveOpportunityModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2217,6 +2167,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveOpportunityModelResponseCustomFiel
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2317,25 +2268,25 @@ pub struct RetrieveOpportunityModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveOpportunityModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveOpportunityModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2349,6 +2300,7 @@ for RetrieveOpportunityModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2418,6 +2370,8 @@ pub struct UpdateOpportunityBody {
     pub stage: Option<UpdateOpportunityBodyStage>,
     /// SimpleUser
     pub user: Option<UpdateOpportunityBodyUser>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateOpportunityBody {
@@ -2444,71 +2398,59 @@ impl UpdateOpportunityBody {
             projected_revenue_low: None,
             stage: Some(stage.into()),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateOpportunityBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityBody",
-                3 + usize::from(self.affiliate_id.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.estimated_close_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.include_in_forecast.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.next_action_date.is_some())
-                    + usize::from(self.next_action_notes.is_some())
-                    + usize::from(self.opportunity_notes.is_some())
-                    + usize::from(self.projected_revenue_high.is_some())
-                    + usize::from(self.projected_revenue_low.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
-        o.serialize_field("contact", &self.contact)?;
+        o.serialize_entry("contact", &self.contact)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.estimated_close_date {
-            o.serialize_field("estimated_close_date", v)?;
+            o.serialize_entry("estimated_close_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.include_in_forecast {
-            o.serialize_field("include_in_forecast", v)?;
+            o.serialize_entry("include_in_forecast", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.next_action_date {
-            o.serialize_field("next_action_date", v)?;
+            o.serialize_entry("next_action_date", v)?;
         }
         if let Some(v) = &self.next_action_notes {
-            o.serialize_field("next_action_notes", v)?;
+            o.serialize_entry("next_action_notes", v)?;
         }
         if let Some(v) = &self.opportunity_notes {
-            o.serialize_field("opportunity_notes", v)?;
+            o.serialize_entry("opportunity_notes", v)?;
         }
-        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        o.serialize_entry("opportunity_title", &self.opportunity_title)?;
         if let Some(v) = &self.projected_revenue_high {
-            o.serialize_field("projected_revenue_high", v)?;
+            o.serialize_entry("projected_revenue_high", v)?;
         }
         if let Some(v) = &self.projected_revenue_low {
-            o.serialize_field("projected_revenue_low", v)?;
+            o.serialize_entry("projected_revenue_low", v)?;
         }
-        o.serialize_field("stage", &self.stage)?;
+        o.serialize_entry("stage", &self.stage)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2540,6 +2482,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityBody {
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage: f.get("stage", crate::runtime::plain)?,
             user: f.get("user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2556,6 +2499,8 @@ pub struct UpdateOpportunityBodyContact {
     pub job_title: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateOpportunityBodyContact {
@@ -2569,41 +2514,36 @@ impl UpdateOpportunityBodyContact {
             job_title: None,
             last_name: None,
             phone_number: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateOpportunityBodyContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityBodyContact",
-                1 + usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.phone_number.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2620,6 +2560,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityBodyContact {
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2631,21 +2572,22 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityBodyContact {
 pub struct UpdateOpportunityBodyCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateOpportunityBodyCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityBodyCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2657,6 +2599,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityBodyCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2671,6 +2614,8 @@ pub struct UpdateOpportunityBodyStage {
     pub id: i64,
     pub name: Option<String>,
     pub reasons: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateOpportunityBodyStage {
@@ -2681,29 +2626,27 @@ impl UpdateOpportunityBodyStage {
             id: id.into(),
             name: None,
             reasons: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateOpportunityBodyStage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityBodyStage",
-                1 + usize::from(self.details.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.reasons.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.details {
-            o.serialize_field("details", v)?;
+            o.serialize_entry("details", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2717,6 +2660,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityBodyStage {
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             reasons: f.get("reasons", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2732,30 +2676,28 @@ pub struct UpdateOpportunityBodyStageDetails {
     pub probability: Option<i32>,
     pub stage_order: Option<i32>,
     pub target_num_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateOpportunityBodyStageDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityBodyStageDetails",
-                usize::from(self.check_list_items.is_some())
-                    + usize::from(self.probability.is_some())
-                    + usize::from(self.stage_order.is_some())
-                    + usize::from(self.target_num_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.check_list_items {
-            o.serialize_field("check_list_items", v)?;
+            o.serialize_entry("check_list_items", v)?;
         }
         if let Some(v) = &self.probability {
-            o.serialize_field("probability", v)?;
+            o.serialize_entry("probability", v)?;
         }
         if let Some(v) = &self.stage_order {
-            o.serialize_field("stage_order", v)?;
+            o.serialize_entry("stage_order", v)?;
         }
         if let Some(v) = &self.target_num_days {
-            o.serialize_field("target_num_days", v)?;
+            o.serialize_entry("target_num_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2771,6 +2713,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityBodyStageDetails {
             stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
             target_num_days: f
                 .get("target_num_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2786,38 +2729,34 @@ pub struct UpdateOpportunityBodyStageDetailsCheckListItemsItem {
     pub instance_id: Option<i64>,
     pub item_order: Option<i32>,
     pub required: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateOpportunityBodyStageDetailsCheckListItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityBodyStageDetailsCheckListItemsItem",
-                usize::from(self.description.is_some())
-                    + usize::from(self.done_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.instance_id.is_some())
-                    + usize::from(self.item_order.is_some())
-                    + usize::from(self.required.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.done_date {
-            o.serialize_field("done_date", v)?;
+            o.serialize_entry("done_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.instance_id {
-            o.serialize_field("instance_id", v)?;
+            o.serialize_entry("instance_id", v)?;
         }
         if let Some(v) = &self.item_order {
-            o.serialize_field("item_order", v)?;
+            o.serialize_entry("item_order", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2834,6 +2773,7 @@ for UpdateOpportunityBodyStageDetailsCheckListItemsItem {
             instance_id: f.get("instance_id", crate::runtime::lenient_option_number)?,
             item_order: f.get("item_order", crate::runtime::lenient_option_number)?,
             required: f.get("required", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2846,25 +2786,25 @@ pub struct UpdateOpportunityBodyUser {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateOpportunityBodyUser {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityBodyUser",
-                usize::from(self.first_name.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2877,6 +2817,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityBodyUser {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2909,6 +2850,8 @@ pub struct UpdateOpportunityResponse {
     pub stage: Option<UpdateOpportunityResponseStage>,
     /// SimpleUser
     pub user: Option<UpdateOpportunityResponseUser>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateOpportunityResponse {
@@ -2935,71 +2878,59 @@ impl UpdateOpportunityResponse {
             projected_revenue_low: None,
             stage: Some(stage.into()),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateOpportunityResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityResponse",
-                3 + usize::from(self.affiliate_id.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.estimated_close_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.include_in_forecast.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.next_action_date.is_some())
-                    + usize::from(self.next_action_notes.is_some())
-                    + usize::from(self.opportunity_notes.is_some())
-                    + usize::from(self.projected_revenue_high.is_some())
-                    + usize::from(self.projected_revenue_low.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
-        o.serialize_field("contact", &self.contact)?;
+        o.serialize_entry("contact", &self.contact)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.estimated_close_date {
-            o.serialize_field("estimated_close_date", v)?;
+            o.serialize_entry("estimated_close_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.include_in_forecast {
-            o.serialize_field("include_in_forecast", v)?;
+            o.serialize_entry("include_in_forecast", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.next_action_date {
-            o.serialize_field("next_action_date", v)?;
+            o.serialize_entry("next_action_date", v)?;
         }
         if let Some(v) = &self.next_action_notes {
-            o.serialize_field("next_action_notes", v)?;
+            o.serialize_entry("next_action_notes", v)?;
         }
         if let Some(v) = &self.opportunity_notes {
-            o.serialize_field("opportunity_notes", v)?;
+            o.serialize_entry("opportunity_notes", v)?;
         }
-        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        o.serialize_entry("opportunity_title", &self.opportunity_title)?;
         if let Some(v) = &self.projected_revenue_high {
-            o.serialize_field("projected_revenue_high", v)?;
+            o.serialize_entry("projected_revenue_high", v)?;
         }
         if let Some(v) = &self.projected_revenue_low {
-            o.serialize_field("projected_revenue_low", v)?;
+            o.serialize_entry("projected_revenue_low", v)?;
         }
-        o.serialize_field("stage", &self.stage)?;
+        o.serialize_entry("stage", &self.stage)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3031,6 +2962,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityResponse {
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage: f.get("stage", crate::runtime::plain)?,
             user: f.get("user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3047,6 +2979,8 @@ pub struct UpdateOpportunityResponseContact {
     pub job_title: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateOpportunityResponseContact {
@@ -3060,41 +2994,36 @@ impl UpdateOpportunityResponseContact {
             job_title: None,
             last_name: None,
             phone_number: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateOpportunityResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityResponseContact",
-                1 + usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.phone_number.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3111,6 +3040,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityResponseContact {
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3122,21 +3052,22 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityResponseContact {
 pub struct UpdateOpportunityResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateOpportunityResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3148,6 +3079,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityResponseCustomFieldsItem 
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3162,6 +3094,8 @@ pub struct UpdateOpportunityResponseStage {
     pub id: i64,
     pub name: Option<String>,
     pub reasons: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateOpportunityResponseStage {
@@ -3172,29 +3106,27 @@ impl UpdateOpportunityResponseStage {
             id: id.into(),
             name: None,
             reasons: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateOpportunityResponseStage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityResponseStage",
-                1 + usize::from(self.details.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.reasons.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.details {
-            o.serialize_field("details", v)?;
+            o.serialize_entry("details", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3208,6 +3140,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityResponseStage {
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             reasons: f.get("reasons", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3223,30 +3156,28 @@ pub struct UpdateOpportunityResponseStageDetails {
     pub probability: Option<i32>,
     pub stage_order: Option<i32>,
     pub target_num_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateOpportunityResponseStageDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityResponseStageDetails",
-                usize::from(self.check_list_items.is_some())
-                    + usize::from(self.probability.is_some())
-                    + usize::from(self.stage_order.is_some())
-                    + usize::from(self.target_num_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.check_list_items {
-            o.serialize_field("check_list_items", v)?;
+            o.serialize_entry("check_list_items", v)?;
         }
         if let Some(v) = &self.probability {
-            o.serialize_field("probability", v)?;
+            o.serialize_entry("probability", v)?;
         }
         if let Some(v) = &self.stage_order {
-            o.serialize_field("stage_order", v)?;
+            o.serialize_entry("stage_order", v)?;
         }
         if let Some(v) = &self.target_num_days {
-            o.serialize_field("target_num_days", v)?;
+            o.serialize_entry("target_num_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3262,6 +3193,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityResponseStageDetails {
             stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
             target_num_days: f
                 .get("target_num_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3277,38 +3209,34 @@ pub struct UpdateOpportunityResponseStageDetailsCheckListItemsItem {
     pub instance_id: Option<i64>,
     pub item_order: Option<i32>,
     pub required: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateOpportunityResponseStageDetailsCheckListItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityResponseStageDetailsCheckListItemsItem",
-                usize::from(self.description.is_some())
-                    + usize::from(self.done_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.instance_id.is_some())
-                    + usize::from(self.item_order.is_some())
-                    + usize::from(self.required.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.done_date {
-            o.serialize_field("done_date", v)?;
+            o.serialize_entry("done_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.instance_id {
-            o.serialize_field("instance_id", v)?;
+            o.serialize_entry("instance_id", v)?;
         }
         if let Some(v) = &self.item_order {
-            o.serialize_field("item_order", v)?;
+            o.serialize_entry("item_order", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3325,6 +3253,7 @@ for UpdateOpportunityResponseStageDetailsCheckListItemsItem {
             instance_id: f.get("instance_id", crate::runtime::lenient_option_number)?,
             item_order: f.get("item_order", crate::runtime::lenient_option_number)?,
             required: f.get("required", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3337,25 +3266,25 @@ pub struct UpdateOpportunityResponseUser {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateOpportunityResponseUser {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateOpportunityResponseUser",
-                usize::from(self.first_name.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3368,6 +3297,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityResponseUser {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3402,6 +3332,8 @@ pub struct UpdatePropertiesOnOpportunityResponse {
     pub stage: Option<UpdatePropertiesOnOpportunityResponseStage>,
     /// SimpleUser
     pub user: Option<UpdatePropertiesOnOpportunityResponseUser>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnOpportunityResponse {
@@ -3428,71 +3360,59 @@ impl UpdatePropertiesOnOpportunityResponse {
             projected_revenue_low: None,
             stage: Some(stage.into()),
             user: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnOpportunityResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnOpportunityResponse",
-                3 + usize::from(self.affiliate_id.is_some())
-                    + usize::from(self.custom_fields.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.estimated_close_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.include_in_forecast.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.next_action_date.is_some())
-                    + usize::from(self.next_action_notes.is_some())
-                    + usize::from(self.opportunity_notes.is_some())
-                    + usize::from(self.projected_revenue_high.is_some())
-                    + usize::from(self.projected_revenue_low.is_some())
-                    + usize::from(self.user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate_id {
-            o.serialize_field("affiliate_id", v)?;
+            o.serialize_entry("affiliate_id", v)?;
         }
-        o.serialize_field("contact", &self.contact)?;
+        o.serialize_entry("contact", &self.contact)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.estimated_close_date {
-            o.serialize_field("estimated_close_date", v)?;
+            o.serialize_entry("estimated_close_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.include_in_forecast {
-            o.serialize_field("include_in_forecast", v)?;
+            o.serialize_entry("include_in_forecast", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.next_action_date {
-            o.serialize_field("next_action_date", v)?;
+            o.serialize_entry("next_action_date", v)?;
         }
         if let Some(v) = &self.next_action_notes {
-            o.serialize_field("next_action_notes", v)?;
+            o.serialize_entry("next_action_notes", v)?;
         }
         if let Some(v) = &self.opportunity_notes {
-            o.serialize_field("opportunity_notes", v)?;
+            o.serialize_entry("opportunity_notes", v)?;
         }
-        o.serialize_field("opportunity_title", &self.opportunity_title)?;
+        o.serialize_entry("opportunity_title", &self.opportunity_title)?;
         if let Some(v) = &self.projected_revenue_high {
-            o.serialize_field("projected_revenue_high", v)?;
+            o.serialize_entry("projected_revenue_high", v)?;
         }
         if let Some(v) = &self.projected_revenue_low {
-            o.serialize_field("projected_revenue_low", v)?;
+            o.serialize_entry("projected_revenue_low", v)?;
         }
-        o.serialize_field("stage", &self.stage)?;
+        o.serialize_entry("stage", &self.stage)?;
         if let Some(v) = &self.user {
-            o.serialize_field("user", v)?;
+            o.serialize_entry("user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3524,6 +3444,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnOpportunityResponse {
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage: f.get("stage", crate::runtime::plain)?,
             user: f.get("user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3540,6 +3461,8 @@ pub struct UpdatePropertiesOnOpportunityResponseContact {
     pub job_title: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnOpportunityResponseContact {
@@ -3553,41 +3476,36 @@ impl UpdatePropertiesOnOpportunityResponseContact {
             job_title: None,
             last_name: None,
             phone_number: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnOpportunityResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnOpportunityResponseContact",
-                1 + usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_name.is_some())
-                    + usize::from(self.phone_number.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
         }
         if let Some(v) = &self.phone_number {
-            o.serialize_field("phone_number", v)?;
+            o.serialize_entry("phone_number", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3604,6 +3522,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnOpportunityResponseConta
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             phone_number: f.get("phone_number", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3615,21 +3534,22 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnOpportunityResponseConta
 pub struct UpdatePropertiesOnOpportunityResponseCustomFieldsItem {
     pub content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnOpportunityResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnOpportunityResponseCustomFieldsItem",
-                usize::from(self.content.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.content {
-            o.serialize_field("content", v)?;
+            o.serialize_entry("content", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3642,6 +3562,7 @@ for UpdatePropertiesOnOpportunityResponseCustomFieldsItem {
         Ok(Self {
             content: f.get("content", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3656,6 +3577,8 @@ pub struct UpdatePropertiesOnOpportunityResponseStage {
     pub id: i64,
     pub name: Option<String>,
     pub reasons: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdatePropertiesOnOpportunityResponseStage {
@@ -3666,29 +3589,27 @@ impl UpdatePropertiesOnOpportunityResponseStage {
             id: id.into(),
             name: None,
             reasons: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdatePropertiesOnOpportunityResponseStage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnOpportunityResponseStage",
-                1 + usize::from(self.details.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.reasons.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.details {
-            o.serialize_field("details", v)?;
+            o.serialize_entry("details", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3702,6 +3623,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnOpportunityResponseStage
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             reasons: f.get("reasons", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3717,30 +3639,28 @@ pub struct UpdatePropertiesOnOpportunityResponseStageDetails {
     pub probability: Option<i32>,
     pub stage_order: Option<i32>,
     pub target_num_days: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnOpportunityResponseStageDetails {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnOpportunityResponseStageDetails",
-                usize::from(self.check_list_items.is_some())
-                    + usize::from(self.probability.is_some())
-                    + usize::from(self.stage_order.is_some())
-                    + usize::from(self.target_num_days.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.check_list_items {
-            o.serialize_field("check_list_items", v)?;
+            o.serialize_entry("check_list_items", v)?;
         }
         if let Some(v) = &self.probability {
-            o.serialize_field("probability", v)?;
+            o.serialize_entry("probability", v)?;
         }
         if let Some(v) = &self.stage_order {
-            o.serialize_field("stage_order", v)?;
+            o.serialize_entry("stage_order", v)?;
         }
         if let Some(v) = &self.target_num_days {
-            o.serialize_field("target_num_days", v)?;
+            o.serialize_entry("target_num_days", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3756,6 +3676,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnOpportunityResponseStage
             stage_order: f.get("stage_order", crate::runtime::lenient_option_number)?,
             target_num_days: f
                 .get("target_num_days", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3771,39 +3692,35 @@ pub struct UpdatePropertiesOnOpportunityResponseStageDetailsCheckListItemsItem {
     pub instance_id: Option<i64>,
     pub item_order: Option<i32>,
     pub required: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for UpdatePropertiesOnOpportunityResponseStageDetailsCheckListItemsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnOpportunityResponseStageDetailsCheckListItemsItem",
-                usize::from(self.description.is_some())
-                    + usize::from(self.done_date.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.instance_id.is_some())
-                    + usize::from(self.item_order.is_some())
-                    + usize::from(self.required.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.done_date {
-            o.serialize_field("done_date", v)?;
+            o.serialize_entry("done_date", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.instance_id {
-            o.serialize_field("instance_id", v)?;
+            o.serialize_entry("instance_id", v)?;
         }
         if let Some(v) = &self.item_order {
-            o.serialize_field("item_order", v)?;
+            o.serialize_entry("item_order", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3820,6 +3737,7 @@ for UpdatePropertiesOnOpportunityResponseStageDetailsCheckListItemsItem {
             instance_id: f.get("instance_id", crate::runtime::lenient_option_number)?,
             item_order: f.get("item_order", crate::runtime::lenient_option_number)?,
             required: f.get("required", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -3832,25 +3750,25 @@ pub struct UpdatePropertiesOnOpportunityResponseUser {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnOpportunityResponseUser {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnOpportunityResponseUser",
-                usize::from(self.first_name.is_some()) + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -3863,6 +3781,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnOpportunityResponseUser 
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -14,6 +14,8 @@ pub struct CreateProductBody {
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateProductBody {
@@ -27,41 +29,36 @@ impl CreateProductBody {
             product_short_desc: None,
             sku: None,
             subscription_only: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateProductBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateProductBody",
-                1 + usize::from(self.active.is_some())
-                    + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.subscription_only.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
-        o.serialize_field("product_name", &self.product_name)?;
+        o.serialize_entry("product_name", &self.product_name)?;
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -80,6 +77,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductBody {
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             subscription_only: f.get("subscription_only", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -95,6 +93,8 @@ pub struct CreateProductImageBody {
     pub file_data: String,
     /// The name of the file with extension, must match file data.  Acceptable file types:  \[.png, .gif, .jpg, .jpeg\].
     pub file_name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateProductImageBody {
@@ -104,23 +104,23 @@ impl CreateProductImageBody {
             checksum: None,
             file_data: file_data.into(),
             file_name: file_name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateProductImageBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateProductImageBody",
-                2 + usize::from(self.checksum.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.checksum {
-            o.serialize_field("checksum", v)?;
+            o.serialize_entry("checksum", v)?;
         }
-        o.serialize_field("file_data", &self.file_data)?;
-        o.serialize_field("file_name", &self.file_name)?;
+        o.serialize_entry("file_data", &self.file_data)?;
+        o.serialize_entry("file_name", &self.file_name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -132,6 +132,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductImageBody {
             checksum: f.get("checksum", crate::runtime::lenient_option_string)?,
             file_data: f.get("file_data", crate::runtime::lenient_string)?,
             file_name: f.get("file_name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -151,6 +152,8 @@ pub struct CreateProductResponse {
     pub subscription_only: Option<bool>,
     pub subscription_plans: Option<Vec<CreateProductResponseSubscriptionPlansItem>>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateProductResponse {
@@ -167,50 +170,43 @@ impl CreateProductResponse {
             subscription_only: None,
             subscription_plans: None,
             url: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateProductResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateProductResponse",
-                2 + usize::from(self.active.is_some())
-                    + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.subscription_only.is_some())
-                    + usize::from(self.subscription_plans.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
-        o.serialize_field("product_name", &self.product_name)?;
+        o.serialize_entry("product_name", &self.product_name)?;
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
         }
         if let Some(v) = &self.subscription_plans {
-            o.serialize_field("subscription_plans", v)?;
+            o.serialize_entry("subscription_plans", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -233,6 +229,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponse {
             subscription_plans: f
                 .get("subscription_plans", crate::runtime::lenient_option_vec)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -251,6 +248,8 @@ pub struct CreateProductResponseSubscriptionPlansItem {
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateProductResponseSubscriptionPlansItem {
@@ -270,43 +269,38 @@ impl CreateProductResponseSubscriptionPlansItem {
             subscription_plan_index: None,
             subscription_plan_name: None,
             url: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateProductResponseSubscriptionPlansItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateProductResponseSubscriptionPlansItem",
-                3 + usize::from(self.active.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("cycle_type", &self.cycle_type)?;
+        o.serialize_entry("cycle_type", &self.cycle_type)?;
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
-        o.serialize_field("plan_price", &self.plan_price)?;
+        o.serialize_entry("plan_price", &self.plan_price)?;
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -328,6 +322,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponseSubscriptionPlansItem
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -371,6 +366,8 @@ pub struct CreateProductSubscriptionBody {
     pub number_of_cycles: Option<i32>,
     pub plan_price: f64,
     pub subscription_plan_index: Option<i32>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateProductSubscriptionBody {
@@ -386,34 +383,31 @@ impl CreateProductSubscriptionBody {
             number_of_cycles: None,
             plan_price: plan_price.into(),
             subscription_plan_index: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateProductSubscriptionBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateProductSubscriptionBody",
-                2 + usize::from(self.active.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.subscription_plan_index.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("cycle_type", &self.cycle_type)?;
+        o.serialize_entry("cycle_type", &self.cycle_type)?;
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
-        o.serialize_field("plan_price", &self.plan_price)?;
+        o.serialize_entry("plan_price", &self.plan_price)?;
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -431,6 +425,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionBody {
             plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -477,6 +472,8 @@ pub struct CreateProductSubscriptionResponse {
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateProductSubscriptionResponse {
@@ -496,43 +493,38 @@ impl CreateProductSubscriptionResponse {
             subscription_plan_index: None,
             subscription_plan_name: None,
             url: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateProductSubscriptionResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateProductSubscriptionResponse",
-                3 + usize::from(self.active.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("cycle_type", &self.cycle_type)?;
+        o.serialize_entry("cycle_type", &self.cycle_type)?;
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
-        o.serialize_field("plan_price", &self.plan_price)?;
+        o.serialize_entry("plan_price", &self.plan_price)?;
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -554,6 +546,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionResponse {
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -598,33 +591,31 @@ pub struct ListProductsFromSyncTokenResponse {
         Vec<ListProductsFromSyncTokenResponseProductStatusesItem>,
     >,
     pub sync_token: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProductsFromSyncTokenResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsFromSyncTokenResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.product_statuses.is_some())
-                    + usize::from(self.sync_token.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.product_statuses {
-            o.serialize_field("product_statuses", v)?;
+            o.serialize_entry("product_statuses", v)?;
         }
         if let Some(v) = &self.sync_token {
-            o.serialize_field("sync_token", v)?;
+            o.serialize_entry("sync_token", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -640,6 +631,7 @@ impl<'de> serde::Deserialize<'de> for ListProductsFromSyncTokenResponse {
             product_statuses: f
                 .get("product_statuses", crate::runtime::lenient_option_vec)?,
             sync_token: f.get("sync_token", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -652,21 +644,22 @@ pub struct ListProductsFromSyncTokenResponseProductStatusesItem {
     /// Product_
     pub product: Option<ListProductsFromSyncTokenResponseProductStatusesItemProduct>,
     pub status: Option<ListProductsFromSyncTokenResponseProductStatusesItemStatus>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProductsFromSyncTokenResponseProductStatusesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsFromSyncTokenResponseProductStatusesItem",
-                usize::from(self.product.is_some()) + usize::from(self.status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.product {
-            o.serialize_field("product", v)?;
+            o.serialize_entry("product", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -679,6 +672,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItem {
         Ok(Self {
             product: f.get("product", crate::runtime::plain)?,
             status: f.get("status", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -707,57 +701,49 @@ pub struct ListProductsFromSyncTokenResponseProductStatusesItemProduct {
         >,
     >,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProductsFromSyncTokenResponseProductStatusesItemProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsFromSyncTokenResponseProductStatusesItemProduct",
-                usize::from(self.id.is_some()) + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_name.is_some())
-                    + usize::from(self.product_options.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.subscription_only.is_some())
-                    + usize::from(self.subscription_plans.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
         if let Some(v) = &self.product_name {
-            o.serialize_field("product_name", v)?;
+            o.serialize_entry("product_name", v)?;
         }
         if let Some(v) = &self.product_options {
-            o.serialize_field("product_options", v)?;
+            o.serialize_entry("product_options", v)?;
         }
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
         }
         if let Some(v) = &self.subscription_plans {
-            o.serialize_field("subscription_plans", v)?;
+            o.serialize_entry("subscription_plans", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -783,6 +769,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProduct {
             subscription_plans: f
                 .get("subscription_plans", crate::runtime::lenient_option_vec)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -815,82 +802,68 @@ pub struct ListProductsFromSyncTokenResponseProductStatusesItemProductProductOpt
             ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsItemValuesItem,
         >,
     >,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsItem",
-                usize::from(self.allow_spaces.is_some())
-                    + usize::from(self.can_contain_character.is_some())
-                    + usize::from(self.can_contain_number.is_some())
-                    + usize::from(self.can_end_with_character.is_some())
-                    + usize::from(self.can_end_with_number.is_some())
-                    + usize::from(self.can_start_with_character.is_some())
-                    + usize::from(self.can_start_with_number.is_some())
-                    + usize::from(self.display_index.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.max_chars.is_some())
-                    + usize::from(self.min_chars.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.required.is_some())
-                    + usize::from(self.text_message.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.values.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_spaces {
-            o.serialize_field("allow_spaces", v)?;
+            o.serialize_entry("allow_spaces", v)?;
         }
         if let Some(v) = &self.can_contain_character {
-            o.serialize_field("can_contain_character", v)?;
+            o.serialize_entry("can_contain_character", v)?;
         }
         if let Some(v) = &self.can_contain_number {
-            o.serialize_field("can_contain_number", v)?;
+            o.serialize_entry("can_contain_number", v)?;
         }
         if let Some(v) = &self.can_end_with_character {
-            o.serialize_field("can_end_with_character", v)?;
+            o.serialize_entry("can_end_with_character", v)?;
         }
         if let Some(v) = &self.can_end_with_number {
-            o.serialize_field("can_end_with_number", v)?;
+            o.serialize_entry("can_end_with_number", v)?;
         }
         if let Some(v) = &self.can_start_with_character {
-            o.serialize_field("can_start_with_character", v)?;
+            o.serialize_entry("can_start_with_character", v)?;
         }
         if let Some(v) = &self.can_start_with_number {
-            o.serialize_field("can_start_with_number", v)?;
+            o.serialize_entry("can_start_with_number", v)?;
         }
         if let Some(v) = &self.display_index {
-            o.serialize_field("display_index", v)?;
+            o.serialize_entry("display_index", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.max_chars {
-            o.serialize_field("max_chars", v)?;
+            o.serialize_entry("max_chars", v)?;
         }
         if let Some(v) = &self.min_chars {
-            o.serialize_field("min_chars", v)?;
+            o.serialize_entry("min_chars", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
         }
         if let Some(v) = &self.text_message {
-            o.serialize_field("text_message", v)?;
+            o.serialize_entry("text_message", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.values {
-            o.serialize_field("values", v)?;
+            o.serialize_entry("values", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -923,6 +896,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsIte
             text_message: f.get("text_message", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             values: f.get("values", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -962,38 +936,35 @@ pub struct ListProductsFromSyncTokenResponseProductStatusesItemProductProductOpt
     pub label: Option<String>,
     pub price_adjustment: Option<f64>,
     pub sku: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsItemValuesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsItemValuesItem",
-                usize::from(self.id.is_some()) + usize::from(self.index.is_some())
-                    + usize::from(self.is_default.is_some())
-                    + usize::from(self.label.is_some())
-                    + usize::from(self.price_adjustment.is_some())
-                    + usize::from(self.sku.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.index {
-            o.serialize_field("index", v)?;
+            o.serialize_entry("index", v)?;
         }
         if let Some(v) = &self.is_default {
-            o.serialize_field("is_default", v)?;
+            o.serialize_entry("is_default", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.price_adjustment {
-            o.serialize_field("price_adjustment", v)?;
+            o.serialize_entry("price_adjustment", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1011,6 +982,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsIte
             price_adjustment: f
                 .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1029,50 +1001,44 @@ pub struct ListProductsFromSyncTokenResponseProductStatusesItemProductSubscripti
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize
 for ListProductsFromSyncTokenResponseProductStatusesItemProductSubscriptionPlansItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsFromSyncTokenResponseProductStatusesItemProductSubscriptionPlansItem",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1095,6 +1061,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductSubscriptionPlans
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1134,33 +1101,31 @@ pub struct ListProductsResponse {
     pub previous: Option<String>,
     pub products: Option<Vec<ListProductsResponseProductsItem>>,
     pub sync_token: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProductsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.products.is_some())
-                    + usize::from(self.sync_token.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.products {
-            o.serialize_field("products", v)?;
+            o.serialize_entry("products", v)?;
         }
         if let Some(v) = &self.sync_token {
-            o.serialize_field("sync_token", v)?;
+            o.serialize_entry("sync_token", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1175,6 +1140,7 @@ impl<'de> serde::Deserialize<'de> for ListProductsResponse {
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             products: f.get("products", crate::runtime::lenient_option_vec)?,
             sync_token: f.get("sync_token", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1197,57 +1163,49 @@ pub struct ListProductsResponseProductsItem {
         Vec<ListProductsResponseProductsItemSubscriptionPlansItem>,
     >,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProductsResponseProductsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsResponseProductsItem",
-                usize::from(self.id.is_some()) + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_name.is_some())
-                    + usize::from(self.product_options.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.subscription_only.is_some())
-                    + usize::from(self.subscription_plans.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
         if let Some(v) = &self.product_name {
-            o.serialize_field("product_name", v)?;
+            o.serialize_entry("product_name", v)?;
         }
         if let Some(v) = &self.product_options {
-            o.serialize_field("product_options", v)?;
+            o.serialize_entry("product_options", v)?;
         }
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
         }
         if let Some(v) = &self.subscription_plans {
-            o.serialize_field("subscription_plans", v)?;
+            o.serialize_entry("subscription_plans", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1272,6 +1230,7 @@ impl<'de> serde::Deserialize<'de> for ListProductsResponseProductsItem {
             subscription_plans: f
                 .get("subscription_plans", crate::runtime::lenient_option_vec)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1300,81 +1259,67 @@ pub struct ListProductsResponseProductsItemProductOptionsItem {
     pub values: Option<
         Vec<ListProductsResponseProductsItemProductOptionsItemValuesItem>,
     >,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProductsResponseProductsItemProductOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsResponseProductsItemProductOptionsItem",
-                usize::from(self.allow_spaces.is_some())
-                    + usize::from(self.can_contain_character.is_some())
-                    + usize::from(self.can_contain_number.is_some())
-                    + usize::from(self.can_end_with_character.is_some())
-                    + usize::from(self.can_end_with_number.is_some())
-                    + usize::from(self.can_start_with_character.is_some())
-                    + usize::from(self.can_start_with_number.is_some())
-                    + usize::from(self.display_index.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.max_chars.is_some())
-                    + usize::from(self.min_chars.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.required.is_some())
-                    + usize::from(self.text_message.is_some())
-                    + usize::from(self.type_.is_some())
-                    + usize::from(self.values.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.allow_spaces {
-            o.serialize_field("allow_spaces", v)?;
+            o.serialize_entry("allow_spaces", v)?;
         }
         if let Some(v) = &self.can_contain_character {
-            o.serialize_field("can_contain_character", v)?;
+            o.serialize_entry("can_contain_character", v)?;
         }
         if let Some(v) = &self.can_contain_number {
-            o.serialize_field("can_contain_number", v)?;
+            o.serialize_entry("can_contain_number", v)?;
         }
         if let Some(v) = &self.can_end_with_character {
-            o.serialize_field("can_end_with_character", v)?;
+            o.serialize_entry("can_end_with_character", v)?;
         }
         if let Some(v) = &self.can_end_with_number {
-            o.serialize_field("can_end_with_number", v)?;
+            o.serialize_entry("can_end_with_number", v)?;
         }
         if let Some(v) = &self.can_start_with_character {
-            o.serialize_field("can_start_with_character", v)?;
+            o.serialize_entry("can_start_with_character", v)?;
         }
         if let Some(v) = &self.can_start_with_number {
-            o.serialize_field("can_start_with_number", v)?;
+            o.serialize_entry("can_start_with_number", v)?;
         }
         if let Some(v) = &self.display_index {
-            o.serialize_field("display_index", v)?;
+            o.serialize_entry("display_index", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.max_chars {
-            o.serialize_field("max_chars", v)?;
+            o.serialize_entry("max_chars", v)?;
         }
         if let Some(v) = &self.min_chars {
-            o.serialize_field("min_chars", v)?;
+            o.serialize_entry("min_chars", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.required {
-            o.serialize_field("required", v)?;
+            o.serialize_entry("required", v)?;
         }
         if let Some(v) = &self.text_message {
-            o.serialize_field("text_message", v)?;
+            o.serialize_entry("text_message", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.values {
-            o.serialize_field("values", v)?;
+            o.serialize_entry("values", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1407,6 +1352,7 @@ for ListProductsResponseProductsItemProductOptionsItem {
             text_message: f.get("text_message", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             values: f.get("values", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1444,37 +1390,34 @@ pub struct ListProductsResponseProductsItemProductOptionsItemValuesItem {
     pub label: Option<String>,
     pub price_adjustment: Option<f64>,
     pub sku: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProductsResponseProductsItemProductOptionsItemValuesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsResponseProductsItemProductOptionsItemValuesItem",
-                usize::from(self.id.is_some()) + usize::from(self.index.is_some())
-                    + usize::from(self.is_default.is_some())
-                    + usize::from(self.label.is_some())
-                    + usize::from(self.price_adjustment.is_some())
-                    + usize::from(self.sku.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.index {
-            o.serialize_field("index", v)?;
+            o.serialize_entry("index", v)?;
         }
         if let Some(v) = &self.is_default {
-            o.serialize_field("is_default", v)?;
+            o.serialize_entry("is_default", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.price_adjustment {
-            o.serialize_field("price_adjustment", v)?;
+            o.serialize_entry("price_adjustment", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1492,6 +1435,7 @@ for ListProductsResponseProductsItemProductOptionsItemValuesItem {
             price_adjustment: f
                 .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1510,49 +1454,43 @@ pub struct ListProductsResponseProductsItemSubscriptionPlansItem {
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListProductsResponseProductsItemSubscriptionPlansItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListProductsResponseProductsItemSubscriptionPlansItem",
-                usize::from(self.active.is_some()) + usize::from(self.cycle.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.plan_price.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.cycle {
-            o.serialize_field("cycle", v)?;
+            o.serialize_entry("cycle", v)?;
         }
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
         if let Some(v) = &self.plan_price {
-            o.serialize_field("plan_price", v)?;
+            o.serialize_entry("plan_price", v)?;
         }
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1575,6 +1513,7 @@ for ListProductsResponseProductsItemSubscriptionPlansItem {
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1594,6 +1533,8 @@ pub struct RetrieveProductResponse {
     pub subscription_only: Option<bool>,
     pub subscription_plans: Option<Vec<RetrieveProductResponseSubscriptionPlansItem>>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl RetrieveProductResponse {
@@ -1610,50 +1551,43 @@ impl RetrieveProductResponse {
             subscription_only: None,
             subscription_plans: None,
             url: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for RetrieveProductResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveProductResponse",
-                2 + usize::from(self.active.is_some())
-                    + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.subscription_only.is_some())
-                    + usize::from(self.subscription_plans.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
-        o.serialize_field("product_name", &self.product_name)?;
+        o.serialize_entry("product_name", &self.product_name)?;
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
         }
         if let Some(v) = &self.subscription_plans {
-            o.serialize_field("subscription_plans", v)?;
+            o.serialize_entry("subscription_plans", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1676,6 +1610,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductResponse {
             subscription_plans: f
                 .get("subscription_plans", crate::runtime::lenient_option_vec)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1694,6 +1629,8 @@ pub struct RetrieveProductResponseSubscriptionPlansItem {
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl RetrieveProductResponseSubscriptionPlansItem {
@@ -1713,43 +1650,38 @@ impl RetrieveProductResponseSubscriptionPlansItem {
             subscription_plan_index: None,
             subscription_plan_name: None,
             url: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for RetrieveProductResponseSubscriptionPlansItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveProductResponseSubscriptionPlansItem",
-                3 + usize::from(self.active.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("cycle_type", &self.cycle_type)?;
+        o.serialize_entry("cycle_type", &self.cycle_type)?;
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
-        o.serialize_field("plan_price", &self.plan_price)?;
+        o.serialize_entry("plan_price", &self.plan_price)?;
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1771,6 +1703,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductResponseSubscriptionPlansIt
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1817,6 +1750,8 @@ pub struct RetrieveProductSubscriptionResponse {
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl RetrieveProductSubscriptionResponse {
@@ -1836,43 +1771,38 @@ impl RetrieveProductSubscriptionResponse {
             subscription_plan_index: None,
             subscription_plan_name: None,
             url: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for RetrieveProductSubscriptionResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveProductSubscriptionResponse",
-                3 + usize::from(self.active.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("cycle_type", &self.cycle_type)?;
+        o.serialize_entry("cycle_type", &self.cycle_type)?;
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
-        o.serialize_field("plan_price", &self.plan_price)?;
+        o.serialize_entry("plan_price", &self.plan_price)?;
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1894,6 +1824,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductSubscriptionResponse {
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1938,6 +1869,8 @@ pub struct UpdateProductBody {
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateProductBody {
@@ -1951,41 +1884,36 @@ impl UpdateProductBody {
             product_short_desc: None,
             sku: None,
             subscription_only: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateProductBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateProductBody",
-                1 + usize::from(self.active.is_some())
-                    + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.subscription_only.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
-        o.serialize_field("product_name", &self.product_name)?;
+        o.serialize_entry("product_name", &self.product_name)?;
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2004,6 +1932,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductBody {
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             subscription_only: f.get("subscription_only", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2023,6 +1952,8 @@ pub struct UpdateProductResponse {
     pub subscription_only: Option<bool>,
     pub subscription_plans: Option<Vec<UpdateProductResponseSubscriptionPlansItem>>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateProductResponse {
@@ -2039,50 +1970,43 @@ impl UpdateProductResponse {
             subscription_only: None,
             subscription_plans: None,
             url: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateProductResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateProductResponse",
-                2 + usize::from(self.active.is_some())
-                    + usize::from(self.product_desc.is_some())
-                    + usize::from(self.product_price.is_some())
-                    + usize::from(self.product_short_desc.is_some())
-                    + usize::from(self.sku.is_some())
-                    + usize::from(self.subscription_only.is_some())
-                    + usize::from(self.subscription_plans.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.product_desc {
-            o.serialize_field("product_desc", v)?;
+            o.serialize_entry("product_desc", v)?;
         }
-        o.serialize_field("product_name", &self.product_name)?;
+        o.serialize_entry("product_name", &self.product_name)?;
         if let Some(v) = &self.product_price {
-            o.serialize_field("product_price", v)?;
+            o.serialize_entry("product_price", v)?;
         }
         if let Some(v) = &self.product_short_desc {
-            o.serialize_field("product_short_desc", v)?;
+            o.serialize_entry("product_short_desc", v)?;
         }
         if let Some(v) = &self.sku {
-            o.serialize_field("sku", v)?;
+            o.serialize_entry("sku", v)?;
         }
         if let Some(v) = &self.subscription_only {
-            o.serialize_field("subscription_only", v)?;
+            o.serialize_entry("subscription_only", v)?;
         }
         if let Some(v) = &self.subscription_plans {
-            o.serialize_field("subscription_plans", v)?;
+            o.serialize_entry("subscription_plans", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2105,6 +2029,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponse {
             subscription_plans: f
                 .get("subscription_plans", crate::runtime::lenient_option_vec)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2123,6 +2048,8 @@ pub struct UpdateProductResponseSubscriptionPlansItem {
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateProductResponseSubscriptionPlansItem {
@@ -2142,43 +2069,38 @@ impl UpdateProductResponseSubscriptionPlansItem {
             subscription_plan_index: None,
             subscription_plan_name: None,
             url: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for UpdateProductResponseSubscriptionPlansItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateProductResponseSubscriptionPlansItem",
-                3 + usize::from(self.active.is_some())
-                    + usize::from(self.frequency.is_some())
-                    + usize::from(self.number_of_cycles.is_some())
-                    + usize::from(self.subscription_plan_index.is_some())
-                    + usize::from(self.subscription_plan_name.is_some())
-                    + usize::from(self.url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
-        o.serialize_field("cycle_type", &self.cycle_type)?;
+        o.serialize_entry("cycle_type", &self.cycle_type)?;
         if let Some(v) = &self.frequency {
-            o.serialize_field("frequency", v)?;
+            o.serialize_entry("frequency", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.number_of_cycles {
-            o.serialize_field("number_of_cycles", v)?;
+            o.serialize_entry("number_of_cycles", v)?;
         }
-        o.serialize_field("plan_price", &self.plan_price)?;
+        o.serialize_entry("plan_price", &self.plan_price)?;
         if let Some(v) = &self.subscription_plan_index {
-            o.serialize_field("subscription_plan_index", v)?;
+            o.serialize_entry("subscription_plan_index", v)?;
         }
         if let Some(v) = &self.subscription_plan_name {
-            o.serialize_field("subscription_plan_name", v)?;
+            o.serialize_entry("subscription_plan_name", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2200,6 +2122,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponseSubscriptionPlansItem
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

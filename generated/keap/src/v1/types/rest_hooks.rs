@@ -9,22 +9,22 @@
 pub struct CreateAHookSubscriptionBody {
     pub event_key: Option<String>,
     pub hook_url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateAHookSubscriptionBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAHookSubscriptionBody",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -36,6 +36,7 @@ impl<'de> serde::Deserialize<'de> for CreateAHookSubscriptionBody {
         Ok(Self {
             event_key: f.get("eventKey", crate::runtime::lenient_option_string)?,
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -49,30 +50,28 @@ pub struct CreateAHookSubscriptionResponse {
     pub hook_url: Option<String>,
     pub key: Option<String>,
     pub status: Option<CreateAHookSubscriptionResponseStatus>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateAHookSubscriptionResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateAHookSubscriptionResponse",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some())
-                    + usize::from(self.key.is_some())
-                    + usize::from(self.status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
         }
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -86,6 +85,7 @@ impl<'de> serde::Deserialize<'de> for CreateAHookSubscriptionResponse {
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
             key: f.get("key", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -124,30 +124,28 @@ pub struct ListStoredHookSubscriptionsResponseItem {
     pub hook_url: Option<String>,
     pub key: Option<String>,
     pub status: Option<ListStoredHookSubscriptionsResponseItemStatus>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListStoredHookSubscriptionsResponseItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListStoredHookSubscriptionsResponseItem",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some())
-                    + usize::from(self.key.is_some())
-                    + usize::from(self.status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
         }
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -161,6 +159,7 @@ impl<'de> serde::Deserialize<'de> for ListStoredHookSubscriptionsResponseItem {
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
             key: f.get("key", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -199,30 +198,28 @@ pub struct RetrieveAHookSubscriptionResponse {
     pub hook_url: Option<String>,
     pub key: Option<String>,
     pub status: Option<RetrieveAHookSubscriptionResponseStatus>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveAHookSubscriptionResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveAHookSubscriptionResponse",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some())
-                    + usize::from(self.key.is_some())
-                    + usize::from(self.status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
         }
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -236,6 +233,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAHookSubscriptionResponse {
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
             key: f.get("key", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -272,22 +270,22 @@ crate::runtime::string_enum!(RetrieveAHookSubscriptionResponseStatus);
 pub struct UpdateAHookSubscriptionBody {
     pub event_key: Option<String>,
     pub hook_url: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateAHookSubscriptionBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateAHookSubscriptionBody",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -299,6 +297,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAHookSubscriptionBody {
         Ok(Self {
             event_key: f.get("eventKey", crate::runtime::lenient_option_string)?,
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -312,30 +311,28 @@ pub struct UpdateAHookSubscriptionResponse {
     pub hook_url: Option<String>,
     pub key: Option<String>,
     pub status: Option<UpdateAHookSubscriptionResponseStatus>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateAHookSubscriptionResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateAHookSubscriptionResponse",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some())
-                    + usize::from(self.key.is_some())
-                    + usize::from(self.status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
         }
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -349,6 +346,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAHookSubscriptionResponse {
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
             key: f.get("key", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -387,30 +385,28 @@ pub struct VerifyAHookSubscriptionDelayedResponse {
     pub hook_url: Option<String>,
     pub key: Option<String>,
     pub status: Option<VerifyAHookSubscriptionDelayedResponseStatus>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for VerifyAHookSubscriptionDelayedResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "VerifyAHookSubscriptionDelayedResponse",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some())
-                    + usize::from(self.key.is_some())
-                    + usize::from(self.status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
         }
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -424,6 +420,7 @@ impl<'de> serde::Deserialize<'de> for VerifyAHookSubscriptionDelayedResponse {
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
             key: f.get("key", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -462,30 +459,28 @@ pub struct VerifyAHookSubscriptionResponse {
     pub hook_url: Option<String>,
     pub key: Option<String>,
     pub status: Option<VerifyAHookSubscriptionResponseStatus>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for VerifyAHookSubscriptionResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "VerifyAHookSubscriptionResponse",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some())
-                    + usize::from(self.key.is_some())
-                    + usize::from(self.status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
         }
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -499,6 +494,7 @@ impl<'de> serde::Deserialize<'de> for VerifyAHookSubscriptionResponse {
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
             key: f.get("key", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -8,18 +8,19 @@
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetApplicationEnabledResponse {
     pub value: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetApplicationEnabledResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetApplicationEnabledResponse",
-                usize::from(self.value.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.value {
-            o.serialize_field("value", v)?;
+            o.serialize_entry("value", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -30,6 +31,7 @@ impl<'de> serde::Deserialize<'de> for GetApplicationEnabledResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             value: f.get("value", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -65,66 +67,55 @@ pub struct GetConfigurationResponse {
     pub task: Option<GetConfigurationResponseTask>,
     /// RestApplicationConfigurationModuleTemplate
     pub template: Option<GetConfigurationResponseTemplate>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponse",
-                usize::from(self.affiliate.is_some())
-                    + usize::from(self.application.is_some())
-                    + usize::from(self.appointment.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.ecommerce.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.forms.is_some())
-                    + usize::from(self.fulfillment.is_some())
-                    + usize::from(self.invoice.is_some())
-                    + usize::from(self.note.is_some())
-                    + usize::from(self.opportunity.is_some())
-                    + usize::from(self.task.is_some())
-                    + usize::from(self.template.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.affiliate {
-            o.serialize_field("affiliate", v)?;
+            o.serialize_entry("affiliate", v)?;
         }
         if let Some(v) = &self.application {
-            o.serialize_field("application", v)?;
+            o.serialize_entry("application", v)?;
         }
         if let Some(v) = &self.appointment {
-            o.serialize_field("appointment", v)?;
+            o.serialize_entry("appointment", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.ecommerce {
-            o.serialize_field("ecommerce", v)?;
+            o.serialize_entry("ecommerce", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.forms {
-            o.serialize_field("forms", v)?;
+            o.serialize_entry("forms", v)?;
         }
         if let Some(v) = &self.fulfillment {
-            o.serialize_field("fulfillment", v)?;
+            o.serialize_entry("fulfillment", v)?;
         }
         if let Some(v) = &self.invoice {
-            o.serialize_field("invoice", v)?;
+            o.serialize_entry("invoice", v)?;
         }
         if let Some(v) = &self.note {
-            o.serialize_field("note", v)?;
+            o.serialize_entry("note", v)?;
         }
         if let Some(v) = &self.opportunity {
-            o.serialize_field("opportunity", v)?;
+            o.serialize_entry("opportunity", v)?;
         }
         if let Some(v) = &self.task {
-            o.serialize_field("task", v)?;
+            o.serialize_entry("task", v)?;
         }
         if let Some(v) = &self.template {
-            o.serialize_field("template", v)?;
+            o.serialize_entry("template", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -147,6 +138,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponse {
             opportunity: f.get("opportunity", crate::runtime::plain)?,
             task: f.get("task", crate::runtime::plain)?,
             template: f.get("template", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -164,44 +156,37 @@ pub struct GetConfigurationResponseAffiliate {
     pub do_not_notify_affiliate: Option<bool>,
     pub skip_pay_if_unused: Option<bool>,
     pub use_referral_history_if_no_tracking_cookie: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseAffiliate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseAffiliate",
-                usize::from(self.choose_affiliate.is_some())
-                    + usize::from(self.commission.is_some())
-                    + usize::from(self.custom_affiliate_url.is_some())
-                    + usize::from(self.display_affiliate_ip_address.is_some())
-                    + usize::from(self.do_not_notify_affiliate.is_some())
-                    + usize::from(self.skip_pay_if_unused.is_some())
-                    + usize::from(
-                        self.use_referral_history_if_no_tracking_cookie.is_some(),
-                    ),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.choose_affiliate {
-            o.serialize_field("choose_affiliate", v)?;
+            o.serialize_entry("choose_affiliate", v)?;
         }
         if let Some(v) = &self.commission {
-            o.serialize_field("commission", v)?;
+            o.serialize_entry("commission", v)?;
         }
         if let Some(v) = &self.custom_affiliate_url {
-            o.serialize_field("custom_affiliate_url", v)?;
+            o.serialize_entry("custom_affiliate_url", v)?;
         }
         if let Some(v) = &self.display_affiliate_ip_address {
-            o.serialize_field("display_affiliate_ip_address", v)?;
+            o.serialize_entry("display_affiliate_ip_address", v)?;
         }
         if let Some(v) = &self.do_not_notify_affiliate {
-            o.serialize_field("do_not_notify_affiliate", v)?;
+            o.serialize_entry("do_not_notify_affiliate", v)?;
         }
         if let Some(v) = &self.skip_pay_if_unused {
-            o.serialize_field("skip_pay_if_unused", v)?;
+            o.serialize_entry("skip_pay_if_unused", v)?;
         }
         if let Some(v) = &self.use_referral_history_if_no_tracking_cookie {
-            o.serialize_field("use_referral_history_if_no_tracking_cookie", v)?;
+            o.serialize_entry("use_referral_history_if_no_tracking_cookie", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -225,6 +210,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseAffiliate {
                     "use_referral_history_if_no_tracking_cookie",
                     crate::runtime::plain,
                 )?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -237,26 +223,25 @@ pub struct GetConfigurationResponseAffiliateCommission {
     pub calculation_type: Option<String>,
     pub levels: Option<i32>,
     pub participant_types: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseAffiliateCommission {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseAffiliateCommission",
-                usize::from(self.calculation_type.is_some())
-                    + usize::from(self.levels.is_some())
-                    + usize::from(self.participant_types.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.calculation_type {
-            o.serialize_field("calculation_type", v)?;
+            o.serialize_entry("calculation_type", v)?;
         }
         if let Some(v) = &self.levels {
-            o.serialize_field("levels", v)?;
+            o.serialize_entry("levels", v)?;
         }
         if let Some(v) = &self.participant_types {
-            o.serialize_field("participant_types", v)?;
+            o.serialize_entry("participant_types", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -271,6 +256,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseAffiliateCommissio
             levels: f.get("levels", crate::runtime::lenient_option_number)?,
             participant_types: f
                 .get("participant_types", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -286,30 +272,28 @@ pub struct GetConfigurationResponseApplication {
     /// RestApplicationConfigurationModuleApplicationFeaturesEnabled
     pub features_enabled: Option<GetConfigurationResponseApplicationFeaturesEnabled>,
     pub time_zone: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseApplication {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseApplication",
-                usize::from(self.company.is_some())
-                    + usize::from(self.default_view_locale.is_some())
-                    + usize::from(self.features_enabled.is_some())
-                    + usize::from(self.time_zone.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.default_view_locale {
-            o.serialize_field("default_view_locale", v)?;
+            o.serialize_entry("default_view_locale", v)?;
         }
         if let Some(v) = &self.features_enabled {
-            o.serialize_field("features_enabled", v)?;
+            o.serialize_entry("features_enabled", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -324,6 +308,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseApplication {
                 .get("default_view_locale", crate::runtime::lenient_option_string)?,
             features_enabled: f.get("features_enabled", crate::runtime::plain)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -346,66 +331,55 @@ pub struct GetConfigurationResponseApplicationCompany {
     pub web_logo_url: Option<String>,
     pub website: Option<String>,
     pub zip: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseApplicationCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseApplicationCompany",
-                usize::from(self.caller_id_number.is_some())
-                    + usize::from(self.city.is_some())
-                    + usize::from(self.country.is_some())
-                    + usize::from(self.email.is_some())
-                    + usize::from(self.name.is_some())
-                    + usize::from(self.phone.is_some())
-                    + usize::from(self.phone_ext.is_some())
-                    + usize::from(self.state.is_some())
-                    + usize::from(self.street_address_1.is_some())
-                    + usize::from(self.street_address_2.is_some())
-                    + usize::from(self.web_logo_url.is_some())
-                    + usize::from(self.website.is_some())
-                    + usize::from(self.zip.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.caller_id_number {
-            o.serialize_field("caller_id_number", v)?;
+            o.serialize_entry("caller_id_number", v)?;
         }
         if let Some(v) = &self.city {
-            o.serialize_field("city", v)?;
+            o.serialize_entry("city", v)?;
         }
         if let Some(v) = &self.country {
-            o.serialize_field("country", v)?;
+            o.serialize_entry("country", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.name {
-            o.serialize_field("name", v)?;
+            o.serialize_entry("name", v)?;
         }
         if let Some(v) = &self.phone {
-            o.serialize_field("phone", v)?;
+            o.serialize_entry("phone", v)?;
         }
         if let Some(v) = &self.phone_ext {
-            o.serialize_field("phone_ext", v)?;
+            o.serialize_entry("phone_ext", v)?;
         }
         if let Some(v) = &self.state {
-            o.serialize_field("state", v)?;
+            o.serialize_entry("state", v)?;
         }
         if let Some(v) = &self.street_address_1 {
-            o.serialize_field("street_address_1", v)?;
+            o.serialize_entry("street_address_1", v)?;
         }
         if let Some(v) = &self.street_address_2 {
-            o.serialize_field("street_address_2", v)?;
+            o.serialize_entry("street_address_2", v)?;
         }
         if let Some(v) = &self.web_logo_url {
-            o.serialize_field("web_logo_url", v)?;
+            o.serialize_entry("web_logo_url", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
         }
         if let Some(v) = &self.zip {
-            o.serialize_field("zip", v)?;
+            o.serialize_entry("zip", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -431,6 +405,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseApplicationCompany
             web_logo_url: f.get("web_logo_url", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
             zip: f.get("zip", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -441,18 +416,19 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseApplicationCompany
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetConfigurationResponseApplicationFeaturesEnabled {
     pub marketing: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseApplicationFeaturesEnabled {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseApplicationFeaturesEnabled",
-                usize::from(self.marketing.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.marketing {
-            o.serialize_field("marketing", v)?;
+            o.serialize_entry("marketing", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -464,6 +440,7 @@ for GetConfigurationResponseApplicationFeaturesEnabled {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             marketing: f.get("marketing", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -475,22 +452,22 @@ for GetConfigurationResponseApplicationFeaturesEnabled {
 pub struct GetConfigurationResponseAppointment {
     pub appointment_types: Option<String>,
     pub share_opportunity_with_related_user: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseAppointment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseAppointment",
-                usize::from(self.appointment_types.is_some())
-                    + usize::from(self.share_opportunity_with_related_user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.appointment_types {
-            o.serialize_field("appointment_types", v)?;
+            o.serialize_entry("appointment_types", v)?;
         }
         if let Some(v) = &self.share_opportunity_with_related_user {
-            o.serialize_field("share_opportunity_with_related_user", v)?;
+            o.serialize_entry("share_opportunity_with_related_user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -504,6 +481,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseAppointment {
                 .get("appointment_types", crate::runtime::lenient_option_string)?,
             share_opportunity_with_related_user: f
                 .get("share_opportunity_with_related_user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -522,46 +500,40 @@ pub struct GetConfigurationResponseContact {
     pub phone_types: Option<String>,
     pub suffix_types: Option<String>,
     pub title_types: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseContact",
-                usize::from(self.address_labels.is_some())
-                    + usize::from(self.contact_types.is_some())
-                    + usize::from(self.default_new_contact_form.is_some())
-                    + usize::from(self.disable_contact_edit_in_client_login.is_some())
-                    + usize::from(self.fax_types.is_some())
-                    + usize::from(self.phone_types.is_some())
-                    + usize::from(self.suffix_types.is_some())
-                    + usize::from(self.title_types.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address_labels {
-            o.serialize_field("address_labels", v)?;
+            o.serialize_entry("address_labels", v)?;
         }
         if let Some(v) = &self.contact_types {
-            o.serialize_field("contact_types", v)?;
+            o.serialize_entry("contact_types", v)?;
         }
         if let Some(v) = &self.default_new_contact_form {
-            o.serialize_field("default_new_contact_form", v)?;
+            o.serialize_entry("default_new_contact_form", v)?;
         }
         if let Some(v) = &self.disable_contact_edit_in_client_login {
-            o.serialize_field("disable_contact_edit_in_client_login", v)?;
+            o.serialize_entry("disable_contact_edit_in_client_login", v)?;
         }
         if let Some(v) = &self.fax_types {
-            o.serialize_field("fax_types", v)?;
+            o.serialize_entry("fax_types", v)?;
         }
         if let Some(v) = &self.phone_types {
-            o.serialize_field("phone_types", v)?;
+            o.serialize_entry("phone_types", v)?;
         }
         if let Some(v) = &self.suffix_types {
-            o.serialize_field("suffix_types", v)?;
+            o.serialize_entry("suffix_types", v)?;
         }
         if let Some(v) = &self.title_types {
-            o.serialize_field("title_types", v)?;
+            o.serialize_entry("title_types", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -582,6 +554,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseContact {
             phone_types: f.get("phone_types", crate::runtime::lenient_option_string)?,
             suffix_types: f.get("suffix_types", crate::runtime::lenient_option_string)?,
             title_types: f.get("title_types", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -594,25 +567,25 @@ pub struct GetConfigurationResponseContactAddressLabels {
     pub line_1: Option<String>,
     pub line_2: Option<String>,
     pub line_3: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseContactAddressLabels {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseContactAddressLabels",
-                usize::from(self.line_1.is_some()) + usize::from(self.line_2.is_some())
-                    + usize::from(self.line_3.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.line_1 {
-            o.serialize_field("line_1", v)?;
+            o.serialize_entry("line_1", v)?;
         }
         if let Some(v) = &self.line_2 {
-            o.serialize_field("line_2", v)?;
+            o.serialize_entry("line_2", v)?;
         }
         if let Some(v) = &self.line_3 {
-            o.serialize_field("line_3", v)?;
+            o.serialize_entry("line_3", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -625,6 +598,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseContactAddressLabe
             line_1: f.get("line_1", crate::runtime::lenient_option_string)?,
             line_2: f.get("line_2", crate::runtime::lenient_option_string)?,
             line_3: f.get("line_3", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -647,67 +621,55 @@ pub struct GetConfigurationResponseEcommerce {
     pub promo_codes: Option<String>,
     pub track_cost_per_unit: Option<bool>,
     pub track_inventory: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseEcommerce {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseEcommerce",
-                usize::from(self.credit_card_types.is_some())
-                    + usize::from(self.currency.is_some())
-                    + usize::from(self.default_charge_max_retry_attempts.is_some())
-                    + usize::from(self.default_country.is_some())
-                    + usize::from(self.default_merchant.is_some())
-                    + usize::from(
-                        self.default_number_of_days_between_charge_attempts.is_some(),
-                    ) + usize::from(self.default_tax.is_some())
-                    + usize::from(self.default_to_auto_charge.is_some())
-                    + usize::from(self.merchant_account_max_retry_attempts.is_some())
-                    + usize::from(self.payment_types.is_some())
-                    + usize::from(self.promo_codes.is_some())
-                    + usize::from(self.track_cost_per_unit.is_some())
-                    + usize::from(self.track_inventory.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.credit_card_types {
-            o.serialize_field("credit_card_types", v)?;
+            o.serialize_entry("credit_card_types", v)?;
         }
         if let Some(v) = &self.currency {
-            o.serialize_field("currency", v)?;
+            o.serialize_entry("currency", v)?;
         }
         if let Some(v) = &self.default_charge_max_retry_attempts {
-            o.serialize_field("default_charge_max_retry_attempts", v)?;
+            o.serialize_entry("default_charge_max_retry_attempts", v)?;
         }
         if let Some(v) = &self.default_country {
-            o.serialize_field("default_country", v)?;
+            o.serialize_entry("default_country", v)?;
         }
         if let Some(v) = &self.default_merchant {
-            o.serialize_field("default_merchant", v)?;
+            o.serialize_entry("default_merchant", v)?;
         }
         if let Some(v) = &self.default_number_of_days_between_charge_attempts {
-            o.serialize_field("default_number_of_days_between_charge_attempts", v)?;
+            o.serialize_entry("default_number_of_days_between_charge_attempts", v)?;
         }
         if let Some(v) = &self.default_tax {
-            o.serialize_field("default_tax", v)?;
+            o.serialize_entry("default_tax", v)?;
         }
         if let Some(v) = &self.default_to_auto_charge {
-            o.serialize_field("default_to_auto_charge", v)?;
+            o.serialize_entry("default_to_auto_charge", v)?;
         }
         if let Some(v) = &self.merchant_account_max_retry_attempts {
-            o.serialize_field("merchant_account_max_retry_attempts", v)?;
+            o.serialize_entry("merchant_account_max_retry_attempts", v)?;
         }
         if let Some(v) = &self.payment_types {
-            o.serialize_field("payment_types", v)?;
+            o.serialize_entry("payment_types", v)?;
         }
         if let Some(v) = &self.promo_codes {
-            o.serialize_field("promo_codes", v)?;
+            o.serialize_entry("promo_codes", v)?;
         }
         if let Some(v) = &self.track_cost_per_unit {
-            o.serialize_field("track_cost_per_unit", v)?;
+            o.serialize_entry("track_cost_per_unit", v)?;
         }
         if let Some(v) = &self.track_inventory {
-            o.serialize_field("track_inventory", v)?;
+            o.serialize_entry("track_inventory", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -747,6 +709,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseEcommerce {
             promo_codes: f.get("promo_codes", crate::runtime::lenient_option_string)?,
             track_cost_per_unit: f.get("track_cost_per_unit", crate::runtime::plain)?,
             track_inventory: f.get("track_inventory", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -761,34 +724,31 @@ pub struct GetConfigurationResponseEmail {
     pub default_opt_out_link: Option<String>,
     pub hide_emails_to_and_from_domains: Option<String>,
     pub whitelisted_domains: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseEmail {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseEmail",
-                usize::from(self.append_contact_key_to_links.is_some())
-                    + usize::from(self.default_opt_in_link.is_some())
-                    + usize::from(self.default_opt_out_link.is_some())
-                    + usize::from(self.hide_emails_to_and_from_domains.is_some())
-                    + usize::from(self.whitelisted_domains.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.append_contact_key_to_links {
-            o.serialize_field("append_contact_key_to_links", v)?;
+            o.serialize_entry("append_contact_key_to_links", v)?;
         }
         if let Some(v) = &self.default_opt_in_link {
-            o.serialize_field("default_opt_in_link", v)?;
+            o.serialize_entry("default_opt_in_link", v)?;
         }
         if let Some(v) = &self.default_opt_out_link {
-            o.serialize_field("default_opt_out_link", v)?;
+            o.serialize_entry("default_opt_out_link", v)?;
         }
         if let Some(v) = &self.hide_emails_to_and_from_domains {
-            o.serialize_field("hide_emails_to_and_from_domains", v)?;
+            o.serialize_entry("hide_emails_to_and_from_domains", v)?;
         }
         if let Some(v) = &self.whitelisted_domains {
-            o.serialize_field("whitelisted_domains", v)?;
+            o.serialize_entry("whitelisted_domains", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -811,6 +771,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseEmail {
                 )?,
             whitelisted_domains: f
                 .get("whitelisted_domains", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -821,18 +782,19 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseEmail {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetConfigurationResponseForms {
     pub spam_filters_enabled: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseForms {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseForms",
-                usize::from(self.spam_filters_enabled.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.spam_filters_enabled {
-            o.serialize_field("spam_filters_enabled", v)?;
+            o.serialize_entry("spam_filters_enabled", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -843,6 +805,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseForms {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             spam_filters_enabled: f.get("spam_filters_enabled", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -854,22 +817,22 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseForms {
 pub struct GetConfigurationResponseFulfillment {
     pub default_message_fields: Option<String>,
     pub default_message_to: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseFulfillment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseFulfillment",
-                usize::from(self.default_message_fields.is_some())
-                    + usize::from(self.default_message_to.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_message_fields {
-            o.serialize_field("default_message_fields", v)?;
+            o.serialize_entry("default_message_fields", v)?;
         }
         if let Some(v) = &self.default_message_to {
-            o.serialize_field("default_message_to", v)?;
+            o.serialize_entry("default_message_to", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -883,6 +846,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseFulfillment {
                 .get("default_message_fields", crate::runtime::lenient_option_string)?,
             default_message_to: f
                 .get("default_message_to", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -893,18 +857,19 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseFulfillment {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetConfigurationResponseInvoice {
     pub tax_label: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseInvoice",
-                usize::from(self.tax_label.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.tax_label {
-            o.serialize_field("tax_label", v)?;
+            o.serialize_entry("tax_label", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -915,6 +880,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseInvoice {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             tax_label: f.get("tax_label", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -926,22 +892,22 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseInvoice {
 pub struct GetConfigurationResponseNote {
     pub appointment_types: Option<String>,
     pub share_opportunity_with_related_user: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseNote",
-                usize::from(self.appointment_types.is_some())
-                    + usize::from(self.share_opportunity_with_related_user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.appointment_types {
-            o.serialize_field("appointment_types", v)?;
+            o.serialize_entry("appointment_types", v)?;
         }
         if let Some(v) = &self.share_opportunity_with_related_user {
-            o.serialize_field("share_opportunity_with_related_user", v)?;
+            o.serialize_entry("share_opportunity_with_related_user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -955,6 +921,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseNote {
                 .get("appointment_types", crate::runtime::lenient_option_string)?,
             share_opportunity_with_related_user: f
                 .get("share_opportunity_with_related_user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -967,22 +934,22 @@ pub struct GetConfigurationResponseOpportunity {
     pub default_stage: Option<String>,
     /// RestApplicationConfigurationModuleOpportunityStates
     pub states: Option<GetConfigurationResponseOpportunityStates>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseOpportunity {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseOpportunity",
-                usize::from(self.default_stage.is_some())
-                    + usize::from(self.states.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_stage {
-            o.serialize_field("default_stage", v)?;
+            o.serialize_entry("default_stage", v)?;
         }
         if let Some(v) = &self.states {
-            o.serialize_field("states", v)?;
+            o.serialize_entry("states", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -995,6 +962,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunity {
             default_stage: f
                 .get("default_stage", crate::runtime::lenient_option_string)?,
             states: f.get("states", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1010,25 +978,25 @@ pub struct GetConfigurationResponseOpportunityStates {
     pub loss: Option<GetConfigurationResponseOpportunityStatesLoss>,
     /// RestApplicationConfigurationModuleOpportunityStatesWin
     pub win: Option<GetConfigurationResponseOpportunityStatesWin>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseOpportunityStates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseOpportunityStates",
-                usize::from(self.active.is_some()) + usize::from(self.loss.is_some())
-                    + usize::from(self.win.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.active {
-            o.serialize_field("active", v)?;
+            o.serialize_entry("active", v)?;
         }
         if let Some(v) = &self.loss {
-            o.serialize_field("loss", v)?;
+            o.serialize_entry("loss", v)?;
         }
         if let Some(v) = &self.win {
-            o.serialize_field("win", v)?;
+            o.serialize_entry("win", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1041,6 +1009,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunityStates 
             active: f.get("active", crate::runtime::plain)?,
             loss: f.get("loss", crate::runtime::plain)?,
             win: f.get("win", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1051,18 +1020,19 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunityStates 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetConfigurationResponseOpportunityStatesActive {
     pub stages: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseOpportunityStatesActive {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseOpportunityStatesActive",
-                usize::from(self.stages.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.stages {
-            o.serialize_field("stages", v)?;
+            o.serialize_entry("stages", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1073,6 +1043,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunityStatesA
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             stages: f.get("stages", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1084,21 +1055,22 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunityStatesA
 pub struct GetConfigurationResponseOpportunityStatesLoss {
     pub reasons: Option<String>,
     pub stage: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseOpportunityStatesLoss {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseOpportunityStatesLoss",
-                usize::from(self.reasons.is_some()) + usize::from(self.stage.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
         }
         if let Some(v) = &self.stage {
-            o.serialize_field("stage", v)?;
+            o.serialize_entry("stage", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1110,6 +1082,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunityStatesL
         Ok(Self {
             reasons: f.get("reasons", crate::runtime::lenient_option_string)?,
             stage: f.get("stage", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1121,21 +1094,22 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunityStatesL
 pub struct GetConfigurationResponseOpportunityStatesWin {
     pub reasons: Option<String>,
     pub stage: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseOpportunityStatesWin {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseOpportunityStatesWin",
-                usize::from(self.reasons.is_some()) + usize::from(self.stage.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.reasons {
-            o.serialize_field("reasons", v)?;
+            o.serialize_entry("reasons", v)?;
         }
         if let Some(v) = &self.stage {
-            o.serialize_field("stage", v)?;
+            o.serialize_entry("stage", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1147,6 +1121,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunityStatesW
         Ok(Self {
             reasons: f.get("reasons", crate::runtime::lenient_option_string)?,
             stage: f.get("stage", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1158,22 +1133,22 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseOpportunityStatesW
 pub struct GetConfigurationResponseTask {
     pub appointment_types: Option<String>,
     pub share_opportunity_with_related_user: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseTask {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseTask",
-                usize::from(self.appointment_types.is_some())
-                    + usize::from(self.share_opportunity_with_related_user.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.appointment_types {
-            o.serialize_field("appointment_types", v)?;
+            o.serialize_entry("appointment_types", v)?;
         }
         if let Some(v) = &self.share_opportunity_with_related_user {
-            o.serialize_field("share_opportunity_with_related_user", v)?;
+            o.serialize_entry("share_opportunity_with_related_user", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1187,6 +1162,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseTask {
                 .get("appointment_types", crate::runtime::lenient_option_string)?,
             share_opportunity_with_related_user: f
                 .get("share_opportunity_with_related_user", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1198,22 +1174,22 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseTask {
 pub struct GetConfigurationResponseTemplate {
     pub default_country_code: Option<i32>,
     pub default_user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetConfigurationResponseTemplate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetConfigurationResponseTemplate",
-                usize::from(self.default_country_code.is_some())
-                    + usize::from(self.default_user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_country_code {
-            o.serialize_field("default_country_code", v)?;
+            o.serialize_entry("default_country_code", v)?;
         }
         if let Some(v) = &self.default_user_id {
-            o.serialize_field("default_user_id", v)?;
+            o.serialize_entry("default_user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1227,6 +1203,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseTemplate {
                 .get("default_country_code", crate::runtime::lenient_option_number)?,
             default_user_id: f
                 .get("default_user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1237,18 +1214,19 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseTemplate {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetContactOptionTypesResponse {
     pub value: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetContactOptionTypesResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetContactOptionTypesResponse",
-                usize::from(self.value.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.value {
-            o.serialize_field("value", v)?;
+            o.serialize_entry("value", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1259,6 +1237,7 @@ impl<'de> serde::Deserialize<'de> for GetContactOptionTypesResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             value: f.get("value", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -18,6 +18,8 @@
 pub struct CreateRestCustomFieldOption {
     pub label: Option<String>,
     pub options: Option<Vec<CreateRestCustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(
@@ -31,17 +33,16 @@ pub struct CreateRestCustomFieldOption {
 )]
 impl serde::Serialize for CreateRestCustomFieldOption {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateRestCustomFieldOption",
-                usize::from(self.label.is_some()) + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -62,6 +63,7 @@ impl<'de> serde::Deserialize<'de> for CreateRestCustomFieldOption {
         Ok(Self {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -87,6 +89,8 @@ pub struct CustomFieldOption {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(
@@ -104,21 +108,19 @@ pub struct CustomFieldOption {
 )]
 impl serde::Serialize for CustomFieldOption {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CustomFieldOption",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -144,6 +146,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldOption {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }

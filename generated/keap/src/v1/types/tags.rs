@@ -8,18 +8,19 @@
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplyTagToContactIdsBody {
     pub ids: Option<Vec<i64>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ApplyTagToContactIdsBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ApplyTagToContactIdsBody",
-                usize::from(self.ids.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.ids {
-            o.serialize_field("ids", v)?;
+            o.serialize_entry("ids", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -30,6 +31,7 @@ impl<'de> serde::Deserialize<'de> for ApplyTagToContactIdsBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             ids: f.get("ids", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -40,18 +42,19 @@ impl<'de> serde::Deserialize<'de> for ApplyTagToContactIdsBody {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplyTagToContactIdsResponseItem {
     pub key: Option<ApplyTagToContactIdsResponseItemKey>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ApplyTagToContactIdsResponseItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ApplyTagToContactIdsResponseItem",
-                usize::from(self.key.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -62,6 +65,7 @@ impl<'de> serde::Deserialize<'de> for ApplyTagToContactIdsResponseItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             key: f.get("key", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -111,6 +115,8 @@ pub struct CreateTagBody {
     pub description: Option<String>,
     /// The tag name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateTagBody {
@@ -120,26 +126,25 @@ impl CreateTagBody {
             category: None,
             description: None,
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateTagBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTagBody",
-                1 + usize::from(self.category.is_some())
-                    + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -151,6 +156,7 @@ impl<'de> serde::Deserialize<'de> for CreateTagBody {
             category: f.get("category", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -162,20 +168,28 @@ impl<'de> serde::Deserialize<'de> for CreateTagBody {
 pub struct CreateTagBodyCategory {
     /// The id for the tag category
     pub id: i64,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateTagBodyCategory {
     /// A value with the required fields set and the others empty.
     pub fn new(id: impl Into<i64>) -> Self {
-        Self { id: id.into() }
+        Self {
+            id: id.into(),
+            additional_properties: Default::default(),
+        }
     }
 }
 
 impl serde::Serialize for CreateTagBodyCategory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("CreateTagBodyCategory", 1)?;
-        o.serialize_field("id", &self.id)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("id", &self.id)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -185,6 +199,7 @@ impl<'de> serde::Deserialize<'de> for CreateTagBodyCategory {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -198,6 +213,8 @@ pub struct CreateTagCategoryBody {
     pub description: Option<String>,
     /// The category name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateTagCategoryBody {
@@ -206,22 +223,22 @@ impl CreateTagCategoryBody {
         Self {
             description: None,
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateTagCategoryBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTagCategoryBody",
-                1 + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -232,6 +249,7 @@ impl<'de> serde::Deserialize<'de> for CreateTagCategoryBody {
         Ok(Self {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -247,6 +265,8 @@ pub struct CreateTagCategoryResponse {
     pub id: i64,
     /// The category name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateTagCategoryResponse {
@@ -256,23 +276,23 @@ impl CreateTagCategoryResponse {
             description: None,
             id: id.into(),
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateTagCategoryResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTagCategoryResponse",
-                2 + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("id", &self.id)?;
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("id", &self.id)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -284,6 +304,7 @@ impl<'de> serde::Deserialize<'de> for CreateTagCategoryResponse {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -301,6 +322,8 @@ pub struct CreateTagResponse {
     pub id: i64,
     /// The tag name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateTagResponse {
@@ -311,27 +334,26 @@ impl CreateTagResponse {
             description: None,
             id: id.into(),
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateTagResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTagResponse",
-                2 + usize::from(self.category.is_some())
-                    + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("id", &self.id)?;
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("id", &self.id)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -344,6 +366,7 @@ impl<'de> serde::Deserialize<'de> for CreateTagResponse {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -359,6 +382,8 @@ pub struct CreateTagResponseCategory {
     pub id: i64,
     /// The category name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateTagResponseCategory {
@@ -368,23 +393,23 @@ impl CreateTagResponseCategory {
             description: None,
             id: id.into(),
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateTagResponseCategory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTagResponseCategory",
-                2 + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("id", &self.id)?;
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("id", &self.id)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -396,6 +421,7 @@ impl<'de> serde::Deserialize<'de> for CreateTagResponseCategory {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -413,6 +439,8 @@ pub struct GetTagResponse {
     pub id: i64,
     /// The tag name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetTagResponse {
@@ -423,27 +451,26 @@ impl GetTagResponse {
             description: None,
             id: id.into(),
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetTagResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTagResponse",
-                2 + usize::from(self.category.is_some())
-                    + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("id", &self.id)?;
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("id", &self.id)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -456,6 +483,7 @@ impl<'de> serde::Deserialize<'de> for GetTagResponse {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -471,6 +499,8 @@ pub struct GetTagResponseCategory {
     pub id: i64,
     /// The category name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetTagResponseCategory {
@@ -480,23 +510,23 @@ impl GetTagResponseCategory {
             description: None,
             id: id.into(),
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetTagResponseCategory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTagResponseCategory",
-                2 + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("id", &self.id)?;
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("id", &self.id)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -508,6 +538,7 @@ impl<'de> serde::Deserialize<'de> for GetTagResponseCategory {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -521,29 +552,28 @@ pub struct ListCompaniesForTagIdResponse {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesForTagIdResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesForTagIdResponse",
-                usize::from(self.companies.is_some()) + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.companies {
-            o.serialize_field("companies", v)?;
+            o.serialize_entry("companies", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -557,6 +587,7 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesForTagIdResponse {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -569,22 +600,22 @@ pub struct ListCompaniesForTagIdResponseCompaniesItem {
     /// BasicCompany
     pub company: Option<ListCompaniesForTagIdResponseCompaniesItemCompany>,
     pub date_applied: Option<crate::runtime::DateTime>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesForTagIdResponseCompaniesItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesForTagIdResponseCompaniesItem",
-                usize::from(self.company.is_some())
-                    + usize::from(self.date_applied.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company {
-            o.serialize_field("company", v)?;
+            o.serialize_entry("company", v)?;
         }
         if let Some(v) = &self.date_applied {
-            o.serialize_field("date_applied", v)?;
+            o.serialize_entry("date_applied", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -596,6 +627,7 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesForTagIdResponseCompaniesItem
         Ok(Self {
             company: f.get("company", crate::runtime::plain)?,
             date_applied: f.get("date_applied", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -608,25 +640,25 @@ pub struct ListCompaniesForTagIdResponseCompaniesItemCompany {
     pub company_name: Option<String>,
     pub email: Option<String>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListCompaniesForTagIdResponseCompaniesItemCompany {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListCompaniesForTagIdResponseCompaniesItemCompany",
-                usize::from(self.company_name.is_some())
-                    + usize::from(self.email.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -639,6 +671,7 @@ impl<'de> serde::Deserialize<'de> for ListCompaniesForTagIdResponseCompaniesItem
             company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
             email: f.get("email", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -652,29 +685,28 @@ pub struct ListContactsForTagIdResponse {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListContactsForTagIdResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsForTagIdResponse",
-                usize::from(self.contacts.is_some()) + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contacts {
-            o.serialize_field("contacts", v)?;
+            o.serialize_entry("contacts", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -688,6 +720,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsForTagIdResponse {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -700,22 +733,22 @@ pub struct ListContactsForTagIdResponseContactsItem {
     /// BasicContact
     pub contact: Option<ListContactsForTagIdResponseContactsItemContact>,
     pub date_applied: Option<crate::runtime::DateTime>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListContactsForTagIdResponseContactsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsForTagIdResponseContactsItem",
-                usize::from(self.contact.is_some())
-                    + usize::from(self.date_applied.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.date_applied {
-            o.serialize_field("date_applied", v)?;
+            o.serialize_entry("date_applied", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -727,6 +760,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsForTagIdResponseContactsItem {
         Ok(Self {
             contact: f.get("contact", crate::runtime::plain)?,
             date_applied: f.get("date_applied", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -740,30 +774,28 @@ pub struct ListContactsForTagIdResponseContactsItemContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListContactsForTagIdResponseContactsItemContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListContactsForTagIdResponseContactsItemContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -777,6 +809,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsForTagIdResponseContactsItemCo
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -790,29 +823,28 @@ pub struct ListTagsResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub tags: Option<Vec<ListTagsResponseTagsItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTagsResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTagsResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.tags.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.tags {
-            o.serialize_field("tags", v)?;
+            o.serialize_entry("tags", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -826,6 +858,7 @@ impl<'de> serde::Deserialize<'de> for ListTagsResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             tags: f.get("tags", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -843,6 +876,8 @@ pub struct ListTagsResponseTagsItem {
     pub id: i64,
     /// The tag name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListTagsResponseTagsItem {
@@ -853,27 +888,26 @@ impl ListTagsResponseTagsItem {
             description: None,
             id: id.into(),
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListTagsResponseTagsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTagsResponseTagsItem",
-                2 + usize::from(self.category.is_some())
-                    + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.category {
-            o.serialize_field("category", v)?;
+            o.serialize_entry("category", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("id", &self.id)?;
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("id", &self.id)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -886,6 +920,7 @@ impl<'de> serde::Deserialize<'de> for ListTagsResponseTagsItem {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -901,6 +936,8 @@ pub struct ListTagsResponseTagsItemCategory {
     pub id: i64,
     /// The category name
     pub name: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListTagsResponseTagsItemCategory {
@@ -910,23 +947,23 @@ impl ListTagsResponseTagsItemCategory {
             description: None,
             id: id.into(),
             name: name.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListTagsResponseTagsItemCategory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTagsResponseTagsItemCategory",
-                2 + usize::from(self.description.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
-        o.serialize_field("id", &self.id)?;
-        o.serialize_field("name", &self.name)?;
+        o.serialize_entry("id", &self.id)?;
+        o.serialize_entry("name", &self.name)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -938,6 +975,7 @@ impl<'de> serde::Deserialize<'de> for ListTagsResponseTagsItemCategory {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

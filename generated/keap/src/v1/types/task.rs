@@ -27,73 +27,61 @@ pub struct CreateTaskBody {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateTaskBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTaskBody",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -118,6 +106,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskBody {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -131,30 +120,28 @@ pub struct CreateTaskBodyContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateTaskBodyContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTaskBodyContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -168,6 +155,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskBodyContact {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -184,6 +172,8 @@ pub struct CreateTaskCustomFieldBody {
     pub options: Option<Vec<CreateTaskCustomFieldBodyOptionsItem>>,
     /// An optional user group to choose from when selecting values for User or UserListBox fields.
     pub user_group_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateTaskCustomFieldBody {
@@ -198,30 +188,28 @@ impl CreateTaskCustomFieldBody {
             label: label.into(),
             options: None,
             user_group_id: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateTaskCustomFieldBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTaskCustomFieldBody",
-                2 + usize::from(self.group_id.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.user_group_id.is_some()),
-            )?;
-        o.serialize_field("field_type", &self.field_type)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field_type", &self.field_type)?;
         if let Some(v) = &self.group_id {
-            o.serialize_field("group_id", v)?;
+            o.serialize_entry("group_id", v)?;
         }
-        o.serialize_field("label", &self.label)?;
+        o.serialize_entry("label", &self.label)?;
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.user_group_id {
-            o.serialize_field("user_group_id", v)?;
+            o.serialize_entry("user_group_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -235,7 +223,9 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldBody {
             group_id: f.get("group_id", crate::runtime::lenient_option_number)?,
             label: f.get("label", crate::runtime::lenient_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
-            user_group_id: f.get("user_group_id", crate::runtime::lenient_option_number)?,
+            user_group_id: f
+                .get("user_group_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -335,21 +325,22 @@ crate::runtime::string_enum!(CreateTaskCustomFieldBodyFieldType);
 pub struct CreateTaskCustomFieldBodyOptionsItem {
     pub label: Option<String>,
     pub options: Option<Vec<CreateRestCustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateTaskCustomFieldBodyOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTaskCustomFieldBodyOptionsItem",
-                usize::from(self.label.is_some()) + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -361,6 +352,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldBodyOptionsItem {
         Ok(Self {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -377,41 +369,37 @@ pub struct CreateTaskCustomFieldResponse {
     pub label: Option<String>,
     pub options: Option<Vec<CreateTaskCustomFieldResponseOptionsItem>>,
     pub record_type: Option<CreateTaskCustomFieldResponseRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateTaskCustomFieldResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTaskCustomFieldResponse",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -429,6 +417,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldResponse {
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -529,25 +518,25 @@ pub struct CreateTaskCustomFieldResponseOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateTaskCustomFieldResponseOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTaskCustomFieldResponseOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -560,6 +549,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldResponseOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -624,73 +614,61 @@ pub struct CreateTaskResponse {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateTaskResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTaskResponse",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -715,6 +693,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskResponse {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -728,30 +707,28 @@ pub struct CreateTaskResponseContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateTaskResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateTaskResponseContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -765,6 +742,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskResponseContact {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -792,73 +770,61 @@ pub struct GetTaskResponse {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTaskResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTaskResponse",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -883,6 +849,7 @@ impl<'de> serde::Deserialize<'de> for GetTaskResponse {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -896,30 +863,28 @@ pub struct GetTaskResponseContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for GetTaskResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetTaskResponseContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -933,6 +898,7 @@ impl<'de> serde::Deserialize<'de> for GetTaskResponseContact {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -947,33 +913,31 @@ pub struct ListTasksForCurrentUserResponse {
     pub previous: Option<String>,
     pub sync_token: Option<String>,
     pub tasks: Option<Vec<ListTasksForCurrentUserResponseTasksItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTasksForCurrentUserResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTasksForCurrentUserResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.sync_token.is_some())
-                    + usize::from(self.tasks.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.sync_token {
-            o.serialize_field("sync_token", v)?;
+            o.serialize_entry("sync_token", v)?;
         }
         if let Some(v) = &self.tasks {
-            o.serialize_field("tasks", v)?;
+            o.serialize_entry("tasks", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -988,6 +952,7 @@ impl<'de> serde::Deserialize<'de> for ListTasksForCurrentUserResponse {
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             sync_token: f.get("sync_token", crate::runtime::lenient_option_string)?,
             tasks: f.get("tasks", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1015,73 +980,61 @@ pub struct ListTasksForCurrentUserResponseTasksItem {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTasksForCurrentUserResponseTasksItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTasksForCurrentUserResponseTasksItem",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1106,6 +1059,7 @@ impl<'de> serde::Deserialize<'de> for ListTasksForCurrentUserResponseTasksItem {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1119,30 +1073,28 @@ pub struct ListTasksForCurrentUserResponseTasksItemContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTasksForCurrentUserResponseTasksItemContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTasksForCurrentUserResponseTasksItemContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1156,6 +1108,7 @@ impl<'de> serde::Deserialize<'de> for ListTasksForCurrentUserResponseTasksItemCo
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1170,33 +1123,31 @@ pub struct ListTasksResponse {
     pub previous: Option<String>,
     pub sync_token: Option<String>,
     pub tasks: Option<Vec<ListTasksResponseTasksItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTasksResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTasksResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.sync_token.is_some())
-                    + usize::from(self.tasks.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.sync_token {
-            o.serialize_field("sync_token", v)?;
+            o.serialize_entry("sync_token", v)?;
         }
         if let Some(v) = &self.tasks {
-            o.serialize_field("tasks", v)?;
+            o.serialize_entry("tasks", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1211,6 +1162,7 @@ impl<'de> serde::Deserialize<'de> for ListTasksResponse {
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             sync_token: f.get("sync_token", crate::runtime::lenient_option_string)?,
             tasks: f.get("tasks", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1238,73 +1190,61 @@ pub struct ListTasksResponseTasksItem {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTasksResponseTasksItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTasksResponseTasksItem",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1329,6 +1269,7 @@ impl<'de> serde::Deserialize<'de> for ListTasksResponseTasksItem {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1342,30 +1283,28 @@ pub struct ListTasksResponseTasksItemContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListTasksResponseTasksItemContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListTasksResponseTasksItemContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1379,6 +1318,7 @@ impl<'de> serde::Deserialize<'de> for ListTasksResponseTasksItemContact {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1390,22 +1330,22 @@ impl<'de> serde::Deserialize<'de> for ListTasksResponseTasksItemContact {
 pub struct RetrieveTaskModelResponse {
     pub custom_fields: Option<Vec<RetrieveTaskModelResponseCustomFieldsItem>>,
     pub optional_properties: Option<Vec<String>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveTaskModelResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveTaskModelResponse",
-                usize::from(self.custom_fields.is_some())
-                    + usize::from(self.optional_properties.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.custom_fields {
-            o.serialize_field("custom_fields", v)?;
+            o.serialize_entry("custom_fields", v)?;
         }
         if let Some(v) = &self.optional_properties {
-            o.serialize_field("optional_properties", v)?;
+            o.serialize_entry("optional_properties", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1418,6 +1358,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveTaskModelResponse {
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             optional_properties: f
                 .get("optional_properties", crate::runtime::lenient_option_strings)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1434,41 +1375,37 @@ pub struct RetrieveTaskModelResponseCustomFieldsItem {
     pub label: Option<String>,
     pub options: Option<Vec<RetrieveTaskModelResponseCustomFieldsItemOptionsItem>>,
     pub record_type: Option<RetrieveTaskModelResponseCustomFieldsItemRecordType>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveTaskModelResponseCustomFieldsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveTaskModelResponseCustomFieldsItem",
-                usize::from(self.default_value.is_some())
-                    + usize::from(self.field_name.is_some())
-                    + usize::from(self.field_type.is_some())
-                    + usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some())
-                    + usize::from(self.record_type.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.default_value {
-            o.serialize_field("default_value", v)?;
+            o.serialize_entry("default_value", v)?;
         }
         if let Some(v) = &self.field_name {
-            o.serialize_field("field_name", v)?;
+            o.serialize_entry("field_name", v)?;
         }
         if let Some(v) = &self.field_type {
-            o.serialize_field("field_type", v)?;
+            o.serialize_entry("field_type", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
         }
         if let Some(v) = &self.record_type {
-            o.serialize_field("record_type", v)?;
+            o.serialize_entry("record_type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1486,6 +1423,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveTaskModelResponseCustomFieldsItem 
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
             record_type: f.get("record_type", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1586,25 +1524,25 @@ pub struct RetrieveTaskModelResponseCustomFieldsItemOptionsItem {
     pub id: Option<String>,
     pub label: Option<String>,
     pub options: Option<Vec<CustomFieldOption>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RetrieveTaskModelResponseCustomFieldsItemOptionsItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RetrieveTaskModelResponseCustomFieldsItemOptionsItem",
-                usize::from(self.id.is_some()) + usize::from(self.label.is_some())
-                    + usize::from(self.options.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.label {
-            o.serialize_field("label", v)?;
+            o.serialize_entry("label", v)?;
         }
         if let Some(v) = &self.options {
-            o.serialize_field("options", v)?;
+            o.serialize_entry("options", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1618,6 +1556,7 @@ for RetrieveTaskModelResponseCustomFieldsItemOptionsItem {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
             options: f.get("options", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1682,73 +1621,61 @@ pub struct UpdatePropertiesOnTaskBody {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnTaskBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnTaskBody",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1773,6 +1700,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnTaskBody {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1786,30 +1714,28 @@ pub struct UpdatePropertiesOnTaskBodyContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnTaskBodyContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnTaskBodyContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1823,6 +1749,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnTaskBodyContact {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1850,73 +1777,61 @@ pub struct UpdatePropertiesOnTaskResponse {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnTaskResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnTaskResponse",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1941,6 +1856,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnTaskResponse {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -1954,30 +1870,28 @@ pub struct UpdatePropertiesOnTaskResponseContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdatePropertiesOnTaskResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdatePropertiesOnTaskResponseContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -1991,6 +1905,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnTaskResponseContact {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2018,73 +1933,61 @@ pub struct UpdateTaskBody {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateTaskBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateTaskBody",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2109,6 +2012,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTaskBody {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2122,30 +2026,28 @@ pub struct UpdateTaskBodyContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateTaskBodyContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateTaskBodyContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2159,6 +2061,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTaskBodyContact {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2186,73 +2089,61 @@ pub struct UpdateTaskResponse {
     pub type_: Option<String>,
     pub url: Option<String>,
     pub user_id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateTaskResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateTaskResponse",
-                usize::from(self.completed.is_some())
-                    + usize::from(self.completion_date.is_some())
-                    + usize::from(self.contact.is_some())
-                    + usize::from(self.creation_date.is_some())
-                    + usize::from(self.description.is_some())
-                    + usize::from(self.due_date.is_some())
-                    + usize::from(self.funnel_id.is_some())
-                    + usize::from(self.jgraph_id.is_some())
-                    + usize::from(self.modification_date.is_some())
-                    + usize::from(self.priority.is_some())
-                    + usize::from(self.remind_time.is_some())
-                    + usize::from(self.title.is_some())
-                    + usize::from(self.type_.is_some()) + usize::from(self.url.is_some())
-                    + usize::from(self.user_id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.completed {
-            o.serialize_field("completed", v)?;
+            o.serialize_entry("completed", v)?;
         }
         if let Some(v) = &self.completion_date {
-            o.serialize_field("completion_date", v)?;
+            o.serialize_entry("completion_date", v)?;
         }
         if let Some(v) = &self.contact {
-            o.serialize_field("contact", v)?;
+            o.serialize_entry("contact", v)?;
         }
         if let Some(v) = &self.creation_date {
-            o.serialize_field("creation_date", v)?;
+            o.serialize_entry("creation_date", v)?;
         }
         if let Some(v) = &self.description {
-            o.serialize_field("description", v)?;
+            o.serialize_entry("description", v)?;
         }
         if let Some(v) = &self.due_date {
-            o.serialize_field("due_date", v)?;
+            o.serialize_entry("due_date", v)?;
         }
         if let Some(v) = &self.funnel_id {
-            o.serialize_field("funnel_id", v)?;
+            o.serialize_entry("funnel_id", v)?;
         }
         if let Some(v) = &self.jgraph_id {
-            o.serialize_field("jgraph_id", v)?;
+            o.serialize_entry("jgraph_id", v)?;
         }
         if let Some(v) = &self.modification_date {
-            o.serialize_field("modification_date", v)?;
+            o.serialize_entry("modification_date", v)?;
         }
         if let Some(v) = &self.priority {
-            o.serialize_field("priority", v)?;
+            o.serialize_entry("priority", v)?;
         }
         if let Some(v) = &self.remind_time {
-            o.serialize_field("remind_time", v)?;
+            o.serialize_entry("remind_time", v)?;
         }
         if let Some(v) = &self.title {
-            o.serialize_field("title", v)?;
+            o.serialize_entry("title", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
         }
         if let Some(v) = &self.url {
-            o.serialize_field("url", v)?;
+            o.serialize_entry("url", v)?;
         }
         if let Some(v) = &self.user_id {
-            o.serialize_field("user_id", v)?;
+            o.serialize_entry("user_id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2277,6 +2168,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTaskResponse {
             type_: f.get("type", crate::runtime::lenient_option_string)?,
             url: f.get("url", crate::runtime::lenient_option_string)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -2290,30 +2182,28 @@ pub struct UpdateTaskResponseContact {
     pub first_name: Option<String>,
     pub id: Option<i64>,
     pub last_name: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for UpdateTaskResponseContact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "UpdateTaskResponseContact",
-                usize::from(self.email.is_some())
-                    + usize::from(self.first_name.is_some())
-                    + usize::from(self.id.is_some())
-                    + usize::from(self.last_name.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.email {
-            o.serialize_field("email", v)?;
+            o.serialize_entry("email", v)?;
         }
         if let Some(v) = &self.first_name {
-            o.serialize_field("first_name", v)?;
+            o.serialize_entry("first_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
         }
         if let Some(v) = &self.last_name {
-            o.serialize_field("last_name", v)?;
+            o.serialize_entry("last_name", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -2327,6 +2217,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTaskResponseContact {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -16,6 +16,8 @@ pub struct GetUserInfoResponse {
     pub middle_name: Option<String>,
     pub preferred_name: Option<String>,
     pub sub: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl GetUserInfoResponse {
@@ -38,35 +40,33 @@ impl GetUserInfoResponse {
             middle_name: None,
             preferred_name: None,
             sub: sub.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for GetUserInfoResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "GetUserInfoResponse",
-                6 + usize::from(self.is_admin.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.preferred_name.is_some()),
-            )?;
-        o.serialize_field("email", &self.email)?;
-        o.serialize_field("family_name", &self.family_name)?;
-        o.serialize_field("given_name", &self.given_name)?;
-        o.serialize_field("global_user_id", &self.global_user_id)?;
-        o.serialize_field("infusionsoft_id", &self.infusionsoft_id)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("email", &self.email)?;
+        o.serialize_entry("family_name", &self.family_name)?;
+        o.serialize_entry("given_name", &self.given_name)?;
+        o.serialize_entry("global_user_id", &self.global_user_id)?;
+        o.serialize_entry("infusionsoft_id", &self.infusionsoft_id)?;
         if let Some(v) = &self.is_admin {
-            o.serialize_field("is_admin", v)?;
+            o.serialize_entry("is_admin", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
-        o.serialize_field("sub", &self.sub)?;
+        o.serialize_entry("sub", &self.sub)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -85,6 +85,7 @@ impl<'de> serde::Deserialize<'de> for GetUserInfoResponse {
             preferred_name: f
                 .get("preferred_name", crate::runtime::lenient_option_string)?,
             sub: f.get("sub", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

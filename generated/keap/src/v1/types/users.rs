@@ -11,6 +11,8 @@ pub struct CreateUserBody {
     pub email: String,
     pub given_name: String,
     pub partner: Option<bool>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateUserBody {
@@ -21,26 +23,25 @@ impl CreateUserBody {
             email: email.into(),
             given_name: given_name.into(),
             partner: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateUserBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateUserBody",
-                2 + usize::from(self.admin.is_some())
-                    + usize::from(self.partner.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.admin {
-            o.serialize_field("admin", v)?;
+            o.serialize_entry("admin", v)?;
         }
-        o.serialize_field("email", &self.email)?;
-        o.serialize_field("given_name", &self.given_name)?;
+        o.serialize_entry("email", &self.email)?;
+        o.serialize_entry("given_name", &self.given_name)?;
         if let Some(v) = &self.partner {
-            o.serialize_field("partner", v)?;
+            o.serialize_entry("partner", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -54,6 +55,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserBody {
             email: f.get("email", crate::runtime::lenient_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_string)?,
             partner: f.get("partner", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -85,6 +87,8 @@ pub struct CreateUserResponse {
     pub status: Option<CreateUserResponseStatus>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateUserResponse {
@@ -112,97 +116,78 @@ impl CreateUserResponse {
             status: None,
             time_zone: None,
             website: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateUserResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateUserResponse",
-                1 + usize::from(self.address.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.created_by.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.global_user_id.is_some())
-                    + usize::from(self.infusionsoft_id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.last_updated_by.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.partner.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.created_by {
-            o.serialize_field("created_by", v)?;
+            o.serialize_entry("created_by", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.global_user_id {
-            o.serialize_field("global_user_id", v)?;
+            o.serialize_entry("global_user_id", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.infusionsoft_id {
-            o.serialize_field("infusionsoft_id", v)?;
+            o.serialize_entry("infusionsoft_id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.last_updated_by {
-            o.serialize_field("last_updated_by", v)?;
+            o.serialize_entry("last_updated_by", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.partner {
-            o.serialize_field("partner", v)?;
+            o.serialize_entry("partner", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -238,6 +223,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponse {
             status: f.get("status", crate::runtime::plain)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -254,42 +240,37 @@ pub struct CreateUserResponseAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for CreateUserResponseAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateUserResponseAddress",
-                usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -306,6 +287,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponseAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -318,6 +300,8 @@ pub struct CreateUserResponseFaxNumbersItem {
     pub field: CreateUserResponseFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateUserResponseFaxNumbersItem {
@@ -327,25 +311,24 @@ impl CreateUserResponseFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateUserResponseFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateUserResponseFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -358,6 +341,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponseFaxNumbersItem {
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -391,6 +375,8 @@ pub struct CreateUserResponsePhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateUserResponsePhoneNumbersItem {
@@ -402,33 +388,30 @@ impl CreateUserResponsePhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for CreateUserResponsePhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "CreateUserResponsePhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -443,6 +426,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponsePhoneNumbersItem {
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -512,29 +496,28 @@ pub struct ListUsersResponse {
     pub next: Option<String>,
     pub previous: Option<String>,
     pub users: Option<Vec<ListUsersResponseUsersItem>>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListUsersResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListUsersResponse",
-                usize::from(self.count.is_some()) + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some())
-                    + usize::from(self.users.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
         }
         if let Some(v) = &self.users {
-            o.serialize_field("users", v)?;
+            o.serialize_entry("users", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -548,6 +531,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponse {
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
             users: f.get("users", crate::runtime::lenient_option_vec)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -579,6 +563,8 @@ pub struct ListUsersResponseUsersItem {
     pub status: Option<ListUsersResponseUsersItemStatus>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListUsersResponseUsersItem {
@@ -606,97 +592,78 @@ impl ListUsersResponseUsersItem {
             status: None,
             time_zone: None,
             website: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListUsersResponseUsersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListUsersResponseUsersItem",
-                1 + usize::from(self.address.is_some())
-                    + usize::from(self.company_name.is_some())
-                    + usize::from(self.created_by.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.email_address.is_some())
-                    + usize::from(self.family_name.is_some())
-                    + usize::from(self.fax_numbers.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.global_user_id.is_some())
-                    + usize::from(self.infusionsoft_id.is_some())
-                    + usize::from(self.job_title.is_some())
-                    + usize::from(self.last_updated.is_some())
-                    + usize::from(self.last_updated_by.is_some())
-                    + usize::from(self.middle_name.is_some())
-                    + usize::from(self.partner.is_some())
-                    + usize::from(self.phone_numbers.is_some())
-                    + usize::from(self.preferred_name.is_some())
-                    + usize::from(self.status.is_some())
-                    + usize::from(self.time_zone.is_some())
-                    + usize::from(self.website.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.address {
-            o.serialize_field("address", v)?;
+            o.serialize_entry("address", v)?;
         }
         if let Some(v) = &self.company_name {
-            o.serialize_field("company_name", v)?;
+            o.serialize_entry("company_name", v)?;
         }
         if let Some(v) = &self.created_by {
-            o.serialize_field("created_by", v)?;
+            o.serialize_entry("created_by", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.email_address {
-            o.serialize_field("email_address", v)?;
+            o.serialize_entry("email_address", v)?;
         }
         if let Some(v) = &self.family_name {
-            o.serialize_field("family_name", v)?;
+            o.serialize_entry("family_name", v)?;
         }
         if let Some(v) = &self.fax_numbers {
-            o.serialize_field("fax_numbers", v)?;
+            o.serialize_entry("fax_numbers", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.global_user_id {
-            o.serialize_field("global_user_id", v)?;
+            o.serialize_entry("global_user_id", v)?;
         }
-        o.serialize_field("id", &self.id)?;
+        o.serialize_entry("id", &self.id)?;
         if let Some(v) = &self.infusionsoft_id {
-            o.serialize_field("infusionsoft_id", v)?;
+            o.serialize_entry("infusionsoft_id", v)?;
         }
         if let Some(v) = &self.job_title {
-            o.serialize_field("job_title", v)?;
+            o.serialize_entry("job_title", v)?;
         }
         if let Some(v) = &self.last_updated {
-            o.serialize_field("last_updated", v)?;
+            o.serialize_entry("last_updated", v)?;
         }
         if let Some(v) = &self.last_updated_by {
-            o.serialize_field("last_updated_by", v)?;
+            o.serialize_entry("last_updated_by", v)?;
         }
         if let Some(v) = &self.middle_name {
-            o.serialize_field("middle_name", v)?;
+            o.serialize_entry("middle_name", v)?;
         }
         if let Some(v) = &self.partner {
-            o.serialize_field("partner", v)?;
+            o.serialize_entry("partner", v)?;
         }
         if let Some(v) = &self.phone_numbers {
-            o.serialize_field("phone_numbers", v)?;
+            o.serialize_entry("phone_numbers", v)?;
         }
         if let Some(v) = &self.preferred_name {
-            o.serialize_field("preferred_name", v)?;
+            o.serialize_entry("preferred_name", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
         }
         if let Some(v) = &self.time_zone {
-            o.serialize_field("time_zone", v)?;
+            o.serialize_entry("time_zone", v)?;
         }
         if let Some(v) = &self.website {
-            o.serialize_field("website", v)?;
+            o.serialize_entry("website", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -732,6 +699,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponseUsersItem {
             status: f.get("status", crate::runtime::plain)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             website: f.get("website", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -748,42 +716,37 @@ pub struct ListUsersResponseUsersItemAddress {
     pub region: Option<String>,
     pub zip_code: Option<String>,
     pub zip_four: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ListUsersResponseUsersItemAddress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListUsersResponseUsersItemAddress",
-                usize::from(self.country_code.is_some())
-                    + usize::from(self.line1.is_some())
-                    + usize::from(self.line2.is_some())
-                    + usize::from(self.locality.is_some())
-                    + usize::from(self.region.is_some())
-                    + usize::from(self.zip_code.is_some())
-                    + usize::from(self.zip_four.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.country_code {
-            o.serialize_field("country_code", v)?;
+            o.serialize_entry("country_code", v)?;
         }
         if let Some(v) = &self.line1 {
-            o.serialize_field("line1", v)?;
+            o.serialize_entry("line1", v)?;
         }
         if let Some(v) = &self.line2 {
-            o.serialize_field("line2", v)?;
+            o.serialize_entry("line2", v)?;
         }
         if let Some(v) = &self.locality {
-            o.serialize_field("locality", v)?;
+            o.serialize_entry("locality", v)?;
         }
         if let Some(v) = &self.region {
-            o.serialize_field("region", v)?;
+            o.serialize_entry("region", v)?;
         }
         if let Some(v) = &self.zip_code {
-            o.serialize_field("zip_code", v)?;
+            o.serialize_entry("zip_code", v)?;
         }
         if let Some(v) = &self.zip_four {
-            o.serialize_field("zip_four", v)?;
+            o.serialize_entry("zip_four", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -800,6 +763,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponseUsersItemAddress {
             region: f.get("region", crate::runtime::lenient_option_string)?,
             zip_code: f.get("zip_code", crate::runtime::lenient_option_string)?,
             zip_four: f.get("zip_four", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -812,6 +776,8 @@ pub struct ListUsersResponseUsersItemFaxNumbersItem {
     pub field: ListUsersResponseUsersItemFaxNumbersItemField,
     pub number: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListUsersResponseUsersItemFaxNumbersItem {
@@ -821,25 +787,24 @@ impl ListUsersResponseUsersItemFaxNumbersItem {
             field: field.into(),
             number: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListUsersResponseUsersItemFaxNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListUsersResponseUsersItemFaxNumbersItem",
-                1 + usize::from(self.number.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
-        o.serialize_field("field", &self.field)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -852,6 +817,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponseUsersItemFaxNumbersItem {
             field: f.get("field", crate::runtime::null_as_default)?,
             number: f.get("number", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -885,6 +851,8 @@ pub struct ListUsersResponseUsersItemPhoneNumbersItem {
     pub number: Option<String>,
     pub number_e164: Option<String>,
     pub type_: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ListUsersResponseUsersItemPhoneNumbersItem {
@@ -898,33 +866,30 @@ impl ListUsersResponseUsersItemPhoneNumbersItem {
             number: None,
             number_e164: None,
             type_: None,
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for ListUsersResponseUsersItemPhoneNumbersItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ListUsersResponseUsersItemPhoneNumbersItem",
-                1 + usize::from(self.extension.is_some())
-                    + usize::from(self.number.is_some())
-                    + usize::from(self.number_e164.is_some())
-                    + usize::from(self.type_.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.extension {
-            o.serialize_field("extension", v)?;
+            o.serialize_entry("extension", v)?;
         }
-        o.serialize_field("field", &self.field)?;
+        o.serialize_entry("field", &self.field)?;
         if let Some(v) = &self.number {
-            o.serialize_field("number", v)?;
+            o.serialize_entry("number", v)?;
         }
         if let Some(v) = &self.number_e164 {
-            o.serialize_field("number_e164", v)?;
+            o.serialize_entry("number_e164", v)?;
         }
         if let Some(v) = &self.type_ {
-            o.serialize_field("type", v)?;
+            o.serialize_entry("type", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -939,6 +904,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponseUsersItemPhoneNumbersItem
             number: f.get("number", crate::runtime::lenient_option_string)?,
             number_e164: f.get("number_e164", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

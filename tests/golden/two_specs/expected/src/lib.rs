@@ -132,6 +132,8 @@
 //!
 //! Its lists that take `limit` and `offset` stream like the others, with `.items()` and `.pages()`: each next page asks for the offset after the items received, on this client's base URL. The absolute `next` link in a page is never followed (it names a host, and credentials go only to the base URL); a page's `count` is the total number of matches, and the listing ends once that many items have been received, or at an empty page.
 //!
+//! Its values as they really are: dates keep the text sent (`2021-10-14T00:22:57.000+0000`, an offset without a colon, or a date alone) and `.parse()` reads them; an error answer is `Error::Api` whatever body the spec declares, and a body of `{"message": ...}` fills `body.message`; a request body carries only the fields you set (and those the spec requires): a field left `None` is not sent. Its answers carry fields its schemas do not declare (Keap's v1 `Appointment` and `Task` declare no `id`): each struct keeps them, as sent, in its `additional_properties` map. Operations the spec marks deprecated are `#[deprecated]`.
+//!
 //! ## Quotas
 //!
 //! Before each request the client waits, first come first served and however many tasks share

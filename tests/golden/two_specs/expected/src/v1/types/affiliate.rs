@@ -9,21 +9,22 @@
 pub struct Affiliate {
     pub contact_id: Option<i64>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for Affiliate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "Affiliate",
-                usize::from(self.contact_id.is_some()) + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contact_id {
-            o.serialize_field("contact_id", v)?;
+            o.serialize_entry("contact_id", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -35,6 +36,7 @@ impl<'de> serde::Deserialize<'de> for Affiliate {
         Ok(Self {
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }

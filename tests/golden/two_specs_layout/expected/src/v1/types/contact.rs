@@ -11,30 +11,28 @@ pub struct Contact {
     pub date_created: Option<crate::runtime::DateTime>,
     pub given_name: Option<String>,
     pub id: Option<i64>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for Contact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "Contact",
-                usize::from(self.anniversary.is_some())
-                    + usize::from(self.date_created.is_some())
-                    + usize::from(self.given_name.is_some())
-                    + usize::from(self.id.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.anniversary {
-            o.serialize_field("anniversary", v)?;
+            o.serialize_entry("anniversary", v)?;
         }
         if let Some(v) = &self.date_created {
-            o.serialize_field("date_created", v)?;
+            o.serialize_entry("date_created", v)?;
         }
         if let Some(v) = &self.given_name {
-            o.serialize_field("given_name", v)?;
+            o.serialize_entry("given_name", v)?;
         }
         if let Some(v) = &self.id {
-            o.serialize_field("id", v)?;
+            o.serialize_entry("id", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -48,6 +46,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
             date_created: f.get("date_created", crate::runtime::plain)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -61,29 +60,28 @@ pub struct ContactList {
     pub count: Option<i32>,
     pub next: Option<String>,
     pub previous: Option<String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for ContactList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "ContactList",
-                usize::from(self.contacts.is_some()) + usize::from(self.count.is_some())
-                    + usize::from(self.next.is_some())
-                    + usize::from(self.previous.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.contacts {
-            o.serialize_field("contacts", v)?;
+            o.serialize_entry("contacts", v)?;
         }
         if let Some(v) = &self.count {
-            o.serialize_field("count", v)?;
+            o.serialize_entry("count", v)?;
         }
         if let Some(v) = &self.next {
-            o.serialize_field("next", v)?;
+            o.serialize_entry("next", v)?;
         }
         if let Some(v) = &self.previous {
-            o.serialize_field("previous", v)?;
+            o.serialize_entry("previous", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -97,6 +95,7 @@ impl<'de> serde::Deserialize<'de> for ContactList {
             count: f.get("count", crate::runtime::lenient_option_number)?,
             next: f.get("next", crate::runtime::lenient_option_string)?,
             previous: f.get("previous", crate::runtime::lenient_option_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }

@@ -11,30 +11,28 @@ pub struct RestHook {
     pub hook_url: Option<String>,
     pub key: Option<String>,
     pub status: Option<RestHookStatus>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl serde::Serialize for RestHook {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s
-            .serialize_struct(
-                "RestHook",
-                usize::from(self.event_key.is_some())
-                    + usize::from(self.hook_url.is_some())
-                    + usize::from(self.key.is_some())
-                    + usize::from(self.status.is_some()),
-            )?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
         if let Some(v) = &self.event_key {
-            o.serialize_field("eventKey", v)?;
+            o.serialize_entry("eventKey", v)?;
         }
         if let Some(v) = &self.hook_url {
-            o.serialize_field("hookUrl", v)?;
+            o.serialize_entry("hookUrl", v)?;
         }
         if let Some(v) = &self.key {
-            o.serialize_field("key", v)?;
+            o.serialize_entry("key", v)?;
         }
         if let Some(v) = &self.status {
-            o.serialize_field("status", v)?;
+            o.serialize_entry("status", v)?;
+        }
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
         }
         o.end()
     }
@@ -48,6 +46,7 @@ impl<'de> serde::Deserialize<'de> for RestHook {
             hook_url: f.get("hookUrl", crate::runtime::lenient_option_string)?,
             key: f.get("key", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
+            additional_properties: f.rest()?,
         })
     }
 }
@@ -59,6 +58,8 @@ impl<'de> serde::Deserialize<'de> for RestHook {
 pub struct RestHookRequest {
     pub event_key: String,
     pub hook_url: String,
+    /// Properties beyond the ones named above.
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl RestHookRequest {
@@ -67,16 +68,20 @@ impl RestHookRequest {
         Self {
             event_key: event_key.into(),
             hook_url: hook_url.into(),
+            additional_properties: Default::default(),
         }
     }
 }
 
 impl serde::Serialize for RestHookRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut o = s.serialize_struct("RestHookRequest", 2)?;
-        o.serialize_field("eventKey", &self.event_key)?;
-        o.serialize_field("hookUrl", &self.hook_url)?;
+        use serde::ser::SerializeMap as _;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("eventKey", &self.event_key)?;
+        o.serialize_entry("hookUrl", &self.hook_url)?;
+        for (k, v) in &self.additional_properties {
+            o.serialize_entry(k, v)?;
+        }
         o.end()
     }
 }
@@ -87,6 +92,7 @@ impl<'de> serde::Deserialize<'de> for RestHookRequest {
         Ok(Self {
             event_key: f.get("eventKey", crate::runtime::lenient_string)?,
             hook_url: f.get("hookUrl", crate::runtime::lenient_string)?,
+            additional_properties: f.rest()?,
         })
     }
 }
