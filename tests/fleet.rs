@@ -65,6 +65,8 @@ struct QuotaRun<'a> {
     tasks: u32,
     start: SystemTime,
     end: SystemTime,
+    /// `v2` or `v1`: which API's `get_contact` the worker calls.
+    api: &'a str,
 }
 
 impl QuotaRun<'_> {
@@ -74,7 +76,7 @@ impl QuotaRun<'_> {
         let times = [epoch_ms(self.start), epoch_ms(self.end), store_wait.as_millis() as u64].map(|t| t.to_string());
         let [per_second, per_minute, tasks] = &numbers;
         let [start, end, wait] = &times;
-        ["quota", self.redis, self.keap, self.key, per_second, per_minute, tasks, start, end, wait]
+        ["quota", self.redis, self.keap, self.key, per_second, per_minute, tasks, start, end, wait, self.api]
             .map(str::to_owned)
             .to_vec()
     }
@@ -129,7 +131,17 @@ async fn four_processes_of_25_tasks_keep_to_one_quota_across_minute_windows() {
     let start = SystemTime::now() + Duration::from_secs(2);
     let end = start + run;
     let key = unique("key");
-    let args = QuotaRun { redis: &redis, keap: &keap.url, key: &key, per_second, per_minute, tasks: 25, start, end };
+    let args = QuotaRun {
+        redis: &redis,
+        keap: &keap.url,
+        key: &key,
+        per_second,
+        per_minute,
+        tasks: 25,
+        start,
+        end,
+        api: "v2",
+    };
     let (instant, wall) = (Instant::now(), SystemTime::now());
     let lines =
         workers((0..4).map(|_| args.args(Duration::from_secs(10))).collect(), run + Duration::from_secs(30)).await;
@@ -255,7 +267,17 @@ async fn redis_frozen_then_lost_then_back_no_window_overflows_and_the_run_recove
     let end = t0 + Duration::from_secs(84);
     let key = unique("key");
     let url = redis.url();
-    let args = QuotaRun { redis: &url, keap: &keap.url, key: &key, per_second, per_minute, tasks: 10, start: t0, end };
+    let args = QuotaRun {
+        redis: &url,
+        keap: &keap.url,
+        key: &key,
+        per_second,
+        per_minute,
+        tasks: 10,
+        start: t0,
+        end,
+        api: "v2",
+    };
     let run = tokio::spawn(workers(
         (0..2).map(|_| args.args(Duration::from_millis(500))).collect(),
         Duration::from_secs(120),
@@ -458,4 +480,33 @@ async fn a_process_whose_token_was_rotated_elsewhere_takes_the_new_pair_on_its_4
     let refreshes = keap.seen().iter().filter(|s| s.target.starts_with("/token")).count();
     assert_eq!(refreshes, 1, "rt-1 was spent once");
     assert_eq!(b.tokens().unwrap().access_token.expose(), "at-2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v1_process_and_a_v2_process_keep_to_one_quota() {
+    let (redis, _server) = redis_server::shared();
+    let keap = serve(|_, _| Reply::json(200, "{}")).await;
+    let (per_second, per_minute) = (5, 300);
+    let run = Duration::from_secs(6);
+    let start = SystemTime::now() + Duration::from_secs(2);
+    let end = start + run;
+    let key = unique("key");
+    let v2 =
+        QuotaRun { redis: &redis, keap: &keap.url, key: &key, per_second, per_minute, tasks: 5, start, end, api: "v2" };
+    let v1 = QuotaRun { api: "v1", ..v2 };
+    let wait = Duration::from_secs(10);
+    let lines = workers(vec![v2.args(wait), v1.args(wait)], run + Duration::from_secs(30)).await;
+    let (v2_times, v1_times) = (arrivals(&keap, "/rest/v2/contacts/"), arrivals(&keap, "/rest/v1/contacts/"));
+    let mut times: Vec<Instant> = v2_times.iter().chain(&v1_times).copied().collect();
+    times.sort();
+    let second = most_in_span(&times, Duration::from_secs(1));
+    eprintln!(
+        "v1 + v2 quota: {} v2 and {} v1 arrivals in {:.0} s; most in a second {second}",
+        v2_times.len(),
+        v1_times.len(),
+        run.as_secs_f64()
+    );
+    assert!(!v2_times.is_empty() && !v1_times.is_empty(), "both APIs were called: {lines:?}");
+    assert!(second <= per_second as usize, "{second} requests of v1 and v2 arrived within one second");
+    assert_eq!(sum(&lines, "other") + sum(&lines, "store_errors"), 0, "{lines:?}");
 }

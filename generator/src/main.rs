@@ -33,7 +33,8 @@ enum Command {
         /// sha256 (a local copy of upstream's specs, for machines without network).
         #[arg(long, value_name = "DIR", conflicts_with = "latest")]
         from_dir: Option<PathBuf>,
-        /// Pull upstream's newest spec (asks GitHub which commit that is).
+        /// Pull upstream's newest v2 spec (asks GitHub which commit that is) for the crate's
+        /// root spec.
         #[arg(long)]
         latest: bool,
         /// The new spec's version for the pin (default: its info.version).
@@ -169,6 +170,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 return Ok(());
             }
             let from = if latest { Some(spec::latest_url().map_err(Failure::Pull)?) } else { from };
+            // Upstream's newest is a v2 spec (Keap's SDK repository): the crate's root.
+            let name = match (latest, name) {
+                (true, None) => spec::Pin::load(&root).map_err(Failure::Pull)?.specs.first().map(|s| s.name.clone()),
+                (_, name) => name,
+            };
             let pulled = spec::pull(&root, name.as_deref(), from.as_deref(), version.as_deref(), url.as_deref())
                 .map_err(Failure::Pull)?;
             for p in pulled {

@@ -53,6 +53,9 @@ pub struct Tag {
     pub doc: Option<String>,
     /// Operations in (path, method) order.
     pub operations: Vec<Operation>,
+    /// Where the guide's choice of examples puts it (lower first): Keap's likeliest first
+    /// calls, from `lower::keap::KEAP`.
+    pub guide_rank: usize,
 }
 
 /// One HTTP operation.
@@ -89,9 +92,14 @@ pub struct Operation {
     /// The `update_mask` parameter of a partial update, derived from the fields the caller
     /// set when left unset.
     pub update_mask: Option<UpdateMask>,
+    /// Whether a create can be an upsert, and where its switch goes.
+    pub upsert: Option<Upsert>,
     /// Security schemes it requires that the spec never declares (a defect, warned about;
     /// the client sends its configured credentials anyway).
     pub undeclared_security: Vec<String>,
+    /// Path parameters it declares that its path template lacks (a defect, warned about;
+    /// left out of the client, but a mock that checks the spec still asks for them).
+    pub stray_path_params: Vec<String>,
     /// Where it is in the spec (`/paths/~1rest~1v2~1contacts/get`).
     pub pointer: String,
     /// Where the request body's schema is defined (under any `$ref` to
@@ -120,6 +128,15 @@ pub struct UpdateMask {
     pub clear_setter: String,
     /// The setter that sends no mask at all, on purpose (Keap then replaces the record).
     pub replace_setter: String,
+}
+
+/// Where a create's upsert switch (Keap's `duplicate_option`) goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upsert {
+    /// A parameter, by Rust name (v2: in the query).
+    Param(String),
+    /// A field of the JSON body, by Rust name (v1).
+    BodyField(String),
 }
 
 /// A list whose pages can be followed.

@@ -2,7 +2,8 @@
 //! the generated crate with a Redis-backed quota or token store, then prints what it saw as
 //! one line of `key=value` pairs.
 //!
-//! `fleet-worker quota REDIS BASE KEY PER_SECOND PER_MINUTE TASKS START_MS END_MS STORE_WAIT_MS`
+//! `fleet-worker quota REDIS BASE KEY PER_SECOND PER_MINUTE TASKS START_MS END_MS STORE_WAIT_MS API`
+//! (`API` is `v2` or `v1`: which REST API's `get_contact` the tasks call)
 //! `fleet-worker tokens REDIS BASE TOKEN_URL ACCOUNT TASKS START_MS LOCK_TTL_MS`
 
 use keap::runtime::{Redis, RedisQuota, RedisTokens};
@@ -36,11 +37,13 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
-/// Tasks that each call `get_contact` in a loop until `end_ms`, through a shared quota.
+/// Tasks that each call `get_contact` (of REST v2, or of v1 with `API` = `v1`) in a loop
+/// until `end_ms`, through a shared quota.
 async fn quota(args: &[String]) -> String {
-    let [redis, base, key, per_second, per_minute, tasks, start, end, store_wait] = args else {
-        panic!("quota REDIS BASE KEY PER_SECOND PER_MINUTE TASKS START_MS END_MS STORE_WAIT_MS")
+    let [redis, base, key, per_second, per_minute, tasks, start, end, store_wait, api] = args else {
+        panic!("quota REDIS BASE KEY PER_SECOND PER_MINUTE TASKS START_MS END_MS STORE_WAIT_MS API")
     };
+    let v1 = api == "v1";
     let redis = Redis::open(redis).unwrap().prefix("fleet-test:").command_timeout(Duration::from_millis(300));
     let auth = Auth::api_key(key.as_str());
     let limits = Quota::custom(Some(ms(per_second) as u32), Some(ms(per_minute) as u32), None)
@@ -58,7 +61,13 @@ async fn quota(args: &[String]) -> String {
                 while now_ms() < end {
                     // A call still waiting for quota at the end is given up (and counted).
                     let left = Duration::from_millis(end.saturating_sub(now_ms()));
-                    let Ok(result) = tokio::time::timeout(left, client.contact().get_contact("1").send()).await else {
+                    let call = async {
+                        match v1 {
+                            true => client.v1().contact().get_contact(1).send().await.map(drop),
+                            false => client.contact().get_contact("1").send().await.map(drop),
+                        }
+                    };
+                    let Ok(result) = tokio::time::timeout(left, call).await else {
                         counts.cut.fetch_add(1, Ordering::Relaxed);
                         break;
                     };

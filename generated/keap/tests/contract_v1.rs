@@ -74,6 +74,37 @@ impl Report {
         }
     }
 
+    /// Like `check`, but Prism's 422 passes when all it asks for is path parameters
+    /// the spec declares and the path lacks: any other complaint still fails.
+    fn check_stray_path<T>(
+        &mut self,
+        method: &'static str,
+        path: &'static str,
+        names: &[&str],
+        result: Result<T, Error>,
+    ) {
+        let only_stray = |raw: &str| {
+            let body: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+            let found = body["validation"].as_array().cloned().unwrap_or_default();
+            !found.is_empty()
+                && found
+                    .iter()
+                    .all(|v| {
+                        let message = v["message"].as_str().unwrap_or_default();
+                        v["location"][0] == "path"
+                            && names.iter().any(|n| message.ends_with(&format!("'{n}'")))
+                    })
+        };
+        match result {
+            Err(Error::Api(e)) if e.status == 422 && only_stray(&e.raw) => {
+                if self.dynamic {
+                    self.calls.push((method, path));
+                }
+            }
+            other => self.check(method, path, other),
+        }
+    }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -1225,9 +1256,10 @@ async fn note_operations(client: &Client, r: &mut Report) {
         "/rest/v1/notes/{noteId}",
         client.v1().note().get_note(1i64).send().await,
     );
-    r.check(
+    r.check_stray_path(
         "PUT",
         "/rest/v1/notes/{noteId}",
+        &["note"],
         client
             .v1()
             .note()
@@ -1842,6 +1874,11 @@ const TOLERATED: &[(&str, &str, &str)] = &[
         "PATCH",
         "/rest/v1/contacts/{contactId}",
         "no `update_mask` fits its schema as written; sent without one",
+    ),
+    (
+        "PUT",
+        "/rest/v1/notes/{noteId}",
+        "declares path parameter `note` that its path lacks; a 422 from the mock asking only for it is accepted",
     ),
 ];
 fn client(url: &str, prefer: &str) -> Client {

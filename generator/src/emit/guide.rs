@@ -11,13 +11,13 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
     let api = apis[0];
     let krate = opts.crate_name.replace('-', "_");
     let no_args = |o: &Operation| !o.params.iter().any(|p| p.required) && !o.body.as_ref().is_some_and(|b| b.required);
-    // Prefer the contact group, then GETs, then short paths: the likeliest first call.
+    // Keap's likeliest first calls (`Tag::guide_rank`), then GETs, then short paths.
     let pick = |ok: &dyn Fn(&Operation) -> bool| {
         api.tags
             .values()
             .flat_map(|t| t.operations.iter().map(move |o| (t, o)))
             .filter(|(_, o)| ok(o))
-            .min_by_key(|(t, o)| (!t.module.starts_with("contact"), o.http_method != "GET", o.path.len()))
+            .min_by_key(|(t, o)| (t.guide_rank, o.http_method != "GET", o.path.len()))
             .map(|(t, o)| (t.module.as_str(), o))
     };
     let hidden = |body: &str, args: &str| {
@@ -292,7 +292,7 @@ fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operati
                 .min_by_key(|f| (f.api_name != "given_name", f.api_name.len()))?;
             Some((t, o, n, field))
         })
-        .min_by_key(|(t, o, _, _)| (!t.module.starts_with("contact"), o.path.len()))?;
+        .min_by_key(|(t, o, _, _)| (t.guide_rank, o.path.len()))?;
     let args: Vec<String> = op
         .params
         .iter()
@@ -349,14 +349,10 @@ pub fn readme(apis: &[&Api], opts: &Options) -> String {
 fn features_section(apis: &[&Api], opts: &Options) -> String {
     let krate = opts.crate_name.replace('-', "_");
     let api = apis[0];
-    let preferred = ["contact", "tags"];
-    let mut picked: Vec<&str> =
-        preferred.iter().copied().filter(|p| api.tags.values().any(|t| t.module == *p)).collect();
-    for t in api.tags.values() {
-        if picked.len() < 2 && !picked.contains(&t.module.as_str()) {
-            picked.push(&t.module);
-        }
-    }
+    // Two groups, Keap's likeliest first (`Tag::guide_rank`).
+    let mut ranked: Vec<_> = api.tags.values().collect();
+    ranked.sort_by_key(|t| (t.guide_rank, &t.module));
+    let picked: Vec<&str> = ranked.iter().take(2).map(|t| t.module.as_str()).collect();
     let Some(first) = picked.first() else { return String::new() };
     let list: Vec<String> = picked.iter().map(|p| format!("{p:?}")).collect();
     let standalone = if api.types.values().any(|t| t.groups.contains(crate::model::STANDALONE_FEATURE)) {
@@ -408,14 +404,15 @@ fn spec_section(root: &Api, api: &Api, opts: &Options) -> String {
         format!(" Groups with no namesake at the crate's root: {}.", only_here.join(", "))
     };
     let groups: Vec<String> = api.tags.values().map(|t| format!("`{}`", api.feature(&t.module))).collect();
-    // A call to show: a GET without arguments, REST Hooks first (what only v1 has).
+    // A call to show: a GET without arguments, of a group only this spec has (REST Hooks
+    // rank first among those, by `Tag::guide_rank`).
     let no_args = |o: &Operation| !o.params.iter().any(|p| p.required) && !o.body.as_ref().is_some_and(|b| b.required);
     let pick = api
         .tags
         .values()
         .flat_map(|t| t.operations.iter().map(move |o| (t, o)))
         .filter(|(_, o)| o.http_method == "GET" && no_args(o) && !o.deprecated)
-        .min_by_key(|(t, o)| (!t.module.contains("hook"), o.pagination.is_none(), o.path.len()));
+        .min_by_key(|(t, o)| (root.tags.contains_key(&t.module), t.guide_rank, o.pagination.is_none(), o.path.len()));
     let example = pick
         .map(|(t, o)| {
             let feature = api.feature(&t.module);
@@ -471,7 +468,9 @@ fn spec_section(root: &Api, api: &Api, opts: &Options) -> String {
         "## {title}: `{krate}::{m}`\n\n\
          The operations of the {title} spec are under `client.{m}()`, one handle per group \
          (`client.{m}().<group>()`), and its types under `{krate}::{m}::types`, so no name collides \
-         with the crate's root.{only} These calls share everything with the rest of the client: \
+         with the crate's root: the module has the same shape as the crate (`api`, `types`, a handle), \
+         so rustdoc shows it as one more module, and `client.{m}()` says at every call site which API \
+         a call goes to.{only} These calls share everything with the rest of the client: \
          credentials, base URL (its paths are under the same base URL as the root's), retries, the \
          redirect rule, tracing and `Error`, and the quota: a call here takes from the same windows as \
          every other call (Keap counts per key or app, not per API version), with `LocalQuota` and \

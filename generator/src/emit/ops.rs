@@ -4,7 +4,7 @@ use super::masks::{clear_setter, update_mask};
 use super::pages::paging;
 use super::{docs, features, ty_in};
 use crate::model::{
-    Api, BodyKind, Encoding, Operation, Param, ParamIn, PathSegment, Prim, Response, Style, Tag, TypeRef,
+    Api, BodyKind, Encoding, Operation, Param, ParamIn, PathSegment, Prim, Response, Style, Tag, TypeRef, Upsert,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -144,11 +144,24 @@ fn method(op: &Operation, root: &TokenStream) -> TokenStream {
     if let Some(m) = &masked {
         doc_parts.push(m);
     }
-    if op.params.iter().any(|p| p.api_name == UPSERT_PARAM) {
-        doc_parts.push(
-            "With `.duplicate_option(...)` this is an upsert that can remove list items of an existing \
-             record: see that setter.",
-        );
+    let upsert_in_body;
+    match &op.upsert {
+        Some(Upsert::Param(p)) => {
+            upsert_in_body = format!(
+                "With `.{p}(...)` this is an upsert that can remove list items of an existing record: see that \
+                 setter."
+            );
+            doc_parts.push(&upsert_in_body);
+        }
+        Some(Upsert::BodyField(f)) => {
+            upsert_in_body = format!(
+                "With `{f}` set in the body this is an upsert: when Keap finds a record that matches, it \
+                 updates that record with the values sent instead of creating one. Send only the fields \
+                 you mean to change."
+            );
+            doc_parts.push(&upsert_in_body);
+        }
+        None => {}
     }
     if let Some(u) = &unmaskable {
         doc_parts.push(u);
@@ -229,7 +242,11 @@ fn builder(tag: &Tag, op: &Operation, root: &TokenStream) -> TokenStream {
             fields.push(quote!(#replace: bool));
         }
     }
-    let setters = op.params.iter().filter(|p| !p.required).map(|p| setter(p, root));
+    let setters = op
+        .params
+        .iter()
+        .filter(|p| !p.required)
+        .map(|p| setter(p, op.upsert == Some(Upsert::Param(p.name.clone())), root));
     let clear = clear_setter(op, root);
     let body_setter = match (&op.body, &body_t) {
         (Some(b), Some(t)) if !b.required => {
@@ -264,16 +281,14 @@ fn builder(tag: &Tag, op: &Operation, root: &TokenStream) -> TokenStream {
     }
 }
 
-/// Keap's upsert switch on create operations.
-const UPSERT_PARAM: &str = "duplicate_option";
-
+/// What the setter of a create's upsert switch says.
 const UPSERT_WARNING: &str = "**Data-loss trap:** this makes the create an upsert. When Keap finds a match, it \
 updates that record *without* an `update_mask`: every list field (email addresses, phone numbers, addresses) \
 is replaced by what this request sends, and list items not sent are removed. To change some fields of a \
 record that may exist, find it first (the list operation with a filter on its email) and change it with the \
 update operation, whose `update_mask` is derived from the fields you set.";
 
-fn setter(p: &Param, root: &TokenStream) -> TokenStream {
+fn setter(p: &Param, upsert: bool, root: &TokenStream) -> TokenStream {
     let n = format_ident!("{}", p.name);
     let (t, mut store) = param_arg(p, root);
     // The spec's bounds are the server's: a larger page size would only be refused.
@@ -307,7 +322,7 @@ fn setter(p: &Param, root: &TokenStream) -> TokenStream {
         ParamIn::Form => "form field",
     };
     let deprecated = if p.deprecated { "Deprecated in the spec." } else { "" };
-    let upsert = if p.api_name == UPSERT_PARAM { UPSERT_WARNING } else { "" };
+    let upsert = if upsert { UPSERT_WARNING } else { "" };
     let bounds = match p.bounds {
         (Some(lo), Some(hi)) => format!("Kept within {lo}..={hi}, as the spec allows."),
         (None, Some(hi)) => format!("At most {hi}, as the spec allows."),

@@ -4,6 +4,70 @@
 
 use super::*;
 
+/// Keap's conventions as data: every name the generator treats specially, in one place.
+/// Lowering reads it and records what it finds on the model (`Operation::update_mask`,
+/// `Operation::upsert`, `Pagination`, `Style::Filter`, `Tag::guide_rank`, dates without a
+/// format, v1's operationIds); emission reads only the model. A new convention is a field
+/// here and the step below that applies it.
+pub struct Conventions {
+    /// The query parameter written in Keap's filter grammar (`FilterArg`).
+    pub filter_param: &'static str,
+    /// The query list naming the fields a partial update changes.
+    pub update_mask: &'static str,
+    /// The setters a derived mask adds: fields to clear, and no mask at all on purpose.
+    pub mask_setters: [&'static str; 2],
+    /// The create parameter (v2, in the query) or body field (v1) that makes a create an
+    /// upsert.
+    pub upsert: &'static str,
+    /// v2 lists: the token parameter and the field with the next one.
+    pub token_paging: [&'static str; 2],
+    /// v1 lists: the offset and limit parameters, the absolute `next` link and the total
+    /// `count` field.
+    pub offset_paging: [&'static str; 4],
+    /// Operation groups the guide's examples prefer, likeliest first call first: a group
+    /// whose module starts with one of these ranks by its place here.
+    pub guide_groups: &'static [&'static str],
+    /// Strings in names Keap gives dates without a `format` (`*_time`, `*_date`, `time`,
+    /// `date`): a date-time, then a date.
+    pub undeclared_dates: [&'static str; 2],
+}
+
+/// Keap's.
+pub const KEAP: Conventions = Conventions {
+    filter_param: "filter",
+    update_mask: "update_mask",
+    mask_setters: ["clear_fields", "replace_whole_record"],
+    upsert: "duplicate_option",
+    token_paging: ["page_token", "next_page_token"],
+    offset_paging: ["offset", "limit", "next", "count"],
+    // REST Hooks first: what only v1 has, in the v1 section.
+    guide_groups: &["contact", "tags", "rest_hook"],
+    undeclared_dates: ["time", "date"],
+};
+
+/// Where a group stands in the guide's choice of examples (lower first).
+pub(super) fn guide_rank(module: &str) -> usize {
+    KEAP.guide_groups.iter().position(|g| module.starts_with(g)).unwrap_or(KEAP.guide_groups.len())
+}
+
+impl<'a> Lowerer<'a> {
+    /// Whether a create is an upsert, and where its switch goes: a parameter (v2) or a
+    /// field of the JSON body (v1).
+    pub(super) fn upsert(&self, params: &[Param], body: Option<&Body>) -> Option<Upsert> {
+        if let Some(p) = params.iter().find(|p| p.api_name == KEAP.upsert) {
+            return Some(Upsert::Param(p.name.clone()));
+        }
+        let b = body.filter(|b| b.kind == BodyKind::Json)?;
+        let TypeRef::Named(n) = self.resolve(&b.ty) else { return None };
+        match self.types.get(&n).map(|t| &t.kind) {
+            Some(TypeKind::Struct { fields, .. }) => {
+                fields.iter().find(|f| f.api_name == KEAP.upsert).map(|f| Upsert::BodyField(f.name.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl<'a> Lowerer<'a> {
     /// A PATCH-style update whose mask can be derived from what the caller set: an
     /// `update_mask` list in the query beside a JSON body or form fields. Claims the setter
@@ -20,18 +84,19 @@ impl<'a> Lowerer<'a> {
         // update that sets nothing is refused), so the requirement holds, and the caller
         // cannot get the mask wrong.
         if let Some(p) = out.iter_mut().find(|p| {
-            p.api_name == "update_mask"
+            p.api_name == KEAP.update_mask
                 && p.location == ParamIn::Query
                 && matches!(p.style, Style::Csv | Style::Repeat)
                 && has_fields
         }) {
             p.required = false;
         }
-        let clear_setter = names.claim("clear_fields".to_string());
-        let replace_setter = names.claim("replace_whole_record".to_string());
+        let [clear, replace] = KEAP.mask_setters;
+        let clear_setter = names.claim(clear.to_string());
+        let replace_setter = names.claim(replace.to_string());
         out.iter()
             .find(|p| {
-                p.api_name == "update_mask"
+                p.api_name == KEAP.update_mask
                     && p.location == ParamIn::Query
                     && matches!(p.style, Style::Csv | Style::Repeat)
             })
@@ -91,11 +156,13 @@ impl<'a> Lowerer<'a> {
         let Some(TypeKind::Struct { fields, .. }) = self.types.get(&page).map(|t| &t.kind) else { return None };
         let plain = |f: &Field| f.required && !f.nullable;
         let field = |name: &str| fields.iter().find(|f| f.api_name == name && string(&self.resolve(&f.ty)));
-        let cursor = if let (Some(token), Some(next)) = (query("page_token", &string), field("next_page_token")) {
+        let [token_param, next_token] = KEAP.token_paging;
+        let [offset_param, limit_param, next_link, count_field] = KEAP.offset_paging;
+        let cursor = if let (Some(token), Some(next)) = (query(token_param, &string), field(next_token)) {
             Cursor::Token { param: token.name.clone(), next_field: next.name.clone(), next_required: plain(next) }
-        } else if let (Some(offset), Some(limit)) = (query("offset", &integer), query("limit", &integer)) {
-            let next = field("next");
-            let count = fields.iter().find(|f| f.api_name == "count" && integer(&self.resolve(&f.ty)));
+        } else if let (Some(offset), Some(limit)) = (query(offset_param, &integer), query(limit_param, &integer)) {
+            let next = field(next_link);
+            let count = fields.iter().find(|f| f.api_name == count_field && integer(&self.resolve(&f.ty)));
             Cursor::Offset {
                 offset: offset.name.clone(),
                 limit: limit.name.clone(),
@@ -128,9 +195,11 @@ pub(super) fn undeclared_date(name: &str, s: &Schema) -> Option<Prim> {
     if !matches!(st.format, VariantOrUnknownOrEmpty::Empty) || !st.enumeration.is_empty() || st.pattern.is_some() {
         return None;
     }
-    let prim = if name == "time" || name.ends_with("_time") {
+    let [time, date] = KEAP.undeclared_dates;
+    let named = |word: &str| name == word || name.strip_suffix(word).is_some_and(|n| n.ends_with('_'));
+    let prim = if named(time) {
         Prim::DateTime
-    } else if name == "date" || name.ends_with("_date") {
+    } else if named(date) {
         Prim::Date
     } else {
         return None;

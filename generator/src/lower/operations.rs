@@ -94,7 +94,8 @@ impl<'a> Lowerer<'a> {
                 )?);
             }
             let doc_text = doc.tags.iter().find(|t| t.name == tag).and_then(|t| t.description.clone());
-            tags.insert(module.clone(), Tag { api_name: tag, module, handle, doc: doc_text, operations });
+            let guide_rank = keap::guide_rank(&module);
+            tags.insert(module.clone(), Tag { api_name: tag, module, handle, doc: doc_text, operations, guide_rank });
         }
         Ok(tags)
     }
@@ -141,6 +142,7 @@ impl<'a> Lowerer<'a> {
 
         let mut names = Namespace::with_reserved(&["send", "body", "client"]);
         let mut out = Vec::new();
+        let mut stray_path_params = Vec::new();
         // Path parameters first, in template order, so constructor arguments read like the URL.
         for segment in template_params(path) {
             let found = resolved
@@ -175,10 +177,9 @@ impl<'a> Lowerer<'a> {
                     self.warn(at, "cookie parameters are not supported; leaving it out");
                 }
                 Parameter::Path { .. } => {
-                    self.warn(
-                        at,
-                        format!("path parameter `{}` is not in the path; leaving it out", p.parameter_data_ref().name),
-                    );
+                    let name = p.parameter_data_ref().name.clone();
+                    self.warn(at, format!("path parameter `{name}` is not in the path; leaving it out"));
+                    stray_path_params.push(name);
                 }
                 _ => out.push(self.param(&p, &at, &defined, &hint, &mut names)?),
             }
@@ -191,6 +192,7 @@ impl<'a> Lowerer<'a> {
         let (response, error_statuses) = self.response(op, &pointer, &hint)?;
         let pagination = self.pagination(&out, &response);
         let update_mask = self.update_mask(&mut out, body.as_ref(), &mut names);
+        let upsert = self.upsert(&out, body.as_ref());
         Ok(Operation {
             api_name,
             method_name,
@@ -207,7 +209,9 @@ impl<'a> Lowerer<'a> {
             error_statuses,
             pagination,
             update_mask,
+            upsert,
             undeclared_security,
+            stray_path_params,
             pointer,
             body_schema,
         })
@@ -284,7 +288,9 @@ impl<'a> Lowerer<'a> {
         };
         // Keap's filter grammar gets its builder, checked before sending.
         let style = match (&shape, location) {
-            (TypeRef::Prim(Prim::String), ParamIn::Query) if style == Style::Single && data.name == "filter" => {
+            (TypeRef::Prim(Prim::String), ParamIn::Query)
+                if style == Style::Single && data.name == keap::KEAP.filter_param =>
+            {
                 Style::Filter
             }
             _ => style,

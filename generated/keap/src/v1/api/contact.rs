@@ -52,6 +52,8 @@ impl ContactApi {
     ///
     /// This API only supports a subset of valid timezones. A list of the supported timezones can be found \[here\](<https://developer.infusionsoft.com/faqs/what-timezones-do-contact-calls-accept/>).
     ///
+    /// With `duplicate_option` set in the body this is an upsert: when Keap finds a record that matches, it updates that record with the values sent instead of creating one. Send only the fields you mean to change.
+    ///
     /// Sends `PUT /rest/v1/contacts`.
     pub fn create_or_update_contact(&self) -> CreateOrUpdateContact {
         CreateOrUpdateContact {

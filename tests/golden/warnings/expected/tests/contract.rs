@@ -71,6 +71,37 @@ impl Report {
         }
     }
 
+    /// Like `check`, but Prism's 422 passes when all it asks for is path parameters
+    /// the spec declares and the path lacks: any other complaint still fails.
+    fn check_stray_path<T>(
+        &mut self,
+        method: &'static str,
+        path: &'static str,
+        names: &[&str],
+        result: Result<T, Error>,
+    ) {
+        let only_stray = |raw: &str| {
+            let body: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+            let found = body["validation"].as_array().cloned().unwrap_or_default();
+            !found.is_empty()
+                && found
+                    .iter()
+                    .all(|v| {
+                        let message = v["message"].as_str().unwrap_or_default();
+                        v["location"][0] == "path"
+                            && names.iter().any(|n| message.ends_with(&format!("'{n}'")))
+                    })
+        };
+        match result {
+            Err(Error::Api(e)) if e.status == 422 && only_stray(&e.raw) => {
+                if self.dynamic {
+                    self.calls.push((method, path));
+                }
+            }
+            other => self.check(method, path, other),
+        }
+    }
+
     /// (called, passed) for GET, then for the other methods.
     fn counts(&self) -> [(usize, usize); 2] {
         let failed = |m: &str, p: &str| {
@@ -86,7 +117,12 @@ impl Report {
 }
 
 async fn items_operations(client: &Client, r: &mut Report) {
-    r.check("GET", "/items/{id}", client.items().get_item("1").send().await);
+    r.check_stray_path(
+        "GET",
+        "/items/{id}",
+        &["stray"],
+        client.items().get_item("1").send().await,
+    );
 }
 
 async fn pets_operations(client: &Client, r: &mut Report) {
@@ -103,6 +139,11 @@ const LEFT_OUT: &[(&str, &str, &str)] = &[];
 
 /// Operations called with less than the test would send, for the spec's sake.
 const TOLERATED: &[(&str, &str, &str)] = &[
+    (
+        "GET",
+        "/items/{id}",
+        "declares path parameter `stray` that its path lacks; a 422 from the mock asking only for it is accepted",
+    ),
     (
         "GET",
         "/pets",
