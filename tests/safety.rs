@@ -239,8 +239,9 @@ fn integer_enums_are_typed_and_tolerant() {
     assert_eq!(t.remind_time_mins, Some(Remind::V60));
     let t: keap::types::CreateTaskRequest = serde_json::from_str(r#"{"remind_time_mins":7}"#).unwrap();
     assert_eq!(t.remind_time_mins, Some(Remind::Unknown(7)), "a value the spec does not list is kept");
-    let t: keap::types::CreateTaskRequest = serde_json::from_str(r#"{"remind_time_mins":"soon"}"#).unwrap();
-    assert_eq!(t.remind_time_mins, None, "never fails the response");
+    // Text that is no number is kept in the error, never read as `None`.
+    let e = serde_json::from_str::<keap::types::CreateTaskRequest>(r#"{"remind_time_mins":"soon"}"#).unwrap_err();
+    assert!(e.to_string().starts_with("at `remind_time_mins`: `soon` is not a number"), "{e}");
 }
 
 #[test]
@@ -322,4 +323,108 @@ async fn a_body_that_does_not_decode_says_where_down_to_the_list_item() {
     // Decoding by hand says the same in the message.
     let e = serde_json::from_str::<keap::types::Contact>(body).unwrap_err().to_string();
     assert!(e.starts_with("at `addresses[1]`: invalid type"), "{e}");
+}
+
+/// Records the fields of every `tracing` event, as text (a subscriber of our own: the
+/// `tracing` crate is already in the tree, a formatter crate is not).
+#[derive(Clone, Default)]
+struct Events(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl tracing::Subscriber for Events {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Text(String);
+        impl tracing::field::Visit for Text {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={value:?} ", field.name()));
+            }
+        }
+        let mut text = Text(format!("{} ", event.metadata().level()));
+        event.record(&mut text);
+        self.0.lock().unwrap().push(text.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn a_number_that_does_not_fit_its_field_is_an_error_naming_it_never_none() {
+    // Cents as a float: `6067.0` is exactly 6067, `60.67` is no number of cents at all.
+    let server = serve(|req, _| {
+        let amount = if req.target.ends_with("/whole") { "6067.0" } else { "60.67" };
+        Reply::json(200, &format!(r#"{{"id":"5","price":{{"amount":{amount},"currency_code":"USD"}}}}"#))
+    })
+    .await;
+    let c = client(&server.url, RetryPolicy::none());
+    let whole = c.products().get_product("whole").send().await.unwrap();
+    assert_eq!(whole.price.and_then(|p| p.amount), Some(keap::runtime::MinorUnits::new(6067)));
+
+    let events = Events::default();
+    let result = {
+        let _guard = tracing::subscriber::set_default(events.clone());
+        c.products().get_product("cents").send().await
+    };
+    match result {
+        Err(Error::Decode { path, message, .. }) => {
+            assert_eq!(path, "price.amount");
+            assert_eq!(message, "60.67 does not fit i64 exactly; it is not rounded");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    let events = events.0.lock().unwrap().clone();
+    assert!(
+        events.iter().any(|e| e.starts_with("WARN ") && e.contains("field=price.amount") && e.contains("getProduct")),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_order_flow_sends_exact_money_and_reads_what_is_due_in_cents() {
+    use keap::runtime::{Amount, MinorUnits};
+    use keap::types::RestCreatePaymentRequest;
+    use keap::types::{CreateOrderItemRequest, RestCreateOrderRequest, RestCreateOrderRequestOrderType};
+    let server = serve(|req, _| match (req.method.as_str(), req.target.as_str()) {
+        ("POST", t) if t.ends_with("/payments") => Reply::json(200, r#"{"payment_amount":3.3}"#),
+        ("GET", _) => Reply::json(200, r#"{"id":"9","total_due":{"amount":6067.0,"currency_code":"USD"}}"#),
+        _ => Reply::json(200, r#"{"id":"9"}"#),
+    })
+    .await;
+    let c = client(&server.url, RetryPolicy::none());
+    let price: Amount = "19.99".parse().unwrap();
+    let items = [price, "1.10".parse().unwrap()]
+        .map(|p| CreateOrderItemRequest { price_per_unit: Some(p), ..CreateOrderItemRequest::new(1) });
+    let order = RestCreateOrderRequest {
+        order_items: Some(items.to_vec()),
+        ..RestCreateOrderRequest::new(
+            "101",
+            std::time::SystemTime::now(),
+            "Newcomer order",
+            RestCreateOrderRequestOrderType::Offline,
+        )
+    };
+    c.orders().create_order(order).send().await.unwrap();
+    // 1.10 + 2.20 as floats is 3.3000000000000003; as amounts it is 3.30, on the wire too.
+    let pay = "1.10".parse::<Amount>().unwrap() + "2.20".parse::<Amount>().unwrap();
+    let paid =
+        c.orders().create_payment_for_an_order("9", RestCreatePaymentRequest::new(false, pay)).send().await.unwrap();
+    assert_eq!(paid.payment_amount, Some("3.3".parse().unwrap()));
+    let due = c.orders().get_order("9").send().await.unwrap().total_due.and_then(|v| v.amount);
+    assert_eq!(due, Some(MinorUnits::new(6067)));
+    assert_eq!(due.map(|d| d.to_amount(2).to_string()).as_deref(), Some("60.67"));
+
+    let seen = server.seen();
+    let order_body = String::from_utf8_lossy(&seen[0].body).to_string();
+    assert!(
+        order_body.contains(r#""price_per_unit":19.99"#) && order_body.contains(r#""price_per_unit":1.10"#),
+        "{order_body}"
+    );
+    let pay_body = String::from_utf8_lossy(&seen[1].body).to_string();
+    assert!(pay_body.contains(r#""payment_amount":3.30"#), "{pay_body}");
 }

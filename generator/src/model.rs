@@ -438,6 +438,10 @@ pub enum Prim {
     Date,
     /// `runtime::FilePart` in multipart bodies; base64 string elsewhere.
     Binary,
+    /// `runtime::Amount`: money in the currency's main unit, exact (a Keap convention).
+    Amount,
+    /// `runtime::MinorUnits`: money in the currency's smallest unit (cents).
+    MinorUnits,
 }
 
 /// A generated type.

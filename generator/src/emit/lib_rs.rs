@@ -124,8 +124,8 @@ pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
         #(#spec_mods)*
 
         pub use runtime::{
-            Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy, Secret, TokenStore, Tokens,
-            Window,
+            Amount, Auth, ClientBuilder, Error, Event, FilePart, Filter, MinorUnits, Quota, Response, RetryPolicy, Secret,
+            TokenStore, Tokens, Window,
         };
 
         /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.

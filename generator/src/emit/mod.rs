@@ -188,5 +188,7 @@ fn prim(p: Prim, root: &TokenStream) -> TokenStream {
         Prim::F64 => quote!(f64),
         Prim::DateTime => quote!(#root::runtime::DateTime),
         Prim::Date => quote!(#root::runtime::Date),
+        Prim::Amount => quote!(#root::runtime::Amount),
+        Prim::MinorUnits => quote!(#root::runtime::MinorUnits),
     }
 }

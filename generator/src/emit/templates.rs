@@ -9,6 +9,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("error.rs", include_str!("../../../templates/src/runtime/error.rs")),
     ("filter.rs", include_str!("../../../templates/src/runtime/filter.rs")),
     ("mod.rs", include_str!("../../../templates/src/runtime/mod.rs")),
+    ("money.rs", include_str!("../../../templates/src/runtime/money.rs")),
     ("object.rs", include_str!("../../../templates/src/runtime/object.rs")),
     ("paginate.rs", include_str!("../../../templates/src/runtime/paginate.rs")),
     ("quota.rs", include_str!("../../../templates/src/runtime/quota.rs")),

@@ -5,7 +5,9 @@
 
 use super::features::{gate, gate_one, label};
 use super::{docs, ty};
-use crate::model::{extra_field_name, Api, Decoder, Field, FieldShape, TypeDef, TypeKind, TypeRef, STANDALONE_FEATURE};
+use crate::model::{
+    extra_field_name, Api, Decoder, Field, FieldShape, Prim, TypeDef, TypeKind, TypeRef, STANDALONE_FEATURE,
+};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, BTreeSet};
@@ -471,6 +473,13 @@ fn field(api: &Api, f: &Field) -> TokenStream {
             }
             _ => String::new(),
         },
+        // Money says its unit, since the spec's number does not.
+        TypeRef::Prim(Prim::Amount) => "Money in the currency's main unit (dollars for USD), exact: \
+            [`Amount`](crate::runtime::Amount)."
+            .to_string(),
+        TypeRef::Prim(Prim::MinorUnits) => "Money in the currency's smallest unit (cents for USD): \
+            [`MinorUnits`](crate::runtime::MinorUnits)."
+            .to_string(),
         _ => String::new(),
     };
     let doc = docs::paragraphs([f.doc.as_deref().unwrap_or(""), &allowed, note]);

@@ -30,6 +30,14 @@ pub struct Conventions {
     /// Strings in names Keap gives dates without a `format` (`*_time`, `*_date`, `time`,
     /// `date`): a date-time, then a date.
     pub undeclared_dates: [&'static str; 2],
+    /// Money: a number field with one of these words in its snake_case name
+    /// (`price_per_unit`, `total_due`, `amountEarned`) and none of the `not_money` words.
+    pub money_words: &'static [&'static str],
+    /// Words that make a field with a money word something else (`total_cycles`).
+    pub not_money: &'static [&'static str],
+    /// Money in the currency's smallest unit (cents): fields of schemas whose names start
+    /// with one of these, or whose description says so (`smallest ... unit`).
+    pub minor_unit_schemas: &'static [&'static str],
 }
 
 /// Keap's.
@@ -43,6 +51,9 @@ pub const KEAP: Conventions = Conventions {
     // REST Hooks first: what only v1 has, in the v1 section.
     guide_groups: &["contact", "tags", "rest_hook"],
     undeclared_dates: ["time", "date"],
+    money_words: &["amount", "price", "balance", "total", "cost", "due", "paid", "clawbacks"],
+    not_money: &["percent", "percentage", "cycles", "count", "quantity", "days", "attempts", "id", "ids", "mins"],
+    minor_unit_schemas: &["CurrencyValue"],
 };
 
 /// Where a group stands in the guide's choice of examples (lower first).
@@ -183,6 +194,34 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         Some(Pagination { cursor, items_field: items.name.clone(), items_required: plain(items), item })
+    }
+}
+
+/// Keap's money fields: a number or integer property named for money is an exact
+/// [`Prim::Amount`] (the currency's main unit, as most request and v1 fields are), or
+/// [`Prim::MinorUnits`] when its schema (`CurrencyValue`) or its description says it is in
+/// the smallest unit. An integer field that does not say its unit is left alone: no unit is
+/// guessed.
+pub(super) fn money(name: &str, s: &Schema, parent: &str) -> Option<Prim> {
+    let integer = match &s.schema_kind {
+        // Listed integers are an enum, not an amount.
+        SchemaKind::Type(Type::Integer(i)) if i.enumeration.is_empty() => true,
+        SchemaKind::Type(Type::Number(_)) => false,
+        _ => return None,
+    };
+    let snake = heck::ToSnakeCase::to_snake_case(name);
+    let words: Vec<&str> = snake.split('_').collect();
+    if !words.iter().any(|w| KEAP.money_words.contains(w)) || words.iter().any(|w| KEAP.not_money.contains(w)) {
+        return None;
+    }
+    let doc = s.schema_data.description.as_deref().unwrap_or_default().to_ascii_lowercase();
+    let says_minor = doc.contains("smallest") && doc.contains("unit");
+    if says_minor || KEAP.minor_unit_schemas.iter().any(|m| parent.starts_with(m)) {
+        Some(Prim::MinorUnits)
+    } else if integer {
+        None
+    } else {
+        Some(Prim::Amount)
     }
 }
 

@@ -264,7 +264,7 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Reference { .. } => None,
             };
             if let ReferenceOr::Item(s) = p.schema {
-                ty = undeclared_date(&p.name, s).map_or(ty, TypeRef::Prim);
+                ty = undeclared_date(&p.name, s).or_else(|| money(&p.name, s, &name)).map_or(ty, TypeRef::Prim);
             }
             fields.push(Field {
                 name: ns.claim(sanitize(&p.name, Case::Snake)),

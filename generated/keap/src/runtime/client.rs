@@ -300,6 +300,8 @@ impl Transport {
             }
             None => (outer, text.clone(), snippet(body, line_col_offset(body, inner.line(), inner.column()))),
         };
+        // Loud in the logs too: a value that did not fit is the server's data, not noise.
+        tracing::warn!(operation, field = %path, %message, "a response did not decode");
         Err(Error::Decode { operation, status: ok.status, path, message, snippet })
     }
 

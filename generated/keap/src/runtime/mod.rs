@@ -12,6 +12,7 @@ mod client;
 mod clock;
 mod error;
 mod filter;
+mod money;
 mod object;
 mod paginate;
 mod quota;
@@ -33,6 +34,7 @@ pub use client::{ClientBuilder, Event, EventHook, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
+pub use money::{Amount, MinorUnits, MoneyError};
 pub use paginate::{Items, Pages, Paginated};
 pub use quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window};
 #[cfg(feature = "redis")]

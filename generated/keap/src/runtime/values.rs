@@ -242,25 +242,65 @@ where
     Ok(lenient_option_vec(d)?.unwrap_or_default())
 }
 
-/// Decodes an optional number that may arrive as a string (`"-2"`); `null` and values that
-/// are no number at all are `None`.
+/// Decodes an optional number that may arrive as a string (`"-2"`), as an integer written
+/// as a float (`6067.0`, `1e3`) or as text of either. `null` and an empty string are `None`.
+/// A value that does not fit `T` exactly (`60.67` or `1e30` for an integer, `true`, an
+/// object) fails the decode, naming the field: a value is never turned into `None`, zero or
+/// a rounded number in silence.
 pub fn lenient_option_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned + std::str::FromStr,
+    T: std::str::FromStr + std::fmt::Display,
 {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        Some(other) => T::deserialize(other).ok(),
-    })
+    use serde::de::Error as _;
+    let number = match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(serde_json::Value::String(s)) => serde_json::from_str::<serde_json::Number>(s.trim())
+            .map_err(|_| D::Error::custom(format!("`{s}` is not a number")))?,
+        Some(serde_json::Value::Number(n)) => n,
+        Some(other) => return Err(D::Error::custom(format!("{other} is not a number"))),
+    };
+    exact_number(&number).map(Some).map_err(D::Error::custom)
 }
 
-/// Decodes a required number that may arrive as a string; anything else reads as zero.
+/// `n` as `T` if `T` holds it exactly, else why not. Integers written as floats (`6067.0`,
+/// `1e3`) count as integers below 2^53, where a float holds every integer; a float fits a
+/// float type when it prints back the same (so `60.67` fits `f32`, `0.1234567891` does not).
+/// An integer beyond `u64` arrives as a float already, and fits only a float type.
+pub(crate) fn exact_number<T: std::str::FromStr + std::fmt::Display>(n: &serde_json::Number) -> Result<T, String> {
+    let float = n.as_f64().filter(|_| n.is_f64());
+    // Below 2^53 every integer is exact in an f64, so its integer text is the value written.
+    let text = match float {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => format!("{}", f as i64),
+        _ => n.to_string(),
+    };
+    let not_fit = || format!("{n} does not fit {} exactly; it is not rounded", short_type_name::<T>());
+    let value: T = text.parse().map_err(|_| not_fit())?;
+    let back = value.to_string();
+    let exact = match float {
+        Some(f) => back.parse::<f64>().ok() == Some(f),
+        None => back == text,
+    };
+    if exact {
+        Ok(value)
+    } else {
+        Err(not_fit())
+    }
+}
+
+/// `i64`, `ContactStatus`: a type's name without its module path.
+fn short_type_name<T>() -> &'static str {
+    let name = std::any::type_name::<T>();
+    name.rsplit("::").next().unwrap_or(name)
+}
+
+/// Decodes a required number as [`lenient_option_number`] does; `null` or a missing value
+/// reads as zero, and a value that does not fit fails the decode.
 pub fn lenient_number<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned + std::str::FromStr + Default,
+    T: std::str::FromStr + std::fmt::Display + Default,
 {
     Ok(lenient_option_number(d)?.unwrap_or_default())
 }
@@ -393,8 +433,56 @@ mod tests {
         }
         let s: S = serde_json::from_str(r#"{"n":"-2","x":"1.5"}"#).unwrap();
         assert_eq!((s.n, s.x), (-2, Some(1.5)));
-        let s: S = serde_json::from_str(r#"{"n":null,"x":"n/a"}"#).unwrap();
+        let s: S = serde_json::from_str(r#"{"n":null,"x":""}"#).unwrap();
         assert_eq!((s.n, s.x), (0, None));
+        let e = serde_json::from_str::<S>(r#"{"x":"n/a"}"#).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.starts_with("`n/a` is not a number"), "{e}");
+    }
+
+    /// Every odd value the issue names, into every numeric shape: exact, or an error that
+    /// says so; never `None` or zero in silence.
+    #[test]
+    fn numbers_are_exact_or_refused_never_lost() {
+        fn one<T: std::str::FromStr + std::fmt::Display>(json: &str) -> Result<Option<T>, String> {
+            let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+            lenient_option_number::<_, T>(v).map_err(|e| e.to_string())
+        }
+        fn show<T: std::fmt::Display>(r: Result<Option<T>, String>) -> String {
+            match r {
+                Ok(Some(v)) => v.to_string(),
+                Ok(None) => "None".into(),
+                Err(e) => format!("error: {e}"),
+            }
+        }
+        let huge = "123456789012345678901234567890";
+        let cases: [(&str, [&str; 4]); 7] = [
+            // JSON        i32        i64        f32        f64
+            ("6067.0", ["6067", "6067", "6067", "6067"]),
+            ("60.67", ["error", "error", "60.67", "60.67"]),
+            (r#""60.67""#, ["error", "error", "60.67", "60.67"]),
+            ("1e3", ["1000", "1000", "1000", "1000"]),
+            // Beyond u64, serde_json reads it as the nearest float: only a float field takes it.
+            (huge, ["error", "error", "error", "123456789012345680000000000000"]),
+            ("3000000000", ["error", "3000000000", "3000000000", "3000000000"]),
+            ("true", ["error", "error", "error", "error"]),
+        ];
+        for (json, [i32_, i64_, f32_, f64_]) in cases {
+            let got = [show(one::<i32>(json)), show(one::<i64>(json)), show(one::<f32>(json)), show(one::<f64>(json))];
+            for (got, want) in got.iter().zip([i32_, i64_, f32_, f64_]) {
+                assert!(
+                    got == want || (want == "error" && got.starts_with("error: ")),
+                    "{json}: got {got}, want {want}"
+                );
+                assert_ne!(got, "None", "{json} was lost");
+            }
+        }
+        let e = show(one::<i64>("60.67"));
+        assert_eq!(e, "error: 60.67 does not fit i64 exactly; it is not rounded");
+        // 2^53 + 1 cannot be told from 2^53 once read as a float: refused, not guessed.
+        assert!(show(one::<i64>("9007199254740993.0")).starts_with("error"));
+        assert_eq!(show(one::<i64>("9007199254740993")), "9007199254740993");
+        assert!(show(one::<f64>("9007199254740993")).starts_with("error"));
+        assert_eq!(show(one::<i64>("null")), "None");
     }
 
     #[test]

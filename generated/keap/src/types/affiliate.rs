@@ -43,7 +43,9 @@ impl<'de> serde::Deserialize<'de> for AffiliateAddToProgramRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateCommission {
     /// Amount earned for this commission
-    pub amount_earned: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
     /// First name of the contact associated with this commission
     pub contact_first_name: Option<String>,
     /// ID of the contact associated with this commission
@@ -119,8 +121,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f
-                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
@@ -144,7 +145,9 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommission {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateCommissionEarned {
     /// Total commission earned by affiliate
-    pub affiliate_commission_total: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub affiliate_commission_total: Option<crate::runtime::Amount>,
     /// URL to view affiliate ledger
     pub view_ledger_url: Option<String>,
 }
@@ -173,10 +176,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommissionEarned {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_commission_total: f
-                .get(
-                    "affiliate_commission_total",
-                    crate::runtime::lenient_option_number,
-                )?,
+                .get("affiliate_commission_total", crate::runtime::plain)?,
             view_ledger_url: f
                 .get("view_ledger_url", crate::runtime::lenient_option_string)?,
         })
@@ -560,9 +560,12 @@ impl<'de> serde::Deserialize<'de> for AffiliateRemoveFromProgramRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateSummaryRecord {
     pub affiliate_id: Option<i64>,
-    pub amount_earned: Option<f64>,
-    pub balance: Option<f64>,
-    pub clawbacks: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub balance: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub clawbacks: Option<crate::runtime::Amount>,
 }
 
 impl serde::Serialize for AffiliateSummaryRecord {
@@ -597,9 +600,9 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummaryRecord {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliateId", crate::runtime::lenient_option_number)?,
-            amount_earned: f.get("amountEarned", crate::runtime::lenient_option_number)?,
-            balance: f.get("balance", crate::runtime::lenient_option_number)?,
-            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amountEarned", crate::runtime::plain)?,
+            balance: f.get("balance", crate::runtime::plain)?,
+            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
         })
     }
 }
@@ -610,11 +613,15 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummaryRecord {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommissionItem {
     /// The fixed dollar amount to be paid for Lead.
-    pub lead_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub lead_amount: Option<crate::runtime::Amount>,
     /// The percentage to be paid for Lead.
     pub lead_percent: Option<f64>,
     /// The fixed dollar amount to be paid for Sale.
-    pub sale_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub sale_amount: Option<crate::runtime::Amount>,
     /// The percentage to be paid for Sale.
     pub sale_percent: Option<f64>,
 }
@@ -650,9 +657,9 @@ impl<'de> serde::Deserialize<'de> for CommissionItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            lead_amount: f.get("lead_amount", crate::runtime::lenient_option_number)?,
+            lead_amount: f.get("lead_amount", crate::runtime::plain)?,
             lead_percent: f.get("lead_percent", crate::runtime::lenient_option_number)?,
-            sale_amount: f.get("sale_amount", crate::runtime::lenient_option_number)?,
+            sale_amount: f.get("sale_amount", crate::runtime::plain)?,
             sale_percent: f.get("sale_percent", crate::runtime::lenient_option_number)?,
         })
     }
@@ -1412,7 +1419,9 @@ crate::runtime::string_enum!(CreateSubscriptionCommissionProgramRequestPayoutTyp
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DefaultCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    pub dollar_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub dollar_amount: Option<crate::runtime::Amount>,
     /// Payout rules for Level 1 recipients of the commission.
     pub level_1: Option<CommissionItem>,
     /// Payout rules for Level 2 recipients of the commission.
@@ -1464,8 +1473,7 @@ impl<'de> serde::Deserialize<'de> for DefaultCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            dollar_amount: f
-                .get("dollar_amount", crate::runtime::lenient_option_number)?,
+            dollar_amount: f.get("dollar_amount", crate::runtime::plain)?,
             level_1: f.get("level_1", crate::runtime::plain)?,
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
@@ -1706,11 +1714,17 @@ pub struct ListAffiliateCommissionsResponse {
     /// List of commissions for this affiliate
     pub affiliate_commissions: Option<Vec<AffiliateCommission>>,
     /// Calculated total amount earned from the returned commissions.
-    pub amount_earned: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
     /// Calculated total amount of clawbacks from the returned commissions.
-    pub clawbacks: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub clawbacks: Option<crate::runtime::Amount>,
     /// Calculated total commission amount (amount earned - amount clawbacks) from the returned commissions
-    pub commission_total: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub commission_total: Option<crate::runtime::Amount>,
     pub next_page_token: Option<String>,
 }
 
@@ -1751,11 +1765,9 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateCommissionsResponse {
         Ok(Self {
             affiliate_commissions: f
                 .get("affiliate_commissions", crate::runtime::lenient_option_vec)?,
-            amount_earned: f
-                .get("amount_earned", crate::runtime::lenient_option_number)?,
-            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
-            commission_total: f
-                .get("commission_total", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
+            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
+            commission_total: f.get("commission_total", crate::runtime::plain)?,
             next_page_token: f
                 .get("next_page_token", crate::runtime::lenient_option_string)?,
         })
@@ -2005,7 +2017,9 @@ impl<'de> serde::Deserialize<'de> for ListProgramResourcesResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    pub dollar_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub dollar_amount: Option<crate::runtime::Amount>,
     /// Payout rules for Level 1 recipients of the commission.
     pub level_1: Option<CommissionItem>,
     /// Payout rules for Level 2 recipients of the commission.
@@ -2019,7 +2033,9 @@ pub struct ProductCommission {
     /// Product name
     pub product_name: Option<String>,
     /// Product price
-    pub product_price: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     /// Payout rules for any unused commissions.
     pub unused: Option<CommissionItem>,
 }
@@ -2075,16 +2091,14 @@ impl<'de> serde::Deserialize<'de> for ProductCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            dollar_amount: f
-                .get("dollar_amount", crate::runtime::lenient_option_number)?,
+            dollar_amount: f.get("dollar_amount", crate::runtime::plain)?,
             level_1: f.get("level_1", crate::runtime::plain)?,
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             unused: f.get("unused", crate::runtime::plain)?,
         })
     }
@@ -2269,7 +2283,9 @@ pub struct RestAffiliatePayment {
     /// Payment ID
     pub id: Option<String>,
     /// Payment amount
-    pub pay_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub pay_amount: Option<crate::runtime::Amount>,
     /// Payment date (ISO-8601)
     pub pay_date: Option<crate::runtime::Date>,
     /// Payment notes
@@ -2318,7 +2334,7 @@ impl<'de> serde::Deserialize<'de> for RestAffiliatePayment {
         Ok(Self {
             create_time: f.get("create_time", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
-            pay_amount: f.get("pay_amount", crate::runtime::lenient_option_number)?,
+            pay_amount: f.get("pay_amount", crate::runtime::plain)?,
             pay_date: f.get("pay_date", crate::runtime::plain)?,
             pay_notes: f.get("pay_notes", crate::runtime::lenient_option_string)?,
             pay_type: f.get("pay_type", crate::runtime::plain)?,
@@ -2398,7 +2414,9 @@ crate::runtime::string_enum!(RestAffiliateStatus);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionCommission {
     /// Level 1 fixed dollar amount to be paid for commission. This will be set for the Sale. This is deprecated for `level_1`
-    pub dollar_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub dollar_amount: Option<crate::runtime::Amount>,
     /// Payout rules for Level 1 recipients of the commission.
     pub level_1: Option<CommissionItem>,
     /// Payout rules for Level 2 recipients of the commission.
@@ -2410,7 +2428,9 @@ pub struct SubscriptionCommission {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     pub percentage: Option<f64>,
     /// Plan price
-    pub plan_price: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     /// Subscription ID
     pub subscription_id: Option<String>,
     /// Payout rules for any unused commissions.
@@ -2468,14 +2488,13 @@ impl<'de> serde::Deserialize<'de> for SubscriptionCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            dollar_amount: f
-                .get("dollar_amount", crate::runtime::lenient_option_number)?,
+            dollar_amount: f.get("dollar_amount", crate::runtime::plain)?,
             level_1: f.get("level_1", crate::runtime::plain)?,
             level_2: f.get("level_2", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_id: f
                 .get("subscription_id", crate::runtime::lenient_option_string)?,
             unused: f.get("unused", crate::runtime::plain)?,

@@ -26,7 +26,9 @@ pub struct CreateFreeTrialDiscountCriteria {
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    pub total_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_amount: Option<crate::runtime::Amount>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     pub type_: Option<CreateFreeTrialDiscountCriteriaType>,
 }
@@ -101,7 +103,7 @@ impl<'de> serde::Deserialize<'de> for CreateFreeTrialDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }
@@ -347,7 +349,9 @@ pub struct FreeTrialDiscountCriteriaResponse {
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    pub total_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_amount: Option<crate::runtime::Amount>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     pub type_: Option<FreeTrialDiscountCriteriaResponseType>,
 }
@@ -428,7 +432,7 @@ impl<'de> serde::Deserialize<'de> for FreeTrialDiscountCriteriaResponse {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }
@@ -556,7 +560,9 @@ pub struct UpdateFreeTrialDiscountCriteria {
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    pub total_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_amount: Option<crate::runtime::Amount>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     pub type_: Option<UpdateFreeTrialDiscountCriteriaType>,
 }
@@ -654,7 +660,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }

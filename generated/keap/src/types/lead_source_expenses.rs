@@ -8,7 +8,9 @@
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateLeadSourceExpenseRequest {
     /// The cost of the lead source expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    pub amount: i64,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub amount: crate::runtime::MinorUnits,
     /// The time that the lead source expense was incurred.
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
@@ -19,7 +21,7 @@ pub struct CreateLeadSourceExpenseRequest {
 
 impl CreateLeadSourceExpenseRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(amount: impl Into<i64>) -> Self {
+    pub fn new(amount: impl Into<crate::runtime::MinorUnits>) -> Self {
         Self {
             amount: amount.into(),
             incurred_time: None,
@@ -57,7 +59,7 @@ impl<'de> serde::Deserialize<'de> for CreateLeadSourceExpenseRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_number)?,
+            amount: f.get("amount", crate::runtime::null_as_default)?,
             incurred_time: f.get("incurred_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
@@ -71,7 +73,9 @@ impl<'de> serde::Deserialize<'de> for CreateLeadSourceExpenseRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateLeadSourceExpenseRequest {
     /// The cost of the lead source expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    pub amount: Option<i64>,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub amount: Option<crate::runtime::MinorUnits>,
     /// The time that the lead source expense was incurred.
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source expense
@@ -111,7 +115,7 @@ impl<'de> serde::Deserialize<'de> for UpdateLeadSourceExpenseRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             incurred_time: f.get("incurred_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,

@@ -10,7 +10,9 @@ use super::*;
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateLeadSourceRecurringExpenseRequest {
     /// The monthly cost of the lead source recurring expense. The value should be in the smallest unit of currency for your currency locale. For example, if your currency locale is USD, then the smallest unit of currency is in cents, $225.50 would be provided in the request as 22550.
-    pub amount: i64,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub amount: crate::runtime::MinorUnits,
     /// The time the lead source recurring expense ends
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
@@ -23,7 +25,7 @@ pub struct CreateLeadSourceRecurringExpenseRequest {
 
 impl CreateLeadSourceRecurringExpenseRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(amount: impl Into<i64>) -> Self {
+    pub fn new(amount: impl Into<crate::runtime::MinorUnits>) -> Self {
         Self {
             amount: amount.into(),
             end_time: None,
@@ -66,7 +68,7 @@ impl<'de> serde::Deserialize<'de> for CreateLeadSourceRecurringExpenseRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_number)?,
+            amount: f.get("amount", crate::runtime::null_as_default)?,
             end_time: f.get("end_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             start_time: f.get("start_time", crate::runtime::plain)?,
@@ -181,7 +183,9 @@ pub struct LeadSourceRecurringExpenseUpdateRequest {
     /// The value should be in the smallest unit of currency for your currency locale.
     /// For example, if your currency locale is USD, then the smallest unit of currency is
     /// in cents, $225.50 would be provided in the request as 22550.
-    pub amount: Option<i64>,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub amount: Option<crate::runtime::MinorUnits>,
     /// The time the lead source recurring expense ends
     pub end_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
@@ -226,7 +230,7 @@ impl<'de> serde::Deserialize<'de> for LeadSourceRecurringExpenseUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             end_time: f.get("end_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             start_time: f.get("start_time", crate::runtime::plain)?,

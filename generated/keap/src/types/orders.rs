@@ -119,7 +119,9 @@ pub struct ApplyCommissionRequest {
     /// The affiliate id
     pub affiliate_id: String,
     /// Fixed commission amount
-    pub commission_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub commission_amount: Option<crate::runtime::Amount>,
     /// Date of the commission
     pub commission_date: Option<crate::runtime::Date>,
     /// Commission description
@@ -181,8 +183,7 @@ impl<'de> serde::Deserialize<'de> for ApplyCommissionRequest {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliate_id", crate::runtime::lenient_string)?,
-            commission_amount: f
-                .get("commission_amount", crate::runtime::lenient_option_number)?,
+            commission_amount: f.get("commission_amount", crate::runtime::plain)?,
             commission_date: f.get("commission_date", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             pay_percent: f.get("pay_percent", crate::runtime::lenient_option_number)?,
@@ -221,7 +222,9 @@ crate::runtime::string_enum!(ApplyCommissionRequestPayoutType);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateOrderItemRequest {
     /// The cost per unit. Used only for item_type PRODUCT or SUBSCRIPTION. If not specified, the product cost will be used.
-    pub cost_per_unit: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost_per_unit: Option<crate::runtime::Amount>,
     /// The description of the order item. Must not be whitespace.
     pub description: Option<String>,
     /// The type of this order item. Will default to \[PRODUCT\] if omitted.
@@ -231,7 +234,9 @@ pub struct CreateOrderItemRequest {
     /// The notes for the order item. Must not be whitespace.
     pub notes: Option<String>,
     /// The price per unit. For item_type PRODUCT or SUBSCRIPTION, if not specified, the product price will be used.
-    pub price_per_unit: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_per_unit: Option<crate::runtime::Amount>,
     /// The id of the product to be added to the order. Must be a valid product id. Required for item_type PRODUCT or SUBSCRIPTION.
     pub product_id: Option<String>,
     /// The quantity. Must be greater than or equal to 1.
@@ -312,14 +317,12 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost_per_unit: f
-                .get("cost_per_unit", crate::runtime::lenient_option_number)?,
+            cost_per_unit: f.get("cost_per_unit", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             item_type: f.get("item_type", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price_per_unit: f
-                .get("price_per_unit", crate::runtime::lenient_option_number)?,
+            price_per_unit: f.get("price_per_unit", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
             subscription_plan_description: f
@@ -431,7 +434,9 @@ impl<'de> serde::Deserialize<'de> for FileOperationRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvoiceOrderPayment {
     /// The payment amount.
-    pub amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     /// The invoice order payment ID.
     pub id: Option<String>,
     /// The invoice ID.
@@ -506,7 +511,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceOrderPayment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
             last_updated_time: f.get("last_updated_time", crate::runtime::plain)?,
@@ -655,7 +660,9 @@ pub struct PaymentResult {
     /// Associated invoice ID
     pub invoice_id: Option<String>,
     /// Amount paid
-    pub payment_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub payment_amount: Option<crate::runtime::Amount>,
     /// Payment status
     pub payment_status_message: Option<String>,
     /// Transaction ID from payment processor
@@ -698,8 +705,7 @@ impl<'de> serde::Deserialize<'de> for PaymentResult {
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
-            payment_amount: f
-                .get("payment_amount", crate::runtime::lenient_option_number)?,
+            payment_amount: f.get("payment_amount", crate::runtime::plain)?,
             payment_status_message: f
                 .get("payment_status_message", crate::runtime::lenient_option_string)?,
             transaction_id: f
@@ -937,7 +943,9 @@ pub struct RestCreatePaymentRequest {
     /// The notes for this payment.
     pub notes: Option<String>,
     /// The amount to pay. Must not exceed the current balance of the order. Must be greater than 0 if charging with a payment_method_id
-    pub payment_amount: f64,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub payment_amount: crate::runtime::Amount,
     /// The payment method id to charge immediately against this order. At least one of payment_method_id or payment_method_type is required. If payment_method_id is provided, payment_method_type is ignored. Omit if you want to add a payment record instead.
     pub payment_method_id: Option<String>,
     /// The manual payment method type for manually recording a payment. At least one of payment_method_id or payment_method_type is required. Ignored if payment_method_id is provided. Value must exactly match one of the Manual Payment Types configured for your application under Ecommerce Settings > Orders (e.g. 'Credit Card (Manual)', 'Check', 'Cash', 'Money Order', 'Adjustment'); unrecognized values will be rejected. Add custom types there if the one you need isn't listed.
@@ -950,7 +958,7 @@ impl RestCreatePaymentRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
         apply_to_commissions: impl Into<bool>,
-        payment_amount: impl Into<f64>,
+        payment_amount: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             apply_to_commissions: apply_to_commissions.into(),
@@ -1039,7 +1047,7 @@ impl<'de> serde::Deserialize<'de> for RestCreatePaymentRequest {
                 .get("external_status_value", crate::runtime::lenient_option_string)?,
             external_update_time: f.get("external_update_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            payment_amount: f.get("payment_amount", crate::runtime::lenient_number)?,
+            payment_amount: f.get("payment_amount", crate::runtime::null_as_default)?,
             payment_method_id: f
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
             payment_method_type: f
@@ -1126,7 +1134,9 @@ crate::runtime::string_enum!(UpdateOrderCustomFieldUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOrderItemRequest {
     /// The cost per unit. Used for item_type PRODUCT or SUBSCRIPTION.
-    pub cost_per_unit: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost_per_unit: Option<crate::runtime::Amount>,
     /// The description of the order item. Must not be whitespace.
     pub description: Option<String>,
     /// The name of the order item. Must not be whitespace.
@@ -1134,7 +1144,9 @@ pub struct UpdateOrderItemRequest {
     /// The notes for the order item. Must not be whitespace.
     pub notes: Option<String>,
     /// The price per unit.
-    pub price_per_unit: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_per_unit: Option<crate::runtime::Amount>,
     /// The id of the product. Must be a valid product id. Used only for item_type PRODUCT or SUBSCRIPTION.
     pub product_id: Option<String>,
     /// The quantity. Must be greater than or equal to 1.
@@ -1196,13 +1208,11 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderItemRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost_per_unit: f
-                .get("cost_per_unit", crate::runtime::lenient_option_number)?,
+            cost_per_unit: f.get("cost_per_unit", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price_per_unit: f
-                .get("price_per_unit", crate::runtime::lenient_option_number)?,
+            price_per_unit: f.get("price_per_unit", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             subscription_plan_description: f
@@ -1536,7 +1546,9 @@ pub struct UpdatedPaymentPlan {
     /// Days between retry attempts
     pub days_between_retries: Option<i64>,
     /// Initial payment amount
-    pub initial_payment_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     /// ISO date of the initial payment in pay plan
     pub initial_payment_date: Option<crate::runtime::Date>,
     /// Maximum charge attempts
@@ -1606,7 +1618,7 @@ impl<'de> serde::Deserialize<'de> for UpdatedPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             max_charge_attempts: f
                 .get("max_charge_attempts", crate::runtime::lenient_option_number)?,

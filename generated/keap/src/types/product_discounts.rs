@@ -28,7 +28,9 @@ pub struct CreateProductDiscountCriteria {
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    pub total_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_amount: Option<crate::runtime::Amount>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     pub type_: Option<CreateProductDiscountCriteriaType>,
 }
@@ -103,7 +105,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }
@@ -444,7 +446,9 @@ pub struct UpdateProductDiscountCriteria {
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    pub total_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_amount: Option<crate::runtime::Amount>,
 }
 
 impl UpdateProductDiscountCriteria {
@@ -535,7 +539,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::plain)?,
         })
     }
 }

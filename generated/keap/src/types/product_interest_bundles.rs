@@ -15,7 +15,9 @@ pub struct AddProductInterestRequest {
     /// or the `subscription_plan_id` (when the `type` is set to `SUBSCRIPTION_PLAN`).
     pub entity_id: String,
     /// The price per unit of the product.
-    pub price: f64,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: crate::runtime::Amount,
     /// Defaults to `1`.
     pub quantity: Option<i32>,
     /// The product interest type.
@@ -26,7 +28,7 @@ impl AddProductInterestRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
         entity_id: impl Into<String>,
-        price: impl Into<f64>,
+        price: impl Into<crate::runtime::Amount>,
         type_: impl Into<AddProductInterestRequestType>,
     ) -> Self {
         Self {
@@ -68,7 +70,7 @@ impl<'de> serde::Deserialize<'de> for AddProductInterestRequest {
             discount_percent: f
                 .get("discount_percent", crate::runtime::lenient_option_number)?,
             entity_id: f.get("entity_id", crate::runtime::lenient_string)?,
-            price: f.get("price", crate::runtime::lenient_number)?,
+            price: f.get("price", crate::runtime::null_as_default)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::null_as_default)?,
         })
@@ -405,7 +407,9 @@ pub struct UpdateProductInterestRequest {
     /// The percent to discount the product.
     pub discount_percent: Option<i32>,
     /// The price per unit of the product.
-    pub price: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// The quantity of product.
     pub quantity: Option<i32>,
 }
@@ -439,7 +443,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductInterestRequest {
         Ok(Self {
             discount_percent: f
                 .get("discount_percent", crate::runtime::lenient_option_number)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
         })
     }

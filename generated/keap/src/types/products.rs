@@ -14,7 +14,9 @@ pub struct CreateProductOptionListOption {
     /// The displayable name of the option item. Cannot be whitespace only.
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    pub price_adjustment: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
 }
 
 impl serde::Serialize for CreateProductOptionListOption {
@@ -52,8 +54,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductOptionListOption {
             item_display_order: f
                 .get("item_display_order", crate::runtime::lenient_option_number)?,
             item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
         })
     }
 }
@@ -349,7 +350,9 @@ pub struct CreateProductRequestDetail {
     pub name: String,
     pub needs_digital_delivery: Option<bool>,
     /// The product price. The value is in the currency's smallest unit. e.g. $12.50 is 1250.  Must be greater than or equal to 0.
-    pub price: i64,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub price: crate::runtime::MinorUnits,
     /// If the product requires shipping
     pub shippable: Option<bool>,
     /// Product short description
@@ -373,7 +376,7 @@ impl CreateProductRequestDetail {
     /// A value with the required fields set and the others empty.
     pub fn new(
         name: impl Into<String>,
-        price: impl Into<i64>,
+        price: impl Into<crate::runtime::MinorUnits>,
         short_description: impl Into<String>,
     ) -> Self {
         Self {
@@ -499,7 +502,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductRequestDetail {
             name: f.get("name", crate::runtime::lenient_string)?,
             needs_digital_delivery: f
                 .get("needs_digital_delivery", crate::runtime::plain)?,
-            price: f.get("price", crate::runtime::lenient_number)?,
+            price: f.get("price", crate::runtime::null_as_default)?,
             shippable: f.get("shippable", crate::runtime::plain)?,
             short_description: f
                 .get("short_description", crate::runtime::lenient_string)?,
@@ -520,7 +523,9 @@ impl<'de> serde::Deserialize<'de> for CreateProductRequestDetail {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CurrencyValueDetail {
     /// The price amount in the smallest currency unit
-    pub amount: Option<i64>,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub amount: Option<crate::runtime::MinorUnits>,
     /// Three-letter ISO currency code
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
@@ -554,7 +559,7 @@ impl<'de> serde::Deserialize<'de> for CurrencyValueDetail {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             currency_code: f
                 .get("currency_code", crate::runtime::lenient_option_string)?,
             formatted_amount: f
@@ -569,7 +574,9 @@ impl<'de> serde::Deserialize<'de> for CurrencyValueDetail {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CurrencyValueList {
     /// The price amount in the smallest currency unit
-    pub amount: Option<i64>,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub amount: Option<crate::runtime::MinorUnits>,
     /// Three-letter ISO currency code
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
@@ -603,7 +610,7 @@ impl<'de> serde::Deserialize<'de> for CurrencyValueList {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             currency_code: f
                 .get("currency_code", crate::runtime::lenient_option_string)?,
             formatted_amount: f
@@ -626,7 +633,9 @@ pub struct ListOption {
     /// The displayable name of the option item.
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    pub price_adjustment: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
 }
 
 impl serde::Serialize for ListOption {
@@ -669,8 +678,7 @@ impl<'de> serde::Deserialize<'de> for ListOption {
                 .get("item_display_order", crate::runtime::lenient_option_number)?,
             item_id: f.get("item_id", crate::runtime::lenient_option_string)?,
             item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
         })
     }
 }
@@ -755,7 +763,9 @@ pub struct ProductFixedOptionDetail {
     /// An internal code to reference the option value
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
-    pub price_adjustment: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     /// The displayable label given to the option
     pub value: Option<String>,
 }
@@ -788,8 +798,7 @@ impl<'de> serde::Deserialize<'de> for ProductFixedOptionDetail {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             value: f.get("value", crate::runtime::lenient_option_string)?,
         })
     }
@@ -803,7 +812,9 @@ pub struct ProductFixedOptionList {
     /// An internal code to reference the option value
     pub code: Option<String>,
     /// Positive value indicates additional amount added to the original price. Negative value indicates subtraction from the original price.
-    pub price_adjustment: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     /// The displayable label given to the option
     pub value: Option<String>,
 }
@@ -836,8 +847,7 @@ impl<'de> serde::Deserialize<'de> for ProductFixedOptionList {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             value: f.get("value", crate::runtime::lenient_option_string)?,
         })
     }
@@ -2432,7 +2442,9 @@ pub struct UpdateProductOptionListOption {
     /// The displayable name of the option item. Cannot be whitespace only.
     pub item_label: Option<String>,
     /// An amount to adjust to the product price is selected. Negative value indicates subtraction from price.
-    pub price_adjustment: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
 }
 
 impl serde::Serialize for UpdateProductOptionListOption {
@@ -2470,8 +2482,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductOptionListOption {
             item_display_order: f
                 .get("item_display_order", crate::runtime::lenient_option_number)?,
             item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
         })
     }
 }
@@ -2766,7 +2777,9 @@ pub struct UpdateProductRequestDetail {
     /// The flag to enable out of stock inventory
     pub out_of_stock_enabled: Option<bool>,
     /// The product price. The value is in the currency's smallest unit. e.g. $12.50 is 1250. Must be greater than or equal to 0.
-    pub price: Option<i64>,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub price: Option<crate::runtime::MinorUnits>,
     /// If the product requires shipping
     pub shippable: Option<bool>,
     /// Product short description
@@ -2908,7 +2921,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductRequestDetail {
             needs_digital_delivery: f
                 .get("needs_digital_delivery", crate::runtime::plain)?,
             out_of_stock_enabled: f.get("out_of_stock_enabled", crate::runtime::plain)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             shippable: f.get("shippable", crate::runtime::plain)?,
             short_description: f
                 .get("short_description", crate::runtime::lenient_option_string)?,

@@ -88,7 +88,9 @@ impl<'de> serde::Deserialize<'de> for ListTransactions {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Payment {
     /// The payment amount.
-    pub amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     /// Whether this payment had a commission.
     pub commissioned: Option<bool>,
     /// The id of the contact the payment is associated with.
@@ -200,7 +202,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             commissioned: f.get("commissioned", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
             external_transaction_id: f
@@ -299,7 +301,9 @@ crate::runtime::string_enum!(PaymentStatus);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransactionV2 {
     /// The amount of the transaction.
-    pub amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     /// Contact associated with this order
     pub contact: Option<BasicContact>,
     /// The id of the contact the transaction was for.
@@ -410,7 +414,7 @@ impl<'de> serde::Deserialize<'de> for TransactionV2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,

@@ -1153,7 +1153,9 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldTabRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CurrencyValue {
     /// The price amount in the smallest currency unit
-    pub amount: Option<i64>,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub amount: Option<crate::runtime::MinorUnits>,
     /// Three-letter ISO currency code
     pub currency_code: Option<String>,
     /// The product amount formatted using the tenant's currency locale
@@ -1207,7 +1209,7 @@ impl<'de> serde::Deserialize<'de> for CurrencyValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             currency_code: f
                 .get("currency_code", crate::runtime::lenient_option_string)?,
             formatted_amount: f
@@ -2065,7 +2067,9 @@ impl<'de> serde::Deserialize<'de> for CustomFieldValueObject {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Discount {
     /// Discount amount
-    pub amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     /// Discount method
     pub discount_method: Option<DiscountDiscountMethod>,
     /// Discount item ID
@@ -2101,7 +2105,7 @@ impl<'de> serde::Deserialize<'de> for Discount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             discount_method: f.get("discount_method", crate::runtime::plain)?,
             special_item_id: f
                 .get("special_item_id", crate::runtime::lenient_option_string)?,
@@ -2144,7 +2148,9 @@ pub struct DiscountCriteria {
     /// Subscription quantity for SUBSCRIPTION_PLAN criteria
     pub subscription_quantity: Option<i32>,
     /// Total amount threshold for ORDER_TOTAL criteria
-    pub total_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_amount: Option<crate::runtime::Amount>,
     /// Type of criteria: DATE_RANGE, PROMO_CODE, PRODUCT, SUBSCRIPTION_PLAN, or ORDER_TOTAL
     pub type_: Option<DiscountCriteriaType>,
 }
@@ -2243,7 +2249,7 @@ impl<'de> serde::Deserialize<'de> for DiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
+            total_amount: f.get("total_amount", crate::runtime::plain)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }

@@ -20,7 +20,9 @@ pub struct CreateSubscriptionPlanRequest {
     /// The frequency of the subscription plan. Must be greater than 0. Default is 1.
     pub frequency: Option<i32>,
     /// The price of the subscription plan in the smallest currency unit. Must be greater than or equal to 0.
-    pub plan_price: f64,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub plan_price: crate::runtime::MinorUnits,
     /// How many cycles the subscription plan will have. 0 means infinite.
     pub total_cycles: Option<i32>,
 }
@@ -29,7 +31,7 @@ impl CreateSubscriptionPlanRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
         cycle_type: impl Into<CreateSubscriptionPlanRequestCycleType>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::MinorUnits>,
     ) -> Self {
         Self {
             active: None,
@@ -86,7 +88,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionPlanRequest {
             display_order_index: f
                 .get("display_order_index", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             total_cycles: f.get("total_cycles", crate::runtime::lenient_option_number)?,
         })
     }
@@ -177,7 +179,9 @@ pub struct UpdateSubscriptionPlanRequest {
     /// The frequency of the subscription plan. Must be greater than 0.
     pub frequency: Option<i32>,
     /// The price of the subscription plan in the smallest currency unit. Must be greater than or equal to 0.
-    pub plan_price: f64,
+    ///
+    /// Money in the currency's smallest unit (cents for USD): \[`MinorUnits`\](crate::runtime::MinorUnits).
+    pub plan_price: crate::runtime::MinorUnits,
     /// How many cycles the subscription plan will have. 0 means infinite.
     pub total_cycles: Option<i32>,
 }
@@ -186,7 +190,7 @@ impl UpdateSubscriptionPlanRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
         cycle_type: impl Into<UpdateSubscriptionPlanRequestCycleType>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::MinorUnits>,
     ) -> Self {
         Self {
             active: None,
@@ -243,7 +247,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionPlanRequest {
             display_order_index: f
                 .get("display_order_index", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             total_cycles: f.get("total_cycles", crate::runtime::lenient_option_number)?,
         })
     }

@@ -153,7 +153,9 @@ pub struct CreateSubscriptionRequest {
     /// If the subscription should auto charge on the next billing date. Default is true.
     pub auto_charge: Option<bool>,
     /// The billing amount. Must be 0 or greater. Default is the price in the product subscription plan.
-    pub billing_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     /// Id of the contact to create the subscription for.
     pub contact_id: String,
     /// List of custom field values to apply to this subscription
@@ -303,8 +305,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionRequest {
             allow_duplicate: f.get("allow_duplicate", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             days_between_retries: f
@@ -382,7 +383,9 @@ pub struct Subscription {
     /// If the subscription should auto charge on the next billing date.
     pub auto_charge: Option<bool>,
     /// The billing amount.
-    pub billing_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     /// The billing cycle of the subscription.
     pub billing_cycle: Option<SubscriptionBillingCycle>,
     /// The billing frequency in days.
@@ -557,8 +560,7 @@ impl<'de> serde::Deserialize<'de> for Subscription {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -707,7 +709,9 @@ pub struct UpdateSubscriptionRequest {
     /// If the subscription should auto charge on the next billing date.
     pub auto_charge: Option<bool>,
     /// The billing amount. Must be 0 or greater.
-    pub billing_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     /// The billing cycle for the subscription.
     pub billing_cycle: Option<UpdateSubscriptionRequestBillingCycle>,
     /// The number of days between billing cycles. Must be 1 or greater.
@@ -846,8 +850,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionRequest {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,

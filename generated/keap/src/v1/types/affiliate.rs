@@ -360,7 +360,8 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateClawbacksResponse {
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliateClawbacksResponseClawbacksItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub contact_id: Option<i64>,
     pub date_earned: Option<String>,
     pub description: Option<String>,
@@ -427,7 +428,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateClawbacksResponseClawbacksIte
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             date_earned: f.get("date_earned", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
@@ -878,7 +879,8 @@ impl<'de> serde::Deserialize<'de> for ListCommissionsResponse {
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCommissionsResponseCommissionsItem {
-    pub amount_earned: Option<f32>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
     pub contact_first_name: Option<String>,
     pub contact_id: Option<i64>,
     pub contact_last_name: Option<String>,
@@ -941,8 +943,7 @@ impl<'de> serde::Deserialize<'de> for ListCommissionsResponseCommissionsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f
-                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -1064,7 +1065,8 @@ impl<'de> serde::Deserialize<'de> for ListPaymentsResponse {
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListPaymentsResponsePaymentsItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub notes: Option<String>,
@@ -1103,7 +1105,7 @@ impl<'de> serde::Deserialize<'de> for ListPaymentsResponsePaymentsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             date: f.get("date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
@@ -1358,9 +1360,12 @@ impl<'de> serde::Deserialize<'de> for ListSummariesResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListSummariesResponseSummariesItem {
     pub affiliate_id: Option<i64>,
-    pub amount_earned: Option<f64>,
-    pub balance: Option<f64>,
-    pub clawbacks: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub balance: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub clawbacks: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1393,10 +1398,9 @@ impl<'de> serde::Deserialize<'de> for ListSummariesResponseSummariesItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_number)?,
-            amount_earned: f
-                .get("amount_earned", crate::runtime::lenient_option_number)?,
-            balance: f.get("balance", crate::runtime::lenient_option_number)?,
-            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
+            balance: f.get("balance", crate::runtime::plain)?,
+            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }

@@ -487,7 +487,8 @@ crate::runtime::string_enum!(CreateOrderItemsOnOrderBodyItemType);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateOrderItemsOnOrderResponse {
     pub billing_cycle: Option<i32>,
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub frequency: Option<i32>,
@@ -497,7 +498,8 @@ pub struct CreateOrderItemsOnOrderResponse {
     pub notes: Option<String>,
     pub number_of_payments: Option<i32>,
     pub order_item_taxes: Option<Vec<CreateOrderItemsOnOrderResponseOrderItemTaxesItem>>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// Product_
     pub product: Option<CreateOrderItemsOnOrderResponseProduct>,
     pub quantity: Option<i32>,
@@ -507,7 +509,8 @@ pub struct CreateOrderItemsOnOrderResponse {
     pub recurring_inactive: Option<bool>,
     pub recurring_next_bill_date: Option<String>,
     pub recurring_start_date: Option<String>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     pub type_: Option<String>,
@@ -603,7 +606,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             billing_cycle: f.get("billingCycle", crate::runtime::lenient_option_number)?,
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
@@ -616,7 +619,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponse {
                 .get("numberOfPayments", crate::runtime::lenient_option_number)?,
             order_item_taxes: f
                 .get("orderItemTaxes", crate::runtime::lenient_option_vec)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             recurring_billing: f.get("recurringBilling", crate::runtime::plain)?,
@@ -629,8 +632,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponse {
                 .get("recurringNextBillDate", crate::runtime::lenient_option_string)?,
             recurring_start_date: f
                 .get("recurringStartDate", crate::runtime::lenient_option_string)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -645,7 +647,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponse {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateOrderItemsOnOrderResponseOrderItemTaxesItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub order_item_id: Option<i64>,
@@ -688,7 +691,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponseOrderItemTa
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -711,7 +714,8 @@ pub struct CreateOrderItemsOnOrderResponseProduct {
     pub product_options: Option<
         Vec<CreateOrderItemsOnOrderResponseProductProductOptionsItem>,
     >,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -777,8 +781,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponseProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -947,7 +950,8 @@ pub struct CreateOrderItemsOnOrderResponseProductProductOptionsItemValuesItem {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -992,8 +996,7 @@ for CreateOrderItemsOnOrderResponseProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -1010,7 +1013,8 @@ pub struct CreateOrderItemsOnOrderResponseProductSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -1067,7 +1071,7 @@ for CreateOrderItemsOnOrderResponseProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1094,15 +1098,19 @@ pub struct CreateOrderResponse {
     pub order_items: Option<Vec<CreateOrderResponseOrderItemsItem>>,
     /// RestPaymentPlan
     pub payment_plan: Option<CreateOrderResponsePaymentPlan>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// RestV1AddressInformation
     pub shipping_information: Option<CreateOrderResponseShippingInformation>,
     pub status: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1183,15 +1191,15 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponse {
             order_date: f.get("order_date", crate::runtime::plain)?,
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
             status: f.get("status", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -1262,7 +1270,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseContact {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateOrderResponseOrderItemsItem {
     pub billing_cycle: Option<i32>,
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub frequency: Option<i32>,
@@ -1274,7 +1283,8 @@ pub struct CreateOrderResponseOrderItemsItem {
     pub order_item_taxes: Option<
         Vec<CreateOrderResponseOrderItemsItemOrderItemTaxesItem>,
     >,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// Product_
     pub product: Option<CreateOrderResponseOrderItemsItemProduct>,
     pub quantity: Option<i32>,
@@ -1284,7 +1294,8 @@ pub struct CreateOrderResponseOrderItemsItem {
     pub recurring_inactive: Option<bool>,
     pub recurring_next_bill_date: Option<String>,
     pub recurring_start_date: Option<String>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     pub type_: Option<String>,
@@ -1380,7 +1391,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             billing_cycle: f.get("billingCycle", crate::runtime::lenient_option_number)?,
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
@@ -1393,7 +1404,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItem {
                 .get("numberOfPayments", crate::runtime::lenient_option_number)?,
             order_item_taxes: f
                 .get("orderItemTaxes", crate::runtime::lenient_option_vec)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             recurring_billing: f.get("recurringBilling", crate::runtime::plain)?,
@@ -1406,8 +1417,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItem {
                 .get("recurringNextBillDate", crate::runtime::lenient_option_string)?,
             recurring_start_date: f
                 .get("recurringStartDate", crate::runtime::lenient_option_string)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -1422,7 +1432,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItem {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateOrderResponseOrderItemsItemOrderItemTaxesItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub order_item_id: Option<i64>,
@@ -1466,7 +1477,7 @@ for CreateOrderResponseOrderItemsItemOrderItemTaxesItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -1489,7 +1500,8 @@ pub struct CreateOrderResponseOrderItemsItemProduct {
     pub product_options: Option<
         Vec<CreateOrderResponseOrderItemsItemProductProductOptionsItem>,
     >,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -1555,8 +1567,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItemProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -1725,7 +1736,8 @@ pub struct CreateOrderResponseOrderItemsItemProductProductOptionsItemValuesItem 
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -1770,8 +1782,7 @@ for CreateOrderResponseOrderItemsItemProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -1788,7 +1799,8 @@ pub struct CreateOrderResponseOrderItemsItemProductSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -1845,7 +1857,7 @@ for CreateOrderResponseOrderItemsItemProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1864,7 +1876,8 @@ pub struct CreateOrderResponsePaymentPlan {
     pub auto_charge: Option<bool>,
     pub credit_card_id: Option<i64>,
     pub days_between_payments: i32,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub number_of_payments: i32,
     /// PaymentGatewayV1
@@ -1934,7 +1947,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponsePaymentPlan {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,
@@ -2188,7 +2201,8 @@ crate::runtime::string_enum!(CreatePaymentOnOrderBodyPaymentMethodType);
 pub struct CreatePaymentOnOrderResponse {
     pub id: Option<i64>,
     pub invoice_id: Option<i64>,
-    pub payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub payment_amount: Option<crate::runtime::Amount>,
     pub payment_status: Option<String>,
     pub transaction_id: Option<i64>,
     /// Properties beyond the ones named above.
@@ -2227,8 +2241,7 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentOnOrderResponse {
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_number)?,
-            payment_amount: f
-                .get("payment_amount", crate::runtime::lenient_option_number)?,
+            payment_amount: f.get("payment_amount", crate::runtime::plain)?,
             payment_status: f
                 .get("payment_status", crate::runtime::lenient_option_string)?,
             transaction_id: f
@@ -2250,7 +2263,9 @@ pub struct CreateSubscriptionBody {
     /// Defaults to true.
     pub auto_charge: Option<bool>,
     /// Must be 0 or greater. Default is the price in the product subscription.
-    pub billing_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     pub contact_id: i64,
     /// Default is the contact's most recently used card, if auto charge is true. Default is 0 otherwise.
     pub credit_card_id: Option<i64>,
@@ -2336,8 +2351,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionBody {
             allow_duplicate: f.get("allow_duplicate", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
             credit_card_id: f
                 .get("credit_card_id", crate::runtime::lenient_option_number)?,
@@ -2362,7 +2376,8 @@ pub struct CreateSubscriptionResponse {
     pub active: Option<bool>,
     pub allow_tax: Option<bool>,
     pub auto_charge: Option<bool>,
-    pub billing_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     pub billing_cycle: Option<CreateSubscriptionResponseBillingCycle>,
     pub billing_frequency: Option<i32>,
     pub contact_id: Option<i64>,
@@ -2453,8 +2468,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionResponse {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -2531,7 +2545,8 @@ pub struct GetOrderResponse {
     pub payment_plan: Option<GetOrderResponsePaymentPlan>,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<GetOrderResponseShippingInformation>,
@@ -2539,9 +2554,12 @@ pub struct GetOrderResponse {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -2657,7 +2675,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponse {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -2665,9 +2683,9 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponse {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -2737,18 +2755,21 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseContact {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetOrderResponseOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<GetOrderResponseOrderItemsItemProduct>,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -2818,7 +2839,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -2826,11 +2847,10 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -2910,7 +2930,8 @@ pub struct GetOrderResponseOrderItemsItemSubscriptionPlan {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -2966,7 +2987,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItemSubscription
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -2986,7 +3007,8 @@ pub struct GetOrderResponsePaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -3058,7 +3080,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponsePaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -3254,7 +3276,8 @@ crate::runtime::string_enum!(GetOrderResponseSourceType);
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetTransactionResponse {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
     pub contact_id: Option<i64>,
     pub currency: Option<String>,
@@ -3333,7 +3356,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -3378,7 +3401,8 @@ pub struct GetTransactionResponseOrdersItem {
     pub payment_plan: Option<GetTransactionResponseOrdersItemPaymentPlan>,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
@@ -3388,9 +3412,12 @@ pub struct GetTransactionResponseOrdersItem {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -3506,7 +3533,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -3514,9 +3541,9 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -3586,18 +3613,21 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemContact {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetTransactionResponseOrdersItemOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<GetTransactionResponseOrdersItemOrderItemsItemProduct>,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -3669,7 +3699,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemOrderItems
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -3677,11 +3707,10 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemOrderItems
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -3762,7 +3791,8 @@ pub struct GetTransactionResponseOrdersItemOrderItemsItemSubscriptionPlan {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -3820,7 +3850,7 @@ for GetTransactionResponseOrdersItemOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -3840,7 +3870,8 @@ pub struct GetTransactionResponseOrdersItemPaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -3914,7 +3945,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemPaymentPla
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -4112,7 +4143,8 @@ crate::runtime::string_enum!(GetTransactionResponseOrdersItemSourceType);
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrderPaymentsResponseItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub id: Option<i64>,
     pub invoice_id: Option<i64>,
     pub last_updated: Option<crate::runtime::DateTime>,
@@ -4171,7 +4203,7 @@ impl<'de> serde::Deserialize<'de> for ListOrderPaymentsResponseItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_number)?,
             last_updated: f.get("last_updated", crate::runtime::plain)?,
@@ -4284,7 +4316,8 @@ pub struct ListOrdersResponseOrdersItem {
     pub payment_plan: Option<ListOrdersResponseOrdersItemPaymentPlan>,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<ListOrdersResponseOrdersItemShippingInformation>,
@@ -4292,9 +4325,12 @@ pub struct ListOrdersResponseOrdersItem {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -4410,7 +4446,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -4418,9 +4454,9 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -4490,18 +4526,21 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemContact {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrdersResponseOrdersItemOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<ListOrdersResponseOrdersItemOrderItemsItemProduct>,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -4573,7 +4612,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemOrderItemsItem
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -4581,11 +4620,10 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemOrderItemsItem
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -4665,7 +4703,8 @@ pub struct ListOrdersResponseOrdersItemOrderItemsItemSubscriptionPlan {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -4722,7 +4761,7 @@ for ListOrdersResponseOrdersItemOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -4742,7 +4781,8 @@ pub struct ListOrdersResponseOrdersItemPaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -4814,7 +4854,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -5063,7 +5103,8 @@ pub struct ListSubscriptionsResponseSubscriptionsItem {
     pub active: Option<bool>,
     pub allow_tax: Option<bool>,
     pub auto_charge: Option<bool>,
-    pub billing_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     pub billing_cycle: Option<ListSubscriptionsResponseSubscriptionsItemBillingCycle>,
     pub billing_frequency: Option<i32>,
     pub contact_id: Option<i64>,
@@ -5154,8 +5195,7 @@ impl<'de> serde::Deserialize<'de> for ListSubscriptionsResponseSubscriptionsItem
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -5263,7 +5303,8 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsForOrderResponse {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTransactionsForOrderResponseTransactionsItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
     pub contact_id: Option<i64>,
     pub currency: Option<String>,
@@ -5342,7 +5383,7 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsForOrderResponseTransactio
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -5393,7 +5434,8 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItem {
     >,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
@@ -5405,9 +5447,12 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItem {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -5524,7 +5569,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -5532,9 +5577,9 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -5606,20 +5651,23 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemContact {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<
         ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemProduct,
     >,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -5693,7 +5741,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -5701,11 +5749,10 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -5787,7 +5834,8 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsI
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -5845,7 +5893,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemSubs
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -5865,7 +5913,8 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -5941,7 +5990,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -6192,7 +6241,8 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsResponse {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTransactionsResponseTransactionsItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
     pub contact_id: Option<i64>,
     pub currency: Option<String>,
@@ -6271,7 +6321,7 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsResponseTransactionsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -6320,7 +6370,8 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItem {
     >,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
@@ -6332,9 +6383,12 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItem {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -6451,7 +6505,7 @@ for ListTransactionsResponseTransactionsItemOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -6459,9 +6513,9 @@ for ListTransactionsResponseTransactionsItemOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -6532,20 +6586,23 @@ for ListTransactionsResponseTransactionsItemOrdersItemContact {
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<
         ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemProduct,
     >,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -6619,7 +6676,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -6627,11 +6684,10 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -6713,7 +6769,8 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemSubsc
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -6771,7 +6828,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemSubscription
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -6791,7 +6848,8 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItemPaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -6866,7 +6924,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -7071,7 +7129,8 @@ pub struct ReplacePaymentPlanBody {
     pub auto_charge: Option<bool>,
     pub credit_card_id: Option<i64>,
     pub days_between_payments: i32,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub number_of_payments: i32,
     /// PaymentGatewayV1
@@ -7141,7 +7200,7 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanBody {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,
@@ -7200,7 +7259,8 @@ pub struct ReplacePaymentPlanResponse {
     pub auto_charge: Option<bool>,
     pub credit_card_id: Option<i64>,
     pub days_between_payments: i32,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub number_of_payments: i32,
     /// PaymentGatewayV1
@@ -7270,7 +7330,7 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanResponse {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,

@@ -10,7 +10,8 @@ pub struct CreateProductBody {
     pub active: Option<bool>,
     pub product_desc: Option<String>,
     pub product_name: String,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
@@ -71,8 +72,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductBody {
             active: f.get("active", crate::runtime::plain)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -146,7 +146,8 @@ pub struct CreateProductResponse {
     pub id: i64,
     pub product_desc: Option<String>,
     pub product_name: String,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
@@ -220,8 +221,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -244,7 +244,8 @@ pub struct CreateProductResponseSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: i64,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -257,7 +258,7 @@ impl CreateProductResponseSubscriptionPlansItem {
     pub fn new(
         cycle_type: impl Into<CreateProductResponseSubscriptionPlansItemCycleType>,
         id: impl Into<i64>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -316,7 +317,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponseSubscriptionPlansItem
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -364,7 +365,8 @@ pub struct CreateProductSubscriptionBody {
     pub cycle_type: CreateProductSubscriptionBodyCycleType,
     pub frequency: Option<i32>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -374,7 +376,7 @@ impl CreateProductSubscriptionBody {
     /// A value with the required fields set and the others empty.
     pub fn new(
         cycle_type: impl Into<CreateProductSubscriptionBodyCycleType>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -422,7 +424,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionBody {
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
@@ -468,7 +470,8 @@ pub struct CreateProductSubscriptionResponse {
     pub frequency: Option<i32>,
     pub id: i64,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -481,7 +484,7 @@ impl CreateProductSubscriptionResponse {
     pub fn new(
         cycle_type: impl Into<CreateProductSubscriptionResponseCycleType>,
         id: impl Into<i64>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -540,7 +543,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -690,7 +693,8 @@ pub struct ListProductsFromSyncTokenResponseProductStatusesItemProduct {
             ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsItem,
         >,
     >,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -759,8 +763,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -934,7 +937,8 @@ pub struct ListProductsFromSyncTokenResponseProductStatusesItemProductProductOpt
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -979,8 +983,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsIte
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -997,7 +1000,8 @@ pub struct ListProductsFromSyncTokenResponseProductStatusesItemProductSubscripti
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -1055,7 +1059,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductSubscriptionPlans
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1154,7 +1158,8 @@ pub struct ListProductsResponseProductsItem {
     pub product_desc: Option<String>,
     pub product_name: Option<String>,
     pub product_options: Option<Vec<ListProductsResponseProductsItemProductOptionsItem>>,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -1220,8 +1225,7 @@ impl<'de> serde::Deserialize<'de> for ListProductsResponseProductsItem {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -1388,7 +1392,8 @@ pub struct ListProductsResponseProductsItemProductOptionsItemValuesItem {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -1432,8 +1437,7 @@ for ListProductsResponseProductsItemProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -1450,7 +1454,8 @@ pub struct ListProductsResponseProductsItemSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -1507,7 +1512,7 @@ for ListProductsResponseProductsItemSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1527,7 +1532,8 @@ pub struct RetrieveProductResponse {
     pub id: i64,
     pub product_desc: Option<String>,
     pub product_name: String,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
@@ -1601,8 +1607,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -1625,7 +1630,8 @@ pub struct RetrieveProductResponseSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: i64,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -1638,7 +1644,7 @@ impl RetrieveProductResponseSubscriptionPlansItem {
     pub fn new(
         cycle_type: impl Into<RetrieveProductResponseSubscriptionPlansItemCycleType>,
         id: impl Into<i64>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -1697,7 +1703,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductResponseSubscriptionPlansIt
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1746,7 +1752,8 @@ pub struct RetrieveProductSubscriptionResponse {
     pub frequency: Option<i32>,
     pub id: i64,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -1759,7 +1766,7 @@ impl RetrieveProductSubscriptionResponse {
     pub fn new(
         cycle_type: impl Into<RetrieveProductSubscriptionResponseCycleType>,
         id: impl Into<i64>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -1818,7 +1825,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductSubscriptionResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1865,7 +1872,8 @@ pub struct UpdateProductBody {
     pub active: Option<bool>,
     pub product_desc: Option<String>,
     pub product_name: String,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
@@ -1926,8 +1934,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductBody {
             active: f.get("active", crate::runtime::plain)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -1946,7 +1953,8 @@ pub struct UpdateProductResponse {
     pub id: i64,
     pub product_desc: Option<String>,
     pub product_name: String,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
@@ -2020,8 +2028,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -2044,7 +2051,8 @@ pub struct UpdateProductResponseSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: i64,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -2057,7 +2065,7 @@ impl UpdateProductResponseSubscriptionPlansItem {
     pub fn new(
         cycle_type: impl Into<UpdateProductResponseSubscriptionPlansItemCycleType>,
         id: impl Into<i64>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -2116,7 +2124,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponseSubscriptionPlansItem
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f

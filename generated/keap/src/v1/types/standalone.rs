@@ -466,7 +466,8 @@ impl<'de> serde::Deserialize<'de> for AffiliateClawbackList {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateClawbackListClawbacksItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub contact_id: Option<i64>,
     pub date_earned: Option<String>,
     pub description: Option<String>,
@@ -533,7 +534,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateClawbackListClawbacksItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             date_earned: f.get("date_earned", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
@@ -559,7 +560,8 @@ impl<'de> serde::Deserialize<'de> for AffiliateClawbackListClawbacksItem {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateCommission {
-    pub amount_earned: Option<f32>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
     pub contact_first_name: Option<String>,
     pub contact_id: Option<i64>,
     pub contact_last_name: Option<String>,
@@ -622,8 +624,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f
-                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -698,7 +699,8 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommissionList {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateCommissionListCommissionsItem {
-    pub amount_earned: Option<f32>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
     pub contact_first_name: Option<String>,
     pub contact_id: Option<i64>,
     pub contact_last_name: Option<String>,
@@ -761,8 +763,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommissionListCommissionsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f
-                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -961,7 +962,8 @@ impl<'de> serde::Deserialize<'de> for AffiliatePaymentList {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliatePaymentListPaymentsItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub notes: Option<String>,
@@ -1000,7 +1002,7 @@ impl<'de> serde::Deserialize<'de> for AffiliatePaymentListPaymentsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             date: f.get("date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
@@ -1233,9 +1235,12 @@ impl<'de> serde::Deserialize<'de> for AffiliateRedirect {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateSummary {
     pub affiliate_id: Option<i64>,
-    pub amount_earned: Option<f64>,
-    pub balance: Option<f64>,
-    pub clawbacks: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub balance: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub clawbacks: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1268,10 +1273,9 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummary {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_number)?,
-            amount_earned: f
-                .get("amount_earned", crate::runtime::lenient_option_number)?,
-            balance: f.get("balance", crate::runtime::lenient_option_number)?,
-            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
+            balance: f.get("balance", crate::runtime::plain)?,
+            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -1322,9 +1326,12 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummaryList {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateSummaryListSummariesItem {
     pub affiliate_id: Option<i64>,
-    pub amount_earned: Option<f64>,
-    pub balance: Option<f64>,
-    pub clawbacks: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount_earned: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub balance: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub clawbacks: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1357,10 +1364,9 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummaryListSummariesItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_number)?,
-            amount_earned: f
-                .get("amount_earned", crate::runtime::lenient_option_number)?,
-            balance: f.get("balance", crate::runtime::lenient_option_number)?,
-            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
+            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
+            balance: f.get("balance", crate::runtime::plain)?,
+            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -8033,7 +8039,8 @@ pub struct CreateProduct {
     pub active: Option<bool>,
     pub product_desc: Option<String>,
     pub product_name: String,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
@@ -8094,8 +8101,7 @@ impl<'de> serde::Deserialize<'de> for CreateProduct {
             active: f.get("active", crate::runtime::plain)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -8169,7 +8175,8 @@ pub struct CreateProductSubscription {
     pub cycle_type: CreateProductSubscriptionCycleType,
     pub frequency: Option<i32>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -8179,7 +8186,7 @@ impl CreateProductSubscription {
     /// A value with the required fields set and the others empty.
     pub fn new(
         cycle_type: impl Into<CreateProductSubscriptionCycleType>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -8227,7 +8234,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscription {
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
@@ -8472,7 +8479,9 @@ pub struct CreateSubscription {
     /// Defaults to true.
     pub auto_charge: Option<bool>,
     /// Must be 0 or greater. Default is the price in the product subscription.
-    pub billing_amount: Option<f64>,
+    ///
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     pub contact_id: i64,
     /// Default is the contact's most recently used card, if auto charge is true. Default is 0 otherwise.
     pub credit_card_id: Option<i64>,
@@ -8558,8 +8567,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscription {
             allow_duplicate: f.get("allow_duplicate", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
             credit_card_id: f
                 .get("credit_card_id", crate::runtime::lenient_option_number)?,
@@ -9622,7 +9630,8 @@ pub struct EcommerceReportingOrder {
     pub payment_plan: Option<EcommerceReportingOrderPaymentPlan>,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<EcommerceReportingOrderShippingInformation>,
@@ -9630,9 +9639,12 @@ pub struct EcommerceReportingOrder {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -9748,7 +9760,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrder {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -9756,9 +9768,9 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrder {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -9887,18 +9899,21 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderContactDetails {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcommerceReportingOrderItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<EcommerceReportingOrderItemProduct>,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -9968,7 +9983,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -9976,11 +9991,10 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -10060,7 +10074,8 @@ pub struct EcommerceReportingOrderItemSubscriptionPlan {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -10116,7 +10131,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderItemSubscriptionPla
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -10132,18 +10147,21 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderItemSubscriptionPla
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcommerceReportingOrderOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<EcommerceReportingOrderOrderItemsItemProduct>,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -10213,7 +10231,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -10221,11 +10239,10 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -10305,7 +10322,8 @@ pub struct EcommerceReportingOrderOrderItemsItemSubscriptionPlan {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -10362,7 +10380,7 @@ for EcommerceReportingOrderOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -10382,7 +10400,8 @@ pub struct EcommerceReportingOrderPaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -10454,7 +10473,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -10700,7 +10719,8 @@ pub struct EcommerceReportingPaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -10772,7 +10792,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -10993,7 +11013,8 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingSimpleProduct {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcommerceReportingTransaction {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
     pub contact_id: Option<i64>,
     pub currency: Option<String>,
@@ -11072,7 +11093,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -11117,7 +11138,8 @@ pub struct EcommerceReportingTransactionOrdersItem {
     pub payment_plan: Option<EcommerceReportingTransactionOrdersItemPaymentPlan>,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
@@ -11127,9 +11149,12 @@ pub struct EcommerceReportingTransactionOrdersItem {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -11245,7 +11270,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransactionOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -11253,9 +11278,9 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransactionOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -11325,18 +11350,21 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransactionOrdersItemCon
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcommerceReportingTransactionOrdersItemOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<EcommerceReportingTransactionOrdersItemOrderItemsItemProduct>,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -11409,7 +11437,7 @@ for EcommerceReportingTransactionOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -11417,11 +11445,10 @@ for EcommerceReportingTransactionOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -11502,7 +11529,8 @@ pub struct EcommerceReportingTransactionOrdersItemOrderItemsItemSubscriptionPlan
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -11560,7 +11588,7 @@ for EcommerceReportingTransactionOrdersItemOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -11580,7 +11608,8 @@ pub struct EcommerceReportingTransactionOrdersItemPaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -11655,7 +11684,7 @@ for EcommerceReportingTransactionOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -16327,7 +16356,8 @@ impl<'de> serde::Deserialize<'de> for HistoricalCounts {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvoicePayment {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub id: Option<i64>,
     pub invoice_id: Option<i64>,
     pub last_updated: Option<crate::runtime::DateTime>,
@@ -16386,7 +16416,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePayment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_number)?,
             last_updated: f.get("last_updated", crate::runtime::plain)?,
@@ -18404,15 +18434,19 @@ pub struct Order {
     pub order_items: Option<Vec<OrderOrderItemsItem>>,
     /// RestPaymentPlan
     pub payment_plan: Option<OrderPaymentPlan>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// RestV1AddressInformation
     pub shipping_information: Option<OrderShippingInformation>,
     pub status: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -18493,15 +18527,15 @@ impl<'de> serde::Deserialize<'de> for Order {
             order_date: f.get("order_date", crate::runtime::plain)?,
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
             status: f.get("status", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -18572,7 +18606,8 @@ impl<'de> serde::Deserialize<'de> for OrderContact {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderItem {
     pub billing_cycle: Option<i32>,
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub frequency: Option<i32>,
@@ -18582,7 +18617,8 @@ pub struct OrderItem {
     pub notes: Option<String>,
     pub number_of_payments: Option<i32>,
     pub order_item_taxes: Option<Vec<OrderItemOrderItemTaxesItem>>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// Product_
     pub product: Option<OrderItemProduct>,
     pub quantity: Option<i32>,
@@ -18592,7 +18628,8 @@ pub struct OrderItem {
     pub recurring_inactive: Option<bool>,
     pub recurring_next_bill_date: Option<String>,
     pub recurring_start_date: Option<String>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     pub type_: Option<String>,
@@ -18688,7 +18725,7 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             billing_cycle: f.get("billingCycle", crate::runtime::lenient_option_number)?,
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
@@ -18701,7 +18738,7 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
                 .get("numberOfPayments", crate::runtime::lenient_option_number)?,
             order_item_taxes: f
                 .get("orderItemTaxes", crate::runtime::lenient_option_vec)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             recurring_billing: f.get("recurringBilling", crate::runtime::plain)?,
@@ -18714,8 +18751,7 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
                 .get("recurringNextBillDate", crate::runtime::lenient_option_string)?,
             recurring_start_date: f
                 .get("recurringStartDate", crate::runtime::lenient_option_string)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -18730,7 +18766,8 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderItemOrderItemTaxesItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub order_item_id: Option<i64>,
@@ -18773,7 +18810,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemOrderItemTaxesItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -18794,7 +18831,8 @@ pub struct OrderItemProduct {
     pub product_desc: Option<String>,
     pub product_name: Option<String>,
     pub product_options: Option<Vec<OrderItemProductProductOptionsItem>>,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -18858,8 +18896,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -19023,7 +19060,8 @@ pub struct OrderItemProductProductOptionsItemValuesItem {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -19066,8 +19104,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemProductProductOptionsItemValuesIt
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -19084,7 +19121,8 @@ pub struct OrderItemProductSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -19140,7 +19178,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -19156,7 +19194,8 @@ impl<'de> serde::Deserialize<'de> for OrderItemProductSubscriptionPlansItem {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderItemTax {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub order_item_id: Option<i64>,
@@ -19199,7 +19238,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -19283,7 +19322,8 @@ pub struct OrderListOrdersItem {
     pub payment_plan: Option<OrderListOrdersItemPaymentPlan>,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<OrderListOrdersItemShippingInformation>,
@@ -19291,9 +19331,12 @@ pub struct OrderListOrdersItem {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -19409,7 +19452,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -19417,9 +19460,9 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -19489,18 +19532,21 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemContact {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderListOrdersItemOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<OrderListOrdersItemOrderItemsItemProduct>,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -19570,7 +19616,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -19578,11 +19624,10 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -19662,7 +19707,8 @@ pub struct OrderListOrdersItemOrderItemsItemSubscriptionPlan {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -19718,7 +19764,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemOrderItemsItemSubscript
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -19738,7 +19784,8 @@ pub struct OrderListOrdersItemPaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -19810,7 +19857,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -20007,7 +20054,8 @@ crate::runtime::string_enum!(OrderListOrdersItemSourceType);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderOrderItemsItem {
     pub billing_cycle: Option<i32>,
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub frequency: Option<i32>,
@@ -20017,7 +20065,8 @@ pub struct OrderOrderItemsItem {
     pub notes: Option<String>,
     pub number_of_payments: Option<i32>,
     pub order_item_taxes: Option<Vec<OrderOrderItemsItemOrderItemTaxesItem>>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// Product_
     pub product: Option<OrderOrderItemsItemProduct>,
     pub quantity: Option<i32>,
@@ -20027,7 +20076,8 @@ pub struct OrderOrderItemsItem {
     pub recurring_inactive: Option<bool>,
     pub recurring_next_bill_date: Option<String>,
     pub recurring_start_date: Option<String>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     pub type_: Option<String>,
@@ -20123,7 +20173,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             billing_cycle: f.get("billingCycle", crate::runtime::lenient_option_number)?,
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
@@ -20136,7 +20186,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItem {
                 .get("numberOfPayments", crate::runtime::lenient_option_number)?,
             order_item_taxes: f
                 .get("orderItemTaxes", crate::runtime::lenient_option_vec)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             recurring_billing: f.get("recurringBilling", crate::runtime::plain)?,
@@ -20149,8 +20199,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItem {
                 .get("recurringNextBillDate", crate::runtime::lenient_option_string)?,
             recurring_start_date: f
                 .get("recurringStartDate", crate::runtime::lenient_option_string)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -20165,7 +20214,8 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItem {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderOrderItemsItemOrderItemTaxesItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub order_item_id: Option<i64>,
@@ -20208,7 +20258,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItemOrderItemTaxesItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -20229,7 +20279,8 @@ pub struct OrderOrderItemsItemProduct {
     pub product_desc: Option<String>,
     pub product_name: Option<String>,
     pub product_options: Option<Vec<OrderOrderItemsItemProductProductOptionsItem>>,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -20293,8 +20344,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItemProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -20458,7 +20508,8 @@ pub struct OrderOrderItemsItemProductProductOptionsItemValuesItem {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -20502,8 +20553,7 @@ for OrderOrderItemsItemProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -20520,7 +20570,8 @@ pub struct OrderOrderItemsItemProductSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -20576,7 +20627,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItemProductSubscriptionPlan
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -20595,7 +20646,8 @@ pub struct OrderPaymentPlan {
     pub auto_charge: Option<bool>,
     pub credit_card_id: Option<i64>,
     pub days_between_payments: i32,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub number_of_payments: i32,
     /// PaymentGatewayV1
@@ -20665,7 +20717,7 @@ impl<'de> serde::Deserialize<'de> for OrderPaymentPlan {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,
@@ -20858,7 +20910,8 @@ impl<'de> serde::Deserialize<'de> for PaymentGatewayV1 {
 pub struct PaymentResult {
     pub id: Option<i64>,
     pub invoice_id: Option<i64>,
-    pub payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub payment_amount: Option<crate::runtime::Amount>,
     pub payment_status: Option<String>,
     pub transaction_id: Option<i64>,
     /// Properties beyond the ones named above.
@@ -20897,8 +20950,7 @@ impl<'de> serde::Deserialize<'de> for PaymentResult {
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_number)?,
-            payment_amount: f
-                .get("payment_amount", crate::runtime::lenient_option_number)?,
+            payment_amount: f.get("payment_amount", crate::runtime::plain)?,
             payment_status: f
                 .get("payment_status", crate::runtime::lenient_option_string)?,
             transaction_id: f
@@ -21014,7 +21066,8 @@ pub struct Product {
     pub product_desc: Option<String>,
     pub product_name: Option<String>,
     pub product_options: Option<Vec<ProductProductOptionsItem>>,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -21078,8 +21131,7 @@ impl<'de> serde::Deserialize<'de> for Product {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -21156,7 +21208,8 @@ pub struct ProductListProductsItem {
     pub product_desc: Option<String>,
     pub product_name: Option<String>,
     pub product_options: Option<Vec<ProductListProductsItemProductOptionsItem>>,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -21220,8 +21273,7 @@ impl<'de> serde::Deserialize<'de> for ProductListProductsItem {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -21385,7 +21437,8 @@ pub struct ProductListProductsItemProductOptionsItemValuesItem {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -21429,8 +21482,7 @@ for ProductListProductsItemProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -21447,7 +21499,8 @@ pub struct ProductListProductsItemSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -21503,7 +21556,7 @@ impl<'de> serde::Deserialize<'de> for ProductListProductsItemSubscriptionPlansIt
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -21664,7 +21717,8 @@ pub struct ProductOptionValue {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -21707,8 +21761,7 @@ impl<'de> serde::Deserialize<'de> for ProductOptionValue {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -21724,7 +21777,8 @@ pub struct ProductOptionValuesItem {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -21767,8 +21821,7 @@ impl<'de> serde::Deserialize<'de> for ProductOptionValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -21925,7 +21978,8 @@ pub struct ProductProductOptionsItemValuesItem {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -21968,8 +22022,7 @@ impl<'de> serde::Deserialize<'de> for ProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -22122,7 +22175,8 @@ pub struct ProductStatusListProductStatusesItemProduct {
     pub product_options: Option<
         Vec<ProductStatusListProductStatusesItemProductProductOptionsItem>,
     >,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -22188,8 +22242,7 @@ impl<'de> serde::Deserialize<'de> for ProductStatusListProductStatusesItemProduc
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -22358,7 +22411,8 @@ pub struct ProductStatusListProductStatusesItemProductProductOptionsItemValuesIt
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -22403,8 +22457,7 @@ for ProductStatusListProductStatusesItemProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -22421,7 +22474,8 @@ pub struct ProductStatusListProductStatusesItemProductSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -22479,7 +22533,7 @@ for ProductStatusListProductStatusesItemProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -22524,7 +22578,8 @@ pub struct ProductStatusProduct {
     pub product_desc: Option<String>,
     pub product_name: Option<String>,
     pub product_options: Option<Vec<ProductStatusProductProductOptionsItem>>,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub status: Option<i32>,
@@ -22588,8 +22643,7 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -22753,7 +22807,8 @@ pub struct ProductStatusProductProductOptionsItemValuesItem {
     pub index: Option<i64>,
     pub is_default: Option<bool>,
     pub label: Option<String>,
-    pub price_adjustment: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price_adjustment: Option<crate::runtime::Amount>,
     pub sku: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -22796,8 +22851,7 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProductProductOptionsItemValu
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f
-                .get("price_adjustment", crate::runtime::lenient_option_number)?,
+            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -22814,7 +22868,8 @@ pub struct ProductStatusProductSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -22870,7 +22925,7 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProductSubscriptionPlansItem 
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -22916,7 +22971,8 @@ pub struct ProductSubscription {
     pub frequency: Option<i32>,
     pub id: i64,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -22929,7 +22985,7 @@ impl ProductSubscription {
     pub fn new(
         cycle_type: impl Into<ProductSubscriptionCycleType>,
         id: impl Into<i64>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -22988,7 +23044,7 @@ impl<'de> serde::Deserialize<'de> for ProductSubscription {
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -23037,7 +23093,8 @@ pub struct ProductSubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -23093,7 +23150,7 @@ impl<'de> serde::Deserialize<'de> for ProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -23443,7 +23500,8 @@ crate::runtime::string_enum!(RequestNoteType);
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestAffiliateClawback {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub contact_id: Option<i64>,
     pub date_earned: Option<String>,
     pub description: Option<String>,
@@ -23510,7 +23568,7 @@ impl<'de> serde::Deserialize<'de> for RestAffiliateClawback {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             date_earned: f.get("date_earned", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
@@ -23536,7 +23594,8 @@ impl<'de> serde::Deserialize<'de> for RestAffiliateClawback {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestAffiliatePayment {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub notes: Option<String>,
@@ -23575,7 +23634,7 @@ impl<'de> serde::Deserialize<'de> for RestAffiliatePayment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             date: f.get("date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
@@ -27543,7 +27602,8 @@ pub struct RestPaymentPlan {
     pub auto_charge: Option<bool>,
     pub credit_card_id: Option<i64>,
     pub days_between_payments: i32,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub number_of_payments: i32,
     /// PaymentGatewayV1
@@ -27613,7 +27673,7 @@ impl<'de> serde::Deserialize<'de> for RestPaymentPlan {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,
@@ -27673,7 +27733,8 @@ pub struct RestProductV1 {
     pub id: i64,
     pub product_desc: Option<String>,
     pub product_name: String,
-    pub product_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub product_price: Option<crate::runtime::Amount>,
     pub product_short_desc: Option<String>,
     pub sku: Option<String>,
     pub subscription_only: Option<bool>,
@@ -27747,8 +27808,7 @@ impl<'de> serde::Deserialize<'de> for RestProductV1 {
             id: f.get("id", crate::runtime::lenient_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f
-                .get("product_price", crate::runtime::lenient_option_number)?,
+            product_price: f.get("product_price", crate::runtime::plain)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -27771,7 +27831,8 @@ pub struct RestProductV1SubscriptionPlansItem {
     pub frequency: Option<i32>,
     pub id: i64,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: f64,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: crate::runtime::Amount,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -27784,7 +27845,7 @@ impl RestProductV1SubscriptionPlansItem {
     pub fn new(
         cycle_type: impl Into<RestProductV1SubscriptionPlansItemCycleType>,
         id: impl Into<i64>,
-        plan_price: impl Into<f64>,
+        plan_price: impl Into<crate::runtime::Amount>,
     ) -> Self {
         Self {
             active: None,
@@ -27843,7 +27904,7 @@ impl<'de> serde::Deserialize<'de> for RestProductV1SubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -29590,7 +29651,8 @@ pub struct Subscription {
     pub active: Option<bool>,
     pub allow_tax: Option<bool>,
     pub auto_charge: Option<bool>,
-    pub billing_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     pub billing_cycle: Option<SubscriptionBillingCycle>,
     pub billing_frequency: Option<i32>,
     pub contact_id: Option<i64>,
@@ -29681,8 +29743,7 @@ impl<'de> serde::Deserialize<'de> for Subscription {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -29793,7 +29854,8 @@ pub struct SubscriptionListSubscriptionsItem {
     pub active: Option<bool>,
     pub allow_tax: Option<bool>,
     pub auto_charge: Option<bool>,
-    pub billing_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub billing_amount: Option<crate::runtime::Amount>,
     pub billing_cycle: Option<SubscriptionListSubscriptionsItemBillingCycle>,
     pub billing_frequency: Option<i32>,
     pub contact_id: Option<i64>,
@@ -29884,8 +29946,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionListSubscriptionsItem {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f
-                .get("billing_amount", crate::runtime::lenient_option_number)?,
+            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -29949,7 +30010,8 @@ pub struct SubscriptionPlan {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -30005,7 +30067,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -30026,7 +30088,8 @@ pub struct SubscriptionPlan2 {
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
     pub url: Option<String>,
@@ -30082,7 +30145,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlan2 {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -31455,7 +31518,8 @@ impl<'de> serde::Deserialize<'de> for TransactionList {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransactionListTransactionsItem {
-    pub amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
     pub contact_id: Option<i64>,
     pub currency: Option<String>,
@@ -31534,7 +31598,7 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::lenient_option_number)?,
+            amount: f.get("amount", crate::runtime::plain)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -31581,7 +31645,8 @@ pub struct TransactionListTransactionsItemOrdersItem {
     pub payment_plan: Option<TransactionListTransactionsItemOrdersItemPaymentPlan>,
     pub product_id: Option<String>,
     pub recurring: Option<bool>,
-    pub refund_total: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub refund_total: Option<crate::runtime::Amount>,
     pub sales_affiliate_id: Option<i64>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
@@ -31591,9 +31656,12 @@ pub struct TransactionListTransactionsItemOrdersItem {
     pub status: Option<String>,
     pub terms: Option<String>,
     pub title: Option<String>,
-    pub total: Option<f64>,
-    pub total_due: Option<f64>,
-    pub total_paid: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_due: Option<crate::runtime::Amount>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub total_paid: Option<crate::runtime::Amount>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -31709,7 +31777,7 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItemOrdersItem 
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
+            refund_total: f.get("refund_total", crate::runtime::plain)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -31717,9 +31785,9 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItemOrdersItem 
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::lenient_option_number)?,
-            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
-            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
+            total: f.get("total", crate::runtime::plain)?,
+            total_due: f.get("total_due", crate::runtime::plain)?,
+            total_paid: f.get("total_paid", crate::runtime::plain)?,
             additional_properties: f.rest()?,
         })
     }
@@ -31789,18 +31857,21 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItemOrdersItemC
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransactionListTransactionsItemOrdersItemOrderItemsItem {
-    pub cost: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub cost: Option<crate::runtime::Amount>,
     pub description: Option<String>,
     pub discount: Option<f64>,
     pub id: Option<i64>,
     pub job_recurring_id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
-    pub price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub price: Option<crate::runtime::Amount>,
     /// EcommerceReportingSimpleProduct
     pub product: Option<TransactionListTransactionsItemOrdersItemOrderItemsItemProduct>,
     pub quantity: Option<i32>,
-    pub special_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub special_amount: Option<crate::runtime::Amount>,
     pub special_id: Option<i64>,
     pub special_pct_or_amt: Option<i32>,
     /// SubscriptionPlan
@@ -31873,7 +31944,7 @@ for TransactionListTransactionsItemOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::lenient_option_number)?,
+            cost: f.get("cost", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -31881,11 +31952,10 @@ for TransactionListTransactionsItemOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::lenient_option_number)?,
+            price: f.get("price", crate::runtime::plain)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f
-                .get("specialAmount", crate::runtime::lenient_option_number)?,
+            special_amount: f.get("specialAmount", crate::runtime::plain)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -31967,7 +32037,8 @@ pub struct TransactionListTransactionsItemOrdersItemOrderItemsItemSubscriptionPl
     pub frequency: Option<i32>,
     pub id: Option<i64>,
     pub number_of_cycles: Option<i32>,
-    pub plan_price: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub plan_price: Option<crate::runtime::Amount>,
     pub prorate: Option<bool>,
     pub subscription_plan_index: Option<i32>,
     pub subscription_plan_name: Option<String>,
@@ -32025,7 +32096,7 @@ for TransactionListTransactionsItemOrdersItemOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            plan_price: f.get("plan_price", crate::runtime::plain)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -32045,7 +32116,8 @@ pub struct TransactionListTransactionsItemOrdersItemPaymentPlan {
     pub credit_card_id: Option<i64>,
     pub days_between_payments: Option<i64>,
     pub days_between_retries: Option<i64>,
-    pub initial_payment_amount: Option<f64>,
+    /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
+    pub initial_payment_amount: Option<crate::runtime::Amount>,
     pub initial_payment_date: Option<crate::runtime::Date>,
     pub initial_payment_percent: Option<f64>,
     pub max_charge_attempts: Option<i64>,
@@ -32120,7 +32192,7 @@ for TransactionListTransactionsItemOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
+                .get("initial_payment_amount", crate::runtime::plain)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,

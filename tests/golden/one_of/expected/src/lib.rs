@@ -308,13 +308,23 @@
 //!
 //! Types live in `golden_one_of::types`. Decoding never fails because a field is missing or `null`,
 //! because an enum has a value this crate does not know (it is kept in `Unknown`, and sent back
-//! verbatim if you send the value on: the server may refuse it), because a number comes where the spec says string (or the reverse), or because a
+//! verbatim if you send the value on: the server may refuse it), because a number comes where the spec says string (or numeric text where it says number), or because a
 //! date has another format: dates keep the text the server sent, and `.parse()` reads it when it
 //! can. Fields the spec leaves without a date format but names `*_time` or `*_date`
 //! (`create_time`, `birth_date`) are dates too. A `null` inside a list is skipped: it never
 //! fails the response and never becomes a made-up value (an id `"null"`). Integers the spec
 //! restricts to listed values (`remind_time_mins`: 5, 10, 15, ...) are enums, so an unlisted
 //! number cannot be sent by accident; one the server sends anyway is kept in `Unknown(n)`.
+//!
+//! No value is lost in decoding. A number is read into its field only when the field holds it
+//! exactly: `6067.0`, `1e3` and `"6067"` fit an integer, `"60.67"` fits a float, and `""` or
+//! `null` is `None`. One that does not fit (`60.67` or `1e30` for an integer, `true` for a number)
+//! fails the whole response with `Error::Decode`, whose `path` names the field
+//! (`items[3].amount`) and whose message names the value; the client also logs a `tracing`
+//! warning with the operation and the field. Nothing is rounded, and nothing becomes `None` or
+//! zero in silence: an application that reads `unwrap_or(0)` reads zero only when Keap sent no
+//! value. (Decimal text longer than a float's 17 digits is read as the nearest float, as
+//! `serde_json` reads it.)
 //!
 //! ```rust,no_run
 //! # fn example(at: golden_one_of::runtime::DateTime) {
@@ -331,6 +341,43 @@
 //! Every example in the spec decodes and encodes back (`tests/examples.rs`), and every
 //! operation passes a contract test against a mock server of the spec (`tests/contract.rs`).
 //! The base URL can point anywhere: `Client::builder().base_url("http://127.0.0.1:4010")`.
+//!
+//! ## Money
+//!
+//! Keap writes money as JSON numbers, in two units: most fields (`payment_amount`,
+//! `price_per_unit`, v1's `total_due`) are in the currency's main unit (dollars), while
+//! `CurrencyValue`'s `amount` and fields whose spec says "smallest unit" are in cents. Floats
+//! lose cents (`1.10 + 2.20` is `3.3000000000000003`, `(19.99 * 100.0) as i64` is 1998), so
+//! money fields are exact types, and each field's docs name its unit:
+//! - `runtime::Amount`: an exact decimal in the main unit, written to the wire with exactly its
+//!   digits (`3.30`);
+//! - `runtime::MinorUnits`: a whole number of the smallest unit (`6067` cents).
+//!
+//! Neither is made from a bare number by accident: there is no `From<f64>` or `From<i64>`, so
+//! `new(false, 6067)` does not compile where an `Amount` is due. Make them from text
+//! (`"60.67".parse()`), whole units (`Amount::from_units(60)`), smallest units
+//! (`MinorUnits::new(6067)`), or a float you already have (`Amount::try_from_f64`, which takes
+//! the float's shortest text). Converting between units is exact or an error: `to_minor(2)` of
+//! `60.675` fails rather than round (`.round(2)` first, if rounding is what you mean).
+//!
+//! ```rust
+//! # fn example() -> Result<(), golden_one_of::runtime::MoneyError> {
+//! use golden_one_of::runtime::{Amount, MinorUnits};
+//! let price: Amount = "19.99".parse()?;
+//! let total = price * 2 + "1.10".parse::<Amount>()?;
+//! assert_eq!(total.to_string(), "41.08");
+//! assert_eq!(total.to_minor(2)?, MinorUnits::new(4108));
+//! // A `CurrencyValue`'s `amount` is in cents; with the currency's 2 decimals it is dollars.
+//! let due = MinorUnits::new(6067);
+//! assert_eq!(due.to_amount(2), "60.67".parse::<Amount>()?);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ```rust,compile_fail
+//! // A float is not money until you say how it becomes money.
+//! let price: golden_one_of::runtime::Amount = 19.99.into();
+//! ```
 //!
 //! ## Regenerating
 //!
@@ -361,8 +408,8 @@ pub use keapgen_runtime::runtime;
 pub mod types;
 
 pub use runtime::{
-    Auth, ClientBuilder, Error, Event, FilePart, Filter, Quota, Response, RetryPolicy,
-    Secret, TokenStore, Tokens, Window,
+    Amount, Auth, ClientBuilder, Error, Event, FilePart, Filter, MinorUnits, Quota,
+    Response, RetryPolicy, Secret, TokenStore, Tokens, Window,
 };
 
 /// The server the spec names; [`ClientBuilder::base_url`] sends elsewhere.
