@@ -1666,7 +1666,7 @@ async fn files_operations(client: &Client, r: &mut Report) {
                 "keapgen",
             )
             .contact_id("keapgen")
-            .is_public("keapgen")
+            .is_public(true)
             .send()
             .await,
     );

@@ -38,6 +38,10 @@ pub struct Conventions {
     /// Money in the currency's smallest unit (cents): fields of schemas whose names start
     /// with one of these, or whose description says so (`smallest ... unit`).
     pub minor_unit_schemas: &'static [&'static str],
+    /// Form and multipart text fields named with one of these prefixes are flags (`bool`):
+    /// Keap declares `is_public` a string in one upload and a boolean in the next, and both
+    /// travel as `true`/`false` text.
+    pub form_flags: &'static [&'static str],
 }
 
 /// Keap's.
@@ -54,6 +58,7 @@ pub const KEAP: Conventions = Conventions {
     money_words: &["amount", "price", "balance", "total", "cost", "due", "paid", "clawbacks"],
     not_money: &["percent", "percentage", "cycles", "count", "quantity", "days", "attempts", "id", "ids", "mins"],
     minor_unit_schemas: &["CurrencyValue"],
+    form_flags: &["is_"],
 };
 
 /// Where a group stands in the guide's choice of examples (lower first).
@@ -222,6 +227,15 @@ pub(super) fn money(name: &str, s: &Schema, parent: &str) -> Option<Prim> {
         None
     } else {
         Some(Prim::Amount)
+    }
+}
+
+/// The type of a form or multipart field: a plain text field named as a flag is a `bool`.
+pub(super) fn form_field_type(name: &str, ty: TypeRef) -> TypeRef {
+    if ty == TypeRef::Prim(Prim::String) && KEAP.form_flags.iter().any(|p| name.starts_with(p)) {
+        TypeRef::Prim(Prim::Bool)
+    } else {
+        ty
     }
 }
 

@@ -389,15 +389,17 @@ impl<'a> Lowerer<'a> {
             }
             for f in fields {
                 let scalar = self.is_scalar(&f.ty);
+                let scalar_list = matches!(f.ty, TypeRef::Vec(_));
+                let ty = match f.ty {
+                    TypeRef::Vec(inner) => *inner,
+                    t => keap::form_field_type(&f.api_name, t),
+                };
                 params.push(Param {
                     name: names.claim(f.name.clone()),
                     api_name: f.api_name,
                     location,
-                    style: if matches!(f.ty, TypeRef::Vec(_)) { Style::Repeat } else { Style::Single },
-                    ty: match f.ty {
-                        TypeRef::Vec(inner) => *inner,
-                        t => t,
-                    },
+                    style: if scalar_list { Style::Repeat } else { Style::Single },
+                    ty,
                     required: f.required,
                     scalar,
                     bounds: (None, None),

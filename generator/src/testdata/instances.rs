@@ -61,6 +61,9 @@ pub fn operation(raw: &Value, op: &Operation) -> OperationSample {
                 if let Ok(Value::Object(values)) = build(raw, schema, 0, &mut out.left_out) {
                     for (k, v) in values {
                         if let Some(p) = op.params.iter().filter(fields).find(|p| p.api_name == k) {
+                            // A text field the generator reads as a flag takes a flag.
+                            let flag = p.ty == crate::model::TypeRef::Prim(crate::model::Prim::Bool);
+                            let v = if flag && v.is_string() { Value::Bool(true) } else { v };
                             out.params.insert(p.name.clone(), v);
                         }
                     }

@@ -260,7 +260,7 @@ pub struct CreateFile {
     file: crate::runtime::FilePart,
     file_association: String,
     file_name: String,
-    is_public: Option<String>,
+    is_public: Option<bool>,
 }
 
 impl CreateFile {
@@ -275,7 +275,7 @@ impl CreateFile {
     /// Is public
     ///
     /// Sets the multipart field `is_public`.
-    pub fn is_public(mut self, is_public: impl Into<String>) -> Self {
+    pub fn is_public(mut self, is_public: impl Into<bool>) -> Self {
         self.is_public = Some(is_public.into());
         self
     }

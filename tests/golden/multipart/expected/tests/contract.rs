@@ -91,6 +91,22 @@ async fn files_operations(client: &Client, r: &mut Report) {
             .send()
             .await,
     );
+    r.check(
+        "POST",
+        "/files/{file_id}",
+        client
+            .files()
+            .update_file("keapgen")
+            .file(
+                golden_multipart::runtime::FilePart::new(
+                    "keapgen.txt",
+                    b"keapgen contract test".to_vec(),
+                ),
+            )
+            .is_public(true)
+            .send()
+            .await,
+    );
 }
 
 async fn every_operation(client: &Client, r: &mut Report) {

@@ -25,6 +25,18 @@ impl FilesApi {
             tags: None,
         }
     }
+
+    /// updateFile
+    ///
+    /// Sends `POST /files/{file_id}`.
+    pub fn update_file(&self, file_id: impl Into<String>) -> UpdateFile {
+        UpdateFile {
+            client: self.client.clone(),
+            file_id: file_id.into(),
+            file: None,
+            is_public: None,
+        }
+    }
 }
 
 /// Request for [`FilesApi::create_file`]: set optional parameters, then `send`.
@@ -78,5 +90,57 @@ impl CreateFile {
         req.part("is_public", &self.is_public);
         req.part_repeat("tags", &self.tags);
         self.client.transport().send_json(req).await
+    }
+}
+
+/// Request for [`FilesApi::update_file`]: set optional parameters, then `send`.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until you `.send().await` it"]
+pub struct UpdateFile {
+    client: crate::Client,
+    file_id: String,
+    file: Option<crate::runtime::FilePart>,
+    is_public: Option<bool>,
+}
+
+impl UpdateFile {
+    /// Sets the multipart field `file`.
+    pub fn file(mut self, file: impl Into<crate::runtime::FilePart>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// Is public
+    ///
+    /// Sets the multipart field `is_public`.
+    pub fn is_public(mut self, is_public: impl Into<bool>) -> Self {
+        self.is_public = Some(is_public.into());
+        self
+    }
+
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
+    ///
+    /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
+    pub async fn send(self) -> Result<(), crate::Error> {
+        self.send_with_response().await.map(crate::runtime::Response::into_inner)
+    }
+
+    /// Sends the request and keeps the response's status and headers (Keap's
+    /// `x-request-id` among them) beside the body: `.send_with_response().await` is
+    /// `Result<Response<T>, Error>`.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<crate::runtime::Response<()>, crate::Error> {
+        let file_id = crate::runtime::encode_path(&self.file_id);
+        let mut req = crate::runtime::Request::new(
+            crate::runtime::Method::POST,
+            "updateFile",
+            "/files/{file_id}",
+            format!("/files/{file_id}"),
+        );
+        req.path_params(&[("file_id", file_id.as_str())]);
+        req.part_file("file", self.file);
+        req.part("is_public", &self.is_public);
+        self.client.transport().send_empty(req).await
     }
 }
