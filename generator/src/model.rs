@@ -250,6 +250,9 @@ pub struct Param {
     pub scalar: bool,
     /// Integer bounds from the spec (`page_size` maximums); setters clamp to them.
     pub bounds: (Option<i64>, Option<i64>),
+    /// Whether the setter takes its element type itself rather than anything `Into` it: the
+    /// field names of `fields`, so that `"custom_field"` (a typo) does not compile.
+    pub exact: bool,
     /// Description.
     pub doc: Option<String>,
     /// Whether the spec marks it deprecated.

@@ -103,6 +103,22 @@
 //!
 //! `Items` and `Pages` are also `futures_core::Stream`s, for `StreamExt` combinators.
 //!
+//! `.fields(...)` asks for fields the server leaves out unless named; it takes the response's field names as an enum (`ContactField`), so a misspelt name does not compile. A name this crate does not list goes in as `ContactField::from("name")`, written out.
+//!
+//! ```rust,no_run
+//! # async fn example(client: keap::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! client.contact().list_contacts().fields([keap::types::ContactField::CustomFields]).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ```rust,compile_fail
+//! # async fn example(client: keap::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! client.contact().list_contacts().fields(["custom_field"]).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Filters
 //!
 //! Keap's `filter` parameter is one string with its own grammar: `field==value` clauses joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, comma-separated lists. `keap::Filter` writes it (the raw string works too) and never alters a value: one the grammar cannot carry fails the request (see below).

@@ -984,7 +984,7 @@ async fn company_operations(client: &Client, r: &mut Report) {
                 client
                     .company()
                     .list_companies()
-                    .fields(v::<Vec<String>>("[\"keapgen\"]"))
+                    .fields(v::<Vec<keap::types::CompanyField>>("[\"keapgen\"]"))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -1141,7 +1141,7 @@ async fn company_operations(client: &Client, r: &mut Report) {
         client
             .company()
             .get_company("keapgen")
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::CompanyField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -1200,7 +1200,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
                 client
                     .contact()
                     .list_contacts()
-                    .fields(v::<Vec<String>>("[\"keapgen\"]"))
+                    .fields(v::<Vec<keap::types::ContactField>>("[\"keapgen\"]"))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -1220,7 +1220,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
                     "{\"addresses\":[{\"country\":\"United States of America\",\"country_code\":\"USA\",\"field\":\"BILLING\",\"line1\":\"123\",\"line2\":\"Suite 100\",\"locality\":\"Phoenix\",\"postal_code\":\"85001\",\"region\":\"Arizona\",\"region_code\":\"US-AZ\",\"zip_code\":\"85001\",\"zip_four\":\"1234\"}],\"anniversary_date\":\"2015-06-20\",\"assistant_name\":\"Pat Doe\",\"assistant_phone\":\"5551234567\",\"billing_information\":\"keapgen\",\"birth_date\":\"1985-03-15\",\"company\":{\"company_name\":\"Thryv\",\"id\":\"100\"},\"contact_type\":\"Prospect\",\"custom_fields\":[{\"content\":\"keapgen\",\"id\":\"keapgen\"}],\"email_addresses\":[{\"email\":\"john.smith@example.com\",\"field\":\"EMAIL1\",\"opt_in_reason\":\"Subscribed via website form\"}],\"family_name\":\"Smith\",\"fax_numbers\":[{\"field\":\"FAX1\",\"number\":\"5551234568\",\"type\":\"Work\"}],\"given_name\":\"John\",\"job_title\":\"Senior Software Engineer\",\"leadsource_id\":\"12\",\"middle_name\":\"Robert\",\"origin\":{\"ip_address\":\"keapgen\"},\"owner_id\":\"45\",\"phone_numbers\":[{\"extension\":\"101\",\"field\":\"PHONE1\",\"number\":\"5551234567\",\"number_e164\":\"+15551234567\",\"type\":\"Work\"}],\"preferred_locale\":\"en_US\",\"preferred_name\":\"Johnny\",\"prefix\":\"Dr.\",\"referral_code\":\"REF2024ABC\",\"social_accounts\":[{\"name\":\"@thryv\",\"type\":\"FACEBOOK\"}],\"source_type\":\"SOURCE_TYPE_UNSPECIFIED\",\"spouse_name\":\"Jane Smith\",\"suffix\":\"Jr\",\"time_zone\":\"America/New_York\",\"utm_parameters\":{\"keap_source_id\":\"6088383224687662\",\"utm_campaign\":\"spring_sale\",\"utm_content\":\"textlink\",\"utm_medium\":\"cpc\",\"utm_source\":\"google\",\"utm_term\":\"financial_consulting\"},\"website\":\"https://thryv.com\"}",
                 ),
             )
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::ContactField>>("[\"keapgen\"]"))
             .duplicate_option(
                 v::<keap::types::CreateContactDuplicateOption>("\"Email\""),
             )
@@ -1391,7 +1391,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         client
             .contact()
             .get_contact("keapgen")
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::ContactField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -1413,7 +1413,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
                     "{\"addresses\":[{\"country\":\"United States of America\",\"country_code\":\"USA\",\"field\":\"BILLING\",\"line1\":\"123\",\"line2\":\"Suite 100\",\"locality\":\"Phoenix\",\"postal_code\":\"85001\",\"region\":\"Arizona\",\"region_code\":\"US-AZ\",\"zip_code\":\"85001\",\"zip_four\":\"1234\"}],\"anniversary_date\":\"2015-06-20\",\"assistant_name\":\"Pat Doe\",\"assistant_phone\":\"5551234567\",\"billing_information\":\"keapgen\",\"birth_date\":\"1985-03-15\",\"company\":{\"company_name\":\"Thryv\",\"id\":\"100\"},\"contact_type\":\"Prospect\",\"custom_fields\":[{\"content\":\"keapgen\",\"id\":\"keapgen\"}],\"email_addresses\":[{\"email\":\"john.smith@example.com\",\"field\":\"EMAIL1\",\"opt_in_reason\":\"Subscribed via website form\"}],\"family_name\":\"Smith\",\"fax_numbers\":[{\"field\":\"FAX1\",\"number\":\"5551234568\",\"type\":\"Work\"}],\"given_name\":\"John\",\"job_title\":\"Senior Software Engineer\",\"leadsource_id\":\"12\",\"middle_name\":\"Robert\",\"origin\":{\"ip_address\":\"keapgen\"},\"owner_id\":\"45\",\"phone_numbers\":[{\"extension\":\"101\",\"field\":\"PHONE1\",\"number\":\"5551234567\",\"number_e164\":\"+15551234567\",\"type\":\"Work\"}],\"preferred_locale\":\"en_US\",\"preferred_name\":\"Johnny\",\"prefix\":\"Dr.\",\"referral_code\":\"REF2024ABC\",\"social_accounts\":[{\"name\":\"@thryv\",\"type\":\"FACEBOOK\"}],\"source_type\":\"SOURCE_TYPE_UNSPECIFIED\",\"spouse_name\":\"Jane Smith\",\"suffix\":\"Jr\",\"time_zone\":\"America/New_York\",\"utm_parameters\":{\"keap_source_id\":\"6088383224687662\",\"utm_campaign\":\"spring_sale\",\"utm_content\":\"textlink\",\"utm_medium\":\"cpc\",\"utm_source\":\"google\",\"utm_term\":\"financial_consulting\"},\"website\":\"https://thryv.com\"}",
                 ),
             )
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::ContactField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -1461,7 +1461,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
                     keap::types::MergeContactRequest,
                 >("{\"contact_id\":\"1001\",\"duplicate_contact_id\":\"1002\"}"),
             )
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::ContactField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -2163,7 +2163,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
-                    .fields(v::<Vec<String>>("[\"keapgen\"]"))
+                    .fields(v::<Vec<keap::types::NoteField>>("[\"keapgen\"]"))
                     .pages(),
             )
             .await,
@@ -2181,7 +2181,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
                     "{\"custom_fields\":[{\"content\":\"keapgen\",\"id\":\"keapgen\"}],\"is_pinned\":false,\"text\":\"Discussed pricing for contract renewal\",\"title\":\"Follow-up Meeting\",\"type\":\"Call\",\"user_id\":\"123\"}",
                 ),
             )
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::NoteField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -2191,7 +2191,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
         client
             .note()
             .get_note("keapgen", "keapgen")
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::GetNoteResponseField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -2214,7 +2214,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
                     "{\"contact_id\":\"1001\",\"custom_fields\":[{\"content\":\"keapgen\",\"id\":\"keapgen\"}],\"is_pinned\":false,\"text\":\"Discussed pricing for contract renewal\",\"title\":\"Follow-up Meeting\",\"type\":\"Call\",\"user_id\":\"123\"}",
                 ),
             )
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::UpdateNoteResponseField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -2228,7 +2228,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
-                    .fields(v::<Vec<String>>("[\"keapgen\"]"))
+                    .fields(v::<Vec<keap::types::NoteField>>("[\"keapgen\"]"))
                     .pages(),
             )
             .await,
@@ -4276,7 +4276,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
-                    .fields(v::<Vec<String>>("[\"keapgen\"]"))
+                    .fields(v::<Vec<keap::types::TaskField>>("[\"keapgen\"]"))
                     .pages(),
             )
             .await,
@@ -4293,7 +4293,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
                     "{\"accepted\":true,\"assigned_to_user_id\":\"456\",\"completed\":false,\"completion_time\":\"2024-03-20T14:00:00Z\",\"contact_id\":\"1001\",\"custom_fields\":[{\"content\":\"keapgen\",\"id\":\"keapgen\"}],\"description\":\"Review client feedback\",\"due_time\":\"2024-03-18T17:00:00Z\",\"opportunity_id\":\"553\",\"priority\":\"ESSENTIAL\",\"title\":\"Follow up on proposal\",\"type\":\"CALL\"}",
                 ),
             )
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::TaskField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -4426,7 +4426,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
         client
             .task()
             .get_task("keapgen")
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::TaskField>>("[\"keapgen\"]"))
             .send()
             .await,
     );
@@ -4448,7 +4448,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
                     "{\"accepted\":true,\"assigned_to_user_id\":\"456\",\"completed\":false,\"completion_time\":\"2024-03-20T14:00:00Z\",\"contact_id\":\"1001\",\"custom_fields\":[{\"content\":\"keapgen\",\"id\":\"keapgen\"}],\"description\":\"Review client feedback\",\"due_time\":\"2024-03-18T17:00:00Z\",\"opportunity_id\":\"77\",\"priority\":\"ESSENTIAL\",\"title\":\"Follow up on proposal\",\"type\":\"CALL\"}",
                 ),
             )
-            .fields(v::<Vec<String>>("[\"keapgen\"]"))
+            .fields(v::<Vec<keap::types::UpdateTaskResponseField>>("[\"keapgen\"]"))
             .send()
             .await,
     );

@@ -219,6 +219,31 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
         })
         .unwrap_or_default();
 
+    // `fields` names the response's fields by an enum: one call that compiles, one typo that
+    // does not.
+    let fields_section = pick(&|o| o.http_method == "GET" && o.params.iter().any(|p| p.exact))
+        .filter(|(_, o)| o.params.iter().filter(|p| p.required).all(|p| p.ty == TypeRef::Prim(Prim::String)))
+        .and_then(|(m, o)| {
+            let p = o.params.iter().find(|p| p.exact)?;
+            let TypeRef::Named(e) = &p.ty else { return None };
+            let TypeKind::Enum { variants, .. } = &api.types.get(e)?.kind else { return None };
+            let v = variants.iter().min_by_key(|v| (v.api_name != "custom_fields", v.api_name.len()))?;
+            let args = vec!["\"123\""; o.params.iter().filter(|p| p.required).count()].join(", ");
+            let call = |value: &str| {
+                format!("client.{m}().{op}({args}).{f}([{value}]).send().await?;\n", op = o.method_name, f = p.name)
+            };
+            let good = hidden(&call(&format!("{krate}::types::{e}::{}", v.name)), &client_arg);
+            // The good call's name, one letter off: `custom_field` for `custom_fields`.
+            let typo = v.api_name.strip_suffix('s').map_or_else(|| format!("{}s", v.api_name), str::to_string);
+            let bad = hidden(&call(&format!("{typo:?}")), &client_arg).replacen("rust,no_run", "rust,compile_fail", 1);
+            Some(format!(
+                "`.{f}(...)` asks for fields the server leaves out unless named; it takes the \
+                 response's field names as an enum (`{e}`), so a misspelt name does not compile. A \
+                 name this crate does not list goes in as `{e}::from(\"name\")`, written out.\n\n{good}\n\n{bad}",
+                f = p.name
+            ))
+        })
+        .unwrap_or_default();
     let features_section = features_section(apis, opts);
     let specs_section: String = apis[1..].iter().map(|a| spec_section(api, a, opts)).collect();
 
@@ -233,6 +258,7 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
         .replace("{specs_section}", &specs_section)
         .replace("{use_example}", &use_example)
         .replace("{list_section}", &list_section)
+        .replace("{fields_section}", &fields_section)
         .replace("{filter_section}", &filter_section)
         .replace("{update_section}", &update_section)
         .replace("{error_section}", &error_section)

@@ -94,7 +94,9 @@ fn param_field_ty(p: &Param, root: &TokenStream) -> TokenStream {
 fn param_arg(p: &Param, root: &TokenStream) -> (TokenStream, TokenStream) {
     let elem = param_elem(p, root);
     let name = format_ident!("{}", p.name);
-    if is_list(p) {
+    if is_list(p) && p.exact {
+        (quote!(impl IntoIterator<Item = #elem>), quote!(#name.into_iter().collect()))
+    } else if is_list(p) {
         (quote!(impl IntoIterator<Item = impl Into<#elem>>), quote!(#name.into_iter().map(Into::into).collect()))
     } else {
         (quote!(impl Into<#elem>), quote!(#name.into()))

@@ -42,6 +42,9 @@ pub struct Conventions {
     /// Keap declares `is_public` a string in one upload and a boolean in the next, and both
     /// travel as `true`/`false` text.
     pub form_flags: &'static [&'static str],
+    /// The query list naming the response fields to return (`fields=custom_fields`): typed
+    /// by the names of the response's (or list item's) fields.
+    pub fields_param: &'static str,
 }
 
 /// Keap's.
@@ -59,6 +62,7 @@ pub const KEAP: Conventions = Conventions {
     not_money: &["percent", "percentage", "cycles", "count", "quantity", "days", "attempts", "id", "ids", "mins"],
     minor_unit_schemas: &["CurrencyValue"],
     form_flags: &["is_"],
+    fields_param: "fields",
 };
 
 /// Where a group stands in the guide's choice of examples (lower first).
@@ -67,6 +71,60 @@ pub(super) fn guide_rank(module: &str) -> usize {
 }
 
 impl<'a> Lowerer<'a> {
+    /// Types the `fields` list by the names it may hold. Free text becomes an enum of the
+    /// response's (or list item's) field names, `{Item}Field`, shared by every operation
+    /// returning that item; an enum the spec gives is kept. Either way the setter takes the
+    /// enum itself, so a typo does not compile, and `Unknown` (or `From<&str>`, written out)
+    /// sends a name the spec does not list.
+    pub(super) fn field_names(
+        &mut self,
+        params: &mut [Param],
+        response: &Response,
+        pagination: Option<&Pagination>,
+        pointer: &str,
+    ) {
+        let Some(i) = params.iter().position(|p| {
+            p.api_name == KEAP.fields_param
+                && p.location == ParamIn::Query
+                && matches!(p.style, Style::Csv | Style::Repeat)
+        }) else {
+            return;
+        };
+        let is_enum = |l: &Self, t: &TypeRef| matches!(l.resolve(t), TypeRef::Named(n) if matches!(l.types.get(&n).map(|t| &t.kind), Some(TypeKind::Enum { .. })));
+        if is_enum(self, &params[i].ty) {
+            params[i].exact = true;
+            return;
+        }
+        if params[i].ty != TypeRef::Prim(Prim::String) {
+            return;
+        }
+        let item = match (pagination, response) {
+            (Some(pg), _) => pg.item.clone(),
+            (None, Response::Json(t)) => t.clone(),
+            _ => return,
+        };
+        let TypeRef::Named(item_name) = self.resolve(&item) else { return };
+        let Some(TypeKind::Struct { fields, .. }) = self.types.get(&item_name).map(|t| &t.kind) else { return };
+        if fields.is_empty() {
+            return;
+        }
+        let names: Vec<String> = fields.iter().map(|f| f.api_name.clone()).collect();
+        let origin = format!("{pointer}/parameters/{}", KEAP.fields_param);
+        let wanted = format!("{item_name}Field");
+        // One enum per item type: the first operation that needs it defines it.
+        let existing = self.types.get(&wanted).filter(|t| {
+            matches!(&t.kind, TypeKind::Enum { variants, integer: false } if variants.iter().map(|v| &v.api_name).eq(names.iter()))
+        });
+        params[i].ty = match existing {
+            Some(t) => TypeRef::Named(t.name.clone()),
+            None => {
+                let doc = format!("The fields of [`{item_name}`] by name, for `{}`.", KEAP.fields_param);
+                self.enumeration(names, &Hint::inline(wanted), &origin, Some(doc))
+            }
+        };
+        params[i].exact = true;
+    }
+
     /// Whether a create is an upsert, and where its switch goes: a parameter (v2) or a
     /// field of the JSON body (v1).
     pub(super) fn upsert(&self, params: &[Param], body: Option<&Body>) -> Option<Upsert> {

@@ -164,6 +164,7 @@ impl<'a> Lowerer<'a> {
                         required: true,
                         scalar: true,
                         bounds: (None, None),
+                        exact: false,
                         doc: None,
                         deprecated: false,
                         schema: None,
@@ -191,6 +192,7 @@ impl<'a> Lowerer<'a> {
         };
         let (response, error_statuses) = self.response(op, &pointer, &hint)?;
         let pagination = self.pagination(&out, &response);
+        self.field_names(&mut out, &response, pagination.as_ref(), &pointer);
         let update_mask = self.update_mask(&mut out, body.as_ref(), &mut names);
         let upsert = self.upsert(&out, body.as_ref());
         Ok(Operation {
@@ -306,6 +308,7 @@ impl<'a> Lowerer<'a> {
         };
         Ok(Param {
             bounds,
+            exact: false,
             name: names.claim(sanitize(&data.name, Case::Snake)),
             api_name: data.name.clone(),
             location,
@@ -403,6 +406,7 @@ impl<'a> Lowerer<'a> {
                     required: f.required,
                     scalar,
                     bounds: (None, None),
+                    exact: false,
                     doc: f.doc,
                     deprecated: f.deprecated,
                     schema: None,

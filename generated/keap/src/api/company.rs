@@ -372,7 +372,7 @@ impl CompanyApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompanies {
     client: crate::Client,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::CompanyField>>,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -385,9 +385,9 @@ impl ListCompanies {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::CompanyField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -1218,7 +1218,7 @@ impl UpdateCompanyCustomField {
 pub struct GetCompany {
     client: crate::Client,
     company_id: String,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::CompanyField>>,
 }
 
 impl GetCompany {
@@ -1227,9 +1227,9 @@ impl GetCompany {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::CompanyField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 

@@ -448,7 +448,7 @@ impl ContactApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContacts {
     client: crate::Client,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::ContactField>>,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -466,9 +466,9 @@ impl ListContacts {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -663,7 +663,7 @@ impl crate::runtime::Paginated for ListContacts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateContact {
     client: crate::Client,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::ContactField>>,
     duplicate_option: Option<crate::types::CreateContactDuplicateOption>,
     body: crate::types::CreateUpdateContactRequest,
 }
@@ -679,9 +679,9 @@ impl CreateContact {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -1558,7 +1558,7 @@ impl DeleteContactCustomField {
 pub struct GetContact {
     client: crate::Client,
     contact_id: String,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::ContactField>>,
 }
 
 impl GetContact {
@@ -1572,9 +1572,9 @@ impl GetContact {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -1645,7 +1645,7 @@ pub struct UpdateContact {
     client: crate::Client,
     contact_id: String,
     update_mask: Option<Vec<crate::types::UpdateContactUpdateMaskItem>>,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::ContactField>>,
     body: crate::types::CreateUpdateContactRequest,
     clear_fields: Vec<crate::types::UpdateContactUpdateMaskItem>,
     replace_whole_record: bool,
@@ -1675,9 +1675,9 @@ impl UpdateContact {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -1964,7 +1964,7 @@ impl LinkContacts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct MergeContacts {
     client: crate::Client,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::ContactField>>,
     body: crate::types::MergeContactRequest,
 }
 
@@ -1979,9 +1979,9 @@ impl MergeContacts {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 

@@ -386,7 +386,7 @@ pub struct ListNotes {
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::NoteField>>,
 }
 
 impl ListNotes {
@@ -476,9 +476,9 @@ impl ListNotes {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::NoteField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -565,7 +565,7 @@ impl crate::runtime::Paginated for ListNotes {
 pub struct CreateNote {
     client: crate::Client,
     contact_id: String,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::NoteField>>,
     body: crate::types::CreateNoteRequest,
 }
 
@@ -575,9 +575,9 @@ impl CreateNote {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::NoteField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -616,7 +616,7 @@ pub struct GetNote {
     client: crate::Client,
     contact_id: String,
     note_id: String,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::GetNoteResponseField>>,
 }
 
 impl GetNote {
@@ -625,9 +625,9 @@ impl GetNote {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::GetNoteResponseField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -706,7 +706,7 @@ pub struct UpdateNote {
     contact_id: String,
     note_id: String,
     update_mask: Option<Vec<crate::types::UpdateNoteUpdateMaskItem>>,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::UpdateNoteResponseField>>,
     body: crate::types::UpdateNoteRequest,
     clear_fields: Vec<crate::types::UpdateNoteUpdateMaskItem>,
     replace_whole_record: bool,
@@ -731,9 +731,9 @@ impl UpdateNote {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::UpdateNoteResponseField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -805,7 +805,7 @@ pub struct ListAllNotes {
     page_token: Option<String>,
     order_by: Option<String>,
     page_size: Option<i32>,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::NoteField>>,
 }
 
 impl ListAllNotes {
@@ -895,9 +895,9 @@ impl ListAllNotes {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::NoteField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 

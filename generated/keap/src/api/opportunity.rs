@@ -453,11 +453,9 @@ impl ListOpportunities {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<
-            Item = impl Into<crate::types::ListOpportunitiesFieldsItem>,
-        >,
+        fields: impl IntoIterator<Item = crate::types::ListOpportunitiesFieldsItem>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -620,11 +618,9 @@ impl CreateOpportunity {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<
-            Item = impl Into<crate::types::CreateOpportunityFieldsItem>,
-        >,
+        fields: impl IntoIterator<Item = crate::types::CreateOpportunityFieldsItem>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -1790,11 +1786,9 @@ impl GetOpportunity {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<
-            Item = impl Into<crate::types::GetOpportunityFieldsItem>,
-        >,
+        fields: impl IntoIterator<Item = crate::types::GetOpportunityFieldsItem>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -1893,11 +1887,9 @@ impl UpdateOpportunity {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<
-            Item = impl Into<crate::types::UpdateOpportunityFieldsItem>,
-        >,
+        fields: impl IntoIterator<Item = crate::types::UpdateOpportunityFieldsItem>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 

@@ -59,10 +59,10 @@ impl GetApplicationConfigurations {
     pub fn fields(
         mut self,
         fields: impl IntoIterator<
-            Item = impl Into<crate::types::GetApplicationConfigurationsFieldsItem>,
+            Item = crate::types::GetApplicationConfigurationsFieldsItem,
         >,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 

@@ -332,7 +332,7 @@ pub struct ListTasks {
     order_by: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::TaskField>>,
 }
 
 impl ListTasks {
@@ -421,9 +421,9 @@ impl ListTasks {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::TaskField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -507,7 +507,7 @@ impl crate::runtime::Paginated for ListTasks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTask {
     client: crate::Client,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::TaskField>>,
     body: crate::types::CreateTaskRequest,
 }
 
@@ -517,9 +517,9 @@ impl CreateTask {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::TaskField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -1182,7 +1182,7 @@ impl UpdateTaskCustomField {
 pub struct GetTask {
     client: crate::Client,
     task_id: String,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::TaskField>>,
 }
 
 impl GetTask {
@@ -1191,9 +1191,9 @@ impl GetTask {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::TaskField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -1264,7 +1264,7 @@ pub struct UpdateTask {
     client: crate::Client,
     task_id: String,
     update_mask: Option<Vec<crate::types::UpdateTaskUpdateMaskItem>>,
-    fields: Option<Vec<String>>,
+    fields: Option<Vec<crate::types::UpdateTaskResponseField>>,
     body: crate::types::CreateUpdateTaskRequest,
     clear_fields: Vec<crate::types::UpdateTaskUpdateMaskItem>,
     replace_whole_record: bool,
@@ -1289,9 +1289,9 @@ impl UpdateTask {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<String>>,
+        fields: impl IntoIterator<Item = crate::types::UpdateTaskResponseField>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 

@@ -4,6 +4,117 @@
 
 use super::*;
 
+/// The fields of \[`Company`\] by name, for `fields`.
+///
+/// Spec: `/paths/~1rest~1v2~1companies/get/parameters/fields`
+///
+/// Needs the crate feature `company` (on by default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CompanyField {
+    /// `account_id`
+    AccountId,
+    /// `address`
+    Address,
+    /// `anniversary_date`
+    AnniversaryDate,
+    /// `assistant_name`
+    AssistantName,
+    /// `assistant_phone`
+    AssistantPhone,
+    /// `billing_information`
+    BillingInformation,
+    /// `birth_date`
+    BirthDate,
+    /// `company_name`
+    CompanyName,
+    /// `contact_type`
+    ContactType,
+    /// `create_time`
+    CreateTime,
+    /// `created_by`
+    CreatedBy,
+    /// `custom_fields`
+    CustomFields,
+    /// `email_address`
+    EmailAddress,
+    /// `fax_number`
+    FaxNumber,
+    /// `first_name`
+    FirstName,
+    /// `groups`
+    Groups,
+    /// `id`
+    Id,
+    /// `job_title`
+    JobTitle,
+    /// `last_name`
+    LastName,
+    /// `last_updated_by`
+    LastUpdatedBy,
+    /// `middle_name`
+    MiddleName,
+    /// `notes`
+    Notes,
+    /// `owner_id`
+    OwnerId,
+    /// `phone_number`
+    PhoneNumber,
+    /// `preferred_name`
+    PreferredName,
+    /// `referral_code`
+    ReferralCode,
+    /// `spouse_name`
+    SpouseName,
+    /// `suffix`
+    Suffix,
+    /// `title`
+    Title,
+    /// `update_time`
+    UpdateTime,
+    /// `website`
+    Website,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
+    Unknown(String),
+}
+
+impl CompanyField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::AccountId, "account_id"),
+        (Self::Address, "address"),
+        (Self::AnniversaryDate, "anniversary_date"),
+        (Self::AssistantName, "assistant_name"),
+        (Self::AssistantPhone, "assistant_phone"),
+        (Self::BillingInformation, "billing_information"),
+        (Self::BirthDate, "birth_date"),
+        (Self::CompanyName, "company_name"),
+        (Self::ContactType, "contact_type"),
+        (Self::CreateTime, "create_time"),
+        (Self::CreatedBy, "created_by"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::EmailAddress, "email_address"),
+        (Self::FaxNumber, "fax_number"),
+        (Self::FirstName, "first_name"),
+        (Self::Groups, "groups"),
+        (Self::Id, "id"),
+        (Self::JobTitle, "job_title"),
+        (Self::LastName, "last_name"),
+        (Self::LastUpdatedBy, "last_updated_by"),
+        (Self::MiddleName, "middle_name"),
+        (Self::Notes, "notes"),
+        (Self::OwnerId, "owner_id"),
+        (Self::PhoneNumber, "phone_number"),
+        (Self::PreferredName, "preferred_name"),
+        (Self::ReferralCode, "referral_code"),
+        (Self::SpouseName, "spouse_name"),
+        (Self::Suffix, "suffix"),
+        (Self::Title, "title"),
+        (Self::UpdateTime, "update_time"),
+        (Self::Website, "website"),
+    ];
+}
+crate::runtime::string_enum!(CompanyField);
 /// company
 ///
 /// Spec: `/components/schemas/CreateCompanyRequest`

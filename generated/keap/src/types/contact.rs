@@ -340,6 +340,144 @@ impl<'de> serde::Deserialize<'de> for Contact {
     }
 }
 
+/// The fields of \[`Contact`\] by name, for `fields`.
+///
+/// Spec: `/paths/~1rest~1v2~1contacts/get/parameters/fields`
+///
+/// Needs the crate feature `contact` (on by default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContactField {
+    /// `account_id`
+    AccountId,
+    /// `addresses`
+    Addresses,
+    /// `anniversary_date`
+    AnniversaryDate,
+    /// `assistant_name`
+    AssistantName,
+    /// `assistant_phone`
+    AssistantPhone,
+    /// `billing_information`
+    BillingInformation,
+    /// `birth_date`
+    BirthDate,
+    /// `company`
+    Company,
+    /// `contact_type`
+    ContactType,
+    /// `create_time`
+    CreateTime,
+    /// `created_by`
+    CreatedBy,
+    /// `custom_fields`
+    CustomFields,
+    /// `email_addresses`
+    EmailAddresses,
+    /// `family_name`
+    FamilyName,
+    /// `fax_numbers`
+    FaxNumbers,
+    /// `given_name`
+    GivenName,
+    /// `groups`
+    Groups,
+    /// `id`
+    Id,
+    /// `job_title`
+    JobTitle,
+    /// `last_updated_by`
+    LastUpdatedBy,
+    /// `leadsource_id`
+    LeadsourceId,
+    /// `links`
+    Links,
+    /// `middle_name`
+    MiddleName,
+    /// `origin`
+    Origin,
+    /// `owner_id`
+    OwnerId,
+    /// `phone_numbers`
+    PhoneNumbers,
+    /// `preferred_locale`
+    PreferredLocale,
+    /// `preferred_name`
+    PreferredName,
+    /// `prefix`
+    Prefix,
+    /// `referral_code`
+    ReferralCode,
+    /// `score_value`
+    ScoreValue,
+    /// `social_accounts`
+    SocialAccounts,
+    /// `source_type`
+    SourceType,
+    /// `spouse_name`
+    SpouseName,
+    /// `suffix`
+    Suffix,
+    /// `tag_ids`
+    TagIds,
+    /// `time_zone`
+    TimeZone,
+    /// `update_time`
+    UpdateTime,
+    /// `utm_parameters`
+    UtmParameters,
+    /// `website`
+    Website,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
+    Unknown(String),
+}
+
+impl ContactField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::AccountId, "account_id"),
+        (Self::Addresses, "addresses"),
+        (Self::AnniversaryDate, "anniversary_date"),
+        (Self::AssistantName, "assistant_name"),
+        (Self::AssistantPhone, "assistant_phone"),
+        (Self::BillingInformation, "billing_information"),
+        (Self::BirthDate, "birth_date"),
+        (Self::Company, "company"),
+        (Self::ContactType, "contact_type"),
+        (Self::CreateTime, "create_time"),
+        (Self::CreatedBy, "created_by"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::EmailAddresses, "email_addresses"),
+        (Self::FamilyName, "family_name"),
+        (Self::FaxNumbers, "fax_numbers"),
+        (Self::GivenName, "given_name"),
+        (Self::Groups, "groups"),
+        (Self::Id, "id"),
+        (Self::JobTitle, "job_title"),
+        (Self::LastUpdatedBy, "last_updated_by"),
+        (Self::LeadsourceId, "leadsource_id"),
+        (Self::Links, "links"),
+        (Self::MiddleName, "middle_name"),
+        (Self::Origin, "origin"),
+        (Self::OwnerId, "owner_id"),
+        (Self::PhoneNumbers, "phone_numbers"),
+        (Self::PreferredLocale, "preferred_locale"),
+        (Self::PreferredName, "preferred_name"),
+        (Self::Prefix, "prefix"),
+        (Self::ReferralCode, "referral_code"),
+        (Self::ScoreValue, "score_value"),
+        (Self::SocialAccounts, "social_accounts"),
+        (Self::SourceType, "source_type"),
+        (Self::SpouseName, "spouse_name"),
+        (Self::Suffix, "suffix"),
+        (Self::TagIds, "tag_ids"),
+        (Self::TimeZone, "time_zone"),
+        (Self::UpdateTime, "update_time"),
+        (Self::UtmParameters, "utm_parameters"),
+        (Self::Website, "website"),
+    ];
+}
+crate::runtime::string_enum!(ContactField);
 /// Spec: `/components/schemas/ContactLink`
 ///
 /// Needs the crate feature `contact` (on by default).

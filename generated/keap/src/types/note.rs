@@ -250,6 +250,60 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponse {
     }
 }
 
+/// The fields of \[`GetNoteResponse`\] by name, for `fields`.
+///
+/// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/get/parameters/fields`
+///
+/// Needs the crate feature `note` (on by default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetNoteResponseField {
+    /// `assigned_to_user`
+    AssignedToUser,
+    /// `contact_id`
+    ContactId,
+    /// `create_time`
+    CreateTime,
+    /// `created_by_user_id`
+    CreatedByUserId,
+    /// `custom_fields`
+    CustomFields,
+    /// `id`
+    Id,
+    /// `last_updated_by_user_id`
+    LastUpdatedByUserId,
+    /// `pinned_at`
+    PinnedAt,
+    /// `text`
+    Text,
+    /// `title`
+    Title,
+    /// `type`
+    Type,
+    /// `update_time`
+    UpdateTime,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
+    Unknown(String),
+}
+
+impl GetNoteResponseField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::AssignedToUser, "assigned_to_user"),
+        (Self::ContactId, "contact_id"),
+        (Self::CreateTime, "create_time"),
+        (Self::CreatedByUserId, "created_by_user_id"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::Id, "id"),
+        (Self::LastUpdatedByUserId, "last_updated_by_user_id"),
+        (Self::PinnedAt, "pinned_at"),
+        (Self::Text, "text"),
+        (Self::Title, "title"),
+        (Self::Type, "type"),
+        (Self::UpdateTime, "update_time"),
+    ];
+}
+crate::runtime::string_enum!(GetNoteResponseField);
 /// Spec: `/components/schemas/ListNoteTemplateResponse`
 ///
 /// Needs the crate feature `note` (on by default).
@@ -440,6 +494,60 @@ impl<'de> serde::Deserialize<'de> for Note {
     }
 }
 
+/// The fields of \[`Note`\] by name, for `fields`.
+///
+/// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes/get/parameters/fields`
+///
+/// Needs the crate feature `note` (on by default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoteField {
+    /// `assigned_to_user`
+    AssignedToUser,
+    /// `contact_id`
+    ContactId,
+    /// `create_time`
+    CreateTime,
+    /// `created_by_user_id`
+    CreatedByUserId,
+    /// `custom_fields`
+    CustomFields,
+    /// `id`
+    Id,
+    /// `last_updated_by_user_id`
+    LastUpdatedByUserId,
+    /// `pinned_at`
+    PinnedAt,
+    /// `text`
+    Text,
+    /// `title`
+    Title,
+    /// `type`
+    Type,
+    /// `update_time`
+    UpdateTime,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
+    Unknown(String),
+}
+
+impl NoteField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::AssignedToUser, "assigned_to_user"),
+        (Self::ContactId, "contact_id"),
+        (Self::CreateTime, "create_time"),
+        (Self::CreatedByUserId, "created_by_user_id"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::Id, "id"),
+        (Self::LastUpdatedByUserId, "last_updated_by_user_id"),
+        (Self::PinnedAt, "pinned_at"),
+        (Self::Text, "text"),
+        (Self::Title, "title"),
+        (Self::Type, "type"),
+        (Self::UpdateTime, "update_time"),
+    ];
+}
+crate::runtime::string_enum!(NoteField);
 /// Spec: `/components/schemas/NoteTemplate`
 ///
 /// Needs the crate feature `note` (on by default).
@@ -752,6 +860,60 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponse {
     }
 }
 
+/// The fields of \[`UpdateNoteResponse`\] by name, for `fields`.
+///
+/// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/fields`
+///
+/// Needs the crate feature `note` (on by default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateNoteResponseField {
+    /// `assigned_to_user`
+    AssignedToUser,
+    /// `contact_id`
+    ContactId,
+    /// `create_time`
+    CreateTime,
+    /// `created_by_user_id`
+    CreatedByUserId,
+    /// `custom_fields`
+    CustomFields,
+    /// `id`
+    Id,
+    /// `last_updated_by_user_id`
+    LastUpdatedByUserId,
+    /// `pinned_at`
+    PinnedAt,
+    /// `text`
+    Text,
+    /// `title`
+    Title,
+    /// `type`
+    Type,
+    /// `update_time`
+    UpdateTime,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
+    Unknown(String),
+}
+
+impl UpdateNoteResponseField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::AssignedToUser, "assigned_to_user"),
+        (Self::ContactId, "contact_id"),
+        (Self::CreateTime, "create_time"),
+        (Self::CreatedByUserId, "created_by_user_id"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::Id, "id"),
+        (Self::LastUpdatedByUserId, "last_updated_by_user_id"),
+        (Self::PinnedAt, "pinned_at"),
+        (Self::Text, "text"),
+        (Self::Title, "title"),
+        (Self::Type, "type"),
+        (Self::UpdateTime, "update_time"),
+    ];
+}
+crate::runtime::string_enum!(UpdateNoteResponseField);
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/2/schema/items`
 ///
 /// Needs the crate feature `note` (on by default).

@@ -650,6 +650,78 @@ impl<'de> serde::Deserialize<'de> for Task {
     }
 }
 
+/// The fields of \[`Task`\] by name, for `fields`.
+///
+/// Spec: `/paths/~1rest~1v2~1tasks/get/parameters/fields`
+///
+/// Needs the crate feature `task` (on by default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TaskField {
+    /// `accepted`
+    Accepted,
+    /// `assigned_to_user_id`
+    AssignedToUserId,
+    /// `completed`
+    Completed,
+    /// `completion_time`
+    CompletionTime,
+    /// `contact_id`
+    ContactId,
+    /// `create_time`
+    CreateTime,
+    /// `created_by_user_id`
+    CreatedByUserId,
+    /// `custom_fields`
+    CustomFields,
+    /// `description`
+    Description,
+    /// `due_time`
+    DueTime,
+    /// `id`
+    Id,
+    /// `last_updated_by_user_id`
+    LastUpdatedByUserId,
+    /// `modification_time`
+    ModificationTime,
+    /// `opportunity_id`
+    OpportunityId,
+    /// `priority`
+    Priority,
+    /// `remind_time_mins`
+    RemindTimeMins,
+    /// `title`
+    Title,
+    /// `type`
+    Type,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
+    Unknown(String),
+}
+
+impl TaskField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Accepted, "accepted"),
+        (Self::AssignedToUserId, "assigned_to_user_id"),
+        (Self::Completed, "completed"),
+        (Self::CompletionTime, "completion_time"),
+        (Self::ContactId, "contact_id"),
+        (Self::CreateTime, "create_time"),
+        (Self::CreatedByUserId, "created_by_user_id"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::Description, "description"),
+        (Self::DueTime, "due_time"),
+        (Self::Id, "id"),
+        (Self::LastUpdatedByUserId, "last_updated_by_user_id"),
+        (Self::ModificationTime, "modification_time"),
+        (Self::OpportunityId, "opportunity_id"),
+        (Self::Priority, "priority"),
+        (Self::RemindTimeMins, "remind_time_mins"),
+        (Self::Title, "title"),
+        (Self::Type, "type"),
+    ];
+}
+crate::runtime::string_enum!(TaskField);
 /// Task priority
 ///
 /// Spec: `/components/schemas/Task/properties/priority`
@@ -953,6 +1025,78 @@ impl<'de> serde::Deserialize<'de> for UpdateTaskResponse {
     }
 }
 
+/// The fields of \[`UpdateTaskResponse`\] by name, for `fields`.
+///
+/// Spec: `/paths/~1rest~1v2~1tasks~1{task_id}/patch/parameters/fields`
+///
+/// Needs the crate feature `task` (on by default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTaskResponseField {
+    /// `accepted`
+    Accepted,
+    /// `assigned_to_user_id`
+    AssignedToUserId,
+    /// `completed`
+    Completed,
+    /// `completion_time`
+    CompletionTime,
+    /// `contact_id`
+    ContactId,
+    /// `create_time`
+    CreateTime,
+    /// `created_by_user_id`
+    CreatedByUserId,
+    /// `custom_fields`
+    CustomFields,
+    /// `description`
+    Description,
+    /// `due_time`
+    DueTime,
+    /// `id`
+    Id,
+    /// `last_updated_by_user_id`
+    LastUpdatedByUserId,
+    /// `modification_time`
+    ModificationTime,
+    /// `opportunity_id`
+    OpportunityId,
+    /// `priority`
+    Priority,
+    /// `remind_time_mins`
+    RemindTimeMins,
+    /// `title`
+    Title,
+    /// `type`
+    Type,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
+    Unknown(String),
+}
+
+impl UpdateTaskResponseField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[
+        (Self::Accepted, "accepted"),
+        (Self::AssignedToUserId, "assigned_to_user_id"),
+        (Self::Completed, "completed"),
+        (Self::CompletionTime, "completion_time"),
+        (Self::ContactId, "contact_id"),
+        (Self::CreateTime, "create_time"),
+        (Self::CreatedByUserId, "created_by_user_id"),
+        (Self::CustomFields, "custom_fields"),
+        (Self::Description, "description"),
+        (Self::DueTime, "due_time"),
+        (Self::Id, "id"),
+        (Self::LastUpdatedByUserId, "last_updated_by_user_id"),
+        (Self::ModificationTime, "modification_time"),
+        (Self::OpportunityId, "opportunity_id"),
+        (Self::Priority, "priority"),
+        (Self::RemindTimeMins, "remind_time_mins"),
+        (Self::Title, "title"),
+        (Self::Type, "type"),
+    ];
+}
+crate::runtime::string_enum!(UpdateTaskResponseField);
 /// Task priority
 ///
 /// Spec: `/components/schemas/UpdateTaskResponse/properties/priority`

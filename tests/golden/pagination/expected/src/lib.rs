@@ -103,6 +103,22 @@
 //!
 //! `Items` and `Pages` are also `futures_core::Stream`s, for `StreamExt` combinators.
 //!
+//! `.fields(...)` asks for fields the server leaves out unless named; it takes the response's field names as an enum (`NoteField`), so a misspelt name does not compile. A name this crate does not list goes in as `NoteField::from("name")`, written out.
+//!
+//! ```rust,no_run
+//! # async fn example(client: golden_pagination::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! client.notes().list_notes().fields([golden_pagination::types::NoteField::Id]).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ```rust,compile_fail
+//! # async fn example(client: golden_pagination::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! client.notes().list_notes().fields(["ids"]).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Filters
 //!
 //! Keap's `filter` parameter is one string with its own grammar: `field==value` clauses joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, comma-separated lists. `golden_pagination::Filter` writes it (the raw string works too) and never alters a value: one the grammar cannot carry fails the request (see below).

@@ -90,6 +90,8 @@
 //!
 //! This spec has no list that pages.
 //!
+//!
+//!
 //! ## Filters
 //!
 //! Keap's `filter` parameter is one string with its own grammar: `field==value` clauses joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, comma-separated lists. `golden_warnings::Filter` writes it (the raw string works too) and never alters a value: one the grammar cannot carry fails the request (see below).

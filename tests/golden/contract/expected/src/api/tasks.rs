@@ -201,9 +201,9 @@ impl ListTasks {
     /// Sets the query parameter `fields`.
     pub fn fields(
         mut self,
-        fields: impl IntoIterator<Item = impl Into<crate::types::ListTasksFieldsItem>>,
+        fields: impl IntoIterator<Item = crate::types::ListTasksFieldsItem>,
     ) -> Self {
-        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 

@@ -19,6 +19,7 @@ impl NotesApi {
             client: self.client.clone(),
             page_size: None,
             page_token: None,
+            fields: None,
         }
     }
 
@@ -39,6 +40,7 @@ pub struct ListNotes {
     client: crate::Client,
     page_size: Option<i32>,
     page_token: Option<String>,
+    fields: Option<Vec<crate::types::NoteField>>,
 }
 
 impl ListNotes {
@@ -53,6 +55,15 @@ impl ListNotes {
     /// Sets the query parameter `page_token`.
     pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
         self.page_token = Some(page_token.into());
+        self
+    }
+
+    /// Sets the query parameter `fields`.
+    pub fn fields(
+        mut self,
+        fields: impl IntoIterator<Item = crate::types::NoteField>,
+    ) -> Self {
+        self.fields = Some(fields.into_iter().collect());
         self
     }
 
@@ -80,6 +91,7 @@ impl ListNotes {
         );
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.query_csv("fields", &self.fields);
         self.client.transport().send_json(req).await
     }
 }

@@ -88,3 +88,23 @@ impl<'de> serde::Deserialize<'de> for ListTagsNoTokenResponse {
         })
     }
 }
+
+/// The fields of \[`Note`\] by name, for `fields`.
+///
+/// Spec: `/paths/~1notes/get/parameters/fields`
+///
+/// Needs the crate feature `notes` (on by default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoteField {
+    /// `id`
+    Id,
+    /// A value this version of the crate does not list, kept as received.
+    /// Sent back verbatim when encoded; the server may refuse it.
+    Unknown(String),
+}
+
+impl NoteField {
+    /// Every value this version knows, with its wire form.
+    pub const VALUES: &[(Self, &str)] = &[(Self::Id, "id")];
+}
+crate::runtime::string_enum!(NoteField);
