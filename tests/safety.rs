@@ -374,7 +374,7 @@ async fn a_number_that_does_not_fit_its_field_is_an_error_naming_it_never_none()
     match result {
         Err(Error::Decode { path, message, .. }) => {
             assert_eq!(path, "price.amount");
-            assert_eq!(message, "60.67 does not fit i64 exactly; it is not rounded");
+            assert_eq!(message, "60.67 does not fit MinorUnits exactly; it is not rounded");
         }
         other => panic!("expected a decode error, got {other:?}"),
     }
@@ -427,4 +427,11 @@ async fn an_order_flow_sends_exact_money_and_reads_what_is_due_in_cents() {
     );
     let pay_body = String::from_utf8_lossy(&seen[1].body).to_string();
     assert!(pay_body.contains(r#""payment_amount":3.30"#), "{pay_body}");
+
+    // Money fields decode like numbers: text is read exactly, `""` is no value, `true` an error.
+    let read = |json: &str| serde_json::from_str::<keap::types::PaymentResult>(json).map(|p| p.payment_amount);
+    assert_eq!(read(r#"{"payment_amount":"60.67"}"#).unwrap(), Some("60.67".parse().unwrap()));
+    assert_eq!(read(r#"{"payment_amount":""}"#).unwrap(), None);
+    let e = read(r#"{"payment_amount":true}"#).unwrap_err().to_string();
+    assert!(e.starts_with("at `payment_amount`: true is not a number"), "{e}");
 }

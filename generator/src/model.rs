@@ -646,7 +646,10 @@ impl Api {
             |n: &str| matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum { integer: true, .. }));
         match self.resolve(&f.ty) {
             TypeRef::Prim(Prim::String) => Decoder::String,
-            TypeRef::Prim(Prim::I32 | Prim::I64 | Prim::F32 | Prim::F64) => Decoder::Number,
+            // Money reads like any number: exact or refused, `""` and `null` as `None`.
+            TypeRef::Prim(Prim::I32 | Prim::I64 | Prim::F32 | Prim::F64 | Prim::Amount | Prim::MinorUnits) => {
+                Decoder::Number
+            }
             TypeRef::Named(n) if int_enum(n) => Decoder::Number,
             TypeRef::Vec(item) if **item == TypeRef::Prim(Prim::String) => Decoder::Strings,
             TypeRef::Vec(_) => Decoder::List,

@@ -382,6 +382,36 @@ impl MinorUnits {
     pub fn to_amount(self, decimals: u32) -> Amount {
         Amount::from_minor(self.0, decimals)
     }
+
+    /// In the main unit of the currency named by its ISO 4217 code, as a `CurrencyValue`
+    /// carries it (`currency_code`): `6067` in `"USD"` is `60.67`, in `"JPY"` `6067`, in
+    /// `"KWD"` `6.067`. A code that is not three letters is an error, not a guess.
+    pub fn to_amount_in(self, currency_code: &str) -> Result<Amount, MoneyError> {
+        Ok(self.to_amount(currency_decimals(currency_code)?))
+    }
+}
+
+/// Decimals of a currency's main unit (its ISO 4217 minor unit): 2 unless listed.
+fn currency_decimals(code: &str) -> Result<u32, MoneyError> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(MoneyError(format!("`{code}` is not an ISO 4217 currency code (like `USD`)")));
+    }
+    const NONE: [&str; 17] = [
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",
+        "XPF",
+    ];
+    const THREE: [&str; 7] = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+    const FOUR: [&str; 2] = ["CLF", "UYW"];
+    Ok(if NONE.contains(&code.as_str()) {
+        0
+    } else if THREE.contains(&code.as_str()) {
+        3
+    } else if FOUR.contains(&code.as_str()) {
+        4
+    } else {
+        2
+    })
 }
 
 impl fmt::Debug for MinorUnits {
@@ -423,7 +453,7 @@ impl<'de> Deserialize<'de> for MinorUnits {
                 .map_err(|_| D::Error::custom(format!("`{s}` is not a number")))?,
             other => return Err(D::Error::custom(format!("{other} is not a number"))),
         };
-        super::values::exact_number::<i64>(&number).map(MinorUnits).map_err(D::Error::custom)
+        super::values::exact_number::<MinorUnits>(&number).map_err(D::Error::custom)
     }
 }
 
@@ -494,6 +524,10 @@ mod tests {
         assert_eq!(MinorUnits::new(6067).to_amount(2), a("60.67"));
         assert_eq!(MinorUnits::new(6067).to_amount(2).to_string(), "60.67");
         assert_eq!(MinorUnits::new(500).to_amount(0), Amount::from_units(500));
+        assert_eq!(MinorUnits::new(6067).to_amount_in("usd").unwrap(), a("60.67"));
+        assert_eq!(MinorUnits::new(6067).to_amount_in("JPY").unwrap(), a("6067"));
+        assert_eq!(MinorUnits::new(6067).to_amount_in("KWD").unwrap(), a("6.067"));
+        assert!(MinorUnits::new(6067).to_amount_in("$").is_err());
         assert_eq!(Amount::try_from_f64(60.67).unwrap(), a("60.67"));
         assert!(Amount::try_from_f64(f64::NAN).is_err());
         assert_eq!(a("0.125").round(2), a("0.13"));
@@ -506,7 +540,7 @@ mod tests {
         let m: MinorUnits = serde_json::from_str("6067.0").unwrap();
         assert_eq!(m.get(), 6067);
         let e = serde_json::from_str::<MinorUnits>("60.67").unwrap_err().to_string();
-        assert!(e.contains("does not fit i64 exactly"), "{e}");
+        assert!(e.contains("60.67 does not fit MinorUnits exactly"), "{e}");
         assert_eq!(serde_json::to_string(&MinorUnits::new(6067)).unwrap(), "6067");
     }
 

@@ -121,7 +121,8 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
@@ -176,7 +177,10 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommissionEarned {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_commission_total: f
-                .get("affiliate_commission_total", crate::runtime::plain)?,
+                .get(
+                    "affiliate_commission_total",
+                    crate::runtime::lenient_option_number,
+                )?,
             view_ledger_url: f
                 .get("view_ledger_url", crate::runtime::lenient_option_string)?,
         })
@@ -600,9 +604,9 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummaryRecord {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliateId", crate::runtime::lenient_option_number)?,
-            amount_earned: f.get("amountEarned", crate::runtime::plain)?,
-            balance: f.get("balance", crate::runtime::plain)?,
-            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
+            amount_earned: f.get("amountEarned", crate::runtime::lenient_option_number)?,
+            balance: f.get("balance", crate::runtime::lenient_option_number)?,
+            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
         })
     }
 }
@@ -657,9 +661,9 @@ impl<'de> serde::Deserialize<'de> for CommissionItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            lead_amount: f.get("lead_amount", crate::runtime::plain)?,
+            lead_amount: f.get("lead_amount", crate::runtime::lenient_option_number)?,
             lead_percent: f.get("lead_percent", crate::runtime::lenient_option_number)?,
-            sale_amount: f.get("sale_amount", crate::runtime::plain)?,
+            sale_amount: f.get("sale_amount", crate::runtime::lenient_option_number)?,
             sale_percent: f.get("sale_percent", crate::runtime::lenient_option_number)?,
         })
     }
@@ -1473,7 +1477,8 @@ impl<'de> serde::Deserialize<'de> for DefaultCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            dollar_amount: f.get("dollar_amount", crate::runtime::plain)?,
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_number)?,
             level_1: f.get("level_1", crate::runtime::plain)?,
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
@@ -1765,9 +1770,11 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateCommissionsResponse {
         Ok(Self {
             affiliate_commissions: f
                 .get("affiliate_commissions", crate::runtime::lenient_option_vec)?,
-            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
-            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
-            commission_total: f.get("commission_total", crate::runtime::plain)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
+            commission_total: f
+                .get("commission_total", crate::runtime::lenient_option_number)?,
             next_page_token: f
                 .get("next_page_token", crate::runtime::lenient_option_string)?,
         })
@@ -2091,14 +2098,16 @@ impl<'de> serde::Deserialize<'de> for ProductCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            dollar_amount: f.get("dollar_amount", crate::runtime::plain)?,
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_number)?,
             level_1: f.get("level_1", crate::runtime::plain)?,
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             unused: f.get("unused", crate::runtime::plain)?,
         })
     }
@@ -2334,7 +2343,7 @@ impl<'de> serde::Deserialize<'de> for RestAffiliatePayment {
         Ok(Self {
             create_time: f.get("create_time", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
-            pay_amount: f.get("pay_amount", crate::runtime::plain)?,
+            pay_amount: f.get("pay_amount", crate::runtime::lenient_option_number)?,
             pay_date: f.get("pay_date", crate::runtime::plain)?,
             pay_notes: f.get("pay_notes", crate::runtime::lenient_option_string)?,
             pay_type: f.get("pay_type", crate::runtime::plain)?,
@@ -2488,13 +2497,14 @@ impl<'de> serde::Deserialize<'de> for SubscriptionCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            dollar_amount: f.get("dollar_amount", crate::runtime::plain)?,
+            dollar_amount: f
+                .get("dollar_amount", crate::runtime::lenient_option_number)?,
             level_1: f.get("level_1", crate::runtime::plain)?,
             level_2: f.get("level_2", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_id: f
                 .get("subscription_id", crate::runtime::lenient_option_string)?,
             unused: f.get("unused", crate::runtime::plain)?,

@@ -103,7 +103,7 @@ impl<'de> serde::Deserialize<'de> for CreateFreeTrialDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::plain)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }
@@ -432,7 +432,7 @@ impl<'de> serde::Deserialize<'de> for FreeTrialDiscountCriteriaResponse {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::plain)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }
@@ -660,7 +660,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::plain)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }

@@ -59,7 +59,7 @@ impl<'de> serde::Deserialize<'de> for CreateLeadSourceExpenseRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::null_as_default)?,
+            amount: f.get("amount", crate::runtime::lenient_number)?,
             incurred_time: f.get("incurred_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
@@ -115,7 +115,7 @@ impl<'de> serde::Deserialize<'de> for UpdateLeadSourceExpenseRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             incurred_time: f.get("incurred_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,

@@ -68,7 +68,7 @@ impl<'de> serde::Deserialize<'de> for CreateLeadSourceRecurringExpenseRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::null_as_default)?,
+            amount: f.get("amount", crate::runtime::lenient_number)?,
             end_time: f.get("end_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             start_time: f.get("start_time", crate::runtime::plain)?,
@@ -230,7 +230,7 @@ impl<'de> serde::Deserialize<'de> for LeadSourceRecurringExpenseUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             end_time: f.get("end_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             start_time: f.get("start_time", crate::runtime::plain)?,

@@ -105,7 +105,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderTotalDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::plain)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }
@@ -583,7 +583,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderTotalDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::plain)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
         })
     }
 }

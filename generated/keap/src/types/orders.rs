@@ -183,7 +183,8 @@ impl<'de> serde::Deserialize<'de> for ApplyCommissionRequest {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliate_id", crate::runtime::lenient_string)?,
-            commission_amount: f.get("commission_amount", crate::runtime::plain)?,
+            commission_amount: f
+                .get("commission_amount", crate::runtime::lenient_option_number)?,
             commission_date: f.get("commission_date", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             pay_percent: f.get("pay_percent", crate::runtime::lenient_option_number)?,
@@ -317,12 +318,14 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost_per_unit: f.get("cost_per_unit", crate::runtime::plain)?,
+            cost_per_unit: f
+                .get("cost_per_unit", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             item_type: f.get("item_type", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price_per_unit: f.get("price_per_unit", crate::runtime::plain)?,
+            price_per_unit: f
+                .get("price_per_unit", crate::runtime::lenient_option_number)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
             subscription_plan_description: f
@@ -511,7 +514,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceOrderPayment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
             last_updated_time: f.get("last_updated_time", crate::runtime::plain)?,
@@ -705,7 +708,8 @@ impl<'de> serde::Deserialize<'de> for PaymentResult {
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
-            payment_amount: f.get("payment_amount", crate::runtime::plain)?,
+            payment_amount: f
+                .get("payment_amount", crate::runtime::lenient_option_number)?,
             payment_status_message: f
                 .get("payment_status_message", crate::runtime::lenient_option_string)?,
             transaction_id: f
@@ -1047,7 +1051,7 @@ impl<'de> serde::Deserialize<'de> for RestCreatePaymentRequest {
                 .get("external_status_value", crate::runtime::lenient_option_string)?,
             external_update_time: f.get("external_update_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            payment_amount: f.get("payment_amount", crate::runtime::null_as_default)?,
+            payment_amount: f.get("payment_amount", crate::runtime::lenient_number)?,
             payment_method_id: f
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
             payment_method_type: f
@@ -1208,11 +1212,13 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderItemRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost_per_unit: f.get("cost_per_unit", crate::runtime::plain)?,
+            cost_per_unit: f
+                .get("cost_per_unit", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price_per_unit: f.get("price_per_unit", crate::runtime::plain)?,
+            price_per_unit: f
+                .get("price_per_unit", crate::runtime::lenient_option_number)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             subscription_plan_description: f
@@ -1618,7 +1624,7 @@ impl<'de> serde::Deserialize<'de> for UpdatedPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             max_charge_attempts: f
                 .get("max_charge_attempts", crate::runtime::lenient_option_number)?,

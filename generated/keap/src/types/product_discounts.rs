@@ -105,7 +105,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::plain)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }
@@ -539,7 +539,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductDiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::plain)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
         })
     }
 }

@@ -70,7 +70,7 @@ impl<'de> serde::Deserialize<'de> for AddProductInterestRequest {
             discount_percent: f
                 .get("discount_percent", crate::runtime::lenient_option_number)?,
             entity_id: f.get("entity_id", crate::runtime::lenient_string)?,
-            price: f.get("price", crate::runtime::null_as_default)?,
+            price: f.get("price", crate::runtime::lenient_number)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::null_as_default)?,
         })
@@ -443,7 +443,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductInterestRequest {
         Ok(Self {
             discount_percent: f
                 .get("discount_percent", crate::runtime::lenient_option_number)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
         })
     }

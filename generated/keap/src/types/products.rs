@@ -54,7 +54,8 @@ impl<'de> serde::Deserialize<'de> for CreateProductOptionListOption {
             item_display_order: f
                 .get("item_display_order", crate::runtime::lenient_option_number)?,
             item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
         })
     }
 }
@@ -502,7 +503,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductRequestDetail {
             name: f.get("name", crate::runtime::lenient_string)?,
             needs_digital_delivery: f
                 .get("needs_digital_delivery", crate::runtime::plain)?,
-            price: f.get("price", crate::runtime::null_as_default)?,
+            price: f.get("price", crate::runtime::lenient_number)?,
             shippable: f.get("shippable", crate::runtime::plain)?,
             short_description: f
                 .get("short_description", crate::runtime::lenient_string)?,
@@ -559,7 +560,7 @@ impl<'de> serde::Deserialize<'de> for CurrencyValueDetail {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             currency_code: f
                 .get("currency_code", crate::runtime::lenient_option_string)?,
             formatted_amount: f
@@ -610,7 +611,7 @@ impl<'de> serde::Deserialize<'de> for CurrencyValueList {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             currency_code: f
                 .get("currency_code", crate::runtime::lenient_option_string)?,
             formatted_amount: f
@@ -678,7 +679,8 @@ impl<'de> serde::Deserialize<'de> for ListOption {
                 .get("item_display_order", crate::runtime::lenient_option_number)?,
             item_id: f.get("item_id", crate::runtime::lenient_option_string)?,
             item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
         })
     }
 }
@@ -798,7 +800,8 @@ impl<'de> serde::Deserialize<'de> for ProductFixedOptionDetail {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             value: f.get("value", crate::runtime::lenient_option_string)?,
         })
     }
@@ -847,7 +850,8 @@ impl<'de> serde::Deserialize<'de> for ProductFixedOptionList {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             value: f.get("value", crate::runtime::lenient_option_string)?,
         })
     }
@@ -2482,7 +2486,8 @@ impl<'de> serde::Deserialize<'de> for UpdateProductOptionListOption {
             item_display_order: f
                 .get("item_display_order", crate::runtime::lenient_option_number)?,
             item_label: f.get("item_label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
         })
     }
 }
@@ -2921,7 +2926,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductRequestDetail {
             needs_digital_delivery: f
                 .get("needs_digital_delivery", crate::runtime::plain)?,
             out_of_stock_enabled: f.get("out_of_stock_enabled", crate::runtime::plain)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             shippable: f.get("shippable", crate::runtime::plain)?,
             short_description: f
                 .get("short_description", crate::runtime::lenient_option_string)?,

@@ -202,7 +202,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             commissioned: f.get("commissioned", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
             external_transaction_id: f
@@ -414,7 +414,7 @@ impl<'de> serde::Deserialize<'de> for TransactionV2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             contact: f.get("contact", crate::runtime::plain)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,

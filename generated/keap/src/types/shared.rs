@@ -1209,7 +1209,7 @@ impl<'de> serde::Deserialize<'de> for CurrencyValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             currency_code: f
                 .get("currency_code", crate::runtime::lenient_option_string)?,
             formatted_amount: f
@@ -2105,7 +2105,7 @@ impl<'de> serde::Deserialize<'de> for Discount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             discount_method: f.get("discount_method", crate::runtime::plain)?,
             special_item_id: f
                 .get("special_item_id", crate::runtime::lenient_option_string)?,
@@ -2249,7 +2249,7 @@ impl<'de> serde::Deserialize<'de> for DiscountCriteria {
             range_start_time: f.get("range_start_time", crate::runtime::plain)?,
             subscription_quantity: f
                 .get("subscription_quantity", crate::runtime::lenient_option_number)?,
-            total_amount: f.get("total_amount", crate::runtime::plain)?,
+            total_amount: f.get("total_amount", crate::runtime::lenient_option_number)?,
             type_: f.get("type", crate::runtime::plain)?,
         })
     }

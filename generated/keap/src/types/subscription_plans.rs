@@ -88,7 +88,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionPlanRequest {
             display_order_index: f
                 .get("display_order_index", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             total_cycles: f.get("total_cycles", crate::runtime::lenient_option_number)?,
         })
     }
@@ -247,7 +247,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionPlanRequest {
             display_order_index: f
                 .get("display_order_index", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             total_cycles: f.get("total_cycles", crate::runtime::lenient_option_number)?,
         })
     }

@@ -305,7 +305,8 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionRequest {
             allow_duplicate: f.get("allow_duplicate", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             days_between_retries: f
@@ -560,7 +561,8 @@ impl<'de> serde::Deserialize<'de> for Subscription {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -850,7 +852,8 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionRequest {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,

@@ -428,7 +428,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateClawbacksResponseClawbacksIte
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             date_earned: f.get("date_earned", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
@@ -943,7 +943,8 @@ impl<'de> serde::Deserialize<'de> for ListCommissionsResponseCommissionsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -1105,7 +1106,7 @@ impl<'de> serde::Deserialize<'de> for ListPaymentsResponsePaymentsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             date: f.get("date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
@@ -1398,9 +1399,10 @@ impl<'de> serde::Deserialize<'de> for ListSummariesResponseSummariesItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_number)?,
-            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
-            balance: f.get("balance", crate::runtime::plain)?,
-            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            balance: f.get("balance", crate::runtime::lenient_option_number)?,
+            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }

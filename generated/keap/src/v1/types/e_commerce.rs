@@ -606,7 +606,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             billing_cycle: f.get("billingCycle", crate::runtime::lenient_option_number)?,
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
@@ -619,7 +619,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponse {
                 .get("numberOfPayments", crate::runtime::lenient_option_number)?,
             order_item_taxes: f
                 .get("orderItemTaxes", crate::runtime::lenient_option_vec)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             recurring_billing: f.get("recurringBilling", crate::runtime::plain)?,
@@ -632,7 +632,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponse {
                 .get("recurringNextBillDate", crate::runtime::lenient_option_string)?,
             recurring_start_date: f
                 .get("recurringStartDate", crate::runtime::lenient_option_string)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -691,7 +692,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponseOrderItemTa
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -781,7 +782,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderResponseProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -996,7 +998,8 @@ for CreateOrderItemsOnOrderResponseProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -1071,7 +1074,7 @@ for CreateOrderItemsOnOrderResponseProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1191,15 +1194,15 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponse {
             order_date: f.get("order_date", crate::runtime::plain)?,
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
             status: f.get("status", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -1391,7 +1394,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             billing_cycle: f.get("billingCycle", crate::runtime::lenient_option_number)?,
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
@@ -1404,7 +1407,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItem {
                 .get("numberOfPayments", crate::runtime::lenient_option_number)?,
             order_item_taxes: f
                 .get("orderItemTaxes", crate::runtime::lenient_option_vec)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             recurring_billing: f.get("recurringBilling", crate::runtime::plain)?,
@@ -1417,7 +1420,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItem {
                 .get("recurringNextBillDate", crate::runtime::lenient_option_string)?,
             recurring_start_date: f
                 .get("recurringStartDate", crate::runtime::lenient_option_string)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -1477,7 +1481,7 @@ for CreateOrderResponseOrderItemsItemOrderItemTaxesItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -1567,7 +1571,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponseOrderItemsItemProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -1782,7 +1787,8 @@ for CreateOrderResponseOrderItemsItemProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -1857,7 +1863,7 @@ for CreateOrderResponseOrderItemsItemProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1947,7 +1953,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderResponsePaymentPlan {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,
@@ -2241,7 +2247,8 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentOnOrderResponse {
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_number)?,
-            payment_amount: f.get("payment_amount", crate::runtime::plain)?,
+            payment_amount: f
+                .get("payment_amount", crate::runtime::lenient_option_number)?,
             payment_status: f
                 .get("payment_status", crate::runtime::lenient_option_string)?,
             transaction_id: f
@@ -2351,7 +2358,8 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionBody {
             allow_duplicate: f.get("allow_duplicate", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
             credit_card_id: f
                 .get("credit_card_id", crate::runtime::lenient_option_number)?,
@@ -2468,7 +2476,8 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionResponse {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -2675,7 +2684,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponse {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -2683,9 +2692,9 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponse {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -2839,7 +2848,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -2847,10 +2856,11 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -2987,7 +2997,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseOrderItemsItemSubscription
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -3080,7 +3090,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponsePaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -3356,7 +3366,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -3533,7 +3543,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -3541,9 +3551,9 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -3699,7 +3709,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemOrderItems
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -3707,10 +3717,11 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemOrderItems
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -3850,7 +3861,7 @@ for GetTransactionResponseOrdersItemOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -3945,7 +3956,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItemPaymentPla
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -4203,7 +4214,7 @@ impl<'de> serde::Deserialize<'de> for ListOrderPaymentsResponseItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_number)?,
             last_updated: f.get("last_updated", crate::runtime::plain)?,
@@ -4446,7 +4457,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -4454,9 +4465,9 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -4612,7 +4623,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemOrderItemsItem
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -4620,10 +4631,11 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemOrderItemsItem
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -4761,7 +4773,7 @@ for ListOrdersResponseOrdersItemOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -4854,7 +4866,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -5195,7 +5207,8 @@ impl<'de> serde::Deserialize<'de> for ListSubscriptionsResponseSubscriptionsItem
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -5383,7 +5396,7 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsForOrderResponseTransactio
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -5569,7 +5582,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -5577,9 +5590,9 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -5741,7 +5754,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -5749,10 +5762,11 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -5893,7 +5907,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemOrderItemsItemSubs
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -5990,7 +6004,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -6321,7 +6335,7 @@ impl<'de> serde::Deserialize<'de> for ListTransactionsResponseTransactionsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -6505,7 +6519,7 @@ for ListTransactionsResponseTransactionsItemOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -6513,9 +6527,9 @@ for ListTransactionsResponseTransactionsItemOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -6676,7 +6690,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -6684,10 +6698,11 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -6828,7 +6843,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemOrderItemsItemSubscription
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -6924,7 +6939,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -7200,7 +7215,7 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanBody {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,
@@ -7330,7 +7345,7 @@ impl<'de> serde::Deserialize<'de> for ReplacePaymentPlanResponse {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,

@@ -72,7 +72,8 @@ impl<'de> serde::Deserialize<'de> for CreateProductBody {
             active: f.get("active", crate::runtime::plain)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -221,7 +222,8 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -317,7 +319,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponseSubscriptionPlansItem
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -424,7 +426,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionBody {
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
@@ -543,7 +545,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -763,7 +765,8 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -983,7 +986,8 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsIte
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -1059,7 +1063,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductSubscriptionPlans
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1225,7 +1229,8 @@ impl<'de> serde::Deserialize<'de> for ListProductsResponseProductsItem {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -1437,7 +1442,8 @@ for ListProductsResponseProductsItemProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -1512,7 +1518,7 @@ for ListProductsResponseProductsItemSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1607,7 +1613,8 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -1703,7 +1710,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductResponseSubscriptionPlansIt
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1825,7 +1832,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductSubscriptionResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -1934,7 +1941,8 @@ impl<'de> serde::Deserialize<'de> for UpdateProductBody {
             active: f.get("active", crate::runtime::plain)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -2028,7 +2036,8 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponse {
             id: f.get("id", crate::runtime::lenient_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -2124,7 +2133,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponseSubscriptionPlansItem
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f

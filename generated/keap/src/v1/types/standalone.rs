@@ -534,7 +534,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateClawbackListClawbacksItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             date_earned: f.get("date_earned", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
@@ -624,7 +624,8 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommission {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -763,7 +764,8 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommissionListCommissionsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -1002,7 +1004,7 @@ impl<'de> serde::Deserialize<'de> for AffiliatePaymentListPaymentsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             date: f.get("date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
@@ -1273,9 +1275,10 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummary {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_number)?,
-            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
-            balance: f.get("balance", crate::runtime::plain)?,
-            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            balance: f.get("balance", crate::runtime::lenient_option_number)?,
+            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -1364,9 +1367,10 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummaryListSummariesItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_number)?,
-            amount_earned: f.get("amount_earned", crate::runtime::plain)?,
-            balance: f.get("balance", crate::runtime::plain)?,
-            clawbacks: f.get("clawbacks", crate::runtime::plain)?,
+            amount_earned: f
+                .get("amount_earned", crate::runtime::lenient_option_number)?,
+            balance: f.get("balance", crate::runtime::lenient_option_number)?,
+            clawbacks: f.get("clawbacks", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -8101,7 +8105,8 @@ impl<'de> serde::Deserialize<'de> for CreateProduct {
             active: f.get("active", crate::runtime::plain)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -8234,7 +8239,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscription {
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
@@ -8567,7 +8572,8 @@ impl<'de> serde::Deserialize<'de> for CreateSubscription {
             allow_duplicate: f.get("allow_duplicate", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
             credit_card_id: f
                 .get("credit_card_id", crate::runtime::lenient_option_number)?,
@@ -9760,7 +9766,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrder {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -9768,9 +9774,9 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrder {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -9983,7 +9989,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -9991,10 +9997,11 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -10131,7 +10138,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderItemSubscriptionPla
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -10231,7 +10238,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -10239,10 +10246,11 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -10380,7 +10388,7 @@ for EcommerceReportingOrderOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -10473,7 +10481,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -10792,7 +10800,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -11093,7 +11101,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -11270,7 +11278,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransactionOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -11278,9 +11286,9 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransactionOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -11437,7 +11445,7 @@ for EcommerceReportingTransactionOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -11445,10 +11453,11 @@ for EcommerceReportingTransactionOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -11588,7 +11597,7 @@ for EcommerceReportingTransactionOrdersItemOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -11684,7 +11693,7 @@ for EcommerceReportingTransactionOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -16416,7 +16425,7 @@ impl<'de> serde::Deserialize<'de> for InvoicePayment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_number)?,
             last_updated: f.get("last_updated", crate::runtime::plain)?,
@@ -18527,15 +18536,15 @@ impl<'de> serde::Deserialize<'de> for Order {
             order_date: f.get("order_date", crate::runtime::plain)?,
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
             status: f.get("status", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -18725,7 +18734,7 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             billing_cycle: f.get("billingCycle", crate::runtime::lenient_option_number)?,
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
@@ -18738,7 +18747,7 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
                 .get("numberOfPayments", crate::runtime::lenient_option_number)?,
             order_item_taxes: f
                 .get("orderItemTaxes", crate::runtime::lenient_option_vec)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             recurring_billing: f.get("recurringBilling", crate::runtime::plain)?,
@@ -18751,7 +18760,8 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
                 .get("recurringNextBillDate", crate::runtime::lenient_option_string)?,
             recurring_start_date: f
                 .get("recurringStartDate", crate::runtime::lenient_option_string)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -18810,7 +18820,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemOrderItemTaxesItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -18896,7 +18906,8 @@ impl<'de> serde::Deserialize<'de> for OrderItemProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -19104,7 +19115,8 @@ impl<'de> serde::Deserialize<'de> for OrderItemProductProductOptionsItemValuesIt
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -19178,7 +19190,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -19238,7 +19250,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -19452,7 +19464,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItem {
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -19460,9 +19472,9 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItem {
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -19616,7 +19628,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -19624,10 +19636,11 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -19764,7 +19777,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemOrderItemsItemSubscript
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -19857,7 +19870,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,
@@ -20173,7 +20186,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItem {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             billing_cycle: f.get("billingCycle", crate::runtime::lenient_option_number)?,
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
@@ -20186,7 +20199,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItem {
                 .get("numberOfPayments", crate::runtime::lenient_option_number)?,
             order_item_taxes: f
                 .get("orderItemTaxes", crate::runtime::lenient_option_vec)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             recurring_billing: f.get("recurringBilling", crate::runtime::plain)?,
@@ -20199,7 +20212,8 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItem {
                 .get("recurringNextBillDate", crate::runtime::lenient_option_string)?,
             recurring_start_date: f
                 .get("recurringStartDate", crate::runtime::lenient_option_string)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -20258,7 +20272,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItemOrderItemTaxesItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             order_item_id: f.get("orderItemId", crate::runtime::lenient_option_number)?,
@@ -20344,7 +20358,8 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItemProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -20553,7 +20568,8 @@ for OrderOrderItemsItemProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -20627,7 +20643,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItemProductSubscriptionPlan
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -20717,7 +20733,7 @@ impl<'de> serde::Deserialize<'de> for OrderPaymentPlan {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,
@@ -20950,7 +20966,8 @@ impl<'de> serde::Deserialize<'de> for PaymentResult {
         Ok(Self {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_number)?,
-            payment_amount: f.get("payment_amount", crate::runtime::plain)?,
+            payment_amount: f
+                .get("payment_amount", crate::runtime::lenient_option_number)?,
             payment_status: f
                 .get("payment_status", crate::runtime::lenient_option_string)?,
             transaction_id: f
@@ -21131,7 +21148,8 @@ impl<'de> serde::Deserialize<'de> for Product {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -21273,7 +21291,8 @@ impl<'de> serde::Deserialize<'de> for ProductListProductsItem {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -21482,7 +21501,8 @@ for ProductListProductsItemProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -21556,7 +21576,7 @@ impl<'de> serde::Deserialize<'de> for ProductListProductsItemSubscriptionPlansIt
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -21761,7 +21781,8 @@ impl<'de> serde::Deserialize<'de> for ProductOptionValue {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -21821,7 +21842,8 @@ impl<'de> serde::Deserialize<'de> for ProductOptionValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -22022,7 +22044,8 @@ impl<'de> serde::Deserialize<'de> for ProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -22242,7 +22265,8 @@ impl<'de> serde::Deserialize<'de> for ProductStatusListProductStatusesItemProduc
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -22457,7 +22481,8 @@ for ProductStatusListProductStatusesItemProductProductOptionsItemValuesItem {
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -22533,7 +22558,7 @@ for ProductStatusListProductStatusesItemProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -22643,7 +22668,8 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProduct {
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_options: f
                 .get("product_options", crate::runtime::lenient_option_vec)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -22851,7 +22877,8 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProductProductOptionsItemValu
             index: f.get("index", crate::runtime::lenient_option_number)?,
             is_default: f.get("is_default", crate::runtime::plain)?,
             label: f.get("label", crate::runtime::lenient_option_string)?,
-            price_adjustment: f.get("price_adjustment", crate::runtime::plain)?,
+            price_adjustment: f
+                .get("price_adjustment", crate::runtime::lenient_option_number)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
             additional_properties: f.rest()?,
         })
@@ -22925,7 +22952,7 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProductSubscriptionPlansItem 
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -23044,7 +23071,7 @@ impl<'de> serde::Deserialize<'de> for ProductSubscription {
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -23150,7 +23177,7 @@ impl<'de> serde::Deserialize<'de> for ProductSubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -23568,7 +23595,7 @@ impl<'de> serde::Deserialize<'de> for RestAffiliateClawback {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             date_earned: f.get("date_earned", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
@@ -23634,7 +23661,7 @@ impl<'de> serde::Deserialize<'de> for RestAffiliatePayment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             date: f.get("date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
@@ -27673,7 +27700,7 @@ impl<'de> serde::Deserialize<'de> for RestPaymentPlan {
             days_between_payments: f
                 .get("days_between_payments", crate::runtime::lenient_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             number_of_payments: f
                 .get("number_of_payments", crate::runtime::lenient_number)?,
@@ -27808,7 +27835,8 @@ impl<'de> serde::Deserialize<'de> for RestProductV1 {
             id: f.get("id", crate::runtime::lenient_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
-            product_price: f.get("product_price", crate::runtime::plain)?,
+            product_price: f
+                .get("product_price", crate::runtime::lenient_option_number)?,
             product_short_desc: f
                 .get("product_short_desc", crate::runtime::lenient_option_string)?,
             sku: f.get("sku", crate::runtime::lenient_option_string)?,
@@ -27904,7 +27932,7 @@ impl<'de> serde::Deserialize<'de> for RestProductV1SubscriptionPlansItem {
             id: f.get("id", crate::runtime::lenient_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::null_as_default)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -29743,7 +29771,8 @@ impl<'de> serde::Deserialize<'de> for Subscription {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -29946,7 +29975,8 @@ impl<'de> serde::Deserialize<'de> for SubscriptionListSubscriptionsItem {
             active: f.get("active", crate::runtime::plain)?,
             allow_tax: f.get("allow_tax", crate::runtime::plain)?,
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
-            billing_amount: f.get("billing_amount", crate::runtime::plain)?,
+            billing_amount: f
+                .get("billing_amount", crate::runtime::lenient_option_number)?,
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
@@ -30067,7 +30097,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -30145,7 +30175,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlan2 {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
             subscription_plan_name: f
@@ -31598,7 +31628,7 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             collection_method: f
                 .get("collection_method", crate::runtime::lenient_option_string)?,
             contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
@@ -31777,7 +31807,7 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItemOrdersItem 
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
-            refund_total: f.get("refund_total", crate::runtime::plain)?,
+            refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
                 .get("sales_affiliate_id", crate::runtime::lenient_option_number)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
@@ -31785,9 +31815,9 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItemOrdersItem 
             status: f.get("status", crate::runtime::lenient_option_string)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
-            total: f.get("total", crate::runtime::plain)?,
-            total_due: f.get("total_due", crate::runtime::plain)?,
-            total_paid: f.get("total_paid", crate::runtime::plain)?,
+            total: f.get("total", crate::runtime::lenient_option_number)?,
+            total_due: f.get("total_due", crate::runtime::lenient_option_number)?,
+            total_paid: f.get("total_paid", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -31944,7 +31974,7 @@ for TransactionListTransactionsItemOrdersItemOrderItemsItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            cost: f.get("cost", crate::runtime::plain)?,
+            cost: f.get("cost", crate::runtime::lenient_option_number)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             discount: f.get("discount", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
@@ -31952,10 +31982,11 @@ for TransactionListTransactionsItemOrdersItemOrderItemsItem {
                 .get("jobRecurringId", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            price: f.get("price", crate::runtime::plain)?,
+            price: f.get("price", crate::runtime::lenient_option_number)?,
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
-            special_amount: f.get("specialAmount", crate::runtime::plain)?,
+            special_amount: f
+                .get("specialAmount", crate::runtime::lenient_option_number)?,
             special_id: f.get("specialId", crate::runtime::lenient_option_number)?,
             special_pct_or_amt: f
                 .get("specialPctOrAmt", crate::runtime::lenient_option_number)?,
@@ -32096,7 +32127,7 @@ for TransactionListTransactionsItemOrdersItemOrderItemsItemSubscriptionPlan {
             id: f.get("id", crate::runtime::lenient_option_number)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
             prorate: f.get("prorate", crate::runtime::plain)?,
             subscription_plan_index: f
                 .get("subscription_plan_index", crate::runtime::lenient_option_number)?,
@@ -32192,7 +32223,7 @@ for TransactionListTransactionsItemOrdersItemPaymentPlan {
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             initial_payment_amount: f
-                .get("initial_payment_amount", crate::runtime::plain)?,
+                .get("initial_payment_amount", crate::runtime::lenient_option_number)?,
             initial_payment_date: f.get("initial_payment_date", crate::runtime::plain)?,
             initial_payment_percent: f
                 .get("initial_payment_percent", crate::runtime::lenient_option_number)?,

@@ -369,8 +369,9 @@
 //! let total = price * 2 + "1.10".parse::<Amount>()?;
 //! assert_eq!(total.to_string(), "41.08");
 //! assert_eq!(total.to_minor(2)?, MinorUnits::new(4108));
-//! // A `CurrencyValue`'s `amount` is in cents; with the currency's 2 decimals it is dollars.
+//! // A `CurrencyValue`'s `amount` is in cents; its `currency_code` says how many to a dollar.
 //! let due = MinorUnits::new(6067);
+//! assert_eq!(due.to_amount_in("USD")?, "60.67".parse::<Amount>()?);
 //! assert_eq!(due.to_amount(2), "60.67".parse::<Amount>()?);
 //! # Ok(())
 //! # }

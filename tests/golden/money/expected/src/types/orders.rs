@@ -83,9 +83,10 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentRequest {
             amount: f.get("amount", crate::runtime::lenient_option_number)?,
             discount_percent: f
                 .get("discount_percent", crate::runtime::lenient_option_number)?,
-            payment_amount: f.get("payment_amount", crate::runtime::null_as_default)?,
-            plan_price: f.get("plan_price", crate::runtime::plain)?,
-            price_per_unit: f.get("price_per_unit", crate::runtime::plain)?,
+            payment_amount: f.get("payment_amount", crate::runtime::lenient_number)?,
+            plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
+            price_per_unit: f
+                .get("price_per_unit", crate::runtime::lenient_option_number)?,
             status_total: f.get("status_total", crate::runtime::lenient_option_number)?,
             total_cycles: f.get("total_cycles", crate::runtime::lenient_option_number)?,
         })
@@ -146,7 +147,7 @@ impl<'de> serde::Deserialize<'de> for CurrencyValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount: f.get("amount", crate::runtime::plain)?,
+            amount: f.get("amount", crate::runtime::lenient_option_number)?,
             currency_code: f.get("currency_code", crate::runtime::lenient_option_string)?,
         })
     }
@@ -190,7 +191,7 @@ impl<'de> serde::Deserialize<'de> for Order {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            amount_earned: f.get("amountEarned", crate::runtime::plain)?,
+            amount_earned: f.get("amountEarned", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
             total_due: f.get("total_due", crate::runtime::plain)?,
         })
