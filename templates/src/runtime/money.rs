@@ -445,13 +445,9 @@ impl<'de> Deserialize<'de> for MinorUnits {
     /// an error, never rounded.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        let number = match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) => n,
-            serde_json::Value::String(s) => serde_json::from_str::<serde_json::Number>(s.trim())
-                .map_err(|_| D::Error::custom(format!("`{s}` is not a number")))?,
-            other => return Err(D::Error::custom(format!("{other} is not a number"))),
-        };
-        super::values::exact_number::<MinorUnits>(&number).map_err(D::Error::custom)
+        // The number fields' reading; only a missing value, fine for an `Option`, is refused.
+        super::values::lenient_option_number(d)?
+            .ok_or_else(|| D::Error::custom("no number of smallest units (null or empty)"))
     }
 }
 
