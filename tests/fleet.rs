@@ -475,8 +475,8 @@ async fn a_process_whose_token_was_rotated_elsewhere_takes_the_new_pair_on_its_4
     let (a, b) = (client().await, client().await);
     // A refreshes on its 401; B, whose pair still looks fresh, gets a 401 next and must take
     // A's pair rather than spend rt-1 again.
-    a.contact().get_contact("1").send().await.unwrap();
-    b.contact().get_contact("1").send().await.unwrap();
+    a.contact().get_contact(keap::ids::Id::new("1")).send().await.unwrap();
+    b.contact().get_contact(keap::ids::Id::new("1")).send().await.unwrap();
     let refreshes = keap.seen().iter().filter(|s| s.target.starts_with("/token")).count();
     assert_eq!(refreshes, 1, "rt-1 was spent once");
     assert_eq!(b.tokens().unwrap().access_token.expose(), "at-2");

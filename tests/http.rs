@@ -72,7 +72,7 @@ async fn parameters_travel_as_their_styles_say() {
     let report = Report { from: Some("2024-01-01".into()), to: None };
     client
         .notes()
-        .update_note(5, "n/1:x", report)
+        .update_note(golden_parameters::ids::NumId::new(5), golden_parameters::ids::Id::new("n/1:x"), report)
         .update_mask([UpdateNoteUpdateMaskItem::Title, UpdateNoteUpdateMaskItem::Body])
         .fields(["id", "title"])
         .page_size(10)
@@ -100,7 +100,7 @@ async fn custom_verbs_stay_in_the_path() {
     let client = golden_custom_verbs::Client::builder().base_url(format!("{base}/")).build().unwrap();
     let body = golden_custom_verbs::types::LinkContactsBody::new("1", "2");
     client.contact().link_contacts(body).send().await.unwrap();
-    client.tags().apply_tags("a:b").send().await.unwrap();
+    client.tags().apply_tags(golden_custom_verbs::ids::Id::new("a:b")).send().await.unwrap();
     assert_eq!(seen.recv().unwrap().line, "POST /rest/v2/contacts:link HTTP/1.1");
     assert_eq!(seen.recv().unwrap().line, "POST /rest/v2/tags/a%3Ab/contacts:applyTags HTTP/1.1");
     assert_eq!(golden_custom_verbs::DEFAULT_BASE_URL, "https://api.example.com/crm");
@@ -112,7 +112,7 @@ async fn multipart_uploads_files_and_fields() {
     let client = golden_multipart::Client::builder().base_url(&base).build().unwrap();
     let file = golden_multipart::runtime::FilePart::new("a.txt", b"hello".to_vec()).content_type("text/plain");
     let created = client.files().create_file(file, "a.txt").is_public(true).tags(["x", "y"]).send().await.unwrap();
-    assert_eq!(created.id.as_deref(), Some("77"));
+    assert_eq!(created.id.as_ref().map(|id| id.as_str()), Some("77"));
     let r = seen.recv().unwrap();
     let ct = r.header("content-type").unwrap();
     let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
@@ -147,7 +147,7 @@ async fn responses_decode_by_kind_and_errors_keep_their_body() {
     things.delete_thing("1").send().await.unwrap();
     things.publish_thing("1").send().await.unwrap();
     assert_eq!(things.get_webform_html("1").send().await.unwrap(), "<html>form</html>");
-    assert_eq!(things.download_file("1").send().await.unwrap(), vec![0, 1, 2]);
+    assert_eq!(things.download_file(golden_responses::ids::Id::new("1")).send().await.unwrap(), vec![0, 1, 2]);
     match things.delete_thing("2").send().await {
         Err(golden_responses::Error::Api(e)) => {
             assert_eq!(
@@ -233,7 +233,7 @@ async fn offset_lists_move_past_each_page_until_a_short_one() {
     let (base, seen) = serve(vec![page(&["1", "2"]), page(&["3", "4"]), page(&["5"])]);
     let client = golden_pagination::Client::builder().base_url(&base).build().unwrap();
     let items = client.legacy().list_contacts_v1().limit(2).email("a@b.c").items().all().await.unwrap();
-    let ids: Vec<String> = items.into_iter().filter_map(|n| n.id).collect();
+    let ids: Vec<String> = items.into_iter().filter_map(|n| n.id).map(|id| id.into_string()).collect();
     assert_eq!(ids, ["1", "2", "3", "4", "5"]);
     let lines: Vec<String> = seen.try_iter().map(|s| s.line).collect();
     // The absolute `next` link is never followed: every request goes to the client's server.

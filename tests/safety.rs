@@ -36,14 +36,22 @@ fn query(target: &str) -> Vec<(String, String)> {
 async fn an_update_that_sets_nothing_is_refused_and_never_sent() {
     let server = serve(|_, _| Reply::json(200, CONTACT)).await;
     let c = client(&server.url, RetryPolicy::none());
-    let e = c.contact().update_contact("7", CreateUpdateContactRequest::default()).send().await.unwrap_err();
+    let e = c
+        .contact()
+        .update_contact(keap::ids::Id::new("7"), CreateUpdateContactRequest::default())
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
     assert!(e.to_string().contains("nothing to update"), "{e}");
     assert!(!e.maybe_sent());
     // An explicit empty mask would go out without one just the same.
     let e = c
         .contact()
-        .update_contact("7", CreateUpdateContactRequest { given_name: Some("Ada".into()), ..Default::default() })
+        .update_contact(
+            keap::ids::Id::new("7"),
+            CreateUpdateContactRequest { given_name: Some("Ada".into()), ..Default::default() },
+        )
         .update_mask(Vec::<UpdateContactUpdateMaskItem>::new())
         .send()
         .await
@@ -51,7 +59,12 @@ async fn an_update_that_sets_nothing_is_refused_and_never_sent() {
     assert!(e.to_string().contains("the explicit `update_mask` is empty"), "{e}");
     assert!(server.seen().is_empty(), "a PATCH without a mask replaces the whole contact");
     // Unless asked for by name.
-    c.contact().update_contact("7", CreateUpdateContactRequest::default()).replace_whole_record().send().await.unwrap();
+    c.contact()
+        .update_contact(keap::ids::Id::new("7"), CreateUpdateContactRequest::default())
+        .replace_whole_record()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(server.seen()[0].target, "/rest/v2/contacts/7");
 }
 
@@ -61,14 +74,14 @@ async fn clearing_a_field_masks_it_without_sending_a_value() {
     let c = client(&server.url, RetryPolicy::none());
     let change = CreateUpdateContactRequest { given_name: Some("Ada".into()), ..Default::default() };
     c.contact()
-        .update_contact("7", change.clone())
+        .update_contact(keap::ids::Id::new("7"), change.clone())
         .clear_fields([UpdateContactUpdateMaskItem::MiddleName])
         .send()
         .await
         .unwrap();
     // Only a clear is fine too.
     c.contact()
-        .update_contact("7", CreateUpdateContactRequest::default())
+        .update_contact(keap::ids::Id::new("7"), CreateUpdateContactRequest::default())
         .clear_fields([UpdateContactUpdateMaskItem::MiddleName])
         .send()
         .await
@@ -84,7 +97,7 @@ async fn clearing_a_field_masks_it_without_sending_a_value() {
     // Set and cleared at once is a contradiction.
     let e = c
         .contact()
-        .update_contact("7", change)
+        .update_contact(keap::ids::Id::new("7"), change)
         .clear_fields([UpdateContactUpdateMaskItem::GivenName])
         .send()
         .await
@@ -98,7 +111,7 @@ async fn empty_path_parameters_are_refused_before_sending() {
     let server = serve(|_, _| Reply::json(200, CONTACT)).await;
     let c = client(&server.url, RetryPolicy::none());
     for id in ["", "  "] {
-        let e = c.contact().get_contact(id).send().await.unwrap_err();
+        let e = c.contact().get_contact(keap::ids::Id::new(id)).send().await.unwrap_err();
         assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
         assert!(e.to_string().contains("`contact_id` is empty"), "{e}");
     }
@@ -125,7 +138,7 @@ async fn a_failed_page_is_yielded_and_retried_and_the_list_completes() {
     let mut errors = 0;
     for _ in 0..10 {
         match items.next_item().await {
-            Some(Ok(contact)) => ids.push(contact.id.unwrap()),
+            Some(Ok(contact)) => ids.push(contact.id.unwrap().into_string()),
             Some(Err(e)) => {
                 errors += 1;
                 assert_eq!(e.status(), Some(500));
@@ -175,29 +188,35 @@ async fn errors_can_be_classified_without_reqwest() {
     })
     .await;
     let c = client(&server.url, RetryPolicy::none());
-    let e = c.contact().get_contact("404").send().await.unwrap_err();
+    let e = c.contact().get_contact(keap::ids::Id::new("404")).send().await.unwrap_err();
     assert!(e.is_not_found() && !e.is_retryable() && !e.is_throttled() && e.maybe_sent());
     assert_eq!(e.request_id(), Some("req-404"));
     assert!(e.to_string().contains("req-404"), "the request id is in the message: {e}");
-    let e = c.contact().get_contact("429").send().await.unwrap_err();
+    let e = c.contact().get_contact(keap::ids::Id::new("429")).send().await.unwrap_err();
     assert!(e.is_throttled() && e.is_retryable() && !e.is_not_found());
     // A dropped connection after the request went out: it may have been acted on.
     let e = c.contact().create_contact(Default::default()).send().await;
     assert!(e.is_ok());
-    let e = c.contact().get_contact("drop").send().await.unwrap_err();
+    let e = c.contact().get_contact(keap::ids::Id::new("drop")).send().await.unwrap_err();
     assert!(e.is_retryable() && e.maybe_sent(), "{e:?}");
     // Nothing listens here: nothing was sent.
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    let e = client(&closed, RetryPolicy::none()).contact().get_contact("1").send().await.unwrap_err();
+    let e =
+        client(&closed, RetryPolicy::none()).contact().get_contact(keap::ids::Id::new("1")).send().await.unwrap_err();
     assert!(e.is_retryable() && !e.maybe_sent() && !e.is_auth(), "{e:?}");
     // The cause shows once: in `Display`, not again as a `source()`.
     assert!(std::error::Error::source(&e).is_none());
     let text = e.to_string();
     assert!(text.starts_with("getContact: request failed: "), "{text}");
-    let e = client(&server.url, RetryPolicy::none()).contact().get_contact("").send().await.unwrap_err();
+    let e = client(&server.url, RetryPolicy::none())
+        .contact()
+        .get_contact(keap::ids::Id::new(""))
+        .send()
+        .await
+        .unwrap_err();
     assert!(!e.maybe_sent() && !e.is_retryable());
 }
 
@@ -219,11 +238,12 @@ async fn null_items_in_lists_are_skipped_never_invented_or_fatal() {
         r#"{"id":"7","email_addresses":[null,{"email":"ada@example.com"}],"tag_ids":[null,7],"phone_numbers":[null]}"#;
     let server = serve(move |_, _| Reply::json(200, body)).await;
     let c = client(&server.url, RetryPolicy::none());
-    let contact = c.contact().get_contact("7").send().await.unwrap();
+    let contact = c.contact().get_contact(keap::ids::Id::new("7")).send().await.unwrap();
     let emails = contact.email_addresses.unwrap();
     assert_eq!(emails.len(), 1);
     assert_eq!(emails[0].email.as_deref(), Some("ada@example.com"));
-    assert_eq!(contact.tag_ids.unwrap(), ["7"], "no id `null` made up");
+    let tags: Vec<_> = contact.tag_ids.unwrap().into_iter().map(|id| id.into_string()).collect();
+    assert_eq!(tags, ["7"], "no id `null` made up");
     assert!(contact.phone_numbers.unwrap().is_empty());
 }
 
@@ -270,11 +290,11 @@ async fn a_long_retry_after_fails_fast_instead_of_freezing_the_client() {
     let c = Client::builder().base_url(&server.url).auth(Auth::api_key("k")).clock(clock.clone()).build().unwrap();
     let start = clock.now();
     // The request that got the 429 fails with it: status and request id kept.
-    let e = c.contact().get_contact("1").send().await.unwrap_err();
+    let e = c.contact().get_contact(keap::ids::Id::new("1")).send().await.unwrap_err();
     assert!(e.is_throttled() && e.maybe_sent() && e.status() == Some(429), "{e:?}");
     assert_eq!(e.request_id(), Some("r-429"));
     // Every later request of the client keeps to the pause, failing fast until it ends.
-    match c.contact().get_contact("2").send().await {
+    match c.contact().get_contact(keap::ids::Id::new("2")).send().await {
         Err(Error::QuotaExhausted { resets_at, .. }) => assert_eq!(resets_at, start + Duration::from_secs(3600)),
         other => panic!("expected QuotaExhausted, got {other:?}"),
     }
@@ -301,8 +321,8 @@ async fn retry_after_holds_for_the_next_request_even_without_retries() {
         .build()
         .unwrap();
     let start = clock.now();
-    assert!(c.contact().get_contact("1").send().await.unwrap_err().is_throttled());
-    c.contact().get_contact("2").send().await.unwrap();
+    assert!(c.contact().get_contact(keap::ids::Id::new("1")).send().await.unwrap_err().is_throttled());
+    c.contact().get_contact(keap::ids::Id::new("2")).send().await.unwrap();
     assert!(clock.now() >= start + Duration::from_secs(5), "the second request waited for Retry-After");
 }
 
@@ -312,7 +332,7 @@ async fn a_body_that_does_not_decode_says_where_down_to_the_list_item() {
     let body = r#"{"id":"7","addresses":[{"line1":"1 Main St"},"Elm Street"]}"#;
     let server = serve(move |_, _| Reply::json(200, body)).await;
     let c = client(&server.url, RetryPolicy::none());
-    match c.contact().get_contact("7").send().await {
+    match c.contact().get_contact(keap::ids::Id::new("7")).send().await {
         Err(keap::Error::Decode { path, message, snippet, .. }) => {
             assert_eq!(path, "addresses[1]");
             assert!(message.starts_with("invalid type: string \"Elm Street\""), "{message}");
@@ -363,13 +383,13 @@ async fn a_number_that_does_not_fit_its_field_is_an_error_naming_it_never_none()
     })
     .await;
     let c = client(&server.url, RetryPolicy::none());
-    let whole = c.products().get_product("whole").send().await.unwrap();
+    let whole = c.products().get_product(keap::ids::Id::new("whole")).send().await.unwrap();
     assert_eq!(whole.price.and_then(|p| p.amount), Some(keap::runtime::MinorUnits::new(6067)));
 
     let events = Events::default();
     let result = {
         let _guard = tracing::subscriber::set_default(events.clone());
-        c.products().get_product("cents").send().await
+        c.products().get_product(keap::ids::Id::new("cents")).send().await
     };
     match result {
         Err(Error::Decode { path, message, .. }) => {
@@ -403,7 +423,7 @@ async fn an_order_flow_sends_exact_money_and_reads_what_is_due_in_cents() {
     let order = RestCreateOrderRequest {
         order_items: Some(items.to_vec()),
         ..RestCreateOrderRequest::new(
-            "101",
+            keap::ids::Id::new("101"),
             std::time::SystemTime::now(),
             "Newcomer order",
             RestCreateOrderRequestOrderType::Offline,
@@ -412,10 +432,14 @@ async fn an_order_flow_sends_exact_money_and_reads_what_is_due_in_cents() {
     c.orders().create_order(order).send().await.unwrap();
     // 1.10 + 2.20 as floats is 3.3000000000000003; as amounts it is 3.30, on the wire too.
     let pay = "1.10".parse::<Amount>().unwrap() + "2.20".parse::<Amount>().unwrap();
-    let paid =
-        c.orders().create_payment_for_an_order("9", RestCreatePaymentRequest::new(false, pay)).send().await.unwrap();
+    let paid = c
+        .orders()
+        .create_payment_for_an_order(keap::ids::Id::new("9"), RestCreatePaymentRequest::new(false, pay))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(paid.payment_amount, Some("3.3".parse().unwrap()));
-    let due = c.orders().get_order("9").send().await.unwrap().total_due.and_then(|v| v.amount);
+    let due = c.orders().get_order(keap::ids::Id::new("9")).send().await.unwrap().total_due.and_then(|v| v.amount);
     assert_eq!(due, Some(MinorUnits::new(6067)));
     assert_eq!(due.map(|d| d.to_amount(2).to_string()).as_deref(), Some("60.67"));
 

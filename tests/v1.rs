@@ -52,7 +52,7 @@ async fn v1_and_v2_calls_draw_from_one_quota() {
         if i % 2 == 0 {
             c.v1().rest_hooks().list_stored_hook_subscriptions().send().await.unwrap();
         } else {
-            c.contact().get_contact("1").send().await.unwrap();
+            c.contact().get_contact(keap::ids::Id::new("1")).send().await.unwrap();
         }
     }
     let arrivals = arrivals.lock().unwrap().clone();
@@ -131,7 +131,7 @@ async fn a_v1_error_body_with_only_a_message_is_an_api_error_with_that_message()
     let server = serve(|_, _| Reply::json(404, r#"{"message":"Contact with id 9 not found"}"#)).await;
     let clock = FakeClock::new();
     let c = client(&server.url, &clock, Quota::unlimited());
-    let e = c.v1().contact().get_contact(9).send().await.unwrap_err();
+    let e = c.v1().contact().get_contact(keap::ids::NumId::new(9)).send().await.unwrap_err();
     assert!(e.is_not_found(), "{e:?}");
     match &e {
         Error::Api(api) => {
@@ -168,7 +168,7 @@ async fn a_v1_body_carries_only_the_fields_set() {
     // A partial update of a v1 contact: one field set, one field on the wire.
     let update =
         keap::v1::types::UpdatePropertiesOnContactBody { given_name: Some("Ada".into()), ..Default::default() };
-    c.v1().contact().update_properties_on_contact(5).body(update).send().await.unwrap();
+    c.v1().contact().update_properties_on_contact(keap::ids::NumId::new(5)).body(update).send().await.unwrap();
     let seen = server.seen();
     let hook_body: serde_json::Value = serde_json::from_slice(&seen[0].body).unwrap();
     assert_eq!(hook_body, serde_json::json!({"eventKey": "contact.add", "hookUrl": "https://example.com/h"}));

@@ -2,7 +2,8 @@
 //! classified breaking or not, and the worst kind (an operationId that now names another
 //! endpoint: code still compiles but calls something else) is called out first.
 
-use crate::model::{Api, Operation, Param, Response, TypeKind, TypeRef};
+use crate::model::{Api, Operation, Param, Prim, Response, TypeKind, TypeRef};
+use heck::ToUpperCamelCase;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -544,6 +545,9 @@ impl std::fmt::Display for TypeRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TypeRef::Named(n) => f.write_str(n),
+            // Ids read as the crate writes them, so a change of record or of number/text shows.
+            TypeRef::Prim(Prim::Id { record, number: false }) => write!(f, "{}Id", record.to_upper_camel_case()),
+            TypeRef::Prim(Prim::Id { record, number: true }) => write!(f, "NumId<{}>", record.to_upper_camel_case()),
             TypeRef::Prim(p) => write!(f, "{}", format!("{p:?}").to_lowercase()),
             TypeRef::Vec(inner) => write!(f, "Vec<{inner}>"),
             TypeRef::Map(inner) => write!(f, "Map<{inner}>"),

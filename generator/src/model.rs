@@ -420,6 +420,13 @@ pub enum TypeRef {
     Json,
 }
 
+impl TypeRef {
+    /// Whether this is one record's id ([`Prim::Id`]): taken as itself, never `Into` it.
+    pub fn is_id(&self) -> bool {
+        matches!(self, TypeRef::Prim(Prim::Id { .. }))
+    }
+}
+
 /// Scalars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Prim {
@@ -445,6 +452,15 @@ pub enum Prim {
     Amount,
     /// `runtime::MinorUnits`: money in the currency's smallest unit (cents).
     MinorUnits,
+    /// The id of one kind of record (a Keap convention): `runtime::Id<ids::Contact>` as text
+    /// (REST v2), `runtime::NumId<ids::Contact>` as a number (REST v1). `record` is its
+    /// snake_case name from the conventions.
+    Id {
+        /// `contact`, `lead_source`.
+        record: &'static str,
+        /// Whether the wire holds a number.
+        number: bool,
+    },
 }
 
 /// A generated type.
@@ -622,6 +638,8 @@ impl Api {
                 Some(TypeKind::Enum { integer: true, .. }) => false,
                 _ => true,
             },
+            // No id is made up: a required id the server leaves out is `None`.
+            TypeRef::Prim(Prim::Id { .. }) => false,
             _ => true,
         }
     }
@@ -651,6 +669,8 @@ impl Api {
                 Decoder::Number
             }
             TypeRef::Named(n) if int_enum(n) => Decoder::Number,
+            // v1's numbers read like numbers; v2's text ids read text or numbers themselves.
+            TypeRef::Prim(Prim::Id { number: true, .. }) => Decoder::Number,
             TypeRef::Vec(item) if **item == TypeRef::Prim(Prim::String) => Decoder::Strings,
             TypeRef::Vec(_) => Decoder::List,
             _ => Decoder::Plain,

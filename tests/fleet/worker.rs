@@ -63,8 +63,8 @@ async fn quota(args: &[String]) -> String {
                     let left = Duration::from_millis(end.saturating_sub(now_ms()));
                     let call = async {
                         match v1 {
-                            true => client.v1().contact().get_contact(1).send().await.map(drop),
-                            false => client.contact().get_contact("1").send().await.map(drop),
+                            true => client.v1().contact().get_contact(keap::ids::NumId::new(1)).send().await.map(drop),
+                            false => client.contact().get_contact(keap::ids::Id::new("1")).send().await.map(drop),
                         }
                     };
                     let Ok(result) = tokio::time::timeout(left, call).await else {
@@ -123,7 +123,7 @@ async fn tokens(args: &[String]) -> String {
     let tasks: tokio::task::JoinSet<_> = (0..ms(tasks))
         .map(|_| {
             let client = client.clone();
-            async move { client.contact().get_contact("1").send().await.map(drop) }
+            async move { client.contact().get_contact(keap::ids::Id::new("1")).send().await.map(drop) }
         })
         .collect();
     let results = tasks.join_all().await;

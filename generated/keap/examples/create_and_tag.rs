@@ -6,12 +6,13 @@
 //! sends the key as `Authorization: Bearer`, as newer Keap docs allow and as a mock that
 //! checks the spec's OAuth2 scheme expects.)
 
+use keap::ids::TagId;
 use keap::types::{ApplyRemoveTagRequest, CreateUpdateContactRequest, EmailAddressRequest, EmailAddressRequestField};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let (Some(email), Some(tag_id)) = (args.next(), args.next()) else {
+    let (Some(email), Some(tag_id)) = (args.next(), args.next().map(TagId::new)) else {
         eprintln!("usage: create_and_tag EMAIL TAG_ID");
         std::process::exit(2);
     };
@@ -38,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let contact = client.contact().create_contact(new_contact).send().await?;
     // The spec marks no field required, so the id is an `Option`: a contact without one
     // cannot be tagged, and an empty id would address another endpoint.
-    let Some(id) = contact.id.filter(|id| !id.is_empty()) else {
+    let Some(id) = contact.id.filter(|id| !id.as_str().is_empty()) else {
         return Err("Keap created the contact but sent back no id; look it up by its email".into());
     };
     println!("created contact {id}");

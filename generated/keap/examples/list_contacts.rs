@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         count += 1;
         println!(
             "{}\t{} {}",
-            contact.id.unwrap_or_default(),
+            contact.id.as_ref().map_or("?", |id| id.as_str()),
             contact.given_name.unwrap_or_default(),
             contact.family_name.unwrap_or_default()
         );

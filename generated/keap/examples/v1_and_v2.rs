@@ -7,6 +7,7 @@
 //! (`KEAP_BASE_URL` sends the requests elsewhere, a mock server say.) Keap verifies a new
 //! subscription by calling the hook URL at once: the receiver must already be running there.
 
+use keap::ids::{Contact, ContactId, NumId};
 use keap::types::CreateUpdateContactRequest;
 use keap::v1::types::{CreateAHookSubscriptionBody, ListStoredHookSubscriptionsResponseItemStatus as HookStatus};
 
@@ -17,7 +18,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: v1_and_v2 HOOK_URL CONTACT_ID GIVEN_NAME");
         std::process::exit(2);
     };
-    let numeric_id: i64 = contact_id.parse().map_err(|_| format!("contact id {contact_id:?} is not a number"))?;
+    // v1 writes a contact's id as a number, v2 as text: the same contact, two id types.
+    let v1_id: NumId<Contact> = contact_id.parse()?;
     let key = std::env::var("KEAP_API_KEY").map_err(|_| "set KEAP_API_KEY to a Personal Access Token")?;
     let mut builder = keap::Client::builder().auth(keap::Auth::api_key(key));
     if let Ok(url) = std::env::var("KEAP_BASE_URL") {
@@ -53,7 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Appointments live only in v1; its lists page by offset, to the end.
-    let appointments = client.v1().appointment().list_appointments().contact_id(numeric_id).items().all().await?;
+    let appointments = client.v1().appointment().list_appointments().contact_id(v1_id).items().all().await?;
     for a in &appointments {
         // v1's schema declares no `id`; Keap sends one, kept with the fields the schema lacks.
         let id = a.additional_properties.get("id").map_or_else(|| "?".to_string(), ToString::to_string);
@@ -64,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The update goes through v2, whose update_mask is derived from the fields set, so the
     // contact's other fields (its email addresses among them) are left as they are.
     let change = CreateUpdateContactRequest { given_name: Some(given_name), ..Default::default() };
-    let contact = client.contact().update_contact(contact_id.clone(), change).send().await?;
+    let contact = client.contact().update_contact(ContactId::from(v1_id), change).send().await?;
     println!("contact {contact_id} is now {:?}", contact.given_name);
     Ok(())
 }

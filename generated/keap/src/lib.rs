@@ -142,7 +142,7 @@
 //! ```rust,no_run
 //! # async fn example(client: keap::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! let change = keap::types::CreateUpdateContactRequest { given_name: Some("Ada".into()), ..Default::default() };
-//! client.contact().update_contact("123", change).send().await?; // PATCH ...?update_mask=given_name
+//! client.contact().update_contact(keap::ids::ContactId::new("123"), change).send().await?; // PATCH ...?update_mask=given_name
 //! # Ok(())
 //! # }
 //! ```
@@ -342,7 +342,7 @@
 //! // Empties `addresses`, changes nothing else: PATCH ...?update_mask=addresses, no value sent.
 //! client
 //!     .contact()
-//!     .update_contact("123", keap::types::CreateUpdateContactRequest::default())
+//!     .update_contact(keap::ids::ContactId::new("123"), keap::types::CreateUpdateContactRequest::default())
 //!     .clear_fields([keap::types::UpdateContactUpdateMaskItem::Addresses])
 //!     .send()
 //!     .await?;
@@ -494,6 +494,7 @@
     reason = "method names come from operationIds and parameters (`new`, `add`, `clone`, ...)"
 )]
 pub mod api;
+pub mod ids;
 pub mod runtime;
 pub mod types;
 pub mod v1;

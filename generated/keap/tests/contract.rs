@@ -538,7 +538,11 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/affiliates/{affiliate_id}/commissionTotal",
-        client.affiliate().get_affiliate_commission_total("keapgen").send().await,
+        client
+            .affiliate()
+            .get_affiliate_commission_total(v::<keap::ids::AffiliateId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "GET",
@@ -546,7 +550,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .affiliate()
-                    .list_affiliate_payments("keapgen")
+                    .list_affiliate_payments(v::<keap::ids::AffiliateId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -560,7 +564,9 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .affiliate()
-                    .get_referrals_by_affiliate_id("keapgen")
+                    .get_referrals_by_affiliate_id(
+                        v::<keap::ids::AffiliateId>("\"keapgen\""),
+                    )
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -574,7 +580,9 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .affiliate()
-                    .get_affiliate_commissions("keapgen")
+                    .get_affiliate_commissions(
+                        v::<keap::ids::AffiliateId>("\"keapgen\""),
+                    )
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -585,12 +593,20 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/affiliates/{id}",
-        client.affiliate().get_affiliate("keapgen").send().await,
+        client
+            .affiliate()
+            .get_affiliate(v::<keap::ids::AffiliateId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v2/affiliates/{id}",
-        client.affiliate().delete_affiliate("keapgen").send().await,
+        client
+            .affiliate()
+            .delete_affiliate(v::<keap::ids::AffiliateId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -598,7 +614,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
         client
             .affiliate()
             .update_affiliate(
-                "keapgen",
+                v::<keap::ids::AffiliateId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateAffiliateRequest,
                 >(
@@ -849,17 +865,29 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/campaigns/{campaign_id}",
-        client.campaign().get_campaign("keapgen").send().await,
+        client
+            .campaign()
+            .get_campaign(v::<keap::ids::CampaignId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "GET",
         "/rest/v2/campaigns/{campaign_id}/goals",
-        client.campaign().get_campaign_goals("keapgen").send().await,
+        client
+            .campaign()
+            .get_campaign_goals(v::<keap::ids::CampaignId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "GET",
         "/rest/v2/campaigns/{campaign_id}/sequences",
-        client.campaign().get_campaign_sequences("keapgen").send().await,
+        client
+            .campaign()
+            .get_campaign_sequences(v::<keap::ids::CampaignId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "POST",
@@ -867,7 +895,7 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
         client
             .campaign()
             .add_contacts_to_campaign_sequence(
-                "keapgen",
+                v::<keap::ids::CampaignId>("\"keapgen\""),
                 "keapgen",
                 v::<
                     keap::types::AddContactsToSequenceRequest,
@@ -882,7 +910,7 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
         client
             .campaign()
             .remove_contacts_from_campaign_sequence(
-                "keapgen",
+                v::<keap::ids::CampaignId>("\"keapgen\""),
                 "keapgen",
                 v::<
                     keap::types::RemoveContactsFromSequenceRequest,
@@ -1140,7 +1168,7 @@ async fn company_operations(client: &Client, r: &mut Report) {
         "/rest/v2/companies/{company_id}",
         client
             .company()
-            .get_company("keapgen")
+            .get_company(v::<keap::ids::CompanyId>("\"keapgen\""))
             .fields(v::<Vec<keap::types::CompanyField>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -1148,7 +1176,11 @@ async fn company_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/companies/{company_id}",
-        client.company().delete_company("keapgen").send().await,
+        client
+            .company()
+            .delete_company(v::<keap::ids::CompanyId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -1156,7 +1188,7 @@ async fn company_operations(client: &Client, r: &mut Report) {
         client
             .company()
             .update_company(
-                "keapgen",
+                v::<keap::ids::CompanyId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateCompanyRequest,
                 >(
@@ -1172,7 +1204,7 @@ async fn company_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .company()
-                    .list_tags_for_company("keapgen")
+                    .list_tags_for_company(v::<keap::ids::CompanyId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -1183,12 +1215,26 @@ async fn company_operations(client: &Client, r: &mut Report) {
     r.check(
         "POST",
         "/rest/v2/companies/{company_id}/tags/{tag_id}",
-        client.company().add_tag_to_company("keapgen", "keapgen").send().await,
+        client
+            .company()
+            .add_tag_to_company(
+                v::<keap::ids::CompanyId>("\"keapgen\""),
+                v::<keap::ids::TagId>("\"keapgen\""),
+            )
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v2/companies/{company_id}/tags/{tag_id}",
-        client.company().remove_tag_from_company("keapgen", "keapgen").send().await,
+        client
+            .company()
+            .remove_tag_from_company(
+                v::<keap::ids::CompanyId>("\"keapgen\""),
+                v::<keap::ids::TagId>("\"keapgen\""),
+            )
+            .send()
+            .await,
     );
 }
 
@@ -1390,7 +1436,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         "/rest/v2/contacts/{contact_id}",
         client
             .contact()
-            .get_contact("keapgen")
+            .get_contact(v::<keap::ids::ContactId>("\"keapgen\""))
             .fields(v::<Vec<keap::types::ContactField>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -1398,7 +1444,11 @@ async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/contacts/{contact_id}",
-        client.contact().delete_contact("keapgen").send().await,
+        client
+            .contact()
+            .delete_contact(v::<keap::ids::ContactId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -1406,7 +1456,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         client
             .contact()
             .update_contact(
-                "keapgen",
+                v::<keap::ids::ContactId>("\"keapgen\""),
                 v::<
                     keap::types::CreateUpdateContactRequest,
                 >(
@@ -1420,7 +1470,11 @@ async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/contacts/{contact_id}/links",
-        client.contact().list_contact_links("keapgen").send().await,
+        client
+            .contact()
+            .list_contact_links(v::<keap::ids::ContactId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "GET",
@@ -1428,7 +1482,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .contact()
-                    .list_tags_for_contact("keapgen")
+                    .list_tags_for_contact(v::<keap::ids::ContactId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -1665,7 +1719,7 @@ async fn files_operations(client: &Client, r: &mut Report) {
                 "keapgen",
                 "keapgen",
             )
-            .contact_id("keapgen")
+            .contact_id(v::<keap::ids::ContactId>("\"keapgen\""))
             .is_public(true)
             .send()
             .await,
@@ -1673,14 +1727,14 @@ async fn files_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/files/{file_id}",
-        client.files().get_file("keapgen").send().await,
+        client.files().get_file(v::<keap::ids::FileId>("\"keapgen\"")).send().await,
     );
     r.check(
         "POST",
         "/rest/v2/files/{file_id}",
         client
             .files()
-            .update_file("keapgen")
+            .update_file(v::<keap::ids::FileId>("\"keapgen\""))
             .file(
                 keap::runtime::FilePart::new(
                     "keapgen.txt",
@@ -1695,12 +1749,16 @@ async fn files_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/files/{file_id}",
-        client.files().delete_file("keapgen").send().await,
+        client.files().delete_file(v::<keap::ids::FileId>("\"keapgen\"")).send().await,
     );
     r.check(
         "GET",
         "/rest/v2/files/{file_id}:data",
-        client.files().get_file_data_1("keapgen").send().await,
+        client
+            .files()
+            .get_file_data_1(v::<keap::ids::FileId>("\"keapgen\""))
+            .send()
+            .await,
     );
 }
 
@@ -1835,7 +1893,11 @@ async fn lead_score_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/contacts/{contact_id}/leadScore",
-        client.lead_score().get_lead_score_details("keapgen").send().await,
+        client
+            .lead_score()
+            .get_lead_score_details(v::<keap::ids::ContactId>("\"keapgen\""))
+            .send()
+            .await,
     );
 }
 
@@ -1908,7 +1970,9 @@ async fn lead_source_expenses_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .lead_source_expenses()
-                    .list_lead_source_expenses("keapgen")
+                    .list_lead_source_expenses(
+                        v::<keap::ids::LeadSourceId>("\"keapgen\""),
+                    )
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -1922,7 +1986,7 @@ async fn lead_source_expenses_operations(client: &Client, r: &mut Report) {
         client
             .lead_source_expenses()
             .create_lead_source_expense(
-                "keapgen",
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
                 v::<
                     keap::types::CreateLeadSourceExpenseRequest,
                 >(
@@ -1937,7 +2001,10 @@ async fn lead_source_expenses_operations(client: &Client, r: &mut Report) {
         "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}",
         client
             .lead_source_expenses()
-            .get_lead_source_expense("keapgen", "keapgen")
+            .get_lead_source_expense(
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
+                "keapgen",
+            )
             .send()
             .await,
     );
@@ -1946,7 +2013,10 @@ async fn lead_source_expenses_operations(client: &Client, r: &mut Report) {
         "/rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}",
         client
             .lead_source_expenses()
-            .delete_lead_source_expense("keapgen", "keapgen")
+            .delete_lead_source_expense(
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
+                "keapgen",
+            )
             .send()
             .await,
     );
@@ -1956,7 +2026,7 @@ async fn lead_source_expenses_operations(client: &Client, r: &mut Report) {
         client
             .lead_source_expenses()
             .update_lead_source_expense(
-                "keapgen",
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
                 "keapgen",
                 v::<
                     keap::types::UpdateLeadSourceExpenseRequest,
@@ -1976,7 +2046,9 @@ async fn lead_source_recurring_expenses_operations(client: &Client, r: &mut Repo
         two_pages(
                 client
                     .lead_source_recurring_expenses()
-                    .list_lead_source_recurring_expenses("keapgen")
+                    .list_lead_source_recurring_expenses(
+                        v::<keap::ids::LeadSourceId>("\"keapgen\""),
+                    )
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -1990,7 +2062,7 @@ async fn lead_source_recurring_expenses_operations(client: &Client, r: &mut Repo
         client
             .lead_source_recurring_expenses()
             .create_lead_source_recurring_expense(
-                "keapgen",
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
                 v::<
                     keap::types::CreateLeadSourceRecurringExpenseRequest,
                 >(
@@ -2005,7 +2077,10 @@ async fn lead_source_recurring_expenses_operations(client: &Client, r: &mut Repo
         "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}",
         client
             .lead_source_recurring_expenses()
-            .get_lead_source_recurring_expense("keapgen", "keapgen")
+            .get_lead_source_recurring_expense(
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
+                "keapgen",
+            )
             .send()
             .await,
     );
@@ -2014,7 +2089,10 @@ async fn lead_source_recurring_expenses_operations(client: &Client, r: &mut Repo
         "/rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}",
         client
             .lead_source_recurring_expenses()
-            .delete_lead_source_recurring_expense("keapgen", "keapgen")
+            .delete_lead_source_recurring_expense(
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
+                "keapgen",
+            )
             .send()
             .await,
     );
@@ -2024,7 +2102,7 @@ async fn lead_source_recurring_expenses_operations(client: &Client, r: &mut Repo
         client
             .lead_source_recurring_expenses()
             .update_lead_source_recurring_expense(
-                "keapgen",
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
                 "keapgen",
                 v::<
                     keap::types::LeadSourceRecurringExpenseUpdateRequest,
@@ -2042,7 +2120,7 @@ async fn lead_source_recurring_expenses_operations(client: &Client, r: &mut Repo
                 client
                     .lead_source_recurring_expenses()
                     .list_expenses_incurred_from_lead_source_recurring_expense(
-                        "keapgen",
+                        v::<keap::ids::LeadSourceId>("\"keapgen\""),
                         "keapgen",
                     )
                     .filter("keapgen")
@@ -2087,12 +2165,20 @@ async fn lead_sources_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/leadSources/{lead_source_id}",
-        client.lead_sources().get_lead_source("keapgen").send().await,
+        client
+            .lead_sources()
+            .get_lead_source(v::<keap::ids::LeadSourceId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v2/leadSources/{lead_source_id}",
-        client.lead_sources().delete_lead_source("keapgen").send().await,
+        client
+            .lead_sources()
+            .delete_lead_source(v::<keap::ids::LeadSourceId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -2100,7 +2186,7 @@ async fn lead_sources_operations(client: &Client, r: &mut Report) {
         client
             .lead_sources()
             .update_lead_source(
-                "keapgen",
+                v::<keap::ids::LeadSourceId>("\"keapgen\""),
                 v::<
                     keap::types::CreateLeadSourceRequest,
                 >(
@@ -2159,7 +2245,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .note()
-                    .list_notes("keapgen")
+                    .list_notes(v::<keap::ids::ContactId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -2174,7 +2260,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
         client
             .note()
             .create_note(
-                "keapgen",
+                v::<keap::ids::ContactId>("\"keapgen\""),
                 v::<
                     keap::types::CreateNoteRequest,
                 >(
@@ -2190,7 +2276,10 @@ async fn note_operations(client: &Client, r: &mut Report) {
         "/rest/v2/contacts/{contact_id}/notes/{note_id}",
         client
             .note()
-            .get_note("keapgen", "keapgen")
+            .get_note(
+                v::<keap::ids::ContactId>("\"keapgen\""),
+                v::<keap::ids::NoteId>("\"keapgen\""),
+            )
             .fields(v::<Vec<keap::types::GetNoteResponseField>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -2198,7 +2287,14 @@ async fn note_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/contacts/{contact_id}/notes/{note_id}",
-        client.note().delete_note("keapgen", "keapgen").send().await,
+        client
+            .note()
+            .delete_note(
+                v::<keap::ids::ContactId>("\"keapgen\""),
+                v::<keap::ids::NoteId>("\"keapgen\""),
+            )
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -2206,8 +2302,8 @@ async fn note_operations(client: &Client, r: &mut Report) {
         client
             .note()
             .update_note(
-                "keapgen",
-                "keapgen",
+                v::<keap::ids::ContactId>("\"keapgen\""),
+                v::<keap::ids::NoteId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateNoteRequest,
                 >(
@@ -2621,7 +2717,7 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
         "/rest/v2/opportunities/{opportunity_id}",
         client
             .opportunity()
-            .get_opportunity("keapgen")
+            .get_opportunity(v::<keap::ids::OpportunityId>("\"keapgen\""))
             .fields(
                 v::<Vec<keap::types::GetOpportunityFieldsItem>>("[\"custom_fields\"]"),
             )
@@ -2631,7 +2727,11 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/opportunities/{opportunity_id}",
-        client.opportunity().delete_opportunity("keapgen").send().await,
+        client
+            .opportunity()
+            .delete_opportunity(v::<keap::ids::OpportunityId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -2639,7 +2739,7 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
         client
             .opportunity()
             .update_opportunity(
-                "keapgen",
+                v::<keap::ids::OpportunityId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateOpportunityRequestV2,
                 >(
@@ -2897,12 +2997,12 @@ async fn orders_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/orders/{order_id}",
-        client.orders().get_order("keapgen").send().await,
+        client.orders().get_order(v::<keap::ids::OrderId>("\"keapgen\"")).send().await,
     );
     r.check(
         "DELETE",
         "/rest/v2/orders/{order_id}",
-        client.orders().delete_order("keapgen").send().await,
+        client.orders().delete_order(v::<keap::ids::OrderId>("\"keapgen\"")).send().await,
     );
     r.check(
         "PATCH",
@@ -2910,7 +3010,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         client
             .orders()
             .update_order(
-                "keapgen",
+                v::<keap::ids::OrderId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateOrderRequest,
                 >(
@@ -2926,7 +3026,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         client
             .orders()
             .create_order_item(
-                "keapgen",
+                v::<keap::ids::OrderId>("\"keapgen\""),
                 v::<
                     keap::types::CreateOrderItemRequest,
                 >(
@@ -2939,12 +3039,20 @@ async fn orders_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/orders/{order_id}/items/{order_item_id}",
-        client.orders().get_order_item("keapgen", "keapgen").send().await,
+        client
+            .orders()
+            .get_order_item(v::<keap::ids::OrderId>("\"keapgen\""), "keapgen")
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v2/orders/{order_id}/items/{order_item_id}",
-        client.orders().delete_order_item("keapgen", "keapgen").send().await,
+        client
+            .orders()
+            .delete_order_item(v::<keap::ids::OrderId>("\"keapgen\""), "keapgen")
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -2952,7 +3060,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         client
             .orders()
             .update_order_item(
-                "keapgen",
+                v::<keap::ids::OrderId>("\"keapgen\""),
                 "keapgen",
                 v::<
                     keap::types::UpdateOrderItemRequest,
@@ -2969,7 +3077,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         client
             .orders()
             .apply_commission_on_order_items(
-                "keapgen",
+                v::<keap::ids::OrderId>("\"keapgen\""),
                 "keapgen",
                 v::<
                     keap::types::ApplyCommissionRequest,
@@ -2986,7 +3094,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .orders()
-                    .list_order_payments("keapgen")
+                    .list_order_payments(v::<keap::ids::OrderId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -3000,7 +3108,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         client
             .orders()
             .create_payment_for_an_order(
-                "keapgen",
+                v::<keap::ids::OrderId>("\"keapgen\""),
                 v::<
                     keap::types::RestCreatePaymentRequest,
                 >(
@@ -3013,7 +3121,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
     r.check(
         "POST",
         "/rest/v2/orders/{order_id}:applyTax",
-        client.orders().apply_tax("keapgen").send().await,
+        client.orders().apply_tax(v::<keap::ids::OrderId>("\"keapgen\"")).send().await,
     );
     r.check(
         "POST",
@@ -3021,7 +3129,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         client
             .orders()
             .attach_file_to_order(
-                "keapgen",
+                v::<keap::ids::OrderId>("\"keapgen\""),
                 v::<keap::types::FileOperationRequest>("{\"file_id\":\"keapgen\"}"),
             )
             .send()
@@ -3033,7 +3141,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         client
             .orders()
             .detach_file_from_order(
-                "keapgen",
+                v::<keap::ids::OrderId>("\"keapgen\""),
                 v::<keap::types::FileOperationRequest>("{\"file_id\":\"keapgen\"}"),
             )
             .send()
@@ -3064,7 +3172,7 @@ async fn payment_methods_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .payment_methods()
-                    .list_payment_methods_1("keapgen")
+                    .list_payment_methods_1(v::<keap::ids::ContactId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -3075,14 +3183,21 @@ async fn payment_methods_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}",
-        client.payment_methods().delete_payment_method("keapgen", "keapgen").send().await,
+        client
+            .payment_methods()
+            .delete_payment_method(v::<keap::ids::ContactId>("\"keapgen\""), "keapgen")
+            .send()
+            .await,
     );
     r.check(
         "POST",
         "/rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}:deactivate",
         client
             .payment_methods()
-            .deactivate_payment_method("keapgen", "keapgen")
+            .deactivate_payment_method(
+                v::<keap::ids::ContactId>("\"keapgen\""),
+                "keapgen",
+            )
             .send()
             .await,
     );
@@ -3430,12 +3545,20 @@ async fn products_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/products/{product_id}",
-        client.products().get_product("keapgen").send().await,
+        client
+            .products()
+            .get_product(v::<keap::ids::ProductId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v2/products/{product_id}",
-        client.products().delete_product("keapgen").send().await,
+        client
+            .products()
+            .delete_product(v::<keap::ids::ProductId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -3443,7 +3566,7 @@ async fn products_operations(client: &Client, r: &mut Report) {
         client
             .products()
             .update_product(
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateProductRequestDetail,
                 >(
@@ -3459,7 +3582,7 @@ async fn products_operations(client: &Client, r: &mut Report) {
         client
             .products()
             .create_product_image(
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
                 keap::runtime::FilePart::new(
                     "keapgen.txt",
                     b"keapgen contract test".to_vec(),
@@ -3472,17 +3595,29 @@ async fn products_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/products/{product_id}/images",
-        client.products().delete_product_image("keapgen").send().await,
+        client
+            .products()
+            .delete_product_image(v::<keap::ids::ProductId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "GET",
         "/rest/v2/products/{product_id}/images/legacyImageData",
-        client.products().get_file_data("keapgen").send().await,
+        client
+            .products()
+            .get_file_data(v::<keap::ids::ProductId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "GET",
         "/rest/v2/products/{product_id}/options",
-        client.products().list_product_options("keapgen").send().await,
+        client
+            .products()
+            .list_product_options(v::<keap::ids::ProductId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "POST",
@@ -3490,7 +3625,7 @@ async fn products_operations(client: &Client, r: &mut Report) {
         client
             .products()
             .create_product_option(
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
                 v::<
                     keap::types::CreateProductOptionRequest,
                 >(
@@ -3503,12 +3638,20 @@ async fn products_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/products/{product_id}/options/{product_option_id}",
-        client.products().get_product_option("keapgen", "keapgen").send().await,
+        client
+            .products()
+            .get_product_option(v::<keap::ids::ProductId>("\"keapgen\""), "keapgen")
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v2/products/{product_id}/options/{product_option_id}",
-        client.products().delete_product_option("keapgen", "keapgen").send().await,
+        client
+            .products()
+            .delete_product_option(v::<keap::ids::ProductId>("\"keapgen\""), "keapgen")
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -3516,7 +3659,7 @@ async fn products_operations(client: &Client, r: &mut Report) {
         client
             .products()
             .update_product_option(
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
                 "keapgen",
                 v::<
                     keap::types::UpdateProductOptionRequest,
@@ -3533,7 +3676,7 @@ async fn products_operations(client: &Client, r: &mut Report) {
         client
             .products()
             .add_product_option_list_option_value(
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
                 "keapgen",
                 v::<
                     Vec<keap::types::CreateProductOptionListOption>,
@@ -3549,7 +3692,11 @@ async fn products_operations(client: &Client, r: &mut Report) {
         "/rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}",
         client
             .products()
-            .delete_product_option_list_option_value("keapgen", "keapgen", "keapgen")
+            .delete_product_option_list_option_value(
+                v::<keap::ids::ProductId>("\"keapgen\""),
+                "keapgen",
+                "keapgen",
+            )
             .send()
             .await,
     );
@@ -3559,7 +3706,7 @@ async fn products_operations(client: &Client, r: &mut Report) {
         client
             .products()
             .update_product_option_list_option_value(
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
                 "keapgen",
                 "keapgen",
                 v::<
@@ -3577,7 +3724,7 @@ async fn products_operations(client: &Client, r: &mut Report) {
         client
             .products()
             .adjust_inventory(
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateProductInventoryRequestDetail,
                 >("{\"quantity\":1,\"type\":\"INCREASE\"}"),
@@ -3823,7 +3970,7 @@ async fn subscription_plans_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .subscription_plans()
-                    .list_subscription_plans("keapgen")
+                    .list_subscription_plans(v::<keap::ids::ProductId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -3837,7 +3984,7 @@ async fn subscription_plans_operations(client: &Client, r: &mut Report) {
         client
             .subscription_plans()
             .create_subscription_plans(
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
                 v::<
                     keap::types::CreateSubscriptionPlanRequest,
                 >(
@@ -3852,7 +3999,10 @@ async fn subscription_plans_operations(client: &Client, r: &mut Report) {
         "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}",
         client
             .subscription_plans()
-            .fetch_subscription_plan("keapgen", "keapgen")
+            .fetch_subscription_plan(
+                v::<keap::ids::ProductId>("\"keapgen\""),
+                v::<keap::ids::SubscriptionPlanId>("\"keapgen\""),
+            )
             .send()
             .await,
     );
@@ -3861,7 +4011,10 @@ async fn subscription_plans_operations(client: &Client, r: &mut Report) {
         "/rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}",
         client
             .subscription_plans()
-            .delete_subscription_plan("keapgen", "keapgen")
+            .delete_subscription_plan(
+                v::<keap::ids::ProductId>("\"keapgen\""),
+                v::<keap::ids::SubscriptionPlanId>("\"keapgen\""),
+            )
             .send()
             .await,
     );
@@ -3871,8 +4024,8 @@ async fn subscription_plans_operations(client: &Client, r: &mut Report) {
         client
             .subscription_plans()
             .update_subscription_plan(
-                "keapgen",
-                "keapgen",
+                v::<keap::ids::ProductId>("\"keapgen\""),
+                v::<keap::ids::SubscriptionPlanId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateSubscriptionPlanRequest,
                 >(
@@ -4057,7 +4210,11 @@ async fn subscriptions_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/subscriptions/{subscription_id}",
-        client.subscriptions().get_subscription("keapgen").send().await,
+        client
+            .subscriptions()
+            .get_subscription(v::<keap::ids::SubscriptionId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -4065,7 +4222,7 @@ async fn subscriptions_operations(client: &Client, r: &mut Report) {
         client
             .subscriptions()
             .update_subscription(
-                "keapgen",
+                v::<keap::ids::SubscriptionId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateSubscriptionRequest,
                 >(
@@ -4081,7 +4238,7 @@ async fn subscriptions_operations(client: &Client, r: &mut Report) {
         client
             .subscriptions()
             .cancel_subscription(
-                "keapgen",
+                v::<keap::ids::SubscriptionId>("\"keapgen\""),
                 v::<
                     keap::types::CancelSubscriptionRequest,
                 >("{\"reason\":\"Customer request\"}"),
@@ -4092,7 +4249,11 @@ async fn subscriptions_operations(client: &Client, r: &mut Report) {
     r.check(
         "POST",
         "/rest/v2/subscriptions/{subscription_id}:invoice",
-        client.subscriptions().invoice_subscription("keapgen").send().await,
+        client
+            .subscriptions()
+            .invoice_subscription(v::<keap::ids::SubscriptionId>("\"keapgen\""))
+            .send()
+            .await,
     );
 }
 
@@ -4184,12 +4345,12 @@ async fn tags_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/tags/{tag_id}",
-        client.tags().get_tag("keapgen").send().await,
+        client.tags().get_tag(v::<keap::ids::TagId>("\"keapgen\"")).send().await,
     );
     r.check(
         "DELETE",
         "/rest/v2/tags/{tag_id}",
-        client.tags().delete_tag("keapgen").send().await,
+        client.tags().delete_tag(v::<keap::ids::TagId>("\"keapgen\"")).send().await,
     );
     r.check(
         "PATCH",
@@ -4197,7 +4358,7 @@ async fn tags_operations(client: &Client, r: &mut Report) {
         client
             .tags()
             .update_tag(
-                "keapgen",
+                v::<keap::ids::TagId>("\"keapgen\""),
                 v::<
                     keap::types::CreateUpdateTagRequest,
                 >(
@@ -4213,7 +4374,7 @@ async fn tags_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .tags()
-                    .list_companies_for_tag_id("keapgen")
+                    .list_companies_for_tag_id(v::<keap::ids::TagId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -4227,7 +4388,7 @@ async fn tags_operations(client: &Client, r: &mut Report) {
         two_pages(
                 client
                     .tags()
-                    .list_contacts_with_tag_id("keapgen")
+                    .list_contacts_with_tag_id(v::<keap::ids::TagId>("\"keapgen\""))
                     .filter("keapgen")
                     .order_by("keapgen")
                     .page_size(1i32)
@@ -4241,7 +4402,7 @@ async fn tags_operations(client: &Client, r: &mut Report) {
         client
             .tags()
             .apply_tags(
-                "keapgen",
+                v::<keap::ids::TagId>("\"keapgen\""),
                 v::<
                     keap::types::ApplyRemoveTagRequest,
                 >("{\"contact_ids\":[\"keapgen\"]}"),
@@ -4255,7 +4416,7 @@ async fn tags_operations(client: &Client, r: &mut Report) {
         client
             .tags()
             .remove_tags(
-                "keapgen",
+                v::<keap::ids::TagId>("\"keapgen\""),
                 v::<
                     keap::types::ApplyRemoveTagRequest,
                 >("{\"contact_ids\":[\"keapgen\"]}"),
@@ -4425,7 +4586,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
         "/rest/v2/tasks/{task_id}",
         client
             .task()
-            .get_task("keapgen")
+            .get_task(v::<keap::ids::TaskId>("\"keapgen\""))
             .fields(v::<Vec<keap::types::TaskField>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -4433,7 +4594,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/tasks/{task_id}",
-        client.task().delete_task("keapgen").send().await,
+        client.task().delete_task(v::<keap::ids::TaskId>("\"keapgen\"")).send().await,
     );
     r.check(
         "PATCH",
@@ -4441,7 +4602,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
         client
             .task()
             .update_task(
-                "keapgen",
+                v::<keap::ids::TaskId>("\"keapgen\""),
                 v::<
                     keap::types::CreateUpdateTaskRequest,
                 >(
@@ -4490,7 +4651,7 @@ async fn users_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/users/{user_id}",
-        client.users().get_user_by_id("keapgen").send().await,
+        client.users().get_user_by_id(v::<keap::ids::UserId>("\"keapgen\"")).send().await,
     );
     r.check(
         "PATCH",
@@ -4498,7 +4659,7 @@ async fn users_operations(client: &Client, r: &mut Report) {
         client
             .users()
             .update_user(
-                "keapgen",
+                v::<keap::ids::UserId>("\"keapgen\""),
                 v::<
                     keap::types::UpdateUserRequest,
                 >(
@@ -4511,7 +4672,11 @@ async fn users_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/users/{user_id}/signature",
-        client.users().get_user_signature("keapgen").send().await,
+        client
+            .users()
+            .get_user_signature(v::<keap::ids::UserId>("\"keapgen\""))
+            .send()
+            .await,
     );
 }
 

@@ -153,7 +153,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
                     .affiliate()
                     .list_affiliates()
                     .code("keapgen")
-                    .contact_id("keapgen")
+                    .contact_id(v::<keap::ids::ContactId>("\"keapgen\""))
                     .limit(1i32)
                     .name("keapgen")
                     .order(v::<keap::v1::types::ListAffiliatesOrder>("\"id\""))
@@ -194,7 +194,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .affiliate()
                     .list_commissions()
-                    .affiliate_id(1i64)
+                    .affiliate_id(v::<keap::ids::NumId<keap::ids::Affiliate>>("1"))
                     .limit(1i32)
                     .order(v::<keap::v1::types::ListCommissionsOrder>("\"DATE_EARNED\""))
                     .order_direction(
@@ -221,7 +221,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .affiliate()
                     .list_programs()
-                    .affiliate_id(1i64)
+                    .affiliate_id(v::<keap::ids::NumId<keap::ids::Affiliate>>("1"))
                     .limit(1i32)
                     .order(v::<keap::v1::types::ListProgramsOrder>("\"id\""))
                     .order_direction(
@@ -239,7 +239,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .affiliate()
                     .list_affiliate_redirect_links()
-                    .affiliate_id("keapgen")
+                    .affiliate_id(v::<keap::ids::AffiliateId>("\"keapgen\""))
                     .limit(1i32)
                     .order(
                         v::<keap::v1::types::ListAffiliateRedirectLinksOrder>("\"id\""),
@@ -260,7 +260,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
             .v1()
             .affiliate()
             .list_summaries()
-            .affiliate_ids(v::<Vec<i64>>("[1]"))
+            .affiliate_ids(v::<Vec<keap::ids::NumId<keap::ids::Affiliate>>>("[1]"))
             .order(v::<keap::v1::types::ListSummariesOrder>("\"affiliate_id\""))
             .order_direction(
                 v::<keap::v1::types::ListSummariesOrderDirection>("\"ASCENDING\""),
@@ -275,7 +275,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
                 client
                     .v1()
                     .affiliate()
-                    .list_affiliate_clawbacks("keapgen")
+                    .list_affiliate_clawbacks(v::<keap::ids::AffiliateId>("\"keapgen\""))
                     .limit(1i32)
                     .order(
                         v::<
@@ -300,7 +300,7 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
                 client
                     .v1()
                     .affiliate()
-                    .list_payments(1i64)
+                    .list_payments(v::<keap::ids::NumId<keap::ids::Affiliate>>("1"))
                     .limit(1i32)
                     .order(v::<keap::v1::types::ListPaymentsOrder>("\"ID\""))
                     .order_direction(
@@ -315,7 +315,12 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/affiliates/{id}",
-        client.v1().affiliate().get_affiliate(1i64).send().await,
+        client
+            .v1()
+            .affiliate()
+            .get_affiliate(v::<keap::ids::NumId<keap::ids::Affiliate>>("1"))
+            .send()
+            .await,
     );
 }
 
@@ -328,7 +333,7 @@ async fn appointment_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .appointment()
                     .list_appointments()
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .limit(1i32)
                     .since("keapgen")
                     .until("keapgen")
@@ -376,7 +381,12 @@ async fn appointment_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/appointments/{appointmentId}",
-        client.v1().appointment().get_appointment(1i64).send().await,
+        client
+            .v1()
+            .appointment()
+            .get_appointment(v::<keap::ids::NumId<keap::ids::Appointment>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "PUT",
@@ -385,7 +395,7 @@ async fn appointment_operations(client: &Client, r: &mut Report) {
             .v1()
             .appointment()
             .update_appointment(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Appointment>>("1"),
                 v::<
                     keap::v1::types::UpdateAppointmentBody,
                 >(
@@ -398,7 +408,12 @@ async fn appointment_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/appointments/{appointmentId}",
-        client.v1().appointment().delete_appointment(1i64).send().await,
+        client
+            .v1()
+            .appointment()
+            .delete_appointment(v::<keap::ids::NumId<keap::ids::Appointment>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -407,7 +422,7 @@ async fn appointment_operations(client: &Client, r: &mut Report) {
             .v1()
             .appointment()
             .update_properties_on_appointment(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Appointment>>("1"),
                 v::<
                     keap::v1::types::UpdatePropertiesOnAppointmentBody,
                 >(
@@ -460,7 +475,7 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .campaign()
-            .get_campaign(1i64)
+            .get_campaign(v::<keap::ids::NumId<keap::ids::Campaign>>("1"))
             .optional_properties(v::<Vec<String>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -472,7 +487,7 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
             .v1()
             .campaign()
             .add_contacts_to_campaign_sequence(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Campaign>>("1"),
                 1i64,
                 v::<keap::v1::types::AddContactsToCampaignSequenceBody>("{\"ids\":[1]}"),
             )
@@ -486,7 +501,7 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
             .v1()
             .campaign()
             .remove_contacts_from_campaign_sequence(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Campaign>>("1"),
                 1i64,
                 v::<
                     keap::v1::types::RemoveContactsFromCampaignSequenceBody,
@@ -501,7 +516,11 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .campaign()
-            .add_contact_to_campaign_sequence(1i64, 1i64, 1i64)
+            .add_contact_to_campaign_sequence(
+                v::<keap::ids::NumId<keap::ids::Campaign>>("1"),
+                1i64,
+                v::<keap::ids::NumId<keap::ids::Contact>>("1"),
+            )
             .send()
             .await,
     );
@@ -511,7 +530,11 @@ async fn campaign_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .campaign()
-            .remove_contact_from_campaign_sequence(1i64, 1i64, 1i64)
+            .remove_contact_from_campaign_sequence(
+                v::<keap::ids::NumId<keap::ids::Campaign>>("1"),
+                1i64,
+                v::<keap::ids::NumId<keap::ids::Contact>>("1"),
+            )
             .send()
             .await,
     );
@@ -567,7 +590,7 @@ async fn company_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .company()
-            .get_company(1i64)
+            .get_company(v::<keap::ids::NumId<keap::ids::Company>>("1"))
             .optional_properties(v::<Vec<String>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -578,7 +601,7 @@ async fn company_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .company()
-            .update_company(1i64)
+            .update_company(v::<keap::ids::NumId<keap::ids::Company>>("1"))
             .body(
                 v::<
                     keap::v1::types::UpdateCompanyBody,
@@ -673,7 +696,12 @@ async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/contacts/{contactId}",
-        client.v1().contact().delete_contact(1i64).send().await,
+        client
+            .v1()
+            .contact()
+            .delete_contact(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -681,7 +709,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .contact()
-            .update_properties_on_contact(1i64)
+            .update_properties_on_contact(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
             .replace_whole_record()
             .body(
                 v::<
@@ -696,7 +724,12 @@ async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/contacts/{contactId}/creditCards",
-        client.v1().contact().list_credit_cards(1i64).send().await,
+        client
+            .v1()
+            .contact()
+            .list_credit_cards(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "POST",
@@ -704,7 +737,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .contact()
-            .create_credit_card(1i64)
+            .create_credit_card(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
             .body(
                 v::<
                     keap::v1::types::CreateCreditCardBody,
@@ -722,7 +755,9 @@ async fn contact_operations(client: &Client, r: &mut Report) {
                 client
                     .v1()
                     .contact()
-                    .list_emails_for_contact(1i64)
+                    .list_emails_for_contact(
+                        v::<keap::ids::NumId<keap::ids::Contact>>("1"),
+                    )
                     .email("keapgen")
                     .limit(1i32)
                     .pages(),
@@ -735,7 +770,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .contact()
-            .create_email_for_contact(1i64)
+            .create_email_for_contact(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
             .body(
                 v::<
                     keap::v1::types::CreateEmailForContactBody,
@@ -749,7 +784,14 @@ async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/contacts/{contactId}/tags",
-        two_pages(client.v1().contact().list_applied_tags(1i64).limit(1i32).pages())
+        two_pages(
+                client
+                    .v1()
+                    .contact()
+                    .list_applied_tags(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
+                    .limit(1i32)
+                    .pages(),
+            )
             .await,
     );
     r.check(
@@ -759,7 +801,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
             .v1()
             .contact()
             .apply_tags_to_contact_id(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Contact>>("1"),
                 v::<keap::v1::types::ApplyTagsToContactIdBody>("{\"tagIds\":[1]}"),
             )
             .send()
@@ -768,12 +810,28 @@ async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/contacts/{contactId}/tags",
-        client.v1().contact().remove_tags_from_contact(1i64, "keapgen").send().await,
+        client
+            .v1()
+            .contact()
+            .remove_tags_from_contact(
+                v::<keap::ids::NumId<keap::ids::Contact>>("1"),
+                "keapgen",
+            )
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v1/contacts/{contactId}/tags/{tagId}",
-        client.v1().contact().remove_tags_from_contact_by_tag_id(1i64, 1i64).send().await,
+        client
+            .v1()
+            .contact()
+            .remove_tags_from_contact_by_tag_id(
+                v::<keap::ids::NumId<keap::ids::Contact>>("1"),
+                v::<keap::ids::NumId<keap::ids::Tag>>("1"),
+            )
+            .send()
+            .await,
     );
     r.check(
         "POST",
@@ -781,7 +839,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .contact()
-            .insert_ut_ms(1i64)
+            .insert_ut_ms(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
             .body(
                 v::<
                     keap::v1::types::InsertUtMsBody,
@@ -798,7 +856,7 @@ async fn contact_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .contact()
-            .get_contact(1i64)
+            .get_contact(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
             .optional_properties(v::<Vec<String>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -814,11 +872,11 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .e_commerce()
                     .list_orders()
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .limit(1i32)
                     .order(v::<keap::v1::types::ListOrdersOrder>("\"order_date\""))
                     .paid(true)
-                    .product_id(1i64)
+                    .product_id(v::<keap::ids::NumId<keap::ids::Product>>("1"))
                     .since("keapgen")
                     .until("keapgen")
                     .pages(),
@@ -849,12 +907,22 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/orders/{orderId}",
-        client.v1().e_commerce().get_order(1i64).send().await,
+        client
+            .v1()
+            .e_commerce()
+            .get_order(v::<keap::ids::NumId<keap::ids::Order>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v1/orders/{orderId}",
-        client.v1().e_commerce().delete_order(1i64).send().await,
+        client
+            .v1()
+            .e_commerce()
+            .delete_order(v::<keap::ids::NumId<keap::ids::Order>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "POST",
@@ -863,7 +931,7 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
             .v1()
             .e_commerce()
             .create_order_items_on_order(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Order>>("1"),
                 v::<
                     keap::v1::types::CreateOrderItemsOnOrderBody,
                 >(
@@ -876,7 +944,12 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/orders/{orderId}/items/{orderItemId}",
-        client.v1().e_commerce().delete_order_order_item(1i64, 1i64).send().await,
+        client
+            .v1()
+            .e_commerce()
+            .delete_order_order_item(v::<keap::ids::NumId<keap::ids::Order>>("1"), 1i64)
+            .send()
+            .await,
     );
     r.check(
         "PUT",
@@ -885,7 +958,7 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
             .v1()
             .e_commerce()
             .replace_payment_plan(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Order>>("1"),
                 v::<
                     keap::v1::types::ReplacePaymentPlanBody,
                 >(
@@ -898,7 +971,12 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/orders/{orderId}/payments",
-        client.v1().e_commerce().list_order_payments(1i64).send().await,
+        client
+            .v1()
+            .e_commerce()
+            .list_order_payments(v::<keap::ids::NumId<keap::ids::Order>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "POST",
@@ -906,7 +984,7 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .e_commerce()
-            .create_payment_on_order(1i64)
+            .create_payment_on_order(v::<keap::ids::NumId<keap::ids::Order>>("1"))
             .body(
                 v::<
                     keap::v1::types::CreatePaymentOnOrderBody,
@@ -924,8 +1002,10 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
                 client
                     .v1()
                     .e_commerce()
-                    .list_transactions_for_order(1i64)
-                    .contact_id(1i64)
+                    .list_transactions_for_order(
+                        v::<keap::ids::NumId<keap::ids::Order>>("1"),
+                    )
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .limit(1i32)
                     .since("keapgen")
                     .until("keapgen")
@@ -941,7 +1021,7 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .e_commerce()
                     .list_subscriptions()
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .limit(1i32)
                     .pages(),
             )
@@ -976,7 +1056,7 @@ async fn e_commerce_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .e_commerce()
                     .list_transactions()
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .limit(1i32)
                     .since("keapgen")
                     .until("keapgen")
@@ -1000,7 +1080,7 @@ async fn email_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .email()
                     .list_emails()
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .email("keapgen")
                     .limit(1i32)
                     .ordered(true)
@@ -1110,7 +1190,7 @@ async fn file_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .file()
                     .list_files()
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .limit(1i32)
                     .name("keapgen")
                     .permission(v::<keap::v1::types::ListFilesPermission>("\"USER\""))
@@ -1143,7 +1223,7 @@ async fn file_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .file()
-            .get_file(1i64)
+            .get_file(v::<keap::ids::NumId<keap::ids::File>>("1"))
             .optional_properties(v::<Vec<String>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -1154,7 +1234,7 @@ async fn file_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .file()
-            .update_file(1i64)
+            .update_file(v::<keap::ids::NumId<keap::ids::File>>("1"))
             .body(
                 v::<
                     keap::v1::types::UpdateFileBody,
@@ -1168,7 +1248,12 @@ async fn file_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/files/{fileId}",
-        client.v1().file().delete_file(1i64).send().await,
+        client
+            .v1()
+            .file()
+            .delete_file(v::<keap::ids::NumId<keap::ids::File>>("1"))
+            .send()
+            .await,
     );
 }
 
@@ -1207,9 +1292,9 @@ async fn note_operations(client: &Client, r: &mut Report) {
                     .v1()
                     .note()
                     .list_notes()
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .limit(1i32)
-                    .user_id(1i64)
+                    .user_id(v::<keap::ids::NumId<keap::ids::User>>("1"))
                     .pages(),
             )
             .await,
@@ -1254,7 +1339,12 @@ async fn note_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/notes/{noteId}",
-        client.v1().note().get_note(1i64).send().await,
+        client
+            .v1()
+            .note()
+            .get_note(v::<keap::ids::NumId<keap::ids::Note>>("1"))
+            .send()
+            .await,
     );
     r.check_stray_path(
         "PUT",
@@ -1264,7 +1354,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
             .v1()
             .note()
             .update_note(
-                "1",
+                v::<keap::ids::NoteId>("\"1\""),
                 v::<
                     keap::v1::types::UpdateNoteBody,
                 >(
@@ -1277,7 +1367,12 @@ async fn note_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/notes/{noteId}",
-        client.v1().note().delete_note(1i64).send().await,
+        client
+            .v1()
+            .note()
+            .delete_note(v::<keap::ids::NumId<keap::ids::Note>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -1285,7 +1380,7 @@ async fn note_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .note()
-            .update_properties_on_note(1i64)
+            .update_properties_on_note(v::<keap::ids::NumId<keap::ids::Note>>("1"))
             .body(
                 v::<
                     keap::v1::types::UpdatePropertiesOnNoteBody,
@@ -1313,7 +1408,7 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
                     )
                     .search_term("keapgen")
                     .stage_id(1i64)
-                    .user_id(1i64)
+                    .user_id(v::<keap::ids::NumId<keap::ids::User>>("1"))
                     .pages(),
             )
             .await,
@@ -1363,7 +1458,7 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .opportunity()
-            .get_opportunity(1i64)
+            .get_opportunity(v::<keap::ids::NumId<keap::ids::Opportunity>>("1"))
             .optional_properties(v::<Vec<String>>("[\"keapgen\"]"))
             .send()
             .await,
@@ -1371,7 +1466,14 @@ async fn opportunity_operations(client: &Client, r: &mut Report) {
     r.check(
         "PATCH",
         "/rest/v1/opportunities/{opportunityId}",
-        client.v1().opportunity().update_properties_on_opportunity(1i64).send().await,
+        client
+            .v1()
+            .opportunity()
+            .update_properties_on_opportunity(
+                v::<keap::ids::NumId<keap::ids::Opportunity>>("1"),
+            )
+            .send()
+            .await,
     );
     r.check(
         "GET",
@@ -1420,12 +1522,22 @@ async fn product_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/products/{productId}",
-        client.v1().product().retrieve_product(1i64).send().await,
+        client
+            .v1()
+            .product()
+            .retrieve_product(v::<keap::ids::NumId<keap::ids::Product>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v1/products/{productId}",
-        client.v1().product().delete_product(1i64).send().await,
+        client
+            .v1()
+            .product()
+            .delete_product(v::<keap::ids::NumId<keap::ids::Product>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -1434,7 +1546,7 @@ async fn product_operations(client: &Client, r: &mut Report) {
             .v1()
             .product()
             .update_product(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Product>>("1"),
                 v::<
                     keap::v1::types::UpdateProductBody,
                 >(
@@ -1451,7 +1563,7 @@ async fn product_operations(client: &Client, r: &mut Report) {
             .v1()
             .product()
             .create_product_image(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Product>>("1"),
                 v::<
                     keap::v1::types::CreateProductImageBody,
                 >(
@@ -1464,7 +1576,12 @@ async fn product_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/products/{productId}/image",
-        client.v1().product().delete_product_image(1i64).send().await,
+        client
+            .v1()
+            .product()
+            .delete_product_image(v::<keap::ids::NumId<keap::ids::Product>>("1"))
+            .send()
+            .await,
     );
     r.check(
         "POST",
@@ -1473,7 +1590,7 @@ async fn product_operations(client: &Client, r: &mut Report) {
             .v1()
             .product()
             .create_product_subscription(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Product>>("1"),
                 v::<
                     keap::v1::types::CreateProductSubscriptionBody,
                 >(
@@ -1486,12 +1603,28 @@ async fn product_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/products/{productId}/subscriptions/{subscriptionId}",
-        client.v1().product().retrieve_product_subscription(1i64, 1i64).send().await,
+        client
+            .v1()
+            .product()
+            .retrieve_product_subscription(
+                v::<keap::ids::NumId<keap::ids::Product>>("1"),
+                v::<keap::ids::NumId<keap::ids::Subscription>>("1"),
+            )
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v1/products/{productId}/subscriptions/{subscriptionId}",
-        client.v1().product().delete_product_subscription(1i64, 1i64).send().await,
+        client
+            .v1()
+            .product()
+            .delete_product_subscription(
+                v::<keap::ids::NumId<keap::ids::Product>>("1"),
+                v::<keap::ids::NumId<keap::ids::Subscription>>("1"),
+            )
+            .send()
+            .await,
     );
 }
 
@@ -1626,17 +1759,42 @@ async fn tags_operations(client: &Client, r: &mut Report) {
             .send()
             .await,
     );
-    r.check("GET", "/rest/v1/tags/{id}", client.v1().tags().get_tag(1i64).send().await);
+    r.check(
+        "GET",
+        "/rest/v1/tags/{id}",
+        client
+            .v1()
+            .tags()
+            .get_tag(v::<keap::ids::NumId<keap::ids::Tag>>("1"))
+            .send()
+            .await,
+    );
     r.check(
         "GET",
         "/rest/v1/tags/{tagId}/companies",
-        two_pages(client.v1().tags().list_companies_for_tag_id(1i64).limit(1i32).pages())
+        two_pages(
+                client
+                    .v1()
+                    .tags()
+                    .list_companies_for_tag_id(
+                        v::<keap::ids::NumId<keap::ids::Tag>>("1"),
+                    )
+                    .limit(1i32)
+                    .pages(),
+            )
             .await,
     );
     r.check(
         "GET",
         "/rest/v1/tags/{tagId}/contacts",
-        two_pages(client.v1().tags().list_contacts_for_tag_id(1i64).limit(1i32).pages())
+        two_pages(
+                client
+                    .v1()
+                    .tags()
+                    .list_contacts_for_tag_id(v::<keap::ids::NumId<keap::ids::Tag>>("1"))
+                    .limit(1i32)
+                    .pages(),
+            )
             .await,
     );
     r.check(
@@ -1646,7 +1804,7 @@ async fn tags_operations(client: &Client, r: &mut Report) {
             .v1()
             .tags()
             .apply_tag_to_contact_ids(
-                1i64,
+                v::<keap::ids::NumId<keap::ids::Tag>>("1"),
                 v::<keap::v1::types::ApplyTagToContactIdsBody>("{\"ids\":[1]}"),
             )
             .send()
@@ -1658,14 +1816,25 @@ async fn tags_operations(client: &Client, r: &mut Report) {
         client
             .v1()
             .tags()
-            .remove_tag_from_contact_ids(1i64, v::<Vec<i64>>("[1]"))
+            .remove_tag_from_contact_ids(
+                v::<keap::ids::NumId<keap::ids::Tag>>("1"),
+                v::<Vec<i64>>("[1]"),
+            )
             .send()
             .await,
     );
     r.check(
         "DELETE",
         "/rest/v1/tags/{tagId}/contacts/{contactId}",
-        client.v1().tags().remove_tag_from_contact_id(1i64, 1i64).send().await,
+        client
+            .v1()
+            .tags()
+            .remove_tag_from_contact_id(
+                v::<keap::ids::NumId<keap::ids::Tag>>("1"),
+                v::<keap::ids::NumId<keap::ids::Contact>>("1"),
+            )
+            .send()
+            .await,
     );
 }
 
@@ -1679,13 +1848,13 @@ async fn task_operations(client: &Client, r: &mut Report) {
                     .task()
                     .list_tasks()
                     .completed(true)
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .has_due_date(true)
                     .limit(1i32)
                     .order("keapgen")
                     .since("keapgen")
                     .until("keapgen")
-                    .user_id(1i64)
+                    .user_id(v::<keap::ids::NumId<keap::ids::User>>("1"))
                     .pages(),
             )
             .await,
@@ -1736,13 +1905,13 @@ async fn task_operations(client: &Client, r: &mut Report) {
                     .task()
                     .list_tasks_for_current_user()
                     .completed(true)
-                    .contact_id(1i64)
+                    .contact_id(v::<keap::ids::NumId<keap::ids::Contact>>("1"))
                     .has_due_date(true)
                     .limit(1i32)
                     .order("keapgen")
                     .since("keapgen")
                     .until("keapgen")
-                    .user_id(1i64)
+                    .user_id(v::<keap::ids::NumId<keap::ids::User>>("1"))
                     .pages(),
             )
             .await,
@@ -1750,7 +1919,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/tasks/{taskId}",
-        client.v1().task().get_task("keapgen").send().await,
+        client.v1().task().get_task(v::<keap::ids::TaskId>("\"keapgen\"")).send().await,
     );
     r.check(
         "PUT",
@@ -1759,7 +1928,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
             .v1()
             .task()
             .update_task(
-                "keapgen",
+                v::<keap::ids::TaskId>("\"keapgen\""),
                 v::<
                     keap::v1::types::UpdateTaskBody,
                 >(
@@ -1772,7 +1941,12 @@ async fn task_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/tasks/{taskId}",
-        client.v1().task().delete_task("keapgen").send().await,
+        client
+            .v1()
+            .task()
+            .delete_task(v::<keap::ids::TaskId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -1781,7 +1955,7 @@ async fn task_operations(client: &Client, r: &mut Report) {
             .v1()
             .task()
             .update_properties_on_task(
-                "keapgen",
+                v::<keap::ids::TaskId>("\"keapgen\""),
                 v::<
                     keap::v1::types::UpdatePropertiesOnTaskBody,
                 >(
@@ -1837,7 +2011,12 @@ async fn users_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/users/{userId}/signature",
-        client.v1().users().get_user_signature(1i64).send().await,
+        client
+            .v1()
+            .users()
+            .get_user_signature(v::<keap::ids::NumId<keap::ids::User>>("1"))
+            .send()
+            .await,
     );
 }
 

@@ -168,7 +168,8 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
             let TypeKind::Enum { variants, integer: false } = &api.types.get(enum_name)?.kind else { return None };
             let variant = variants.iter().find(|v| !um.unmaskable.contains(&v.api_name))?;
             let TypeRef::Named(body_ty) = &o.body.as_ref()?.ty else { return None };
-            let mut args: Vec<String> = o.params.iter().filter(|p| p.required).map(|_| "\"123\"".to_string()).collect();
+            let mut args: Vec<String> =
+                o.params.iter().filter(|p| p.required).map(|p| example_arg(&p.ty, &krate)).collect();
             let empty = format!("{krate}::types::{body_ty}::default()");
             let call = if o.body.as_ref().is_some_and(|b| b.required) {
                 args.push(empty);
@@ -222,13 +223,17 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
     // `fields` names the response's fields by an enum: one call that compiles, one typo that
     // does not.
     let fields_section = pick(&|o| o.http_method == "GET" && o.params.iter().any(|p| p.exact))
-        .filter(|(_, o)| o.params.iter().filter(|p| p.required).all(|p| p.ty == TypeRef::Prim(Prim::String)))
+        .filter(|(_, o)| {
+            o.params.iter().filter(|p| p.required).all(|p| p.ty == TypeRef::Prim(Prim::String) || p.ty.is_id())
+        })
         .and_then(|(m, o)| {
             let p = o.params.iter().find(|p| p.exact)?;
             let TypeRef::Named(e) = &p.ty else { return None };
             let TypeKind::Enum { variants, .. } = &api.types.get(e)?.kind else { return None };
             let v = variants.iter().min_by_key(|v| (v.api_name != "custom_fields", v.api_name.len()))?;
-            let args = vec!["\"123\""; o.params.iter().filter(|p| p.required).count()].join(", ");
+            let args: Vec<String> =
+                o.params.iter().filter(|p| p.required).map(|p| example_arg(&p.ty, &krate)).collect();
+            let args = args.join(", ");
             let call = |value: &str| {
                 format!("client.{m}().{op}({args}).{f}([{value}]).send().await?;\n", op = o.method_name, f = p.name)
             };
@@ -297,6 +302,23 @@ to save a new pair (after retries) fails the request that refreshed with kind `S
 stays in use, and `client.tokens()` returns it to save elsewhere.";
 
 /// A partial update with a JSON body whose one string field is set, and the call.
+/// A value for a required argument of type `ty` in the guide's code: ids are named as ids.
+fn example_arg(ty: &TypeRef, krate: &str) -> String {
+    match ty {
+        TypeRef::Prim(Prim::String) => "\"123\"".to_string(),
+        TypeRef::Prim(Prim::Id { record, number: false }) => {
+            format!("{krate}::ids::{}Id::new(\"123\")", heck::ToUpperCamelCase::to_upper_camel_case(*record))
+        }
+        TypeRef::Prim(Prim::Id { record, number: true }) => {
+            format!(
+                "{krate}::ids::NumId::<{krate}::ids::{}>::new(123)",
+                heck::ToUpperCamelCase::to_upper_camel_case(*record)
+            )
+        }
+        _ => "123".to_string(),
+    }
+}
+
 fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operation, String)> {
     let (tag, op, body, field) = api
         .tags
@@ -319,15 +341,7 @@ fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operati
             Some((t, o, n, field))
         })
         .min_by_key(|(t, o, _, _)| (t.guide_rank, o.path.len()))?;
-    let args: Vec<String> = op
-        .params
-        .iter()
-        .filter(|p| p.required)
-        .map(|p| match p.ty {
-            TypeRef::Prim(Prim::String) => "\"123\"".to_string(),
-            _ => "123".to_string(),
-        })
-        .collect();
+    let args: Vec<String> = op.params.iter().filter(|p| p.required).map(|p| example_arg(&p.ty, krate)).collect();
     let required_body = op.body.as_ref().is_some_and(|b| b.required);
     let call = match (required_body, args.is_empty()) {
         (true, true) => "(change)".to_string(),

@@ -100,6 +100,11 @@ pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
             }
         }
     });
+    let ids = (!super::ids::records(apis).is_empty()).then(|| {
+        quote!(
+            pub mod ids;
+        )
+    });
     let spec_mods = apis[1..].iter().map(|a| {
         let m = format_ident!("{}", a.module.as_deref().unwrap_or_default());
         quote!(pub mod #m;)
@@ -119,6 +124,7 @@ pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
         )]
 
         pub mod api;
+        #ids
         #runtime
         pub mod types;
         #(#spec_mods)*

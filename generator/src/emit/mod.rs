@@ -5,6 +5,7 @@ mod docs;
 mod example_tests;
 mod features;
 mod guide;
+mod ids;
 mod layout;
 mod lib_rs;
 mod manifest;
@@ -70,6 +71,7 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
         200 + first.api.tags.len(),
         ("src/lib.rs".into(), Box::new(move || Some(lib_rs::lib_rs(apis_ref, opts)))),
     )];
+    jobs.push((20, ("src/ids.rs".into(), Box::new(move || ids::ids_rs(apis_ref)))));
     let op_size = |op: &crate::model::Operation| 20 + 4 * op.params.len();
     for part in parts {
         let api = part.api;
@@ -177,7 +179,10 @@ pub(crate) fn ty_in(t: &TypeRef, local: bool, root: &TokenStream) -> TokenStream
     }
 }
 
+/// A scalar's type. The runtime and `ids` belong to the crate, not to a spec's module: a
+/// path below the root (`crate::v1`) starts with the crate's (`crate`).
 fn prim(p: Prim, root: &TokenStream) -> TokenStream {
+    let root: TokenStream = root.clone().into_iter().take(1).collect();
     match p {
         // Binary in JSON is a base64 or raw string; multipart parts use `FilePart` instead.
         Prim::String | Prim::Binary => quote!(String),
@@ -190,5 +195,14 @@ fn prim(p: Prim, root: &TokenStream) -> TokenStream {
         Prim::Date => quote!(#root::runtime::Date),
         Prim::Amount => quote!(#root::runtime::Amount),
         Prim::MinorUnits => quote!(#root::runtime::MinorUnits),
+        Prim::Id { record, number } => {
+            let marker = format_ident!("{}", heck::ToUpperCamelCase::to_upper_camel_case(record));
+            if number {
+                quote!(#root::ids::NumId<#root::ids::#marker>)
+            } else {
+                let alias = format_ident!("{}Id", marker);
+                quote!(#root::ids::#alias)
+            }
+        }
     }
 }

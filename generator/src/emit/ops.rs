@@ -94,7 +94,10 @@ fn param_field_ty(p: &Param, root: &TokenStream) -> TokenStream {
 fn param_arg(p: &Param, root: &TokenStream) -> (TokenStream, TokenStream) {
     let elem = param_elem(p, root);
     let name = format_ident!("{}", p.name);
-    if is_list(p) && p.exact {
+    if !is_list(p) && p.required && p.ty.is_id() {
+        // Required ids are arguments in a row: taken as themselves, so they cannot swap.
+        (quote!(#elem), quote!(#name))
+    } else if is_list(p) && p.exact {
         (quote!(impl IntoIterator<Item = #elem>), quote!(#name.into_iter().collect()))
     } else if is_list(p) {
         (quote!(impl IntoIterator<Item = impl Into<#elem>>), quote!(#name.into_iter().map(Into::into).collect()))
@@ -185,7 +188,9 @@ fn method(op: &Operation, root: &TokenStream) -> TokenStream {
         .iter()
         .map(|p| {
             let n = format_ident!("{}", p.name);
-            if p.required {
+            if p.required && !is_list(p) && p.ty.is_id() {
+                quote!(#n)
+            } else if p.required {
                 let (_, store) = param_arg(p, root);
                 quote!(#n: #store)
             } else {

@@ -8,6 +8,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("clock.rs", include_str!("../../../templates/src/runtime/clock.rs")),
     ("error.rs", include_str!("../../../templates/src/runtime/error.rs")),
     ("filter.rs", include_str!("../../../templates/src/runtime/filter.rs")),
+    ("ids.rs", include_str!("../../../templates/src/runtime/ids.rs")),
     ("mod.rs", include_str!("../../../templates/src/runtime/mod.rs")),
     ("money.rs", include_str!("../../../templates/src/runtime/money.rs")),
     ("object.rs", include_str!("../../../templates/src/runtime/object.rs")),

@@ -315,15 +315,25 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
             let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
             let default = if required.is_empty() { quote!(Default,) } else { quote!() };
             let ctor = (!required.is_empty()).then(|| {
+                // An id is taken as itself, so two ids or an id and a title cannot swap.
                 let args = required.iter().map(|f| {
                     let n = format_ident!("{}", f.name);
                     let t = ty(&f.ty, true);
-                    quote!(#n: impl Into<#t>)
+                    if f.ty.is_id() {
+                        quote!(#n: #t)
+                    } else {
+                        quote!(#n: impl Into<#t>)
+                    }
                 });
                 let inits = fields.iter().map(|f| {
                     let n = format_ident!("{}", f.name);
-                    let value = if f.boxed { quote!(Box::new(#n.into())) } else { quote!(#n.into()) };
+                    let value = match (f.boxed, f.ty.is_id()) {
+                        (true, _) => quote!(Box::new(#n.into())),
+                        (false, true) => quote!(#n),
+                        (false, false) => quote!(#n.into()),
+                    };
                     match api.field_shape(f) {
+                        FieldShape::Plain if f.ty.is_id() && !f.boxed => quote!(#n),
                         FieldShape::Plain => quote!(#n: #value),
                         FieldShape::RequiredOption => quote!(#n: Some(#value)),
                         FieldShape::Nullable | FieldShape::Optional => quote!(#n: None),

@@ -45,6 +45,19 @@ pub struct Conventions {
     /// The query list naming the response fields to return (`fields=custom_fields`): typed
     /// by the names of the response's (or list item's) fields.
     pub fields_param: &'static str,
+    /// Records whose ids are typed (`Id<Contact>`), by snake_case name: a field or parameter
+    /// named `{record}_id` (`contact_id`, `linked_contact_id`, `tagIds` as a list), a path
+    /// parameter `id` after the record's plural (`/contacts/{id}`), or the `id` of a schema
+    /// named for the record (`Contact`, `RestV2Contact`, `GetNoteResponse`). Only records
+    /// whose names say what they are: `plan_id` or `category_id` stay text.
+    pub id_records: &'static [&'static str],
+    /// Other names of a record's id: Keap's `owner_id` is a user's.
+    pub id_aliases: &'static [(&'static str, &'static str)],
+    /// Words that make an id another system's (`global_user_id`, `external_contact_id`).
+    pub not_ids: &'static [&'static str],
+    /// Words a schema's name may carry before and after its record's name
+    /// (`RestV2Product_Detail`, `UpdateTagResponse`) and still be that record.
+    pub id_schema_affixes: [&'static [&'static str]; 2],
 }
 
 /// Keap's.
@@ -63,6 +76,30 @@ pub const KEAP: Conventions = Conventions {
     minor_unit_schemas: &["CurrencyValue"],
     form_flags: &["is_"],
     fields_param: "fields",
+    id_records: &[
+        "affiliate",
+        "appointment",
+        "campaign",
+        "company",
+        "contact",
+        "file",
+        "lead_source",
+        "note",
+        "opportunity",
+        "order",
+        "product",
+        "subscription",
+        "subscription_plan",
+        "tag",
+        "task",
+        "user",
+    ],
+    id_aliases: &[("owner", "user")],
+    not_ids: &["global", "external", "original", "provider"],
+    id_schema_affixes: [
+        &["rest", "v1", "v2", "basic", "simple", "full", "partial", "get", "update", "create", "tagged"],
+        &["v1", "v2", "response", "request", "detail", "list", "reference"],
+    ],
 };
 
 /// Where a group stands in the guide's choice of examples (lower first).
@@ -285,6 +322,118 @@ pub(super) fn money(name: &str, s: &Schema, parent: &str) -> Option<Prim> {
         None
     } else {
         Some(Prim::Amount)
+    }
+}
+
+/// The record whose id `name` holds, if Keap's names say: `contact_id` and
+/// `linked_contact_id` a contact's, `tag_ids` tags' (`plural`). See [`Conventions::id_records`].
+fn id_record(name: &str) -> Option<(&'static str, bool)> {
+    let snake = heck::ToSnakeCase::to_snake_case(name);
+    let words: Vec<&str> = snake.split('_').collect();
+    let (last, before) = words.split_last()?;
+    let plural = match *last {
+        "id" => false,
+        "ids" => true,
+        _ => return None,
+    };
+    if before.iter().any(|w| KEAP.not_ids.contains(w)) {
+        return None;
+    }
+    // The longest record name the words end with: `subscription_plan_id` is a plan's.
+    (0..before.len()).find_map(|start| record_named(&before[start..].join("_"))).map(|r| (r, plural))
+}
+
+/// The record named `snake` (or by one of its aliases).
+fn record_named(snake: &str) -> Option<&'static str> {
+    KEAP.id_records
+        .iter()
+        .copied()
+        .find(|r| *r == snake)
+        .or_else(|| KEAP.id_aliases.iter().find(|(alias, _)| *alias == snake).map(|(_, r)| *r))
+}
+
+/// The record a schema holds, when its name is the record's with only the affixes of
+/// [`Conventions::id_schema_affixes`] around it: its `id` field is that record's.
+fn schema_record(schema: &str) -> Option<&'static str> {
+    let snake = heck::ToSnakeCase::to_snake_case(schema);
+    let mut words: &[&str] = &snake.split('_').collect::<Vec<_>>();
+    let [prefixes, suffixes] = KEAP.id_schema_affixes;
+    while let [first, rest @ ..] = words {
+        if !prefixes.contains(first) || rest.is_empty() {
+            break;
+        }
+        words = rest;
+    }
+    while let [rest @ .., last] = words {
+        if !suffixes.contains(last) || rest.is_empty() {
+            break;
+        }
+        words = rest;
+    }
+    record_named(&words.join("_"))
+}
+
+/// The record of a path's collection: `contacts` and `companies` name a contact and a
+/// company.
+fn collection_record(segment: &str) -> Option<&'static str> {
+    let snake = heck::ToSnakeCase::to_snake_case(segment);
+    let one = match snake.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => snake.strip_suffix('s')?.to_string(),
+    };
+    record_named(&one)
+}
+
+/// `ty` as the id of `record` when it is one as written: text or an integer, or a list of
+/// them for a plural name; anything else (an object, a list under a singular name) is left.
+fn as_id(ty: &TypeRef, record: &'static str, plural: bool) -> Option<TypeRef> {
+    let scalar = |t: &TypeRef| match t {
+        TypeRef::Prim(Prim::String) => Some(TypeRef::Prim(Prim::Id { record, number: false })),
+        TypeRef::Prim(Prim::I32 | Prim::I64) => Some(TypeRef::Prim(Prim::Id { record, number: true })),
+        _ => None,
+    };
+    match (ty, plural) {
+        (TypeRef::Vec(item), true) => scalar(item).map(|t| TypeRef::Vec(Box::new(t))),
+        (t, false) => scalar(t),
+        _ => None,
+    }
+}
+
+/// The type of a schema's property: an id by its name, or by the schema's for `id`.
+pub(super) fn field_id(name: &str, ty: &TypeRef, parent: &str) -> Option<TypeRef> {
+    if name == "id" {
+        return schema_record(parent).and_then(|r| as_id(ty, r, false));
+    }
+    let (record, plural) = id_record(name)?;
+    as_id(ty, record, plural)
+}
+
+/// Types a parameter's ids: by its name, or for a path parameter `id`, by the collection
+/// before it (`/contacts/{id}`). A list parameter holds its element type.
+pub(super) fn param_ids(params: &mut [Param], path: &str) {
+    for p in params.iter_mut() {
+        let list = matches!(p.style, Style::Csv | Style::Repeat);
+        let found = match id_record(&p.api_name) {
+            Some(found) => Some(found),
+            None if p.api_name == "id" && p.location == ParamIn::Path => {
+                let template = format!("{{{}}}", p.api_name);
+                let segments: Vec<&str> = path.split('/').collect();
+                segments
+                    .iter()
+                    .position(|s| *s == template)
+                    .filter(|&i| i > 0)
+                    .and_then(|i| collection_record(segments[i - 1]))
+                    .map(|r| (r, false))
+            }
+            None => None,
+        };
+        let Some((record, plural)) = found else { continue };
+        if plural != list || !matches!(p.style, Style::Single | Style::Csv | Style::Repeat) {
+            continue;
+        }
+        if let Some(TypeRef::Prim(id)) = as_id(&p.ty, record, false) {
+            p.ty = TypeRef::Prim(id);
+        }
     }
 }
 

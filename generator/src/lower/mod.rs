@@ -26,7 +26,7 @@ mod unions;
 pub use operations::template_params;
 
 use cycles::resolve_cycles;
-use keap::{money, undeclared_date};
+use keap::{field_id, money, undeclared_date};
 use schemas::is_empty;
 
 /// Names of the prelude and of what generated code uses unqualified: a type or request

@@ -190,6 +190,7 @@ impl<'a> Lowerer<'a> {
             Some(rb) => self.body(rb, &format!("{pointer}/requestBody"), &hint, &mut names, &mut out)?,
             None => (None, None),
         };
+        keap::param_ids(&mut out, path);
         let (response, error_statuses) = self.response(op, &pointer, &hint)?;
         let pagination = self.pagination(&out, &response);
         self.field_names(&mut out, &response, pagination.as_ref(), &pointer);

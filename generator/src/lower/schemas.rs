@@ -266,6 +266,9 @@ impl<'a> Lowerer<'a> {
             if let ReferenceOr::Item(s) = p.schema {
                 ty = undeclared_date(&p.name, s).or_else(|| money(&p.name, s, &name)).map_or(ty, TypeRef::Prim);
             }
+            if let Some(id) = field_id(&p.name, &ty, &name) {
+                ty = id;
+            }
             fields.push(Field {
                 name: ns.claim(sanitize(&p.name, Case::Snake)),
                 required: required.contains(&p.name),

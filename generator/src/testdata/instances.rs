@@ -39,7 +39,12 @@ pub fn operation(raw: &Value, op: &Operation) -> OperationSample {
             // text fills the template.
             if p.schema.is_none()
                 && p.location == ParamIn::Path
-                && p.ty == crate::model::TypeRef::Prim(crate::model::Prim::String)
+                && matches!(
+                    p.ty,
+                    crate::model::TypeRef::Prim(
+                        crate::model::Prim::String | crate::model::Prim::Id { number: false, .. }
+                    )
+                )
             {
                 out.params.insert(p.name.clone(), Value::String("1".into()));
             }
@@ -461,7 +466,7 @@ mod tests {
         }}}});
         let api = model(&raw);
         let s = operation(&raw, api.operations().next().unwrap());
-        assert_eq!(s.params["note_id"], json!("1"));
+        assert_eq!(s.params.get("note_id"), Some(&json!("1")), "{:?}", s.params);
         assert!(s.skipped.is_none(), "{:?}", s.skipped);
     }
 

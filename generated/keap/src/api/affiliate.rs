@@ -667,11 +667,11 @@ impl AffiliateApi {
     /// Sends `GET /rest/v2/affiliates/{affiliate_id}/commissionTotal`.
     pub fn get_affiliate_commission_total(
         &self,
-        affiliate_id: impl Into<String>,
+        affiliate_id: crate::ids::AffiliateId,
     ) -> GetAffiliateCommissionTotal {
         GetAffiliateCommissionTotal {
             client: self.client.clone(),
-            affiliate_id: affiliate_id.into(),
+            affiliate_id,
         }
     }
 
@@ -684,11 +684,11 @@ impl AffiliateApi {
     /// Sends `GET /rest/v2/affiliates/{affiliate_id}/payments`.
     pub fn list_affiliate_payments(
         &self,
-        affiliate_id: impl Into<String>,
+        affiliate_id: crate::ids::AffiliateId,
     ) -> ListAffiliatePayments {
         ListAffiliatePayments {
             client: self.client.clone(),
-            affiliate_id: affiliate_id.into(),
+            affiliate_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -705,11 +705,11 @@ impl AffiliateApi {
     /// Sends `GET /rest/v2/affiliates/{affiliate_id}/referrals`.
     pub fn get_referrals_by_affiliate_id(
         &self,
-        affiliate_id: impl Into<String>,
+        affiliate_id: crate::ids::AffiliateId,
     ) -> GetReferralsByAffiliateId {
         GetReferralsByAffiliateId {
             client: self.client.clone(),
-            affiliate_id: affiliate_id.into(),
+            affiliate_id,
             filter: None,
             page_token: None,
             order_by: None,
@@ -726,11 +726,11 @@ impl AffiliateApi {
     /// Sends `GET /rest/v2/affiliates/{affiliate_id}:commissions`.
     pub fn get_affiliate_commissions(
         &self,
-        affiliate_id: impl Into<String>,
+        affiliate_id: crate::ids::AffiliateId,
     ) -> GetAffiliateCommissions {
         GetAffiliateCommissions {
             client: self.client.clone(),
-            affiliate_id: affiliate_id.into(),
+            affiliate_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -743,10 +743,10 @@ impl AffiliateApi {
     /// Retrieves a single Affiliate
     ///
     /// Sends `GET /rest/v2/affiliates/{id}`.
-    pub fn get_affiliate(&self, id: impl Into<String>) -> GetAffiliate {
+    pub fn get_affiliate(&self, id: crate::ids::AffiliateId) -> GetAffiliate {
         GetAffiliate {
             client: self.client.clone(),
-            id: id.into(),
+            id,
         }
     }
 
@@ -755,10 +755,10 @@ impl AffiliateApi {
     /// Deletes the specified Affiliate
     ///
     /// Sends `DELETE /rest/v2/affiliates/{id}`.
-    pub fn delete_affiliate(&self, id: impl Into<String>) -> DeleteAffiliate {
+    pub fn delete_affiliate(&self, id: crate::ids::AffiliateId) -> DeleteAffiliate {
         DeleteAffiliate {
             client: self.client.clone(),
-            id: id.into(),
+            id,
         }
     }
 
@@ -771,12 +771,12 @@ impl AffiliateApi {
     /// Sends `PATCH /rest/v2/affiliates/{id}`.
     pub fn update_affiliate(
         &self,
-        id: impl Into<String>,
+        id: crate::ids::AffiliateId,
         body: crate::types::UpdateAffiliateRequest,
     ) -> UpdateAffiliate {
         UpdateAffiliate {
             client: self.client.clone(),
-            id: id.into(),
+            id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -3088,7 +3088,7 @@ impl crate::runtime::Paginated for ListSummaries {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliateCommissionTotal {
     client: crate::Client,
-    affiliate_id: String,
+    affiliate_id: crate::ids::AffiliateId,
 }
 
 impl GetAffiliateCommissionTotal {
@@ -3127,7 +3127,7 @@ impl GetAffiliateCommissionTotal {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliatePayments {
     client: crate::Client,
-    affiliate_id: String,
+    affiliate_id: crate::ids::AffiliateId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -3269,7 +3269,7 @@ impl crate::runtime::Paginated for ListAffiliatePayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetReferralsByAffiliateId {
     client: crate::Client,
-    affiliate_id: String,
+    affiliate_id: crate::ids::AffiliateId,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -3415,7 +3415,7 @@ impl crate::runtime::Paginated for GetReferralsByAffiliateId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliateCommissions {
     client: crate::Client,
-    affiliate_id: String,
+    affiliate_id: crate::ids::AffiliateId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -3556,7 +3556,7 @@ impl crate::runtime::Paginated for GetAffiliateCommissions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliate {
     client: crate::Client,
-    id: String,
+    id: crate::ids::AffiliateId,
 }
 
 impl GetAffiliate {
@@ -3590,7 +3590,7 @@ impl GetAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAffiliate {
     client: crate::Client,
-    id: String,
+    id: crate::ids::AffiliateId,
 }
 
 impl DeleteAffiliate {
@@ -3624,7 +3624,7 @@ impl DeleteAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAffiliate {
     client: crate::Client,
-    id: String,
+    id: crate::ids::AffiliateId,
     update_mask: Option<Vec<crate::types::UpdateAffiliateUpdateMaskItem>>,
     body: crate::types::UpdateAffiliateRequest,
     clear_fields: Vec<crate::types::UpdateAffiliateUpdateMaskItem>,

@@ -31,10 +31,10 @@ impl CampaignApi {
     /// Retrieves a single campaign
     ///
     /// Sends `GET /rest/v2/campaigns/{campaign_id}`.
-    pub fn get_campaign(&self, campaign_id: impl Into<String>) -> GetCampaign {
+    pub fn get_campaign(&self, campaign_id: crate::ids::CampaignId) -> GetCampaign {
         GetCampaign {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
         }
     }
 
@@ -45,11 +45,11 @@ impl CampaignApi {
     /// Sends `GET /rest/v2/campaigns/{campaign_id}/goals`.
     pub fn get_campaign_goals(
         &self,
-        campaign_id: impl Into<String>,
+        campaign_id: crate::ids::CampaignId,
     ) -> GetCampaignGoals {
         GetCampaignGoals {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
         }
     }
 
@@ -60,11 +60,11 @@ impl CampaignApi {
     /// Sends `GET /rest/v2/campaigns/{campaign_id}/sequences`.
     pub fn get_campaign_sequences(
         &self,
-        campaign_id: impl Into<String>,
+        campaign_id: crate::ids::CampaignId,
     ) -> GetCampaignSequences {
         GetCampaignSequences {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
         }
     }
 
@@ -76,13 +76,13 @@ impl CampaignApi {
     /// Sends `POST /rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:addContacts`.
     pub fn add_contacts_to_campaign_sequence(
         &self,
-        campaign_id: impl Into<String>,
+        campaign_id: crate::ids::CampaignId,
         sequence_id: impl Into<String>,
         body: crate::types::AddContactsToSequenceRequest,
     ) -> AddContactsToCampaignSequence {
         AddContactsToCampaignSequence {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
             sequence_id: sequence_id.into(),
             body,
         }
@@ -96,13 +96,13 @@ impl CampaignApi {
     /// Sends `POST /rest/v2/campaigns/{campaign_id}/sequences/{sequence_id}:removeContacts`.
     pub fn remove_contacts_from_campaign_sequence(
         &self,
-        campaign_id: impl Into<String>,
+        campaign_id: crate::ids::CampaignId,
         sequence_id: impl Into<String>,
         body: crate::types::RemoveContactsFromSequenceRequest,
     ) -> RemoveContactsFromCampaignSequence {
         RemoveContactsFromCampaignSequence {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
             sequence_id: sequence_id.into(),
             body,
         }
@@ -257,7 +257,7 @@ impl crate::runtime::Paginated for ListCampaigns {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCampaign {
     client: crate::Client,
-    campaign_id: String,
+    campaign_id: crate::ids::CampaignId,
 }
 
 impl GetCampaign {
@@ -291,7 +291,7 @@ impl GetCampaign {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCampaignGoals {
     client: crate::Client,
-    campaign_id: String,
+    campaign_id: crate::ids::CampaignId,
 }
 
 impl GetCampaignGoals {
@@ -330,7 +330,7 @@ impl GetCampaignGoals {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCampaignSequences {
     client: crate::Client,
-    campaign_id: String,
+    campaign_id: crate::ids::CampaignId,
 }
 
 impl GetCampaignSequences {
@@ -369,7 +369,7 @@ impl GetCampaignSequences {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddContactsToCampaignSequence {
     client: crate::Client,
-    campaign_id: String,
+    campaign_id: crate::ids::CampaignId,
     sequence_id: String,
     body: crate::types::AddContactsToSequenceRequest,
 }
@@ -420,7 +420,7 @@ impl AddContactsToCampaignSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveContactsFromCampaignSequence {
     client: crate::Client,
-    campaign_id: String,
+    campaign_id: crate::ids::CampaignId,
     sequence_id: String,
     body: crate::types::RemoveContactsFromSequenceRequest,
 }

@@ -269,10 +269,10 @@ impl CompanyApi {
     /// Retrieves a single Company
     ///
     /// Sends `GET /rest/v2/companies/{company_id}`.
-    pub fn get_company(&self, company_id: impl Into<String>) -> GetCompany {
+    pub fn get_company(&self, company_id: crate::ids::CompanyId) -> GetCompany {
         GetCompany {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id,
             fields: None,
         }
     }
@@ -282,10 +282,10 @@ impl CompanyApi {
     /// Deletes the specified Company
     ///
     /// Sends `DELETE /rest/v2/companies/{company_id}`.
-    pub fn delete_company(&self, company_id: impl Into<String>) -> DeleteCompany {
+    pub fn delete_company(&self, company_id: crate::ids::CompanyId) -> DeleteCompany {
         DeleteCompany {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id,
         }
     }
 
@@ -298,12 +298,12 @@ impl CompanyApi {
     /// Sends `PATCH /rest/v2/companies/{company_id}`.
     pub fn update_company(
         &self,
-        company_id: impl Into<String>,
+        company_id: crate::ids::CompanyId,
         body: crate::types::UpdateCompanyRequest,
     ) -> UpdateCompany {
         UpdateCompany {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -320,11 +320,11 @@ impl CompanyApi {
     /// Sends `GET /rest/v2/companies/{company_id}/tags`.
     pub fn list_tags_for_company(
         &self,
-        company_id: impl Into<String>,
+        company_id: crate::ids::CompanyId,
     ) -> ListTagsForCompany {
         ListTagsForCompany {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id,
             filter: None,
             page_token: None,
             order_by: None,
@@ -339,13 +339,13 @@ impl CompanyApi {
     /// Sends `POST /rest/v2/companies/{company_id}/tags/{tag_id}`.
     pub fn add_tag_to_company(
         &self,
-        company_id: impl Into<String>,
-        tag_id: impl Into<String>,
+        company_id: crate::ids::CompanyId,
+        tag_id: crate::ids::TagId,
     ) -> AddTagToCompany {
         AddTagToCompany {
             client: self.client.clone(),
-            company_id: company_id.into(),
-            tag_id: tag_id.into(),
+            company_id,
+            tag_id,
         }
     }
 
@@ -356,13 +356,13 @@ impl CompanyApi {
     /// Sends `DELETE /rest/v2/companies/{company_id}/tags/{tag_id}`.
     pub fn remove_tag_from_company(
         &self,
-        company_id: impl Into<String>,
-        tag_id: impl Into<String>,
+        company_id: crate::ids::CompanyId,
+        tag_id: crate::ids::TagId,
     ) -> RemoveTagFromCompany {
         RemoveTagFromCompany {
             client: self.client.clone(),
-            company_id: company_id.into(),
-            tag_id: tag_id.into(),
+            company_id,
+            tag_id,
         }
     }
 }
@@ -1217,7 +1217,7 @@ impl UpdateCompanyCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCompany {
     client: crate::Client,
-    company_id: String,
+    company_id: crate::ids::CompanyId,
     fields: Option<Vec<crate::types::CompanyField>>,
 }
 
@@ -1264,7 +1264,7 @@ impl GetCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCompany {
     client: crate::Client,
-    company_id: String,
+    company_id: crate::ids::CompanyId,
 }
 
 impl DeleteCompany {
@@ -1298,7 +1298,7 @@ impl DeleteCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCompany {
     client: crate::Client,
-    company_id: String,
+    company_id: crate::ids::CompanyId,
     update_mask: Option<Vec<crate::types::UpdateCompanyUpdateMaskItem>>,
     body: crate::types::UpdateCompanyRequest,
     clear_fields: Vec<crate::types::UpdateCompanyUpdateMaskItem>,
@@ -1376,7 +1376,7 @@ impl UpdateCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTagsForCompany {
     client: crate::Client,
-    company_id: String,
+    company_id: crate::ids::CompanyId,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -1529,8 +1529,8 @@ impl crate::runtime::Paginated for ListTagsForCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddTagToCompany {
     client: crate::Client,
-    company_id: String,
-    tag_id: String,
+    company_id: crate::ids::CompanyId,
+    tag_id: crate::ids::TagId,
 }
 
 impl AddTagToCompany {
@@ -1567,8 +1567,8 @@ impl AddTagToCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagFromCompany {
     client: crate::Client,
-    company_id: String,
-    tag_id: String,
+    company_id: crate::ids::CompanyId,
+    tag_id: crate::ids::TagId,
 }
 
 impl RemoveTagFromCompany {

@@ -320,10 +320,10 @@ impl ContactApi {
     /// Retrieves a single Contact
     ///
     /// Sends `GET /rest/v2/contacts/{contact_id}`.
-    pub fn get_contact(&self, contact_id: impl Into<String>) -> GetContact {
+    pub fn get_contact(&self, contact_id: crate::ids::ContactId) -> GetContact {
         GetContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             fields: None,
         }
     }
@@ -333,10 +333,10 @@ impl ContactApi {
     /// Deletes the specified Contact
     ///
     /// Sends `DELETE /rest/v2/contacts/{contact_id}`.
-    pub fn delete_contact(&self, contact_id: impl Into<String>) -> DeleteContact {
+    pub fn delete_contact(&self, contact_id: crate::ids::ContactId) -> DeleteContact {
         DeleteContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
         }
     }
 
@@ -349,12 +349,12 @@ impl ContactApi {
     /// Sends `PATCH /rest/v2/contacts/{contact_id}`.
     pub fn update_contact(
         &self,
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
         body: crate::types::CreateUpdateContactRequest,
     ) -> UpdateContact {
         UpdateContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             update_mask: None,
             fields: None,
             body,
@@ -368,10 +368,13 @@ impl ContactApi {
     /// Retrieves a list of Linked Contacts for a given Contact
     ///
     /// Sends `GET /rest/v2/contacts/{contact_id}/links`.
-    pub fn list_contact_links(&self, contact_id: impl Into<String>) -> ListContactLinks {
+    pub fn list_contact_links(
+        &self,
+        contact_id: crate::ids::ContactId,
+    ) -> ListContactLinks {
         ListContactLinks {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
         }
     }
 
@@ -384,11 +387,11 @@ impl ContactApi {
     /// Sends `GET /rest/v2/contacts/{contact_id}/tags`.
     pub fn list_tags_for_contact(
         &self,
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
     ) -> ListTagsForContact {
         ListTagsForContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             filter: None,
             page_token: None,
             order_by: None,
@@ -1557,7 +1560,7 @@ impl DeleteContactCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContact {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
     fields: Option<Vec<crate::types::ContactField>>,
 }
 
@@ -1609,7 +1612,7 @@ impl GetContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteContact {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
 }
 
 impl DeleteContact {
@@ -1643,7 +1646,7 @@ impl DeleteContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateContact {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
     update_mask: Option<Vec<crate::types::UpdateContactUpdateMaskItem>>,
     fields: Option<Vec<crate::types::ContactField>>,
     body: crate::types::CreateUpdateContactRequest,
@@ -1739,7 +1742,7 @@ impl UpdateContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactLinks {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
 }
 
 impl ListContactLinks {
@@ -1778,7 +1781,7 @@ impl ListContactLinks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTagsForContact {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,

@@ -52,10 +52,10 @@ impl FilesApi {
     /// Retrieves a file
     ///
     /// Sends `GET /rest/v2/files/{file_id}`.
-    pub fn get_file(&self, file_id: impl Into<String>) -> GetFile {
+    pub fn get_file(&self, file_id: crate::ids::FileId) -> GetFile {
         GetFile {
             client: self.client.clone(),
-            file_id: file_id.into(),
+            file_id,
         }
     }
 
@@ -66,10 +66,10 @@ impl FilesApi {
     /// A partial update. Without `update_mask` Keap replaces whole lists (emails, phone numbers, addresses) with what you send, so fields you did not mean to touch can be lost. This method derives `update_mask` from the fields you set; `.clear_fields(...)` adds fields to empty; an explicit `.update_mask(...)` wins. An update that would go out without a mask (nothing set or cleared, or an empty explicit mask) is refused with `Error::InvalidRequest` before anything is sent, unless `.replace_whole_record()` asks for exactly that.
     ///
     /// Sends `POST /rest/v2/files/{file_id}`.
-    pub fn update_file(&self, file_id: impl Into<String>) -> UpdateFile {
+    pub fn update_file(&self, file_id: crate::ids::FileId) -> UpdateFile {
         UpdateFile {
             client: self.client.clone(),
-            file_id: file_id.into(),
+            file_id,
             update_mask: None,
             file: None,
             file_name: None,
@@ -84,10 +84,10 @@ impl FilesApi {
     /// Deletes a specified file
     ///
     /// Sends `DELETE /rest/v2/files/{file_id}`.
-    pub fn delete_file(&self, file_id: impl Into<String>) -> DeleteFile {
+    pub fn delete_file(&self, file_id: crate::ids::FileId) -> DeleteFile {
         DeleteFile {
             client: self.client.clone(),
-            file_id: file_id.into(),
+            file_id,
         }
     }
 
@@ -96,10 +96,10 @@ impl FilesApi {
     /// Retrieves a file's data
     ///
     /// Sends `GET /rest/v2/files/{file_id}:data`.
-    pub fn get_file_data_1(&self, file_id: impl Into<String>) -> GetFileData1 {
+    pub fn get_file_data_1(&self, file_id: crate::ids::FileId) -> GetFileData1 {
         GetFileData1 {
             client: self.client.clone(),
-            file_id: file_id.into(),
+            file_id,
         }
     }
 }
@@ -256,7 +256,7 @@ impl crate::runtime::Paginated for ListFiles {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateFile {
     client: crate::Client,
-    contact_id: Option<String>,
+    contact_id: Option<crate::ids::ContactId>,
     file: crate::runtime::FilePart,
     file_association: String,
     file_name: String,
@@ -267,7 +267,7 @@ impl CreateFile {
     /// Contact ID. Required if the `file_association` is CONTACT
     ///
     /// Sets the multipart field `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<String>) -> Self {
+    pub fn contact_id(mut self, contact_id: impl Into<crate::ids::ContactId>) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -313,7 +313,7 @@ impl CreateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFile {
     client: crate::Client,
-    file_id: String,
+    file_id: crate::ids::FileId,
 }
 
 impl GetFile {
@@ -347,7 +347,7 @@ impl GetFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateFile {
     client: crate::Client,
-    file_id: String,
+    file_id: crate::ids::FileId,
     update_mask: Option<Vec<crate::types::UpdateFileUpdateMaskItem>>,
     file: Option<crate::runtime::FilePart>,
     file_name: Option<String>,
@@ -460,7 +460,7 @@ impl UpdateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteFile {
     client: crate::Client,
-    file_id: String,
+    file_id: crate::ids::FileId,
 }
 
 impl DeleteFile {
@@ -494,7 +494,7 @@ impl DeleteFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFileData1 {
     client: crate::Client,
-    file_id: String,
+    file_id: crate::ids::FileId,
 }
 
 impl GetFileData1 {

@@ -16,11 +16,11 @@ impl LeadScoreApi {
     /// Sends `GET /rest/v2/contacts/{contact_id}/leadScore`.
     pub fn get_lead_score_details(
         &self,
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
     ) -> GetLeadScoreDetails {
         GetLeadScoreDetails {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
         }
     }
 }
@@ -30,7 +30,7 @@ impl LeadScoreApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadScoreDetails {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
 }
 
 impl GetLeadScoreDetails {

@@ -18,11 +18,11 @@ impl LeadSourceExpensesApi {
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}/expenses`.
     pub fn list_lead_source_expenses(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
     ) -> ListLeadSourceExpenses {
         ListLeadSourceExpenses {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,12 +37,12 @@ impl LeadSourceExpensesApi {
     /// Sends `POST /rest/v2/leadSources/{lead_source_id}/expenses`.
     pub fn create_lead_source_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         body: crate::types::CreateLeadSourceExpenseRequest,
     ) -> CreateLeadSourceExpense {
         CreateLeadSourceExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             body,
         }
     }
@@ -54,12 +54,12 @@ impl LeadSourceExpensesApi {
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}`.
     pub fn get_lead_source_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         lead_source_expense_id: impl Into<String>,
     ) -> GetLeadSourceExpense {
         GetLeadSourceExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             lead_source_expense_id: lead_source_expense_id.into(),
         }
     }
@@ -71,12 +71,12 @@ impl LeadSourceExpensesApi {
     /// Sends `DELETE /rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}`.
     pub fn delete_lead_source_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         lead_source_expense_id: impl Into<String>,
     ) -> DeleteLeadSourceExpense {
         DeleteLeadSourceExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             lead_source_expense_id: lead_source_expense_id.into(),
         }
     }
@@ -90,13 +90,13 @@ impl LeadSourceExpensesApi {
     /// Sends `PATCH /rest/v2/leadSources/{lead_source_id}/expenses/{lead_source_expense_id}`.
     pub fn update_lead_source_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         lead_source_expense_id: impl Into<String>,
         body: crate::types::UpdateLeadSourceExpenseRequest,
     ) -> UpdateLeadSourceExpense {
         UpdateLeadSourceExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             lead_source_expense_id: lead_source_expense_id.into(),
             update_mask: None,
             body,
@@ -111,7 +111,7 @@ impl LeadSourceExpensesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListLeadSourceExpenses {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -261,7 +261,7 @@ impl crate::runtime::Paginated for ListLeadSourceExpenses {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateLeadSourceExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     body: crate::types::CreateLeadSourceExpenseRequest,
 }
 
@@ -301,7 +301,7 @@ impl CreateLeadSourceExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadSourceExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     lead_source_expense_id: String,
 }
 
@@ -349,7 +349,7 @@ impl GetLeadSourceExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteLeadSourceExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     lead_source_expense_id: String,
 }
 
@@ -394,7 +394,7 @@ impl DeleteLeadSourceExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateLeadSourceExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     lead_source_expense_id: String,
     update_mask: Option<Vec<crate::types::UpdateLeadSourceExpenseUpdateMaskItem>>,
     body: crate::types::UpdateLeadSourceExpenseRequest,

@@ -18,11 +18,11 @@ impl LeadSourceRecurringExpensesApi {
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}/recurringExpenses`.
     pub fn list_lead_source_recurring_expenses(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
     ) -> ListLeadSourceRecurringExpenses {
         ListLeadSourceRecurringExpenses {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,12 +37,12 @@ impl LeadSourceRecurringExpensesApi {
     /// Sends `POST /rest/v2/leadSources/{lead_source_id}/recurringExpenses`.
     pub fn create_lead_source_recurring_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         body: crate::types::CreateLeadSourceRecurringExpenseRequest,
     ) -> CreateLeadSourceRecurringExpense {
         CreateLeadSourceRecurringExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             body,
         }
     }
@@ -54,12 +54,12 @@ impl LeadSourceRecurringExpensesApi {
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}`.
     pub fn get_lead_source_recurring_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         lead_source_recurring_expense_id: impl Into<String>,
     ) -> GetLeadSourceRecurringExpense {
         GetLeadSourceRecurringExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
         }
     }
@@ -71,12 +71,12 @@ impl LeadSourceRecurringExpensesApi {
     /// Sends `DELETE /rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}`.
     pub fn delete_lead_source_recurring_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         lead_source_recurring_expense_id: impl Into<String>,
     ) -> DeleteLeadSourceRecurringExpense {
         DeleteLeadSourceRecurringExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
         }
     }
@@ -90,13 +90,13 @@ impl LeadSourceRecurringExpensesApi {
     /// Sends `PATCH /rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}`.
     pub fn update_lead_source_recurring_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         lead_source_recurring_expense_id: impl Into<String>,
         body: crate::types::LeadSourceRecurringExpenseUpdateRequest,
     ) -> UpdateLeadSourceRecurringExpense {
         UpdateLeadSourceRecurringExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
             update_mask: None,
             body,
@@ -114,12 +114,12 @@ impl LeadSourceRecurringExpensesApi {
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}/recurringExpenses/{lead_source_recurring_expense_id}/expenses`.
     pub fn list_expenses_incurred_from_lead_source_recurring_expense(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         lead_source_recurring_expense_id: impl Into<String>,
     ) -> ListExpensesIncurredFromLeadSourceRecurringExpense {
         ListExpensesIncurredFromLeadSourceRecurringExpense {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
             filter: None,
             order_by: None,
@@ -134,7 +134,7 @@ impl LeadSourceRecurringExpensesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListLeadSourceRecurringExpenses {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -287,7 +287,7 @@ impl crate::runtime::Paginated for ListLeadSourceRecurringExpenses {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateLeadSourceRecurringExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     body: crate::types::CreateLeadSourceRecurringExpenseRequest,
 }
 
@@ -329,7 +329,7 @@ impl CreateLeadSourceRecurringExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadSourceRecurringExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     lead_source_recurring_expense_id: String,
 }
 
@@ -382,7 +382,7 @@ impl GetLeadSourceRecurringExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteLeadSourceRecurringExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     lead_source_recurring_expense_id: String,
 }
 
@@ -430,7 +430,7 @@ impl DeleteLeadSourceRecurringExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateLeadSourceRecurringExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     lead_source_recurring_expense_id: String,
     update_mask: Option<
         Vec<crate::types::UpdateLeadSourceRecurringExpenseUpdateMaskItem>,
@@ -533,7 +533,7 @@ impl UpdateLeadSourceRecurringExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListExpensesIncurredFromLeadSourceRecurringExpense {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     lead_source_recurring_expense_id: String,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,

@@ -46,10 +46,13 @@ impl LeadSourcesApi {
     /// Retrieves a Lead Source by ID
     ///
     /// Sends `GET /rest/v2/leadSources/{lead_source_id}`.
-    pub fn get_lead_source(&self, lead_source_id: impl Into<String>) -> GetLeadSource {
+    pub fn get_lead_source(
+        &self,
+        lead_source_id: crate::ids::LeadSourceId,
+    ) -> GetLeadSource {
         GetLeadSource {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
         }
     }
 
@@ -60,11 +63,11 @@ impl LeadSourcesApi {
     /// Sends `DELETE /rest/v2/leadSources/{lead_source_id}`.
     pub fn delete_lead_source(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
     ) -> DeleteLeadSource {
         DeleteLeadSource {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
         }
     }
 
@@ -77,12 +80,12 @@ impl LeadSourcesApi {
     /// Sends `PATCH /rest/v2/leadSources/{lead_source_id}`.
     pub fn update_lead_source(
         &self,
-        lead_source_id: impl Into<String>,
+        lead_source_id: crate::ids::LeadSourceId,
         body: crate::types::CreateLeadSourceRequest,
     ) -> UpdateLeadSource {
         UpdateLeadSource {
             client: self.client.clone(),
-            lead_source_id: lead_source_id.into(),
+            lead_source_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -295,7 +298,7 @@ impl CreateLeadSource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadSource {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
 }
 
 impl GetLeadSource {
@@ -329,7 +332,7 @@ impl GetLeadSource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteLeadSource {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
 }
 
 impl DeleteLeadSource {
@@ -363,7 +366,7 @@ impl DeleteLeadSource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateLeadSource {
     client: crate::Client,
-    lead_source_id: String,
+    lead_source_id: crate::ids::LeadSourceId,
     update_mask: Option<Vec<crate::types::UpdateLeadSourceUpdateMaskItem>>,
     body: crate::types::CreateLeadSourceRequest,
     clear_fields: Vec<crate::types::UpdateLeadSourceUpdateMaskItem>,

@@ -16,10 +16,10 @@ impl NoteApi {
     /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/contacts/{contact_id}/notes`.
-    pub fn list_notes(&self, contact_id: impl Into<String>) -> ListNotes {
+    pub fn list_notes(&self, contact_id: crate::ids::ContactId) -> ListNotes {
         ListNotes {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -35,12 +35,12 @@ impl NoteApi {
     /// Sends `POST /rest/v2/contacts/{contact_id}/notes`.
     pub fn create_note(
         &self,
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
         body: crate::types::CreateNoteRequest,
     ) -> CreateNote {
         CreateNote {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             fields: None,
             body,
         }
@@ -53,13 +53,13 @@ impl NoteApi {
     /// Sends `GET /rest/v2/contacts/{contact_id}/notes/{note_id}`.
     pub fn get_note(
         &self,
-        contact_id: impl Into<String>,
-        note_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
+        note_id: crate::ids::NoteId,
     ) -> GetNote {
         GetNote {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
-            note_id: note_id.into(),
+            contact_id,
+            note_id,
             fields: None,
         }
     }
@@ -71,13 +71,13 @@ impl NoteApi {
     /// Sends `DELETE /rest/v2/contacts/{contact_id}/notes/{note_id}`.
     pub fn delete_note(
         &self,
-        contact_id: impl Into<String>,
-        note_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
+        note_id: crate::ids::NoteId,
     ) -> DeleteNote {
         DeleteNote {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
-            note_id: note_id.into(),
+            contact_id,
+            note_id,
         }
     }
 
@@ -90,14 +90,14 @@ impl NoteApi {
     /// Sends `PATCH /rest/v2/contacts/{contact_id}/notes/{note_id}`.
     pub fn update_note(
         &self,
-        contact_id: impl Into<String>,
-        note_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
+        note_id: crate::ids::NoteId,
         body: crate::types::UpdateNoteRequest,
     ) -> UpdateNote {
         UpdateNote {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
-            note_id: note_id.into(),
+            contact_id,
+            note_id,
             update_mask: None,
             fields: None,
             body,
@@ -381,7 +381,7 @@ impl NoteApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNotes {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -564,7 +564,7 @@ impl crate::runtime::Paginated for ListNotes {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateNote {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
     fields: Option<Vec<crate::types::NoteField>>,
     body: crate::types::CreateNoteRequest,
 }
@@ -614,8 +614,8 @@ impl CreateNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetNote {
     client: crate::Client,
-    contact_id: String,
-    note_id: String,
+    contact_id: crate::ids::ContactId,
+    note_id: crate::ids::NoteId,
     fields: Option<Vec<crate::types::GetNoteResponseField>>,
 }
 
@@ -665,8 +665,8 @@ impl GetNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteNote {
     client: crate::Client,
-    contact_id: String,
-    note_id: String,
+    contact_id: crate::ids::ContactId,
+    note_id: crate::ids::NoteId,
 }
 
 impl DeleteNote {
@@ -703,8 +703,8 @@ impl DeleteNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNote {
     client: crate::Client,
-    contact_id: String,
-    note_id: String,
+    contact_id: crate::ids::ContactId,
+    note_id: crate::ids::NoteId,
     update_mask: Option<Vec<crate::types::UpdateNoteUpdateMaskItem>>,
     fields: Option<Vec<crate::types::UpdateNoteResponseField>>,
     body: crate::types::UpdateNoteRequest,

@@ -388,10 +388,13 @@ impl OpportunityApi {
     /// Retrieves the specified Opportunity
     ///
     /// Sends `GET /rest/v2/opportunities/{opportunity_id}`.
-    pub fn get_opportunity(&self, opportunity_id: impl Into<String>) -> GetOpportunity {
+    pub fn get_opportunity(
+        &self,
+        opportunity_id: crate::ids::OpportunityId,
+    ) -> GetOpportunity {
         GetOpportunity {
             client: self.client.clone(),
-            opportunity_id: opportunity_id.into(),
+            opportunity_id,
             fields: None,
         }
     }
@@ -403,11 +406,11 @@ impl OpportunityApi {
     /// Sends `DELETE /rest/v2/opportunities/{opportunity_id}`.
     pub fn delete_opportunity(
         &self,
-        opportunity_id: impl Into<String>,
+        opportunity_id: crate::ids::OpportunityId,
     ) -> DeleteOpportunity {
         DeleteOpportunity {
             client: self.client.clone(),
-            opportunity_id: opportunity_id.into(),
+            opportunity_id,
         }
     }
 
@@ -420,12 +423,12 @@ impl OpportunityApi {
     /// Sends `PATCH /rest/v2/opportunities/{opportunity_id}`.
     pub fn update_opportunity(
         &self,
-        opportunity_id: impl Into<String>,
+        opportunity_id: crate::ids::OpportunityId,
         body: crate::types::UpdateOpportunityRequestV2,
     ) -> UpdateOpportunity {
         UpdateOpportunity {
             client: self.client.clone(),
-            opportunity_id: opportunity_id.into(),
+            opportunity_id,
             update_mask: None,
             fields: None,
             body,
@@ -1776,7 +1779,7 @@ impl UpdateOpportunityStage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOpportunity {
     client: crate::Client,
-    opportunity_id: String,
+    opportunity_id: crate::ids::OpportunityId,
     fields: Option<Vec<crate::types::GetOpportunityFieldsItem>>,
 }
 
@@ -1826,7 +1829,7 @@ impl GetOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOpportunity {
     client: crate::Client,
-    opportunity_id: String,
+    opportunity_id: crate::ids::OpportunityId,
 }
 
 impl DeleteOpportunity {
@@ -1860,7 +1863,7 @@ impl DeleteOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOpportunity {
     client: crate::Client,
-    opportunity_id: String,
+    opportunity_id: crate::ids::OpportunityId,
     update_mask: Option<Vec<crate::types::UpdateOpportunityUpdateMaskItem>>,
     fields: Option<Vec<crate::types::UpdateOpportunityFieldsItem>>,
     body: crate::types::UpdateOpportunityRequestV2,

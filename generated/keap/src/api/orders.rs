@@ -266,10 +266,10 @@ impl OrdersApi {
     /// Retrieves a single Order for a given order id
     ///
     /// Sends `GET /rest/v2/orders/{order_id}`.
-    pub fn get_order(&self, order_id: impl Into<String>) -> GetOrder {
+    pub fn get_order(&self, order_id: crate::ids::OrderId) -> GetOrder {
         GetOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
         }
     }
 
@@ -280,10 +280,10 @@ impl OrdersApi {
     /// Note: The Order must not have any transactions recorded to be available for deletion.
     ///
     /// Sends `DELETE /rest/v2/orders/{order_id}`.
-    pub fn delete_order(&self, order_id: impl Into<String>) -> DeleteOrder {
+    pub fn delete_order(&self, order_id: crate::ids::OrderId) -> DeleteOrder {
         DeleteOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
         }
     }
 
@@ -296,12 +296,12 @@ impl OrdersApi {
     /// Sends `PATCH /rest/v2/orders/{order_id}`.
     pub fn update_order(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         body: crate::types::UpdateOrderRequest,
     ) -> UpdateOrder {
         UpdateOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -316,12 +316,12 @@ impl OrdersApi {
     /// Sends `POST /rest/v2/orders/{order_id}/items`.
     pub fn create_order_item(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         body: crate::types::CreateOrderItemRequest,
     ) -> CreateOrderItem {
         CreateOrderItem {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             body,
         }
     }
@@ -333,12 +333,12 @@ impl OrdersApi {
     /// Sends `GET /rest/v2/orders/{order_id}/items/{order_item_id}`.
     pub fn get_order_item(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         order_item_id: impl Into<String>,
     ) -> GetOrderItem {
         GetOrderItem {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             order_item_id: order_item_id.into(),
         }
     }
@@ -350,12 +350,12 @@ impl OrdersApi {
     /// Sends `DELETE /rest/v2/orders/{order_id}/items/{order_item_id}`.
     pub fn delete_order_item(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         order_item_id: impl Into<String>,
     ) -> DeleteOrderItem {
         DeleteOrderItem {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             order_item_id: order_item_id.into(),
         }
     }
@@ -369,13 +369,13 @@ impl OrdersApi {
     /// Sends `PATCH /rest/v2/orders/{order_id}/items/{order_item_id}`.
     pub fn update_order_item(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         order_item_id: impl Into<String>,
         body: crate::types::UpdateOrderItemRequest,
     ) -> UpdateOrderItem {
         UpdateOrderItem {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             order_item_id: order_item_id.into(),
             update_mask: None,
             body,
@@ -391,13 +391,13 @@ impl OrdersApi {
     /// Sends `POST /rest/v2/orders/{order_id}/items/{order_item_id}:applyCommission`.
     pub fn apply_commission_on_order_items(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         order_item_id: impl Into<String>,
         body: crate::types::ApplyCommissionRequest,
     ) -> ApplyCommissionOnOrderItems {
         ApplyCommissionOnOrderItems {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             order_item_id: order_item_id.into(),
             body,
         }
@@ -410,10 +410,13 @@ impl OrdersApi {
     /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v2/orders/{order_id}/payments`.
-    pub fn list_order_payments(&self, order_id: impl Into<String>) -> ListOrderPayments {
+    pub fn list_order_payments(
+        &self,
+        order_id: crate::ids::OrderId,
+    ) -> ListOrderPayments {
         ListOrderPayments {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -428,12 +431,12 @@ impl OrdersApi {
     /// Sends `POST /rest/v2/orders/{order_id}/payments`.
     pub fn create_payment_for_an_order(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         body: crate::types::RestCreatePaymentRequest,
     ) -> CreatePaymentForAnOrder {
         CreatePaymentForAnOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             body,
         }
     }
@@ -443,10 +446,10 @@ impl OrdersApi {
     /// Calculate taxes for a single Order for a given order id
     ///
     /// Sends `POST /rest/v2/orders/{order_id}:applyTax`.
-    pub fn apply_tax(&self, order_id: impl Into<String>) -> ApplyTax {
+    pub fn apply_tax(&self, order_id: crate::ids::OrderId) -> ApplyTax {
         ApplyTax {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
         }
     }
 
@@ -457,12 +460,12 @@ impl OrdersApi {
     /// Sends `POST /rest/v2/orders/{order_id}:attachFile`.
     pub fn attach_file_to_order(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         body: crate::types::FileOperationRequest,
     ) -> AttachFileToOrder {
         AttachFileToOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             body,
         }
     }
@@ -474,12 +477,12 @@ impl OrdersApi {
     /// Sends `POST /rest/v2/orders/{order_id}:detachFile`.
     pub fn detach_file_from_order(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         body: crate::types::FileOperationRequest,
     ) -> DetachFileFromOrder {
         DetachFileFromOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             body,
         }
     }
@@ -1329,7 +1332,7 @@ impl UpdateOrderCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrder {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
 }
 
 impl GetOrder {
@@ -1363,7 +1366,7 @@ impl GetOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrder {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
 }
 
 impl DeleteOrder {
@@ -1397,7 +1400,7 @@ impl DeleteOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOrder {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     update_mask: Option<Vec<crate::types::UpdateOrderUpdateMaskItem>>,
     body: crate::types::UpdateOrderRequest,
     clear_fields: Vec<crate::types::UpdateOrderUpdateMaskItem>,
@@ -1475,7 +1478,7 @@ impl UpdateOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderItem {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     body: crate::types::CreateOrderItemRequest,
 }
 
@@ -1512,7 +1515,7 @@ impl CreateOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrderItem {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     order_item_id: String,
 }
 
@@ -1550,7 +1553,7 @@ impl GetOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderItem {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     order_item_id: String,
 }
 
@@ -1588,7 +1591,7 @@ impl DeleteOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOrderItem {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     order_item_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderItemUpdateMaskItem>>,
     body: crate::types::UpdateOrderItemRequest,
@@ -1670,7 +1673,7 @@ impl UpdateOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyCommissionOnOrderItems {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     order_item_id: String,
     body: crate::types::ApplyCommissionRequest,
 }
@@ -1711,7 +1714,7 @@ impl ApplyCommissionOnOrderItems {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrderPayments {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -1861,7 +1864,7 @@ impl crate::runtime::Paginated for ListOrderPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreatePaymentForAnOrder {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     body: crate::types::RestCreatePaymentRequest,
 }
 
@@ -1898,7 +1901,7 @@ impl CreatePaymentForAnOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTax {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
 }
 
 impl ApplyTax {
@@ -1932,7 +1935,7 @@ impl ApplyTax {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AttachFileToOrder {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     body: crate::types::FileOperationRequest,
 }
 
@@ -1969,7 +1972,7 @@ impl AttachFileToOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DetachFileFromOrder {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     body: crate::types::FileOperationRequest,
 }
 

@@ -18,11 +18,11 @@ impl PaymentMethodsApi {
     /// Sends `GET /rest/v2/contacts/{contact_id}/paymentMethods`.
     pub fn list_payment_methods_1(
         &self,
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
     ) -> ListPaymentMethods1 {
         ListPaymentMethods1 {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             filter: None,
             page_token: None,
             order_by: None,
@@ -37,12 +37,12 @@ impl PaymentMethodsApi {
     /// Sends `DELETE /rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}`.
     pub fn delete_payment_method(
         &self,
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
         payment_method_id: impl Into<String>,
     ) -> DeletePaymentMethod {
         DeletePaymentMethod {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             payment_method_id: payment_method_id.into(),
         }
     }
@@ -54,12 +54,12 @@ impl PaymentMethodsApi {
     /// Sends `POST /rest/v2/contacts/{contact_id}/paymentMethods/{payment_method_id}:deactivate`.
     pub fn deactivate_payment_method(
         &self,
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
         payment_method_id: impl Into<String>,
     ) -> DeactivatePaymentMethod {
         DeactivatePaymentMethod {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             payment_method_id: payment_method_id.into(),
         }
     }
@@ -87,7 +87,7 @@ impl PaymentMethodsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPaymentMethods1 {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -225,7 +225,7 @@ impl crate::runtime::Paginated for ListPaymentMethods1 {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeletePaymentMethod {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
     payment_method_id: String,
 }
 
@@ -266,7 +266,7 @@ impl DeletePaymentMethod {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeactivatePaymentMethod {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
     payment_method_id: String,
 }
 

@@ -46,10 +46,10 @@ impl ProductsApi {
     /// Gets a single Product
     ///
     /// Sends `GET /rest/v2/products/{product_id}`.
-    pub fn get_product(&self, product_id: impl Into<String>) -> GetProduct {
+    pub fn get_product(&self, product_id: crate::ids::ProductId) -> GetProduct {
         GetProduct {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
         }
     }
 
@@ -58,10 +58,10 @@ impl ProductsApi {
     /// Deletes a single product
     ///
     /// Sends `DELETE /rest/v2/products/{product_id}`.
-    pub fn delete_product(&self, product_id: impl Into<String>) -> DeleteProduct {
+    pub fn delete_product(&self, product_id: crate::ids::ProductId) -> DeleteProduct {
         DeleteProduct {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
         }
     }
 
@@ -74,12 +74,12 @@ impl ProductsApi {
     /// Sends `PATCH /rest/v2/products/{product_id}`.
     pub fn update_product(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         body: crate::types::UpdateProductRequestDetail,
     ) -> UpdateProduct {
         UpdateProduct {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -94,12 +94,12 @@ impl ProductsApi {
     /// Sends `POST /rest/v2/products/{product_id}/images`.
     pub fn create_product_image(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         file: impl Into<crate::runtime::FilePart>,
     ) -> CreateProductImage {
         CreateProductImage {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             legacy: None,
             file: file.into(),
         }
@@ -112,11 +112,11 @@ impl ProductsApi {
     /// Sends `DELETE /rest/v2/products/{product_id}/images`.
     pub fn delete_product_image(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
     ) -> DeleteProductImage {
         DeleteProductImage {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
         }
     }
 
@@ -125,10 +125,10 @@ impl ProductsApi {
     /// Retrieves the product's legacy image
     ///
     /// Sends `GET /rest/v2/products/{product_id}/images/legacyImageData`.
-    pub fn get_file_data(&self, product_id: impl Into<String>) -> GetFileData {
+    pub fn get_file_data(&self, product_id: crate::ids::ProductId) -> GetFileData {
         GetFileData {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
         }
     }
 
@@ -139,11 +139,11 @@ impl ProductsApi {
     /// Sends `GET /rest/v2/products/{product_id}/options`.
     pub fn list_product_options(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
     ) -> ListProductOptions {
         ListProductOptions {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
         }
     }
 
@@ -154,12 +154,12 @@ impl ProductsApi {
     /// Sends `POST /rest/v2/products/{product_id}/options`.
     pub fn create_product_option(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         body: crate::types::CreateProductOptionRequest,
     ) -> CreateProductOption {
         CreateProductOption {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             body,
         }
     }
@@ -171,12 +171,12 @@ impl ProductsApi {
     /// Sends `GET /rest/v2/products/{product_id}/options/{product_option_id}`.
     pub fn get_product_option(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         product_option_id: impl Into<String>,
     ) -> GetProductOption {
         GetProductOption {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             product_option_id: product_option_id.into(),
         }
     }
@@ -188,12 +188,12 @@ impl ProductsApi {
     /// Sends `DELETE /rest/v2/products/{product_id}/options/{product_option_id}`.
     pub fn delete_product_option(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         product_option_id: impl Into<String>,
     ) -> DeleteProductOption {
         DeleteProductOption {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             product_option_id: product_option_id.into(),
         }
     }
@@ -207,13 +207,13 @@ impl ProductsApi {
     /// Sends `PATCH /rest/v2/products/{product_id}/options/{product_option_id}`.
     pub fn update_product_option(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         product_option_id: impl Into<String>,
         body: crate::types::UpdateProductOptionRequest,
     ) -> UpdateProductOption {
         UpdateProductOption {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             product_option_id: product_option_id.into(),
             update_mask: None,
             body,
@@ -229,13 +229,13 @@ impl ProductsApi {
     /// Sends `POST /rest/v2/products/{product_id}/options/{product_option_id}/listItems`.
     pub fn add_product_option_list_option_value(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         product_option_id: impl Into<String>,
         body: Vec<crate::types::CreateProductOptionListOption>,
     ) -> AddProductOptionListOptionValue {
         AddProductOptionListOptionValue {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             product_option_id: product_option_id.into(),
             body,
         }
@@ -248,13 +248,13 @@ impl ProductsApi {
     /// Sends `DELETE /rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}`.
     pub fn delete_product_option_list_option_value(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         product_option_id: impl Into<String>,
         item_id: impl Into<String>,
     ) -> DeleteProductOptionListOptionValue {
         DeleteProductOptionListOptionValue {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             product_option_id: product_option_id.into(),
             item_id: item_id.into(),
         }
@@ -269,14 +269,14 @@ impl ProductsApi {
     /// Sends `PATCH /rest/v2/products/{product_id}/options/{product_option_id}/listItems/{item_id}`.
     pub fn update_product_option_list_option_value(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         product_option_id: impl Into<String>,
         item_id: impl Into<String>,
         body: crate::types::UpdateProductOptionListOption,
     ) -> UpdateProductOptionListOptionValue {
         UpdateProductOptionListOptionValue {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             product_option_id: product_option_id.into(),
             item_id: item_id.into(),
             update_mask: None,
@@ -293,12 +293,12 @@ impl ProductsApi {
     /// Sends `POST /rest/v2/products/{product_id}:adjustInventory`.
     pub fn adjust_inventory(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         body: crate::types::UpdateProductInventoryRequestDetail,
     ) -> AdjustInventory {
         AdjustInventory {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             body,
         }
     }
@@ -502,7 +502,7 @@ impl CreateProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetProduct {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
 }
 
 impl GetProduct {
@@ -539,7 +539,7 @@ impl GetProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProduct {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
 }
 
 impl DeleteProduct {
@@ -573,7 +573,7 @@ impl DeleteProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProduct {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     update_mask: Option<Vec<crate::types::UpdateProductUpdateMaskItem>>,
     body: crate::types::UpdateProductRequestDetail,
     clear_fields: Vec<crate::types::UpdateProductUpdateMaskItem>,
@@ -654,7 +654,7 @@ impl UpdateProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductImage {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     legacy: Option<bool>,
     file: crate::runtime::FilePart,
 }
@@ -700,7 +700,7 @@ impl CreateProductImage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductImage {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
 }
 
 impl DeleteProductImage {
@@ -734,7 +734,7 @@ impl DeleteProductImage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFileData {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
 }
 
 impl GetFileData {
@@ -768,7 +768,7 @@ impl GetFileData {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProductOptions {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
 }
 
 impl ListProductOptions {
@@ -807,7 +807,7 @@ impl ListProductOptions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductOption {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     body: crate::types::CreateProductOptionRequest,
 }
 
@@ -844,7 +844,7 @@ impl CreateProductOption {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetProductOption {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     product_option_id: String,
 }
 
@@ -885,7 +885,7 @@ impl GetProductOption {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductOption {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     product_option_id: String,
 }
 
@@ -926,7 +926,7 @@ impl DeleteProductOption {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductOption {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     product_option_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductOptionUpdateMaskItem>>,
     body: crate::types::UpdateProductOptionRequest,
@@ -1011,7 +1011,7 @@ impl UpdateProductOption {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddProductOptionListOptionValue {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     product_option_id: String,
     body: Vec<crate::types::CreateProductOptionListOption>,
 }
@@ -1057,7 +1057,7 @@ impl AddProductOptionListOptionValue {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductOptionListOptionValue {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     product_option_id: String,
     item_id: String,
 }
@@ -1103,7 +1103,7 @@ impl DeleteProductOptionListOptionValue {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductOptionListOptionValue {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     product_option_id: String,
     item_id: String,
     update_mask: Option<
@@ -1199,7 +1199,7 @@ impl UpdateProductOptionListOptionValue {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AdjustInventory {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     body: crate::types::UpdateProductInventoryRequestDetail,
 }
 

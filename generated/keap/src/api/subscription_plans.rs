@@ -18,11 +18,11 @@ impl SubscriptionPlansApi {
     /// Sends `GET /rest/v2/products/{product_id}/subscriptions`.
     pub fn list_subscription_plans(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
     ) -> ListSubscriptionPlans {
         ListSubscriptionPlans {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,12 +37,12 @@ impl SubscriptionPlansApi {
     /// Sends `POST /rest/v2/products/{product_id}/subscriptions`.
     pub fn create_subscription_plans(
         &self,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
         body: crate::types::CreateSubscriptionPlanRequest,
     ) -> CreateSubscriptionPlans {
         CreateSubscriptionPlans {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             body,
         }
     }
@@ -54,13 +54,13 @@ impl SubscriptionPlansApi {
     /// Sends `GET /rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}`.
     pub fn fetch_subscription_plan(
         &self,
-        product_id: impl Into<String>,
-        subscription_plan_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
+        subscription_plan_id: crate::ids::SubscriptionPlanId,
     ) -> FetchSubscriptionPlan {
         FetchSubscriptionPlan {
             client: self.client.clone(),
-            product_id: product_id.into(),
-            subscription_plan_id: subscription_plan_id.into(),
+            product_id,
+            subscription_plan_id,
         }
     }
 
@@ -71,13 +71,13 @@ impl SubscriptionPlansApi {
     /// Sends `DELETE /rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}`.
     pub fn delete_subscription_plan(
         &self,
-        product_id: impl Into<String>,
-        subscription_plan_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
+        subscription_plan_id: crate::ids::SubscriptionPlanId,
     ) -> DeleteSubscriptionPlan {
         DeleteSubscriptionPlan {
             client: self.client.clone(),
-            product_id: product_id.into(),
-            subscription_plan_id: subscription_plan_id.into(),
+            product_id,
+            subscription_plan_id,
         }
     }
 
@@ -90,14 +90,14 @@ impl SubscriptionPlansApi {
     /// Sends `PATCH /rest/v2/products/{product_id}/subscriptions/{subscription_plan_id}`.
     pub fn update_subscription_plan(
         &self,
-        product_id: impl Into<String>,
-        subscription_plan_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
+        subscription_plan_id: crate::ids::SubscriptionPlanId,
         body: crate::types::UpdateSubscriptionPlanRequest,
     ) -> UpdateSubscriptionPlan {
         UpdateSubscriptionPlan {
             client: self.client.clone(),
-            product_id: product_id.into(),
-            subscription_plan_id: subscription_plan_id.into(),
+            product_id,
+            subscription_plan_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -111,7 +111,7 @@ impl SubscriptionPlansApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSubscriptionPlans {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -253,7 +253,7 @@ impl crate::runtime::Paginated for ListSubscriptionPlans {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateSubscriptionPlans {
     client: crate::Client,
-    product_id: String,
+    product_id: crate::ids::ProductId,
     body: crate::types::CreateSubscriptionPlanRequest,
 }
 
@@ -290,8 +290,8 @@ impl CreateSubscriptionPlans {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct FetchSubscriptionPlan {
     client: crate::Client,
-    product_id: String,
-    subscription_plan_id: String,
+    product_id: crate::ids::ProductId,
+    subscription_plan_id: crate::ids::SubscriptionPlanId,
 }
 
 impl FetchSubscriptionPlan {
@@ -335,8 +335,8 @@ impl FetchSubscriptionPlan {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteSubscriptionPlan {
     client: crate::Client,
-    product_id: String,
-    subscription_plan_id: String,
+    product_id: crate::ids::ProductId,
+    subscription_plan_id: crate::ids::SubscriptionPlanId,
 }
 
 impl DeleteSubscriptionPlan {
@@ -380,8 +380,8 @@ impl DeleteSubscriptionPlan {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateSubscriptionPlan {
     client: crate::Client,
-    product_id: String,
-    subscription_plan_id: String,
+    product_id: crate::ids::ProductId,
+    subscription_plan_id: crate::ids::SubscriptionPlanId,
     update_mask: Option<Vec<crate::types::UpdateSubscriptionPlanUpdateMaskItem>>,
     body: crate::types::UpdateSubscriptionPlanRequest,
     clear_fields: Vec<crate::types::UpdateSubscriptionPlanUpdateMaskItem>,

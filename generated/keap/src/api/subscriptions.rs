@@ -274,11 +274,11 @@ impl SubscriptionsApi {
     /// Sends `GET /rest/v2/subscriptions/{subscription_id}`.
     pub fn get_subscription(
         &self,
-        subscription_id: impl Into<String>,
+        subscription_id: crate::ids::SubscriptionId,
     ) -> GetSubscription {
         GetSubscription {
             client: self.client.clone(),
-            subscription_id: subscription_id.into(),
+            subscription_id,
         }
     }
 
@@ -291,12 +291,12 @@ impl SubscriptionsApi {
     /// Sends `PATCH /rest/v2/subscriptions/{subscription_id}`.
     pub fn update_subscription(
         &self,
-        subscription_id: impl Into<String>,
+        subscription_id: crate::ids::SubscriptionId,
         body: crate::types::UpdateSubscriptionRequest,
     ) -> UpdateSubscription {
         UpdateSubscription {
             client: self.client.clone(),
-            subscription_id: subscription_id.into(),
+            subscription_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -311,12 +311,12 @@ impl SubscriptionsApi {
     /// Sends `POST /rest/v2/subscriptions/{subscription_id}:deactivate`.
     pub fn cancel_subscription(
         &self,
-        subscription_id: impl Into<String>,
+        subscription_id: crate::ids::SubscriptionId,
         body: crate::types::CancelSubscriptionRequest,
     ) -> CancelSubscription {
         CancelSubscription {
             client: self.client.clone(),
-            subscription_id: subscription_id.into(),
+            subscription_id,
             body,
         }
     }
@@ -328,11 +328,11 @@ impl SubscriptionsApi {
     /// Sends `POST /rest/v2/subscriptions/{subscription_id}:invoice`.
     pub fn invoice_subscription(
         &self,
-        subscription_id: impl Into<String>,
+        subscription_id: crate::ids::SubscriptionId,
     ) -> InvoiceSubscription {
         InvoiceSubscription {
             client: self.client.clone(),
-            subscription_id: subscription_id.into(),
+            subscription_id,
         }
     }
 }
@@ -1185,7 +1185,7 @@ impl UpdateSubscriptionCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetSubscription {
     client: crate::Client,
-    subscription_id: String,
+    subscription_id: crate::ids::SubscriptionId,
 }
 
 impl GetSubscription {
@@ -1219,7 +1219,7 @@ impl GetSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateSubscription {
     client: crate::Client,
-    subscription_id: String,
+    subscription_id: crate::ids::SubscriptionId,
     update_mask: Option<Vec<crate::types::UpdateSubscriptionUpdateMaskItem>>,
     body: crate::types::UpdateSubscriptionRequest,
     clear_fields: Vec<crate::types::UpdateSubscriptionUpdateMaskItem>,
@@ -1297,7 +1297,7 @@ impl UpdateSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CancelSubscription {
     client: crate::Client,
-    subscription_id: String,
+    subscription_id: crate::ids::SubscriptionId,
     body: crate::types::CancelSubscriptionRequest,
 }
 
@@ -1334,7 +1334,7 @@ impl CancelSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct InvoiceSubscription {
     client: crate::Client,
-    subscription_id: String,
+    subscription_id: crate::ids::SubscriptionId,
 }
 
 impl InvoiceSubscription {

@@ -126,10 +126,10 @@ impl TagsApi {
     /// Retrieves information about the specified Tag
     ///
     /// Sends `GET /rest/v2/tags/{tag_id}`.
-    pub fn get_tag(&self, tag_id: impl Into<String>) -> GetTag {
+    pub fn get_tag(&self, tag_id: crate::ids::TagId) -> GetTag {
         GetTag {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
         }
     }
 
@@ -138,10 +138,10 @@ impl TagsApi {
     /// Deletes a Tag.
     ///
     /// Sends `DELETE /rest/v2/tags/{tag_id}`.
-    pub fn delete_tag(&self, tag_id: impl Into<String>) -> DeleteTag {
+    pub fn delete_tag(&self, tag_id: crate::ids::TagId) -> DeleteTag {
         DeleteTag {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
         }
     }
 
@@ -154,12 +154,12 @@ impl TagsApi {
     /// Sends `PATCH /rest/v2/tags/{tag_id}`.
     pub fn update_tag(
         &self,
-        tag_id: impl Into<String>,
+        tag_id: crate::ids::TagId,
         body: crate::types::CreateUpdateTagRequest,
     ) -> UpdateTag {
         UpdateTag {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -177,11 +177,11 @@ impl TagsApi {
     /// Sends `GET /rest/v2/tags/{tag_id}/companies`.
     pub fn list_companies_for_tag_id(
         &self,
-        tag_id: impl Into<String>,
+        tag_id: crate::ids::TagId,
     ) -> ListCompaniesForTagId {
         ListCompaniesForTagId {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -199,11 +199,11 @@ impl TagsApi {
     /// Sends `GET /rest/v2/tags/{tag_id}/contacts`.
     pub fn list_contacts_with_tag_id(
         &self,
-        tag_id: impl Into<String>,
+        tag_id: crate::ids::TagId,
     ) -> ListContactsWithTagId {
         ListContactsWithTagId {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             filter: None,
             order_by: None,
             page_size: None,
@@ -218,12 +218,12 @@ impl TagsApi {
     /// Sends `POST /rest/v2/tags/{tag_id}/contacts:applyTags`.
     pub fn apply_tags(
         &self,
-        tag_id: impl Into<String>,
+        tag_id: crate::ids::TagId,
         body: crate::types::ApplyRemoveTagRequest,
     ) -> ApplyTags {
         ApplyTags {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             body,
         }
     }
@@ -235,12 +235,12 @@ impl TagsApi {
     /// Sends `POST /rest/v2/tags/{tag_id}/contacts:removeTags`.
     pub fn remove_tags(
         &self,
-        tag_id: impl Into<String>,
+        tag_id: crate::ids::TagId,
         body: crate::types::ApplyRemoveTagRequest,
     ) -> RemoveTags {
         RemoveTags {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             body,
         }
     }
@@ -767,7 +767,7 @@ impl UpdateTagCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTag {
     client: crate::Client,
-    tag_id: String,
+    tag_id: crate::ids::TagId,
 }
 
 impl GetTag {
@@ -801,7 +801,7 @@ impl GetTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTag {
     client: crate::Client,
-    tag_id: String,
+    tag_id: crate::ids::TagId,
 }
 
 impl DeleteTag {
@@ -835,7 +835,7 @@ impl DeleteTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTag {
     client: crate::Client,
-    tag_id: String,
+    tag_id: crate::ids::TagId,
     update_mask: Option<Vec<crate::types::UpdateTagUpdateMaskItem>>,
     body: crate::types::CreateUpdateTagRequest,
     clear_fields: Vec<crate::types::UpdateTagUpdateMaskItem>,
@@ -916,7 +916,7 @@ impl UpdateTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompaniesForTagId {
     client: crate::Client,
-    tag_id: String,
+    tag_id: crate::ids::TagId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -1062,7 +1062,7 @@ impl crate::runtime::Paginated for ListCompaniesForTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactsWithTagId {
     client: crate::Client,
-    tag_id: String,
+    tag_id: crate::ids::TagId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -1211,7 +1211,7 @@ impl crate::runtime::Paginated for ListContactsWithTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTags {
     client: crate::Client,
-    tag_id: String,
+    tag_id: crate::ids::TagId,
     body: crate::types::ApplyRemoveTagRequest,
 }
 
@@ -1251,7 +1251,7 @@ impl ApplyTags {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTags {
     client: crate::Client,
-    tag_id: String,
+    tag_id: crate::ids::TagId,
     body: crate::types::ApplyRemoveTagRequest,
 }
 

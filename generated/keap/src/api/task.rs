@@ -279,10 +279,10 @@ impl TaskApi {
     /// Retrieves a single task
     ///
     /// Sends `GET /rest/v2/tasks/{task_id}`.
-    pub fn get_task(&self, task_id: impl Into<String>) -> GetTask {
+    pub fn get_task(&self, task_id: crate::ids::TaskId) -> GetTask {
         GetTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
             fields: None,
         }
     }
@@ -292,10 +292,10 @@ impl TaskApi {
     /// Deletes a single task
     ///
     /// Sends `DELETE /rest/v2/tasks/{task_id}`.
-    pub fn delete_task(&self, task_id: impl Into<String>) -> DeleteTask {
+    pub fn delete_task(&self, task_id: crate::ids::TaskId) -> DeleteTask {
         DeleteTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
         }
     }
 
@@ -308,12 +308,12 @@ impl TaskApi {
     /// Sends `PATCH /rest/v2/tasks/{task_id}`.
     pub fn update_task(
         &self,
-        task_id: impl Into<String>,
+        task_id: crate::ids::TaskId,
         body: crate::types::CreateUpdateTaskRequest,
     ) -> UpdateTask {
         UpdateTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
             update_mask: None,
             fields: None,
             body,
@@ -1181,7 +1181,7 @@ impl UpdateTaskCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
     fields: Option<Vec<crate::types::TaskField>>,
 }
 
@@ -1228,7 +1228,7 @@ impl GetTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
 }
 
 impl DeleteTask {
@@ -1262,7 +1262,7 @@ impl DeleteTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
     update_mask: Option<Vec<crate::types::UpdateTaskUpdateMaskItem>>,
     fields: Option<Vec<crate::types::UpdateTaskResponseField>>,
     body: crate::types::CreateUpdateTaskRequest,

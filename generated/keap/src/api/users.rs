@@ -42,10 +42,10 @@ impl UsersApi {
     /// Retrieves a specific User
     ///
     /// Sends `GET /rest/v2/users/{user_id}`.
-    pub fn get_user_by_id(&self, user_id: impl Into<String>) -> GetUserById {
+    pub fn get_user_by_id(&self, user_id: crate::ids::UserId) -> GetUserById {
         GetUserById {
             client: self.client.clone(),
-            user_id: user_id.into(),
+            user_id,
         }
     }
 
@@ -60,12 +60,12 @@ impl UsersApi {
     /// Sends `PATCH /rest/v2/users/{user_id}`.
     pub fn update_user(
         &self,
-        user_id: impl Into<String>,
+        user_id: crate::ids::UserId,
         body: crate::types::UpdateUserRequest,
     ) -> UpdateUser {
         UpdateUser {
             client: self.client.clone(),
-            user_id: user_id.into(),
+            user_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -78,10 +78,10 @@ impl UsersApi {
     /// Retrieves a HTML snippet that contains the user's email signature.
     ///
     /// Sends `GET /rest/v2/users/{user_id}/signature`.
-    pub fn get_user_signature(&self, user_id: impl Into<String>) -> GetUserSignature {
+    pub fn get_user_signature(&self, user_id: crate::ids::UserId) -> GetUserSignature {
         GetUserSignature {
             client: self.client.clone(),
-            user_id: user_id.into(),
+            user_id,
         }
     }
 }
@@ -268,7 +268,7 @@ impl crate::runtime::Paginated for ListPaginatedUsers {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserById {
     client: crate::Client,
-    user_id: String,
+    user_id: crate::ids::UserId,
 }
 
 impl GetUserById {
@@ -302,7 +302,7 @@ impl GetUserById {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateUser {
     client: crate::Client,
-    user_id: String,
+    user_id: crate::ids::UserId,
     update_mask: Option<Vec<crate::types::UpdateUserUpdateMaskItem>>,
     body: crate::types::UpdateUserRequest,
     clear_fields: Vec<crate::types::UpdateUserUpdateMaskItem>,
@@ -380,7 +380,7 @@ impl UpdateUser {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserSignature {
     client: crate::Client,
-    user_id: String,
+    user_id: crate::ids::UserId,
 }
 
 impl GetUserSignature {

@@ -49,7 +49,7 @@ pub struct AffiliateCommission {
     /// First name of the contact associated with this commission
     pub contact_first_name: Option<String>,
     /// ID of the contact associated with this commission
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Last name of the contact associated with this commission
     pub contact_last_name: Option<String>,
     /// Description of the product or line item associated with this commission
@@ -59,7 +59,7 @@ pub struct AffiliateCommission {
     /// Name of the product or line item associated with this commission
     pub product_name: Option<String>,
     /// ID of the sales affiliate
-    pub sales_affiliate_id: Option<String>,
+    pub sales_affiliate_id: Option<crate::ids::AffiliateId>,
     /// The name of the sales affiliate
     pub sales_affiliate_name: Option<String>,
     /// When the commission was earned. In ISO-8601 format
@@ -125,14 +125,13 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommission {
                 .get("amount_earned", crate::runtime::lenient_option_number)?,
             contact_first_name: f
                 .get("contact_first_name", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             contact_last_name: f
                 .get("contact_last_name", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
-            sales_affiliate_id: f
-                .get("sales_affiliate_id", crate::runtime::lenient_option_string)?,
+            sales_affiliate_id: f.get("sales_affiliate_id", crate::runtime::plain)?,
             sales_affiliate_name: f
                 .get("sales_affiliate_name", crate::runtime::lenient_option_string)?,
             time_earned: f.get("time_earned", crate::runtime::lenient_option_string)?,
@@ -246,7 +245,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateCommissionProgramResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateLink {
     /// Associated affiliate ID
-    pub affiliate_id: Option<String>,
+    pub affiliate_id: Option<crate::ids::AffiliateId>,
     /// URL code for tracking
     pub code: Option<String>,
     /// Date link was created (ISO-8601)
@@ -320,7 +319,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
+            affiliate_id: f.get("affiliate_id", crate::runtime::plain)?,
             code: f.get("code", crate::runtime::lenient_option_string)?,
             date_created: f.get("date_created", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
@@ -463,7 +462,7 @@ crate::runtime::string_enum!(AffiliateProgramResourceType);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateProgramV2 {
     /// The list of affiliate_ids using this commission program
-    pub affiliate_ids: Option<Vec<String>>,
+    pub affiliate_ids: Option<Vec<crate::ids::AffiliateId>>,
     /// The created time of affiliate commission program
     pub create_time: Option<crate::runtime::DateTime>,
     /// Commission program ID
@@ -514,8 +513,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateProgramV2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            affiliate_ids: f
-                .get("affiliate_ids", crate::runtime::lenient_option_strings)?,
+            affiliate_ids: f.get("affiliate_ids", crate::runtime::lenient_option_vec)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
@@ -563,7 +561,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateRemoveFromProgramRequest {
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateSummaryRecord {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount_earned: Option<crate::runtime::Amount>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
@@ -734,7 +732,9 @@ pub struct CreateAffiliateRequest {
     /// 3. The code minimum 4 characters length
     pub code: String,
     /// The contactId identifier , Must be a positive number
-    pub contact_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::ContactId>,
     /// List of custom field values to apply to this affiliate
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name will be derived from the Contact,
@@ -745,7 +745,7 @@ pub struct CreateAffiliateRequest {
     /// Whether to notify on sale events
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    pub parent_affiliate_id: Option<String>,
+    pub parent_affiliate_id: Option<crate::ids::AffiliateId>,
     /// Affiliate portal password
     pub password: Option<String>,
     /// The Affiliate Status
@@ -756,10 +756,10 @@ pub struct CreateAffiliateRequest {
 
 impl CreateAffiliateRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(code: impl Into<String>, contact_id: impl Into<String>) -> Self {
+    pub fn new(code: impl Into<String>, contact_id: crate::ids::ContactId) -> Self {
         Self {
             code: code.into(),
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             custom_fields: None,
             name: None,
             notify_on_lead: None,
@@ -822,13 +822,12 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateRequest {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notify_on_lead: f.get("notify_on_lead", crate::runtime::plain)?,
             notify_on_sale: f.get("notify_on_sale", crate::runtime::plain)?,
-            parent_affiliate_id: f
-                .get("parent_affiliate_id", crate::runtime::lenient_option_string)?,
+            parent_affiliate_id: f.get("parent_affiliate_id", crate::runtime::plain)?,
             password: f.get("password", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
             track_leads_days: f
@@ -1016,7 +1015,7 @@ crate::runtime::string_enum!(CreateDefaultCommissionProgramRequestPayoutType);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateOrUpdateAffiliateLinkRequest {
     /// The AffiliateId
-    pub affiliate_id: Option<String>,
+    pub affiliate_id: Option<crate::ids::AffiliateId>,
     /// Code
     pub code: String,
     /// The Affiliate Link Name
@@ -1070,7 +1069,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateAffiliateLinkRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
+            affiliate_id: f.get("affiliate_id", crate::runtime::plain)?,
             code: f.get("code", crate::runtime::lenient_string)?,
             name: f.get("name", crate::runtime::lenient_string)?,
             program_ids: f.get("program_ids", crate::runtime::lenient_option_strings)?,
@@ -1099,7 +1098,7 @@ pub struct CreateProductCommissionProgramRequest {
     /// Deprecated.
     pub percentage: Option<String>,
     /// Product ID to assign commission
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Payout rules for any unused commissions.
     pub unused: Option<CommissionItemRequest>,
 }
@@ -1153,7 +1152,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductCommissionProgramRequest {
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             unused: f.get("unused", crate::runtime::plain)?,
         })
     }
@@ -1332,7 +1331,7 @@ pub struct CreateSubscriptionCommissionProgramRequest {
     /// Deprecated.
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<crate::ids::SubscriptionId>,
     /// Payout rules for any unused commissions.
     pub unused: Option<CommissionItemRequest>,
 }
@@ -1386,8 +1385,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionCommissionProgramRequest
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
-            subscription_id: f
-                .get("subscription_id", crate::runtime::lenient_option_string)?,
+            subscription_id: f.get("subscription_id", crate::runtime::plain)?,
             unused: f.get("unused", crate::runtime::plain)?,
         })
     }
@@ -1517,7 +1515,7 @@ crate::runtime::string_enum!(DefaultCommissionPayoutType);
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteProgramCommissionRequest {
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
 }
 
 impl serde::Serialize for DeleteProgramCommissionRequest {
@@ -1539,7 +1537,7 @@ impl<'de> serde::Deserialize<'de> for DeleteProgramCommissionRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
         })
     }
 }
@@ -1549,8 +1547,8 @@ impl<'de> serde::Deserialize<'de> for DeleteProgramCommissionRequest {
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSubscriptionPlanCommissionRequest {
-    pub product_id: Option<String>,
-    pub subscription_plan_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl serde::Serialize for DeleteSubscriptionPlanCommissionRequest {
@@ -1576,9 +1574,8 @@ impl<'de> serde::Deserialize<'de> for DeleteSubscriptionPlanCommissionRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }
@@ -1589,7 +1586,7 @@ impl<'de> serde::Deserialize<'de> for DeleteSubscriptionPlanCommissionRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetRestCommissionProgram {
     /// The list of affiliate_ids using this commission program
-    pub affiliate_ids: Option<Vec<String>>,
+    pub affiliate_ids: Option<Vec<crate::ids::AffiliateId>>,
     /// The created time of affiliate commission program
     pub create_time: Option<crate::runtime::DateTime>,
     pub default_commission: Option<DefaultCommission>,
@@ -1655,8 +1652,7 @@ impl<'de> serde::Deserialize<'de> for GetRestCommissionProgram {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            affiliate_ids: f
-                .get("affiliate_ids", crate::runtime::lenient_option_strings)?,
+            affiliate_ids: f.get("affiliate_ids", crate::runtime::lenient_option_vec)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
             default_commission: f.get("default_commission", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
@@ -2036,7 +2032,7 @@ pub struct ProductCommission {
     /// Level 1 percentage to be paid for commission (0-100). This will be set for the Sale. This is deprecated for `level_1`
     pub percentage: Option<f64>,
     /// Product ID
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Product name
     pub product_name: Option<String>,
     /// Product price
@@ -2104,7 +2100,7 @@ impl<'de> serde::Deserialize<'de> for ProductCommission {
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_name: f.get("product_name", crate::runtime::lenient_option_string)?,
             product_price: f
                 .get("product_price", crate::runtime::lenient_option_number)?,
@@ -2179,13 +2175,13 @@ pub struct RestAffiliate {
     /// The Affiliate Code
     pub code: Option<String>,
     /// The ContactID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// List of custom field values applied to this affiliate
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Date affiliate was created (ISO-8601)
     pub date_created: Option<String>,
     /// The AffiliateId
-    pub id: Option<String>,
+    pub id: Option<crate::ids::AffiliateId>,
     /// The Affiliate Name
     pub name: Option<String>,
     /// Whether to notify on lead events
@@ -2193,7 +2189,7 @@ pub struct RestAffiliate {
     /// Whether to notify on sale events
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    pub parent_affiliate_id: Option<String>,
+    pub parent_affiliate_id: Option<crate::ids::AffiliateId>,
     /// The Affiliate Status
     pub status: Option<RestAffiliateStatus>,
     /// Number of days to track leads
@@ -2264,15 +2260,14 @@ impl<'de> serde::Deserialize<'de> for RestAffiliate {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             date_created: f.get("date_created", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notify_on_lead: f.get("notify_on_lead", crate::runtime::plain)?,
             notify_on_sale: f.get("notify_on_sale", crate::runtime::plain)?,
-            parent_affiliate_id: f
-                .get("parent_affiliate_id", crate::runtime::lenient_option_string)?,
+            parent_affiliate_id: f.get("parent_affiliate_id", crate::runtime::plain)?,
             status: f.get("status", crate::runtime::plain)?,
             track_leads_days: f
                 .get("track_leads_days", crate::runtime::lenient_option_number)?,
@@ -2441,7 +2436,7 @@ pub struct SubscriptionCommission {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub plan_price: Option<crate::runtime::Amount>,
     /// Subscription ID
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<crate::ids::SubscriptionId>,
     /// Payout rules for any unused commissions.
     pub unused: Option<CommissionItem>,
 }
@@ -2505,8 +2500,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionCommission {
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_number)?,
             plan_price: f.get("plan_price", crate::runtime::lenient_option_number)?,
-            subscription_id: f
-                .get("subscription_id", crate::runtime::lenient_option_string)?,
+            subscription_id: f.get("subscription_id", crate::runtime::plain)?,
             unused: f.get("unused", crate::runtime::plain)?,
         })
     }
@@ -2616,7 +2610,7 @@ pub struct UpdateAffiliateRequest {
     /// 3. The code minimum 2 characters length
     pub code: Option<String>,
     /// The contactId identifier. Must be a positive number
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// List of custom field values to apply to this affiliate
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The Affiliate name.
@@ -2626,7 +2620,7 @@ pub struct UpdateAffiliateRequest {
     /// Whether to notify on sale events
     pub notify_on_sale: Option<bool>,
     /// The Parent Affiliate Id
-    pub parent_affiliate_id: Option<String>,
+    pub parent_affiliate_id: Option<crate::ids::AffiliateId>,
     /// Affiliate portal password.
     pub password: Option<String>,
     /// The Affiliate Status
@@ -2690,13 +2684,12 @@ impl<'de> serde::Deserialize<'de> for UpdateAffiliateRequest {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notify_on_lead: f.get("notify_on_lead", crate::runtime::plain)?,
             notify_on_sale: f.get("notify_on_sale", crate::runtime::plain)?,
-            parent_affiliate_id: f
-                .get("parent_affiliate_id", crate::runtime::lenient_option_string)?,
+            parent_affiliate_id: f.get("parent_affiliate_id", crate::runtime::plain)?,
             password: f.get("password", crate::runtime::lenient_option_string)?,
             status: f.get("status", crate::runtime::plain)?,
             track_leads_days: f
@@ -3037,21 +3030,23 @@ pub struct UpdateProductCommissionProgramRequest {
     /// Deprecated.
     pub percentage: Option<String>,
     /// Product ID to assign commission
-    pub product_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub product_id: Option<crate::ids::ProductId>,
     /// Payout rules for any unused commissions.
     pub unused: Option<CommissionItemRequest>,
 }
 
 impl UpdateProductCommissionProgramRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(product_id: impl Into<String>) -> Self {
+    pub fn new(product_id: crate::ids::ProductId) -> Self {
         Self {
             dollar_amount: None,
             level_1: None,
             level_2: None,
             payout_type: None,
             percentage: None,
-            product_id: product_id.into(),
+            product_id: Some(product_id),
             unused: None,
         }
     }
@@ -3103,7 +3098,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductCommissionProgramRequest {
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             unused: f.get("unused", crate::runtime::plain)?,
         })
     }
@@ -3269,7 +3264,7 @@ pub struct UpdateSubscriptionCommissionProgramRequest {
     /// Deprecated.
     pub percentage: Option<String>,
     /// Subscription ID to assign commission
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<crate::ids::SubscriptionId>,
     /// Payout rules for any unused commissions.
     pub unused: Option<CommissionItemRequest>,
 }
@@ -3323,8 +3318,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionCommissionProgramRequest
             level_2: f.get("level_2", crate::runtime::plain)?,
             payout_type: f.get("payout_type", crate::runtime::plain)?,
             percentage: f.get("percentage", crate::runtime::lenient_option_string)?,
-            subscription_id: f
-                .get("subscription_id", crate::runtime::lenient_option_string)?,
+            subscription_id: f.get("subscription_id", crate::runtime::plain)?,
             unused: f.get("unused", crate::runtime::plain)?,
         })
     }

@@ -14,7 +14,9 @@ pub struct AchieveGoalRequest {
     /// The call name of the goal. Required when using integration/call_name approach. Use together with 'integration'. Mutually exclusive with automation_id/goal_id.
     pub call_name: Option<String>,
     /// The contact ID for whom to achieve the goal
-    pub contact_id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     /// The goal ID within the automation. Required when using automation_id/goal_id approach. Use together with 'automation_id'. Mutually exclusive with integration/call_name.
     pub goal_id: Option<i64>,
     /// The integration name of the goal. Required when using integration/call_name approach. Use together with 'call_name'. Mutually exclusive with automation_id/goal_id.
@@ -23,11 +25,11 @@ pub struct AchieveGoalRequest {
 
 impl AchieveGoalRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<i64>) -> Self {
+    pub fn new(contact_id: crate::ids::NumId<crate::ids::Contact>) -> Self {
         Self {
             automation_id: None,
             call_name: None,
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             goal_id: None,
             integration: None,
         }
@@ -69,7 +71,7 @@ impl<'de> serde::Deserialize<'de> for AchieveGoalRequest {
             automation_id: f
                 .get("automation_id", crate::runtime::lenient_option_number)?,
             call_name: f.get("call_name", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             goal_id: f.get("goal_id", crate::runtime::lenient_option_number)?,
             integration: f.get("integration", crate::runtime::lenient_option_string)?,
         })
@@ -117,12 +119,12 @@ impl<'de> serde::Deserialize<'de> for AchieveGoalResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddToAutomationSequenceRequest {
     /// List of contact IDs to add to the automation sequence
-    pub contact_ids: Vec<String>,
+    pub contact_ids: Vec<crate::ids::ContactId>,
 }
 
 impl AddToAutomationSequenceRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_ids: impl Into<Vec<String>>) -> Self {
+    pub fn new(contact_ids: impl Into<Vec<crate::ids::ContactId>>) -> Self {
         Self {
             contact_ids: contact_ids.into(),
         }
@@ -142,7 +144,7 @@ impl<'de> serde::Deserialize<'de> for AddToAutomationSequenceRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_ids: f.get("contact_ids", crate::runtime::lenient_strings)?,
+            contact_ids: f.get("contact_ids", crate::runtime::lenient_vec)?,
         })
     }
 }
@@ -382,7 +384,7 @@ pub struct AutomationLockStatus {
     /// The first name of the user who has the lock
     pub user_firstname: Option<String>,
     /// The ID of the user who has the lock
-    pub user_id: Option<String>,
+    pub user_id: Option<crate::ids::UserId>,
     /// The username of the user who has the lock
     pub user_name: Option<String>,
 }
@@ -421,7 +423,7 @@ impl<'de> serde::Deserialize<'de> for AutomationLockStatus {
             locked: f.get("locked", crate::runtime::plain)?,
             user_firstname: f
                 .get("user_firstname", crate::runtime::lenient_option_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::plain)?,
             user_name: f.get("user_name", crate::runtime::lenient_option_string)?,
         })
     }

@@ -8,12 +8,12 @@
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddContactsToSequenceRequest {
     /// List of contact IDs to add to the sequence
-    pub contact_ids: Vec<String>,
+    pub contact_ids: Vec<crate::ids::ContactId>,
 }
 
 impl AddContactsToSequenceRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_ids: impl Into<Vec<String>>) -> Self {
+    pub fn new(contact_ids: impl Into<Vec<crate::ids::ContactId>>) -> Self {
         Self {
             contact_ids: contact_ids.into(),
         }
@@ -33,7 +33,7 @@ impl<'de> serde::Deserialize<'de> for AddContactsToSequenceRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_ids: f.get("contact_ids", crate::runtime::lenient_strings)?,
+            contact_ids: f.get("contact_ids", crate::runtime::lenient_vec)?,
         })
     }
 }
@@ -121,7 +121,7 @@ pub struct Campaign {
     /// Error message if the campaign has issues
     pub error_message: Option<String>,
     /// The unique identifier of the campaign
-    pub id: Option<String>,
+    pub id: Option<crate::ids::CampaignId>,
     /// Whether the campaign is locked for editing
     pub locked: Option<bool>,
     /// The name of the campaign
@@ -207,7 +207,7 @@ impl<'de> serde::Deserialize<'de> for Campaign {
             date_created: f.get("date_created", crate::runtime::plain)?,
             error_message: f
                 .get("error_message", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             locked: f.get("locked", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             published_date: f.get("published_date", crate::runtime::plain)?,
@@ -608,7 +608,7 @@ crate::runtime::string_enum!(ItemType);
 /// Needs the crate feature `campaign` (on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCampaignGoalsResponse {
-    pub campaign_id: Option<String>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     pub goals: Option<Vec<Goal>>,
     pub next_page_token: Option<String>,
 }
@@ -640,7 +640,7 @@ impl<'de> serde::Deserialize<'de> for ListCampaignGoalsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            campaign_id: f.get("campaign_id", crate::runtime::lenient_option_string)?,
+            campaign_id: f.get("campaign_id", crate::runtime::plain)?,
             goals: f.get("goals", crate::runtime::lenient_option_vec)?,
             next_page_token: f
                 .get("next_page_token", crate::runtime::lenient_option_string)?,
@@ -653,7 +653,7 @@ impl<'de> serde::Deserialize<'de> for ListCampaignGoalsResponse {
 /// Needs the crate feature `campaign` (on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListCampaignSequenceResponse {
-    pub campaign_id: Option<String>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     pub next_page_token: Option<String>,
     pub sequences: Option<Vec<Sequence>>,
 }
@@ -685,7 +685,7 @@ impl<'de> serde::Deserialize<'de> for ListCampaignSequenceResponse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            campaign_id: f.get("campaign_id", crate::runtime::lenient_option_string)?,
+            campaign_id: f.get("campaign_id", crate::runtime::plain)?,
             next_page_token: f
                 .get("next_page_token", crate::runtime::lenient_option_string)?,
             sequences: f.get("sequences", crate::runtime::lenient_option_vec)?,
@@ -738,12 +738,12 @@ impl<'de> serde::Deserialize<'de> for ListCampaignsResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RemoveContactsFromSequenceRequest {
     /// List of contact IDs to remove from the sequence
-    pub contact_ids: Vec<String>,
+    pub contact_ids: Vec<crate::ids::ContactId>,
 }
 
 impl RemoveContactsFromSequenceRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_ids: impl Into<Vec<String>>) -> Self {
+    pub fn new(contact_ids: impl Into<Vec<crate::ids::ContactId>>) -> Self {
         Self {
             contact_ids: contact_ids.into(),
         }
@@ -763,7 +763,7 @@ impl<'de> serde::Deserialize<'de> for RemoveContactsFromSequenceRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_ids: f.get("contact_ids", crate::runtime::lenient_strings)?,
+            contact_ids: f.get("contact_ids", crate::runtime::lenient_vec)?,
         })
     }
 }

@@ -152,7 +152,7 @@ pub struct CreateCompanyRequest {
     /// Notes about the company
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    pub owner_id: Option<String>,
+    pub owner_id: Option<crate::ids::UserId>,
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
     pub preferred_name: Option<String>,
@@ -298,7 +298,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyRequest {
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::plain)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             preferred_name: f
                 .get("preferred_name", crate::runtime::lenient_option_string)?,
@@ -498,7 +498,7 @@ pub struct UpdateCompanyRequest {
     /// Notes about the company
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    pub owner_id: Option<String>,
+    pub owner_id: Option<crate::ids::UserId>,
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
     pub preferred_name: Option<String>,
@@ -644,7 +644,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyRequest {
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::plain)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             preferred_name: f
                 .get("preferred_name", crate::runtime::lenient_option_string)?,

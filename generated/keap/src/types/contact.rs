@@ -12,7 +12,7 @@ pub struct BasicCompany {
     /// Company name
     pub company_name: Option<String>,
     /// Company ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::CompanyId>,
 }
 
 impl serde::Serialize for BasicCompany {
@@ -38,7 +38,7 @@ impl<'de> serde::Deserialize<'de> for BasicCompany {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             company_name: f.get("company_name", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
         })
     }
 }
@@ -73,7 +73,7 @@ pub struct Contact {
     pub given_name: Option<String>,
     pub groups: Option<String>,
     /// Unique identifier
-    pub id: Option<String>,
+    pub id: Option<crate::ids::ContactId>,
     /// Job title
     pub job_title: Option<String>,
     pub last_updated_by: Option<String>,
@@ -84,7 +84,7 @@ pub struct Contact {
     pub middle_name: Option<String>,
     pub origin: Option<Origin>,
     /// ID of the user who owns this contact
-    pub owner_id: Option<String>,
+    pub owner_id: Option<crate::ids::UserId>,
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
     pub preferred_locale: Option<String>,
@@ -102,7 +102,7 @@ pub struct Contact {
     pub spouse_name: Option<String>,
     /// Name suffix
     pub suffix: Option<String>,
-    pub tag_ids: Option<Vec<String>>,
+    pub tag_ids: Option<Vec<crate::ids::TagId>>,
     /// Contact's timezone
     pub time_zone: Option<String>,
     /// Last update timestamp (ISO-8601)
@@ -307,7 +307,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
             fax_numbers: f.get("fax_numbers", crate::runtime::lenient_option_vec)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             groups: f.get("groups", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_updated_by: f
                 .get("last_updated_by", crate::runtime::lenient_option_string)?,
@@ -316,7 +316,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
             links: f.get("links", crate::runtime::lenient_option_vec)?,
             middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
             origin: f.get("origin", crate::runtime::plain)?,
-            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::plain)?,
             phone_numbers: f.get("phone_numbers", crate::runtime::lenient_option_vec)?,
             preferred_locale: f
                 .get("preferred_locale", crate::runtime::lenient_option_string)?,
@@ -331,7 +331,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
             source_type: f.get("source_type", crate::runtime::plain)?,
             spouse_name: f.get("spouse_name", crate::runtime::lenient_option_string)?,
             suffix: f.get("suffix", crate::runtime::lenient_option_string)?,
-            tag_ids: f.get("tag_ids", crate::runtime::lenient_option_strings)?,
+            tag_ids: f.get("tag_ids", crate::runtime::lenient_option_vec)?,
             time_zone: f.get("time_zone", crate::runtime::lenient_option_string)?,
             update_time: f.get("update_time", crate::runtime::plain)?,
             utm_parameters: f.get("utm_parameters", crate::runtime::lenient_option_vec)?,
@@ -908,7 +908,7 @@ pub struct CreateUpdateContactRequest {
     pub middle_name: Option<String>,
     pub origin: Option<OriginRequest>,
     /// ID of the user who owns this contact
-    pub owner_id: Option<String>,
+    pub owner_id: Option<crate::ids::UserId>,
     /// Any item not listed here will be removed if it already exists. If an empty array is specified, all existing values will be removed.
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     /// Preferred locale
@@ -1090,7 +1090,7 @@ impl<'de> serde::Deserialize<'de> for CreateUpdateContactRequest {
                 .get("leadsource_id", crate::runtime::lenient_option_string)?,
             middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
             origin: f.get("origin", crate::runtime::plain)?,
-            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::plain)?,
             phone_numbers: f.get("phone_numbers", crate::runtime::lenient_option_vec)?,
             preferred_locale: f
                 .get("preferred_locale", crate::runtime::lenient_option_string)?,
@@ -1175,7 +1175,7 @@ pub struct Link {
     /// Link type name
     pub link_type_name: Option<String>,
     /// ID of the linked contact
-    pub linked_contact_id: Option<String>,
+    pub linked_contact_id: Option<crate::ids::ContactId>,
 }
 
 impl serde::Serialize for Link {
@@ -1212,8 +1212,7 @@ impl<'de> serde::Deserialize<'de> for Link {
             link_type_id: f.get("link_type_id", crate::runtime::lenient_option_string)?,
             link_type_name: f
                 .get("link_type_name", crate::runtime::lenient_option_string)?,
-            linked_contact_id: f
-                .get("linked_contact_id", crate::runtime::lenient_option_string)?,
+            linked_contact_id: f.get("linked_contact_id", crate::runtime::plain)?,
         })
     }
 }
@@ -1430,20 +1429,24 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct MergeContactRequest {
     /// Primary contact ID to merge into
-    pub contact_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Duplicate contact ID to merge from
-    pub duplicate_contact_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub duplicate_contact_id: Option<crate::ids::ContactId>,
 }
 
 impl MergeContactRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
-        contact_id: impl Into<String>,
-        duplicate_contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
+        duplicate_contact_id: crate::ids::ContactId,
     ) -> Self {
         Self {
-            contact_id: contact_id.into(),
-            duplicate_contact_id: duplicate_contact_id.into(),
+            contact_id: Some(contact_id),
+            duplicate_contact_id: Some(duplicate_contact_id),
         }
     }
 }
@@ -1462,9 +1465,8 @@ impl<'de> serde::Deserialize<'de> for MergeContactRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
-            duplicate_contact_id: f
-                .get("duplicate_contact_id", crate::runtime::lenient_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
+            duplicate_contact_id: f.get("duplicate_contact_id", crate::runtime::plain)?,
         })
     }
 }

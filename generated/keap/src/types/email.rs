@@ -12,7 +12,7 @@ pub struct CreateEmailSentRequest {
     /// When a link in the email was clicked, in ISO-8601 format
     pub clicked_time: Option<crate::runtime::DateTime>,
     /// The contact ID who received the email
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Email headers
     pub headers: Option<String>,
     /// Base64 encoded HTML
@@ -151,7 +151,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailSentRequest {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             clicked_time: f.get("clicked_time", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             headers: f.get("headers", crate::runtime::lenient_option_string)?,
             html_content: f.get("html_content", crate::runtime::lenient_option_string)?,
             opened_time: f.get("opened_time", crate::runtime::plain)?,
@@ -342,7 +342,7 @@ pub struct EmailSendRequest {
     /// The subject line of the email
     pub subject: String,
     /// The user ID to send the email on behalf of. Exactly one of user_id or from_address is required.
-    pub user_id: Option<String>,
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 impl EmailSendRequest {
@@ -411,7 +411,7 @@ impl<'de> serde::Deserialize<'de> for EmailSendRequest {
             plain_content: f
                 .get("plain_content", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::plain)?,
         })
     }
 }
@@ -476,25 +476,27 @@ pub struct EmailSendTemplateRequest {
     /// Email field of each Contact record to address the email to, such as 'Email', 'EmailAddress2', 'EmailAddress3' or '_CustomFieldName', defaulting to the contact's primary email. Values are case-sensitive.
     pub address_field: Option<String>,
     /// List of contact IDs to send the email to
-    pub contact_ids: Vec<String>,
+    pub contact_ids: Vec<crate::ids::ContactId>,
     /// Template ID
     pub template_id: String,
     /// The user ID to send the email on behalf of
-    pub user_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 impl EmailSendTemplateRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
-        contact_ids: impl Into<Vec<String>>,
+        contact_ids: impl Into<Vec<crate::ids::ContactId>>,
         template_id: impl Into<String>,
-        user_id: impl Into<String>,
+        user_id: crate::ids::UserId,
     ) -> Self {
         Self {
             address_field: None,
             contact_ids: contact_ids.into(),
             template_id: template_id.into(),
-            user_id: user_id.into(),
+            user_id: Some(user_id),
         }
     }
 }
@@ -523,9 +525,9 @@ impl<'de> serde::Deserialize<'de> for EmailSendTemplateRequest {
         Ok(Self {
             address_field: f
                 .get("address_field", crate::runtime::lenient_option_string)?,
-            contact_ids: f.get("contact_ids", crate::runtime::lenient_strings)?,
+            contact_ids: f.get("contact_ids", crate::runtime::lenient_vec)?,
             template_id: f.get("template_id", crate::runtime::lenient_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_string)?,
+            user_id: f.get("user_id", crate::runtime::plain)?,
         })
     }
 }
@@ -540,7 +542,7 @@ pub struct EmailSent {
     /// When a link in the email was clicked, in ISO-8601 format
     pub clicked_time: Option<crate::runtime::DateTime>,
     /// The contact ID who received the email
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Email headers
     pub headers: Option<String>,
     /// The unique identifier of the email
@@ -651,7 +653,7 @@ impl<'de> serde::Deserialize<'de> for EmailSent {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             clicked_time: f.get("clicked_time", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             headers: f.get("headers", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
             opened_time: f.get("opened_time", crate::runtime::plain)?,
@@ -762,7 +764,7 @@ pub struct EmailSentWithContent {
     /// When a link in the email was clicked, in ISO-8601 format
     pub clicked_time: Option<crate::runtime::DateTime>,
     /// The contact ID who received the email
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Email headers
     pub headers: Option<String>,
     /// Base64 encoded HTML content
@@ -885,7 +887,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentWithContent {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             clicked_time: f.get("clicked_time", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             headers: f.get("headers", crate::runtime::lenient_option_string)?,
             html_content: f.get("html_content", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,

@@ -10,7 +10,7 @@ pub struct FileMetadata {
     /// File category
     pub category: Option<FileMetadataCategory>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// ID of user who created the file
     pub created_by_id: Option<String>,
     /// Creation timestamp (ISO-8601)
@@ -91,7 +91,7 @@ impl<'de> serde::Deserialize<'de> for FileMetadata {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             category: f.get("category", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             created_by_id: f
                 .get("created_by_id", crate::runtime::lenient_option_string)?,
             created_time: f.get("created_time", crate::runtime::plain)?,

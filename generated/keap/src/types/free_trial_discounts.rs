@@ -14,7 +14,7 @@ pub struct CreateFreeTrialDiscountCriteria {
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Maximum product quantity for PRODUCT criteria
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
@@ -94,7 +94,7 @@ impl<'de> serde::Deserialize<'de> for CreateFreeTrialDiscountCriteria {
             code: f.get("code", crate::runtime::lenient_option_string)?,
             operator: f.get("operator", crate::runtime::plain)?,
             plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_quantity_max: f
                 .get("product_quantity_max", crate::runtime::lenient_option_number)?,
             product_quantity_min: f
@@ -182,14 +182,16 @@ pub struct CreateFreeTrialDiscountRequest {
     /// Name of the discount
     pub name: String,
     /// ID of the subscription plan this trial applies to
-    pub subscription_plan_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl CreateFreeTrialDiscountRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
         name: impl Into<String>,
-        subscription_plan_id: impl Into<String>,
+        subscription_plan_id: crate::ids::SubscriptionPlanId,
     ) -> Self {
         Self {
             criteria: None,
@@ -197,7 +199,7 @@ impl CreateFreeTrialDiscountRequest {
             free_trial_days: None,
             hide_price: None,
             name: name.into(),
-            subscription_plan_id: subscription_plan_id.into(),
+            subscription_plan_id: Some(subscription_plan_id),
         }
     }
 }
@@ -241,8 +243,7 @@ impl<'de> serde::Deserialize<'de> for CreateFreeTrialDiscountRequest {
                 .get("free_trial_days", crate::runtime::lenient_option_number)?,
             hide_price: f.get("hide_price", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_string)?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_string)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }
@@ -265,7 +266,7 @@ pub struct FreeTrialDiscount {
     /// Name of the discount
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
-    pub subscription_plan_id: Option<String>,
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl serde::Serialize for FreeTrialDiscount {
@@ -317,8 +318,7 @@ impl<'de> serde::Deserialize<'de> for FreeTrialDiscount {
             hide_price: f.get("hide_price", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }
@@ -337,7 +337,7 @@ pub struct FreeTrialDiscountCriteriaResponse {
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Maximum product quantity for PRODUCT criteria
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
@@ -423,7 +423,7 @@ impl<'de> serde::Deserialize<'de> for FreeTrialDiscountCriteriaResponse {
             criteria_id: f.get("criteria_id", crate::runtime::lenient_option_string)?,
             operator: f.get("operator", crate::runtime::plain)?,
             plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_quantity_max: f
                 .get("product_quantity_max", crate::runtime::lenient_option_number)?,
             product_quantity_min: f
@@ -548,7 +548,7 @@ pub struct UpdateFreeTrialDiscountCriteria {
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Maximum product quantity for PRODUCT criteria
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
@@ -651,7 +651,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountCriteria {
             criteria_id: f.get("criteria_id", crate::runtime::lenient_string)?,
             operator: f.get("operator", crate::runtime::plain)?,
             plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_quantity_max: f
                 .get("product_quantity_max", crate::runtime::lenient_option_number)?,
             product_quantity_min: f
@@ -739,7 +739,7 @@ pub struct UpdateFreeTrialDiscountRequest {
     /// Name of the discount
     pub name: Option<String>,
     /// ID of the subscription plan this trial applies to
-    pub subscription_plan_id: Option<String>,
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl serde::Serialize for UpdateFreeTrialDiscountRequest {
@@ -787,8 +787,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountRequest {
                 .get("free_trial_days", crate::runtime::lenient_option_number)?,
             hide_price: f.get("hide_price", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }

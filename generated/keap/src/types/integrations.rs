@@ -8,7 +8,7 @@
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AchieveIntegrationsWordPressOptInOptionGoalRequest {
     /// The Contact Id to Opt-In
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
 }
 
 impl serde::Serialize for AchieveIntegrationsWordPressOptInOptionGoalRequest {
@@ -31,7 +31,7 @@ for AchieveIntegrationsWordPressOptInOptionGoalRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
         })
     }
 }

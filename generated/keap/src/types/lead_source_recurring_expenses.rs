@@ -91,7 +91,7 @@ pub struct LeadSourceRecurringExpense {
     /// The ID of the lead source recurring expense
     pub id: Option<String>,
     /// The ID of the lead source the recurring expense belongs to
-    pub lead_source_id: Option<String>,
+    pub lead_source_id: Option<crate::ids::LeadSourceId>,
     /// The time this lead source recurring expense will incur a new expense
     pub next_expense_time: Option<crate::runtime::DateTime>,
     /// The notes for the lead source recurring expense
@@ -163,8 +163,7 @@ impl<'de> serde::Deserialize<'de> for LeadSourceRecurringExpense {
             create_time: f.get("create_time", crate::runtime::plain)?,
             end_time: f.get("end_time", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
-            lead_source_id: f
-                .get("lead_source_id", crate::runtime::lenient_option_string)?,
+            lead_source_id: f.get("lead_source_id", crate::runtime::plain)?,
             next_expense_time: f.get("next_expense_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             start_time: f.get("start_time", crate::runtime::plain)?,

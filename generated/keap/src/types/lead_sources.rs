@@ -128,7 +128,7 @@ pub struct LeadSource {
     /// The time that this lead source will end
     pub end_time: Option<crate::runtime::DateTime>,
     /// The unique identifier for this lead source
-    pub id: Option<String>,
+    pub id: Option<crate::ids::LeadSourceId>,
     /// The ID of the category that the lead source belongs to
     pub lead_source_category_id: Option<String>,
     /// The medium of the lead source
@@ -213,7 +213,7 @@ impl<'de> serde::Deserialize<'de> for LeadSource {
             create_time: f.get("create_time", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             end_time: f.get("end_time", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             lead_source_category_id: f
                 .get("lead_source_category_id", crate::runtime::lenient_option_string)?,
             medium: f.get("medium", crate::runtime::lenient_option_string)?,

@@ -16,7 +16,7 @@ pub struct BasicUser {
     /// First name
     pub given_name: Option<String>,
     /// User ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::UserId>,
 }
 
 impl serde::Serialize for BasicUser {
@@ -54,7 +54,7 @@ impl<'de> serde::Deserialize<'de> for BasicUser {
                 .get("email_address", crate::runtime::lenient_option_string)?,
             family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
         })
     }
 }
@@ -75,19 +75,21 @@ pub struct CreateNoteRequest {
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
     pub type_: Option<String>,
     /// ID of user creating the note
-    pub user_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 impl CreateNoteRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(user_id: impl Into<String>) -> Self {
+    pub fn new(user_id: crate::ids::UserId) -> Self {
         Self {
             custom_fields: None,
             is_pinned: None,
             text: None,
             title: None,
             type_: None,
-            user_id: user_id.into(),
+            user_id: Some(user_id),
         }
     }
 }
@@ -133,7 +135,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteRequest {
             text: f.get("text", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_string)?,
+            user_id: f.get("user_id", crate::runtime::plain)?,
         })
     }
 }
@@ -146,17 +148,17 @@ pub struct GetNoteResponse {
     /// User assigned to this note
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Creation timestamp (ISO-8601)
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
-    pub created_by_user_id: Option<String>,
+    pub created_by_user_id: Option<crate::ids::UserId>,
     /// Custom field values for the note
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::NoteId>,
     /// ID of user who last updated
-    pub last_updated_by_user_id: Option<String>,
+    pub last_updated_by_user_id: Option<crate::ids::UserId>,
     /// Pin timestamp (ISO-8601), null if not pinned
     pub pinned_at: Option<String>,
     /// Note content
@@ -233,14 +235,13 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             assigned_to_user: f.get("assigned_to_user", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
-            created_by_user_id: f
-                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            created_by_user_id: f.get("created_by_user_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             last_updated_by_user_id: f
-                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+                .get("last_updated_by_user_id", crate::runtime::plain)?,
             pinned_at: f.get("pinned_at", crate::runtime::lenient_option_string)?,
             text: f.get("text", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
@@ -390,17 +391,17 @@ pub struct Note {
     /// User assigned to this note
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Creation timestamp (ISO-8601)
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
-    pub created_by_user_id: Option<String>,
+    pub created_by_user_id: Option<crate::ids::UserId>,
     /// Custom field values for the note
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::NoteId>,
     /// ID of user who last updated
-    pub last_updated_by_user_id: Option<String>,
+    pub last_updated_by_user_id: Option<crate::ids::UserId>,
     /// Pin timestamp (ISO-8601), null if not pinned
     pub pinned_at: Option<String>,
     /// Note content
@@ -477,14 +478,13 @@ impl<'de> serde::Deserialize<'de> for Note {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             assigned_to_user: f.get("assigned_to_user", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
-            created_by_user_id: f
-                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            created_by_user_id: f.get("created_by_user_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             last_updated_by_user_id: f
-                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+                .get("last_updated_by_user_id", crate::runtime::plain)?,
             pinned_at: f.get("pinned_at", crate::runtime::lenient_option_string)?,
             text: f.get("text", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
@@ -556,7 +556,7 @@ pub struct NoteTemplate {
     /// Note action type
     pub action_type: Option<String>,
     /// Default assigned user ID
-    pub assignment_user_id: Option<i64>,
+    pub assignment_user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Template description
     pub description: Option<String>,
     /// Template ID
@@ -667,7 +667,7 @@ crate::runtime::string_enum!(UpdateNoteCustomFieldTabUpdateMaskItem);
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateNoteRequest {
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Custom field values for the note. An empty array resets all custom fields to their defaults.
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Whether to pin this note
@@ -679,12 +679,14 @@ pub struct UpdateNoteRequest {
     /// A value for either `title` or `type` is required. The value may be one of `Appointment`, `Call`, `Email`, `Fax`, `Letter` or `Other` in Keap Max/Pro, or an admin-configured value in Classic.
     pub type_: Option<String>,
     /// ID of user creating the note
-    pub user_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 impl UpdateNoteRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(user_id: impl Into<String>) -> Self {
+    pub fn new(user_id: crate::ids::UserId) -> Self {
         Self {
             contact_id: None,
             custom_fields: None,
@@ -692,7 +694,7 @@ impl UpdateNoteRequest {
             text: None,
             title: None,
             type_: None,
-            user_id: user_id.into(),
+            user_id: Some(user_id),
         }
     }
 }
@@ -737,13 +739,13 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             is_pinned: f.get("is_pinned", crate::runtime::plain)?,
             text: f.get("text", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::lenient_option_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_string)?,
+            user_id: f.get("user_id", crate::runtime::plain)?,
         })
     }
 }
@@ -756,17 +758,17 @@ pub struct UpdateNoteResponse {
     /// User assigned to this note
     pub assigned_to_user: Option<BasicUser>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Creation timestamp (ISO-8601)
     pub create_time: Option<crate::runtime::DateTime>,
     /// ID of user who created
-    pub created_by_user_id: Option<String>,
+    pub created_by_user_id: Option<crate::ids::UserId>,
     /// Custom field values for the note
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Note ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::NoteId>,
     /// ID of user who last updated
-    pub last_updated_by_user_id: Option<String>,
+    pub last_updated_by_user_id: Option<crate::ids::UserId>,
     /// Pin timestamp (ISO-8601), null if not pinned
     pub pinned_at: Option<String>,
     /// Note content
@@ -843,14 +845,13 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             assigned_to_user: f.get("assigned_to_user", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
-            created_by_user_id: f
-                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            created_by_user_id: f.get("created_by_user_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             last_updated_by_user_id: f
-                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+                .get("last_updated_by_user_id", crate::runtime::plain)?,
             pinned_at: f.get("pinned_at", crate::runtime::lenient_option_string)?,
             text: f.get("text", crate::runtime::lenient_option_string)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,

@@ -168,9 +168,11 @@ crate::runtime::string_enum!(CreateOpportunityFieldsItem);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateOpportunityRequest {
     /// Affiliate ID
-    pub affiliate_id: Option<String>,
+    pub affiliate_id: Option<crate::ids::AffiliateId>,
     /// Associated contact ID
-    pub contact_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::ContactId>,
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
     pub estimated_close_time: Option<crate::runtime::DateTime>,
@@ -191,19 +193,19 @@ pub struct CreateOpportunityRequest {
     /// Pipeline stage ID
     pub stage_id: String,
     /// Assigned user ID
-    pub user_id: Option<String>,
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 impl CreateOpportunityRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
         opportunity_title: impl Into<String>,
         stage_id: impl Into<String>,
     ) -> Self {
         Self {
             affiliate_id: None,
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             custom_fields: None,
             estimated_close_time: None,
             include_in_forecast: None,
@@ -277,8 +279,8 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            affiliate_id: f.get("affiliate_id", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             estimated_close_time: f.get("estimated_close_time", crate::runtime::plain)?,
             include_in_forecast: f.get("include_in_forecast", crate::runtime::plain)?,
@@ -294,7 +296,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityRequest {
             projected_revenue_low: f
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage_id: f.get("stage_id", crate::runtime::lenient_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::plain)?,
         })
     }
 }
@@ -839,11 +841,11 @@ pub struct OpportunityStageMove {
     /// ID of the stage moved TO
     pub move_to_stage_id: Option<String>,
     /// ID of the opportunity that was moved
-    pub opportunity_id: Option<String>,
+    pub opportunity_id: Option<crate::ids::OpportunityId>,
     /// Date-time of the previous stage-move (ISO-8601 UTC). Null if first move.
     pub prev_stage_move_time: Option<crate::runtime::DateTime>,
     /// ID of the user associated with this move
-    pub user_id: Option<String>,
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 impl serde::Serialize for OpportunityStageMove {
@@ -905,10 +907,9 @@ impl<'de> serde::Deserialize<'de> for OpportunityStageMove {
             move_time: f.get("move_time", crate::runtime::plain)?,
             move_to_stage_id: f
                 .get("move_to_stage_id", crate::runtime::lenient_option_string)?,
-            opportunity_id: f
-                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            opportunity_id: f.get("opportunity_id", crate::runtime::plain)?,
             prev_stage_move_time: f.get("prev_stage_move_time", crate::runtime::plain)?,
-            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::plain)?,
         })
     }
 }
@@ -1002,7 +1003,7 @@ impl<'de> serde::Deserialize<'de> for RestOpportunityStage {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RestV2Opportunity {
     /// Affiliate ID
-    pub affiliate_id: Option<String>,
+    pub affiliate_id: Option<crate::ids::AffiliateId>,
     /// Required by the spec; `None` only when the server leaves it out.
     pub contact: Option<OpportunityContact>,
     /// User who created the opportunity record
@@ -1013,7 +1014,7 @@ pub struct RestV2Opportunity {
     /// Estimated close timestamp (ISO-8601)
     pub estimated_close_time: Option<crate::runtime::DateTime>,
     /// Opportunity ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::OpportunityId>,
     /// Include in sales forecast
     pub include_in_forecast: Option<bool>,
     /// User who last updated the opportunity record
@@ -1194,13 +1195,13 @@ impl<'de> serde::Deserialize<'de> for RestV2Opportunity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
+            affiliate_id: f.get("affiliate_id", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
             created_by: f.get("created_by", crate::runtime::lenient_option_string)?,
             created_time: f.get("created_time", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             estimated_close_time: f.get("estimated_close_time", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             include_in_forecast: f.get("include_in_forecast", crate::runtime::plain)?,
             last_updated_by: f
                 .get("last_updated_by", crate::runtime::lenient_option_string)?,
@@ -1239,7 +1240,7 @@ pub struct RestV2User {
     /// First name
     pub first_name: Option<String>,
     /// User ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::UserId>,
     /// Last name
     pub last_name: Option<String>,
 }
@@ -1271,7 +1272,7 @@ impl<'de> serde::Deserialize<'de> for RestV2User {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
         })
     }
@@ -1451,9 +1452,9 @@ crate::runtime::string_enum!(UpdateOpportunityFieldsItem);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOpportunityRequestV2 {
     /// Affiliate ID
-    pub affiliate_id: Option<String>,
+    pub affiliate_id: Option<crate::ids::AffiliateId>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub custom_fields: Option<Vec<CustomField>>,
     /// Estimated close timestamp (ISO-8601)
     pub estimated_close_time: Option<crate::runtime::DateTime>,
@@ -1474,7 +1475,7 @@ pub struct UpdateOpportunityRequestV2 {
     /// Pipeline stage ID
     pub stage_id: Option<String>,
     /// Assigned user ID
-    pub user_id: Option<String>,
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 impl serde::Serialize for UpdateOpportunityRequestV2 {
@@ -1544,8 +1545,8 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityRequestV2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            affiliate_id: f.get("affiliate_id", crate::runtime::plain)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             estimated_close_time: f.get("estimated_close_time", crate::runtime::plain)?,
             include_in_forecast: f.get("include_in_forecast", crate::runtime::plain)?,
@@ -1561,7 +1562,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityRequestV2 {
             projected_revenue_low: f
                 .get("projected_revenue_low", crate::runtime::lenient_option_number)?,
             stage_id: f.get("stage_id", crate::runtime::lenient_option_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_option_string)?,
+            user_id: f.get("user_id", crate::runtime::plain)?,
         })
     }
 }

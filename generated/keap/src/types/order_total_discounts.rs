@@ -16,7 +16,7 @@ pub struct CreateOrderTotalDiscountCriteria {
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Maximum product quantity for PRODUCT criteria
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
@@ -96,7 +96,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderTotalDiscountCriteria {
             code: f.get("code", crate::runtime::lenient_option_string)?,
             operator: f.get("operator", crate::runtime::plain)?,
             plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_quantity_max: f
                 .get("product_quantity_max", crate::runtime::lenient_option_number)?,
             product_quantity_min: f
@@ -478,7 +478,7 @@ pub struct UpdateOrderTotalDiscountCriteria {
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Maximum product quantity for PRODUCT criteria
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
@@ -574,7 +574,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderTotalDiscountCriteria {
             criteria_id: f.get("criteria_id", crate::runtime::lenient_string)?,
             operator: f.get("operator", crate::runtime::plain)?,
             plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_quantity_max: f
                 .get("product_quantity_max", crate::runtime::lenient_option_number)?,
             product_quantity_min: f

@@ -117,7 +117,9 @@ impl<'de> serde::Deserialize<'de> for AddressInformation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApplyCommissionRequest {
     /// The affiliate id
-    pub affiliate_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub affiliate_id: Option<crate::ids::AffiliateId>,
     /// Fixed commission amount
     ///
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
@@ -135,11 +137,11 @@ pub struct ApplyCommissionRequest {
 impl ApplyCommissionRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
-        affiliate_id: impl Into<String>,
+        affiliate_id: crate::ids::AffiliateId,
         payout_type: impl Into<ApplyCommissionRequestPayoutType>,
     ) -> Self {
         Self {
-            affiliate_id: affiliate_id.into(),
+            affiliate_id: Some(affiliate_id),
             commission_amount: None,
             commission_date: None,
             description: None,
@@ -182,7 +184,7 @@ impl<'de> serde::Deserialize<'de> for ApplyCommissionRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            affiliate_id: f.get("affiliate_id", crate::runtime::lenient_string)?,
+            affiliate_id: f.get("affiliate_id", crate::runtime::plain)?,
             commission_amount: f
                 .get("commission_amount", crate::runtime::lenient_option_number)?,
             commission_date: f.get("commission_date", crate::runtime::plain)?,
@@ -239,13 +241,13 @@ pub struct CreateOrderItemRequest {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub price_per_unit: Option<crate::runtime::Amount>,
     /// The id of the product to be added to the order. Must be a valid product id. Required for item_type PRODUCT or SUBSCRIPTION.
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// The quantity. Must be greater than or equal to 1.
     pub quantity: i32,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan to be added to the order. Must be a valid subscription plan id. Required only when the item_type is SUBSCRIPTION.
-    pub subscription_plan_id: Option<String>,
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl CreateOrderItemRequest {
@@ -326,15 +328,14 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemRequest {
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             price_per_unit: f
                 .get("price_per_unit", crate::runtime::lenient_option_number)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
             subscription_plan_description: f
                 .get(
                     "subscription_plan_description",
                     crate::runtime::lenient_option_string,
                 )?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }
@@ -403,13 +404,14 @@ crate::runtime::string_enum!(CreateOrderItemRequestItemType);
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FileOperationRequest {
-    pub file_id: String,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub file_id: Option<crate::ids::FileId>,
 }
 
 impl FileOperationRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(file_id: impl Into<String>) -> Self {
-        Self { file_id: file_id.into() }
+    pub fn new(file_id: crate::ids::FileId) -> Self {
+        Self { file_id: Some(file_id) }
     }
 }
 
@@ -426,7 +428,7 @@ impl<'de> serde::Deserialize<'de> for FileOperationRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            file_id: f.get("file_id", crate::runtime::lenient_string)?,
+            file_id: f.get("file_id", crate::runtime::plain)?,
         })
     }
 }
@@ -724,7 +726,9 @@ impl<'de> serde::Deserialize<'de> for PaymentResult {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RestCreateOrderRequest {
     /// ID of the contact for this order
-    pub contact_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::ContactId>,
     /// List of custom field values to apply to this order
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The date and time the invoice is due. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
@@ -738,7 +742,7 @@ pub struct RestCreateOrderRequest {
     /// Invoice number
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
-    pub lead_affiliate_id: Option<String>,
+    pub lead_affiliate_id: Option<crate::ids::AffiliateId>,
     /// Internal notes
     pub notes: Option<String>,
     /// List of items to include in the order
@@ -752,7 +756,7 @@ pub struct RestCreateOrderRequest {
     /// Uses multiple strings as promo codes. The corresponding discount will be applied to the order.
     pub promo_codes: Option<Vec<String>>,
     /// Sales affiliate ID
-    pub sales_affiliate_id: Option<String>,
+    pub sales_affiliate_id: Option<crate::ids::AffiliateId>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     pub sent_time: Option<crate::runtime::DateTime>,
     /// Shipping address for the order
@@ -766,13 +770,13 @@ pub struct RestCreateOrderRequest {
 impl RestCreateOrderRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
-        contact_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
         order_time: impl Into<crate::runtime::DateTime>,
         order_title: impl Into<String>,
         order_type: impl Into<RestCreateOrderRequestOrderType>,
     ) -> Self {
         Self {
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             custom_fields: None,
             due_time: None,
             external_create_time: None,
@@ -874,7 +878,7 @@ impl<'de> serde::Deserialize<'de> for RestCreateOrderRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             due_time: f.get("due_time", crate::runtime::plain)?,
             external_create_time: f.get("external_create_time", crate::runtime::plain)?,
@@ -883,16 +887,14 @@ impl<'de> serde::Deserialize<'de> for RestCreateOrderRequest {
             external_update_time: f.get("external_update_time", crate::runtime::plain)?,
             invoice_number: f
                 .get("invoice_number", crate::runtime::lenient_option_string)?,
-            lead_affiliate_id: f
-                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f.get("lead_affiliate_id", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_time: f.get("order_time", crate::runtime::null_as_default)?,
             order_title: f.get("order_title", crate::runtime::lenient_string)?,
             order_type: f.get("order_type", crate::runtime::null_as_default)?,
             promo_codes: f.get("promo_codes", crate::runtime::lenient_option_strings)?,
-            sales_affiliate_id: f
-                .get("sales_affiliate_id", crate::runtime::lenient_option_string)?,
+            sales_affiliate_id: f.get("sales_affiliate_id", crate::runtime::plain)?,
             sent_time: f.get("sent_time", crate::runtime::plain)?,
             shipping_address: f.get("shipping_address", crate::runtime::plain)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,
@@ -1152,13 +1154,13 @@ pub struct UpdateOrderItemRequest {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub price_per_unit: Option<crate::runtime::Amount>,
     /// The id of the product. Must be a valid product id. Used only for item_type PRODUCT or SUBSCRIPTION.
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// The quantity. Must be greater than or equal to 1.
     pub quantity: Option<i32>,
     /// A short description of the subscription's schedule. Used only for item_type SUBSCRIPTION. Must not be whitespace.
     pub subscription_plan_description: Option<String>,
     /// The id of the subscription plan. Must be a valid subscription plan id. Used only for item_type SUBSCRIPTION.
-    pub subscription_plan_id: Option<String>,
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl serde::Serialize for UpdateOrderItemRequest {
@@ -1219,15 +1221,14 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderItemRequest {
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             price_per_unit: f
                 .get("price_per_unit", crate::runtime::lenient_option_number)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             subscription_plan_description: f
                 .get(
                     "subscription_plan_description",
                     crate::runtime::lenient_option_string,
                 )?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }
@@ -1283,7 +1284,7 @@ crate::runtime::string_enum!(UpdateOrderItemUpdateMaskItem);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOrderRequest {
     /// ID of the contact for this order
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// List of custom field values to apply to this order
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// The date and time the invoice is due. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
@@ -1297,7 +1298,7 @@ pub struct UpdateOrderRequest {
     /// Invoice number
     pub invoice_number: Option<String>,
     /// Lead affiliate ID
-    pub lead_affiliate_id: Option<String>,
+    pub lead_affiliate_id: Option<crate::ids::AffiliateId>,
     /// Internal notes
     pub notes: Option<String>,
     /// The date and time of the order. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
@@ -1311,7 +1312,7 @@ pub struct UpdateOrderRequest {
     /// Uses multiple strings as promo codes. The corresponding discount will be applied to the order.
     pub promo_codes: Option<Vec<String>>,
     /// Sales affiliate ID
-    pub sales_affiliate_id: Option<String>,
+    pub sales_affiliate_id: Option<crate::ids::AffiliateId>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     pub sent_time: Option<crate::runtime::DateTime>,
     /// Shipping address for the order
@@ -1413,7 +1414,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             due_time: f.get("due_time", crate::runtime::plain)?,
             external_create_time: f.get("external_create_time", crate::runtime::plain)?,
@@ -1422,16 +1423,14 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderRequest {
             external_update_time: f.get("external_update_time", crate::runtime::plain)?,
             invoice_number: f
                 .get("invoice_number", crate::runtime::lenient_option_string)?,
-            lead_affiliate_id: f
-                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f.get("lead_affiliate_id", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             order_time: f.get("order_time", crate::runtime::plain)?,
             order_title: f.get("order_title", crate::runtime::lenient_option_string)?,
             order_type: f.get("order_type", crate::runtime::plain)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
             promo_codes: f.get("promo_codes", crate::runtime::lenient_option_strings)?,
-            sales_affiliate_id: f
-                .get("sales_affiliate_id", crate::runtime::lenient_option_string)?,
+            sales_affiliate_id: f.get("sales_affiliate_id", crate::runtime::plain)?,
             sent_time: f.get("sent_time", crate::runtime::plain)?,
             shipping_address: f.get("shipping_address", crate::runtime::plain)?,
             terms: f.get("terms", crate::runtime::lenient_option_string)?,

@@ -7,7 +7,7 @@
 /// Needs the crate feature `payment_method_configs` (on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreatePaymentMethodConfigRequest {
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
 }
 
 impl serde::Serialize for CreatePaymentMethodConfigRequest {
@@ -29,7 +29,7 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentMethodConfigRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
         })
     }
 }

@@ -7,12 +7,12 @@
 /// Needs the crate feature `product_categories` (on by default).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AssignProductsRequest {
-    pub product_ids: Vec<String>,
+    pub product_ids: Vec<crate::ids::ProductId>,
 }
 
 impl AssignProductsRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(product_ids: impl Into<Vec<String>>) -> Self {
+    pub fn new(product_ids: impl Into<Vec<crate::ids::ProductId>>) -> Self {
         Self {
             product_ids: product_ids.into(),
         }
@@ -32,7 +32,7 @@ impl<'de> serde::Deserialize<'de> for AssignProductsRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            product_ids: f.get("product_ids", crate::runtime::lenient_strings)?,
+            product_ids: f.get("product_ids", crate::runtime::lenient_vec)?,
         })
     }
 }
@@ -45,7 +45,7 @@ pub struct AssignedProducts {
     /// The product category ID
     pub product_category_id: Option<String>,
     /// Assigned product IDs
-    pub product_ids: Option<Vec<String>>,
+    pub product_ids: Option<Vec<crate::ids::ProductId>>,
 }
 
 impl serde::Serialize for AssignedProducts {
@@ -73,7 +73,7 @@ impl<'de> serde::Deserialize<'de> for AssignedProducts {
         Ok(Self {
             product_category_id: f
                 .get("product_category_id", crate::runtime::lenient_option_string)?,
-            product_ids: f.get("product_ids", crate::runtime::lenient_option_strings)?,
+            product_ids: f.get("product_ids", crate::runtime::lenient_option_vec)?,
         })
     }
 }

@@ -16,7 +16,7 @@ pub struct CreateProductDiscountCriteria {
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Maximum product quantity for PRODUCT criteria
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
@@ -96,7 +96,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductDiscountCriteria {
             code: f.get("code", crate::runtime::lenient_option_string)?,
             operator: f.get("operator", crate::runtime::plain)?,
             plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_quantity_max: f
                 .get("product_quantity_max", crate::runtime::lenient_option_number)?,
             product_quantity_min: f
@@ -186,7 +186,9 @@ pub struct CreateProductDiscountRequest {
     /// Name of the discount
     pub name: String,
     /// ID of the product this discount applies to
-    pub product_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub product_id: Option<crate::ids::ProductId>,
 }
 
 impl CreateProductDiscountRequest {
@@ -195,7 +197,7 @@ impl CreateProductDiscountRequest {
         discount_type: impl Into<CreateProductDiscountRequestDiscountType>,
         discount_value: impl Into<f64>,
         name: impl Into<String>,
-        product_id: impl Into<String>,
+        product_id: crate::ids::ProductId,
     ) -> Self {
         Self {
             apply_to_commissions: None,
@@ -204,7 +206,7 @@ impl CreateProductDiscountRequest {
             discount_type: discount_type.into(),
             discount_value: discount_value.into(),
             name: name.into(),
-            product_id: product_id.into(),
+            product_id: Some(product_id),
         }
     }
 }
@@ -246,7 +248,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductDiscountRequest {
             discount_type: f.get("discount_type", crate::runtime::null_as_default)?,
             discount_value: f.get("discount_value", crate::runtime::lenient_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
         })
     }
 }
@@ -334,7 +336,7 @@ pub struct ProductDiscount {
     /// Name of the discount
     pub name: Option<String>,
     /// ID of the product this discount applies to
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
 }
 
 impl serde::Serialize for ProductDiscount {
@@ -391,7 +393,7 @@ impl<'de> serde::Deserialize<'de> for ProductDiscount {
                 .get("discount_value", crate::runtime::lenient_option_number)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
         })
     }
 }
@@ -434,7 +436,7 @@ pub struct UpdateProductDiscountCriteria {
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Maximum product quantity for PRODUCT criteria
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
@@ -530,7 +532,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductDiscountCriteria {
             criteria_id: f.get("criteria_id", crate::runtime::lenient_string)?,
             operator: f.get("operator", crate::runtime::plain)?,
             plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_quantity_max: f
                 .get("product_quantity_max", crate::runtime::lenient_option_number)?,
             product_quantity_min: f
@@ -586,7 +588,7 @@ pub struct UpdateProductDiscountRequest {
     /// Name of the discount
     pub name: Option<String>,
     /// ID of the product this discount applies to
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
 }
 
 impl serde::Serialize for UpdateProductDiscountRequest {
@@ -639,7 +641,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductDiscountRequest {
             discount_value: f
                 .get("discount_value", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
         })
     }
 }

@@ -985,7 +985,7 @@ pub struct ProductOption {
     /// The type of option. Possible valid values are LIST and TEXT.
     pub option_type: Option<ProductOptionOptionType>,
     /// The product id that this option belongs to.
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Whether this option is required for product purchase.
     pub required: Option<bool>,
     /// The option is a user-defined free-form field. The settings define the restrictions on what can be entered.
@@ -1045,7 +1045,7 @@ impl<'de> serde::Deserialize<'de> for ProductOption {
             list_items: f.get("list_items", crate::runtime::lenient_option_vec)?,
             option_label: f.get("option_label", crate::runtime::lenient_option_string)?,
             option_type: f.get("option_type", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             required: f.get("required", crate::runtime::plain)?,
             text_rules: f.get("text_rules", crate::runtime::plain)?,
         })
@@ -1577,7 +1577,7 @@ pub struct RestV2ProductDetail {
     pub description: Option<String>,
     pub has_legacy_image: Option<bool>,
     /// The product ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::ProductId>,
     /// The inventory details for this product
     pub inventory: Option<ProductInventoryDetail>,
     pub is_package: Option<bool>,
@@ -1743,7 +1743,7 @@ impl<'de> serde::Deserialize<'de> for RestV2ProductDetail {
                 .get("delivery_description", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             has_legacy_image: f.get("has_legacy_image", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             inventory: f.get("inventory", crate::runtime::plain)?,
             is_package: f.get("is_package", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
@@ -1788,7 +1788,7 @@ pub struct RestV2ProductList {
     pub description: Option<String>,
     pub has_legacy_image: Option<bool>,
     /// The product ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::ProductId>,
     /// The inventory details for this product
     pub inventory: Option<ProductInventoryList>,
     pub is_package: Option<bool>,
@@ -1954,7 +1954,7 @@ impl<'de> serde::Deserialize<'de> for RestV2ProductList {
                 .get("delivery_description", crate::runtime::lenient_option_string)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             has_legacy_image: f.get("has_legacy_image", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             inventory: f.get("inventory", crate::runtime::plain)?,
             is_package: f.get("is_package", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
@@ -1991,7 +1991,7 @@ pub struct SubscriptionPlanDetail {
     /// How many times per billing cycle to bill
     pub billing_frequency: Option<i32>,
     /// The subscription plan id
-    pub id: Option<String>,
+    pub id: Option<crate::ids::SubscriptionPlanId>,
     /// How many billing cycles to bill. Optional field i.e. can be no value or 0.
     pub number_of_cycles: Option<i32>,
     /// Determines the order in which the plan will be displayed
@@ -2053,7 +2053,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlanDetail {
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
             order_index: f.get("order_index", crate::runtime::lenient_option_number)?,
@@ -2105,7 +2105,7 @@ pub struct SubscriptionPlanList {
     /// How many times per billing cycle to bill
     pub billing_frequency: Option<i32>,
     /// The subscription plan id
-    pub id: Option<String>,
+    pub id: Option<crate::ids::SubscriptionPlanId>,
     /// How many billing cycles to bill. Optional field i.e. can be no value or 0.
     pub number_of_cycles: Option<i32>,
     /// Determines the order in which the plan will be displayed
@@ -2167,7 +2167,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlanList {
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             number_of_cycles: f
                 .get("number_of_cycles", crate::runtime::lenient_option_number)?,
             order_index: f.get("order_index", crate::runtime::lenient_option_number)?,

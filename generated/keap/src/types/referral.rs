@@ -10,7 +10,9 @@ use super::*;
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateReferralRequest {
     /// The referral's contact ID.
-    pub contact_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::ContactId>,
     /// The referral description.
     pub description: Option<String>,
     /// When the referral expires.
@@ -29,9 +31,9 @@ pub struct CreateReferralRequest {
 
 impl CreateReferralRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<String>) -> Self {
+    pub fn new(contact_id: crate::ids::ContactId) -> Self {
         Self {
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             description: None,
             expiration_time: None,
             ip_address: None,
@@ -87,7 +89,7 @@ impl<'de> serde::Deserialize<'de> for CreateReferralRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             expiration_time: f.get("expiration_time", crate::runtime::plain)?,
             ip_address: f.get("ip_address", crate::runtime::lenient_option_string)?,

@@ -55,7 +55,7 @@ pub struct Report {
     /// The last update timestamp
     pub updated_time: Option<crate::runtime::DateTime>,
     /// A list of Users who have access to this Saved Search, or ALL_USERS if visible to all
-    pub user_ids: Option<Vec<String>>,
+    pub user_ids: Option<Vec<crate::ids::UserId>>,
 }
 
 impl serde::Serialize for Report {
@@ -96,7 +96,7 @@ impl<'de> serde::Deserialize<'de> for Report {
             id: f.get("id", crate::runtime::lenient_option_string)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             updated_time: f.get("updated_time", crate::runtime::plain)?,
-            user_ids: f.get("user_ids", crate::runtime::lenient_option_strings)?,
+            user_ids: f.get("user_ids", crate::runtime::lenient_option_vec)?,
         })
     }
 }

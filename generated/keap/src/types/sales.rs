@@ -94,7 +94,7 @@ pub struct Payment {
     /// Whether this payment had a commission.
     pub commissioned: Option<bool>,
     /// The id of the contact the payment is associated with.
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// An external id - typically from a payment processor - that references this transaction.
     pub external_transaction_id: Option<String>,
     /// The unique identifier of the payment.
@@ -106,7 +106,7 @@ pub struct Payment {
     /// A note about the payment.
     pub note: Option<String>,
     /// List of order ids the payment was made was against.
-    pub order_ids: Option<Vec<String>>,
+    pub order_ids: Option<Vec<crate::ids::OrderId>>,
     /// Details of the payment method used for this transaction.
     pub payment_method: Option<PaymentMethod>,
     /// When this payment was made. In ISO-8601 format.
@@ -204,7 +204,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
         Ok(Self {
             amount: f.get("amount", crate::runtime::lenient_option_number)?,
             commissioned: f.get("commissioned", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             external_transaction_id: f
                 .get("external_transaction_id", crate::runtime::lenient_option_string)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
@@ -213,7 +213,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
             merchant_account_type: f
                 .get("merchant_account_type", crate::runtime::plain)?,
             note: f.get("note", crate::runtime::lenient_option_string)?,
-            order_ids: f.get("order_ids", crate::runtime::lenient_option_strings)?,
+            order_ids: f.get("order_ids", crate::runtime::lenient_option_vec)?,
             payment_method: f.get("payment_method", crate::runtime::plain)?,
             payment_time: f.get("payment_time", crate::runtime::plain)?,
             refund_payment_id: f
@@ -307,7 +307,7 @@ pub struct TransactionV2 {
     /// Contact associated with this order
     pub contact: Option<BasicContact>,
     /// The id of the contact the transaction was for.
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// A description of the transaction.
     pub description: Option<String>,
     /// Any details if the transaction failed.
@@ -323,7 +323,7 @@ pub struct TransactionV2 {
     /// The merchant account id through which the transaction was made.
     pub merchant_account_type: Option<TransactionV2MerchantAccountType>,
     /// List of order ids transaction was against.
-    pub order_ids: Option<Vec<String>>,
+    pub order_ids: Option<Vec<crate::ids::OrderId>>,
     /// Identifier of an order/invoice payment created by the transaction.
     pub payment_id: Option<String>,
     /// Details of the payment method used for this transaction.
@@ -416,7 +416,7 @@ impl<'de> serde::Deserialize<'de> for TransactionV2 {
         Ok(Self {
             amount: f.get("amount", crate::runtime::lenient_option_number)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             error_details: f
                 .get("error_details", crate::runtime::lenient_option_string)?,
@@ -429,7 +429,7 @@ impl<'de> serde::Deserialize<'de> for TransactionV2 {
                 .get("merchant_account_id", crate::runtime::lenient_option_string)?,
             merchant_account_type: f
                 .get("merchant_account_type", crate::runtime::plain)?,
-            order_ids: f.get("order_ids", crate::runtime::lenient_option_strings)?,
+            order_ids: f.get("order_ids", crate::runtime::lenient_option_vec)?,
             payment_id: f.get("payment_id", crate::runtime::lenient_option_string)?,
             payment_method: f.get("payment_method", crate::runtime::plain)?,
             status: f.get("status", crate::runtime::plain)?,

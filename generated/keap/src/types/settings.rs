@@ -1011,7 +1011,7 @@ impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleTask {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationConfigurationModuleTemplate {
     pub default_country_code: Option<i32>,
-    pub default_user_id: Option<String>,
+    pub default_user_id: Option<crate::ids::UserId>,
 }
 
 impl serde::Serialize for ApplicationConfigurationModuleTemplate {
@@ -1039,8 +1039,7 @@ impl<'de> serde::Deserialize<'de> for ApplicationConfigurationModuleTemplate {
         Ok(Self {
             default_country_code: f
                 .get("default_country_code", crate::runtime::lenient_option_number)?,
-            default_user_id: f
-                .get("default_user_id", crate::runtime::lenient_option_string)?,
+            default_user_id: f.get("default_user_id", crate::runtime::plain)?,
         })
     }
 }

@@ -254,7 +254,7 @@ pub struct BasicContact {
     pub email: Option<String>,
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub id: Option<String>,
+    pub id: Option<crate::ids::ContactId>,
 }
 
 #[cfg(any(feature = "orders", feature = "sales", feature = "subscriptions"))]
@@ -293,7 +293,7 @@ impl<'de> serde::Deserialize<'de> for BasicContact {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
         })
     }
 }
@@ -476,7 +476,7 @@ pub struct Company {
     /// Comma-delimited list of tag IDs applied to this company
     pub groups: Option<String>,
     /// Unique identifier
-    pub id: Option<String>,
+    pub id: Option<crate::ids::CompanyId>,
     /// Job title of the company contact
     pub job_title: Option<String>,
     /// Last name of the company contact
@@ -488,7 +488,7 @@ pub struct Company {
     /// Notes about the company
     pub notes: Option<String>,
     /// ID of the user who owns this company
-    pub owner_id: Option<String>,
+    pub owner_id: Option<crate::ids::UserId>,
     pub phone_number: Option<PhoneNumber>,
     /// Preferred name or nickname of the company contact
     pub preferred_name: Option<String>,
@@ -665,14 +665,14 @@ impl<'de> serde::Deserialize<'de> for Company {
             fax_number: f.get("fax_number", crate::runtime::plain)?,
             first_name: f.get("first_name", crate::runtime::lenient_option_string)?,
             groups: f.get("groups", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
             last_name: f.get("last_name", crate::runtime::lenient_option_string)?,
             last_updated_by: f
                 .get("last_updated_by", crate::runtime::lenient_option_string)?,
             middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
-            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::plain)?,
             phone_number: f.get("phone_number", crate::runtime::plain)?,
             preferred_name: f
                 .get("preferred_name", crate::runtime::lenient_option_string)?,
@@ -2136,7 +2136,7 @@ pub struct DiscountCriteria {
     /// Subscription plan ID for SUBSCRIPTION_PLAN criteria
     pub plan_id: Option<String>,
     /// Product ID for PRODUCT criteria
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// Maximum product quantity for PRODUCT criteria
     pub product_quantity_max: Option<i32>,
     /// Minimum product quantity for PRODUCT criteria
@@ -2240,7 +2240,7 @@ impl<'de> serde::Deserialize<'de> for DiscountCriteria {
             criteria_id: f.get("criteria_id", crate::runtime::lenient_option_string)?,
             operator: f.get("operator", crate::runtime::plain)?,
             plan_id: f.get("plan_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             product_quantity_max: f
                 .get("product_quantity_max", crate::runtime::lenient_option_number)?,
             product_quantity_min: f
@@ -2762,7 +2762,7 @@ crate::runtime::string_enum!(FaxNumberField);
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvoiceFile {
-    pub file_id: Option<String>,
+    pub file_id: Option<crate::ids::FileId>,
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
@@ -2783,7 +2783,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceFile {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            file_id: f.get("file_id", crate::runtime::lenient_option_string)?,
+            file_id: f.get("file_id", crate::runtime::plain)?,
         })
     }
 }
@@ -2803,7 +2803,7 @@ pub struct LeadSourceExpense {
     /// The date the expense was incurred
     pub incurred_time: Option<crate::runtime::DateTime>,
     /// The ID of the lead source this expense belongs to
-    pub lead_source_id: Option<String>,
+    pub lead_source_id: Option<crate::ids::LeadSourceId>,
     /// If this expense was incurred from a recurring expense, this is the ID of that recurring expense
     pub lead_source_recurring_expense_id: Option<String>,
     /// The notes for the expense
@@ -2871,8 +2871,7 @@ impl<'de> serde::Deserialize<'de> for LeadSourceExpense {
             create_time: f.get("create_time", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
             incurred_time: f.get("incurred_time", crate::runtime::plain)?,
-            lead_source_id: f
-                .get("lead_source_id", crate::runtime::lenient_option_string)?,
+            lead_source_id: f.get("lead_source_id", crate::runtime::plain)?,
             lead_source_recurring_expense_id: f
                 .get(
                     "lead_source_recurring_expense_id",
@@ -3170,7 +3169,7 @@ pub struct OrderItem {
     /// If the line item is a discount type, the details about the discount.
     pub special: Option<Discount>,
     /// If the order item is a subscription type, this refers to the subscription id that generated the order.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<crate::ids::SubscriptionId>,
     /// If the order item is a subscription type, the details of the subscription plan.
     pub subscription_plan: Option<SubscriptionPlan>,
 }
@@ -3255,8 +3254,7 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
             product: f.get("product", crate::runtime::plain)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             special: f.get("special", crate::runtime::plain)?,
-            subscription_id: f
-                .get("subscription_id", crate::runtime::lenient_option_string)?,
+            subscription_id: f.get("subscription_id", crate::runtime::plain)?,
             subscription_plan: f.get("subscription_plan", crate::runtime::plain)?,
         })
     }
@@ -3437,13 +3435,13 @@ pub struct OrderV2 {
     /// A list of attached files to this order. Applies only to Keap Pro/Max edition.
     pub files: Option<Vec<InvoiceFile>>,
     /// Unique identifier for the order
-    pub id: Option<String>,
+    pub id: Option<crate::ids::OrderId>,
     /// Associated invoice ID
     pub invoice_id: Option<String>,
     /// The associated invoice identifier. Applies only to Keap Pro/Max edition. Feature not yet supported.
     pub invoice_number: Option<String>,
     /// ID of the lead affiliate
-    pub lead_affiliate_id: Option<String>,
+    pub lead_affiliate_id: Option<crate::ids::AffiliateId>,
     /// When this order was changed. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Internal notes for the order
@@ -3463,7 +3461,7 @@ pub struct OrderV2 {
     /// Total amount refunded
     pub refund_total: Option<CurrencyValue>,
     /// ID of the sales affiliate
-    pub sales_affiliate_id: Option<String>,
+    pub sales_affiliate_id: Option<crate::ids::AffiliateId>,
     /// The date and time the invoice was sent. In ISO-8601 format (e.g. 2024-05-21T23:00:00Z)
     pub sent_time: Option<crate::runtime::DateTime>,
     /// Shipping details for the order
@@ -3655,12 +3653,11 @@ impl<'de> serde::Deserialize<'de> for OrderV2 {
                 .get("external_create_user", crate::runtime::lenient_option_string)?,
             external_update_time: f.get("external_update_time", crate::runtime::plain)?,
             files: f.get("files", crate::runtime::lenient_option_vec)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             invoice_id: f.get("invoice_id", crate::runtime::lenient_option_string)?,
             invoice_number: f
                 .get("invoice_number", crate::runtime::lenient_option_string)?,
-            lead_affiliate_id: f
-                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f.get("lead_affiliate_id", crate::runtime::plain)?,
             modification_time: f.get("modification_time", crate::runtime::plain)?,
             notes: f.get("notes", crate::runtime::lenient_option_string)?,
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
@@ -3671,8 +3668,7 @@ impl<'de> serde::Deserialize<'de> for OrderV2 {
             refund_status: f
                 .get("refund_status", crate::runtime::lenient_option_string)?,
             refund_total: f.get("refund_total", crate::runtime::plain)?,
-            sales_affiliate_id: f
-                .get("sales_affiliate_id", crate::runtime::lenient_option_string)?,
+            sales_affiliate_id: f.get("sales_affiliate_id", crate::runtime::plain)?,
             sent_time: f.get("sent_time", crate::runtime::plain)?,
             shipping_information: f.get("shipping_information", crate::runtime::plain)?,
             source_type: f.get("source_type", crate::runtime::plain)?,
@@ -3798,7 +3794,7 @@ pub struct PaymentMethod {
     /// If present, it provides additional details for payment methods of payment_method_type CARD.
     pub card_info: Option<CardInfo>,
     /// The id of the contact the payment method is associated with.
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// When this payment method was made. In ISO-8601 format.
     pub created_time: Option<crate::runtime::DateTime>,
     /// For backward-compatibility with v1 endpoints. If present, it's the credit card id this payment method refers to.
@@ -3869,7 +3865,7 @@ impl<'de> serde::Deserialize<'de> for PaymentMethod {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             card_info: f.get("card_info", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             created_time: f.get("created_time", crate::runtime::plain)?,
             credit_card_id: f
                 .get("credit_card_id", crate::runtime::lenient_option_string)?,
@@ -4322,7 +4318,7 @@ crate::runtime::string_enum!(PhoneNumberField);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Referral {
     /// The referral's contact_id.
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// The referral description.
     pub description: Option<String>,
     /// The time when the referral expires.
@@ -4394,7 +4390,7 @@ impl<'de> serde::Deserialize<'de> for Referral {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             expiration_time: f.get("expiration_time", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_string)?,
@@ -4627,7 +4623,7 @@ pub struct SubscriptionPlan {
     /// Interval at which a customer receives a product or service as part of a subscription plan.
     pub frequency: Option<i32>,
     /// Subscription plan ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::SubscriptionPlanId>,
     /// Price of the plan
     pub plan_price: Option<CurrencyValue>,
     /// Plan name
@@ -4694,7 +4690,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlan {
             display_order_index: f
                 .get("display_order_index", crate::runtime::lenient_option_number)?,
             frequency: f.get("frequency", crate::runtime::lenient_option_number)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             plan_price: f.get("plan_price", crate::runtime::plain)?,
             subscription_plan_name: f
                 .get("subscription_plan_name", crate::runtime::lenient_option_string)?,
@@ -4756,7 +4752,7 @@ pub struct Tag {
     /// A description of this tag
     pub description: Option<String>,
     /// The unique identifier for this tag
-    pub id: Option<String>,
+    pub id: Option<crate::ids::TagId>,
     /// The unique name of this tag
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
@@ -4806,7 +4802,7 @@ impl<'de> serde::Deserialize<'de> for Tag {
             category: f.get("category", crate::runtime::plain)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             update_time: f.get("update_time", crate::runtime::plain)?,
         })

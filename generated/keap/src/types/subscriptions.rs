@@ -157,13 +157,15 @@ pub struct CreateSubscriptionRequest {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub billing_amount: Option<crate::runtime::Amount>,
     /// Id of the contact to create the subscription for.
-    pub contact_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::ContactId>,
     /// List of custom field values to apply to this subscription
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts. Must be 1 or greater. Default is the configured \[Num Days Between Retries\] value.
     pub days_between_retries: Option<i32>,
     /// The affiliate id for the lead of the subscription. Default is 0.
-    pub lead_affiliate_id: Option<String>,
+    pub lead_affiliate_id: Option<crate::ids::AffiliateId>,
     /// Maximum number of charge attempts. Must be 1 or greater. Default is the configured \[Max Retries\] value.
     pub max_charge_attempts: Option<i32>,
     /// Id associated with the payment method. Default is the contact's most recently used card, if auto charge is true. Default is 0 otherwise.
@@ -175,7 +177,7 @@ pub struct CreateSubscriptionRequest {
     /// The reason the subscription is no longer active.
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription. Default is 0.
-    pub sale_affiliate_id: Option<String>,
+    pub sale_affiliate_id: Option<crate::ids::AffiliateId>,
     /// The shipping address for the subscription.
     pub shipping_address: Option<AddressRequest>,
     /// The shipping option ID for the subscription.
@@ -183,14 +185,16 @@ pub struct CreateSubscriptionRequest {
     /// The first day the subscription will bill. Must not be in the past. Default is today.
     pub start_date: Option<crate::runtime::Date>,
     /// Id of the product subscription plan.
-    pub subscription_plan_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl CreateSubscriptionRequest {
     /// A value with the required fields set and the others empty.
     pub fn new(
-        contact_id: impl Into<String>,
-        subscription_plan_id: impl Into<String>,
+        contact_id: crate::ids::ContactId,
+        subscription_plan_id: crate::ids::SubscriptionPlanId,
     ) -> Self {
         Self {
             active: None,
@@ -198,7 +202,7 @@ impl CreateSubscriptionRequest {
             allow_tax: None,
             auto_charge: None,
             billing_amount: None,
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             custom_fields: None,
             days_between_retries: None,
             lead_affiliate_id: None,
@@ -211,7 +215,7 @@ impl CreateSubscriptionRequest {
             shipping_address: None,
             shipping_option_id: None,
             start_date: None,
-            subscription_plan_id: subscription_plan_id.into(),
+            subscription_plan_id: Some(subscription_plan_id),
         }
     }
 }
@@ -307,12 +311,11 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionRequest {
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
             billing_amount: f
                 .get("billing_amount", crate::runtime::lenient_option_number)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
-            lead_affiliate_id: f
-                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f.get("lead_affiliate_id", crate::runtime::plain)?,
             max_charge_attempts: f
                 .get("max_charge_attempts", crate::runtime::lenient_option_number)?,
             payment_method_id: f
@@ -321,14 +324,12 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionRequest {
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             reason_stopped: f
                 .get("reason_stopped", crate::runtime::lenient_option_string)?,
-            sale_affiliate_id: f
-                .get("sale_affiliate_id", crate::runtime::lenient_option_string)?,
+            sale_affiliate_id: f.get("sale_affiliate_id", crate::runtime::plain)?,
             shipping_address: f.get("shipping_address", crate::runtime::plain)?,
             shipping_option_id: f
                 .get("shipping_option_id", crate::runtime::lenient_option_string)?,
             start_date: f.get("start_date", crate::runtime::plain)?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_string)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }
@@ -392,7 +393,7 @@ pub struct Subscription {
     /// The billing frequency in days.
     pub billing_frequency: Option<i32>,
     /// Id of the contact associated with the subscription.
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// List of custom field values applied to this subscription
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts.
@@ -400,11 +401,11 @@ pub struct Subscription {
     /// The last date the subscription will bill.
     pub end_date: Option<crate::runtime::Date>,
     /// Id of the subscription.
-    pub id: Option<String>,
+    pub id: Option<crate::ids::SubscriptionId>,
     /// The last date the subscription was billed.
     pub last_bill_date: Option<crate::runtime::Date>,
     /// The affiliate id for the lead of the subscription.
-    pub lead_affiliate_id: Option<String>,
+    pub lead_affiliate_id: Option<crate::ids::AffiliateId>,
     /// Maximum number of charge attempts.
     pub max_charge_attempts: Option<i32>,
     /// The merchant account id associated with the subscription.
@@ -416,7 +417,7 @@ pub struct Subscription {
     /// Id associated with the payment method.
     pub payment_method_id: Option<String>,
     /// Id of the product associated with the subscription.
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     /// The promo code for the subscription.
     pub promo_code: Option<String>,
     /// The subscription quantity.
@@ -424,7 +425,7 @@ pub struct Subscription {
     /// The reason the subscription is no longer active.
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
-    pub sale_affiliate_id: Option<String>,
+    pub sale_affiliate_id: Option<crate::ids::AffiliateId>,
     /// The shipping address for the subscription.
     pub shipping_address: Option<Address>,
     /// The shipping option ID for the subscription.
@@ -432,7 +433,7 @@ pub struct Subscription {
     /// The first day the subscription will bill.
     pub start_date: Option<crate::runtime::Date>,
     /// Id of the product subscription plan.
-    pub subscription_plan_id: Option<String>,
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl serde::Serialize for Subscription {
@@ -566,15 +567,14 @@ impl<'de> serde::Deserialize<'de> for Subscription {
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             end_date: f.get("end_date", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             last_bill_date: f.get("last_bill_date", crate::runtime::plain)?,
-            lead_affiliate_id: f
-                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f.get("lead_affiliate_id", crate::runtime::plain)?,
             max_charge_attempts: f
                 .get("max_charge_attempts", crate::runtime::lenient_option_number)?,
             merchant_account_id: f
@@ -583,19 +583,17 @@ impl<'de> serde::Deserialize<'de> for Subscription {
             next_bill_date: f.get("next_bill_date", crate::runtime::plain)?,
             payment_method_id: f
                 .get("payment_method_id", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             promo_code: f.get("promo_code", crate::runtime::lenient_option_string)?,
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             reason_stopped: f
                 .get("reason_stopped", crate::runtime::lenient_option_string)?,
-            sale_affiliate_id: f
-                .get("sale_affiliate_id", crate::runtime::lenient_option_string)?,
+            sale_affiliate_id: f.get("sale_affiliate_id", crate::runtime::plain)?,
             shipping_address: f.get("shipping_address", crate::runtime::plain)?,
             shipping_option_id: f
                 .get("shipping_option_id", crate::runtime::lenient_option_string)?,
             start_date: f.get("start_date", crate::runtime::plain)?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }
@@ -719,7 +717,7 @@ pub struct UpdateSubscriptionRequest {
     /// The number of days between billing cycles. Must be 1 or greater.
     pub billing_frequency: Option<i32>,
     /// Id of the contact associated with the subscription.
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// List of custom field values to apply to this subscription
     pub custom_fields: Option<Vec<CustomFieldValue>>,
     /// Number of days between charge attempts. Must be 1 or greater.
@@ -727,7 +725,7 @@ pub struct UpdateSubscriptionRequest {
     /// The date the subscription will end. Must not be in the past.
     pub end_date: Option<crate::runtime::Date>,
     /// The affiliate id for the lead of the subscription.
-    pub lead_affiliate_id: Option<String>,
+    pub lead_affiliate_id: Option<crate::ids::AffiliateId>,
     /// Maximum number of charge attempts. Must be 1 or greater.
     pub max_charge_attempts: Option<i32>,
     /// The next date the subscription will bill. Must not be in the past.
@@ -741,13 +739,13 @@ pub struct UpdateSubscriptionRequest {
     /// The reason the subscription is no longer active.
     pub reason_stopped: Option<String>,
     /// The affiliate id for the sale of the subscription.
-    pub sale_affiliate_id: Option<String>,
+    pub sale_affiliate_id: Option<crate::ids::AffiliateId>,
     /// The shipping address for the subscription.
     pub shipping_address: Option<AddressRequest>,
     /// The shipping option ID for the subscription.
     pub shipping_option_id: Option<String>,
     /// Id of the product subscription plan.
-    pub subscription_plan_id: Option<String>,
+    pub subscription_plan_id: Option<crate::ids::SubscriptionPlanId>,
 }
 
 impl serde::Serialize for UpdateSubscriptionRequest {
@@ -857,13 +855,12 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionRequest {
             billing_cycle: f.get("billing_cycle", crate::runtime::plain)?,
             billing_frequency: f
                 .get("billing_frequency", crate::runtime::lenient_option_number)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             days_between_retries: f
                 .get("days_between_retries", crate::runtime::lenient_option_number)?,
             end_date: f.get("end_date", crate::runtime::plain)?,
-            lead_affiliate_id: f
-                .get("lead_affiliate_id", crate::runtime::lenient_option_string)?,
+            lead_affiliate_id: f.get("lead_affiliate_id", crate::runtime::plain)?,
             max_charge_attempts: f
                 .get("max_charge_attempts", crate::runtime::lenient_option_number)?,
             next_bill_date: f.get("next_bill_date", crate::runtime::plain)?,
@@ -873,13 +870,11 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionRequest {
             quantity: f.get("quantity", crate::runtime::lenient_option_number)?,
             reason_stopped: f
                 .get("reason_stopped", crate::runtime::lenient_option_string)?,
-            sale_affiliate_id: f
-                .get("sale_affiliate_id", crate::runtime::lenient_option_string)?,
+            sale_affiliate_id: f.get("sale_affiliate_id", crate::runtime::plain)?,
             shipping_address: f.get("shipping_address", crate::runtime::plain)?,
             shipping_option_id: f
                 .get("shipping_option_id", crate::runtime::lenient_option_string)?,
-            subscription_plan_id: f
-                .get("subscription_plan_id", crate::runtime::lenient_option_string)?,
+            subscription_plan_id: f.get("subscription_plan_id", crate::runtime::plain)?,
         })
     }
 }

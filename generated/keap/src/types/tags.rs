@@ -10,12 +10,12 @@ use super::*;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApplyRemoveTagRequest {
     /// The IDs of the contacts to apply/remove the tag to/from
-    pub contact_ids: Vec<String>,
+    pub contact_ids: Vec<crate::ids::ContactId>,
 }
 
 impl ApplyRemoveTagRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_ids: impl Into<Vec<String>>) -> Self {
+    pub fn new(contact_ids: impl Into<Vec<crate::ids::ContactId>>) -> Self {
         Self {
             contact_ids: contact_ids.into(),
         }
@@ -35,7 +35,7 @@ impl<'de> serde::Deserialize<'de> for ApplyRemoveTagRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_ids: f.get("contact_ids", crate::runtime::lenient_strings)?,
+            contact_ids: f.get("contact_ids", crate::runtime::lenient_vec)?,
         })
     }
 }
@@ -487,7 +487,7 @@ pub struct TaggedContact {
     pub email: Option<String>,
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub id: Option<String>,
+    pub id: Option<crate::ids::ContactId>,
 }
 
 impl serde::Serialize for TaggedContact {
@@ -529,7 +529,7 @@ impl<'de> serde::Deserialize<'de> for TaggedContact {
             email: f.get("email", crate::runtime::lenient_option_string)?,
             family_name: f.get("family_name", crate::runtime::lenient_option_string)?,
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
         })
     }
 }
@@ -628,7 +628,7 @@ pub struct UpdateTagResponse {
     /// A description of this tag
     pub description: Option<String>,
     /// The unique identifier for this tag
-    pub id: Option<String>,
+    pub id: Option<crate::ids::TagId>,
     /// The unique name of this tag
     pub name: Option<String>,
     /// The time this tag was last updated, in ISO 8601 format
@@ -676,7 +676,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTagResponse {
             category: f.get("category", crate::runtime::plain)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             update_time: f.get("update_time", crate::runtime::plain)?,
         })

@@ -46,13 +46,15 @@ pub struct CreateTaskRequest {
     /// Whether the task has been accepted.
     pub accepted: Option<bool>,
     /// Assigned user ID
-    pub assigned_to_user_id: String,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub assigned_to_user_id: Option<crate::ids::UserId>,
     /// Whether task is completed
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
     pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Custom field values for the task. An empty array resets all custom fields to their defaults.
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
@@ -60,7 +62,7 @@ pub struct CreateTaskRequest {
     /// Due date/time (ISO-8601)
     pub due_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
-    pub opportunity_id: Option<String>,
+    pub opportunity_id: Option<crate::ids::OpportunityId>,
     /// Task priority
     pub priority: Option<CreateTaskRequestPriority>,
     /// Value in minutes before start_date to show pop-up reminder.
@@ -75,10 +77,10 @@ pub struct CreateTaskRequest {
 
 impl CreateTaskRequest {
     /// A value with the required fields set and the others empty.
-    pub fn new(assigned_to_user_id: impl Into<String>) -> Self {
+    pub fn new(assigned_to_user_id: crate::ids::UserId) -> Self {
         Self {
             accepted: None,
-            assigned_to_user_id: assigned_to_user_id.into(),
+            assigned_to_user_id: Some(assigned_to_user_id),
             completed: None,
             completion_time: None,
             contact_id: None,
@@ -159,16 +161,14 @@ impl<'de> serde::Deserialize<'de> for CreateTaskRequest {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             accepted: f.get("accepted", crate::runtime::plain)?,
-            assigned_to_user_id: f
-                .get("assigned_to_user_id", crate::runtime::lenient_string)?,
+            assigned_to_user_id: f.get("assigned_to_user_id", crate::runtime::plain)?,
             completed: f.get("completed", crate::runtime::plain)?,
             completion_time: f.get("completion_time", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             due_time: f.get("due_time", crate::runtime::plain)?,
-            opportunity_id: f
-                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            opportunity_id: f.get("opportunity_id", crate::runtime::plain)?,
             priority: f.get("priority", crate::runtime::plain)?,
             remind_time_mins: f
                 .get("remind_time_mins", crate::runtime::lenient_option_number)?,
@@ -263,13 +263,13 @@ pub struct CreateUpdateTaskRequest {
     /// Whether the task has been accepted. Defaults to false
     pub accepted: Option<bool>,
     /// Assigned user ID
-    pub assigned_to_user_id: Option<String>,
+    pub assigned_to_user_id: Option<crate::ids::UserId>,
     /// Whether task is completed
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
     pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Custom field values for the task. An empty array resets all custom fields to their defaults.
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description
@@ -277,7 +277,7 @@ pub struct CreateUpdateTaskRequest {
     /// Due date/time (ISO-8601)
     pub due_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
-    pub opportunity_id: Option<String>,
+    pub opportunity_id: Option<crate::ids::OpportunityId>,
     /// Task priority
     pub priority: Option<CreateUpdateTaskRequestPriority>,
     /// Value in minutes before start_date to show pop-up reminder.
@@ -358,16 +358,14 @@ impl<'de> serde::Deserialize<'de> for CreateUpdateTaskRequest {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             accepted: f.get("accepted", crate::runtime::plain)?,
-            assigned_to_user_id: f
-                .get("assigned_to_user_id", crate::runtime::lenient_option_string)?,
+            assigned_to_user_id: f.get("assigned_to_user_id", crate::runtime::plain)?,
             completed: f.get("completed", crate::runtime::plain)?,
             completion_time: f.get("completion_time", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             due_time: f.get("due_time", crate::runtime::plain)?,
-            opportunity_id: f
-                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            opportunity_id: f.get("opportunity_id", crate::runtime::plain)?,
             priority: f.get("priority", crate::runtime::plain)?,
             remind_time_mins: f
                 .get("remind_time_mins", crate::runtime::lenient_option_number)?,
@@ -499,17 +497,17 @@ pub struct Task {
     /// Whether the task has been accepted
     pub accepted: Option<bool>,
     /// Assigned user ID
-    pub assigned_to_user_id: Option<String>,
+    pub assigned_to_user_id: Option<crate::ids::UserId>,
     /// Whether task is completed
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
     pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Creation timestamp (ISO-8601)
     pub create_time: Option<crate::runtime::DateTime>,
     /// Creator user ID
-    pub created_by_user_id: Option<String>,
+    pub created_by_user_id: Option<crate::ids::UserId>,
     /// Custom field values for the task
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
@@ -517,13 +515,13 @@ pub struct Task {
     /// Due date/time (ISO-8601)
     pub due_time: Option<crate::runtime::DateTime>,
     /// Task ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::TaskId>,
     /// User who last updated the task.
-    pub last_updated_by_user_id: Option<String>,
+    pub last_updated_by_user_id: Option<crate::ids::UserId>,
     /// Last modification timestamp (ISO-8601)
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
-    pub opportunity_id: Option<String>,
+    pub opportunity_id: Option<crate::ids::OpportunityId>,
     /// Task priority
     pub priority: Option<TaskPriority>,
     /// Reminder minutes before due.
@@ -624,23 +622,20 @@ impl<'de> serde::Deserialize<'de> for Task {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             accepted: f.get("accepted", crate::runtime::plain)?,
-            assigned_to_user_id: f
-                .get("assigned_to_user_id", crate::runtime::lenient_option_string)?,
+            assigned_to_user_id: f.get("assigned_to_user_id", crate::runtime::plain)?,
             completed: f.get("completed", crate::runtime::plain)?,
             completion_time: f.get("completion_time", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
-            created_by_user_id: f
-                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            created_by_user_id: f.get("created_by_user_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             due_time: f.get("due_time", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             last_updated_by_user_id: f
-                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+                .get("last_updated_by_user_id", crate::runtime::plain)?,
             modification_time: f.get("modification_time", crate::runtime::plain)?,
-            opportunity_id: f
-                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            opportunity_id: f.get("opportunity_id", crate::runtime::plain)?,
             priority: f.get("priority", crate::runtime::plain)?,
             remind_time_mins: f
                 .get("remind_time_mins", crate::runtime::lenient_option_number)?,
@@ -874,17 +869,17 @@ pub struct UpdateTaskResponse {
     /// Whether the task has been accepted
     pub accepted: Option<bool>,
     /// Assigned user ID
-    pub assigned_to_user_id: Option<String>,
+    pub assigned_to_user_id: Option<crate::ids::UserId>,
     /// Whether task is completed
     pub completed: Option<bool>,
     /// Completion timestamp (ISO-8601)
     pub completion_time: Option<crate::runtime::DateTime>,
     /// Associated contact ID
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     /// Creation timestamp (ISO-8601)
     pub create_time: Option<crate::runtime::DateTime>,
     /// Creator user ID
-    pub created_by_user_id: Option<String>,
+    pub created_by_user_id: Option<crate::ids::UserId>,
     /// Custom field values for the task
     pub custom_fields: Option<Vec<CustomFieldValueObject>>,
     /// Task description. Legacy XML-RPC name for this field was `CreationNotes`
@@ -892,13 +887,13 @@ pub struct UpdateTaskResponse {
     /// Due date/time (ISO-8601)
     pub due_time: Option<crate::runtime::DateTime>,
     /// Task ID
-    pub id: Option<String>,
+    pub id: Option<crate::ids::TaskId>,
     /// User who last updated the task.
-    pub last_updated_by_user_id: Option<String>,
+    pub last_updated_by_user_id: Option<crate::ids::UserId>,
     /// Last modification timestamp (ISO-8601)
     pub modification_time: Option<crate::runtime::DateTime>,
     /// Associated opportunity ID
-    pub opportunity_id: Option<String>,
+    pub opportunity_id: Option<crate::ids::OpportunityId>,
     /// Task priority
     pub priority: Option<UpdateTaskResponsePriority>,
     /// Reminder minutes before due.
@@ -999,23 +994,20 @@ impl<'de> serde::Deserialize<'de> for UpdateTaskResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             accepted: f.get("accepted", crate::runtime::plain)?,
-            assigned_to_user_id: f
-                .get("assigned_to_user_id", crate::runtime::lenient_option_string)?,
+            assigned_to_user_id: f.get("assigned_to_user_id", crate::runtime::plain)?,
             completed: f.get("completed", crate::runtime::plain)?,
             completion_time: f.get("completion_time", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
-            created_by_user_id: f
-                .get("created_by_user_id", crate::runtime::lenient_option_string)?,
+            created_by_user_id: f.get("created_by_user_id", crate::runtime::plain)?,
             custom_fields: f.get("custom_fields", crate::runtime::lenient_option_vec)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
             due_time: f.get("due_time", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             last_updated_by_user_id: f
-                .get("last_updated_by_user_id", crate::runtime::lenient_option_string)?,
+                .get("last_updated_by_user_id", crate::runtime::plain)?,
             modification_time: f.get("modification_time", crate::runtime::plain)?,
-            opportunity_id: f
-                .get("opportunity_id", crate::runtime::lenient_option_string)?,
+            opportunity_id: f.get("opportunity_id", crate::runtime::plain)?,
             priority: f.get("priority", crate::runtime::plain)?,
             remind_time_mins: f
                 .get("remind_time_mins", crate::runtime::lenient_option_number)?,

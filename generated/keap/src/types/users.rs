@@ -317,7 +317,7 @@ pub struct User {
     /// The global user identifier across tenants
     pub global_user_id: Option<String>,
     /// The unique identifier of the user
-    pub id: Option<String>,
+    pub id: Option<crate::ids::UserId>,
     /// The Keap ID of the user
     pub keap_id: Option<String>,
     /// The user's middle name
@@ -468,7 +468,7 @@ impl<'de> serde::Deserialize<'de> for User {
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             global_user_id: f
                 .get("global_user_id", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             keap_id: f.get("keap_id", crate::runtime::lenient_option_string)?,
             middle_name: f.get("middle_name", crate::runtime::lenient_option_string)?,
             nickname: f.get("nickname", crate::runtime::lenient_option_string)?,

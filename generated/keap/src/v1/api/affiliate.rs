@@ -136,11 +136,11 @@ impl AffiliateApi {
     /// Sends `GET /rest/v1/affiliates/{affiliateId}/clawbacks`.
     pub fn list_affiliate_clawbacks(
         &self,
-        affiliate_id: impl Into<String>,
+        affiliate_id: crate::ids::AffiliateId,
     ) -> ListAffiliateClawbacks {
         ListAffiliateClawbacks {
             client: self.client.clone(),
-            affiliate_id: affiliate_id.into(),
+            affiliate_id,
             limit: None,
             offset: None,
             order: None,
@@ -157,10 +157,13 @@ impl AffiliateApi {
     /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v1/affiliates/{affiliateId}/payments`.
-    pub fn list_payments(&self, affiliate_id: impl Into<i64>) -> ListPayments {
+    pub fn list_payments(
+        &self,
+        affiliate_id: crate::ids::NumId<crate::ids::Affiliate>,
+    ) -> ListPayments {
         ListPayments {
             client: self.client.clone(),
-            affiliate_id: affiliate_id.into(),
+            affiliate_id,
             limit: None,
             offset: None,
             order: None,
@@ -175,10 +178,13 @@ impl AffiliateApi {
     /// Retrieve a single affiliate
     ///
     /// Sends `GET /rest/v1/affiliates/{id}`.
-    pub fn get_affiliate(&self, id: impl Into<i64>) -> GetAffiliate {
+    pub fn get_affiliate(
+        &self,
+        id: crate::ids::NumId<crate::ids::Affiliate>,
+    ) -> GetAffiliate {
         GetAffiliate {
             client: self.client.clone(),
-            id: id.into(),
+            id,
         }
     }
 }
@@ -189,7 +195,7 @@ impl AffiliateApi {
 pub struct ListAffiliates {
     client: crate::Client,
     code: Option<String>,
-    contact_id: Option<String>,
+    contact_id: Option<crate::ids::ContactId>,
     limit: Option<i32>,
     name: Option<String>,
     offset: Option<i32>,
@@ -212,7 +218,7 @@ impl ListAffiliates {
     /// Optional contact ID to query on
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<String>) -> Self {
+    pub fn contact_id(mut self, contact_id: impl Into<crate::ids::ContactId>) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -434,7 +440,7 @@ impl CreateAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCommissions {
     client: crate::Client,
-    affiliate_id: Option<i64>,
+    affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<crate::v1::types::ListCommissionsOrder>,
@@ -447,7 +453,10 @@ impl ListCommissions {
     /// Affiliate to retrieve commissions for
     ///
     /// Sets the query parameter `affiliateId`.
-    pub fn affiliate_id(mut self, affiliate_id: impl Into<i64>) -> Self {
+    pub fn affiliate_id(
+        mut self,
+        affiliate_id: impl Into<crate::ids::NumId<crate::ids::Affiliate>>,
+    ) -> Self {
         self.affiliate_id = Some(affiliate_id.into());
         self
     }
@@ -632,7 +641,7 @@ impl RetrieveAffiliateModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPrograms {
     client: crate::Client,
-    affiliate_id: Option<i64>,
+    affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<crate::v1::types::ListProgramsOrder>,
@@ -643,7 +652,10 @@ impl ListPrograms {
     /// Id of the affiliate you would like programs for
     ///
     /// Sets the query parameter `affiliate_id`.
-    pub fn affiliate_id(mut self, affiliate_id: impl Into<i64>) -> Self {
+    pub fn affiliate_id(
+        mut self,
+        affiliate_id: impl Into<crate::ids::NumId<crate::ids::Affiliate>>,
+    ) -> Self {
         self.affiliate_id = Some(affiliate_id.into());
         self
     }
@@ -774,7 +786,7 @@ impl crate::runtime::Paginated for ListPrograms {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateRedirectLinks {
     client: crate::Client,
-    affiliate_id: Option<String>,
+    affiliate_id: Option<crate::ids::AffiliateId>,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<crate::v1::types::ListAffiliateRedirectLinksOrder>,
@@ -785,7 +797,10 @@ impl ListAffiliateRedirectLinks {
     /// Affiliate ID to search by
     ///
     /// Sets the query parameter `affiliate_id`.
-    pub fn affiliate_id(mut self, affiliate_id: impl Into<String>) -> Self {
+    pub fn affiliate_id(
+        mut self,
+        affiliate_id: impl Into<crate::ids::AffiliateId>,
+    ) -> Self {
         self.affiliate_id = Some(affiliate_id.into());
         self
     }
@@ -918,7 +933,7 @@ impl crate::runtime::Paginated for ListAffiliateRedirectLinks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSummaries {
     client: crate::Client,
-    affiliate_ids: Option<Vec<i64>>,
+    affiliate_ids: Option<Vec<crate::ids::NumId<crate::ids::Affiliate>>>,
     order: Option<crate::v1::types::ListSummariesOrder>,
     order_direction: Option<crate::v1::types::ListSummariesOrderDirection>,
 }
@@ -929,7 +944,9 @@ impl ListSummaries {
     /// Sets the query parameter `affiliate_ids`.
     pub fn affiliate_ids(
         mut self,
-        affiliate_ids: impl IntoIterator<Item = impl Into<i64>>,
+        affiliate_ids: impl IntoIterator<
+            Item = impl Into<crate::ids::NumId<crate::ids::Affiliate>>,
+        >,
     ) -> Self {
         self.affiliate_ids = Some(affiliate_ids.into_iter().map(Into::into).collect());
         self
@@ -993,7 +1010,7 @@ impl ListSummaries {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateClawbacks {
     client: crate::Client,
-    affiliate_id: String,
+    affiliate_id: crate::ids::AffiliateId,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<crate::v1::types::ListAffiliateClawbacksOrder>,
@@ -1150,7 +1167,7 @@ impl crate::runtime::Paginated for ListAffiliateClawbacks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPayments {
     client: crate::Client,
-    affiliate_id: i64,
+    affiliate_id: crate::ids::NumId<crate::ids::Affiliate>,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<crate::v1::types::ListPaymentsOrder>,
@@ -1305,7 +1322,7 @@ impl crate::runtime::Paginated for ListPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliate {
     client: crate::Client,
-    id: i64,
+    id: crate::ids::NumId<crate::ids::Affiliate>,
 }
 
 impl GetAffiliate {

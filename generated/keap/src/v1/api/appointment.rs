@@ -75,10 +75,13 @@ impl AppointmentApi {
     /// Retrieves a specific appointment with respect to user permissions. The authenticated user will need the "can view all records" permission for Task/Appt/Notes
     ///
     /// Sends `GET /rest/v1/appointments/{appointmentId}`.
-    pub fn get_appointment(&self, appointment_id: impl Into<i64>) -> GetAppointment {
+    pub fn get_appointment(
+        &self,
+        appointment_id: crate::ids::NumId<crate::ids::Appointment>,
+    ) -> GetAppointment {
         GetAppointment {
             client: self.client.clone(),
-            appointment_id: appointment_id.into(),
+            appointment_id,
         }
     }
 
@@ -89,12 +92,12 @@ impl AppointmentApi {
     /// Sends `PUT /rest/v1/appointments/{appointmentId}`.
     pub fn update_appointment(
         &self,
-        appointment_id: impl Into<i64>,
+        appointment_id: crate::ids::NumId<crate::ids::Appointment>,
         body: crate::v1::types::UpdateAppointmentBody,
     ) -> UpdateAppointment {
         UpdateAppointment {
             client: self.client.clone(),
-            appointment_id: appointment_id.into(),
+            appointment_id,
             body,
         }
     }
@@ -106,11 +109,11 @@ impl AppointmentApi {
     /// Sends `DELETE /rest/v1/appointments/{appointmentId}`.
     pub fn delete_appointment(
         &self,
-        appointment_id: impl Into<i64>,
+        appointment_id: crate::ids::NumId<crate::ids::Appointment>,
     ) -> DeleteAppointment {
         DeleteAppointment {
             client: self.client.clone(),
-            appointment_id: appointment_id.into(),
+            appointment_id,
         }
     }
 
@@ -121,12 +124,12 @@ impl AppointmentApi {
     /// Sends `PATCH /rest/v1/appointments/{appointmentId}`.
     pub fn update_properties_on_appointment(
         &self,
-        appointment_id: impl Into<i64>,
+        appointment_id: crate::ids::NumId<crate::ids::Appointment>,
         body: crate::v1::types::UpdatePropertiesOnAppointmentBody,
     ) -> UpdatePropertiesOnAppointment {
         UpdatePropertiesOnAppointment {
             client: self.client.clone(),
-            appointment_id: appointment_id.into(),
+            appointment_id,
             body,
         }
     }
@@ -137,7 +140,7 @@ impl AppointmentApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAppointments {
     client: crate::Client,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
     since: Option<String>,
@@ -148,7 +151,10 @@ impl ListAppointments {
     /// Optionally find appointments with a contact
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -387,7 +393,7 @@ impl CreateAppointmentCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAppointment {
     client: crate::Client,
-    appointment_id: i64,
+    appointment_id: crate::ids::NumId<crate::ids::Appointment>,
 }
 
 impl GetAppointment {
@@ -426,7 +432,7 @@ impl GetAppointment {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAppointment {
     client: crate::Client,
-    appointment_id: i64,
+    appointment_id: crate::ids::NumId<crate::ids::Appointment>,
     body: crate::v1::types::UpdateAppointmentBody,
 }
 
@@ -468,7 +474,7 @@ impl UpdateAppointment {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAppointment {
     client: crate::Client,
-    appointment_id: i64,
+    appointment_id: crate::ids::NumId<crate::ids::Appointment>,
 }
 
 impl DeleteAppointment {
@@ -502,7 +508,7 @@ impl DeleteAppointment {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnAppointment {
     client: crate::Client,
-    appointment_id: i64,
+    appointment_id: crate::ids::NumId<crate::ids::Appointment>,
     body: crate::v1::types::UpdatePropertiesOnAppointmentBody,
 }
 

@@ -53,10 +53,13 @@ impl CampaignApi {
     /// Retrieves a single campaign
     ///
     /// Sends `GET /rest/v1/campaigns/{campaignId}`.
-    pub fn get_campaign(&self, campaign_id: impl Into<i64>) -> GetCampaign {
+    pub fn get_campaign(
+        &self,
+        campaign_id: crate::ids::NumId<crate::ids::Campaign>,
+    ) -> GetCampaign {
         GetCampaign {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
             optional_properties: None,
         }
     }
@@ -69,13 +72,13 @@ impl CampaignApi {
     /// Sends `POST /rest/v1/campaigns/{campaignId}/sequences/{sequenceId}/contacts`.
     pub fn add_contacts_to_campaign_sequence(
         &self,
-        campaign_id: impl Into<i64>,
+        campaign_id: crate::ids::NumId<crate::ids::Campaign>,
         sequence_id: impl Into<i64>,
         body: crate::v1::types::AddContactsToCampaignSequenceBody,
     ) -> AddContactsToCampaignSequence {
         AddContactsToCampaignSequence {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
             sequence_id: sequence_id.into(),
             body,
         }
@@ -88,13 +91,13 @@ impl CampaignApi {
     /// Sends `DELETE /rest/v1/campaigns/{campaignId}/sequences/{sequenceId}/contacts`.
     pub fn remove_contacts_from_campaign_sequence(
         &self,
-        campaign_id: impl Into<i64>,
+        campaign_id: crate::ids::NumId<crate::ids::Campaign>,
         sequence_id: impl Into<i64>,
         body: crate::v1::types::RemoveContactsFromCampaignSequenceBody,
     ) -> RemoveContactsFromCampaignSequence {
         RemoveContactsFromCampaignSequence {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
             sequence_id: sequence_id.into(),
             body,
         }
@@ -107,15 +110,15 @@ impl CampaignApi {
     /// Sends `POST /rest/v1/campaigns/{campaignId}/sequences/{sequenceId}/contacts/{contactId}`.
     pub fn add_contact_to_campaign_sequence(
         &self,
-        campaign_id: impl Into<i64>,
+        campaign_id: crate::ids::NumId<crate::ids::Campaign>,
         sequence_id: impl Into<i64>,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
     ) -> AddContactToCampaignSequence {
         AddContactToCampaignSequence {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
             sequence_id: sequence_id.into(),
-            contact_id: contact_id.into(),
+            contact_id,
         }
     }
 
@@ -126,15 +129,15 @@ impl CampaignApi {
     /// Sends `DELETE /rest/v1/campaigns/{campaignId}/sequences/{sequenceId}/contacts/{contactId}`.
     pub fn remove_contact_from_campaign_sequence(
         &self,
-        campaign_id: impl Into<i64>,
+        campaign_id: crate::ids::NumId<crate::ids::Campaign>,
         sequence_id: impl Into<i64>,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
     ) -> RemoveContactFromCampaignSequence {
         RemoveContactFromCampaignSequence {
             client: self.client.clone(),
-            campaign_id: campaign_id.into(),
+            campaign_id,
             sequence_id: sequence_id.into(),
-            contact_id: contact_id.into(),
+            contact_id,
         }
     }
 }
@@ -337,7 +340,7 @@ impl CreateAchieveApiGoalEvent {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCampaign {
     client: crate::Client,
-    campaign_id: i64,
+    campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     optional_properties: Option<Vec<String>>,
 }
 
@@ -391,7 +394,7 @@ impl GetCampaign {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddContactsToCampaignSequence {
     client: crate::Client,
-    campaign_id: i64,
+    campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     sequence_id: i64,
     body: crate::v1::types::AddContactsToCampaignSequenceBody,
 }
@@ -437,7 +440,7 @@ impl AddContactsToCampaignSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveContactsFromCampaignSequence {
     client: crate::Client,
-    campaign_id: i64,
+    campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     sequence_id: i64,
     body: crate::v1::types::RemoveContactsFromCampaignSequenceBody,
 }
@@ -478,9 +481,9 @@ impl RemoveContactsFromCampaignSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddContactToCampaignSequence {
     client: crate::Client,
-    campaign_id: i64,
+    campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     sequence_id: i64,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl AddContactToCampaignSequence {
@@ -524,9 +527,9 @@ impl AddContactToCampaignSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveContactFromCampaignSequence {
     client: crate::Client,
-    campaign_id: i64,
+    campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     sequence_id: i64,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl RemoveContactFromCampaignSequence {

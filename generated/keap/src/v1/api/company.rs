@@ -70,10 +70,13 @@ impl CompanyApi {
     /// Retrieves a single company
     ///
     /// Sends `GET /rest/v1/companies/{companyId}`.
-    pub fn get_company(&self, company_id: impl Into<i64>) -> GetCompany {
+    pub fn get_company(
+        &self,
+        company_id: crate::ids::NumId<crate::ids::Company>,
+    ) -> GetCompany {
         GetCompany {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id,
             optional_properties: None,
         }
     }
@@ -95,10 +98,13 @@ impl CompanyApi {
     /// All other existing statuses e.g. List Unsubscribe, Opt-Out System etc will remain non-marketable and in their existing state.
     ///
     /// Sends `PATCH /rest/v1/companies/{companyId}`.
-    pub fn update_company(&self, company_id: impl Into<i64>) -> UpdateCompany {
+    pub fn update_company(
+        &self,
+        company_id: crate::ids::NumId<crate::ids::Company>,
+    ) -> UpdateCompany {
         UpdateCompany {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id,
             body: None,
         }
     }
@@ -350,7 +356,7 @@ impl RetrieveCompanyModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCompany {
     client: crate::Client,
-    company_id: i64,
+    company_id: crate::ids::NumId<crate::ids::Company>,
     optional_properties: Option<Vec<String>>,
 }
 
@@ -404,7 +410,7 @@ impl GetCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCompany {
     client: crate::Client,
-    company_id: i64,
+    company_id: crate::ids::NumId<crate::ids::Company>,
     body: Option<crate::v1::types::UpdateCompanyBody>,
 }
 

@@ -121,10 +121,13 @@ impl ContactApi {
     /// Deletes the specified contact.
     ///
     /// Sends `DELETE /rest/v1/contacts/{contactId}`.
-    pub fn delete_contact(&self, contact_id: impl Into<i64>) -> DeleteContact {
+    pub fn delete_contact(
+        &self,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
+    ) -> DeleteContact {
         DeleteContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
         }
     }
 
@@ -149,11 +152,11 @@ impl ContactApi {
     /// Sends `PATCH /rest/v1/contacts/{contactId}`.
     pub fn update_properties_on_contact(
         &self,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
     ) -> UpdatePropertiesOnContact {
         UpdatePropertiesOnContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             update_mask: None,
             body: None,
             clear_fields: Vec::new(),
@@ -166,10 +169,13 @@ impl ContactApi {
     /// List all Credit Cards on a contact
     ///
     /// Sends `GET /rest/v1/contacts/{contactId}/creditCards`.
-    pub fn list_credit_cards(&self, contact_id: impl Into<i64>) -> ListCreditCards {
+    pub fn list_credit_cards(
+        &self,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
+    ) -> ListCreditCards {
         ListCreditCards {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
         }
     }
 
@@ -178,10 +184,13 @@ impl ContactApi {
     /// Creates a new credit card associated to a contact
     ///
     /// Sends `POST /rest/v1/contacts/{contactId}/creditCards`.
-    pub fn create_credit_card(&self, contact_id: impl Into<i64>) -> CreateCreditCard {
+    pub fn create_credit_card(
+        &self,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
+    ) -> CreateCreditCard {
         CreateCreditCard {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             body: None,
         }
     }
@@ -195,11 +204,11 @@ impl ContactApi {
     /// Sends `GET /rest/v1/contacts/{contactId}/emails`.
     pub fn list_emails_for_contact(
         &self,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
     ) -> ListEmailsForContact {
         ListEmailsForContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             email: None,
             limit: None,
             offset: None,
@@ -213,11 +222,11 @@ impl ContactApi {
     /// Sends `POST /rest/v1/contacts/{contactId}/emails`.
     pub fn create_email_for_contact(
         &self,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
     ) -> CreateEmailForContact {
         CreateEmailForContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             body: None,
         }
     }
@@ -229,10 +238,13 @@ impl ContactApi {
     /// A list: `.items()` streams every item of every page, `.pages()` every page.
     ///
     /// Sends `GET /rest/v1/contacts/{contactId}/tags`.
-    pub fn list_applied_tags(&self, contact_id: impl Into<i64>) -> ListAppliedTags {
+    pub fn list_applied_tags(
+        &self,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
+    ) -> ListAppliedTags {
         ListAppliedTags {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             limit: None,
             offset: None,
         }
@@ -245,12 +257,12 @@ impl ContactApi {
     /// Sends `POST /rest/v1/contacts/{contactId}/tags`.
     pub fn apply_tags_to_contact_id(
         &self,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
         body: crate::v1::types::ApplyTagsToContactIdBody,
     ) -> ApplyTagsToContactId {
         ApplyTagsToContactId {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             body,
         }
     }
@@ -262,12 +274,12 @@ impl ContactApi {
     /// Sends `DELETE /rest/v1/contacts/{contactId}/tags`.
     pub fn remove_tags_from_contact(
         &self,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
         ids: impl Into<String>,
     ) -> RemoveTagsFromContact {
         RemoveTagsFromContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             ids: ids.into(),
         }
     }
@@ -279,13 +291,13 @@ impl ContactApi {
     /// Sends `DELETE /rest/v1/contacts/{contactId}/tags/{tagId}`.
     pub fn remove_tags_from_contact_by_tag_id(
         &self,
-        contact_id: impl Into<i64>,
-        tag_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
+        tag_id: crate::ids::NumId<crate::ids::Tag>,
     ) -> RemoveTagsFromContactByTagId {
         RemoveTagsFromContactByTagId {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
-            tag_id: tag_id.into(),
+            contact_id,
+            tag_id,
         }
     }
 
@@ -294,10 +306,13 @@ impl ContactApi {
     /// Inserts UTMs for the contact specified by the contactId. The authenticated user must have permission to modify the contact utm info
     ///
     /// Sends `POST /rest/v1/contacts/{contactId}/utm`.
-    pub fn insert_ut_ms(&self, contact_id: impl Into<i64>) -> InsertUtMs {
+    pub fn insert_ut_ms(
+        &self,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
+    ) -> InsertUtMs {
         InsertUtMs {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             body: None,
         }
     }
@@ -309,10 +324,10 @@ impl ContactApi {
     /// The v1 call with optional property i.e. social_accounts\[e.g. Instagram, Snapchat, YouTube, or Pinterest\]does not return social accounts in response.Documenting it as we are migrating from v1 to v2.Working as expected in v2 call.
     ///
     /// Sends `GET /rest/v1/contacts/{id}`.
-    pub fn get_contact(&self, id: impl Into<i64>) -> GetContact {
+    pub fn get_contact(&self, id: crate::ids::NumId<crate::ids::Contact>) -> GetContact {
         GetContact {
             client: self.client.clone(),
-            id: id.into(),
+            id,
             optional_properties: None,
         }
     }
@@ -694,7 +709,7 @@ impl CreateCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteContact {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl DeleteContact {
@@ -728,7 +743,7 @@ impl DeleteContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnContact {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     update_mask: Option<Vec<crate::v1::types::UpdatePropertiesOnContactUpdateMaskItem>>,
     body: Option<crate::v1::types::UpdatePropertiesOnContactBody>,
     clear_fields: Vec<crate::v1::types::UpdatePropertiesOnContactUpdateMaskItem>,
@@ -827,7 +842,7 @@ impl UpdatePropertiesOnContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCreditCards {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl ListCreditCards {
@@ -866,7 +881,7 @@ impl ListCreditCards {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCreditCard {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     body: Option<crate::v1::types::CreateCreditCardBody>,
 }
 
@@ -920,7 +935,7 @@ impl CreateCreditCard {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmailsForContact {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     email: Option<String>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -1039,7 +1054,7 @@ impl crate::runtime::Paginated for ListEmailsForContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateEmailForContact {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     body: Option<crate::v1::types::CreateEmailForContactBody>,
 }
 
@@ -1093,7 +1108,7 @@ impl CreateEmailForContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAppliedTags {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     limit: Option<i32>,
     offset: Option<i32>,
 }
@@ -1202,7 +1217,7 @@ impl crate::runtime::Paginated for ListAppliedTags {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTagsToContactId {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     body: crate::v1::types::ApplyTagsToContactIdBody,
 }
 
@@ -1246,7 +1261,7 @@ impl ApplyTagsToContactId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagsFromContact {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     ids: String,
 }
 
@@ -1282,8 +1297,8 @@ impl RemoveTagsFromContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagsFromContactByTagId {
     client: crate::Client,
-    contact_id: i64,
-    tag_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
+    tag_id: crate::ids::NumId<crate::ids::Tag>,
 }
 
 impl RemoveTagsFromContactByTagId {
@@ -1320,7 +1335,7 @@ impl RemoveTagsFromContactByTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct InsertUtMs {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     body: Option<crate::v1::types::InsertUtMsBody>,
 }
 
@@ -1371,7 +1386,7 @@ impl InsertUtMs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContact {
     client: crate::Client,
-    id: i64,
+    id: crate::ids::NumId<crate::ids::Contact>,
     optional_properties: Option<Vec<String>>,
 }
 

@@ -64,10 +64,10 @@ impl ECommerceApi {
     /// Potential values for order status:`DRAFT`, `SENT`, `VIEWED`, `PAID`
     ///
     /// Sends `GET /rest/v1/orders/{orderId}`.
-    pub fn get_order(&self, order_id: impl Into<i64>) -> GetOrder {
+    pub fn get_order(&self, order_id: crate::ids::NumId<crate::ids::Order>) -> GetOrder {
         GetOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
         }
     }
 
@@ -76,10 +76,13 @@ impl ECommerceApi {
     /// Delete an order that does not have a payment
     ///
     /// Sends `DELETE /rest/v1/orders/{orderId}`.
-    pub fn delete_order(&self, order_id: impl Into<i64>) -> DeleteOrder {
+    pub fn delete_order(
+        &self,
+        order_id: crate::ids::NumId<crate::ids::Order>,
+    ) -> DeleteOrder {
         DeleteOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
         }
     }
 
@@ -90,12 +93,12 @@ impl ECommerceApi {
     /// Sends `POST /rest/v1/orders/{orderId}/items`.
     pub fn create_order_items_on_order(
         &self,
-        order_id: impl Into<i64>,
+        order_id: crate::ids::NumId<crate::ids::Order>,
         body: crate::v1::types::CreateOrderItemsOnOrderBody,
     ) -> CreateOrderItemsOnOrder {
         CreateOrderItemsOnOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             body,
         }
     }
@@ -107,12 +110,12 @@ impl ECommerceApi {
     /// Sends `DELETE /rest/v1/orders/{orderId}/items/{orderItemId}`.
     pub fn delete_order_order_item(
         &self,
-        order_id: impl Into<i64>,
+        order_id: crate::ids::NumId<crate::ids::Order>,
         order_item_id: impl Into<i64>,
     ) -> DeleteOrderOrderItem {
         DeleteOrderOrderItem {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             order_item_id: order_item_id.into(),
         }
     }
@@ -124,12 +127,12 @@ impl ECommerceApi {
     /// Sends `PUT /rest/v1/orders/{orderId}/paymentPlan`.
     pub fn replace_payment_plan(
         &self,
-        order_id: impl Into<i64>,
+        order_id: crate::ids::NumId<crate::ids::Order>,
         body: crate::v1::types::ReplacePaymentPlanBody,
     ) -> ReplacePaymentPlan {
         ReplacePaymentPlan {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             body,
         }
     }
@@ -139,10 +142,13 @@ impl ECommerceApi {
     /// Retrieves a list of payments made against a given order, including historical or external payments of cash or credit card.
     ///
     /// Sends `GET /rest/v1/orders/{orderId}/payments`.
-    pub fn list_order_payments(&self, order_id: impl Into<i64>) -> ListOrderPayments {
+    pub fn list_order_payments(
+        &self,
+        order_id: crate::ids::NumId<crate::ids::Order>,
+    ) -> ListOrderPayments {
         ListOrderPayments {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
         }
     }
 
@@ -153,11 +159,11 @@ impl ECommerceApi {
     /// Sends `POST /rest/v1/orders/{orderId}/payments`.
     pub fn create_payment_on_order(
         &self,
-        order_id: impl Into<i64>,
+        order_id: crate::ids::NumId<crate::ids::Order>,
     ) -> CreatePaymentOnOrder {
         CreatePaymentOnOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             body: None,
         }
     }
@@ -171,11 +177,11 @@ impl ECommerceApi {
     /// Sends `GET /rest/v1/orders/{orderId}/transactions`.
     pub fn list_transactions_for_order(
         &self,
-        order_id: impl Into<i64>,
+        order_id: crate::ids::NumId<crate::ids::Order>,
     ) -> ListTransactionsForOrder {
         ListTransactionsForOrder {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             contact_id: None,
             limit: None,
             offset: None,
@@ -264,12 +270,12 @@ impl ECommerceApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrders {
     client: crate::Client,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<crate::v1::types::ListOrdersOrder>,
     paid: Option<bool>,
-    product_id: Option<i64>,
+    product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     since: Option<String>,
     until: Option<String>,
 }
@@ -278,7 +284,10 @@ impl ListOrders {
     /// Returns orders for the provided contact id
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -318,7 +327,10 @@ impl ListOrders {
     /// Returns orders containing the provided product id
     ///
     /// Sets the query parameter `product_id`.
-    pub fn product_id(mut self, product_id: impl Into<i64>) -> Self {
+    pub fn product_id(
+        mut self,
+        product_id: impl Into<crate::ids::NumId<crate::ids::Product>>,
+    ) -> Self {
         self.product_id = Some(product_id.into());
         self
     }
@@ -505,7 +517,7 @@ impl RetrieveOrderModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrder {
     client: crate::Client,
-    order_id: i64,
+    order_id: crate::ids::NumId<crate::ids::Order>,
 }
 
 impl GetOrder {
@@ -542,7 +554,7 @@ impl GetOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrder {
     client: crate::Client,
-    order_id: i64,
+    order_id: crate::ids::NumId<crate::ids::Order>,
 }
 
 impl DeleteOrder {
@@ -576,7 +588,7 @@ impl DeleteOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderItemsOnOrder {
     client: crate::Client,
-    order_id: i64,
+    order_id: crate::ids::NumId<crate::ids::Order>,
     body: crate::v1::types::CreateOrderItemsOnOrderBody,
 }
 
@@ -618,7 +630,7 @@ impl CreateOrderItemsOnOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderOrderItem {
     client: crate::Client,
-    order_id: i64,
+    order_id: crate::ids::NumId<crate::ids::Order>,
     order_item_id: i64,
 }
 
@@ -656,7 +668,7 @@ impl DeleteOrderOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ReplacePaymentPlan {
     client: crate::Client,
-    order_id: i64,
+    order_id: crate::ids::NumId<crate::ids::Order>,
     body: crate::v1::types::ReplacePaymentPlanBody,
 }
 
@@ -698,7 +710,7 @@ impl ReplacePaymentPlan {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrderPayments {
     client: crate::Client,
-    order_id: i64,
+    order_id: crate::ids::NumId<crate::ids::Order>,
 }
 
 impl ListOrderPayments {
@@ -737,7 +749,7 @@ impl ListOrderPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreatePaymentOnOrder {
     client: crate::Client,
-    order_id: i64,
+    order_id: crate::ids::NumId<crate::ids::Order>,
     body: Option<crate::v1::types::CreatePaymentOnOrderBody>,
 }
 
@@ -791,8 +803,8 @@ impl CreatePaymentOnOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTransactionsForOrder {
     client: crate::Client,
-    order_id: i64,
-    contact_id: Option<i64>,
+    order_id: crate::ids::NumId<crate::ids::Order>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
     since: Option<String>,
@@ -803,7 +815,10 @@ impl ListTransactionsForOrder {
     /// Returns transactions for the provided contact id
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -930,7 +945,7 @@ impl crate::runtime::Paginated for ListTransactionsForOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSubscriptions {
     client: crate::Client,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
 }
@@ -939,7 +954,10 @@ impl ListSubscriptions {
     /// Returns subscriptions for the provided contact id
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -1121,7 +1139,7 @@ impl RetrieveSubscriptionModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTransactions {
     client: crate::Client,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
     since: Option<String>,
@@ -1132,7 +1150,10 @@ impl ListTransactions {
     /// Returns transactions for the provided contact id
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }

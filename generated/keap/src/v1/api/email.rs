@@ -115,7 +115,7 @@ impl EmailApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmails {
     client: crate::Client,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     email: Option<String>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -128,7 +128,10 @@ impl ListEmails {
     /// Optional Contact Id to find Emails for
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }

@@ -50,10 +50,10 @@ impl FileApi {
     /// **Note:** Files larger than 8MB may cause errors when retrieved via the v1 API due to Base64 encoding overhead. For files approaching or exceeding this size, use the \[v2 Files endpoint\](<https://developer.infusionsoft.com/docs/restv2/#tag/Files/operation/getFileDataUsingGET>), which returns file data as byte arrays without encoding limitations.
     ///
     /// Sends `GET /rest/v1/files/{fileId}`.
-    pub fn get_file(&self, file_id: impl Into<i64>) -> GetFile {
+    pub fn get_file(&self, file_id: crate::ids::NumId<crate::ids::File>) -> GetFile {
         GetFile {
             client: self.client.clone(),
-            file_id: file_id.into(),
+            file_id,
             optional_properties: None,
         }
     }
@@ -63,10 +63,13 @@ impl FileApi {
     /// Upload a base64 encoded file to replace an existing one. `contact_id` is required only when `file_association` is `CONTACT`.
     ///
     /// Sends `PUT /rest/v1/files/{fileId}`.
-    pub fn update_file(&self, file_id: impl Into<i64>) -> UpdateFile {
+    pub fn update_file(
+        &self,
+        file_id: crate::ids::NumId<crate::ids::File>,
+    ) -> UpdateFile {
         UpdateFile {
             client: self.client.clone(),
-            file_id: file_id.into(),
+            file_id,
             body: None,
         }
     }
@@ -76,10 +79,13 @@ impl FileApi {
     /// Deletes the specified file
     ///
     /// Sends `DELETE /rest/v1/files/{fileId}`.
-    pub fn delete_file(&self, file_id: impl Into<i64>) -> DeleteFile {
+    pub fn delete_file(
+        &self,
+        file_id: crate::ids::NumId<crate::ids::File>,
+    ) -> DeleteFile {
         DeleteFile {
             client: self.client.clone(),
-            file_id: file_id.into(),
+            file_id,
         }
     }
 }
@@ -89,7 +95,7 @@ impl FileApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListFiles {
     client: crate::Client,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     name: Option<String>,
     offset: Option<i32>,
@@ -102,7 +108,10 @@ impl ListFiles {
     /// Filter based on Contact Id, if user has permission to see Contact files.
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -299,7 +308,7 @@ impl CreateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFile {
     client: crate::Client,
-    file_id: i64,
+    file_id: crate::ids::NumId<crate::ids::File>,
     optional_properties: Option<Vec<String>>,
 }
 
@@ -351,7 +360,7 @@ impl GetFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateFile {
     client: crate::Client,
-    file_id: i64,
+    file_id: crate::ids::NumId<crate::ids::File>,
     body: Option<crate::v1::types::UpdateFileBody>,
 }
 
@@ -402,7 +411,7 @@ impl UpdateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteFile {
     client: crate::Client,
-    file_id: i64,
+    file_id: crate::ids::NumId<crate::ids::File>,
 }
 
 impl DeleteFile {

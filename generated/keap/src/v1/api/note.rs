@@ -71,10 +71,10 @@ impl NoteApi {
     /// Retrieves a single note
     ///
     /// Sends `GET /rest/v1/notes/{noteId}`.
-    pub fn get_note(&self, note_id: impl Into<i64>) -> GetNote {
+    pub fn get_note(&self, note_id: crate::ids::NumId<crate::ids::Note>) -> GetNote {
         GetNote {
             client: self.client.clone(),
-            note_id: note_id.into(),
+            note_id,
         }
     }
 
@@ -85,12 +85,12 @@ impl NoteApi {
     /// Sends `PUT /rest/v1/notes/{noteId}`.
     pub fn update_note(
         &self,
-        note_id: impl Into<String>,
+        note_id: crate::ids::NoteId,
         body: crate::v1::types::UpdateNoteBody,
     ) -> UpdateNote {
         UpdateNote {
             client: self.client.clone(),
-            note_id: note_id.into(),
+            note_id,
             body,
         }
     }
@@ -100,10 +100,13 @@ impl NoteApi {
     /// Deletes a note
     ///
     /// Sends `DELETE /rest/v1/notes/{noteId}`.
-    pub fn delete_note(&self, note_id: impl Into<i64>) -> DeleteNote {
+    pub fn delete_note(
+        &self,
+        note_id: crate::ids::NumId<crate::ids::Note>,
+    ) -> DeleteNote {
         DeleteNote {
             client: self.client.clone(),
-            note_id: note_id.into(),
+            note_id,
         }
     }
 
@@ -114,11 +117,11 @@ impl NoteApi {
     /// Sends `PATCH /rest/v1/notes/{noteId}`.
     pub fn update_properties_on_note(
         &self,
-        note_id: impl Into<i64>,
+        note_id: crate::ids::NumId<crate::ids::Note>,
     ) -> UpdatePropertiesOnNote {
         UpdatePropertiesOnNote {
             client: self.client.clone(),
-            note_id: note_id.into(),
+            note_id,
             body: None,
         }
     }
@@ -129,17 +132,20 @@ impl NoteApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNotes {
     client: crate::Client,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
-    user_id: Option<i64>,
+    user_id: Option<crate::ids::NumId<crate::ids::User>>,
 }
 
 impl ListNotes {
     /// Filter based on the contact id assigned to the note.
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -163,7 +169,10 @@ impl ListNotes {
     /// Filter based on the user id assigned to the note.
     ///
     /// Sets the query parameter `user_id`.
-    pub fn user_id(mut self, user_id: impl Into<i64>) -> Self {
+    pub fn user_id(
+        mut self,
+        user_id: impl Into<crate::ids::NumId<crate::ids::User>>,
+    ) -> Self {
         self.user_id = Some(user_id.into());
         self
     }
@@ -369,7 +378,7 @@ impl CreateNoteCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetNote {
     client: crate::Client,
-    note_id: i64,
+    note_id: crate::ids::NumId<crate::ids::Note>,
 }
 
 impl GetNote {
@@ -406,7 +415,7 @@ impl GetNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNote {
     client: crate::Client,
-    note_id: String,
+    note_id: crate::ids::NoteId,
     body: crate::v1::types::UpdateNoteBody,
 }
 
@@ -448,7 +457,7 @@ impl UpdateNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteNote {
     client: crate::Client,
-    note_id: i64,
+    note_id: crate::ids::NumId<crate::ids::Note>,
 }
 
 impl DeleteNote {
@@ -482,7 +491,7 @@ impl DeleteNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnNote {
     client: crate::Client,
-    note_id: i64,
+    note_id: crate::ids::NumId<crate::ids::Note>,
     body: Option<crate::v1::types::UpdatePropertiesOnNoteBody>,
 }
 

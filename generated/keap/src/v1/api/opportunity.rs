@@ -72,10 +72,13 @@ impl OpportunityApi {
     /// Retrives a single opportunity
     ///
     /// Sends `GET /rest/v1/opportunities/{opportunityId}`.
-    pub fn get_opportunity(&self, opportunity_id: impl Into<i64>) -> GetOpportunity {
+    pub fn get_opportunity(
+        &self,
+        opportunity_id: crate::ids::NumId<crate::ids::Opportunity>,
+    ) -> GetOpportunity {
         GetOpportunity {
             client: self.client.clone(),
-            opportunity_id: opportunity_id.into(),
+            opportunity_id,
             optional_properties: None,
         }
     }
@@ -89,11 +92,11 @@ impl OpportunityApi {
     /// Sends `PATCH /rest/v1/opportunities/{opportunityId}`.
     pub fn update_properties_on_opportunity(
         &self,
-        opportunity_id: impl Into<i64>,
+        opportunity_id: crate::ids::NumId<crate::ids::Opportunity>,
     ) -> UpdatePropertiesOnOpportunity {
         UpdatePropertiesOnOpportunity {
             client: self.client.clone(),
-            opportunity_id: opportunity_id.into(),
+            opportunity_id,
         }
     }
 
@@ -119,7 +122,7 @@ pub struct ListOpportunities {
     order: Option<crate::v1::types::ListOpportunitiesOrder>,
     search_term: Option<String>,
     stage_id: Option<i64>,
-    user_id: Option<i64>,
+    user_id: Option<crate::ids::NumId<crate::ids::User>>,
 }
 
 impl ListOpportunities {
@@ -169,7 +172,10 @@ impl ListOpportunities {
     /// Returns opportunities for the provided user id
     ///
     /// Sets the query parameter `user_id`.
-    pub fn user_id(mut self, user_id: impl Into<i64>) -> Self {
+    pub fn user_id(
+        mut self,
+        user_id: impl Into<crate::ids::NumId<crate::ids::User>>,
+    ) -> Self {
         self.user_id = Some(user_id.into());
         self
     }
@@ -401,7 +407,7 @@ impl RetrieveOpportunityModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOpportunity {
     client: crate::Client,
-    opportunity_id: i64,
+    opportunity_id: crate::ids::NumId<crate::ids::Opportunity>,
     optional_properties: Option<Vec<String>>,
 }
 
@@ -455,7 +461,7 @@ impl GetOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnOpportunity {
     client: crate::Client,
-    opportunity_id: i64,
+    opportunity_id: crate::ids::NumId<crate::ids::Opportunity>,
 }
 
 impl UpdatePropertiesOnOpportunity {

@@ -62,10 +62,13 @@ impl ProductApi {
     /// Retrieve a Product
     ///
     /// Sends `GET /rest/v1/products/{productId}`.
-    pub fn retrieve_product(&self, product_id: impl Into<i64>) -> RetrieveProduct {
+    pub fn retrieve_product(
+        &self,
+        product_id: crate::ids::NumId<crate::ids::Product>,
+    ) -> RetrieveProduct {
         RetrieveProduct {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
         }
     }
 
@@ -74,10 +77,13 @@ impl ProductApi {
     /// Deletes a product and its subscriptions
     ///
     /// Sends `DELETE /rest/v1/products/{productId}`.
-    pub fn delete_product(&self, product_id: impl Into<i64>) -> DeleteProduct {
+    pub fn delete_product(
+        &self,
+        product_id: crate::ids::NumId<crate::ids::Product>,
+    ) -> DeleteProduct {
         DeleteProduct {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
         }
     }
 
@@ -88,12 +94,12 @@ impl ProductApi {
     /// Sends `PATCH /rest/v1/products/{productId}`.
     pub fn update_product(
         &self,
-        product_id: impl Into<i64>,
+        product_id: crate::ids::NumId<crate::ids::Product>,
         body: crate::v1::types::UpdateProductBody,
     ) -> UpdateProduct {
         UpdateProduct {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             body,
         }
     }
@@ -105,12 +111,12 @@ impl ProductApi {
     /// Sends `POST /rest/v1/products/{productId}/image`.
     pub fn create_product_image(
         &self,
-        product_id: impl Into<i64>,
+        product_id: crate::ids::NumId<crate::ids::Product>,
         body: crate::v1::types::CreateProductImageBody,
     ) -> CreateProductImage {
         CreateProductImage {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             body,
         }
     }
@@ -120,11 +126,11 @@ impl ProductApi {
     /// Sends `DELETE /rest/v1/products/{productId}/image`.
     pub fn delete_product_image(
         &self,
-        product_id: impl Into<i64>,
+        product_id: crate::ids::NumId<crate::ids::Product>,
     ) -> DeleteProductImage {
         DeleteProductImage {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
         }
     }
 
@@ -135,12 +141,12 @@ impl ProductApi {
     /// Sends `POST /rest/v1/products/{productId}/subscriptions`.
     pub fn create_product_subscription(
         &self,
-        product_id: impl Into<i64>,
+        product_id: crate::ids::NumId<crate::ids::Product>,
         body: crate::v1::types::CreateProductSubscriptionBody,
     ) -> CreateProductSubscription {
         CreateProductSubscription {
             client: self.client.clone(),
-            product_id: product_id.into(),
+            product_id,
             body,
         }
     }
@@ -150,13 +156,13 @@ impl ProductApi {
     /// Sends `GET /rest/v1/products/{productId}/subscriptions/{subscriptionId}`.
     pub fn retrieve_product_subscription(
         &self,
-        product_id: impl Into<i64>,
-        subscription_id: impl Into<i64>,
+        product_id: crate::ids::NumId<crate::ids::Product>,
+        subscription_id: crate::ids::NumId<crate::ids::Subscription>,
     ) -> RetrieveProductSubscription {
         RetrieveProductSubscription {
             client: self.client.clone(),
-            product_id: product_id.into(),
-            subscription_id: subscription_id.into(),
+            product_id,
+            subscription_id,
         }
     }
 
@@ -167,13 +173,13 @@ impl ProductApi {
     /// Sends `DELETE /rest/v1/products/{productId}/subscriptions/{subscriptionId}`.
     pub fn delete_product_subscription(
         &self,
-        product_id: impl Into<i64>,
-        subscription_id: impl Into<i64>,
+        product_id: crate::ids::NumId<crate::ids::Product>,
+        subscription_id: crate::ids::NumId<crate::ids::Subscription>,
     ) -> DeleteProductSubscription {
         DeleteProductSubscription {
             client: self.client.clone(),
-            product_id: product_id.into(),
-            subscription_id: subscription_id.into(),
+            product_id,
+            subscription_id,
         }
     }
 }
@@ -454,7 +460,7 @@ impl crate::runtime::Paginated for ListProductsFromSyncToken {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveProduct {
     client: crate::Client,
-    product_id: i64,
+    product_id: crate::ids::NumId<crate::ids::Product>,
 }
 
 impl RetrieveProduct {
@@ -493,7 +499,7 @@ impl RetrieveProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProduct {
     client: crate::Client,
-    product_id: i64,
+    product_id: crate::ids::NumId<crate::ids::Product>,
 }
 
 impl DeleteProduct {
@@ -527,7 +533,7 @@ impl DeleteProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProduct {
     client: crate::Client,
-    product_id: i64,
+    product_id: crate::ids::NumId<crate::ids::Product>,
     body: crate::v1::types::UpdateProductBody,
 }
 
@@ -569,7 +575,7 @@ impl UpdateProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductImage {
     client: crate::Client,
-    product_id: i64,
+    product_id: crate::ids::NumId<crate::ids::Product>,
     body: crate::v1::types::CreateProductImageBody,
 }
 
@@ -606,7 +612,7 @@ impl CreateProductImage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductImage {
     client: crate::Client,
-    product_id: i64,
+    product_id: crate::ids::NumId<crate::ids::Product>,
 }
 
 impl DeleteProductImage {
@@ -640,7 +646,7 @@ impl DeleteProductImage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductSubscription {
     client: crate::Client,
-    product_id: i64,
+    product_id: crate::ids::NumId<crate::ids::Product>,
     body: crate::v1::types::CreateProductSubscriptionBody,
 }
 
@@ -682,8 +688,8 @@ impl CreateProductSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveProductSubscription {
     client: crate::Client,
-    product_id: i64,
-    subscription_id: i64,
+    product_id: crate::ids::NumId<crate::ids::Product>,
+    subscription_id: crate::ids::NumId<crate::ids::Subscription>,
 }
 
 impl RetrieveProductSubscription {
@@ -728,8 +734,8 @@ impl RetrieveProductSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductSubscription {
     client: crate::Client,
-    product_id: i64,
-    subscription_id: i64,
+    product_id: crate::ids::NumId<crate::ids::Product>,
+    subscription_id: crate::ids::NumId<crate::ids::Subscription>,
 }
 
 impl DeleteProductSubscription {

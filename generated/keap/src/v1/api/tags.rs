@@ -60,10 +60,10 @@ impl TagsApi {
     /// Retrieves a single tag
     ///
     /// Sends `GET /rest/v1/tags/{id}`.
-    pub fn get_tag(&self, id: impl Into<i64>) -> GetTag {
+    pub fn get_tag(&self, id: crate::ids::NumId<crate::ids::Tag>) -> GetTag {
         GetTag {
             client: self.client.clone(),
-            id: id.into(),
+            id,
         }
     }
 
@@ -76,11 +76,11 @@ impl TagsApi {
     /// Sends `GET /rest/v1/tags/{tagId}/companies`.
     pub fn list_companies_for_tag_id(
         &self,
-        tag_id: impl Into<i64>,
+        tag_id: crate::ids::NumId<crate::ids::Tag>,
     ) -> ListCompaniesForTagId {
         ListCompaniesForTagId {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             limit: None,
             offset: None,
         }
@@ -95,11 +95,11 @@ impl TagsApi {
     /// Sends `GET /rest/v1/tags/{tagId}/contacts`.
     pub fn list_contacts_for_tag_id(
         &self,
-        tag_id: impl Into<i64>,
+        tag_id: crate::ids::NumId<crate::ids::Tag>,
     ) -> ListContactsForTagId {
         ListContactsForTagId {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             limit: None,
             offset: None,
         }
@@ -112,12 +112,12 @@ impl TagsApi {
     /// Sends `POST /rest/v1/tags/{tagId}/contacts`.
     pub fn apply_tag_to_contact_ids(
         &self,
-        tag_id: impl Into<i64>,
+        tag_id: crate::ids::NumId<crate::ids::Tag>,
         body: crate::v1::types::ApplyTagToContactIdsBody,
     ) -> ApplyTagToContactIds {
         ApplyTagToContactIds {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             body,
         }
     }
@@ -129,12 +129,12 @@ impl TagsApi {
     /// Sends `DELETE /rest/v1/tags/{tagId}/contacts`.
     pub fn remove_tag_from_contact_ids(
         &self,
-        tag_id: impl Into<i64>,
+        tag_id: crate::ids::NumId<crate::ids::Tag>,
         ids: impl IntoIterator<Item = impl Into<i64>>,
     ) -> RemoveTagFromContactIds {
         RemoveTagFromContactIds {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
             ids: ids.into_iter().map(Into::into).collect(),
         }
     }
@@ -146,13 +146,13 @@ impl TagsApi {
     /// Sends `DELETE /rest/v1/tags/{tagId}/contacts/{contactId}`.
     pub fn remove_tag_from_contact_id(
         &self,
-        tag_id: impl Into<i64>,
-        contact_id: impl Into<i64>,
+        tag_id: crate::ids::NumId<crate::ids::Tag>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
     ) -> RemoveTagFromContactId {
         RemoveTagFromContactId {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
-            contact_id: contact_id.into(),
+            tag_id,
+            contact_id,
         }
     }
 }
@@ -364,7 +364,7 @@ impl CreateTagCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTag {
     client: crate::Client,
-    id: i64,
+    id: crate::ids::NumId<crate::ids::Tag>,
 }
 
 impl GetTag {
@@ -401,7 +401,7 @@ impl GetTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompaniesForTagId {
     client: crate::Client,
-    tag_id: i64,
+    tag_id: crate::ids::NumId<crate::ids::Tag>,
     limit: Option<i32>,
     offset: Option<i32>,
 }
@@ -510,7 +510,7 @@ impl crate::runtime::Paginated for ListCompaniesForTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactsForTagId {
     client: crate::Client,
-    tag_id: i64,
+    tag_id: crate::ids::NumId<crate::ids::Tag>,
     limit: Option<i32>,
     offset: Option<i32>,
 }
@@ -619,7 +619,7 @@ impl crate::runtime::Paginated for ListContactsForTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTagToContactIds {
     client: crate::Client,
-    tag_id: i64,
+    tag_id: crate::ids::NumId<crate::ids::Tag>,
     body: crate::v1::types::ApplyTagToContactIdsBody,
 }
 
@@ -663,7 +663,7 @@ impl ApplyTagToContactIds {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagFromContactIds {
     client: crate::Client,
-    tag_id: i64,
+    tag_id: crate::ids::NumId<crate::ids::Tag>,
     ids: Vec<i64>,
 }
 
@@ -699,8 +699,8 @@ impl RemoveTagFromContactIds {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagFromContactId {
     client: crate::Client,
-    tag_id: i64,
-    contact_id: i64,
+    tag_id: crate::ids::NumId<crate::ids::Tag>,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl RemoveTagFromContactId {

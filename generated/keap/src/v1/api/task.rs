@@ -101,10 +101,10 @@ impl TaskApi {
     /// Retrieves a single task
     ///
     /// Sends `GET /rest/v1/tasks/{taskId}`.
-    pub fn get_task(&self, task_id: impl Into<String>) -> GetTask {
+    pub fn get_task(&self, task_id: crate::ids::TaskId) -> GetTask {
         GetTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
         }
     }
 
@@ -116,12 +116,12 @@ impl TaskApi {
     /// Sends `PUT /rest/v1/tasks/{taskId}`.
     pub fn update_task(
         &self,
-        task_id: impl Into<String>,
+        task_id: crate::ids::TaskId,
         body: crate::v1::types::UpdateTaskBody,
     ) -> UpdateTask {
         UpdateTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
             body,
         }
     }
@@ -131,10 +131,10 @@ impl TaskApi {
     /// Permanently deletes a task
     ///
     /// Sends `DELETE /rest/v1/tasks/{taskId}`.
-    pub fn delete_task(&self, task_id: impl Into<String>) -> DeleteTask {
+    pub fn delete_task(&self, task_id: crate::ids::TaskId) -> DeleteTask {
         DeleteTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
         }
     }
 
@@ -146,12 +146,12 @@ impl TaskApi {
     /// Sends `PATCH /rest/v1/tasks/{taskId}`.
     pub fn update_properties_on_task(
         &self,
-        task_id: impl Into<String>,
+        task_id: crate::ids::TaskId,
         body: crate::v1::types::UpdatePropertiesOnTaskBody,
     ) -> UpdatePropertiesOnTask {
         UpdatePropertiesOnTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
             body,
         }
     }
@@ -163,14 +163,14 @@ impl TaskApi {
 pub struct ListTasks {
     client: crate::Client,
     completed: Option<bool>,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     has_due_date: Option<bool>,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<String>,
     since: Option<String>,
     until: Option<String>,
-    user_id: Option<i64>,
+    user_id: Option<crate::ids::NumId<crate::ids::User>>,
 }
 
 impl ListTasks {
@@ -185,7 +185,10 @@ impl ListTasks {
     /// contact_id
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -241,7 +244,10 @@ impl ListTasks {
     /// user_id
     ///
     /// Sets the query parameter `user_id`.
-    pub fn user_id(mut self, user_id: impl Into<i64>) -> Self {
+    pub fn user_id(
+        mut self,
+        user_id: impl Into<crate::ids::NumId<crate::ids::User>>,
+    ) -> Self {
         self.user_id = Some(user_id.into());
         self
     }
@@ -453,14 +459,14 @@ impl CreateTaskCustomField {
 pub struct ListTasksForCurrentUser {
     client: crate::Client,
     completed: Option<bool>,
-    contact_id: Option<i64>,
+    contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     has_due_date: Option<bool>,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<String>,
     since: Option<String>,
     until: Option<String>,
-    user_id: Option<i64>,
+    user_id: Option<crate::ids::NumId<crate::ids::User>>,
 }
 
 impl ListTasksForCurrentUser {
@@ -475,7 +481,10 @@ impl ListTasksForCurrentUser {
     /// Returns tasks for the provided contact id
     ///
     /// Sets the query parameter `contact_id`.
-    pub fn contact_id(mut self, contact_id: impl Into<i64>) -> Self {
+    pub fn contact_id(
+        mut self,
+        contact_id: impl Into<crate::ids::NumId<crate::ids::Contact>>,
+    ) -> Self {
         self.contact_id = Some(contact_id.into());
         self
     }
@@ -531,7 +540,10 @@ impl ListTasksForCurrentUser {
     /// Returns tasks for the provided user id
     ///
     /// Sets the query parameter `user_id`.
-    pub fn user_id(mut self, user_id: impl Into<i64>) -> Self {
+    pub fn user_id(
+        mut self,
+        user_id: impl Into<crate::ids::NumId<crate::ids::User>>,
+    ) -> Self {
         self.user_id = Some(user_id.into());
         self
     }
@@ -628,7 +640,7 @@ impl crate::runtime::Paginated for ListTasksForCurrentUser {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
 }
 
 impl GetTask {
@@ -665,7 +677,7 @@ impl GetTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
     body: crate::v1::types::UpdateTaskBody,
 }
 
@@ -707,7 +719,7 @@ impl UpdateTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
 }
 
 impl DeleteTask {
@@ -741,7 +753,7 @@ impl DeleteTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
     body: crate::v1::types::UpdatePropertiesOnTaskBody,
 }
 

@@ -45,10 +45,13 @@ impl UsersApi {
     /// Retrieves a HTML snippet that contains the user's email signature.
     ///
     /// Sends `GET /rest/v1/users/{userId}/signature`.
-    pub fn get_user_signature(&self, user_id: impl Into<i64>) -> GetUserSignature {
+    pub fn get_user_signature(
+        &self,
+        user_id: crate::ids::NumId<crate::ids::User>,
+    ) -> GetUserSignature {
         GetUserSignature {
             client: self.client.clone(),
-            user_id: user_id.into(),
+            user_id,
         }
     }
 }
@@ -232,7 +235,7 @@ impl CreateUser {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserSignature {
     client: crate::Client,
-    user_id: i64,
+    user_id: crate::ids::NumId<crate::ids::User>,
 }
 
 impl GetUserSignature {

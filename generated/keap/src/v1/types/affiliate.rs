@@ -10,7 +10,8 @@ use super::*;
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAffiliateBody {
     pub code: String,
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub name: Option<String>,
     pub notify_on_lead: Option<bool>,
     pub notify_on_sale: Option<bool>,
@@ -26,12 +27,12 @@ impl CreateAffiliateBody {
     /// A value with the required fields set and the others empty.
     pub fn new(
         code: impl Into<String>,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
         password: impl Into<String>,
     ) -> Self {
         Self {
             code: code.into(),
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             name: None,
             notify_on_lead: None,
             notify_on_sale: None,
@@ -81,7 +82,7 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notify_on_lead: f.get("notify_on_lead", crate::runtime::plain)?,
             notify_on_sale: f.get("notify_on_sale", crate::runtime::plain)?,
@@ -123,8 +124,8 @@ crate::runtime::string_enum!(CreateAffiliateBodyStatus);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateAffiliateResponse {
     pub code: Option<String>,
-    pub contact_id: Option<i64>,
-    pub id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
+    pub id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub name: Option<String>,
     pub notify_on_lead: Option<bool>,
     pub notify_on_sale: Option<bool>,
@@ -198,8 +199,8 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetAffiliateResponse {
     pub code: Option<String>,
-    pub contact_id: Option<i64>,
-    pub id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
+    pub id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub name: Option<String>,
     pub notify_on_lead: Option<bool>,
     pub notify_on_sale: Option<bool>,
@@ -362,14 +363,14 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateClawbacksResponse {
 pub struct ListAffiliateClawbacksResponseClawbacksItem {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount: Option<crate::runtime::Amount>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_earned: Option<String>,
     pub description: Option<String>,
     pub family_name: Option<String>,
     pub given_name: Option<String>,
     pub invoice_id: Option<i64>,
     pub product_name: Option<String>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub sold_by_family_name: Option<String>,
     pub sold_by_given_name: Option<String>,
     pub subscription_plan_name: Option<String>,
@@ -544,7 +545,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateRedirectLinksResponse {
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliateRedirectLinksResponseRedirectsItem {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub id: Option<i64>,
     pub local_url_code: Option<String>,
     pub name: Option<String>,
@@ -695,7 +696,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliatesResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAffiliatesResponseAffiliatesItem {
     pub code: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub notify_on_lead: Option<bool>,
@@ -882,13 +883,13 @@ pub struct ListCommissionsResponseCommissionsItem {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount_earned: Option<crate::runtime::Amount>,
     pub contact_first_name: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub contact_last_name: Option<String>,
     pub date_earned: Option<crate::runtime::DateTime>,
     pub description: Option<String>,
     pub invoice_id: Option<i64>,
     pub product_name: Option<String>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub sold_by_first_name: Option<String>,
     pub sold_by_last_name: Option<String>,
     /// Properties beyond the ones named above.
@@ -1217,7 +1218,7 @@ impl<'de> serde::Deserialize<'de> for ListProgramsResponse {
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProgramsResponseProgramsItem {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
@@ -1360,7 +1361,7 @@ impl<'de> serde::Deserialize<'de> for ListSummariesResponse {
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListSummariesResponseSummariesItem {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount_earned: Option<crate::runtime::Amount>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).

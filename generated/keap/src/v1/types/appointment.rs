@@ -10,7 +10,7 @@ use super::*;
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAppointmentBody {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -528,7 +528,7 @@ crate::runtime::string_enum!(CreateAppointmentCustomFieldResponseRecordType);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAppointmentResponse {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -615,7 +615,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetAppointmentResponse {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -756,7 +756,7 @@ impl<'de> serde::Deserialize<'de> for ListAppointmentsResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListAppointmentsResponseAppointmentsItem {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -1120,7 +1120,7 @@ crate::runtime::string_enum!(RetrieveAppointmentModelResponseCustomFieldsItemRec
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateAppointmentBody {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -1207,7 +1207,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAppointmentBody {
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateAppointmentResponse {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -1294,7 +1294,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAppointmentResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdatePropertiesOnAppointmentBody {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -1381,7 +1381,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnAppointmentBody {
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdatePropertiesOnAppointmentResponse {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,

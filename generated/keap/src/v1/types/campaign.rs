@@ -41,16 +41,17 @@ impl<'de> serde::Deserialize<'de> for AddContactsToCampaignSequenceBody {
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAchieveApiGoalEventBody {
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateAchieveApiGoalEventBody {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<i64>) -> Self {
+    pub fn new(contact_id: crate::ids::NumId<crate::ids::Contact>) -> Self {
         Self {
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             additional_properties: Default::default(),
         }
     }
@@ -72,7 +73,7 @@ impl<'de> serde::Deserialize<'de> for CreateAchieveApiGoalEventBody {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -83,7 +84,7 @@ impl<'de> serde::Deserialize<'de> for CreateAchieveApiGoalEventBody {
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateAchieveApiGoalEventResponseItem {
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::NumId<crate::ids::Campaign>>,
     pub goal_id: Option<i64>,
     pub message: Option<String>,
     pub success: Option<bool>,
@@ -138,7 +139,7 @@ pub struct GetCampaignResponse {
     pub date_created: Option<crate::runtime::DateTime>,
     pub error_message: Option<String>,
     pub goals: Option<Vec<GetCampaignResponseGoalsItem>>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Campaign>>,
     pub locked: Option<bool>,
     pub name: Option<String>,
     pub published_date: Option<crate::runtime::DateTime>,

@@ -299,7 +299,7 @@ pub struct CreateCompanyResponse {
     pub email_status: Option<CreateCompanyResponseEmailStatus>,
     /// CompanyFaxNumber
     pub fax_number: Option<CreateCompanyResponseFaxNumber>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Company>>,
     pub notes: Option<String>,
     /// CompanyPhoneNumber
     pub phone_number: Option<CreateCompanyResponsePhoneNumber>,
@@ -640,7 +640,7 @@ pub struct GetCompanyResponse {
     pub email_status: Option<GetCompanyResponseEmailStatus>,
     /// CompanyFaxNumber
     pub fax_number: Option<GetCompanyResponseFaxNumber>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Company>>,
     pub notes: Option<String>,
     /// CompanyPhoneNumber
     pub phone_number: Option<GetCompanyResponsePhoneNumber>,
@@ -1978,7 +1978,7 @@ pub struct UpdateCompanyResponse {
     pub email_status: Option<UpdateCompanyResponseEmailStatus>,
     /// CompanyFaxNumber
     pub fax_number: Option<UpdateCompanyResponseFaxNumber>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Company>>,
     pub notes: Option<String>,
     /// CompanyPhoneNumber
     pub phone_number: Option<UpdateCompanyResponsePhoneNumber>,

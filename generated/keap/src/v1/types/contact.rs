@@ -9,7 +9,7 @@ use super::*;
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplyTagsToContactIdBody {
-    pub tag_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<crate::ids::NumId<crate::ids::Tag>>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -123,12 +123,12 @@ pub struct CreateContactBody {
     pub fax_numbers: Option<Vec<CreateContactBodyFaxNumbersItem>>,
     pub given_name: Option<String>,
     pub job_title: Option<String>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// CreateContactOrigin
     pub origin: Option<CreateContactBodyOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<CreateContactBodyPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -895,15 +895,15 @@ pub struct CreateContactResponse {
     pub family_name: Option<String>,
     pub fax_numbers: Option<Vec<CreateContactResponseFaxNumbersItem>>,
     pub given_name: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// ContactOrigin
     pub origin: Option<CreateContactResponseOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<CreateContactResponsePhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -913,7 +913,7 @@ pub struct CreateContactResponse {
     pub source_type: Option<CreateContactResponseSourceType>,
     pub spouse_name: Option<String>,
     pub suffix: Option<String>,
-    pub tag_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<crate::ids::NumId<crate::ids::Tag>>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
     /// Properties beyond the ones named above.
@@ -1647,7 +1647,7 @@ crate::runtime::string_enum!(CreateContactResponsePhoneNumbersItemField);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateContactResponseRelationshipsItem {
     pub id: Option<i64>,
-    pub linked_contact_id: Option<i64>,
+    pub linked_contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub relationship_type_id: Option<i64>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -2063,7 +2063,7 @@ pub struct CreateCreditCardResponse {
     /// ContactAddress
     pub address: Option<CreateCreditCardResponseAddress>,
     pub card_type: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub email_address: Option<String>,
     pub expiration_month: Option<String>,
     pub expiration_year: Option<String>,
@@ -2713,7 +2713,7 @@ crate::runtime::string_enum!(CreateCustomFieldResponseRecordType);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEmailForContactBody {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -2899,7 +2899,7 @@ crate::runtime::string_enum!(CreateEmailForContactBodyOriginalProvider);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEmailForContactResponse {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -3097,12 +3097,12 @@ pub struct CreateOrUpdateContactBody {
     pub fax_numbers: Option<Vec<CreateOrUpdateContactBodyFaxNumbersItem>>,
     pub given_name: Option<String>,
     pub job_title: Option<String>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// CreateContactOrigin
     pub origin: Option<CreateOrUpdateContactBodyOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<CreateOrUpdateContactBodyPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -3902,12 +3902,12 @@ pub struct CreateOrUpdateContactResponse {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// ContactOrigin
     pub origin: Option<CreateOrUpdateContactResponseOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<CreateOrUpdateContactResponsePhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -3917,7 +3917,7 @@ pub struct CreateOrUpdateContactResponse {
     pub source_type: Option<CreateOrUpdateContactResponseSourceType>,
     pub spouse_name: Option<String>,
     pub suffix: Option<String>,
-    pub tag_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<crate::ids::NumId<crate::ids::Tag>>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
     /// Properties beyond the ones named above.
@@ -4659,7 +4659,7 @@ crate::runtime::string_enum!(CreateOrUpdateContactResponsePhoneNumbersItemField)
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateOrUpdateContactResponseRelationshipsItem {
     pub id: Option<i64>,
-    pub linked_contact_id: Option<i64>,
+    pub linked_contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub relationship_type_id: Option<i64>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -4845,15 +4845,15 @@ pub struct GetContactResponse {
     pub family_name: Option<String>,
     pub fax_numbers: Option<Vec<GetContactResponseFaxNumbersItem>>,
     pub given_name: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// ContactOrigin
     pub origin: Option<GetContactResponseOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<GetContactResponsePhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -4863,7 +4863,7 @@ pub struct GetContactResponse {
     pub source_type: Option<GetContactResponseSourceType>,
     pub spouse_name: Option<String>,
     pub suffix: Option<String>,
-    pub tag_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<crate::ids::NumId<crate::ids::Tag>>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
     /// Properties beyond the ones named above.
@@ -5597,7 +5597,7 @@ crate::runtime::string_enum!(GetContactResponsePhoneNumbersItemField);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetContactResponseRelationshipsItem {
     pub id: Option<i64>,
-    pub linked_contact_id: Option<i64>,
+    pub linked_contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub relationship_type_id: Option<i64>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -6188,9 +6188,9 @@ pub struct ListContactsResponseContactsItem {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<ListContactsResponseContactsItemPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -7106,7 +7106,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsForContactResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListEmailsForContactResponseEmailsItem {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     pub id: Option<i64>,
     pub opened_date: Option<crate::runtime::DateTime>,
@@ -7532,12 +7532,12 @@ pub struct UpdatePropertiesOnContactBody {
     pub fax_numbers: Option<Vec<UpdatePropertiesOnContactBodyFaxNumbersItem>>,
     pub given_name: Option<String>,
     pub job_title: Option<String>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// CreateContactOrigin
     pub origin: Option<UpdatePropertiesOnContactBodyOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<UpdatePropertiesOnContactBodyPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -8317,12 +8317,12 @@ pub struct UpdatePropertiesOnContactResponse {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// ContactOrigin
     pub origin: Option<UpdatePropertiesOnContactResponseOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<UpdatePropertiesOnContactResponsePhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -8334,7 +8334,7 @@ pub struct UpdatePropertiesOnContactResponse {
     pub source_type: Option<UpdatePropertiesOnContactResponseSourceType>,
     pub spouse_name: Option<String>,
     pub suffix: Option<String>,
-    pub tag_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<crate::ids::NumId<crate::ids::Tag>>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
     /// Properties beyond the ones named above.
@@ -9077,7 +9077,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponsePhoneNumbersItemFi
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdatePropertiesOnContactResponseRelationshipsItem {
     pub id: Option<i64>,
-    pub linked_contact_id: Option<i64>,
+    pub linked_contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub relationship_type_id: Option<i64>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,

@@ -9,15 +9,16 @@ use super::*;
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateOrderBody {
-    pub contact_id: i64,
-    pub lead_affiliate_id: Option<i64>,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub order_date: crate::runtime::DateTime,
     pub order_items: Vec<CreateOrderBodyOrderItemsItem>,
     pub order_title: String,
     pub order_type: CreateOrderBodyOrderType,
     /// Uses multiple strings as promo codes. The corresponding discount will be applied to the order.
     pub promo_codes: Option<Vec<String>>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// RestV1AddressInformation
     pub shipping_address: Option<CreateOrderBodyShippingAddress>,
     /// Properties beyond the ones named above.
@@ -27,14 +28,14 @@ pub struct CreateOrderBody {
 impl CreateOrderBody {
     /// A value with the required fields set and the others empty.
     pub fn new(
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
         order_date: impl Into<crate::runtime::DateTime>,
         order_items: impl Into<Vec<CreateOrderBodyOrderItemsItem>>,
         order_title: impl Into<String>,
         order_type: impl Into<CreateOrderBodyOrderType>,
     ) -> Self {
         Self {
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             lead_affiliate_id: None,
             order_date: order_date.into(),
             order_items: order_items.into(),
@@ -80,7 +81,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderBody {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             lead_affiliate_id: f
                 .get("lead_affiliate_id", crate::runtime::lenient_option_number)?,
             order_date: f.get("order_date", crate::runtime::null_as_default)?,
@@ -106,7 +107,9 @@ pub struct CreateOrderBodyOrderItemsItem {
     /// Overridable price of the product, if not specified, the default will be used. Must be greater than or equal to 0.
     pub price: Option<String>,
     /// The id of the product to be added to the order.
-    pub product_id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     /// Quantity must be greater than or equal to 1
     pub quantity: i32,
     /// Properties beyond the ones named above.
@@ -115,12 +118,15 @@ pub struct CreateOrderBodyOrderItemsItem {
 
 impl CreateOrderBodyOrderItemsItem {
     /// A value with the required fields set and the others empty.
-    pub fn new(product_id: impl Into<i64>, quantity: impl Into<i32>) -> Self {
+    pub fn new(
+        product_id: crate::ids::NumId<crate::ids::Product>,
+        quantity: impl Into<i32>,
+    ) -> Self {
         Self {
             description: None,
             item_type: None,
             price: None,
-            product_id: product_id.into(),
+            product_id: Some(product_id),
             quantity: quantity.into(),
             additional_properties: Default::default(),
         }
@@ -156,7 +162,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderBodyOrderItemsItem {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             item_type: f.get("item_type", crate::runtime::plain)?,
             price: f.get("price", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_number)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_number)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
             additional_properties: f.rest()?,
         })
@@ -357,7 +363,9 @@ pub struct CreateOrderItemsOnOrderBody {
     /// Overridable price of the product, if not specified, the default will be used. Must be greater than or equal to 0.
     pub price: Option<String>,
     /// The id of the product to be added to the order.
-    pub product_id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     /// Quantity must be greater than or equal to 1
     pub quantity: i32,
     /// Properties beyond the ones named above.
@@ -366,12 +374,15 @@ pub struct CreateOrderItemsOnOrderBody {
 
 impl CreateOrderItemsOnOrderBody {
     /// A value with the required fields set and the others empty.
-    pub fn new(product_id: impl Into<i64>, quantity: impl Into<i32>) -> Self {
+    pub fn new(
+        product_id: crate::ids::NumId<crate::ids::Product>,
+        quantity: impl Into<i32>,
+    ) -> Self {
         Self {
             description: None,
             item_type: None,
             price: None,
-            product_id: product_id.into(),
+            product_id: Some(product_id),
             quantity: quantity.into(),
             additional_properties: Default::default(),
         }
@@ -407,7 +418,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderBody {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             item_type: f.get("item_type", crate::runtime::plain)?,
             price: f.get("price", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_number)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_number)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
             additional_properties: f.rest()?,
         })
@@ -1093,8 +1104,8 @@ pub struct CreateOrderResponse {
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<CreateOrderResponseContact>,
     pub creation_date: Option<crate::runtime::Date>,
-    pub id: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Order>>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -1103,7 +1114,7 @@ pub struct CreateOrderResponse {
     pub payment_plan: Option<CreateOrderResponsePaymentPlan>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// RestV1AddressInformation
     pub shipping_information: Option<CreateOrderResponseShippingInformation>,
     pub status: Option<String>,
@@ -2273,7 +2284,8 @@ pub struct CreateSubscriptionBody {
     ///
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub billing_amount: Option<crate::runtime::Amount>,
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     /// Default is the contact's most recently used card, if auto charge is true. Default is 0 otherwise.
     pub credit_card_id: Option<i64>,
     /// The first day the subscription will bill, in EST. Must not be in the past. Default is today.
@@ -2282,22 +2294,22 @@ pub struct CreateSubscriptionBody {
     pub payment_gateway_id: Option<i64>,
     /// Must be greater than 0. Default is 1.
     pub quantity: Option<i32>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// Id of the product subscription.
-    pub subscription_plan_id: Option<i64>,
+    pub subscription_plan_id: Option<crate::ids::NumId<crate::ids::SubscriptionPlan>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateSubscriptionBody {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<i64>) -> Self {
+    pub fn new(contact_id: crate::ids::NumId<crate::ids::Contact>) -> Self {
         Self {
             allow_duplicate: None,
             allow_tax: None,
             auto_charge: None,
             billing_amount: None,
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             credit_card_id: None,
             first_bill_date: None,
             payment_gateway_id: None,
@@ -2360,7 +2372,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionBody {
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
             billing_amount: f
                 .get("billing_amount", crate::runtime::lenient_option_number)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             credit_card_id: f
                 .get("credit_card_id", crate::runtime::lenient_option_number)?,
             first_bill_date: f.get("first_bill_date", crate::runtime::plain)?,
@@ -2388,17 +2400,17 @@ pub struct CreateSubscriptionResponse {
     pub billing_amount: Option<crate::runtime::Amount>,
     pub billing_cycle: Option<CreateSubscriptionResponseBillingCycle>,
     pub billing_frequency: Option<i32>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub credit_card_id: Option<i64>,
     pub end_date: Option<crate::runtime::Date>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Subscription>>,
     pub next_bill_date: Option<crate::runtime::Date>,
     pub payment_gateway_id: Option<i64>,
-    pub product_id: Option<i64>,
+    pub product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     pub quantity: Option<i64>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub start_date: Option<crate::runtime::Date>,
-    pub subscription_plan_id: Option<i64>,
+    pub subscription_plan_id: Option<crate::ids::NumId<crate::ids::SubscriptionPlan>>,
     pub use_default_payment_gateway: Option<bool>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -2540,11 +2552,11 @@ pub struct GetOrderResponse {
     pub allow_paypal: Option<bool>,
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<GetOrderResponseContact>,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Order>>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -2552,11 +2564,11 @@ pub struct GetOrderResponse {
     pub order_type: Option<String>,
     /// EcommerceReportingPaymentPlan
     pub payment_plan: Option<GetOrderResponsePaymentPlan>,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<GetOrderResponseShippingInformation>,
     pub source_type: Option<GetOrderResponseSourceType>,
@@ -2669,7 +2681,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponse {
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -2682,7 +2694,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponse {
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
@@ -3289,7 +3301,7 @@ pub struct GetTransactionResponse {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub currency: Option<String>,
     pub errors: Option<String>,
     pub gateway: Option<String>,
@@ -3397,11 +3409,11 @@ pub struct GetTransactionResponseOrdersItem {
     pub allow_paypal: Option<bool>,
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<GetTransactionResponseOrdersItemContact>,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -3409,11 +3421,11 @@ pub struct GetTransactionResponseOrdersItem {
     pub order_type: Option<String>,
     /// EcommerceReportingPaymentPlan
     pub payment_plan: Option<GetTransactionResponseOrdersItemPaymentPlan>,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
         GetTransactionResponseOrdersItemShippingInformation,
@@ -3528,7 +3540,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItem {
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -3541,7 +3553,7 @@ impl<'de> serde::Deserialize<'de> for GetTransactionResponseOrdersItem {
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
@@ -4313,11 +4325,11 @@ pub struct ListOrdersResponseOrdersItem {
     pub allow_paypal: Option<bool>,
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<ListOrdersResponseOrdersItemContact>,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -4325,11 +4337,11 @@ pub struct ListOrdersResponseOrdersItem {
     pub order_type: Option<String>,
     /// EcommerceReportingPaymentPlan
     pub payment_plan: Option<ListOrdersResponseOrdersItemPaymentPlan>,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<ListOrdersResponseOrdersItemShippingInformation>,
     pub source_type: Option<ListOrdersResponseOrdersItemSourceType>,
@@ -4442,7 +4454,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItem {
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -4455,7 +4467,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItem {
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
@@ -5119,17 +5131,17 @@ pub struct ListSubscriptionsResponseSubscriptionsItem {
     pub billing_amount: Option<crate::runtime::Amount>,
     pub billing_cycle: Option<ListSubscriptionsResponseSubscriptionsItemBillingCycle>,
     pub billing_frequency: Option<i32>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub credit_card_id: Option<i64>,
     pub end_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub next_bill_date: Option<crate::runtime::Date>,
     pub payment_gateway_id: Option<i64>,
-    pub product_id: Option<i64>,
+    pub product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     pub quantity: Option<i64>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub start_date: Option<crate::runtime::Date>,
-    pub subscription_plan_id: Option<i64>,
+    pub subscription_plan_id: Option<crate::ids::NumId<crate::ids::SubscriptionPlan>>,
     pub use_default_payment_gateway: Option<bool>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -5319,7 +5331,7 @@ pub struct ListTransactionsForOrderResponseTransactionsItem {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub currency: Option<String>,
     pub errors: Option<String>,
     pub gateway: Option<String>,
@@ -5429,11 +5441,11 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItem {
     pub contact: Option<
         ListTransactionsForOrderResponseTransactionsItemOrdersItemContact,
     >,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -5445,11 +5457,11 @@ pub struct ListTransactionsForOrderResponseTransactionsItemOrdersItem {
     pub payment_plan: Option<
         ListTransactionsForOrderResponseTransactionsItemOrdersItemPaymentPlan,
     >,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
         ListTransactionsForOrderResponseTransactionsItemOrdersItemShippingInformation,
@@ -5567,7 +5579,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItem {
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -5580,7 +5592,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItem {
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
@@ -6258,7 +6270,7 @@ pub struct ListTransactionsResponseTransactionsItem {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub currency: Option<String>,
     pub errors: Option<String>,
     pub gateway: Option<String>,
@@ -6366,11 +6378,11 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItem {
     pub allow_paypal: Option<bool>,
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<ListTransactionsResponseTransactionsItemOrdersItemContact>,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -6382,11 +6394,11 @@ pub struct ListTransactionsResponseTransactionsItemOrdersItem {
     pub payment_plan: Option<
         ListTransactionsResponseTransactionsItemOrdersItemPaymentPlan,
     >,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
         ListTransactionsResponseTransactionsItemOrdersItemShippingInformation,
@@ -6504,7 +6516,7 @@ for ListTransactionsResponseTransactionsItemOrdersItem {
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -6517,7 +6529,7 @@ for ListTransactionsResponseTransactionsItemOrdersItem {
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f

@@ -8,7 +8,7 @@
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEmailBody {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -194,7 +194,7 @@ crate::runtime::string_enum!(CreateEmailBodyOriginalProvider);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEmailResponse {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -414,7 +414,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsBody {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEmailsBodyEmailsItem {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -639,7 +639,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEmailsResponseEmailsItem {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -866,7 +866,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponseErrorsItem {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEmailsResponseErrorsItemEmail {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -1086,7 +1086,7 @@ impl<'de> serde::Deserialize<'de> for DeleteEmailsBody {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetEmailResponse {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -1286,7 +1286,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListEmailsResponseEmailsItem {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     pub id: Option<i64>,
     pub opened_date: Option<crate::runtime::DateTime>,
@@ -1436,7 +1436,9 @@ pub struct SendEmailBody {
     /// The subject line of the email
     pub subject: String,
     /// The infusionsoft user to send the email on behalf of
-    pub user_id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1446,7 +1448,7 @@ impl SendEmailBody {
     pub fn new(
         contacts: impl Into<Vec<i64>>,
         subject: impl Into<String>,
-        user_id: impl Into<i64>,
+        user_id: crate::ids::NumId<crate::ids::User>,
     ) -> Self {
         Self {
             address_field: None,
@@ -1455,7 +1457,7 @@ impl SendEmailBody {
             html_content: None,
             plain_content: None,
             subject: subject.into(),
-            user_id: user_id.into(),
+            user_id: Some(user_id),
             additional_properties: Default::default(),
         }
     }
@@ -1499,7 +1501,7 @@ impl<'de> serde::Deserialize<'de> for SendEmailBody {
             plain_content: f
                 .get("plain_content", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_number)?,
+            user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }

@@ -7,7 +7,7 @@
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateFileBody {
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub file_association: CreateFileBodyFileAssociation,
     pub file_data: String,
     pub file_name: String,
@@ -145,7 +145,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateFileResponseFileDescriptor {
     pub category: Option<CreateFileResponseFileDescriptorCategory>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub created_by: Option<i64>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub download_url: Option<String>,
@@ -404,7 +404,7 @@ impl<'de> serde::Deserialize<'de> for GetFileResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetFileResponseFileDescriptor {
     pub category: Option<GetFileResponseFileDescriptorCategory>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub created_by: Option<i64>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub download_url: Option<String>,
@@ -697,7 +697,7 @@ impl<'de> serde::Deserialize<'de> for ListFilesResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListFilesResponseFilesItem {
     pub category: Option<ListFilesResponseFilesItemCategory>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub created_by: Option<i64>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub download_url: Option<String>,
@@ -1007,7 +1007,7 @@ crate::runtime::string_enum!(ListFilesViewable);
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateFileBody {
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub file_association: UpdateFileBodyFileAssociation,
     pub file_data: String,
     pub file_name: String,
@@ -1145,7 +1145,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFileResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateFileResponseFileDescriptor {
     pub category: Option<UpdateFileResponseFileDescriptorCategory>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub created_by: Option<i64>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub download_url: Option<String>,

@@ -10,20 +10,21 @@ use super::*;
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateNoteBody {
     pub body: Option<String>,
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub title: Option<String>,
     pub type_: Option<CreateNoteBodyType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateNoteBody {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<i64>) -> Self {
+    pub fn new(contact_id: crate::ids::NumId<crate::ids::Contact>) -> Self {
         Self {
             body: None,
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             title: None,
             type_: None,
             user_id: None,
@@ -61,7 +62,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             body: f.get("body", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
@@ -541,15 +542,15 @@ crate::runtime::string_enum!(CreateNoteCustomFieldResponseRecordType);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateNoteResponse {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_created: Option<crate::runtime::DateTime>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Note>>,
     pub last_updated: Option<crate::runtime::DateTime>,
     /// NoteUser
     pub last_updated_by: Option<CreateNoteResponseLastUpdatedBy>,
     pub title: Option<String>,
     pub type_: Option<CreateNoteResponseType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -617,7 +618,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteResponse {
 pub struct CreateNoteResponseLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -694,15 +695,15 @@ crate::runtime::string_enum!(CreateNoteResponseType);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetNoteResponse {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_created: Option<crate::runtime::DateTime>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Note>>,
     pub last_updated: Option<crate::runtime::DateTime>,
     /// NoteUser
     pub last_updated_by: Option<GetNoteResponseLastUpdatedBy>,
     pub title: Option<String>,
     pub type_: Option<GetNoteResponseType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -770,7 +771,7 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponse {
 pub struct GetNoteResponseLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -896,7 +897,7 @@ impl<'de> serde::Deserialize<'de> for ListNotesResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListNotesResponseNotesItem {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub id: Option<i64>,
     pub last_updated: Option<crate::runtime::DateTime>,
@@ -904,7 +905,7 @@ pub struct ListNotesResponseNotesItem {
     pub last_updated_by: Option<ListNotesResponseNotesItemLastUpdatedBy>,
     pub title: Option<String>,
     pub type_: Option<ListNotesResponseNotesItemType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -972,7 +973,7 @@ impl<'de> serde::Deserialize<'de> for ListNotesResponseNotesItem {
 pub struct ListNotesResponseNotesItemLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1324,20 +1325,21 @@ crate::runtime::string_enum!(RetrieveNoteModelResponseCustomFieldsItemRecordType
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateNoteBody {
     pub body: Option<String>,
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub title: Option<String>,
     pub type_: Option<UpdateNoteBodyType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl UpdateNoteBody {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<i64>) -> Self {
+    pub fn new(contact_id: crate::ids::NumId<crate::ids::Contact>) -> Self {
         Self {
             body: None,
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             title: None,
             type_: None,
             user_id: None,
@@ -1375,7 +1377,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteBody {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             body: f.get("body", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
@@ -1424,15 +1426,15 @@ crate::runtime::string_enum!(UpdateNoteBodyType);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateNoteResponse {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_created: Option<crate::runtime::DateTime>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Note>>,
     pub last_updated: Option<crate::runtime::DateTime>,
     /// NoteUser
     pub last_updated_by: Option<UpdateNoteResponseLastUpdatedBy>,
     pub title: Option<String>,
     pub type_: Option<UpdateNoteResponseType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1500,7 +1502,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponse {
 pub struct UpdateNoteResponseLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1577,10 +1579,10 @@ crate::runtime::string_enum!(UpdateNoteResponseType);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdatePropertiesOnNoteBody {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub title: Option<String>,
     pub type_: Option<UpdatePropertiesOnNoteBodyType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1665,7 +1667,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnNoteBodyType);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdatePropertiesOnNoteResponse {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub id: Option<i64>,
     pub last_updated: Option<crate::runtime::DateTime>,
@@ -1673,7 +1675,7 @@ pub struct UpdatePropertiesOnNoteResponse {
     pub last_updated_by: Option<UpdatePropertiesOnNoteResponseLastUpdatedBy>,
     pub title: Option<String>,
     pub type_: Option<UpdatePropertiesOnNoteResponseType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1741,7 +1743,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnNoteResponse {
 pub struct UpdatePropertiesOnNoteResponseLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }

@@ -9,7 +9,7 @@ use super::*;
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateOpportunityBody {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -489,7 +489,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityBodyUser {
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateOpportunityResponse {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -497,7 +497,7 @@ pub struct CreateOpportunityResponse {
     pub custom_fields: Option<Vec<CreateOpportunityResponseCustomFieldsItem>>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub estimated_close_date: Option<crate::runtime::DateTime>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Opportunity>>,
     pub include_in_forecast: Option<i32>,
     pub last_updated: Option<crate::runtime::DateTime>,
     pub next_action_date: Option<crate::runtime::DateTime>,
@@ -969,7 +969,7 @@ impl<'de> serde::Deserialize<'de> for CreateOpportunityResponseUser {
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetOpportunityResponse {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -977,7 +977,7 @@ pub struct GetOpportunityResponse {
     pub custom_fields: Option<Vec<GetOpportunityResponseCustomFieldsItem>>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub estimated_close_date: Option<crate::runtime::DateTime>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Opportunity>>,
     pub include_in_forecast: Option<i32>,
     pub last_updated: Option<crate::runtime::DateTime>,
     pub next_action_date: Option<crate::runtime::DateTime>,
@@ -1526,7 +1526,7 @@ impl<'de> serde::Deserialize<'de> for ListOpportunitiesResponse {
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListOpportunitiesResponseOpportunitiesItem {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -2347,7 +2347,7 @@ crate::runtime::string_enum!(RetrieveOpportunityModelResponseCustomFieldsItemRec
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateOpportunityBody {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -2827,7 +2827,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityBodyUser {
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateOpportunityResponse {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -2835,7 +2835,7 @@ pub struct UpdateOpportunityResponse {
     pub custom_fields: Option<Vec<UpdateOpportunityResponseCustomFieldsItem>>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub estimated_close_date: Option<crate::runtime::DateTime>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Opportunity>>,
     pub include_in_forecast: Option<i32>,
     pub last_updated: Option<crate::runtime::DateTime>,
     pub next_action_date: Option<crate::runtime::DateTime>,
@@ -3307,7 +3307,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityResponseUser {
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdatePropertiesOnOpportunityResponse {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.

@@ -144,7 +144,8 @@ impl<'de> serde::Deserialize<'de> for CreateProductImageBody {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateProductResponse {
     pub active: Option<bool>,
-    pub id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::NumId<crate::ids::Product>>,
     pub product_desc: Option<String>,
     pub product_name: String,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
@@ -160,10 +161,13 @@ pub struct CreateProductResponse {
 
 impl CreateProductResponse {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<i64>, product_name: impl Into<String>) -> Self {
+    pub fn new(
+        id: crate::ids::NumId<crate::ids::Product>,
+        product_name: impl Into<String>,
+    ) -> Self {
         Self {
             active: None,
-            id: id.into(),
+            id: Some(id),
             product_desc: None,
             product_name: product_name.into(),
             product_price: None,
@@ -219,7 +223,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             active: f.get("active", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_number)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
             product_price: f
@@ -1958,7 +1962,8 @@ impl<'de> serde::Deserialize<'de> for UpdateProductBody {
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateProductResponse {
     pub active: Option<bool>,
-    pub id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::NumId<crate::ids::Product>>,
     pub product_desc: Option<String>,
     pub product_name: String,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
@@ -1974,10 +1979,13 @@ pub struct UpdateProductResponse {
 
 impl UpdateProductResponse {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<i64>, product_name: impl Into<String>) -> Self {
+    pub fn new(
+        id: crate::ids::NumId<crate::ids::Product>,
+        product_name: impl Into<String>,
+    ) -> Self {
         Self {
             active: None,
-            id: id.into(),
+            id: Some(id),
             product_desc: None,
             product_name: product_name.into(),
             product_price: None,
@@ -2033,7 +2041,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponse {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             active: f.get("active", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_number)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
             product_price: f

@@ -1173,7 +1173,7 @@ impl<'de> serde::Deserialize<'de> for GetConfigurationResponseTask {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetConfigurationResponseTemplate {
     pub default_country_code: Option<i32>,
-    pub default_user_id: Option<i64>,
+    pub default_user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }

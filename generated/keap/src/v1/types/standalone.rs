@@ -236,16 +236,17 @@ crate::runtime::string_enum!(AccountProfileAddressField);
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AchieveApiGoalEvent {
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl AchieveApiGoalEvent {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<i64>) -> Self {
+    pub fn new(contact_id: crate::ids::NumId<crate::ids::Contact>) -> Self {
         Self {
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             additional_properties: Default::default(),
         }
     }
@@ -267,7 +268,7 @@ impl<'de> serde::Deserialize<'de> for AchieveApiGoalEvent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -343,8 +344,8 @@ impl<'de> serde::Deserialize<'de> for Address {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Affiliate {
     pub code: Option<String>,
-    pub contact_id: Option<i64>,
-    pub id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
+    pub id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub name: Option<String>,
     pub notify_on_lead: Option<bool>,
     pub notify_on_sale: Option<bool>,
@@ -468,14 +469,14 @@ impl<'de> serde::Deserialize<'de> for AffiliateClawbackList {
 pub struct AffiliateClawbackListClawbacksItem {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount: Option<crate::runtime::Amount>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_earned: Option<String>,
     pub description: Option<String>,
     pub family_name: Option<String>,
     pub given_name: Option<String>,
     pub invoice_id: Option<i64>,
     pub product_name: Option<String>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub sold_by_family_name: Option<String>,
     pub sold_by_given_name: Option<String>,
     pub subscription_plan_name: Option<String>,
@@ -563,13 +564,13 @@ pub struct AffiliateCommission {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount_earned: Option<crate::runtime::Amount>,
     pub contact_first_name: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub contact_last_name: Option<String>,
     pub date_earned: Option<crate::runtime::DateTime>,
     pub description: Option<String>,
     pub invoice_id: Option<i64>,
     pub product_name: Option<String>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub sold_by_first_name: Option<String>,
     pub sold_by_last_name: Option<String>,
     /// Properties beyond the ones named above.
@@ -703,13 +704,13 @@ pub struct AffiliateCommissionListCommissionsItem {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount_earned: Option<crate::runtime::Amount>,
     pub contact_first_name: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub contact_last_name: Option<String>,
     pub date_earned: Option<crate::runtime::DateTime>,
     pub description: Option<String>,
     pub invoice_id: Option<i64>,
     pub product_name: Option<String>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub sold_by_first_name: Option<String>,
     pub sold_by_last_name: Option<String>,
     /// Properties beyond the ones named above.
@@ -841,7 +842,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateList {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateListAffiliatesItem {
     pub code: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub notify_on_lead: Option<bool>,
@@ -1019,7 +1020,7 @@ impl<'de> serde::Deserialize<'de> for AffiliatePaymentListPaymentsItem {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateProgram {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
@@ -1122,7 +1123,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateProgramList {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateProgramListProgramsItem {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub id: Option<i64>,
     pub name: Option<String>,
     pub notes: Option<String>,
@@ -1176,7 +1177,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateProgramListProgramsItem {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateRedirect {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub id: Option<i64>,
     pub local_url_code: Option<String>,
     pub name: Option<String>,
@@ -1236,7 +1237,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateRedirect {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateSummary {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount_earned: Option<crate::runtime::Amount>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
@@ -1328,7 +1329,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummaryList {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffiliateSummaryListSummariesItem {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount_earned: Option<crate::runtime::Amount>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
@@ -1382,7 +1383,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateSummaryListSummariesItem {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Appointment {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -1523,7 +1524,7 @@ impl<'de> serde::Deserialize<'de> for AppointmentList {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppointmentListAppointmentsItem {
     /// Required for pop-up reminders
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub description: Option<String>,
     pub end_date: crate::runtime::DateTime,
     pub location: Option<String>,
@@ -1611,7 +1612,7 @@ impl<'de> serde::Deserialize<'de> for AppointmentListAppointmentsItem {
 pub struct BasicCompany {
     pub company_name: Option<String>,
     pub email: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Company>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1655,7 +1656,7 @@ impl<'de> serde::Deserialize<'de> for BasicCompany {
 pub struct BasicContact {
     pub email: Option<String>,
     pub first_name: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub last_name: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -1706,7 +1707,7 @@ pub struct Campaign {
     pub date_created: Option<crate::runtime::DateTime>,
     pub error_message: Option<String>,
     pub goals: Option<Vec<CampaignGoalsItem>>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Campaign>>,
     pub locked: Option<bool>,
     pub name: Option<String>,
     pub published_date: Option<crate::runtime::DateTime>,
@@ -3993,7 +3994,7 @@ pub struct Company {
     pub email_status: Option<CompanyEmailStatus>,
     /// CompanyFaxNumber
     pub fax_number: Option<CompanyFaxNumber2>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Company>>,
     pub notes: Option<String>,
     /// CompanyPhoneNumber
     pub phone_number: Option<CompanyPhoneNumber2>,
@@ -4863,7 +4864,7 @@ impl<'de> serde::Deserialize<'de> for CompanyPhoneNumber2 {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CompanyReference {
     pub company_name: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Company>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -5143,9 +5144,9 @@ pub struct ContactListContactsItem {
     pub id: Option<i64>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<ContactListContactsItemPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -6259,7 +6260,8 @@ impl<'de> serde::Deserialize<'de> for CountriesByCode {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAffiliate {
     pub code: String,
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub name: Option<String>,
     pub notify_on_lead: Option<bool>,
     pub notify_on_sale: Option<bool>,
@@ -6275,12 +6277,12 @@ impl CreateAffiliate {
     /// A value with the required fields set and the others empty.
     pub fn new(
         code: impl Into<String>,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
         password: impl Into<String>,
     ) -> Self {
         Self {
             code: code.into(),
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             name: None,
             notify_on_lead: None,
             notify_on_sale: None,
@@ -6330,7 +6332,7 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliate {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             code: f.get("code", crate::runtime::lenient_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_option_string)?,
             notify_on_lead: f.get("notify_on_lead", crate::runtime::plain)?,
             notify_on_sale: f.get("notify_on_sale", crate::runtime::plain)?,
@@ -6706,12 +6708,12 @@ pub struct CreateOrPatchContact {
     pub fax_numbers: Option<Vec<CreateOrPatchContactFaxNumbersItem>>,
     pub given_name: Option<String>,
     pub job_title: Option<String>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// CreateContactOrigin
     pub origin: Option<CreateOrPatchContactOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<CreateOrPatchContactPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -7462,15 +7464,16 @@ crate::runtime::string_enum!(CreateOrPatchContactSourceType);
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateOrder {
-    pub contact_id: i64,
-    pub lead_affiliate_id: Option<i64>,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub order_date: crate::runtime::DateTime,
     pub order_items: Vec<CreateOrderOrderItemsItem>,
     pub order_title: String,
     pub order_type: CreateOrderOrderType,
     /// Uses multiple strings as promo codes. The corresponding discount will be applied to the order.
     pub promo_codes: Option<Vec<String>>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// RestV1AddressInformation
     pub shipping_address: Option<CreateOrderShippingAddress>,
     /// Properties beyond the ones named above.
@@ -7480,14 +7483,14 @@ pub struct CreateOrder {
 impl CreateOrder {
     /// A value with the required fields set and the others empty.
     pub fn new(
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
         order_date: impl Into<crate::runtime::DateTime>,
         order_items: impl Into<Vec<CreateOrderOrderItemsItem>>,
         order_title: impl Into<String>,
         order_type: impl Into<CreateOrderOrderType>,
     ) -> Self {
         Self {
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             lead_affiliate_id: None,
             order_date: order_date.into(),
             order_items: order_items.into(),
@@ -7533,7 +7536,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrder {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             lead_affiliate_id: f
                 .get("lead_affiliate_id", crate::runtime::lenient_option_number)?,
             order_date: f.get("order_date", crate::runtime::null_as_default)?,
@@ -7559,7 +7562,9 @@ pub struct CreateOrderItem {
     /// Overridable price of the product, if not specified, the default will be used. Must be greater than or equal to 0.
     pub price: Option<String>,
     /// The id of the product to be added to the order.
-    pub product_id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     /// Quantity must be greater than or equal to 1
     pub quantity: i32,
     /// Properties beyond the ones named above.
@@ -7568,12 +7573,15 @@ pub struct CreateOrderItem {
 
 impl CreateOrderItem {
     /// A value with the required fields set and the others empty.
-    pub fn new(product_id: impl Into<i64>, quantity: impl Into<i32>) -> Self {
+    pub fn new(
+        product_id: crate::ids::NumId<crate::ids::Product>,
+        quantity: impl Into<i32>,
+    ) -> Self {
         Self {
             description: None,
             item_type: None,
             price: None,
-            product_id: product_id.into(),
+            product_id: Some(product_id),
             quantity: quantity.into(),
             additional_properties: Default::default(),
         }
@@ -7609,7 +7617,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItem {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             item_type: f.get("item_type", crate::runtime::plain)?,
             price: f.get("price", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_number)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_number)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
             additional_properties: f.rest()?,
         })
@@ -7693,7 +7701,9 @@ pub struct CreateOrderOrderItemsItem {
     /// Overridable price of the product, if not specified, the default will be used. Must be greater than or equal to 0.
     pub price: Option<String>,
     /// The id of the product to be added to the order.
-    pub product_id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     /// Quantity must be greater than or equal to 1
     pub quantity: i32,
     /// Properties beyond the ones named above.
@@ -7702,12 +7712,15 @@ pub struct CreateOrderOrderItemsItem {
 
 impl CreateOrderOrderItemsItem {
     /// A value with the required fields set and the others empty.
-    pub fn new(product_id: impl Into<i64>, quantity: impl Into<i32>) -> Self {
+    pub fn new(
+        product_id: crate::ids::NumId<crate::ids::Product>,
+        quantity: impl Into<i32>,
+    ) -> Self {
         Self {
             description: None,
             item_type: None,
             price: None,
-            product_id: product_id.into(),
+            product_id: Some(product_id),
             quantity: quantity.into(),
             additional_properties: Default::default(),
         }
@@ -7743,7 +7756,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderOrderItemsItem {
             description: f.get("description", crate::runtime::lenient_option_string)?,
             item_type: f.get("item_type", crate::runtime::plain)?,
             price: f.get("price", crate::runtime::lenient_option_string)?,
-            product_id: f.get("product_id", crate::runtime::lenient_number)?,
+            product_id: f.get("product_id", crate::runtime::lenient_option_number)?,
             quantity: f.get("quantity", crate::runtime::lenient_number)?,
             additional_properties: f.rest()?,
         })
@@ -8487,7 +8500,8 @@ pub struct CreateSubscription {
     ///
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub billing_amount: Option<crate::runtime::Amount>,
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     /// Default is the contact's most recently used card, if auto charge is true. Default is 0 otherwise.
     pub credit_card_id: Option<i64>,
     /// The first day the subscription will bill, in EST. Must not be in the past. Default is today.
@@ -8496,22 +8510,22 @@ pub struct CreateSubscription {
     pub payment_gateway_id: Option<i64>,
     /// Must be greater than 0. Default is 1.
     pub quantity: Option<i32>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// Id of the product subscription.
-    pub subscription_plan_id: Option<i64>,
+    pub subscription_plan_id: Option<crate::ids::NumId<crate::ids::SubscriptionPlan>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CreateSubscription {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<i64>) -> Self {
+    pub fn new(contact_id: crate::ids::NumId<crate::ids::Contact>) -> Self {
         Self {
             allow_duplicate: None,
             allow_tax: None,
             auto_charge: None,
             billing_amount: None,
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             credit_card_id: None,
             first_bill_date: None,
             payment_gateway_id: None,
@@ -8574,7 +8588,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscription {
             auto_charge: f.get("auto_charge", crate::runtime::plain)?,
             billing_amount: f
                 .get("billing_amount", crate::runtime::lenient_option_number)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             credit_card_id: f
                 .get("credit_card_id", crate::runtime::lenient_option_number)?,
             first_bill_date: f.get("first_bill_date", crate::runtime::plain)?,
@@ -8981,7 +8995,7 @@ pub struct CreditCardAdded {
     /// ContactAddress
     pub address: Option<CreditCardAddedAddress>,
     pub card_type: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub email_address: Option<String>,
     pub expiration_month: Option<String>,
     pub expiration_year: Option<String>,
@@ -9622,11 +9636,11 @@ pub struct EcommerceReportingOrder {
     pub allow_paypal: Option<bool>,
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<EcommerceReportingOrderContact>,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -9634,11 +9648,11 @@ pub struct EcommerceReportingOrder {
     pub order_type: Option<String>,
     /// EcommerceReportingPaymentPlan
     pub payment_plan: Option<EcommerceReportingOrderPaymentPlan>,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<EcommerceReportingOrderShippingInformation>,
     pub source_type: Option<EcommerceReportingOrderSourceType>,
@@ -9751,7 +9765,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrder {
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -9764,7 +9778,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrder {
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
@@ -11024,7 +11038,7 @@ pub struct EcommerceReportingTransaction {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub currency: Option<String>,
     pub errors: Option<String>,
     pub gateway: Option<String>,
@@ -11132,11 +11146,11 @@ pub struct EcommerceReportingTransactionOrdersItem {
     pub allow_paypal: Option<bool>,
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<EcommerceReportingTransactionOrdersItemContact>,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -11144,11 +11158,11 @@ pub struct EcommerceReportingTransactionOrdersItem {
     pub order_type: Option<String>,
     /// EcommerceReportingPaymentPlan
     pub payment_plan: Option<EcommerceReportingTransactionOrdersItemPaymentPlan>,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
         EcommerceReportingTransactionOrdersItemShippingInformation,
@@ -11263,7 +11277,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransactionOrdersItem {
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -11276,7 +11290,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingTransactionOrdersItem {
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
@@ -11978,7 +11992,9 @@ pub struct EmailSendRequest {
     /// The subject line of the email
     pub subject: String,
     /// The infusionsoft user to send the email on behalf of
-    pub user_id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -11988,7 +12004,7 @@ impl EmailSendRequest {
     pub fn new(
         contacts: impl Into<Vec<i64>>,
         subject: impl Into<String>,
-        user_id: impl Into<i64>,
+        user_id: crate::ids::NumId<crate::ids::User>,
     ) -> Self {
         Self {
             address_field: None,
@@ -11997,7 +12013,7 @@ impl EmailSendRequest {
             html_content: None,
             plain_content: None,
             subject: subject.into(),
-            user_id: user_id.into(),
+            user_id: Some(user_id),
             additional_properties: Default::default(),
         }
     }
@@ -12041,7 +12057,7 @@ impl<'de> serde::Deserialize<'de> for EmailSendRequest {
             plain_content: f
                 .get("plain_content", crate::runtime::lenient_option_string)?,
             subject: f.get("subject", crate::runtime::lenient_string)?,
-            user_id: f.get("user_id", crate::runtime::lenient_number)?,
+            user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
             additional_properties: f.rest()?,
         })
     }
@@ -12135,7 +12151,7 @@ impl<'de> serde::Deserialize<'de> for EmailSendRequestAttachmentsItem {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmailSentCreate {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -12332,7 +12348,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmailSentCreateErrorEmail {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -12552,7 +12568,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListRequest {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmailSentCreateListRequestEmailsItem {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -12777,7 +12793,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmailSentCreateListResponseEmailsItem {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -13004,7 +13020,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListResponseErrorsItem {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmailSentCreateListResponseErrorsItemEmail {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -13222,7 +13238,7 @@ crate::runtime::string_enum!(EmailSentCreateOriginalProvider);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmailSentQueryResult {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     pub id: Option<i64>,
     pub opened_date: Option<crate::runtime::DateTime>,
@@ -13381,7 +13397,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentQueryResultList {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmailSentQueryResultListEmailsItem {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     pub id: Option<i64>,
     pub opened_date: Option<crate::runtime::DateTime>,
@@ -13547,7 +13563,7 @@ crate::runtime::string_enum!(EmailSentQueryResultOriginalProvider);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmailSentQueryResultWithContent {
     pub clicked_date: Option<crate::runtime::DateTime>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub headers: Option<String>,
     /// Base64 encoded HTML
     pub html_content: Option<String>,
@@ -14218,7 +14234,7 @@ crate::runtime::string_enum!(FaxNumberField);
 #[derive(Clone, Debug, PartialEq)]
 pub struct FileDescriptor {
     pub category: Option<FileDescriptorCategory>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub created_by: Option<i64>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub download_url: Option<String>,
@@ -14477,7 +14493,7 @@ impl<'de> serde::Deserialize<'de> for FileInformation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FileInformationFileDescriptor {
     pub category: Option<FileInformationFileDescriptorCategory>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub created_by: Option<i64>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub download_url: Option<String>,
@@ -14745,7 +14761,7 @@ impl<'de> serde::Deserialize<'de> for FileList {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FileListFilesItem {
     pub category: Option<FileListFilesItemCategory>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub created_by: Option<i64>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub download_url: Option<String>,
@@ -14963,7 +14979,7 @@ crate::runtime::string_enum!(FileListFilesItemFileBoxType);
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FileUpload {
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub file_association: FileUploadFileAssociation,
     pub file_data: String,
     pub file_name: String,
@@ -15076,15 +15092,15 @@ pub struct FullContact {
     pub family_name: Option<String>,
     pub fax_numbers: Option<Vec<FullContactFaxNumbersItem>>,
     pub given_name: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// ContactOrigin
     pub origin: Option<FullContactOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<FullContactPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -15094,7 +15110,7 @@ pub struct FullContact {
     pub source_type: Option<FullContactSourceType>,
     pub spouse_name: Option<String>,
     pub suffix: Option<String>,
-    pub tag_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<crate::ids::NumId<crate::ids::Tag>>>,
     pub time_zone: Option<String>,
     pub website: Option<String>,
     /// Properties beyond the ones named above.
@@ -15828,7 +15844,7 @@ crate::runtime::string_enum!(FullContactPhoneNumbersItemField);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FullContactRelationshipsItem {
     pub id: Option<i64>,
-    pub linked_contact_id: Option<i64>,
+    pub linked_contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub relationship_type_id: Option<i64>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -16147,7 +16163,7 @@ impl<'de> serde::Deserialize<'de> for Goal {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GoalEventResultDto {
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::NumId<crate::ids::Campaign>>,
     pub goal_id: Option<i64>,
     pub message: Option<String>,
     pub success: Option<bool>,
@@ -16675,15 +16691,15 @@ impl<'de> serde::Deserialize<'de> for Merchant {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Note {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_created: Option<crate::runtime::DateTime>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Note>>,
     pub last_updated: Option<crate::runtime::DateTime>,
     /// NoteUser
     pub last_updated_by: Option<NoteLastUpdatedBy>,
     pub title: Option<String>,
     pub type_: Option<NoteType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -16751,7 +16767,7 @@ impl<'de> serde::Deserialize<'de> for Note {
 pub struct NoteLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -16843,7 +16859,7 @@ impl<'de> serde::Deserialize<'de> for NoteList {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NoteListNotesItem {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub id: Option<i64>,
     pub last_updated: Option<crate::runtime::DateTime>,
@@ -16851,7 +16867,7 @@ pub struct NoteListNotesItem {
     pub last_updated_by: Option<NoteListNotesItemLastUpdatedBy>,
     pub title: Option<String>,
     pub type_: Option<NoteListNotesItemType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -16919,7 +16935,7 @@ impl<'de> serde::Deserialize<'de> for NoteListNotesItem {
 pub struct NoteListNotesItemLastUpdatedBy {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -17031,7 +17047,7 @@ crate::runtime::string_enum!(NoteType);
 pub struct NoteUser {
     pub family_name: Option<String>,
     pub given_name: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -17347,7 +17363,7 @@ crate::runtime::string_enum!(ObjectModelCustomFieldsItemRecordType);
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Opportunity {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -17355,7 +17371,7 @@ pub struct Opportunity {
     pub custom_fields: Option<Vec<OpportunityCustomFieldsItem>>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub estimated_close_date: Option<crate::runtime::DateTime>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Opportunity>>,
     pub include_in_forecast: Option<i32>,
     pub last_updated: Option<crate::runtime::DateTime>,
     pub next_action_date: Option<crate::runtime::DateTime>,
@@ -17736,7 +17752,7 @@ impl<'de> serde::Deserialize<'de> for OpportunityList {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpportunityListOpportunitiesItem {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -18435,8 +18451,8 @@ pub struct Order {
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<OrderContact>,
     pub creation_date: Option<crate::runtime::Date>,
-    pub id: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Order>>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -18445,7 +18461,7 @@ pub struct Order {
     pub payment_plan: Option<OrderPaymentPlan>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// RestV1AddressInformation
     pub shipping_information: Option<OrderShippingInformation>,
     pub status: Option<String>,
@@ -19320,11 +19336,11 @@ pub struct OrderListOrdersItem {
     pub allow_paypal: Option<bool>,
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<OrderListOrdersItemContact>,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -19332,11 +19348,11 @@ pub struct OrderListOrdersItem {
     pub order_type: Option<String>,
     /// EcommerceReportingPaymentPlan
     pub payment_plan: Option<OrderListOrdersItemPaymentPlan>,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<OrderListOrdersItemShippingInformation>,
     pub source_type: Option<OrderListOrdersItemSourceType>,
@@ -19449,7 +19465,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItem {
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -19462,7 +19478,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItem {
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
@@ -21079,7 +21095,7 @@ crate::runtime::string_enum!(PhoneNumberField);
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Product {
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Product>>,
     pub product_desc: Option<String>,
     pub product_name: Option<String>,
     pub product_options: Option<Vec<ProductProductOptionsItem>>,
@@ -23287,7 +23303,7 @@ impl<'de> serde::Deserialize<'de> for RedirectList {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RedirectListRedirectsItem {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub id: Option<i64>,
     pub local_url_code: Option<String>,
     pub name: Option<String>,
@@ -23348,7 +23364,7 @@ impl<'de> serde::Deserialize<'de> for RedirectListRedirectsItem {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Relationship {
     pub id: Option<i64>,
-    pub linked_contact_id: Option<i64>,
+    pub linked_contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub relationship_type_id: Option<i64>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -23428,20 +23444,21 @@ impl<'de> serde::Deserialize<'de> for RequestCompanyReference {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestNote {
     pub body: Option<String>,
-    pub contact_id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub title: Option<String>,
     pub type_: Option<RequestNoteType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl RequestNote {
     /// A value with the required fields set and the others empty.
-    pub fn new(contact_id: impl Into<i64>) -> Self {
+    pub fn new(contact_id: crate::ids::NumId<crate::ids::Contact>) -> Self {
         Self {
             body: None,
-            contact_id: contact_id.into(),
+            contact_id: Some(contact_id),
             title: None,
             type_: None,
             user_id: None,
@@ -23479,7 +23496,7 @@ impl<'de> serde::Deserialize<'de> for RequestNote {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             body: f.get("body", crate::runtime::lenient_option_string)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_number)?,
+            contact_id: f.get("contact_id", crate::runtime::lenient_option_number)?,
             title: f.get("title", crate::runtime::lenient_option_string)?,
             type_: f.get("type", crate::runtime::plain)?,
             user_id: f.get("user_id", crate::runtime::lenient_option_number)?,
@@ -23529,14 +23546,14 @@ crate::runtime::string_enum!(RequestNoteType);
 pub struct RestAffiliateClawback {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount: Option<crate::runtime::Amount>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub date_earned: Option<String>,
     pub description: Option<String>,
     pub family_name: Option<String>,
     pub given_name: Option<String>,
     pub invoice_id: Option<i64>,
     pub product_name: Option<String>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub sold_by_family_name: Option<String>,
     pub sold_by_given_name: Option<String>,
     pub subscription_plan_name: Option<String>,
@@ -26062,7 +26079,7 @@ impl<'de> serde::Deserialize<'de> for RestApplicationConfigurationModuleTask {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestApplicationConfigurationModuleTemplate {
     pub default_country_code: Option<i32>,
-    pub default_user_id: Option<i64>,
+    pub default_user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -26386,7 +26403,7 @@ impl<'de> serde::Deserialize<'de> for RestApplicationConfigurationTask {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestApplicationConfigurationTemplate {
     pub default_country_code: Option<i32>,
-    pub default_user_id: Option<i64>,
+    pub default_user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -26821,12 +26838,12 @@ pub struct RestPartialContact {
     pub family_name: Option<String>,
     pub fax_numbers: Option<Vec<RestPartialContactFaxNumbersItem>>,
     pub given_name: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<RestPartialContactPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,
@@ -27757,7 +27774,8 @@ impl<'de> serde::Deserialize<'de> for RestPaymentPlanPaymentGateway {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RestProductV1 {
     pub active: Option<bool>,
-    pub id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::NumId<crate::ids::Product>>,
     pub product_desc: Option<String>,
     pub product_name: String,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
@@ -27773,10 +27791,13 @@ pub struct RestProductV1 {
 
 impl RestProductV1 {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<i64>, product_name: impl Into<String>) -> Self {
+    pub fn new(
+        id: crate::ids::NumId<crate::ids::Product>,
+        product_name: impl Into<String>,
+    ) -> Self {
         Self {
             active: None,
-            id: id.into(),
+            id: Some(id),
             product_desc: None,
             product_name: product_name.into(),
             product_price: None,
@@ -27832,7 +27853,7 @@ impl<'de> serde::Deserialize<'de> for RestProductV1 {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             active: f.get("active", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_number)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
             product_desc: f.get("product_desc", crate::runtime::lenient_option_string)?,
             product_name: f.get("product_name", crate::runtime::lenient_string)?,
             product_price: f
@@ -27986,7 +28007,8 @@ pub struct RestUser {
     pub fax_numbers: Option<Vec<RestUserFaxNumbersItem>>,
     pub given_name: Option<String>,
     pub global_user_id: Option<i64>,
-    pub id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::NumId<crate::ids::User>>,
     pub infusionsoft_id: Option<String>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
@@ -28004,7 +28026,7 @@ pub struct RestUser {
 
 impl RestUser {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<i64>) -> Self {
+    pub fn new(id: crate::ids::NumId<crate::ids::User>) -> Self {
         Self {
             address: None,
             company_name: None,
@@ -28015,7 +28037,7 @@ impl RestUser {
             fax_numbers: None,
             given_name: None,
             global_user_id: None,
-            id: id.into(),
+            id: Some(id),
             infusionsoft_id: None,
             job_title: None,
             last_updated: None,
@@ -28119,7 +28141,7 @@ impl<'de> serde::Deserialize<'de> for RestUser {
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             global_user_id: f
                 .get("global_user_id", crate::runtime::lenient_option_number)?,
-            id: f.get("id", crate::runtime::lenient_number)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
             infusionsoft_id: f
                 .get("infusionsoft_id", crate::runtime::lenient_option_string)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,
@@ -29332,7 +29354,7 @@ impl<'de> serde::Deserialize<'de> for SimpleOpportunityStageDetailsCheckListItem
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SimpleTag {
     pub category: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Tag>>,
     pub name: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -29376,7 +29398,7 @@ impl<'de> serde::Deserialize<'de> for SimpleTag {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SimpleUser {
     pub first_name: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::User>>,
     pub last_name: Option<String>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -29683,17 +29705,17 @@ pub struct Subscription {
     pub billing_amount: Option<crate::runtime::Amount>,
     pub billing_cycle: Option<SubscriptionBillingCycle>,
     pub billing_frequency: Option<i32>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub credit_card_id: Option<i64>,
     pub end_date: Option<crate::runtime::Date>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Subscription>>,
     pub next_bill_date: Option<crate::runtime::Date>,
     pub payment_gateway_id: Option<i64>,
-    pub product_id: Option<i64>,
+    pub product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     pub quantity: Option<i64>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub start_date: Option<crate::runtime::Date>,
-    pub subscription_plan_id: Option<i64>,
+    pub subscription_plan_id: Option<crate::ids::NumId<crate::ids::SubscriptionPlan>>,
     pub use_default_payment_gateway: Option<bool>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -29887,17 +29909,17 @@ pub struct SubscriptionListSubscriptionsItem {
     pub billing_amount: Option<crate::runtime::Amount>,
     pub billing_cycle: Option<SubscriptionListSubscriptionsItemBillingCycle>,
     pub billing_frequency: Option<i32>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub credit_card_id: Option<i64>,
     pub end_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub next_bill_date: Option<crate::runtime::Date>,
     pub payment_gateway_id: Option<i64>,
-    pub product_id: Option<i64>,
+    pub product_id: Option<crate::ids::NumId<crate::ids::Product>>,
     pub quantity: Option<i64>,
-    pub sale_affiliate_id: Option<i64>,
+    pub sale_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub start_date: Option<crate::runtime::Date>,
-    pub subscription_plan_id: Option<i64>,
+    pub subscription_plan_id: Option<crate::ids::NumId<crate::ids::SubscriptionPlan>>,
     pub use_default_payment_gateway: Option<bool>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -30038,7 +30060,7 @@ pub struct SubscriptionPlan {
     pub active: Option<bool>,
     pub cycle: Option<i32>,
     pub frequency: Option<i32>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::SubscriptionPlan>>,
     pub number_of_cycles: Option<i32>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub plan_price: Option<crate::runtime::Amount>,
@@ -30196,7 +30218,9 @@ pub struct Tag {
     /// The tag description
     pub description: Option<String>,
     /// The id for the tag
-    pub id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::NumId<crate::ids::Tag>>,
     /// The tag name
     pub name: String,
     /// Properties beyond the ones named above.
@@ -30205,11 +30229,11 @@ pub struct Tag {
 
 impl Tag {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<i64>, name: impl Into<String>) -> Self {
+    pub fn new(id: crate::ids::NumId<crate::ids::Tag>, name: impl Into<String>) -> Self {
         Self {
             category: None,
             description: None,
-            id: id.into(),
+            id: Some(id),
             name: name.into(),
             additional_properties: Default::default(),
         }
@@ -30241,7 +30265,7 @@ impl<'de> serde::Deserialize<'de> for Tag {
         Ok(Self {
             category: f.get("category", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_number)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
             additional_properties: f.rest()?,
         })
@@ -30363,7 +30387,7 @@ impl<'de> serde::Deserialize<'de> for TagCategory2 {
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagId {
-    pub tag_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<crate::ids::NumId<crate::ids::Tag>>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -31024,7 +31048,7 @@ pub struct Task {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -31234,7 +31258,7 @@ pub struct TaskListTasksItem {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -31551,7 +31575,7 @@ pub struct TransactionListTransactionsItem {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount: Option<crate::runtime::Amount>,
     pub collection_method: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub currency: Option<String>,
     pub errors: Option<String>,
     pub gateway: Option<String>,
@@ -31659,11 +31683,11 @@ pub struct TransactionListTransactionsItemOrdersItem {
     pub allow_paypal: Option<bool>,
     /// EcommerceReportingOrderContactDetails
     pub contact: Option<TransactionListTransactionsItemOrdersItemContact>,
-    pub contact_id: Option<String>,
+    pub contact_id: Option<crate::ids::ContactId>,
     pub creation_date: Option<crate::runtime::Date>,
     pub id: Option<i64>,
     pub invoice_number: Option<i64>,
-    pub lead_affiliate_id: Option<i64>,
+    pub lead_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     pub modification_date: Option<crate::runtime::Date>,
     pub notes: Option<String>,
     pub order_date: Option<crate::runtime::Date>,
@@ -31673,11 +31697,11 @@ pub struct TransactionListTransactionsItemOrdersItem {
     pub order_type: Option<String>,
     /// EcommerceReportingPaymentPlan
     pub payment_plan: Option<TransactionListTransactionsItemOrdersItemPaymentPlan>,
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::ids::ProductId>,
     pub recurring: Option<bool>,
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub refund_total: Option<crate::runtime::Amount>,
-    pub sales_affiliate_id: Option<i64>,
+    pub sales_affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// EcommerceReportingShippingInformation
     pub shipping_information: Option<
         TransactionListTransactionsItemOrdersItemShippingInformation,
@@ -31792,7 +31816,7 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItemOrdersItem 
             allow_payment: f.get("allow_payment", crate::runtime::plain)?,
             allow_paypal: f.get("allow_paypal", crate::runtime::plain)?,
             contact: f.get("contact", crate::runtime::plain)?,
-            contact_id: f.get("contact_id", crate::runtime::lenient_option_string)?,
+            contact_id: f.get("contact_id", crate::runtime::plain)?,
             creation_date: f.get("creation_date", crate::runtime::plain)?,
             id: f.get("id", crate::runtime::lenient_option_number)?,
             invoice_number: f
@@ -31805,7 +31829,7 @@ impl<'de> serde::Deserialize<'de> for TransactionListTransactionsItemOrdersItem 
             order_items: f.get("order_items", crate::runtime::lenient_option_vec)?,
             order_type: f.get("order_type", crate::runtime::lenient_option_string)?,
             payment_plan: f.get("payment_plan", crate::runtime::plain)?,
-            product_id: f.get("product_id", crate::runtime::lenient_option_string)?,
+            product_id: f.get("product_id", crate::runtime::plain)?,
             recurring: f.get("recurring", crate::runtime::plain)?,
             refund_total: f.get("refund_total", crate::runtime::lenient_option_number)?,
             sales_affiliate_id: f
@@ -32469,10 +32493,10 @@ impl<'de> serde::Deserialize<'de> for UpdateEmailAddress {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateNote {
     pub body: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     pub title: Option<String>,
     pub type_: Option<UpdateNoteType>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -32556,7 +32580,7 @@ crate::runtime::string_enum!(UpdateNoteType);
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateOpportunityRequest {
-    pub affiliate_id: Option<i64>,
+    pub affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// OpportunityContact
     ///
     /// Required by the spec; `None` only when the server leaves it out.
@@ -32564,7 +32588,7 @@ pub struct UpdateOpportunityRequest {
     pub custom_fields: Option<Vec<UpdateOpportunityRequestCustomFieldsItem>>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub estimated_close_date: Option<crate::runtime::Date>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Opportunity>>,
     pub include_in_forecast: Option<i32>,
     pub last_updated: Option<crate::runtime::DateTime>,
     pub next_action_date: Option<crate::runtime::Date>,
@@ -33049,12 +33073,12 @@ pub struct UpsertContact {
     pub fax_numbers: Option<Vec<UpsertContactFaxNumbersItem>>,
     pub given_name: Option<String>,
     pub job_title: Option<String>,
-    pub lead_source_id: Option<i64>,
+    pub lead_source_id: Option<crate::ids::NumId<crate::ids::LeadSource>>,
     pub middle_name: Option<String>,
     pub opt_in_reason: Option<String>,
     /// CreateContactOrigin
     pub origin: Option<UpsertContactOrigin>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<crate::ids::NumId<crate::ids::User>>,
     pub phone_numbers: Option<Vec<UpsertContactPhoneNumbersItem>>,
     pub preferred_locale: Option<String>,
     pub preferred_name: Option<String>,

@@ -319,7 +319,9 @@ pub struct CreateTagResponse {
     /// The tag description
     pub description: Option<String>,
     /// The id for the tag
-    pub id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::NumId<crate::ids::Tag>>,
     /// The tag name
     pub name: String,
     /// Properties beyond the ones named above.
@@ -328,11 +330,11 @@ pub struct CreateTagResponse {
 
 impl CreateTagResponse {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<i64>, name: impl Into<String>) -> Self {
+    pub fn new(id: crate::ids::NumId<crate::ids::Tag>, name: impl Into<String>) -> Self {
         Self {
             category: None,
             description: None,
-            id: id.into(),
+            id: Some(id),
             name: name.into(),
             additional_properties: Default::default(),
         }
@@ -364,7 +366,7 @@ impl<'de> serde::Deserialize<'de> for CreateTagResponse {
         Ok(Self {
             category: f.get("category", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_number)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
             additional_properties: f.rest()?,
         })
@@ -436,7 +438,9 @@ pub struct GetTagResponse {
     /// The tag description
     pub description: Option<String>,
     /// The id for the tag
-    pub id: i64,
+    ///
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::NumId<crate::ids::Tag>>,
     /// The tag name
     pub name: String,
     /// Properties beyond the ones named above.
@@ -445,11 +449,11 @@ pub struct GetTagResponse {
 
 impl GetTagResponse {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<i64>, name: impl Into<String>) -> Self {
+    pub fn new(id: crate::ids::NumId<crate::ids::Tag>, name: impl Into<String>) -> Self {
         Self {
             category: None,
             description: None,
-            id: id.into(),
+            id: Some(id),
             name: name.into(),
             additional_properties: Default::default(),
         }
@@ -481,7 +485,7 @@ impl<'de> serde::Deserialize<'de> for GetTagResponse {
         Ok(Self {
             category: f.get("category", crate::runtime::plain)?,
             description: f.get("description", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_number)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
             name: f.get("name", crate::runtime::lenient_string)?,
             additional_properties: f.rest()?,
         })

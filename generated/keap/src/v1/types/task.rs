@@ -26,7 +26,7 @@ pub struct CreateTaskBody {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -613,7 +613,7 @@ pub struct CreateTaskResponse {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -769,7 +769,7 @@ pub struct GetTaskResponse {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -979,7 +979,7 @@ pub struct ListTasksForCurrentUserResponseTasksItem {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1189,7 +1189,7 @@ pub struct ListTasksResponseTasksItem {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1620,7 +1620,7 @@ pub struct UpdatePropertiesOnTaskBody {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1776,7 +1776,7 @@ pub struct UpdatePropertiesOnTaskResponse {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -1932,7 +1932,7 @@ pub struct UpdateTaskBody {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -2088,7 +2088,7 @@ pub struct UpdateTaskResponse {
     pub title: Option<String>,
     pub type_: Option<String>,
     pub url: Option<String>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<crate::ids::NumId<crate::ids::User>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }

@@ -75,7 +75,8 @@ pub struct CreateUserResponse {
     pub fax_numbers: Option<Vec<CreateUserResponseFaxNumbersItem>>,
     pub given_name: Option<String>,
     pub global_user_id: Option<i64>,
-    pub id: i64,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::NumId<crate::ids::User>>,
     pub infusionsoft_id: Option<String>,
     pub job_title: Option<String>,
     pub last_updated: Option<crate::runtime::DateTime>,
@@ -93,7 +94,7 @@ pub struct CreateUserResponse {
 
 impl CreateUserResponse {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<i64>) -> Self {
+    pub fn new(id: crate::ids::NumId<crate::ids::User>) -> Self {
         Self {
             address: None,
             company_name: None,
@@ -104,7 +105,7 @@ impl CreateUserResponse {
             fax_numbers: None,
             given_name: None,
             global_user_id: None,
-            id: id.into(),
+            id: Some(id),
             infusionsoft_id: None,
             job_title: None,
             last_updated: None,
@@ -208,7 +209,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponse {
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
             global_user_id: f
                 .get("global_user_id", crate::runtime::lenient_option_number)?,
-            id: f.get("id", crate::runtime::lenient_number)?,
+            id: f.get("id", crate::runtime::lenient_option_number)?,
             infusionsoft_id: f
                 .get("infusionsoft_id", crate::runtime::lenient_option_string)?,
             job_title: f.get("job_title", crate::runtime::lenient_option_string)?,

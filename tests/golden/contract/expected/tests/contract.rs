@@ -175,7 +175,11 @@ async fn tasks_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v2/tasks/{task_id}",
-        client.tasks().delete_task("1001").send().await,
+        client
+            .tasks()
+            .delete_task(v::<golden_contract::ids::TaskId>("\"1001\""))
+            .send()
+            .await,
     );
     r.check(
         "PATCH",
@@ -183,7 +187,7 @@ async fn tasks_operations(client: &Client, r: &mut Report) {
         client
             .tasks()
             .update_task(
-                "1001",
+                v::<golden_contract::ids::TaskId>("\"1001\""),
                 v::<
                     golden_contract::types::CreateTask,
                 >(
@@ -196,7 +200,13 @@ async fn tasks_operations(client: &Client, r: &mut Report) {
     r.check(
         "POST",
         "/rest/v2/tasks/{task_id}:complete",
-        client.tasks().complete_task(1i64).send().await,
+        client
+            .tasks()
+            .complete_task(
+                v::<golden_contract::ids::NumId<golden_contract::ids::Task>>("1"),
+            )
+            .send()
+            .await,
     );
 }
 

@@ -93,7 +93,11 @@ async fn tags_operations(client: &Client, r: &mut Report) {
     r.check(
         "POST",
         "/rest/v2/tags/{tag_id}/contacts:applyTags",
-        client.tags().apply_tags("keapgen").send().await,
+        client
+            .tags()
+            .apply_tags(v::<golden_custom_verbs::ids::TagId>("\"keapgen\""))
+            .send()
+            .await,
     );
 }
 

@@ -80,7 +80,7 @@ async fn orders_operations(client: &Client, r: &mut Report) {
         client
             .orders()
             .create_payment(
-                "keapgen",
+                v::<golden_money::ids::OrderId>("\"keapgen\""),
                 v::<
                     golden_money::types::CreatePaymentRequest,
                 >(

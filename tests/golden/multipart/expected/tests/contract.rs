@@ -96,7 +96,7 @@ async fn files_operations(client: &Client, r: &mut Report) {
         "/files/{file_id}",
         client
             .files()
-            .update_file("keapgen")
+            .update_file(v::<golden_multipart::ids::FileId>("\"keapgen\""))
             .file(
                 golden_multipart::runtime::FilePart::new(
                     "keapgen.txt",

@@ -376,6 +376,7 @@
     reason = "method names come from operationIds and parameters (`new`, `add`, `clone`, ...)"
 )]
 pub mod api;
+pub mod ids;
 
 pub use keapgen_runtime::runtime;
 

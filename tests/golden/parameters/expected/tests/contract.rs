@@ -80,8 +80,8 @@ async fn notes_operations(client: &Client, r: &mut Report) {
         client
             .notes()
             .update_note(
-                1i64,
-                "keapgen",
+                v::<golden_parameters::ids::NumId<golden_parameters::ids::Contact>>("1"),
+                v::<golden_parameters::ids::NoteId>("\"keapgen\""),
                 v::<
                     golden_parameters::types::Report,
                 >("{\"from\":\"keapgen\",\"to\":\"keapgen\"}"),

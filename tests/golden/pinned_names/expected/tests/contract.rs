@@ -12,6 +12,12 @@
 #![allow(deprecated)]
 use golden_pinned_names::{Auth, Client, Error, Quota, RetryPolicy};
 
+/// A value of `T` from JSON the generator made from the spec's schemas.
+fn v<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("the generated value {json} does not decode: {e}"))
+}
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -71,7 +77,11 @@ async fn files_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/files/{id}/legacy",
-        client.files().get_file_data_2("keapgen").send().await,
+        client
+            .files()
+            .get_file_data_2(v::<golden_pinned_names::ids::FileId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "GET",

@@ -12,6 +12,12 @@
 #![allow(deprecated)]
 use golden_responses::{Auth, Client, Error, Quota, RetryPolicy};
 
+/// A value of `T` from JSON the generator made from the spec's schemas.
+fn v<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("the generated value {json} does not decode: {e}"))
+}
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -71,7 +77,11 @@ async fn things_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/files/{id}/content",
-        client.things().download_file("keapgen").send().await,
+        client
+            .things()
+            .download_file(v::<golden_responses::ids::FileId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check("GET", "/things", client.things().list_things().send().await);
     r.check(

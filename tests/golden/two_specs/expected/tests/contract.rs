@@ -12,6 +12,12 @@
 #![allow(deprecated)]
 use golden_two_specs::{Auth, Client, Error, Quota, RetryPolicy};
 
+/// A value of `T` from JSON the generator made from the spec's schemas.
+fn v<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("the generated value {json} does not decode: {e}"))
+}
+
 /// What every call did, over both passes.
 #[derive(Default)]
 struct Report {
@@ -71,7 +77,11 @@ async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v2/contacts/{contact_id}",
-        client.contact().get_contact("keapgen").send().await,
+        client
+            .contact()
+            .get_contact(v::<golden_two_specs::ids::ContactId>("\"keapgen\""))
+            .send()
+            .await,
     );
 }
 

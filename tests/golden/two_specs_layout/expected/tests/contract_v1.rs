@@ -92,12 +92,28 @@ async fn affiliate_operations(client: &Client, r: &mut Report) {
     r.check(
         "GET",
         "/rest/v1/affiliates/{affiliateId}/payments",
-        client.v1().affiliate().list_payments("keapgen").send().await,
+        client
+            .v1()
+            .affiliate()
+            .list_payments(v::<golden_two_specs_layout::ids::AffiliateId>("\"keapgen\""))
+            .send()
+            .await,
     );
     r.check(
         "GET",
         "/rest/v1/affiliates/{id}",
-        client.v1().affiliate().get_affiliate(1i64).send().await,
+        client
+            .v1()
+            .affiliate()
+            .get_affiliate(
+                v::<
+                    golden_two_specs_layout::ids::NumId<
+                        golden_two_specs_layout::ids::Affiliate,
+                    >,
+                >("1"),
+            )
+            .send()
+            .await,
     );
 }
 
@@ -110,12 +126,40 @@ async fn contact_operations(client: &Client, r: &mut Report) {
     r.check(
         "DELETE",
         "/rest/v1/contacts/{contactId}/tags",
-        client.v1().contact().remove_tags_from_contact(1i64, "keapgen").send().await,
+        client
+            .v1()
+            .contact()
+            .remove_tags_from_contact(
+                v::<
+                    golden_two_specs_layout::ids::NumId<
+                        golden_two_specs_layout::ids::Contact,
+                    >,
+                >("1"),
+                "keapgen",
+            )
+            .send()
+            .await,
     );
     r.check(
         "DELETE",
         "/rest/v1/contacts/{contactId}/tags/{tagId}",
-        client.v1().contact().remove_tags_from_contact_by_tag_id(1i64, 1i64).send().await,
+        client
+            .v1()
+            .contact()
+            .remove_tags_from_contact_by_tag_id(
+                v::<
+                    golden_two_specs_layout::ids::NumId<
+                        golden_two_specs_layout::ids::Contact,
+                    >,
+                >("1"),
+                v::<
+                    golden_two_specs_layout::ids::NumId<
+                        golden_two_specs_layout::ids::Tag,
+                    >,
+                >("1"),
+            )
+            .send()
+            .await,
     );
 }
 

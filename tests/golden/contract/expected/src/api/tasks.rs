@@ -57,10 +57,10 @@ impl TasksApi {
     /// deleteTask
     ///
     /// Sends `DELETE /rest/v2/tasks/{task_id}`.
-    pub fn delete_task(&self, task_id: impl Into<String>) -> DeleteTask {
+    pub fn delete_task(&self, task_id: crate::ids::TaskId) -> DeleteTask {
         DeleteTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
         }
     }
 
@@ -73,12 +73,12 @@ impl TasksApi {
     /// Sends `PATCH /rest/v2/tasks/{task_id}`.
     pub fn update_task(
         &self,
-        task_id: impl Into<String>,
+        task_id: crate::ids::TaskId,
         body: crate::types::CreateTask,
     ) -> UpdateTask {
         UpdateTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -89,10 +89,13 @@ impl TasksApi {
     /// completeTask
     ///
     /// Sends `POST /rest/v2/tasks/{task_id}:complete`.
-    pub fn complete_task(&self, task_id: impl Into<i64>) -> CompleteTask {
+    pub fn complete_task(
+        &self,
+        task_id: crate::ids::NumId<crate::ids::Task>,
+    ) -> CompleteTask {
         CompleteTask {
             client: self.client.clone(),
-            task_id: task_id.into(),
+            task_id,
         }
     }
 }
@@ -327,7 +330,7 @@ impl CreateTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
 }
 
 impl DeleteTask {
@@ -361,7 +364,7 @@ impl DeleteTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTask {
     client: crate::Client,
-    task_id: String,
+    task_id: crate::ids::TaskId,
     update_mask: Option<Vec<crate::types::UpdateTaskUpdateMaskItem>>,
     body: crate::types::CreateTask,
     clear_fields: Vec<crate::types::UpdateTaskUpdateMaskItem>,
@@ -437,7 +440,7 @@ impl UpdateTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CompleteTask {
     client: crate::Client,
-    task_id: i64,
+    task_id: crate::ids::NumId<crate::ids::Task>,
 }
 
 impl CompleteTask {

@@ -9,7 +9,7 @@
 pub struct CreateTask {
     pub due_time: Option<crate::runtime::DateTime>,
     /// Not in the update mask's enum.
-    pub owner_id: Option<String>,
+    pub owner_id: Option<crate::ids::UserId>,
     pub priority: Option<CreateTaskPriority>,
     /// Allowed values: `5`, `10` (as the spec lists them).
     pub remind_time_mins: Option<RemindTime>,
@@ -62,7 +62,7 @@ impl<'de> serde::Deserialize<'de> for CreateTask {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             due_time: f.get("due_time", crate::runtime::plain)?,
-            owner_id: f.get("owner_id", crate::runtime::lenient_option_string)?,
+            owner_id: f.get("owner_id", crate::runtime::plain)?,
             priority: f.get("priority", crate::runtime::plain)?,
             remind_time_mins: f
                 .get("remind_time_mins", crate::runtime::lenient_option_number)?,
@@ -249,7 +249,7 @@ pub struct Task {
     pub birth_date: Option<crate::runtime::Date>,
     pub create_time: Option<crate::runtime::DateTime>,
     pub due_time: Option<crate::runtime::DateTime>,
-    pub id: Option<String>,
+    pub id: Option<crate::ids::TaskId>,
     pub priority: Option<TaskPriority>,
     /// Allowed values: `5`, `10` (as the spec lists them).
     pub remind_time_mins: Option<RemindTime>,
@@ -307,7 +307,7 @@ impl<'de> serde::Deserialize<'de> for Task {
             birth_date: f.get("birth_date", crate::runtime::plain)?,
             create_time: f.get("create_time", crate::runtime::plain)?,
             due_time: f.get("due_time", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             priority: f.get("priority", crate::runtime::plain)?,
             remind_time_mins: f
                 .get("remind_time_mins", crate::runtime::lenient_option_number)?,

@@ -12,10 +12,10 @@ impl TagsApi {
     /// applyTags
     ///
     /// Sends `POST /rest/v2/tags/{tag_id}/contacts:applyTags`.
-    pub fn apply_tags(&self, tag_id: impl Into<String>) -> ApplyTags {
+    pub fn apply_tags(&self, tag_id: crate::ids::TagId) -> ApplyTags {
         ApplyTags {
             client: self.client.clone(),
-            tag_id: tag_id.into(),
+            tag_id,
         }
     }
 }
@@ -25,7 +25,7 @@ impl TagsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTags {
     client: crate::Client,
-    tag_id: String,
+    tag_id: crate::ids::TagId,
 }
 
 impl ApplyTags {

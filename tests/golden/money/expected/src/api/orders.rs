@@ -14,12 +14,12 @@ impl OrdersApi {
     /// Sends `POST /orders/{order_id}/payments`.
     pub fn create_payment(
         &self,
-        order_id: impl Into<String>,
+        order_id: crate::ids::OrderId,
         body: crate::types::CreatePaymentRequest,
     ) -> CreatePayment {
         CreatePayment {
             client: self.client.clone(),
-            order_id: order_id.into(),
+            order_id,
             body,
         }
     }
@@ -30,7 +30,7 @@ impl OrdersApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreatePayment {
     client: crate::Client,
-    order_id: String,
+    order_id: crate::ids::OrderId,
     body: crate::types::CreatePaymentRequest,
 }
 

@@ -160,7 +160,7 @@ impl<'de> serde::Deserialize<'de> for CurrencyValue {
 pub struct Order {
     /// Money in the currency's main unit (dollars for USD), exact: \[`Amount`\](crate::runtime::Amount).
     pub amount_earned: Option<crate::runtime::Amount>,
-    pub id: Option<String>,
+    pub id: Option<crate::ids::OrderId>,
     pub total_due: Option<CurrencyValue>,
 }
 
@@ -192,7 +192,7 @@ impl<'de> serde::Deserialize<'de> for Order {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             amount_earned: f.get("amountEarned", crate::runtime::lenient_option_number)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             total_due: f.get("total_due", crate::runtime::plain)?,
         })
     }

@@ -29,10 +29,10 @@ impl FilesApi {
     /// updateFile
     ///
     /// Sends `POST /files/{file_id}`.
-    pub fn update_file(&self, file_id: impl Into<String>) -> UpdateFile {
+    pub fn update_file(&self, file_id: crate::ids::FileId) -> UpdateFile {
         UpdateFile {
             client: self.client.clone(),
-            file_id: file_id.into(),
+            file_id,
             file: None,
             is_public: None,
         }
@@ -98,7 +98,7 @@ impl CreateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateFile {
     client: crate::Client,
-    file_id: String,
+    file_id: crate::ids::FileId,
     file: Option<crate::runtime::FilePart>,
     is_public: Option<bool>,
 }

@@ -7,7 +7,7 @@
 /// Needs the crate feature `files` (on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateFileResponse {
-    pub id: Option<String>,
+    pub id: Option<crate::ids::FileId>,
 }
 
 impl serde::Serialize for CreateFileResponse {
@@ -26,7 +26,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileResponse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
         })
     }
 }

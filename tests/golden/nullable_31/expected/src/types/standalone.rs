@@ -41,7 +41,8 @@ pub struct Contact {
     pub anything: Option<serde_json::Value>,
     pub avatar: Option<String>,
     pub birthday: Option<crate::runtime::Date>,
-    pub id: String,
+    /// Required by the spec; `None` only when the server leaves it out.
+    pub id: Option<crate::ids::ContactId>,
     pub kind: Option<serde_json::Value>,
     pub nickname: Option<String>,
     pub updated: Option<crate::runtime::DateTime>,
@@ -49,14 +50,14 @@ pub struct Contact {
 
 impl Contact {
     /// A value with the required fields set and the others empty.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: crate::ids::ContactId) -> Self {
         Self {
             address: None,
             age: None,
             anything: None,
             avatar: None,
             birthday: None,
-            id: id.into(),
+            id: Some(id),
             kind: None,
             nickname: None,
             updated: None,
@@ -113,7 +114,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
             anything: f.get("anything", crate::runtime::plain)?,
             avatar: f.get("avatar", crate::runtime::lenient_option_string)?,
             birthday: f.get("birthday", crate::runtime::plain)?,
-            id: f.get("id", crate::runtime::lenient_string)?,
+            id: f.get("id", crate::runtime::plain)?,
             kind: f.get("kind", crate::runtime::plain)?,
             nickname: f.get("nickname", crate::runtime::lenient_option_string)?,
             updated: f.get("updated", crate::runtime::plain)?,

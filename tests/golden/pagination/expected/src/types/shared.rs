@@ -8,7 +8,7 @@
 /// Needs one of the crate features `legacy`, `notes` (all on by default).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Note {
-    pub id: Option<String>,
+    pub id: Option<crate::ids::NoteId>,
 }
 
 #[cfg(any(feature = "legacy", feature = "notes"))]
@@ -28,7 +28,7 @@ impl<'de> serde::Deserialize<'de> for Note {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
         })
     }
 }

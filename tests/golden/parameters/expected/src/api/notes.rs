@@ -16,14 +16,14 @@ impl NotesApi {
     /// Sends `PATCH /contacts/{contact_id}/notes/{note_id}`.
     pub fn update_note(
         &self,
-        contact_id: impl Into<i64>,
-        note_id: impl Into<String>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
+        note_id: crate::ids::NoteId,
         report: impl Into<crate::types::Report>,
     ) -> UpdateNote {
         UpdateNote {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
-            note_id: note_id.into(),
+            contact_id,
+            note_id,
             update_mask: None,
             fields: None,
             page_size: None,
@@ -43,8 +43,8 @@ impl NotesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNote {
     client: crate::Client,
-    contact_id: i64,
-    note_id: String,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
+    note_id: crate::ids::NoteId,
     update_mask: Option<Vec<crate::types::UpdateNoteUpdateMaskItem>>,
     fields: Option<Vec<String>>,
     page_size: Option<i32>,

@@ -12,10 +12,10 @@ impl FilesApi {
     /// getFileData
     ///
     /// Sends `GET /files/{id}/legacy`.
-    pub fn get_file_data_2(&self, id: impl Into<String>) -> GetFileData2 {
+    pub fn get_file_data_2(&self, id: crate::ids::FileId) -> GetFileData2 {
         GetFileData2 {
             client: self.client.clone(),
-            id: id.into(),
+            id,
         }
     }
 
@@ -35,7 +35,7 @@ impl FilesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFileData2 {
     client: crate::Client,
-    id: String,
+    id: crate::ids::FileId,
 }
 
 impl GetFileData2 {

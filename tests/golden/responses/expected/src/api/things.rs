@@ -12,10 +12,10 @@ impl ThingsApi {
     /// downloadFile
     ///
     /// Sends `GET /files/{id}/content`.
-    pub fn download_file(&self, id: impl Into<String>) -> DownloadFile {
+    pub fn download_file(&self, id: crate::ids::FileId) -> DownloadFile {
         DownloadFile {
             client: self.client.clone(),
-            id: id.into(),
+            id,
         }
     }
 
@@ -64,7 +64,7 @@ impl ThingsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DownloadFile {
     client: crate::Client,
-    id: String,
+    id: crate::ids::FileId,
 }
 
 impl DownloadFile {

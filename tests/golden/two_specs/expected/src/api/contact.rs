@@ -12,10 +12,10 @@ impl ContactApi {
     /// getContact
     ///
     /// Sends `GET /rest/v2/contacts/{contact_id}`.
-    pub fn get_contact(&self, contact_id: impl Into<String>) -> GetContact {
+    pub fn get_contact(&self, contact_id: crate::ids::ContactId) -> GetContact {
         GetContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
         }
     }
 }
@@ -25,7 +25,7 @@ impl ContactApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContact {
     client: crate::Client,
-    contact_id: String,
+    contact_id: crate::ids::ContactId,
 }
 
 impl GetContact {

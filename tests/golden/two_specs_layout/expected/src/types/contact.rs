@@ -8,7 +8,7 @@
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Contact {
     pub given_name: Option<String>,
-    pub id: Option<String>,
+    pub id: Option<crate::ids::ContactId>,
 }
 
 impl serde::Serialize for Contact {
@@ -34,7 +34,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
         let mut f = crate::runtime::Fields::read(d)?;
         Ok(Self {
             given_name: f.get("given_name", crate::runtime::lenient_option_string)?,
-            id: f.get("id", crate::runtime::lenient_option_string)?,
+            id: f.get("id", crate::runtime::plain)?,
         })
     }
 }

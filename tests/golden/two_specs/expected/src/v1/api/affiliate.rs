@@ -12,20 +12,23 @@ impl AffiliateApi {
     /// The affiliate id is text here...
     ///
     /// Sends `GET /rest/v1/affiliates/{affiliateId}/payments`.
-    pub fn list_payments(&self, affiliate_id: impl Into<String>) -> ListPayments {
+    pub fn list_payments(&self, affiliate_id: crate::ids::AffiliateId) -> ListPayments {
         ListPayments {
             client: self.client.clone(),
-            affiliate_id: affiliate_id.into(),
+            affiliate_id,
         }
     }
 
     /// ...and an integer here.
     ///
     /// Sends `GET /rest/v1/affiliates/{id}`.
-    pub fn get_affiliate(&self, id: impl Into<i64>) -> GetAffiliate {
+    pub fn get_affiliate(
+        &self,
+        id: crate::ids::NumId<crate::ids::Affiliate>,
+    ) -> GetAffiliate {
         GetAffiliate {
             client: self.client.clone(),
-            id: id.into(),
+            id,
         }
     }
 }
@@ -35,7 +38,7 @@ impl AffiliateApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPayments {
     client: crate::Client,
-    affiliate_id: String,
+    affiliate_id: crate::ids::AffiliateId,
 }
 
 impl ListPayments {
@@ -69,7 +72,7 @@ impl ListPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliate {
     client: crate::Client,
-    id: i64,
+    id: crate::ids::NumId<crate::ids::Affiliate>,
 }
 
 impl GetAffiliate {

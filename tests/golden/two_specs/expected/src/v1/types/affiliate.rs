@@ -7,8 +7,8 @@
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Affiliate {
-    pub contact_id: Option<i64>,
-    pub id: Option<i64>,
+    pub contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
+    pub id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }

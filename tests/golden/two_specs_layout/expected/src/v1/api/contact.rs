@@ -27,12 +27,12 @@ impl ContactApi {
     /// Sends `DELETE /rest/v1/contacts/{contactId}/tags`.
     pub fn remove_tags_from_contact(
         &self,
-        contact_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
         ids: impl Into<String>,
     ) -> RemoveTagsFromContact {
         RemoveTagsFromContact {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
+            contact_id,
             ids: ids.into(),
         }
     }
@@ -42,13 +42,13 @@ impl ContactApi {
     /// Sends `DELETE /rest/v1/contacts/{contactId}/tags/{tagId}`.
     pub fn remove_tags_from_contact_by_tag_id(
         &self,
-        contact_id: impl Into<i64>,
-        tag_id: impl Into<i64>,
+        contact_id: crate::ids::NumId<crate::ids::Contact>,
+        tag_id: crate::ids::NumId<crate::ids::Tag>,
     ) -> RemoveTagsFromContactByTagId {
         RemoveTagsFromContactByTagId {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
-            tag_id: tag_id.into(),
+            contact_id,
+            tag_id,
         }
     }
 }
@@ -155,7 +155,7 @@ impl crate::runtime::Paginated for ListContacts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagsFromContact {
     client: crate::Client,
-    contact_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
     ids: String,
 }
 
@@ -191,8 +191,8 @@ impl RemoveTagsFromContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagsFromContactByTagId {
     client: crate::Client,
-    contact_id: i64,
-    tag_id: i64,
+    contact_id: crate::ids::NumId<crate::ids::Contact>,
+    tag_id: crate::ids::NumId<crate::ids::Tag>,
 }
 
 impl RemoveTagsFromContactByTagId {

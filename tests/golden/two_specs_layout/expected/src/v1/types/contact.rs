@@ -10,7 +10,7 @@ pub struct Contact {
     pub anniversary: Option<String>,
     pub date_created: Option<crate::runtime::DateTime>,
     pub given_name: Option<String>,
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NumId<crate::ids::Contact>>,
     /// Properties beyond the ones named above.
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
