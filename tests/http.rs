@@ -98,7 +98,7 @@ async fn parameters_travel_as_their_styles_say() {
 async fn custom_verbs_stay_in_the_path() {
     let (base, seen) = serve(vec![(204, "text/plain", Vec::new()), json(200, "")]);
     let client = golden_custom_verbs::Client::builder().base_url(format!("{base}/")).build().unwrap();
-    let body = golden_custom_verbs::types::LinkContactsBody::new("1", "2");
+    let body = golden_custom_verbs::types::LinkContactsBody { contact1_id: "1".into(), contact2_id: "2".into() };
     client.contact().link_contacts(body).send().await.unwrap();
     client.tags().apply_tags(golden_custom_verbs::ids::Id::new("a:b")).send().await.unwrap();
     assert_eq!(seen.recv().unwrap().line, "POST /rest/v2/contacts:link HTTP/1.1");

@@ -249,6 +249,15 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
             ))
         })
         .unwrap_or_default();
+    // A call whose required arguments are ids or text, at least one an id: the Ids section
+    // gives it another record's id, which must not compile.
+    let id_call = pick(&|o| {
+        let required: Vec<_> = o.params.iter().filter(|p| p.required).collect();
+        required.iter().any(|p| p.ty.is_id())
+            && required.iter().all(|p| p.ty.is_id() || p.ty == TypeRef::Prim(Prim::String))
+            && !o.body.as_ref().is_some_and(|b| b.required)
+    });
+    let ids_section = ids_section(apis, &krate, id_call, &hidden, &client_arg);
     let features_section = features_section(apis, opts);
     let specs_section: String = apis[1..].iter().map(|a| spec_section(api, a, opts)).collect();
 
@@ -264,6 +273,7 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
         .replace("{use_example}", &use_example)
         .replace("{list_section}", &list_section)
         .replace("{fields_section}", &fields_section)
+        .replace("{ids_section}", &ids_section)
         .replace("{filter_section}", &filter_section)
         .replace("{update_section}", &update_section)
         .replace("{error_section}", &error_section)
@@ -301,7 +311,86 @@ is true for those two: only then send the user through authorization again. A to
 to save a new pair (after retries) fails the request that refreshed with kind `Store`; the new pair \
 stays in use, and `client.tokens()` returns it to save elsewhere.";
 
-/// A partial update with a JSON body whose one string field is set, and the call.
+/// The "Ids" section: what the id types are, how v1's and v2's convert (a doc test that runs),
+/// and a call given another record's id, which must not compile. Empty without typed ids.
+fn ids_section(
+    apis: &[&Api],
+    krate: &str,
+    id_call: Option<(&str, &Operation)>,
+    hidden: &dyn Fn(&str, &str) -> String,
+    client_arg: &str,
+) -> String {
+    use heck::ToUpperCamelCase;
+    let records = super::ids::records(apis);
+    let Some(record) = records.iter().find(|r| **r == "contact").or(records.first()) else {
+        return String::new();
+    };
+    let marker = record.to_upper_camel_case();
+    let id = format!("{marker}Id");
+    let convert = format!(
+        "```rust\n# fn example() -> Result<(), {krate}::ids::IdError> {{\n\
+         use {krate}::ids::{{{marker}, {id}, NumId}};\n\
+         let v2 = {id}::new(\"101\"); // REST v2: text\n\
+         let v1: NumId<{marker}> = NumId::try_from(&v2)?; // REST v1: a number\n\
+         assert_eq!(v1.get(), 101);\n\
+         assert_eq!({id}::from(v1), v2);\n\
+         assert!(v2 == \"101\");\n\
+         assert!(NumId::<{marker}>::try_from(&{id}::new(\"abc\")).is_err());\n\
+         # Ok(())\n# }}\n```"
+    );
+    // The call given another record's id where its first id is due.
+    let swapped = id_call
+        .and_then(|(m, o)| {
+            let required: Vec<&crate::model::Param> = o.params.iter().filter(|p| p.required).collect();
+            let first = required.iter().position(|p| p.ty.is_id())?;
+            let TypeRef::Prim(Prim::Id { record: due, number }) = required[first].ty else { return None };
+            let other = records.iter().find(|r| **r != due)?;
+            let call = |args: Vec<String>| {
+                format!("client.{m}().{op}({}).send().await?;\n", args.join(", "), op = o.method_name)
+            };
+            let good: Vec<String> = required.iter().map(|p| example_arg(&p.ty, krate)).collect();
+            let mut bad = good.clone();
+            bad[first] = example_arg(&TypeRef::Prim(Prim::Id { record: other, number }), krate);
+            Some(format!(
+                "{}\n\nGiven {} {}'s id where {} {}'s is due, the same call does not compile:\n\n{}",
+                hidden(&call(good), client_arg),
+                article(other),
+                other.replace('_', " "),
+                article(due),
+                due.replace('_', " "),
+                hidden(&call(bad), client_arg).replacen("rust,no_run", "rust,compile_fail", 1)
+            ))
+        })
+        .unwrap_or_default();
+    format!(
+        "## Ids\n\n\
+         Each kind of record whose ids the specs name has its own id type in `{krate}::ids`: \
+         `{id}` is `Id<{marker}>`, text, as REST v2 writes ids; `NumId<{marker}>` is a number, as \
+         REST v1 writes them. Parameters, bodies and responses use them, so another record's id, \
+         a title or a bare number cannot go where {a} {words}'s id is due: it does not compile. \
+         Types whose required fields share a type (two texts, two ids) are built from named \
+         fields, `new(TypeRequired {{ .. }})` or a struct literal, so those cannot swap either.\n\n\
+         Make an id from text (`{id}::new(\"101\")`) or a number (`{id}::from(101)`); read it with \
+         `as_str()` or `Display`; compare it with text (`id == \"101\"`). Decoding takes a number or \
+         text for any id, and refuses anything else naming the record. v1's and v2's ids of one \
+         record convert explicitly: `{id}::from(v1_id)` always, `NumId::<{marker}>::try_from(&v2_id)` \
+         when the text is a number (else `IdError`). A REST Hook delivers v1's numbers; a v2 call \
+         takes them as `{id}::from(n)`. Ids the specs do not tie to one record stay text or \
+         numbers.\n\n{convert}\n\n{swapped}",
+        a = article(record),
+        words = record.replace('_', " "),
+    )
+}
+
+/// "a" or "an" before a record's name.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// A value for a required argument of type `ty` in the guide's code: ids are named as ids.
 fn example_arg(ty: &TypeRef, krate: &str) -> String {
     match ty {
@@ -319,6 +408,7 @@ fn example_arg(ty: &TypeRef, krate: &str) -> String {
     }
 }
 
+/// A partial update with a JSON body whose one string field is set, and the call.
 fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operation, String)> {
     let (tag, op, body, field) = api
         .tags

@@ -314,41 +314,70 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
             });
             let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
             let default = if required.is_empty() { quote!(Default,) } else { quote!() };
-            let ctor = (!required.is_empty()).then(|| {
-                // An id is taken as itself, so two ids or an id and a title cannot swap.
-                let args = required.iter().map(|f| {
-                    let n = format_ident!("{}", f.name);
-                    let t = ty(&f.ty, true);
-                    if f.ty.is_id() {
-                        quote!(#n: #t)
-                    } else {
-                        quote!(#n: impl Into<#t>)
-                    }
-                });
-                let inits = fields.iter().map(|f| {
-                    let n = format_ident!("{}", f.name);
-                    let value = match (f.boxed, f.ty.is_id()) {
-                        (true, _) => quote!(Box::new(#n.into())),
-                        (false, true) => quote!(#n),
-                        (false, false) => quote!(#n.into()),
-                    };
-                    match api.field_shape(f) {
-                        FieldShape::Plain if f.ty.is_id() && !f.boxed => quote!(#n),
-                        FieldShape::Plain => quote!(#n: #value),
-                        FieldShape::RequiredOption => quote!(#n: Some(#value)),
-                        FieldShape::Nullable | FieldShape::Optional => quote!(#n: None),
-                    }
-                });
-                let extra_init = additional.as_ref().map(|_| quote!(#extra_name: Default::default(),));
-                quote! {
-                    impl #name {
-                        /// A value with the required fields set and the others empty.
-                        pub fn new(#(#args),*) -> Self {
-                            Self { #(#inits,)* #extra_init }
+            // Two required fields of one type (two texts, two contact ids) could swap places in
+            // a positional `new` and still compile, so such a type is built from named fields:
+            // a struct literal when every field is required, else `new({Type}Required { .. })`.
+            let arg_types: Vec<String> = required.iter().map(|f| ty(&f.ty, true).to_string()).collect();
+            let swappable = arg_types.iter().enumerate().any(|(i, t)| arg_types[..i].contains(t));
+            let all_required =
+                fields.iter().all(|f| matches!(api.field_shape(f), FieldShape::Plain)) && additional.is_none();
+            let named = swappable.then(|| format!("{}Required", t.name)).filter(|n| !api.types.contains_key(n));
+            let ctor = match (&named, all_required) {
+                (_, true) if swappable => None,
+                (Some(args_name), false) => Some(required_ctor(
+                    api,
+                    t,
+                    fields,
+                    &required,
+                    args_name,
+                    additional.is_some().then_some(&extra_name),
+                )),
+                _ => (!required.is_empty()).then(|| {
+                    // An id is taken as itself, so two ids or an id and a title cannot swap.
+                    let args = required.iter().map(|f| {
+                        let n = format_ident!("{}", f.name);
+                        let t = ty(&f.ty, true);
+                        if f.ty.is_id() {
+                            quote!(#n: #t)
+                        } else {
+                            quote!(#n: impl Into<#t>)
+                        }
+                    });
+                    let inits = fields.iter().map(|f| {
+                        let n = format_ident!("{}", f.name);
+                        let value = match (f.boxed, f.ty.is_id()) {
+                            (true, _) => quote!(Box::new(#n.into())),
+                            (false, true) => quote!(#n),
+                            (false, false) => quote!(#n.into()),
+                        };
+                        match api.field_shape(f) {
+                            FieldShape::Plain if f.ty.is_id() && !f.boxed => quote!(#n),
+                            FieldShape::Plain => quote!(#n: #value),
+                            FieldShape::RequiredOption => quote!(#n: Some(#value)),
+                            FieldShape::Nullable | FieldShape::Optional => quote!(#n: None),
+                        }
+                    });
+                    let extra_init = additional.as_ref().map(|_| quote!(#extra_name: Default::default(),));
+                    quote! {
+                        impl #name {
+                            /// A value with the required fields set and the others empty.
+                            pub fn new(#(#args),*) -> Self {
+                                Self { #(#inits,)* #extra_init }
+                            }
                         }
                     }
-                }
-            });
+                }),
+            };
+            let doc = match (swappable, all_required) {
+                (true, true) => docs::paragraphs([
+                    t.doc.as_deref().unwrap_or(""),
+                    "Built with a struct literal naming every field: several of them share a type, so a \
+                     positional constructor could swap them.",
+                    &format!("Spec: `{}`", t.origin),
+                    &label(api, &t.groups),
+                ]),
+                _ => doc,
+            };
             let serde = struct_serde(api, t, fields, additional.is_some().then_some(&extra_name));
             quote! {
                 #doc
@@ -359,6 +388,54 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                 }
                 #ctor
                 #serde
+            }
+        }
+    }
+}
+
+/// `new` taking the required fields by name, in a `{Type}Required` struct of their own: for
+/// types whose required fields share a type, so none can take another's place.
+fn required_ctor(
+    api: &Api,
+    t: &TypeDef,
+    fields: &[Field],
+    required: &[&Field],
+    args_name: &str,
+    extra: Option<&proc_macro2::Ident>,
+) -> TokenStream {
+    let name = format_ident!("{}", t.name);
+    let args = format_ident!("{}", args_name);
+    let arg_fields = required.iter().map(|f| {
+        let n = format_ident!("{}", f.name);
+        let t = ty(&f.ty, true);
+        let doc = docs::paragraphs([f.doc.as_deref().unwrap_or("")]);
+        quote!(#doc pub #n: #t,)
+    });
+    let inits = fields.iter().map(|f| {
+        let n = format_ident!("{}", f.name);
+        let value = if f.boxed { quote!(Box::new(required.#n)) } else { quote!(required.#n) };
+        match api.field_shape(f) {
+            FieldShape::Plain => quote!(#n: #value),
+            FieldShape::RequiredOption => quote!(#n: Some(#value)),
+            FieldShape::Nullable | FieldShape::Optional => quote!(#n: None),
+        }
+    });
+    let extra_init = extra.map(|e| quote!(#e: Default::default(),));
+    let doc = format!(
+        " The required fields of [`{}`], by name: several share a type, so a positional \
+         constructor could swap them.",
+        t.name
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct #args {
+            #(#arg_fields)*
+        }
+        impl #name {
+            /// A value with the required fields set (by name) and the others empty.
+            pub fn new(required: #args) -> Self {
+                Self { #(#inits,)* #extra_init }
             }
         }
     }

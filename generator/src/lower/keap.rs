@@ -522,6 +522,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ids_are_typed_where_keaps_names_say_whose_they_are() {
+        let text = TypeRef::Prim(Prim::String);
+        let int = TypeRef::Prim(Prim::I64);
+        let id = |record, number| Some(TypeRef::Prim(Prim::Id { record, number }));
+        assert_eq!(field_id("contact_id", &text, "Note"), id("contact", false));
+        assert_eq!(field_id("linked_contact_id", &int, "Note"), id("contact", true));
+        assert_eq!(field_id("subscription_plan_id", &text, "X"), id("subscription_plan", false));
+        assert_eq!(field_id("owner_id", &text, "X"), id("user", false), "an alias");
+        assert_eq!(
+            field_id("tag_ids", &TypeRef::Vec(Box::new(text.clone())), "X"),
+            Some(TypeRef::Vec(Box::new(TypeRef::Prim(Prim::Id { record: "tag", number: false }))))
+        );
+        // Not ids of one record: another system's, a word Keap uses loosely, a list under a
+        // singular name, an object.
+        assert_eq!(field_id("global_user_id", &int, "X"), None);
+        assert_eq!(field_id("plan_id", &text, "X"), None);
+        assert_eq!(field_id("stage_id", &text, "X"), None);
+        assert_eq!(field_id("tag_id", &TypeRef::Vec(Box::new(text.clone())), "X"), None);
+        assert_eq!(field_id("contact_id", &TypeRef::Named("Contact".into()), "X"), None);
+        // `id` by its schema's name, with Keap's affixes.
+        assert_eq!(field_id("id", &text, "RestV2Product_Detail"), id("product", false));
+        assert_eq!(field_id("id", &int, "Contact"), id("contact", true));
+        assert_eq!(field_id("id", &text, "ContactAddress"), None);
+
+        let param = |name: &str, ty: TypeRef, location| Param {
+            api_name: name.into(),
+            name: name.into(),
+            location,
+            style: Style::Single,
+            ty,
+            required: true,
+            scalar: true,
+            bounds: (None, None),
+            exact: false,
+            doc: None,
+            deprecated: false,
+            schema: None,
+        };
+        let mut ps = [
+            param("id", text.clone(), ParamIn::Path),
+            param("tagId", int.clone(), ParamIn::Path),
+            param("order_ids", text.clone(), ParamIn::Query),
+        ];
+        param_ids(&mut ps, "/companies/{id}/tags/{tagId}");
+        assert_eq!(Some(ps[0].ty.clone()), id("company", false), "`id` by the collection before it");
+        assert_eq!(Some(ps[1].ty.clone()), id("tag", true));
+        assert_eq!(ps[2].ty, text, "a plural name on one text is left alone");
+    }
+
+    #[test]
     fn springfox_operation_ids_lose_their_suffix_and_twins_are_named_by_their_path() {
         let ids: BTreeMap<String, String> = [
             ("removeTagsFromContactUsingDELETE", "/v1/contacts/{contactId}/tags"),

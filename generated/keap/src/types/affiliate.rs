@@ -1026,19 +1026,26 @@ pub struct CreateOrUpdateAffiliateLinkRequest {
     pub website_address: String,
 }
 
+/// The required fields of [`CreateOrUpdateAffiliateLinkRequest`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateOrUpdateAffiliateLinkRequestRequired {
+    /// Code
+    pub code: String,
+    /// The Affiliate Link Name
+    pub name: String,
+    /// Website Address
+    pub website_address: String,
+}
+
 impl CreateOrUpdateAffiliateLinkRequest {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        code: impl Into<String>,
-        name: impl Into<String>,
-        website_address: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateOrUpdateAffiliateLinkRequestRequired) -> Self {
         Self {
             affiliate_id: None,
-            code: code.into(),
-            name: name.into(),
+            code: required.code,
+            name: required.name,
             program_ids: None,
-            website_address: website_address.into(),
+            website_address: required.website_address,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 //!Types only the `business_profile` operations use (feature `business_profile`).
 
+/// Built with a struct literal naming every field: several of them share a type, so a positional constructor could swap them.
+///
 /// Spec: `/components/schemas/BusinessProfileAddressRequest`
 ///
 /// Needs the crate feature `business_profile` (on by default).
@@ -16,27 +18,6 @@ pub struct BusinessProfileAddressRequest {
     pub postal_code: String,
     /// The long-name descriptive version of the Region Code
     pub region: String,
-}
-
-impl BusinessProfileAddressRequest {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        country_code: impl Into<String>,
-        line1: impl Into<String>,
-        line2: impl Into<String>,
-        locality: impl Into<String>,
-        postal_code: impl Into<String>,
-        region: impl Into<String>,
-    ) -> Self {
-        Self {
-            country_code: country_code.into(),
-            line1: line1.into(),
-            line2: line2.into(),
-            locality: locality.into(),
-            postal_code: postal_code.into(),
-            region: region.into(),
-        }
-    }
 }
 
 impl serde::Serialize for BusinessProfileAddressRequest {

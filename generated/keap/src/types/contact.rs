@@ -1438,15 +1438,21 @@ pub struct MergeContactRequest {
     pub duplicate_contact_id: Option<crate::ids::ContactId>,
 }
 
+/// The required fields of [`MergeContactRequest`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MergeContactRequestRequired {
+    /// Primary contact ID to merge into
+    pub contact_id: crate::ids::ContactId,
+    /// Duplicate contact ID to merge from
+    pub duplicate_contact_id: crate::ids::ContactId,
+}
+
 impl MergeContactRequest {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        contact_id: crate::ids::ContactId,
-        duplicate_contact_id: crate::ids::ContactId,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: MergeContactRequestRequired) -> Self {
         Self {
-            contact_id: Some(contact_id),
-            duplicate_contact_id: Some(duplicate_contact_id),
+            contact_id: Some(required.contact_id),
+            duplicate_contact_id: Some(required.duplicate_contact_id),
         }
     }
 }

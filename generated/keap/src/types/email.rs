@@ -418,6 +418,8 @@ impl<'de> serde::Deserialize<'de> for EmailSendRequest {
 
 /// An attachment for an email
 ///
+/// Built with a struct literal naming every field: several of them share a type, so a positional constructor could swap them.
+///
 /// Spec: `/components/schemas/EmailSendRequestAttachment`
 ///
 /// Needs the crate feature `email` (on by default).
@@ -434,16 +436,6 @@ pub struct EmailSendRequestAttachment {
     ///
     /// Requests including an attachment with any other extension return `400 Bad Request` with the message "attachment type is invalid".
     pub file_name: String,
-}
-
-impl EmailSendRequestAttachment {
-    /// A value with the required fields set and the others empty.
-    pub fn new(file_data: impl Into<String>, file_name: impl Into<String>) -> Self {
-        Self {
-            file_data: file_data.into(),
-            file_name: file_name.into(),
-        }
-    }
 }
 
 impl serde::Serialize for EmailSendRequestAttachment {

@@ -196,26 +196,33 @@ pub struct CreateOpportunityRequest {
     pub user_id: Option<crate::ids::UserId>,
 }
 
+/// The required fields of [`CreateOpportunityRequest`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateOpportunityRequestRequired {
+    /// Associated contact ID
+    pub contact_id: crate::ids::ContactId,
+    /// Opportunity title
+    pub opportunity_title: String,
+    /// Pipeline stage ID
+    pub stage_id: String,
+}
+
 impl CreateOpportunityRequest {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        contact_id: crate::ids::ContactId,
-        opportunity_title: impl Into<String>,
-        stage_id: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateOpportunityRequestRequired) -> Self {
         Self {
             affiliate_id: None,
-            contact_id: Some(contact_id),
+            contact_id: Some(required.contact_id),
             custom_fields: None,
             estimated_close_time: None,
             include_in_forecast: None,
             next_action_notes: None,
             next_action_time: None,
             opportunity_notes: None,
-            opportunity_title: opportunity_title.into(),
+            opportunity_title: required.opportunity_title,
             projected_revenue_high: None,
             projected_revenue_low: None,
-            stage_id: stage_id.into(),
+            stage_id: required.stage_id,
             user_id: None,
         }
     }
@@ -363,20 +370,24 @@ pub struct CreateOpportunityStageRequest {
     pub target_number_days: i32,
 }
 
+/// The required fields of [`CreateOpportunityStageRequest`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateOpportunityStageRequestRequired {
+    pub name: String,
+    pub order: i32,
+    pub probability: i32,
+    pub target_number_days: i32,
+}
+
 impl CreateOpportunityStageRequest {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        name: impl Into<String>,
-        order: impl Into<i32>,
-        probability: impl Into<i32>,
-        target_number_days: impl Into<i32>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateOpportunityStageRequestRequired) -> Self {
         Self {
             checklist_items: None,
-            name: name.into(),
-            order: order.into(),
-            probability: probability.into(),
-            target_number_days: target_number_days.into(),
+            name: required.name,
+            order: required.order,
+            probability: required.probability,
+            target_number_days: required.target_number_days,
         }
     }
 }

@@ -101,6 +101,8 @@ impl AddProductInterestRequestType {
     ];
 }
 crate::runtime::string_enum!(AddProductInterestRequestType);
+/// Built with a struct literal naming every field: several of them share a type, so a positional constructor could swap them.
+///
 /// Spec: `/components/schemas/CreateProductInterestBundleRequest`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
@@ -110,16 +112,6 @@ pub struct CreateProductInterestBundleRequest {
     pub description: String,
     /// Product interest bundle name
     pub name: String,
-}
-
-impl CreateProductInterestBundleRequest {
-    /// A value with the required fields set and the others empty.
-    pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            description: description.into(),
-            name: name.into(),
-        }
-    }
 }
 
 impl serde::Serialize for CreateProductInterestBundleRequest {

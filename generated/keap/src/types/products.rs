@@ -373,13 +373,20 @@ pub struct CreateProductRequestDetail {
     pub weight: Option<f64>,
 }
 
+/// The required fields of [`CreateProductRequestDetail`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateProductRequestDetailRequired {
+    /// Product name
+    pub name: String,
+    /// The product price. The value is in the currency's smallest unit. e.g. $12.50 is 1250.  Must be greater than or equal to 0.
+    pub price: crate::runtime::MinorUnits,
+    /// Product short description
+    pub short_description: String,
+}
+
 impl CreateProductRequestDetail {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        name: impl Into<String>,
-        price: impl Into<crate::runtime::MinorUnits>,
-        short_description: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateProductRequestDetailRequired) -> Self {
         Self {
             active: None,
             bottom_html: None,
@@ -389,11 +396,11 @@ impl CreateProductRequestDetail {
             description: None,
             inventory: None,
             is_package: None,
-            name: name.into(),
+            name: required.name,
             needs_digital_delivery: None,
-            price: price.into(),
+            price: required.price,
             shippable: None,
-            short_description: short_description.into(),
+            short_description: required.short_description,
             sku: None,
             state_taxable: None,
             storefront_hidden: None,

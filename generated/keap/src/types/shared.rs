@@ -4001,25 +4001,33 @@ pub struct PaymentPlan {
 }
 
 #[cfg(any(feature = "orders", feature = "subscriptions"))]
+/// The required fields of [`PaymentPlan`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaymentPlanRequired {
+    /// Days between each payment
+    pub days_between_payments: i64,
+    /// Number of payments in the plan
+    pub number_of_payments: i64,
+    /// The start date of the payment plan. In ISO-8601 date format (e.g. 2024-05-21)
+    pub plan_start_date: crate::runtime::Date,
+}
+
+#[cfg(any(feature = "orders", feature = "subscriptions"))]
 impl PaymentPlan {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        days_between_payments: impl Into<i64>,
-        number_of_payments: impl Into<i64>,
-        plan_start_date: impl Into<crate::runtime::Date>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: PaymentPlanRequired) -> Self {
         Self {
             auto_charge: None,
-            days_between_payments: days_between_payments.into(),
+            days_between_payments: required.days_between_payments,
             days_between_retries: None,
             initial_payment_amount: None,
             initial_payment_date: None,
             initial_payment_percent: None,
             max_charge_attempts: None,
-            number_of_payments: number_of_payments.into(),
+            number_of_payments: required.number_of_payments,
             payment_method_id: None,
             payment_plan_items: None,
-            plan_start_date: plan_start_date.into(),
+            plan_start_date: required.plan_start_date,
         }
     }
 }

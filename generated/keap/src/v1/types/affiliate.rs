@@ -23,21 +23,25 @@ pub struct CreateAffiliateBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateAffiliateBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateAffiliateBodyRequired {
+    pub code: String,
+    pub contact_id: crate::ids::NumId<crate::ids::Contact>,
+    pub password: String,
+}
+
 impl CreateAffiliateBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        code: impl Into<String>,
-        contact_id: crate::ids::NumId<crate::ids::Contact>,
-        password: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateAffiliateBodyRequired) -> Self {
         Self {
-            code: code.into(),
-            contact_id: Some(contact_id),
+            code: required.code,
+            contact_id: Some(required.contact_id),
             name: None,
             notify_on_lead: None,
             notify_on_sale: None,
             parent_id: None,
-            password: password.into(),
+            password: required.password,
             status: None,
             track_leads_for: None,
             additional_properties: Default::default(),

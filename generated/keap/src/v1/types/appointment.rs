@@ -24,21 +24,25 @@ pub struct CreateAppointmentBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateAppointmentBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateAppointmentBodyRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl CreateAppointmentBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateAppointmentBodyRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -542,21 +546,25 @@ pub struct CreateAppointmentResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateAppointmentResponse`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateAppointmentResponseRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl CreateAppointmentResponse {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateAppointmentResponseRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -629,21 +637,25 @@ pub struct GetAppointmentResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`GetAppointmentResponse`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GetAppointmentResponseRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl GetAppointmentResponse {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: GetAppointmentResponseRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -770,21 +782,25 @@ pub struct ListAppointmentsResponseAppointmentsItem {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`ListAppointmentsResponseAppointmentsItem`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListAppointmentsResponseAppointmentsItemRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl ListAppointmentsResponseAppointmentsItem {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: ListAppointmentsResponseAppointmentsItemRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -1134,21 +1150,25 @@ pub struct UpdateAppointmentBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`UpdateAppointmentBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateAppointmentBodyRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl UpdateAppointmentBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: UpdateAppointmentBodyRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -1221,21 +1241,25 @@ pub struct UpdateAppointmentResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`UpdateAppointmentResponse`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateAppointmentResponseRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl UpdateAppointmentResponse {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: UpdateAppointmentResponseRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -1308,21 +1332,25 @@ pub struct UpdatePropertiesOnAppointmentBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`UpdatePropertiesOnAppointmentBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdatePropertiesOnAppointmentBodyRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl UpdatePropertiesOnAppointmentBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: UpdatePropertiesOnAppointmentBodyRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -1395,21 +1423,25 @@ pub struct UpdatePropertiesOnAppointmentResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`UpdatePropertiesOnAppointmentResponse`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdatePropertiesOnAppointmentResponseRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl UpdatePropertiesOnAppointmentResponse {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: UpdatePropertiesOnAppointmentResponseRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }

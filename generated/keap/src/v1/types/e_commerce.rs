@@ -1904,22 +1904,26 @@ pub struct CreateOrderResponsePaymentPlan {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateOrderResponsePaymentPlan`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateOrderResponsePaymentPlanRequired {
+    pub days_between_payments: i32,
+    pub number_of_payments: i32,
+    pub plan_start_date: crate::runtime::Date,
+}
+
 impl CreateOrderResponsePaymentPlan {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        days_between_payments: impl Into<i32>,
-        number_of_payments: impl Into<i32>,
-        plan_start_date: impl Into<crate::runtime::Date>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateOrderResponsePaymentPlanRequired) -> Self {
         Self {
             auto_charge: None,
             credit_card_id: None,
-            days_between_payments: days_between_payments.into(),
+            days_between_payments: required.days_between_payments,
             initial_payment_amount: None,
             initial_payment_date: None,
-            number_of_payments: number_of_payments.into(),
+            number_of_payments: required.number_of_payments,
             payment_gateway: None,
-            plan_start_date: plan_start_date.into(),
+            plan_start_date: required.plan_start_date,
             additional_properties: Default::default(),
         }
     }
@@ -7167,22 +7171,26 @@ pub struct ReplacePaymentPlanBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`ReplacePaymentPlanBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplacePaymentPlanBodyRequired {
+    pub days_between_payments: i32,
+    pub number_of_payments: i32,
+    pub plan_start_date: crate::runtime::Date,
+}
+
 impl ReplacePaymentPlanBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        days_between_payments: impl Into<i32>,
-        number_of_payments: impl Into<i32>,
-        plan_start_date: impl Into<crate::runtime::Date>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: ReplacePaymentPlanBodyRequired) -> Self {
         Self {
             auto_charge: None,
             credit_card_id: None,
-            days_between_payments: days_between_payments.into(),
+            days_between_payments: required.days_between_payments,
             initial_payment_amount: None,
             initial_payment_date: None,
-            number_of_payments: number_of_payments.into(),
+            number_of_payments: required.number_of_payments,
             payment_gateway: None,
-            plan_start_date: plan_start_date.into(),
+            plan_start_date: required.plan_start_date,
             additional_properties: Default::default(),
         }
     }
@@ -7297,22 +7305,26 @@ pub struct ReplacePaymentPlanResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`ReplacePaymentPlanResponse`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplacePaymentPlanResponseRequired {
+    pub days_between_payments: i32,
+    pub number_of_payments: i32,
+    pub plan_start_date: crate::runtime::Date,
+}
+
 impl ReplacePaymentPlanResponse {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        days_between_payments: impl Into<i32>,
-        number_of_payments: impl Into<i32>,
-        plan_start_date: impl Into<crate::runtime::Date>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: ReplacePaymentPlanResponseRequired) -> Self {
         Self {
             auto_charge: None,
             credit_card_id: None,
-            days_between_payments: days_between_payments.into(),
+            days_between_payments: required.days_between_payments,
             initial_payment_amount: None,
             initial_payment_date: None,
-            number_of_payments: number_of_payments.into(),
+            number_of_payments: required.number_of_payments,
             payment_gateway: None,
-            plan_start_date: plan_start_date.into(),
+            plan_start_date: required.plan_start_date,
             additional_properties: Default::default(),
         }
     }

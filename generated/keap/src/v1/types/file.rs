@@ -17,20 +17,24 @@ pub struct CreateFileBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateFileBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateFileBodyRequired {
+    pub file_association: CreateFileBodyFileAssociation,
+    pub file_data: String,
+    pub file_name: String,
+    pub is_public: bool,
+}
+
 impl CreateFileBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        file_association: impl Into<CreateFileBodyFileAssociation>,
-        file_data: impl Into<String>,
-        file_name: impl Into<String>,
-        is_public: impl Into<bool>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateFileBodyRequired) -> Self {
         Self {
             contact_id: None,
-            file_association: file_association.into(),
-            file_data: file_data.into(),
-            file_name: file_name.into(),
-            is_public: is_public.into(),
+            file_association: required.file_association,
+            file_data: required.file_data,
+            file_name: required.file_name,
+            is_public: required.is_public,
             public: None,
             additional_properties: Default::default(),
         }
@@ -1017,20 +1021,24 @@ pub struct UpdateFileBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`UpdateFileBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateFileBodyRequired {
+    pub file_association: UpdateFileBodyFileAssociation,
+    pub file_data: String,
+    pub file_name: String,
+    pub is_public: bool,
+}
+
 impl UpdateFileBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        file_association: impl Into<UpdateFileBodyFileAssociation>,
-        file_data: impl Into<String>,
-        file_name: impl Into<String>,
-        is_public: impl Into<bool>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: UpdateFileBodyRequired) -> Self {
         Self {
             contact_id: None,
-            file_association: file_association.into(),
-            file_data: file_data.into(),
-            file_name: file_name.into(),
-            is_public: is_public.into(),
+            file_association: required.file_association,
+            file_data: required.file_data,
+            file_name: required.file_name,
+            is_public: required.is_public,
             public: None,
             additional_properties: Default::default(),
         }

@@ -98,13 +98,22 @@ pub struct CreateProductImageBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateProductImageBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateProductImageBodyRequired {
+    /// The image data, base64 encoded.
+    pub file_data: String,
+    /// The name of the file with extension, must match file data.  Acceptable file types:  \[.png, .gif, .jpg, .jpeg\].
+    pub file_name: String,
+}
+
 impl CreateProductImageBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(file_data: impl Into<String>, file_name: impl Into<String>) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateProductImageBodyRequired) -> Self {
         Self {
             checksum: None,
-            file_data: file_data.into(),
-            file_name: file_name.into(),
+            file_data: required.file_data,
+            file_name: required.file_name,
             additional_properties: Default::default(),
         }
     }

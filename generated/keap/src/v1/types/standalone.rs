@@ -1397,21 +1397,25 @@ pub struct Appointment {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`Appointment`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppointmentRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl Appointment {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: AppointmentRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -1538,21 +1542,25 @@ pub struct AppointmentListAppointmentsItem {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`AppointmentListAppointmentsItem`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppointmentListAppointmentsItemRequired {
+    pub end_date: crate::runtime::DateTime,
+    pub start_date: crate::runtime::DateTime,
+    pub title: String,
+}
+
 impl AppointmentListAppointmentsItem {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        end_date: impl Into<crate::runtime::DateTime>,
-        start_date: impl Into<crate::runtime::DateTime>,
-        title: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: AppointmentListAppointmentsItemRequired) -> Self {
         Self {
             contact_id: None,
             description: None,
-            end_date: end_date.into(),
+            end_date: required.end_date,
             location: None,
             remind_time: None,
-            start_date: start_date.into(),
-            title: title.into(),
+            start_date: required.start_date,
+            title: required.title,
             user: None,
             additional_properties: Default::default(),
         }
@@ -6273,21 +6281,25 @@ pub struct CreateAffiliate {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateAffiliate`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateAffiliateRequired {
+    pub code: String,
+    pub contact_id: crate::ids::NumId<crate::ids::Contact>,
+    pub password: String,
+}
+
 impl CreateAffiliate {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        code: impl Into<String>,
-        contact_id: crate::ids::NumId<crate::ids::Contact>,
-        password: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateAffiliateRequired) -> Self {
         Self {
-            code: code.into(),
-            contact_id: Some(contact_id),
+            code: required.code,
+            contact_id: Some(required.contact_id),
             name: None,
             notify_on_lead: None,
             notify_on_sale: None,
             parent_id: None,
-            password: password.into(),
+            password: required.password,
             status: None,
             track_leads_for: None,
             additional_properties: Default::default(),
@@ -8144,13 +8156,22 @@ pub struct CreateProductImage {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateProductImage`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateProductImageRequired {
+    /// The image data, base64 encoded.
+    pub file_data: String,
+    /// The name of the file with extension, must match file data.  Acceptable file types:  \[.png, .gif, .jpg, .jpeg\].
+    pub file_name: String,
+}
+
 impl CreateProductImage {
-    /// A value with the required fields set and the others empty.
-    pub fn new(file_data: impl Into<String>, file_name: impl Into<String>) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateProductImageRequired) -> Self {
         Self {
             checksum: None,
-            file_data: file_data.into(),
-            file_name: file_name.into(),
+            file_data: required.file_data,
+            file_name: required.file_name,
             additional_properties: Default::default(),
         }
     }
@@ -8767,13 +8788,20 @@ pub struct CreateUser {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateUser`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateUserRequired {
+    pub email: String,
+    pub given_name: String,
+}
+
 impl CreateUser {
-    /// A value with the required fields set and the others empty.
-    pub fn new(email: impl Into<String>, given_name: impl Into<String>) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateUserRequired) -> Self {
         Self {
             admin: None,
-            email: email.into(),
-            given_name: given_name.into(),
+            email: required.email,
+            given_name: required.given_name,
             partner: None,
             additional_properties: Default::default(),
         }
@@ -14989,20 +15017,24 @@ pub struct FileUpload {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`FileUpload`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileUploadRequired {
+    pub file_association: FileUploadFileAssociation,
+    pub file_data: String,
+    pub file_name: String,
+    pub is_public: bool,
+}
+
 impl FileUpload {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        file_association: impl Into<FileUploadFileAssociation>,
-        file_data: impl Into<String>,
-        file_name: impl Into<String>,
-        is_public: impl Into<bool>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: FileUploadRequired) -> Self {
         Self {
             contact_id: None,
-            file_association: file_association.into(),
-            file_data: file_data.into(),
-            file_name: file_name.into(),
-            is_public: is_public.into(),
+            file_association: required.file_association,
+            file_data: required.file_data,
+            file_name: required.file_name,
+            is_public: required.is_public,
             public: None,
             additional_properties: Default::default(),
         }
@@ -20689,22 +20721,26 @@ pub struct OrderPaymentPlan {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`OrderPaymentPlan`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderPaymentPlanRequired {
+    pub days_between_payments: i32,
+    pub number_of_payments: i32,
+    pub plan_start_date: crate::runtime::Date,
+}
+
 impl OrderPaymentPlan {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        days_between_payments: impl Into<i32>,
-        number_of_payments: impl Into<i32>,
-        plan_start_date: impl Into<crate::runtime::Date>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: OrderPaymentPlanRequired) -> Self {
         Self {
             auto_charge: None,
             credit_card_id: None,
-            days_between_payments: days_between_payments.into(),
+            days_between_payments: required.days_between_payments,
             initial_payment_amount: None,
             initial_payment_date: None,
-            number_of_payments: number_of_payments.into(),
+            number_of_payments: required.number_of_payments,
             payment_gateway: None,
-            plan_start_date: plan_start_date.into(),
+            plan_start_date: required.plan_start_date,
             additional_properties: Default::default(),
         }
     }
@@ -27657,22 +27693,26 @@ pub struct RestPaymentPlan {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`RestPaymentPlan`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RestPaymentPlanRequired {
+    pub days_between_payments: i32,
+    pub number_of_payments: i32,
+    pub plan_start_date: crate::runtime::Date,
+}
+
 impl RestPaymentPlan {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        days_between_payments: impl Into<i32>,
-        number_of_payments: impl Into<i32>,
-        plan_start_date: impl Into<crate::runtime::Date>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: RestPaymentPlanRequired) -> Self {
         Self {
             auto_charge: None,
             credit_card_id: None,
-            days_between_payments: days_between_payments.into(),
+            days_between_payments: required.days_between_payments,
             initial_payment_amount: None,
             initial_payment_date: None,
-            number_of_payments: number_of_payments.into(),
+            number_of_payments: required.number_of_payments,
             payment_gateway: None,
-            plan_start_date: plan_start_date.into(),
+            plan_start_date: required.plan_start_date,
             additional_properties: Default::default(),
         }
     }
@@ -33868,26 +33908,30 @@ pub struct UserInfoDto {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`UserInfoDto`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserInfoDtoRequired {
+    pub email: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub global_user_id: i64,
+    pub infusionsoft_id: String,
+    pub sub: String,
+}
+
 impl UserInfoDto {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        email: impl Into<String>,
-        family_name: impl Into<String>,
-        given_name: impl Into<String>,
-        global_user_id: impl Into<i64>,
-        infusionsoft_id: impl Into<String>,
-        sub: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: UserInfoDtoRequired) -> Self {
         Self {
-            email: email.into(),
-            family_name: family_name.into(),
-            given_name: given_name.into(),
-            global_user_id: global_user_id.into(),
-            infusionsoft_id: infusionsoft_id.into(),
+            email: required.email,
+            family_name: required.family_name,
+            given_name: required.given_name,
+            global_user_id: required.global_user_id,
+            infusionsoft_id: required.infusionsoft_id,
             is_admin: None,
             middle_name: None,
             preferred_name: None,
-            sub: sub.into(),
+            sub: required.sub,
             additional_properties: Default::default(),
         }
     }

@@ -20,26 +20,30 @@ pub struct GetUserInfoResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`GetUserInfoResponse`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GetUserInfoResponseRequired {
+    pub email: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub global_user_id: i64,
+    pub infusionsoft_id: String,
+    pub sub: String,
+}
+
 impl GetUserInfoResponse {
-    /// A value with the required fields set and the others empty.
-    pub fn new(
-        email: impl Into<String>,
-        family_name: impl Into<String>,
-        given_name: impl Into<String>,
-        global_user_id: impl Into<i64>,
-        infusionsoft_id: impl Into<String>,
-        sub: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: GetUserInfoResponseRequired) -> Self {
         Self {
-            email: email.into(),
-            family_name: family_name.into(),
-            given_name: given_name.into(),
-            global_user_id: global_user_id.into(),
-            infusionsoft_id: infusionsoft_id.into(),
+            email: required.email,
+            family_name: required.family_name,
+            given_name: required.given_name,
+            global_user_id: required.global_user_id,
+            infusionsoft_id: required.infusionsoft_id,
             is_admin: None,
             middle_name: None,
             preferred_name: None,
-            sub: sub.into(),
+            sub: required.sub,
             additional_properties: Default::default(),
         }
     }

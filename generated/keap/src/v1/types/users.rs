@@ -15,13 +15,20 @@ pub struct CreateUserBody {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`CreateUserBody`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateUserBodyRequired {
+    pub email: String,
+    pub given_name: String,
+}
+
 impl CreateUserBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(email: impl Into<String>, given_name: impl Into<String>) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: CreateUserBodyRequired) -> Self {
         Self {
             admin: None,
-            email: email.into(),
-            given_name: given_name.into(),
+            email: required.email,
+            given_name: required.given_name,
             partner: None,
             additional_properties: Default::default(),
         }

@@ -427,6 +427,41 @@
 //! let price: golden_contract::runtime::Amount = 19.99.into();
 //! ```
 //!
+//! ## Ids
+//!
+//! Each kind of record whose ids the specs name has its own id type in `golden_contract::ids`: `TaskId` is `Id<Task>`, text, as REST v2 writes ids; `NumId<Task>` is a number, as REST v1 writes them. Parameters, bodies and responses use them, so another record's id, a title or a bare number cannot go where a task's id is due: it does not compile. Types whose required fields share a type (two texts, two ids) are built from named fields, `new(TypeRequired { .. })` or a struct literal, so those cannot swap either.
+//!
+//! Make an id from text (`TaskId::new("101")`) or a number (`TaskId::from(101)`); read it with `as_str()` or `Display`; compare it with text (`id == "101"`). Decoding takes a number or text for any id, and refuses anything else naming the record. v1's and v2's ids of one record convert explicitly: `TaskId::from(v1_id)` always, `NumId::<Task>::try_from(&v2_id)` when the text is a number (else `IdError`). A REST Hook delivers v1's numbers; a v2 call takes them as `TaskId::from(n)`. Ids the specs do not tie to one record stay text or numbers.
+//!
+//! ```rust
+//! # fn example() -> Result<(), golden_contract::ids::IdError> {
+//! use golden_contract::ids::{Task, TaskId, NumId};
+//! let v2 = TaskId::new("101"); // REST v2: text
+//! let v1: NumId<Task> = NumId::try_from(&v2)?; // REST v1: a number
+//! assert_eq!(v1.get(), 101);
+//! assert_eq!(TaskId::from(v1), v2);
+//! assert!(v2 == "101");
+//! assert!(NumId::<Task>::try_from(&TaskId::new("abc")).is_err());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ```rust,no_run
+//! # async fn example(client: golden_contract::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! client.tasks().delete_task(golden_contract::ids::TaskId::new("123")).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Given an user's id where a task's is due, the same call does not compile:
+//!
+//! ```rust,compile_fail
+//! # async fn example(client: golden_contract::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! client.tasks().delete_task(golden_contract::ids::UserId::new("123")).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen

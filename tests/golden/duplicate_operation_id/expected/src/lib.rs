@@ -382,6 +382,8 @@
 //! let price: golden_duplicate_operation_id::runtime::Amount = 19.99.into();
 //! ```
 //!
+//!
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen

@@ -353,6 +353,27 @@
 //! let price: golden_multipart::runtime::Amount = 19.99.into();
 //! ```
 //!
+//! ## Ids
+//!
+//! Each kind of record whose ids the specs name has its own id type in `golden_multipart::ids`: `FileId` is `Id<File>`, text, as REST v2 writes ids; `NumId<File>` is a number, as REST v1 writes them. Parameters, bodies and responses use them, so another record's id, a title or a bare number cannot go where a file's id is due: it does not compile. Types whose required fields share a type (two texts, two ids) are built from named fields, `new(TypeRequired { .. })` or a struct literal, so those cannot swap either.
+//!
+//! Make an id from text (`FileId::new("101")`) or a number (`FileId::from(101)`); read it with `as_str()` or `Display`; compare it with text (`id == "101"`). Decoding takes a number or text for any id, and refuses anything else naming the record. v1's and v2's ids of one record convert explicitly: `FileId::from(v1_id)` always, `NumId::<File>::try_from(&v2_id)` when the text is a number (else `IdError`). A REST Hook delivers v1's numbers; a v2 call takes them as `FileId::from(n)`. Ids the specs do not tie to one record stay text or numbers.
+//!
+//! ```rust
+//! # fn example() -> Result<(), golden_multipart::ids::IdError> {
+//! use golden_multipart::ids::{File, FileId, NumId};
+//! let v2 = FileId::new("101"); // REST v2: text
+//! let v1: NumId<File> = NumId::try_from(&v2)?; // REST v1: a number
+//! assert_eq!(v1.get(), 101);
+//! assert_eq!(FileId::from(v1), v2);
+//! assert!(v2 == "101");
+//! assert!(NumId::<File>::try_from(&FileId::new("abc")).is_err());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//!
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen

@@ -344,6 +344,8 @@
 //! let price: golden_odd_schemas_31::runtime::Amount = 19.99.into();
 //! ```
 //!
+//!
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen

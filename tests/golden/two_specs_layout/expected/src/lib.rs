@@ -380,6 +380,41 @@
 //! let price: golden_two_specs_layout::runtime::Amount = 19.99.into();
 //! ```
 //!
+//! ## Ids
+//!
+//! Each kind of record whose ids the specs name has its own id type in `golden_two_specs_layout::ids`: `ContactId` is `Id<Contact>`, text, as REST v2 writes ids; `NumId<Contact>` is a number, as REST v1 writes them. Parameters, bodies and responses use them, so another record's id, a title or a bare number cannot go where a contact's id is due: it does not compile. Types whose required fields share a type (two texts, two ids) are built from named fields, `new(TypeRequired { .. })` or a struct literal, so those cannot swap either.
+//!
+//! Make an id from text (`ContactId::new("101")`) or a number (`ContactId::from(101)`); read it with `as_str()` or `Display`; compare it with text (`id == "101"`). Decoding takes a number or text for any id, and refuses anything else naming the record. v1's and v2's ids of one record convert explicitly: `ContactId::from(v1_id)` always, `NumId::<Contact>::try_from(&v2_id)` when the text is a number (else `IdError`). A REST Hook delivers v1's numbers; a v2 call takes them as `ContactId::from(n)`. Ids the specs do not tie to one record stay text or numbers.
+//!
+//! ```rust
+//! # fn example() -> Result<(), golden_two_specs_layout::ids::IdError> {
+//! use golden_two_specs_layout::ids::{Contact, ContactId, NumId};
+//! let v2 = ContactId::new("101"); // REST v2: text
+//! let v1: NumId<Contact> = NumId::try_from(&v2)?; // REST v1: a number
+//! assert_eq!(v1.get(), 101);
+//! assert_eq!(ContactId::from(v1), v2);
+//! assert!(v2 == "101");
+//! assert!(NumId::<Contact>::try_from(&ContactId::new("abc")).is_err());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ```rust,no_run
+//! # async fn example(client: golden_two_specs_layout::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! client.contact().get_contact(golden_two_specs_layout::ids::ContactId::new("123")).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Given an affiliate's id where a contact's is due, the same call does not compile:
+//!
+//! ```rust,compile_fail
+//! # async fn example(client: golden_two_specs_layout::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! client.contact().get_contact(golden_two_specs_layout::ids::AffiliateId::new("123")).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen

@@ -2,6 +2,8 @@
 
 //!Types only the `contact` operations use (feature `contact`).
 
+/// Built with a struct literal naming every field: several of them share a type, so a positional constructor could swap them.
+///
 /// Spec: `/paths/~1rest~1v2~1contacts:link/post/requestBody/content/application~1json/schema`
 ///
 /// Needs the crate feature `contact` (on by default).
@@ -9,16 +11,6 @@
 pub struct LinkContactsBody {
     pub contact1_id: String,
     pub contact2_id: String,
-}
-
-impl LinkContactsBody {
-    /// A value with the required fields set and the others empty.
-    pub fn new(contact1_id: impl Into<String>, contact2_id: impl Into<String>) -> Self {
-        Self {
-            contact1_id: contact1_id.into(),
-            contact2_id: contact2_id.into(),
-        }
-    }
 }
 
 impl serde::Serialize for LinkContactsBody {

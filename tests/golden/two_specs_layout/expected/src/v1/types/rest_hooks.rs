@@ -62,12 +62,19 @@ pub struct RestHookRequest {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The required fields of [`RestHookRequest`], by name: several share a type, so a positional constructor could swap them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RestHookRequestRequired {
+    pub event_key: String,
+    pub hook_url: String,
+}
+
 impl RestHookRequest {
-    /// A value with the required fields set and the others empty.
-    pub fn new(event_key: impl Into<String>, hook_url: impl Into<String>) -> Self {
+    /// A value with the required fields set (by name) and the others empty.
+    pub fn new(required: RestHookRequestRequired) -> Self {
         Self {
-            event_key: event_key.into(),
-            hook_url: hook_url.into(),
+            event_key: required.event_key,
+            hook_url: required.hook_url,
             additional_properties: Default::default(),
         }
     }
