@@ -459,3 +459,81 @@ async fn an_order_flow_sends_exact_money_and_reads_what_is_due_in_cents() {
     let e = read(r#"{"payment_amount":true}"#).unwrap_err().to_string();
     assert!(e.starts_with("at `payment_amount`: true is not a number"), "{e}");
 }
+
+/// A contact model with three custom fields, and a contact holding two of their values.
+const CONTACT_MODEL: &str = r#"{"custom_fields":[
+    {"id":"11","label":"Favorite color","field_name":"favoriteColor","field_type":"DROPDOWN","options":[{"id":"Red","label":"Red"},{"id":"Blue","label":"Blue"}]},
+    {"id":"12","label":"Renewal","field_name":"renewal","field_type":"DATE"},
+    {"id":"13","label":"Seats","field_name":"seats","field_type":"WHOLE_NUMBER"}],"optional_properties":["custom_fields"]}"#;
+const CONTACT_WITH_FIELDS: &str = r#"{"id":"7","custom_fields":[{"id":"11","content":"Red"},{"id":"13","content":4}]}"#;
+
+fn custom_fields_server() -> impl Fn(&mock::Seen, usize) -> Reply + Send + Sync + 'static {
+    |seen, _| match (seen.method.as_str(), seen.target.split('?').next().unwrap_or_default()) {
+        ("GET", "/rest/v2/contacts/model") => Reply::json(200, CONTACT_MODEL),
+        ("GET", "/rest/v2/contacts/7") => Reply::json(200, CONTACT_WITH_FIELDS),
+        ("PATCH", "/rest/v2/contacts/7") => Reply::json(200, CONTACT_WITH_FIELDS),
+        _ => Reply::json(404, r#"{"message":"no such thing"}"#),
+    }
+}
+
+#[tokio::test]
+async fn custom_fields_are_read_by_name_with_the_model_loaded_once() {
+    let server = serve(custom_fields_server()).await;
+    let c = client(&server.url, RetryPolicy::none());
+    for _ in 0..3 {
+        let values = c.contact().custom_field_values(keap::ids::ContactId::new("7")).await.unwrap();
+        assert_eq!(values.get("Favorite color").unwrap().unwrap().as_text(), Some("Red"));
+        assert_eq!(values.get("seats").unwrap().unwrap().as_i64(), Some(4));
+        assert_eq!(values.get("Renewal").unwrap(), None);
+        let e = values.get("Favourite colour").unwrap_err();
+        assert_eq!(e.kind(), keap::runtime::CustomFieldErrorKind::Unknown);
+    }
+    let seen = server.seen();
+    let models = seen.iter().filter(|s| s.target.starts_with("/rest/v2/contacts/model")).count();
+    assert_eq!(models, 1, "the definitions are loaded once per client");
+    // Clones share the cache; a reload asks again.
+    let clone = c.clone();
+    clone.contact().custom_fields().await.unwrap();
+    clone.contact().reload_custom_fields().await;
+    c.contact().custom_fields().await.unwrap();
+    let models = server.seen().iter().filter(|s| s.target.starts_with("/rest/v2/contacts/model")).count();
+    assert_eq!(models, 2);
+    let reads: Vec<_> = seen.iter().filter(|s| s.target.starts_with("/rest/v2/contacts/7")).collect();
+    assert!(reads.iter().all(|s| query(&s.target).contains(&("fields".into(), "custom_fields".into()))), "asked for");
+}
+
+#[tokio::test]
+async fn custom_fields_are_written_by_name_keeping_the_others_or_refused_unsent() {
+    let server = serve(custom_fields_server()).await;
+    let c = client(&server.url, RetryPolicy::none());
+    let id = || keap::ids::ContactId::new("7");
+    let set =
+        [("Seats", keap::runtime::CustomValue::from(5)), ("Renewal", keap::runtime::Date::from("2026-03-01").into())];
+    c.contact().set_custom_fields(id(), set).await.unwrap();
+    let patch = server.seen().into_iter().find(|s| s.method == "PATCH").expect("sent");
+    assert_eq!(query(&patch.target), [("update_mask".to_string(), "custom_fields".to_string())]);
+    let body: serde_json::Value = serde_json::from_slice(&patch.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"custom_fields": [
+            {"id": "11", "content": "Red"},
+            {"id": "13", "content": 5},
+            {"id": "12", "content": "2026-03-01"}
+        ]}),
+        "the color the contact had is sent back with the changes"
+    );
+
+    // A wrong type, an unknown option or name: refused, nothing sent.
+    let before = server.seen().iter().filter(|s| s.method == "PATCH").count();
+    for (name, value) in [
+        ("Seats", keap::runtime::CustomValue::from("five")),
+        ("Favorite color", "Green".into()),
+        ("Shoe size", "44".into()),
+    ] {
+        let e = c.contact().set_custom_fields(id(), [(name, value)]).await.unwrap_err();
+        assert!(matches!(e, Error::CustomField(_)), "{e:?}");
+        assert!(!e.maybe_sent());
+        assert!(e.to_string().contains(name), "{e}");
+    }
+    assert_eq!(server.seen().iter().filter(|s| s.method == "PATCH").count(), before);
+}

@@ -506,6 +506,61 @@
 //! # }
 //! ```
 //!
+//! ## Custom fields
+//!
+//! Keap keeps each account's own data in custom fields, and its API names them by id. Here they are named as users know them, by label (`Favorite color`) or field name (`favoriteColor`), and each value is typed by its field's type. `client.contact().custom_fields()` loads a record type's definitions (labels, field names, types, options) with one request and keeps them in the client and its clones: later calls send nothing. `reload_custom_fields()` forgets them, after fields are added, renamed or given options in Keap. A name that is unknown or that two fields share, a value of the wrong type, an option that is not one: each is `Error::CustomField` (its `kind()` says which), before anything is sent.
+//!
+//! ```rust,no_run
+//! # async fn example(client: keap::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use keap::runtime::{CustomValue, Date};
+//! // Reads ask for `custom_fields` themselves: Keap leaves them out unless asked.
+//! let values = client.contact().custom_field_values(keap::ids::ContactId::new("123")).await?;
+//! if let Some(color) = values.get("Favorite color")? {
+//!     println!("{:?}", color.as_text());
+//! }
+//! // Writes check every name and value first; the other fields keep their values.
+//! client
+//!     .contact()
+//!     .set_custom_fields(
+//!         keap::ids::ContactId::new("123"),
+//!         [
+//!             ("Favorite color", CustomValue::from("Blue")), // a dropdown: an option's label
+//!             ("renewal", Date::from("2027-01-31").into()),   // by field name
+//!             ("Seats", CustomValue::from(12)),
+//!         ],
+//!     )
+//!     .await?;
+//! // Any body's `custom_fields`, from names and values:
+//! let fields = client.contact().custom_fields().await?;
+//! let body = keap::types::CreateUpdateContactRequest {
+//!     custom_fields: Some(fields.write([("Seats", 3)])?),
+//!     ..Default::default()
+//! };
+//! # let _ = body;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `set_custom_fields` reads the contact's values first and sends the whole list with yours changed, since Keap's spec says a `custom_fields` list sent replaces the record's: two requests, and a change made elsewhere to another custom field in between is overwritten with the value read. To write several records, build the list with `fields.write_over(&record.custom_fields, changes)` from records you have read with their custom fields.
+//!
+//! Keap does not document what `content` holds for each type; this crate writes what its filter docs and public integrations use, and reads each form listed. A value that fits none fails `get` for that field (kind `Unreadable`, naming the value), never reads as nothing; `values.raw()` shows everything as sent. `get` on a record read without its custom fields fails too (kind `NotSent`).
+//!
+//! | Keap type | value | sent as | also read |
+//! |---|---|---|---|
+//! | `TEXT`, `TEXT_AREA`, `EMAIL`, `PHONE_NUMBER`, `WEBSITE`, `NAME`, `STATE`, `SOCIAL_SECURITY_NUMBER`, `DRILLDOWN` | `CustomValue::Text` (from `&str`, `String`) | a string | numbers, as text |
+//! | `WHOLE_NUMBER`, `YEAR`, `MONTH`, `DAY_OF_WEEK` | `Whole` (from `i64`, `i32`) | a number | `4.0`, `"4"` |
+//! | `DECIMAL_NUMBER`, `CURRENCY`, `PERCENT` | `Decimal` (an exact `Amount`; a `Whole` too) | a number (refused if a JSON number cannot carry it exactly) | numeric text |
+//! | `DATE` | `Date` (`YYYY-MM-DD`, checked) | `"2027-01-31"` | the text as sent |
+//! | `DATE_TIME` | `DateTime` (from `SystemTime`) | `"2027-01-31T09:00:00.000Z"` | the text as sent |
+//! | `YES_NO` | `YesNo` (from `bool`) | `1` or `0` | `true`/`false`, `"Yes"`/`"No"`, `"1"`/`"0"` |
+//! | `DROPDOWN`, `RADIO` | an option's label (text or `Choice`) | the label | an option's id, as its label |
+//! | `LIST_BOX` | `CustomValue::choices([..])`, labels | the labels joined by `,` | a list, or text joined by `,` |
+//! | `USER` | `Whole`, the user's id | a number | numeric text |
+//! | `USER_LIST_BOX` | `Users(vec![..])`, ids | the ids joined by `,` | a list, or text joined by `,` |
+//! | any other | `Raw(serde_json::Value)` | as given | as sent |
+//!
+//! `null` and `""` read as no value (`None`).
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen

@@ -258,6 +258,7 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
             && !o.body.as_ref().is_some_and(|b| b.required)
     });
     let ids_section = ids_section(apis, &krate, id_call, &hidden, &client_arg);
+    let custom_fields_section = custom_fields_section(api, &krate);
     let features_section = features_section(apis, opts);
     let specs_section: String = apis[1..].iter().map(|a| spec_section(api, a, opts)).collect();
 
@@ -274,6 +275,7 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
         .replace("{list_section}", &list_section)
         .replace("{fields_section}", &fields_section)
         .replace("{ids_section}", &ids_section)
+        .replace("{custom_fields_section}", &custom_fields_section)
         .replace("{filter_section}", &filter_section)
         .replace("{update_section}", &update_section)
         .replace("{error_section}", &error_section)
@@ -379,6 +381,83 @@ fn ids_section(
          numbers.\n\n{convert}\n\n{swapped}",
         a = article(record),
         words = record.replace('_', " "),
+    )
+}
+
+/// The "Custom fields" section: loading the definitions, reading and writing by name (a doc
+/// test on the first record type with both helpers), and each type's value and wire form.
+/// Empty when no record type has them.
+fn custom_fields_section(api: &Api, krate: &str) -> String {
+    let Some((m, body, list, id_ty)) = super::custom_fields::guide_target(api) else { return String::new() };
+    let id = example_arg(id_ty, krate);
+    let words = m.replace('_', " ");
+    format!(
+        "## Custom fields\n\n\
+         Keap keeps each account's own data in custom fields, and its API names them by id. Here \
+         they are named as users know them, by label (`Favorite color`) or field name \
+         (`favoriteColor`), and each value is typed by its field's type. \
+         `client.{m}().custom_fields()` loads a record type's definitions (labels, field names, \
+         types, options) with one request and keeps them in the client and its clones: later \
+         calls send nothing. `reload_custom_fields()` forgets them, after fields are added, renamed \
+         or given options in Keap. A name that is unknown or that two fields share, a value of \
+         the wrong type, an option that is not one: each is `Error::CustomField` (its \
+         `kind()` says which), before anything is sent.\n\n\
+         ```rust,no_run\n\
+         # async fn example(client: {krate}::Client) -> Result<(), Box<dyn std::error::Error>> {{\n\
+         use {krate}::runtime::{{CustomValue, Date}};\n\
+         // Reads ask for `custom_fields` themselves: Keap leaves them out unless asked.\n\
+         let values = client.{m}().custom_field_values({id}).await?;\n\
+         if let Some(color) = values.get(\"Favorite color\")? {{\n    \
+         println!(\"{{:?}}\", color.as_text());\n\
+         }}\n\
+         // Writes check every name and value first; the other fields keep their values.\n\
+         client\n    \
+         .{m}()\n    \
+         .set_custom_fields(\n        \
+         {id},\n        \
+         [\n            \
+         (\"Favorite color\", CustomValue::from(\"Blue\")), // a dropdown: an option's label\n            \
+         (\"renewal\", Date::from(\"2027-01-31\").into()),   // by field name\n            \
+         (\"Seats\", CustomValue::from(12)),\n        \
+         ],\n    \
+         )\n    \
+         .await?;\n\
+         // Any body's `custom_fields`, from names and values:\n\
+         let fields = client.{m}().custom_fields().await?;\n\
+         let body = {krate}::types::{body} {{\n    \
+         {list}: Some(fields.write([(\"Seats\", 3)])?),\n    \
+         ..Default::default()\n\
+         }};\n\
+         # let _ = body;\n\
+         # Ok(())\n\
+         # }}\n\
+         ```\n\n\
+         `set_custom_fields` reads the {words}'s values first and sends the whole list with yours \
+         changed, since Keap's spec says a `custom_fields` list sent replaces the record's: two \
+         requests, and a change made elsewhere to another custom field in between is overwritten \
+         with the value read. To write several records, build the list with \
+         `fields.write_over(&record.{list}, changes)` from records you have read with their \
+         custom fields.\n\n\
+         Keap does not document what `content` holds for each type; this crate writes what its \
+         filter docs and public integrations use, and reads each form listed. A value that fits \
+         none fails `get` for that field (kind `Unreadable`, naming the value), never reads as \
+         nothing; `values.raw()` shows everything as sent. `get` on a record read without its \
+         custom fields fails too (kind `NotSent`).\n\n\
+         | Keap type | value | sent as | also read |\n\
+         |---|---|---|---|\n\
+         | `TEXT`, `TEXT_AREA`, `EMAIL`, `PHONE_NUMBER`, `WEBSITE`, `NAME`, `STATE`, `SOCIAL_SECURITY_NUMBER`, `DRILLDOWN` | `CustomValue::Text` (from `&str`, `String`) | a string | numbers, as text |\n\
+         | `WHOLE_NUMBER`, `YEAR`, `MONTH`, `DAY_OF_WEEK` | `Whole` (from `i64`, `i32`) | a number | `4.0`, `\"4\"` |\n\
+         | `DECIMAL_NUMBER`, `CURRENCY`, `PERCENT` | `Decimal` (an exact `Amount`; a `Whole` too) | a number (refused if a JSON number cannot carry it exactly) | numeric text |\n\
+         | `DATE` | `Date` (`YYYY-MM-DD`, checked) | `\"2027-01-31\"` | the text as sent |\n\
+         | `DATE_TIME` | `DateTime` (from `SystemTime`) | `\"2027-01-31T09:00:00.000Z\"` | the text as sent |\n\
+         | `YES_NO` | `YesNo` (from `bool`) | `1` or `0` | `true`/`false`, `\"Yes\"`/`\"No\"`, `\"1\"`/`\"0\"` |\n\
+         | `DROPDOWN`, `RADIO` | an option's label (text or `Choice`) | the label | an option's id, as its label |\n\
+         | `LIST_BOX` | `CustomValue::choices([..])`, labels | the labels joined by `,` | a list, or text joined by `,` |\n\
+         | `USER` | `Whole`, the user's id | a number | numeric text |\n\
+         | `USER_LIST_BOX` | `Users(vec![..])`, ids | the ids joined by `,` | a list, or text joined by `,` |\n\
+         | any other | `Raw(serde_json::Value)` | as given | as sent |\n\
+         \n\
+         `null` and `\"\"` read as no value (`None`)."
     )
 }
 

@@ -1,6 +1,7 @@
 //! Model → files: Rust tokens with `quote`, formatted in-process by prettyplease.
 
 mod contract;
+mod custom_fields;
 mod docs;
 mod example_tests;
 mod features;

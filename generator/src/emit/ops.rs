@@ -49,6 +49,7 @@ pub fn tag_rs(api: &Api, tag: &Tag) -> TokenStream {
         tag.api_name, tag.module, tag.module
     ));
     let methods = tag.operations.iter().map(|op| method(op, root));
+    let custom_fields = super::custom_fields::methods(api, tag, root);
     let builders = tag.operations.iter().map(|op| builder(tag, op, root));
     quote! {
         #module_doc
@@ -59,6 +60,7 @@ pub fn tag_rs(api: &Api, tag: &Tag) -> TokenStream {
         }
         impl #handle {
             #(#methods)*
+            #custom_fields
         }
         #(#builders)*
     }

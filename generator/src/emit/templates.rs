@@ -6,6 +6,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../../templates/src/runtime/auth.rs")),
     ("client.rs", include_str!("../../../templates/src/runtime/client.rs")),
     ("clock.rs", include_str!("../../../templates/src/runtime/clock.rs")),
+    ("custom_fields.rs", include_str!("../../../templates/src/runtime/custom_fields.rs")),
     ("error.rs", include_str!("../../../templates/src/runtime/error.rs")),
     ("filter.rs", include_str!("../../../templates/src/runtime/filter.rs")),
     ("ids.rs", include_str!("../../../templates/src/runtime/ids.rs")),

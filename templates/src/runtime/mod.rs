@@ -8,6 +8,7 @@
 mod auth;
 mod client;
 mod clock;
+mod custom_fields;
 mod error;
 mod filter;
 mod ids;
@@ -31,6 +32,10 @@ mod values;
 pub use auth::{Auth, AuthError, AuthErrorKind, OAuth2Builder, API_KEY_HEADER, DEFAULT_TOKEN_URL};
 pub use client::{ClientBuilder, Event, EventHook, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
+pub use custom_fields::{
+    CustomField, CustomFieldError, CustomFieldErrorKind, CustomFields, CustomValue, CustomValues, FieldKind,
+    FieldOption,
+};
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
 pub use ids::{Id, IdError, NumId, Record};

@@ -444,6 +444,57 @@ impl ContactApi {
             body,
         }
     }
+
+    /// The contact custom-field definitions (labels, field names, types, options), loaded with [`retrieve_contact_model`](Self::retrieve_contact_model) the first time and kept in the client (and its clones): later calls send nothing. [`CustomFields::write`](crate::runtime::CustomFields::write) makes a `custom_fields` list to send from labels or field names and typed values; [`CustomFields::read`](crate::runtime::CustomFields::read) reads one.
+    pub async fn custom_fields(
+        &self,
+    ) -> Result<std::sync::Arc<crate::runtime::CustomFields>, crate::Error> {
+        let load = self.retrieve_contact_model().send();
+        self.client.transport().custom_fields("contact", load).await
+    }
+
+    /// Forgets the cached contact custom-field definitions, so the next use loads them again (after fields were added, renamed or given new options in Keap).
+    pub async fn reload_custom_fields(&self) {
+        self.client.transport().forget_custom_fields("contact").await;
+    }
+
+    /// The custom-field values of one contact, read by label or field name: sends [`get_contact`](Self::get_contact) asking for its `custom_fields` (the definitions are loaded once, with [`custom_fields`](Self::custom_fields)).
+    pub async fn custom_field_values(
+        &self,
+        contact_id: crate::ids::ContactId,
+    ) -> Result<crate::runtime::CustomValues, crate::Error> {
+        let fields = self.custom_fields().await?;
+        let record = self
+            .get_contact(contact_id)
+            .fields([crate::types::ContactField::CustomFields])
+            .send()
+            .await?;
+        fields.read(&record.custom_fields).map_err(crate::Error::CustomField)
+    }
+
+    /// Sets custom fields of one contact by label or field name, each value typed by its field's type (text, number, date, option label, ...): checks every name and value against the definitions first, and sends nothing if one is unknown, ambiguous or of the wrong type.
+    ///
+    /// A `custom_fields` list sent replaces the record's (Keap's spec: "any item not listed here will be removed"), so this reads the record's values first and sends them all, the named ones changed, with \[`update_contact`\](Self::update_contact): only `custom_fields` in the body and in `update_mask`. Two requests; a change another program makes to this contact's other custom fields between them is overwritten with the value read.
+    pub async fn set_custom_fields<V: Into<crate::runtime::CustomValue>>(
+        &self,
+        contact_id: crate::ids::ContactId,
+        values: impl IntoIterator<Item = (impl AsRef<str>, V)>,
+    ) -> Result<crate::types::Contact, crate::Error> {
+        let fields = self.custom_fields().await?;
+        let current = self
+            .get_contact(contact_id.clone())
+            .fields([crate::types::ContactField::CustomFields])
+            .send()
+            .await?;
+        let list = fields
+            .write_over(&current.custom_fields, values)
+            .map_err(crate::Error::CustomField)?;
+        let body = crate::types::CreateUpdateContactRequest {
+            custom_fields: Some(list),
+            ..Default::default()
+        };
+        self.update_contact(contact_id, body).send().await
+    }
 }
 
 /// Request for [`ContactApi::list_contacts`]: set optional parameters, then `send`.

@@ -6,6 +6,7 @@
 
 use super::auth::{Auth, Kind, OAuth2};
 use super::clock::{Clock, TokioClock};
+use super::custom_fields::CustomFields;
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::quota::{observations, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
@@ -201,6 +202,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 retry: self.retry,
                 clock,
                 on_event: self.on_event,
+                custom_fields: Default::default(),
             }),
         }))
     }
@@ -221,6 +223,10 @@ struct Inner {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     on_event: Option<EventHook>,
+    /// Custom-field definitions by record type, loaded once per client (and its clones).
+    /// The async lock is held while one loads, so concurrent callers wait for that one
+    /// request rather than each sending their own.
+    custom_fields: tokio::sync::Mutex<std::collections::HashMap<&'static str, Arc<CustomFields>>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -261,6 +267,30 @@ impl Transport {
             Kind::OAuth2(o) => Some(o.tokens()),
             _ => None,
         }
+    }
+
+    /// The custom-field definitions of `record` (`contact`), loaded by `load` the first
+    /// time and cached in this client and its clones: later calls send nothing. Generated
+    /// code calls it (`client.contact().custom_fields()`).
+    pub async fn custom_fields<M: serde::Serialize>(
+        &self,
+        record: &'static str,
+        load: impl std::future::Future<Output = Result<M, Error>>,
+    ) -> Result<Arc<CustomFields>, Error> {
+        let mut cache = self.inner.custom_fields.lock().await;
+        if let Some(found) = cache.get(record) {
+            return Ok(Arc::clone(found));
+        }
+        let model = load.await?;
+        let fields = Arc::new(CustomFields::from_model(record, &model).map_err(Error::CustomField)?);
+        cache.insert(record, Arc::clone(&fields));
+        Ok(fields)
+    }
+
+    /// Forgets the cached custom-field definitions of `record`, so the next use loads
+    /// them again (after fields were added or renamed in Keap).
+    pub async fn forget_custom_fields(&self, record: &str) {
+        self.inner.custom_fields.lock().await.remove(record);
     }
 
     /// Sends and decodes a JSON response.

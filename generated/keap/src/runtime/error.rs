@@ -68,6 +68,10 @@ pub enum Error {
     InvalidRequest(String),
     /// The client is misconfigured (bad base URL, TLS setup).
     Config(String),
+    /// A custom field named by label or field name is unknown or ambiguous, was given a
+    /// value its type does not take (nothing was sent), or holds one that does not fit its
+    /// type; [`CustomFieldError::kind`](super::CustomFieldError::kind) says which.
+    CustomField(super::CustomFieldError),
 }
 
 impl Error {
@@ -188,6 +192,7 @@ impl fmt::Display for Error {
             Error::Auth(e) => write!(f, "authentication: {e}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(m) => write!(f, "client configuration: {m}"),
+            Error::CustomField(e) => e.fmt(f),
         }
     }
 }

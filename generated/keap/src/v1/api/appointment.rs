@@ -133,6 +133,19 @@ impl AppointmentApi {
             body,
         }
     }
+
+    /// The appointment custom-field definitions (labels, field names, types, options), loaded with [`retrieve_appointment_model`](Self::retrieve_appointment_model) the first time and kept in the client (and its clones): later calls send nothing. [`CustomFields::write`](crate::runtime::CustomFields::write) makes a `custom_fields` list to send from labels or field names and typed values; [`CustomFields::read`](crate::runtime::CustomFields::read) reads one.
+    pub async fn custom_fields(
+        &self,
+    ) -> Result<std::sync::Arc<crate::runtime::CustomFields>, crate::Error> {
+        let load = self.retrieve_appointment_model().send();
+        self.client.transport().custom_fields("appointment (v1)", load).await
+    }
+
+    /// Forgets the cached appointment custom-field definitions, so the next use loads them again (after fields were added, renamed or given new options in Keap).
+    pub async fn reload_custom_fields(&self) {
+        self.client.transport().forget_custom_fields("appointment (v1)").await;
+    }
 }
 
 /// Request for [`AppointmentApi::list_appointments`]: set optional parameters, then `send`.

@@ -108,6 +108,33 @@ impl CompanyApi {
             body: None,
         }
     }
+
+    /// The company custom-field definitions (labels, field names, types, options), loaded with [`retrieve_company_model`](Self::retrieve_company_model) the first time and kept in the client (and its clones): later calls send nothing. [`CustomFields::write`](crate::runtime::CustomFields::write) makes a `custom_fields` list to send from labels or field names and typed values; [`CustomFields::read`](crate::runtime::CustomFields::read) reads one.
+    pub async fn custom_fields(
+        &self,
+    ) -> Result<std::sync::Arc<crate::runtime::CustomFields>, crate::Error> {
+        let load = self.retrieve_company_model().send();
+        self.client.transport().custom_fields("company (v1)", load).await
+    }
+
+    /// Forgets the cached company custom-field definitions, so the next use loads them again (after fields were added, renamed or given new options in Keap).
+    pub async fn reload_custom_fields(&self) {
+        self.client.transport().forget_custom_fields("company (v1)").await;
+    }
+
+    /// The custom-field values of one company, read by label or field name: sends [`get_company`](Self::get_company) asking for its `custom_fields` (the definitions are loaded once, with [`custom_fields`](Self::custom_fields)).
+    pub async fn custom_field_values(
+        &self,
+        company_id: crate::ids::NumId<crate::ids::Company>,
+    ) -> Result<crate::runtime::CustomValues, crate::Error> {
+        let fields = self.custom_fields().await?;
+        let record = self
+            .get_company(company_id)
+            .optional_properties(["custom_fields"])
+            .send()
+            .await?;
+        fields.read(&record.custom_fields).map_err(crate::Error::CustomField)
+    }
 }
 
 /// Request for [`CompanyApi::list_companies`]: set optional parameters, then `send`.

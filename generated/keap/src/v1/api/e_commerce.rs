@@ -263,6 +263,19 @@ impl ECommerceApi {
             transaction_id: transaction_id.into(),
         }
     }
+
+    /// The order custom-field definitions (labels, field names, types, options), loaded with [`retrieve_order_model`](Self::retrieve_order_model) the first time and kept in the client (and its clones): later calls send nothing. [`CustomFields::write`](crate::runtime::CustomFields::write) makes a `custom_fields` list to send from labels or field names and typed values; [`CustomFields::read`](crate::runtime::CustomFields::read) reads one.
+    pub async fn custom_fields(
+        &self,
+    ) -> Result<std::sync::Arc<crate::runtime::CustomFields>, crate::Error> {
+        let load = self.retrieve_order_model().send();
+        self.client.transport().custom_fields("order (v1)", load).await
+    }
+
+    /// Forgets the cached order custom-field definitions, so the next use loads them again (after fields were added, renamed or given new options in Keap).
+    pub async fn reload_custom_fields(&self) {
+        self.client.transport().forget_custom_fields("order (v1)").await;
+    }
 }
 
 /// Request for [`ECommerceApi::list_orders`]: set optional parameters, then `send`.

@@ -125,6 +125,19 @@ impl NoteApi {
             body: None,
         }
     }
+
+    /// The note custom-field definitions (labels, field names, types, options), loaded with [`retrieve_note_model`](Self::retrieve_note_model) the first time and kept in the client (and its clones): later calls send nothing. [`CustomFields::write`](crate::runtime::CustomFields::write) makes a `custom_fields` list to send from labels or field names and typed values; [`CustomFields::read`](crate::runtime::CustomFields::read) reads one.
+    pub async fn custom_fields(
+        &self,
+    ) -> Result<std::sync::Arc<crate::runtime::CustomFields>, crate::Error> {
+        let load = self.retrieve_note_model().send();
+        self.client.transport().custom_fields("note (v1)", load).await
+    }
+
+    /// Forgets the cached note custom-field definitions, so the next use loads them again (after fields were added, renamed or given new options in Keap).
+    pub async fn reload_custom_fields(&self) {
+        self.client.transport().forget_custom_fields("note (v1)").await;
+    }
 }
 
 /// Request for [`NoteApi::list_notes`]: set optional parameters, then `send`.

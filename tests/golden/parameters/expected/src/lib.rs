@@ -374,6 +374,8 @@
 //!
 //!
 //!
+//!
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen

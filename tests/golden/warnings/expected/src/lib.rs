@@ -384,6 +384,8 @@
 //!
 //!
 //!
+//!
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen
