@@ -464,7 +464,15 @@ async fn an_order_flow_sends_exact_money_and_reads_what_is_due_in_cents() {
 const CONTACT_MODEL: &str = r#"{"custom_fields":[
     {"id":"11","label":"Favorite color","field_name":"favoriteColor","field_type":"DROPDOWN","options":[{"id":"Red","label":"Red"},{"id":"Blue","label":"Blue"}]},
     {"id":"12","label":"Renewal","field_name":"renewal","field_type":"DATE"},
-    {"id":"13","label":"Seats","field_name":"seats","field_type":"WHOLE_NUMBER"}],"optional_properties":["custom_fields"]}"#;
+    {"id":"13","label":"Seats","field_name":"seats","field_type":"WHOLE_NUMBER"},
+    {"id":"14","label":"Nickname","field_type":"TEXT"},
+    {"id":"15","label":"Budget","field_type":"CURRENCY"},
+    {"id":"16","label":"Newsletter","field_type":"YES_NO"},
+    {"id":"17","label":"Interests","field_type":"LIST_BOX","options":[{"id":"g","label":"Golf"},{"id":"c","label":"Chess"}]},
+    {"id":"18","label":"Last call","field_type":"DATE_TIME"},
+    {"id":"19","label":"Size","field_type":"RADIO","options":[{"id":"S","label":"S"},{"id":"M","label":"M"}]},
+    {"id":"20","label":"Owners","field_type":"USER_LIST_BOX"},
+    {"id":"21","label":"Month","field_type":"MONTH"}],"optional_properties":["custom_fields"]}"#;
 const CONTACT_WITH_FIELDS: &str = r#"{"id":"7","custom_fields":[{"id":"11","content":"Red"},{"id":"13","content":4}]}"#;
 
 fn custom_fields_server() -> impl Fn(&mock::Seen, usize) -> Reply + Send + Sync + 'static {
@@ -500,6 +508,60 @@ async fn custom_fields_are_read_by_name_with_the_model_loaded_once() {
     assert_eq!(models, 2);
     let reads: Vec<_> = seen.iter().filter(|s| s.target.starts_with("/rest/v2/contacts/7")).collect();
     assert!(reads.iter().all(|s| query(&s.target).contains(&("fields".into(), "custom_fields".into()))), "asked for");
+}
+
+#[tokio::test]
+async fn each_custom_field_type_is_written_and_read_back_as_itself() {
+    use keap::runtime::{Amount, CustomValue, Date, DateTime};
+    // The scripted Keap keeps what it is sent and answers reads with it.
+    let stored = std::sync::Arc::new(std::sync::Mutex::new(String::from(CONTACT_WITH_FIELDS)));
+    let kept = stored.clone();
+    let server =
+        serve(move |seen, _| match (seen.method.as_str(), seen.target.split('?').next().unwrap_or_default()) {
+            ("GET", "/rest/v2/contacts/model") => Reply::json(200, CONTACT_MODEL),
+            ("GET", "/rest/v2/contacts/7") => Reply::json(200, &kept.lock().unwrap()),
+            ("PATCH", "/rest/v2/contacts/7") => {
+                let mut body: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
+                body["id"] = "7".into();
+                *kept.lock().unwrap() = body.to_string();
+                Reply::json(200, &body.to_string())
+            }
+            _ => Reply::json(404, "{}"),
+        })
+        .await;
+    let c = client(&server.url, RetryPolicy::none());
+    let id = || keap::ids::ContactId::new("7");
+    let budget: Amount = "1999.99".parse().unwrap();
+    let values: Vec<(&str, CustomValue)> = vec![
+        ("Nickname", "Ada".into()),
+        ("Seats", 12.into()),
+        ("Budget", budget.into()),
+        ("Newsletter", true.into()),
+        ("Favorite color", "Blue".into()),
+        ("Size", "M".into()),
+        ("Interests", CustomValue::choices(["Golf", "Chess"])),
+        ("renewal", Date::from("2027-01-31").into()),
+        ("Last call", DateTime::from("2027-01-31T09:00:00.000Z").into()),
+        ("Owners", CustomValue::Users(vec![3, 4])),
+        ("Month", 7.into()),
+    ];
+    c.contact().set_custom_fields(id(), values.clone()).await.unwrap();
+    let sent: serde_json::Value = serde_json::from_str(&stored.lock().unwrap()).unwrap();
+    let content = |field: &str| {
+        sent["custom_fields"].as_array().unwrap().iter().find(|v| v["id"] == field).unwrap()["content"].clone()
+    };
+    assert_eq!(content("15"), serde_json::json!(1999.99));
+    assert_eq!(content("16"), serde_json::json!(1), "yes is 1, as Keap stores it");
+    assert_eq!(content("17"), serde_json::json!("Golf,Chess"));
+    assert_eq!(content("20"), serde_json::json!("3,4"));
+    let read = c.contact().custom_field_values(id()).await.unwrap();
+    for (name, value) in values {
+        let expected = match value {
+            CustomValue::Text(s) if name != "Nickname" => CustomValue::Choice(s),
+            other => other,
+        };
+        assert_eq!(read.get(name).unwrap(), Some(expected), "{name}");
+    }
 }
 
 #[tokio::test]
