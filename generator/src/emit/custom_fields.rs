@@ -175,6 +175,10 @@ fn write_method(api: &Api, tag: &Tag, collection: &str, words: &str, root: &Toke
     let body_ty = ty_in(&body.ty, false, root);
     let update = format_ident!("{}", op.method_name);
     let arg = format_ident!("{}", id.name);
+    // Asked for, a list left out is an empty one (a record without values); not asked
+    // for, it may be a list not sent, and `write_over` refuses it.
+    let current_list =
+        if ask.is_empty() { quote!(current.#read_list) } else { quote!(Some(current.#read_list.unwrap_or_default())) };
     // v1's number ids are `Copy`.
     let copy = match &id.ty {
         TypeRef::Prim(Prim::Id { number: true, .. }) => quote!(#arg),
@@ -213,7 +217,7 @@ fn write_method(api: &Api, tag: &Tag, collection: &str, words: &str, root: &Toke
         ) -> Result<#answer, crate::Error> {
             let fields = self.custom_fields().await?;
             let current = self.#get(#copy) #ask .send().await?;
-            let list = fields.write_over(&current.#read_list, values).map_err(crate::Error::CustomField)?;
+            let list = fields.write_over(&#current_list, values).map_err(crate::Error::CustomField)?;
             let body = #body_ty {
                 #field: Some(list),
                 ..Default::default()

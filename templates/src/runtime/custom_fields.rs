@@ -150,6 +150,8 @@ pub enum CustomValue {
     Users(Vec<i64>),
     /// What a field of a type this crate does not know holds, as Keap wrote it.
     Raw(Value),
+    /// No value: written as `null`, to empty a field of any type.
+    Empty,
 }
 
 impl CustomValue {
@@ -207,6 +209,21 @@ impl CustomValue {
             _ => None,
         }
     }
+    /// Users' ids.
+    pub fn as_users(&self) -> Option<&[i64]> {
+        match self {
+            CustomValue::Users(v) => Some(v),
+            _ => None,
+        }
+    }
+    /// The text of a text field, or the label of a single choice, owned (for
+    /// `values.get(name)?.and_then(CustomValue::into_text)`).
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            CustomValue::Text(s) | CustomValue::Choice(s) => Some(s),
+            _ => None,
+        }
+    }
 
     /// What the value is, for messages.
     fn describe(&self) -> &'static str {
@@ -221,6 +238,7 @@ impl CustomValue {
             CustomValue::Choices(_) => "options",
             CustomValue::Users(_) => "users",
             CustomValue::Raw(_) => "raw JSON",
+            CustomValue::Empty => "no value",
         }
     }
 }
@@ -243,6 +261,16 @@ impl From<i64> for CustomValue {
 impl From<i32> for CustomValue {
     fn from(n: i32) -> Self {
         CustomValue::Whole(n.into())
+    }
+}
+impl From<u32> for CustomValue {
+    fn from(n: u32) -> Self {
+        CustomValue::Whole(n.into())
+    }
+}
+impl From<&String> for CustomValue {
+    fn from(s: &String) -> Self {
+        CustomValue::Text(s.clone())
     }
 }
 impl From<bool> for CustomValue {
@@ -384,16 +412,20 @@ impl CustomFields {
         &self.fields
     }
 
-    /// The field with this label or field name. A label two fields share is ambiguous (use
-    /// the field name); labels are matched exactly, then ignoring case when that finds one.
+    /// The field with this label or field name. A name that two fields answer to (two
+    /// labels, or one's label and another's field name: Keap keeps a field name when its
+    /// field is renamed) is ambiguous, an error naming their field names; names are matched
+    /// exactly, then ignoring case when that finds none.
     pub fn field(&self, name: &str) -> Result<&CustomField, CustomFieldError> {
-        let by_name: Vec<&CustomField> = self.fields.iter().filter(|f| f.field_name() == Some(name)).collect();
-        if let [one] = by_name.as_slice() {
-            return Ok(one);
-        }
-        let exact: Vec<&CustomField> = self.fields.iter().filter(|f| f.label == name).collect();
+        let exact: Vec<&CustomField> =
+            self.fields.iter().filter(|f| f.label == name || f.field_name() == Some(name)).collect();
         let found = if exact.is_empty() {
-            self.fields.iter().filter(|f| f.label.eq_ignore_ascii_case(name)).collect()
+            self.fields
+                .iter()
+                .filter(|f| {
+                    f.label.eq_ignore_ascii_case(name) || f.field_name().is_some_and(|n| n.eq_ignore_ascii_case(name))
+                })
+                .collect()
         } else {
             exact
         };
@@ -419,7 +451,11 @@ impl CustomFields {
                     &self.record,
                     name,
                     CustomFieldErrorKind::Ambiguous,
-                    format!("{} fields have this label: name one by its field name ({})", many.len(), names.join(", ")),
+                    format!(
+                        "{} fields answer to this name: name one by its field name ({})",
+                        many.len(),
+                        names.join(", ")
+                    ),
                 ))
             }
         }
@@ -427,8 +463,9 @@ impl CustomFields {
 
     /// The values of a record's `custom_fields` list (as the record holds it: `None` when
     /// the server left the list out), by field. A value that does not fit its field's type
-    /// fails [`CustomValues::get`] for that field, naming it and the value; nothing is
-    /// dropped, and [`CustomValues::raw`] still shows it.
+    /// fails [`CustomValues::get`] for that field, naming it and the value, and
+    /// [`CustomValues::raw`] still shows it. Only items without an `id`, which no name can
+    /// reach, are skipped.
     pub fn read<T: Serialize>(self: &Arc<Self>, values: &Option<Vec<T>>) -> Result<CustomValues, CustomFieldError> {
         let Some(values) = values else {
             return Ok(CustomValues { fields: Arc::clone(self), values: Vec::new(), sent: false });
@@ -459,9 +496,20 @@ impl CustomFields {
         values: impl IntoIterator<Item = (impl AsRef<str>, V)>,
     ) -> Result<Vec<T>, CustomFieldError> {
         let mut out = Vec::new();
+        let mut named: Vec<&CustomField> = Vec::new();
         for (name, value) in values {
             let name = name.as_ref();
             let field = self.field(name)?;
+            // Two values for one field (by label and by field name) would leave Keap to pick.
+            if named.iter().any(|f| std::ptr::eq(*f, field)) {
+                return Err(CustomFieldError::new(
+                    &self.record,
+                    name,
+                    CustomFieldErrorKind::WrongType,
+                    format!("`{}` is given a value twice", field.label),
+                ));
+            }
+            named.push(field);
             let content = encode(&self.record, name, field, value.into())?;
             let pair = serde_json::json!({ "id": field.id, "content": content });
             let item = serde_json::from_value(pair).map_err(|e| {
@@ -549,7 +597,8 @@ impl CustomValues {
     }
 
     /// Whether the server sent the record's `custom_fields` at all: `false` means the
-    /// read did not ask for them, and every `get` is `None` for that reason.
+    /// read did not ask for them, and every `get` fails with
+    /// [`CustomFieldErrorKind::NotSent`].
     pub fn were_sent(&self) -> bool {
         self.sent
     }
@@ -599,7 +648,10 @@ fn decode(record: &str, field: &CustomField, content: &Value) -> Result<Option<C
                 }
                 other => split_list(&scalar_text(other).ok_or_else(unreadable)?),
             };
-            CustomValue::Choices(items.iter().map(|i| option_label(field, i)).collect())
+            // A part no option answers to (a label with a comma split in two, an option
+            // added since the model was loaded) fails rather than reads as something else.
+            let labels = items.iter().map(|i| find_option(field, i).map(|o| o.label.clone()));
+            CustomValue::Choices(labels.collect::<Option<_>>().ok_or_else(unreadable)?)
         }
         FieldKind::Users => {
             let items: Vec<Value> = match content {
@@ -626,7 +678,7 @@ fn encode(record: &str, name: &str, field: &CustomField, value: CustomValue) -> 
         )
     };
     let option = |label: &str| -> Result<Value, CustomFieldError> {
-        match field.options.iter().find(|o| o.label == label || o.id == label) {
+        match find_option(field, label) {
             Some(o) => Ok(Value::String(o.label.clone())),
             None => {
                 let known: Vec<String> = field.options.iter().map(|o| format!("`{}`", o.label)).collect();
@@ -656,8 +708,9 @@ fn encode(record: &str, name: &str, field: &CustomField, value: CustomValue) -> 
                 )
             })?)
         }
+        (_, CustomValue::Empty) => Value::Null,
         (FieldKind::Date, CustomValue::Date(d)) => {
-            if d.ymd().is_none() {
+            if d.0.len() != 10 || d.ymd().is_none() {
                 return Err(CustomFieldError::new(
                     record,
                     name,
@@ -667,7 +720,18 @@ fn encode(record: &str, name: &str, field: &CustomField, value: CustomValue) -> 
             }
             Value::String(d.0)
         }
-        (FieldKind::DateTime, CustomValue::DateTime(d)) => Value::String(d.0),
+        // Sent in the one form Keap's docs ask for (`2027-01-31T09:00:00.000Z`), or refused.
+        (FieldKind::DateTime, CustomValue::DateTime(d)) => match d.parse() {
+            Some(t) => Value::String(DateTime::from(t).0),
+            None => {
+                return Err(CustomFieldError::new(
+                    record,
+                    name,
+                    CustomFieldErrorKind::WrongType,
+                    format!("`{d}` is not a date and time"),
+                ))
+            }
+        },
         // Keap stores yes/no as 1/0 (its filter docs say so), and reads either back.
         (FieldKind::YesNo, CustomValue::YesNo(b)) => Value::from(u8::from(b)),
         (FieldKind::Choice, CustomValue::Text(s) | CustomValue::Choice(s)) => option(&s)?,
@@ -676,6 +740,15 @@ fn encode(record: &str, name: &str, field: &CustomField, value: CustomValue) -> 
                 .iter()
                 .map(|l| option(l).map(|v| v.as_str().unwrap_or_default().to_owned()))
                 .collect::<Result<_, _>>()?;
+            // The list travels joined by commas: a label holding one would read back as two.
+            if let Some(l) = labels.iter().find(|l| l.contains(',')) {
+                return Err(CustomFieldError::new(
+                    record,
+                    name,
+                    CustomFieldErrorKind::WrongType,
+                    format!("option `{l}` holds a comma, and a list box's options travel joined by commas"),
+                ));
+            }
             Value::String(labels.join(","))
         }
         (FieldKind::Users, CustomValue::Users(ids)) => {
@@ -691,9 +764,16 @@ fn split_list(text: &str) -> Vec<String> {
     text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
-/// The label of the option whose id or label `text` is (the text itself when none is).
+/// The option labelled `text`, else the one whose id it is: labels first, since an option's
+/// id can be another's old label.
+fn find_option<'a>(field: &'a CustomField, text: &str) -> Option<&'a FieldOption> {
+    field.options.iter().find(|o| o.label == text).or_else(|| field.options.iter().find(|o| o.id == text))
+}
+
+/// The label of the option whose label or id `text` is (the text itself when none is: the
+/// model may be older than the option).
 fn option_label(field: &CustomField, text: &str) -> String {
-    field.options.iter().find(|o| o.id == text || o.label == text).map_or_else(|| text.to_owned(), |o| o.label.clone())
+    find_option(field, text).map_or_else(|| text.to_owned(), |o| o.label.clone())
 }
 
 /// A whole number, from `5`, `5.0` or `"5"`; nothing that would lose a digit.
@@ -863,6 +943,47 @@ mod tests {
         let none: Option<Vec<Value>> = None;
         let e = m.write_over::<_, Value, _>(&none, [("Seats", 5i64)]).unwrap_err();
         assert_eq!(e.kind(), CustomFieldErrorKind::NotSent);
+    }
+
+    #[test]
+    fn nothing_is_picked_in_silence() {
+        let model = json!({"custom_fields": [
+            {"id": "1", "label": "Old status", "field_name": "Status", "field_type": "TEXT"},
+            {"id": "2", "label": "Status", "field_name": "Status2", "field_type": "DROPDOWN",
+             "options": [{"id": "Red", "label": "Crimson"}, {"id": "Red2", "label": "Red"}]},
+            {"id": "3", "label": "Interests", "field_type": "LIST_BOX",
+             "options": [{"id": "a", "label": "Red, dark"}, {"id": "b", "label": "Blue"}]},
+            {"id": "4", "label": "When", "field_type": "DATE_TIME"},
+            {"id": "5", "label": "Day", "field_type": "DATE"}
+        ]});
+        let m = Arc::new(CustomFields::from_model("contact", &model).unwrap());
+        // A renamed field keeps its field name: a name two fields answer to is refused.
+        assert_eq!(m.field("Status").unwrap_err().kind(), CustomFieldErrorKind::Ambiguous);
+        assert_eq!(m.field("Status2").unwrap().id(), "2");
+        // An option is its label first; an id that is another's old label does not win.
+        let sent: Vec<Value> = m.write([("Status2", "Red")]).unwrap();
+        assert_eq!(sent, [json!({"id": "2", "content": "Red"})]);
+        let read = m.read(&Some(vec![json!({"id": "2", "content": "Red"})])).unwrap();
+        assert_eq!(read.get("Status2").unwrap(), Some(CustomValue::Choice("Red".into())));
+        // A list box's label with a comma cannot travel; a part no option answers to fails.
+        let e = m.write::<Value, _>([("Interests", CustomValue::choices(["Red, dark"]))]).unwrap_err();
+        assert_eq!(e.kind(), CustomFieldErrorKind::WrongType);
+        let read = m.read(&Some(vec![json!({"id": "3", "content": "Blue,Green"})])).unwrap();
+        assert_eq!(read.get("Interests").unwrap_err().kind(), CustomFieldErrorKind::Unreadable);
+        // Dates are exactly a date, date-times one Keap reads, sent in Keap's form.
+        for bad in ["2027-01-31T09:00Z", " 2027-01-31", "31/01/2027"] {
+            let e = m.write::<Value, _>([("Day", Date(bad.into()))]).unwrap_err();
+            assert_eq!(e.kind(), CustomFieldErrorKind::WrongType, "{bad}");
+        }
+        let e = m.write::<Value, _>([("When", DateTime("tomorrow".into()))]).unwrap_err();
+        assert_eq!(e.kind(), CustomFieldErrorKind::WrongType);
+        let sent: Vec<Value> = m.write([("When", DateTime("2027-01-31 09:00".into()))]).unwrap();
+        assert_eq!(sent, [json!({"id": "4", "content": "2027-01-31T09:00:00.000Z"})]);
+        // Emptying a field of any type; one field named twice is refused.
+        let sent: Vec<Value> = m.write([("Day", CustomValue::Empty), ("Status2", CustomValue::Empty)]).unwrap();
+        assert_eq!(sent, [json!({"id": "5", "content": null}), json!({"id": "2", "content": null})]);
+        let e = m.write::<Value, _>([("Status2", "Red"), ("status2", "Crimson")]).unwrap_err();
+        assert!(e.to_string().contains("twice"), "{e}");
     }
 
     #[test]

@@ -487,7 +487,7 @@ impl ContactApi {
             .send()
             .await?;
         let list = fields
-            .write_over(&current.custom_fields, values)
+            .write_over(&Some(current.custom_fields.unwrap_or_default()), values)
             .map_err(crate::Error::CustomField)?;
         let body = crate::types::CreateUpdateContactRequest {
             custom_fields: Some(list),

@@ -479,7 +479,7 @@ impl OpportunityApi {
             .send()
             .await?;
         let list = fields
-            .write_over(&current.custom_fields, values)
+            .write_over(&Some(current.custom_fields.unwrap_or_default()), values)
             .map_err(crate::Error::CustomField)?;
         let body = crate::types::UpdateOpportunityRequestV2 {
             custom_fields: Some(list),

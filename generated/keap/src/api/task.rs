@@ -364,7 +364,7 @@ impl TaskApi {
             .send()
             .await?;
         let list = fields
-            .write_over(&current.custom_fields, values)
+            .write_over(&Some(current.custom_fields.unwrap_or_default()), values)
             .map_err(crate::Error::CustomField)?;
         let body = crate::types::CreateUpdateTaskRequest {
             custom_fields: Some(list),

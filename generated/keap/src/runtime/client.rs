@@ -224,9 +224,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     on_event: Option<EventHook>,
     /// Custom-field definitions by record type, loaded once per client (and its clones).
-    /// The async lock is held while one loads, so concurrent callers wait for that one
-    /// request rather than each sending their own.
-    custom_fields: tokio::sync::Mutex<std::collections::HashMap<&'static str, Arc<CustomFields>>>,
+    /// One cell per record type: concurrent callers wait for the one load of theirs, and
+    /// another type's load does not hold them up.
+    custom_fields: std::sync::Mutex<std::collections::HashMap<&'static str, Arc<FieldsCell>>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -238,6 +238,9 @@ impl std::fmt::Debug for Transport {
             .finish_non_exhaustive()
     }
 }
+
+/// Where one record type's custom-field definitions are loaded, once.
+type FieldsCell = tokio::sync::OnceCell<Arc<CustomFields>>;
 
 /// A response with a 2xx status.
 struct Success {
@@ -277,20 +280,24 @@ impl Transport {
         record: &'static str,
         load: impl std::future::Future<Output = Result<M, Error>>,
     ) -> Result<Arc<CustomFields>, Error> {
-        let mut cache = self.inner.custom_fields.lock().await;
-        if let Some(found) = cache.get(record) {
-            return Ok(Arc::clone(found));
-        }
-        let model = load.await?;
-        let fields = Arc::new(CustomFields::from_model(record, &model).map_err(Error::CustomField)?);
-        cache.insert(record, Arc::clone(&fields));
-        Ok(fields)
+        let cell = {
+            let mut cells = self.inner.custom_fields.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            Arc::clone(cells.entry(record).or_default())
+        };
+        // A failed load leaves the cell empty, so the next call tries again.
+        let fields = cell
+            .get_or_try_init(|| async {
+                let model = load.await?;
+                CustomFields::from_model(record, &model).map(Arc::new).map_err(Error::CustomField)
+            })
+            .await?;
+        Ok(Arc::clone(fields))
     }
 
     /// Forgets the cached custom-field definitions of `record`, so the next use loads
     /// them again (after fields were added or renamed in Keap).
     pub async fn forget_custom_fields(&self, record: &str) {
-        self.inner.custom_fields.lock().await.remove(record);
+        self.inner.custom_fields.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(record);
     }
 
     /// Sends and decodes a JSON response.

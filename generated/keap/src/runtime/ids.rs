@@ -218,7 +218,14 @@ impl<R: Record> std::str::FromStr for NumId<R> {
     type Err = IdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim().parse().map(NumId::new).map_err(|_| IdError { record: R::NAME, text: s.to_owned() })
+        // Only the number's own text (`101`, not `0101`, `+101` or ` 101`), so that text to
+        // number and back gives the same id.
+        let refused = || IdError { record: R::NAME, text: s.to_owned() };
+        let n: i64 = s.parse().map_err(|_| refused())?;
+        if n.to_string() != s {
+            return Err(refused());
+        }
+        Ok(NumId::new(n))
     }
 }
 
@@ -363,6 +370,11 @@ mod tests {
 
     #[test]
     fn v1_and_v2_ids_convert_explicitly() {
+        // Only a number's own text converts, so text to number and back is the same id.
+        for odd in ["0101", "+101", " 101", "101 ", "1e2", ""] {
+            assert!(NumId::<Contact>::try_from(&Id::<Contact>::new(odd)).is_err(), "{odd:?}");
+        }
+        assert_eq!("-5".parse::<NumId<Contact>>().unwrap().get(), -5);
         let v1 = NumId::<Contact>::new(101);
         let v2 = Id::from(v1);
         assert_eq!(v2.as_str(), "101");
