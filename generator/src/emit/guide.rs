@@ -449,15 +449,16 @@ fn custom_fields_section(api: &Api, krate: &str) -> String {
          | `WHOLE_NUMBER`, `YEAR`, `MONTH`, `DAY_OF_WEEK` | `Whole` (from `i64`, `i32`) | a number | `4.0`, `\"4\"` |\n\
          | `DECIMAL_NUMBER`, `CURRENCY`, `PERCENT` | `Decimal` (an exact `Amount`; a `Whole` too) | a number (refused if a JSON number cannot carry it exactly) | numeric text |\n\
          | `DATE` | `Date` (`YYYY-MM-DD`, checked) | `\"2027-01-31\"` | the text as sent |\n\
-         | `DATE_TIME` | `DateTime` (from `SystemTime`) | `\"2027-01-31T09:00:00.000Z\"` | the text as sent |\n\
+         | `DATE_TIME` | `DateTime` (from `SystemTime`; text must parse) | `\"2027-01-31T09:00:00.000Z\"` | the text as sent |\n\
          | `YES_NO` | `YesNo` (from `bool`) | `1` or `0` | `true`/`false`, `\"Yes\"`/`\"No\"`, `\"1\"`/`\"0\"` |\n\
-         | `DROPDOWN`, `RADIO` | an option's label (text or `Choice`) | the label | an option's id, as its label |\n\
-         | `LIST_BOX` | `CustomValue::choices([..])`, labels | the labels joined by `,` | a list, or text joined by `,` |\n\
+         | `DROPDOWN`, `RADIO` | an option's label (text or `Choice`; an id where no label matches) | the label | an option's id, as its label |\n\
+         | `LIST_BOX` | `CustomValue::choices([..])`, labels (one holding a `,` is refused) | the labels joined by `,` | a list, or text joined by `,`, each part an option |\n\
          | `USER` | `Whole`, the user's id | a number | numeric text |\n\
          | `USER_LIST_BOX` | `Users(vec![..])`, ids | the ids joined by `,` | a list, or text joined by `,` |\n\
          | any other | `Raw(serde_json::Value)` | as given | as sent |\n\
          \n\
-         `null` and `\"\"` read as no value (`None`)."
+         `null` and `\"\"` read as no value (`None`); `CustomValue::Empty` empties a field of any \
+         type (sent as `null`)."
     )
 }
 
