@@ -511,21 +511,36 @@ async fn a_429_without_retry_after_waits_for_the_window_the_headers_name() {
 }
 
 #[tokio::test]
-async fn a_429_for_the_day_fails_fast_with_the_reset_time() {
+async fn a_429_for_the_day_is_that_429_and_later_requests_fail_fast_with_the_reset_time() {
     let server = serve(|_, _| {
         Reply::json(429, r#"{"code":"429","message":"Quota Exceeded"}"#)
             .header("x-keap-product-quota-available", 0)
             .header("x-keap-product-quota-time-unit", "Day")
             .header("x-keap-product-quota-expiry-time", "")
+            .header("x-request-id", "req-9")
     })
     .await;
     let clock = FakeClock::new();
     let (c, _) = events(&clock, &server.url, RetryPolicy::default());
+    // The request that got the 429 gets the 429: sent, with Keap's body and request id.
     match c.contact().list_contacts().send().await {
-        Err(Error::QuotaExhausted { window: Window::Day, resets_at }) => {
+        Err(e @ Error::Api(_)) => {
+            assert_eq!((e.status(), e.request_id(), e.maybe_sent()), (Some(429), Some("req-9"), true), "{e:?}");
+            assert!(e.to_string().contains("Quota Exceeded"), "{e}");
+        }
+        other => panic!("expected the 429, got {other:?}"),
+    }
+    assert_eq!(server.seen().len(), 1, "no retry into an exhausted day");
+    // The next one is never sent, and says when to try again: not `is_retryable`, which a
+    // retry loop would spin on until midnight.
+    match c.contact().list_contacts().send().await {
+        Err(e @ Error::QuotaExhausted { window: Window::Day, .. }) => {
+            let Error::QuotaExhausted { resets_at, .. } = e else { unreachable!() };
             let secs = resets_at.duration_since(UNIX_EPOCH).unwrap().as_secs();
             assert_eq!(secs % 86_400, 0, "resets at 00:00 UTC");
             assert!(resets_at > clock.now());
+            assert!(!e.is_retryable() && !e.maybe_sent());
+            assert_eq!(e.retry_at(), Some(resets_at));
         }
         other => panic!("expected the day's quota to be exhausted, got {other:?}"),
     }
@@ -782,4 +797,36 @@ async fn a_filter_the_grammar_cannot_express_fails_before_anything_is_sent() {
     // What the grammar can carry goes out unaltered.
     list(Filter::new().eq("given_name", "O'Brien").starts_with("email", "a*b")).await.unwrap();
     assert_eq!(server.seen()[0].target, "/rest/v2/contacts?filter=given_name%3D%3DO%27Brien%3Bemail%3D%3Da*b*");
+}
+
+#[tokio::test]
+async fn clients_of_one_key_in_one_process_share_its_quota() {
+    let server = serve(|_, _| Reply::json(200, CONTACTS)).await;
+    let clock = FakeClock::new();
+    let one_a_second = || keap::runtime::Quota::custom(Some(1), None, None);
+    let build = |quota: keap::runtime::Quota| {
+        Client::builder().base_url(&server.url).auth(Auth::api_key("shared-key")).clock(clock.clone()).quota(quota)
+    };
+    let (a, b) = (build(one_a_second()).build().unwrap(), build(one_a_second()).build().unwrap());
+    a.contact().list_contacts().send().await.unwrap();
+    b.contact().list_contacts().send().await.unwrap();
+    assert!(clock.slept() >= Duration::from_secs(1), "b waited for a's second: {:?}", clock.slept());
+    // Other limits for the same key would together send more than either allows.
+    let e = build(keap::runtime::Quota::custom(Some(5), None, None)).build().unwrap_err();
+    assert!(matches!(e, Error::Config(_)) && e.to_string().contains("own_quota"), "{e}");
+    // Unless asked to count apart.
+    let before = clock.slept();
+    let own = build(keap::runtime::Quota::custom(Some(5), None, None)).own_quota().build().unwrap();
+    own.contact().list_contacts().send().await.unwrap();
+    assert_eq!(clock.slept(), before, "its own quota has room");
+    // Another key is another quota.
+    let other = Client::builder()
+        .base_url(&server.url)
+        .auth(Auth::api_key("other-key"))
+        .clock(clock.clone())
+        .quota(one_a_second())
+        .build()
+        .unwrap();
+    other.contact().list_contacts().send().await.unwrap();
+    assert_eq!(clock.slept(), before);
 }

@@ -142,7 +142,7 @@ async fn a_failed_page_is_yielded_and_retried_and_the_list_completes() {
             Some(Err(e)) => {
                 errors += 1;
                 assert_eq!(e.status(), Some(500));
-                assert_eq!(items.page_token(), Some("p2"), "resume where it failed");
+                assert_eq!(items.resume(), keap::runtime::Resume::From("p2"), "resume where it failed");
             }
             None => break,
         }
@@ -598,4 +598,26 @@ async fn custom_fields_are_written_by_name_keeping_the_others_or_refused_unsent(
         assert!(e.to_string().contains(name), "{e}");
     }
     assert_eq!(server.seen().iter().filter(|s| s.method == "PATCH").count(), before);
+}
+
+#[tokio::test]
+async fn timeout_and_user_agent_are_kept_with_a_given_http_client() {
+    let server =
+        serve(|seen, _| if seen.target.ends_with("/slow") { Reply::hanging() } else { Reply::json(200, CONTACT) })
+            .await;
+    let c = Client::builder()
+        .base_url(&server.url)
+        .auth(Auth::api_key("k"))
+        .retry(RetryPolicy::none())
+        .http_client(keap::runtime::reqwest::Client::new()) // no timeout of its own
+        .timeout(Duration::from_millis(300))
+        .user_agent("sync-job/1.0")
+        .build()
+        .unwrap();
+    c.contact().get_contact(keap::ids::ContactId::new("7")).send().await.unwrap();
+    assert_eq!(server.seen()[0].header("user-agent"), Some("sync-job/1.0"));
+    let slow = c.contact().get_contact(keap::ids::ContactId::new("slow")).send();
+    let e =
+        tokio::time::timeout(Duration::from_secs(30), slow).await.expect("the builder's timeout applies").unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e:?}");
 }

@@ -15,9 +15,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut contacts = client.contact().list_contacts().page_size(100).order_by("id").items();
     let mut count = 0;
     while let Some(contact) = contacts.next_item().await {
-        // Stop on an error: the stream would retry the failed page, and a crashed export
-        // can resume from `contacts.page_token()`.
-        let contact = contact.map_err(|e| format!("{e} (resume from page token {:?})", contacts.page_token()))?;
+        // Stop on an error: a crashed export can resume from `contacts.resume()`.
+        let contact = contact.map_err(|e| format!("{e} (resume from {:?})", contacts.resume()))?;
         count += 1;
         println!(
             "{}\t{} {}",

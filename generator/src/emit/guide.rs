@@ -148,8 +148,8 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
                      while let Some(item) = items.next_item().await {{\n    \
                      match item {{\n        \
                      Ok(item) => println!(\"{{item:?}}\"),\n        \
-                     // Save where to resume, then stop (polling again would retry that page).\n        \
-                     Err(e) => return Err(format!(\"{{e}}; resume at {{:?}}\", items.page_token()).into()),\n    \
+                     // Save where to resume, then stop.\n        \
+                     Err(e) => return Err(format!(\"{{e}}; resume at {{:?}}\", items.resume()).into()),\n    \
                      }}\n\
                      }}\n",
                         op = o.method_name

@@ -367,6 +367,13 @@ pub(crate) struct Refresh {
 pub(crate) type Backoff<'a> = &'a (dyn Fn(u32) -> Option<Duration> + Sync);
 
 impl OAuth2 {
+    /// The app's client id (what Keap counts an OAuth2 app's quota by).
+    pub(crate) fn client_id(&self) -> &str {
+        &self.client_id
+    }
+}
+
+impl OAuth2 {
     /// The header to send and its generation; `Err(generation)` if it is about to expire.
     pub(crate) fn current(&self, now: SystemTime) -> Result<(u64, HeaderValue), u64> {
         let c = self.current.read().unwrap_or_else(|e| e.into_inner());

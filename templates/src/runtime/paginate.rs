@@ -63,33 +63,58 @@ pub fn next_offset(
 
 type Fetch<P> = Pin<Box<dyn Future<Output = Result<P, Error>> + Send>>;
 
+/// Polls that may fail on one page before the listing stops there: each already includes
+/// the client's retries, so three are many requests, and a caller that skips errors
+/// (`filter_map(Result::ok)`) cannot spend the day's quota on one page.
+pub const MAX_PAGE_FAILURES: u32 = 3;
+
 enum State<R: Paginated> {
     Next(R),
     Fetching(Fetch<R::Page>, R),
+    /// Stopped on a page that kept failing: the stream has ended, the list has not.
+    Stopped(R),
+    Done,
+}
+
+/// Where a listing stands: what to save to resume it later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume<'a> {
+    /// Nothing fetched yet: start from the beginning (or from the request's own token).
+    Start,
+    /// Resume from this page token (for offset lists, this offset) with the builder's
+    /// `.page_token(...)` (`.offset(...)`).
+    From(&'a str),
+    /// Every page was yielded: there is nothing left to fetch.
     Done,
 }
 
 /// Every page of a list, in order: a [`Stream`], or call [`Pages::next_page`]. Each page
 /// is one request, so the client's quota applies to each.
 ///
-/// A failed page is yielded as an `Err` and the stream stays on it: polling again sends
-/// that page's request again (each attempt within the client's retry policy), so a list
-/// never ends early because of an error. A server that hands out a page token this
-/// listing already fetched (`x, y, x`) gets [`Error::Pagination`], not a silent end or an
-/// endless loop; the stream ends after it. [`Pages::page_token`] says where to resume.
+/// A failed page is yielded as an `Err`. After an error the same request would meet again
+/// (a 400, a 404: not [`Error::is_retryable`]), or after [`MAX_PAGE_FAILURES`] failures of
+/// one page in a row, the stream ends there: it never spends unbounded requests on one
+/// page. Otherwise polling again sends that page's request again. Either way the list
+/// never ends in silence: the error was yielded, a `tracing` error is logged when the
+/// stream stops early, [`is_done`](Pages::is_done) stays `false`, and
+/// [`resume`](Pages::resume) says where to go on. A server that hands out a page token
+/// this listing already fetched (`x, y, x`) gets [`Error::Pagination`], not a silent end or
+/// an endless loop; the stream ends after it.
 pub struct Pages<R: Paginated> {
     state: State<R>,
     /// The cursor of the request in `state`.
     cursor: Option<String>,
     /// Every cursor sent in this listing.
     seen: HashSet<String>,
+    /// Failures of the page in `state` in a row.
+    failures: u32,
 }
 
 impl<R: Paginated> Pages<R> {
     /// Pages of `request`, starting where it points (the first page unless its token or
     /// offset is set).
     pub fn new(request: R) -> Self {
-        Pages { cursor: request.cursor(), state: State::Next(request), seen: HashSet::new() }
+        Pages { cursor: request.cursor(), state: State::Next(request), seen: HashSet::new(), failures: 0 }
     }
 
     /// The next page, or `None` after the last.
@@ -97,18 +122,20 @@ impl<R: Paginated> Pages<R> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
-    /// The page token (for offset lists, the offset) of the page this stream fetches
-    /// next, or is fetching, or failed to fetch; `None` for the first page and once the
-    /// list is done. Store it to resume later with the builder's `.page_token(...)`.
-    pub fn page_token(&self) -> Option<&str> {
-        match self.state {
-            State::Done => None,
-            _ => self.cursor.as_deref(),
+    /// Where to resume: [`Resume::From`] the page this stream fetches next, or is
+    /// fetching, or failed to fetch; [`Resume::Start`] before the first page;
+    /// [`Resume::Done`] once the last page was yielded (or the listing stopped on a
+    /// repeated token). Save it, and resume with the builder's `.page_token(...)`.
+    pub fn resume(&self) -> Resume<'_> {
+        match (&self.state, self.cursor.as_deref()) {
+            (State::Done, _) => Resume::Done,
+            (_, Some(token)) => Resume::From(token),
+            (_, None) => Resume::Start,
         }
     }
 
     /// Whether the last page has been yielded (or the listing stopped on a repeated
-    /// token).
+    /// token). `false` for a stream that stopped on a failing page.
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done)
     }
@@ -122,6 +149,10 @@ impl<R: Paginated> Stream for Pages<R> {
         loop {
             match std::mem::replace(&mut this.state, State::Done) {
                 State::Done => return Poll::Ready(None),
+                State::Stopped(request) => {
+                    this.state = State::Stopped(request);
+                    return Poll::Ready(None);
+                }
                 State::Next(request) => {
                     if let Some(token) = this.cursor.as_ref().filter(|c| this.seen.contains(*c)) {
                         // Following it would fetch the same pages again, forever.
@@ -135,12 +166,26 @@ impl<R: Paginated> Stream for Pages<R> {
                         this.state = State::Fetching(fetch, sent);
                         return Poll::Pending;
                     }
-                    // Stay on this page: the next poll asks for it again.
+                    // Stay on this page: the next poll asks for it again, unless asking again
+                    // is pointless or has failed too often; then the stream ends here, loudly.
                     Poll::Ready(Err(e)) => {
-                        this.state = State::Next(sent);
+                        this.failures += 1;
+                        if !e.is_retryable() || this.failures >= MAX_PAGE_FAILURES {
+                            tracing::error!(
+                                operation = R::OPERATION,
+                                page_token = this.cursor.as_deref().unwrap_or(""),
+                                failures = this.failures,
+                                error = %e,
+                                "a listing stopped on a page that failed; it is not complete"
+                            );
+                            this.state = State::Stopped(sent);
+                        } else {
+                            this.state = State::Next(sent);
+                        }
                         return Poll::Ready(Some(Err(e)));
                     }
                     Poll::Ready(Ok(page)) => {
+                        this.failures = 0;
                         if let Some(c) = this.cursor.take() {
                             this.seen.insert(c);
                         }
@@ -172,15 +217,22 @@ impl<R: Paginated> Items<R> {
         Items { pages: Pages::new(request), buffer: VecDeque::new(), buffered_from: None }
     }
 
-    /// Where to resume so that no item is missed: the page token of the page the items
-    /// not yet yielded come from (a resumed listing may repeat items of that page, never
-    /// skip any); `None` for the first page and once the list is done.
-    pub fn page_token(&self) -> Option<&str> {
+    /// Where to resume so that no item is missed: [`Resume::From`] the page the items not
+    /// yet yielded come from (a resumed listing may repeat items of that page, never skip
+    /// any), [`Resume::Start`] before the first page, [`Resume::Done`] once every item was
+    /// yielded.
+    pub fn resume(&self) -> Resume<'_> {
         if self.buffer.is_empty() {
-            self.pages.page_token()
+            self.pages.resume()
         } else {
-            self.buffered_from.as_deref()
+            self.buffered_from.as_deref().map_or(Resume::Start, Resume::From)
         }
+    }
+
+    /// Whether every item has been yielded. `false` for a stream that stopped on a failing
+    /// page (see [`Pages`]).
+    pub fn is_done(&self) -> bool {
+        self.buffer.is_empty() && self.pages.is_done()
     }
 
     /// The next item, or `None` after the last.
@@ -250,11 +302,25 @@ mod tests {
         fn fetch(self) -> impl Future<Output = Result<Self::Page, Error>> + Send + 'static {
             self.sent.lock().unwrap().push(self.token.clone());
             let answer = self.answers.lock().unwrap().pop_front().expect("no more answers");
-            async move { answer.map_err(|status| Error::invalid(format!("HTTP {status}"))) }
+            async move { answer.map_err(api_error) }
         }
         fn into_items(page: Self::Page) -> Vec<u32> {
             page.0
         }
+    }
+
+    /// An HTTP error with `status`, as the transport makes them.
+    fn api_error(status: u16) -> Error {
+        let raw = format!("HTTP {status}");
+        Error::Api(Box::new(super::super::error::ApiError {
+            operation: "listThings",
+            status,
+            body: super::super::error::ApiErrorBody::parse(&raw),
+            raw,
+            headers: Vec::new(),
+            request_id: None,
+            received: std::time::UNIX_EPOCH,
+        }))
     }
 
     fn scripted(answers: Vec<Answer>) -> Scripted {
@@ -279,12 +345,14 @@ mod tests {
         assert_eq!(next().unwrap().unwrap(), 2);
         let e = next().unwrap().unwrap_err();
         assert!(e.to_string().contains("HTTP 503"), "{e}");
-        assert_eq!(items.page_token(), Some("p2"), "resume at the page that failed");
+        assert_eq!(items.resume(), Resume::From("p2"), "resume at the page that failed");
         let mut rest = Vec::new();
         while let Some(item) = futures_now(items.next_item()) {
             rest.push(item.unwrap());
         }
         assert_eq!(rest, [3, 4]);
+        assert_eq!(items.resume(), Resume::Done, "not `Start`: a saved position after the end");
+        assert!(items.is_done());
         assert_eq!(*sent.lock().unwrap(), [None, Some("p2".into()), Some("p2".into()), Some("p3".into())]);
     }
 
@@ -296,6 +364,33 @@ mod tests {
             Poll::Ready(v) => v,
             Poll::Pending => panic!("scripted fetches never wait"),
         }
+    }
+
+    #[test]
+    fn a_page_that_keeps_failing_stops_the_stream_loudly_within_a_bound() {
+        // A caller that skips errors: a 500 every time is asked for a bounded number of times.
+        let list = scripted(vec![Ok((vec![1], Some("p2")))].into_iter().chain((0..50).map(|_| Err(500))).collect());
+        let sent = list.sent.clone();
+        let mut items = Items::new(list);
+        let mut ok = Vec::new();
+        let mut errors = 0;
+        for _ in 0..50 {
+            match futures_now(items.next_item()) {
+                Some(Ok(i)) => ok.push(i),
+                Some(Err(_)) => errors += 1,
+                None => break,
+            }
+        }
+        assert_eq!((ok, errors), (vec![1], MAX_PAGE_FAILURES as usize));
+        assert_eq!(sent.lock().unwrap().len(), 1 + MAX_PAGE_FAILURES as usize);
+        assert!(!items.is_done(), "stopped, not done");
+        assert_eq!(items.resume(), Resume::From("p2"));
+        // One that the same request would meet again (a 400, a 404) stops at once.
+        let mut items = Items::new(scripted(vec![Err(404), Err(404)]));
+        assert!(futures_now(items.next_item()).unwrap().is_err());
+        assert!(futures_now(items.next_item()).is_none());
+        assert_eq!(items.resume(), Resume::Start);
+        assert!(!items.is_done());
     }
 
     #[test]
@@ -332,12 +427,13 @@ mod tests {
         let mut pages = Pages::new(scripted(vec![Ok((vec![1], Some("t2"))), Err(500)]));
         futures_now(pages.next_page()).unwrap().unwrap();
         assert!(futures_now(pages.next_page()).unwrap().is_err());
-        let token = pages.page_token().unwrap().to_owned();
+        let Resume::From(token) = pages.resume() else { panic!("{:?}", pages.resume()) };
+        let token = token.to_owned();
         let resumed = Scripted { token: Some(token), ..scripted(vec![Ok((vec![2], None))]) };
         let mut pages = Pages::new(resumed);
         assert_eq!(futures_now(pages.next_page()).unwrap().unwrap().0, [2]);
         assert!(futures_now(pages.next_page()).is_none());
-        assert_eq!(pages.page_token(), None);
+        assert_eq!(pages.resume(), Resume::Done);
     }
 
     #[test]

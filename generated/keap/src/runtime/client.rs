@@ -19,7 +19,7 @@ use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tracing::Instrument;
 
 /// Something the client did that an application may want to see (metrics, logs).
@@ -58,6 +58,11 @@ pub enum Event {
     TokenRefreshed,
 }
 
+/// Each attempt's limit unless the caller sets one.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// `User-Agent` unless the caller sets one.
+const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
 /// A function that receives [`Event`]s.
 pub type EventHook = Arc<dyn Fn(&Event) + Send + Sync>;
 
@@ -65,14 +70,16 @@ pub type EventHook = Arc<dyn Fn(&Event) + Send + Sync>;
 pub struct ClientBuilder<C = Transport> {
     base_url: String,
     http: Option<reqwest::Client>,
-    timeout: Duration,
-    user_agent: String,
+    /// Set by the caller (`None`: the default, or the given `http_client`'s own).
+    timeout: Option<Duration>,
+    user_agent: Option<String>,
     auth: Auth,
     quota: Quota,
     store: Option<Arc<dyn QuotaStore>>,
     retry: RetryPolicy,
     clock: Option<Arc<dyn Clock>>,
     on_event: Option<EventHook>,
+    own_quota: bool,
     client: PhantomData<fn() -> C>,
 }
 
@@ -82,14 +89,15 @@ impl<C: From<Transport>> ClientBuilder<C> {
         ClientBuilder {
             base_url: default_base_url.to_owned(),
             http: None,
-            timeout: Duration::from_secs(60),
-            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
+            timeout: None,
+            user_agent: None,
             auth: Auth::none(),
             quota: Quota::default(),
             store: None,
             retry: RetryPolicy::default(),
             clock: None,
             on_event: None,
+            own_quota: false,
             client: PhantomData,
         }
     }
@@ -122,6 +130,15 @@ impl<C: From<Transport>> ClientBuilder<C> {
         self
     }
 
+    /// Keeps a quota of this client's own (and its clones'), instead of sharing one with
+    /// every client of the same credential and base URL in this process (the default:
+    /// Keap counts requests by key or app, not by client). For tests that mean to count
+    /// separately.
+    pub fn own_quota(mut self) -> Self {
+        self.own_quota = true;
+        self
+    }
+
     /// How failures are retried (default: 3 retries, backoff from 500 ms).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
@@ -140,23 +157,27 @@ impl<C: From<Transport>> ClientBuilder<C> {
         self
     }
 
-    /// Uses a preconfigured `reqwest::Client`: its own timeouts, proxies and redirect
-    /// policy apply (the builder's stops credentials from following a redirect to another
-    /// host; keep that in yours).
+    /// Uses a preconfigured `reqwest::Client`: its proxies, redirect policy and timeouts
+    /// apply (the builder's redirect policy stops credentials from following a redirect to
+    /// another host; keep that in yours). A [`timeout`](Self::timeout) or
+    /// [`user_agent`](Self::user_agent) set on this builder as well applies to every request
+    /// on top of it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
-    /// Limits each attempt to `timeout` (default 60 s).
+    /// Limits each attempt to `timeout` (default 60 s, or an [`http_client`](Self::http_client)'s
+    /// own).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
-    /// Sets the `User-Agent` header.
+    /// Sets the `User-Agent` header (default `{crate}/{version}`, or an
+    /// [`http_client`](Self::http_client)'s own).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.user_agent = Some(user_agent.into());
         self
     }
 
@@ -167,11 +188,18 @@ impl<C: From<Transport>> ClientBuilder<C> {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => u.origin(),
             _ => return Err(Error::Config(format!("base URL `{base}` is not an http(s) URL"))),
         };
+        let user_agent = match &self.user_agent {
+            Some(ua) => Some(
+                HeaderValue::from_str(ua)
+                    .map_err(|_| Error::Config(format!("user agent `{ua}` is not a valid header value")))?,
+            ),
+            None => None,
+        };
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .user_agent(self.user_agent)
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                .user_agent(user_agent.clone().unwrap_or(HeaderValue::from_static(DEFAULT_USER_AGENT)))
                 // Credentials stay with the configured host: a redirect elsewhere is not
                 // followed, it comes back as an error.
                 .redirect(reqwest::redirect::Policy::custom(move |attempt| {
@@ -185,7 +213,11 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?,
         };
         let clock = self.clock.unwrap_or_else(|| Arc::new(TokioClock::new()));
-        let store = self.store.unwrap_or_else(|| Arc::new(LocalQuota::new(self.quota.clone())));
+        let store = match self.store {
+            Some(store) => store,
+            None if self.own_quota => Arc::new(LocalQuota::new(self.quota.clone())),
+            None => shared_quota(&base, &self.auth, &self.quota)?,
+        };
         Ok(C::from(Transport {
             inner: Arc::new(Inner {
                 http,
@@ -203,6 +235,8 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 clock,
                 on_event: self.on_event,
                 custom_fields: Default::default(),
+                timeout: self.timeout,
+                user_agent,
             }),
         }))
     }
@@ -227,6 +261,10 @@ struct Inner {
     /// One cell per record type: concurrent callers wait for the one load of theirs, and
     /// another type's load does not hold them up.
     custom_fields: std::sync::Mutex<std::collections::HashMap<&'static str, Arc<FieldsCell>>>,
+    /// What the caller set on the builder, applied to each request too, so that a given
+    /// `http_client` cannot drop them.
+    timeout: Option<Duration>,
+    user_agent: Option<HeaderValue>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -241,6 +279,46 @@ impl std::fmt::Debug for Transport {
 
 /// Where one record type's custom-field definitions are loaded, once.
 type FieldsCell = tokio::sync::OnceCell<Arc<CustomFields>>;
+
+/// The process's quotas by credential and base URL: one per key (or OAuth2 app), as Keap
+/// counts, however many clients use it. Weak, so a quota goes with its last client.
+static SHARED_QUOTAS: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<u64, std::sync::Weak<LocalQuota>>>,
+> = std::sync::OnceLock::new();
+
+/// The quota every client of `auth`'s credential at `base` in this process shares. A
+/// fingerprint of the credential is the key (in memory only, never logged). Two clients of
+/// one credential with different limits are a mistake that would send more than either
+/// allows: refused.
+fn shared_quota(base: &str, auth: &Auth, quota: &Quota) -> Result<Arc<dyn QuotaStore>, Error> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    base.hash(&mut h);
+    match &auth.kind {
+        // No credential: nothing Keap counts by; each client keeps its own.
+        Kind::None => return Ok(Arc::new(LocalQuota::new(quota.clone()))),
+        Kind::Static(name, value) => (name.as_str(), value.as_bytes()).hash(&mut h),
+        Kind::OAuth2(o) => ("oauth2", o.client_id()).hash(&mut h),
+    }
+    let key = h.finish();
+    let mut quotas = SHARED_QUOTAS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    quotas.retain(|_, q| q.strong_count() > 0);
+    if let Some(existing) = quotas.get(&key).and_then(std::sync::Weak::upgrade) {
+        if existing.limits() != quota.limits() {
+            return Err(Error::Config(format!(
+                "another client of this credential in this process uses other quota limits (per second, \
+                 minute, day: {:?}, not {:?}); together they would send more than either allows: give them \
+                 the same `Quota`, or `.own_quota()` to count separately",
+                existing.limits(),
+                quota.limits()
+            )));
+        }
+        return Ok(existing);
+    }
+    let fresh = Arc::new(LocalQuota::new(quota.clone()));
+    quotas.insert(key, Arc::downgrade(&fresh));
+    Ok(fresh)
+}
 
 /// A response with a 2xx status.
 struct Success {
@@ -447,12 +525,26 @@ impl Transport {
         let mut maybe_sent = false;
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        // The 429 the last attempt got, kept so that a retry the quota then refuses fails
+        // with it (sent, Keap's body and request id) rather than as never sent.
+        let mut throttled: Option<Error> = None;
         loop {
             attempt += 1;
             tracing::Span::current().record("attempt", attempt);
-            inner.gate.acquire(operation).await?;
+            if let Err(e) = inner.gate.acquire(operation).await {
+                return Err(match (e, throttled.take()) {
+                    (Error::QuotaExhausted { .. }, Some(answer)) => answer,
+                    (e, _) => e,
+                });
+            }
             let credentials = self.credentials().await?;
             let mut builder = inner.http.request(req.method.clone(), &url).header(ACCEPT, accept.clone());
+            if let Some(timeout) = inner.timeout {
+                builder = builder.timeout(timeout);
+            }
+            if let Some(ua) = &inner.user_agent {
+                builder = builder.header(reqwest::header::USER_AGENT, ua.clone());
+            }
             for (name, value) in &req.headers {
                 builder = builder.header(*name, value.as_str());
             }
@@ -539,6 +631,7 @@ impl Transport {
                     if let Some((delay, _)) = pause {
                         self.emit(Event::Retry { operation, attempt, reason: "throttled", delay });
                     }
+                    throttled = Some(api_error(operation, status, response, now).await);
                     continue;
                 }
                 AfterStatus::Backoff(reason) => {
@@ -549,12 +642,12 @@ impl Transport {
                 }
                 AfterStatus::Fail => {}
             }
-            return Err(api_error(operation, status, response).await);
+            return Err(api_error(operation, status, response, now).await);
         }
     }
 }
 
-async fn api_error(operation: &'static str, status: u16, response: reqwest::Response) -> Error {
+async fn api_error(operation: &'static str, status: u16, response: reqwest::Response, received: SystemTime) -> Error {
     let headers: Vec<(String, String)> = response
         .headers()
         .iter()
@@ -563,7 +656,8 @@ async fn api_error(operation: &'static str, status: u16, response: reqwest::Resp
     let request_id = response.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = response.bytes().await.unwrap_or_default();
     let raw = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
-    Error::Api(Box::new(ApiError { operation, status, body: ApiErrorBody::parse(&raw), raw, headers, request_id }))
+    let body = ApiErrorBody::parse(&raw);
+    Error::Api(Box::new(ApiError { operation, status, body, raw, headers, request_id, received }))
 }
 
 /// Byte offset of a 1-based line and column.

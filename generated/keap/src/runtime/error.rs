@@ -107,18 +107,39 @@ impl Error {
         matches!(self, Error::Auth(..)) || matches!(self.status(), Some(401 | 403))
     }
 
-    /// The same request may succeed later without any change: a transport failure, a 429,
-    /// a 500, 502, 503 or 504, an exhausted quota (after its `resets_at`), an unreachable
-    /// shared quota store ([`Error::QuotaStore`]), a token endpoint
-    /// that could not be reached ([`AuthErrorKind::Unavailable`](super::AuthErrorKind)). The client has
-    /// already retried what was safe to retry; before sending a non-idempotent request
-    /// (POST, PATCH) again, check [`Error::maybe_sent`] too.
+    /// The same request may succeed soon without any change: a transport failure, a 429,
+    /// a 500, 502, 503 or 504, a second's or minute's quota used up (after its
+    /// `resets_at`), an unreachable shared quota store ([`Error::QuotaStore`]), a token
+    /// endpoint that could not be reached ([`AuthErrorKind::Unavailable`](super::AuthErrorKind)).
+    /// Not the day's quota used up: that lasts until 00:00 UTC, and a retry loop would spin
+    /// until then ([`retry_at`](Error::retry_at) says when). The client has already retried
+    /// what was safe to retry; wait until [`retry_at`](Error::retry_at) where it says, and
+    /// before sending a non-idempotent request (POST, PATCH) again, check
+    /// [`Error::maybe_sent`] too.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::QuotaExhausted { .. } | Error::QuotaStore { .. } => true,
+            Error::QuotaExhausted { window, .. } => *window != super::Window::Day,
+            Error::Transport { .. } | Error::QuotaStore { .. } => true,
             Error::Auth(e) => e.kind() == super::AuthErrorKind::Unavailable,
             Error::Api(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
             _ => false,
+        }
+    }
+
+    /// When the same request may succeed, where that is known: the end of an exhausted
+    /// quota window ([`Error::QuotaExhausted`]'s `resets_at`, the day's included), or a
+    /// 429's `Retry-After`. `None` otherwise (retry after a backoff of your own).
+    pub fn retry_at(&self) -> Option<std::time::SystemTime> {
+        match self {
+            Error::QuotaExhausted { resets_at, .. } => Some(*resets_at),
+            Error::Api(e) if e.status == 429 => {
+                let value = e.header("retry-after")?.trim();
+                match value.parse::<u64>() {
+                    Ok(secs) => Some(e.received + std::time::Duration::from_secs(secs)),
+                    Err(_) => super::retry::parse_http_date(value),
+                }
+            }
+            _ => None,
         }
     }
 
@@ -216,6 +237,9 @@ pub struct ApiError {
     pub headers: Vec<(String, String)>,
     /// Keap's `x-request-id` response header, when present: quote it to Keap's support.
     pub request_id: Option<String>,
+    /// When the answer arrived, by the client's clock (what a `Retry-After` in seconds
+    /// counts from).
+    pub received: std::time::SystemTime,
 }
 
 impl ApiError {

@@ -42,7 +42,7 @@ pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
 pub use ids::{Id, IdError, NumId, Record};
 pub use money::{Amount, MinorUnits, MoneyError};
-pub use paginate::{Items, Pages, Paginated};
+pub use paginate::{Items, Pages, Paginated, Resume, MAX_PAGE_FAILURES};
 pub use quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window};
 #[cfg(feature = "redis")]
 pub use redis_link::Redis;

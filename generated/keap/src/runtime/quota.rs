@@ -281,6 +281,20 @@ struct Cap {
 }
 
 impl LocalQuota {
+    /// The limits it keeps.
+    pub(crate) fn limits(&self) -> [Option<u32>; 3] {
+        self.quota.limits
+    }
+}
+
+impl Quota {
+    /// Requests per second, minute and day (`None`: no limit).
+    pub(crate) fn limits(&self) -> [Option<u32>; 3] {
+        self.limits
+    }
+}
+
+impl LocalQuota {
     /// State for these limits.
     pub fn new(quota: Quota) -> Self {
         let mut state = State::default();

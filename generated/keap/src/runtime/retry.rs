@@ -108,7 +108,7 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime)
 }
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` (the only form servers must send).
-fn parse_http_date(s: &str) -> Option<SystemTime> {
+pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
     let mut parts = s.split_whitespace().skip(1);
     let day: u32 = parts.next()?.parse().ok().filter(|d| (1..=31).contains(d))?;
     let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

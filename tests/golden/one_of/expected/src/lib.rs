@@ -118,7 +118,11 @@
 //! Keap's API-key article: 5 per second, 120 per minute, 15,000 per day. Keap's newer pages
 //! publish more: `Quota::keap_key()` (10/s, 240/min, 30,000/day) for a key,
 //! `Quota::keap_oauth_app()` (1,500/min, 150,000/day) for an OAuth2 app; `Quota::custom(...)`
-//! sets your own. No span of a window's length ever holds more than its limit, whatever the clock's
+//! sets your own. Within one process, every client of one credential (key, or OAuth2 app) and
+//! base URL shares one quota, as Keap counts: two clients built with the same key do not send
+//! twice the limit, and one built with other limits for that key is refused (`Error::Config`)
+//! rather than let both send more than either allows; `.own_quota()` on the builder counts a
+//! client apart. No span of a window's length ever holds more than its limit, whatever the clock's
 //! phase. The day resets at 00:00 UTC. A wait that would reach into the next day fails
 //! at once with `Error::QuotaExhausted { window, resets_at }` and sends nothing
 //! (`Quota::max_wait` changes that).
@@ -129,8 +133,11 @@
 //! retries at most. A `Retry-After` pause holds for every request of the client, retried or not
 //! (the quota is the key's); it counts as the second, minute or day window by its length, so
 //! `Quota::max_wait` applies, and by default a pause longer than a minute is not slept through:
-//! the request that got it fails with its 429, later ones with `Error::QuotaExhausted` until it
-//! ends. Which requests are resent, and when, is listed under "Retries" below.
+//! the request that got it fails with its 429 (sent, with Keap's body and request id), later
+//! ones with `Error::QuotaExhausted` until it ends. `QuotaExhausted` is only for requests that
+//! were never sent; `e.retry_at()` says when to try again (a window's reset, or a 429's
+//! `Retry-After`), and an exhausted day is not `is_retryable()`, so a retry loop does not spin
+//! until midnight. Which requests are resent, and when, is listed under "Retries" below.
 //!
 //! ```rust,no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -235,15 +242,20 @@
 //!
 //! ## What can go wrong, and what the client does
 //!
-//! **Lists.** A page that fails is yielded as an `Err`, and the stream stays on that page:
-//! polling again asks for the same page again (each attempt within the client's retry policy),
-//! so a list never ends early because of an error. Stop on an error you cannot fix, or a loop
-//! that only logs errors retries that page for ever. `.all()` stops at the first error. A server
-//! that hands out a page token this listing has already fetched (`x, y, x, ...`) gets
-//! `Error::Pagination`, not an endless loop or a silent end; the stream ends after it.
-//! `items.page_token()` is where to resume: the token of the page the next item comes from (a
-//! resumed listing may repeat items of that page, never skip one), to pass to the list's
-//! `.page_token(...)`; `pages.page_token()` is the token of the next page.
+//! **Lists.** A page that fails is yielded as an `Err`. Polling again asks for the same page
+//! again (each attempt within the client's retry policy), so a list never ends early because of
+//! a passing error; but after an error the same request would meet again (a 400, a 404: not
+//! `is_retryable()`), or after `runtime::MAX_PAGE_FAILURES` (3) failures of one page in a row,
+//! the stream ends there, so a loop that skips errors (`filter_map(Result::ok)`) cannot spend the
+//! day's quota on one page. Such an end is never silent: the error was yielded, a `tracing` error
+//! says the listing is not complete, `is_done()` stays `false`, and `resume()` says where to go
+//! on. `.all()` stops at the first error. A server that hands out a page token this listing has
+//! already fetched (`x, y, x, ...`) gets `Error::Pagination`, not an endless loop or a silent
+//! end; the stream ends after it. `items.resume()` is where to resume: `Resume::From(token)` of
+//! the page the next item comes from (a resumed listing may repeat items of that page, never
+//! skip one), to pass to the list's `.page_token(...)`; `Resume::Start` before the first page;
+//! `Resume::Done` after the last, so a saved position after a finished sync does not start it
+//! over.
 //!
 //!
 //!
@@ -284,7 +296,8 @@
 //! - a 401 with OAuth2: once, after the token is refreshed (Keap refused it unprocessed).
 //!
 //! **Telling errors apart.** `is_not_found()`, `is_throttled()` (a 429, or the local quota),
-//! `is_auth()` (refresh failed, 401, 403), `is_retryable()` (the same request may succeed later),
+//! `is_auth()` (refresh failed, 401, 403), `is_retryable()` (the same request may succeed soon;
+//! `retry_at()` says when, where that is known),
 //! `maybe_sent()` (the server may have acted on it: check before sending a POST again),
 //! `request_id()` (Keap's `x-request-id`, for support). `.send_with_response()` gives a success's
 //! status, headers and request id beside its body.
