@@ -616,6 +616,9 @@ async fn timeout_and_user_agent_are_kept_with_a_given_http_client() {
         .unwrap();
     c.contact().get_contact(keap::ids::ContactId::new("7")).send().await.unwrap();
     assert_eq!(server.seen()[0].header("user-agent"), Some("sync-job/1.0"));
+    // The re-exported reqwest has `json`, for an application's own calls.
+    let own = keap::runtime::reqwest::Client::new().post(&server.url).json(&serde_json::json!({"a": 1}));
+    drop(own);
     let slow = c.contact().get_contact(keap::ids::ContactId::new("slow")).send();
     let e =
         tokio::time::timeout(Duration::from_secs(30), slow).await.expect("the builder's timeout applies").unwrap_err();

@@ -75,29 +75,57 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
         no_args(o)
             && o.params.iter().any(|p| p.api_name == "filter" && !p.required && p.ty == TypeRef::Prim(Prim::String))
     });
-    let filter_calls = filter_op
-        .map(|(m, o)| {
+    // The example's clauses use only fields its operation documents (Keap lists them as
+    // "- (Type) `name` ..." in the parameter's description).
+    let documented: Vec<(String, String)> = filter_op
+        .and_then(|(_, o)| o.params.iter().find(|p| p.api_name == "filter")?.doc.clone())
+        .map(|doc| filter_fields(&doc))
+        .unwrap_or_default();
+    let clause = |want: &dyn Fn(&str, &str) -> bool| documented.iter().find(|(n, line)| want(n, line));
+    // (code, what it writes), joined by `;` in the comments.
+    let mut clauses: Vec<(String, String)> = Vec::new();
+    if let Some((n, _)) = clause(&|_, line| line.contains("wildcard")) {
+        clauses.push((format!(".starts_with(\"{n}\", \"mary\")"), format!("{n}==mary*")));
+    }
+    if let Some((n, _)) = clause(&|n, _| n.ends_with("_time")) {
+        let code = format!(".eq(\"{n}\", std::time::SystemTime::now())");
+        clauses.push((code, format!("{n}==2026-01-01T00:00:00.000Z")));
+    }
+    if let Some((n, _)) = clause(&|_, line| line.contains("Set[")) {
+        clauses.push((format!(".any_of(\"{n}\", [1, 2, 3])"), format!("{n}==1,2,3")));
+    }
+    let filter_calls = match filter_op {
+        Some((m, o)) if !clauses.is_empty() => {
+            let raw = documented.first().map(|(n, _)| n.as_str()).unwrap_or("given_name");
+            let last = clauses.len() - 1;
+            let lines: Vec<String> = clauses
+                .iter()
+                .enumerate()
+                .map(|(i, (code, text))| {
+                    let (end, joined) = (if i == last { ";" } else { "" }, if i == 0 { "" } else { ";" });
+                    format!("{code}{end} // {joined}{text}")
+                })
+                .collect();
             format!(
-                "let page = client.{m}().{op}().filter(filter).send().await?;\n\
-                 let page = client.{m}().{op}().filter(\"given_name==Mary\").send().await?; // the raw form\n",
+                "let filter = {krate}::Filter::new()\n    {}\n\
+                 let page = client.{m}().{op}().filter(filter).send().await?;\n\
+                 let page = client.{m}().{op}().filter(\"{raw}==Mary\").send().await?; // the raw form\n",
+                lines.join("\n    "),
                 op = o.method_name
             )
-        })
-        .unwrap_or_else(|| "let text = filter.to_text()?;\n".into());
+        }
+        _ => format!(
+            "let filter = {krate}::Filter::new().starts_with(\"name\", \"mary\").any_of(\"id\", [1, 2, 3]);\n\
+             let text = filter.to_text()?; // name==mary*;id==1,2,3\n"
+        ),
+    };
     let filter_section = format!(
         "Keap's `filter` parameter is one string with its own grammar: `field==value` clauses \
          joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, \
-         comma-separated lists. `{krate}::Filter` writes it (the raw string works too) and never \
-         alters a value: one the grammar cannot carry fails the request (see below).\n\n{}",
-        hidden(
-            &format!(
-                "let filter = {krate}::Filter::new()\n    \
-                 .starts_with(\"email\", \"mary\")            // email==mary*\n    \
-                 .ge(\"update_time\", std::time::SystemTime::now()) // ;update_time>=2026-01-01T00:00:00.000Z\n    \
-                 .any_of(\"id\", [1, 2, 3]);                 // ;id==1,2,3\n{filter_calls}"
-            ),
-            &client_arg
-        )
+         comma-separated lists. Each list operation's documentation names the fields its filter \
+         takes. `{krate}::Filter` writes it (the raw string works too) and never alters a value: \
+         one the grammar cannot carry fails the request (see below).\n\n{}",
+        hidden(&filter_calls, &client_arg)
     );
 
     let update_section = match update_example(api, &krate) {
@@ -469,6 +497,20 @@ fn article(word: &str) -> &'static str {
     } else {
         "a"
     }
+}
+
+/// The fields a filter parameter's description lists, with each one's line: Keap writes
+/// them as "- (Type) `name` ...".
+fn filter_fields(doc: &str) -> Vec<(String, String)> {
+    doc.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("- (")?;
+            let (_, rest) = rest.split_once(')')?;
+            let name = rest.trim_start().strip_prefix('`')?.split('`').next()?;
+            let plain = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            plain.then(|| (name.to_string(), line.to_string()))
+        })
+        .collect()
 }
 
 /// A value for a required argument of type `ty` in the guide's code: ids are named as ids.

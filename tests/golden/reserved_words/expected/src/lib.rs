@@ -94,15 +94,12 @@
 //!
 //! ## Filters
 //!
-//! Keap's `filter` parameter is one string with its own grammar: `field==value` clauses joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, comma-separated lists. `golden_reserved_words::Filter` writes it (the raw string works too) and never alters a value: one the grammar cannot carry fails the request (see below).
+//! Keap's `filter` parameter is one string with its own grammar: `field==value` clauses joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, comma-separated lists. Each list operation's documentation names the fields its filter takes. `golden_reserved_words::Filter` writes it (the raw string works too) and never alters a value: one the grammar cannot carry fails the request (see below).
 //!
 //! ```rust,no_run
 //! # async fn example(client: golden_reserved_words::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! let filter = golden_reserved_words::Filter::new()
-//!     .starts_with("email", "mary")            // email==mary*
-//!     .ge("update_time", std::time::SystemTime::now()) // ;update_time>=2026-01-01T00:00:00.000Z
-//!     .any_of("id", [1, 2, 3]);                 // ;id==1,2,3
-//! let text = filter.to_text()?;
+//! let filter = golden_reserved_words::Filter::new().starts_with("name", "mary").any_of("id", [1, 2, 3]);
+//! let text = filter.to_text()?; // name==mary*;id==1,2,3
 //! # Ok(())
 //! # }
 //! ```
@@ -128,7 +125,9 @@
 //! (`Quota::max_wait` changes that).
 //!
 //! Keap's `x-keap-product-quota-*`, `x-keap-product-throttle-*` and `x-keap-tenant-throttle-*`
-//! headers lower the local budget when another integration uses the same account. On a 429 the
+//! headers (each family's `-available`, `-time-unit` and `-expiry-time`; pipe-separated values
+//! such as `120|15000` are read per unit) lower the local budget when another integration uses
+//! the same account. On a 429 the
 //! client waits for `Retry-After`, else for the window the headers name, else backs off; a few
 //! retries at most. A `Retry-After` pause holds for every request of the client, retried or not
 //! (the quota is the key's); it counts as the second, minute or day window by its length, so
@@ -155,6 +154,14 @@
 //!
 //! Every request runs in a `tracing` span `keap.request` (operation, method, path template,
 //! status, attempt); waits and throttling are `tracing` events.
+//!
+//! **Simulated time in your tests.** Quota waits, `Retry-After` pauses and backoff all read
+//! the client's clock. The default clock follows tokio's, so under
+//! `#[tokio::test(start_paused = true)]` they take no real time: a test of a listing that meets a
+//! 429 runs in milliseconds. To start at a chosen wall time (a minute before 00:00 UTC, to see the
+//! day's quota reset), give the builder
+//! `.clock(std::sync::Arc::new(golden_reserved_words::runtime::TokioClock::starting_at(time)))`; any type that
+//! implements `runtime::Clock` works too.
 //!
 //! ## Running several workers
 //!

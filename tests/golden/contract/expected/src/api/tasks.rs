@@ -195,6 +195,11 @@ impl ListTasks {
         self
     }
 
+    /// Filter to apply, allowed fields are:
+    /// - (String) `title` — supports wildcard (e.g. `title==Call*`)
+    /// - (String) `since_time`
+    /// - (Set\[String\]) `task_ids`
+    ///
     /// Sets the query parameter `filter`.
     pub fn filter(mut self, filter: impl Into<crate::runtime::FilterArg>) -> Self {
         self.filter = Some(filter.into());
